@@ -1,0 +1,132 @@
+/**
+ * The cycle-time comparison: one network, one workload, several topologies. This is the
+ * library form of `dflsim cycle-time` and `dflsim compare`.
+ */
+import { DflsimInputError } from '../errors.js';
+import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type ConnectivityGraph } from '../network/connectivity.js';
+import { loadUnderlay } from '../network/load.js';
+import type { Underlay } from '../network/underlay.js';
+import { readOverlayFile } from '../overlay/overlay-file.js';
+import { getTopology, topologyNames, type TopologyContext, type TopologyResult } from '../overlay/registry.js';
+import { gbpsToBitsPerSec } from '../units.js';
+import { delayConstants, getWorkload, timingParams, type Workload } from '../timing/workload.js';
+
+/** What to compare. */
+export interface CycleTimeRequest {
+  /** Built-in name, GML path, or an underlay. */
+  network: string | Underlay;
+  /** Preset name or a workload. */
+  workload: string | Workload;
+  /** Topologies to time (default {@link DEFAULT_TOPOLOGIES}). */
+  topologies?: string[];
+  /** A user's overlay file; adds the `overlay` topology. */
+  overlayFile?: string;
+  /** Access-link capacity for upload and download (Gbit/s), default 10. */
+  accessGbps?: number;
+  uploadGbps?: number;
+  downloadGbps?: number;
+  /** Core link capacity (Gbit/s), default 1. */
+  coreGbps?: number;
+  /** Local updates per round, default 1. */
+  localUpdates?: number;
+  /** Multigraph: maximum edges between two silos (t), default 5. */
+  tMax?: number;
+  /** Rounds to average round-varying topologies over (default: the workload's K). */
+  rounds?: number;
+  /** MATCHA communication budget, default 0.5. */
+  budget?: number;
+  /** Seed for sampled topologies, default 0. */
+  seed?: number;
+  /** RING: improve Christofides with local search (default true). */
+  ringLocalSearch?: boolean;
+}
+
+/** The comparison's JSON shape. */
+export interface CycleTimeReport {
+  network: string;
+  silos: number;
+  workload: {
+    name: string;
+    modelSizeBits: number;
+    computeMs: number;
+    rounds: number;
+    localUpdates: number;
+    uploadGbps: number;
+    downloadGbps: number;
+    coreGbps: number;
+  };
+  results: Omit<TopologyResult, 'overlay'>[];
+}
+
+/** The topologies of the classic comparison. */
+export const CLASSIC_TOPOLOGIES = ['star', 'mst', 'delta-mbst', 'ring'];
+
+/** Default topologies: every registered one that needs no user file. */
+export function defaultTopologies(): string[] {
+  return topologyNames().filter((t) => t !== 'overlay' && t !== 'multigraph-overlay');
+}
+
+/** Build the shared context of a comparison (network, connectivity graph, timing). */
+export function prepareContext(req: CycleTimeRequest): TopologyContext {
+  const underlay = typeof req.network === 'string' ? loadUnderlay(req.network) : req.network;
+  const workload = typeof req.workload === 'string' ? getWorkload(req.workload) : req.workload;
+  const params = timingParams(workload, {
+    localUpdates: req.localUpdates,
+    accessGbps: req.accessGbps,
+    uploadGbps: req.uploadGbps,
+    downloadGbps: req.downloadGbps,
+  });
+  const coreGbps = req.coreGbps ?? DEFAULT_CORE_CAPACITY_BITS_PER_SEC / 1e9;
+  if (!(coreGbps > 0)) throw new DflsimInputError('--core-gbps', `core capacity must be positive, got ${coreGbps}`);
+  const tMax = req.tMax ?? 5;
+  if (!Number.isInteger(tMax) || tMax < 1) throw new DflsimInputError('--t-max', `t must be a positive integer, got ${tMax}`);
+  const rounds = req.rounds ?? workload.rounds;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new DflsimInputError('--rounds', `rounds must be a positive integer, got ${rounds}`);
+  const budget = req.budget ?? 0.5;
+  if (!(budget > 0 && budget <= 1)) throw new DflsimInputError('--budget', `the communication budget must be in (0, 1], got ${budget}`);
+  const cg: ConnectivityGraph = buildConnectivityGraph(underlay, gbpsToBitsPerSec(coreGbps));
+  const ctx: TopologyContext = {
+    underlay,
+    cg,
+    params,
+    k: delayConstants(params),
+    ring: { localSearch: req.ringLocalSearch ?? true },
+    tMax,
+    rounds,
+    budget,
+    seed: req.seed ?? 0,
+    cache: new Map(),
+  };
+  if (req.overlayFile) ctx.userOverlay = readOverlayFile(req.overlayFile, cg);
+  return ctx;
+}
+
+/**
+ * Time every requested topology.
+ * Unknown topologies and bad values fail before any work starts.
+ */
+export function computeCycleTimes(req: CycleTimeRequest): CycleTimeReport {
+  const topologies = (req.topologies ?? defaultTopologies()).slice();
+  if (req.overlayFile && !topologies.includes('overlay')) topologies.push('overlay');
+  const builders = topologies.map((t) => [t, getTopology(t)] as const);
+  const ctx = prepareContext(req);
+  const results = builders.map(([, b]) => {
+    const { overlay: _overlay, ...rest } = b(ctx);
+    return rest;
+  });
+  return {
+    network: ctx.underlay.name,
+    silos: ctx.cg.n,
+    workload: {
+      name: ctx.params.workload.name,
+      modelSizeBits: ctx.params.workload.modelSizeBits,
+      computeMs: ctx.params.workload.computeMs,
+      rounds: ctx.rounds,
+      localUpdates: ctx.params.localUpdates,
+      uploadGbps: ctx.params.uploadBitsPerSec / 1e9,
+      downloadGbps: ctx.params.downloadBitsPerSec / 1e9,
+      coreGbps: req.coreGbps ?? 1,
+    },
+    results,
+  };
+}

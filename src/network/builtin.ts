@@ -1,0 +1,74 @@
+/**
+ * Built-in underlays (files in `topologies/`): silos with coordinates, full mesh,
+ * geodesic link lengths. See `topologies/README.md` for provenance.
+ */
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DflsimInputError } from '../errors.js';
+import { geodesicKm, type Underlay, type UnderlayLink } from './underlay.js';
+
+/** The description of a built-in network as stored in `topologies/<name>.json`. */
+export interface BuiltinNetworkFile {
+  name: string;
+  title: string;
+  provenance: string;
+  fullMesh: boolean;
+  aliases?: string[];
+  silos: { name: string; latitude: number; longitude: number }[];
+}
+
+/** Directory of the built-in network files. */
+export function topologiesDir(): string {
+  // src/network -> project root, also from dist/src/network
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = path.join(dir, 'topologies');
+    if (existsSync(path.join(candidate, 'gaia.json'))) return candidate;
+    dir = path.dirname(dir);
+  }
+  throw new Error('dflsim: cannot find the topologies/ directory of built-in networks');
+}
+
+function loadFiles(): BuiltinNetworkFile[] {
+  const dir = topologiesDir();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as BuiltinNetworkFile);
+}
+
+/** Names of the built-in networks. */
+export function builtinNetworkNames(): string[] {
+  return loadFiles().map((f) => f.name);
+}
+
+/** Build an underlay from a built-in description: full mesh with geodesic lengths. */
+export function underlayFromDescription(desc: BuiltinNetworkFile, source: string): Underlay {
+  const coordinates = desc.silos.map((s) => ({ latitude: s.latitude, longitude: s.longitude }));
+  const links: UnderlayLink[] = [];
+  for (let a = 0; a < coordinates.length; a++) {
+    for (let b = a + 1; b < coordinates.length; b++) {
+      links.push({ a, b, distanceKm: geodesicKm(coordinates[a], coordinates[b]) });
+    }
+  }
+  return { name: desc.name, silos: desc.silos.map((s) => s.name), coordinates, links, source };
+}
+
+/**
+ * A built-in underlay by name (or alias), or undefined.
+ * @param name e.g. `gaia`, `aws-na`
+ */
+export function builtinUnderlay(name: string): Underlay | undefined {
+  const key = name.toLowerCase();
+  const desc = loadFiles().find((f) => f.name === key || (f.aliases ?? []).includes(key));
+  if (!desc) return undefined;
+  return underlayFromDescription(desc, `built-in network "${desc.name}"`);
+}
+
+/** Provenance text of a built-in network. */
+export function builtinProvenance(name: string): string {
+  const desc = loadFiles().find((f) => f.name === name);
+  if (!desc) throw new DflsimInputError('--network', `unknown built-in network "${name}"`);
+  return desc.provenance;
+}

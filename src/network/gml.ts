@@ -1,0 +1,118 @@
+/**
+ * A reader for GML (Graph Modelling Language, Himsolt 1997) as used by the Internet
+ * Topology Zoo and by the public code of Marfoq et al. (NeurIPS 2020) / Do et al.
+ * (ICCV 2023): `graph [ node [ id N label "NAME" ... ] edge [ source A target B distance D ] ]`.
+ *
+ * The parser keeps line numbers so that every error names the file and line.
+ */
+import he from 'he';
+import { DflsimInputError } from '../errors.js';
+
+/** A GML value: a number, a string or a nested list of key-value pairs. */
+export type GmlValue = number | string | GmlList;
+
+/** One `key value` entry of a GML list, with the line it starts on. */
+export interface GmlEntry {
+  key: string;
+  value: GmlValue;
+  line: number;
+}
+
+/** A bracketed GML list. */
+export interface GmlList {
+  kind: 'list';
+  entries: GmlEntry[];
+  line: number;
+}
+
+interface Token {
+  type: 'key' | 'number' | 'string' | 'open' | 'close';
+  text: string;
+  line: number;
+}
+
+function tokenize(text: string, file: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  let line = 1;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '\n') { line++; i++; continue; }
+    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
+    if (c === '#') { // comment to end of line
+      while (i < n && text[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '[') { tokens.push({ type: 'open', text: c, line }); i++; continue; }
+    if (c === ']') { tokens.push({ type: 'close', text: c, line }); i++; continue; }
+    if (c === '"') {
+      const start = line;
+      let j = i + 1;
+      while (j < n && text[j] !== '"') { if (text[j] === '\n') line++; j++; }
+      if (j >= n) throw new DflsimInputError(`${file}: line ${start}`, 'unterminated string');
+      tokens.push({ type: 'string', text: text.slice(i + 1, j), line: start });
+      i = j + 1;
+      continue;
+    }
+    let j = i;
+    while (j < n && !/[\s\[\]"]/.test(text[j])) j++;
+    const word = text.slice(i, j);
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(word) || /^[+-]?(inf|nan)$/i.test(word)) {
+      tokens.push({ type: 'number', text: word, line });
+    } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(word)) {
+      tokens.push({ type: 'key', text: word, line });
+    } else {
+      throw new DflsimInputError(`${file}: line ${line}`, `unexpected text "${word}"`);
+    }
+    i = j;
+  }
+  return tokens;
+}
+
+/**
+ * Parse GML text into nested lists.
+ * @param text the file's contents
+ * @param file the file name used in error messages
+ */
+export function parseGml(text: string, file = '<gml>'): GmlList {
+  const tokens = tokenize(text, file);
+  let pos = 0;
+  const parseList = (line: number, closed: boolean): GmlList => {
+    const entries: GmlEntry[] = [];
+    while (pos < tokens.length) {
+      const t = tokens[pos];
+      if (t.type === 'close') {
+        if (!closed) throw new DflsimInputError(`${file}: line ${t.line}`, 'unbalanced "]" with no matching "["');
+        pos++;
+        return { kind: 'list', entries, line };
+      }
+      if (t.type !== 'key') {
+        throw new DflsimInputError(`${file}: line ${t.line}`, `expected a key, found ${t.type === 'open' ? '"["' : `"${t.text}"`}`);
+      }
+      pos++;
+      const v = tokens[pos];
+      if (!v || v.type === 'close') {
+        throw new DflsimInputError(`${file}: line ${t.line}`, `key "${t.text}" has no value`);
+      }
+      pos++;
+      if (v.type === 'open') {
+        entries.push({ key: t.text, value: parseList(v.line, true), line: t.line });
+      } else if (v.type === 'number') {
+        entries.push({ key: t.text, value: Number(v.text.replace(/^([+-]?)inf$/i, '$1Infinity')), line: t.line });
+      } else if (v.type === 'string') {
+        entries.push({ key: t.text, value: he.decode(v.text), line: t.line });
+      } else {
+        throw new DflsimInputError(`${file}: line ${v.line}`, `key "${t.text}" has no value`);
+      }
+    }
+    if (closed) throw new DflsimInputError(`${file}: line ${line}`, 'unbalanced "[": the list opened here is never closed');
+    return { kind: 'list', entries, line };
+  };
+  return parseList(1, false);
+}
+
+/** First entry of `list` named `key`, if any. */
+export function gmlGet(list: GmlList, key: string): GmlEntry | undefined {
+  return list.entries.find((e) => e.key === key);
+}

@@ -1,0 +1,165 @@
+/**
+ * The underlay network: silos (GML nodes) and physical links with a length.
+ *
+ * Link lengths come from the GML `distance` attribute (the papers' files) or, for
+ * Internet Topology Zoo files without one, from the geodesic distance between the
+ * nodes' `Latitude`/`Longitude` on the WGS84 ellipsoid (Karney 2013, via
+ * `geographiclib-geodesic`).
+ */
+import geodesicLib from 'geographiclib-geodesic';
+import { DflsimInputError } from '../errors.js';
+import { gmlGet, parseGml, type GmlList } from './gml.js';
+
+/** A geographic coordinate in degrees. */
+export interface Coordinate {
+  latitude: number;
+  longitude: number;
+}
+
+/** A physical link of the underlay. */
+export interface UnderlayLink {
+  /** Index of one end in `Underlay.silos`. */
+  a: number;
+  /** Index of the other end. */
+  b: number;
+  /** Length used by the latency model (km, or a latency-derived length). */
+  distanceKm: number;
+}
+
+/** An undirected underlay network. */
+export interface Underlay {
+  /** Short name, e.g. `gaia`. */
+  name: string;
+  /** Silo names in file order (the order every index refers to). */
+  silos: string[];
+  /** Coordinates of each silo where known. */
+  coordinates: (Coordinate | null)[];
+  /** Links, without self-loops; parallel links merged keeping the shortest. */
+  links: UnderlayLink[];
+  /** Where the network came from (file path or built-in provenance). */
+  source: string;
+}
+
+/** Geodesic distance in km between two coordinates on the WGS84 ellipsoid. */
+export function geodesicKm(p: Coordinate, q: Coordinate): number {
+  const r = geodesicLib.Geodesic.WGS84.Inverse(p.latitude, p.longitude, q.latitude, q.longitude);
+  return (r.s12 ?? 0) / 1000;
+}
+
+function numberField(list: GmlList, key: string, file: string, what: string): number | undefined {
+  const e = gmlGet(list, key);
+  if (!e) return undefined;
+  if (typeof e.value !== 'number' || !Number.isFinite(e.value)) {
+    throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has a non-numeric ${key} ${JSON.stringify(e.value)}`);
+  }
+  return e.value;
+}
+
+/**
+ * Read an underlay from GML text (the papers' files or Internet Topology Zoo files).
+ * @param text GML contents
+ * @param file file name for errors
+ * @param name network name (defaults to the file's base name)
+ */
+export function underlayFromGml(text: string, file: string, name?: string): Underlay {
+  const root = parseGml(text, file);
+  const graphEntry = gmlGet(root, 'graph');
+  if (!graphEntry || typeof graphEntry.value !== 'object') {
+    throw new DflsimInputError(file, 'no "graph [ ... ]" block');
+  }
+  const graph = graphEntry.value;
+  const idToIndex = new Map<number | string, number>();
+  const silos: string[] = [];
+  const coordinates: (Coordinate | null)[] = [];
+  const seenLabels = new Map<string, number>();
+  for (const e of graph.entries) {
+    if (e.key !== 'node') continue;
+    if (typeof e.value !== 'object') throw new DflsimInputError(`${file}: line ${e.line}`, 'node is not a [ ... ] list');
+    const idE = gmlGet(e.value, 'id');
+    if (!idE) throw new DflsimInputError(`${file}: line ${e.line}`, 'node has no id');
+    if (typeof idE.value === 'object') throw new DflsimInputError(`${file}: line ${idE.line}`, 'node id is a list');
+    if (idToIndex.has(idE.value)) throw new DflsimInputError(`${file}: line ${idE.line}`, `duplicate node id ${idE.value}`);
+    const labelE = gmlGet(e.value, 'label');
+    let label = labelE && typeof labelE.value !== 'object' ? String(labelE.value) : String(idE.value);
+    if (seenLabels.has(label)) label = `${label} (id ${idE.value})`;
+    seenLabels.set(label, silos.length);
+    const lat = numberField(e.value, 'Latitude', file, `node ${idE.value}`);
+    const lon = numberField(e.value, 'Longitude', file, `node ${idE.value}`);
+    idToIndex.set(idE.value, silos.length);
+    silos.push(label);
+    coordinates.push(lat !== undefined && lon !== undefined ? { latitude: lat, longitude: lon } : null);
+  }
+  if (silos.length === 0) throw new DflsimInputError(file, 'the graph has no nodes');
+
+  const linkIndex = new Map<string, number>();
+  const links: UnderlayLink[] = [];
+  for (const e of graph.entries) {
+    if (e.key !== 'edge') continue;
+    if (typeof e.value !== 'object') throw new DflsimInputError(`${file}: line ${e.line}`, 'edge is not a [ ... ] list');
+    const sE = gmlGet(e.value, 'source');
+    const tE = gmlGet(e.value, 'target');
+    if (!sE || !tE) throw new DflsimInputError(`${file}: line ${e.line}`, 'edge needs a source and a target');
+    const a = idToIndex.get(sE.value as number | string);
+    const b = idToIndex.get(tE.value as number | string);
+    if (a === undefined) throw new DflsimInputError(`${file}: line ${sE.line}`, `edge source ${String(sE.value)} is not a node`);
+    if (b === undefined) throw new DflsimInputError(`${file}: line ${tE.line}`, `edge target ${String(tE.value)} is not a node`);
+    const what = `edge ${String(sE.value)}-${String(tE.value)}`;
+    let distanceKm = numberField(e.value, 'distance', file, what);
+    if (distanceKm === undefined) {
+      const p = coordinates[a], q = coordinates[b];
+      if (!p || !q) {
+        throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has no "distance" and ${!p ? silos[a] : silos[b]} has no Latitude/Longitude`);
+      }
+      distanceKm = geodesicKm(p, q);
+    }
+    if (distanceKm < 0) throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has a negative distance ${distanceKm}`);
+    if (a === b) continue; // a self-loop carries no traffic between silos
+    const key = a < b ? `${a},${b}` : `${b},${a}`;
+    const prev = linkIndex.get(key);
+    if (prev !== undefined) {
+      if (distanceKm < links[prev].distanceKm) links[prev] = { ...links[prev], distanceKm };
+      continue;
+    }
+    linkIndex.set(key, links.length);
+    links.push({ a, b, distanceKm });
+  }
+  const base = name ?? file.replace(/^.*[\\/]/, '').replace(/\.gml$/i, '');
+  return { name: base, silos, coordinates, links, source: file };
+}
+
+/**
+ * Connected components of the underlay, as lists of silo indices.
+ */
+export function components(u: Underlay): number[][] {
+  const n = u.silos.length;
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (x: number): number => {
+    while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; }
+    return x;
+  };
+  for (const l of u.links) parent[find(l.a)] = find(l.b);
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r)!.push(i);
+  }
+  return [...groups.values()];
+}
+
+/** Throw a clear error naming the silos that cannot reach each other if `u` is disconnected. */
+export function assertConnected(u: Underlay): void {
+  const comps = components(u);
+  if (comps.length <= 1) return;
+  const describe = (c: number[]): string => {
+    const names = c.slice(0, 5).map((i) => u.silos[i]).join(', ');
+    return c.length > 5 ? `${names}, ... (${c.length} silos)` : names;
+  };
+  comps.sort((x, y) => y.length - x.length);
+  throw new DflsimInputError(
+    u.source,
+    `the underlay "${u.name}" is disconnected (${comps.length} components): ` +
+      comps.map((c) => `{${describe(c)}}`).join(' cannot reach ') +
+      '; every silo must reach every other',
+  );
+}
