@@ -1,0 +1,37 @@
+/**
+ * Per-round graph states: the common format in which round-varying topologies (the
+ * multigraph, MATCHA) and static overlays tell the training engine who exchanges models
+ * with whom in round k, and the simulated clock.
+ */
+
+/** A directed silo pair `[from, to]` (silo indices). */
+export type SiloPair = [number, number];
+
+/** What happens in one round. */
+export interface RoundState {
+  /** Round index k (0-based). */
+  round: number;
+  /** Index of the graph state used (multigraph: k mod S; MATCHA: the sample; static: 0). */
+  state: number;
+  /** Directed pairs whose exchange the receiver waits for this round. */
+  strong: SiloPair[];
+  /** Directed pairs present in the overlay but not waited for this round (multigraph). */
+  weak: SiloPair[];
+  /** Silos with no strong edge this round: they keep their own model. */
+  isolated: number[];
+  /** Duration of the round (ms): τk for the multigraph, the round time for MATCHA. */
+  durationMs: number;
+  /** Simulated clock at the end of the round (ms since the start). */
+  endMs: number;
+  /** Extra per-round data (MATCHA: active matchings and α). */
+  extra?: Record<string, unknown>;
+}
+
+/** Silos that have no strong edge (in either direction) among `n` silos. */
+export function isolatedSilos(n: number, strong: readonly SiloPair[]): number[] {
+  const touched = new Uint8Array(n);
+  for (const [a, b] of strong) { touched[a] = 1; touched[b] = 1; }
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (!touched[i]) out.push(i);
+  return out;
+}
