@@ -7,7 +7,8 @@ import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type Connec
 import { loadUnderlay } from '../network/load.js';
 import type { Underlay } from '../network/underlay.js';
 import { readOverlayFile } from '../overlay/overlay-file.js';
-import { getTopology, topologyNames, type TopologyContext, type TopologyResult } from '../overlay/registry.js';
+import { getTopology, type TopologyContext, type TopologyResult } from '../overlay/registry.js';
+import { allTopologies } from '../topologies.js';
 import { gbpsToBitsPerSec } from '../units.js';
 import { delayConstants, getWorkload, timingParams, type Workload } from '../timing/workload.js';
 
@@ -61,9 +62,9 @@ export interface CycleTimeReport {
 /** The topologies of the classic comparison. */
 export const CLASSIC_TOPOLOGIES = ['star', 'mst', 'delta-mbst', 'ring'];
 
-/** Default topologies: every registered one that needs no user file. */
+/** Default topologies: Table 3's (every registered one on a built overlay, without the multigraph variants other than RING's). */
 export function defaultTopologies(): string[] {
-  return topologyNames().filter((t) => t !== 'overlay' && t !== 'multigraph-overlay');
+  return allTopologies().filter((t) => !t.includes('overlay') && (!t.startsWith('multigraph-') || t === 'multigraph-ring'));
 }
 
 /** Build the shared context of a comparison (network, connectivity graph, timing). */

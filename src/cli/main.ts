@@ -1,0 +1,66 @@
+/**
+ * The `dflsim` command line: parse, validate, call the library, print.
+ */
+import yargs, { type Argv } from 'yargs';
+import { isInputError } from '../errors.js';
+import '../topologies.js';
+import { compareCommand, cycleTimeCommand } from './commands/cycle-time.js';
+import { multigraphCommand } from './commands/multigraph.js';
+
+/** Where the CLI writes. */
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: CliIo = {
+  out: (s) => { process.stdout.write(s); },
+  err: (s) => { process.stderr.write(s); },
+};
+
+class UsageError extends Error {}
+
+/** Build the yargs parser with every command. */
+export function buildCli(io: CliIo = defaultIo): Argv {
+  let y = yargs()
+    .scriptName('dflsim')
+    .usage('$0 <command> [options]\n\nDecentralized federated-learning simulator: topologies, exact cycle times, training.')
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, 'give a command (see --help)')
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    })
+    .help()
+    .alias('help', 'h')
+    .version();
+  y = cycleTimeCommand(y, io.out);
+  y = compareCommand(y, io.out);
+  y = multigraphCommand(y, io.out);
+  return y;
+}
+
+/**
+ * Run the CLI.
+ * @returns the exit code: 0 on success, 2 for bad input, 1 for an unexpected failure
+ */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    await buildCli(io).parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (isInputError(e)) {
+      io.err(`dflsim: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof UsageError) {
+      io.err(`dflsim: ${e.message}\nRun "dflsim --help" for usage.\n`);
+      return 2;
+    }
+    io.err(`dflsim: unexpected error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Per-round delays and round cycle times of the multigraph (Do et al. 2023; spec section
+ * 6.3). Round k uses state `k mod S`. An edge strong now and strong before carries its
+ * full delay `d(e)`; strong now but weak before, its silo already had a head start, so it
+ * carries `max(C, d(e) - δ_{k-1}(e))`; a weak edge accumulates the rounds it skipped. The
+ * round's cycle time `τk` is the maximum cycle mean with weights δk on strong edges and 0
+ * on weak ones.
+ */
+import { prepareMaxCycleMean } from '../timing/karp.js';
+import type { RoundState, SiloPair } from '../timing/graph-state.js';
+import type { DelayConstants } from '../timing/workload.js';
+import type { Multigraph } from './multigraph.js';
+
+/** The simulated rounds of a multigraph. */
+export interface MultigraphRounds {
+  /** τk of each round (ms). */
+  tauMs: Float64Array;
+  /** Simulated clock at the end of each round (ms). */
+  endMs: Float64Array;
+  /** Mean of τk over the rounds: the multigraph's cycle time (ms). */
+  cycleTimeMs: number;
+}
+
+/**
+ * Run the per-round recursion for `rounds` rounds.
+ * @param mg the multigraph
+ * @param k delay constants (for C)
+ * @param rounds K
+ */
+export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: number): MultigraphRounds {
+  const n = mg.base.silos.length;
+  const m = mg.base.edges.length;
+  const from = Int32Array.from(mg.base.edges, (e) => e.from);
+  const to = Int32Array.from(mg.base.edges, (e) => e.to);
+  const solve = prepareMaxCycleMean(n, from, to);
+  const S = mg.states.length;
+  const strongIn = mg.states.map((st) => {
+    const a = new Uint8Array(m);
+    for (const e of st.strongEdges) a[e] = 1;
+    return a;
+  });
+  const d = mg.delayMs;
+  const C = k.computeMs;
+  let delta = new Float64Array(m);
+  let next = new Float64Array(m);
+  const w = new Float64Array(m);
+  const tauMs = new Float64Array(rounds);
+  const endMs = new Float64Array(rounds);
+  let clock = 0;
+  for (let r = 0; r < rounds; r++) {
+    const cur = strongIn[r % S];
+    const prev = strongIn[(r - 1 + S) % S];
+    for (let e = 0; e < m; e++) {
+      if (r === 0) next[e] = d[e];
+      else if (cur[e]) next[e] = prev[e] ? d[e] : Math.max(C, d[e] - delta[e]);
+      w[e] = r === 0 || cur[e] ? next[e] : 0;
+    }
+    const mc = m ? solve(w).value : -Infinity;
+    const tau = mc === -Infinity ? C : mc;
+    if (r > 0) for (let e = 0; e < m; e++) if (!cur[e]) next[e] = prev[e] ? tau : tau + delta[e];
+    tauMs[r] = tau;
+    clock += tau;
+    endMs[r] = clock;
+    [delta, next] = [next, delta];
+  }
+  let sum = 0;
+  for (let r = 0; r < rounds; r++) sum += tauMs[r];
+  return { tauMs, endMs, cycleTimeMs: rounds ? sum / rounds : 0 };
+}
+
+/** Round k's graph state in the engine's format. */
+export function multigraphRoundState(mg: Multigraph, sim: MultigraphRounds, round: number): RoundState {
+  const st = mg.states[round % mg.states.length];
+  const pair = (e: number): SiloPair => [mg.base.edges[e].from, mg.base.edges[e].to];
+  return {
+    round,
+    state: st.index,
+    strong: st.strongEdges.map(pair),
+    weak: st.weakEdges.map(pair),
+    isolated: st.isolated.slice(),
+    durationMs: sim.tauMs[round],
+    endMs: sim.endMs[round],
+  };
+}
+
+/** The statistics of the paper's Tables 2 and 5. */
+export interface MultigraphStats {
+  /** Number of graph states S. */
+  states: number;
+  /** States with at least one isolated silo. */
+  statesWithIsolated: number;
+  /** Rounds (of the simulated K) with at least one isolated silo. */
+  roundsWithIsolated: number;
+  /** Mean number of isolated silos per round over K rounds. */
+  meanIsolatedPerRound: number;
+  /** Strong (directed) edges of each state. */
+  strongEdgesPerState: number[];
+  /** Mean strong edges per state. */
+  meanStrongEdgesPerState: number;
+  /** Multiplicity histogram: count of edges with m = 1 .. t. */
+  multiplicityHistogram: number[];
+}
+
+/** Compute the statistics of a multigraph over `rounds` rounds. */
+export function multigraphStats(mg: Multigraph, rounds: number): MultigraphStats {
+  const S = mg.states.length;
+  let roundsWithIsolated = 0, isolatedSum = 0;
+  const full = Math.floor(rounds / S), rest = rounds % S;
+  mg.states.forEach((st, s) => {
+    const times = full + (s < rest ? 1 : 0);
+    if (st.isolated.length) roundsWithIsolated += times;
+    isolatedSum += times * st.isolated.length;
+  });
+  const strongEdgesPerState = mg.states.map((s) => s.strongEdges.length);
+  const hist = new Array(mg.tMax).fill(0);
+  for (const m of mg.multiplicity) hist[m - 1]++;
+  return {
+    states: S,
+    statesWithIsolated: mg.states.filter((s) => s.isolated.length > 0).length,
+    roundsWithIsolated,
+    meanIsolatedPerRound: rounds ? isolatedSum / rounds : 0,
+    strongEdgesPerState,
+    meanStrongEdgesPerState: strongEdgesPerState.reduce((a, b) => a + b, 0) / S,
+    multiplicityHistogram: hist,
+  };
+}
