@@ -1,0 +1,199 @@
+/**
+ * The DPASGD engine (decentralised periodic averaging SGD; Wang & Joshi 2018, as used by
+ * Marfoq et al. 2020 and Do et al. 2023): per round every silo does `u` local steps on its
+ * own shard, then mixes models over the round's graph state; the simulated clock comes from
+ * the topology's schedule. Model-agnostic: it sees a {@link LocalTrainer} and flat vectors.
+ *
+ * All randomness (mini-batches, dropout) is derived from (seed, round, silo), so a run
+ * resumed from a checkpoint continues exactly as an uninterrupted one.
+ */
+import { createRng, hashString } from '../random.js';
+import { applyMixing } from './mixing.js';
+import type { TrainingSchedule } from './schedule.js';
+import type { Batch, LocalTrainer, OptimizerState } from './trainer.js';
+
+/** One silo's training data. */
+export interface SiloShard {
+  x: Float32Array;
+  y: Float32Array;
+  size: number;
+}
+
+/** The data of a run: a shard per silo and a common test set. */
+export interface EngineData {
+  shards: SiloShard[];
+  test: SiloShard;
+}
+
+/** Engine options. */
+export interface EngineOptions {
+  /** Rounds to run in total (the run stops earlier at the simulated budget). */
+  rounds: number;
+  /** Local steps per round (u). */
+  localSteps: number;
+  /** Mini-batch size. */
+  batchSize: number;
+  /** Learning rate. */
+  lr: number;
+  /** Seed of batches, dropout and initial weights. */
+  seed: number;
+  /** Evaluate every this many rounds (and at the last round). */
+  evalEvery: number;
+  /** Also evaluate each silo's own model (n extra evaluations). */
+  evalSilos?: boolean;
+  /** Stop after the round whose simulated end exceeds this (ms). */
+  simulatedBudgetMs?: number;
+  /** Called after each round (for progress and checkpoints); return true to stop now. */
+  afterRound?: (state: EngineState, row: MetricRow) => boolean | void;
+}
+
+/** One row of metrics (eval columns are null on rounds without evaluation). */
+export interface MetricRow {
+  round: number;
+  /** Simulated wall-clock at the end of the round (ms). */
+  simulatedMs: number;
+  /** Measured compute time of the real local steps so far (ms). */
+  wallMs: number;
+  trainLoss: number;
+  testLoss: number | null;
+  testRmse: number | null;
+  /** Mean squared distance of silo weights to their average. */
+  consensus: number | null;
+  /** Mean test RMSE of the silos' own models. */
+  siloTestRmse: number | null;
+  /** Silos isolated this round. */
+  isolated: number;
+}
+
+/** Everything needed to continue a run. */
+export interface EngineState {
+  /** Next round to run. */
+  round: number;
+  weights: Float32Array[];
+  opt: OptimizerState[];
+  metrics: MetricRow[];
+  /** Measured compute so far (ms). */
+  wallMs: number;
+  /** Simulated clock at the end of the last round run (ms). */
+  simulatedMs: number;
+  /** Set when the run reached its round count or simulated budget. */
+  done: boolean;
+}
+
+/** Seed of (purpose, round, silo): independent of how many rounds ran before. */
+export function roundSeed(seed: number, purpose: string, round: number, silo: number): number {
+  return hashString(`${purpose}:${round}:${silo}`, seed >>> 0);
+}
+
+/** A seeded mini-batch (sampling with replacement across steps, without within a batch when possible). */
+export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): Batch {
+  const rng = createRng(seed);
+  const size = Math.min(batchSize, shard.size);
+  const dx = shard.x.length / shard.size;
+  const dy = shard.y.length / shard.size;
+  const x = new Float32Array(size * dx);
+  const y = new Float32Array(size * dy);
+  // partial Fisher-Yates over indices
+  const idx = new Int32Array(shard.size);
+  for (let i = 0; i < shard.size; i++) idx[i] = i;
+  for (let b = 0; b < size; b++) {
+    const j = b + rng.int(shard.size - b);
+    const t = idx[b]; idx[b] = idx[j]; idx[j] = t;
+    const s = idx[b];
+    x.set(shard.x.subarray(s * dx, (s + 1) * dx), b * dx);
+    y.set(shard.y.subarray(s * dy, (s + 1) * dy), b * dy);
+  }
+  return { x, y, size };
+}
+
+/** Initial state: every silo starts from the same seeded weights and a fresh optimizer. */
+export function initEngineState(trainer: LocalTrainer, n: number, seed: number): EngineState {
+  const w0 = trainer.initWeights(seed);
+  return {
+    round: 0,
+    weights: Array.from({ length: n }, () => w0.slice()),
+    opt: Array.from({ length: n }, () => trainer.newOptimizerState()),
+    metrics: [],
+    wallMs: 0,
+    simulatedMs: 0,
+    done: false,
+  };
+}
+
+/** Element-wise mean of the silos' weights. */
+export function averageWeights(ws: readonly Float32Array[]): Float32Array {
+  const len = ws[0].length;
+  const acc = new Float64Array(len);
+  for (const w of ws) for (let i = 0; i < len; i++) acc[i] += w[i];
+  const out = new Float32Array(len);
+  for (let i = 0; i < len; i++) out[i] = acc[i] / ws.length;
+  return out;
+}
+
+/** Mean squared distance of the silos' first `count` weights to their average. */
+export function consensusDistance(ws: readonly Float32Array[], count = ws[0].length): number {
+  const avg = averageWeights(ws.map((w) => w.subarray(0, count)));
+  let s = 0;
+  for (const w of ws) for (let i = 0; i < count; i++) { const d = w[i] - avg[i]; s += d * d; }
+  return s / ws.length;
+}
+
+/**
+ * Run rounds from `state` until the round count, the simulated budget, or `afterRound`
+ * asks to stop. Returns the new state (the input's arrays are replaced, not mutated).
+ */
+export function runRounds(state0: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): EngineState {
+  const n = schedule.n;
+  if (data.shards.length !== n) throw new Error(`engine: ${data.shards.length} shards for ${n} silos`);
+  const state: EngineState = { ...state0, weights: state0.weights.slice(), opt: state0.opt.slice(), metrics: state0.metrics.slice() };
+  while (!state.done && state.round < opts.rounds) {
+    const k = state.round;
+    const plan = schedule.plan(k);
+    const needStart = new Set<number>();
+    for (const row of plan.mixing) for (const t of row) if (t.stale) needStart.add(t.from);
+    const start = state.weights.map((w, i) => (needStart.has(i) ? w : undefined));
+    const fresh: Float32Array[] = [];
+    let lossSum = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const batches: Batch[] = [];
+      for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
+      const r = trainer.train(state.weights[i], state.opt[i], batches, opts.lr, roundSeed(opts.seed, 'dropout', k, i));
+      fresh.push(r.weights);
+      state.opt[i] = r.optState;
+      lossSum += r.loss;
+    }
+    state.wallMs += performance.now() - t0;
+    state.weights = applyMixing(plan.mixing, fresh, start);
+    state.simulatedMs = plan.endMs;
+    state.round = k + 1;
+    const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && plan.endMs >= opts.simulatedBudgetMs);
+    const row: MetricRow = {
+      round: k,
+      simulatedMs: plan.endMs,
+      wallMs: state.wallMs,
+      trainLoss: lossSum / n,
+      testLoss: null,
+      testRmse: null,
+      consensus: null,
+      siloTestRmse: null,
+      isolated: plan.isolated.length,
+    };
+    if ((k + 1) % opts.evalEvery === 0 || last) {
+      const avg = averageWeights(state.weights);
+      const ev = trainer.evaluate(avg, data.test.x, data.test.y);
+      row.testLoss = ev.loss;
+      row.testRmse = ev.rmse ?? null;
+      row.consensus = consensusDistance(state.weights, trainer.paramCount);
+      if (opts.evalSilos) {
+        let s = 0;
+        for (const w of state.weights) s += trainer.evaluate(w, data.test.x, data.test.y).rmse ?? NaN;
+        row.siloTestRmse = s / n;
+      }
+    }
+    state.metrics.push(row);
+    if (last) state.done = true;
+    if (opts.afterRound?.(state, row)) break;
+  }
+  return state;
+}

@@ -1,0 +1,142 @@
+/**
+ * Mixing: how silos combine models after their local steps, `w_i <- Σ_j A_ij w_j`, as a
+ * pure function of a round's graph state. Each silo's row lists its terms; a term may take
+ * the neighbour's model as it stood at the start of the round (`stale`), which is how the
+ * multigraph's "did not wait" edges contribute (Do et al. 2023).
+ */
+import type { Overlay } from '../overlay/overlay.js';
+import type { SiloPair } from '../timing/graph-state.js';
+
+/** One term of a silo's mixing row. */
+export interface MixTerm {
+  /** Source silo j. */
+  from: number;
+  /** Weight A_ij. */
+  weight: number;
+  /** Use j's model from the start of the round (before its local steps). */
+  stale: boolean;
+}
+
+/** The mixing of one round: a row of terms per silo. */
+export type MixingRows = MixTerm[][];
+
+/** Static overlay weighting schemes. */
+export type StaticScheme = 'ring' | 'metropolis' | 'uniform';
+
+/** In-neighbours of each silo (edge i -> j means j receives from i). */
+export function inNeighbours(n: number, pairs: readonly SiloPair[]): number[][] {
+  const inn: number[][] = Array.from({ length: n }, () => []);
+  const seen = new Set<number>();
+  for (const [a, b] of pairs) {
+    if (a === b || seen.has(a * n + b)) continue;
+    seen.add(a * n + b);
+    inn[b].push(a);
+  }
+  return inn;
+}
+
+/**
+ * Mixing rows of a static overlay.
+ * - `ring`: `(A + I) / 2` as published (each silo averages with its predecessor);
+ * - `metropolis`: Metropolis-Hastings weights `1 / (1 + max(d_i, d_j))` (doubly stochastic
+ *   on an undirected overlay; Xiao & Boyd 2004), the rest on the silo itself;
+ * - `uniform`: equal weights over the silo and its in-neighbours.
+ */
+export function staticMixing(o: Overlay, scheme: StaticScheme): MixingRows {
+  const n = o.silos.length;
+  const inn = inNeighbours(n, o.edges.map((e) => [e.from, e.to] as SiloPair));
+  const deg = inn.map((l) => l.length);
+  return inn.map((nbrs, i) => {
+    if (!nbrs.length) return [{ from: i, weight: 1, stale: false }];
+    let terms: MixTerm[];
+    if (scheme === 'ring') {
+      const w = 1 / (nbrs.length + 1);
+      terms = nbrs.map((j) => ({ from: j, weight: w, stale: false }));
+    } else if (scheme === 'metropolis') {
+      terms = nbrs.map((j) => ({ from: j, weight: 1 / (1 + Math.max(deg[i], deg[j])), stale: false }));
+    } else {
+      terms = nbrs.map((j) => ({ from: j, weight: 1 / (1 + nbrs.length), stale: false }));
+    }
+    const rest = 1 - terms.reduce((s, t) => s + t.weight, 0);
+    return [{ from: i, weight: rest, stale: false }, ...terms];
+  });
+}
+
+/** Self weight of a multigraph silo that has strong neighbours (Do et al. 2023). */
+export const MULTIGRAPH_SELF_WEIGHT = 0.7;
+
+/**
+ * Multigraph mixing for one round: a silo mixes only over its strong in-edges, keeping
+ * 0.7 for itself and sharing 0.3 equally among its strong neighbours; a silo with none
+ * (isolated) keeps its own model. An edge strong now but weak in the previous round
+ * contributes the neighbour's model from the start of the round.
+ * @param strong this round's strong directed pairs
+ * @param previousStrong the previous round's strong pairs (null in round 0)
+ */
+export function multigraphMixing(n: number, strong: readonly SiloPair[], previousStrong: readonly SiloPair[] | null): MixingRows {
+  const inn = inNeighbours(n, strong);
+  const prev = previousStrong ? new Set(previousStrong.map(([a, b]) => a * n + b)) : null;
+  return inn.map((nbrs, i) => {
+    if (!nbrs.length) return [{ from: i, weight: 1, stale: false }];
+    const share = (1 - MULTIGRAPH_SELF_WEIGHT) / nbrs.length;
+    return [
+      { from: i, weight: MULTIGRAPH_SELF_WEIGHT, stale: false },
+      ...nbrs.map((j) => ({ from: j, weight: share, stale: prev !== null && !prev.has(j * n + i) })),
+    ];
+  });
+}
+
+/**
+ * MATCHA mixing `W = I - α L` for the Laplacian L of the round's active (undirected) edges
+ * (Wang et al. 2019): `w_i <- (1 - α deg_i) w_i + α Σ_{j ~ i} w_j`.
+ */
+export function matchaMixing(n: number, active: readonly SiloPair[], alpha: number): MixingRows {
+  const nb: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
+  for (const [a, b] of active) if (a !== b) { nb[a].add(b); nb[b].add(a); }
+  return nb.map((s, i) => [
+    { from: i, weight: 1 - alpha * s.size, stale: false },
+    ...[...s].map((j) => ({ from: j, weight: alpha, stale: false })),
+  ]);
+}
+
+/** Server-based federated averaging weighted by shard size (McMahan et al. 2017). */
+export function fedAvgMixing(shardSizes: readonly number[]): MixingRows {
+  const total = shardSizes.reduce((a, b) => a + b, 0);
+  const row = shardSizes.map((s, j) => ({ from: j, weight: s / total, stale: false }));
+  return shardSizes.map(() => row);
+}
+
+/** No communication: every silo keeps its model. */
+export function localMixing(n: number): MixingRows {
+  return Array.from({ length: n }, (_, i) => [{ from: i, weight: 1, stale: false }]);
+}
+
+/** The dense matrix A of mixing rows (stale terms counted like fresh ones), for tests and reports. */
+export function mixingMatrix(rows: MixingRows): Float64Array[] {
+  const n = rows.length;
+  return rows.map((r) => {
+    const a = new Float64Array(n);
+    for (const t of r) a[t.from] += t.weight;
+    return a;
+  });
+}
+
+/**
+ * Apply mixing rows: `out_i = Σ weight * (stale ? start_j : fresh_j)`.
+ * @param fresh models after this round's local steps
+ * @param start models at the start of the round (needed only when a row has a stale term)
+ */
+export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], start: readonly (Float32Array | undefined)[]): Float32Array[] {
+  return rows.map((row, i) => {
+    if (row.length === 1 && row[0].from === i && row[0].weight === 1 && !row[0].stale) return fresh[i];
+    const len = fresh[i].length;
+    const acc = new Float64Array(len);
+    for (const t of row) {
+      const src = t.stale ? start[t.from] : fresh[t.from];
+      if (!src) throw new Error(`mixing: silo ${t.from}'s start-of-round model was not kept`);
+      const w = t.weight;
+      for (let p = 0; p < len; p++) acc[p] += w * src[p];
+    }
+    return Float32Array.from(acc);
+  });
+}

@@ -1,0 +1,50 @@
+/**
+ * The seam between the DPASGD engine and a model: a local trainer takes flat weights and
+ * returns flat weights (Flower's split). The engine is model-agnostic; the TensorFlow.js
+ * trainer (`src/learning/tf/silo-trainer.ts`) and the tests' fake trainer implement this.
+ */
+
+/** Optimizer state of one silo as flat arrays (Adam: first and second moments). */
+export interface OptimizerState {
+  m: Float32Array;
+  v: Float32Array;
+  step: number;
+}
+
+/** A mini-batch: `x` row-major `[size, ...inputShape]`, `y` `[size, outputs]`. */
+export interface Batch {
+  x: Float32Array;
+  y: Float32Array;
+  size: number;
+}
+
+/** What a trainer returns after local steps. */
+export interface LocalTrainResult {
+  weights: Float32Array;
+  optState: OptimizerState;
+  /** Mean training loss over the steps. */
+  loss: number;
+}
+
+/** Loss and metrics of a weight vector on a data set. */
+export interface Evaluation {
+  loss: number;
+  rmse?: number;
+  accuracy?: number;
+}
+
+/** A model-agnostic local trainer. */
+export interface LocalTrainer {
+  /** Trainable parameters. */
+  readonly paramCount: number;
+  /** Length of a weight vector (trainable parameters first, then non-trainable state). */
+  readonly weightCount: number;
+  /** Seeded initial weights. */
+  initWeights(seed: number): Float32Array;
+  /** A fresh optimizer state. */
+  newOptimizerState(): OptimizerState;
+  /** One optimizer step per batch from `weights` (inputs are not modified). */
+  train(weights: Float32Array, optState: OptimizerState, batches: readonly Batch[], lr: number, seed?: number): LocalTrainResult;
+  /** Loss and metric of `weights` on (`x`, `y`). */
+  evaluate(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): Evaluation;
+}

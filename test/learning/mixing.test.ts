@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { applyMixing, fedAvgMixing, matchaMixing, mixingMatrix, multigraphMixing, staticMixing } from '../../src/learning/mixing.js';
+import { buildConnectivityGraph } from '../../src/network/connectivity.js';
+import { underlayFromGml } from '../../src/network/underlay.js';
+import { buildMst } from '../../src/overlay/mst.js';
+import { readOverlayFile } from '../../src/overlay/overlay-file.js';
+import { delayConstants, getWorkload, timingParams } from '../../src/timing/workload.js';
+import { networkFile, ringOverlayFile } from '../helpers.js';
+import { buildMultigraph } from '../../src/multigraph/multigraph.js';
+
+const k = delayConstants(timingParams(getWorkload('femnist')));
+const cg = buildConnectivityGraph(underlayFromGml(readFileSync(networkFile('gaia'), 'utf8'), 'gaia'));
+const ring = readOverlayFile(ringOverlayFile('gaia'), cg);
+const mst = buildMst(cg, k);
+
+function rowSums(a: Float64Array[]): number[] { return a.map((r) => r.reduce((s, x) => s + x, 0)); }
+function colSums(a: Float64Array[]): number[] { return a[0].map((_, j) => a.reduce((s, r) => s + r[j], 0)) as unknown as number[]; }
+
+describe('mixing matrices', () => {
+  it('RING (A + I)/2 and Metropolis-Hastings on the MST are doubly stochastic with non-negative weights', () => {
+    for (const rows of [staticMixing(ring, 'ring'), staticMixing(mst, 'metropolis')]) {
+      const a = mixingMatrix(rows);
+      for (const s of rowSums(a)) expect(s).toBeCloseTo(1, 12);
+      for (const s of Array.from(colSums(a))) expect(s).toBeCloseTo(1, 12);
+      for (const r of a) for (const x of r) expect(x).toBeGreaterThanOrEqual(0);
+    }
+    const r = mixingMatrix(staticMixing(ring, 'ring'));
+    expect(r[0][0]).toBe(0.5);
+  });
+
+  it('uniform weights and FedAvg are row-stochastic; FedAvg weights by shard size', () => {
+    for (const s of rowSums(mixingMatrix(staticMixing(mst, 'uniform')))) expect(s).toBeCloseTo(1, 12);
+    const f = mixingMatrix(fedAvgMixing([1, 3]));
+    expect(Array.from(f[0])).toEqual([0.25, 0.75]);
+    expect(Array.from(f[1])).toEqual([0.25, 0.75]);
+  });
+
+  it('MATCHA W = I - αL is symmetric and doubly stochastic', () => {
+    const a = mixingMatrix(matchaMixing(4, [[0, 1], [1, 0], [2, 3], [3, 2], [1, 2], [2, 1]], 0.3));
+    for (const s of rowSums(a)) expect(s).toBeCloseTo(1, 12);
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(a[i][j]).toBeCloseTo(a[j][i], 12);
+    expect(a[1][1]).toBeCloseTo(1 - 0.3 * 2, 12);
+  });
+
+  it('on a ring, repeated mixing converges to the average', () => {
+    const rows = staticMixing(ring, 'ring');
+    let ws = Array.from({ length: 11 }, (_, i) => Float32Array.of(i, -2 * i, 5));
+    for (let t = 0; t < 600; t++) ws = applyMixing(rows, ws, []);
+    for (const w of ws) {
+      expect(w[0]).toBeCloseTo(5, 3);
+      expect(w[1]).toBeCloseTo(-10, 3);
+      expect(w[2]).toBeCloseTo(5, 5);
+    }
+  });
+
+  it('multigraph: 0.7 self, 0.3 shared over strong in-edges, isolated silos untouched, stale copies on weak-to-strong edges', () => {
+    const mg = buildMultigraph(ring, k, 5);
+    const n = 11;
+    const pairs = (s: number) => mg.states[s].strongEdges.map((e) => [ring.edges[e].from, ring.edges[e].to] as [number, number]);
+    const rows = multigraphMixing(n, pairs(1), pairs(0));
+    for (const s of rowSums(mixingMatrix(rows))) expect(s).toBeCloseTo(1, 12);
+    const fresh = Array.from({ length: n }, (_, i) => Float32Array.of(100 + i));
+    const start = Array.from({ length: n }, (_, i) => Float32Array.of(i));
+    const out = applyMixing(rows, fresh, start);
+    for (const i of mg.states[1].isolated) expect(out[i]).toBe(fresh[i]);
+    // state 1 follows state 0 (all strong): no edge turned strong, nothing is stale
+    expect(rows.flat().some((t) => t.stale)).toBe(false);
+    // find a state s whose predecessor had an edge weak that is strong in s
+    let found = false;
+    for (let s = 1; s < mg.states.length && !found; s++) {
+      const cur = new Set(mg.states[s].strongEdges);
+      const prev = new Set(mg.states[s - 1].strongEdges);
+      const e = [...cur].find((x) => !prev.has(x));
+      if (e === undefined) continue;
+      found = true;
+      const { from, to } = ring.edges[e];
+      const rs = multigraphMixing(n, pairs(s), pairs(s - 1));
+      const term = rs[to].find((t) => t.from === from)!;
+      expect(term.stale).toBe(true);
+      expect(term.weight).toBeCloseTo(0.3, 12); // a ring silo has one in-neighbour
+      expect(rs[to][0]).toEqual({ from: to, weight: 0.7, stale: false });
+      const o = applyMixing(rs, fresh, start);
+      expect(o[to][0]).toBeCloseTo(0.7 * fresh[to][0] + 0.3 * start[from][0], 4);
+      // an edge strong in both rounds uses the fresh model
+      const both = [...cur].find((x) => prev.has(x));
+      if (both !== undefined) expect(rs[ring.edges[both].to].find((t) => t.from === ring.edges[both].from)!.stale).toBe(false);
+    }
+    expect(found).toBe(true);
+  });
+});
