@@ -358,7 +358,10 @@ class BlossomSolver {
   /** Returns true iff the matching was augmented. */
   private runStage(): boolean {
     const n = this.n;
-    for (;;) {
+    // A stage has O(n) events (< 8n: labellings, shrinks, expansions); the
+    // guard turns a would-be infinite loop into an error.
+    for (let events = 0; ; events++) {
+      if (events > 20 * n + 20) throw new Error('blossom: internal error, stage does not terminate');
       while (this.queue.length > 0) {
         const v = this.queue.pop()!;
         if (this.scan(v)) return true;
@@ -521,6 +524,9 @@ class BlossomSolver {
       const path: number[] = [];
       let x = start;
       while (x !== bb) {
+        if (x === -1 || path.length > 2 * this.n) {
+          throw new Error('blossom: internal error, inconsistent alternating forest');
+        }
         path.push(x);
         const t = inBlossom[labelOuter[x]];
         path.push(t);

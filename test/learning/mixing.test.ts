@@ -45,7 +45,7 @@ describe('mixing matrices', () => {
 
   it('on a ring, repeated mixing converges to the average', () => {
     const rows = staticMixing(ring, 'ring');
-    let ws = Array.from({ length: 11 }, (_, i) => Float32Array.of(i, -2 * i, 5));
+    let ws: Float32Array[] = Array.from({ length: 11 }, (_, i) => Float32Array.of(i, -2 * i, 5));
     for (let t = 0; t < 600; t++) ws = applyMixing(rows, ws, []);
     for (const w of ws) {
       expect(w[0]).toBeCloseTo(5, 3);
