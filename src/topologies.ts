@@ -3,6 +3,7 @@
  */
 import './overlay/registry.js';
 import './multigraph/topology.js';
+import './overlay/matcha.js';
 import { topologyNames } from './overlay/registry.js';
 
 /** Display order of the topologies (Table 3's order, then the rest). */

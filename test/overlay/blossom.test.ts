@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { maxWeightMatching, minWeightPerfectMatching } from '../../src/overlay/blossom.js';
+import {
+  maxWeightMatching,
+  maxWeightMatchingWithDuals,
+  minWeightPerfectMatching,
+  type WeightedMatchingCertificate,
+} from '../../src/overlay/blossom.js';
 
 type Edge = [number, number, number];
 
@@ -61,6 +66,64 @@ function checkMatching(n: number, edges: Edge[], mate: Int32Array): [number, num
   }
   expect(problems).toEqual([]);
   return [card, total];
+}
+
+/**
+ * Independent check of the LP duality certificate (Edmonds' matching
+ * polytope): dual feasibility, complementary slackness, laminar full odd
+ * blossoms.  Passing proves the matching optimal (heaviest of its
+ * cardinality under maxCardinality) up to `tol`.
+ */
+function checkCertificate(
+  n: number,
+  edges: Edge[],
+  cert: WeightedMatchingCertificate,
+  maxCardinality: boolean,
+  exact: boolean,
+): void {
+  const { mate, vertexDual: y, blossoms } = cert;
+  const maxAbs = edges.reduce((s, e) => Math.max(s, Math.abs(e[2])), 0);
+  const tol = exact ? 0 : 1e-9 * (1 + maxAbs);
+  const problems: string[] = [];
+  expect(y.length).toBe(n);
+  const member = blossoms.map((b) => {
+    const inB = new Uint8Array(n);
+    for (const v of b.vertices) inB[v] = 1;
+    return inB;
+  });
+  for (let p = 0; p < blossoms.length; p++) {
+    const vs = blossoms[p].vertices;
+    if (vs.length < 3 || vs.length % 2 === 0 || new Set(vs).size !== vs.length) problems.push(`blossom ${p} not odd`);
+    if (blossoms[p].dual < -tol) problems.push(`blossom ${p} dual ${blossoms[p].dual} < 0`);
+    let inside = 0;
+    for (const v of vs) if (mate[v] >= 0 && member[p][mate[v]]) inside++;
+    if (inside !== vs.length - 1) problems.push(`blossom ${p} not full`);
+    for (let q = p + 1; q < blossoms.length; q++) {
+      const common = vs.filter((v) => member[q][v]).length;
+      if (common !== 0 && common !== vs.length && common !== blossoms[q].vertices.length) {
+        problems.push(`blossoms ${p}, ${q} not laminar`);
+      }
+    }
+  }
+  const zsum = (a: number, b: number): number => {
+    let z = 0;
+    for (let p = 0; p < blossoms.length; p++) if (member[p][a] && member[p][b]) z += blossoms[p].dual;
+    return z;
+  };
+  for (const [a, b, w] of edges) {
+    const slack = y[a] + y[b] + zsum(a, b) - w;
+    if (slack < -tol) problems.push(`edge (${a}, ${b}) slack ${slack} < 0`);
+    if (mate[a] === b && Math.abs(slack) > tol) problems.push(`matched edge (${a}, ${b}) slack ${slack} != 0`);
+  }
+  const minY = n > 0 ? Math.min(...y) : 0;
+  for (let v = 0; v < n; v++) {
+    if (!maxCardinality && y[v] < -tol) problems.push(`y[${v}] = ${y[v]} < 0`);
+    if (mate[v] === -1) {
+      if (!maxCardinality && Math.abs(y[v]) > tol) problems.push(`exposed ${v} has y = ${y[v]}`);
+      if (maxCardinality && y[v] > minY + tol) problems.push(`exposed ${v} has non-minimal y`);
+    }
+  }
+  expect(problems).toEqual([]);
 }
 
 /**
@@ -147,8 +210,10 @@ const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * (1 + 
 
 function compareWithBrute(n: number, edges: Edge[], exact: boolean): void {
   for (const maxCardinality of [false, true]) {
-    const mate = maxWeightMatching(n, edges, { maxCardinality });
-    const [c, x] = checkMatching(n, edges, mate);
+    const cert = maxWeightMatchingWithDuals(n, edges, { maxCardinality });
+    expect(Array.from(maxWeightMatching(n, edges, { maxCardinality }))).toEqual(Array.from(cert.mate));
+    const [c, x] = checkMatching(n, edges, cert.mate);
+    checkCertificate(n, edges, cert, maxCardinality, exact);
     const [bc, bx] = bruteMax(n, edges, maxCardinality);
     const ctx = JSON.stringify({ n, edges, maxCardinality, got: [c, x], want: [bc, bx] });
     if (maxCardinality) expect(c, ctx).toBe(bc);
@@ -301,7 +366,7 @@ describe('maxWeightMatching: medium and larger graphs', () => {
     }
   });
 
-  it('larger max-weight instances (300 graphs, n = 16..40, plus 6 with n = 60..120): valid and order-invariant', () => {
+  it('larger max-weight instances (300 graphs, n = 16..40, plus 6 with n = 60..120): valid, dual-certified and order-invariant', () => {
     // Nested blossoms, and augmentations entering them through non-base
     // vertices, are much more frequent at this size than for n <= 12.  The
     // optimum must not depend on vertex labels or edge order.
@@ -322,8 +387,12 @@ describe('maxWeightMatching: medium and larger graphs', () => {
       const edges2: Edge[] = edges.map(([a, b, x]) => [perm[a], perm[b], x]);
       edges2.reverse();
       for (const maxCardinality of [false, true]) {
-        const [c1, x1] = checkMatching(n, edges, maxWeightMatching(n, edges, { maxCardinality }));
-        const [c2, x2] = checkMatching(n, edges2, maxWeightMatching(n, edges2, { maxCardinality }));
+        const cert1 = maxWeightMatchingWithDuals(n, edges, { maxCardinality });
+        const cert2 = maxWeightMatchingWithDuals(n, edges2, { maxCardinality });
+        checkCertificate(n, edges, cert1, maxCardinality, kind === 1);
+        checkCertificate(n, edges2, cert2, maxCardinality, kind === 1);
+        const [c1, x1] = checkMatching(n, edges, cert1.mate);
+        const [c2, x2] = checkMatching(n, edges2, cert2.mate);
         const ctx = JSON.stringify({ t, n, maxCardinality, x1, x2 });
         if (maxCardinality) expect(c1, ctx).toBe(c2);
         if (kind === 1) expect(x1, ctx).toBe(x2);
@@ -407,7 +476,7 @@ describe('minWeightPerfectMatching', () => {
     expect(cases).toBe(300);
   });
 
-  it('90-vertex complete graph: perfect, 2-opt optimal, label-permutation invariant', () => {
+  it('90-vertex complete graphs: perfect, 2-opt optimal, dual-certified, label-permutation invariant', () => {
     const rng = mulberry32(90);
     const n = 90;
     const pts = Array.from({ length: n }, () => [rng() * 1000, rng() * 1000]);
@@ -446,6 +515,15 @@ describe('minWeightPerfectMatching', () => {
         }
       }
       expect(total).toBeLessThanOrEqual(greedy + 1e-9);
+
+      // LP certificate of optimality at scale (same algorithm, negated weights).
+      const negEdges: Edge[] = [];
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) negEdges.push([i, j, -w(i, j)]);
+      const cert = maxWeightMatchingWithDuals(n, negEdges, { maxCardinality: true });
+      checkCertificate(n, negEdges, cert, true, false);
+      const [card, negTotal] = checkMatching(n, negEdges, cert.mate);
+      expect(card).toBe(n / 2);
+      expect(close(-negTotal, total), `${-negTotal} vs ${total}`).toBe(true);
 
       // Optimal value is independent of vertex order.
       const perm = vertices.slice();

@@ -1,0 +1,199 @@
+/**
+ * Experiment configs (JSON or YAML), validated by a zod schema that also emits a JSON
+ * Schema for editors. Unknown fields are errors; every error names the field path and what
+ * was expected. A config may sweep fields, giving one run per combination.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { DflsimInputError } from '../errors.js';
+import { WORKLOAD_NAMES } from '../timing/workload.js';
+
+const positiveInt = z.number().int().positive();
+const positive = z.number().positive();
+
+const workloadSchema = z.union([
+  z.enum(WORKLOAD_NAMES as [string, ...string[]]),
+  z.object({
+    name: z.string().default('custom'),
+    modelSizeBits: positive.describe('size of the model on every link (bits)'),
+    computeMs: z.number().nonnegative().describe('compute time of one local update (ms)'),
+    rounds: positiveInt.optional(),
+  }).strict(),
+]).describe('a workload preset or a custom model size and compute time');
+
+const timingFields = {
+  network: z.string().min(1).describe('built-in network (gaia, aws-na) or a GML file path, relative to the config file'),
+  workload: workloadSchema.default('femnist'),
+  modelSizeBits: positive.optional().describe('overrides the workload\'s model size (bits)'),
+  computeMs: z.number().nonnegative().optional().describe('overrides the workload\'s compute time per local update (ms)'),
+  accessGbps: positive.default(10).describe('access-link capacity of every silo (Gbit/s)'),
+  uploadGbps: positive.optional(),
+  downloadGbps: positive.optional(),
+  coreGbps: positive.default(1),
+  localUpdates: positiveInt.default(1).describe('local updates per round, for the timing model'),
+  tMax: positiveInt.default(5).describe('multigraph: maximum number of edges between two silos'),
+  budget: z.number().gt(0).lte(1).default(0.5).describe('MATCHA communication budget'),
+  seed: z.number().int().nonnegative().default(0),
+};
+
+const TRAIN_TOPOLOGIES = ['ring', 'mst', 'delta-mbst', 'star', 'matcha', 'matcha+', 'multigraph-ring', 'multigraph-mst', 'multigraph-delta-mbst', 'multigraph-overlay', 'overlay', 'local', 'centralised'] as const;
+const CYCLE_TOPOLOGIES = ['star', 'matcha', 'matcha+', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'multigraph-mst', 'multigraph-delta-mbst', 'multigraph-star', 'overlay', 'multigraph-overlay'] as const;
+
+const datasetSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('synthetic-driving'),
+    sequences: positiveInt.default(66),
+    framesPerSequence: positiveInt.default(40),
+    testFraction: z.number().gt(0).lt(1).default(0.2),
+    seed: z.number().int().nonnegative().optional(),
+  }).strict(),
+  z.object({
+    kind: z.literal('dronet'),
+    root: z.string().min(1).describe('folder of sequence folders (images/ + sync_steering.txt)'),
+    maxFramesPerSequence: positiveInt.optional(),
+    testFraction: z.number().gt(0).lt(1).default(0.2),
+  }).strict(),
+]);
+
+const partitionSchema = z.union([
+  z.enum(['by-sequence', 'iid']),
+  z.object({ kind: z.literal('dirichlet'), alpha: positive, bins: positiveInt.default(5) }).strict(),
+]).default('by-sequence');
+
+const modelSchema = z.object({
+  name: z.enum(['fadnet', 'cnn', 'linear']).default('fadnet'),
+  inputSize: positiveInt.default(64).describe('frame height and width (pixels)'),
+}).strict();
+
+const sweepSchema = z.object({
+  topology: z.array(z.enum(TRAIN_TOPOLOGIES)).min(1).optional(),
+  tMax: z.array(positiveInt).min(1).optional(),
+  accessGbps: z.array(positive).min(1).optional(),
+  modelSizeBits: z.array(positive).min(1).optional(),
+  localSteps: z.array(positiveInt).min(1).optional(),
+}).strict();
+
+/** A training experiment. */
+export const trainConfigSchema = z.object({
+  kind: z.literal('train'),
+  name: z.string().min(1).default('run'),
+  description: z.string().optional(),
+  ...timingFields,
+  topology: z.enum(TRAIN_TOPOLOGIES).default('ring'),
+  mixing: z.enum(['metropolis', 'uniform']).default('metropolis').describe('weights of static overlays other than RING'),
+  overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
+  model: modelSchema.default({ name: 'fadnet', inputSize: 64 }),
+  dataset: datasetSchema.default({ kind: 'synthetic-driving', sequences: 66, framesPerSequence: 40, testFraction: 0.2 }),
+  partition: partitionSchema,
+  rounds: positiveInt.default(300),
+  simulatedBudgetMs: positive.optional().describe('stop a run when its simulated clock passes this (ms)'),
+  localSteps: positiveInt.default(1),
+  batchSize: positiveInt.default(32),
+  lr: positive.default(1e-3),
+  evalEvery: positiveInt.default(20),
+  evalSilos: z.boolean().default(false),
+  checkpointEvery: positiveInt.default(50),
+  backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
+  threads: positiveInt.optional(),
+  sweep: sweepSchema.optional(),
+}).strict();
+
+/** A cycle-time comparison over networks. */
+export const cycleTimeConfigSchema = z.object({
+  kind: z.literal('cycle-times'),
+  name: z.string().min(1).default('cycle-times'),
+  description: z.string().optional(),
+  networks: z.array(z.string().min(1)).min(1).describe('built-in names or GML paths, relative to the config file'),
+  ...timingFields,
+  network: z.string().optional(),
+  topologies: z.array(z.enum(CYCLE_TOPOLOGIES)).min(1).optional(),
+  rounds: positiveInt.optional(),
+  overlay: z.string().optional(),
+  sweep: z.object({
+    tMax: z.array(positiveInt).min(1).optional(),
+    accessGbps: z.array(positive).min(1).optional(),
+    modelSizeBits: z.array(positive).min(1).optional(),
+    localUpdates: z.array(positiveInt).min(1).optional(),
+  }).strict().optional(),
+}).strict();
+
+/** Any experiment config. */
+export const configSchema = z.discriminatedUnion('kind', [trainConfigSchema, cycleTimeConfigSchema]);
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type CycleTimeConfig = z.infer<typeof cycleTimeConfigSchema>;
+export type ExperimentConfig = z.infer<typeof configSchema>;
+
+/** The JSON Schema of configs (for editors). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input' });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+  if (issue.code === 'unrecognized_keys') return `${where === '(top level)' ? '' : where + ': '}unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return `${where}: ${issue.message}`;
+}
+
+/**
+ * Validate a parsed config object.
+ * @param source file name for messages
+ */
+export function validateConfig(raw: unknown, source: string): ExperimentConfig {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw) && !('kind' in raw)) raw = { kind: 'train', ...(raw as object) };
+  const r = configSchema.safeParse(raw);
+  if (!r.success) {
+    const lines = r.error.issues.map(describeIssue);
+    throw new DflsimInputError(source, `invalid config:\n  ${lines.join('\n  ')}`);
+  }
+  return r.data;
+}
+
+/** Resolve a path in a config relative to the config file (built-in names stay as they are). */
+export function resolveConfigPath(p: string, configFile: string): string {
+  if (!/[\\/]|\.(gml|json|ya?ml)$/i.test(p)) return p;
+  return path.resolve(path.dirname(configFile), p);
+}
+
+/** Read, parse (JSON or YAML by extension) and validate a config file; check that referenced files exist. */
+export function loadConfig(file: string): ExperimentConfig {
+  if (!existsSync(file)) throw new DflsimInputError(file, 'config file not found');
+  const text = readFileSync(file, 'utf8');
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
+  } catch (e) {
+    throw new DflsimInputError(file, `cannot parse ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
+  }
+  const cfg = validateConfig(raw, file);
+  const check = (p: string | undefined, field: string): void => {
+    if (p === undefined) return;
+    const resolved = resolveConfigPath(p, file);
+    if (resolved !== p && !existsSync(resolved)) throw new DflsimInputError(`${file}: ${field}`, `file not found: ${resolved}${/shared/.test(p) ? ' (the papers\' networks are in ../shared/networks beside the project)' : ''}`);
+  };
+  if (cfg.kind === 'train') {
+    check(cfg.network, 'network');
+    check(cfg.overlay, 'overlay');
+    if (cfg.dataset.kind === 'dronet' && !existsSync(resolveConfigPath(cfg.dataset.root + '/', file))) throw new DflsimInputError(`${file}: dataset.root`, `folder not found: ${resolveConfigPath(cfg.dataset.root + '/', file)}`);
+  } else {
+    cfg.networks.forEach((n, i) => check(n, `networks[${i}]`));
+    check(cfg.overlay, 'overlay');
+  }
+  return cfg;
+}
+
+/** Expand a config's sweep into one config per combination (without `sweep`). */
+export function expandSweep<T extends { sweep?: Record<string, unknown[] | undefined> }>(cfg: T): { label: string; config: Omit<T, 'sweep'> }[] {
+  const { sweep, ...base } = cfg;
+  const axes = Object.entries(sweep ?? {}).filter(([, v]) => Array.isArray(v) && v.length) as [string, unknown[]][];
+  let combos: { label: string; config: Record<string, unknown> }[] = [{ label: '', config: { ...base } }];
+  for (const [key, values] of axes) {
+    combos = combos.flatMap((c) => values.map((v) => {
+      const config = { ...c.config, [key]: v };
+      return { label: `${c.label}${c.label ? ',' : ''}${key}=${String(v)}`, config };
+    }));
+  }
+  return combos.map((c) => ({ label: c.label || 'run', config: c.config as Omit<T, 'sweep'> }));
+}

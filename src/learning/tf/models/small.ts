@@ -1,0 +1,46 @@
+/** Small models: a CNN for 28x28 images (FEMNIST / MNIST-like) and a linear model. */
+import * as tf from '@tensorflow/tfjs';
+
+/** Options of {@link buildSmallCnn}. */
+export interface SmallCnnOptions {
+  /** Square input side (pixels), 28 for FEMNIST. */
+  inputSize: number;
+  /** Input channels. */
+  channels: number;
+  /** Number of classes. */
+  numClasses: number;
+}
+
+/** conv 5x5 32 + ReLU, max-pool 2, conv 5x5 64 + ReLU, max-pool 2, dense 128 + ReLU, dense (logits). */
+export function buildSmallCnn(o: SmallCnnOptions): tf.LayersModel {
+  if (o.inputSize < 8) throw new Error(`dflsim cnn: inputSize must be >= 8 pixels, got ${o.inputSize}`);
+  const z = 'zeros';
+  return tf.sequential({
+    name: 'cnn',
+    layers: [
+      tf.layers.conv2d({ inputShape: [o.inputSize, o.inputSize, o.channels], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: z }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: z }),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: z }),
+      tf.layers.dense({ units: o.numClasses, kernelInitializer: z }),
+    ],
+  });
+}
+
+/** Options of {@link buildLinear}. */
+export interface LinearOptions {
+  /** Number of input features. */
+  features: number;
+  /** Outputs: 1 for regression, the class count for classification (logits). */
+  outputs: number;
+}
+
+/** A single dense layer. */
+export function buildLinear(o: LinearOptions): tf.LayersModel {
+  return tf.sequential({
+    name: 'linear',
+    layers: [tf.layers.dense({ inputShape: [o.features], units: o.outputs, kernelInitializer: 'zeros' })],
+  });
+}

@@ -1,0 +1,238 @@
+/**
+ * Silo state without one model per silo: a silo is a flat weight vector and flat Adam
+ * state; its weights are swapped into one shared TensorFlow.js model for its local
+ * steps. The DPASGD engine sees only flat `Float32Array`s (model-agnostic).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
+import { SeededDropout } from './models/layers.js';
+
+/** Adam optimizer state of one silo (Kingma & Ba 2015). */
+export interface AdamState {
+  /** First-moment estimate, one per trainable parameter. */
+  m: Float32Array;
+  /** Second-moment estimate, one per trainable parameter. */
+  v: Float32Array;
+  /** Steps taken. */
+  step: number;
+}
+
+/** One mini-batch: `x` is `[size, ...inputShape]` row-major; `y` is `[size, outputSize]` targets (regression) or `[size]` class indices. */
+export interface Batch {
+  x: Float32Array;
+  y: Float32Array;
+  /** Samples in the batch. */
+  size: number;
+}
+
+/** Result of local training. */
+export interface TrainResult {
+  /** New flat weights (the input is not modified). */
+  weights: Float32Array;
+  /** New optimizer state (the input is not modified). */
+  optState: AdamState;
+  /** Mean training loss over the batches (before each step's update). */
+  loss: number;
+}
+
+/** Evaluation of a weight vector. */
+export interface EvalResult {
+  /** Mean loss (MSE or cross-entropy). */
+  loss: number;
+  /** Root mean squared error (regression). */
+  rmse?: number;
+  /** Accuracy in [0, 1] (classification). */
+  accuracy?: number;
+}
+
+/** Adam hyper-parameters besides the learning rate. */
+export interface AdamOptions {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** Defaults of {@link AdamOptions} (Keras / TensorFlow). */
+export const DEFAULT_ADAM_OPTIONS: AdamOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+/** The model-agnostic local trainer the DPASGD engine calls. */
+export interface LocalTrainer {
+  /** Trainable parameters (the length of the optimizer's m and v). */
+  readonly paramCount: number;
+  /** Length of a weight vector: trainable parameters first, then non-trainable state (BN moving statistics). */
+  readonly weightCount: number;
+  /** Seeded initial weights. */
+  initWeights(seed: number): Float32Array;
+  /** A fresh optimizer state. */
+  newOptimizerState(): AdamState;
+  /**
+   * Run one Adam step per batch from `weights`.
+   * @param lr learning rate
+   * @param seed optional seed of this call's dropout masks (e.g. per silo and round)
+   */
+  train(weights: Float32Array, optState: AdamState, batches: readonly Batch[], lr: number, seed?: number): TrainResult;
+  /** Loss and metric of `weights` on `x`, `y` (inference mode), in chunks of `batchSize` samples. */
+  evaluate(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): EvalResult;
+  /** Model outputs `[n, outputSize]` for `x` (inference mode). */
+  predict(weights: Float32Array, x: Float32Array, batchSize?: number): Float32Array;
+  /** Bytes one silo's state occupies (weights + m + v). */
+  bytesPerSilo(): number;
+  /** Free the shared model. */
+  dispose(): void;
+}
+
+/** Options of {@link createTrainer}. */
+export interface TrainerOptions extends CreateModelOptions {
+  /** Adam hyper-parameters. */
+  adam?: Partial<AdamOptions>;
+}
+
+/**
+ * A {@link LocalTrainer} over one shared model built by the registry.
+ * @param model a registry name ('fadnet', 'cnn', 'linear') or a built {@link ModelHandle}
+ */
+export function createTrainer(model: string | ModelHandle, opts: TrainerOptions = {}): LocalTrainer {
+  const h = typeof model === 'string' ? createModel(model, opts) : model;
+  const adam = { ...DEFAULT_ADAM_OPTIONS, ...opts.adam };
+  const tvars = h.model.trainableWeights;
+  const svars = h.model.nonTrainableWeights;
+  const all = [...tvars, ...svars];
+  const sizes = all.map((v) => (v.shape as number[]).reduce((a, b) => a * b, 1));
+  const variables = tvars.map((v) => v.read() as tf.Variable);
+  const dropouts = h.model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
+  const sampleSize = h.inputShape.reduce((a, b) => a * b, 1);
+
+  const check = (w: Float32Array, where: string) => {
+    if (!(w instanceof Float32Array) || w.length !== h.weightCount) {
+      throw new Error(`dflsim trainer: ${where}: expected a Float32Array of ${h.weightCount} weights, got ${w?.length}`);
+    }
+  };
+  const load = (w: Float32Array, from = 0, to = all.length) => {
+    let off = 0;
+    for (let i = 0; i < to; i++) {
+      const n = sizes[i]!;
+      if (i >= from) {
+        const t = tf.tensor(w.subarray(off, off + n), all[i]!.shape as number[], 'float32');
+        all[i]!.write(t);
+        t.dispose();
+      }
+      off += n;
+    }
+  };
+  const readState = (w: Float32Array) => {
+    let off = h.paramCount;
+    for (const v of svars) {
+      const d = v.read().dataSync() as Float32Array;
+      w.set(d, off);
+      off += d.length;
+    }
+  };
+  const xTensor = (x: Float32Array, n: number) => tf.tensor(x, [n, ...h.inputShape], 'float32');
+  const lossOf = (out: tf.Tensor, y: tf.Tensor): tf.Scalar =>
+    h.task === 'regression'
+      ? tf.mean(tf.squaredDifference(out, y))
+      : tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), out as tf.Tensor2D) as tf.Scalar;
+  const yTensor = (y: Float32Array, n: number) =>
+    h.task === 'regression' ? tf.tensor(y, [n, h.outputSize], 'float32') : tf.tensor(y, [n], 'float32');
+  const checkBatch = (x: Float32Array, y: Float32Array, n: number, where: string) => {
+    if (x.length !== n * sampleSize) throw new Error(`dflsim trainer: ${where}.x: expected ${n * sampleSize} values, got ${x.length}`);
+    const ny = h.task === 'regression' ? n * h.outputSize : n;
+    if (y.length !== ny) throw new Error(`dflsim trainer: ${where}.y: expected ${ny} values, got ${y.length}`);
+  };
+
+  return {
+    paramCount: h.paramCount,
+    weightCount: h.weightCount,
+    initWeights: (seed) => h.initWeights(seed),
+    newOptimizerState: () => ({ m: new Float32Array(h.paramCount), v: new Float32Array(h.paramCount), step: 0 }),
+    train(weights, optState, batches, lr, seed) {
+      check(weights, 'weights');
+      if (optState.m.length !== h.paramCount || optState.v.length !== h.paramCount) {
+        throw new Error(`dflsim trainer: optState: m and v must have ${h.paramCount} entries`);
+      }
+      if (!(lr > 0)) throw new Error(`dflsim trainer: lr must be > 0, got ${lr}`);
+      const w = Float32Array.from(weights);
+      const m = Float32Array.from(optState.m);
+      const v = Float32Array.from(optState.v);
+      let step = optState.step;
+      if (seed !== undefined) for (const d of dropouts) d.reseed(seed);
+      load(w);
+      let lossSum = 0;
+      batches.forEach((b, bi) => {
+        checkBatch(b.x, b.y, b.size, `batches[${bi}]`);
+        const grads: Float32Array[] = [];
+        const lossVal = tf.tidy(() => {
+          const xs = xTensor(b.x, b.size);
+          const ys = yTensor(b.y, b.size);
+          const { value, grads: g } = tf.variableGrads(
+            () => lossOf(h.model.apply(xs, { training: true }) as tf.Tensor, ys),
+            variables,
+          );
+          for (const vv of variables) grads.push(g[vv.name]!.dataSync() as Float32Array);
+          return value.dataSync()[0]!;
+        });
+        lossSum += lossVal;
+        step += 1;
+        const { beta1: b1, beta2: b2, epsilon: eps } = adam;
+        const lrT = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+        let off = 0;
+        for (const g of grads) {
+          for (let i = 0; i < g.length; i++) {
+            const k = off + i;
+            const gi = g[i]!;
+            const mi = b1 * m[k]! + (1 - b1) * gi;
+            const vi = b2 * v[k]! + (1 - b2) * gi * gi;
+            m[k] = mi;
+            v[k] = vi;
+            w[k] = w[k]! - (lrT * mi) / (Math.sqrt(vi) + eps);
+          }
+          off += g.length;
+        }
+        load(w, 0, tvars.length);
+      });
+      readState(w);
+      return { weights: w, optState: { m, v, step }, loss: batches.length ? lossSum / batches.length : NaN };
+    },
+    evaluate(weights, x, y, batchSize = 64) {
+      check(weights, 'weights');
+      const n = x.length / sampleSize;
+      checkBatch(x, y, n, 'evaluate');
+      load(weights);
+      let lossSum = 0;
+      let sq = 0;
+      let correct = 0;
+      for (let s = 0; s < n; s += batchSize) {
+        const k = Math.min(batchSize, n - s);
+        tf.tidy(() => {
+          const xs = xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k);
+          const yo = h.task === 'regression' ? h.outputSize : 1;
+          const ys = yTensor(y.subarray(s * yo, (s + k) * yo), k);
+          const out = h.model.apply(xs, { training: false }) as tf.Tensor;
+          lossSum += lossOf(out, ys).dataSync()[0]! * k;
+          if (h.task === 'regression') sq += tf.sum(tf.squaredDifference(out, ys)).dataSync()[0]!;
+          else correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.cast(ys, 'int32')), 'float32')).dataSync()[0]!;
+        });
+      }
+      return h.task === 'regression'
+        ? { loss: lossSum / n, rmse: Math.sqrt(sq / (n * h.outputSize)) }
+        : { loss: lossSum / n, accuracy: correct / n };
+    },
+    predict(weights, x, batchSize = 64) {
+      check(weights, 'weights');
+      const n = x.length / sampleSize;
+      if (!Number.isInteger(n)) throw new Error(`dflsim trainer: predict.x: length ${x.length} is not a multiple of ${sampleSize}`);
+      load(weights);
+      const out = new Float32Array(n * h.outputSize);
+      for (let s = 0; s < n; s += batchSize) {
+        const k = Math.min(batchSize, n - s);
+        tf.tidy(() => {
+          const o = h.model.apply(xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k), { training: false }) as tf.Tensor;
+          out.set(o.dataSync() as Float32Array, s * h.outputSize);
+        });
+      }
+      return out;
+    },
+    bytesPerSilo: () => 4 * (h.weightCount + 2 * h.paramCount),
+    dispose: () => h.model.dispose(),
+  };
+}

@@ -1,0 +1,175 @@
+/**
+ * MATCHA's activation probabilities (J. Wang, A. K. Sahu, Z. Yang, G. Joshi, S. Kar,
+ * "MATCHA: Speeding Up Decentralized SGD via Matching Decomposition Sampling", 2019,
+ * section 4, problem (6)): given the matchings' Laplacians L₁ … L_M, choose p ∈ [0,1]^M
+ * with Σ p ≤ B·M maximising the algebraic connectivity λ₂(Σ p_m L_m).
+ *
+ * λ₂ of a Laplacian is the minimum of xᵀLx over unit x ⊥ 1, a minimum of functions
+ * linear in p: the objective is concave, and for a Fiedler vector v the vector
+ * g_m = vᵀ L_m v = Σ_{(i,j) ∈ m} (v_i − v_j)² is a supergradient. We solve it by
+ * projected supergradient ascent (Shor; Boyd & Mutapcic, "Subgradient methods", 2008)
+ * with normalised steps η/√(t+1), restarts from the best point with a halved η when
+ * progress stalls, and the best iterate kept. The projection onto the capped simplex
+ * {0 ≤ p ≤ 1, Σp ≤ b} is clip(y − τ, 0, 1) with τ ≥ 0 found by bisection.
+ */
+import { DflsimInputError } from '../errors.js';
+import { fiedler } from './symmetric-eigen.js';
+
+/** A matching: undirected vertex pairs no two of which share a vertex. */
+export type Matching = ReadonlyArray<readonly [number, number]>;
+
+/** Options of {@link optimizeActivationProbabilities}. */
+export interface ActivationOptions {
+  /** Maximum number of supergradient steps. */
+  maxIterations: number;
+  /** Initial step length (in the Euclidean norm of p). */
+  initialStep: number;
+  /** Steps without improvement before restarting from the best point with half the step. */
+  patience: number;
+  /** Stop when the step length falls below this. */
+  minStep: number;
+}
+
+/** Defaults of {@link optimizeActivationProbabilities}. */
+export const DEFAULT_ACTIVATION_OPTIONS: Readonly<ActivationOptions> = Object.freeze({
+  maxIterations: 3000,
+  initialStep: 1,
+  patience: 40,
+  minStep: 1e-6,
+});
+
+/** Optimised activation probabilities. */
+export interface ActivationResult {
+  /** Probability of activating each matching in a round. */
+  probabilities: Float64Array;
+  /** λ₂(Σ p_m L_m) at those probabilities. */
+  lambda2: number;
+  /** λ₂ with every matching at the uniform probability b / M (the starting point). */
+  uniformLambda2: number;
+  /** Supergradient steps taken. */
+  iterations: number;
+}
+
+/** Check that every matching is a matching on vertices 0..n−1. */
+export function validateMatchings(n: number, matchings: ReadonlyArray<Matching>, field = 'matchings'): void {
+  matchings.forEach((m, idx) => {
+    const used = new Set<number>();
+    for (const [a, b] of m) {
+      if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= n || b >= n || a === b) {
+        throw new DflsimInputError(`${field}[${idx}]`, `pair ${a}-${b} is not an edge between distinct silos 0..${n - 1}`);
+      }
+      if (used.has(a) || used.has(b)) throw new DflsimInputError(`${field}[${idx}]`, `is not a matching: silo ${used.has(a) ? a : b} appears twice`);
+      used.add(a); used.add(b);
+    }
+  });
+}
+
+/** The dense Laplacian Σ w_m L_m (n × n, row-major) of weighted matchings. */
+export function weightedLaplacian(n: number, matchings: ReadonlyArray<Matching>, weights: ArrayLike<number>): Float64Array {
+  const L = new Float64Array(n * n);
+  matchings.forEach((m, idx) => {
+    const w = weights[idx];
+    if (w === 0) return;
+    for (const [a, b] of m) {
+      L[a * n + a] += w; L[b * n + b] += w;
+      L[a * n + b] -= w; L[b * n + a] -= w;
+    }
+  });
+  return L;
+}
+
+/** λ₂(Σ p_m L_m): the algebraic connectivity of the expected graph. */
+export function expectedAlgebraicConnectivity(n: number, matchings: ReadonlyArray<Matching>, p: ArrayLike<number>): number {
+  return fiedler(weightedLaplacian(n, matchings, p), n).lambda2;
+}
+
+/**
+ * Euclidean projection onto {0 ≤ p ≤ 1, Σ p ≤ cap}: clip(y − τ, 0, 1) with the smallest
+ * τ ≥ 0 meeting the sum constraint (found by bisection). Returns a new array.
+ */
+export function projectCappedSimplex(y: ArrayLike<number>, cap: number): Float64Array {
+  const m = y.length;
+  const clipSum = (tau: number, out?: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < m; i++) {
+      const v = Math.min(1, Math.max(0, y[i] - tau));
+      if (out) out[i] = v;
+      s += v;
+    }
+    return s;
+  };
+  const out = new Float64Array(m);
+  if (clipSum(0, out) <= cap) return out;
+  let lo = 0;
+  let hi = 0;
+  for (let i = 0; i < m; i++) hi = Math.max(hi, y[i]);
+  for (let it = 0; it < 200 && hi - lo > 1e-15 * Math.max(1, hi); it++) {
+    const mid = 0.5 * (lo + hi);
+    if (clipSum(mid) > cap) lo = mid;
+    else hi = mid;
+  }
+  clipSum(hi, out);
+  return out;
+}
+
+/**
+ * Activation probabilities maximising λ₂(Σ p_m L_m) subject to 0 ≤ p ≤ 1 and
+ * Σ p ≤ budget · M (Wang et al. 2019, problem (6)), by projected supergradient ascent.
+ * @param n number of silos
+ * @param matchings the matchings (from an edge colouring)
+ * @param budget communication budget B in (0, 1]: the expected fraction of matchings active per round
+ */
+export function optimizeActivationProbabilities(
+  n: number,
+  matchings: ReadonlyArray<Matching>,
+  budget: number,
+  options: Partial<ActivationOptions> = {},
+): ActivationResult {
+  const opt = { ...DEFAULT_ACTIVATION_OPTIONS, ...options };
+  if (!(budget > 0 && budget <= 1)) throw new DflsimInputError('budget', `the communication budget must be in (0, 1], got ${budget}`);
+  if (!Number.isInteger(n) || n < 2) throw new DflsimInputError('n', `MATCHA needs at least two silos, got ${n}`);
+  validateMatchings(n, matchings);
+  const M = matchings.length;
+  if (M === 0) throw new DflsimInputError('matchings', 'there are no matchings (the base graph has no edges)');
+  const cap = budget * M;
+  let p: Float64Array = new Float64Array(M).fill(Math.min(1, cap / M));
+  if (budget >= 1) {
+    const lambda2 = expectedAlgebraicConnectivity(n, matchings, p);
+    return { probabilities: p, lambda2, uniformLambda2: lambda2, iterations: 0 };
+  }
+  const evaluate = (q: Float64Array): { lambda2: number; g: Float64Array } => {
+    const { lambda2, vector } = fiedler(weightedLaplacian(n, matchings, q), n);
+    const g = new Float64Array(M);
+    matchings.forEach((m, idx) => {
+      let s = 0;
+      for (const [a, b] of m) { const d = vector[a] - vector[b]; s += d * d; }
+      g[idx] = s;
+    });
+    return { lambda2, g };
+  };
+  let cur = evaluate(p);
+  const uniformLambda2 = cur.lambda2;
+  let best = p, bestValue = cur.lambda2, bestEval = cur;
+  let step = opt.initialStep;
+  let sinceRestart = 0, sinceImprovement = 0;
+  let it = 0;
+  for (; it < opt.maxIterations && step >= opt.minStep; it++) {
+    let gn = 0;
+    for (let i = 0; i < M; i++) gn += cur.g[i] * cur.g[i];
+    gn = Math.sqrt(gn);
+    if (!(gn > 0)) break;
+    const eta = step / Math.sqrt(sinceRestart + 1);
+    const y = new Float64Array(M);
+    for (let i = 0; i < M; i++) y[i] = p[i] + (eta * cur.g[i]) / gn;
+    p = projectCappedSimplex(y, cap);
+    cur = evaluate(p);
+    sinceRestart++;
+    if (cur.lambda2 > bestValue * (1 + 1e-12)) {
+      best = p; bestValue = cur.lambda2; bestEval = cur; sinceImprovement = 0;
+    } else if (++sinceImprovement >= opt.patience) {
+      step /= 2;
+      p = best; cur = bestEval; sinceRestart = 0; sinceImprovement = 0;
+    }
+  }
+  return { probabilities: best, lambda2: bestValue, uniformLambda2, iterations: it };
+}

@@ -1,0 +1,112 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/learning/tf/backend.js';
+import { randn, relErr, runOn } from './helpers.js';
+
+const TOL = 1e-5;
+
+interface ConvCase {
+  b: number; h: number; w: number; ci: number; co: number; k: number; s: number; pad: 'same' | 'valid';
+}
+
+const convCases: ConvCase[] = [];
+for (const s of [1, 2, 4, 7]) {
+  for (const pad of ['same', 'valid'] as const) {
+    for (const k of [1, 3, 5]) {
+      convCases.push({ b: 1, h: 15, w: 13, ci: 3, co: 4, k, s, pad });
+    }
+    convCases.push({ b: 32, h: 9, w: 11, ci: 2, co: 3, k: 3, s, pad });
+  }
+}
+convCases.push({ b: 2, h: 8, w: 8, ci: 5, co: 6, k: 2, s: 2, pad: 'same' });
+convCases.push({ b: 2, h: 7, w: 10, ci: 4, co: 3, k: 4, s: 3, pad: 'valid' });
+
+function outSize(n: number, k: number, s: number, pad: 'same' | 'valid'): number {
+  return pad === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', threads: 1 });
+});
+
+describe('wasm kernels match the cpu backend', () => {
+  it.each(convCases)('Conv2DBackpropFilter %o', async (c) => {
+    const oh = outSize(c.h, c.k, c.s, c.pad);
+    const ow = outSize(c.w, c.k, c.s, c.pad);
+    const x = { data: randn(c.b * c.h * c.w * c.ci, 1), shape: [c.b, c.h, c.w, c.ci] };
+    const dy = { data: randn(c.b * oh * ow * c.co, 2), shape: [c.b, oh, ow, c.co] };
+    const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.ci, c.co] };
+    const ref = await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+    const got = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+    expect(got.shape).toEqual(ref.shape);
+    expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+  });
+
+  it.each(convCases)('Conv2DBackpropInput %o', async (c) => {
+    const oh = outSize(c.h, c.k, c.s, c.pad);
+    const ow = outSize(c.w, c.k, c.s, c.pad);
+    const filter = { data: randn(c.k * c.k * c.ci * c.co, 3), shape: [c.k, c.k, c.ci, c.co] };
+    const dy = { data: randn(c.b * oh * ow * c.co, 4), shape: [c.b, oh, ow, c.co] };
+    const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', inputShape: [c.b, c.h, c.w, c.ci] };
+    const ref = await runOn('cpu', 'Conv2DBackpropInput', { dy, filter }, attrs);
+    const got = await runOn('wasm', 'Conv2DBackpropInput', { dy, filter }, attrs);
+    expect(got.shape).toEqual(ref.shape);
+    expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+  });
+
+  const poolCases = [
+    { b: 1, h: 9, w: 11, c: 3, k: 3, s: 2, pad: 'valid' as const },
+    { b: 32, h: 10, w: 10, c: 4, k: 3, s: 2, pad: 'valid' as const },
+    { b: 2, h: 9, w: 7, c: 5, k: 2, s: 2, pad: 'same' as const },
+    { b: 2, h: 15, w: 15, c: 2, k: 3, s: 1, pad: 'same' as const },
+    { b: 1, h: 15, w: 15, c: 2, k: 7, s: 4, pad: 'same' as const },
+    { b: 1, h: 15, w: 15, c: 2, k: 7, s: 7, pad: 'valid' as const },
+  ];
+  it.each(poolCases)('MaxPoolGrad %o (including all-negative windows)', async (c) => {
+    const oh = outSize(c.h, c.k, c.s, c.pad);
+    const ow = outSize(c.w, c.k, c.s, c.pad);
+    const xd = randn(c.b * c.h * c.w * c.c, 5).map((v) => -Math.abs(v) - 0.01); // all <= 0
+    for (let i = 0; i < xd.length; i += 3) xd[i] = Math.abs(xd[i]!); // and some positive
+    const x = { data: xd, shape: [c.b, c.h, c.w, c.c] };
+    const dyd = { data: randn(c.b * oh * ow * c.c, 6), shape: [c.b, oh, ow, c.c] };
+    await tf.setBackend('cpu');
+    const y = tf.tidy(() => tf.maxPool(tf.tensor4d(x.data, x.shape as [number, number, number, number]), c.k, c.s, c.pad).dataSync() as Float32Array);
+    const output = { data: y, shape: dyd.shape };
+    const attrs = { filterSize: [c.k, c.k], strides: [c.s, c.s], pad: c.pad };
+    const ref = await runOn('cpu', 'MaxPoolGrad', { dy: dyd, input: x, output }, attrs);
+    const got = await runOn('wasm', 'MaxPoolGrad', { dy: dyd, input: x, output }, attrs);
+    expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+  });
+});
+
+describe('reductions and tile match the cpu backend', () => {
+  const sumCases: { shape: number[]; axis: number[]; keepDims: boolean }[] = [
+    { shape: [32, 9, 7, 5], axis: [0, 1, 2], keepDims: false },
+    { shape: [1, 9, 7, 5], axis: [0, 1, 2], keepDims: true },
+    { shape: [4, 6], axis: [0], keepDims: false },
+    { shape: [3, 4, 5], axis: [1], keepDims: false }, // falls back
+    { shape: [3, 4, 5], axis: [-1], keepDims: true }, // falls back
+  ];
+  for (const k of ['Sum', 'Mean']) {
+    it.each(sumCases)(`${k} %o`, async (c) => {
+      const x = { data: randn(c.shape.reduce((a, b) => a * b, 1), 7), shape: c.shape };
+      const attrs = { axis: c.axis, keepDims: c.keepDims };
+      const ref = await runOn('cpu', k, { x }, attrs);
+      const got = await runOn('wasm', k, { x }, attrs);
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+    });
+  }
+  const tileCases = [
+    { shape: [1, 1, 1, 5], reps: [32, 9, 7, 1] },
+    { shape: [1, 3], reps: [4, 1] },
+    { shape: [2, 3], reps: [2, 2] }, // falls back
+  ];
+  it.each(tileCases)('Tile %o', async (c) => {
+    const x = { data: randn(c.shape.reduce((a, b) => a * b, 1), 8), shape: c.shape };
+    const ref = await runOn('cpu', 'Tile', { x }, { reps: c.reps });
+    const got = await runOn('wasm', 'Tile', { x }, { reps: c.reps });
+    expect(got.shape).toEqual(ref.shape);
+    expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+  });
+});
