@@ -6,6 +6,7 @@ import { isInputError } from '../errors.js';
 import '../topologies.js';
 import { compareCommand, cycleTimeCommand } from './commands/cycle-time.js';
 import { multigraphCommand } from './commands/multigraph.js';
+import { runCommand } from './commands/run.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -40,6 +41,7 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = cycleTimeCommand(y, io.out);
   y = compareCommand(y, io.out);
   y = multigraphCommand(y, io.out);
+  y = runCommand(y, io.out, io.err);
   return y;
 }
 

@@ -63,7 +63,7 @@ const partitionSchema = z.union([
 ]).default('by-sequence');
 
 const modelSchema = z.object({
-  name: z.enum(['fadnet', 'cnn', 'linear']).default('fadnet'),
+  name: z.enum(['fadnet', 'linear']).default('fadnet').describe('fadnet (steering regression, Nguyen et al. 2022) or a linear model on the pixels'),
   inputSize: positiveInt.default(64).describe('frame height and width (pixels)'),
 }).strict();
 

@@ -9,8 +9,10 @@ import { baseOverlay } from '../multigraph/topology.js';
 import { edgeDelaysMs, type Overlay } from '../overlay/overlay.js';
 import { cached, type TopologyContext } from '../overlay/registry.js';
 import { buildStar } from '../overlay/star.js';
+import { matchaRounds, planMatcha } from '../overlay/matcha.js';
+import { createRng } from '../random.js';
 import type { SiloPair } from '../timing/graph-state.js';
-import { fedAvgMixing, localMixing, multigraphMixing, staticMixing, type MixingRows, type StaticScheme } from './mixing.js';
+import { fedAvgMixing, localMixing, matchaMixing, multigraphMixing, staticMixing, type MixingRows, type StaticScheme } from './mixing.js';
 
 /** One round of a schedule. */
 export interface RoundPlan {
@@ -90,6 +92,24 @@ export function buildSchedule(ctx: TopologyContext, topology: string, rounds: nu
         const key = k === 0 ? 'first' : `${s}`;
         if (!rowsByState.has(key)) rowsByState.set(key, multigraphMixing(n, pairsOf(s), k === 0 ? null : pairsOf((k - 1) % S)));
         return { round: k, mixing: rowsByState.get(key)!, endMs: sim.endMs[k], isolated: mg.states[s].isolated };
+      },
+    };
+  }
+  if (topology === 'matcha' || topology === 'matcha+') {
+    const plan = cached(ctx, `matcha-plan:${topology}:${ctx.budget}`, () => planMatcha(topology === 'matcha' ? 'underlay' : 'connectivity', ctx.underlay, ctx.cg, ctx.budget));
+    const active: number[][] = [];
+    const ends = new Float64Array(rounds);
+    let r = 0;
+    for (const st of matchaRounds(plan, ctx.cg, ctx.k, createRng(ctx.seed).fork('matcha-rounds'), rounds)) {
+      active.push((st.extra?.activeMatchings as number[]).slice());
+      ends[r++] = st.endMs;
+    }
+    return {
+      topology,
+      n,
+      plan: (k) => {
+        const pairs: SiloPair[] = active[k].flatMap((m) => plan.matchings[m].map(([a, b]) => [a, b] as SiloPair));
+        return { round: k, mixing: matchaMixing(n, pairs, plan.alpha), endMs: ends[k], isolated: [] };
       },
     };
   }

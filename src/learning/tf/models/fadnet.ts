@@ -45,7 +45,9 @@ export interface FadnetOptions {
 }
 
 function block(x: tf.SymbolicTensor, filters: number, name: string): tf.SymbolicTensor {
-  const bn = (n: string) => tf.layers.batchNormalization({ axis: -1, name: `${name}_${n}` });
+  // PyTorch's BatchNorm2d defaults (its momentum 0.1 is Keras' 0.9): moving statistics that
+  // follow the data within a few dozen rounds, so an averaged model evaluates sensibly early on
+  const bn = (n: string) => tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `${name}_${n}` });
   const conv = (k: number, s: number, n: string) =>
     tf.layers.conv2d({ filters, kernelSize: k, strides: s, padding: 'same', name: `${name}_${n}`, kernelInitializer: 'zeros' });
   let y = bn('bn1').apply(x) as tf.SymbolicTensor;

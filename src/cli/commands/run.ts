@@ -1,0 +1,57 @@
+/**
+ * `dflsim run <config>`: run an experiment config (training or cycle times, with sweeps)
+ * into a results directory. Ctrl-C writes a checkpoint and exits; `--resume` continues.
+ */
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { runExperiment } from '../../experiment/experiment.js';
+import { Progress } from '../progress.js';
+
+/** Register the run command. */
+export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) => void): Argv {
+  return y.command(
+    'run <config>',
+    'run an experiment config (JSON or YAML) into a results directory',
+    (c) =>
+      c
+        .positional('config', { type: 'string', demandOption: true, describe: 'experiment config file' })
+        .option('out', { alias: 'o', type: 'string', describe: 'results directory (default: results/<config name>)' })
+        .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out' })
+        .option('force', { type: 'boolean', default: false, describe: 'start over in a non-empty --out' })
+        .example('$0 run experiments/quick-demo.json', 'the quick demo')
+        .example('$0 run experiments/fadnet-gaia.json --out results/fadnet --resume', 'continue an interrupted run'),
+    async (a) => {
+      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean };
+      let stop = false;
+      const onSigint = (): void => {
+        if (stop) process.exit(130);
+        stop = true;
+        err('\ninterrupt: writing a checkpoint, then stopping (Ctrl-C again to quit at once)\n');
+      };
+      process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigint);
+      const progress = new Progress(process.stderr);
+      try {
+        const outDir = args.out ?? path.join('results', path.basename(args.config).replace(/\.(json|ya?ml)$/i, ''));
+        const res = await runExperiment(args.config, {
+          outDir,
+          resume: args.resume,
+          force: args.force,
+          shouldStop: () => stop,
+          log: (l) => { progress.clear(); err(l + '\n'); },
+          onProgress: (label, done, total, detail) => progress.update(label, done, total, detail),
+        });
+        progress.clear();
+        out(res.text);
+        if (res.interrupted) {
+          err(`stopped; resume with: dflsim run ${args.config} --out ${outDir} --resume\n`);
+          process.exitCode = 130;
+        }
+      } finally {
+        progress.clear();
+        process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
+      }
+    },
+  );
+}

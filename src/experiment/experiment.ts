@@ -1,0 +1,137 @@
+/**
+ * Running a whole experiment config: its sweep expanded into runs, each run into its own
+ * subdirectory (or the results directory itself when there is one run), and a summary of
+ * all runs at the top.
+ */
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { DflsimInputError } from '../errors.js';
+import { fmt, textTable } from '../report/table.js';
+import { writeFileAtomic } from './checkpoint.js';
+import { expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
+import { computeCycleTimes, defaultTopologies, type CycleTimeReport } from './cycle-times.js';
+import { packageVersion, runTraining, type RunSummary } from './runner.js';
+
+/** Options of {@link runExperiment}. */
+export interface ExperimentOptions {
+  outDir: string;
+  resume?: boolean;
+  force?: boolean;
+  shouldStop?: () => boolean;
+  log?: (line: string) => void;
+  onProgress?: (label: string, done: number, total: number, detail: string) => void;
+}
+
+/** What an experiment produced. */
+export interface ExperimentResult {
+  kind: 'train' | 'cycle-times';
+  outDir: string;
+  /** A printable summary table. */
+  text: string;
+  interrupted: boolean;
+  runs?: RunSummary[];
+  cycleTimes?: CycleTimeReport[];
+}
+
+function safeLabel(label: string): string {
+  return label.replace(/[^A-Za-z0-9_.=+-]+/g, '_');
+}
+
+/** Rows of a cycle-time CSV: one per network, sweep point and topology. */
+export function cycleTimeRows(reports: { label: string; report: CycleTimeReport }[]): (string | number)[][] {
+  return reports.flatMap(({ label, report }) => report.results.map((r) => [
+    report.network, label, r.topology, r.cycleTimeMs, r.overlayEdges, report.workload.name, report.workload.modelSizeBits,
+    report.workload.computeMs, report.workload.localUpdates, report.workload.uploadGbps, r.criticalCircuit.join(' > '),
+  ]));
+}
+
+/** Columns of `cycle-times.csv`. */
+export const CYCLE_TIME_COLUMNS = ['network', 'sweep', 'topology', 'cycleTimeMs', 'overlayEdges', 'workload', 'modelSizeBits', 'computeMs', 'localUpdates', 'accessGbps', 'criticalCircuit'];
+
+async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  const combos = expandSweep(cfg);
+  const reports: { label: string; report: CycleTimeReport }[] = [];
+  const total = combos.length * cfg.networks.length;
+  let done = 0;
+  // compute everything first: bad input fails before anything is written
+  for (const { label, config } of combos) {
+    for (const net of cfg.networks) {
+      const c = config as Omit<CycleTimeConfig, 'sweep'> & { localUpdates: number };
+      reports.push({
+        label,
+        report: computeCycleTimes({
+          network: resolveConfigPath(net, file),
+          workload: typeof c.workload === 'string' ? c.workload : { name: c.workload.name, modelSizeBits: c.workload.modelSizeBits, computeMs: c.workload.computeMs, rounds: c.workload.rounds ?? 6400 },
+          topologies: c.topologies ?? defaultTopologies(),
+          overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
+          accessGbps: c.accessGbps,
+          uploadGbps: c.uploadGbps,
+          downloadGbps: c.downloadGbps,
+          coreGbps: c.coreGbps,
+          localUpdates: c.localUpdates,
+          tMax: c.tMax,
+          rounds: c.rounds,
+          budget: c.budget,
+          seed: c.seed,
+          ...(c.modelSizeBits !== undefined || c.computeMs !== undefined ? { workload: overrideWorkload(c) } : {}),
+        }),
+      });
+      opts.onProgress?.('cycle times', ++done, total, net);
+    }
+  }
+  mkdirSync(opts.outDir, { recursive: true });
+  writeFileAtomic(path.join(opts.outDir, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(file), version: packageVersion() }, null, 2) + '\n');
+  writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }));
+  writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'cycle-times', name: cfg.name, version: packageVersion(), reports }, null, 2) + '\n');
+  const topologies = [...new Set(reports.flatMap((r) => r.report.results.map((x) => x.topology)))];
+  const text = textTable(['network', ...(combos.length > 1 ? ['sweep'] : []), ...topologies], reports.map(({ label, report }) => [
+    report.network, ...(combos.length > 1 ? [label] : []),
+    ...topologies.map((t) => fmt(report.results.find((x) => x.topology === t)?.cycleTimeMs, 1)),
+  ]));
+  return { kind: 'cycle-times', outDir: opts.outDir, text: `cycle time (ms per round)\n${text}results in ${opts.outDir}\n`, interrupted: false, cycleTimes: reports.map((r) => r.report) };
+}
+
+function overrideWorkload(c: { workload: CycleTimeConfig['workload']; modelSizeBits?: number; computeMs?: number }) {
+  const base = typeof c.workload === 'string' ? c.workload : 'custom';
+  const w = typeof c.workload === 'object' ? c.workload : {};
+  return { name: base, ...w, ...(c.modelSizeBits !== undefined ? { modelSizeBits: c.modelSizeBits } : {}), ...(c.computeMs !== undefined ? { computeMs: c.computeMs } : {}) } as never;
+}
+
+async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  const combos = expandSweep(cfg);
+  const runs: RunSummary[] = [];
+  let interrupted = false;
+  if (existsSync(opts.outDir) && readdirSync(opts.outDir).length && !opts.resume && !opts.force) {
+    throw new DflsimInputError(opts.outDir, 'results directory is not empty: use --resume to continue or --force to start over');
+  }
+  for (const { label, config } of combos) {
+    const dir = combos.length === 1 ? opts.outDir : path.join(opts.outDir, safeLabel(label));
+    const runCfg = { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` };
+    const summary = await runTraining(runCfg, file, {
+      outDir: dir,
+      resume: opts.resume,
+      force: true,
+      shouldStop: opts.shouldStop,
+      log: opts.log,
+      onRound: (row, total) => opts.onProgress?.(runCfg.name, row.round + 1, total, row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`),
+    });
+    runs.push(summary);
+    if (summary.interrupted) { interrupted = true; break; }
+  }
+  if (combos.length > 1) writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n');
+  const text = textTable(
+    ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
+    runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
+  );
+  return { kind: 'train', outDir: opts.outDir, text: `${text}constant-predictor RMSE ${fmt(runs[0]?.constantPredictorRmse, 4)}; results in ${opts.outDir}\n`, interrupted, runs };
+}
+
+/**
+ * Load, validate and run an experiment config.
+ * @param file config path (JSON or YAML)
+ */
+export async function runExperiment(file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  const cfg = loadConfig(file);
+  return cfg.kind === 'cycle-times' ? runCycleTimes(cfg, file, opts) : runTrainingExperiment(cfg, file, opts);
+}

@@ -1,0 +1,76 @@
+/**
+ * Stopping a run with SIGKILL and resuming it gives metrics identical to an uninterrupted
+ * run with the same seed (the real CLI, the real TensorFlow.js trainer, a small model).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers.js';
+
+const BIN = path.join(ROOT, 'bin/dflsim.js');
+
+function config(dir: string): string {
+  const f = path.join(dir, 'linear.json');
+  writeFileSync(f, JSON.stringify({
+    kind: 'train', name: 'resume-check', network: 'gaia', topology: 'multigraph-ring',
+    model: { name: 'linear', inputSize: 16 },
+    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 },
+    rounds: 600, batchSize: 4, lr: 1e-7, evalEvery: 25, checkpointEvery: 20, seed: 5, backend: 'wasm',
+  }));
+  return f;
+}
+
+const stripWall = (csv: string) => csv.trim().split('\n').map((l) => { const c = l.split(','); c.splice(2, 1); return c.join(','); });
+
+describe('kill and resume', () => {
+  it('SIGKILL mid-run, then --resume, equals an uninterrupted run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-resume-'));
+    const cfg = config(dir);
+    const full = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(dir, 'full')], { encoding: 'utf8' });
+    expect(full.status, full.stderr).toBe(0);
+
+    const out = path.join(dir, 'killed');
+    const child = spawn(process.execPath, [BIN, 'run', cfg, '--out', out], { stdio: 'ignore' });
+    const ck = path.join(out, 'checkpoint.bin');
+    const started = Date.now();
+    // wait for a checkpoint past the first one, then kill without warning
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        const csv = existsSync(path.join(out, 'metrics.csv')) ? readFileSync(path.join(out, 'metrics.csv'), 'utf8') : '';
+        if (existsSync(ck) && csv.split('\n').length > 60) { clearInterval(poll); child.kill('SIGKILL'); resolve(); }
+        else if (Date.now() - started > 120_000) { clearInterval(poll); child.kill('SIGKILL'); reject(new Error('no checkpoint in time')); }
+      }, 20);
+    });
+    await new Promise((r) => child.on('exit', r));
+    const partial = readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(partial).toBeLessThan(600);
+
+    const resumed = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out, '--resume'], { encoding: 'utf8' });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming at round \d+/);
+    const a = stripWall(readFileSync(path.join(dir, 'full', 'metrics.csv'), 'utf8'));
+    const b = stripWall(readFileSync(path.join(out, 'metrics.csv'), 'utf8'));
+    expect(b).toHaveLength(601);
+    expect(b).toEqual(a);
+    const sa = JSON.parse(readFileSync(path.join(dir, 'full', 'summary.json'), 'utf8'));
+    const sb = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    expect(sb.final).toEqual({ ...sa.final, wallMs: sb.final.wallMs });
+  }, 300_000);
+
+  it('refuses a non-empty results directory without --resume or --force, and a checkpoint of another config', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-resume-'));
+    const cfg = config(dir);
+    const j = JSON.parse(readFileSync(cfg, 'utf8'));
+    writeFileSync(cfg, JSON.stringify({ ...j, rounds: 30 }));
+    expect(spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(dir, 'r')]).status).toBe(0);
+    const again = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(dir, 'r')], { encoding: 'utf8' });
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/not empty: use --resume/);
+    writeFileSync(cfg, JSON.stringify({ ...j, rounds: 30, lr: 2e-7 }));
+    const other = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(dir, 'r'), '--resume'], { encoding: 'utf8' });
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/written by a different config/);
+  }, 120_000);
+});
