@@ -8,9 +8,11 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
 import { fmt, textTable } from '../report/table.js';
+import { getWorkload } from '../timing/workload.js';
 import { writeFileAtomic } from './checkpoint.js';
 import { expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
-import { computeCycleTimes, defaultTopologies, type CycleTimeReport } from './cycle-times.js';
+import { computeCycleTimes, defaultTopologies, prepareContext, type CycleTimeReport } from './cycle-times.js';
+import { describeTopology, DRAWN_TOPOLOGIES } from './topology-file.js';
 import { packageVersion, runTraining, type RunSummary } from './runner.js';
 
 /** Options of {@link runExperiment}. */
@@ -62,7 +64,7 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
         label,
         report: computeCycleTimes({
           network: resolveConfigPath(net, file),
-          workload: typeof c.workload === 'string' ? c.workload : { name: c.workload.name, modelSizeBits: c.workload.modelSizeBits, computeMs: c.workload.computeMs, rounds: c.workload.rounds ?? 6400 },
+          workload: overrideWorkload(c),
           topologies: c.topologies ?? defaultTopologies(),
           overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
           accessGbps: c.accessGbps,
@@ -74,7 +76,6 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
           rounds: c.rounds,
           budget: c.budget,
           seed: c.seed,
-          ...(c.modelSizeBits !== undefined || c.computeMs !== undefined ? { workload: overrideWorkload(c) } : {}),
         }),
       });
       opts.onProgress?.('cycle times', ++done, total, net);
@@ -84,6 +85,7 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
   writeFileAtomic(path.join(opts.outDir, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(file), version: packageVersion() }, null, 2) + '\n');
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'cycle-times', name: cfg.name, version: packageVersion(), reports }, null, 2) + '\n');
+  writeDrawings(opts.outDir, cfg.networks.map((net) => resolveConfigPath(net, file)), cfg);
   const topologies = [...new Set(reports.flatMap((r) => r.report.results.map((x) => x.topology)))];
   const text = textTable(['network', ...(combos.length > 1 ? ['sweep'] : []), ...topologies], reports.map(({ label, report }) => [
     report.network, ...(combos.length > 1 ? [label] : []),
@@ -92,10 +94,18 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
   return { kind: 'cycle-times', outDir: opts.outDir, text: `cycle time (ms per round)\n${text}results in ${opts.outDir}\n`, interrupted: false, cycleTimes: reports.map((r) => r.report) };
 }
 
+/** Write `topologies.json`: drawings of the classic topologies and the multigraph on each network. */
+function writeDrawings(outDir: string, networks: string[], c: { workload: CycleTimeConfig['workload']; modelSizeBits?: number; computeMs?: number; accessGbps: number; tMax: number; seed: number }): void {
+  const drawings = networks.map((network) => {
+    const ctx = prepareContext({ network, workload: overrideWorkload(c), accessGbps: c.accessGbps, tMax: c.tMax, seed: c.seed });
+    return { network: ctx.underlay.name, drawings: DRAWN_TOPOLOGIES.map((t) => describeTopology(ctx, t)) };
+  });
+  writeFileAtomic(path.join(outDir, 'topologies.json'), JSON.stringify(drawings) + '\n');
+}
+
 function overrideWorkload(c: { workload: CycleTimeConfig['workload']; modelSizeBits?: number; computeMs?: number }) {
-  const base = typeof c.workload === 'string' ? c.workload : 'custom';
-  const w = typeof c.workload === 'object' ? c.workload : {};
-  return { name: base, ...w, ...(c.modelSizeBits !== undefined ? { modelSizeBits: c.modelSizeBits } : {}), ...(c.computeMs !== undefined ? { computeMs: c.computeMs } : {}) } as never;
+  const w = typeof c.workload === 'string' ? getWorkload(c.workload) : { rounds: 6400, ...c.workload };
+  return getWorkload('custom', { ...w, name: w.name, ...(c.modelSizeBits !== undefined ? { modelSizeBits: c.modelSizeBits } : {}), ...(c.computeMs !== undefined ? { computeMs: c.computeMs } : {}) });
 }
 
 async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
@@ -120,6 +130,12 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
     if (summary.interrupted) { interrupted = true; break; }
   }
   if (combos.length > 1) writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n');
+  // the network's cycle-time comparison beside the training runs
+  const network = resolveConfigPath(cfg.network, file);
+  const comparison = computeCycleTimes({ network, workload: overrideWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps, downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localUpdates, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed, topologies: defaultTopologies() });
+  writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows([{ label: 'run', report: comparison }]), { header: true, columns: CYCLE_TIME_COLUMNS }));
+  writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparison, null, 2) + '\n');
+  writeDrawings(opts.outDir, [network], cfg);
   const text = textTable(
     ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
     runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),

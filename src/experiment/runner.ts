@@ -20,6 +20,7 @@ import { getWorkload } from '../timing/workload.js';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { resolveConfigPath, type TrainConfig } from './config.js';
 import { prepareContext } from './cycle-times.js';
+import { describeTopology } from './topology-file.js';
 
 /** Columns of `metrics.csv`. */
 export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated'] as const;
@@ -167,6 +168,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   mkdirSync(out, { recursive: true });
   const version = packageVersion();
   writeFileAtomic(path.join(out, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(configFile), configHash: hash, version, backend }, null, 2) + '\n');
+  writeFileAtomic(path.join(out, 'topology.json'), JSON.stringify(describeTopology(ctx, cfg.topology)) + '\n');
   const constRmse = constantPredictorRmse(poolShards(shards).y, test.y);
   const shardInfo = describeShards(shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }));
   log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}`);
