@@ -7,6 +7,7 @@ import '../topologies.js';
 import { compareCommand, cycleTimeCommand } from './commands/cycle-time.js';
 import { multigraphCommand } from './commands/multigraph.js';
 import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -42,6 +43,7 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = compareCommand(y, io.out);
   y = multigraphCommand(y, io.out);
   y = runCommand(y, io.out, io.err);
+  y = schemaCommand(y, io.out);
   return y;
 }
 

@@ -77,6 +77,7 @@ const sweepSchema = z.object({
 
 /** A training experiment. */
 export const trainConfigSchema = z.object({
+  $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
   kind: z.literal('train'),
   name: z.string().min(1).default('run'),
   description: z.string().optional(),
@@ -102,6 +103,7 @@ export const trainConfigSchema = z.object({
 
 /** A cycle-time comparison over networks. */
 export const cycleTimeConfigSchema = z.object({
+  $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
   kind: z.literal('cycle-times'),
   name: z.string().min(1).default('cycle-times'),
   description: z.string().optional(),

@@ -83,7 +83,7 @@ export function packageVersion(): string {
 
 /** Hash of the fields that determine a run's results (so a resume cannot mix configs). */
 export function configHash(cfg: TrainConfig): string {
-  const { checkpointEvery: _c, backend: _b, threads: _t, description: _d, ...rest } = cfg;
+  const { checkpointEvery: _c, backend: _b, threads: _t, description: _d, $schema: _s, ...rest } = cfg;
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 

@@ -8,7 +8,74 @@
  * All three steps are the wasm backend's XNNPACK / C++ kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { free, runWasm, transpose, type Info, type WasmBackendLike } from './util.js';
+import { free, heapF32, offsetF32, runWasm, transpose, type Info, type WasmBackendLike } from './util.js';
+
+/**
+ * dW by patch extraction: P[(c, i, j), (b, oh, ow)] = x[b, oh*sh + i - pt, ow*sw + j - pl, c]
+ * (zero outside), laid out `[K, N]` so that `dW' = P x dy` is one non-transposed
+ * MatMul (XNNPACK's fully-connected kernel, threaded); `dW'` is `[ci, kh, kw, co]`.
+ */
+function im2colFilterGrad(
+  backend: WasmBackendLike,
+  x: Info,
+  dy: Info,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  pt: number,
+  pl: number,
+): Info {
+  const [B, H, W, C] = x.shape as [number, number, number, number];
+  const [, OH, OW, CO] = dy.shape as [number, number, number, number];
+  const K = C * kh * kw;
+  const N = B * OH * OW;
+  const p = backend.makeOutput([1, K, N], 'float32');
+  const heap = heapF32(backend);
+  const xo = offsetF32(backend, x);
+  const po = offsetF32(backend, p);
+  const step = sw * C;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const row = po + ((c * kh + i) * kw + j) * N;
+        // Valid ow: 0 <= ow*sw + j - pl < W.
+        const owLo = Math.max(0, Math.ceil((pl - j) / sw)) | 0;
+        const owHi = Math.min(OW - 1, Math.floor((W - 1 + pl - j) / sw)) | 0;
+        for (let b = 0; b < B; b++) {
+          for (let oh = 0; oh < OH; oh++) {
+            const d = row + (b * OH + oh) * OW;
+            const ih = oh * sh + i - pt;
+            if (ih < 0 || ih >= H || owHi < owLo) {
+              for (let ow = 0; ow < OW; ow++) heap[d + ow] = 0;
+              continue;
+            }
+            for (let ow = 0; ow < owLo; ow++) heap[d + ow] = 0;
+            for (let ow = owHi + 1; ow < OW; ow++) heap[d + ow] = 0;
+            let s0 = xo + ((b * H + ih) * W + owLo * sw + j - pl) * C + c;
+            for (let ow = owLo; ow <= owHi; ow++, s0 += step) heap[d + ow] = heap[s0]!;
+          }
+        }
+      }
+    }
+  }
+  const dy3 = runWasm('Reshape', { x: dy }, { shape: [1, N, CO] }, backend);
+  const g = runWasm('BatchMatMul', { a: p, b: dy3 }, { transposeA: false, transposeB: false }, backend);
+  free(backend, p, dy3);
+  if (C === 1) {
+    const out = runWasm('Reshape', { x: g }, { shape: [kh, kw, 1, CO] }, backend);
+    free(backend, g);
+    return out;
+  }
+  const g4 = runWasm('Reshape', { x: g }, { shape: [C, kh, kw, CO] }, backend);
+  free(backend, g);
+  const out = transpose(backend, g4, [1, 2, 0, 3]);
+  free(backend, g4);
+  return out;
+}
+
+/** Which path {@link conv2DBackpropFilter} takes (exported for benchmarks). */
+export const filterGradMode: { force: 'im2col' | 'conv' | null } = { force: null };
 
 function conv2DBackpropFilter(args: {
   inputs: { x: Info; dy: Info };
@@ -36,6 +103,13 @@ function conv2DBackpropFilter(args: {
   const [, h, w] = x.shape as number[];
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
+  // Patches + MatMul wins for 1x1 kernels and single-channel inputs (the stem); XNNPACK's
+  // convolution below wins for 3x3 kernels on many channels.
+  const ci = x.shape[3]!;
+  const useIm2col = filterGradMode.force ? filterGradMode.force === 'im2col' : ci === 1 || (kh === 1 && kw === 1);
+  if (useIm2col && info.dilationHeight === 1 && info.dilationWidth === 1) {
+    return im2colFilterGrad(backend, x, dy, kh, kw, sh, sw, pt, pl);
+  }
   let pb = kh + (oh - 1) * sh - h! - pt;
   let pr = kw + (ow - 1) * sw - w! - pl;
   let xT = transpose(backend, x, [3, 1, 2, 0]);

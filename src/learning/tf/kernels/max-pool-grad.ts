@@ -40,36 +40,42 @@ function maxPoolGrad(args: {
   const dyo = offsetF32(backend, dy);
   const dxo = offsetF32(backend, dx);
   heap.fill(0, dxo, dxo + B * H * W * C);
-  const best = new Float32Array(C);
-  const arg = new Int32Array(C);
-  for (let b = 0; b < B; b++) {
-    for (let r = 0; r < OH; r++) {
-      const h0 = r * sh - pt;
-      for (let c0 = 0; c0 < OW; c0++) {
-        const w0 = c0 * sw - pl;
-        best.fill(-Infinity);
-        arg.fill(-1);
-        for (let kh = 0; kh < fh; kh += dilH) {
-          const hh = h0 + kh;
-          if (hh < 0 || hh >= H) continue;
-          for (let kw = 0; kw < fw; kw += dilW) {
-            const ww = w0 + kw;
-            if (ww < 0 || ww >= W) continue;
-            const base = ((b * H + hh) * W + ww) * C;
-            const src = xo + base;
-            for (let c = 0; c < C; c++) {
-              const v = heap[src + c]!;
-              if (v > best[c]!) {
-                best[c] = v;
-                arg[c] = base + c;
-              }
-            }
-          }
+  // Offsets (relative to the window's first pixel) of the taps inside the input, in
+  // row-major order; rebuilt only where the window crosses the border.
+  const taps = new Int32Array(Math.ceil(fh / dilH) * Math.ceil(fw / dilW));
+  for (let r = 0; r < OH; r++) {
+    const h0 = r * sh - pt;
+    for (let c0 = 0; c0 < OW; c0++) {
+      const w0 = c0 * sw - pl;
+      let nt = 0;
+      for (let kh = 0; kh < fh; kh += dilH) {
+        const hh = h0 + kh;
+        if (hh < 0 || hh >= H) continue;
+        for (let kw = 0; kw < fw; kw += dilW) {
+          const ww = w0 + kw;
+          if (ww < 0 || ww >= W) continue;
+          taps[nt++] = (hh * W + ww) * C;
         }
+      }
+      if (nt === 0) continue;
+      for (let b = 0; b < B; b++) {
+        const xb = xo + b * H * W * C;
         const g = dyo + ((b * OH + r) * OW + c0) * C;
         for (let c = 0; c < C; c++) {
-          const a = arg[c]!;
-          if (a >= 0) heap[dxo + a] = heap[dxo + a]! + heap[g + c]!;
+          let best = -Infinity;
+          let arg = -1;
+          for (let t = 0; t < nt; t++) {
+            const i = taps[t]! + c;
+            const v = heap[xb + i]!;
+            if (v > best) {
+              best = v;
+              arg = i;
+            }
+          }
+          if (arg >= 0) {
+            const d = dxo + b * H * W * C + arg;
+            heap[d] = heap[d]! + heap[g + c]!;
+          }
         }
       }
     }
