@@ -8,6 +8,7 @@ import { compareCommand, cycleTimeCommand } from './commands/cycle-time.js';
 import { multigraphCommand } from './commands/multigraph.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
+import { benchCommand } from './commands/bench.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -44,6 +45,7 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = multigraphCommand(y, io.out);
   y = runCommand(y, io.out, io.err);
   y = schemaCommand(y, io.out);
+  y = benchCommand(y, io.out);
   return y;
 }
 

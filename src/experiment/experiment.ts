@@ -140,7 +140,9 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
     ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
     runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
   );
-  return { kind: 'train', outDir: opts.outDir, text: `${text}constant-predictor RMSE ${fmt(runs[0]?.constantPredictorRmse, 4)}; results in ${opts.outDir}\n`, interrupted, runs };
+  const ring = comparison.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
+  const cmp = textTable(['topology', 'cycleTimeMs', 'vsRing'], comparison.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ring ? `${(r.cycleTimeMs / ring).toFixed(2)}x` : '']));
+  return { kind: 'train', outDir: opts.outDir, text: `cycle time per round on ${comparison.network} (${comparison.silos} silos, model ${comparison.workload.modelSizeBits} bits)\n${cmp}\ntraining\n${text}constant-predictor RMSE ${fmt(runs[0]?.constantPredictorRmse, 4)}; results in ${opts.outDir}\n`, interrupted, runs };
 }
 
 /**
