@@ -9,6 +9,7 @@ import { multigraphCommand } from './commands/multigraph.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { benchCommand } from './commands/bench.js';
+import { reportCommand } from './commands/report.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -46,6 +47,7 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = runCommand(y, io.out, io.err);
   y = schemaCommand(y, io.out);
   y = benchCommand(y, io.out);
+  y = reportCommand(y, io.out, io.err);
   return y;
 }
 

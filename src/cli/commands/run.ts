@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { runExperiment } from '../../experiment/experiment.js';
+import { writeReport } from '../../report/write.js';
 import { Progress } from '../progress.js';
 
 /** Register the run command. */
@@ -43,6 +44,10 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         });
         progress.clear();
         out(res.text);
+        if (!res.interrupted) {
+          const { htmlPath } = await writeReport(outDir);
+          out(`report: ${htmlPath}\n`);
+        }
         if (res.interrupted) {
           err(`stopped; resume with: dflsim run ${args.config} --out ${outDir} --resume\n`);
           process.exitCode = 130;

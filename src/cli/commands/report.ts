@@ -1,0 +1,24 @@
+/**
+ * `dflsim report <results-dir>`: write `report.md` and `report.html` (tables and plots)
+ * into a results directory written by `dflsim run`.
+ */
+import type { Argv } from 'yargs';
+import { writeReport } from '../../report/write.js';
+
+/** Register the report command. */
+export function reportCommand(y: Argv, out: (s: string) => void, _err: (s: string) => void): Argv {
+  return y.command(
+    'report <results-dir>',
+    'write report.md and report.html (tables and plots) into a results directory',
+    (c) =>
+      c
+        .positional('results-dir', { type: 'string', demandOption: true, describe: 'results directory written by "dflsim run"' })
+        .example('$0 report results/quick-demo', 'write results/quick-demo/report.md and report.html')
+        .example('$0 run experiments/table3-femnist.json --out results/t3 && $0 report results/t3', 'cycle times of Table 3, then their report'),
+    async (a) => {
+      const dir = (a as unknown as { resultsDir: string }).resultsDir;
+      const { markdownPath, htmlPath } = await writeReport(dir);
+      out(`wrote ${markdownPath}\nwrote ${htmlPath}\n`);
+    },
+  );
+}

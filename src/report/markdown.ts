@@ -1,0 +1,238 @@
+/**
+ * `report.md`: a results directory summarised as Markdown (title, configuration, the
+ * cycle-time table best first with the ratio to RING, the training summary, notes on the
+ * multigraph's isolated silos). Also home of the report's data model ({@link ReportData})
+ * and of the table rows the HTML report shares.
+ */
+import type { CycleTimeReport } from '../experiment/cycle-times.js';
+import type { RunSummary } from '../experiment/runner.js';
+import type { TopologyDrawing } from '../experiment/topology-file.js';
+import type { MetricRow } from '../learning/dpasgd.js';
+
+/** One training run of a results directory. */
+export interface ReportRun {
+  /** Short label: the sweep point (`lr=0.01`), or the topology when the sweep is over topologies. */
+  label: string;
+  summary: RunSummary;
+  /** Every round's metrics (eval columns null on rounds without evaluation). */
+  metrics: MetricRow[];
+  /** The run's `config.resolved.json`, if present. */
+  config: Record<string, unknown> | null;
+  /** The run's `topology.json`, if present. */
+  drawing: TopologyDrawing | null;
+}
+
+/** One cycle-time comparison: a network at a sweep point (`run` when there is no sweep). */
+export interface ReportCycleTimes {
+  label: string;
+  report: CycleTimeReport;
+}
+
+/** Everything a report shows, read from a results directory (see `readResults` in `write.ts`). */
+export interface ReportData {
+  kind: 'train' | 'cycle-times';
+  /** Experiment name. */
+  name: string;
+  version: string;
+  /** Resolved configuration (the top level's, or the first run's for a training sweep). */
+  config: Record<string, unknown>;
+  /** Sweep axes (`tMax`, `topology`, ...); empty without a sweep. */
+  sweepAxes: string[];
+  cycleTimes: ReportCycleTimes[];
+  runs: ReportRun[];
+  /** Drawings of the classic topologies and the multigraph, per network. */
+  drawings: { network: string; drawings: TopologyDrawing[] }[];
+}
+
+/** A table: header and rows of already formatted cells. */
+export interface ReportTable {
+  /** Caption (network and sweep point). */
+  title: string;
+  headers: string[];
+  rows: string[][];
+  /** Column alignment: true for right-aligned (numeric) columns. */
+  numeric: boolean[];
+}
+
+function num(x: number | null | undefined, digits: number): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '' : x.toFixed(digits);
+}
+
+/** Format a ratio as `0.29x`. */
+export function ratio(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '' : `${x.toFixed(2)}x`;
+}
+
+/**
+ * Cycle-time tables: one per network and sweep point, topologies best (shortest cycle
+ * time) first, with the ratio to RING's cycle time when RING was timed.
+ */
+export function cycleTimeTables(data: ReportData): ReportTable[] {
+  return data.cycleTimes.map(({ label, report }) => {
+    const ring = report.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
+    const sorted = [...report.results].sort((a, b) => a.cycleTimeMs - b.cycleTimeMs);
+    const headers = ['rank', 'topology', 'cycle time (ms)', ...(ring ? ['vs RING'] : []), 'overlay edges'];
+    return {
+      title: `${report.network} (${report.silos} silos, ${report.workload.name})${label === 'run' ? '' : `, ${label}`}`,
+      headers,
+      numeric: [true, false, true, ...(ring ? [true] : []), true],
+      rows: sorted.map((r, i) => [String(i + 1), r.topology, num(r.cycleTimeMs, 1), ...(ring ? [ratio(r.cycleTimeMs / ring)] : []), String(r.overlayEdges)]),
+    };
+  });
+}
+
+/** For a sweep: one table per network, rows the sweep points, columns the topologies' cycle times (ms). */
+export function cycleTimeSweepTables(data: ReportData): ReportTable[] {
+  if (data.sweepAxes.length === 0 || data.kind !== 'cycle-times') return [];
+  const networks = [...new Set(data.cycleTimes.map((c) => c.report.network))];
+  return networks.map((network) => {
+    const points = data.cycleTimes.filter((c) => c.report.network === network);
+    const topologies = [...new Set(points.flatMap((p) => p.report.results.map((r) => r.topology)))];
+    return {
+      title: `${network}: cycle time (ms) against ${data.sweepAxes.join(', ')}`,
+      headers: [data.sweepAxes.join(', '), ...topologies],
+      numeric: [false, ...topologies.map(() => true)],
+      rows: points.map((p) => [sweepValue(p.label), ...topologies.map((t) => num(p.report.results.find((r) => r.topology === t)?.cycleTimeMs, 1))]),
+    };
+  });
+}
+
+/** `tMax=3` -> `3`; `a=1,b=2` stays as it is. */
+export function sweepValue(label: string): string {
+  const m = /^[^=,]+=([^,]*)$/.exec(label);
+  return m ? m[1] : label;
+}
+
+/** The training summary: one row per run. */
+export function trainingTable(data: ReportData): ReportTable | null {
+  if (data.runs.length === 0) return null;
+  const byTopology = data.runs.every((r) => r.label === r.summary.topology);
+  return {
+    title: 'training runs',
+    headers: [...(byTopology ? [] : ['run']), 'topology', 'rounds', 'simulated time (s)', 'final test RMSE', 'vs constant predictor', 'wall time (s)'],
+    numeric: [...(byTopology ? [] : [false]), false, true, true, true, true, true],
+    rows: data.runs.map(({ label, summary: s }) => [
+      ...(byTopology ? [] : [label]),
+      s.topology,
+      s.completed ? String(s.rounds) : `${(s.final?.round ?? -1) + 1} of ${s.rounds}`,
+      num(s.simulatedMs / 1000, 1),
+      num(s.final?.testRmse, 4),
+      ratio(s.rmseRatioToConstant),
+      num(s.wallMs / 1000, 1),
+    ]),
+  };
+}
+
+/** Configuration summary as label/value pairs. */
+export function configSummary(data: ReportData): [string, string][] {
+  const c = data.config;
+  const str = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const networks = Array.isArray(c.networks) ? (c.networks as unknown[]).map(str) : [str(c.network)];
+  const networkNames = [...new Set([...data.cycleTimes.map((x) => x.report.network), ...data.runs.map((r) => r.summary.network)])];
+  const out: [string, string][] = [
+    ['experiment', data.name],
+    ['kind', data.kind === 'train' ? 'training' : 'cycle times'],
+    ['network', networkNames.length ? networkNames.join(', ') : networks.join(', ')],
+    ['workload', str(c.workload)],
+  ];
+  if (data.sweepAxes.length) out.push(['sweep', data.sweepAxes.map((a) => `${a}: ${str((c.sweep as Record<string, unknown> | undefined)?.[a] ?? [...new Set(data.runs.map((r) => str(r.config?.[a])))].join(', '))}`).join('; ')]);
+  if (data.kind === 'train') {
+    const first = data.runs[0];
+    const model = first?.summary.model;
+    if (model) out.push(['model', `${model.name} (${model.params} parameters)`]);
+    if (c.dataset) out.push(['dataset', str((c.dataset as { kind?: unknown }).kind ?? c.dataset)]);
+    out.push(['silos', String(first?.summary.silos ?? '')]);
+    const backends = [...new Set(data.runs.map((r) => `${r.summary.backend.backend}, ${r.summary.backend.threads} thread${r.summary.backend.threads === 1 ? '' : 's'}`))];
+    out.push(['backend', backends.join('; ')]);
+  }
+  const seeds = [...new Set(data.runs.length ? data.runs.map((r) => String(r.summary.seed)) : [str(c.seed)])];
+  out.push(['seed', seeds.join(', ')]);
+  out.push(['access links', c.accessGbps === undefined ? '' : `${str(c.accessGbps)} Gbit/s`]);
+  if (c.tMax !== undefined && !data.sweepAxes.includes('tMax')) out.push(['multigraph t', str(c.tMax)]);
+  out.push(['dflsim version', data.version]);
+  return out.filter(([, v]) => v !== '');
+}
+
+/** Isolated silos of one multigraph drawing: how many states isolate each silo. */
+export interface IsolationNote {
+  network: string;
+  topology: string;
+  states: number;
+  statesWithIsolated: number;
+  /** Silo name and number of states in which it is isolated, most often first. */
+  silos: { name: string; states: number }[];
+}
+
+/** Notes on the multigraph's isolated silos, from the drawings. */
+export function isolationNotes(data: ReportData): IsolationNote[] {
+  const notes: IsolationNote[] = [];
+  for (const { network, drawings } of data.drawings) {
+    for (const d of drawings) {
+      if (!d.states?.length) continue;
+      const counts = new Map<number, number>();
+      for (const s of d.states) for (const i of s.isolated) counts.set(i, (counts.get(i) ?? 0) + 1);
+      notes.push({
+        network,
+        topology: d.topology,
+        states: d.states.length,
+        statesWithIsolated: d.states.filter((s) => s.isolated.length > 0).length,
+        silos: [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i, n]) => ({ name: d.silos[i]?.name ?? String(i), states: n })),
+      });
+    }
+  }
+  return notes;
+}
+
+/** One sentence per isolation note. */
+export function isolationSentences(data: ReportData): string[] {
+  const lines = isolationNotes(data).map((n) => {
+    const head = `${n.topology} on ${n.network}: ${n.states} graph state${n.states === 1 ? '' : 's'}, ${n.statesWithIsolated} with isolated silos`;
+    if (!n.silos.length) return `${head}; no silo is ever isolated.`;
+    const shown = n.silos.slice(0, 10).map((s) => `${s.name} (${s.states}/${n.states})`).join(', ');
+    return `${head}; isolated: ${shown}${n.silos.length > 10 ? `, and ${n.silos.length - 10} more` : ''}.`;
+  });
+  for (const r of data.runs) {
+    const rows = r.metrics;
+    if (!rows.length || !rows.some((m) => m.isolated > 0)) continue;
+    const rounds = rows.filter((m) => m.isolated > 0).length;
+    const mean = rows.reduce((s, m) => s + m.isolated, 0) / rows.length;
+    lines.push(`training run ${r.label}: silos were isolated in ${rounds} of ${rows.length} rounds (${mean.toFixed(2)} silos per round on average).`);
+  }
+  return lines;
+}
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** A GitHub-flavoured Markdown table. */
+export function markdownTable(t: Pick<ReportTable, 'headers' | 'rows' | 'numeric'>): string {
+  const line = (cells: string[]): string => `| ${cells.map(mdCell).join(' | ')} |`;
+  return [line(t.headers), `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`, ...t.rows.map(line)].join('\n') + '\n';
+}
+
+/** Render `report.md`. */
+export function renderMarkdown(data: ReportData): string {
+  const parts: string[] = [`# ${data.name}: results\n`];
+  parts.push('## Configuration\n');
+  parts.push(markdownTable({ headers: ['setting', 'value'], numeric: [false, false], rows: configSummary(data) }));
+  const training = trainingTable(data);
+  if (training) {
+    parts.push('## Training\n');
+    parts.push(markdownTable(training));
+    const c = data.runs[0]?.summary.constantPredictorRmse;
+    if (c !== undefined) parts.push(`Constant-predictor test RMSE (predicting the training mean): ${num(c, 4)}. "vs constant predictor" is the final test RMSE over it (below 1x beats it).\n`);
+  }
+  parts.push('## Cycle time\n');
+  parts.push('Milliseconds per round, best first; "vs RING" is the cycle time over RING\'s.\n');
+  for (const t of cycleTimeSweepTables(data)) parts.push(`### ${t.title}\n`, markdownTable(t));
+  for (const t of cycleTimeTables(data)) parts.push(`### ${t.title}\n`, markdownTable(t));
+  const notes = isolationSentences(data);
+  if (notes.length) {
+    parts.push('## Isolated silos (multigraph)\n');
+    parts.push('A silo is isolated in a graph state when all its edges are weak: it aggregates without waiting for its neighbours that round.\n');
+    parts.push(notes.map((n) => `- ${n}`).join('\n') + '\n');
+  }
+  parts.push('Plots are in report.html beside this file.\n');
+  return parts.join('\n');
+}

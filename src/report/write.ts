@@ -1,0 +1,210 @@
+/**
+ * The report's input/output layer: read a results directory written by `dflsim run`
+ * (validating it), render `report.md` and `report.html`, and write both atomically
+ * (temporary file, then rename) into the directory.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DflsimInputError } from '../errors.js';
+import { writeFileAtomic } from '../experiment/checkpoint.js';
+import type { CycleTimeReport } from '../experiment/cycle-times.js';
+import type { RunSummary } from '../experiment/runner.js';
+import type { TopologyDrawing } from '../experiment/topology-file.js';
+import type { MetricRow } from '../learning/dpasgd.js';
+import { renderHtml } from './html.js';
+import { renderMarkdown, type ReportCycleTimes, type ReportData, type ReportRun } from './markdown.js';
+import { reportPlots } from './plots.js';
+
+/** Where {@link writeReport} wrote. */
+export interface ReportPaths {
+  markdownPath: string;
+  htmlPath: string;
+}
+
+const NOT_RESULTS = 'not a dflsim results directory (no summary.json); create one with "dflsim run <config> --out <dir>"';
+
+function readJson<T>(file: string): T {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DflsimInputError(file, `cannot read: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new DflsimInputError(file, `invalid JSON: ${(e as Error).message}`);
+  }
+}
+
+function readJsonIfExists<T>(file: string): T | null {
+  return existsSync(file) ? readJson<T>(file) : null;
+}
+
+/** Split one CSV line (RFC 4180 quoting). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') quoted = false; else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { out.push(cur); cur = ''; } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/**
+ * Parse a run's `metrics.csv` (empty cells are null).
+ * @param file for error messages
+ */
+export function parseMetricsCsv(text: string, file: string): MetricRow[] {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (!lines.length) return [];
+  const header = csvFields(lines[0]);
+  for (const c of ['round', 'simulatedMs', 'testRmse']) {
+    if (!header.includes(c)) throw new DflsimInputError(file, `line 1: missing column "${c}"`);
+  }
+  return lines.slice(1).map((line, k) => {
+    const f = csvFields(line);
+    const row: Record<string, number | null> = {};
+    header.forEach((h, i) => {
+      const v = (f[i] ?? '').trim();
+      if (v === '') { row[h] = null; return; }
+      const x = Number(v);
+      if (!Number.isFinite(x)) throw new DflsimInputError(file, `line ${k + 2}: column "${h}" is not a number: "${v}"`);
+      row[h] = x;
+    });
+    return {
+      round: row.round ?? k, simulatedMs: row.simulatedMs ?? 0, wallMs: row.wallMs ?? 0, trainLoss: row.trainLoss ?? NaN,
+      testLoss: row.testLoss ?? null, testRmse: row.testRmse ?? null, consensus: row.consensus ?? null, siloTestRmse: row.siloTestRmse ?? null, isolated: row.isolated ?? 0,
+    };
+  });
+}
+
+function isRunSummary(x: unknown): x is RunSummary {
+  const o = x as Partial<RunSummary> | null;
+  return !!o && typeof o === 'object' && typeof o.topology === 'string' && typeof o.rounds === 'number' && 'constantPredictorRmse' in o;
+}
+
+/** `lin-sweep/topology=ring` -> `ring`; `lin-sweep/lr=0.1` -> `lr=0.1`; no sweep -> the topology. */
+function runLabel(s: RunSummary, experiment: string): string {
+  const point = s.name.startsWith(`${experiment}/`) ? s.name.slice(experiment.length + 1) : '';
+  if (!point) return s.topology;
+  const m = /^topology=([^,]+)$/.exec(point);
+  return m ? m[1] : point;
+}
+
+function readRun(dir: string, summary: RunSummary, experiment: string): ReportRun {
+  const metricsFile = path.join(dir, 'metrics.csv');
+  const metrics = existsSync(metricsFile) ? parseMetricsCsv(readFileSync(metricsFile, 'utf8'), metricsFile) : (summary.final ? [summary.final] : []);
+  return {
+    label: runLabel(summary, experiment),
+    summary,
+    metrics,
+    config: readJsonIfExists<Record<string, unknown>>(path.join(dir, 'config.resolved.json')),
+    drawing: readJsonIfExists<TopologyDrawing>(path.join(dir, 'topology.json')),
+  };
+}
+
+/** Find a run's folder: the basename of its recorded `outDir`, else the subfolder whose summary names it. */
+function runDir(dir: string, s: RunSummary): string {
+  const byName = path.join(dir, path.basename(s.outDir ?? ''));
+  if (s.outDir && existsSync(path.join(byName, 'summary.json'))) return byName;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const f = path.join(dir, e.name, 'summary.json');
+    if (existsSync(f) && readJson<RunSummary>(f).name === s.name) return path.join(dir, e.name);
+  }
+  return byName;
+}
+
+function sweepAxesOf(labels: string[]): string[] {
+  const axes: string[] = [];
+  for (const l of labels) for (const part of l.split(',')) {
+    const k = part.split('=')[0];
+    if (part.includes('=') && !axes.includes(k)) axes.push(k);
+  }
+  return axes;
+}
+
+/**
+ * Read and validate a results directory.
+ * @throws DflsimInputError naming the directory (missing, not a directory, not results) or the bad file
+ */
+export function readResults(resultsDir: string): ReportData {
+  if (!existsSync(resultsDir)) throw new DflsimInputError(resultsDir, 'results directory not found');
+  if (!statSync(resultsDir).isDirectory()) throw new DflsimInputError(resultsDir, 'not a directory (give the results directory written by "dflsim run")');
+  const summaryFile = path.join(resultsDir, 'summary.json');
+  if (!existsSync(summaryFile)) throw new DflsimInputError(resultsDir, NOT_RESULTS);
+  const summary = readJson<Record<string, unknown>>(summaryFile);
+  const config = readJsonIfExists<Record<string, unknown>>(path.join(resultsDir, 'config.resolved.json'));
+  const drawings = readJsonIfExists<{ network: string; drawings: TopologyDrawing[] }[]>(path.join(resultsDir, 'topologies.json')) ?? [];
+  if (!Array.isArray(drawings)) throw new DflsimInputError(path.join(resultsDir, 'topologies.json'), 'expected a list of networks with drawings');
+
+  if (summary.kind === 'cycle-times') {
+    const reports = summary.reports as ReportCycleTimes[] | undefined;
+    if (!Array.isArray(reports) || reports.some((r) => !r?.report || !Array.isArray(r.report.results))) throw new DflsimInputError(summaryFile, 'field "reports": expected a list of {label, report}');
+    const labels = [...new Set(reports.map((r) => r.label))];
+    return {
+      kind: 'cycle-times',
+      name: String(summary.name ?? config?.name ?? path.basename(resultsDir)),
+      version: String(summary.version ?? config?.version ?? ''),
+      config: config ?? {},
+      sweepAxes: config?.sweep && typeof config.sweep === 'object' ? Object.keys(config.sweep) : labels.length > 1 ? sweepAxesOf(labels) : [],
+      cycleTimes: reports,
+      runs: [],
+      drawings,
+    };
+  }
+
+  let runs: ReportRun[];
+  let name: string;
+  if (summary.kind === 'train') {
+    if (!Array.isArray(summary.runs) || !summary.runs.every(isRunSummary)) throw new DflsimInputError(summaryFile, 'field "runs": expected a list of run summaries');
+    name = String(summary.name ?? path.basename(resultsDir));
+    const experiment = name;
+    runs = (summary.runs as RunSummary[]).map((s) => readRun(runDir(resultsDir, s), s, experiment));
+  } else if (isRunSummary(summary)) {
+    name = summary.name;
+    runs = [readRun(resultsDir, summary, name)];
+  } else {
+    throw new DflsimInputError(summaryFile, 'not a dflsim results summary (expected "kind": "train" or "cycle-times", or a run summary)');
+  }
+  const ctFile = path.join(resultsDir, 'cycle-times.json');
+  const ct = readJsonIfExists<CycleTimeReport>(ctFile);
+  if (ct && !Array.isArray(ct.results)) throw new DflsimInputError(ctFile, 'field "results": expected a list');
+  const labels = runs.map((r) => (r.summary.name.startsWith(`${name}/`) ? r.summary.name.slice(name.length + 1) : ''));
+  return {
+    kind: 'train',
+    name,
+    version: String(summary.version ?? runs[0]?.summary.version ?? ''),
+    config: config ?? runs[0]?.config ?? {},
+    sweepAxes: sweepAxesOf(labels.filter(Boolean)),
+    cycleTimes: ct ? [{ label: 'run', report: ct }] : [],
+    runs,
+    drawings,
+  };
+}
+
+/**
+ * Write `report.md` and `report.html` into a results directory.
+ * Everything is read and rendered before anything is written; each file is written
+ * atomically.
+ * @param resultsDir a directory written by `dflsim run <config> --out <dir>`
+ * @returns the paths written
+ */
+export async function writeReport(resultsDir: string): Promise<ReportPaths> {
+  const data = readResults(resultsDir);
+  const markdown = renderMarkdown(data);
+  const plots = await reportPlots(data);
+  const html = renderHtml(data, plots, { footer: `Generated by dflsim ${data.version} from the results in ${path.basename(path.resolve(resultsDir))}/ (report.md has the same tables).` });
+  const markdownPath = path.join(resultsDir, 'report.md');
+  const htmlPath = path.join(resultsDir, 'report.html');
+  writeFileAtomic(markdownPath, markdown);
+  writeFileAtomic(htmlPath, html);
+  return { markdownPath, htmlPath };
+}
