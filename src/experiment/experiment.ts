@@ -124,7 +124,12 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
       force: true,
       shouldStop: opts.shouldStop,
       log: opts.log,
-      onRound: (row, total) => opts.onProgress?.(runCfg.name, row.round + 1, total, row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`),
+      onRound: (row, total) => {
+        const done = row.round + 1;
+        // with a simulated-time budget, the rounds left follow from the clock
+        const expected = runCfg.simulatedBudgetMs && row.simulatedMs > 0 ? Math.min(total, Math.max(done, Math.round((done * runCfg.simulatedBudgetMs) / row.simulatedMs))) : total;
+        opts.onProgress?.(runCfg.name, done, expected, row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`);
+      },
     });
     runs.push(summary);
     if (summary.interrupted) { interrupted = true; break; }
