@@ -9,7 +9,7 @@ import { baseOverlay } from '../multigraph/topology.js';
 import { edgeDelaysMs, type Overlay } from '../overlay/overlay.js';
 import { cached, type TopologyContext } from '../overlay/registry.js';
 import { buildStar } from '../overlay/star.js';
-import { matchaRounds, planMatcha } from '../overlay/matcha.js';
+import { matchaRoundTimes, planMatcha } from '../overlay/matcha.js';
 import { createRng } from '../random.js';
 import type { SiloPair } from '../timing/graph-state.js';
 import { fedAvgMixing, localMixing, matchaMixing, multigraphMixing, staticMixing, type MixingRows, type StaticScheme } from './mixing.js';
@@ -100,9 +100,9 @@ export function buildSchedule(ctx: TopologyContext, topology: string, rounds: nu
     const active: number[][] = [];
     const ends = new Float64Array(rounds);
     let r = 0;
-    for (const st of matchaRounds(plan, ctx.cg, ctx.k, createRng(ctx.seed).fork('matcha-rounds'), rounds)) {
-      active.push((st.extra?.activeMatchings as number[]).slice());
-      ends[r++] = st.endMs;
+    for (const rt of matchaRoundTimes(plan, ctx.cg, ctx.k, createRng(ctx.seed).fork('matcha-rounds'), rounds)) {
+      active.push(rt.active);
+      ends[r++] = rt.endMs;
     }
     return {
       topology,

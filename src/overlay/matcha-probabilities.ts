@@ -34,8 +34,8 @@ export interface ActivationOptions {
 export const DEFAULT_ACTIVATION_OPTIONS: Readonly<ActivationOptions> = Object.freeze({
   maxIterations: 3000,
   initialStep: 1,
-  patience: 40,
-  minStep: 1e-6,
+  patience: 25,
+  minStep: 1e-3,
 });
 
 /** Optimised activation probabilities. */
@@ -153,7 +153,14 @@ export function optimizeActivationProbabilities(
   let step = opt.initialStep;
   let sinceRestart = 0, sinceImprovement = 0;
   let it = 0;
+  // stop when a window of iterations improves the best λ2 by less than a relative 1e-6
+  const WINDOW = 50;
+  let windowStart = bestValue;
   for (; it < opt.maxIterations && step >= opt.minStep; it++) {
+    if (it > 0 && it % WINDOW === 0) {
+      if (bestValue - windowStart <= 1e-6 * Math.abs(bestValue)) break;
+      windowStart = bestValue;
+    }
     let gn = 0;
     for (let i = 0; i < M; i++) gn += cur.g[i] * cur.g[i];
     gn = Math.sqrt(gn);

@@ -172,6 +172,46 @@ export function roundTimeMs(overlay: Overlay, k: DelayConstants): number {
   return t;
 }
 
+/** One sampled MATCHA round without its pair lists: the active matchings and the clock. */
+export interface MatchaRoundTime {
+  round: number;
+  /** Indices of the active matchings, ascending. */
+  active: number[];
+  /** The round's time: the largest section-3 delay over its edges (ms). */
+  durationMs: number;
+  /** Cumulative clock at the end of the round (ms). */
+  endMs: number;
+}
+
+/**
+ * MATCHA's round times as a stream, computed straight from the active matchings (each
+ * silo's degree is the number of active matchings that touch it), without building each
+ * round's overlay; equal to {@link roundTimeMs} of {@link matchaRoundOverlay}.
+ */
+export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<MatchaRoundTime> {
+  const n = cg.n;
+  const deg = new Int32Array(n);
+  let clockMs = 0;
+  for (let r = 0; r < count; r++) {
+    const active = sampleActiveMatchings(plan.probabilities, rng);
+    deg.fill(0);
+    let edges = 0;
+    for (const m of active) for (const [a, b] of plan.matchings[m]) { deg[a]++; deg[b]++; edges++; }
+    let t = edges === 0 ? k.computeMs : -Infinity;
+    for (const m of active) {
+      for (const [a, b] of plan.matchings[m]) {
+        for (const [i, j] of [[a, b], [b, a]]) {
+          const key = i * n + j;
+          const d = k.computeMs + cg.latencyMs[key] + Math.max(deg[i] * k.uploadMs, deg[j] * k.downloadMs, k.modelSizeBits / cg.bandwidthBitsPerMs[key]);
+          if (d > t) t = d;
+        }
+      }
+    }
+    clockMs += t;
+    yield { round: r, active, durationMs: t, endMs: clockMs };
+  }
+}
+
 /**
  * MATCHA's rounds as a stream of {@link RoundState}s (strong = the round's directed
  * pairs, weak = [], extra = { activeMatchings, alpha }), with a cumulative clock.
@@ -179,22 +219,18 @@ export function roundTimeMs(overlay: Overlay, k: DelayConstants): number {
  * @param rng random source of the activations (advanced by the stream)
  */
 export function* matchaRounds(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<RoundState> {
-  let clockMs = 0;
-  for (let r = 0; r < count; r++) {
-    const active = sampleActiveMatchings(plan.probabilities, rng);
-    const overlay = matchaRoundOverlay(plan, cg, active);
-    const durationMs = roundTimeMs(overlay, k);
-    clockMs += durationMs;
-    const strong: SiloPair[] = overlay.edges.map((e) => [e.from, e.to]);
+  for (const rt of matchaRoundTimes(plan, cg, k, rng, count)) {
+    const strong: SiloPair[] = [];
+    for (const m of rt.active) for (const [a, b] of plan.matchings[m]) strong.push([a, b], [b, a]);
     yield {
-      round: r,
-      state: r,
+      round: rt.round,
+      state: rt.round,
       strong,
       weak: [],
       isolated: isolatedSilos(cg.n, strong),
-      durationMs,
-      endMs: clockMs,
-      extra: { activeMatchings: active, alpha: plan.alpha },
+      durationMs: rt.durationMs,
+      endMs: rt.endMs,
+      extra: { activeMatchings: rt.active, alpha: plan.alpha },
     };
   }
 }
@@ -223,12 +259,16 @@ export function buildMatcha(
   const rounds: RoundState[] = [];
   let sumMs = 0, active = 0;
   const total = Math.max(opt.rounds, opt.cycleTimeRounds);
-  for (const s of matchaRounds(plan, cg, k, rng, total)) {
-    if (s.round < opt.cycleTimeRounds) {
-      sumMs += s.durationMs;
-      active += (s.extra!.activeMatchings as number[]).length;
+  for (const rt of matchaRoundTimes(plan, cg, k, rng, total)) {
+    if (rt.round < opt.cycleTimeRounds) {
+      sumMs += rt.durationMs;
+      active += rt.active.length;
     }
-    if (s.round < opt.rounds) rounds.push(s);
+    if (rt.round < opt.rounds) {
+      const strong: SiloPair[] = [];
+      for (const m of rt.active) for (const [a, b] of plan.matchings[m]) strong.push([a, b], [b, a]);
+      rounds.push({ round: rt.round, state: rt.round, strong, weak: [], isolated: isolatedSilos(cg.n, strong), durationMs: rt.durationMs, endMs: rt.endMs, extra: { activeMatchings: rt.active, alpha: plan.alpha } });
+    }
   }
   return {
     ...plan,
