@@ -3,7 +3,6 @@
  * into a results directory written by `dflsim run`.
  */
 import type { Argv } from 'yargs';
-import { writeReport } from '../../report/write.js';
 
 /** Register the report command. */
 export function reportCommand(y: Argv, out: (s: string) => void, _err: (s: string) => void): Argv {
@@ -17,7 +16,7 @@ export function reportCommand(y: Argv, out: (s: string) => void, _err: (s: strin
         .example('$0 run experiments/table3-femnist.json --out results/t3 && $0 report results/t3', 'cycle times of Table 3, then their report'),
     async (a) => {
       const dir = (a as unknown as { resultsDir: string }).resultsDir;
-      const { markdownPath, htmlPath } = await writeReport(dir);
+      const { markdownPath, htmlPath } = await (await import('../../report/write.js')).writeReport(dir);
       out(`wrote ${markdownPath}\nwrote ${htmlPath}\n`);
     },
   );

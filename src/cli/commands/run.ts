@@ -5,7 +5,6 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { runExperiment } from '../../experiment/experiment.js';
-import { writeReport } from '../../report/write.js';
 import { Progress } from '../progress.js';
 
 /** Register the run command. */
@@ -45,7 +44,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         progress.clear();
         out(res.text);
         if (!res.interrupted) {
-          const { htmlPath } = await writeReport(outDir);
+          const { htmlPath } = await (await import('../../report/write.js')).writeReport(outDir);
           out(`report: ${htmlPath}\n`);
         }
         if (res.interrupted) {
