@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learning/tf/backend.js';
+import { filterGradMode } from '../../../src/learning/tf/kernels/conv2d-backprop-filter.js';
 import { randn, relErr, runOn } from './helpers.js';
 
 const TOL = 1e-5;
@@ -40,6 +41,27 @@ describe('wasm kernels match the cpu backend', () => {
     const got = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
     expect(got.shape).toEqual(ref.shape);
     expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+  });
+
+  const singleChannel: ConvCase[] = [
+    { b: 3, h: 20, w: 20, ci: 1, co: 8, k: 5, s: 2, pad: 'same' }, // the FADNet stem, scaled down
+    { b: 2, h: 9, w: 12, ci: 1, co: 3, k: 3, s: 1, pad: 'valid' },
+  ];
+  it.each([...convCases, ...singleChannel])('Conv2DBackpropFilter, patches + MatMul path forced %o', async (c) => {
+    const oh = outSize(c.h, c.k, c.s, c.pad);
+    const ow = outSize(c.w, c.k, c.s, c.pad);
+    const x = { data: randn(c.b * c.h * c.w * c.ci, 11), shape: [c.b, c.h, c.w, c.ci] };
+    const dy = { data: randn(c.b * oh * ow * c.co, 12), shape: [c.b, oh, ow, c.co] };
+    const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.ci, c.co] };
+    const ref = await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+    filterGradMode.force = 'im2col';
+    try {
+      const got = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+    } finally {
+      filterGradMode.force = null;
+    }
   });
 
   it.each(convCases)('Conv2DBackpropInput %o', async (c) => {

@@ -4,9 +4,50 @@
  * their gradient. Here each output's gradient goes to the first maximum of its window
  * in row-major order (the cpu backend's choice), computed on the wasm heap with the
  * channel axis innermost.
+ *
+ * Each window's maximum is known (the forward output), so one scan for its first
+ * occurrence replaces a running maximum; images are walked one at a time (locality).
  */
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, offsetF32, type Info, type WasmBackendLike } from './util.js';
+
+/**
+ * One window, all channels: the forward output is the window's maximum, so its first
+ * occurrence (row-major) gets the gradient; a window with NaN falls back to a running
+ * maximum. A small function so that V8 optimises it early.
+ */
+function poolWindow(
+  heap: Float32Array,
+  xb: number,
+  yb: number,
+  g: number,
+  dxb: number,
+  taps: Int32Array,
+  t0: number,
+  nt: number,
+  C: number,
+): void {
+  const tEnd = t0 + nt;
+  for (let c = 0; c < C; c++) {
+    const m = heap[yb + c]!;
+    let t = t0;
+    while (t < tEnd && heap[xb + taps[t]! + c] !== m) t++;
+    let arg = -1;
+    if (t < tEnd) arg = taps[t]! + c;
+    else {
+      let best = -Infinity;
+      for (let u = t0; u < tEnd; u++) {
+        const i = taps[u]! + c;
+        const v = heap[xb + i]!;
+        if (v > best) {
+          best = v;
+          arg = i;
+        }
+      }
+    }
+    if (arg >= 0) heap[dxb + arg] = heap[dxb + arg]! + heap[g + c]!;
+  }
+}
 
 function maxPoolGrad(args: {
   inputs: { dy: Info; input: Info; output: Info };
@@ -19,7 +60,7 @@ function maxPoolGrad(args: {
   backend: WasmBackendLike;
 }): Info {
   const { inputs, attrs, backend } = args;
-  const { dy, input } = inputs;
+  const { dy, input, output } = inputs;
   const ci = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],
     attrs.filterSize,
@@ -38,15 +79,19 @@ function maxPoolGrad(args: {
   const heap = heapF32(backend);
   const xo = offsetF32(backend, input);
   const dyo = offsetF32(backend, dy);
+  const yo = offsetF32(backend, output);
   const dxo = offsetF32(backend, dx);
   heap.fill(0, dxo, dxo + B * H * W * C);
-  // Offsets (relative to the window's first pixel) of the taps inside the input, in
-  // row-major order; rebuilt only where the window crosses the border.
-  const taps = new Int32Array(Math.ceil(fh / dilH) * Math.ceil(fw / dilW));
+  // Offsets (relative to the image's first float) of each window's taps inside the
+  // input, in row-major order, for every output position.
+  const maxTaps = Math.ceil(fh / dilH) * Math.ceil(fw / dilW);
+  const taps = new Int32Array(OH * OW * maxTaps);
+  const counts = new Int32Array(OH * OW);
   for (let r = 0; r < OH; r++) {
     const h0 = r * sh - pt;
     for (let c0 = 0; c0 < OW; c0++) {
       const w0 = c0 * sw - pl;
+      const base = (r * OW + c0) * maxTaps;
       let nt = 0;
       for (let kh = 0; kh < fh; kh += dilH) {
         const hh = h0 + kh;
@@ -54,30 +99,17 @@ function maxPoolGrad(args: {
         for (let kw = 0; kw < fw; kw += dilW) {
           const ww = w0 + kw;
           if (ww < 0 || ww >= W) continue;
-          taps[nt++] = (hh * W + ww) * C;
+          taps[base + nt++] = (hh * W + ww) * C;
         }
       }
-      if (nt === 0) continue;
-      for (let b = 0; b < B; b++) {
-        const xb = xo + b * H * W * C;
-        const g = dyo + ((b * OH + r) * OW + c0) * C;
-        for (let c = 0; c < C; c++) {
-          let best = -Infinity;
-          let arg = -1;
-          for (let t = 0; t < nt; t++) {
-            const i = taps[t]! + c;
-            const v = heap[xb + i]!;
-            if (v > best) {
-              best = v;
-              arg = i;
-            }
-          }
-          if (arg >= 0) {
-            const d = dxo + b * H * W * C + arg;
-            heap[d] = heap[d]! + heap[g + c]!;
-          }
-        }
-      }
+      counts[r * OW + c0] = nt;
+    }
+  }
+  const img = H * W * C;
+  for (let b = 0; b < B; b++) {
+    for (let p = 0; p < OH * OW; p++) {
+      const o = (b * OH * OW + p) * C;
+      poolWindow(heap, xo + b * img, yo + o, dyo + o, dxo + b * img, taps, p * maxTaps, counts[p]!, C);
     }
   }
   return dx;
