@@ -123,6 +123,15 @@ export function trainingTable(data: ReportData): ReportTable | null {
   };
 }
 
+/** A workload as `name (M bits, T ms per local step)`, or the preset's name. */
+export function describeWorkload(w: unknown): string {
+  if (typeof w === 'string') return w;
+  if (!w || typeof w !== 'object') return '';
+  const o = w as { name?: string; modelSizeBits?: number; computeMs?: number };
+  const parts = [o.modelSizeBits !== undefined ? `${o.modelSizeBits.toLocaleString('en-US')} bits` : '', o.computeMs !== undefined ? `${o.computeMs} ms per local step` : ''].filter(Boolean);
+  return `${o.name ?? 'custom'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
 /** Configuration summary as label/value pairs. */
 export function configSummary(data: ReportData): [string, string][] {
   const c = data.config;
@@ -133,7 +142,7 @@ export function configSummary(data: ReportData): [string, string][] {
     ['experiment', data.name],
     ['kind', data.kind === 'train' ? 'training' : 'cycle times'],
     ['network', networkNames.length ? networkNames.join(', ') : networks.join(', ')],
-    ['workload', str(c.workload)],
+    ['workload', describeWorkload(c.workload)],
   ];
   if (data.sweepAxes.length) out.push(['sweep', data.sweepAxes.map((a) => `${a}: ${str((c.sweep as Record<string, unknown> | undefined)?.[a] ?? [...new Set(data.runs.map((r) => str(r.config?.[a])))].join(', '))}`).join('; ')]);
   if (data.kind === 'train') {
