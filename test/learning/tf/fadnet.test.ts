@@ -84,7 +84,11 @@ describe('FADNet layout', () => {
       }
       errors[ref[i]!.name] = num / den;
     }
-    for (const [name, e] of Object.entries(errors)) expect(e, name).toBeLessThan(1e-4);
+    // The bias of a conv feeding a batch norm (res*_conv1) is float noise on both sides
+    // (sums of float32 rounding of dx): the package's composed batch norm already sits at
+    // 0.4-0.75e-4 of the scale from the cpu backend, the fused one at 0.5-2e-4; 1e-3 of
+    // the scale still catches any real gradient there (of order the scale).
+    for (const [name, e] of Object.entries(errors)) expect(e, name).toBeLessThan(/^res\d_conv1\/bias/.test(name) ? 1e-3 : 1e-4);
     h.model.dispose();
   });
 });

@@ -6,6 +6,8 @@
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm.js';
+import { identityConfig } from './identity.js';
 import { meanConfig, sumConfig, tileConfig } from './reduce-tile.js';
 import { overrideWasmKernel } from './util.js';
 
@@ -19,6 +21,9 @@ export const DFLSIM_WASM_KERNELS: readonly string[] = [
   sumConfig.kernelName,
   meanConfig.kernelName,
   tileConfig.kernelName,
+  identityConfig.kernelName,
+  batchNormTrainConfig.kernelName,
+  batchNormTrainGradConfig.kernelName,
 ];
 
 /**
@@ -34,6 +39,9 @@ export function registerDflsimWasmKernels(): void {
     sumConfig,
     meanConfig,
     tileConfig,
+    identityConfig,
+    batchNormTrainConfig,
+    batchNormTrainGradConfig,
   ]) overrideWasmKernel(cfg);
   registered = true;
 }

@@ -6,7 +6,9 @@
  * Other cases fall back to the package's kernels.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapF32, offsetF32, original, type Info, type WasmBackendLike } from './util.js';
+import { free, heapF32, offsetF32, original, type Info, type WasmBackendLike } from './util.js';
+import { simdLoops } from './simd.js';
+import { blockedColumnSums } from './batch-norm.js';
 
 type Args<A> = { inputs: { x: Info }; attrs: A; backend: WasmBackendLike };
 
@@ -35,11 +37,24 @@ function reduceLeading(args: Args<{ axis: number | number[]; keepDims: boolean }
   for (let i = k; i < rank; i++) cols *= x.shape[i]!;
   const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
   const out = backend.makeOutput(outShape, 'float32');
+  const loops = cols % 4 === 0 && cols <= 65536 ? simdLoops(backend) : null;
+  let acc: Float64Array;
+  if (loops) {
+    // SIMD column sums in float32 over blocks of rows, added in float64
+    const scratch = backend.makeOutput([cols], 'float32');
+    const xb = offsetF32(backend, x) * 4;
+    const sb = offsetF32(backend, scratch) * 4;
+    const cb = 4 * cols;
+    acc = blockedColumnSums(backend, rows, cols, sb, (r0, r1) => loops.colsum(xb + r0 * cb, xb + r1 * cb, cb, sb));
+    free(backend, scratch);
+  } else {
+    const heap = heapF32(backend);
+    const xo = offsetF32(backend, x);
+    acc = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) addRow(heap, xo + r * cols, acc, cols);
+  }
   const heap = heapF32(backend);
-  const xo = offsetF32(backend, x);
   const oo = offsetF32(backend, out);
-  const acc = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) addRow(heap, xo + r * cols, acc, cols);
   const scale = mean ? 1 / rows : 1;
   for (let c = 0; c < cols; c++) heap[oo + c] = mean ? acc[c]! * scale : acc[c]!;
   return out;

@@ -3,6 +3,7 @@
  * laid out as in shared/spec/fadnet.md: 341,980 trainable parameters at 200x200x1.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FusedBatchNorm } from './batch-norm.js';
 import { Accumulation, Aggregation, PixelNormalization, PlainConv2D, SeededDropout, SupportBranch, WidthDense } from './layers.js';
 
 /** Spatial sizes (pixels) through FADNet and the support strides chosen for an input size. */
@@ -47,7 +48,7 @@ export interface FadnetOptions {
 function block(x: tf.SymbolicTensor, filters: number, name: string): tf.SymbolicTensor {
   // PyTorch's BatchNorm2d defaults (its momentum 0.1 is Keras' 0.9): moving statistics that
   // follow the data within a few dozen rounds, so an averaged model evaluates sensibly early on
-  const bn = (n: string) => tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `${name}_${n}` });
+  const bn = (n: string) => new FusedBatchNorm({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `${name}_${n}` });
   const conv = (k: number, s: number, n: string) =>
     tf.layers.conv2d({ filters, kernelSize: k, strides: s, padding: 'same', name: `${name}_${n}`, kernelInitializer: 'zeros' });
   let y = bn('bn1').apply(x) as tf.SymbolicTensor;

@@ -1,0 +1,185 @@
+/**
+ * A few SIMD loops over the wasm backend's own memory, for the channel-wise passes of
+ * batch norm and the leading-axes reductions of bias gradients. The package has no
+ * such kernels and plain JS loops are 5-10x slower, so we assemble a tiny WebAssembly
+ * module (f32x4) here, byte by byte, that imports the backend's memory.
+ *
+ * All loops walk a row-major `[rows, C]` block (channel innermost, `C % 4 === 0`) with a
+ * per-channel vector index that wraps every `C` floats. Pointers are byte offsets.
+ */
+import { type WasmBackendLike } from './util.js';
+
+/** The exported loops (pointers in bytes; `end` = first byte past the walked block). */
+export interface SimdLoops {
+  /** out[c] += x[r, c] */
+  colsum(x: number, end: number, cb: number, out: number): void;
+  /** out[c] += (x[r, c] - m[c])^2 */
+  colsqdev(x: number, end: number, cb: number, m: number, out: number): void;
+  /** out[c] += dy[r, c] * (x[r, c] - m[c]) (end is dy's) */
+  colprodDev(dy: number, x: number, end: number, cb: number, m: number, out: number): void;
+  /** y[r, c] = (x[r, c] - m[c]) * a[c] + k[c] */
+  affine(x: number, end: number, cb: number, m: number, a: number, k: number, y: number): void;
+  /**
+   * out[r, c] = (dy[r, c] - d[c]) * a[c] + (x[r, c] - m[c]) * b[c] + k[c] in float64 (end is
+   * dy's; m, a, b, k, d are float64 vectors, cb2 = 8 * C; C even)
+   */
+  affine2(dy: number, x: number, end: number, cb2: number, m: number, a: number, b: number, k: number, d: number, out: number): void;
+}
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const str = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+
+// opcodes
+const GET = (i: number) => [0x20, ...uleb(i)];
+const SET = (i: number) => [0x21, ...uleb(i)];
+const TEE = (i: number) => [0x22, ...uleb(i)];
+const I32 = (n: number) => [0x41, ...sleb(n)];
+const ADD = [0x6a];
+const EQ = [0x46];
+const GE_U = [0x4f];
+const LOAD = [0xfd, 0x00, 0x00, 0x00]; // v128.load align=1 offset=0
+const STORE = [0xfd, 0x0b, 0x00, 0x00];
+const FADD = [0xfd, ...uleb(228)];
+const FSUB = [0xfd, ...uleb(229)];
+const FMUL = [0xfd, ...uleb(230)];
+const DADD = [0xfd, ...uleb(240)];
+const DSUB = [0xfd, ...uleb(241)];
+const DMUL = [0xfd, ...uleb(242)];
+const LOAD64Z = [0xfd, ...uleb(93), 0x00, 0x00]; // v128.load64_zero: 2 floats into the low lanes
+const STORE64L0 = [0xfd, ...uleb(91), 0x00, 0x00, 0x00]; // v128.store64_lane lane 0
+const DEMOTE = [0xfd, ...uleb(94)]; // f32x4.demote_f64x2_zero
+const PROMOTE = [0xfd, ...uleb(95)]; // f64x2.promote_low_f32x4
+/** v128 at (pointer param p) + j */
+const AT = (p: number, j: number) => [...GET(p), ...GET(j), ...ADD];
+const LD = (p: number, j: number) => [...AT(p, j), ...LOAD];
+
+/**
+ * A loop over `[x, end)` in 16-byte steps: `body` runs with local `j` the channel byte
+ * offset; `advance` lists the pointer params stepped by 16 along with x.
+ */
+function loopFn(nParams: number, x: number, end: number, cb: number, advance: number[], body: number[], step = 16, jStep = 16): number[] {
+  const j = nParams; // one i32 local
+  const code = [
+    ...[0x02, 0x40], // block
+    ...[0x03, 0x40], // loop
+    ...GET(x), ...GET(end), ...GE_U, 0x0d, 0x01, // br_if 1 when x >= end
+    ...body,
+    ...advance.flatMap((p) => [...GET(p), ...I32(step), ...ADD, ...SET(p)]),
+    ...GET(j), ...I32(jStep), ...ADD, ...TEE(j), ...GET(cb), ...EQ,
+    ...[0x04, 0x40], ...I32(0), ...SET(j), 0x0b, // if j == cb: j = 0
+    0x0c, 0x00, // br 0
+    0x0b, // end loop
+    0x0b, // end block
+    0x0b, // end function
+  ];
+  const locals = vec([[0x01, 0x7f]]); // 1 x i32
+  const fn = [...locals, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
+function buildModule(shared: boolean): Uint8Array {
+  const fns: { name: string; params: number; code: number[] }[] = [];
+  // colsum(x, end, cb, out)
+  fns.push({ name: 'colsum', params: 4, code: loopFn(4, 0, 1, 2, [0], [...AT(3, 4), ...LD(3, 4), ...GET(0), ...LOAD, ...FADD, ...STORE]) });
+  // colsqdev(x, end, cb, m, out)
+  {
+    const d = [...GET(0), ...LOAD, ...LD(3, 5), ...FSUB];
+    // out += d*d: compute d twice (cheap) to avoid v128 locals
+    fns.push({ name: 'colsqdev', params: 5, code: loopFn(5, 0, 1, 2, [0], [...AT(4, 5), ...LD(4, 5), ...d, ...d, ...FMUL, ...FADD, ...STORE]) });
+  }
+  // colprodDev(dy, x, end, cb, m, out)
+  fns.push({
+    name: 'colprodDev',
+    params: 6,
+    code: loopFn(6, 0, 2, 3, [0, 1], [...AT(5, 6), ...LD(5, 6), ...GET(0), ...LOAD, ...GET(1), ...LOAD, ...LD(4, 6), ...FSUB, ...FMUL, ...FADD, ...STORE]),
+  });
+  // affine(x, end, cb, m, a, k, y): y = (x - m) * a + k
+  fns.push({
+    name: 'affine',
+    params: 7,
+    code: loopFn(7, 0, 1, 2, [0, 6], [...GET(6), ...GET(0), ...LOAD, ...LD(3, 7), ...FSUB, ...LD(4, 7), ...FMUL, ...LD(5, 7), ...FADD, ...STORE]),
+  });
+  // affine2(dy, x, end, cb2, m, a, b, k, d, out): out = (dy - d) * a + (x - m) * b + k, two
+  // floats at a time in float64 (one rounding per element); m, a, b, k, d are float64
+  // vectors and cb2 = 8 * C their byte length
+  fns.push({
+    name: 'affine2',
+    params: 10,
+    code: loopFn(10, 0, 2, 3, [0, 1, 9], [
+      ...GET(9),
+      ...GET(0), ...LOAD64Z, ...PROMOTE, ...LD(8, 10), ...DSUB, ...LD(5, 10), ...DMUL,
+      ...GET(1), ...LOAD64Z, ...PROMOTE, ...LD(4, 10), ...DSUB, ...LD(6, 10), ...DMUL, ...DADD,
+      ...LD(7, 10), ...DADD, ...DEMOTE, ...STORE64L0,
+    ], 8, 16),
+  });
+  const paramCounts = [...new Set(fns.map((f) => f.params))];
+  const types = paramCounts.map((n) => [0x60, ...vec(Array.from({ length: n }, () => [0x7f])), 0x00]);
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
+    ...section(3, vec(fns.map((f) => uleb(paramCounts.indexOf(f.params))))),
+    ...section(7, vec(fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(fns.map((f) => f.code))),
+  ];
+  return new Uint8Array(bytes);
+}
+
+interface WasmGlobal {
+  Module: new (b: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+const cache = new WeakMap<object, SimdLoops | null>();
+
+/** The backend's WebAssembly.Memory (threaded build: `wasmMemory`; else the module's export). */
+function memoryOf(backend: WasmBackendLike): { buffer: ArrayBufferLike } | undefined {
+  const w = backend.wasm as unknown as { wasmMemory?: { buffer: ArrayBufferLike }; asm?: { memory?: { buffer: ArrayBufferLike } } };
+  return w.wasmMemory ?? w.asm?.memory;
+}
+
+/**
+ * The SIMD loops bound to `backend`'s memory, or null where they cannot be built (then
+ * callers use their composed fallbacks). Set env `DFLSIM_NO_SIMD_LOOPS=1` to disable.
+ */
+export function simdLoops(backend: WasmBackendLike): SimdLoops | null {
+  if (process.env.DFLSIM_NO_SIMD_LOOPS === '1') return null;
+  const mem = memoryOf(backend);
+  if (!mem) return null;
+  if (cache.has(mem)) return cache.get(mem)!;
+  let loops: SimdLoops | null = null;
+  try {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
+    const wa = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
+    const inst = new wa.Instance(new wa.Module(buildModule(shared)), { env: { memory: mem } });
+    loops = inst.exports as unknown as SimdLoops;
+  } catch {
+    loops = null;
+  }
+  cache.set(mem, loops);
+  return loops;
+}
