@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { haveSharedNetworks, NETWORKS, SHARED, time } from './common.js';
 import { buildConnectivityGraph } from '../src/network/connectivity.js';
 import { underlayFromGml } from '../src/network/underlay.js';
 import { buildMultigraph } from '../src/multigraph/multigraph.js';
@@ -18,22 +18,10 @@ import { buildStar } from '../src/overlay/star.js';
 import { overlayCycleTime } from '../src/timing/cycle-time.js';
 import { delayConstants, getWorkload, timingParams } from '../src/timing/workload.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shared = path.resolve(root, '../shared');
-const NETWORKS = ['gaia', 'amazon_us', 'geantdistance', 'exodus', 'ebone'];
-
-function time<T>(f: () => T): [T, number] {
-  const t0 = performance.now();
-  const r = f();
-  return [r, performance.now() - t0];
-}
+const shared = SHARED;
 
 function main(): void {
-  if (!existsSync(path.join(shared, 'networks'))) {
-    console.error(`bench: ${shared}/networks not found; the benchmark needs the shared networks beside the project`);
-    process.exitCode = 2;
-    return;
-  }
+  if (!haveSharedNetworks()) return;
   const k = delayConstants(timingParams(getWorkload('femnist')));
   const texts = NETWORKS.map((n) => readFileSync(path.join(shared, 'networks', `${n}.gml`), 'utf8'));
   const table = (): number[][] => NETWORKS.map((n, i) => {

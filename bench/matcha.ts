@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { haveSharedNetworks, NETWORKS, SHARED, time } from './common.js';
 import { buildConnectivityGraph } from '../src/network/connectivity.js';
 import { underlayFromGml } from '../src/network/underlay.js';
 import { misraGriesEdgeColoring } from '../src/overlay/edge-coloring.js';
@@ -17,22 +17,10 @@ import { optimizeActivationProbabilities, weightedLaplacian } from '../src/overl
 import { fiedler } from '../src/overlay/symmetric-eigen.js';
 import { delayConstants, getWorkload, timingParams } from '../src/timing/workload.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const shared = path.resolve(root, '../shared');
-const NETWORKS = ['gaia', 'amazon_us', 'geantdistance', 'exodus', 'ebone'];
-
-function time<T>(f: () => T): [T, number] {
-  const t0 = performance.now();
-  const r = f();
-  return [r, performance.now() - t0];
-}
+const shared = SHARED;
 
 function main(): void {
-  if (!existsSync(path.join(shared, 'networks'))) {
-    console.error(`bench: ${shared}/networks not found; the benchmark needs the shared networks beside the project`);
-    process.exitCode = 2;
-    return;
-  }
+  if (!haveSharedNetworks()) return;
   let published: Record<string, Record<string, number>> = {};
   const tablePath = path.join(shared, 'reference', 'table3.json');
   if (existsSync(tablePath)) published = JSON.parse(readFileSync(tablePath, 'utf8')).cycleTimeMs;

@@ -6,44 +6,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
 import { SeededDropout } from './models/layers.js';
+import type { Batch as EngineBatch, Evaluation, LocalTrainer as BaseLocalTrainer, LocalTrainResult, OptimizerState } from '../trainer.js';
 
-/** Adam optimizer state of one silo (Kingma & Ba 2015). */
-export interface AdamState {
-  /** First-moment estimate, one per trainable parameter. */
-  m: Float32Array;
-  /** Second-moment estimate, one per trainable parameter. */
-  v: Float32Array;
-  /** Steps taken. */
-  step: number;
-}
-
-/** One mini-batch: `x` is `[size, ...inputShape]` row-major; `y` is `[size, outputSize]` targets (regression) or `[size]` class indices. */
-export interface Batch {
-  x: Float32Array;
-  y: Float32Array;
-  /** Samples in the batch. */
-  size: number;
-}
-
+/** Adam optimizer state of one silo (Kingma & Ba 2015): first and second moments and the step count. */
+export type AdamState = OptimizerState;
+/** One mini-batch (see the engine's {@link Batch}). */
+export type Batch = EngineBatch;
 /** Result of local training. */
-export interface TrainResult {
-  /** New flat weights (the input is not modified). */
-  weights: Float32Array;
-  /** New optimizer state (the input is not modified). */
-  optState: AdamState;
-  /** Mean training loss over the batches (before each step's update). */
-  loss: number;
-}
-
+export type TrainResult = LocalTrainResult;
 /** Evaluation of a weight vector. */
-export interface EvalResult {
-  /** Mean loss (MSE or cross-entropy). */
-  loss: number;
-  /** Root mean squared error (regression). */
-  rmse?: number;
-  /** Accuracy in [0, 1] (classification). */
-  accuracy?: number;
-}
+export type EvalResult = Evaluation;
 
 /** Adam hyper-parameters besides the learning rate. */
 export interface AdamOptions {
@@ -55,24 +27,8 @@ export interface AdamOptions {
 /** Defaults of {@link AdamOptions} (Keras / TensorFlow). */
 export const DEFAULT_ADAM_OPTIONS: AdamOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
-/** The model-agnostic local trainer the DPASGD engine calls. */
-export interface LocalTrainer {
-  /** Trainable parameters (the length of the optimizer's m and v). */
-  readonly paramCount: number;
-  /** Length of a weight vector: trainable parameters first, then non-trainable state (BN moving statistics). */
-  readonly weightCount: number;
-  /** Seeded initial weights. */
-  initWeights(seed: number): Float32Array;
-  /** A fresh optimizer state. */
-  newOptimizerState(): AdamState;
-  /**
-   * Run one Adam step per batch from `weights`.
-   * @param lr learning rate
-   * @param seed optional seed of this call's dropout masks (e.g. per silo and round)
-   */
-  train(weights: Float32Array, optState: AdamState, batches: readonly Batch[], lr: number, seed?: number): TrainResult;
-  /** Loss and metric of `weights` on `x`, `y` (inference mode), in chunks of `batchSize` samples. */
-  evaluate(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): EvalResult;
+/** The engine's {@link BaseLocalTrainer} plus what a TensorFlow.js model also offers. */
+export interface LocalTrainer extends BaseLocalTrainer {
   /** Model outputs `[n, outputSize]` for `x` (inference mode). */
   predict(weights: Float32Array, x: Float32Array, batchSize?: number): Float32Array;
   /** Bytes one silo's state occupies (weights + m + v). */
