@@ -58,7 +58,8 @@ export function buildCli(io: CliIo = defaultIo): Argv {
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   try {
     await buildCli(io).parseAsync(argv);
-    return 0;
+    // a command may have set an exit code (e.g. 130 after an interrupt)
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (isInputError(e)) {
       io.err(`dflsim: ${e.message}\n`);

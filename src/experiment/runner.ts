@@ -180,7 +180,9 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
     writeFileAtomic(ckFile, encodeCheckpoint(s, hash));
     writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(s.metrics));
   };
-  if (!state.done) {
+  // one round at a time, yielding to the event loop in between so that Ctrl-C (SIGINT)
+  // is seen: it writes a checkpoint and stops
+  while (!state.done) {
     state = runRounds(state, trainer, schedule, { shards, test }, {
       rounds: cfg.rounds,
       localSteps: cfg.localSteps,
@@ -193,10 +195,11 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
       afterRound: (s, row) => {
         opts.onRound?.(row, cfg.rounds);
         if (s.round % cfg.checkpointEvery === 0 || s.done) checkpoint(s);
-        if (!s.done && opts.shouldStop?.()) { interrupted = true; checkpoint(s); return true; }
-        return false;
+        return true;
       },
     });
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!state.done && opts.shouldStop?.()) { interrupted = true; checkpoint(state); break; }
   }
   const final = [...state.metrics].reverse().find((m) => m.testRmse !== null) ?? null;
   const summary: RunSummary = {

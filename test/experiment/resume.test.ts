@@ -59,6 +59,32 @@ describe('kill and resume', () => {
     expect(sb.final).toEqual({ ...sa.final, wallMs: sb.final.wallMs });
   }, 300_000);
 
+  it('Ctrl-C (SIGINT) writes a checkpoint, exits 130, and --resume finishes the run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-sigint-'));
+    const cfg = config(dir);
+    const out = path.join(dir, 'run');
+    const child = spawn(process.execPath, [BIN, 'run', cfg, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (existsSync(path.join(out, 'checkpoint.bin'))) { clearInterval(poll); child.kill('SIGINT'); resolve(); }
+        else if (Date.now() - started > 120_000) { clearInterval(poll); child.kill('SIGKILL'); reject(new Error('no checkpoint in time')); }
+      }, 20);
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupt: writing a checkpoint/);
+    expect(stderr).toMatch(/resume with: dflsim run .* --resume/);
+    const rows = readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThan(600);
+    const resumed = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out, '--resume'], { encoding: 'utf8' });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n')).toHaveLength(601);
+  }, 300_000);
+
   it('refuses a non-empty results directory without --resume or --force, and a checkpoint of another config', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-resume-'));
     const cfg = config(dir);
