@@ -68,13 +68,6 @@ export interface Shard {
   frameIndex: Int32Array;
 }
 
-/** A mini-batch: `x` is `[size, height, width, 1]` row-major, `y` is `[size, 1]`. */
-export interface Batch {
-  x: Float32Array;
-  y: Float32Array;
-  /** Samples in the batch. */
-  size: number;
-}
 
 /** Summary statistics of steering targets. */
 export interface TargetStats {
@@ -282,70 +275,8 @@ export function splitBySequence(
   };
 }
 
-/**
- * A seeded mini-batch drawn uniformly without replacement from a shard (Floyd's
- * algorithm; with replacement across calls). When `batchSize` exceeds the shard, the
- * batch holds the whole shard in a random order.
- * @param shard source frames
- * @param batchSize samples wanted (positive integer)
- * @param rng seeded source; the same state gives the same batch
- * @returns `x` `[size, height, width, 1]`, `y` `[size, 1]`
- */
-export function sampleBatch(shard: Shard, batchSize: number, rng: Rng): Batch {
-  if (!Number.isInteger(batchSize) || batchSize <= 0) {
-    throw new DflsimInputError('batchSize', `must be a positive integer, got ${batchSize}`);
-  }
-  if (shard.size === 0) throw new DflsimInputError(`shard ${shard.silo}`, 'is empty: cannot sample a batch');
-  const m = Math.min(batchSize, shard.size);
-  const chosen = new Set<number>();
-  const order: number[] = [];
-  for (let j = shard.size - m; j < shard.size; j++) {
-    const t = rng.int(j + 1);
-    const pick = chosen.has(t) ? j : t;
-    chosen.add(pick);
-    order.push(pick);
-  }
-  return gather(shard, order);
-}
 
-/** Copy the given frames of a shard into a batch (`y` as `[size, 1]`). */
-export function gather(shard: Shard, indices: readonly number[]): Batch {
-  const len = shard.height * shard.width;
-  const x = new Float32Array(indices.length * len);
-  const y = new Float32Array(indices.length);
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k];
-    x.set(shard.x.subarray(i * len, (i + 1) * len), k * len);
-    y[k] = shard.y[i];
-  }
-  return { x, y, size: indices.length };
-}
 
-/**
- * A seeded epoch-based batch iterator (shuffle, walk through, reshuffle), the
- * PyTorch-`DataLoader` habit: every frame is seen once per epoch.
- * @param shard source frames
- * @param batchSize samples per batch; the last batch of an epoch may be smaller
- * @param rng seeded source owned by the sampler
- * @returns a function giving the next batch at each call
- */
-export function createEpochSampler(shard: Shard, batchSize: number, rng: Rng): () => Batch {
-  if (!Number.isInteger(batchSize) || batchSize <= 0) {
-    throw new DflsimInputError('batchSize', `must be a positive integer, got ${batchSize}`);
-  }
-  if (shard.size === 0) throw new DflsimInputError(`shard ${shard.silo}`, 'is empty: cannot sample a batch');
-  const perm = Array.from({ length: shard.size }, (_, i) => i);
-  let pos = shard.size;
-  return () => {
-    if (pos >= shard.size) {
-      for (let i = perm.length - 1; i > 0; i--) { const j = rng.int(i + 1); const t = perm[i]; perm[i] = perm[j]; perm[j] = t; }
-      pos = 0;
-    }
-    const idx = perm.slice(pos, pos + batchSize);
-    pos += idx.length;
-    return gather(shard, idx);
-  };
-}
 
 /**
  * Mean, population standard deviation, min and max of targets.

@@ -8,7 +8,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { DflsimInputError } from '../errors.js';
-import { WORKLOAD_NAMES } from '../timing/workload.js';
+import { getWorkload, WORKLOAD_NAMES, type Workload } from '../timing/workload.js';
 
 const positiveInt = z.number().int().positive();
 const positive = z.number().positive();
@@ -198,4 +198,14 @@ export function expandSweep<T extends { sweep?: Record<string, unknown[] | undef
     }));
   }
   return combos.map((c) => ({ label: c.label || 'run', config: c.config as Omit<T, 'sweep'> }));
+}
+
+/** The timing workload of a config: its preset or custom workload, with `modelSizeBits` / `computeMs` overrides applied. */
+export function configWorkload(c: { workload: ExperimentConfig['workload']; modelSizeBits?: number; computeMs?: number }): Workload {
+  const base = typeof c.workload === 'string' ? getWorkload(c.workload) : { rounds: 6400, ...c.workload };
+  return getWorkload('custom', {
+    ...base,
+    ...(c.modelSizeBits !== undefined ? { modelSizeBits: c.modelSizeBits } : {}),
+    ...(c.computeMs !== undefined ? { computeMs: c.computeMs } : {}),
+  });
 }

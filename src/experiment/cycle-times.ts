@@ -91,6 +91,7 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
     cg,
     params,
     k: delayConstants(params),
+    coreGbps,
     ring: { localSearch: req.ringLocalSearch ?? true },
     tMax,
     rounds,
@@ -102,16 +103,20 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   return ctx;
 }
 
-/**
- * Time every requested topology.
- * Unknown topologies and bad values fail before any work starts.
- */
-export function computeCycleTimes(req: CycleTimeRequest): CycleTimeReport {
+/** The topologies to time for a request (a user's overlay file adds `overlay`). */
+export function requestedTopologies(req: Pick<CycleTimeRequest, 'topologies' | 'overlayFile'>): string[] {
   const topologies = (req.topologies ?? defaultTopologies()).slice();
   if (req.overlayFile && !topologies.includes('overlay')) topologies.push('overlay');
-  const builders = topologies.map((t) => [t, getTopology(t)] as const);
-  const ctx = prepareContext(req);
-  const results = builders.map(([, b]) => {
+  return topologies;
+}
+
+/**
+ * Time topologies in a prepared context (its cache is shared, so a caller can also draw
+ * the same overlays without building them again).
+ */
+export function timeTopologies(ctx: TopologyContext, topologies: readonly string[]): CycleTimeReport {
+  const builders = topologies.map((t) => getTopology(t));
+  const results = builders.map((b) => {
     const { overlay: _overlay, ...rest } = b(ctx);
     return rest;
   });
@@ -126,8 +131,18 @@ export function computeCycleTimes(req: CycleTimeRequest): CycleTimeReport {
       localUpdates: ctx.params.localUpdates,
       uploadGbps: ctx.params.uploadBitsPerSec / 1e9,
       downloadGbps: ctx.params.downloadBitsPerSec / 1e9,
-      coreGbps: req.coreGbps ?? 1,
+      coreGbps: ctx.coreGbps,
     },
     results,
   };
+}
+
+/**
+ * Time every requested topology.
+ * Unknown topologies and bad values fail before any work starts.
+ */
+export function computeCycleTimes(req: CycleTimeRequest): CycleTimeReport {
+  const topologies = requestedTopologies(req);
+  topologies.forEach((t) => getTopology(t));
+  return timeTopologies(prepareContext(req), topologies);
 }

@@ -8,11 +8,10 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
 import { fmt, textTable } from '../report/table.js';
-import { getWorkload } from '../timing/workload.js';
 import { writeFileAtomic } from './checkpoint.js';
-import { expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
-import { computeCycleTimes, defaultTopologies, prepareContext, type CycleTimeReport } from './cycle-times.js';
-import { describeTopology, DRAWN_TOPOLOGIES } from './topology-file.js';
+import { configWorkload, expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
+import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
+import { describeTopology, DRAWN_TOPOLOGIES, type TopologyDrawing } from './topology-file.js';
 import { packageVersion, runTraining, type RunSummary } from './runner.js';
 
 /** Options of {@link runExperiment}. */
@@ -56,28 +55,30 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
   const reports: { label: string; report: CycleTimeReport }[] = [];
   const total = combos.length * cfg.networks.length;
   let done = 0;
+  const drawings: NetworkDrawings[] = [];
   // compute everything first: bad input fails before anything is written
-  for (const { label, config } of combos) {
+  for (const [ci, { label, config }] of combos.entries()) {
     for (const net of cfg.networks) {
       const c = config as Omit<CycleTimeConfig, 'sweep'> & { localUpdates: number };
-      reports.push({
-        label,
-        report: computeCycleTimes({
-          network: resolveConfigPath(net, file),
-          workload: overrideWorkload(c),
-          topologies: c.topologies ?? defaultTopologies(),
-          overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
-          accessGbps: c.accessGbps,
-          uploadGbps: c.uploadGbps,
-          downloadGbps: c.downloadGbps,
-          coreGbps: c.coreGbps,
-          localUpdates: c.localUpdates,
-          tMax: c.tMax,
-          rounds: c.rounds,
-          budget: c.budget,
-          seed: c.seed,
-        }),
-      });
+      const req: CycleTimeRequest = {
+        network: resolveConfigPath(net, file),
+        workload: configWorkload(c),
+        topologies: c.topologies ?? defaultTopologies(),
+        overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
+        accessGbps: c.accessGbps,
+        uploadGbps: c.uploadGbps,
+        downloadGbps: c.downloadGbps,
+        coreGbps: c.coreGbps,
+        localUpdates: c.localUpdates,
+        tMax: c.tMax,
+        rounds: c.rounds,
+        budget: c.budget,
+        seed: c.seed,
+      };
+      // the drawings come from the first sweep point's overlays, built once with its times
+      const r = compareWithDrawings(req, ci === 0);
+      reports.push({ label, report: r.report });
+      if (r.drawings) drawings.push(r.drawings);
       opts.onProgress?.('cycle times', ++done, total, net);
     }
   }
@@ -85,7 +86,7 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
   writeFileAtomic(path.join(opts.outDir, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(file), version: packageVersion() }, null, 2) + '\n');
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'cycle-times', name: cfg.name, version: packageVersion(), reports }, null, 2) + '\n');
-  writeDrawings(opts.outDir, cfg.networks.map((net) => resolveConfigPath(net, file)), cfg);
+  writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify(drawings) + '\n');
   const topologies = [...new Set(reports.flatMap((r) => r.report.results.map((x) => x.topology)))];
   const text = textTable(['network', ...(combos.length > 1 ? ['sweep'] : []), ...topologies], reports.map(({ label, report }) => [
     report.network, ...(combos.length > 1 ? [label] : []),
@@ -94,18 +95,20 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
   return { kind: 'cycle-times', outDir: opts.outDir, text: `cycle time (ms per round)\n${text}results in ${opts.outDir}\n`, interrupted: false, cycleTimes: reports.map((r) => r.report) };
 }
 
-/** Write `topologies.json`: drawings of the classic topologies and the multigraph on each network. */
-function writeDrawings(outDir: string, networks: string[], c: { workload: CycleTimeConfig['workload']; modelSizeBits?: number; computeMs?: number; accessGbps: number; tMax: number; seed: number }): void {
-  const drawings = networks.map((network) => {
-    const ctx = prepareContext({ network, workload: overrideWorkload(c), accessGbps: c.accessGbps, tMax: c.tMax, seed: c.seed });
-    return { network: ctx.underlay.name, drawings: DRAWN_TOPOLOGIES.map((t) => describeTopology(ctx, t)) };
-  });
-  writeFileAtomic(path.join(outDir, 'topologies.json'), JSON.stringify(drawings) + '\n');
+/** Drawings of one network's overlays (the `topologies.json` entries). */
+interface NetworkDrawings {
+  network: string;
+  drawings: TopologyDrawing[];
 }
 
-function overrideWorkload(c: { workload: CycleTimeConfig['workload']; modelSizeBits?: number; computeMs?: number }) {
-  const w = typeof c.workload === 'string' ? getWorkload(c.workload) : { rounds: 6400, ...c.workload };
-  return getWorkload('custom', { ...w, name: w.name, ...(c.modelSizeBits !== undefined ? { modelSizeBits: c.modelSizeBits } : {}), ...(c.computeMs !== undefined ? { computeMs: c.computeMs } : {}) });
+/**
+ * Time a request's topologies and, if asked, describe the classic overlays and the
+ * multigraph for drawing, from one context (each overlay is built once).
+ */
+function compareWithDrawings(req: CycleTimeRequest, draw: boolean): { report: CycleTimeReport; drawings?: NetworkDrawings } {
+  const ctx = prepareContext(req);
+  const report = timeTopologies(ctx, requestedTopologies(req));
+  return draw ? { report, drawings: { network: ctx.underlay.name, drawings: DRAWN_TOPOLOGIES.map((t) => describeTopology(ctx, t)) } } : { report };
 }
 
 async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
@@ -136,11 +139,13 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
   }
   if (combos.length > 1) writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n');
   // the network's cycle-time comparison beside the training runs
-  const network = resolveConfigPath(cfg.network, file);
-  const comparison = computeCycleTimes({ network, workload: overrideWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps, downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localUpdates, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed, topologies: defaultTopologies() });
+  const { report: comparison, drawings } = compareWithDrawings({
+    network: resolveConfigPath(cfg.network, file), workload: configWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps,
+    downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localUpdates, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed,
+  }, true);
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows([{ label: 'run', report: comparison }]), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparison, null, 2) + '\n');
-  writeDrawings(opts.outDir, [network], cfg);
+  writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify([drawings]) + '\n');
   const text = textTable(
     ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
     runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),

@@ -12,13 +12,12 @@ import { DflsimInputError } from '../errors.js';
 import { constantPredictorRmse, datasetToShard, poolShards, splitBySequence, type DrivingDataset, type Shard } from '../data/dataset.js';
 import { describeShards, partitionBySequence, partitionDirichlet, partitionIid } from '../data/partition.js';
 import { loadDataset } from '../data/registry.js';
-import { initEngineState, runRounds, type EngineState, type MetricRow } from '../learning/dpasgd.js';
+import { initEngineState, runRoundsAsync, type EngineState, type MetricRow } from '../learning/dpasgd.js';
 import { buildSchedule, type TrainingSchedule } from '../learning/schedule.js';
 import type { LocalTrainer } from '../learning/trainer.js';
 import { createRng } from '../random.js';
-import { getWorkload } from '../timing/workload.js';
-import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
-import { resolveConfigPath, type TrainConfig } from './config.js';
+import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { configWorkload, resolveConfigPath, type TrainConfig } from './config.js';
 import { prepareContext } from './cycle-times.js';
 import { describeTopology } from './topology-file.js';
 
@@ -141,11 +140,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   // Everything that can fail on bad input happens before the first file is written.
   const ctx = prepareContext({
     network: resolveConfigPath(cfg.network, configFile),
-    workload: getWorkload(typeof cfg.workload === 'string' ? cfg.workload : 'custom', {
-      ...(typeof cfg.workload === 'object' ? cfg.workload : {}),
-      modelSizeBits: cfg.modelSizeBits ?? (typeof cfg.workload === 'object' ? cfg.workload.modelSizeBits : undefined),
-      computeMs: cfg.computeMs ?? (typeof cfg.workload === 'object' ? cfg.workload.computeMs : undefined),
-    }),
+    workload: configWorkload(cfg),
     accessGbps: cfg.accessGbps,
     uploadGbps: cfg.uploadGbps,
     downloadGbps: cfg.downloadGbps,
@@ -180,10 +175,10 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
     writeFileAtomic(ckFile, encodeCheckpoint(s, hash));
     writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(s.metrics));
   };
-  // one round at a time, yielding to the event loop in between so that Ctrl-C (SIGINT)
-  // is seen: it writes a checkpoint and stops
-  while (!state.done) {
-    state = runRounds(state, trainer, schedule, { shards, test }, {
+  // the engine yields to the event loop after every round, so Ctrl-C (SIGINT) is seen:
+  // it writes a checkpoint and stops
+  if (!state.done) {
+    state = await runRoundsAsync(state, trainer, schedule, { shards, test }, {
       rounds: cfg.rounds,
       localSteps: cfg.localSteps,
       batchSize: cfg.batchSize,
@@ -195,11 +190,10 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
       afterRound: (s, row) => {
         opts.onRound?.(row, cfg.rounds);
         if (s.round % cfg.checkpointEvery === 0 || s.done) checkpoint(s);
-        return true;
+        if (!s.done && opts.shouldStop?.()) { interrupted = true; checkpoint(s); return true; }
+        return false;
       },
     });
-    await new Promise((resolve) => setImmediate(resolve));
-    if (!state.done && opts.shouldStop?.()) { interrupted = true; checkpoint(state); break; }
   }
   const final = [...state.metrics].reverse().find((m) => m.testRmse !== null) ?? null;
   const summary: RunSummary = {
@@ -227,4 +221,3 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   return summary;
 }
 
-export { decodeCheckpoint };

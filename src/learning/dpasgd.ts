@@ -7,6 +7,7 @@
  * All randomness (mini-batches, dropout) is derived from (seed, round, silo), so a run
  * resumed from a checkpoint continues exactly as an uninterrupted one.
  */
+import { DflsimInputError } from '../errors.js';
 import { createRng, hashString } from '../random.js';
 import { applyMixing } from './mixing.js';
 import type { TrainingSchedule } from './schedule.js';
@@ -87,6 +88,8 @@ export function roundSeed(seed: number, purpose: string, round: number, silo: nu
 
 /** A seeded mini-batch (sampling with replacement across steps, without within a batch when possible). */
 export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): Batch {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new DflsimInputError('batchSize', `must be a positive integer, got ${batchSize}`);
+  if (shard.size === 0) throw new DflsimInputError('shard', 'is empty: cannot sample a batch');
   const rng = createRng(seed);
   const size = Math.min(batchSize, shard.size);
   const dx = shard.x.length / shard.size;
@@ -138,61 +141,86 @@ export function consensusDistance(ws: readonly Float32Array[], count = ws[0].len
   return s / ws.length;
 }
 
+/** Run one round on a working state (mutated in place) and return its metrics row. */
+function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): MetricRow {
+  const n = schedule.n;
+  const k = state.round;
+  const plan = schedule.plan(k);
+  const needStart = new Set<number>();
+  for (const row of plan.mixing) for (const t of row) if (t.stale) needStart.add(t.from);
+  const start = state.weights.map((w, i) => (needStart.has(i) ? w : undefined));
+  const fresh: Float32Array[] = [];
+  let lossSum = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const batches: Batch[] = [];
+    for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
+    const r = trainer.train(state.weights[i], state.opt[i], batches, opts.lr, roundSeed(opts.seed, 'dropout', k, i));
+    fresh.push(r.weights);
+    state.opt[i] = r.optState;
+    lossSum += r.loss;
+  }
+  state.wallMs += performance.now() - t0;
+  state.weights = applyMixing(plan.mixing, fresh, start);
+  state.simulatedMs = plan.endMs;
+  state.round = k + 1;
+  const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && plan.endMs >= opts.simulatedBudgetMs);
+  const row: MetricRow = {
+    round: k,
+    simulatedMs: plan.endMs,
+    wallMs: state.wallMs,
+    trainLoss: lossSum / n,
+    testLoss: null,
+    testRmse: null,
+    consensus: null,
+    siloTestRmse: null,
+    isolated: plan.isolated.length,
+  };
+  if ((k + 1) % opts.evalEvery === 0 || last) {
+    const avg = averageWeights(state.weights);
+    const ev = trainer.evaluate(avg, data.test.x, data.test.y);
+    row.testLoss = ev.loss;
+    row.testRmse = ev.rmse ?? null;
+    row.consensus = consensusDistance(state.weights, trainer.paramCount);
+    if (opts.evalSilos) {
+      let sum = 0;
+      for (const w of state.weights) sum += trainer.evaluate(w, data.test.x, data.test.y).rmse ?? NaN;
+      row.siloTestRmse = sum / n;
+    }
+  }
+  state.metrics.push(row);
+  if (last) state.done = true;
+  return row;
+}
+
+/** A working copy of a state (the input's arrays are not touched). */
+function workingCopy(state0: EngineState, schedule: TrainingSchedule, data: EngineData): EngineState {
+  if (data.shards.length !== schedule.n) throw new Error(`engine: ${data.shards.length} shards for ${schedule.n} silos`);
+  return { ...state0, weights: state0.weights.slice(), opt: state0.opt.slice(), metrics: state0.metrics.slice() };
+}
+
 /**
  * Run rounds from `state` until the round count, the simulated budget, or `afterRound`
  * asks to stop. Returns the new state (the input's arrays are replaced, not mutated).
  */
 export function runRounds(state0: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): EngineState {
-  const n = schedule.n;
-  if (data.shards.length !== n) throw new Error(`engine: ${data.shards.length} shards for ${n} silos`);
-  const state: EngineState = { ...state0, weights: state0.weights.slice(), opt: state0.opt.slice(), metrics: state0.metrics.slice() };
+  const state = workingCopy(state0, schedule, data);
   while (!state.done && state.round < opts.rounds) {
-    const k = state.round;
-    const plan = schedule.plan(k);
-    const needStart = new Set<number>();
-    for (const row of plan.mixing) for (const t of row) if (t.stale) needStart.add(t.from);
-    const start = state.weights.map((w, i) => (needStart.has(i) ? w : undefined));
-    const fresh: Float32Array[] = [];
-    let lossSum = 0;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      const batches: Batch[] = [];
-      for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
-      const r = trainer.train(state.weights[i], state.opt[i], batches, opts.lr, roundSeed(opts.seed, 'dropout', k, i));
-      fresh.push(r.weights);
-      state.opt[i] = r.optState;
-      lossSum += r.loss;
-    }
-    state.wallMs += performance.now() - t0;
-    state.weights = applyMixing(plan.mixing, fresh, start);
-    state.simulatedMs = plan.endMs;
-    state.round = k + 1;
-    const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && plan.endMs >= opts.simulatedBudgetMs);
-    const row: MetricRow = {
-      round: k,
-      simulatedMs: plan.endMs,
-      wallMs: state.wallMs,
-      trainLoss: lossSum / n,
-      testLoss: null,
-      testRmse: null,
-      consensus: null,
-      siloTestRmse: null,
-      isolated: plan.isolated.length,
-    };
-    if ((k + 1) % opts.evalEvery === 0 || last) {
-      const avg = averageWeights(state.weights);
-      const ev = trainer.evaluate(avg, data.test.x, data.test.y);
-      row.testLoss = ev.loss;
-      row.testRmse = ev.rmse ?? null;
-      row.consensus = consensusDistance(state.weights, trainer.paramCount);
-      if (opts.evalSilos) {
-        let s = 0;
-        for (const w of state.weights) s += trainer.evaluate(w, data.test.x, data.test.y).rmse ?? NaN;
-        row.siloTestRmse = s / n;
-      }
-    }
-    state.metrics.push(row);
-    if (last) state.done = true;
+    const row = runOneRound(state, trainer, schedule, data, opts);
+    if (opts.afterRound?.(state, row)) break;
+  }
+  return state;
+}
+
+/**
+ * {@link runRounds} that yields to the event loop after every round, so that a signal
+ * handler (Ctrl-C) can set the flag `afterRound` checks.
+ */
+export async function runRoundsAsync(state0: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): Promise<EngineState> {
+  const state = workingCopy(state0, schedule, data);
+  while (!state.done && state.round < opts.rounds) {
+    const row = runOneRound(state, trainer, schedule, data, opts);
+    await new Promise((resolve) => setImmediate(resolve));
     if (opts.afterRound?.(state, row)) break;
   }
   return state;

@@ -3,9 +3,7 @@
  * when the round ends on the simulated clock (from the timing core).
  */
 import { DflsimInputError } from '../errors.js';
-import { buildMultigraph } from '../multigraph/multigraph.js';
-import { simulateMultigraph } from '../multigraph/rounds.js';
-import { baseOverlay } from '../multigraph/topology.js';
+import { baseOverlay, multigraphOf } from '../multigraph/topology.js';
 import { edgeDelaysMs, type Overlay } from '../overlay/overlay.js';
 import { cached, type TopologyContext } from '../overlay/registry.js';
 import { buildStar } from '../overlay/star.js';
@@ -78,9 +76,8 @@ export function buildSchedule(ctx: TopologyContext, topology: string, rounds: nu
     return { topology, n, plan: (k) => ({ round: k, mixing: rows, endMs: (k + 1) * per, isolated: [] }) };
   }
   if (topology.startsWith('multigraph-')) {
-    const base = baseOverlay(ctx, topology.slice('multigraph-'.length));
-    const mg = buildMultigraph(base, ctx.k, ctx.tMax);
-    const sim = simulateMultigraph(mg, ctx.k, rounds);
+    const { mg, sim } = multigraphOf({ ...ctx, rounds }, topology.slice('multigraph-'.length));
+    const base = mg.base;
     const pairsOf = (s: number): SiloPair[] => mg.states[s].strongEdges.map((e) => [base.edges[e].from, base.edges[e].to]);
     const S = mg.states.length;
     const rowsByState = new Map<string, MixingRows>();

@@ -42,7 +42,7 @@ export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigra
 export function multigraphResult(ctx: TopologyContext, base: string): TopologyResult {
   const { mg, sim } = multigraphOf(ctx, base);
   const stats = multigraphStats(mg, ctx.rounds);
-  // the circuit that sets τ0 is the base overlay's; report the silos of the slowest edge's state
+  // round-varying: no single critical circuit; the statistics say where silos wait
   return {
     topology: `multigraph-${base}`,
     cycleTimeMs: sim.cycleTimeMs,

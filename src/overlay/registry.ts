@@ -6,13 +6,12 @@
 import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
-import type { Rng } from '../random.js';
 import { overlayCycleTime } from '../timing/cycle-time.js';
 import type { DelayConstants, TimingParams } from '../timing/workload.js';
 import { buildDeltaMbst } from './delta-mbst.js';
 import { buildMst } from './mst.js';
 import type { Overlay } from './overlay.js';
-import { buildRing, DEFAULT_RING_OPTIONS, type RingOptions } from './ring.js';
+import { buildRing, type RingOptions } from './ring.js';
 import { buildStar } from './star.js';
 
 /** Everything a topology builder may need. */
@@ -21,6 +20,8 @@ export interface TopologyContext {
   cg: ConnectivityGraph;
   params: TimingParams;
   k: DelayConstants;
+  /** Core link capacity the connectivity graph was built with (Gbit/s). */
+  coreGbps: number;
   ring: RingOptions;
   /** A user's overlay (for `overlay` and `multigraph-overlay`). */
   userOverlay?: Overlay;
@@ -32,7 +33,6 @@ export interface TopologyContext {
   budget: number;
   /** Seed for sampled topologies. */
   seed: number;
-  rng?: Rng;
   /** Memo shared by builders (e.g. the RING tour reused by multigraph-ring). */
   cache: Map<string, unknown>;
 }
@@ -115,4 +115,3 @@ registerTopology('overlay', (ctx) => {
   return staticResult('overlay', ctx.userOverlay, ctx);
 });
 
-export { DEFAULT_RING_OPTIONS };

@@ -2,11 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   constantPredictorRmse,
   countFrames,
-  createEpochSampler,
   datasetToShard,
   frameOf,
   poolShards,
-  sampleBatch,
   shardFromSequences,
   splitBySequence,
   targetStats,
@@ -69,36 +67,6 @@ describe('dataset helpers', () => {
     }
     expect(seen.size).toBeGreaterThan(1);
     expect(() => splitBySequence(ds, { testFraction: 1 }, createRng(1))).toThrow(/split\.testFraction/);
-  });
-
-  it('samples seeded mini-batches without replacement, y as [size, 1]', () => {
-    const shard = datasetToShard(tiny());
-    const b1 = sampleBatch(shard, 4, createRng(9));
-    const b2 = sampleBatch(shard, 4, createRng(9));
-    expect(b1.size).toBe(4);
-    expect(b1.x.length).toBe(16);
-    expect(b1.y.length).toBe(4);
-    expect(Array.from(b1.x)).toEqual(Array.from(b2.x));
-    const picked = [0, 1, 2, 3].map((k) => b1.x[k * 4]);
-    expect(new Set(picked).size).toBe(4);
-    for (let k = 0; k < 4; k++) expect(b1.y[k]).toBeCloseTo(picked[k] / 10, 6);
-    // different seeds give different batches (over a few tries)
-    const batches = new Set<string>();
-    for (let s = 0; s < 10; s++) batches.add(Array.from(sampleBatch(shard, 4, createRng(s)).y).join());
-    expect(batches.size).toBeGreaterThan(5);
-    // a batch larger than the shard holds the whole shard
-    expect(sampleBatch(shard, 50, createRng(1)).size).toBe(10);
-    expect(() => sampleBatch(shard, 0, createRng(1))).toThrow(DflsimInputError);
-  });
-
-  it('the epoch sampler visits every frame once per epoch', () => {
-    const shard = datasetToShard(tiny());
-    const next = createEpochSampler(shard, 4, createRng(2));
-    const sizes: number[] = [];
-    const seen: number[] = [];
-    for (let i = 0; i < 3; i++) { const b = next(); sizes.push(b.size); for (let k = 0; k < b.size; k++) seen.push(b.x[k * 4]); }
-    expect(sizes).toEqual([4, 4, 2]);
-    expect(seen.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('computes target statistics and the constant-predictor RMSE', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { averageWeights, consensusDistance, initEngineState, runRounds, sampleBatch, type EngineData } from '../../src/learning/dpasgd.js';
+import { averageWeights, consensusDistance, initEngineState, runRounds, runRoundsAsync, sampleBatch, type EngineData } from '../../src/learning/dpasgd.js';
 import { localMixing, staticMixing } from '../../src/learning/mixing.js';
 import type { TrainingSchedule } from '../../src/learning/schedule.js';
 import { createRng } from '../../src/random.js';
@@ -66,10 +66,24 @@ describe('DPASGD engine (fake trainer)', () => {
     rest.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(full.weights[i])));
   });
 
+  it('the asynchronous loop (used by the runner) gives the same rounds as the synchronous one', async () => {
+    const a = runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, opts);
+    const b = await runRoundsAsync(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, opts);
+    const strip = (m: typeof a.metrics) => m.map(({ wallMs: _w, ...r }) => r);
+    expect(strip(b.metrics)).toEqual(strip(a.metrics));
+    b.weights.forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(a.weights[i])));
+  });
+
   it('samples reproducible batches and measures consensus', () => {
     const b1 = sampleBatch(data.shards[0], 8, 42), b2 = sampleBatch(data.shards[0], 8, 42), b3 = sampleBatch(data.shards[0], 8, 43);
     expect(Array.from(b1.x)).toEqual(Array.from(b2.x));
     expect(Array.from(b1.x)).not.toEqual(Array.from(b3.x));
+    // a batch has no repeated frame, and a batch larger than the shard is the whole shard
+    const rows = (b: typeof b1) => Array.from({ length: b.size }, (_, i) => Array.from(b.x.subarray(i * 3, i * 3 + 3)).join());
+    expect(new Set(rows(b1)).size).toBe(8);
+    expect(new Set(rows(sampleBatch(data.shards[0], 500, 1))).size).toBe(64);
+    expect(() => sampleBatch(data.shards[0], 0, 1)).toThrow(/batchSize: must be a positive integer/);
+    expect(() => sampleBatch({ x: new Float32Array(0), y: new Float32Array(0), size: 0 }, 4, 1)).toThrow(/is empty/);
     expect(consensusDistance([Float32Array.of(0, 0), Float32Array.of(2, 0)])).toBeCloseTo(1, 12);
     expect(Array.from(averageWeights([Float32Array.of(1, 3), Float32Array.of(3, 5)]))).toEqual([2, 4]);
   });

@@ -1,10 +1,9 @@
 import type { Batch, LocalTrainer, OptimizerState } from '../../src/learning/trainer.js';
 
 /**
- * A fake trainer: a linear model y = w·x + b trained by plain SGD on MSE (exact gradients),
- * or, with `step: 'noop'`, weights unchanged by training (to isolate mixing).
+ * A fake trainer: a linear model y = w·x + b trained by plain SGD on MSE (exact gradients).
  */
-export function fakeTrainer(dim: number, opts: { noop?: boolean } = {}): LocalTrainer & { calls: number } {
+export function fakeTrainer(dim: number): LocalTrainer & { calls: number } {
   const t = {
     calls: 0,
     paramCount: dim + 1,
@@ -31,7 +30,7 @@ export function fakeTrainer(dim: number, opts: { noop?: boolean } = {}): LocalTr
           for (let d = 0; d < dim; d++) g[d] += (2 * e * b.x[s * dim + d]) / b.size;
           g[dim] += (2 * e) / b.size;
         }
-        if (!opts.noop) for (let d = 0; d <= dim; d++) w[d] -= lr * g[d];
+        for (let d = 0; d <= dim; d++) w[d] -= lr * g[d];
       }
       return { weights: w, optState: { ...optState, step: optState.step + batches.length }, loss };
     },

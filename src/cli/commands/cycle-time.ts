@@ -62,7 +62,7 @@ export function compareCommand(y: Argv, out: Out): Argv {
         .example('$0 compare -n ../shared/networks/exodus.gml --access-gbps 1', 'slower access links'),
     (a) => {
       const args = a as unknown as NetworkArgs & { format: string };
-      const topologies = defaultTopologies().concat(['multigraph-mst', 'multigraph-delta-mbst'].filter((t) => defaultTopologies().includes(t) === false));
+      const topologies = [...defaultTopologies(), 'multigraph-mst', 'multigraph-delta-mbst'];
       const report = computeCycleTimes(requestFromArgs(args, topologies));
       out(renderCycleTimes(report, args.format, { ratioToRing: true, sort: true }));
     },
