@@ -7,10 +7,14 @@ import { DflsimInputError } from '../errors.js';
 import type { CycleTimeRequest } from '../experiment/cycle-times.js';
 import { getWorkload, WORKLOAD_NAMES } from '../timing/workload.js';
 
-/** Flags describing the network and workload. */
-export function networkOptions<T>(y: Argv<T>) {
-  return y
-    .option('network', { alias: 'n', type: 'string', demandOption: true, describe: 'built-in network (gaia, aws-na) or a GML file' })
+/**
+ * Flags describing the network and workload.
+ * @param opts.matcha false: leave out the flags only MATCHA uses (`--budget`, `--seed`), for
+ *   commands that never time MATCHA (`multigraph`)
+ */
+export function networkOptions<T>(y: Argv<T>, opts: { matcha?: boolean } = {}) {
+  const base = y
+    .option('network', { alias: 'n', type: 'string', demandOption: true, describe: 'built-in network (gaia-cities, aws-na-cities) or a GML file' })
     .option('workload', { alias: 'w', type: 'string', default: 'femnist', describe: `workload preset (${WORKLOAD_NAMES.join(', ')}) or custom` })
     .option('model-size-bits', { type: 'number', describe: 'custom model size (bits); overrides the preset' })
     .option('compute-ms', { type: 'number', describe: 'custom compute time of one local update (ms); overrides the preset' })
@@ -20,9 +24,13 @@ export function networkOptions<T>(y: Argv<T>) {
     .option('core-gbps', { type: 'number', default: 1, describe: 'core link capacity (Gbit/s)' })
     .option('local-updates', { alias: 'u', type: 'number', default: 1, describe: 'local updates per round' })
     .option('t-max', { type: 'number', default: 5, describe: 'multigraph: maximum edges between two silos (t)' })
-    .option('rounds', { type: 'number', describe: 'rounds to average round-varying topologies over (default: the workload\'s K)' })
-    .option('budget', { type: 'number', default: 0.5, describe: 'MATCHA communication budget' })
-    .option('seed', { type: 'number', default: 0, describe: 'seed for sampled topologies' })
+    .option('rounds', { type: 'number', describe: 'rounds to average round-varying topologies over (default: the workload\'s K)' });
+  const withMatcha = opts.matcha === false
+    ? base
+    : (base
+      .option('budget', { type: 'number', default: 0.5, describe: 'MATCHA communication budget' })
+      .option('seed', { type: 'number', default: 0, describe: 'seed for sampled topologies (MATCHA)' }) as unknown as typeof base);
+  return withMatcha
     .option('local-search', { type: 'boolean', default: true, describe: 'RING: improve Christofides with 2-opt and Or-opt (--no-local-search for plain Christofides)' })
     .option('overlay', { type: 'string', describe: 'your own overlay file ({"silos", "directed", "edges"}); adds the "overlay" topology' });
 }
@@ -45,14 +53,48 @@ export interface NetworkArgs {
   'local-updates': number;
   't-max': number;
   rounds?: number;
-  budget: number;
-  seed: number;
+  /** MATCHA only (absent for `multigraph`). */
+  budget?: number;
+  seed?: number;
   'local-search': boolean;
   overlay?: string;
 }
 
+/** Flags that take a comma-separated list: given twice, their lists are joined. */
+export const LIST_FLAGS: readonly string[] = ['topologies', 'sweep-t'];
+
+/**
+ * yargs middleware: a list flag given more than once becomes one comma-separated list
+ * (`-t ring -t star` = `-t ring,star`); any other string or number flag given more than
+ * once is an error naming it (`--seed given twice`), rather than an array no command expects.
+ */
+export function rejectRepeatedFlags(argv: Record<string, unknown>, y?: { getOptions(): { alias: Record<string, string[]>; array: string[] } }): void {
+  const opts = y?.getOptions();
+  const aliasOf = new Map<string, string>();
+  for (const [key, aliases] of Object.entries(opts?.alias ?? {})) for (const a of aliases) aliasOf.set(a, key);
+  const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const done = new Set<string>();
+  for (const [key, value] of Object.entries(argv)) {
+    if (key === '_' || key === '$0' || !Array.isArray(value)) continue;
+    // report the flag by its long name (not an alias or the camel-case copy yargs adds)
+    let name = aliasOf.get(key) ?? key;
+    const dashed = Object.keys(argv).find((k) => k !== name && k.includes('-') && camel(k) === name);
+    if (dashed) name = dashed;
+    if (done.has(name) || (opts?.array ?? []).includes(name)) continue;
+    done.add(name);
+    if (LIST_FLAGS.includes(name)) {
+      const joined = value.map(String).join(',');
+      for (const k of [name, camel(name), ...(opts?.alias[name] ?? [])]) if (k in argv) argv[k] = joined;
+      continue;
+    }
+    const times = value.length === 2 ? 'twice' : `${value.length} times`;
+    throw new DflsimInputError(`--${name}`, `given ${times} (${value.map((v) => JSON.stringify(v)).join(', ')}); give it once`);
+  }
+}
+
 /** Turn parsed flags into a cycle-time request. */
 export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTimeRequest {
+  if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0)) throw new DflsimInputError('--seed', `must be a non-negative integer, got ${a.seed}`);
   const workload = getWorkload(a.workload, { modelSizeBits: a['model-size-bits'], computeMs: a['compute-ms'] });
   return {
     network: a.network,
@@ -72,24 +114,27 @@ export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTim
   };
 }
 
-/** Split a comma-separated list flag. */
-export function listFlag(v: string | undefined, field: string): string[] | undefined {
+/** Split a comma-separated list flag (a flag given several times: their lists joined). */
+export function listFlag(v: string | readonly string[] | undefined, field: string): string[] | undefined {
   if (v === undefined) return undefined;
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = (typeof v === 'string' ? v : v.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   if (!items.length) throw new DflsimInputError(field, 'expected a comma-separated list');
   return items;
 }
 
-/** Parse `a..b` or `a,b,c` into integers. */
+/** Parse `a..b`, `a,b,c` or a mix (`1..3,5`) into integers. */
 export function intRange(v: string, field: string): number[] {
-  const m = /^(\d+)\.\.(\d+)$/.exec(v.trim());
-  let out: number[];
-  if (m) {
-    const a = Number(m[1]), b = Number(m[2]);
-    if (b < a) throw new DflsimInputError(field, `empty range "${v}"`);
-    out = Array.from({ length: b - a + 1 }, (_, i) => a + i);
-  } else {
-    out = v.split(',').map((s) => Number(s.trim()));
+  const out: number[] = [];
+  for (const part of v.split(',')) {
+    const m = /^(\d+)\.\.(\d+)$/.exec(part.trim());
+    if (m) {
+      const a = Number(m[1]), b = Number(m[2]);
+      if (b < a) throw new DflsimInputError(field, `empty range "${part.trim()}"`);
+      if (b - a > 1000) throw new DflsimInputError(field, `range "${part.trim()}" is too long (at most 1001 values)`);
+      for (let i = a; i <= b; i++) out.push(i);
+    } else {
+      out.push(part.trim() === '' ? NaN : Number(part.trim()));
+    }
   }
   if (!out.length || out.some((x) => !Number.isInteger(x) || x < 1)) throw new DflsimInputError(field, `expected positive integers like 1..6 or 1,2,5, got "${v}"`);
   return out;

@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
+import { rejectRepeatedFlags } from './common.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -40,7 +41,9 @@ export function buildCli(io: CliIo = defaultIo): Argv {
     })
     .help()
     .alias('help', 'h')
-    .version();
+    .version()
+    // a flag given twice: lists joined, anything else a clear error (before yargs' checks)
+    .middleware(rejectRepeatedFlags as never, true);
   y = cycleTimeCommand(y, io.out);
   y = compareCommand(y, io.out);
   y = multigraphCommand(y, io.out);

@@ -50,8 +50,8 @@ export const STEERING_FILE = 'sync_steering.txt';
  * Read a DroNet-layout dataset into memory.
  * @param root folder holding the sequence folders
  * @param options frame size, frame cap, decoder
- * @throws DflsimInputError naming the folder or file: a missing root or
- *   `sync_steering.txt`, a count mismatch between images and steering rows, a
+ * @throws DflsimInputError naming the folder or file: a missing root, a folder without
+ *   `images/`, a missing `sync_steering.txt`, a count mismatch between images and steering rows, a
  *   non-numeric steering value (file and line), an image that cannot be decoded
  */
 export async function readDronetDataset(root: string, options: DronetReadOptions): Promise<DrivingDataset> {
@@ -68,12 +68,15 @@ export async function readDronetDataset(root: string, options: DronetReadOptions
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort(compareNatural);
-  // A sequence folder has an images/ folder; check every folder's files before decoding anything.
+  // Every (non-hidden) folder is a sequence with an images/ folder; check every folder's
+  // files before decoding anything.
   const plans: { id: string; images: string[]; steering: Float32Array }[] = [];
   for (const name of folders) {
     const dir = path.join(root, name);
     const imagesDir = path.join(dir, 'images');
-    if (!(await isDirectory(imagesDir))) continue;
+    if (!(await isDirectory(imagesDir))) {
+      throw new DflsimInputError(dir, `is not a sequence folder: it has no images/ folder (every folder in ${root} must be a sequence with images/ and ${STEERING_FILE}; move other folders out or start their name with ".")`);
+    }
     const steeringFile = path.join(dir, STEERING_FILE);
     let text: string;
     try {

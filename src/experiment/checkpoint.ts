@@ -6,7 +6,7 @@
  * Layout: magic `DFLSIMCK`, a uint32 header length, the JSON header, padding to 4 bytes,
  * then per silo its weights, Adam m and Adam v as little-endian float32.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
 import { DflsimInputError } from '../errors.js';
 import type { EngineState, MetricRow } from '../learning/dpasgd.js';
 
@@ -69,6 +69,7 @@ export function decodeCheckpoint(data: Uint8Array, file: string): { state: Engin
   const len = buf.readUInt32LE(8);
   let h: Header;
   try { h = JSON.parse(buf.toString('utf8', 12, 12 + len)) as Header; } catch { throw new DflsimInputError(file, 'corrupt checkpoint header'); }
+  checkHeader(h, file);
   const headLen = 12 + len;
   const pad = (4 - (headLen % 4)) % 4;
   const floats = h.silos * (h.weightCount + 2 * h.paramCount);
@@ -89,8 +90,51 @@ export function decodeCheckpoint(data: Uint8Array, file: string): { state: Engin
   };
 }
 
+const isCount = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min;
+
+/** Reject a header whose fields do not describe a checkpoint (before any array is sized from it). */
+function checkHeader(h: Header, file: string): void {
+  const bad = (what: string): never => { throw new DflsimInputError(file, `corrupt checkpoint header: ${what}`); };
+  if (h === null || typeof h !== 'object') bad('not an object');
+  if (h.version !== 1) bad(`version ${String(h.version)} (this dflsim reads version 1)`);
+  if (!isCount(h.silos, 1)) bad(`silos ${String(h.silos)}`);
+  if (!isCount(h.weightCount, 1) || !isCount(h.paramCount, 1) || h.paramCount > h.weightCount) bad(`weightCount ${String(h.weightCount)}, paramCount ${String(h.paramCount)}`);
+  if (!isCount(h.round, 0)) bad(`round ${String(h.round)}`);
+  if (!Array.isArray(h.steps) || h.steps.length !== h.silos || !h.steps.every((x) => isCount(x, 0))) bad(`steps (expected ${h.silos} step counts)`);
+  if (!Array.isArray(h.metrics) || h.metrics.length !== h.round) bad(`${Array.isArray(h.metrics) ? h.metrics.length : 'no'} metric rows for ${h.round} rounds`);
+}
+
 /** Read a checkpoint file, or undefined when there is none. */
 export function readCheckpoint(file: string): { state: EngineState; configHash: string } | undefined {
   if (!existsSync(file)) return undefined;
-  return decodeCheckpoint(readFileSync(file), file);
+  if (statSync(file).isDirectory()) throw new DflsimInputError(file, 'is a directory, not a checkpoint file (remove it, or use --force to start over)');
+  let data: Uint8Array;
+  try { data = readFileSync(file); } catch (e) { throw new DflsimInputError(file, `cannot read the checkpoint: ${(e as Error).message}`); }
+  return decodeCheckpoint(data, file);
+}
+
+/** What a run expects of a checkpoint it resumes. */
+export interface ResumeTarget {
+  /** Silos of the run. */
+  silos: number;
+  /** Rounds of the run. */
+  rounds: number;
+  /** The model's flat weight count and trainable parameter count. */
+  weightCount: number;
+  paramCount: number;
+}
+
+/**
+ * Check that a checkpoint can continue a run (same silos and model, a round within the
+ * run); `file` names it in errors.
+ */
+export function checkResumable(state: EngineState, file: string, run: ResumeTarget): void {
+  const n = state.weights.length;
+  if (n !== run.silos) throw new DflsimInputError(file, `the checkpoint has ${n} silo${n === 1 ? '' : 's'}, the run has ${run.silos}; use --force to start over`);
+  if (state.round > run.rounds) throw new DflsimInputError(file, `the checkpoint is at round ${state.round}, beyond the run's ${run.rounds} rounds; use --force to start over`);
+  const w = state.weights[0].length;
+  const p = state.opt[0].m.length;
+  if (w !== run.weightCount || p !== run.paramCount) {
+    throw new DflsimInputError(file, `the checkpoint does not match the model: ${w} weights (${p} trainable), the model has ${run.weightCount} (${run.paramCount}); use --force to start over`);
+  }
 }

@@ -3,12 +3,13 @@
  * Schema for editors. Unknown fields are errors; every error names the field path and what
  * was expected. A config may sweep fields, giving one run per combination.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { DflsimInputError } from '../errors.js';
+import { parseJsonInput, parseYamlInput, readInputFile } from '../input-file.js';
 import { getWorkload, WORKLOAD_NAMES, type Workload } from '../timing/workload.js';
+import { PUBLISHED_NAMES } from './published.js';
 
 const positiveInt = z.number().int().positive();
 const positive = z.number().positive();
@@ -24,7 +25,7 @@ const workloadSchema = z.union([
 ]).describe('a workload preset or a custom model size and compute time');
 
 const timingFields = {
-  network: z.string().min(1).describe('built-in network (gaia, aws-na) or a GML file path, relative to the config file'),
+  network: z.string().min(1).describe('built-in network (gaia-cities, aws-na-cities) or a GML file path, relative to the config file'),
   workload: workloadSchema.default('femnist'),
   modelSizeBits: positive.optional().describe('overrides the workload\'s model size (bits)'),
   computeMs: z.number().nonnegative().optional().describe('overrides the workload\'s compute time per local update (ms)'),
@@ -82,6 +83,8 @@ export const trainConfigSchema = z.object({
   name: z.string().min(1).default('run'),
   description: z.string().optional(),
   ...timingFields,
+  // one setting, one meaning: a training round's compute is localSteps x computeMs
+  localUpdates: z.never({ error: 'not a train-config field: the simulated clock counts localSteps (each round computes localSteps x computeMs); use localSteps' }).optional().describe('not allowed in a train config: localSteps sets both the training and the simulated compute per round'),
   topology: z.enum(TRAIN_TOPOLOGIES).default('ring'),
   mixing: z.enum(['metropolis', 'uniform']).default('metropolis').describe('weights of static overlays other than RING'),
   overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
@@ -90,7 +93,7 @@ export const trainConfigSchema = z.object({
   partition: partitionSchema,
   rounds: positiveInt.default(300),
   simulatedBudgetMs: positive.optional().describe('stop a run when its simulated clock passes this (ms)'),
-  localSteps: positiveInt.default(1),
+  localSteps: positiveInt.default(1).describe('local steps per round: trained, and timed as localSteps x computeMs per round'),
   batchSize: positiveInt.default(32),
   lr: positive.default(1e-3),
   evalEvery: positiveInt.default(20),
@@ -113,6 +116,8 @@ export const cycleTimeConfigSchema = z.object({
   topologies: z.array(z.enum(CYCLE_TOPOLOGIES)).min(1).optional(),
   rounds: positiveInt.optional(),
   overlay: z.string().optional(),
+  networkOverlays: z.record(z.string(), z.string().min(1)).optional().describe('per network (a "networks" entry): an overlay file, e.g. the reference implementation\'s RING tour; adds the "overlay" topology for it, and "multigraph-overlay" when "multigraph-ring" is timed'),
+  published: z.enum(PUBLISHED_NAMES).optional().describe('a published table to show beside the results (do2023-table3: Do et al., ICCV 2023, Table 3)'),
   sweep: z.object({
     tMax: z.array(positiveInt).min(1).optional(),
     accessGbps: z.array(positive).min(1).optional(),
@@ -161,19 +166,14 @@ export function resolveConfigPath(p: string, configFile: string): string {
 
 /** Read, parse (JSON or YAML by extension) and validate a config file; check that referenced files exist. */
 export function loadConfig(file: string): ExperimentConfig {
-  if (!existsSync(file)) throw new DflsimInputError(file, 'config file not found');
-  const text = readFileSync(file, 'utf8');
-  let raw: unknown;
-  try {
-    raw = /\.ya?ml$/i.test(file) ? YAML.parse(text) : JSON.parse(text);
-  } catch (e) {
-    throw new DflsimInputError(file, `cannot parse ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
-  }
+  const text = readInputFile(file, 'config file');
+  const raw = /\.ya?ml$/i.test(file) ? parseYamlInput(text, file) : parseJsonInput(text, file);
   const cfg = validateConfig(raw, file);
   const check = (p: string | undefined, field: string): void => {
     if (p === undefined) return;
     const resolved = resolveConfigPath(p, file);
     if (resolved !== p && !existsSync(resolved)) throw new DflsimInputError(`${file}: ${field}`, `file not found: ${resolved}${/shared/.test(p) ? ' (the papers\' networks are in ../shared/networks beside the project)' : ''}`);
+    if (resolved !== p && statSync(resolved).isDirectory()) throw new DflsimInputError(`${file}: ${field}`, `${resolved} is a directory, not a file`);
   };
   if (cfg.kind === 'train') {
     check(cfg.network, 'network');
@@ -182,6 +182,10 @@ export function loadConfig(file: string): ExperimentConfig {
   } else {
     cfg.networks.forEach((n, i) => check(n, `networks[${i}]`));
     check(cfg.overlay, 'overlay');
+    for (const [net, overlay] of Object.entries(cfg.networkOverlays ?? {})) {
+      if (!cfg.networks.includes(net)) throw new DflsimInputError(`${file}: networkOverlays`, `"${net}" is not one of "networks" (${cfg.networks.join(', ')})`);
+      check(overlay, `networkOverlays["${net}"]`);
+    }
   }
   return cfg;
 }

@@ -3,16 +3,21 @@
  * subdirectory (or the results directory itself when there is one run), and a summary of
  * all runs at the top.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
+import { publishedSideBySide, type ReportCycleTimes } from '../report/markdown.js';
 import { fmt, textTable } from '../report/table.js';
+import { PUBLISHED } from './published.js';
 import { writeFileAtomic } from './checkpoint.js';
 import { configWorkload, expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, DRAWN_TOPOLOGIES, type TopologyDrawing } from './topology-file.js';
 import { packageVersion, runTraining, type RunSummary } from './runner.js';
+import { loadUnderlay } from '../network/load.js';
+import type { Underlay } from '../network/underlay.js';
+import { buildSchedule } from '../learning/schedule.js';
 
 /** Options of {@link runExperiment}. */
 export interface ExperimentOptions {
@@ -50,21 +55,59 @@ export function cycleTimeRows(reports: { label: string; report: CycleTimeReport 
 /** Columns of `cycle-times.csv`. */
 export const CYCLE_TIME_COLUMNS = ['network', 'sweep', 'topology', 'cycleTimeMs', 'overlayEdges', 'workload', 'modelSizeBits', 'computeMs', 'localUpdates', 'accessGbps', 'criticalCircuit'];
 
+/** Topologies that time or train over the config's overlay file. */
+const OVERLAY_TOPOLOGIES = ['overlay', 'multigraph-overlay'];
+
+/**
+ * Check that a results directory can be created: it is not a file, and no part of its
+ * path is a file.
+ * @param where what to name in the error (e.g. `--out`; default the directory)
+ */
+export function checkOutDir(dir: string, where = dir): void {
+  let p = path.resolve(dir);
+  for (;;) {
+    if (existsSync(p)) {
+      if (statSync(p).isDirectory()) return;
+      const what = p === path.resolve(dir) ? `${dir} is a file, not a directory` : `${dir} cannot be created: ${p} is a file`;
+      throw new DflsimInputError(where, `${what} (give a results directory)`);
+    }
+    const up = path.dirname(p);
+    if (up === p) return;
+    p = up;
+  }
+}
+
+/** The underlays of a config's networks, each checked (a bad one names its field). */
+function configUnderlays(networks: readonly string[], file: string, field: (i: number) => string): Underlay[] {
+  return networks.map((n, i) => loadUnderlay(resolveConfigPath(n, file), `${file}: ${field(i)}`));
+}
+
 async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  checkOutDir(opts.outDir);
   const combos = expandSweep(cfg);
-  const reports: { label: string; report: CycleTimeReport }[] = [];
+  const underlays = configUnderlays(cfg.networks, file, (i) => `networks[${i}]`);
+  const reports: ReportCycleTimes[] = [];
   const total = combos.length * cfg.networks.length;
+  const published = cfg.published ? PUBLISHED[cfg.published] : undefined;
   let done = 0;
   const drawings: NetworkDrawings[] = [];
   // compute everything first: bad input fails before anything is written
   for (const [ci, { label, config }] of combos.entries()) {
     for (const net of cfg.networks) {
       const c = config as Omit<CycleTimeConfig, 'sweep'> & { localUpdates: number };
+      // a per-network overlay (e.g. the reference RING tour) is timed as "overlay", and its
+      // multigraph as "multigraph-overlay" beside dflsim's own "multigraph-ring"
+      const netOverlay = cfg.networkOverlays?.[net];
+      const overlay = netOverlay ?? c.overlay;
+      const topologies = (c.topologies ?? defaultTopologies()).slice();
+      if (netOverlay && topologies.includes('multigraph-ring') && !topologies.includes('multigraph-overlay')) topologies.push('multigraph-overlay');
+      const needs = topologies.find((t) => OVERLAY_TOPOLOGIES.includes(t));
+      if (needs && !overlay) throw new DflsimInputError(`${file}: overlay`, `topology "${needs}" (in topologies) needs an overlay file: set "overlay": "<file.json>"`);
       const req: CycleTimeRequest = {
-        network: resolveConfigPath(net, file),
+        network: underlays[cfg.networks.indexOf(net)],
         workload: configWorkload(c),
-        topologies: c.topologies ?? defaultTopologies(),
-        overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
+        topologies,
+        overlayFile: overlay ? resolveConfigPath(overlay, file) : undefined,
         accessGbps: c.accessGbps,
         uploadGbps: c.uploadGbps,
         downloadGbps: c.downloadGbps,
@@ -77,7 +120,8 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
       };
       // the drawings come from the first sweep point's overlays, built once with its times
       const r = compareWithDrawings(req, ci === 0);
-      reports.push({ label, report: r.report });
+      const row = published?.cycleTimeMs[r.report.network];
+      reports.push({ label, report: r.report, ...(overlay ? { overlayFile: overlay } : {}), ...(published && row ? { published: { table: cfg.published!, source: published.source, digits: published.digits, cycleTimeMs: row } } : {}) });
       if (r.drawings) drawings.push(r.drawings);
       opts.onProgress?.('cycle times', ++done, total, net);
     }
@@ -92,7 +136,9 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
     report.network, ...(combos.length > 1 ? [label] : []),
     ...topologies.map((t) => fmt(report.results.find((x) => x.topology === t)?.cycleTimeMs, 1)),
   ]));
-  return { kind: 'cycle-times', outDir: opts.outDir, text: `cycle time (ms per round)\n${text}results in ${opts.outDir}\n`, interrupted: false, cycleTimes: reports.map((r) => r.report) };
+  const side = publishedSideBySide(reports);
+  const sideText = side ? `\n${side.title}\n${textTable(side.headers, side.rows)}` : '';
+  return { kind: 'cycle-times', outDir: opts.outDir, text: `cycle time (ms per round)\n${text}${sideText}results in ${opts.outDir}\n`, interrupted: false, cycleTimes: reports.map((r) => r.report) };
 }
 
 /** Drawings of one network's overlays (the `topologies.json` entries). */
@@ -115,9 +161,12 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
   const combos = expandSweep(cfg);
   const runs: RunSummary[] = [];
   let interrupted = false;
+  checkOutDir(opts.outDir);
   if (existsSync(opts.outDir) && readdirSync(opts.outDir).length && !opts.resume && !opts.force) {
     throw new DflsimInputError(opts.outDir, 'results directory is not empty: use --resume to continue or --force to start over');
   }
+  // every run of the sweep is checked before the first one trains
+  validateTrainingRuns(cfg, combos, file);
   for (const { label, config } of combos) {
     const dir = combos.length === 1 ? opts.outDir : path.join(opts.outDir, safeLabel(label));
     const runCfg = { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` };
@@ -141,7 +190,7 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
   // the network's cycle-time comparison beside the training runs
   const { report: comparison, drawings } = compareWithDrawings({
     network: resolveConfigPath(cfg.network, file), workload: configWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps,
-    downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localUpdates, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed,
+    downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localSteps, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed,
   }, true);
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows([{ label: 'run', report: comparison }]), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparison, null, 2) + '\n');
@@ -153,6 +202,48 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
   const ring = comparison.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
   const cmp = textTable(['topology', 'cycleTimeMs', 'vsRing'], comparison.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ring ? `${(r.cycleTimeMs / ring).toFixed(2)}x` : '']));
   return { kind: 'train', outDir: opts.outDir, text: `cycle time per round on ${comparison.network} (${comparison.silos} silos, model ${comparison.workload.modelSizeBits} bits)\n${cmp}\ntraining\n${text}constant-predictor RMSE ${fmt(runs[0]?.constantPredictorRmse, 4)}; results in ${opts.outDir}\n`, interrupted, runs };
+}
+
+/**
+ * Check every run of a training sweep without training: its overlay file is given when its
+ * topology needs one, the network loads, and the topology's schedule can be built on the
+ * network (the overlay file is read against it). A failure names the config file, the
+ * field and the sweep point.
+ */
+export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[], file: string): void {
+  const [underlay] = configUnderlays([cfg.network], file, () => 'network');
+  combos.forEach(({ label, config: c }, i) => {
+    const point = combos.length > 1 ? ` (sweep point ${i + 1} of ${combos.length}: ${label})` : '';
+    const sweptTopology = cfg.sweep?.topology ? `sweep.topology[${cfg.sweep.topology.indexOf(c.topology)}]` : 'topology';
+    if (OVERLAY_TOPOLOGIES.includes(c.topology) && !c.overlay) {
+      throw new DflsimInputError(`${file}: overlay`, `topology "${c.topology}" (${sweptTopology}) needs an overlay file: set "overlay": "<file.json>"${point}`);
+    }
+    try {
+      const ctx = prepareContext({
+        network: underlay,
+        workload: configWorkload(c),
+        accessGbps: c.accessGbps,
+        uploadGbps: c.uploadGbps,
+        downloadGbps: c.downloadGbps,
+        coreGbps: c.coreGbps,
+        localUpdates: c.localSteps,
+        tMax: c.tMax,
+        rounds: c.rounds,
+        budget: c.budget,
+        seed: c.seed,
+        overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
+      });
+      // the shard sizes only weigh FedAvg's mixing: any positive sizes build the same schedule shape
+      if (c.topology !== 'centralised') buildSchedule(ctx, c.topology, c.rounds, new Array<number>(ctx.cg.n).fill(1), c.mixing);
+    } catch (e) {
+      if (!(e instanceof DflsimInputError)) throw e;
+      // an error naming a file (the overlay file, the network) keeps its place; a bare
+      // field (a CLI flag such as "--topologies", or "budget") becomes the config's field
+      const namesFile = e.where.startsWith(file) || /\.(json|ya?ml|gml)\b/i.test(e.where);
+      const what = e.where ? e.message.slice(e.where.length + 2) : e.message;
+      throw new DflsimInputError(namesFile ? e.where : `${file}: ${sweptTopology}`, `${what}${point}`);
+    }
+  });
 }
 
 /**

@@ -16,7 +16,7 @@ import { initEngineState, runRoundsAsync, type EngineState, type MetricRow } fro
 import { buildSchedule, type TrainingSchedule } from '../learning/schedule.js';
 import type { LocalTrainer } from '../learning/trainer.js';
 import { createRng } from '../random.js';
-import { encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { checkResumable, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { configWorkload, resolveConfigPath, type TrainConfig } from './config.js';
 import { prepareContext } from './cycle-times.js';
 import { describeTopology } from './topology-file.js';
@@ -111,14 +111,15 @@ export async function prepareData(cfg: TrainConfig, configFile: string, silos: n
   return { shards, test: poolShards([datasetToShard(test)]), dataset: ds };
 }
 
-async function defaultTrainer(cfg: TrainConfig): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number } }> {
+async function defaultTrainer(cfg: TrainConfig): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number }; dispose: () => void }> {
   const { initBackend } = await import('../learning/tf/backend.js');
   const info = await initBackend({ backend: cfg.backend, threads: cfg.threads });
   const { createTrainer } = await import('../learning/tf/silo-trainer.js');
-  // the linear model reads the frame's pixels as features
-  const inputSize = cfg.model.name === 'linear' ? cfg.model.inputSize * cfg.model.inputSize : cfg.model.inputSize;
-  const trainer = createTrainer(cfg.model.name, { inputSize, seed: cfg.seed });
-  return { trainer, backend: { backend: info.backend, threads: info.threads } };
+  // the linear model reads the frame's pixels as features, scaled as FADNet scales its input
+  const trainer = cfg.model.name === 'linear'
+    ? createTrainer('linear', { inputSize: cfg.model.inputSize * cfg.model.inputSize, pixelInput: true, seed: cfg.seed })
+    : createTrainer(cfg.model.name, { inputSize: cfg.model.inputSize, seed: cfg.seed });
+  return { trainer, backend: { backend: info.backend, threads: info.threads }, dispose: () => trainer.dispose() };
 }
 
 /**
@@ -145,7 +146,8 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
     uploadGbps: cfg.uploadGbps,
     downloadGbps: cfg.downloadGbps,
     coreGbps: cfg.coreGbps,
-    localUpdates: cfg.localUpdates,
+    // a training round computes localSteps local steps: the clock counts the same
+    localUpdates: cfg.localSteps,
     tMax: cfg.tMax,
     rounds: cfg.rounds,
     budget: cfg.budget,
@@ -157,8 +159,34 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const schedule: TrainingSchedule = cfg.topology === 'centralised'
     ? buildSchedule({ ...ctx, cg: { ...ctx.cg, n: 1 } }, 'local', cfg.rounds, [shards[0].size])
     : buildSchedule(ctx, cfg.topology, cfg.rounds, shards.map((s) => s.size), cfg.mixing);
-  const { trainer, backend } = opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1 } } : await defaultTrainer(cfg);
-  if (previous && previous.state.weights[0]?.length !== trainer.weightCount) throw new DflsimInputError(ckFile, 'the checkpoint does not match the model');
+  const { trainer, backend, dispose } = opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1 }, dispose: () => {} } : await defaultTrainer(cfg);
+  // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
+  try {
+    if (previous) checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });
+    return await train(cfg, configFile, opts, { ctx, n, shards, test, schedule, trainer, backend, previous: previous?.state, ckFile, hash });
+  } finally {
+    dispose();
+  }
+}
+
+interface Prepared {
+  ctx: ReturnType<typeof prepareContext>;
+  n: number;
+  shards: Shard[];
+  test: Shard;
+  schedule: TrainingSchedule;
+  trainer: LocalTrainer;
+  backend: { backend: string; threads: number };
+  previous: EngineState | undefined;
+  ckFile: string;
+  hash: string;
+}
+
+/** The part of {@link runTraining} after validation: write, train, summarise. */
+async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: Prepared): Promise<RunSummary> {
+  const { ctx, n, shards, test, schedule, trainer, backend, previous, ckFile, hash } = p;
+  const log = opts.log ?? (() => {});
+  const out = opts.outDir;
 
   mkdirSync(out, { recursive: true });
   const version = packageVersion();
@@ -168,7 +196,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const shardInfo = describeShards(shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }));
   log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}`);
 
-  let state: EngineState = previous ? previous.state : initEngineState(trainer, n, cfg.seed);
+  let state: EngineState = previous ?? initEngineState(trainer, n, cfg.seed);
   if (previous) log(`resuming at round ${state.round}`);
   let interrupted = false;
   const checkpoint = (s: EngineState): void => {

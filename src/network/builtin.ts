@@ -1,6 +1,10 @@
 /**
  * Built-in underlays (files in `topologies/`): silos with coordinates, full mesh,
  * geodesic link lengths. See `topologies/README.md` for provenance.
+ *
+ * They are rebuilt from public city coordinates, so their cycle times differ from the
+ * papers' GML files (e.g. STAR on `gaia-cities` is 288.73 ms, on the papers' `gaia.gml`
+ * 289.82 ms); their names end in `-cities` so that nobody mistakes one for the other.
  */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -24,7 +28,7 @@ export function topologiesDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
     const candidate = path.join(dir, 'topologies');
-    if (existsSync(path.join(candidate, 'gaia.json'))) return candidate;
+    if (existsSync(path.join(candidate, 'gaia-cities.json'))) return candidate;
     dir = path.dirname(dir);
   }
   throw new Error('dflsim: cannot find the topologies/ directory of built-in networks');
@@ -57,13 +61,37 @@ export function underlayFromDescription(desc: BuiltinNetworkFile, source: string
 
 /**
  * A built-in underlay by name (or alias), or undefined.
- * @param name e.g. `gaia`, `aws-na`
+ * @param name e.g. `gaia-cities`, `aws-na-cities`
  */
 export function builtinUnderlay(name: string): Underlay | undefined {
   const key = name.toLowerCase();
   const desc = loadFiles().find((f) => f.name === key || (f.aliases ?? []).includes(key));
   if (!desc) return undefined;
   return underlayFromDescription(desc, `built-in network "${desc.name}"`);
+}
+
+/**
+ * Names that look like the papers' networks but are not built in (the papers' networks are
+ * GML files), with the built-in network rebuilt from the same sites.
+ */
+const PAPER_NAMES: Record<string, string> = {
+  gaia: 'gaia-cities',
+  amazon_us: 'aws-na-cities',
+  'aws-na': 'aws-na-cities',
+  'aws-north-america': 'aws-na-cities',
+};
+
+/**
+ * A hint for a network name that is one of the papers' networks rather than a built-in,
+ * or undefined: the papers' files are GML (`../shared/networks/<name>.gml` beside the
+ * project), the built-in look-alike is rebuilt from city coordinates.
+ */
+export function paperNetworkHint(name: string): string | undefined {
+  const key = name.toLowerCase();
+  const builtin = PAPER_NAMES[key];
+  if (!builtin) return undefined;
+  const paperFile = key === 'aws-na' || key === 'aws-north-america' ? 'amazon_us' : key;
+  return `"${name}" is not a built-in network: the papers' network is the GML file ${paperFile}.gml (in ../shared/networks beside the project), and the built-in "${builtin}" is rebuilt from city coordinates (its cycle times differ from the papers' Table 3)`;
 }
 
 /** Provenance text of a built-in network. */

@@ -77,39 +77,45 @@ function tokenize(text: string, file: string): Token[] {
  */
 export function parseGml(text: string, file = '<gml>'): GmlList {
   const tokens = tokenize(text, file);
+  // iterative (an explicit stack of open lists), so deep nesting cannot overflow the call stack
+  const root: GmlList = { kind: 'list', entries: [], line: 1 };
+  const stack: GmlList[] = [root];
   let pos = 0;
-  const parseList = (line: number, closed: boolean): GmlList => {
-    const entries: GmlEntry[] = [];
-    while (pos < tokens.length) {
-      const t = tokens[pos];
-      if (t.type === 'close') {
-        if (!closed) throw new DflsimInputError(`${file}: line ${t.line}`, 'unbalanced "]" with no matching "["');
-        pos++;
-        return { kind: 'list', entries, line };
-      }
-      if (t.type !== 'key') {
-        throw new DflsimInputError(`${file}: line ${t.line}`, `expected a key, found ${t.type === 'open' ? '"["' : `"${t.text}"`}`);
-      }
+  while (pos < tokens.length) {
+    const t = tokens[pos];
+    const top = stack[stack.length - 1];
+    if (t.type === 'close') {
+      if (stack.length === 1) throw new DflsimInputError(`${file}: line ${t.line}`, 'unbalanced "]" with no matching "["');
+      stack.pop();
       pos++;
-      const v = tokens[pos];
-      if (!v || v.type === 'close') {
-        throw new DflsimInputError(`${file}: line ${t.line}`, `key "${t.text}" has no value`);
-      }
-      pos++;
-      if (v.type === 'open') {
-        entries.push({ key: t.text, value: parseList(v.line, true), line: t.line });
-      } else if (v.type === 'number') {
-        entries.push({ key: t.text, value: Number(v.text.replace(/^([+-]?)inf$/i, '$1Infinity')), line: t.line });
-      } else if (v.type === 'string') {
-        entries.push({ key: t.text, value: he.decode(v.text), line: t.line });
-      } else {
-        throw new DflsimInputError(`${file}: line ${v.line}`, `key "${t.text}" has no value`);
-      }
+      continue;
     }
-    if (closed) throw new DflsimInputError(`${file}: line ${line}`, 'unbalanced "[": the list opened here is never closed');
-    return { kind: 'list', entries, line };
-  };
-  return parseList(1, false);
+    if (t.type !== 'key') {
+      throw new DflsimInputError(`${file}: line ${t.line}`, `expected a key, found ${t.type === 'open' ? '"["' : `"${t.text}"`}`);
+    }
+    pos++;
+    const v = tokens[pos];
+    if (!v || v.type === 'close') {
+      throw new DflsimInputError(`${file}: line ${t.line}`, `key "${t.text}" has no value`);
+    }
+    pos++;
+    if (v.type === 'open') {
+      const list: GmlList = { kind: 'list', entries: [], line: v.line };
+      top.entries.push({ key: t.text, value: list, line: t.line });
+      stack.push(list);
+    } else if (v.type === 'number') {
+      top.entries.push({ key: t.text, value: Number(v.text.replace(/^([+-]?)inf$/i, '$1Infinity')), line: t.line });
+    } else if (v.type === 'string') {
+      top.entries.push({ key: t.text, value: he.decode(v.text), line: t.line });
+    } else {
+      throw new DflsimInputError(`${file}: line ${v.line}`, `key "${t.text}" has no value`);
+    }
+  }
+  if (stack.length > 1) {
+    const open = stack[stack.length - 1];
+    throw new DflsimInputError(`${file}: line ${open.line}`, 'unbalanced "[": the list opened here is never closed');
+  }
+  return root;
 }
 
 /** First entry of `list` named `key`, if any. */

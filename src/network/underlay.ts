@@ -50,9 +50,20 @@ function numberField(list: GmlList, key: string, file: string, what: string): nu
   const e = gmlGet(list, key);
   if (!e) return undefined;
   if (typeof e.value !== 'number' || !Number.isFinite(e.value)) {
-    throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has a non-numeric ${key} ${JSON.stringify(e.value)}`);
+    const shown = typeof e.value === 'object' ? 'list [ ... ]' : JSON.stringify(e.value);
+    throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has a non-numeric ${key} ${shown}`);
   }
   return e.value;
+}
+
+/** A coordinate field in its range ([-90, 90] for Latitude, [-180, 180] for Longitude), or undefined. */
+function coordinateField(list: GmlList, key: 'Latitude' | 'Longitude', file: string, what: string): number | undefined {
+  const v = numberField(list, key, file, what);
+  const limit = key === 'Latitude' ? 90 : 180;
+  if (v !== undefined && (v < -limit || v > limit)) {
+    throw new DflsimInputError(`${file}: line ${gmlGet(list, key)!.line}`, `${what} has ${key} ${v}, outside [-${limit}, ${limit}] degrees`);
+  }
+  return v;
 }
 
 /**
@@ -83,13 +94,14 @@ export function underlayFromGml(text: string, file: string, name?: string): Unde
     let label = labelE && typeof labelE.value !== 'object' ? String(labelE.value) : String(idE.value);
     if (seenLabels.has(label)) label = `${label} (id ${idE.value})`;
     seenLabels.set(label, silos.length);
-    const lat = numberField(e.value, 'Latitude', file, `node ${idE.value}`);
-    const lon = numberField(e.value, 'Longitude', file, `node ${idE.value}`);
+    const lat = coordinateField(e.value, 'Latitude', file, `node ${idE.value}`);
+    const lon = coordinateField(e.value, 'Longitude', file, `node ${idE.value}`);
     idToIndex.set(idE.value, silos.length);
     silos.push(label);
     coordinates.push(lat !== undefined && lon !== undefined ? { latitude: lat, longitude: lon } : null);
   }
   if (silos.length === 0) throw new DflsimInputError(file, 'the graph has no nodes');
+  if (silos.length === 1) throw new DflsimInputError(file, `the graph has a single node (${silos[0]}): a network needs at least 2 silos`);
 
   const linkIndex = new Map<string, number>();
   const links: UnderlayLink[] = [];
@@ -99,6 +111,7 @@ export function underlayFromGml(text: string, file: string, name?: string): Unde
     const sE = gmlGet(e.value, 'source');
     const tE = gmlGet(e.value, 'target');
     if (!sE || !tE) throw new DflsimInputError(`${file}: line ${e.line}`, 'edge needs a source and a target');
+    for (const x of [sE, tE]) if (typeof x.value === 'object') throw new DflsimInputError(`${file}: line ${x.line}`, `edge ${x.key} is a list, expected a node id`);
     const a = idToIndex.get(sE.value as number | string);
     const b = idToIndex.get(tE.value as number | string);
     if (a === undefined) throw new DflsimInputError(`${file}: line ${sE.line}`, `edge source ${String(sE.value)} is not a node`);

@@ -4,7 +4,7 @@
  * `<figure>` with a caption.
  */
 import he from 'he';
-import { configSummary, cycleTimeSweepTables, cycleTimeTables, isolationSentences, trainingTable, type ReportData, type ReportTable } from './markdown.js';
+import { budgetOf, configSummary, cycleTimeSweepTables, publishedSideBySide, timeToTarget, cycleTimeTables, isolationSentences, trainingTable, type ReportData, type ReportTable } from './markdown.js';
 import type { Plot } from './plots.js';
 
 function esc(s: string): string {
@@ -97,9 +97,16 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
     body.push(htmlTable(t, false));
     const c = data.runs[0]?.summary.constantPredictorRmse;
     if (c !== undefined && Number.isFinite(c)) body.push(`<p>Constant-predictor test RMSE (predicting the training mean): ${c.toFixed(4)}. “vs constant predictor” is the final test RMSE over it (below 1x beats it).</p>`);
+    const ttt = timeToTarget(data.runs, budgetOf(data));
+    if (ttt) body.push(`<p class="headline"><strong>${esc(ttt.sentence)}</strong></p>`);
     body.push(...training.map(fig));
   }
   body.push('<h2>Cycle time</h2>');
+  const side = publishedSideBySide(data.cycleTimes);
+  if (side) {
+    body.push('<p>Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).</p>');
+    body.push(`<div class="tables">${htmlTable(side)}</div>`);
+  }
   body.push('<p>Milliseconds per round, best first; “vs RING” is the cycle time over RING’s.</p>');
   body.push(...cycle.map(fig));
   const sweepTables = cycleTimeSweepTables(data);

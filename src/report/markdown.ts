@@ -5,6 +5,7 @@
  * and of the table rows the HTML report shares.
  */
 import type { CycleTimeReport } from '../experiment/cycle-times.js';
+import { TOUR_TOPOLOGIES } from '../experiment/published.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
@@ -26,6 +27,10 @@ export interface ReportRun {
 export interface ReportCycleTimes {
   label: string;
   report: CycleTimeReport;
+  /** The overlay file timed as `overlay` (e.g. the reference implementation's RING tour). */
+  overlayFile?: string;
+  /** The published row for this network, when the config names a published table. */
+  published?: { table: string; source: string; digits: number; cycleTimeMs: Record<string, number> };
 }
 
 /** Everything a report shows, read from a results directory (see `readResults` in `write.ts`). */
@@ -81,6 +86,35 @@ export function cycleTimeTables(data: ReportData): ReportTable[] {
   });
 }
 
+/**
+ * The published table beside dflsim's figures: per network a row of the published cycle
+ * times, a row timed on the config's overlay file for that network (RING and the
+ * multigraph on that tour; e.g. the reference implementation's tour), and a row on
+ * dflsim's own RING tour. Topologies other than RING and the multigraph do not depend on
+ * the tour, so their two dflsim cells are the same figure. Null without a published table.
+ */
+export function publishedSideBySide(reports: readonly ReportCycleTimes[]): ReportTable | null {
+  const withPub = reports.filter((r) => r.published);
+  if (!withPub.length) return null;
+  const cols = Object.keys(withPub[0].published!.cycleTimeMs);
+  const labels = new Set(withPub.map((r) => r.label));
+  const sweep = labels.size > 1;
+  const rows: string[][] = [];
+  for (const r of withPub) {
+    const value = (t: string): string => num(r.report.results.find((x) => x.topology === t)?.cycleTimeMs, 2);
+    const lead = [r.report.network, ...(sweep ? [r.label] : [])];
+    rows.push([...lead, 'published', ...cols.map((t) => num(r.published!.cycleTimeMs[t], r.published!.digits))]);
+    if (r.overlayFile) rows.push([...lead, `dflsim, tour of ${r.overlayFile.split(/[\\/]/).pop()}`, ...cols.map((t) => value(TOUR_TOPOLOGIES[t] ?? t))]);
+    rows.push([...lead, 'dflsim, own RING tour', ...cols.map((t) => value(t))]);
+  }
+  return {
+    title: `${withPub[0].published!.source}, beside dflsim (ms per round)`,
+    headers: ['network', ...(sweep ? ['sweep'] : []), 'row', ...cols],
+    rows,
+    numeric: [false, ...(sweep ? [false] : []), false, ...cols.map(() => true)],
+  };
+}
+
 /** For a sweep: one table per network, rows the sweep points, columns the topologies' cycle times (ms). */
 export function cycleTimeSweepTables(data: ReportData): ReportTable[] {
   if (data.sweepAxes.length === 0 || data.kind !== 'cycle-times') return [];
@@ -121,6 +155,46 @@ export function trainingTable(data: ReportData): ReportTable | null {
       num(s.wallMs / 1000, 1),
     ]),
   };
+}
+
+/** The simulated-time budget of a training experiment's config (ms), if it has one. */
+export function budgetOf(data: ReportData): number | undefined {
+  const b = data.config.simulatedBudgetMs;
+  return typeof b === 'number' && b > 0 ? b : undefined;
+}
+
+/** When each training run first reached a common target test RMSE, on the simulated clock. */
+export interface TimeToTarget {
+  /** The target: the highest of the runs' best test RMSEs, i.e. the best level that every run reached. */
+  targetRmse: number;
+  /** Runs in the order they reached the target (all reach it, by the choice of target). */
+  reached: { label: string; simulatedMs: number; round: number }[];
+  /** One sentence saying what the curves show. */
+  sentence: string;
+}
+
+/**
+ * Which topology first reaches a common test RMSE, and when on the simulated clock: the
+ * target is the best RMSE that every run reached (the highest of their best evaluations),
+ * so every run has a time to it. Null with fewer than two runs with evaluations.
+ */
+export function timeToTarget(runs: readonly Pick<ReportRun, 'label' | 'metrics' | 'summary'>[], budgetMs?: number): TimeToTarget | null {
+  const evals = runs
+    .map((r) => ({ label: r.label, rows: r.metrics.filter((m) => m.testRmse !== null && Number.isFinite(m.testRmse)) }))
+    .filter((r) => r.rows.length > 0);
+  if (evals.length < 2) return null;
+  const targetRmse = Math.max(...evals.map((r) => Math.min(...r.rows.map((m) => m.testRmse!))));
+  const reached = evals.map((r) => {
+    const first = r.rows.find((m) => m.testRmse! <= targetRmse)!;
+    return { label: r.label, simulatedMs: first.simulatedMs, round: first.round };
+  }).sort((a, b) => a.simulatedMs - b.simulatedMs || a.label.localeCompare(b.label));
+  const [best, ...rest] = reached;
+  const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+  const budget = budgetMs !== undefined ? `Within the same simulated-time budget (${sec(budgetMs)}), ` : 'Of these runs, ';
+  const others = rest.map((r) => `${r.label} at ${sec(r.simulatedMs)} (round ${r.round + 1})`).join(', ');
+  const faster = rest.length && best.simulatedMs > 0 ? `: ${(rest[0].simulatedMs / best.simulatedMs).toFixed(2)}x sooner than ${rest[0].label}` : '';
+  const sentence = `${budget}${best.label} first reached test RMSE ${targetRmse.toFixed(4)} (the best level every run reached) after ${sec(best.simulatedMs)} of simulated time (round ${best.round + 1}); ${others}${faster}.`;
+  return { targetRmse, reached, sentence };
 }
 
 /** A workload as `name (M bits, T ms per local step)`, or the preset's name. */
@@ -231,8 +305,16 @@ export function renderMarkdown(data: ReportData): string {
     parts.push(markdownTable(training));
     const c = data.runs[0]?.summary.constantPredictorRmse;
     if (c !== undefined) parts.push(`Constant-predictor test RMSE (predicting the training mean): ${num(c, 4)}. "vs constant predictor" is the final test RMSE over it (below 1x beats it).\n`);
+    const ttt = timeToTarget(data.runs, budgetOf(data));
+    if (ttt) parts.push(`**${ttt.sentence}**\n`);
   }
   parts.push('## Cycle time\n');
+  const side = publishedSideBySide(data.cycleTimes);
+  if (side) {
+    parts.push(`### ${side.title}\n`);
+    parts.push('Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).\n');
+    parts.push(markdownTable(side));
+  }
   parts.push('Milliseconds per round, best first; "vs RING" is the cycle time over RING\'s.\n');
   for (const t of cycleTimeSweepTables(data)) parts.push(`### ${t.title}\n`, markdownTable(t));
   for (const t of cycleTimeTables(data)) parts.push(`### ${t.title}\n`, markdownTable(t));

@@ -12,13 +12,15 @@ import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
 import { renderHtml } from './html.js';
-import { renderMarkdown, type ReportCycleTimes, type ReportData, type ReportRun } from './markdown.js';
+import { budgetOf, renderMarkdown, timeToTarget, type ReportCycleTimes, type ReportData, type ReportRun } from './markdown.js';
 import { reportPlots } from './plots.js';
 
 /** Where {@link writeReport} wrote. */
 export interface ReportPaths {
   markdownPath: string;
   htmlPath: string;
+  /** For a training comparison: which run first reached a common test RMSE, and when (one sentence). */
+  headline?: string;
 }
 
 const NOT_RESULTS = 'not a dflsim results directory (no summary.json); create one with "dflsim run <config> --out <dir>"';
@@ -206,5 +208,6 @@ export async function writeReport(resultsDir: string): Promise<ReportPaths> {
   const htmlPath = path.join(resultsDir, 'report.html');
   writeFileAtomic(markdownPath, markdown);
   writeFileAtomic(htmlPath, html);
-  return { markdownPath, htmlPath };
+  const headline = data.kind === 'train' ? timeToTarget(data.runs, budgetOf(data))?.sentence : undefined;
+  return { markdownPath, htmlPath, ...(headline ? { headline } : {}) };
 }

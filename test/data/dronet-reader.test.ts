@@ -43,7 +43,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'dflsim-dronet-'));
   await writeSequence(path.join(tmp, 'good'), 'seq_b', 1);
   await writeSequence(path.join(tmp, 'good'), 'seq_a', 0);
-  mkdirSync(path.join(tmp, 'good', 'notes')); // no images/: not a sequence, ignored
+  mkdirSync(path.join(tmp, 'good', '.notes')); // hidden: not a sequence, ignored
 });
 
 afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
@@ -138,6 +138,15 @@ describe('DroNet-layout reader', () => {
     expect(e.message).toMatch(/decoder returned 3 pixels, expected 4x4 = 16/);
     const d = await errorOf(readDronetDataset(root, { size: 4, decode: async () => { throw new Error('boom'); } }));
     expect(d.message).toMatch(/frame_8\.png: cannot decode image: boom/);
+  });
+
+  it('rejects a folder without images/, naming the folder', async () => {
+    const root = path.join(tmp, 'stray');
+    await writeSequence(root, 'seq_a', 0);
+    mkdirSync(path.join(root, 'notes'));
+    const e = await errorOf(readDronetDataset(root, { size: SIZE }));
+    expect(e.where).toBe(path.join(root, 'notes'));
+    expect(e.message).toMatch(/notes: is not a sequence folder: it has no images\/ folder/);
   });
 
   it('rejects a root without sequence folders', async () => {

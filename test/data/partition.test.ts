@@ -90,11 +90,18 @@ describe('partitioners', () => {
   });
 
   it('describeShards reports size, steering and conditions per silo', () => {
-    const d = describeShards(partitionBySequence(ds, 4));
+    const shards = partitionBySequence(ds, 4);
+    const d = describeShards(shards);
     expect(d).toHaveLength(4);
     expect(d[0]).toMatchObject({ silo: 0, size: 150, sequences: 6 });
     expect(Object.values(d[0].conditions).reduce((a, b) => a + b, 0)).toBe(150);
-    expect(Number.isFinite(d[0].meanSteering)).toBe(true);
+    // mean and population std of the shard's own labels (one pass: E[y], E[y^2] - E[y]^2)
+    const y = Array.from(shards[0].y.subarray(0, 150));
+    const mean = y.reduce((a, b) => a + b, 0) / 150;
+    const std = Math.sqrt(y.reduce((a, b) => a + b * b, 0) / 150 - mean * mean);
+    expect(Math.abs(d[0].meanSteering - mean)).toBeLessThan(1e-12);
+    expect(Math.abs(d[0].stdSteering - std)).toBeLessThan(1e-9);
+    expect(std).toBeGreaterThan(0.01);
   });
 
   it('Gamma (Marsaglia-Tsang) and Dirichlet samplers have the right moments', () => {

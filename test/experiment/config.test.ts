@@ -70,8 +70,9 @@ describe('experiment configs', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-cfg-'));
     writeFileSync(path.join(dir, 'a.json'), '{ "kind": "train", ');
     writeFileSync(path.join(dir, 'b.yaml'), 'kind: [train\n');
-    expect(() => loadConfig(path.join(dir, 'a.json'))).toThrow(/a\.json: cannot parse JSON/);
-    expect(() => loadConfig(path.join(dir, 'b.yaml'))).toThrow(/b\.yaml: cannot parse YAML/);
+    // '{ "kind": "train", ' ends at offset 19: line 1, column 20
+    expect(() => loadConfig(path.join(dir, 'a.json'))).toThrow(/a\.json: line 1, column 20: cannot parse JSON: /);
+    expect(() => loadConfig(path.join(dir, 'b.yaml'))).toThrow(/b\.yaml: line 2, column 1: cannot parse YAML: /);
     expect(() => loadConfig(path.join(dir, 'none.json'))).toThrow(/none\.json: config file not found/);
   });
 });

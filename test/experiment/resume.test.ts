@@ -3,18 +3,19 @@
  * run with the same seed (the real CLI, the real TensorFlow.js trainer, a small model).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/experiment/checkpoint.js';
+import { networkFile, ROOT } from '../helpers.js';
 
 const BIN = path.join(ROOT, 'bin/dflsim.js');
 
 function config(dir: string): string {
   const f = path.join(dir, 'linear.json');
   writeFileSync(f, JSON.stringify({
-    kind: 'train', name: 'resume-check', network: 'gaia', topology: 'multigraph-ring',
+    kind: 'train', name: 'resume-check', network: networkFile('gaia'), topology: 'multigraph-ring',
     model: { name: 'linear', inputSize: 16 },
     dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 },
     rounds: 600, batchSize: 4, lr: 1e-7, evalEvery: 25, checkpointEvery: 20, seed: 5, backend: 'wasm',
@@ -99,4 +100,70 @@ describe('kill and resume', () => {
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/written by a different config/);
   }, 120_000);
+
+  describe('a checkpoint that cannot continue the run: exit 2 naming the checkpoint, nothing rewritten', () => {
+    /** Every file of a directory with its bytes and modification time. */
+    const snapshot = (d: string) => readdirSync(d).sort().map((f) => {
+      const p = path.join(d, f);
+      const st = statSync(p);
+      return { f, mtimeMs: st.mtimeMs, body: st.isDirectory() ? '<dir>' : readFileSync(p).toString('base64') };
+    });
+    let dir = '';
+    let cfg = '';
+    let out = '';
+    let ck = '';
+    const prepare = () => {
+      if (dir) return;
+      dir = mkdtempSync(path.join(tmpdir(), 'dflsim-badck-'));
+      cfg = config(dir);
+      writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), rounds: 6, checkpointEvery: 2 }));
+      out = path.join(dir, 'run');
+      ck = path.join(out, 'checkpoint.bin');
+      const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      writeFileSync(path.join(dir, 'good.bin'), readFileSync(ck));
+    };
+    const original = () => decodeCheckpoint(readFileSync(path.join(dir, 'good.bin')), 'good.bin');
+    const resumeFails = (what: RegExp) => {
+      const before = snapshot(out);
+      const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out, '--resume'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`dflsim: ${ck}: `);
+      expect(r.stderr).toMatch(what);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(snapshot(out)).toEqual(before);
+    };
+
+    it('the wrong silo count', () => {
+      prepare();
+      const { state, configHash } = original();
+      expect(state.weights).toHaveLength(11);
+      const fewer = { ...state, weights: state.weights.slice(0, 10), opt: state.opt.slice(0, 10) };
+      writeFileSync(ck, encodeCheckpoint(fewer, configHash));
+      resumeFails(/the checkpoint has 10 silos, the run has 11/);
+    }, 120_000);
+
+    it('a round beyond the run\'s end', () => {
+      prepare();
+      const { state, configHash } = original();
+      expect(state.round).toBe(6);
+      const metrics = Array.from({ length: 9 }, (_, i) => ({ ...state.metrics[0]!, round: i }));
+      writeFileSync(ck, encodeCheckpoint({ ...state, round: 9, done: false, metrics }, configHash));
+      resumeFails(/the checkpoint is at round 9, beyond the run's 6 rounds/);
+    }, 120_000);
+
+    it('a header that contradicts itself', () => {
+      prepare();
+      const { state, configHash } = original();
+      writeFileSync(ck, encodeCheckpoint({ ...state, metrics: state.metrics.slice(0, 2) }, configHash));
+      resumeFails(/corrupt checkpoint header: 2 metric rows for 6 rounds/);
+    }, 120_000);
+
+    it('a checkpoint path that is a directory', () => {
+      prepare();
+      rmSync(ck);
+      mkdirSync(ck);
+      resumeFails(/is a directory, not a checkpoint file/);
+    }, 120_000);
+  });
 });

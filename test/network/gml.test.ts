@@ -1,8 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DflsimInputError } from '../../src/errors.js';
 import { builtinUnderlay } from '../../src/network/builtin.js';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';
+import { gmlGet, parseGml } from '../../src/network/gml.js';
 import { loadUnderlay } from '../../src/network/load.js';
 import { assertConnected, geodesicKm, underlayFromGml } from '../../src/network/underlay.js';
 import { networkFile } from '../helpers.js';
@@ -63,13 +66,14 @@ describe('GML reader', () => {
   });
 
   it('loads built-in networks with their silos, full mesh and geodesic lengths', () => {
-    const g = builtinUnderlay('gaia')!;
+    const g = builtinUnderlay('gaia-cities')!;
     expect(g.silos).toHaveLength(11);
     expect(g.links).toHaveLength(55);
-    const na = loadUnderlay('aws-na');
+    const na = loadUnderlay('aws-na-cities');
     expect(na.silos).toHaveLength(22);
     expect(na.links).toHaveLength(231);
-    expect(loadUnderlay('amazon_us').name).toBe('aws-na');
+    expect(na.name).toBe('aws-na-cities');
+    expect(builtinUnderlay('amazon_us')).toBeUndefined();
     // Dublin-Frankfurt is about 1,090 km
     const i = g.silos.indexOf('Dublin'), j = g.silos.indexOf('Frankfurt');
     const cg = buildConnectivityGraph(g);
@@ -78,6 +82,51 @@ describe('GML reader', () => {
     expect(cg.hops[i * cg.n + j]).toBe(1);
     expect(() => loadUnderlay('atlantis')).toThrow(/unknown network "atlantis"/);
     expect(() => loadUnderlay('missing.gml')).toThrow(/missing\.gml: network file not found/);
+  });
+});
+
+describe('GML bad input', () => {
+  it('parses 100,000 nested lists without overflowing the stack, and names the line of an unclosed one', () => {
+    const n = 100_000;
+    const root = parseGml(`graph [\n${'a [ '.repeat(n)}${' ]'.repeat(n)}\n]\n`, 'deep.gml');
+    let depth = 0;
+    let list = gmlGet(root, 'graph')!.value;
+    while (typeof list === 'object' && list.entries.length) { list = list.entries[0].value; depth++; }
+    expect(depth).toBe(n);
+    // an underlay from it: a clear error, not a RangeError
+    expect(errorOf(() => underlayFromGml(`graph [\n${'a [ '.repeat(n)}${' ]'.repeat(n)}\n]\n`, 'deep.gml')).message).toBe('deep.gml: the graph has no nodes');
+    const open = errorOf(() => parseGml(`graph [\n${'a [\n'.repeat(n)}`, 'open.gml'));
+    // the innermost unclosed list opens on line n + 1
+    expect(open.message).toBe(`open.gml: line ${n + 1}: unbalanced "[": the list opened here is never closed`);
+    const list2 = errorOf(() => underlayFromGml(`graph [ node [ id 0 Latitude [ ${'a [ '.repeat(n)}${' ]'.repeat(n)} ] Longitude 1 ] node [ id 1 ] ]`, 'll.gml'));
+    expect(list2.message).toBe('ll.gml: line 1: node 0 has a non-numeric Latitude list [ ... ]');
+  });
+
+  it('refuses latitudes outside [-90, 90] and longitudes outside [-180, 180], naming file and line', () => {
+    const gml = (lat: number, lon: number) => `graph [\n node [ id 0 label "A" Latitude 10 Longitude 10 ]\n node [ id 1 label "B"\n  Latitude ${lat}\n  Longitude ${lon} ]\n edge [ source 0 target 1 ]\n]\n`;
+    expect(errorOf(() => underlayFromGml(gml(90.5, 0), 'lat.gml')).message).toBe('lat.gml: line 4: node 1 has Latitude 90.5, outside [-90, 90] degrees');
+    expect(errorOf(() => underlayFromGml(gml(0, -180.01), 'lon.gml')).message).toBe('lon.gml: line 5: node 1 has Longitude -180.01, outside [-180, 180] degrees');
+    // the limits themselves are fine: pole to equator on the same meridian
+    const u = underlayFromGml(gml(-90, 180), 'edge.gml');
+    expect(u.coordinates[1]).toEqual({ latitude: -90, longitude: 180 });
+    expect(u.links[0].distanceKm).toBeGreaterThan(10_000);
+    expect(Number.isFinite(u.links[0].distanceKm)).toBe(true);
+  });
+
+  it('refuses a network of one silo', () => {
+    const e = errorOf(() => underlayFromGml('graph [\n node [ id 0 label "Solo" ]\n]\n', 'one.gml'));
+    expect(e.message).toBe('one.gml: the graph has a single node (Solo): a network needs at least 2 silos');
+  });
+
+  it('refuses a directory given as the network file, and names a config field when asked', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-gml-'));
+    mkdirSync(path.join(dir, 'net.gml'));
+    expect(errorOf(() => loadUnderlay(path.join(dir, 'net.gml'))).message).toBe(`${path.join(dir, 'net.gml')}: is a directory, not a network file`);
+    expect(errorOf(() => loadUnderlay(dir)).message).toBe(`${dir}: is a directory, not a network file`);
+    const cfg = errorOf(() => loadUnderlay('nosuch', 'experiments/x.json: network'));
+    expect(cfg.where).toBe('experiments/x.json: network');
+    expect(cfg.message).toMatch(/^experiments\/x\.json: network: unknown network "nosuch" \(built-in|^experiments\/x\.json: network: unknown network "nosuch": give a built-in name/);
+    expect(errorOf(() => loadUnderlay('nosuch')).where).toBe('--network');
   });
 });
 

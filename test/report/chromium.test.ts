@@ -6,6 +6,9 @@
  *
  * Needs Chromium at /usr/bin/chromium (or $DFLSIM_CHROMIUM):
  *   apt-get update && apt-get install -y chromium
+ * Without it the file is skipped with a `skipped: ...` notice (repeated above the closing
+ * line by test/summary-reporter.ts), except under CI (`CI` set, as in .ci/run, which
+ * installs Chromium), where a missing browser fails the file.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +20,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/report/write.js';
 import { ROOT } from '../helpers.js';
 
-const CHROMIUM = process.env.DFLSIM_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.DFLSIM_CHROMIUM || '/usr/bin/chromium';
+/** Under CI a missing browser is a failure, not a skip. */
+const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+const FOUND = existsSync(CHROMIUM);
+const SKIP = !FOUND && !IN_CI;
+const INSTALL = 'install with `apt-get install -y chromium` or set DFLSIM_CHROMIUM, and run again';
+if (SKIP) console.warn(`skipped: report.html in headless Chromium — Chromium not found at ${CHROMIUM}; ${INSTALL}`);
 const OUTPUT = path.join(ROOT, '.dflsim-tmp', 'test-output', 'report');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -34,15 +43,13 @@ interface PageCheck {
   screenshot: string;
 }
 
-describe('report.html in headless Chromium', () => {
+describe.skipIf(SKIP)('report.html in headless Chromium', () => {
   let work: string;
   let context: BrowserContext | undefined;
   let userDataDir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: the report test needs it. Install it with "apt-get update && apt-get install -y chromium" (or set DFLSIM_CHROMIUM to a Chromium binary).`);
-    }
+    if (!FOUND) throw new Error(`Chromium not found at ${CHROMIUM} (CI=${process.env.CI}: a missing browser fails under CI); ${INSTALL}`);
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-report-e2e-'));
     userDataDir = mkdtempSync(path.join(tmpdir(), 'dflsim-chromium-profile-'));
     mkdirSync(OUTPUT, { recursive: true });
@@ -88,10 +95,10 @@ describe('report.html in headless Chromium', () => {
     expect(readFileSync(check.screenshot).subarray(1, 4).toString()).toBe('PNG');
   }
 
-  it('a training sweep over topologies on gaia', async () => {
+  it('a training sweep over topologies on gaia-cities', async () => {
     const cfg = path.join(work, 'train.json');
     writeFileSync(cfg, JSON.stringify({
-      kind: 'train', name: 'report-e2e-train', network: 'gaia', model: { name: 'linear', inputSize: 16 },
+      kind: 'train', name: 'report-e2e-train', network: 'gaia-cities', model: { name: 'linear', inputSize: 16 },
       dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 6 }, rounds: 12, batchSize: 8, lr: 0.001, evalEvery: 3, checkpointEvery: 100, seed: 5,
       sweep: { topology: ['ring', 'multigraph-ring', 'star'] },
     }));
@@ -104,18 +111,18 @@ describe('report.html in headless Chromium', () => {
     const check = await openReport(htmlPath, 'train-sweep');
     expectRendered(check);
     const ids = check.figures.map((f) => f.id);
-    expect(ids).toEqual(expect.arrayContaining(['training-test-rmse', 'training-test-loss', 'cycle-times', 'topology-gaia-ring', 'states-gaia-multigraph-ring']));
+    expect(ids).toEqual(expect.arrayContaining(['training-test-rmse', 'training-test-loss', 'cycle-times', 'topology-gaia-cities-ring', 'states-gaia-cities-multigraph-ring']));
   });
 
-  it('a cycle-time sweep over t on gaia', async () => {
+  it('a cycle-time sweep over t on gaia-cities', async () => {
     const cfg = path.join(work, 'ct.json');
-    writeFileSync(cfg, JSON.stringify({ kind: 'cycle-times', name: 'report-e2e-cycle-times', networks: ['gaia'], workload: 'femnist', topologies: ['star', 'mst', 'ring', 'multigraph-ring'], sweep: { tMax: [1, 3, 5] } }));
+    writeFileSync(cfg, JSON.stringify({ kind: 'cycle-times', name: 'report-e2e-cycle-times', networks: ['gaia-cities'], workload: 'femnist', topologies: ['star', 'mst', 'ring', 'multigraph-ring'], sweep: { tMax: [1, 3, 5] } }));
     const out = path.join(work, 'ct');
     dflsim('run', cfg, '--out', out);
     const { htmlPath } = await writeReport(out);
     const check = await openReport(htmlPath, 'cycle-time-sweep');
     expectRendered(check);
     expect(check.figures.find((f) => f.id === 'cycle-times')?.caption).toMatch(/against tMax/);
-    expect(check.figures.filter((f) => f.id.startsWith('topology-gaia-'))).toHaveLength(5);
+    expect(check.figures.filter((f) => f.id.startsWith('topology-gaia-cities-'))).toHaveLength(5);
   });
 });

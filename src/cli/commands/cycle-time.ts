@@ -40,9 +40,10 @@ export function cycleTimeCommand(y: Argv, out: Out): Argv {
     (c) =>
       formatOption(networkOptions(c))
         .option('topologies', { alias: 't', type: 'string', describe: `comma-separated topologies (default: ${CLASSIC_TOPOLOGIES.join(',')}, ...)` })
-        .example('$0 cycle-time --network gaia --workload femnist', 'Table 3 row for Gaia')
+        .example('$0 cycle-time -n ../shared/networks/gaia.gml -t star,matcha,matcha+,mst,delta-mbst,ring,multigraph-ring', 'Table 3 (Do et al.) for Gaia, on the paper\'s file; RING and the multigraph on dflsim\'s own tour')
+        .example('$0 cycle-time -n ../shared/networks/gaia.gml --overlay ../shared/reference/femnist/gaia.ring-overlay.json -t overlay,multigraph-overlay', 'Table 3\'s RING and multigraph columns: on the reference implementation\'s tour')
         .example('$0 cycle-time -n ../shared/networks/ebone.gml -t ring,multigraph-ring --format json', 'two topologies as JSON')
-        .example('$0 cycle-time -n gaia --overlay my-ring.json', 'time your own overlay too'),
+        .example('$0 cycle-time -n gaia-cities --workload femnist', 'the built-in Gaia rebuilt from city coordinates (not the paper\'s figures)'),
     (a) => {
       const args = a as unknown as NetworkArgs & { topologies?: string; format: string };
       const report = computeCycleTimes(requestFromArgs(args, listFlag(args.topologies, '--topologies')));
@@ -58,7 +59,7 @@ export function compareCommand(y: Argv, out: Out): Argv {
     'compare every topology on a network: one table, best first, with the ratio to RING',
     (c) =>
       formatOption(networkOptions(c))
-        .example('$0 compare --network gaia --workload femnist', 'which topology trains fastest on Gaia')
+        .example('$0 compare --network gaia-cities --workload femnist', 'which topology trains fastest on the built-in Gaia')
         .example('$0 compare -n ../shared/networks/exodus.gml --access-gbps 1', 'slower access links'),
     (a) => {
       const args = a as unknown as NetworkArgs & { format: string };

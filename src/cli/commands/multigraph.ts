@@ -34,12 +34,12 @@ export function multigraphCommand(y: Argv, out: (s: string) => void): Argv {
     'multigraph',
     'the multigraph topology: states, isolated silos, statistics, and cycle time against t',
     (c) =>
-      formatOption(networkOptions(c), ['table', 'json'])
+      formatOption(networkOptions(c, { matcha: false }), ['table', 'json'])
         .option('overlay-of', { type: 'string', choices: [...MULTIGRAPH_BASES], default: 'ring', describe: 'overlay the multigraph is built on ("overlay" = the --overlay file)' })
         .option('sweep-t', { type: 'string', describe: 'also print the cycle time for each t, e.g. 1..6' })
-        .example('$0 multigraph --network gaia --workload femnist', 'the multigraph on Gaia\'s RING')
-        .example('$0 multigraph -n gaia --sweep-t 1..6', 'cycle time against t')
-        .example('$0 multigraph -n gaia --overlay mine.json --overlay-of overlay', 'on your own overlay'),
+        .example('$0 multigraph --network gaia-cities --workload femnist', 'the multigraph on Gaia\'s RING')
+        .example('$0 multigraph -n gaia-cities --sweep-t 1..6', 'cycle time against t')
+        .example('$0 multigraph -n ../shared/networks/gaia.gml --overlay ../shared/reference/femnist/gaia.ring-overlay.json --overlay-of overlay', 'on an overlay file (here the reference RING tour)'),
     (a) => {
       const args = a as unknown as NetworkArgs & { format: string; 'overlay-of': string; 'sweep-t'?: string };
       const sweep = args['sweep-t'] !== undefined ? intRange(args['sweep-t'], '--sweep-t') : undefined;

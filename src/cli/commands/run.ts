@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { runExperiment } from '../../experiment/experiment.js';
+import { checkOutDir, runExperiment } from '../../experiment/experiment.js';
 import { Progress } from '../progress.js';
 
 /** Register the run command. */
@@ -19,7 +19,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out' })
         .option('force', { type: 'boolean', default: false, describe: 'start over in a non-empty --out' })
         .example('$0 run experiments/quick-demo.json', 'the quick demo')
-        .example('$0 run experiments/fadnet-gaia.json --out results/fadnet --resume', 'continue an interrupted run'),
+        .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run'),
     async (a) => {
       const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean };
       let stop = false;
@@ -33,6 +33,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
       const progress = new Progress(process.stderr);
       try {
         const outDir = args.out ?? path.join('results', path.basename(args.config).replace(/\.(json|ya?ml)$/i, ''));
+        checkOutDir(outDir, args.out !== undefined ? '--out' : outDir);
         const res = await runExperiment(args.config, {
           outDir,
           resume: args.resume,
@@ -44,7 +45,8 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         progress.clear();
         out(res.text);
         if (!res.interrupted) {
-          const { htmlPath } = await (await import('../../report/write.js')).writeReport(outDir);
+          const { htmlPath, headline } = await (await import('../../report/write.js')).writeReport(outDir);
+          if (headline) out(`\n${headline}\n\n`);
           out(`report: ${htmlPath}\n`);
         }
         if (res.interrupted) {

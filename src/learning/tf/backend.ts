@@ -42,9 +42,6 @@ export interface BackendInfo {
   threads: number;
 }
 
-/** Defaults of {@link initBackend}. */
-export const DEFAULT_INIT_BACKEND_OPTIONS: Required<InitBackendOptions> = { backend: 'auto', threads: 1 };
-
 let current: BackendInfo | null = null;
 let currentKey = '';
 let pending: Promise<BackendInfo> | null = null;
@@ -91,11 +88,6 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   } finally {
     pending = null;
   }
-}
-
-/** The backend chosen by the last {@link initBackend}, or null. */
-export function currentBackend(): BackendInfo | null {
-  return current;
 }
 
 function engineName(b: BackendName): string {
@@ -198,10 +190,44 @@ async function loadThreadedModule(threads: number): Promise<unknown> {
     disposeData: cwrap('dispose_data', null, ['number']),
     dispose: cwrap('dispose', null, []),
   };
-  // Let the process exit while the pool is idle.
-  const pthread = mod.PThread as { unusedWorkers?: { unref?: () => void }[] } | undefined;
-  for (const w of pthread?.unusedWorkers ?? []) w.unref?.();
+  keepPoolFromHoldingProcess(mod.PThread as PThreadPool | undefined);
   return mod;
+}
+
+interface PoolWorker {
+  ref(): void;
+  unref(): void;
+}
+
+interface PThreadPool {
+  unusedWorkers: PoolWorker[];
+  runningWorkers: PoolWorker[];
+  getNewWorker(): PoolWorker | undefined;
+}
+
+/**
+ * Let the process exit with the thread pool alive. Emscripten unrefs a pool worker while it
+ * is idle but `ref()`s it when it starts a pthread, and XNNPACK's compute threads never
+ * end (they sleep between kernels): so once a kernel had run on two threads, their workers
+ * kept Node's event loop alive after the command was done. The main thread blocks in
+ * every kernel until the workers finish, so a worker has no reason to hold the event loop:
+ * every worker is unref'd and its `ref` made a no-op (a worker created later, beyond the
+ * preallocated pool, stays ref'd only while it loads, as Emscripten does).
+ */
+function keepPoolFromHoldingProcess(pool: PThreadPool | undefined): void {
+  if (!pool || !Array.isArray(pool.unusedWorkers) || typeof pool.getNewWorker !== 'function') return;
+  const release = (w: PoolWorker): PoolWorker => {
+    w.unref();
+    w.ref = () => {};
+    return w;
+  };
+  for (const w of [...pool.unusedWorkers, ...pool.runningWorkers]) release(w);
+  const getNewWorker = pool.getNewWorker.bind(pool);
+  pool.getNewWorker = () => {
+    const w = getNewWorker();
+    if (w) w.ref = () => {};
+    return w;
+  };
 }
 
 interface WasmApi {

@@ -1,6 +1,7 @@
 /**
- * Training-throughput benchmark of a registry model on the chosen backend (the figure
- * compared with PyTorch's in bench/train.ts). Never asserted in tests.
+ * Training benchmarks on synthetic data: the throughput of a registry model on the chosen
+ * backend (the figure compared with PyTorch's in bench/train.ts) and a per-kernel profile
+ * of FADNet's training step. Figures only, never asserted in tests.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../random.js';
@@ -44,30 +45,40 @@ export interface BenchTrainResult {
   bytesPerSilo: number;
 }
 
+/** A trainer and one Adam step on a fixed synthetic batch (pixels in [0, 255], seeded). */
+function syntheticSteps(model: string, size: number, batch: number, seed: number): { trainer: ReturnType<typeof createTrainer>; step: () => void } {
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`dflsim bench: batch must be a positive integer, got ${batch}`);
+  const trainer = createTrainer(model, model === 'linear' ? { inputSize: size } : { inputSize: size, numClasses: 10 });
+  const rng = createRng(seed);
+  const perSample = model === 'linear' ? size : size * size;
+  const x = new Float32Array(batch * perSample);
+  for (let i = 0; i < x.length; i++) x[i] = Math.floor(rng.next() * 256);
+  const y = new Float32Array(batch);
+  for (let i = 0; i < batch; i++) y[i] = model === 'cnn' ? rng.int(10) : rng.normal();
+  let weights = trainer.initWeights(seed);
+  let optState = trainer.newOptimizerState();
+  const step = () => {
+    const r = trainer.train(weights, optState, [{ x, y, size: batch }], 1e-3);
+    weights = r.weights;
+    optState = r.optState;
+  };
+  return { trainer, step };
+}
+
+function checkSteps(steps: number): void {
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`dflsim bench: steps must be a positive integer, got ${steps}`);
+}
+
 /** Time Adam steps of a model on synthetic data. */
 export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTrainResult> {
   const model = opts.model ?? 'fadnet';
   const size = opts.size ?? 200;
   const batch = opts.batch ?? 32;
   const steps = opts.steps ?? 3;
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`dflsim benchTrain: batch must be a positive integer, got ${batch}`);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`dflsim benchTrain: steps must be a positive integer, got ${steps}`);
+  checkSteps(steps);
   const info = await initBackend({ backend: opts.backend, threads: opts.threads });
-  const trainer = createTrainer(model, model === 'linear' ? { inputSize: size } : { inputSize: size, numClasses: 10 });
+  const { trainer, step } = syntheticSteps(model, size, batch, opts.seed ?? 0);
   try {
-    const rng = createRng(opts.seed ?? 0);
-    const perSample = model === 'linear' ? size : model === 'cnn' ? size * size : size * size;
-    const x = new Float32Array(batch * perSample);
-    for (let i = 0; i < x.length; i++) x[i] = Math.floor(rng.next() * 256);
-    const y = new Float32Array(batch);
-    for (let i = 0; i < batch; i++) y[i] = model === 'cnn' ? rng.int(10) : rng.normal();
-    let weights = trainer.initWeights(opts.seed ?? 0);
-    let optState = trainer.newOptimizerState();
-    const step = () => {
-      const r = trainer.train(weights, optState, [{ x, y, size: batch }], 1e-3);
-      weights = r.weights;
-      optState = r.optState;
-    };
     step();
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) step();
@@ -87,4 +98,133 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
     trainer.dispose();
     tf.disposeVariables();
   }
+}
+
+/** Per-kernel totals of a profile. */
+export interface KernelProfile {
+  /** Kernel name (`> name` when called from inside another kernel; with input shapes when split by shape). */
+  name: string;
+  /** Calls per step. */
+  calls: number;
+  /** Milliseconds per step. */
+  ms: number;
+}
+
+/** Result of {@link profileTrain}. */
+export interface ProfileResult {
+  threads: number;
+  size: number;
+  batch: number;
+  /** Mean wall time of one step (ms), with the timers in place. */
+  msPerStep: number;
+  /** Forward-convolution time per step (ms): the unit of the relative figures. */
+  forwardConvMs: number;
+  /** Slowest first. */
+  kernels: KernelProfile[];
+}
+
+/** Options of {@link profileTrain}. */
+export interface ProfileTrainOptions {
+  /** Input side (pixels; default 200). */
+  size?: number;
+  /** Samples per step (default 32). */
+  batch?: number;
+  /** Profiled steps after one warm-up step (default 3). */
+  steps?: number;
+  /** wasm threads (default env / 1). */
+  threads?: number;
+  /** Split convolutions, pools, sums and matmuls by input shapes. */
+  byShape?: boolean;
+}
+
+/**
+ * Per-kernel wall time of FADNet training steps on the wasm backend: every kernel
+ * registered for 'wasm' is wrapped with a timer for the profiled steps (and restored
+ * after). Times are per step and relative to the forward convolutions (`Conv2D` +
+ * `FusedConv2D`) of the same run, since absolute times on a shared machine swing.
+ */
+export async function profileTrain(opts: ProfileTrainOptions = {}): Promise<ProfileResult> {
+  const size = opts.size ?? 200;
+  const batch = opts.batch ?? 32;
+  const steps = opts.steps ?? 3;
+  checkSteps(steps);
+  const info = await initBackend({ backend: 'wasm', threads: opts.threads });
+  const { trainer, step } = syntheticSteps('fadnet', size, batch, 0);
+  const totals = new Map<string, { calls: number; ms: number }>();
+  const wrapped: tf.KernelConfig[] = [];
+  let on = false;
+  let depth = 0; // kernels called from other kernels are listed apart ('> name') and not summed twice
+  let msPerStep: number;
+  try {
+    step();
+    for (const k of tf.getKernelsForBackend('wasm')) {
+      const orig = k.kernelFunc;
+      const name = k.kernelName;
+      const func = ((args: { inputs: Record<string, tf.TensorInfo> }) => {
+        if (!on) return orig(args as never);
+        const t0 = performance.now();
+        depth++;
+        let out: ReturnType<tf.KernelFunc>;
+        try {
+          out = orig(args as never);
+        } finally {
+          depth--;
+        }
+        const dt = performance.now() - t0;
+        let key = depth > 0 ? `> ${name}` : name;
+        if (opts.byShape && /Conv|MaxPool|Sum|BatchMatMul/.test(name)) {
+          key += ' ' + Object.values(args.inputs).map((i) => `[${i?.shape.join('x')}]`).join(' ');
+        }
+        const e = totals.get(key) ?? { calls: 0, ms: 0 };
+        e.calls++;
+        e.ms += dt;
+        totals.set(key, e);
+        return out;
+      }) as unknown as tf.KernelFunc;
+      tf.unregisterKernel(name, 'wasm');
+      tf.registerKernel({ ...k, kernelFunc: func });
+      wrapped.push(k);
+    }
+    on = true;
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) step();
+    msPerStep = (performance.now() - t0) / steps;
+    on = false;
+  } finally {
+    for (const k of wrapped) {
+      tf.unregisterKernel(k.kernelName, 'wasm');
+      tf.registerKernel(k);
+    }
+    trainer.dispose();
+    tf.disposeVariables();
+  }
+  let forwardConvMs = 0;
+  const kernels: KernelProfile[] = [];
+  for (const [name, e] of totals) {
+    const kp = { name, calls: e.calls / steps, ms: e.ms / steps };
+    kernels.push(kp);
+    if (/^(Conv2D|FusedConv2D)( |$)/.test(name)) forwardConvMs += kp.ms;
+  }
+  kernels.sort((a, b) => b.ms - a.ms);
+  return { threads: info.threads, size, batch, msPerStep, forwardConvMs, kernels };
+}
+
+/** Text table of a {@link ProfileResult}: the `top` slowest kernels, then totals. */
+export function formatProfile(r: ProfileResult, top = 40): string {
+  const rel = (ms: number) => (r.forwardConvMs > 0 ? (ms / r.forwardConvMs).toFixed(2) : '-');
+  const lines = [
+    `FADNet ${r.size}x${r.size}, batch ${r.batch}, wasm threads=${r.threads}: ${r.msPerStep.toFixed(1)} ms/step, forward convolutions F = ${r.forwardConvMs.toFixed(1)} ms/step`,
+    `${'kernel'.padEnd(70)} calls      ms     xF`,
+  ];
+  let rest = 0;
+  r.kernels.forEach((k, i) => {
+    if (i >= top) {
+      rest += k.ms;
+      return;
+    }
+    lines.push(`${k.name.slice(0, 70).padEnd(70)} ${k.calls.toFixed(0).padStart(5)} ${k.ms.toFixed(1).padStart(7)} ${rel(k.ms).padStart(6)}`);
+  });
+  const total = r.kernels.reduce((a, k) => a + (k.name.startsWith('>') ? 0 : k.ms), 0);
+  lines.push(`(others ${rest.toFixed(1)} ms)  kernels total ${total.toFixed(1)} ms = ${rel(total)} F; outside kernels ${(r.msPerStep - total).toFixed(1)} ms`);
+  return lines.join('\n') + '\n';
 }

@@ -6,16 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
 import { SeededDropout } from './models/layers.js';
-import type { Batch as EngineBatch, Evaluation, LocalTrainer as BaseLocalTrainer, LocalTrainResult, OptimizerState } from '../trainer.js';
-
-/** Adam optimizer state of one silo (Kingma & Ba 2015): first and second moments and the step count. */
-export type AdamState = OptimizerState;
-/** One mini-batch (see the engine's {@link Batch}). */
-export type Batch = EngineBatch;
-/** Result of local training. */
-export type TrainResult = LocalTrainResult;
-/** Evaluation of a weight vector. */
-export type EvalResult = Evaluation;
+import type { LocalTrainer as BaseLocalTrainer } from '../trainer.js';
 
 /** Adam hyper-parameters besides the learning rate. */
 export interface AdamOptions {
@@ -25,7 +16,7 @@ export interface AdamOptions {
 }
 
 /** Defaults of {@link AdamOptions} (Keras / TensorFlow). */
-export const DEFAULT_ADAM_OPTIONS: AdamOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+const DEFAULT_ADAM_OPTIONS: AdamOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 
 /** The engine's {@link BaseLocalTrainer} plus what a TensorFlow.js model also offers. */
 export interface LocalTrainer extends BaseLocalTrainer {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learning/tf/backend.js';
-import { createTrainer, type Batch } from '../../../src/learning/tf/silo-trainer.js';
+import type { Batch } from '../../../src/learning/trainer.js';
+import { createTrainer } from '../../../src/learning/tf/silo-trainer.js';
 import { createRng } from '../../../src/random.js';
 
 beforeAll(async () => {
@@ -89,9 +90,20 @@ describe('silo trainer', () => {
     const rng = createRng(4);
     const x = Float32Array.from({ length: 4 * 28 * 28 }, () => rng.next());
     const y = Float32Array.from([0, 1, 2, 3]);
-    const r = cnn.train(cnn.initWeights(1), cnn.newOptimizerState(), [{ x, y, size: 4 }], 1e-3);
-    expect(Number.isFinite(r.loss)).toBe(true);
-    expect(cnn.evaluate(r.weights, x, y).accuracy).toBeGreaterThanOrEqual(0);
+    let cw = cnn.initWeights(1);
+    let cst = cnn.newOptimizerState();
+    const losses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const r = cnn.train(cw, cst, [{ x, y, size: 4 }], 1e-3);
+      ({ weights: cw, optState: cst } = r);
+      losses.push(r.loss);
+    }
+    // the first step's loss is the cross-entropy of a fresh 10-class head, about ln 10 = 2.303
+    // (measured 2.287); 20 Adam steps memorise the 4 images (measured: accuracy 1, loss 0.066)
+    expect(Math.abs(losses[0]! - Math.log(10))).toBeLessThan(0.05);
+    const fitted = cnn.evaluate(cw, x, y);
+    expect(fitted.accuracy).toBe(1);
+    expect(fitted.loss).toBeLessThan(0.08);
     cnn.dispose();
     const lin = createTrainer('linear', { inputSize: 3 });
     let w = lin.initWeights(1);

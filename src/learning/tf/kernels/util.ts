@@ -93,8 +93,3 @@ export function f32(backend: WasmBackendLike, info: Info): Float32Array {
 export function transpose(backend: WasmBackendLike, x: Info, perm: number[]): Info {
   return runWasm('Transpose', { x }, { perm }, backend);
 }
-
-/** A new tensor with the same data id refcount as a reshape (no copy). */
-export function reshapeInfo(backend: WasmBackendLike, x: Info, shape: number[]): Info {
-  return runWasm('Reshape', { x }, { shape }, backend);
-}

@@ -22,6 +22,8 @@ export interface CreateModelOptions {
   channels?: number;
   /** cnn / linear: class count; linear without it is a 1-output regression. cnn default 62 (FEMNIST). */
   numClasses?: number;
+  /** linear: the features are pixels in [0, 255], scaled to [-1, 1] like FADNet's input (default false). */
+  pixelInput?: boolean;
 }
 
 /** A built model plus what a trainer needs to know about it. */
@@ -76,7 +78,7 @@ export function createModel(name: string, opts: CreateModelOptions = {}): ModelH
       }
       outputSize = opts.numClasses ?? 1;
       task = opts.numClasses ? 'classification' : 'regression';
-      model = buildLinear({ features: opts.inputSize, outputs: outputSize });
+      model = buildLinear({ features: opts.inputSize, outputs: outputSize, pixelInput: opts.pixelInput });
       break;
     }
     default:
@@ -100,17 +102,32 @@ export function createModel(name: string, opts: CreateModelOptions = {}): ModelH
   };
 }
 
+/**
+ * The role of a weight inside its layer ('kernel', 'bias', 'gamma', 'moving_variance', ...).
+ * tfjs makes every variable name unique in the process (`stem/kernel_1`, `dense_Dense2/kernel`),
+ * so a name depends on which models were built before; the role does not.
+ */
+function weightRole(v: tf.LayerVariable): string {
+  const scoped = v.originalName;
+  return scoped.slice(scoped.lastIndexOf('/') + 1);
+}
+
+/**
+ * Seeded flat weights. Each kernel draws from a stream keyed by its position in the weight
+ * list and its role (never by its process-unique name), so the same model and seed give the
+ * same weights whatever was built earlier in the process.
+ */
 function initFlat(vars: tf.LayerVariable[], total: number, seed: number): Float32Array {
   const out = new Float32Array(total);
   const root = createRng(seed);
   let off = 0;
-  for (const v of vars) {
+  vars.forEach((v, index) => {
     const shape = v.shape as number[];
     const n = shape.reduce((a, b) => a * b, 1);
-    const name = v.name;
-    if (/gamma|moving_variance/.test(name)) out.fill(1, off, off + n);
-    else if (/kernel/.test(name)) {
-      const rng = root.fork(name);
+    const role = weightRole(v);
+    if (role === 'gamma' || role === 'moving_variance') out.fill(1, off, off + n);
+    else if (role === 'kernel') {
+      const rng = root.fork(`${index}:${role}`);
       let fanIn: number;
       let fanOut: number;
       if (shape.length === 4) {
@@ -125,6 +142,6 @@ function initFlat(vars: tf.LayerVariable[], total: number, seed: number): Float3
       for (let i = 0; i < n; i++) out[off + i] = (2 * rng.next() - 1) * limit;
     } // biases, beta, moving_mean: zero
     off += n;
-  }
+  });
   return out;
 }

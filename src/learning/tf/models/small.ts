@@ -1,5 +1,6 @@
 /** Small models: a CNN for 28x28 images (FEMNIST / MNIST-like) and a linear model. */
 import * as tf from '@tensorflow/tfjs';
+import { PixelNormalization } from './layers.js';
 
 /** Options of {@link buildSmallCnn}. */
 export interface SmallCnnOptions {
@@ -35,12 +36,18 @@ export interface LinearOptions {
   features: number;
   /** Outputs: 1 for regression, the class count for classification (logits). */
   outputs: number;
+  /**
+   * The features are pixels in [0, 255]: scale them to [-1, 1] first (`x / 127.5 - 1`, as
+   * FADNet's input), so that Adam's first steps are of the size of the weights.
+   */
+  pixelInput?: boolean;
 }
 
-/** A single dense layer. */
+/** A single dense layer (after pixel scaling when the features are pixels). */
 export function buildLinear(o: LinearOptions): tf.LayersModel {
+  const dense = tf.layers.dense({ units: o.outputs, kernelInitializer: 'zeros', ...(o.pixelInput ? {} : { inputShape: [o.features] }) });
   return tf.sequential({
     name: 'linear',
-    layers: [tf.layers.dense({ inputShape: [o.features], units: o.outputs, kernelInitializer: 'zeros' })],
+    layers: o.pixelInput ? [new PixelNormalization({ inputShape: [o.features], name: 'normalize' }), dense] : [dense],
   });
 }

@@ -1,0 +1,39 @@
+/**
+ * A worker of the silo pool ({@link ./pool.ts}): one TensorFlow.js backend (wasm,
+ * single-threaded by default) and one model, into which the silos' flat states are
+ * swapped. A task trains one silo for its local steps, or evaluates weight vectors on the
+ * run's test set. Each task is a pure function of its inputs (weights, optimiser state,
+ * batches, learning rate, dropout seed), so which worker runs it does not change a bit.
+ */
+import { workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import type { PoolTask, PoolWorkerInit, PoolTrainResult } from './pool.js';
+import { initBackend } from './backend.js';
+import { createTrainer } from './silo-trainer.js';
+
+const init = workerData as PoolWorkerInit;
+const info = await initBackend({ backend: init.backend, threads: init.threadsPerWorker });
+const trainer = createTrainer(init.model, init.trainerOptions);
+const testX = init.testX ? new Float32Array(init.testX) : undefined;
+const testY = init.testY ? new Float32Array(init.testY) : undefined;
+
+/** A transferable result: the new state's buffers move back to the main thread. */
+function transferable(r: PoolTrainResult): unknown {
+  return move({
+    get [transferableSymbol]() { return [r.weights.buffer, r.m.buffer, r.v.buffer]; },
+    get [valueSymbol]() { return r; },
+  });
+}
+
+/** Run one task. */
+export default function task(t: PoolTask): unknown {
+  if (t.kind === 'info') {
+    return { backend: info.backend, threads: info.threads, paramCount: trainer.paramCount, weightCount: trainer.weightCount, initWeights: trainer.initWeights(t.seed) };
+  }
+  if (t.kind === 'evaluate') {
+    if (!testX || !testY) throw new Error('dflsim pool: no test set');
+    return trainer.evaluate(t.weights, testX, testY);
+  }
+  const r = trainer.train(t.weights, { m: t.m, v: t.v, step: t.step }, t.batches, t.lr, t.seed);
+  return transferable({ weights: r.weights, m: r.optState.m, v: r.optState.v, step: r.optState.step, loss: r.loss });
+}

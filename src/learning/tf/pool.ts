@@ -1,0 +1,152 @@
+/**
+ * The silo pool: worker threads (piscina), each with its own TensorFlow.js backend and
+ * model, train the silos of a round in parallel while the main thread keeps the
+ * schedule, the mixing and the metrics. A silo's weights and Adam moments travel as
+ * transferred buffers (no copy either way); the test set is shared memory, given once.
+ *
+ * Results do not depend on the worker count: every task is a pure function of its
+ * inputs, and the engine sends the same inputs (seeds per silo and round) and reduces
+ * the results in silo order whatever the pool's size.
+ */
+import os from 'node:os';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { BackendChoice } from './backend.js';
+import type { TrainerOptions } from './silo-trainer.js';
+import type { Batch, Evaluation, LocalTrainResult, OptimizerState } from '../trainer.js';
+
+/** What every worker is started with (`workerData`). */
+export interface PoolWorkerInit {
+  model: string;
+  trainerOptions: TrainerOptions;
+  backend?: BackendChoice;
+  threadsPerWorker: number;
+  /** The test set, as shared memory (not copied per worker). */
+  testX?: SharedArrayBuffer;
+  testY?: SharedArrayBuffer;
+}
+
+/** A task of a worker. */
+export type PoolTask =
+  | { kind: 'info'; seed: number }
+  | { kind: 'evaluate'; weights: Float32Array }
+  | { kind: 'train'; weights: Float32Array; m: Float32Array; v: Float32Array; step: number; batches: Batch[]; lr: number; seed: number };
+
+/** A worker's answer to a train task. */
+export interface PoolTrainResult {
+  weights: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  step: number;
+  loss: number;
+}
+
+/** One silo's local training in a round. */
+export interface SiloJob {
+  weights: Float32Array;
+  optState: OptimizerState;
+  batches: Batch[];
+  lr: number;
+  seed: number;
+}
+
+/** Options of {@link createSiloPool}. */
+export interface SiloPoolOptions {
+  /** Registry model name. */
+  model: string;
+  trainerOptions: TrainerOptions;
+  /** Worker threads (default: the machine's cores). */
+  workers?: number;
+  /** wasm threads inside each worker (default 1). */
+  threadsPerWorker?: number;
+  backend?: BackendChoice;
+  /** The test set every evaluation uses. */
+  test?: { x: Float32Array; y: Float32Array };
+}
+
+/** A pool of silo trainers. */
+export interface SiloPool {
+  readonly workers: number;
+  readonly paramCount: number;
+  readonly weightCount: number;
+  /** Backend and threads the workers use. */
+  readonly backend: { backend: string; threads: number };
+  /** Seeded initial weights (the same in every worker). */
+  initWeights(seed: number): Promise<Float32Array>;
+  /**
+   * Train silos (their local steps) in parallel; results come back in job order. The
+   * jobs' weight and moment buffers are transferred to the workers: callers must not use
+   * them afterwards.
+   */
+  train(jobs: SiloJob[]): Promise<LocalTrainResult[]>;
+  /** Evaluate weight vectors on the test set in parallel (results in order). */
+  evaluate(weights: Float32Array[]): Promise<Evaluation[]>;
+  /** Stop the workers. */
+  close(): Promise<void>;
+}
+
+/** The machine's cores (the default worker count). */
+export function defaultWorkerCount(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+}
+
+/** The compiled worker script (tests run the sources; the worker always runs `dist/`). */
+function workerFile(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const local = path.join(here, 'pool-worker.js');
+  if (existsSync(local)) return local;
+  // from src/learning/tf (vitest): the compiled copy under dist/
+  const root = path.resolve(here, '..', '..', '..');
+  const compiled = path.join(root, 'dist', 'src', 'learning', 'tf', 'pool-worker.js');
+  if (!existsSync(compiled)) throw new Error(`dflsim pool: ${compiled} not found: run "npm run build" first`);
+  return compiled;
+}
+
+function shared(a: Float32Array): SharedArrayBuffer {
+  const sab = new SharedArrayBuffer(a.byteLength);
+  new Float32Array(sab).set(a);
+  return sab;
+}
+
+/** Start a pool of silo trainers (resolves once every worker has loaded its model). */
+export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
+  const workers = opts.workers ?? defaultWorkerCount();
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`dflsim pool: workers must be a positive integer, got ${workers}`);
+  const init: PoolWorkerInit = {
+    model: opts.model,
+    trainerOptions: opts.trainerOptions,
+    backend: opts.backend,
+    threadsPerWorker: opts.threadsPerWorker ?? 1,
+    ...(opts.test ? { testX: shared(opts.test.x), testY: shared(opts.test.y) } : {}),
+  };
+  const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: Infinity, workerData: init, recordTiming: false });
+  // one info task per worker: each loads its model before the first round
+  const infos = await Promise.all(Array.from({ length: workers }, () => pool.run({ kind: 'info', seed: 0 } satisfies PoolTask))) as { backend: string; threads: number; paramCount: number; weightCount: number }[];
+  const first = infos[0];
+  return {
+    workers,
+    paramCount: first.paramCount,
+    weightCount: first.weightCount,
+    backend: { backend: first.backend, threads: first.threads },
+    async initWeights(seed) {
+      const r = await pool.run({ kind: 'info', seed } satisfies PoolTask) as { initWeights: Float32Array };
+      return r.initWeights;
+    },
+    async train(jobs) {
+      const results = await Promise.all(jobs.map((j) => {
+        const task: PoolTask = { kind: 'train', weights: j.weights, m: j.optState.m, v: j.optState.v, step: j.optState.step, batches: j.batches, lr: j.lr, seed: j.seed };
+        const transferList = [j.weights.buffer, j.optState.m.buffer, j.optState.v.buffer, ...j.batches.flatMap((b) => [b.x.buffer, b.y.buffer])] as ArrayBuffer[];
+        return pool.run(task, { transferList: [...new Set(transferList)] as never }) as Promise<PoolTrainResult>;
+      }));
+      return results.map((r) => ({ weights: r.weights, optState: { m: r.m, v: r.v, step: r.step }, loss: r.loss }));
+    },
+    async evaluate(ws) {
+      return Promise.all(ws.map((w) => pool.run({ kind: 'evaluate', weights: w } satisfies PoolTask) as Promise<Evaluation>));
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}
