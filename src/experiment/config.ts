@@ -100,7 +100,8 @@ export const trainConfigSchema = z.object({
   evalSilos: z.boolean().default(false),
   checkpointEvery: positiveInt.default(50),
   backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
-  threads: positiveInt.optional(),
+  threads: positiveInt.optional().describe('wasm compute threads per model (default: DFLSIM_THREADS or 1)'),
+  workers: positiveInt.optional().describe('worker threads that train a round\'s silos in parallel, each with its own model (default: DFLSIM_WORKERS or the machine\'s cores; 1 trains in the main thread); results are the same bits whatever the count'),
   sweep: sweepSchema.optional(),
 }).strict();
 

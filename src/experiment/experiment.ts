@@ -25,6 +25,8 @@ export interface ExperimentOptions {
   resume?: boolean;
   force?: boolean;
   shouldStop?: () => boolean;
+  /** Worker threads training silos in parallel (overrides the config's `workers`). */
+  workers?: number;
   log?: (line: string) => void;
   onProgress?: (label: string, done: number, total: number, detail: string) => void;
 }
@@ -175,6 +177,7 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
       resume: opts.resume,
       force: true,
       shouldStop: opts.shouldStop,
+      workers: opts.workers,
       log: opts.log,
       onRound: (row, total) => {
         const done = row.round + 1;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
@@ -38,6 +39,8 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   /** Informational lines. */
   log?: (line: string) => void;
+  /** Worker threads training silos in parallel (overrides the config's `workers` and DFLSIM_WORKERS). */
+  workers?: number;
   /** Injected trainer (tests); default: the TensorFlow.js trainer of `cfg.model`. */
   trainer?: LocalTrainer;
 }
@@ -60,7 +63,8 @@ export interface RunSummary {
   wallMs: number;
   shards: { silo: number; size: number; meanSteering: number; conditions: Record<string, number> }[];
   model: { name: string; inputSize: number; params: number };
-  backend: { backend: string; threads: number };
+  /** Backend, wasm threads per model, and worker threads training silos in parallel. */
+  backend: { backend: string; threads: number; workers?: number };
   seed: number;
   version: string;
   outDir: string;
@@ -82,7 +86,7 @@ export function packageVersion(): string {
 
 /** Hash of the fields that determine a run's results (so a resume cannot mix configs). */
 export function configHash(cfg: TrainConfig): string {
-  const { checkpointEvery: _c, backend: _b, threads: _t, description: _d, $schema: _s, ...rest } = cfg;
+  const { checkpointEvery: _c, backend: _b, threads: _t, workers: _w, description: _d, $schema: _s, ...rest } = cfg;
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
@@ -111,15 +115,33 @@ export async function prepareData(cfg: TrainConfig, configFile: string, silos: n
   return { shards, test: poolShards([datasetToShard(test)]), dataset: ds };
 }
 
-async function defaultTrainer(cfg: TrainConfig): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number }; dispose: () => void }> {
+/** Worker threads of a run: the option, else the config, else DFLSIM_WORKERS, else the machine's cores; never more than the silos. */
+export function resolveWorkers(requested: number | undefined, silos: number, where: string): number {
+  let w = requested;
+  if (w === undefined && process.env.DFLSIM_WORKERS !== undefined && process.env.DFLSIM_WORKERS !== '') {
+    w = Number(process.env.DFLSIM_WORKERS);
+    if (!Number.isInteger(w) || w < 1) throw new DflsimInputError('DFLSIM_WORKERS', `expected a positive integer, got "${process.env.DFLSIM_WORKERS}"`);
+  }
+  if (w !== undefined && (!Number.isInteger(w) || w < 1)) throw new DflsimInputError(where, `expected a positive integer, got ${w}`);
+  const cores = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+  return Math.max(1, Math.min(w ?? cores, silos));
+}
+
+async function defaultTrainer(cfg: TrainConfig, workers: number, test: Shard): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number }; dispose: () => Promise<void> | void }> {
+  // the linear model reads the frame's pixels as features, scaled as FADNet scales its input
+  const model = cfg.model.name;
+  const trainerOptions = model === 'linear' ? { inputSize: cfg.model.inputSize * cfg.model.inputSize, pixelInput: true, seed: cfg.seed } : { inputSize: cfg.model.inputSize, seed: cfg.seed };
+  if (workers > 1) {
+    // a pool of worker threads, each with its own backend and model
+    const { createPoolTrainer } = await import('../learning/tf/pool.js');
+    const { trainer, pool } = await createPoolTrainer({ model, trainerOptions, workers, threadsPerWorker: cfg.threads, backend: cfg.backend, test: { x: test.x, y: test.y }, seed: cfg.seed });
+    return { trainer, backend: { ...pool.backend, workers }, dispose: () => pool.close() };
+  }
   const { initBackend } = await import('../learning/tf/backend.js');
   const info = await initBackend({ backend: cfg.backend, threads: cfg.threads });
   const { createTrainer } = await import('../learning/tf/silo-trainer.js');
-  // the linear model reads the frame's pixels as features, scaled as FADNet scales its input
-  const trainer = cfg.model.name === 'linear'
-    ? createTrainer('linear', { inputSize: cfg.model.inputSize * cfg.model.inputSize, pixelInput: true, seed: cfg.seed })
-    : createTrainer(cfg.model.name, { inputSize: cfg.model.inputSize, seed: cfg.seed });
-  return { trainer, backend: { backend: info.backend, threads: info.threads }, dispose: () => trainer.dispose() };
+  const trainer = createTrainer(model, trainerOptions);
+  return { trainer, backend: { backend: info.backend, threads: info.threads, workers: 1 }, dispose: () => trainer.dispose() };
 }
 
 /**
@@ -159,13 +181,14 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const schedule: TrainingSchedule = cfg.topology === 'centralised'
     ? buildSchedule({ ...ctx, cg: { ...ctx.cg, n: 1 } }, 'local', cfg.rounds, [shards[0].size])
     : buildSchedule(ctx, cfg.topology, cfg.rounds, shards.map((s) => s.size), cfg.mixing);
-  const { trainer, backend, dispose } = opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1 }, dispose: () => {} } : await defaultTrainer(cfg);
+  const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
+  const { trainer, backend, dispose } = opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
   try {
     if (previous) checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });
     return await train(cfg, configFile, opts, { ctx, n, shards, test, schedule, trainer, backend, previous: previous?.state, ckFile, hash });
   } finally {
-    dispose();
+    await dispose();
   }
 }
 
@@ -176,7 +199,7 @@ interface Prepared {
   test: Shard;
   schedule: TrainingSchedule;
   trainer: LocalTrainer;
-  backend: { backend: string; threads: number };
+  backend: { backend: string; threads: number; workers: number };
   previous: EngineState | undefined;
   ckFile: string;
   hash: string;

@@ -10,8 +10,8 @@
 import { DflsimInputError } from '../errors.js';
 import { createRng, hashString } from '../random.js';
 import { applyMixing } from './mixing.js';
-import type { TrainingSchedule } from './schedule.js';
-import type { Batch, LocalTrainer, OptimizerState } from './trainer.js';
+import type { RoundPlan, TrainingSchedule } from './schedule.js';
+import type { Batch, Evaluation, LocalTrainer, LocalTrainResult, OptimizerState, SiloJob } from './trainer.js';
 
 /** One silo's training data. */
 export interface SiloShard {
@@ -141,56 +141,97 @@ export function consensusDistance(ws: readonly Float32Array[], count = ws[0].len
   return s / ws.length;
 }
 
-/** Run one round on a working state (mutated in place) and return its metrics row. */
-function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): MetricRow {
-  const n = schedule.n;
+/**
+ * After the silos' local steps: mix, advance the clock, and start the round's metrics row.
+ * Returns the weight vectors to evaluate this round (the averaged model, then each silo's
+ * when `evalSilos`), or null on a round without evaluation.
+ */
+function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTrainResult[], start: readonly (Float32Array | undefined)[], opts: EngineOptions): { row: MetricRow; evaluate: Float32Array[] | null } {
   const k = state.round;
-  const plan = schedule.plan(k);
-  const needStart = new Set<number>();
-  for (const row of plan.mixing) for (const t of row) if (t.stale) needStart.add(t.from);
-  const start = state.weights.map((w, i) => (needStart.has(i) ? w : undefined));
-  const fresh: Float32Array[] = [];
   let lossSum = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const batches: Batch[] = [];
-    for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
-    const r = trainer.train(state.weights[i], state.opt[i], batches, opts.lr, roundSeed(opts.seed, 'dropout', k, i));
-    fresh.push(r.weights);
-    state.opt[i] = r.optState;
-    lossSum += r.loss;
-  }
-  state.wallMs += performance.now() - t0;
-  state.weights = applyMixing(plan.mixing, fresh, start);
+  results.forEach((r, i) => { state.opt[i] = r.optState; lossSum += r.loss; });
+  state.weights = applyMixing(plan.mixing, results.map((r) => r.weights), start);
   state.simulatedMs = plan.endMs;
   state.round = k + 1;
   const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && plan.endMs >= opts.simulatedBudgetMs);
+  if (last) state.done = true;
   const row: MetricRow = {
     round: k,
     simulatedMs: plan.endMs,
     wallMs: state.wallMs,
-    trainLoss: lossSum / n,
+    trainLoss: lossSum / results.length,
     testLoss: null,
     testRmse: null,
     consensus: null,
     siloTestRmse: null,
     isolated: plan.isolated.length,
   };
-  if ((k + 1) % opts.evalEvery === 0 || last) {
-    const avg = averageWeights(state.weights);
-    const ev = trainer.evaluate(avg, data.test.x, data.test.y);
-    row.testLoss = ev.loss;
-    row.testRmse = ev.rmse ?? null;
-    row.consensus = consensusDistance(state.weights, trainer.paramCount);
-    if (opts.evalSilos) {
+  const evaluate = (k + 1) % opts.evalEvery === 0 || last ? [averageWeights(state.weights), ...(opts.evalSilos ? state.weights : [])] : null;
+  return { row, evaluate };
+}
+
+/** Fill a row's evaluation columns (evaluations in the order {@link mixRound} asked for them) and record it. */
+function recordRound(state: EngineState, row: MetricRow, ev: readonly Evaluation[] | null, paramCount: number): MetricRow {
+  if (ev) {
+    row.testLoss = ev[0].loss;
+    row.testRmse = ev[0].rmse ?? null;
+    row.consensus = consensusDistance(state.weights, paramCount);
+    if (ev.length > 1) {
       let sum = 0;
-      for (const w of state.weights) sum += trainer.evaluate(w, data.test.x, data.test.y).rmse ?? NaN;
-      row.siloTestRmse = sum / n;
+      for (let i = 1; i < ev.length; i++) sum += ev[i].rmse ?? NaN;
+      row.siloTestRmse = sum / (ev.length - 1);
     }
   }
   state.metrics.push(row);
-  if (last) state.done = true;
   return row;
+}
+
+/** The jobs of round k: every silo's weights, optimiser state, seeded batches and dropout seed. */
+function roundJobs(state: EngineState, data: EngineData, opts: EngineOptions, n: number): SiloJob[] {
+  const k = state.round;
+  return Array.from({ length: n }, (_, i) => {
+    const batches: Batch[] = [];
+    for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
+    return { weights: state.weights[i], optState: state.opt[i], batches, lr: opts.lr, seed: roundSeed(opts.seed, 'dropout', k, i) };
+  });
+}
+
+/** Silos whose start-of-round model a round's mixing reads (the multigraph's weak edges). */
+function staleSources(plan: RoundPlan): Set<number> {
+  const need = new Set<number>();
+  for (const row of plan.mixing) for (const t of row) if (t.stale) need.add(t.from);
+  return need;
+}
+
+/** Run one round on a working state (mutated in place) and return its metrics row. */
+function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): MetricRow {
+  const plan = schedule.plan(state.round);
+  const needStart = staleSources(plan);
+  const start = state.weights.map((w, i) => (needStart.has(i) ? w : undefined));
+  const t0 = performance.now();
+  const results = roundJobs(state, data, opts, schedule.n).map((j) => trainer.train(j.weights, j.optState, j.batches, j.lr, j.seed));
+  state.wallMs += performance.now() - t0;
+  const { row, evaluate } = mixRound(state, plan, results, start, opts);
+  return recordRound(state, row, evaluate && evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y)), trainer.paramCount);
+}
+
+/**
+ * {@link runOneRound} with the silos trained (and evaluated) in parallel by a trainer that
+ * offers `trainMany` (a worker pool). Jobs, mixing and reductions are the same as
+ * in-process, in silo order, so the results are the same bits.
+ */
+async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): Promise<MetricRow> {
+  const plan = schedule.plan(state.round);
+  const needStart = staleSources(plan);
+  // the weights travel to the workers (transferred): keep a copy of those mixing reads stale
+  const start = state.weights.map((w, i) => (needStart.has(i) ? w.slice() : undefined));
+  const t0 = performance.now();
+  const results = await trainer.trainMany!(roundJobs(state, data, opts, schedule.n));
+  state.wallMs += performance.now() - t0;
+  const { row, evaluate } = mixRound(state, plan, results, start, opts);
+  let ev: Evaluation[] | null = null;
+  if (evaluate) ev = trainer.evaluateTestMany ? await trainer.evaluateTestMany(evaluate) : evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y));
+  return recordRound(state, row, ev, trainer.paramCount);
 }
 
 /** A working copy of a state (the input's arrays are not touched). */
@@ -219,7 +260,7 @@ export function runRounds(state0: EngineState, trainer: LocalTrainer, schedule: 
 export async function runRoundsAsync(state0: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): Promise<EngineState> {
   const state = workingCopy(state0, schedule, data);
   while (!state.done && state.round < opts.rounds) {
-    const row = runOneRound(state, trainer, schedule, data, opts);
+    const row = trainer.trainMany ? await runOneRoundParallel(state, trainer, schedule, data, opts) : runOneRound(state, trainer, schedule, data, opts);
     await new Promise((resolve) => setImmediate(resolve));
     if (opts.afterRound?.(state, row)) break;
   }

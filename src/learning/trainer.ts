@@ -33,7 +33,21 @@ export interface Evaluation {
   accuracy?: number;
 }
 
-/** A model-agnostic local trainer. */
+/** One silo's local training in a round (inputs of {@link LocalTrainer.train}). */
+export interface SiloJob {
+  weights: Float32Array;
+  optState: OptimizerState;
+  batches: Batch[];
+  lr: number;
+  seed: number;
+}
+
+/**
+ * A model-agnostic local trainer. A trainer that can train many silos at once (a worker
+ * pool) also offers `trainMany` and `evaluateTestMany`; the engine then trains a round's
+ * silos in parallel. Either way a silo's result is a pure function of its job, so the
+ * results are the same bits.
+ */
 export interface LocalTrainer {
   /** Trainable parameters. */
   readonly paramCount: number;
@@ -47,4 +61,11 @@ export interface LocalTrainer {
   train(weights: Float32Array, optState: OptimizerState, batches: readonly Batch[], lr: number, seed?: number): LocalTrainResult;
   /** Loss and metric of `weights` on (`x`, `y`). */
   evaluate(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): Evaluation;
+  /**
+   * Train silos in parallel, results in job order. The jobs' weight and moment arrays may
+   * be transferred away (detached): callers must not read them afterwards.
+   */
+  trainMany?(jobs: SiloJob[]): Promise<LocalTrainResult[]>;
+  /** Evaluate weight vectors on the run's test set (given when the trainer was made), in order. */
+  evaluateTestMany?(weights: Float32Array[]): Promise<Evaluation[]>;
 }

@@ -18,10 +18,11 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         .option('out', { alias: 'o', type: 'string', describe: 'results directory (default: results/<config name>)' })
         .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out' })
         .option('force', { type: 'boolean', default: false, describe: 'start over in a non-empty --out' })
+        .option('workers', { type: 'number', describe: 'worker threads training silos in parallel (default: the config\'s workers, DFLSIM_WORKERS, or the machine\'s cores); results do not depend on it' })
         .example('$0 run experiments/quick-demo.json', 'the quick demo')
         .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run'),
     async (a) => {
-      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean };
+      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number };
       let stop = false;
       const onSigint = (): void => {
         if (stop) process.exit(130);
@@ -38,6 +39,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           outDir,
           resume: args.resume,
           force: args.force,
+          workers: args.workers,
           shouldStop: () => stop,
           log: (l) => { progress.clear(); err(l + '\n'); },
           onProgress: (label, done, total, detail) => progress.update(label, done, total, detail),

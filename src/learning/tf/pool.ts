@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { BackendChoice } from './backend.js';
 import type { TrainerOptions } from './silo-trainer.js';
-import type { Batch, Evaluation, LocalTrainResult, OptimizerState } from '../trainer.js';
+import type { Batch, Evaluation, LocalTrainer, LocalTrainResult, SiloJob } from '../trainer.js';
 
 /** What every worker is started with (`workerData`). */
 export interface PoolWorkerInit {
@@ -43,14 +43,6 @@ export interface PoolTrainResult {
   loss: number;
 }
 
-/** One silo's local training in a round. */
-export interface SiloJob {
-  weights: Float32Array;
-  optState: OptimizerState;
-  batches: Batch[];
-  lr: number;
-  seed: number;
-}
 
 /** Options of {@link createSiloPool}. */
 export interface SiloPoolOptions {
@@ -104,6 +96,11 @@ function workerFile(): string {
   return compiled;
 }
 
+/** `a` itself if it owns its whole buffer (so the buffer can be transferred), else a copy. */
+function own(a: Float32Array): Float32Array {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && !(a.buffer instanceof SharedArrayBuffer) ? a : a.slice();
+}
+
 function shared(a: Float32Array): SharedArrayBuffer {
   const sab = new SharedArrayBuffer(a.byteLength);
   new Float32Array(sab).set(a);
@@ -136,8 +133,8 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
     },
     async train(jobs) {
       const results = await Promise.all(jobs.map((j) => {
-        const task: PoolTask = { kind: 'train', weights: j.weights, m: j.optState.m, v: j.optState.v, step: j.optState.step, batches: j.batches, lr: j.lr, seed: j.seed };
-        const transferList = [j.weights.buffer, j.optState.m.buffer, j.optState.v.buffer, ...j.batches.flatMap((b) => [b.x.buffer, b.y.buffer])] as ArrayBuffer[];
+        const task: PoolTask = { kind: 'train', weights: own(j.weights), m: own(j.optState.m), v: own(j.optState.v), step: j.optState.step, batches: j.batches.map((b) => ({ x: own(b.x), y: own(b.y), size: b.size })), lr: j.lr, seed: j.seed };
+        const transferList = [task.weights.buffer, task.m.buffer, task.v.buffer, ...task.batches.flatMap((b) => [b.x.buffer, b.y.buffer])] as ArrayBuffer[];
         return pool.run(task, { transferList: [...new Set(transferList)] as never }) as Promise<PoolTrainResult>;
       }));
       return results.map((r) => ({ weights: r.weights, optState: { m: r.m, v: r.v, step: r.step }, loss: r.loss }));
@@ -149,4 +146,31 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
       await pool.destroy();
     },
   };
+}
+
+/**
+ * A {@link LocalTrainer} backed by a {@link SiloPool}: the engine trains a round's silos in
+ * parallel through `trainMany` and evaluates on the pool's test set through
+ * `evaluateTestMany`. The initial weights of `seed` are fetched once, up front.
+ */
+export async function createPoolTrainer(opts: SiloPoolOptions & { seed: number }): Promise<{ trainer: LocalTrainer; pool: SiloPool }> {
+  const pool = await createSiloPool(opts);
+  try {
+    const w0 = await pool.initWeights(opts.seed);
+    const inProcessOnly = (what: string): never => { throw new Error(`dflsim pool trainer: ${what} runs in the pool (use trainMany / evaluateTestMany)`); };
+    const trainer: LocalTrainer = {
+      paramCount: pool.paramCount,
+      weightCount: pool.weightCount,
+      initWeights: (seed) => (seed === opts.seed ? w0.slice() : inProcessOnly(`initWeights(${seed}) for another seed`)),
+      newOptimizerState: () => ({ m: new Float32Array(pool.paramCount), v: new Float32Array(pool.paramCount), step: 0 }),
+      train: () => inProcessOnly('train'),
+      evaluate: () => inProcessOnly('evaluate'),
+      trainMany: (jobs) => pool.train(jobs),
+      evaluateTestMany: (ws) => pool.evaluate(ws),
+    };
+    return { trainer, pool };
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
 }
