@@ -1,8 +1,6 @@
 /**
  * dflsim's public library API (re-exports only).
  */
-import './topologies.js';
-
 export * from './errors.js';
 export * from './random.js';
 export * from './units.js';
@@ -14,6 +12,8 @@ export * from './network/connectivity.js';
 export * from './timing/workload.js';
 export * from './timing/karp.js';
 export * from './timing/cycle-time.js';
+export * from './timing/delay-model.js';
+export * from './timing/max-plus.js';
 export * from './timing/graph-state.js';
 export * from './overlay/overlay.js';
 export * from './overlay/overlay-file.js';
@@ -22,10 +22,13 @@ export * from './overlay/mst.js';
 export * from './overlay/delta-mbst.js';
 export * from './overlay/ring.js';
 export * from './overlay/registry.js';
+export * from './overlay/topology.js';
+export * from './overlay/catalogue.js';
+export * from './overlay/schedule-file.js';
 export * from './multigraph/multigraph.js';
 export * from './multigraph/rounds.js';
 export * from './multigraph/topology.js';
-export * from './multigraph/report.js';
+export * from './experiment/multigraph-report.js';
 export * from './experiment/cycle-times.js';
 export * from './experiment/config.js';
 export * from './experiment/runner.js';
@@ -43,4 +46,4 @@ export * from './data/dronet-reader.js';
 export * from './data/registry.js';
 export * from './overlay/matcha.js';
 export * from './overlay/edge-coloring.js';
-export { allTopologies, TOPOLOGY_ORDER } from './topologies.js';
+export { allTopologies } from './topologies.js';

@@ -1,17 +1,9 @@
 /**
- * Loads every topology builder into the registry (importing this module registers them).
+ * The topology names in display order (the catalogue's; kept for the library API).
  */
-import './overlay/registry.js';
-import './multigraph/topology.js';
-import './overlay/matcha.js';
-import { topologyNames } from './overlay/registry.js';
+import { topologyNames } from './overlay/catalogue.js';
 
-/** Display order of the topologies (Table 3's order, then the rest). */
-export const TOPOLOGY_ORDER = ['star', 'matcha', 'matcha+', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'multigraph-mst', 'multigraph-delta-mbst', 'multigraph-star', 'overlay', 'multigraph-overlay'];
-
-/** All registered topologies in display order. */
+/** All catalogue topologies that can be timed, in display order. */
 export function allTopologies(): string[] {
-  const names = topologyNames();
-  const rank = (t: string): number => { const i = TOPOLOGY_ORDER.indexOf(t); return i < 0 ? TOPOLOGY_ORDER.length : i; };
-  return names.slice().sort((a, b) => rank(a) - rank(b));
+  return topologyNames((t) => t.supports.cycleTime);
 }

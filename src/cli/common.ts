@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import { DflsimInputError } from '../errors.js';
 import type { CycleTimeRequest } from '../experiment/cycle-times.js';
+import type { MissingCoordinates } from '../network/underlay.js';
 import { getWorkload, WORKLOAD_NAMES } from '../timing/workload.js';
 
 /**
@@ -32,7 +33,9 @@ export function networkOptions<T>(y: Argv<T>, opts: { matcha?: boolean } = {}) {
       .option('seed', { type: 'number', default: 0, describe: 'seed for sampled topologies (MATCHA)' }) as unknown as typeof base);
   return withMatcha
     .option('local-search', { type: 'boolean', default: true, describe: 'RING: improve Christofides with 2-opt and Or-opt (--no-local-search for plain Christofides)' })
-    .option('overlay', { type: 'string', describe: 'your own overlay file ({"silos", "directed", "edges"}); adds the "overlay" topology' });
+    .option('overlay', { type: 'string', describe: 'your own overlay file ({"silos", "directed", "edges"}); adds the "overlay" topology' })
+    .option('schedule', { type: 'string', describe: 'your own time-varying topology: a JSON list of overlays, one per round of a period; adds the "schedule" topology' })
+    .option('missing-coordinates', { type: 'string', choices: ['error', 'drop', 'neighbours'], default: 'error', describe: 'GML nodes without Latitude/Longitude: refuse, drop them with their links, or place them at the mean position of their neighbours' });
 }
 
 /** Output format flag. */
@@ -58,6 +61,8 @@ export interface NetworkArgs {
   seed?: number;
   'local-search': boolean;
   overlay?: string;
+  schedule?: string;
+  'missing-coordinates'?: MissingCoordinates;
 }
 
 /** Flags that take a comma-separated list: given twice, their lists are joined. */
@@ -101,6 +106,7 @@ export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTim
     workload,
     topologies,
     overlayFile: a.overlay,
+    scheduleFile: a.schedule,
     accessGbps: a['access-gbps'],
     uploadGbps: a['upload-gbps'],
     downloadGbps: a['download-gbps'],
@@ -111,6 +117,7 @@ export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTim
     budget: a.budget,
     seed: a.seed,
     ringLocalSearch: a['local-search'],
+    missingCoordinates: a['missing-coordinates'],
   };
 }
 

@@ -3,7 +3,6 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { isInputError } from '../errors.js';
-import '../topologies.js';
 import { compareCommand, cycleTimeCommand } from './commands/cycle-time.js';
 import { multigraphCommand } from './commands/multigraph.js';
 import { runCommand } from './commands/run.js';

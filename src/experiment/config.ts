@@ -8,6 +8,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DflsimInputError } from '../errors.js';
 import { parseJsonInput, parseYamlInput, readInputFile } from '../input-file.js';
+import { expectedTopologies, findTopology, topologyNames, topologySchemaPatterns } from '../overlay/catalogue.js';
+import type { Topology } from '../overlay/topology.js';
 import { getWorkload, WORKLOAD_NAMES, type Workload } from '../timing/workload.js';
 import { PUBLISHED_NAMES } from './published.js';
 
@@ -37,10 +39,23 @@ const timingFields = {
   tMax: positiveInt.default(5).describe('multigraph: maximum number of edges between two silos'),
   budget: z.number().gt(0).lte(1).default(0.5).describe('MATCHA communication budget'),
   seed: z.number().int().nonnegative().default(0),
+  missingCoordinates: z.enum(['error', 'drop', 'neighbours']).default('error').describe('GML nodes without Latitude/Longitude: refuse (error), drop them with their links, or place them at the mean position of their neighbours'),
 };
 
-const TRAIN_TOPOLOGIES = ['ring', 'mst', 'delta-mbst', 'star', 'matcha', 'matcha+', 'multigraph-ring', 'multigraph-mst', 'multigraph-delta-mbst', 'multigraph-overlay', 'overlay', 'local', 'centralised'] as const;
-const CYCLE_TOPOLOGIES = ['star', 'matcha', 'matcha+', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'multigraph-mst', 'multigraph-delta-mbst', 'multigraph-star', 'overlay', 'multigraph-overlay'] as const;
+/**
+ * A topology name from the catalogue that satisfies `filter` (a listed name or one
+ * matching a pattern such as base-(k+1)); the JSON Schema lists the names.
+ */
+function topologyField(filter: (t: Topology) => boolean) {
+  const names = topologyNames(filter);
+  const open = topologySchemaPatterns();
+  return z.string()
+    .refine((name) => { const t = findTopology(name); return t !== undefined && filter(t); }, { error: (iss) => `unknown topology ${JSON.stringify(iss.input)}; expected one of ${expectedTopologies(filter)}` })
+    .meta({ anyOf: [{ enum: names }, ...open.map((pattern) => ({ pattern }))] });
+}
+
+const trainTopology = topologyField((t) => t.supports.training);
+const cycleTopology = topologyField((t) => t.supports.cycleTime);
 
 const datasetSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -69,7 +84,7 @@ const modelSchema = z.object({
 }).strict();
 
 const sweepSchema = z.object({
-  topology: z.array(z.enum(TRAIN_TOPOLOGIES)).min(1).optional(),
+  topology: z.array(trainTopology).min(1).optional(),
   tMax: z.array(positiveInt).min(1).optional(),
   accessGbps: z.array(positive).min(1).optional(),
   modelSizeBits: z.array(positive).min(1).optional(),
@@ -85,9 +100,10 @@ export const trainConfigSchema = z.object({
   ...timingFields,
   // one setting, one meaning: a training round's compute is localSteps x computeMs
   localUpdates: z.never({ error: 'not a train-config field: the simulated clock counts localSteps (each round computes localSteps x computeMs); use localSteps' }).optional().describe('not allowed in a train config: localSteps sets both the training and the simulated compute per round'),
-  topology: z.enum(TRAIN_TOPOLOGIES).default('ring'),
-  mixing: z.enum(['metropolis', 'uniform']).default('metropolis').describe('weights of static overlays other than RING'),
+  topology: trainTopology.default('ring'),
+  mixing: z.enum(['metropolis', 'uniform']).default('metropolis').describe('weights of static overlays other than RING, and of a schedule file\'s rounds'),
   overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
+  schedule: z.string().optional().describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
   model: modelSchema.default({ name: 'fadnet', inputSize: 64 }),
   dataset: datasetSchema.default({ kind: 'synthetic-driving', sequences: 66, framesPerSequence: 40, testFraction: 0.2 }),
   partition: partitionSchema,
@@ -114,9 +130,10 @@ export const cycleTimeConfigSchema = z.object({
   networks: z.array(z.string().min(1)).min(1).describe('built-in names or GML paths, relative to the config file'),
   ...timingFields,
   network: z.string().optional(),
-  topologies: z.array(z.enum(CYCLE_TOPOLOGIES)).min(1).optional(),
+  topologies: z.array(cycleTopology).min(1).optional(),
   rounds: positiveInt.optional(),
   overlay: z.string().optional(),
+  schedule: z.string().optional().describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
   networkOverlays: z.record(z.string(), z.string().min(1)).optional().describe('per network (a "networks" entry): an overlay file, e.g. the reference implementation\'s RING tour; adds the "overlay" topology for it, and "multigraph-overlay" when "multigraph-ring" is timed'),
   published: z.enum(PUBLISHED_NAMES).optional().describe('a published table to show beside the results (do2023-table3: Do et al., ICCV 2023, Table 3)'),
   sweep: z.object({
@@ -179,10 +196,12 @@ export function loadConfig(file: string): ExperimentConfig {
   if (cfg.kind === 'train') {
     check(cfg.network, 'network');
     check(cfg.overlay, 'overlay');
+    check(cfg.schedule, 'schedule');
     if (cfg.dataset.kind === 'dronet' && !existsSync(resolveConfigPath(cfg.dataset.root + '/', file))) throw new DflsimInputError(`${file}: dataset.root`, `folder not found: ${resolveConfigPath(cfg.dataset.root + '/', file)}`);
   } else {
     cfg.networks.forEach((n, i) => check(n, `networks[${i}]`));
     check(cfg.overlay, 'overlay');
+    check(cfg.schedule, 'schedule');
     for (const [net, overlay] of Object.entries(cfg.networkOverlays ?? {})) {
       if (!cfg.networks.includes(net)) throw new DflsimInputError(`${file}: networkOverlays`, `"${net}" is not one of "networks" (${cfg.networks.join(', ')})`);
       check(overlay, `networkOverlays["${net}"]`);

@@ -5,10 +5,12 @@
 import { DflsimInputError } from '../errors.js';
 import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type ConnectivityGraph } from '../network/connectivity.js';
 import { loadUnderlay } from '../network/load.js';
-import type { Underlay } from '../network/underlay.js';
+import type { MissingCoordinates, Underlay } from '../network/underlay.js';
+import { catalogue, getTopologyValue, topologyNames } from '../overlay/catalogue.js';
 import { readOverlayFile } from '../overlay/overlay-file.js';
-import { getTopology, type TopologyContext, type TopologyResult } from '../overlay/registry.js';
-import { allTopologies } from '../topologies.js';
+import { planResult, type TopologyResult } from '../overlay/registry.js';
+import { readScheduleFile } from '../overlay/schedule-file.js';
+import type { Topology, TopologyContext } from '../overlay/topology.js';
 import { gbpsToBitsPerSec } from '../units.js';
 import { delayConstants, getWorkload, timingParams, type Workload } from '../timing/workload.js';
 
@@ -22,6 +24,8 @@ export interface CycleTimeRequest {
   topologies?: string[];
   /** A user's overlay file; adds the `overlay` topology. */
   overlayFile?: string;
+  /** A user's schedule file (one overlay per round); adds the `schedule` topology. */
+  scheduleFile?: string;
   /** Access-link capacity for upload and download (Gbit/s), default 10. */
   accessGbps?: number;
   uploadGbps?: number;
@@ -40,6 +44,8 @@ export interface CycleTimeRequest {
   seed?: number;
   /** RING: improve Christofides with local search (default true). */
   ringLocalSearch?: boolean;
+  /** GML nodes without coordinates: `error` (default), `drop` or `neighbours` (see {@link underlayFromGml}). */
+  missingCoordinates?: MissingCoordinates;
 }
 
 /** The comparison's JSON shape. */
@@ -62,14 +68,14 @@ export interface CycleTimeReport {
 /** The topologies of the classic comparison. */
 export const CLASSIC_TOPOLOGIES = ['star', 'mst', 'delta-mbst', 'ring'];
 
-/** Default topologies: Table 3's (every registered one on a built overlay, without the multigraph variants other than RING's). */
+/** Default topologies: Table 3's (the catalogue's `lists.defaultComparison`). */
 export function defaultTopologies(): string[] {
-  return allTopologies().filter((t) => !t.includes('overlay') && (!t.startsWith('multigraph-') || t === 'multigraph-ring'));
+  return topologyNames((t) => t.supports.cycleTime && t.lists?.defaultComparison === true);
 }
 
 /** Build the shared context of a comparison (network, connectivity graph, timing). */
 export function prepareContext(req: CycleTimeRequest): TopologyContext {
-  const underlay = typeof req.network === 'string' ? loadUnderlay(req.network) : req.network;
+  const underlay = typeof req.network === 'string' ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates }) : req.network;
   const workload = typeof req.workload === 'string' ? getWorkload(req.workload) : req.workload;
   const params = timingParams(workload, {
     localUpdates: req.localUpdates,
@@ -98,16 +104,29 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
     budget,
     seed: req.seed ?? 0,
     cache: new Map(),
+    catalogue,
   };
   if (req.overlayFile) ctx.userOverlay = readOverlayFile(req.overlayFile, cg);
+  if (req.scheduleFile) ctx.userSchedule = readScheduleFile(req.scheduleFile, cg);
   return ctx;
 }
 
-/** The topologies to time for a request (a user's overlay file adds `overlay`). */
-export function requestedTopologies(req: Pick<CycleTimeRequest, 'topologies' | 'overlayFile'>): string[] {
+/** The topologies to time for a request (a user's overlay file adds `overlay`, a schedule file `schedule`). */
+export function requestedTopologies(req: Pick<CycleTimeRequest, 'topologies' | 'overlayFile' | 'scheduleFile'>): string[] {
   const topologies = (req.topologies ?? defaultTopologies()).slice();
   if (req.overlayFile && !topologies.includes('overlay')) topologies.push('overlay');
+  if (req.scheduleFile && !topologies.includes('schedule')) topologies.push('schedule');
   return topologies;
+}
+
+/**
+ * The catalogue's topology of a name, checked to be timeable.
+ * @param field where to point an error
+ */
+export function timedTopology(name: string, field = '--topologies'): Topology {
+  const t = getTopologyValue(name, field);
+  if (!t.supports.cycleTime) throw new DflsimInputError(field, `topology "${name}" has no cycle time (a baseline); expected one of ${topologyNames((x) => x.supports.cycleTime).join(', ')}`);
+  return t;
 }
 
 /**
@@ -115,9 +134,9 @@ export function requestedTopologies(req: Pick<CycleTimeRequest, 'topologies' | '
  * the same overlays without building them again).
  */
 export function timeTopologies(ctx: TopologyContext, topologies: readonly string[]): CycleTimeReport {
-  const builders = topologies.map((t) => getTopology(t));
-  const results = builders.map((b) => {
-    const { overlay: _overlay, ...rest } = b(ctx);
+  const values = topologies.map((t) => timedTopology(t));
+  const results = values.map((t) => {
+    const { overlay: _overlay, ...rest } = planResult(t.build(ctx));
     return rest;
   });
   return {
@@ -143,6 +162,6 @@ export function timeTopologies(ctx: TopologyContext, topologies: readonly string
  */
 export function computeCycleTimes(req: CycleTimeRequest): CycleTimeReport {
   const topologies = requestedTopologies(req);
-  topologies.forEach((t) => getTopology(t));
+  topologies.forEach((t) => timedTopology(t));
   return timeTopologies(prepareContext(req), topologies);
 }

@@ -10,14 +10,14 @@ import { DflsimInputError } from '../errors.js';
 import { publishedSideBySide, type ReportCycleTimes } from '../report/markdown.js';
 import { fmt, textTable } from '../report/table.js';
 import { PUBLISHED } from './published.js';
-import { writeFileAtomic } from './checkpoint.js';
+import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { configWorkload, expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
-import { describeTopology, DRAWN_TOPOLOGIES, type TopologyDrawing } from './topology-file.js';
-import { packageVersion, runTraining, type RunSummary } from './runner.js';
+import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
+import { configHash, packageVersion, runTraining, trainingSchedule, type RunSummary } from './runner.js';
 import { loadUnderlay } from '../network/load.js';
-import type { Underlay } from '../network/underlay.js';
-import { buildSchedule } from '../learning/schedule.js';
+import type { MissingCoordinates, Underlay } from '../network/underlay.js';
+import { getTopologyValue } from '../overlay/catalogue.js';
 
 /** Options of {@link runExperiment}. */
 export interface ExperimentOptions {
@@ -57,8 +57,10 @@ export function cycleTimeRows(reports: { label: string; report: CycleTimeReport 
 /** Columns of `cycle-times.csv`. */
 export const CYCLE_TIME_COLUMNS = ['network', 'sweep', 'topology', 'cycleTimeMs', 'overlayEdges', 'workload', 'modelSizeBits', 'computeMs', 'localUpdates', 'accessGbps', 'criticalCircuit'];
 
-/** Topologies that time or train over the config's overlay file. */
-const OVERLAY_TOPOLOGIES = ['overlay', 'multigraph-overlay'];
+/** Whether a topology (a name the config schema accepted) needs the config's overlay file. */
+const needsOverlay = (name: string): boolean => getTopologyValue(name).needs.overlayFile === true;
+/** Whether a topology needs the config's schedule file. */
+const needsSchedule = (name: string): boolean => getTopologyValue(name).needs.scheduleFile === true;
 
 /**
  * Check that a results directory can be created: it is not a file, and no part of its
@@ -80,14 +82,14 @@ export function checkOutDir(dir: string, where = dir): void {
 }
 
 /** The underlays of a config's networks, each checked (a bad one names its field). */
-function configUnderlays(networks: readonly string[], file: string, field: (i: number) => string): Underlay[] {
-  return networks.map((n, i) => loadUnderlay(resolveConfigPath(n, file), `${file}: ${field(i)}`));
+function configUnderlays(networks: readonly string[], file: string, field: (i: number) => string, missingCoordinates?: MissingCoordinates): Underlay[] {
+  return networks.map((n, i) => loadUnderlay(resolveConfigPath(n, file), `${file}: ${field(i)}`, { missingCoordinates }));
 }
 
 async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
   checkOutDir(opts.outDir);
   const combos = expandSweep(cfg);
-  const underlays = configUnderlays(cfg.networks, file, (i) => `networks[${i}]`);
+  const underlays = configUnderlays(cfg.networks, file, (i) => `networks[${i}]`, cfg.missingCoordinates);
   const reports: ReportCycleTimes[] = [];
   const total = combos.length * cfg.networks.length;
   const published = cfg.published ? PUBLISHED[cfg.published] : undefined;
@@ -103,13 +105,16 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
       const overlay = netOverlay ?? c.overlay;
       const topologies = (c.topologies ?? defaultTopologies()).slice();
       if (netOverlay && topologies.includes('multigraph-ring') && !topologies.includes('multigraph-overlay')) topologies.push('multigraph-overlay');
-      const needs = topologies.find((t) => OVERLAY_TOPOLOGIES.includes(t));
+      const needs = topologies.find(needsOverlay);
       if (needs && !overlay) throw new DflsimInputError(`${file}: overlay`, `topology "${needs}" (in topologies) needs an overlay file: set "overlay": "<file.json>"`);
+      const needsS = topologies.find(needsSchedule);
+      if (needsS && !c.schedule) throw new DflsimInputError(`${file}: schedule`, `topology "${needsS}" (in topologies) needs a schedule file: set "schedule": "<file.json>"`);
       const req: CycleTimeRequest = {
         network: underlays[cfg.networks.indexOf(net)],
         workload: configWorkload(c),
         topologies,
         overlayFile: overlay ? resolveConfigPath(overlay, file) : undefined,
+        scheduleFile: c.schedule ? resolveConfigPath(c.schedule, file) : undefined,
         accessGbps: c.accessGbps,
         uploadGbps: c.uploadGbps,
         downloadGbps: c.downloadGbps,
@@ -156,7 +161,7 @@ interface NetworkDrawings {
 function compareWithDrawings(req: CycleTimeRequest, draw: boolean): { report: CycleTimeReport; drawings?: NetworkDrawings } {
   const ctx = prepareContext(req);
   const report = timeTopologies(ctx, requestedTopologies(req));
-  return draw ? { report, drawings: { network: ctx.underlay.name, drawings: DRAWN_TOPOLOGIES.map((t) => describeTopology(ctx, t)) } } : { report };
+  return draw ? { report, drawings: { network: ctx.underlay.name, drawings: drawnTopologies().map((t) => describeTopology(ctx, t)) } } : { report };
 }
 
 async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
@@ -169,6 +174,7 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
   }
   // every run of the sweep is checked before the first one trains
   validateTrainingRuns(cfg, combos, file);
+  if (opts.resume) checkSweepCheckpoints(cfg, combos, file, opts.outDir);
   for (const { label, config } of combos) {
     const dir = combos.length === 1 ? opts.outDir : path.join(opts.outDir, safeLabel(label));
     const runCfg = { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` };
@@ -194,6 +200,7 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
   const { report: comparison, drawings } = compareWithDrawings({
     network: resolveConfigPath(cfg.network, file), workload: configWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps,
     downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localSteps, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed,
+    missingCoordinates: cfg.missingCoordinates,
   }, true);
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows([{ label: 'run', report: comparison }]), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparison, null, 2) + '\n');
@@ -208,18 +215,41 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
 }
 
 /**
+ * On `--resume`, read every run's checkpoint before the first run continues, so that a bad
+ * checkpoint of a later run (another config, silo count or length) stops the sweep before
+ * any run rewrites a file.
+ */
+function checkSweepCheckpoints(cfg: TrainConfig, combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[], file: string, outDir: string): void {
+  const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg.missingCoordinates);
+  for (const { label, config } of combos) {
+    const dir = combos.length === 1 ? outDir : path.join(outDir, safeLabel(label));
+    const runCfg = { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` };
+    const ckFile = path.join(dir, 'checkpoint.bin');
+    const previous = readCheckpoint(ckFile);
+    if (!previous) continue;
+    if (previous.configHash !== configHash(runCfg)) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
+    const silos = runCfg.topology === 'centralised' ? 1 : underlay.silos.length;
+    const { weights } = previous.state;
+    checkResumable(previous.state, ckFile, { silos, rounds: runCfg.rounds, weightCount: weights[0]?.length ?? 0, paramCount: previous.state.opt[0]?.m.length ?? 0 });
+  }
+}
+
+/**
  * Check every run of a training sweep without training: its overlay file is given when its
  * topology needs one, the network loads, and the topology's schedule can be built on the
  * network (the overlay file is read against it). A failure names the config file, the
  * field and the sweep point.
  */
 export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[], file: string): void {
-  const [underlay] = configUnderlays([cfg.network], file, () => 'network');
+  const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg.missingCoordinates);
   combos.forEach(({ label, config: c }, i) => {
     const point = combos.length > 1 ? ` (sweep point ${i + 1} of ${combos.length}: ${label})` : '';
     const sweptTopology = cfg.sweep?.topology ? `sweep.topology[${cfg.sweep.topology.indexOf(c.topology)}]` : 'topology';
-    if (OVERLAY_TOPOLOGIES.includes(c.topology) && !c.overlay) {
+    if (needsOverlay(c.topology) && !c.overlay) {
       throw new DflsimInputError(`${file}: overlay`, `topology "${c.topology}" (${sweptTopology}) needs an overlay file: set "overlay": "<file.json>"${point}`);
+    }
+    if (needsSchedule(c.topology) && !c.schedule) {
+      throw new DflsimInputError(`${file}: schedule`, `topology "${c.topology}" (${sweptTopology}) needs a schedule file: set "schedule": "<file.json>"${point}`);
     }
     try {
       const ctx = prepareContext({
@@ -235,9 +265,10 @@ export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; 
         budget: c.budget,
         seed: c.seed,
         overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
+        scheduleFile: c.schedule ? resolveConfigPath(c.schedule, file) : undefined,
       });
       // the shard sizes only weigh FedAvg's mixing: any positive sizes build the same schedule shape
-      if (c.topology !== 'centralised') buildSchedule(ctx, c.topology, c.rounds, new Array<number>(ctx.cg.n).fill(1), c.mixing);
+      trainingSchedule(ctx, c, new Array<number>(ctx.cg.n).fill(1));
     } catch (e) {
       if (!(e instanceof DflsimInputError)) throw e;
       // an error naming a file (the overlay file, the network) keeps its place; a bare

@@ -14,7 +14,9 @@ import { constantPredictorRmse, datasetToShard, poolShards, splitBySequence, typ
 import { describeShards, partitionBySequence, partitionDirichlet, partitionIid } from '../data/partition.js';
 import { loadDataset } from '../data/registry.js';
 import { initEngineState, runRoundsAsync, type EngineState, type MetricRow } from '../learning/dpasgd.js';
-import { buildSchedule, type TrainingSchedule } from '../learning/schedule.js';
+import { mixingRule, scheduleFromPlan, type TrainingSchedule } from '../learning/schedule.js';
+import { getTopologyValue, topologyNames } from '../overlay/catalogue.js';
+import type { Topology, TopologyContext } from '../overlay/topology.js';
 import type { LocalTrainer } from '../learning/trainer.js';
 import { createRng } from '../random.js';
 import { checkResumable, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
@@ -102,6 +104,26 @@ function partition(cfg: TrainConfig, train: DrivingDataset, n: number): Shard[] 
   return partitionDirichlet(train, n, { alpha: cfg.partition.alpha, bins: cfg.partition.bins }, rng);
 }
 
+/**
+ * The catalogue's topology of a config, checked to be trainable.
+ * @param field where to point an error
+ */
+export function trainedTopology(name: string, field = 'topology'): Topology {
+  const t = getTopologyValue(name, field);
+  if (!t.supports.training) throw new DflsimInputError(field, `cannot train over "${name}"; expected one of ${topologyNames((x) => x.supports.training).join(', ')}`);
+  return t;
+}
+
+/**
+ * The training schedule of a config's topology on a context: the topology's plan and the
+ * mixing rule it names (static overlays other than RING, and schedule files, use the
+ * config's `mixing` scheme; STAR's FedAvg weighs by `shardSizes`).
+ */
+export function trainingSchedule(ctx: TopologyContext, cfg: Pick<TrainConfig, 'topology' | 'mixing'>, shardSizes: readonly number[]): TrainingSchedule {
+  const plan = trainedTopology(cfg.topology).build(ctx);
+  return scheduleFromPlan(plan, mixingRule(plan.mixing, plan.n, { shardSizes, scheme: cfg.mixing }));
+}
+
 /** The shards and test set of a config (data loaded, split by sequence, partitioned). */
 export async function prepareData(cfg: TrainConfig, configFile: string, silos: number): Promise<{ shards: Shard[]; test: Shard; dataset: DrivingDataset }> {
   const size = cfg.model.inputSize;
@@ -109,7 +131,7 @@ export async function prepareData(cfg: TrainConfig, configFile: string, silos: n
     ? await loadDataset({ kind: 'synthetic-driving', size, sequences: cfg.dataset.sequences, framesPerSequence: cfg.dataset.framesPerSequence, seed: cfg.dataset.seed ?? cfg.seed }, { where: `${configFile}: dataset` })
     : await loadDataset({ kind: 'dronet', root: resolveConfigPath(cfg.dataset.root + '/', configFile), size, maxFramesPerSequence: cfg.dataset.maxFramesPerSequence }, { where: `${configFile}: dataset` });
   const { train, test } = splitBySequence(ds, { testFraction: cfg.dataset.testFraction }, createRng(cfg.seed).fork('split'));
-  const shards = cfg.topology === 'centralised' ? [datasetToShard(train)] : partition(cfg, train, silos);
+  const shards = trainedTopology(cfg.topology).needs.pooledData ? [datasetToShard(train)] : partition(cfg, train, silos);
   const empty = shards.findIndex((s) => s.size === 0);
   if (empty >= 0) throw new DflsimInputError(`${configFile}: dataset`, `silo ${empty} gets no data: ${ds.sequences.length} sequences for ${silos} silos (add sequences or use partition "iid")`);
   return { shards, test: poolShards([datasetToShard(test)]), dataset: ds };
@@ -175,12 +197,14 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
     budget: cfg.budget,
     seed: cfg.seed,
     overlayFile: cfg.overlay ? resolveConfigPath(cfg.overlay, configFile) : undefined,
+    scheduleFile: cfg.schedule ? resolveConfigPath(cfg.schedule, configFile) : undefined,
   });
-  const n = cfg.topology === 'centralised' ? 1 : ctx.cg.n;
+  // the catalogue's plan of the topology (centralised: one silo on the pooled data)
+  const topology = trainedTopology(cfg.topology);
+  const plan = topology.build(ctx);
+  const n = plan.n;
   const { shards, test } = await prepareData(cfg, configFile, n);
-  const schedule: TrainingSchedule = cfg.topology === 'centralised'
-    ? buildSchedule({ ...ctx, cg: { ...ctx.cg, n: 1 } }, 'local', cfg.rounds, [shards[0].size])
-    : buildSchedule(ctx, cfg.topology, cfg.rounds, shards.map((s) => s.size), cfg.mixing);
+  const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan.mixing, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
   const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
   const { trainer, backend, dispose } = opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next

@@ -3,8 +3,8 @@
  * coordinates, the overlay's edges, and for the multigraph each graph state's strong edges
  * and isolated silos.
  */
-import { baseOverlay, multigraphOf } from '../multigraph/topology.js';
-import { getTopology, type TopologyContext } from '../overlay/registry.js';
+import { topologyNames, getTopologyValue } from '../overlay/catalogue.js';
+import type { TopologyContext } from '../overlay/topology.js';
 
 /** A drawable description of one topology on one network. */
 export interface TopologyDrawing {
@@ -13,36 +13,34 @@ export interface TopologyDrawing {
   silos: { name: string; latitude: number | null; longitude: number | null }[];
   /** Directed overlay edges by silo index. */
   edges: [number, number][];
-  /** Multigraph states (strong edges and isolated silos by index), if any. */
+  /** Graph states (strong edges and isolated silos by index) of a round-varying topology (multigraph: all S; sequences: the first rounds). */
   states?: { state: number; strong: [number, number][]; isolated: number[] }[];
   /** Multiplicity of each edge (multigraph). */
   multiplicity?: number[];
   cycleTimeMs?: number;
 }
 
-/** Describe a topology of a context for drawing (MATCHA: its base graph). */
+/**
+ * Describe a topology of a context for drawing: the overlay of its plan (the static
+ * overlay, a multigraph's base, the union of a sequence's period, MATCHA's base graph),
+ * its states when round-varying, and its cycle time. A baseline has no edges.
+ */
 export function describeTopology(ctx: TopologyContext, topology: string): TopologyDrawing {
   const silos = ctx.underlay.silos.map((name, i) => ({ name, latitude: ctx.underlay.coordinates[i]?.latitude ?? null, longitude: ctx.underlay.coordinates[i]?.longitude ?? null }));
   const base = { network: ctx.underlay.name, topology, silos };
-  if (topology === 'local' || topology === 'centralised') return { ...base, edges: [] };
-  if (topology.startsWith('multigraph-')) {
-    const { mg, sim } = multigraphOf(ctx, topology.slice('multigraph-'.length));
-    const edges = mg.base.edges.map((e) => [e.from, e.to] as [number, number]);
-    return {
-      ...base,
-      edges,
-      multiplicity: Array.from(mg.multiplicity),
-      cycleTimeMs: sim.cycleTimeMs,
-      states: mg.states.map((s) => ({ state: s.index, strong: s.strongEdges.map((e) => edges[e]), isolated: s.isolated })),
-    };
-  }
-  if (['ring', 'mst', 'delta-mbst', 'overlay'].includes(topology)) {
-    const o = baseOverlay(ctx, topology);
-    return { ...base, edges: o.edges.map((e) => [e.from, e.to]) };
-  }
-  const r = getTopology(topology)(ctx);
-  return { ...base, edges: (r.overlay?.edges ?? []).map((e) => [e.from, e.to]), cycleTimeMs: r.cycleTimeMs };
+  const t = getTopologyValue(topology);
+  if (t.family === 'baseline') return { ...base, edges: [] };
+  const plan = t.build(ctx);
+  return {
+    ...base,
+    edges: (plan.overlay?.edges ?? []).map((e) => [e.from, e.to] as [number, number]),
+    ...(plan.drawing?.multiplicity ? { multiplicity: plan.drawing.multiplicity } : {}),
+    cycleTimeMs: plan.cycleTimeMs,
+    ...(plan.drawing?.states ? { states: plan.drawing.states } : {}),
+  };
 }
 
-/** Topologies drawn in reports (MATCHA's base graph is not a useful picture). */
-export const DRAWN_TOPOLOGIES = ['star', 'mst', 'delta-mbst', 'ring', 'multigraph-ring'];
+/** Topologies drawn in every report (the catalogue's `lists.reportDrawing`). */
+export function drawnTopologies(): string[] {
+  return topologyNames((t) => t.supports.drawing && t.lists?.reportDrawing === true);
+}

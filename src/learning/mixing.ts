@@ -4,8 +4,8 @@
  * the neighbour's model as it stood at the start of the round (`stale`), which is how the
  * multigraph's "did not wait" edges contribute (Do et al. 2023).
  */
-import type { Overlay } from '../overlay/overlay.js';
-import type { SiloPair } from '../timing/graph-state.js';
+import type { Overlay } from '../timing/delay-model.js';
+import type { RoundWeights, SiloPair } from '../timing/graph-state.js';
 
 /** One term of a silo's mixing row. */
 export interface MixTerm {
@@ -43,8 +43,16 @@ export function inNeighbours(n: number, pairs: readonly SiloPair[]): number[][] 
  * - `uniform`: equal weights over the silo and its in-neighbours.
  */
 export function staticMixing(o: Overlay, scheme: StaticScheme): MixingRows {
-  const n = o.silos.length;
-  const inn = inNeighbours(n, o.edges.map((e) => [e.from, e.to] as SiloPair));
+  return pairsMixing(o.silos.length, o.edges.map((e) => [e.from, e.to] as SiloPair), scheme);
+}
+
+/**
+ * Mixing rows of one round's directed pairs with a static scheme (see {@link staticMixing}).
+ * @param n number of silos
+ * @param pairs the round's directed pairs `[from, to]`
+ */
+export function pairsMixing(n: number, pairs: readonly SiloPair[], scheme: StaticScheme): MixingRows {
+  const inn = inNeighbours(n, pairs);
   const deg = inn.map((l) => l.length);
   return inn.map((nbrs, i) => {
     if (!nbrs.length) return [{ from: i, weight: 1, stale: false }];
@@ -97,6 +105,19 @@ export function matchaMixing(n: number, active: readonly SiloPair[], alpha: numb
     { from: i, weight: 1 - alpha * s.size, stale: false },
     ...[...s].map((j) => ({ from: j, weight: alpha, stale: false })),
   ]);
+}
+
+/**
+ * Mixing rows from a round's explicit weights (topologies whose weights are part of the
+ * topology: exponential, Base-(k+1), EquiDyn): silo `to` keeps `selfWeights[to]` and
+ * takes `weights[e]` from `edges[e] = [from, to]`, in edge order.
+ */
+export function explicitMixing(n: number, w: RoundWeights): MixingRows {
+  if (w.selfWeights.length !== n) throw new Error(`mixing: ${w.selfWeights.length} self weights for ${n} silos`);
+  if (w.weights.length !== w.edges.length) throw new Error(`mixing: ${w.weights.length} weights for ${w.edges.length} edges`);
+  const rows: MixingRows = w.selfWeights.map((sw, i) => [{ from: i, weight: sw, stale: false }]);
+  w.edges.forEach(([from, to], e) => rows[to].push({ from, weight: w.weights[e], stale: false }));
+  return rows;
 }
 
 /** Server-based federated averaging weighted by shard size (McMahan et al. 2017). */

@@ -1,16 +1,15 @@
 /**
- * Training schedules: for each round, how silos mix (from the topology's graph state) and
- * when the round ends on the simulated clock (from the timing core).
+ * Training schedules: for each round, how silos mix (a mixing rule applied to the
+ * round's graph state) and when the round ends on the simulated clock (the state's
+ * `endMs`, from the timing core). Generic over topologies: a schedule is a
+ * {@link TopologyPlan} plus a mixing rule; nothing here knows a topology by name.
  */
 import { DflsimInputError } from '../errors.js';
-import { baseOverlay, multigraphOf } from '../multigraph/topology.js';
-import { edgeDelaysMs, type Overlay } from '../overlay/overlay.js';
-import { cached, type TopologyContext } from '../overlay/registry.js';
-import { buildStar } from '../overlay/star.js';
-import { matchaRoundTimes, planMatcha } from '../overlay/matcha.js';
-import { createRng } from '../random.js';
-import type { SiloPair } from '../timing/graph-state.js';
-import { fedAvgMixing, localMixing, matchaMixing, multigraphMixing, staticMixing, type MixingRows, type StaticScheme } from './mixing.js';
+import type { MixingRuleName, TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import type { RoundState } from '../timing/graph-state.js';
+import { explicitMixing, fedAvgMixing, localMixing, matchaMixing, multigraphMixing, pairsMixing, type MixingRows, type StaticScheme } from './mixing.js';
+
+export { maxPlusRoundEnds } from '../timing/max-plus.js';
 
 /** One round of a schedule. */
 export interface RoundPlan {
@@ -32,89 +31,87 @@ export interface TrainingSchedule {
   plan(round: number): RoundPlan;
 }
 
-/**
- * Per-silo max-plus clock of a static overlay: `t_j(k+1) = max(t_j(k) + C, max_i t_i(k) + d(i,j))`
- * (silos finish rounds at their own times). Returns the time at which round k ends for
- * every silo, k = 0 .. rounds-1, as the latest silo.
- */
-export function maxPlusRoundEnds(o: Overlay, d: Float64Array, computeMs: number, rounds: number): Float64Array {
-  const n = o.silos.length;
-  let t = new Float64Array(n);
-  let next = new Float64Array(n);
-  const ends = new Float64Array(rounds);
-  for (let k = 0; k < rounds; k++) {
-    for (let j = 0; j < n; j++) next[j] = t[j] + computeMs;
-    o.edges.forEach((e, idx) => { const c = t[e.from] + d[idx]; if (c > next[e.to]) next[e.to] = c; });
-    let mx = 0;
-    for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
-    ends[k] = mx;
-    [t, next] = [next, t];
-  }
-  return ends;
+/** A mixing rule: the rows of a round from its state (and the previous round's, null in round 0). */
+export type MixingRule = (state: RoundState, previous: RoundState | null) => MixingRows;
+
+/** What a mixing rule may need besides the graph state. */
+export interface MixingInputs {
+  /** Samples per silo (FedAvg weights). */
+  shardSizes: readonly number[];
+  /** Weights of the `overlay` rule (static overlays other than RING, user schedules). */
+  scheme: Exclude<StaticScheme, 'ring'>;
 }
 
-/** Topologies the engine can train over. */
-export const TRAINING_TOPOLOGIES = ['ring', 'mst', 'delta-mbst', 'star', 'multigraph-ring', 'multigraph-mst', 'multigraph-delta-mbst', 'multigraph-overlay', 'overlay', 'local'] as const;
+/**
+ * The mixing rule of a name (see {@link MixingRuleName}).
+ * @param n number of silos
+ */
+export function mixingRule(name: MixingRuleName, n: number, inputs: MixingInputs): MixingRule {
+  switch (name) {
+    case 'ring': return (s) => pairsMixing(n, s.strong, 'ring');
+    case 'overlay': return (s) => pairsMixing(n, s.strong, inputs.scheme);
+    case 'multigraph': return (s, prev) => multigraphMixing(n, s.strong, prev ? prev.strong : null);
+    case 'matcha': return (s) => {
+      const alpha = s.extra?.alpha;
+      if (typeof alpha !== 'number') throw new Error(`mixing: round ${s.round} carries no MATCHA α`);
+      return matchaMixing(n, s.strong, alpha);
+    };
+    case 'fedavg': {
+      if (inputs.shardSizes.length !== n) throw new Error(`mixing: ${inputs.shardSizes.length} shard sizes for ${n} silos`);
+      const rows = fedAvgMixing(inputs.shardSizes);
+      return () => rows;
+    }
+    case 'explicit': return (s) => {
+      if (!s.weights) throw new Error(`mixing: round ${s.round} carries no explicit weights`);
+      return explicitMixing(n, s.weights);
+    };
+    case 'local': {
+      const rows = localMixing(n);
+      return () => rows;
+    }
+  }
+}
 
 /**
- * The schedule of a topology for `rounds` rounds.
+ * The schedule of a plan under a mixing rule. Rows are computed once for a static plan,
+ * once per state of a periodic one (round 0 apart: it has no previous round), and per
+ * round otherwise.
+ */
+export function scheduleFromPlan(plan: TopologyPlan, rule: MixingRule): TrainingSchedule {
+  const rowsByKey = new Map<number, MixingRows>();
+  const period = plan.static ? 1 : plan.period;
+  // the engine asks for rounds in order: keep the last state for the next round's "previous"
+  let last: RoundState | null = null;
+  const stateOf = (k: number): RoundState => (last && last.round === k ? last : plan.round(k));
+  return {
+    topology: plan.topology,
+    n: plan.n,
+    plan: (k) => {
+      const state = stateOf(k);
+      const key = period === undefined ? undefined : k === 0 ? -1 : k % period;
+      let mixing = key === undefined ? undefined : rowsByKey.get(key);
+      if (!mixing) {
+        mixing = rule(state, k > 0 ? stateOf(k - 1) : null);
+        if (key !== undefined) rowsByKey.set(key, mixing);
+      }
+      last = state;
+      return { round: k, mixing, endMs: state.endMs, isolated: state.isolated };
+    },
+  };
+}
+
+/**
+ * The schedule of a topology by name for `rounds` rounds (the topology is looked up in
+ * the context's catalogue).
  * @param topology e.g. `ring`, `multigraph-ring`, `star` (FedAvg), `local`
  * @param shardSizes samples per silo (FedAvg weights)
  * @param scheme weights of static overlays other than RING (default Metropolis-Hastings)
  */
 export function buildSchedule(ctx: TopologyContext, topology: string, rounds: number, shardSizes: readonly number[], scheme: Exclude<StaticScheme, 'ring'> = 'metropolis'): TrainingSchedule {
-  const n = ctx.cg.n;
-  const C = ctx.k.computeMs;
-  if (topology === 'local') {
-    const rows = localMixing(n);
-    return { topology, n, plan: (k) => ({ round: k, mixing: rows, endMs: (k + 1) * C, isolated: [] }) };
+  const t = ctx.catalogue.find(topology);
+  if (!t || !t.supports.training) {
+    throw new DflsimInputError('topology', `cannot train over "${topology}"; expected one of ${ctx.catalogue.names((x) => x.supports.training).join(', ')}`);
   }
-  if (topology === 'star') {
-    const s = cached(ctx, 'star', () => buildStar(ctx.cg, ctx.k));
-    const rows = fedAvgMixing(shardSizes);
-    const per = s.cycleTime.cycleTimeMs;
-    return { topology, n, plan: (k) => ({ round: k, mixing: rows, endMs: (k + 1) * per, isolated: [] }) };
-  }
-  if (topology.startsWith('multigraph-')) {
-    const { mg, sim } = multigraphOf({ ...ctx, rounds }, topology.slice('multigraph-'.length));
-    const base = mg.base;
-    const pairsOf = (s: number): SiloPair[] => mg.states[s].strongEdges.map((e) => [base.edges[e].from, base.edges[e].to]);
-    const S = mg.states.length;
-    const rowsByState = new Map<string, MixingRows>();
-    return {
-      topology,
-      n,
-      plan: (k) => {
-        const s = k % S;
-        const key = k === 0 ? 'first' : `${s}`;
-        if (!rowsByState.has(key)) rowsByState.set(key, multigraphMixing(n, pairsOf(s), k === 0 ? null : pairsOf((k - 1) % S)));
-        return { round: k, mixing: rowsByState.get(key)!, endMs: sim.endMs[k], isolated: mg.states[s].isolated };
-      },
-    };
-  }
-  if (topology === 'matcha' || topology === 'matcha+') {
-    const plan = cached(ctx, `matcha-plan:${topology}:${ctx.budget}`, () => planMatcha(topology === 'matcha' ? 'underlay' : 'connectivity', ctx.underlay, ctx.cg, ctx.budget));
-    const active: number[][] = [];
-    const ends = new Float64Array(rounds);
-    let r = 0;
-    for (const rt of matchaRoundTimes(plan, ctx.cg, ctx.k, createRng(ctx.seed).fork('matcha-rounds'), rounds)) {
-      active.push(rt.active);
-      ends[r++] = rt.endMs;
-    }
-    return {
-      topology,
-      n,
-      plan: (k) => {
-        const pairs: SiloPair[] = active[k].flatMap((m) => plan.matchings[m].map(([a, b]) => [a, b] as SiloPair));
-        return { round: k, mixing: matchaMixing(n, pairs, plan.alpha), endMs: ends[k], isolated: [] };
-      },
-    };
-  }
-  if (['ring', 'mst', 'delta-mbst', 'overlay'].includes(topology)) {
-    const o = baseOverlay(ctx, topology);
-    const rows = staticMixing(o, topology === 'ring' ? 'ring' : scheme);
-    const ends = maxPlusRoundEnds(o, edgeDelaysMs(o, ctx.k), C, rounds);
-    return { topology, n, plan: (k) => ({ round: k, mixing: rows, endMs: ends[k], isolated: [] }) };
-  }
-  throw new DflsimInputError('topology', `cannot train over "${topology}"; expected one of ${TRAINING_TOPOLOGIES.join(', ')}, matcha, matcha+ or centralised`);
+  const plan = t.build(rounds === ctx.rounds ? ctx : { ...ctx, rounds });
+  return scheduleFromPlan(plan, mixingRule(plan.mixing, plan.n, { shardSizes, scheme }));
 }

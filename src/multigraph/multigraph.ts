@@ -5,8 +5,7 @@
  * weak), the multigraph is parsed into `S = lcm(m)` simple graph states, and in each
  * state a silo whose edges are all weak is isolated: it aggregates without waiting.
  */
-import type { Overlay } from '../overlay/overlay.js';
-import { edgeDelaysMs } from '../overlay/overlay.js';
+import { edgeD1Ms, edgeDelaysMs, type Overlay } from '../timing/delay-model.js';
 import { isolatedSilos, type SiloPair } from '../timing/graph-state.js';
 import type { DelayConstants } from '../timing/workload.js';
 
@@ -81,7 +80,7 @@ export function edgeMultiplicities(d1: ArrayLike<number>, tMax: number): Int32Ar
  */
 export function buildMultigraph(base: Overlay, k: DelayConstants, tMax = DEFAULT_T_MAX): Multigraph {
   const n = base.silos.length;
-  const d1 = Float64Array.from(base.edges, (e) => k.computeMs + e.latencyMs + Math.max(k.uploadMs, k.downloadMs, k.modelSizeBits / e.bandwidthBitsPerMs));
+  const d1 = Float64Array.from(base.edges, (e) => edgeD1Ms(e, k));
   const multiplicity = edgeMultiplicities(d1, tMax);
   const S = base.edges.length ? lcmAll(multiplicity) : 1;
   const states: MultigraphState[] = [];

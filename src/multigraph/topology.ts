@@ -1,33 +1,29 @@
 /**
- * Registers the multigraph topologies: `multigraph-ring`, `multigraph-mst`,
- * `multigraph-delta-mbst`, `multigraph-star` and `multigraph-overlay` (on a user's file).
+ * `multigraph-<base>`: the multigraph (Do et al., ICCV 2023) on any static overlay of the
+ * catalogue (`multigraph-ring`, `multigraph-mst`, `multigraph-delta-mbst`,
+ * `multigraph-star`, `multigraph-overlay` on a user's file, `multigraph-exponential`,
+ * ...). Round k uses graph state k mod S; its cycle time is the mean of τk over the
+ * context's rounds (spec section 6.3); trained with the stale-copy rule.
  */
 import { DflsimInputError } from '../errors.js';
-import { buildDeltaMbst } from '../overlay/delta-mbst.js';
-import { buildMst } from '../overlay/mst.js';
-import type { Overlay } from '../overlay/overlay.js';
-import { cached, registerTopology, ringOf, type TopologyContext, type TopologyResult } from '../overlay/registry.js';
-import { buildStar } from '../overlay/star.js';
+import type { Overlay } from '../timing/delay-model.js';
+import { cached, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../overlay/topology.js';
 import { buildMultigraph, type Multigraph } from './multigraph.js';
-import { multigraphStats, simulateMultigraph, type MultigraphRounds } from './rounds.js';
+import { multigraphRoundState, multigraphStats, simulateMultigraph, type MultigraphRounds } from './rounds.js';
 
-/** Base overlays the multigraph can be built on, by name. */
-export const MULTIGRAPH_BASES = ['ring', 'mst', 'delta-mbst', 'star', 'overlay'] as const;
-export type MultigraphBase = (typeof MULTIGRAPH_BASES)[number];
+/** The names of the topologies of a context that a multigraph can be built on. */
+export function multigraphBaseNames(ctx: Pick<TopologyContext, 'catalogue'>): string[] {
+  return ctx.catalogue.names((t) => t.supports.multigraphBase);
+}
 
-/** The base overlay of a context by name. */
+/** The overlay of a base topology of the context, by name (a static topology of the catalogue). */
 export function baseOverlay(ctx: TopologyContext, base: string): Overlay {
-  switch (base) {
-    case 'ring': return ringOf(ctx).overlay;
-    case 'mst': return cached(ctx, 'mst', () => buildMst(ctx.cg, ctx.k));
-    case 'delta-mbst': return cached(ctx, 'delta-mbst', () => buildDeltaMbst(ctx.cg, ctx.k)).overlay;
-    case 'star': return cached(ctx, 'star', () => buildStar(ctx.cg, ctx.k)).overlay;
-    case 'overlay':
-      if (!ctx.userOverlay) throw new DflsimInputError('--topologies', 'multigraph-overlay needs --overlay <file.json>');
-      return ctx.userOverlay;
-    default:
-      throw new DflsimInputError('--overlay-of', `unknown base overlay "${base}"; expected one of ${MULTIGRAPH_BASES.join(', ')}`);
-  }
+  const t = ctx.catalogue.find(base);
+  if (!t || !t.supports.multigraphBase) throw new DflsimInputError('--overlay-of', `unknown base overlay "${base}"; expected one of ${multigraphBaseNames(ctx).join(', ')}`);
+  if (t.needs.overlayFile && !ctx.userOverlay) throw new DflsimInputError('--topologies', `multigraph-${base} needs --overlay <file.json>`);
+  const o = t.build(ctx).overlay;
+  if (!o) throw new DflsimInputError('--overlay-of', `topology "${base}" has no overlay to build a multigraph on`);
+  return o;
 }
 
 /** The multigraph of a context on a base overlay, and its simulated rounds (cached). */
@@ -38,24 +34,60 @@ export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigra
   });
 }
 
-/** The registry result of a multigraph topology. */
-export function multigraphResult(ctx: TopologyContext, base: string): TopologyResult {
+function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
   const { mg, sim } = multigraphOf(ctx, base);
   const stats = multigraphStats(mg, ctx.rounds);
+  const edges = mg.base.edges.map((e) => [e.from, e.to] as [number, number]);
   // round-varying: no single critical circuit; the statistics say where silos wait
   return {
     topology: `multigraph-${base}`,
+    n: mg.base.silos.length,
+    static: false,
+    period: mg.states.length,
+    mixing: 'multigraph',
+    round: (k) => {
+      if (k >= sim.endMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.endMs.length} rounds simulated (the context's rounds)`);
+      return multigraphRoundState(mg, sim, k);
+    },
     cycleTimeMs: sim.cycleTimeMs,
     criticalCircuit: [],
-    overlayEdges: mg.base.edges.length,
     overlay: mg.base,
+    overlayEdges: mg.base.edges.length,
     details: {
       tMax: mg.tMax,
       rounds: ctx.rounds,
       firstRoundsCycleTimeMs: Array.from(sim.tauMs.slice(0, 12)),
       ...stats,
     },
+    drawing: {
+      multiplicity: Array.from(mg.multiplicity),
+      states: mg.states.map((s) => ({ state: s.index, strong: s.strongEdges.map((e) => edges[e]), isolated: s.isolated })),
+    },
   };
 }
 
-for (const base of MULTIGRAPH_BASES) registerTopology(`multigraph-${base}`, (ctx) => multigraphResult(ctx, base));
+/** The multigraph on a base topology. */
+export function multigraphTopology(base: Topology): Topology {
+  return {
+    name: `multigraph-${base.name}`,
+    family: 'multigraph',
+    description: `multigraph (Do et al. 2023) on ${base.name}`,
+    supports: { cycleTime: true, training: true, drawing: true, multigraphBase: false },
+    needs: { ...(base.needs.overlayFile ? { overlayFile: true } : {}) },
+    lists: base.lists?.multigraph,
+    build: (ctx) => multigraphPlan(ctx, base.name),
+  };
+}
+
+/** The names `multigraph-<static topology>`. */
+export const multigraphPattern: TopologyPattern = {
+  name: 'multigraph-<static overlay>',
+  description: 'multigraph (Do et al. 2023) on a static overlay of the catalogue',
+  pattern: /^multigraph-(.+)$/,
+  examples: (listed) => listed.filter((t) => t.supports.multigraphBase).map((t) => `multigraph-${t.name}`),
+  resolve(name, find) {
+    const m = /^multigraph-(.+)$/.exec(name);
+    const base = m ? find(m[1]) : undefined;
+    return base && base.supports.multigraphBase ? multigraphTopology(base) : undefined;
+  },
+};

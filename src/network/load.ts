@@ -5,21 +5,22 @@ import { existsSync } from 'node:fs';
 import { DflsimInputError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { builtinNetworkNames, builtinUnderlay, paperNetworkHint } from './builtin.js';
-import { assertConnected, underlayFromGml, type Underlay } from './underlay.js';
+import { assertConnected, underlayFromGml, type GmlUnderlayOptions, type Underlay } from './underlay.js';
 
 /**
  * Load an underlay by built-in name or from a GML file, and check it is connected.
  * @param spec `gaia-cities`, `aws-na-cities`, or a path such as `../shared/networks/ebone.gml`
  * @param where what to name when `spec` is neither (default `--network`; a config passes `file: network`)
+ * @param options GML reading options (nodes without coordinates: `error`, `drop` or `neighbours`)
  */
-export function loadUnderlay(spec: string, where = '--network'): Underlay {
+export function loadUnderlay(spec: string, where = '--network', options: GmlUnderlayOptions = {}): Underlay {
   const builtin = builtinUnderlay(spec);
   let u: Underlay;
   if (builtin) {
     u = builtin;
   } else if (/\.gml$/i.test(spec) || existsSync(spec)) {
     const text = where === '--network' ? readInputFile(spec, 'network file') : readInputFile(spec, 'network file', where);
-    u = underlayFromGml(text, spec);
+    u = underlayFromGml(text, spec, undefined, options);
   } else {
     throw new DflsimInputError(
       where,

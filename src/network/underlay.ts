@@ -8,6 +8,7 @@
  */
 import geodesicLib from 'geographiclib-geodesic';
 import { DflsimInputError } from '../errors.js';
+import { UnionFind } from '../graph/union-find.js';
 import { gmlGet, parseGml, type GmlList } from './gml.js';
 
 /** A geographic coordinate in degrees. */
@@ -66,13 +67,48 @@ function coordinateField(list: GmlList, key: 'Latitude' | 'Longitude', file: str
   return v;
 }
 
+/** What to do with GML nodes that have no `Latitude`/`Longitude`. */
+export type MissingCoordinates = 'error' | 'drop' | 'neighbours';
+
+/** The choices of {@link MissingCoordinates}. */
+export const MISSING_COORDINATES_MODES: readonly MissingCoordinates[] = ['error', 'drop', 'neighbours'];
+
+/** Options of {@link underlayFromGml}. */
+export interface GmlUnderlayOptions {
+  /**
+   * Nodes without `Latitude`/`Longitude` (real Topology Zoo files have some):
+   * - `error` (default): refused when a link needs them for its length (a link without `distance`);
+   * - `drop`: every such node is removed with its links, and the rest must stay connected;
+   * - `neighbours`: every such node is placed at the mean latitude and longitude of its
+   *   placed neighbours, in rounds (a round places every node with a neighbour placed
+   *   before it), until all are placed; a node that never has a placed neighbour is an error.
+   */
+  missingCoordinates?: MissingCoordinates;
+}
+
+/** How the option is named in errors (the CLI flag and the config field). */
+const MISSING_HINT = 'give --missing-coordinates drop or neighbours (config field "missingCoordinates")';
+
+interface RawEdge {
+  a: number;
+  b: number;
+  distanceKm: number | undefined;
+  line: number;
+  what: string;
+}
+
 /**
  * Read an underlay from GML text (the papers' files or Internet Topology Zoo files).
  * @param text GML contents
  * @param file file name for errors
  * @param name network name (defaults to the file's base name)
+ * @param options what to do with nodes without coordinates (default: `error`)
  */
-export function underlayFromGml(text: string, file: string, name?: string): Underlay {
+export function underlayFromGml(text: string, file: string, name?: string, options: GmlUnderlayOptions = {}): Underlay {
+  const mode = options.missingCoordinates ?? 'error';
+  if (!MISSING_COORDINATES_MODES.includes(mode)) {
+    throw new DflsimInputError('--missing-coordinates', `expected one of ${MISSING_COORDINATES_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
   const root = parseGml(text, file);
   const graphEntry = gmlGet(root, 'graph');
   if (!graphEntry || typeof graphEntry.value !== 'object') {
@@ -80,8 +116,9 @@ export function underlayFromGml(text: string, file: string, name?: string): Unde
   }
   const graph = graphEntry.value;
   const idToIndex = new Map<number | string, number>();
-  const silos: string[] = [];
-  const coordinates: (Coordinate | null)[] = [];
+  let silos: string[] = [];
+  let coordinates: (Coordinate | null)[] = [];
+  let nodeLines: number[] = [];
   const seenLabels = new Map<string, number>();
   for (const e of graph.entries) {
     if (e.key !== 'node') continue;
@@ -98,13 +135,13 @@ export function underlayFromGml(text: string, file: string, name?: string): Unde
     const lon = coordinateField(e.value, 'Longitude', file, `node ${idE.value}`);
     idToIndex.set(idE.value, silos.length);
     silos.push(label);
+    nodeLines.push(e.line);
     coordinates.push(lat !== undefined && lon !== undefined ? { latitude: lat, longitude: lon } : null);
   }
   if (silos.length === 0) throw new DflsimInputError(file, 'the graph has no nodes');
   if (silos.length === 1) throw new DflsimInputError(file, `the graph has a single node (${silos[0]}): a network needs at least 2 silos`);
 
-  const linkIndex = new Map<string, number>();
-  const links: UnderlayLink[] = [];
+  let raw: RawEdge[] = [];
   for (const e of graph.entries) {
     if (e.key !== 'edge') continue;
     if (typeof e.value !== 'object') throw new DflsimInputError(`${file}: line ${e.line}`, 'edge is not a [ ... ] list');
@@ -117,15 +154,38 @@ export function underlayFromGml(text: string, file: string, name?: string): Unde
     if (a === undefined) throw new DflsimInputError(`${file}: line ${sE.line}`, `edge source ${String(sE.value)} is not a node`);
     if (b === undefined) throw new DflsimInputError(`${file}: line ${tE.line}`, `edge target ${String(tE.value)} is not a node`);
     const what = `edge ${String(sE.value)}-${String(tE.value)}`;
-    let distanceKm = numberField(e.value, 'distance', file, what);
+    raw.push({ a, b, distanceKm: numberField(e.value, 'distance', file, what), line: e.line, what });
+  }
+
+  const missing = coordinates.flatMap((c, i) => (c ? [] : [i]));
+  if (missing.length > 0 && mode === 'neighbours') {
+    coordinates = placeByNeighbours(coordinates, raw, silos, nodeLines, file);
+  } else if (missing.length > 0 && mode === 'drop') {
+    const keep = new Int32Array(silos.length).fill(-1);
+    let next = 0;
+    coordinates.forEach((c, i) => { if (c) keep[i] = next++; });
+    if (next < 2) {
+      throw new DflsimInputError(file, `--missing-coordinates drop leaves ${next} node${next === 1 ? '' : 's'} with coordinates: a network needs at least 2 silos`);
+    }
+    silos = silos.filter((_, i) => keep[i] >= 0);
+    nodeLines = nodeLines.filter((_, i) => keep[i] >= 0);
+    coordinates = coordinates.filter((c) => c !== null);
+    raw = raw.filter((r) => keep[r.a] >= 0 && keep[r.b] >= 0).map((r) => ({ ...r, a: keep[r.a], b: keep[r.b] }));
+  }
+
+  const linkIndex = new Map<string, number>();
+  const links: UnderlayLink[] = [];
+  for (const r of raw) {
+    const { a, b, what } = r;
+    let distanceKm = r.distanceKm;
     if (distanceKm === undefined) {
       const p = coordinates[a], q = coordinates[b];
       if (!p || !q) {
-        throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has no "distance" and ${!p ? silos[a] : silos[b]} has no Latitude/Longitude`);
+        throw new DflsimInputError(`${file}: line ${r.line}`, `${what} has no "distance" and ${!p ? silos[a] : silos[b]} has no Latitude/Longitude; ${MISSING_HINT}`);
       }
       distanceKm = geodesicKm(p, q);
     }
-    if (distanceKm < 0) throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has a negative distance ${distanceKm}`);
+    if (distanceKm < 0) throw new DflsimInputError(`${file}: line ${r.line}`, `${what} has a negative distance ${distanceKm}`);
     if (a === b) continue; // a self-loop carries no traffic between silos
     const key = a < b ? `${a},${b}` : `${b},${a}`;
     const prev = linkIndex.get(key);
@@ -137,7 +197,46 @@ export function underlayFromGml(text: string, file: string, name?: string): Unde
     links.push({ a, b, distanceKm });
   }
   const base = name ?? file.replace(/^.*[\\/]/, '').replace(/\.gml$/i, '');
-  return { name: base, silos, coordinates, links, source: file };
+  const u: Underlay = { name: base, silos, coordinates, links, source: file };
+  if (missing.length > 0 && mode === 'drop') assertConnected(u);
+  return u;
+}
+
+/**
+ * Place every node without coordinates at the mean latitude and longitude of its placed
+ * neighbours (by the GML edges, self-loops ignored), in rounds: a round places every
+ * unplaced node with at least one neighbour placed in an earlier round, so the result
+ * does not depend on node order. Longitudes are averaged as numbers (no wrap at ±180°).
+ */
+function placeByNeighbours(coords: (Coordinate | null)[], raw: readonly RawEdge[], silos: readonly string[], lines: readonly number[], file: string): (Coordinate | null)[] {
+  const n = coords.length;
+  const out = coords.slice();
+  const nbrs: number[][] = Array.from({ length: n }, () => []);
+  for (const r of raw) if (r.a !== r.b) { nbrs[r.a].push(r.b); nbrs[r.b].push(r.a); }
+  let unplaced = out.flatMap((c, i) => (c ? [] : [i]));
+  while (unplaced.length > 0) {
+    const placed: [number, Coordinate][] = [];
+    for (const v of unplaced) {
+      let lat = 0, lon = 0, k = 0;
+      for (const u of new Set(nbrs[v])) {
+        const c = out[u];
+        if (c) { lat += c.latitude; lon += c.longitude; k++; }
+      }
+      if (k > 0) placed.push([v, { latitude: lat / k, longitude: lon / k }]);
+    }
+    if (placed.length === 0) {
+      const v = unplaced[0];
+      const others = unplaced.length > 1 ? ` (and ${unplaced.length - 1} more: ${unplaced.slice(1, 4).map((i) => silos[i]).join(', ')}${unplaced.length > 4 ? ', ...' : ''})` : '';
+      throw new DflsimInputError(
+        `${file}: line ${lines[v]}`,
+        `node ${silos[v]} has no Latitude/Longitude and no neighbour with a position to place it by --missing-coordinates neighbours${others}; use --missing-coordinates drop`,
+      );
+    }
+    for (const [v, c] of placed) out[v] = c;
+    const done = new Set(placed.map(([v]) => v));
+    unplaced = unplaced.filter((v) => !done.has(v));
+  }
+  return out;
 }
 
 /**
@@ -145,15 +244,11 @@ export function underlayFromGml(text: string, file: string, name?: string): Unde
  */
 export function components(u: Underlay): number[][] {
   const n = u.silos.length;
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; }
-    return x;
-  };
-  for (const l of u.links) parent[find(l.a)] = find(l.b);
+  const sets = new UnionFind(n);
+  for (const l of u.links) sets.union(l.a, l.b);
   const groups = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
-    const r = find(i);
+    const r = sets.find(i);
     if (!groups.has(r)) groups.set(r, []);
     groups.get(r)!.push(i);
   }

@@ -3,7 +3,9 @@
  * after Ravi et al.): among a Hamiltonian path in the cube of a minimum spanning tree (the
  * "cube algorithm") and the δ-Prim trees for δ = 2 .. n-1, keep the overlay of smallest
  * cycle time (the cube first, replaced only on a strict improvement). Weights are the
- * round-trip `w2` of the spec, section 5.
+ * round-trip `w2` of the spec, section 5. Only δ up to the unconstrained Prim tree's
+ * maximum degree are built (larger δ give that tree again; see {@link buildDeltaMbst}),
+ * so the cost is O(D n²) for D that degree instead of O(n³).
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import { overlayCycleTime } from '../timing/cycle-time.js';
@@ -112,9 +114,20 @@ export function buildDeltaMbst(cg: ConnectivityGraph, k: DelayConstants): DeltaM
   let bestDelta = 2;
   let fromCube = true;
   candidates.push({ name: 'cube', cycleTimeMs: bestCt });
+  // For δ at or above the maximum degree D of the unconstrained Prim tree, the degree
+  // bound never changes a choice of δ-Prim (a saturated silo gets no further edge in the
+  // unconstrained run either), so every such δ gives that same tree: δ = 2 .. max(D, 2)
+  // are built, and larger δ repeat the last cycle time (never a strict improvement).
+  const primDegree = new Int32Array(n);
+  for (const [a, b] of deltaPrim(n, w2, Math.max(n, 2))) { primDegree[a]++; primDegree[b]++; }
+  let lastDelta = 2;
+  for (let v = 0; v < n; v++) lastDelta = Math.max(lastDelta, primDegree[v]);
+  let lastCt = NaN;
   for (let delta = 2; delta < n; delta++) {
+    if (delta > lastDelta) { candidates.push({ name: `delta-${delta}`, cycleTimeMs: lastCt }); continue; }
     const o = overlayFromPairs('delta-mbst', cg, deltaPrim(n, w2, delta), true);
     const ct = overlayCycleTime(o, k).cycleTimeMs;
+    lastCt = ct;
     candidates.push({ name: `delta-${delta}`, cycleTimeMs: ct });
     if (ct < bestCt) { best = o; bestCt = ct; bestDelta = delta; fromCube = false; }
   }

@@ -15,9 +15,13 @@
  * maximum of quadratics xᵀ(·)x convex in α, hence convex, with ρ(0) = 1. For the top
  * eigenvector x of L̄, xᵀ(·)x ≥ (1 − α λmax(L̄))², which is ≥ 1 at α = 2 / λmax(L̄); so the
  * minimiser lies in [0, 2 / λmax(L̄)], where golden-section search finds it.
+ *
+ * Above {@link DENSE_EIGEN_MAX_SILOS} silos nothing dense is formed: ρ(α) is the largest
+ * eigenvalue of the operator x ↦ (x − x̄) − 2α L̄x + α²(L̄(L̄x) + 2 Σ p_m(1 − p_m) L_m x)
+ * on 1⊥ with sparse L̄, by Lanczos warm-started from the previous α's eigenvector.
  */
-import { largestEigenvalue } from './symmetric-eigen.js';
-import { validateMatchings, weightedLaplacian, type Matching } from './matcha-probabilities.js';
+import { largestEigenvalue, lanczosExtreme, sparseMultiply } from './symmetric-eigen.js';
+import { DENSE_EIGEN_MAX_SILOS, SparseMatchingLaplacian, validateMatchings, weightedLaplacian, type Matching } from './matcha-probabilities.js';
 
 /** The pieces of ρ(α): E[WᵀW] − J = A − 2α B + α² C. */
 export interface MixingQuadratic {
@@ -72,6 +76,7 @@ export interface MixingResult {
  * @param p activation probability of each matching
  */
 export function optimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>, p: ArrayLike<number>, tolerance = 1e-10): MixingResult {
+  if (n > DENSE_EIGEN_MAX_SILOS) return sparseOptimalMixingAlpha(n, matchings, p, tolerance);
   const q = mixingQuadratic(n, matchings, p);
   const lmax = largestEigenvalue(q.b, n);
   if (!(lmax > 0)) return { alpha: 0, rho: 1 };
@@ -90,4 +95,51 @@ export function optimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>
   }
   const alpha = 0.5 * (lo + hi);
   return { alpha, rho: rho(q, alpha) };
+}
+
+/** {@link optimalMixingAlpha} with sparse matrices and Lanczos (large n). */
+function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>, p: ArrayLike<number>, tolerance: number): MixingResult {
+  validateMatchings(n, matchings);
+  const b = new SparseMatchingLaplacian(n, matchings).fill(p);
+  const variance = new SparseMatchingLaplacian(n, matchings).fill(Array.from({ length: matchings.length }, (_, m) => 2 * p[m] * (1 - p[m])));
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) {
+    for (let k = b.rowStart[i]; k < b.rowStart[i + 1]; k++) if (b.columns[k] === i) maxDiag = Math.max(maxDiag, b.values[k]);
+  }
+  const lmaxBound = 2 * maxDiag;
+  if (!(lmaxBound > 0)) return { alpha: 0, rho: 1 };
+  const lmax = lanczosExtreme((x, y) => sparseMultiply(b, x, y), n, 'largest', lmaxBound).value;
+  if (!(lmax > 0)) return { alpha: 0, rho: 1 };
+  const bx = new Float64Array(n), bbx = new Float64Array(n), vx = new Float64Array(n);
+  let previous: Float64Array | undefined;
+  const rhoAt = (alpha: number): number => {
+    // |E[WᵀW] − J| ≤ 1 + 2α|L̄| + α²(|L̄|² + |V|) on 1⊥
+    const scale = 1 + 2 * alpha * lmaxBound + alpha * alpha * (lmaxBound * lmaxBound + lmaxBound);
+    const r = lanczosExtreme((x, y) => {
+      sparseMultiply(b, x, bx);
+      sparseMultiply(b, bx, bbx);
+      sparseMultiply(variance, x, vx);
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += x[i];
+      mean /= n;
+      for (let i = 0; i < n; i++) y[i] = x[i] - mean - 2 * alpha * bx[i] + alpha * alpha * (bbx[i] + vx[i]);
+    }, n, 'largest', scale, previous);
+    previous = r.vector;
+    return r.value;
+  };
+  let lo = 0, hi = 2 / lmax;
+  const invPhi = (Math.sqrt(5) - 1) / 2;
+  let x1 = hi - invPhi * (hi - lo), x2 = lo + invPhi * (hi - lo);
+  let f1 = rhoAt(x1), f2 = rhoAt(x2);
+  while (hi - lo > tolerance * (2 / lmax)) {
+    if (f1 <= f2) {
+      hi = x2; x2 = x1; f2 = f1;
+      x1 = hi - invPhi * (hi - lo); f1 = rhoAt(x1);
+    } else {
+      lo = x1; x1 = x2; f1 = f2;
+      x2 = lo + invPhi * (hi - lo); f2 = rhoAt(x2);
+    }
+  }
+  const alpha = 0.5 * (lo + hi);
+  return { alpha, rho: rhoAt(alpha) };
 }

@@ -16,7 +16,7 @@
  *    largest section-3 delay over its edges. The published cycle time is the sum of
  *    1,000 round times divided by 999.
  *
- * Importing this module registers the topologies `matcha` and `matcha+`.
+ * The catalogue entries `matcha` and `matcha+` are in `./topologies/matcha.ts`.
  */
 import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
@@ -27,8 +27,7 @@ import type { DelayConstants } from '../timing/workload.js';
 import { misraGriesEdgeColoring } from './edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
-import { edgeDelaysMs, overlayFromPairs, type Overlay } from './overlay.js';
-import { cached, registerTopology, type TopologyContext, type TopologyResult } from './registry.js';
+import { delayMs, edgeDelaysMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';
 
 /** Which graph MATCHA decomposes: the underlay's links (MATCHA) or the connectivity graph (MATCHA(+)). */
 export type MatchaBase = 'underlay' | 'connectivity';
@@ -191,20 +190,26 @@ export interface MatchaRoundTime {
 export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<MatchaRoundTime> {
   const n = cg.n;
   const deg = new Int32Array(n);
+  // each matching's pairs flattened [a0, b0, a1, b1, ...] for the inner loops
+  const flat = plan.matchings.map((m) => Int32Array.from(m.flat()));
   let clockMs = 0;
   for (let r = 0; r < count; r++) {
     const active = sampleActiveMatchings(plan.probabilities, rng);
     deg.fill(0);
     let edges = 0;
-    for (const m of active) for (const [a, b] of plan.matchings[m]) { deg[a]++; deg[b]++; edges++; }
+    for (const m of active) {
+      const f = flat[m];
+      for (let e = 0; e < f.length; e += 2) { deg[f[e]]++; deg[f[e + 1]]++; edges++; }
+    }
     let t = edges === 0 ? k.computeMs : -Infinity;
     for (const m of active) {
-      for (const [a, b] of plan.matchings[m]) {
-        for (const [i, j] of [[a, b], [b, a]]) {
-          const key = i * n + j;
-          const d = k.computeMs + cg.latencyMs[key] + Math.max(deg[i] * k.uploadMs, deg[j] * k.downloadMs, k.modelSizeBits / cg.bandwidthBitsPerMs[key]);
-          if (d > t) t = d;
-        }
+      const f = flat[m];
+      for (let e = 0; e < f.length; e += 2) {
+        const a = f[e], b = f[e + 1];
+        const ab = delayMs(cg, k, a, b, deg[a], deg[b]);
+        if (ab > t) t = ab;
+        const ba = delayMs(cg, k, b, a, deg[b], deg[a]);
+        if (ba > t) t = ba;
       }
     }
     clockMs += t;
@@ -279,36 +284,3 @@ export function buildMatcha(
     cycleTimeRounds: opt.cycleTimeRounds,
   };
 }
-
-function matchaTopology(base: MatchaBase, ctx: TopologyContext): TopologyResult {
-  const r = cached(ctx, `matcha:${base}:${ctx.budget}:${ctx.seed}`, () =>
-    buildMatcha(base, ctx.underlay, ctx.cg, ctx.k, { budget: ctx.budget, seed: ctx.seed, rounds: 0 }),
-  );
-  const overlay = overlayFromPairs(r.topology, ctx.cg, r.matchings.flat(), true);
-  return {
-    topology: r.topology,
-    cycleTimeMs: r.cycleTimeMs,
-    criticalCircuit: [],
-    overlayEdges: overlay.edges.length,
-    overlay,
-    details: {
-      base: r.base,
-      budget: r.budget,
-      seed: ctx.seed,
-      matchings: r.matchings.length,
-      maxDegree: r.maxDegree,
-      probabilities: r.probabilities,
-      lambda2: r.lambda2,
-      uniformLambda2: r.uniformLambda2,
-      alpha: r.alpha,
-      rho: r.rho,
-      cycleTimeMs: r.cycleTimeMs,
-      cycleTimeRounds: r.cycleTimeRounds,
-      meanRoundMs: r.meanRoundMs,
-      meanActiveMatchings: r.meanActiveMatchings,
-    },
-  };
-}
-
-registerTopology('matcha', (ctx) => matchaTopology('underlay', ctx));
-registerTopology('matcha+', (ctx) => matchaTopology('connectivity', ctx));

@@ -25,7 +25,23 @@ export interface OverlayFile {
  * @param file path for errors
  */
 export function parseOverlayFile(text: string, file: string, cg: ConnectivityGraph, topology = 'overlay'): Overlay {
-  const raw = parseJsonInput(text, file);
+  return overlayFromObject(parseJsonInput(text, file), file, cg, topology);
+}
+
+/** Options of {@link overlayFromObject}. */
+export interface OverlayCheckOptions {
+  /** Reject an overlay that is not strongly connected (default true). */
+  stronglyConnected?: boolean;
+  /** Accept an overlay without edges (default false). */
+  allowEmpty?: boolean;
+}
+
+/**
+ * Check a parsed overlay-file object against the network (see {@link parseOverlayFile}).
+ * @param where the file (and entry) named in errors
+ */
+export function overlayFromObject(raw: unknown, where: string, cg: ConnectivityGraph, topology = 'overlay', opts: OverlayCheckOptions = {}): Overlay {
+  const file = where;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new DflsimInputError(file, 'expected a JSON object with "silos" and "edges"');
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) {
@@ -63,8 +79,8 @@ export function parseOverlayFile(text: string, file: string, cg: ConnectivityGra
     firstIndex.set(key, i);
     pairs.push([a, b]);
   });
-  if (pairs.length === 0) throw new DflsimInputError(`${file}: field "edges"`, 'the overlay has no edges: the silos would never exchange models');
-  const unreached = unreachedSilos(cg.n, pairs, !directed);
+  if (pairs.length === 0 && !opts.allowEmpty) throw new DflsimInputError(`${file}: field "edges"`, 'the overlay has no edges: the silos would never exchange models');
+  const unreached = opts.stronglyConnected === false ? undefined : unreachedSilos(cg.n, pairs, !directed);
   if (unreached) {
     const [from, to] = unreached;
     throw new DflsimInputError(file, `the overlay is not strongly connected: the model of "${cg.silos[from]}" never reaches "${cg.silos[to]}"${directed ? ' (edges are directed; add "directed": false to use each edge both ways)' : ''}`);
@@ -77,7 +93,7 @@ export function parseOverlayFile(text: string, file: string, cg: ConnectivityGra
  * directed graph on `n` vertices is strongly connected (every vertex reaches vertex 0 and
  * vertex 0 reaches every vertex).
  */
-function unreachedSilos(n: number, pairs: readonly (readonly [number, number])[], bidirectional: boolean): [number, number] | undefined {
+export function unreachedSilos(n: number, pairs: readonly (readonly [number, number])[], bidirectional: boolean): [number, number] | undefined {
   const out: number[][] = Array.from({ length: n }, () => []);
   const inn: number[][] = Array.from({ length: n }, () => []);
   for (const [a, b] of pairs) {

@@ -20,32 +20,82 @@ function adjacency(cg: ConnectivityGraph, weight: (i: number, j: number) => numb
  * Load centrality of every silo (normalised by 1/((n-1)(n-2))), with shortest paths by
  * latency. A silo's load is the flow it forwards when every silo sends one unit to every
  * other, split equally among equal shortest paths at each step.
+ *
+ * Brandes-style (Brandes 2001, "A faster algorithm for betweenness centrality"; Brandes
+ * 2008 for the load variant): from every source, one Dijkstra on the complete
+ * connectivity graph with a typed binary heap (every distance the same floating-point
+ * sum as {@link dijkstra}'s); then the
+ * equal-length predecessors (O(n²)) and the flow pushed back from the farthest silo.
+ * O(n m + n p log n) = O(n³) in all for p heap pushes per source (about n), in typed
+ * arrays allocated once.
  */
 export function loadCentrality(cg: ConnectivityGraph): Float64Array {
   const n = cg.n;
   const total = new Float64Array(n);
-  const adj = adjacency(cg, (i, j) => cg.latencyMs[i * n + j]);
+  const lat = cg.latencyMs;
+  const dist = new Float64Array(n);
+  const seen = new Float64Array(n);
+  const done = new Uint8Array(n);
+  const between = new Float64Array(n);
+  const predCount = new Int32Array(n);
+  const predList = new Int32Array(n * Math.max(n - 1, 1));
+  const fromSource = new Uint8Array(n);
+  const byName = Array.from({ length: n }, (_, i) => i).sort((a, b) => (cg.silos[a] < cg.silos[b] ? -1 : cg.silos[a] > cg.silos[b] ? 1 : 0));
+  const nameRank = new Int32Array(n);
+  byName.forEach((v, r) => { nameRank[v] = r; });
+  const heap = new MinHeap(n);
+  const reached: number[] = [];
   for (let s = 0; s < n; s++) {
-    // Dijkstra keeping every equal-length predecessor
-    const dist = new Float64Array(n).fill(Infinity);
-    const preds: number[][] = Array.from({ length: n }, () => []);
-    const sp = dijkstra(n, adj, s);
-    for (let v = 0; v < n; v++) dist[v] = sp.dist[v];
-    for (let v = 0; v < n; v++) {
-      if (v === s || dist[v] === Infinity) continue;
-      for (const [u, w] of adj[v]) if (dist[u] + w === dist[v]) preds[v].push(u);
+    seen.fill(Infinity); dist.fill(Infinity); done.fill(0);
+    heap.clear();
+    seen[s] = 0;
+    heap.push(0, s);
+    while (heap.size > 0) {
+      const v = heap.pop();
+      if (done[v]) continue;
+      done[v] = 1;
+      const d = seen[v];
+      dist[v] = d;
+      // Relaxed in index order: a silo's final distance is the smallest sum
+      // dist[v] + latency over the silos v finalised before it, whatever the order of
+      // equal keys, so this gives {@link dijkstra}'s distances bit for bit.
+      const row = v * n;
+      for (let u = 0; u < n; u++) {
+        if (done[u] === 0) {
+          const vu = d + lat[row + u];
+          if (vu < seen[u]) { seen[u] = vu; heap.push(vu, u); }
+        }
+      }
     }
-    // farthest first; equal distances by name
-    const order = [...Array(n).keys()].filter((v) => v !== s && dist[v] < Infinity && dist[v] > 0);
-    order.sort((a, b) => dist[a] - dist[b] || (cg.silos[a] < cg.silos[b] ? -1 : cg.silos[a] > cg.silos[b] ? 1 : 0));
-    const between = new Float64Array(n).fill(1);
-    while (order.length) {
-      const v = order.pop()!;
-      const p = preds[v];
+    // equal-length predecessors of every reached silo (in index order: each predecessor
+    // receives one share per silo, so their order does not change any sum)
+    reached.length = 0;
+    for (let v = 0; v < n; v++) {
+      predCount[v] = 0;
+      fromSource[v] = 0;
+      const dv = dist[v];
+      if (v === s || dv === Infinity) continue;
+      const base = v * (n - 1), row = v * n;
+      if (dv > 0) reached.push(v);
+      // a silo with the source among its predecessors forwards nothing back (below):
+      // its other predecessors are never needed
+      if (dist[s] + lat[row + s] === dv) { fromSource[v] = 1; continue; }
+      let c = 0;
+      for (let u = 0; u < n; u++) {
+        if (dist[u] + lat[row + u] === dv && u !== v) predList[base + c++] = u;
+      }
+      predCount[v] = c;
+    }
+    // farthest first; equal distances by name (the nearest popped last)
+    reached.sort((a, b) => dist[a] - dist[b] || nameRank[a] - nameRank[b]);
+    between.fill(1);
+    for (let r = reached.length - 1; r >= 0; r--) {
+      const v = reached[r];
       // the source is the first predecessor reached; a silo adjacent to it on a shortest
       // path forwards nothing on behalf of the source
-      if (p.includes(s)) continue;
-      for (const x of p) between[x] += between[v] / p.length;
+      if (fromSource[v]) continue;
+      const c = predCount[v], base = v * (n - 1), share = between[v] / c;
+      for (let i = 0; i < c; i++) between[predList[base + i]] += share;
     }
     for (let v = 0; v < n; v++) if (dist[v] < Infinity) total[v] += between[v] - 1;
   }
@@ -54,6 +104,63 @@ export function loadCentrality(cg: ConnectivityGraph): Float64Array {
     for (let v = 0; v < n; v++) total[v] *= scale;
   }
   return total;
+}
+
+/**
+ * A binary min-heap of (key, node) ordered by key, then by insertion (as the
+ * connectivity graph's Dijkstra orders its fringe); stale entries are skipped by the caller.
+ */
+class MinHeap {
+  private keys: Float64Array;
+  private counts: Float64Array;
+  private nodes: Int32Array;
+  size = 0;
+  private count = 0;
+  constructor(capacity: number) {
+    this.keys = new Float64Array(Math.max(capacity, 4));
+    this.counts = new Float64Array(this.keys.length);
+    this.nodes = new Int32Array(this.keys.length);
+  }
+  clear(): void { this.size = 0; this.count = 0; }
+  private less(a: number, b: number): boolean {
+    return this.keys[a] < this.keys[b] || (this.keys[a] === this.keys[b] && this.counts[a] < this.counts[b]);
+  }
+  private swap(a: number, b: number): void {
+    const k = this.keys[a]; this.keys[a] = this.keys[b]; this.keys[b] = k;
+    const c = this.counts[a]; this.counts[a] = this.counts[b]; this.counts[b] = c;
+    const v = this.nodes[a]; this.nodes[a] = this.nodes[b]; this.nodes[b] = v;
+  }
+  push(key: number, node: number): void {
+    if (this.size === this.keys.length) {
+      const grow = (x: Float64Array): Float64Array => { const y = new Float64Array(x.length * 2); y.set(x); return y; };
+      this.keys = grow(this.keys); this.counts = grow(this.counts);
+      const nodes = new Int32Array(this.nodes.length * 2); nodes.set(this.nodes); this.nodes = nodes;
+    }
+    let i = this.size++;
+    this.keys[i] = key; this.counts[i] = this.count++; this.nodes[i] = node;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      this.swap(i, p); i = p;
+    }
+  }
+  pop(): number {
+    const node = this.nodes[0];
+    this.size--;
+    if (this.size > 0) {
+      this.keys[0] = this.keys[this.size]; this.counts[0] = this.counts[this.size]; this.nodes[0] = this.nodes[this.size];
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < this.size && this.less(l, m)) m = l;
+        if (r < this.size && this.less(r, m)) m = r;
+        if (m === i) break;
+        this.swap(i, m); i = m;
+      }
+    }
+    return node;
+  }
 }
 
 /** The STAR overlay and its (gather + broadcast) cycle time. */

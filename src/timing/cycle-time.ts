@@ -2,7 +2,7 @@
  * Cycle time of a static overlay (`../shared/spec/cycle-time-model.md`, section 4): the
  * maximum cycle mean of the overlay weighted by its section-3 delays.
  */
-import { edgeDelaysMs, type Overlay } from '../overlay/overlay.js';
+import { edgeDelaysMs, type Overlay } from './delay-model.js';
 import { maxCycleMean } from './karp.js';
 import type { DelayConstants } from './workload.js';
 

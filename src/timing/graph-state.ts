@@ -25,6 +25,19 @@ export interface RoundState {
   endMs: number;
   /** Extra per-round data (MATCHA: active matchings and α). */
   extra?: Record<string, unknown>;
+  /**
+   * Mixing weights that are part of the topology (exponential, Base-(k+1), EquiDyn, ...):
+   * silo `to` mixes `selfWeights[to] · x_to + Σ weights[e] · x_from` over the edges
+   * `edges[e] = [from, to]`. Absent when the mixing rule derives the weights.
+   */
+  weights?: RoundWeights;
+}
+
+/** Explicit mixing weights of one round (rows sum to 1). */
+export interface RoundWeights {
+  edges: SiloPair[];
+  weights: number[];
+  selfWeights: number[];
 }
 
 /** Silos that have no strong edge (in either direction) among `n` silos. */

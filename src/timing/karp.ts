@@ -13,6 +13,7 @@
  * following successors; and a bidirected forest (an undirected tree used both ways), whose
  * closed walks all decompose into 2-cycles.
  */
+import { UnionFind } from '../graph/union-find.js';
 
 /** A maximum cycle mean and a circuit achieving it. */
 export interface CycleMean {
@@ -169,13 +170,10 @@ function bidirectedForestTwins(n: number, from: ArrayLike<number>, to: ArrayLike
     twin[e] = r;
   }
   // undirected edges m/2 must form a forest: union-find without cycles
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
-  const find = (x: number): number => { while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; } return x; };
+  const sets = new UnionFind(n);
   for (let e = 0; e < m; e++) {
     if (from[e] > to[e]) continue;
-    const a = find(from[e]), b = find(to[e]);
-    if (a === b) return null;
-    parent[a] = b;
+    if (!sets.union(from[e], to[e])) return null;
   }
   return twin;
 }

@@ -2,7 +2,8 @@
  * `dflsim cycle-time` and `dflsim compare`: time topologies on a network.
  */
 import type { Argv } from 'yargs';
-import { CLASSIC_TOPOLOGIES, computeCycleTimes, defaultTopologies, type CycleTimeReport } from '../../experiment/cycle-times.js';
+import { computeCycleTimes, defaultTopologies, type CycleTimeReport } from '../../experiment/cycle-times.js';
+import { topologyNames, topologyPatternNames } from '../../overlay/catalogue.js';
 import { csvTable, fmt, textTable } from '../../report/table.js';
 import { formatOption, listFlag, networkOptions, requestFromArgs, type NetworkArgs } from '../common.js';
 
@@ -39,7 +40,7 @@ export function cycleTimeCommand(y: Argv, out: Out): Argv {
     'cycle time of each topology on a network (exact, max-plus / Karp)',
     (c) =>
       formatOption(networkOptions(c))
-        .option('topologies', { alias: 't', type: 'string', describe: `comma-separated topologies (default: ${CLASSIC_TOPOLOGIES.join(',')}, ...)` })
+        .option('topologies', { alias: 't', type: 'string', describe: `comma-separated topologies: ${topologyNames((t) => t.supports.cycleTime).join(', ')}, ${topologyPatternNames().join(', ')} (default: ${defaultTopologies().join(',')})` })
         .example('$0 cycle-time -n ../shared/networks/gaia.gml -t star,matcha,matcha+,mst,delta-mbst,ring,multigraph-ring', 'Table 3 (Do et al.) for Gaia, on the paper\'s file; RING and the multigraph on dflsim\'s own tour')
         .example('$0 cycle-time -n ../shared/networks/gaia.gml --overlay ../shared/reference/femnist/gaia.ring-overlay.json -t overlay,multigraph-overlay', 'Table 3\'s RING and multigraph columns: on the reference implementation\'s tour')
         .example('$0 cycle-time -n ../shared/networks/ebone.gml -t ring,multigraph-ring --format json', 'two topologies as JSON')
@@ -63,7 +64,8 @@ export function compareCommand(y: Argv, out: Out): Argv {
         .example('$0 compare -n ../shared/networks/exodus.gml --access-gbps 1', 'slower access links'),
     (a) => {
       const args = a as unknown as NetworkArgs & { format: string };
-      const topologies = [...defaultTopologies(), 'multigraph-mst', 'multigraph-delta-mbst'];
+      // every catalogue topology that needs no file of the user's
+      const topologies = topologyNames((t) => t.supports.cycleTime && !t.needs.overlayFile && !t.needs.scheduleFile);
       const report = computeCycleTimes(requestFromArgs(args, topologies));
       out(renderCycleTimes(report, args.format, { ratioToRing: true, sort: true }));
     },

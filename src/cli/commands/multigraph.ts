@@ -2,8 +2,8 @@
  * `dflsim multigraph`: the multigraph's states, isolated silos and statistics; `--sweep-t`.
  */
 import type { Argv } from 'yargs';
-import { describeMultigraph, type MultigraphReport } from '../../multigraph/report.js';
-import { MULTIGRAPH_BASES } from '../../multigraph/topology.js';
+import { describeMultigraph, type MultigraphReport } from '../../experiment/multigraph-report.js';
+import { topologyNames } from '../../overlay/catalogue.js';
 import { fmt, textTable } from '../../report/table.js';
 import { formatOption, intRange, networkOptions, requestFromArgs, type NetworkArgs } from '../common.js';
 
@@ -35,7 +35,7 @@ export function multigraphCommand(y: Argv, out: (s: string) => void): Argv {
     'the multigraph topology: states, isolated silos, statistics, and cycle time against t',
     (c) =>
       formatOption(networkOptions(c, { matcha: false }), ['table', 'json'])
-        .option('overlay-of', { type: 'string', choices: [...MULTIGRAPH_BASES], default: 'ring', describe: 'overlay the multigraph is built on ("overlay" = the --overlay file)' })
+        .option('overlay-of', { type: 'string', choices: topologyNames((t) => t.supports.multigraphBase), default: 'ring', describe: 'overlay the multigraph is built on ("overlay" = the --overlay file)' })
         .option('sweep-t', { type: 'string', describe: 'also print the cycle time for each t, e.g. 1..6' })
         .example('$0 multigraph --network gaia-cities --workload femnist', 'the multigraph on Gaia\'s RING')
         .example('$0 multigraph -n gaia-cities --sweep-t 1..6', 'cycle time against t')

@@ -22,7 +22,8 @@ export interface PoolWorkerInit {
   model: string;
   trainerOptions: TrainerOptions;
   backend?: BackendChoice;
-  threadsPerWorker: number;
+  /** wasm threads per worker; undefined: DFLSIM_THREADS or 1. */
+  threadsPerWorker?: number;
   /** The test set, as shared memory (not copied per worker). */
   testX?: SharedArrayBuffer;
   testY?: SharedArrayBuffer;
@@ -51,7 +52,7 @@ export interface SiloPoolOptions {
   trainerOptions: TrainerOptions;
   /** Worker threads (default: the machine's cores). */
   workers?: number;
-  /** wasm threads inside each worker (default 1). */
+  /** wasm threads inside each worker (default: DFLSIM_THREADS or 1). */
   threadsPerWorker?: number;
   backend?: BackendChoice;
   /** The test set every evaluation uses. */
@@ -115,7 +116,7 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
     model: opts.model,
     trainerOptions: opts.trainerOptions,
     backend: opts.backend,
-    threadsPerWorker: opts.threadsPerWorker ?? 1,
+    threadsPerWorker: opts.threadsPerWorker,
     ...(opts.test ? { testX: shared(opts.test.x), testY: shared(opts.test.y) } : {}),
   };
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: Infinity, workerData: init, recordTiming: false });

@@ -2,11 +2,11 @@
  * A multigraph's full description (states, isolated silos, statistics) and the sweep of
  * its cycle time over t: the library form of `dflsim multigraph`.
  */
-import { prepareContext, type CycleTimeRequest } from '../experiment/cycle-times.js';
+import { buildMultigraph } from '../multigraph/multigraph.js';
+import { multigraphStats, simulateMultigraph, type MultigraphStats } from '../multigraph/rounds.js';
+import { baseOverlay } from '../multigraph/topology.js';
 import { overlayCycleTime } from '../timing/cycle-time.js';
-import { buildMultigraph } from './multigraph.js';
-import { multigraphStats, simulateMultigraph, type MultigraphStats } from './rounds.js';
-import { baseOverlay } from './topology.js';
+import { prepareContext, type CycleTimeRequest } from './cycle-times.js';
 
 /** The JSON shape of `dflsim multigraph`. */
 export interface MultigraphReport {
@@ -28,7 +28,7 @@ export interface MultigraphReport {
 
 /**
  * Describe the multigraph on a base overlay, optionally sweeping t.
- * @param overlayOf `ring`, `mst`, `delta-mbst`, `star`, or `overlay` (with `req.overlayFile`)
+ * @param overlayOf a static topology of the catalogue (`ring`, `mst`, `delta-mbst`, `star`, `exponential`, or `overlay` with `req.overlayFile`)
  */
 export function describeMultigraph(req: CycleTimeRequest, overlayOf: string, sweepT?: number[]): MultigraphReport {
   const ctx = prepareContext(req);

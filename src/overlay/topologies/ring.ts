@@ -1,0 +1,19 @@
+/**
+ * `ring`: dflsim's RING (Marfoq et al. 2020), a directed travelling-salesman tour, mixed
+ * as published with (A + I) / 2.
+ */
+import { ringOf, staticPlan, type Topology } from '../topology.js';
+
+/** The RING topology. */
+export const ringTopology: Topology = {
+  name: 'ring',
+  family: 'static',
+  description: 'directed RING along a short tour (Christofides + local search)',
+  supports: { cycleTime: true, training: true, drawing: true, multigraphBase: true },
+  needs: {},
+  lists: { defaultComparison: true, reportDrawing: true, multigraph: { defaultComparison: true, reportDrawing: true } },
+  build(ctx) {
+    const r = ringOf(ctx);
+    return staticPlan(ctx, 'ring', r.overlay, { mixing: 'ring', details: { tour: r.tour.map((i) => ctx.cg.silos[i]), localSearch: ctx.ring.localSearch } });
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * `star`: the server-based overlay (every silo exchanges with one centre; Marfoq et al.
+ * 2020), trained as federated averaging weighted by shard size (McMahan et al. 2017).
+ * Its cycle time is the star's round trip, as published; a training round ends every
+ * cycle time.
+ */
+import { buildStar } from '../star.js';
+import { cached, staticPlan, type Topology } from '../topology.js';
+
+/** The STAR topology. */
+export const starTopology: Topology = {
+  name: 'star',
+  family: 'server',
+  description: 'server-based STAR, trained as FedAvg',
+  supports: { cycleTime: true, training: true, drawing: true, multigraphBase: true },
+  needs: {},
+  lists: { defaultComparison: true, reportDrawing: true },
+  build(ctx) {
+    const s = cached(ctx, 'star', () => buildStar(ctx.cg, ctx.k));
+    const per = s.cycleTime.cycleTimeMs;
+    return staticPlan(ctx, 'star', s.overlay, {
+      mixing: 'fedavg',
+      cycleTime: s.cycleTime,
+      endMs: (k) => (k + 1) * per,
+      details: { center: ctx.cg.silos[s.center], oneWayCycleTimeMs: s.oneWayCycleTimeMs },
+    });
+  },
+};

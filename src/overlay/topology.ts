@@ -1,0 +1,350 @@
+/**
+ * The unit of dflsim's design: a topology is one value of type {@link Topology}: its name,
+ * its family, what it supports and needs, and `build(context)`, which returns a
+ * {@link TopologyPlan}: the graph state of every round ({@link RoundState}), the cycle
+ * time, the critical circuit where the topology is static, and the overlay to draw.
+ * Timing, training and drawing read plans; none of them tests a topology's name.
+ *
+ * Helpers here build the two common kinds of plan: a static overlay (every round the same
+ * state; Karp cycle time and critical circuit) and a weighted graph sequence (explicit
+ * mixing weights per round; per-silo max-plus clock over each round's edges).
+ */
+import { DflsimInputError } from '../errors.js';
+import type { ConnectivityGraph } from '../network/connectivity.js';
+import type { Underlay } from '../network/underlay.js';
+import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
+import { edgeDelaysMs, overlayFromPairs, roundDelaysMs, type Overlay } from '../timing/delay-model.js';
+import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
+import { maxPlusClock, type RoundDelays } from '../timing/max-plus.js';
+import type { DelayConstants, TimingParams } from '../timing/workload.js';
+import type { MixingSequence } from './mixing-sequence.js';
+import { buildRing, type RingOptions } from './ring.js';
+
+/** Families of topologies. */
+export type TopologyFamily =
+  /** a server-based overlay (STAR, trained as FedAvg) */
+  | 'server'
+  /** a static decentralised overlay: every round the same graph */
+  | 'static'
+  /** a deterministic or seeded sequence of graphs, one per round */
+  | 'time-varying'
+  /** a multigraph on a static overlay (Do et al. 2023) */
+  | 'multigraph'
+  /** sampled rounds (MATCHA) */
+  | 'sampled'
+  /** no topology: local training, or centralised training on pooled data */
+  | 'baseline';
+
+/**
+ * How a round's graph state becomes mixing rows (see `learning/mixing.ts`):
+ * `ring` (A + I) / 2; `overlay` the run's scheme (Metropolis-Hastings or uniform) on the
+ * round's strong edges; `multigraph` the stale-copy rule of Do et al.; `matcha`
+ * I − αL (α in the state's `extra.alpha`); `fedavg` shard-size weighted averaging;
+ * `explicit` the state's own `weights`; `local` no mixing.
+ */
+export type MixingRuleName = 'ring' | 'overlay' | 'multigraph' | 'matcha' | 'fedavg' | 'explicit' | 'local';
+
+/** Finds topologies by name; the catalogue puts one in every context it prepares. */
+export interface TopologyCatalogue {
+  /** The topology of a name (a listed one or one matching a pattern), or undefined. */
+  find(name: string): Topology | undefined;
+  /** Concrete names, in display order, of the topologies that satisfy `filter`. */
+  names(filter?: (t: Topology) => boolean): string[];
+}
+
+/** Everything a topology's build may need. */
+export interface TopologyContext {
+  underlay: Underlay;
+  cg: ConnectivityGraph;
+  params: TimingParams;
+  k: DelayConstants;
+  /** Core link capacity the connectivity graph was built with (Gbit/s). */
+  coreGbps: number;
+  ring: RingOptions;
+  /** A user's overlay (for `overlay` and `multigraph-overlay`). */
+  userOverlay?: Overlay;
+  /** A user's time-varying topology: one overlay per round of a period (for `schedule`). */
+  userSchedule?: Overlay[];
+  /** Multigraph: maximum number of edges between two silos. */
+  tMax: number;
+  /** Rounds over which round-varying topologies are timed (and trained). */
+  rounds: number;
+  /** MATCHA communication budget. */
+  budget: number;
+  /** Seed for sampled topologies. */
+  seed: number;
+  /** Memo shared by builders (e.g. the RING tour reused by multigraph-ring). */
+  cache: Map<string, unknown>;
+  /** The topologies a build may refer to (the multigraph's base, ...). */
+  catalogue: TopologyCatalogue;
+}
+
+/** What a topology can be used for. */
+export interface TopologySupports {
+  /** Timed by `computeCycleTimes` / `dflsim cycle-time`. */
+  cycleTime: boolean;
+  /** Trained over by the DPASGD engine. */
+  training: boolean;
+  /** Worth drawing in reports (every topology can be described). */
+  drawing: boolean;
+  /** Static, with an overlay a multigraph can be built on (`multigraph-<name>`). */
+  multigraphBase: boolean;
+}
+
+/** What a topology needs from the user or the runner. */
+export interface TopologyNeeds {
+  /** An overlay file (`--overlay`, config `overlay`). */
+  overlayFile?: boolean;
+  /** A schedule file (`--schedule`, config `schedule`). */
+  scheduleFile?: boolean;
+  /** The runner pools every silo's data into one silo (centralised training). */
+  pooledData?: boolean;
+}
+
+/** Where a topology appears by default. */
+export interface TopologyLists {
+  /** In the default cycle-time comparison (Table 3's columns). */
+  defaultComparison?: boolean;
+  /** Drawn in every report (the classic overlays and the multigraph). */
+  reportDrawing?: boolean;
+  /** Where the multigraph on this topology appears (a base topology's choice). */
+  multigraph?: Omit<TopologyLists, 'multigraph'>;
+}
+
+/** A topology: one value, one module. */
+export interface Topology {
+  /** Its name (`ring`, `base-3`, `multigraph-exponential`, ...). */
+  name: string;
+  family: TopologyFamily;
+  /** One line for help texts. */
+  description: string;
+  supports: TopologySupports;
+  needs: TopologyNeeds;
+  lists?: TopologyLists;
+  /** Build the plan on a context. Throws a {@link DflsimInputError} when something it needs is missing. */
+  build(ctx: TopologyContext): TopologyPlan;
+}
+
+/** A family of names resolved by pattern (`base-(k+1)`, `multigraph-<static overlay>`). */
+export interface TopologyPattern {
+  /** Shown in lists, e.g. `base-(k+1)`. */
+  name: string;
+  description: string;
+  /** Names it matches. */
+  pattern: RegExp;
+  /** A JSON-Schema pattern for the names not among its examples (editors), when they are open-ended. */
+  schemaPattern?: string;
+  /** Concrete names to list (schema enum, help), given the listed topologies. */
+  examples(listed: readonly Topology[]): string[];
+  /** The topology of a matching name, or undefined (e.g. a multigraph on a non-static base). */
+  resolve(name: string, find: (name: string) => Topology | undefined): Topology | undefined;
+}
+
+/** Extra data for drawing a round-varying topology. */
+export interface PlanDrawing {
+  /** Graph states to draw (strong edges and isolated silos by silo index). */
+  states?: { state: number; strong: [number, number][]; isolated: number[] }[];
+  /** Multiplicity of each edge of the plan's overlay (multigraph). */
+  multiplicity?: number[];
+}
+
+/** A topology built on a context. */
+export interface TopologyPlan {
+  topology: string;
+  /** Silos the plan runs on (1 for centralised training). */
+  n: number;
+  /** Every round has the same graph state. */
+  static: boolean;
+  /** Rounds after which the states repeat (1 when static; undefined when they never do). */
+  period?: number;
+  /** The graph state of round k (0-based): edges, isolated silos, the clock. Read-only. */
+  round(k: number): RoundState;
+  /** The mixing rule this topology trains with. */
+  mixing: MixingRuleName;
+  /** Cycle time (ms per round): Karp's for static overlays, a mean over the context's rounds otherwise. */
+  cycleTimeMs: number;
+  /** Silo names along the circuit that sets the cycle time (static overlays; else empty). */
+  criticalCircuit: string[];
+  /** The overlay to draw: the static overlay, the base overlay, or the union of a period's edges. */
+  overlay?: Overlay;
+  /** Number of directed edges of `overlay`. */
+  overlayEdges: number;
+  /** Topology-specific details (centre, best δ, tour, silo order, how the cycle time was taken, ...). */
+  details?: Record<string, unknown>;
+  drawing?: PlanDrawing;
+}
+
+/** A memo in the context's cache (so derived topologies reuse the same base overlay). */
+export function cached<T>(ctx: TopologyContext, key: string, make: () => T): T {
+  if (!ctx.cache.has(key)) ctx.cache.set(key, make());
+  return ctx.cache.get(key) as T;
+}
+
+/** The RING of a context (cached). */
+export function ringOf(ctx: TopologyContext): ReturnType<typeof buildRing> {
+  return cached(ctx, `ring:${ctx.ring.localSearch}`, () => buildRing(ctx.cg, ctx.k, ctx.ring));
+}
+
+function pairsOf(o: Overlay): SiloPair[] {
+  return o.edges.map((e) => [e.from, e.to]);
+}
+
+/** The round delays of an overlay (for the max-plus clock). */
+function overlayDelays(o: Overlay, k: DelayConstants): RoundDelays {
+  return { from: Int32Array.from(o.edges, (e) => e.from), to: Int32Array.from(o.edges, (e) => e.to), delayMs: edgeDelaysMs(o, k) };
+}
+
+/** Options of {@link staticPlan}. */
+export interface StaticPlanOptions {
+  mixing: MixingRuleName;
+  details?: Record<string, unknown>;
+  /** The cycle time, when the topology defines its own (STAR); default Karp on the overlay. */
+  cycleTime?: CycleTimeResult;
+  /** The end of round k (ms), when the topology defines its own clock (STAR); default the per-silo max-plus clock. */
+  endMs?: (round: number) => number;
+  /** Explicit mixing weights (the same every round). */
+  weights?: RoundState['weights'];
+}
+
+/**
+ * The plan of a static overlay: every round the same state, Karp's cycle time and
+ * critical circuit, and the per-silo max-plus clock over the overlay's delays.
+ */
+export function staticPlan(ctx: TopologyContext, topology: string, overlay: Overlay, opts: StaticPlanOptions): TopologyPlan {
+  const n = overlay.silos.length;
+  const ct = opts.cycleTime ?? overlayCycleTime(overlay, ctx.k);
+  const strong = pairsOf(overlay);
+  const isolated = isolatedSilos(n, strong);
+  const d = overlayDelays(overlay, ctx.k);
+  const endMs = opts.endMs ?? maxPlusClock(n, ctx.k.computeMs, () => d);
+  return {
+    topology,
+    n,
+    static: true,
+    period: 1,
+    mixing: opts.mixing,
+    round: (k) => {
+      const end = endMs(k);
+      return { round: k, state: 0, strong, weak: [], isolated, durationMs: end - (k > 0 ? endMs(k - 1) : 0), endMs: end, ...(opts.weights ? { weights: opts.weights } : {}) };
+    },
+    cycleTimeMs: ct.cycleTimeMs,
+    criticalCircuit: ct.criticalCircuit,
+    overlay,
+    overlayEdges: overlay.edges.length,
+    details: opts.details,
+  };
+}
+
+/** The silo order of the context's RING tour (cached), for sequences whose hop-1 links should be short. */
+export function ringTourOrder(ctx: TopologyContext): number[] {
+  return ringOf(ctx).tour.slice();
+}
+
+/** One round of a time-varying topology: its directed exchanges and, if the topology has them, its mixing weights. */
+export interface RoundGraph {
+  pairs: SiloPair[];
+  /** Weights of `pairs` and the self weights (explicit mixing). */
+  weights?: { weights: number[]; selfWeights: number[] };
+}
+
+/** What {@link timeVaryingPlan} needs. */
+export interface TimeVaryingSpec {
+  /** The graph of round k (a pure function of k). */
+  round(k: number): RoundGraph;
+  /** Rounds after which the graphs repeat (undefined: never). */
+  period?: number;
+  mixing: MixingRuleName;
+  details?: Record<string, unknown>;
+  /** States drawn when there is no period (default 4). */
+  drawnStates?: number;
+}
+
+/**
+ * The plan of a time-varying topology whose round k has its own graph.
+ * - Period 1 (static): Karp's cycle time and critical circuit on the round's overlay, the
+ *   per-silo max-plus clock.
+ * - Otherwise: the per-silo max-plus clock over each round's edges, each with the delay
+ *   model's `d(i,j)` at that round's degrees; the cycle time is the end of round K (the
+ *   context's rounds) divided by K. The overlay drawn is the union of one period's edges
+ *   (or of the first rounds' when there is no period), and the first states.
+ */
+export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: TimeVaryingSpec): TopologyPlan {
+  const n = ctx.cg.n;
+  const stateOf = (k: number): RoundState => {
+    const g = spec.round(k);
+    const s: RoundState = { round: k, state: spec.period ? k % spec.period : k, strong: g.pairs, weak: [], isolated: isolatedSilos(n, g.pairs), durationMs: 0, endMs: 0 };
+    if (g.weights) s.weights = { edges: g.pairs, weights: g.weights.weights, selfWeights: g.weights.selfWeights };
+    return s;
+  };
+  if (spec.period === 1) {
+    const s0 = stateOf(0);
+    const overlay = overlayFromPairs(topology, ctx.cg, s0.strong, false);
+    return staticPlan(ctx, topology, overlay, { mixing: spec.mixing, weights: s0.weights, details: spec.details });
+  }
+  const delaysOf = (k: number): RoundDelays => {
+    const pairs = spec.round(k).pairs;
+    return { from: pairs.map((p) => p[0]), to: pairs.map((p) => p[1]), delayMs: roundDelaysMs(ctx.cg, ctx.k, pairs) };
+  };
+  const endMs = maxPlusClock(n, ctx.k.computeMs, delaysOf);
+  const K = ctx.rounds;
+  const drawnRounds = spec.period ?? Math.min(spec.drawnStates ?? 4, K);
+  const drawn = Array.from({ length: drawnRounds }, (_, k) => stateOf(k));
+  const overlay = overlayFromPairs(topology, ctx.cg, drawn.flatMap((s) => s.strong), false);
+  return {
+    topology,
+    n,
+    static: false,
+    ...(spec.period !== undefined ? { period: spec.period } : {}),
+    mixing: spec.mixing,
+    round: (k) => {
+      const s = stateOf(k);
+      s.endMs = endMs(k);
+      s.durationMs = s.endMs - (k > 0 ? endMs(k - 1) : 0);
+      return s;
+    },
+    cycleTimeMs: endMs(K - 1) / K,
+    criticalCircuit: [],
+    overlay,
+    overlayEdges: overlay.edges.length,
+    details: {
+      ...spec.details,
+      ...(spec.period !== undefined ? { period: spec.period } : {}),
+      rounds: K,
+      cycleTime: `end of round ${K} / ${K} (per-silo max-plus clock over each round's edges, delays at the round's degrees)`,
+      firstRoundsMs: Array.from({ length: Math.min(12, K) }, (_, k) => endMs(k) - (k > 0 ? endMs(k - 1) : 0)),
+    },
+    drawing: { states: drawn.slice(0, 12).map((s) => ({ state: s.state, strong: s.strong, isolated: s.isolated })) },
+  };
+}
+
+/**
+ * The plan of a weighted graph sequence already on silos (see `relabel`): each round's
+ * edges are its strong edges and its weights the explicit mixing (see {@link timeVaryingPlan}).
+ */
+export function sequencePlan(ctx: TopologyContext, topology: string, seq: MixingSequence, opts: { details?: Record<string, unknown> } = {}): TopologyPlan {
+  if (seq.n !== ctx.cg.n) throw new DflsimInputError('topology', `${topology}: the sequence has ${seq.n} silos, the network ${ctx.cg.n}`);
+  return timeVaryingPlan(ctx, topology, {
+    round: (k) => {
+      const r = seq.round(k);
+      return { pairs: r.edges.map(([a, b]) => [a, b] as SiloPair), weights: { weights: r.weights, selfWeights: r.selfWeights } };
+    },
+    period: seq.period,
+    mixing: 'explicit',
+    details: opts.details,
+  });
+}
+
+/** A baseline's plan: `n` silos that never exchange; round k ends at (k + 1) · C. */
+export function localBaselinePlan(topology: string, n: number, computeMs: number): TopologyPlan {
+  return {
+    topology,
+    n,
+    static: true,
+    period: 1,
+    mixing: 'local',
+    round: (k) => ({ round: k, state: 0, strong: [], weak: [], isolated: [], durationMs: computeMs, endMs: (k + 1) * computeMs }),
+    cycleTimeMs: computeMs,
+    criticalCircuit: [],
+    overlayEdges: 0,
+  };
+}
