@@ -33,6 +33,32 @@ export interface Evaluation {
   accuracy?: number;
 }
 
+/**
+ * The running sums of an evaluation, batch by batch. Sums of consecutive batches added in
+ * order give the same bits as one evaluation of the whole set, so an evaluation can be
+ * split across workers at batch boundaries.
+ */
+export interface EvaluationSums {
+  n: number;
+  lossSum: number;
+  sq: number;
+  correct: number;
+  regression: boolean;
+  outputSize: number;
+}
+
+/** Add evaluation sums in order (the first's counts and kind). */
+export function addEvaluationSums(parts: readonly EvaluationSums[]): EvaluationSums {
+  const out = { ...parts[0], n: 0, lossSum: 0, sq: 0, correct: 0 };
+  for (const p of parts) { out.n += p.n; out.lossSum += p.lossSum; out.sq += p.sq; out.correct += p.correct; }
+  return out;
+}
+
+/** Loss and RMSE (regression) or accuracy (classification) from evaluation sums. */
+export function finishEvaluation(e: EvaluationSums): Evaluation {
+  return e.regression ? { loss: e.lossSum / e.n, rmse: Math.sqrt(e.sq / (e.n * e.outputSize)) } : { loss: e.lossSum / e.n, accuracy: e.correct / e.n };
+}
+
 /** One silo's local training in a round (inputs of {@link LocalTrainer.train}). */
 export interface SiloJob {
   weights: Float32Array;

@@ -34,6 +34,8 @@ export interface ActivationOptions {
   patience: number;
   /** Stop when the step length falls below this. */
   minStep: number;
+  /** Eigen-solver: `auto` (dense up to DENSE_EIGEN_MAX_SILOS silos, Lanczos above), or forced. */
+  solver?: 'auto' | 'dense' | 'lanczos';
 }
 
 /** Defaults of {@link optimizeActivationProbabilities}. */
@@ -196,7 +198,8 @@ export function optimizeActivationProbabilities(
     const lambda2 = expectedAlgebraicConnectivity(n, matchings, p);
     return { probabilities: p, lambda2, uniformLambda2: lambda2, iterations: 0 };
   }
-  const sparse = n > DENSE_EIGEN_MAX_SILOS ? new SparseMatchingLaplacian(n, matchings) : null;
+  const useSparse = opt.solver === 'lanczos' || ((opt.solver ?? 'auto') === 'auto' && n > DENSE_EIGEN_MAX_SILOS);
+  const sparse = useSparse ? new SparseMatchingLaplacian(n, matchings) : null;
   let previous: Float64Array | undefined;
   const evaluate = (q: Float64Array): { lambda2: number; g: Float64Array } => {
     const { lambda2, vector } = sparse ? sparseFiedler(sparse.fill(q), previous) : fiedler(weightedLaplacian(n, matchings, q), n);

@@ -27,7 +27,7 @@ import type { DelayConstants } from '../timing/workload.js';
 import { misraGriesEdgeColoring } from './edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
-import { delayMs, edgeDelaysMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';
+import { edgeDelaysMs, exchangeDelayMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';
 
 /** Which graph MATCHA decomposes: the underlay's links (MATCHA) or the connectivity graph (MATCHA(+)). */
 export type MatchaBase = 'underlay' | 'connectivity';
@@ -190,8 +190,11 @@ export interface MatchaRoundTime {
 export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<MatchaRoundTime> {
   const n = cg.n;
   const deg = new Int32Array(n);
-  // each matching's pairs flattened [a0, b0, a1, b1, ...] for the inner loops
+  // each matching's pairs flattened [a0, b0, a1, b1, ...], with the latency and bandwidth
+  // of a->b and b->a beside them (read in sequence rather than from the n x n tables)
   const flat = plan.matchings.map((m) => Int32Array.from(m.flat()));
+  const latency = flat.map((f) => { const x = new Float64Array(f.length); for (let e = 0; e < f.length; e += 2) { x[e] = cg.latencyMs[f[e] * n + f[e + 1]]; x[e + 1] = cg.latencyMs[f[e + 1] * n + f[e]]; } return x; });
+  const bandwidth = flat.map((f) => { const x = new Float64Array(f.length); for (let e = 0; e < f.length; e += 2) { x[e] = cg.bandwidthBitsPerMs[f[e] * n + f[e + 1]]; x[e + 1] = cg.bandwidthBitsPerMs[f[e + 1] * n + f[e]]; } return x; });
   let clockMs = 0;
   for (let r = 0; r < count; r++) {
     const active = sampleActiveMatchings(plan.probabilities, rng);
@@ -203,12 +206,12 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: De
     }
     let t = edges === 0 ? k.computeMs : -Infinity;
     for (const m of active) {
-      const f = flat[m];
+      const f = flat[m], lat = latency[m], bw = bandwidth[m];
       for (let e = 0; e < f.length; e += 2) {
         const a = f[e], b = f[e + 1];
-        const ab = delayMs(cg, k, a, b, deg[a], deg[b]);
+        const ab = exchangeDelayMs(k, lat[e], bw[e], deg[a], deg[b]);
         if (ab > t) t = ab;
-        const ba = delayMs(cg, k, b, a, deg[b], deg[a]);
+        const ba = exchangeDelayMs(k, lat[e + 1], bw[e + 1], deg[b], deg[a]);
         if (ba > t) t = ba;
       }
     }

@@ -42,7 +42,7 @@ function referenceLoad(cg: ConnectivityGraph): Float64Array {
     }
     for (let v = 0; v < n; v++) if (dist[v] < Infinity) total[v] += between[v] - 1;
   }
-  if (n > 2) for (let v = 0; v < n; v++) total[v] /= (n - 1) * (n - 2);
+  if (n > 2) { const scale = 1 / ((n - 1) * (n - 2)); for (let v = 0; v < n; v++) total[v] *= scale; }
   return total;
 }
 
@@ -59,16 +59,17 @@ describe('loadCentrality', () => {
     expect(Array.from(l)).toEqual([1 / 6, 1 / 6, 1 / 6, 1 / 6]);
   });
 
-  it('load splits per step, unlike betweenness: 0 -> {1, 2} -> 3 with 2 also reached via 4', () => {
+  it('load splits per step, unlike betweenness: a 4-cycle 0-1-3-2 with a leaf 4 on silo 2', () => {
     // links 0-1, 0-2, 1-3, 2-3 (unit), 4-2 (1): from 4, silo 0 is reached only via 2, silo 3 via 2
     const cg = cgOf(5, [[0, 1, 1], [0, 2, 1], [1, 3, 1], [2, 3, 1], [4, 2, 1]]);
     const l = loadCentrality(cg);
     expect(Array.from(l)).toEqual(Array.from(referenceLoad(cg)));
-    // by hand (ordered flows forwarded, before dividing by (n-1)(n-2) = 12):
-    // silo 2: 4->0, 4->1 (via 0 or 3: all through 2), 4->3, 0->4, 1->4, 3->4, and half of 0->3, 3->0, 1->... ;
-    // silo 2 is on every path from 4, so it forwards at least the 6 flows 4<->{0,1,3}
-    expect(l[2] * 12).toBeGreaterThanOrEqual(6);
-    expect(l[4]).toBe(0);
+    // by hand, ordered flows forwarded (before dividing by (n-1)(n-2) = 12):
+    // silo 2: 4->{0,1,3} and {0,1,3}->4 (every path from 4 goes through 2): 6, plus half of
+    //   0->3 and half of 3->0 (3's predecessors from 0 are 1 and 2, and 0's from 3 likewise): 7
+    // silo 0: half of 1->2, 2->1, 1->4, 4->1 (their paths via 0 or via 3): 2; silo 3 likewise: 2
+    // silo 1: half of 0->3 and of 3->0: 1; silo 4 is a leaf: 0
+    [2, 1, 7, 2, 0].forEach((raw, v) => expect(l[v] * 12).toBeCloseTo(raw, 13));
   });
 
   it('the direct link of a complete metric graph with a per-link constant is always shortest: all loads 0', () => {

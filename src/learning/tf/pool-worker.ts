@@ -7,7 +7,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import type { PoolTask, PoolWorkerInit, PoolTrainResult } from './pool.js';
+import { EVAL_BATCH, type PoolTask, type PoolWorkerInit, type PoolTrainResult } from './pool.js';
 import { initBackend } from './backend.js';
 import { createTrainer } from './silo-trainer.js';
 
@@ -28,11 +28,16 @@ function transferable(r: PoolTrainResult): unknown {
 /** Run one task. */
 export default function task(t: PoolTask): unknown {
   if (t.kind === 'info') {
-    return { backend: info.backend, threads: info.threads, paramCount: trainer.paramCount, weightCount: trainer.weightCount, initWeights: trainer.initWeights(t.seed) };
+    const initWeights = trainer.initWeights(t.seed);
+    // label values per sample: an evaluation of no samples says the task and output size
+    const probe = trainer.evaluateSums(initWeights, new Float32Array(0), new Float32Array(0));
+    return { backend: info.backend, threads: info.threads, paramCount: trainer.paramCount, weightCount: trainer.weightCount, yPerSample: probe.regression ? probe.outputSize : 1, initWeights };
   }
   if (t.kind === 'evaluate') {
     if (!testX || !testY) throw new Error('dflsim pool: no test set');
-    return trainer.evaluate(t.weights, testX, testY);
+    // one chunk of the test set, at batch boundaries: the main thread adds the sums in order
+    const sample = testX.length / testY.length * t.yPerSample;
+    return trainer.evaluateSums(t.weights, testX.subarray(t.start * sample, (t.start + t.count) * sample), testY.subarray(t.start * t.yPerSample, (t.start + t.count) * t.yPerSample), EVAL_BATCH);
   }
   const r = trainer.train(t.weights, { m: t.m, v: t.v, step: t.step }, t.batches, t.lr, t.seed);
   return transferable({ weights: r.weights, m: r.optState.m, v: r.optState.v, step: r.optState.step, loss: r.loss });

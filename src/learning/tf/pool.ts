@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { BackendChoice } from './backend.js';
 import type { TrainerOptions } from './silo-trainer.js';
-import type { Batch, Evaluation, LocalTrainer, LocalTrainResult, SiloJob } from '../trainer.js';
+import { addEvaluationSums, finishEvaluation, type Batch, type Evaluation, type EvaluationSums, type LocalTrainer, type LocalTrainResult, type SiloJob } from '../trainer.js';
 
 /** What every worker is started with (`workerData`). */
 export interface PoolWorkerInit {
@@ -32,8 +32,14 @@ export interface PoolWorkerInit {
 /** A task of a worker. */
 export type PoolTask =
   | { kind: 'info'; seed: number }
-  | { kind: 'evaluate'; weights: Float32Array }
+  | { kind: 'evaluate'; weights: Float32Array; start: number; count: number; yPerSample: number }
   | { kind: 'train'; weights: Float32Array; m: Float32Array; v: Float32Array; step: number; batches: Batch[]; lr: number; seed: number };
+
+/** Samples per evaluation batch (the trainer's default), and so per evaluation chunk. */
+export const EVAL_BATCH = 64;
+
+/** Evaluation chunks of a test set: one per {@link EVAL_BATCH} samples, so a chunk is one batch. */
+const CHUNK_BATCHES = 1;
 
 /** A worker's answer to a train task. */
 export interface PoolTrainResult {
@@ -121,8 +127,11 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
   };
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: Infinity, workerData: init, recordTiming: false });
   // one info task per worker: each loads its model before the first round
-  const infos = await Promise.all(Array.from({ length: workers }, () => pool.run({ kind: 'info', seed: 0 } satisfies PoolTask))) as { backend: string; threads: number; paramCount: number; weightCount: number }[];
+  const infos = await Promise.all(Array.from({ length: workers }, () => pool.run({ kind: 'info', seed: 0 } satisfies PoolTask))) as { backend: string; threads: number; paramCount: number; weightCount: number; yPerSample: number }[];
   const first = infos[0];
+  // test samples and label values per sample (1 for a class label, the outputs for regression)
+  const yPerSample = opts.test ? first.yPerSample : 1;
+  const testSamples = opts.test ? opts.test.y.length / yPerSample : 0;
   return {
     workers,
     paramCount: first.paramCount,
@@ -141,7 +150,13 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
       return results.map((r) => ({ weights: r.weights, optState: { m: r.m, v: r.v, step: r.step }, loss: r.loss }));
     },
     async evaluate(ws) {
-      return Promise.all(ws.map((w) => pool.run({ kind: 'evaluate', weights: w } satisfies PoolTask) as Promise<Evaluation>));
+      if (!testSamples) throw new Error('dflsim pool: no test set');
+      // each weight vector's evaluation split at batch boundaries over the workers; the
+      // sums are added in batch order, so the result is the same bits as one evaluation
+      const chunk = EVAL_BATCH * CHUNK_BATCHES;
+      const starts = Array.from({ length: Math.ceil(testSamples / chunk) }, (_, i) => i * chunk);
+      const parts = await Promise.all(ws.flatMap((w) => starts.map((start) => pool.run({ kind: 'evaluate', weights: w, start, count: Math.min(chunk, testSamples - start), yPerSample } satisfies PoolTask) as Promise<EvaluationSums>)));
+      return ws.map((_, i) => finishEvaluation(addEvaluationSums(parts.slice(i * starts.length, (i + 1) * starts.length))));
     },
     async close() {
       await pool.destroy();

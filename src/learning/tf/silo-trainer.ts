@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
 import { SeededDropout } from './models/layers.js';
-import type { LocalTrainer as BaseLocalTrainer } from '../trainer.js';
+import { finishEvaluation, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
 
 /** Adam hyper-parameters besides the learning rate. */
 export interface AdamOptions {
@@ -22,6 +22,8 @@ const DEFAULT_ADAM_OPTIONS: AdamOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1
 export interface LocalTrainer extends BaseLocalTrainer {
   /** Model outputs `[n, outputSize]` for `x` (inference mode). */
   predict(weights: Float32Array, x: Float32Array, batchSize?: number): Float32Array;
+  /** The running sums of {@link evaluate} (to split an evaluation at batch boundaries). */
+  evaluateSums(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): EvaluationSums;
   /** Bytes one silo's state occupies (weights + m + v). */
   bytesPerSilo(): number;
   /** Free the shared model. */
@@ -87,6 +89,29 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
     if (y.length !== ny) throw new Error(`dflsim trainer: ${where}.y: expected ${ny} values, got ${y.length}`);
   };
 
+  const evaluateSums = (weights: Float32Array, x: Float32Array, y: Float32Array, batchSize = 64): EvaluationSums => {
+    check(weights, 'weights');
+    const n = x.length / sampleSize;
+    checkBatch(x, y, n, 'evaluate');
+    load(weights);
+    let lossSum = 0;
+    let sq = 0;
+    let correct = 0;
+    for (let s = 0; s < n; s += batchSize) {
+      const k = Math.min(batchSize, n - s);
+      tf.tidy(() => {
+        const xs = xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k);
+        const yo = h.task === 'regression' ? h.outputSize : 1;
+        const ys = yTensor(y.subarray(s * yo, (s + k) * yo), k);
+        const out = h.model.apply(xs, { training: false }) as tf.Tensor;
+        lossSum += lossOf(out, ys).dataSync()[0]! * k;
+        if (h.task === 'regression') sq += tf.sum(tf.squaredDifference(out, ys)).dataSync()[0]!;
+        else correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.cast(ys, 'int32')), 'float32')).dataSync()[0]!;
+      });
+    }
+    return { n, lossSum, sq, correct, regression: h.task === 'regression', outputSize: h.outputSize };
+  };
+
   return {
     paramCount: h.paramCount,
     weightCount: h.weightCount,
@@ -141,29 +166,9 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
       return { weights: w, optState: { m, v, step }, loss: batches.length ? lossSum / batches.length : NaN };
     },
     evaluate(weights, x, y, batchSize = 64) {
-      check(weights, 'weights');
-      const n = x.length / sampleSize;
-      checkBatch(x, y, n, 'evaluate');
-      load(weights);
-      let lossSum = 0;
-      let sq = 0;
-      let correct = 0;
-      for (let s = 0; s < n; s += batchSize) {
-        const k = Math.min(batchSize, n - s);
-        tf.tidy(() => {
-          const xs = xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k);
-          const yo = h.task === 'regression' ? h.outputSize : 1;
-          const ys = yTensor(y.subarray(s * yo, (s + k) * yo), k);
-          const out = h.model.apply(xs, { training: false }) as tf.Tensor;
-          lossSum += lossOf(out, ys).dataSync()[0]! * k;
-          if (h.task === 'regression') sq += tf.sum(tf.squaredDifference(out, ys)).dataSync()[0]!;
-          else correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.cast(ys, 'int32')), 'float32')).dataSync()[0]!;
-        });
-      }
-      return h.task === 'regression'
-        ? { loss: lossSum / n, rmse: Math.sqrt(sq / (n * h.outputSize)) }
-        : { loss: lossSum / n, accuracy: correct / n };
+      return finishEvaluation(evaluateSums(weights, x, y, batchSize));
     },
+    evaluateSums,
     predict(weights, x, batchSize = 64) {
       check(weights, 'weights');
       const n = x.length / sampleSize;

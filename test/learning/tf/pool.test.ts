@@ -19,7 +19,8 @@ const raw = {
   kind: 'train', name: 'pool', network: networkFile('gaia'), topology: 'multigraph-ring',
   workload: { name: 'f', modelSizeBits: 10943360, computeMs: 25 },
   model: { name: 'fadnet', inputSize: 32 },
-  dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 6 },
+  // a test set of more than one evaluation batch (64): the pool splits evaluations at batch boundaries
+  dataset: { kind: 'synthetic-driving', sequences: 44, framesPerSequence: 9 },
   rounds: 4, batchSize: 4, localSteps: 2, evalEvery: 2, evalSilos: true, checkpointEvery: 2, seed: 5, backend: 'wasm',
 };
 writeFileSync(file, JSON.stringify(raw));
@@ -40,6 +41,7 @@ describe('silo pool', () => {
       const s = await runTraining(cfg, file, { outDir: out, workers });
       expect(s.backend.workers).toBe(workers);
       expect(s.completed).toBe(true);
+      expect(JSON.parse(readFileSync(path.join(out, 'config.resolved.json'), 'utf8')).backend.workers).toBe(workers);
       byWorkers.push(metrics(out));
     }
     inMain = byWorkers[0];
