@@ -10,11 +10,11 @@ import path from 'node:path';
 import { haveSharedNetworks, NETWORKS, SHARED, time } from './common.js';
 import { buildConnectivityGraph } from '../src/network/connectivity.js';
 import { underlayFromGml } from '../src/network/underlay.js';
-import { misraGriesEdgeColoring } from '../src/overlay/edge-coloring.js';
+import { misraGriesEdgeColoring } from '../src/graph/edge-coloring.js';
 import { buildMatcha, matchaBaseEdges, type MatchaBase } from '../src/overlay/matcha.js';
 import { optimalMixingAlpha } from '../src/overlay/matcha-mixing.js';
 import { optimizeActivationProbabilities, weightedLaplacian } from '../src/overlay/matcha-probabilities.js';
-import { fiedler } from '../src/overlay/symmetric-eigen.js';
+import { fiedler } from '../src/graph/symmetric-eigen.js';
 import { delayConstants, getWorkload, timingParams } from '../src/timing/workload.js';
 
 const shared = SHARED;

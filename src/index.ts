@@ -45,5 +45,5 @@ export * from './data/partition.js';
 export * from './data/dronet-reader.js';
 export * from './data/registry.js';
 export * from './overlay/matcha.js';
-export * from './overlay/edge-coloring.js';
+export * from './graph/edge-coloring.js';
 export { allTopologies } from './topologies.js';

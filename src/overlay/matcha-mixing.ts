@@ -20,7 +20,7 @@
  * eigenvalue of the operator x ↦ (x − x̄) − 2α L̄x + α²(L̄(L̄x) + 2 Σ p_m(1 − p_m) L_m x)
  * on 1⊥ with sparse L̄, by Lanczos warm-started from the previous α's eigenvector.
  */
-import { largestEigenvalue, lanczosExtreme, sparseMultiply } from './symmetric-eigen.js';
+import { largestEigenvalue, lanczosExtreme, sparseMultiply } from '../graph/symmetric-eigen.js';
 import { DENSE_EIGEN_MAX_SILOS, SparseMatchingLaplacian, validateMatchings, weightedLaplacian, type Matching } from './matcha-probabilities.js';
 
 /** The pieces of ρ(α): E[WᵀW] − J = A − 2α B + α² C. */

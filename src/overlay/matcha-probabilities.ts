@@ -19,7 +19,7 @@
  * tolerance (tested to 1e-8 on random graphs).
  */
 import { DflsimInputError } from '../errors.js';
-import { fiedler, sparseFiedler, type SparseSymmetric } from './symmetric-eigen.js';
+import { fiedler, sparseFiedler, type SparseSymmetric } from '../graph/symmetric-eigen.js';
 
 /** A matching: undirected vertex pairs no two of which share a vertex. */
 export type Matching = ReadonlyArray<readonly [number, number]>;

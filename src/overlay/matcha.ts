@@ -24,7 +24,7 @@ import type { Underlay } from '../network/underlay.js';
 import { createRng, type Rng } from '../random.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
 import type { DelayConstants } from '../timing/workload.js';
-import { misraGriesEdgeColoring } from './edge-coloring.js';
+import { misraGriesEdgeColoring } from '../graph/edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
 import { edgeDelaysMs, exchangeDelayMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';

@@ -9,7 +9,7 @@
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { DelayConstants } from '../timing/workload.js';
-import { minWeightPerfectMatching } from './blossom.js';
+import { minWeightPerfectMatching } from '../graph/blossom.js';
 import { d1Ms, overlayFromPairs, type Overlay } from './overlay.js';
 import { kruskalMst } from './weights.js';
 

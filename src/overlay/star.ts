@@ -6,7 +6,8 @@
  * shortest path by `C + latency + M / bandwidth`. The reported cycle time is
  * `2 * (λ - C) + C` for λ the cycle time of the two-way star (gather, then broadcast).
  */
-import { dijkstra, type ConnectivityGraph } from '../network/connectivity.js';
+import type { ConnectivityGraph } from '../network/connectivity.js';
+import { dijkstra } from '../graph/dijkstra.js';
 import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
 import type { DelayConstants } from '../timing/workload.js';
 import type { Overlay, OverlayEdge } from './overlay.js';

@@ -4,7 +4,7 @@
  * tree that breaks ties in the connectivity graph's edge order.
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
-import { UnionFind } from '../graph/union-find.js';
+import { kruskal } from '../graph/kruskal.js';
 
 export { mstWeightMs, roundTripWeightMs } from '../timing/delay-model.js';
 
@@ -21,14 +21,5 @@ export function edgeOrder(cg: ConnectivityGraph): [number, number][] {
  * @returns the tree's edges as silo-index pairs
  */
 export function kruskalMst(cg: ConnectivityGraph, weight: (i: number, j: number) => number): [number, number][] {
-  const edges = edgeOrder(cg).map(([a, b], idx) => ({ a, b, w: weight(a, b), idx }));
-  edges.sort((x, y) => x.w - y.w || x.idx - y.idx);
-  const sets = new UnionFind(cg.n);
-  const tree: [number, number][] = [];
-  for (const e of edges) {
-    if (!sets.union(e.a, e.b)) continue;
-    tree.push([e.a, e.b]);
-    if (tree.length === cg.n - 1) break;
-  }
-  return tree;
+  return kruskal(cg.n, edgeOrder(cg), weight);
 }

@@ -4,7 +4,8 @@
  * connectivity graph's edge order), by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { dijkstra, type ConnectivityGraph } from '../../src/network/connectivity.js';
+import type { ConnectivityGraph } from '../../src/network/connectivity.js';
+import { dijkstra } from '../../src/graph/dijkstra.js';
 import { edgeOrder, kruskalMst } from '../../src/overlay/weights.js';
 
 type Adj = [number, number][][];

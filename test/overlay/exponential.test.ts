@@ -8,7 +8,7 @@ import { DflsimInputError } from '../../src/errors.js';
 import { ceilLog2, exponentialPeers, exponentialSequence } from '../../src/overlay/exponential.js';
 import { distanceFromAverage, mixingMatrix, sequenceProduct } from '../../src/overlay/mixing-sequence.js';
 import { onePeerExponentialSequence } from '../../src/overlay/one-peer-exponential.js';
-import { largestEigenvalue } from '../../src/overlay/symmetric-eigen.js';
+import { largestEigenvalue } from '../../src/graph/symmetric-eigen.js';
 
 const powersOfTwo = Array.from({ length: 10 }, (_, i) => 2 ** (i + 1)); // 2 .. 1024
 

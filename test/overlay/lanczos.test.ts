@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/random.js';
-import { misraGriesEdgeColoring } from '../../src/overlay/edge-coloring.js';
+import { misraGriesEdgeColoring } from '../../src/graph/edge-coloring.js';
 import { mixingQuadratic, optimalMixingAlpha, rho } from '../../src/overlay/matcha-mixing.js';
 import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, SparseMatchingLaplacian, weightedLaplacian, type Matching } from '../../src/overlay/matcha-probabilities.js';
-import { fiedler, lanczosExtreme, sparseFiedler, sparseMultiply, symmetricEigenvalues } from '../../src/overlay/symmetric-eigen.js';
+import { fiedler, lanczosExtreme, sparseFiedler, sparseMultiply, symmetricEigenvalues } from '../../src/graph/symmetric-eigen.js';
 import { generateNetwork } from '../../src/network/generate.js';
 
 function randomMatchings(n: number, extra: number, seed: number): Matching[] {

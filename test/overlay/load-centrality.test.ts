@@ -4,7 +4,8 @@
  * predecessor, kept here as the reference) on random graphs with many equal-length paths.
  */
 import { describe, expect, it } from 'vitest';
-import { dijkstra, type ConnectivityGraph } from '../../src/network/connectivity.js';
+import type { ConnectivityGraph } from '../../src/network/connectivity.js';
+import { dijkstra } from '../../src/graph/dijkstra.js';
 import { createRng } from '../../src/random.js';
 import { loadCentrality } from '../../src/overlay/star.js';
 

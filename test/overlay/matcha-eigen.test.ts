@@ -4,7 +4,7 @@
 import { eigs } from 'mathjs';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/random.js';
-import { fiedler, largestEigenvalue, symmetricEigenpair, symmetricEigenvalues } from '../../src/overlay/symmetric-eigen.js';
+import { fiedler, largestEigenvalue, symmetricEigenpair, symmetricEigenvalues } from '../../src/graph/symmetric-eigen.js';
 
 function randomSymmetric(n: number, seed: number): Float64Array {
   const rng = createRng(seed);

@@ -3,7 +3,7 @@
  * mixing parameter α (min ‖E[WᵀW] − J‖₂).
  */
 import { describe, expect, it } from 'vitest';
-import { misraGriesEdgeColoring, type UndirectedEdge } from '../../src/overlay/edge-coloring.js';
+import { misraGriesEdgeColoring, type UndirectedEdge } from '../../src/graph/edge-coloring.js';
 import { mixingQuadratic, optimalMixingAlpha, rho } from '../../src/overlay/matcha-mixing.js';
 import {
   expectedAlgebraicConnectivity,
@@ -12,7 +12,7 @@ import {
   weightedLaplacian,
   type Matching,
 } from '../../src/overlay/matcha-probabilities.js';
-import { largestEigenvalue } from '../../src/overlay/symmetric-eigen.js';
+import { largestEigenvalue } from '../../src/graph/symmetric-eigen.js';
 import { createRng } from '../../src/random.js';
 
 function matchingsOf(n: number, edges: UndirectedEdge[]): [number, number][][] {

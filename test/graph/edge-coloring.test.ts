@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DflsimInputError } from '../../src/errors.js';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';
 import { underlayFromGml } from '../../src/network/underlay.js';
-import { edgeColoringConflict, misraGriesEdgeColoring, type UndirectedEdge } from '../../src/overlay/edge-coloring.js';
+import { edgeColoringConflict, misraGriesEdgeColoring, type UndirectedEdge } from '../../src/graph/edge-coloring.js';
 import { createRng, shuffled } from '../../src/random.js';
 import { NETWORKS, networkFile } from '../helpers.js';
 

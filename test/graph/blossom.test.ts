@@ -4,7 +4,7 @@ import {
   maxWeightMatchingWithDuals,
   minWeightPerfectMatching,
   type WeightedMatchingCertificate,
-} from '../../src/overlay/blossom.js';
+} from '../../src/graph/blossom.js';
 
 type Edge = [number, number, number];
 

@@ -1,0 +1,141 @@
+/**
+ * The PyTorch yardsticks of the training benchmarks: the scripts in `../shared/bench/`
+ * (beside the project root), run with the first Python that can `import torch`
+ * (DFLSIM_PYTHON, `python3`, `/usr/bin/python3`). Each prints one JSON line of figures.
+ * This module starts child processes: the CLI and bench/ use it, the core never does.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** How to install what the yardsticks need (printed when they are skipped). */
+export const TORCH_INSTALL_HINT = 'install with: apt-get install -y python3-torch';
+
+/** The dflsim project root: the nearest directory above this module whose package.json is dflsim's. */
+export function projectRoot(): string {
+  let d = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const p = path.join(d, 'package.json');
+    if (fs.existsSync(p) && (JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: string }).name === 'dflsim') return d;
+    const up = path.dirname(d);
+    if (up === d) throw new Error('dflsim: cannot find the project root (a package.json named dflsim)');
+    d = up;
+  }
+}
+
+/** A yardstick script of `../shared/bench/` (e.g. `fadnet_torch.py`). */
+export function yardstickScript(name: string): string {
+  return path.join(path.resolve(projectRoot(), '..', 'shared'), 'bench', name);
+}
+
+let foundPython: string | null | undefined;
+
+/** The first Python that can import torch (DFLSIM_PYTHON, python3, /usr/bin/python3), or null; looked up once per process. */
+export function findTorchPython(): string | null {
+  if (foundPython !== undefined) return foundPython;
+  foundPython = null;
+  for (const py of [process.env.DFLSIM_PYTHON, 'python3', '/usr/bin/python3']) {
+    if (!py) continue;
+    try {
+      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+      foundPython = py;
+      break;
+    } catch {
+      // not there, or no torch: try the next
+    }
+  }
+  return foundPython;
+}
+
+/** The yardstick's figures, or why it did not run. */
+export type YardstickOutcome<T> = { ran: true; python: string; args: string[]; result: T } | { ran: false; reason: string };
+
+/** Why a yardstick cannot run here (no torch, no script), or null when it can. */
+export function yardstickUnavailable(script: string): string | null {
+  if (!findTorchPython()) return `no python3 with torch; ${TORCH_INSTALL_HINT}`;
+  if (!fs.existsSync(script)) return `${script} not found`;
+  return null;
+}
+
+/**
+ * Run a yardstick script with `args` and parse the JSON of its last output line. A script
+ * that fails (or prints no JSON) is an error; a missing torch or script is a skip.
+ */
+export function runYardstick<T>(script: string, args: string[]): YardstickOutcome<T> {
+  const why = yardstickUnavailable(script);
+  if (why) return { ran: false, reason: why };
+  const python = findTorchPython()!;
+  let out: string;
+  try {
+    out = execFileSync(python, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 2 ** 20 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    throw new Error(`PyTorch yardstick ${path.basename(script)} ${args.join(' ')} failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  const last = out.trim().split('\n').pop() ?? '';
+  try {
+    return { ran: true, python, args, result: JSON.parse(last) as T };
+  } catch {
+    throw new Error(`PyTorch yardstick ${path.basename(script)}: expected a JSON line, got "${last.slice(0, 200)}"`);
+  }
+}
+
+/** The line printed when a yardstick was skipped. */
+export function skippedLine(reason: string): string {
+  return `PyTorch: skipped (${reason})`;
+}
+
+/** A yardstick compared with dflsim: skipped (and why), or its runs, the fastest, and dflsim's samples/s over the fastest's. */
+export type TorchComparison<R> = { status: 'skipped'; reason: string } | { status: 'ran'; python: string; runs: R[]; fastest: R; ratio: number };
+
+function compare<R extends { samplesPerSec: number }>(python: string, runs: R[], dflsimSamplesPerSec: number): TorchComparison<R> {
+  const fastest = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
+  return { status: 'ran', python, runs, fastest, ratio: dflsimSamplesPerSec / fastest.samplesPerSec };
+}
+
+/** One run of shared/bench/dpasgd_torch.py. */
+export interface TorchSimulateRun {
+  threads: number;
+  procs: number;
+  roundsPerSec: number;
+  siloStepsPerSec: number;
+  samplesPerSec: number;
+}
+
+/**
+ * The whole-simulation yardstick (shared/bench/dpasgd_torch.py) with the same silos, size,
+ * batch, rounds and local steps, at `cores` cores in both of its settings: one process of
+ * `cores` threads, and `cores` processes of one thread (one setting when cores = 1).
+ */
+export function torchSimulate(o: { silos: number; size: number; batch: number; rounds: number; localSteps: number }, cores: number, dflsimSamplesPerSec: number): TorchComparison<TorchSimulateRun> {
+  const script = yardstickScript('dpasgd_torch.py');
+  const why = yardstickUnavailable(script);
+  if (why) return { status: 'skipped', reason: why };
+  const settings = cores === 1 ? [{ threads: 1, procs: 1 }] : [{ threads: cores, procs: 1 }, { threads: 1, procs: cores }];
+  let python = '';
+  const runs = settings.map((s) => {
+    const args = ['--silos', o.silos, '--size', o.size, '--batch', o.batch, '--rounds', o.rounds, '--local-steps', o.localSteps, '--threads', s.threads, '--procs', s.procs].map(String);
+    const r = runYardstick<{ rounds_per_sec: number; silo_steps_per_sec: number; samples_per_sec: number }>(script, args);
+    if (!r.ran) throw new Error(`PyTorch yardstick: ${r.reason}`);
+    python = r.python;
+    return { ...s, roundsPerSec: r.result.rounds_per_sec, siloStepsPerSec: r.result.silo_steps_per_sec, samplesPerSec: r.result.samples_per_sec };
+  });
+  return compare(python, runs, dflsimSamplesPerSec);
+}
+
+/** One run of shared/bench/fadnet_torch.py. */
+export interface TorchTrainRun {
+  threads: number;
+  samplesPerSec: number;
+  msPerStep: number;
+}
+
+/** The training-step yardstick (shared/bench/fadnet_torch.py) at the same size, batch, steps and threads. */
+export function torchTrain(o: { size: number; batch: number; steps: number; threads: number }, dflsimSamplesPerSec: number): TorchComparison<TorchTrainRun> {
+  const script = yardstickScript('fadnet_torch.py');
+  const args = ['--batch', o.batch, '--size', o.size, '--steps', o.steps, '--threads', o.threads].map(String);
+  const r = runYardstick<{ samples_per_sec: number; ms_per_step: number }>(script, args);
+  if (!r.ran) return { status: 'skipped', reason: r.reason };
+  return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep: r.result.ms_per_step }], dflsimSamplesPerSec);
+}
