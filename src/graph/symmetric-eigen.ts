@@ -294,6 +294,8 @@ export interface LanczosOptions {
   maxRestarts: number;
   /** Stop when the residual ‖A y − θ y‖ is below tolerance × scale. */
   tolerance: number;
+  /** Use max(scale, |θ|) as the scale, θ the current Ritz value (for `largest` of a PSD operator whose norm is unknown). */
+  relativeToRitzValue?: boolean;
 }
 
 const DEFAULT_LANCZOS: LanczosOptions = { maxBasis: 160, maxRestarts: 400, tolerance: 1e-11 };
@@ -345,7 +347,7 @@ export function lanczosExtreme(
   }
   const basis: Float64Array[] = [];
   const w = new Float64Array(n);
-  let steps = 0;
+  let steps = 0, maxAlpha = 0;
   for (let restart = 0; restart <= opt.maxRestarts; restart++) {
     basis.length = 0;
     basis.push(v);
@@ -374,13 +376,16 @@ export function lanczosExtreme(
       let bnorm = 0;
       for (let i = 0; i < n; i++) bnorm += w[i] * w[i];
       bnorm = Math.sqrt(bnorm);
-      const last = j === kMax - 1 || bnorm <= tol || basis.length === n - 1;
+      if (Math.abs(a) > maxAlpha) maxAlpha = Math.abs(a);
+      const breakdown = opt.relativeToRitzValue ? Math.max(tol, opt.tolerance * maxAlpha) : tol;
+      const last = j === kMax - 1 || bnorm <= breakdown || basis.length === n - 1;
       if (last || j % 4 === 3) {
         const diag = Float64Array.from(alpha);
         const off = Float64Array.from(beta);
         theta = tridiagonalEigenvalue(diag, off, which === 'smallest' ? 0 : diag.length - 1);
         s = tridiagonalEigenvector(diag, off, theta);
-        if (Math.abs(bnorm * s[s.length - 1]) <= tol) { converged = true; break; }
+        const tolNow = opt.relativeToRitzValue ? Math.max(tol, opt.tolerance * Math.abs(theta)) : tol;
+        if (Math.abs(bnorm * s[s.length - 1]) <= tolNow) { converged = true; break; }
       }
       if (last) break;
       beta.push(bnorm);
@@ -442,4 +447,205 @@ export function sparseFiedler(laplacian: SparseSymmetric, start?: ArrayLike<numb
   }
   const r = lanczosExtreme((x, y) => sparseMultiply(laplacian, x, y), n, 'smallest', 2 * maxDiag + 1e-300, start, options);
   return { lambda2: r.value, vector: r.vector, steps: r.steps };
+}
+
+/**
+ * A Cholesky factorisation of a grounded Laplacian (the Laplacian with one vertex's row
+ * and column removed, positive definite when the weighted graph is connected), in
+ * envelope ("skyline") storage after a reverse Cuthill-McKee ordering (Cuthill & McKee
+ * 1969; George & Liu, "Computer Solution of Large Sparse Positive Definite Systems",
+ * 1981, chapter 4). The ordering and envelope depend only on the sparsity pattern: build
+ * once, then {@link GroundedCholesky.factor} for each set of values. For geographic
+ * graphs the envelope is small (a band of a few dozen), so a factorisation costs about
+ * as much as a few hundred matrix-vector products and a solve as a few.
+ *
+ * With it, x ↦ L⁺x on 1⊥ is a solve (vertex g's value pinned to 0, then the mean
+ * removed): rows other than g give L y = x there, and row g follows since 1ᵀL = 0 and
+ * 1ᵀx = 0.
+ */
+export class GroundedCholesky {
+  readonly n: number;
+  /** The grounded vertex. */
+  readonly ground: number;
+  /** Reduced index (0..n−2, in RCM order) of each vertex; −1 for the grounded one. */
+  private readonly position: Int32Array;
+  /** Vertex of each reduced index. */
+  private readonly vertex: Int32Array;
+  /** Envelope: row i holds columns first[i]..i at offset[i]..offset[i]+i−first[i]. */
+  private readonly first: Int32Array;
+  private readonly offset: Int32Array;
+  private readonly env: Float64Array;
+  /** For each stored entry of the sparse matrix: its envelope slot, or −1 (upper triangle or grounded). */
+  private readonly slot: Int32Array;
+  /** Multiply-adds of one factorisation. */
+  readonly factorFlops: number;
+  private readonly work: Float64Array;
+
+  constructor(pattern: SparseSymmetric) {
+    const { n, rowStart, columns } = pattern;
+    if (n < 2) throw new DflsimInputError('fiedler.laplacian', 'λ2 needs at least two vertices');
+    this.n = n;
+    const degree = new Int32Array(n);
+    for (let i = 0; i < n; i++) for (let p = rowStart[i]; p < rowStart[i + 1]; p++) if (columns[p] !== i) degree[i]++;
+    // Cuthill-McKee: breadth-first from a low-degree, far-away vertex of each component,
+    // neighbours in increasing degree; then reversed.
+    const order = new Int32Array(n);
+    const visited = new Uint8Array(n);
+    const level = new Int32Array(n);
+    const bfs = (root: number, out: Int32Array | null, mark: Uint8Array): number => {
+      // returns the last vertex reached (in the deepest level, lowest degree)
+      let head = 0, tail = 0;
+      const queue = out ?? new Int32Array(n);
+      const base = out ? count : 0;
+      queue[base + tail++] = root; mark[root] = 1; level[root] = 0;
+      let far = root;
+      while (head < tail) {
+        const v = queue[base + head++];
+        if (level[v] > level[far] || (level[v] === level[far] && degree[v] < degree[far])) far = v;
+        const nb: number[] = [];
+        for (let p = rowStart[v]; p < rowStart[v + 1]; p++) { const w = columns[p]; if (w !== v && !mark[w]) { mark[w] = 1; level[w] = level[v] + 1; nb.push(w); } }
+        nb.sort((x, y) => degree[x] - degree[y] || x - y);
+        for (const w of nb) queue[base + tail++] = w;
+      }
+      if (out) count += tail;
+      return far;
+    };
+    let count = 0;
+    for (let start = 0; start < n; start++) {
+      if (visited[start]) continue;
+      // the component's lowest-degree vertex, then twice "the farthest from it"
+      const comp = new Uint8Array(n);
+      const members: number[] = [];
+      { const q = [start]; comp[start] = 1; while (q.length) { const v = q.pop()!; members.push(v); for (let p = rowStart[v]; p < rowStart[v + 1]; p++) { const w = columns[p]; if (!comp[w]) { comp[w] = 1; q.push(w); } } } }
+      let root = members[0];
+      for (const v of members) if (degree[v] < degree[root] || (degree[v] === degree[root] && v < root)) root = v;
+      for (let pass = 0; pass < 2; pass++) {
+        const mark = new Uint8Array(n);
+        root = bfs(root, null, mark);
+      }
+      bfs(root, order, visited);
+    }
+    order.reverse();
+    // ground the last vertex of the reversed order (a peripheral one)
+    this.ground = order[n - 1];
+    const N = n - 1;
+    this.position = new Int32Array(n).fill(-1);
+    this.vertex = new Int32Array(N);
+    for (let i = 0; i < N; i++) { this.vertex[i] = order[i]; this.position[order[i]] = i; }
+    this.first = new Int32Array(N);
+    for (let i = 0; i < N; i++) {
+      const v = this.vertex[i];
+      let f = i;
+      for (let p = rowStart[v]; p < rowStart[v + 1]; p++) { const j = this.position[columns[p]]; if (j >= 0 && j < f) f = j; }
+      this.first[i] = f;
+    }
+    this.offset = new Int32Array(N + 1);
+    let flops = 0;
+    for (let i = 0; i < N; i++) {
+      const w = i - this.first[i] + 1;
+      this.offset[i + 1] = this.offset[i] + w;
+      flops += (w * (w + 1)) / 2;
+    }
+    this.factorFlops = flops;
+    this.env = new Float64Array(this.offset[N]);
+    this.slot = new Int32Array(columns.length).fill(-1);
+    for (let v = 0; v < n; v++) {
+      const i = this.position[v];
+      if (i < 0) continue;
+      for (let p = rowStart[v]; p < rowStart[v + 1]; p++) {
+        const j = this.position[columns[p]];
+        if (j >= 0 && j <= i) this.slot[p] = this.offset[i] + j - this.first[i];
+      }
+    }
+    this.work = new Float64Array(N);
+  }
+
+  /** Envelope entries (the factor's storage). */
+  get envelopeSize(): number { return this.env.length; }
+
+  /**
+   * Factor the grounded matrix of `a` (same pattern as the constructor's). Returns false
+   * when a pivot is not positive beyond rounding (the weighted graph is disconnected or
+   * nearly so): the solves are then not to be used.
+   */
+  factor(a: SparseSymmetric): boolean {
+    const { env, first, offset, slot } = this;
+    const N = this.n - 1;
+    env.fill(0);
+    const vals = a.values;
+    for (let p = 0; p < slot.length; p++) if (slot[p] >= 0) env[slot[p]] += vals[p];
+    for (let i = 0; i < N; i++) {
+      const fi = first[i], oi = offset[i] - fi; // env[oi + j] = L[i][j]
+      for (let j = fi; j < i; j++) {
+        const fj = first[j], oj = offset[j] - fj;
+        let acc = env[oi + j];
+        for (let kk = fi > fj ? fi : fj; kk < j; kk++) acc -= env[oi + kk] * env[oj + kk];
+        env[oi + j] = acc / env[oj + j];
+      }
+      const aii = env[oi + i];
+      let d = aii;
+      for (let kk = fi; kk < i; kk++) d -= env[oi + kk] * env[oi + kk];
+      if (!(d > 1e-13 * Math.abs(aii)) || !Number.isFinite(d)) return false;
+      env[oi + i] = Math.sqrt(d);
+    }
+    return true;
+  }
+
+  /** y = L⁺x for x ⊥ 1 (x is projected first), using the last successful {@link factor}. */
+  applyPseudoInverse(x: Float64Array, y: Float64Array): void {
+    const { env, first, offset, vertex, work: z } = this;
+    const n = this.n, N = n - 1;
+    let mean = 0;
+    for (let v = 0; v < n; v++) mean += x[v];
+    mean /= n;
+    for (let i = 0; i < N; i++) {
+      const fi = first[i], oi = offset[i] - fi;
+      let acc = x[vertex[i]] - mean;
+      for (let kk = fi; kk < i; kk++) acc -= env[oi + kk] * z[kk];
+      z[i] = acc / env[oi + i];
+    }
+    for (let i = N - 1; i >= 0; i--) {
+      const fi = first[i], oi = offset[i] - fi;
+      const yi = z[i] / env[oi + i];
+      z[i] = yi;
+      for (let kk = fi; kk < i; kk++) z[kk] -= env[oi + kk] * yi;
+    }
+    let m2 = 0;
+    for (let i = 0; i < N; i++) m2 += z[i];
+    m2 /= n;
+    y[this.ground] = -m2;
+    for (let i = 0; i < N; i++) y[vertex[i]] = z[i] - m2;
+  }
+}
+
+/**
+ * λ₂ and a Fiedler vector of a sparse Laplacian by shift-invert: Lanczos for the largest
+ * eigenpair of L⁺ on 1⊥ (its eigenvalue 1/λ₂ is well separated from 1/λ₃ even when λ₂ is
+ * tiny next to λmax, where plain Lanczos needs hundreds of steps), solves by a
+ * {@link GroundedCholesky}; λ₂ is then the Rayleigh quotient of L at the vector. The
+ * result is accepted when L's residual ‖Lv − λ₂v‖ meets the same bound as
+ * {@link sparseFiedler}'s (tolerance × 2·max degree); otherwise (or when the factorisation
+ * fails: a disconnected weighted graph, λ₂ = 0) plain Lanczos finishes from the vector.
+ * @param chol built for the laplacian's pattern (refactored here with its values)
+ */
+export function shiftInvertFiedler(laplacian: SparseSymmetric, chol: GroundedCholesky, start?: ArrayLike<number>, options: Partial<LanczosOptions> = {}): { lambda2: number; vector: Float64Array; steps: number } {
+  const n = laplacian.n;
+  const tolerance = options.tolerance ?? DEFAULT_LANCZOS.tolerance;
+  if (!chol.factor(laplacian)) return sparseFiedler(laplacian, start, options);
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) {
+    for (let p = laplacian.rowStart[i]; p < laplacian.rowStart[i + 1]; p++) if (laplacian.columns[p] === i) maxDiag = Math.max(maxDiag, Math.abs(laplacian.values[p]));
+  }
+  const r = lanczosExtreme((x, y) => chol.applyPseudoInverse(x, y), n, 'largest', 0, start, { ...options, tolerance: tolerance / 10, relativeToRitzValue: true });
+  const v = r.vector;
+  const lv = new Float64Array(n);
+  sparseMultiply(laplacian, v, lv);
+  let rq = 0, vv = 0;
+  for (let i = 0; i < n; i++) { rq += v[i] * lv[i]; vv += v[i] * v[i]; }
+  rq /= vv;
+  let res = 0;
+  for (let i = 0; i < n; i++) { const d = lv[i] - rq * v[i]; res += d * d; }
+  if (Math.sqrt(res / vv) <= tolerance * (2 * maxDiag) && Number.isFinite(rq)) return { lambda2: rq, vector: v, steps: r.steps };
+  const f = sparseFiedler(laplacian, v, options);
+  return { lambda2: f.lambda2, vector: f.vector, steps: r.steps + f.steps };
 }

@@ -24,10 +24,10 @@ import type { Underlay } from '../network/underlay.js';
 import { createRng, type Rng } from '../random.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
 import type { DelayConstants } from '../timing/workload.js';
-import { misraGriesEdgeColoring } from '../graph/edge-coloring.js';
+import { misraGriesEdgeColoring, roundRobinEdgeColoring } from '../graph/edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
-import { optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
-import { edgeDelaysMs, exchangeDelayMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';
+import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
+import { edgeDelaysMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';
 
 /** Which graph MATCHA decomposes: the underlay's links (MATCHA) or the connectivity graph (MATCHA(+)). */
 export type MatchaBase = 'underlay' | 'connectivity';
@@ -123,7 +123,10 @@ export function planMatcha(
   if (cg.n < 2) throw new DflsimInputError('network', `MATCHA needs at least two silos, got ${cg.n}`);
   const edges = matchaBaseEdges(base, underlay, cg);
   if (edges.length === 0) throw new DflsimInputError('network', 'the base graph has no links to decompose into matchings');
-  const coloring = misraGriesEdgeColoring(cg.n, edges);
+  // MATCHA(+)'s base graph is complete: above DENSE_EIGEN_MAX_SILOS (128) silos its
+  // colouring is the round-robin 1-factorisation (n−1 or n matchings, O(n²)); up to 128
+  // silos (every shared network) Misra-Gries, as before, so those results do not change.
+  const coloring = base === 'connectivity' && cg.n > DENSE_EIGEN_MAX_SILOS ? roundRobinEdgeColoring(cg.n, edges) : misraGriesEdgeColoring(cg.n, edges);
   const matchings = coloring.classes.map((cls) => cls.map((e) => [edges[e][0], edges[e][1]] as [number, number]));
   const act = optimizeActivationProbabilities(cg.n, matchings, budget, activation);
   const mix = optimalMixingAlpha(cg.n, matchings, act.probabilities);
@@ -183,36 +186,115 @@ export interface MatchaRoundTime {
 }
 
 /**
+ * Per-matching tables for {@link matchaRoundTimes}: each directed edge a→b of a matching
+ * with `base = C + latency(a,b)` and `s = M / bandwidth(a,b)` (so that its section-3
+ * delay is `base + max(outdeg(a)·up, indeg(b)·down, s)`, the same floating-point
+ * operations as `exchangeDelayMs`), and the edges sorted by `s` with a prefix maximum of
+ * `base` and a suffix maximum of `base + s`. For a degree term G,
+ * `bound(G) = max(max{base : s < G} + G, max{base + s : s ≥ G})` is then the largest
+ * `base + max(G, s)` over the matching, found by binary search: an upper bound of every
+ * delay in the matching when G ≥ every edge's degree term, and exactly its largest delay
+ * when every edge's degree term is G.
+ */
+interface MatchingDelayTable {
+  /** Directed edges: tail and head of edge e at [2e], [2e+1]. */
+  ends: Int32Array;
+  base: Float64Array;
+  s: Float64Array;
+  sortedS: Float64Array;
+  prefixMaxBase: Float64Array;
+  suffixMaxBaseS: Float64Array;
+  /** Silos the matching covers (`covers`) or misses (`!covers`), whichever list is shorter. */
+  silos: Int32Array;
+  covers: boolean;
+}
+
+function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg: ConnectivityGraph, k: DelayConstants): MatchingDelayTable {
+  const n = cg.n;
+  const E = 2 * pairs.length;
+  const ends = new Int32Array(2 * E), base = new Float64Array(E), s = new Float64Array(E);
+  const covered = new Uint8Array(n);
+  pairs.forEach(([a, b], i) => {
+    covered[a] = 1; covered[b] = 1;
+    for (const [e, x, y] of [[2 * i, a, b], [2 * i + 1, b, a]] as const) {
+      ends[2 * e] = x; ends[2 * e + 1] = y;
+      base[e] = k.computeMs + cg.latencyMs[x * n + y];
+      s[e] = k.modelSizeBits / cg.bandwidthBitsPerMs[x * n + y];
+    }
+  });
+  const order = Array.from({ length: E }, (_, e) => e).sort((x, y) => s[x] - s[y]);
+  const sortedS = new Float64Array(E), prefixMaxBase = new Float64Array(E), suffixMaxBaseS = new Float64Array(E);
+  let m = -Infinity;
+  order.forEach((e, i) => { sortedS[i] = s[e]; m = Math.max(m, base[e]); prefixMaxBase[i] = m; });
+  m = -Infinity;
+  for (let i = E - 1; i >= 0; i--) { const e = order[i]; m = Math.max(m, base[e] + s[e]); suffixMaxBaseS[i] = m; }
+  const coveredCount = 2 * pairs.length;
+  const covers = coveredCount <= n - coveredCount;
+  const silos: number[] = [];
+  for (let v = 0; v < n; v++) if ((covered[v] === 1) === covers) silos.push(v);
+  return { ends, base, s, sortedS, prefixMaxBase, suffixMaxBaseS, silos: Int32Array.from(silos), covers };
+}
+
+/** `max over the matching of base + max(g, s)` (see {@link MatchingDelayTable}). */
+function delayBound(t: MatchingDelayTable, g: number): number {
+  const S = t.sortedS;
+  let lo = 0, hi = S.length; // first index with S[i] >= g
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (S[mid] < g) lo = mid + 1; else hi = mid; }
+  let out = -Infinity;
+  if (lo > 0) out = t.prefixMaxBase[lo - 1] + g;
+  if (lo < S.length && t.suffixMaxBaseS[lo] > out) out = t.suffixMaxBaseS[lo];
+  return out;
+}
+
+/**
  * MATCHA's round times as a stream, computed straight from the active matchings (each
  * silo's degree is the number of active matchings that touch it), without building each
- * round's overlay; equal to {@link roundTimeMs} of {@link matchaRoundOverlay}.
+ * round's overlay; equal to {@link roundTimeMs} of {@link matchaRoundOverlay} (the same
+ * delays, the same floating-point operations, their exact maximum).
+ *
+ * Per round: the silos' degrees from per-matching silo lists (the covered silos, or the
+ * missed ones for near-perfect matchings); with D the largest degree and
+ * G = max(D·up, D·down), each active matching's {@link delayBound}(G) bounds its delays
+ * from above. When every silo with an edge has degree D (e.g. the perfect matchings of
+ * MATCHA(+) on an even number of silos) the bounds are the delays' maxima and the round
+ * time is their maximum (O(log edges) per matching); otherwise the matchings are scanned
+ * edge by edge in decreasing order of bound until the bound is no larger than the
+ * maximum so far.
  */
 export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<MatchaRoundTime> {
   const n = cg.n;
   const deg = new Int32Array(n);
-  // each matching's pairs flattened [a0, b0, a1, b1, ...], with the latency and bandwidth
-  // of a->b and b->a beside them (read in sequence rather than from the n x n tables)
-  const flat = plan.matchings.map((m) => Int32Array.from(m.flat()));
-  const latency = flat.map((f) => { const x = new Float64Array(f.length); for (let e = 0; e < f.length; e += 2) { x[e] = cg.latencyMs[f[e] * n + f[e + 1]]; x[e + 1] = cg.latencyMs[f[e + 1] * n + f[e]]; } return x; });
-  const bandwidth = flat.map((f) => { const x = new Float64Array(f.length); for (let e = 0; e < f.length; e += 2) { x[e] = cg.bandwidthBitsPerMs[f[e] * n + f[e + 1]]; x[e + 1] = cg.bandwidthBitsPerMs[f[e + 1] * n + f[e]]; } return x; });
+  const tables = plan.matchings.map((m) => matchingDelayTable(m, cg, k));
+  const up = k.uploadMs, down = k.downloadMs;
+  const bounds = new Float64Array(tables.length);
   let clockMs = 0;
   for (let r = 0; r < count; r++) {
     const active = sampleActiveMatchings(plan.probabilities, rng);
-    deg.fill(0);
-    let edges = 0;
+    let complements = 0, edges = 0;
+    for (const m of active) if (!tables[m].covers) complements++;
+    deg.fill(complements);
     for (const m of active) {
-      const f = flat[m];
-      for (let e = 0; e < f.length; e += 2) { deg[f[e]]++; deg[f[e + 1]]++; edges++; }
+      const tb = tables[m];
+      edges += tb.base.length;
+      const sl = tb.silos, d = tb.covers ? 1 : -1;
+      for (let i = 0; i < sl.length; i++) deg[sl[i]] += d;
     }
+    let dMax = 0, uniform = true;
+    for (let v = 0; v < n; v++) { const x = deg[v]; if (x > dMax) { if (dMax > 0) uniform = false; dMax = x; } else if (x > 0 && x < dMax) uniform = false; }
+    const g = Math.max(dMax * up, dMax * down);
     let t = edges === 0 ? k.computeMs : -Infinity;
-    for (const m of active) {
-      const f = flat[m], lat = latency[m], bw = bandwidth[m];
-      for (let e = 0; e < f.length; e += 2) {
-        const a = f[e], b = f[e + 1];
-        const ab = exchangeDelayMs(k, lat[e], bw[e], deg[a], deg[b]);
-        if (ab > t) t = ab;
-        const ba = exchangeDelayMs(k, lat[e + 1], bw[e + 1], deg[b], deg[a]);
-        if (ba > t) t = ba;
+    if (uniform) {
+      for (const m of active) { const b = delayBound(tables[m], g); if (b > t) t = b; }
+    } else {
+      for (const m of active) bounds[m] = delayBound(tables[m], g);
+      const order = active.slice().sort((x, y) => bounds[y] - bounds[x]);
+      for (const m of order) {
+        if (bounds[m] <= t) break;
+        const { ends, base, s } = tables[m];
+        for (let e = 0; e < base.length; e++) {
+          const x = base[e] + Math.max(deg[ends[2 * e]] * up, deg[ends[2 * e + 1]] * down, s[e]);
+          if (x > t) t = x;
+        }
       }
     }
     clockMs += t;

@@ -2,7 +2,7 @@
  * Every command exits by itself, also with the two-thread wasm backend, whose pthread
  * workers used to keep Node alive after the command was done. A guard kills a child that
  * is still alive 10 s after its last output, and the test fails.
- * (`bench train` runs no PyTorch: the yardstick lives in bench/train.ts only.)
+ * (`bench train` skips PyTorch at this size (its script runs only at 197-200 px): the yardstick lives in bench/train.ts only.)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';

@@ -86,8 +86,47 @@ export function skippedLine(reason: string): string {
   return `PyTorch: skipped (${reason})`;
 }
 
-/** A yardstick compared with dflsim: skipped (and why), or its runs, the fastest, and dflsim's samples/s over the fastest's. */
-export type TorchComparison<R> = { status: 'skipped'; reason: string } | { status: 'ran'; python: string; runs: R[]; fastest: R; ratio: number };
+/**
+ * A yardstick compared with dflsim: skipped (no torch, no script, or a size the script
+ * cannot build), failed (the script's error), or its runs, the fastest, and dflsim's
+ * samples/s over the fastest's.
+ */
+export type TorchComparison<R> =
+  | { status: 'skipped'; reason: string }
+  | { status: 'failed'; reason: string }
+  | { status: 'ran'; python: string; runs: R[]; fastest: R; ratio: number };
+
+/**
+ * Feature-map sides of the yardsticks' FADNet at an input side: the stem (stride 2, same
+ * padding), a 3x3 max-pool of stride 2 (valid), then three blocks of stride 2 (same).
+ */
+export function torchFadnetSides(size: number): [number, number, number, number] {
+  const x1 = Math.floor((Math.ceil(size / 2) - 3) / 2) + 1;
+  const x2 = Math.ceil(x1 / 2);
+  const x3 = Math.ceil(x2 / 2);
+  return [x1, x2, x3, Math.ceil(x3 / 2)];
+}
+
+/** Why fadnet_torch.py (FADNet with the 200x200 geometry built in) cannot run at `size`, or null. */
+export function fadnetTorchSizeProblem(size: number): string | null {
+  const [x1, x2, x3, x4] = torchFadnetSides(size);
+  const ok = x4 === 7 && Math.ceil(x1 / 7) === 7 && Math.ceil(x2 / 4) === 7 && Math.ceil(x3 / 2) === 7;
+  return ok ? null : `fadnet_torch.py builds FADNet's 200x200 geometry only (feature maps 49, 25, 13, 7); size ${size} gives ${x1}, ${x2}, ${x3}, ${x4}`;
+}
+
+/** Why dpasgd_torch.py cannot run at `size` (its BatchNorm needs a last feature map larger than 1x1), or null. */
+export function dpasgdTorchSizeProblem(size: number): string | null {
+  const last = (s: number) => torchFadnetSides(s)[3];
+  if (last(size) >= 2) return null;
+  let min = size;
+  while (last(min) < 2) min++;
+  return `dpasgd_torch.py needs FADNet's last feature map larger than 1x1 (its BatchNorm); size ${size} gives ${last(size)}x${last(size)} (use --size ${min} or more)`;
+}
+
+/** A yardstick's error as a comparison that failed. */
+function failed(e: unknown): { status: 'failed'; reason: string } {
+  return { status: 'failed', reason: e instanceof Error ? e.message : String(e) };
+}
 
 function compare<R extends { samplesPerSec: number }>(python: string, runs: R[], dflsimSamplesPerSec: number): TorchComparison<R> {
   const fastest = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
@@ -110,17 +149,22 @@ export interface TorchSimulateRun {
  */
 export function torchSimulate(o: { silos: number; size: number; batch: number; rounds: number; localSteps: number }, cores: number, dflsimSamplesPerSec: number): TorchComparison<TorchSimulateRun> {
   const script = yardstickScript('dpasgd_torch.py');
-  const why = yardstickUnavailable(script);
+  const why = dpasgdTorchSizeProblem(o.size) ?? yardstickUnavailable(script);
   if (why) return { status: 'skipped', reason: why };
   const settings = cores === 1 ? [{ threads: 1, procs: 1 }] : [{ threads: cores, procs: 1 }, { threads: 1, procs: cores }];
   let python = '';
-  const runs = settings.map((s) => {
-    const args = ['--silos', o.silos, '--size', o.size, '--batch', o.batch, '--rounds', o.rounds, '--local-steps', o.localSteps, '--threads', s.threads, '--procs', s.procs].map(String);
-    const r = runYardstick<{ rounds_per_sec: number; silo_steps_per_sec: number; samples_per_sec: number }>(script, args);
-    if (!r.ran) throw new Error(`PyTorch yardstick: ${r.reason}`);
-    python = r.python;
-    return { ...s, roundsPerSec: r.result.rounds_per_sec, siloStepsPerSec: r.result.silo_steps_per_sec, samplesPerSec: r.result.samples_per_sec };
-  });
+  const runs: TorchSimulateRun[] = [];
+  try {
+    for (const s of settings) {
+      const args = ['--silos', o.silos, '--size', o.size, '--batch', o.batch, '--rounds', o.rounds, '--local-steps', o.localSteps, '--threads', s.threads, '--procs', s.procs].map(String);
+      const r = runYardstick<{ rounds_per_sec: number; silo_steps_per_sec: number; samples_per_sec: number }>(script, args);
+      if (!r.ran) return { status: 'skipped', reason: r.reason };
+      python = r.python;
+      runs.push({ ...s, roundsPerSec: r.result.rounds_per_sec, siloStepsPerSec: r.result.silo_steps_per_sec, samplesPerSec: r.result.samples_per_sec });
+    }
+  } catch (e) {
+    return failed(e);
+  }
   return compare(python, runs, dflsimSamplesPerSec);
 }
 
@@ -134,8 +178,15 @@ export interface TorchTrainRun {
 /** The training-step yardstick (shared/bench/fadnet_torch.py) at the same size, batch, steps and threads. */
 export function torchTrain(o: { size: number; batch: number; steps: number; threads: number }, dflsimSamplesPerSec: number): TorchComparison<TorchTrainRun> {
   const script = yardstickScript('fadnet_torch.py');
+  const why = fadnetTorchSizeProblem(o.size) ?? yardstickUnavailable(script);
+  if (why) return { status: 'skipped', reason: why };
   const args = ['--batch', o.batch, '--size', o.size, '--steps', o.steps, '--threads', o.threads].map(String);
-  const r = runYardstick<{ samples_per_sec: number; ms_per_step: number }>(script, args);
+  let r: YardstickOutcome<{ samples_per_sec: number; ms_per_step: number }>;
+  try {
+    r = runYardstick(script, args);
+  } catch (e) {
+    return failed(e);
+  }
   if (!r.ran) return { status: 'skipped', reason: r.reason };
   return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep: r.result.ms_per_step }], dflsimSamplesPerSec);
 }
