@@ -20,7 +20,7 @@
  * eigenvalue of the operator x ↦ (x − x̄) − 2α L̄x + α²(L̄(L̄x) + 2 Σ p_m(1 − p_m) L_m x)
  * on 1⊥ with sparse L̄, by Lanczos warm-started from the previous α's eigenvector.
  */
-import { largestEigenvalue, lanczosExtreme, sparseMultiply } from '../graph/symmetric-eigen.js';
+import { GroundedCholesky, largestEigenvalue, lanczosExtreme, sparseMultiply, type SparseSymmetric } from '../graph/symmetric-eigen.js';
 import { DENSE_EIGEN_MAX_SILOS, SparseMatchingLaplacian, validateMatchings, weightedLaplacian, type Matching } from './matcha-probabilities.js';
 
 /** The pieces of ρ(α): E[WᵀW] − J = A − 2α B + α² C. */
@@ -111,19 +111,50 @@ function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>,
   const lmax = lanczosExtreme((x, y) => sparseMultiply(b, x, y), n, 'largest', lmaxBound).value;
   if (!(lmax > 0)) return { alpha: 0, rho: 1 };
   const bx = new Float64Array(n), bbx = new Float64Array(n), vx = new Float64Array(n);
+  const applyAt = (alpha: number) => (x: Float64Array, y: Float64Array): void => {
+    sparseMultiply(b, x, bx);
+    sparseMultiply(b, bx, bbx);
+    sparseMultiply(variance, x, vx);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += x[i];
+    mean /= n;
+    for (let i = 0; i < n; i++) y[i] = x[i] - mean - 2 * alpha * bx[i] + alpha * alpha * (bbx[i] + vx[i]);
+  };
+  // Shift-invert: ρ(α) = 1 − μ with μ the smallest eigenvalue on 1⊥ of
+  // N(α) = 2α L̄ − α² (L̄² + V) (= I − E[WᵀW] there; N 1 = 0, positive definite on 1⊥
+  // exactly when ρ < 1), i.e. 1/μ is the largest eigenvalue of N⁺, far from the rest
+  // where plain Lanczos would crawl through the eigenvalues of E[WᵀW] clustered near 1.
+  // Used when N's grounded Cholesky factor is cheap (sparse, banded underlays) and
+  // accepted only when E[WᵀW]'s residual meets the plain path's bound; otherwise (ρ ≥ 1,
+  // dense graphs) plain Lanczos.
+  // forming L̄² costs Σ_i Σ_{k ∈ row i} |row k| multiply-adds: only for sparse L̄
+  let productCost = 0;
+  for (let i = 0; i < n; i++) for (let p = b.rowStart[i]; p < b.rowStart[i + 1]; p++) { const c = b.columns[p]; productCost += b.rowStart[c + 1] - b.rowStart[c]; }
+  const quad = productCost <= 1000 * n ? squaredPattern(b, variance) : null;
+  const chol = quad ? new GroundedCholesky(quad.n2) : null;
+  const useShiftInvert = chol !== null && chol.factorFlops <= 10_000 * n;
+  const nValues = quad ? quad.n2.values : new Float64Array(0);
+  const mv = new Float64Array(n);
   let previous: Float64Array | undefined;
   const rhoAt = (alpha: number): number => {
     // |E[WᵀW] − J| ≤ 1 + 2α|L̄| + α²(|L̄|² + |V|) on 1⊥
     const scale = 1 + 2 * alpha * lmaxBound + alpha * alpha * (lmaxBound * lmaxBound + lmaxBound);
-    const r = lanczosExtreme((x, y) => {
-      sparseMultiply(b, x, bx);
-      sparseMultiply(b, bx, bbx);
-      sparseMultiply(variance, x, vx);
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += x[i];
-      mean /= n;
-      for (let i = 0; i < n; i++) y[i] = x[i] - mean - 2 * alpha * bx[i] + alpha * alpha * (bbx[i] + vx[i]);
-    }, n, 'largest', scale, previous);
+    const apply = applyAt(alpha);
+    if (useShiftInvert && quad && chol) {
+      for (let p = 0; p < nValues.length; p++) nValues[p] = 2 * alpha * quad.b[p] - alpha * alpha * (quad.bb[p] + quad.v[p]);
+      if (chol.factor(quad.n2)) {
+        const r = lanczosExtreme((x, y) => chol.applyPseudoInverse(x, y), n, 'largest', 0, previous, { tolerance: 1e-12, relativeToRitzValue: true });
+        const y = r.vector;
+        apply(y, mv);
+        let rq = 0, yy = 0;
+        for (let i = 0; i < n; i++) { rq += y[i] * mv[i]; yy += y[i] * y[i]; }
+        rq /= yy;
+        let res = 0;
+        for (let i = 0; i < n; i++) { const d = mv[i] - rq * y[i]; res += d * d; }
+        if (Number.isFinite(rq) && Math.sqrt(res / yy) <= 1e-11 * scale) { previous = y; return rq; }
+      }
+    }
+    const r = lanczosExtreme(apply, n, 'largest', scale, previous);
     previous = r.vector;
     return r.value;
   };
@@ -142,4 +173,46 @@ function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>,
   }
   const alpha = 0.5 * (lo + hi);
   return { alpha, rho: rhoAt(alpha) };
+}
+
+/**
+ * The pattern of L̄² (two hops, diagonal included) as a {@link SparseSymmetric} `n2`
+ * (values to be filled), with L̄, L̄² and V scattered onto it (`b`, `bb`, `v`, aligned
+ * with `n2.columns`).
+ */
+function squaredPattern(b: SparseSymmetric, variance: SparseSymmetric): { n2: SparseSymmetric; b: Float64Array; bb: Float64Array; v: Float64Array } {
+  const { n, rowStart, columns, values } = b;
+  const outStart = new Int32Array(n + 1);
+  const cols: number[] = [];
+  const bbVals: number[] = [];
+  const acc = new Float64Array(n);
+  const mark = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const row: number[] = [];
+    for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
+      const k = columns[p], bik = values[p];
+      for (let q = rowStart[k]; q < rowStart[k + 1]; q++) {
+        const j = columns[q];
+        if (mark[j] !== i) { mark[j] = i; acc[j] = 0; row.push(j); }
+        acc[j] += bik * values[q];
+      }
+    }
+    if (mark[i] !== i) { mark[i] = i; acc[i] = 0; row.push(i); }
+    row.sort((x, y) => x - y);
+    for (const j of row) { cols.push(j); bbVals.push(acc[j]); }
+    outStart[i + 1] = cols.length;
+  }
+  const n2: SparseSymmetric = { n, rowStart: outStart, columns: Int32Array.from(cols), values: new Float64Array(cols.length) };
+  const scatter = (a: SparseSymmetric): Float64Array => {
+    const out = new Float64Array(cols.length);
+    for (let i = 0; i < n; i++) {
+      let q = outStart[i];
+      for (let p = a.rowStart[i]; p < a.rowStart[i + 1]; p++) {
+        while (n2.columns[q] < a.columns[p]) q++;
+        out[q] += a.values[p];
+      }
+    }
+    return out;
+  };
+  return { n2, b: scatter(b), bb: Float64Array.from(bbVals), v: scatter(variance) };
 }
