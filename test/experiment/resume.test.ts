@@ -38,6 +38,8 @@ describe('kill and resume', () => {
     const started = Date.now();
     // wait for a checkpoint past the first one, then kill without warning
     await new Promise<void>((resolve, reject) => {
+      // a run that ends before its first checkpoint fails here with its stderr, not by waiting
+      child.once('exit', (c) => { if (!existsSync(path.join(out, 'checkpoint.bin'))) { clearInterval(poll); reject(new Error(`dflsim exited ${c} before its first checkpoint:\n${stderr}`)); } });
       const poll = setInterval(() => {
         const csv = existsSync(path.join(out, 'metrics.csv')) ? readFileSync(path.join(out, 'metrics.csv'), 'utf8') : '';
         if (existsSync(ck) && csv.split('\n').length > 60) { clearInterval(poll); child.kill('SIGKILL'); resolve(); }
@@ -69,6 +71,8 @@ describe('kill and resume', () => {
     child.stderr.on('data', (d) => { stderr += String(d); });
     const started = Date.now();
     await new Promise<void>((resolve, reject) => {
+      // a run that ends before its first checkpoint fails here with its stderr, not by waiting
+      child.once('exit', (c) => { if (!existsSync(path.join(out, 'checkpoint.bin'))) { clearInterval(poll); reject(new Error(`dflsim exited ${c} before its first checkpoint:\n${stderr}`)); } });
       const poll = setInterval(() => {
         if (existsSync(path.join(out, 'checkpoint.bin'))) { clearInterval(poll); child.kill('SIGINT'); resolve(); }
         else if (Date.now() - started > 120_000) { clearInterval(poll); child.kill('SIGKILL'); reject(new Error('no checkpoint in time')); }
