@@ -281,9 +281,16 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
     const overlay = overlayFromPairs(topology, ctx.cg, s0.strong, false);
     return staticPlan(ctx, topology, overlay, { mixing: spec.mixing, weights: s0.weights, details: spec.details });
   }
+  // a periodic topology's round delays depend only on k mod period: computed once per state
+  const memo = new Map<number, RoundDelays>();
   const delaysOf = (k: number): RoundDelays => {
+    const key = spec.period ? k % spec.period : -1;
+    const hit = memo.get(key);
+    if (hit) return hit;
     const pairs = spec.round(k).pairs;
-    return { from: pairs.map((p) => p[0]), to: pairs.map((p) => p[1]), delayMs: roundDelaysMs(ctx.cg, ctx.k, pairs) };
+    const d = { from: pairs.map((p) => p[0]), to: pairs.map((p) => p[1]), delayMs: roundDelaysMs(ctx.cg, ctx.k, pairs) };
+    if (spec.period) memo.set(key, d);
+    return d;
   };
   const endMs = maxPlusClock(n, ctx.k.computeMs, delaysOf);
   const K = ctx.rounds;
