@@ -7,8 +7,9 @@
  * Real-valued weights are supported. Besides the value, the solver returns a critical
  * circuit: a cycle whose mean equals the maximum.
  *
- * Two exact special cases skip the O(n m) table when the structure allows it (the result
- * is the same, tested against the general algorithm): a functional graph (every node has
+ * On large graphs (n m above {@link HOWARD_MIN_WORK}) Howard's policy iteration replaces
+ * the table. Two exact special cases skip the O(n m) table when the structure allows it
+ * (the result is the same, tested against the general algorithm): a functional graph (every node has
  * exactly one outgoing edge, e.g. a directed ring), whose only cycles are found by
  * following successors; and a bidirected forest (an undirected tree used both ways), whose
  * closed walks all decompose into 2-cycles.
@@ -39,6 +40,12 @@ export function prepareMaxCycleMean(n: number, from: ArrayLike<number>, to: Arra
   if (n > 0 && m === n && outDeg.every((d) => d === 1)) return functionalGraphSolver(n, from, to);
   const twin = bidirectedForestTwins(n, from, to);
   if (twin) return forestSolver(from, to, twin);
+  // large graphs: policy iteration (exact cycle means, warm-started between calls) instead of
+  // Karp's O(n m) table; below the threshold Karp, so published figures are untouched
+  if (n * m >= HOWARD_MIN_WORK) {
+    const howard = howardSolver(n, from, to);
+    if (howard) return howard;
+  }
   return karpSolver(n, from, to);
 }
 
@@ -187,5 +194,111 @@ function forestSolver(from: ArrayLike<number>, to: ArrayLike<number>, twin: Int3
       if (mean > best.value) best = { value: mean, circuit: [from[e], to[e]], circuitEdges: [e, twin[e]] };
     }
     return best;
+  };
+}
+
+/** Karp's table costs (n + 1) x n per solve; above this many n x m operations, policy iteration is used. */
+export const HOWARD_MIN_WORK = 20_000;
+
+/**
+ * Howard's policy iteration for the maximum cycle mean (Cochet-Terrasson, Cohen, Gaubert,
+ * McGettrick and Quadrat 1998, "Numerical computation of spectral elements in max-plus
+ * algebra"). Every node must have an incoming edge. A policy picks one incoming edge per
+ * node; its graph (node -> the edge's source) is functional, so each node reaches one
+ * policy cycle, whose mean is the node's value η and from which a bias x follows. The
+ * policy is improved first on η, then on `w + x(source) - η`, until nothing improves by
+ * more than a relative 1e-12. The policy is kept between calls, so a sequence of
+ * similar weights (the multigraph's rounds) needs few iterations. Returns a cycle of the
+ * graph, so the value is an exact cycle mean.
+ * @returns a solver, or null when some node has no incoming edge
+ */
+export function howardSolver(n: number, from: ArrayLike<number>, to: ArrayLike<number>): CycleMeanSolver | null {
+  const m = from.length;
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < m; e++) start[to[e] + 1]++;
+  for (let v = 0; v < n; v++) start[v + 1] += start[v];
+  const inEdges = new Int32Array(m);
+  const fill = start.slice(0, n);
+  for (let e = 0; e < m; e++) inEdges[fill[to[e]]++] = e;
+  for (let v = 0; v < n; v++) if (start[v + 1] === start[v]) return null;
+  const policy = new Int32Array(n);
+  for (let v = 0; v < n; v++) policy[v] = inEdges[start[v]];
+  const eta = new Float64Array(n);
+  const x = new Float64Array(n);
+  const mark = new Int32Array(n);
+  const order = new Int32Array(n);
+  const karp = karpSolver(n, from, to);
+  return (w) => {
+    let best: CycleMean = { value: -Infinity, circuit: [], circuitEdges: [] };
+    for (let iter = 0; iter < 10_000; iter++) {
+      // value determination: walk each node to its policy cycle
+      mark.fill(-1);
+      best = { value: -Infinity, circuit: [], circuitEdges: [] };
+      for (let s = 0; s < n; s++) {
+        if (mark[s] !== -1) continue;
+        let len = 0;
+        let v = s;
+        while (mark[v] === -1) { mark[v] = s; order[len++] = v; v = from[policy[v]]; }
+        let base: number;
+        if (mark[v] === s) {
+          // a new cycle through v: its mean, and biases around it from v (x[v] = 0)
+          const cyc: number[] = [];
+          let u = v;
+          let sum = 0;
+          do { cyc.push(u); sum += w[policy[u]]; u = from[policy[u]]; } while (u !== v);
+          const mean = sum / cyc.length;
+          // biases: x[j] = w(π(j)) - η + x[source]; go backwards around the cycle from v
+          eta[v] = mean; x[v] = 0;
+          for (let i = cyc.length - 1; i >= 1; i--) {
+            const j = cyc[i];
+            eta[j] = mean;
+            x[j] = w[policy[j]] - mean + x[from[policy[j]]];
+          }
+          if (mean > best.value) {
+            // original direction: cyc[i+1] -> cyc[i] along policy[cyc[i]]
+            const nodes = cyc.slice().reverse();
+            const edges = nodes.map((_, i) => policy[nodes[(i + 1) % nodes.length]]);
+            best = { value: mean, circuit: nodes, circuitEdges: edges };
+          }
+          base = order.indexOf(v);
+        } else {
+          base = len; // reached an already valued tree
+        }
+        // the path's nodes before the cycle (or before the valued node), last first
+        for (let i = (mark[v] === s ? base : len) - 1; i >= 0; i--) {
+          const j = order[i];
+          const src = from[policy[j]];
+          eta[j] = eta[src];
+          x[j] = w[policy[j]] - eta[j] + x[src];
+        }
+      }
+      // policy improvement: first on the cycle value, then on the bias
+      let changed = false;
+      for (let j = 0; j < n; j++) {
+        let bestE = policy[j];
+        let bestEta = eta[from[bestE]];
+        for (let i = start[j]; i < start[j + 1]; i++) {
+          const e = inEdges[i];
+          if (eta[from[e]] > bestEta + 1e-12 * Math.max(1, Math.abs(bestEta))) { bestEta = eta[from[e]]; bestE = e; }
+        }
+        if (bestE !== policy[j]) { policy[j] = bestE; changed = true; }
+      }
+      if (!changed) {
+        for (let j = 0; j < n; j++) {
+          const cur = policy[j];
+          let bestVal = w[cur] - eta[j] + x[from[cur]];
+          let bestE = cur;
+          for (let i = start[j]; i < start[j + 1]; i++) {
+            const e = inEdges[i];
+            if (eta[from[e]] !== eta[j]) continue;
+            const val = w[e] - eta[j] + x[from[e]];
+            if (val > bestVal + 1e-12 * Math.max(1, Math.abs(bestVal))) { bestVal = val; bestE = e; }
+          }
+          if (bestE !== cur) { policy[j] = bestE; changed = true; }
+        }
+      }
+      if (!changed) return best;
+    }
+    return karp(w); // no convergence (not expected): the exact table
   };
 }

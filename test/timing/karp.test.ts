@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/random.js';
-import { karpMaxCycleMean, maxCycleMean } from '../../src/timing/karp.js';
+import { howardSolver, karpMaxCycleMean, maxCycleMean } from '../../src/timing/karp.js';
 
 /** Brute force: the maximum mean over all simple cycles (DFS from each smallest vertex). */
 function bruteForce(n: number, from: number[], to: number[], w: number[]): number {
@@ -81,5 +81,31 @@ describe('Karp maximum cycle mean', () => {
 
   it('an acyclic graph has no cycle mean', () => {
     expect(karpMaxCycleMean(3, [0, 1], [1, 2], [1, 1]).value).toBe(-Infinity);
+  });
+
+  it('Howard policy iteration equals brute force and Karp (and its circuit is real), also warm-started over changing weights', () => {
+    const rng = createRng(11);
+    let checked = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const n = 2 + rng.int(7);
+      const g = randomDigraph(rng, n, 0.2 + rng.next() * 0.6);
+      const solve = howardSolver(n, g.from, g.to);
+      if (!solve) { expect(new Set(g.to).size).toBeLessThan(n); continue; }
+      // the same solver (its policy kept) over a sequence of weights, as the multigraph's rounds
+      for (let round = 0; round < 5; round++) {
+        const w = round === 0 ? g.w : g.w.map((x, e) => (e % (round + 1) === 0 ? 0 : x + rng.next() * 10));
+        const r = solve(w);
+        expect(r.value).toBeCloseTo(bruteForce(n, g.from, g.to, w), 9);
+        expect(r.value).toBeCloseTo(karpMaxCycleMean(n, g.from, g.to, w).value, 9);
+        const mean = r.circuitEdges.reduce((sum, e) => sum + w[e], 0) / r.circuitEdges.length;
+        expect(mean).toBeCloseTo(r.value, 9);
+        r.circuitEdges.forEach((e, i) => {
+          expect(g.from[e]).toBe(r.circuit[i]);
+          expect(g.to[e]).toBe(r.circuit[(i + 1) % r.circuit.length]);
+        });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(1000);
   });
 });
