@@ -59,15 +59,20 @@ export function karpMaxCycleMean(n: number, from: ArrayLike<number>, to: ArrayLi
   return karpSolver(n, from, to)(weights);
 }
 
-function karpSolver(n: number, from: ArrayLike<number>, to: ArrayLike<number>): CycleMeanSolver {
+/** Incoming edges of every node in CSR form: node v's are `inEdges[start[v] .. start[v+1])`. */
+function incomingEdges(n: number, from: ArrayLike<number>, to: ArrayLike<number>): { start: Int32Array; inEdges: Int32Array } {
   const m = from.length;
-  // incoming edges in CSR form
   const start = new Int32Array(n + 1);
   for (let e = 0; e < m; e++) start[to[e] + 1]++;
   for (let v = 0; v < n; v++) start[v + 1] += start[v];
   const inEdges = new Int32Array(m);
   const fill = start.slice(0, n);
   for (let e = 0; e < m; e++) inEdges[fill[to[e]]++] = e;
+  return { start, inEdges };
+}
+
+function karpSolver(n: number, from: ArrayLike<number>, to: ArrayLike<number>): CycleMeanSolver {
+  const { start, inEdges } = incomingEdges(n, from, to);
   const D = new Float64Array((n + 1) * n);
   const P = new Int32Array((n + 1) * n); // edge used to reach v at step k
   return (w) => {
@@ -213,13 +218,7 @@ export const HOWARD_MIN_WORK = 20_000;
  * @returns a solver, or null when some node has no incoming edge
  */
 export function howardSolver(n: number, from: ArrayLike<number>, to: ArrayLike<number>): CycleMeanSolver | null {
-  const m = from.length;
-  const start = new Int32Array(n + 1);
-  for (let e = 0; e < m; e++) start[to[e] + 1]++;
-  for (let v = 0; v < n; v++) start[v + 1] += start[v];
-  const inEdges = new Int32Array(m);
-  const fill = start.slice(0, n);
-  for (let e = 0; e < m; e++) inEdges[fill[to[e]]++] = e;
+  const { start, inEdges } = incomingEdges(n, from, to);
   for (let v = 0; v < n; v++) if (start[v + 1] === start[v]) return null;
   const policy = new Int32Array(n);
   for (let v = 0; v < n; v++) policy[v] = inEdges[start[v]];
