@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,4 +46,30 @@ export const HAVE_SHARED = existsSync(path.join(SHARED, 'networks'));
 /** Round half away from zero to one decimal, as a published table does. */
 export function round1(x: number): number {
   return Math.round(x * 10) / 10;
+}
+
+/** Silence after which a child counts as hung (ms). */
+export const QUIET_MS = 10_000;
+
+/** How a guarded child ended. */
+export interface GuardedExit { code: number | null; signal: string | null; hung: boolean; stdout: string; stderr: string }
+
+/**
+ * Run `node args`; kill it (hung = true) once it has been silent for {@link QUIET_MS}
+ * while alive: a command that does not exit by itself fails the test that checks `hung`.
+ */
+export function runGuarded(args: string[], env: NodeJS.ProcessEnv = {}): Promise<GuardedExit> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let last = Date.now();
+    let hung = false;
+    child.stdout.on('data', (d) => { stdout += String(d); last = Date.now(); });
+    child.stderr.on('data', (d) => { stderr += String(d); last = Date.now(); });
+    const guard = setInterval(() => {
+      if (Date.now() - last > QUIET_MS) { hung = true; child.kill('SIGKILL'); }
+    }, 250);
+    child.on('exit', (code, signal) => { clearInterval(guard); resolve({ code, signal, hung, stdout, stderr }); });
+  });
 }

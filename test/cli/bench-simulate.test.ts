@@ -6,33 +6,14 @@
  * the scripts by hand: dpasgd_torch.py fails at 36 and runs at 37; fadnet_torch.py runs
  * at 197 to 200 only), and bad options exit 2.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dpasgdTorchSizeProblem, fadnetTorchSizeProblem, torchFadnetSides } from '../../src/learning/tf/torch-yardstick.js';
-import { ROOT } from '../helpers.js';
+import { QUIET_MS, ROOT, runGuarded as guarded } from '../helpers.js';
 
 const BIN = path.join(ROOT, 'bin/dflsim.js');
-const QUIET_MS = 10_000;
-
-interface Exit { code: number | null; signal: string | null; hung: boolean; stdout: string; stderr: string }
-
-/** Run `node args`; kill it (hung = true) once it has been silent for QUIET_MS while alive. */
-function runGuarded(args: string[]): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, DFLSIM_WORKERS: '', DFLSIM_THREADS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let last = Date.now();
-    let hung = false;
-    child.stdout.on('data', (d) => { stdout += String(d); last = Date.now(); });
-    child.stderr.on('data', (d) => { stderr += String(d); last = Date.now(); });
-    const guard = setInterval(() => {
-      if (Date.now() - last > QUIET_MS) { hung = true; child.kill('SIGKILL'); }
-    }, 250);
-    child.on('exit', (code, signal) => { clearInterval(guard); resolve({ code, signal, hung, stdout, stderr }); });
-  });
-}
+/** The guard with the worker and thread counts left to the command's options. */
+const runGuarded = (args: string[]) => guarded(args, { DFLSIM_WORKERS: '', DFLSIM_THREADS: '' });
 
 interface SimulateJson {
   silos: number; size: number; batch: number; rounds: number; localSteps: number; workers: number; threads: number; backend: string; params: number;

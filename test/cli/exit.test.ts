@@ -4,34 +4,13 @@
  * is still alive 10 s after its last output, and the test fails.
  * (`bench train` skips PyTorch at this size (its script runs only at 197-200 px): the yardstick lives in bench/train.ts only.)
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { networkFile, ROOT } from '../helpers.js';
+import { networkFile, QUIET_MS, ROOT, runGuarded } from '../helpers.js';
 
 const BIN = path.join(ROOT, 'bin/dflsim.js');
-const QUIET_MS = 10_000;
-
-interface Exit { code: number | null; signal: string | null; hung: boolean; stdout: string; stderr: string }
-
-/** Run `node args`; kill it (hung = true) once it has been silent for QUIET_MS while alive. */
-function runGuarded(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Exit> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let last = Date.now();
-    let hung = false;
-    child.stdout.on('data', (d) => { stdout += String(d); last = Date.now(); });
-    child.stderr.on('data', (d) => { stderr += String(d); last = Date.now(); });
-    const guard = setInterval(() => {
-      if (Date.now() - last > QUIET_MS) { hung = true; child.kill('SIGKILL'); }
-    }, 250);
-    child.on('exit', (code, signal) => { clearInterval(guard); resolve({ code, signal, hung, stdout, stderr }); });
-  });
-}
 
 describe('commands exit by themselves', () => {
   it('bench train --threads 2', async () => {
