@@ -14,7 +14,7 @@ import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js
 import { configWorkload, expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
-import { configHash, packageVersion, runTraining, trainingSchedule, type RunSummary } from './runner.js';
+import { configHash, packageVersion, runTraining, trainContextRequest, trainingSchedule, type RunSummary } from './runner.js';
 import { loadUnderlay } from '../network/load.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
 import { getTopologyValue } from '../overlay/catalogue.js';
@@ -252,21 +252,7 @@ export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; 
       throw new DflsimInputError(`${file}: schedule`, `topology "${c.topology}" (${sweptTopology}) needs a schedule file: set "schedule": "<file.json>"${point}`);
     }
     try {
-      const ctx = prepareContext({
-        network: underlay,
-        workload: configWorkload(c),
-        accessGbps: c.accessGbps,
-        uploadGbps: c.uploadGbps,
-        downloadGbps: c.downloadGbps,
-        coreGbps: c.coreGbps,
-        localUpdates: c.localSteps,
-        tMax: c.tMax,
-        rounds: c.rounds,
-        budget: c.budget,
-        seed: c.seed,
-        overlayFile: c.overlay ? resolveConfigPath(c.overlay, file) : undefined,
-        scheduleFile: c.schedule ? resolveConfigPath(c.schedule, file) : undefined,
-      });
+      const ctx = prepareContext(trainContextRequest(c, file, underlay));
       // the shard sizes only weigh FedAvg's mixing: any positive sizes build the same schedule shape
       trainingSchedule(ctx, c, new Array<number>(ctx.cg.n).fill(1));
     } catch (e) {

@@ -21,7 +21,8 @@ import type { LocalTrainer } from '../learning/trainer.js';
 import { createRng } from '../random.js';
 import { checkResumable, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { configWorkload, resolveConfigPath, type TrainConfig } from './config.js';
-import { prepareContext } from './cycle-times.js';
+import { prepareContext, type CycleTimeRequest } from './cycle-times.js';
+import type { Underlay } from '../network/underlay.js';
 import { describeTopology } from './topology-file.js';
 
 /** Columns of `metrics.csv`. */
@@ -167,6 +168,30 @@ async function defaultTrainer(cfg: TrainConfig, workers: number, test: Shard): P
 }
 
 /**
+ * The timing context request of a training config: its network (or an underlay already
+ * loaded from it), workload and timing fields, and the files its topology reads. A training
+ * round computes `localSteps` local steps, so the clock counts as many.
+ */
+export function trainContextRequest(cfg: Omit<TrainConfig, 'sweep'>, configFile: string, network: string | Underlay = resolveConfigPath(cfg.network, configFile)): CycleTimeRequest {
+  return {
+    network,
+    missingCoordinates: cfg.missingCoordinates,
+    workload: configWorkload(cfg),
+    accessGbps: cfg.accessGbps,
+    uploadGbps: cfg.uploadGbps,
+    downloadGbps: cfg.downloadGbps,
+    coreGbps: cfg.coreGbps,
+    localUpdates: cfg.localSteps,
+    tMax: cfg.tMax,
+    rounds: cfg.rounds,
+    budget: cfg.budget,
+    seed: cfg.seed,
+    overlayFile: cfg.overlay ? resolveConfigPath(cfg.overlay, configFile) : undefined,
+    scheduleFile: cfg.schedule ? resolveConfigPath(cfg.schedule, configFile) : undefined,
+  };
+}
+
+/**
  * Run one training config into `opts.outDir`.
  * @param configFile the config's path (for relative paths and messages)
  */
@@ -183,22 +208,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   if (previous && previous.configHash !== hash) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
 
   // Everything that can fail on bad input happens before the first file is written.
-  const ctx = prepareContext({
-    network: resolveConfigPath(cfg.network, configFile),
-    workload: configWorkload(cfg),
-    accessGbps: cfg.accessGbps,
-    uploadGbps: cfg.uploadGbps,
-    downloadGbps: cfg.downloadGbps,
-    coreGbps: cfg.coreGbps,
-    // a training round computes localSteps local steps: the clock counts the same
-    localUpdates: cfg.localSteps,
-    tMax: cfg.tMax,
-    rounds: cfg.rounds,
-    budget: cfg.budget,
-    seed: cfg.seed,
-    overlayFile: cfg.overlay ? resolveConfigPath(cfg.overlay, configFile) : undefined,
-    scheduleFile: cfg.schedule ? resolveConfigPath(cfg.schedule, configFile) : undefined,
-  });
+  const ctx = prepareContext(trainContextRequest(cfg, configFile));
   // the catalogue's plan of the topology (centralised: one silo on the pooled data)
   const topology = trainedTopology(cfg.topology);
   const plan = topology.build(ctx);

@@ -12,6 +12,9 @@ import { DflsimInputError } from '../../src/errors.js';
 import { loadUnderlay } from '../../src/network/load.js';
 import { geodesicKm, underlayFromGml } from '../../src/network/underlay.js';
 import { loadConfig } from '../../src/experiment/config.js';
+import { runTraining } from '../../src/experiment/runner.js';
+import { validateConfig, type TrainConfig } from '../../src/experiment/config.js';
+import { fakeTrainer } from '../learning/fake-trainer.js';
 import { ROOT } from '../helpers.js';
 
 function errorOf(f: () => unknown): DflsimInputError {
@@ -124,5 +127,19 @@ describe('--missing-coordinates', () => {
     const wrong = run('--missing-coordinates', 'guess');
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toMatch(/missing-coordinates/);
+  });
+
+  it('a training config\'s missingCoordinates reaches the run (validation and training load the network alike)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-missing-train-'));
+    const gml = path.join(dir, 'zoo.gml');
+    writeFileSync(gml, ZOO);
+    const file = path.join(dir, 'train.json');
+    const raw = { kind: 'train', network: gml, missingCoordinates: 'neighbours', topology: 'ring', model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 12, framesPerSequence: 4 }, rounds: 2, batchSize: 2, evalEvery: 1, workers: 1 };
+    writeFileSync(file, JSON.stringify(raw));
+    const cfg = validateConfig(raw, file) as TrainConfig;
+    const s = await runTraining(cfg, file, { outDir: path.join(dir, 'out'), trainer: fakeTrainer(16 * 16) });
+    expect(s.silos).toBe(6);
+    expect(s.completed).toBe(true);
   });
 });
