@@ -1,6 +1,7 @@
 /**
- * Benchmark: build-and-time seconds of every topology (STAR, MATCHA, MATCHA(+), MST,
- * δ-MBST, RING and the multigraph on RING, MST, δ-MBST and STAR) on seeded random
+ * Benchmark: build-and-time seconds of every topology of the catalogue (STAR, MATCHA,
+ * MATCHA(+), MST, δ-MBST, RING, exponential, one-peer exponential, EquiDyn, the
+ * multigraph on every static overlay, Base-2..5) on seeded random
  * geographic networks of 100, 300 and 1,000 silos and on the shared networks, in one
  * process, with the peak memory. Each topology gets a fresh cache (nothing reused from
  * another topology, e.g. multigraph-ring builds its own RING); the connectivity graph is
@@ -13,11 +14,12 @@ import { SHARED, time } from './common.js';
 import { prepareContext } from '../src/experiment/cycle-times.js';
 import { generateNetwork } from '../src/network/generate.js';
 import { underlayFromGml, type Underlay } from '../src/network/underlay.js';
+import { topologyNames } from '../src/overlay/catalogue.js';
 import { getTopology } from '../src/overlay/registry.js';
 import '../src/topologies.js';
 
-/** Every topology timed, in display order. */
-export const BENCH_TOPOLOGIES = ['star', 'matcha', 'matcha+', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'multigraph-mst', 'multigraph-delta-mbst', 'multigraph-star'];
+/** Every topology of the catalogue that can be timed without a user's file, in display order. */
+export const BENCH_TOPOLOGIES = topologyNames((t) => t.supports.cycleTime && !t.needs.overlayFile && !t.needs.scheduleFile);
 
 const EARLIER = [
   'Earlier figures (before the sparse / O(n^2 log n) rewrite, one process, as quoted in the issue):',

@@ -5,6 +5,11 @@
  * carries `max(C, d(e) - δ_{k-1}(e))`; a weak edge accumulates the rounds it skipped. The
  * round's cycle time `τk` is the maximum cycle mean with weights δk on strong edges and 0
  * on weak ones.
+ *
+ * The recursion's state after round k is (k mod S, δk). Once that state repeats (δ of a
+ * round equal, bit for bit, to δ of the round S earlier), every later round repeats the
+ * rounds of the period before it, so the rest are copied instead of solved: exact, and on
+ * large overlays (1,000 silos) a few periods of maximum-cycle-mean solves instead of K.
  */
 import { prepareMaxCycleMean } from '../timing/karp.js';
 import type { RoundState, SiloPair } from '../timing/graph-state.js';
@@ -19,6 +24,8 @@ export interface MultigraphRounds {
   endMs: Float64Array;
   /** Mean of τk over the rounds: the multigraph's cycle time (ms). */
   cycleTimeMs: number;
+  /** The round from which later rounds were copied from the period before (the recursion's state repeated), if it did. */
+  repeatsFromRound?: number;
 }
 
 /**
@@ -26,8 +33,10 @@ export interface MultigraphRounds {
  * @param mg the multigraph
  * @param k delay constants (for C)
  * @param rounds K
+ * @param opts `detectPeriod: false` solves every round (the check of the shortcut)
  */
-export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: number): MultigraphRounds {
+export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: number, opts: { detectPeriod?: boolean } = {}): MultigraphRounds {
+  const detectPeriod = opts.detectPeriod ?? true;
   const n = mg.base.silos.length;
   const m = mg.base.edges.length;
   const from = Int32Array.from(mg.base.edges, (e) => e.from);
@@ -46,7 +55,10 @@ export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: nu
   const w = new Float64Array(m);
   const tauMs = new Float64Array(rounds);
   const endMs = new Float64Array(rounds);
-  let clock = 0;
+  // δ of the last round whose index is a multiple of S (the phase compared for a repeat)
+  const snapshot = new Float64Array(m);
+  let snapshotRound = -1;
+  let periodicFrom = -1;
   for (let r = 0; r < rounds; r++) {
     const cur = strongIn[r % S];
     const prev = strongIn[(r - 1 + S) % S];
@@ -59,13 +71,28 @@ export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: nu
     const tau = mc === -Infinity ? C : mc;
     if (r > 0) for (let e = 0; e < m; e++) if (!cur[e]) next[e] = prev[e] ? tau : tau + delta[e];
     tauMs[r] = tau;
-    clock += tau;
-    endMs[r] = clock;
     [delta, next] = [next, delta];
+    if (detectPeriod && r % S === 0 && r > 0) {
+      if (snapshotRound >= 0 && sameBits(delta, snapshot)) { periodicFrom = r; break; }
+      snapshot.set(delta);
+      snapshotRound = r;
+    }
+  }
+  // rounds after a repeated state: round r + q equals round r - S + q
+  if (periodicFrom >= 0) for (let r = periodicFrom + 1; r < rounds; r++) tauMs[r] = tauMs[r - S];
+  let clock = 0;
+  for (let r = 0; r < rounds; r++) {
+    clock += tauMs[r];
+    endMs[r] = clock;
   }
   let sum = 0;
   for (let r = 0; r < rounds; r++) sum += tauMs[r];
-  return { tauMs, endMs, cycleTimeMs: rounds ? sum / rounds : 0 };
+  return { tauMs, endMs, cycleTimeMs: rounds ? sum / rounds : 0, ...(periodicFrom >= 0 ? { repeatsFromRound: periodicFrom } : {}) };
+}
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Round k's graph state in the engine's format. */
