@@ -1,0 +1,160 @@
+/**
+ * The hand-over between topologies and clocks: one round's timed model exchanges
+ * (transfers), and the per-silo times of the delay model. Both clocks read these: the
+ * per-silo max-plus recursion ({@link maxPlusExchangeClock}, exact) and the event-driven
+ * clock (`timing/event-clock.ts`, which adds fair sharing, stragglers and failures and
+ * equals max-plus under fixed sharing).
+ *
+ * A transfer i -> j of round k starts when silo i has finished computing in its round
+ * `launchRound` (k for every topology but the multigraph, whose transfer on an edge starts
+ * in the round after the edge's previous strong round and may stay in flight over weak
+ * rounds). Under the papers' fixed sharing it takes
+ *
+ *   x(i,j) = latency(i,j) + max(upShare · M / up(i), downShare · M / down(j), M / bandwidth(i,j))
+ *
+ * so that `d(i,j) = C_i + x(i,j)` is the delay model's (`timing/delay-model.ts`), with
+ * `upShare`, `downShare` the sender's out-degree and the receiver's in-degree the topology
+ * counts for the round.
+ */
+
+/** Per-silo times of the delay model (ms). */
+export interface SiloTimes {
+  /** Number of silos. */
+  n: number;
+  /** C_j: one round's local steps at silo j (localSteps × computeMs(j)) (ms). */
+  computeMs: Float64Array;
+  /** M / up(j): one model copy over silo j's upload link at its full capacity (ms). */
+  uploadMs: Float64Array;
+  /** M / down(j): one model copy over silo j's download link at its full capacity (ms). */
+  downloadMs: Float64Array;
+  /** M, the size of one model copy (bits). */
+  modelSizeBits: number;
+}
+
+/**
+ * How a round's silos start it:
+ * - `async`: every silo on its own clock, `t_j(k+1) = max(t_j(k) + C_j, arrivals at j)`
+ *   (static overlays, time-varying sequences, the multigraph);
+ * - `barrier`: every silo starts round k when round k-1 has ended everywhere; the round
+ *   ends when its last silo has computed and received (MATCHA);
+ * - `round-trip`: a barrier round in which each transfer i -> j is answered by j -> i
+ *   once it has arrived (gather then broadcast); the answer is listed as a transfer of
+ *   its own with `answers` set. The round ends with the last answer (STAR).
+ */
+export type RoundSync = 'async' | 'barrier' | 'round-trip';
+
+/** One round's transfers (structure of arrays, one entry per transfer). */
+export interface RoundExchanges {
+  sync: RoundSync;
+  /** Sender silo of each transfer. */
+  from: Int32Array;
+  /** Receiver silo of each transfer. */
+  to: Int32Array;
+  /** Latency of the transfer's path (ms). */
+  latencyMs: Float64Array;
+  /** Bandwidth of the transfer's path, the bottleneck of its links (bit/ms). */
+  pathBitsPerMs: Float64Array;
+  /** Number of copies sharing the sender's upload link under fixed sharing (its out-degree). */
+  upShare: Int32Array;
+  /** Number of copies sharing the receiver's download link under fixed sharing (its in-degree). */
+  downShare: Int32Array;
+  /** The sender's round whose compute end starts the transfer (default: this round). */
+  launchRound?: Int32Array;
+  /** `round-trip` only: index of the transfer this one answers (-1: a first leg). */
+  answers?: Int32Array;
+}
+
+/** Fixed-sharing transmission time of transfer e (ms), without latency: `max(upShare·up, downShare·down, M/bandwidth)`. */
+export function fixedTransmissionMs(s: SiloTimes, r: RoundExchanges, e: number): number {
+  return Math.max(r.upShare[e] * s.uploadMs[r.from[e]], r.downShare[e] * s.downloadMs[r.to[e]], s.modelSizeBits / r.pathBitsPerMs[e]);
+}
+
+/** Fixed-sharing time of transfer e (ms): latency + transmission, `x(i,j)` above. */
+export function fixedTransferMs(s: SiloTimes, r: RoundExchanges, e: number): number {
+  return r.latencyMs[e] + fixedTransmissionMs(s, r, e);
+}
+
+/** Uniform per-silo times: every silo computes in `computeMs` and has the same access links. */
+export function uniformSiloTimes(n: number, computeMs: number, uploadMs: number, downloadMs: number, modelSizeBits: number): SiloTimes {
+  return {
+    n,
+    computeMs: new Float64Array(n).fill(computeMs),
+    uploadMs: new Float64Array(n).fill(uploadMs),
+    downloadMs: new Float64Array(n).fill(downloadMs),
+    modelSizeBits,
+  };
+}
+
+/** Per-silo clock of one round: when each silo started and finished it (ms since the start). */
+export interface SiloRoundTimes {
+  /** t_j(k): when silo j started round k. */
+  startMs: Float64Array;
+  /** t_j(k+1): when silo j finished round k. */
+  endMs: Float64Array;
+}
+
+/** A lazily extended clock over rounds. */
+export interface RoundClock {
+  /** The end of round k everywhere (ms since the start), k >= 0. */
+  roundEndMs(round: number): number;
+  /** Each silo's start and end of round k. */
+  silos(round: number): SiloRoundTimes;
+}
+
+/**
+ * The per-silo max-plus clock over each round's exchanges, exact:
+ * - `async`: `t_j(k+1) = max(t_j(k) + C_j, max over transfers i -> j of t_i(L) + C_i + x(i,j))`,
+ *   L the transfer's launch round (k by default);
+ * - `barrier`: every silo starts at `T_k` (the previous round's end) and finishes at
+ *   `max(T_k + C_j, max over transfers i -> j of T_k + C_i + x(i,j))`;
+ * - `round-trip`: a first leg i -> j arrives at `T_k + C_i + x(i,j)`; its answer j -> i
+ *   leaves then and arrives `x(j,i)` later; silos finish with their last arrival (and
+ *   their own compute).
+ * Round k ends at `max_j t_j(k+1)`. With uniform silo times this is `max-plus.ts`'s
+ * clock of the delay model's `d(i,j)`.
+ * @param exchanges the transfers of round k (called once per round, in order)
+ */
+export function maxPlusExchangeClock(s: SiloTimes, exchanges: (round: number) => RoundExchanges): RoundClock {
+  const n = s.n;
+  /** t[k][j] = t_j(k): start of round k at silo j; t[0] = 0. */
+  const t: Float64Array[] = [new Float64Array(n)];
+  const ends: number[] = [];
+  const extend = (): void => {
+    const k = ends.length;
+    const r = exchanges(k);
+    const start = t[k];
+    const next = new Float64Array(n);
+    if (r.sync === 'async') {
+      for (let j = 0; j < n; j++) next[j] = start[j] + s.computeMs[j];
+      for (let e = 0; e < r.from.length; e++) {
+        const i = r.from[e], L = r.launchRound ? r.launchRound[e] : k;
+        if (L > k || L < 0) throw new RangeError(`max-plus clock: round ${k} transfer ${i} -> ${r.to[e]} launched in round ${L}`);
+        const c = t[L][i] + s.computeMs[i] + fixedTransferMs(s, r, e);
+        if (c > next[r.to[e]]) next[r.to[e]] = c;
+      }
+    } else {
+      const T = k > 0 ? ends[k - 1] : 0;
+      for (let j = 0; j < n; j++) next[j] = T + s.computeMs[j];
+      const arrival = new Float64Array(r.from.length);
+      for (let e = 0; e < r.from.length; e++) {
+        const a = r.answers ? r.answers[e] : -1;
+        if (a >= e) throw new RangeError(`max-plus clock: round ${k} transfer ${e} answers a later transfer ${a}`);
+        const leave = a >= 0 ? arrival[a] : T + s.computeMs[r.from[e]];
+        arrival[e] = leave + fixedTransferMs(s, r, e);
+        if (arrival[e] > next[r.to[e]]) next[r.to[e]] = arrival[e];
+      }
+    }
+    let mx = 0;
+    for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
+    ends.push(mx);
+    t.push(next);
+  };
+  const check = (round: number): void => {
+    if (!Number.isInteger(round) || round < 0) throw new RangeError(`max-plus clock: round must be a non-negative integer, got ${round}`);
+    while (ends.length <= round) extend();
+  };
+  return {
+    roundEndMs(round) { check(round); return ends[round]; },
+    silos(round) { check(round); return { startMs: t[round], endMs: t[round + 1] }; },
+  };
+}
