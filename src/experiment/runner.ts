@@ -26,7 +26,7 @@ import type { Underlay } from '../network/underlay.js';
 import { describeTopology } from './topology-file.js';
 
 /** Columns of `metrics.csv`. */
-export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated'] as const;
+export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down'] as const;
 
 /** Options of a run. */
 export interface RunOptions {
@@ -95,7 +95,7 @@ export function configHash(cfg: TrainConfig): string {
 
 /** Render metrics as CSV (empty cells where a round had no evaluation). */
 export function metricsCsv(rows: readonly MetricRow[]): string {
-  return stringify(rows.map((r) => METRIC_COLUMNS.map((c) => (r[c] === null ? '' : r[c]))), { header: true, columns: [...METRIC_COLUMNS] });
+  return stringify(rows.map((r) => METRIC_COLUMNS.map((c) => (r[c] === null || r[c] === undefined ? '' : r[c]))), { header: true, columns: [...METRIC_COLUMNS] });
 }
 
 function partition(cfg: TrainConfig, train: DrivingDataset, n: number): Shard[] {

@@ -18,6 +18,27 @@ export interface TopologyDrawing {
   /** Multiplicity of each edge (multigraph). */
   multiplicity?: number[];
   cycleTimeMs?: number;
+  /** Each silo's first rounds on the run's clock (compute, send, wait), for the timeline. */
+  timeline?: SiloTimeline;
+  /** The silos' profile (one local step's compute, access capacities), when one is given. */
+  profile?: DrawingProfile;
+}
+
+/** Each silo's first rounds: when it started, finished computing, finished sending, and finished the round (ms). */
+export interface SiloTimeline {
+  /** The clock, in words (`max-plus`, `events, fair sharing, stragglers`, ...). */
+  clock: string;
+  /** Rounds shown. */
+  rounds: number;
+  /** Per silo (by index), per round. */
+  silos: { startMs: number[]; computeEndMs: number[]; sendEndMs: number[]; endMs: number[] }[];
+}
+
+/** Per-silo profile values (by silo index). */
+export interface DrawingProfile {
+  computeMs: number[];
+  uploadGbps: number[];
+  downloadGbps: number[];
 }
 
 /**

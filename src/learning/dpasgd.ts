@@ -64,6 +64,8 @@ export interface MetricRow {
   siloTestRmse: number | null;
   /** Silos isolated this round. */
   isolated: number;
+  /** Silos down this round (failures on the event clock): they did not train or mix. */
+  down?: number;
 }
 
 /** Everything needed to continue a run. */
@@ -148,8 +150,8 @@ export function consensusDistance(ws: readonly Float32Array[], count = ws[0].len
  */
 function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTrainResult[], start: readonly (Float32Array | undefined)[], opts: EngineOptions): { row: MetricRow; evaluate: Float32Array[] | null } {
   const k = state.round;
-  let lossSum = 0;
-  results.forEach((r, i) => { state.opt[i] = r.optState; lossSum += r.loss; });
+  let lossSum = 0, trained = 0;
+  results.forEach((r, i) => { state.opt[i] = r.optState; if (!Number.isNaN(r.loss)) { lossSum += r.loss; trained++; } });
   state.weights = applyMixing(plan.mixing, results.map((r) => r.weights), start);
   state.simulatedMs = plan.endMs;
   state.round = k + 1;
@@ -159,12 +161,13 @@ function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTr
     round: k,
     simulatedMs: plan.endMs,
     wallMs: state.wallMs,
-    trainLoss: lossSum / results.length,
+    trainLoss: trained ? lossSum / trained : NaN,
     testLoss: null,
     testRmse: null,
     consensus: null,
     siloTestRmse: null,
     isolated: plan.isolated.length,
+    down: plan.down?.length ?? 0,
   };
   const evaluate = (k + 1) % opts.evalEvery === 0 || last ? [averageWeights(state.weights), ...(opts.evalSilos ? state.weights : [])] : null;
   return { row, evaluate };
@@ -196,6 +199,11 @@ function roundJobs(state: EngineState, data: EngineData, opts: EngineOptions, n:
   });
 }
 
+/** A down silo's result: its model and optimiser state as they were, no loss. */
+function untrained(job: SiloJob): LocalTrainResult {
+  return { weights: job.weights, optState: job.optState, loss: NaN };
+}
+
 /** Silos whose start-of-round model a round's mixing reads (the multigraph's weak edges). */
 function staleSources(plan: RoundPlan): Set<number> {
   const need = new Set<number>();
@@ -209,7 +217,8 @@ function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: Traini
   const needStart = staleSources(plan);
   const start = state.weights.map((w, i) => (needStart.has(i) ? w : undefined));
   const t0 = performance.now();
-  const results = roundJobs(state, data, opts, schedule.n).map((j) => trainer.train(j.weights, j.optState, j.batches, j.lr, j.seed));
+  const down = new Set(plan.down ?? []);
+  const results = roundJobs(state, data, opts, schedule.n).map((j, i) => (down.has(i) ? untrained(j) : trainer.train(j.weights, j.optState, j.batches, j.lr, j.seed)));
   state.wallMs += performance.now() - t0;
   const { row, evaluate } = mixRound(state, plan, results, start, opts);
   return recordRound(state, row, evaluate && evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y)), trainer.paramCount);
@@ -226,7 +235,11 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
   // the weights travel to the workers (transferred): keep a copy of those mixing reads stale
   const start = state.weights.map((w, i) => (needStart.has(i) ? w.slice() : undefined));
   const t0 = performance.now();
-  const results = await trainer.trainMany!(roundJobs(state, data, opts, schedule.n));
+  const jobs = roundJobs(state, data, opts, schedule.n);
+  const up = jobs.map((_, i) => i).filter((i) => !(plan.down ?? []).includes(i));
+  const trainedUp = up.length ? await trainer.trainMany!(up.map((i) => jobs[i])) : [];
+  const results: LocalTrainResult[] = jobs.map((j) => untrained(j));
+  up.forEach((i, q) => { results[i] = trainedUp[q]; });
   state.wallMs += performance.now() - t0;
   const { row, evaluate } = mixRound(state, plan, results, start, opts);
   let ev: Evaluation[] | null = null;

@@ -20,6 +20,8 @@ export interface RoundPlan {
   endMs: number;
   /** Silos isolated this round (multigraph). */
   isolated: number[];
+  /** Silos down this round: they do not train or mix (their mixing row is the identity). */
+  down?: number[];
 }
 
 /** A topology's schedule over rounds. */
@@ -73,6 +75,31 @@ export function mixingRule(name: MixingRuleName, n: number, inputs: MixingInputs
 }
 
 /**
+ * Mixing rows of a round with some silos down: a down silo keeps its model (identity
+ * row); every other row drops its terms from down silos and gives their weight to its own
+ * model, so rows stay stochastic and a symmetric (doubly stochastic) matrix stays so.
+ * FedAvg instead renormalises each row over the silos that are up (the server averages
+ * the models it received).
+ * @param renormalise FedAvg's rule
+ */
+export function withoutDownSilos(rows: MixingRows, down: readonly number[], renormalise = false): MixingRows {
+  const isDown = new Set(down);
+  return rows.map((row, i) => {
+    if (isDown.has(i)) return [{ from: i, weight: 1, stale: false }];
+    const kept = row.filter((t) => !isDown.has(t.from));
+    const lost = row.reduce((s, t) => s + (isDown.has(t.from) ? t.weight : 0), 0);
+    if (lost === 0) return row;
+    if (renormalise) {
+      const total = 1 - lost;
+      return kept.map((t) => ({ ...t, weight: t.weight / total }));
+    }
+    const self = kept.findIndex((t) => t.from === i && !t.stale);
+    if (self >= 0) return kept.map((t, q) => (q === self ? { ...t, weight: t.weight + lost } : t));
+    return [{ from: i, weight: lost, stale: false }, ...kept];
+  });
+}
+
+/**
  * The schedule of a plan under a mixing rule. Rows are computed once for a static plan,
  * once per state of a periodic one (round 0 apart: it has no previous round), and per
  * round otherwise.
@@ -95,6 +122,7 @@ export function scheduleFromPlan(plan: TopologyPlan, rule: MixingRule): Training
         if (key !== undefined) rowsByKey.set(key, mixing);
       }
       last = state;
+      if (state.down?.length) return { round: k, mixing: withoutDownSilos(mixing, state.down, plan.mixing === 'fedavg'), endMs: state.endMs, isolated: state.isolated, down: state.down };
       return { round: k, mixing, endMs: state.endMs, isolated: state.isolated };
     },
   };

@@ -4,7 +4,7 @@
  * `<figure>` with a caption.
  */
 import he from 'he';
-import { budgetOf, configSummary, cycleTimeSweepTables, publishedSideBySide, timeToTarget, cycleTimeTables, isolationSentences, trainingTable, type ReportData, type ReportTable } from './markdown.js';
+import { budgetOf, configSummary, profileTables, cycleTimeSweepTables, publishedSideBySide, timeToTarget, cycleTimeTables, isolationSentences, trainingTable, type ReportData, type ReportTable } from './markdown.js';
 import type { Plot } from './plots.js';
 
 function esc(s: string): string {
@@ -85,7 +85,8 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
   const fig = (p: Plot): string => figure(p, ++n);
   const training = plots.filter((p) => p.id.startsWith('training-'));
   const cycle = plots.filter((p) => p.id === 'cycle-times');
-  const drawings = plots.filter((p) => p.id.startsWith('topology-') || p.id.startsWith('states-'));
+  const drawings = plots.filter((p) => p.id.startsWith('topology-') || p.id.startsWith('states-') || p.id.startsWith('timeline-'));
+  const profilePlots = plots.filter((p) => p.id.startsWith('profile-'));
   const body: string[] = [];
   body.push(`<h1>${esc(data.name)}: results</h1>`);
   body.push(`<p class="lead">${data.kind === 'train' ? `Training experiment with ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}` : 'Cycle-time experiment'}, dflsim ${esc(data.version)}.</p>`);
@@ -100,6 +101,12 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
     const ttt = timeToTarget(data.runs, budgetOf(data));
     if (ttt) body.push(`<p class="headline"><strong>${esc(ttt.sentence)}</strong></p>`);
     body.push(...training.map(fig));
+  }
+  const profiles = profileTables(data);
+  if (profiles.length || profilePlots.length) {
+    body.push('<h2>Silo profile</h2>');
+    body.push(...profilePlots.map(fig));
+    body.push(`<div class="tables">${profiles.map((x) => htmlTable(x)).join('\n')}</div>`);
   }
   body.push('<h2>Cycle time</h2>');
   const side = publishedSideBySide(data.cycleTimes);
@@ -125,6 +132,7 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
       if (networks.length > 1 && network) body.push(`<h3>${esc(network)}</h3>`);
       body.push(`<div class="figures">${mine.filter((p) => p.id.startsWith('topology-')).map(fig).join('\n')}</div>`);
       body.push(...mine.filter((p) => p.id.startsWith('states-')).map(fig));
+      body.push(...mine.filter((p) => p.id.startsWith('timeline-')).map(fig));
     }
   }
   if (opts.footer) body.push(`<footer>${esc(opts.footer)}</footer>`);

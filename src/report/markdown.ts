@@ -288,6 +288,27 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** The silo profile of each network whose drawings carry one: compute per local step and access capacities, slowest first. */
+export function profileTables(data: ReportData): ReportTable[] {
+  const out: ReportTable[] = [];
+  const seen = new Set<string>();
+  const groups = [...data.drawings, ...data.runs.filter((r) => r.drawing).map((r) => ({ network: r.drawing!.network, drawings: [r.drawing!] }))];
+  for (const g of groups) {
+    const d = g.drawings.find((x) => x.profile);
+    if (!d || seen.has(g.network)) continue;
+    seen.add(g.network);
+    const p = d.profile!;
+    const order = d.silos.map((_, i) => i).sort((a, b) => p.computeMs[b] - p.computeMs[a] || p.uploadGbps[a] - p.uploadGbps[b] || a - b);
+    out.push({
+      title: `Silo profile on ${g.network} (slowest first)`,
+      headers: ['silo', 'compute per step (ms)', 'upload (Gbit/s)', 'download (Gbit/s)'],
+      numeric: [false, true, true, true],
+      rows: order.map((i) => [d.silos[i].name, num(p.computeMs[i], 2), num(p.uploadGbps[i], 2), num(p.downloadGbps[i], 2)]),
+    });
+  }
+  return out;
+}
+
 /** A GitHub-flavoured Markdown table. */
 export function markdownTable(t: Pick<ReportTable, 'headers' | 'rows' | 'numeric'>): string {
   const line = (cells: string[]): string => `| ${cells.map(mdCell).join(' | ')} |`;
@@ -307,6 +328,11 @@ export function renderMarkdown(data: ReportData): string {
     if (c !== undefined) parts.push(`Constant-predictor test RMSE (predicting the training mean): ${num(c, 4)}. "vs constant predictor" is the final test RMSE over it (below 1x beats it).\n`);
     const ttt = timeToTarget(data.runs, budgetOf(data));
     if (ttt) parts.push(`**${ttt.sentence}**\n`);
+  }
+  const profiles = profileTables(data);
+  if (profiles.length) {
+    parts.push('## Silo profile\n');
+    for (const t of profiles) parts.push(`### ${t.title}\n`, markdownTable(t));
   }
   parts.push('## Cycle time\n');
   const side = publishedSideBySide(data.cycleTimes);

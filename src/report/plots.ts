@@ -397,6 +397,88 @@ export function multigraphStatesSpec(drawing: TopologyDrawing, layout: SiloLayou
   return { spec: { concat: panels, columns: drawing.silos.length > 30 ? 3 : 4, spacing: 12 }, omitted: states.length - shown.length };
 }
 
+// ---------------------------------------------------------------- timelines and profiles
+
+/** Most silos drawn as rows of a timeline (the slowest first rounds are kept). */
+export const MAX_TIMELINE_SILOS = 40;
+
+/**
+ * The timeline rows of a drawing: one bar per silo, round and phase: `compute` (its local
+ * steps), `send` (from its compute end until its uploads of the round are done, within its
+ * round) and `wait` (the rest of its round: waiting for its neighbours' models).
+ */
+export function timelineRows(d: TopologyDrawing, maxSilos = MAX_TIMELINE_SILOS): { silo: string; round: number; phase: string; startMs: number; endMs: number }[] {
+  const tl = d.timeline;
+  if (!tl) return [];
+  const order = tl.silos.map((_, i) => i);
+  if (order.length > maxSilos) {
+    // keep the silos whose last shown round ends latest (the ones that set the pace)
+    const last = (i: number): number => tl.silos[i].endMs[tl.silos[i].endMs.length - 1] ?? 0;
+    order.sort((a, b) => last(b) - last(a) || a - b);
+    order.length = maxSilos;
+    order.sort((a, b) => a - b);
+  }
+  const rows: { silo: string; round: number; phase: string; startMs: number; endMs: number }[] = [];
+  for (const i of order) {
+    const s = tl.silos[i];
+    const name = shortName(d.silos[i]?.name ?? String(i));
+    for (let k = 0; k < s.startMs.length; k++) {
+      const sendEnd = Math.min(Math.max(s.sendEndMs[k], s.computeEndMs[k]), s.endMs[k]);
+      const phases: [string, number, number][] = [['compute', s.startMs[k], s.computeEndMs[k]], ['send', s.computeEndMs[k], sendEnd], ['wait', sendEnd, s.endMs[k]]];
+      for (const [phase, a, b] of phases) if (b > a) rows.push({ silo: name, round: k, phase, startMs: a, endMs: b });
+    }
+  }
+  return rows;
+}
+
+/** A Gantt chart of a drawing's timeline: one row per silo, compute / send / wait over the first rounds. */
+export function timelineSpec(d: TopologyDrawing, maxSilos = MAX_TIMELINE_SILOS): VlSpec {
+  const rows = timelineRows(d, maxSilos);
+  const silos = [...new Set(rows.map((r) => r.silo))];
+  return {
+    data: { values: rows },
+    width: 560,
+    height: { step: silos.length > 25 ? 10 : 16 },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'silo', type: 'nominal', title: null, sort: silos, axis: { labelFontSize: silos.length > 25 ? 8 : 10 } },
+      x: { field: 'startMs', type: 'quantitative', title: 'simulated time (ms)' },
+      x2: { field: 'endMs' },
+      color: { field: 'phase', type: 'nominal', title: 'phase', scale: { domain: ['compute', 'send', 'wait'], range: ['#4c78a8', '#f58518', '#d8d8d8'] } },
+      opacity: { field: 'round', type: 'ordinal', legend: null, scale: { range: [1, 0.8] } },
+    },
+  };
+}
+
+/** Silos on their layout, sized by one local step's compute and coloured by upload capacity. */
+export function profileMapSpec(d: TopologyDrawing, layout: SiloLayout, width = 420): VlSpec {
+  const p = d.profile!;
+  const f = frame(layout, width);
+  const xy = { x: { field: 'x', type: 'quantitative', ...f.x }, y: { field: 'y', type: 'quantitative', ...f.y } };
+  const points = d.silos.map((s, i) => ({ silo: s.name, short: shortName(s.name), x: layout.x[i], y: layout.y[i], computeMs: p.computeMs[i], uploadGbps: p.uploadGbps[i], downloadGbps: p.downloadGbps[i] }));
+  return {
+    width: f.width,
+    height: f.height,
+    ...(layout.kind === 'circle' ? { config: { view: { stroke: null } } } : {}),
+    layer: [
+      {
+        data: { values: points },
+        mark: { type: 'circle', opacity: 0.85, stroke: '#222', strokeWidth: 0.5 },
+        encoding: {
+          ...xy,
+          size: { field: 'computeMs', type: 'quantitative', title: 'compute per step (ms)', scale: { range: [30, 600], zero: false } },
+          color: { field: 'uploadGbps', type: 'quantitative', title: 'upload (Gbit/s)', scale: { scheme: 'viridis' } },
+        },
+      },
+      ...(points.length <= 40 ? [{
+        data: { values: points },
+        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 7, fontSize: 9, color: '#333' },
+        encoding: { ...xy, text: { field: 'short' } },
+      }] : []),
+    ],
+  };
+}
+
 // ---------------------------------------------------------------- all plots of a report
 
 function slug(s: string): string {
@@ -433,6 +515,16 @@ export async function reportPlots(data: ReportData): Promise<Plot[]> {
     plots.push({ id: 'cycle-times', caption, svg: await renderSvg(cycleTimeSpec(data.cycleTimes, data.sweepAxes)) });
   }
   for (const { network, drawings } of drawingsToShow(data)) {
+    const profiled = drawings.find((d) => d.profile);
+    if (profiled) {
+      const layout = siloLayout(profiled, drawings);
+      plots.push({
+        network,
+        id: `profile-${slug(network)}`,
+        caption: `Silo profile on ${network}: circle area = compute time of one local step, colour = upload capacity${layout.kind === 'geo' ? '; silos at their coordinates' : '; silos on a circle in RING order'}.`,
+        svg: await renderSvg(profileMapSpec(profiled, layout)),
+      });
+    }
     for (const d of drawings) {
       const layout = siloLayout(d, drawings);
       const where = layout.kind === 'geo' ? 'silos at their coordinates (longitude, latitude)' : 'the network has no coordinates: silos on a circle in RING order';
@@ -444,6 +536,15 @@ export async function reportPlots(data: ReportData): Promise<Plot[]> {
         caption: `${d.topology} on ${network}: ${d.silos.length} silos, ${links} links${ct !== undefined ? `, cycle time ${ct.toFixed(1)} ms` : ''}${d.multiplicity ? ', line width = edge multiplicity' : ''}; ${where}.`,
         svg: await renderSvg(topologySpec(d, layout)),
       });
+      if (d.timeline && d.timeline.silos.length) {
+        const shown = Math.min(d.timeline.silos.length, MAX_TIMELINE_SILOS);
+        plots.push({
+          network,
+          id: `timeline-${slug(network)}-${slug(d.topology)}`,
+          caption: `${d.topology} on ${network}: each silo's first ${d.timeline.rounds} rounds on the ${d.timeline.clock} clock: computing (blue), sending its model (orange), waiting for its neighbours (grey)${shown < d.timeline.silos.length ? `; the ${shown} silos that finish last of ${d.timeline.silos.length}` : ''}.`,
+          svg: await renderSvg(timelineSpec(d)),
+        });
+      }
       if (d.states?.length) {
         const { spec, omitted } = multigraphStatesSpec(d, layout);
         plots.push({

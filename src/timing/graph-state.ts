@@ -19,6 +19,11 @@ export interface RoundState {
   weak: SiloPair[];
   /** Silos with no strong edge this round: they keep their own model. */
   isolated: number[];
+  /**
+   * Silos down this round (failures, event clock only): they neither train, send, receive
+   * nor mix; their edges are left out of `strong` and `weak`, and they are not `isolated`.
+   */
+  down?: number[];
   /** Duration of the round (ms): τk for the multigraph, the round time for MATCHA. */
   durationMs: number;
   /** Simulated clock at the end of the round (ms since the start). */
