@@ -3,8 +3,10 @@
  * library form of `dflsim cycle-time` and `dflsim compare`.
  */
 import { DflsimInputError } from '../errors.js';
-import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type ConnectivityGraph } from '../network/connectivity.js';
+import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type ConnectivityGraph, type LinkCapacities } from '../network/connectivity.js';
 import { loadUnderlay } from '../network/load.js';
+import { generateSiloProfile, parseSiloProfileCsv, profileFromUnderlay, profileSummary, resolveSiloTimes, type ProfileSummary, type ResolvedSiloProfile, type SiloProfile } from '../network/silo-profile.js';
+import { readInputFile } from '../input-file.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
 import { catalogue, getTopologyValue, topologyNames } from '../overlay/catalogue.js';
 import { readOverlayFile } from '../overlay/overlay-file.js';
@@ -12,7 +14,7 @@ import { planResult, type TopologyResult } from '../overlay/registry.js';
 import { readScheduleFile } from '../overlay/schedule-file.js';
 import type { Topology, TopologyContext } from '../overlay/topology.js';
 import { gbpsToBitsPerSec } from '../units.js';
-import { delayConstants, getWorkload, timingParams, type Workload } from '../timing/workload.js';
+import { delayConstants, getWorkload, siloTimesOf, timingParams, type TimingParams, type Workload } from '../timing/workload.js';
 
 /** What to compare. */
 export interface CycleTimeRequest {
@@ -46,6 +48,16 @@ export interface CycleTimeRequest {
   ringLocalSearch?: boolean;
   /** GML nodes without coordinates: `error` (default), `drop` or `neighbours` (see {@link underlayFromGml}). */
   missingCoordinates?: MissingCoordinates;
+  /**
+   * A silo profile: a CSV file path (`silo,computeMs,uploadGbps,downloadGbps`, any subset
+   * of the value columns) or a seeded generator spec (see `network/silo-profile.ts`). It
+   * overrides the network's GML node attributes; values neither gives take the workload's.
+   */
+  siloProfile?: string | object;
+  /** Where `siloProfile` comes from, for errors (default `--silo-profile` for a file, `siloProfile` for a spec). */
+  siloProfileField?: string;
+  /** Underlay link capacities: `ignore` (default, the papers') or `gml` (the path's bottleneck link / hops). */
+  linkCapacities?: LinkCapacities;
 }
 
 /** The comparison's JSON shape. */
@@ -61,8 +73,42 @@ export interface CycleTimeReport {
     uploadGbps: number;
     downloadGbps: number;
     coreGbps: number;
+    /** `gml` when underlay link capacities entered the bandwidths (absent: ignored, the papers' model). */
+    linkCapacities?: LinkCapacities;
   };
+  /** The silo profile in use (GML attributes, a CSV file or a generator), summarised; absent without one. */
+  profile?: ProfileSummary & { source: string };
   results: Omit<TopologyResult, 'overlay'>[];
+}
+
+/** The context's resolved silo profile and where it came from (cached in the context). */
+const PROFILE_KEY = 'silo-profile';
+
+/**
+ * Resolve a request's silo profile on a network: the GML node attributes, overridden by
+ * the CSV file or the generator spec; undefined when there is none.
+ * @param seed the seed a generator uses unless its spec has one
+ */
+export function resolveRequestProfile(underlay: Underlay, params: TimingParams, req: Pick<CycleTimeRequest, 'siloProfile' | 'siloProfileField'>, seed: number): { profile: ResolvedSiloProfile; source: string } | undefined {
+  const gml = underlay.siloAttributes ? profileFromUnderlay(underlay) : undefined;
+  let given: SiloProfile | undefined;
+  let source = gml ? `${underlay.source} (node attributes)` : '';
+  if (typeof req.siloProfile === 'string') {
+    const where = req.siloProfileField ?? '--silo-profile';
+    const text = readInputFile(req.siloProfile, 'silo profile file', where);
+    given = parseSiloProfileCsv(text, req.siloProfile, underlay.silos);
+    source = gml ? `${req.siloProfile} over ${source}` : req.siloProfile;
+  } else if (req.siloProfile !== undefined) {
+    const where = req.siloProfileField ?? 'siloProfile';
+    given = generateSiloProfile(req.siloProfile, underlay.silos, seed, where);
+    source = gml ? `generator over ${source}` : 'generator';
+  }
+  const profile = resolveSiloTimes(underlay.silos, {
+    computeStepMs: params.workload.computeMs,
+    uploadBitsPerSec: params.uploadBitsPerSec,
+    downloadBitsPerSec: params.downloadBitsPerSec,
+  }, [gml, given]);
+  return profile ? { profile, source } : undefined;
 }
 
 /** The topologies of the classic comparison. */
@@ -91,21 +137,26 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   if (!Number.isInteger(rounds) || rounds < 1) throw new DflsimInputError('--rounds', `rounds must be a positive integer, got ${rounds}`);
   const budget = req.budget ?? 0.5;
   if (!(budget > 0 && budget <= 1)) throw new DflsimInputError('--budget', `the communication budget must be in (0, 1], got ${budget}`);
-  const cg: ConnectivityGraph = buildConnectivityGraph(underlay, gbpsToBitsPerSec(coreGbps));
+  const cg: ConnectivityGraph = buildConnectivityGraph(underlay, gbpsToBitsPerSec(coreGbps), { linkCapacities: req.linkCapacities });
+  const seed = req.seed ?? 0;
+  const resolved = resolveRequestProfile(underlay, params, req, seed);
+  const k = delayConstants(params, resolved?.profile);
   const ctx: TopologyContext = {
     underlay,
     cg,
     params,
-    k: delayConstants(params),
+    k,
+    siloTimes: siloTimesOf(k, cg.n),
     coreGbps,
     ring: { localSearch: req.ringLocalSearch ?? true },
     tMax,
     rounds,
     budget,
-    seed: req.seed ?? 0,
+    seed,
     cache: new Map(),
     catalogue,
   };
+  if (resolved) ctx.cache.set(PROFILE_KEY, resolved);
   if (req.overlayFile) ctx.userOverlay = readOverlayFile(req.overlayFile, cg);
   if (req.scheduleFile) ctx.userSchedule = readScheduleFile(req.scheduleFile, cg);
   return ctx;
@@ -151,9 +202,16 @@ export function timeTopologies(ctx: TopologyContext, topologies: readonly string
       uploadGbps: ctx.params.uploadBitsPerSec / 1e9,
       downloadGbps: ctx.params.downloadBitsPerSec / 1e9,
       coreGbps: ctx.coreGbps,
+      ...(ctx.cg.linkCapacities === 'gml' ? { linkCapacities: ctx.cg.linkCapacities } : {}),
     },
+    ...profileOf(ctx),
     results,
   };
+}
+
+function profileOf(ctx: TopologyContext): { profile?: ProfileSummary & { source: string } } {
+  const r = ctx.cache.get(PROFILE_KEY) as { profile: ResolvedSiloProfile; source: string } | undefined;
+  return r ? { profile: { source: r.source, ...profileSummary(ctx.cg.silos, r.profile) } } : {};
 }
 
 /**

@@ -7,7 +7,8 @@
  */
 import { DflsimInputError } from '../errors.js';
 import type { Overlay } from '../timing/delay-model.js';
-import { cached, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../overlay/topology.js';
+import { cached, overlayExchanges, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../overlay/topology.js';
+import type { RoundExchanges } from '../timing/exchanges.js';
 import { buildMultigraph, type Multigraph } from './multigraph.js';
 import { multigraphRoundState, multigraphStats, simulateMultigraph, type MultigraphRounds } from './rounds.js';
 
@@ -34,6 +35,34 @@ export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigra
   });
 }
 
+/**
+ * The multigraph's physical per-silo clock as transfers: in round k every strong edge e
+ * carries a transfer launched in the round after its previous strong round
+ * (`k - m(e) + 1` for k >= m(e), else 0), so a transfer stays in flight over the weak
+ * rounds between; the shares are the base overlay's degrees (every edge, strong or weak,
+ * holds its links). With t = 1 this is the base overlay's clock.
+ */
+export function multigraphExchanges(mg: Multigraph): (k: number) => RoundExchanges {
+  const all = overlayExchanges(mg.base, 'async');
+  const S = mg.states.length;
+  const memo = new Map<number, { idx: Int32Array; ex: Omit<RoundExchanges, 'launchRound'> }>();
+  const stateOf = (s: number): { idx: Int32Array; ex: Omit<RoundExchanges, 'launchRound'> } => {
+    const hit = memo.get(s);
+    if (hit) return hit;
+    const idx = Int32Array.from(mg.states[s].strongEdges);
+    const pickI = (a: Int32Array): Int32Array => Int32Array.from(idx, (e) => a[e]);
+    const pickF = (a: Float64Array): Float64Array => Float64Array.from(idx, (e) => a[e]);
+    const v = { idx, ex: { sync: 'async' as const, from: pickI(all.from), to: pickI(all.to), latencyMs: pickF(all.latencyMs), pathBitsPerMs: pickF(all.pathBitsPerMs), upShare: pickI(all.upShare), downShare: pickI(all.downShare) } };
+    memo.set(s, v);
+    return v;
+  };
+  return (k) => {
+    const { idx, ex } = stateOf(k % S);
+    const launchRound = Int32Array.from(idx, (e) => { const m = mg.multiplicity[e]; return k >= m ? k - m + 1 : 0; });
+    return { ...ex, launchRound };
+  };
+}
+
 function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
   const { mg, sim } = multigraphOf(ctx, base);
   const stats = multigraphStats(mg, ctx.rounds);
@@ -49,6 +78,8 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
       if (k >= sim.endMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.endMs.length} rounds simulated (the context's rounds)`);
       return multigraphRoundState(mg, sim, k);
     },
+    exchanges: multigraphExchanges(mg),
+    siloTimes: ctx.siloTimes,
     cycleTimeMs: sim.cycleTimeMs,
     criticalCircuit: [],
     overlay: mg.base,

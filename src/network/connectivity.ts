@@ -4,17 +4,35 @@
  * by `distance`), its latency `0.0085 * km + 4` ms and its available bandwidth
  * `core / hops` bit/ms. See `../shared/spec/cycle-time-model.md`, section 2.
  *
+ * Link capacities are opt-in (`linkCapacities: 'gml'`; the papers ignore the `capacity`
+ * their files carry): the pair's bandwidth is then `min over the path's links of
+ * capacity / hops`, i.e. the papers' `core / hops` with the core capacity replaced by
+ * the path's bottleneck link (a link without a capacity counts as a core link).
+ *
  * Shortest paths are tie-broken exactly as the reference implementation's library does
  * (a binary heap keyed by distance then insertion count; a path is replaced only by a
  * strictly shorter one), and the pair's data is that of the later silo's search, so that
  * networks with many equal-length paths (Exodus, Ebone) give the published hop counts.
  */
+import { DflsimInputError } from '../errors.js';
 import { bitsPerSecToBitsPerMs, latencyMsFromKm } from '../units.js';
 import type { Underlay } from './underlay.js';
 import { dijkstra } from '../graph/dijkstra.js';
 
 /** Default core link capacity (bit/s). */
 export const DEFAULT_CORE_CAPACITY_BITS_PER_SEC = 1e9;
+
+/** Whether the underlay's link capacities enter the bandwidth: `ignore` (the papers', default) or `gml`. */
+export type LinkCapacities = 'ignore' | 'gml';
+
+/** The choices of {@link LinkCapacities}. */
+export const LINK_CAPACITIES_MODES: readonly LinkCapacities[] = ['ignore', 'gml'];
+
+/** Options of {@link buildConnectivityGraph}. */
+export interface ConnectivityOptions {
+  /** `gml`: a pair's bandwidth is its path's bottleneck link capacity / hops (default `ignore`: core / hops). */
+  linkCapacities?: LinkCapacities;
+}
 
 /** A complete graph on the silos with per-pair latency and bandwidth (row-major n x n). */
 export interface ConnectivityGraph {
@@ -28,6 +46,8 @@ export interface ConnectivityGraph {
   latencyMs: Float64Array;
   /** Available bandwidth of the pair's path (bit/ms), n x n. */
   bandwidthBitsPerMs: Float64Array;
+  /** Whether link capacities entered `bandwidthBitsPerMs`. */
+  linkCapacities: LinkCapacities;
   /** Hops of the pair's path, n x n. */
   hops: Int32Array;
   /**
@@ -44,16 +64,27 @@ export interface ConnectivityGraph {
  * Build the connectivity graph of an underlay.
  * @param underlay a connected underlay
  * @param coreCapacityBitsPerSec capacity of core links (bit/s), default 1e9
+ * @param options `linkCapacities: 'gml'` to use the underlay links' capacities
  */
-export function buildConnectivityGraph(underlay: Underlay, coreCapacityBitsPerSec = DEFAULT_CORE_CAPACITY_BITS_PER_SEC): ConnectivityGraph {
+export function buildConnectivityGraph(underlay: Underlay, coreCapacityBitsPerSec = DEFAULT_CORE_CAPACITY_BITS_PER_SEC, options: ConnectivityOptions = {}): ConnectivityGraph {
+  const linkCapacities = options.linkCapacities ?? 'ignore';
+  if (!LINK_CAPACITIES_MODES.includes(linkCapacities)) {
+    throw new DflsimInputError('--link-capacities', `expected one of ${LINK_CAPACITIES_MODES.join(', ')}, got ${JSON.stringify(linkCapacities)}`);
+  }
+  const useCapacities = linkCapacities === 'gml';
   const n = underlay.silos.length;
   const adj: [number, number][][] = Array.from({ length: n }, () => []);
   const linkKm = new Map<number, number>();
+  const linkBitsPerSec = new Map<number, number>();
   for (const l of underlay.links) {
     adj[l.a].push([l.b, l.distanceKm]);
     adj[l.b].push([l.a, l.distanceKm]);
     linkKm.set(l.a * n + l.b, l.distanceKm);
     linkKm.set(l.b * n + l.a, l.distanceKm);
+    if (useCapacities && l.capacityBitsPerSec !== undefined) {
+      linkBitsPerSec.set(l.a * n + l.b, l.capacityBitsPerSec);
+      linkBitsPerSec.set(l.b * n + l.a, l.capacityBitsPerSec);
+    }
   }
   const coreBitsPerMs = bitsPerSecToBitsPerMs(coreCapacityBitsPerSec);
   const distanceKm = new Float64Array(n * n);
@@ -76,10 +107,14 @@ export function buildConnectivityGraph(underlay: Underlay, coreCapacityBitsPerSe
       for (let v = t; sp.pred[v] !== -1; v = sp.pred[v]) p.push(sp.pred[v]);
       p.reverse(); // s ... t
       let km = 0;
-      for (let i = 0; i + 1 < p.length; i++) km += linkKm.get(p[i] * n + p[i + 1])!;
+      let bottleneckBitsPerSec = Infinity;
+      for (let i = 0; i + 1 < p.length; i++) {
+        km += linkKm.get(p[i] * n + p[i + 1])!;
+        if (useCapacities) bottleneckBitsPerSec = Math.min(bottleneckBitsPerSec, linkBitsPerSec.get(p[i] * n + p[i + 1]) ?? coreCapacityBitsPerSec);
+      }
       const h = p.length - 1;
       const lat = latencyMsFromKm(km);
-      const bw = coreBitsPerMs / h;
+      const bw = useCapacities ? bitsPerSecToBitsPerMs(bottleneckBitsPerSec) / h : coreBitsPerMs / h;
       for (const [a, b] of [[s, t], [t, s]]) {
         distanceKm[a * n + b] = km;
         latencyMs[a * n + b] = lat;
@@ -94,6 +129,7 @@ export function buildConnectivityGraph(underlay: Underlay, coreCapacityBitsPerSe
     distanceKm,
     latencyMs,
     bandwidthBitsPerMs,
+    linkCapacities,
     hops,
     adjacencyOrder,
     path(i: number, j: number): number[] {

@@ -9,6 +9,7 @@
 import geodesicLib from 'geographiclib-geodesic';
 import { DflsimInputError } from '../errors.js';
 import { UnionFind } from '../graph/union-find.js';
+import { gbpsToBitsPerSec } from '../units.js';
 import { gmlGet, parseGml, type GmlList } from './gml.js';
 
 /** A geographic coordinate in degrees. */
@@ -25,7 +26,25 @@ export interface UnderlayLink {
   b: number;
   /** Length used by the latency model (km, or a latency-derived length). */
   distanceKm: number;
+  /**
+   * Capacity of the link (bit/s), from GML `capacity` (bit/s, as the Topology Zoo writes
+   * it) or `capacityGbps`; used only with `linkCapacities: 'gml'` (see `connectivity.ts`).
+   */
+  capacityBitsPerSec?: number;
 }
+
+/** A silo's own attributes from its GML node (a silo profile's lowest-priority source). */
+export interface SiloAttributes {
+  /** Compute time of one local step (ms). */
+  computeMs?: number;
+  /** Upload capacity of the silo's access link (Gbit/s). */
+  uploadGbps?: number;
+  /** Download capacity of the silo's access link (Gbit/s). */
+  downloadGbps?: number;
+}
+
+/** The GML node attributes read as a silo profile. */
+export const SILO_ATTRIBUTE_KEYS = ['computeMs', 'uploadGbps', 'downloadGbps'] as const;
 
 /** An undirected underlay network. */
 export interface Underlay {
@@ -39,6 +58,8 @@ export interface Underlay {
   links: UnderlayLink[];
   /** Where the network came from (file path or built-in provenance). */
   source: string;
+  /** Per-silo attributes from the GML nodes (`computeMs`, `uploadGbps`, `downloadGbps`), when any node has one. */
+  siloAttributes?: SiloAttributes[];
 }
 
 /** Geodesic distance in km between two coordinates on the WGS84 ellipsoid. */
@@ -93,8 +114,22 @@ interface RawEdge {
   a: number;
   b: number;
   distanceKm: number | undefined;
+  capacityBitsPerSec: number | undefined;
   line: number;
   what: string;
+}
+
+/** A GML edge's capacity (bit/s) from `capacity` (bit/s) or `capacityGbps`, validated positive. */
+function linkCapacity(list: GmlList, file: string, what: string): number | undefined {
+  const bits = numberField(list, 'capacity', file, what);
+  const gbps = numberField(list, 'capacityGbps', file, what);
+  for (const [key, v] of [['capacity', bits], ['capacityGbps', gbps]] as const) {
+    if (v !== undefined && !(v > 0)) throw new DflsimInputError(`${file}: line ${gmlGet(list, key)!.line}`, `${what} has ${key} ${v}: a link capacity must be positive`);
+  }
+  if (bits !== undefined && gbps !== undefined && bits !== gbpsToBitsPerSec(gbps)) {
+    throw new DflsimInputError(`${file}: line ${gmlGet(list, 'capacityGbps')!.line}`, `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`);
+  }
+  return bits ?? (gbps !== undefined ? gbpsToBitsPerSec(gbps) : undefined);
 }
 
 /**
@@ -119,6 +154,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
   let silos: string[] = [];
   let coordinates: (Coordinate | null)[] = [];
   let nodeLines: number[] = [];
+  let attributes: SiloAttributes[] = [];
   const seenLabels = new Map<string, number>();
   for (const e of graph.entries) {
     if (e.key !== 'node') continue;
@@ -133,6 +169,14 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     seenLabels.set(label, silos.length);
     const lat = coordinateField(e.value, 'Latitude', file, `node ${idE.value}`);
     const lon = coordinateField(e.value, 'Longitude', file, `node ${idE.value}`);
+    const attrs: SiloAttributes = {};
+    for (const key of SILO_ATTRIBUTE_KEYS) {
+      const v = numberField(e.value, key, file, `node ${idE.value}`);
+      if (v === undefined) continue;
+      if (!(v > 0)) throw new DflsimInputError(`${file}: line ${gmlGet(e.value, key)!.line}`, `node ${idE.value} has ${key} ${v}: it must be a positive number`);
+      attrs[key] = v;
+    }
+    attributes.push(attrs);
     idToIndex.set(idE.value, silos.length);
     silos.push(label);
     nodeLines.push(e.line);
@@ -154,7 +198,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     if (a === undefined) throw new DflsimInputError(`${file}: line ${sE.line}`, `edge source ${String(sE.value)} is not a node`);
     if (b === undefined) throw new DflsimInputError(`${file}: line ${tE.line}`, `edge target ${String(tE.value)} is not a node`);
     const what = `edge ${String(sE.value)}-${String(tE.value)}`;
-    raw.push({ a, b, distanceKm: numberField(e.value, 'distance', file, what), line: e.line, what });
+    raw.push({ a, b, distanceKm: numberField(e.value, 'distance', file, what), capacityBitsPerSec: linkCapacity(e.value, file, what), line: e.line, what });
   }
 
   const missing = coordinates.flatMap((c, i) => (c ? [] : [i]));
@@ -168,6 +212,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
       throw new DflsimInputError(file, `--missing-coordinates drop leaves ${next} node${next === 1 ? '' : 's'} with coordinates: a network needs at least 2 silos`);
     }
     silos = silos.filter((_, i) => keep[i] >= 0);
+    attributes = attributes.filter((_, i) => keep[i] >= 0);
     nodeLines = nodeLines.filter((_, i) => keep[i] >= 0);
     coordinates = coordinates.filter((c) => c !== null);
     raw = raw.filter((r) => keep[r.a] >= 0 && keep[r.b] >= 0).map((r) => ({ ...r, a: keep[r.a], b: keep[r.b] }));
@@ -190,14 +235,16 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     const key = a < b ? `${a},${b}` : `${b},${a}`;
     const prev = linkIndex.get(key);
     if (prev !== undefined) {
-      if (distanceKm < links[prev].distanceKm) links[prev] = { ...links[prev], distanceKm };
+      // parallel links: the shortest one carries the traffic (its capacity with it)
+      if (distanceKm < links[prev].distanceKm) links[prev] = { a: links[prev].a, b: links[prev].b, distanceKm, ...(r.capacityBitsPerSec !== undefined ? { capacityBitsPerSec: r.capacityBitsPerSec } : {}) };
       continue;
     }
     linkIndex.set(key, links.length);
-    links.push({ a, b, distanceKm });
+    links.push({ a, b, distanceKm, ...(r.capacityBitsPerSec !== undefined ? { capacityBitsPerSec: r.capacityBitsPerSec } : {}) });
   }
   const base = name ?? file.replace(/^.*[\\/]/, '').replace(/\.gml$/i, '');
   const u: Underlay = { name: base, silos, coordinates, links, source: file };
+  if (attributes.some((a) => Object.keys(a).length > 0)) u.siloAttributes = attributes;
   if (missing.length > 0 && mode === 'drop') assertConnected(u);
   return u;
 }

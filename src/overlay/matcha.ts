@@ -23,7 +23,7 @@ import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
 import { createRng, type Rng } from '../random.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
-import type { DelayConstants } from '../timing/workload.js';
+import { computeAt, maxComputeMs, type DelayConstants } from '../timing/workload.js';
 import { misraGriesEdgeColoring, roundRobinEdgeColoring } from '../graph/edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
@@ -166,10 +166,13 @@ export function matchaRoundOverlay(plan: MatchaPlan, cg: ConnectivityGraph, acti
   return overlayFromPairs(plan.topology, cg, pairs, true);
 }
 
-/** The round time of an overlay: its largest section-3 delay (ms); C when it has no edge. */
+/**
+ * The round time of an overlay: its largest section-3 delay (ms); C when it has no edge.
+ * With a silo profile the round is a barrier over every silo: also at least max_j C_j.
+ */
 export function roundTimeMs(overlay: Overlay, k: DelayConstants): number {
   const d = edgeDelaysMs(overlay, k);
-  let t = overlay.edges.length === 0 ? k.computeMs : -Infinity;
+  let t = k.silo ? maxComputeMs(k, overlay.silos.length) : overlay.edges.length === 0 ? k.computeMs : -Infinity;
   for (const x of d) if (x > t) t = x;
   return t;
 }
@@ -218,7 +221,7 @@ function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg:
     covered[a] = 1; covered[b] = 1;
     for (const [e, x, y] of [[2 * i, a, b], [2 * i + 1, b, a]] as const) {
       ends[2 * e] = x; ends[2 * e + 1] = y;
-      base[e] = k.computeMs + cg.latencyMs[x * n + y];
+      base[e] = computeAt(k, x) + cg.latencyMs[x * n + y];
       s[e] = k.modelSizeBits / cg.bandwidthBitsPerMs[x * n + y];
     }
   });
@@ -260,6 +263,10 @@ function delayBound(t: MatchingDelayTable, g: number): number {
  * time is their maximum (O(log edges) per matching); otherwise the matchings are scanned
  * edge by edge in decreasing order of bound until the bound is no larger than the
  * maximum so far.
+ *
+ * With a silo profile (per-silo compute and access links) the bounds do not hold: every
+ * active edge's delay is computed directly, and the round (a barrier over every silo)
+ * lasts at least max_j C_j.
  */
 export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<MatchaRoundTime> {
   const n = cg.n;
@@ -283,7 +290,18 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: De
     for (let v = 0; v < n; v++) { const x = deg[v]; if (x > dMax) { if (dMax > 0) uniform = false; dMax = x; } else if (x > 0 && x < dMax) uniform = false; }
     const g = Math.max(dMax * up, dMax * down);
     let t = edges === 0 ? k.computeMs : -Infinity;
-    if (uniform) {
+    if (k.silo) {
+      const sk = k.silo;
+      t = maxComputeMs(k, n);
+      for (const m of active) {
+        const { ends, base, s } = tables[m];
+        for (let e = 0; e < base.length; e++) {
+          const a = ends[2 * e], b = ends[2 * e + 1];
+          const x = base[e] + Math.max(deg[a] * sk.uploadMs[a], deg[b] * sk.downloadMs[b], s[e]);
+          if (x > t) t = x;
+        }
+      }
+    } else if (uniform) {
       for (const m of active) { const b = delayBound(tables[m], g); if (b > t) t = b; }
     } else {
       for (const m of active) bounds[m] = delayBound(tables[m], g);

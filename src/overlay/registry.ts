@@ -17,6 +17,8 @@ export interface TopologyResult {
   cycleTimeMs: number;
   /** Silo names along the circuit that sets the cycle time (if the notion applies). */
   criticalCircuit: string[];
+  /** What sets the pace on the critical circuit, in words (static overlays). */
+  bottleneck?: string;
   /** Number of directed overlay edges. */
   overlayEdges: number;
   /** The overlay (for static topologies; the base overlay for round-varying ones). */
@@ -34,6 +36,7 @@ export function planResult(plan: TopologyPlan): TopologyResult {
     topology: plan.topology,
     cycleTimeMs: plan.cycleTimeMs,
     criticalCircuit: plan.criticalCircuit,
+    ...(plan.bottleneck !== undefined ? { bottleneck: plan.bottleneck } : {}),
     overlayEdges: plan.overlayEdges,
     ...(plan.overlay ? { overlay: plan.overlay } : {}),
     ...(plan.details ? { details: plan.details } : {}),

@@ -6,10 +6,15 @@
  * shortcuts) and, by default, improved by local search: 2-opt (Croes 1958) and Or-opt
  * (Or 1976) until no move shortens it. Any shorter tour lowers the cycle time, which for
  * a ring is the mean delay of its edges.
+ *
+ * With a silo profile `d1` is asymmetric (the sender's upload, the receiver's download):
+ * the tour is built on the symmetric `(d1(i,j) + d1(j,i)) / 2` (equal to `d1` without a
+ * profile) and then run in whichever direction has the smaller cycle time.
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { DelayConstants } from '../timing/workload.js';
 import { minWeightPerfectMatching } from '../graph/blossom.js';
+import { overlayCycleTime } from '../timing/cycle-time.js';
 import { d1Ms, overlayFromPairs, type Overlay } from './overlay.js';
 import { kruskalMst } from './weights.js';
 
@@ -127,9 +132,19 @@ export function buildRing(cg: ConnectivityGraph, k: DelayConstants, options: Par
   const n = cg.n;
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) w[i * n + j] = d1Ms(cg, k, i, j);
+  if (k.silo) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+      const m = (w[i * n + j] + w[j * n + i]) / 2;
+      w[i * n + j] = m; w[j * n + i] = m;
+    }
+  }
   const mst = kruskalMst(cg, (i, j) => w[i * n + j]);
   let tour = christofidesTour(n, w, mst);
   if (opts.localSearch) tour = improveTour(tour, w, n);
+  if (k.silo && n > 2) {
+    const back = [tour[0], ...tour.slice(1).reverse()];
+    if (overlayCycleTime(ringOverlay(cg, back), k).cycleTimeMs < overlayCycleTime(ringOverlay(cg, tour), k).cycleTimeMs) tour = back;
+  }
   return { overlay: ringOverlay(cg, tour), tour };
 }
 

@@ -5,11 +5,17 @@
  * connectivity graph by latency; every other silo exchanges with the centre along a
  * shortest path by `C + latency + M / bandwidth`. The reported cycle time is
  * `2 * (λ - C) + C` for λ the cycle time of the two-way star (gather, then broadcast).
+ *
+ * With a silo profile a round is, for each child j, a round trip j -> centre (gather)
+ * then centre -> j (broadcast), x = d - C_sender the transfer part of a delay:
+ * `period = max(max_j C_j, max_j (C_j + x(j,c) + x(c,j)))`; without a profile this is
+ * the formula above (computed as published).
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import { dijkstra } from '../graph/dijkstra.js';
 import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
-import type { DelayConstants } from '../timing/workload.js';
+import { degrees, delayTerms, describeDelay, edgeDelaysMs } from '../timing/delay-model.js';
+import { computeAt, maxComputeMs, type DelayConstants } from '../timing/workload.js';
 import type { Overlay, OverlayEdge } from './overlay.js';
 import { mstWeightMs } from './weights.js';
 
@@ -208,6 +214,44 @@ export function buildStar(cg: ConnectivityGraph, k: DelayConstants, center?: num
     overlay,
     center: c,
     oneWayCycleTimeMs: oneWay,
-    cycleTime: { ...ct, cycleTimeMs: n > 1 ? (oneWay - k.computeMs) * 2 + k.computeMs : k.computeMs },
+    cycleTime: k.silo ? starRoundTrip(overlay, k, c) : { ...ct, cycleTimeMs: n > 1 ? (oneWay - k.computeMs) * 2 + k.computeMs : k.computeMs },
+  };
+}
+
+/**
+ * STAR's period with per-silo times: `max(max_j C_j, max over children j of C_j + x(j,c) + x(c,j))`,
+ * x = d - C_sender, on the star overlay around `center` (edges c -> j and j -> c). The
+ * critical circuit is the slowest child's round trip (or the slowest silo's compute).
+ * @param center index of the centre silo
+ */
+export function starRoundTrip(overlay: Overlay, k: DelayConstants, center: number): CycleTimeResult {
+  const n = overlay.silos.length;
+  const d = edgeDelaysMs(overlay, k);
+  const deg = degrees(overlay);
+  const gatherOf = new Int32Array(n).fill(-1), broadcastOf = new Int32Array(n).fill(-1);
+  overlay.edges.forEach((e, idx) => {
+    if (e.to === center) gatherOf[e.from] = idx;
+    else if (e.from === center) broadcastOf[e.to] = idx;
+  });
+  let best = maxComputeMs(k, n), child = -1;
+  for (let j = 0; j < n; j++) {
+    const g = gatherOf[j], b = broadcastOf[j];
+    if (g < 0 || b < 0) continue;
+    const t = computeAt(k, j) + (d[g] - computeAt(k, j)) + (d[b] - computeAt(k, center));
+    if (t > best) { best = t; child = j; }
+  }
+  if (child < 0) {
+    let s = 0;
+    for (let i = 1; i < n; i++) if (computeAt(k, i) > computeAt(k, s)) s = i;
+    return { cycleTimeMs: best, criticalCircuit: n ? [overlay.silos[s]] : [], criticalDelaysMs: n ? [best] : [], ...(n ? { bottleneck: `compute at ${overlay.silos[s]} ${Math.round(best * 1000) / 1000} ms` } : {}) };
+  }
+  const g = gatherOf[child], b = broadcastOf[child];
+  const slow = d[g] - computeAt(k, child) >= d[b] - computeAt(k, center) ? g : b;
+  const e = overlay.edges[slow];
+  return {
+    cycleTimeMs: best,
+    criticalCircuit: [overlay.silos[child], overlay.silos[center]],
+    criticalDelaysMs: [d[g], d[b]],
+    bottleneck: `round trip of ${overlay.silos[child]}, slower leg ${describeDelay(overlay.silos, e.from, e.to, delayTerms(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, deg.out[e.from], deg.in[e.to]))}`,
   };
 }

@@ -15,8 +15,9 @@ import type { Underlay } from '../network/underlay.js';
 import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
 import { edgeDelaysMs, overlayFromPairs, roundDelaysMs, type Overlay } from '../timing/delay-model.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
+import type { RoundExchanges, RoundSync, SiloTimes } from '../timing/exchanges.js';
 import { maxPlusClock, type RoundDelays } from '../timing/max-plus.js';
-import type { DelayConstants, TimingParams } from '../timing/workload.js';
+import { maxComputeMs, siloTimesOf, type DelayConstants, type TimingParams } from '../timing/workload.js';
 import type { MixingSequence } from './mixing-sequence.js';
 import { buildRing, type RingOptions } from './ring.js';
 
@@ -57,7 +58,10 @@ export interface TopologyContext {
   underlay: Underlay;
   cg: ConnectivityGraph;
   params: TimingParams;
+  /** The delay model's constants (with the per-silo times of a silo profile, if any). */
   k: DelayConstants;
+  /** Per-silo times of the delay model (`siloTimesOf(k, n)`), what the clocks read. */
+  siloTimes: SiloTimes;
   /** Core link capacity the connectivity graph was built with (Gbit/s). */
   coreGbps: number;
   ring: RingOptions;
@@ -165,6 +169,16 @@ export interface TopologyPlan {
   cycleTimeMs: number;
   /** Silo names along the circuit that sets the cycle time (static overlays; else empty). */
   criticalCircuit: string[];
+  /** What sets the pace on the critical circuit, in words (static overlays; see `CycleTimeResult.bottleneck`). */
+  bottleneck?: string;
+  /**
+   * Round k's timed transfers, for the per-silo clocks (`timing/exchanges.ts`): run with
+   * {@link TopologyPlan.siloTimes} they give the plan's round ends (the multigraph's give
+   * its physical per-silo clock, whose transfers stay in flight over weak rounds).
+   */
+  exchanges(k: number): RoundExchanges;
+  /** The per-silo times the plan's exchanges are timed with (n entries). */
+  siloTimes: SiloTimes;
   /** The overlay to draw: the static overlay, the base overlay, or the union of a period's edges. */
   overlay?: Overlay;
   /** Number of directed edges of `overlay`. */
@@ -194,6 +208,83 @@ function overlayDelays(o: Overlay, k: DelayConstants): RoundDelays {
   return { from: Int32Array.from(o.edges, (e) => e.from), to: Int32Array.from(o.edges, (e) => e.to), delayMs: edgeDelaysMs(o, k) };
 }
 
+/** C for the max-plus clock: the uniform C, or C_j per silo with a profile. */
+export function clockComputeMs(k: DelayConstants): number | Float64Array {
+  return k.silo ? k.silo.computeMs : k.computeMs;
+}
+
+/**
+ * The transfers of an overlay's edges (latency and bandwidth from the edges), the shares
+ * being the overlay's degrees (out-degree of the sender, in-degree of the receiver).
+ * @param sync how the round's silos start it (`async` for static overlays)
+ */
+export function overlayExchanges(o: Overlay, sync: RoundSync = 'async'): RoundExchanges {
+  const n = o.silos.length;
+  const out = new Int32Array(n), inn = new Int32Array(n);
+  for (const e of o.edges) { out[e.from]++; inn[e.to]++; }
+  return {
+    sync,
+    from: Int32Array.from(o.edges, (e) => e.from),
+    to: Int32Array.from(o.edges, (e) => e.to),
+    latencyMs: Float64Array.from(o.edges, (e) => e.latencyMs),
+    pathBitsPerMs: Float64Array.from(o.edges, (e) => e.bandwidthBitsPerMs),
+    upShare: Int32Array.from(o.edges, (e) => out[e.from]),
+    downShare: Int32Array.from(o.edges, (e) => inn[e.to]),
+  };
+}
+
+/**
+ * The transfers of a round's directed pairs on the connectivity graph, the shares being
+ * the round's own degrees.
+ */
+export function pairExchanges(cg: ConnectivityGraph, pairs: ReadonlyArray<readonly [number, number]>, sync: RoundSync): RoundExchanges {
+  const n = cg.n;
+  const out = new Int32Array(n), inn = new Int32Array(n);
+  for (const [a, b] of pairs) { out[a]++; inn[b]++; }
+  return {
+    sync,
+    from: Int32Array.from(pairs, (p) => p[0]),
+    to: Int32Array.from(pairs, (p) => p[1]),
+    latencyMs: Float64Array.from(pairs, ([a, b]) => cg.latencyMs[a * n + b]),
+    pathBitsPerMs: Float64Array.from(pairs, ([a, b]) => cg.bandwidthBitsPerMs[a * n + b]),
+    upShare: Int32Array.from(pairs, (p) => out[p[0]]),
+    downShare: Int32Array.from(pairs, (p) => inn[p[1]]),
+  };
+}
+
+/** A round with no transfers: every silo computes on its own. */
+export function noExchanges(): RoundExchanges {
+  return { sync: 'async', from: new Int32Array(0), to: new Int32Array(0), latencyMs: new Float64Array(0), pathBitsPerMs: new Float64Array(0), upShare: new Int32Array(0), downShare: new Int32Array(0) };
+}
+
+/**
+ * STAR's round as a round trip: first legs child -> centre (gather), then each answered by
+ * centre -> child (broadcast), on the star overlay's edges with its degrees as shares.
+ * @param center the centre silo
+ */
+export function roundTripExchanges(o: Overlay, center: number): RoundExchanges {
+  const all = overlayExchanges(o, 'round-trip');
+  const gathers: number[] = [], answers: number[] = [];
+  o.edges.forEach((e, i) => { if (e.to === center && e.from !== center) gathers.push(i); });
+  const legOf = new Map<number, number>();
+  gathers.forEach((g, idx) => legOf.set(o.edges[g].from, idx));
+  o.edges.forEach((e, i) => { if (e.from === center && legOf.has(e.to)) answers.push(i); });
+  const order = [...gathers, ...answers];
+  const pick = <T extends Int32Array | Float64Array>(a: T): T => (a instanceof Int32Array ? Int32Array.from(order, (i) => a[i]) : Float64Array.from(order, (i) => a[i])) as T;
+  const answersOf = new Int32Array(order.length).fill(-1);
+  answers.forEach((a, idx) => { answersOf[gathers.length + idx] = legOf.get(o.edges[a].to)!; });
+  return {
+    sync: 'round-trip',
+    from: pick(all.from),
+    to: pick(all.to),
+    latencyMs: pick(all.latencyMs),
+    pathBitsPerMs: pick(all.pathBitsPerMs),
+    upShare: pick(all.upShare),
+    downShare: pick(all.downShare),
+    answers: answersOf,
+  };
+}
+
 /** Options of {@link staticPlan}. */
 export interface StaticPlanOptions {
   mixing: MixingRuleName;
@@ -204,6 +295,8 @@ export interface StaticPlanOptions {
   endMs?: (round: number) => number;
   /** Explicit mixing weights (the same every round). */
   weights?: RoundState['weights'];
+  /** Every round's transfers, when not the overlay's edges run `async` (STAR's round trip). */
+  exchanges?: RoundExchanges;
 }
 
 /**
@@ -216,7 +309,8 @@ export function staticPlan(ctx: TopologyContext, topology: string, overlay: Over
   const strong = pairsOf(overlay);
   const isolated = isolatedSilos(n, strong);
   const d = overlayDelays(overlay, ctx.k);
-  const endMs = opts.endMs ?? maxPlusClock(n, ctx.k.computeMs, () => d);
+  const endMs = opts.endMs ?? maxPlusClock(n, clockComputeMs(ctx.k), () => d);
+  const ex = opts.exchanges ?? overlayExchanges(overlay, 'async');
   return {
     topology,
     n,
@@ -227,8 +321,11 @@ export function staticPlan(ctx: TopologyContext, topology: string, overlay: Over
       const end = endMs(k);
       return { round: k, state: 0, strong, weak: [], isolated, durationMs: end - (k > 0 ? endMs(k - 1) : 0), endMs: end, ...(opts.weights ? { weights: opts.weights } : {}) };
     },
+    exchanges: () => ex,
+    siloTimes: ctx.siloTimes,
     cycleTimeMs: ct.cycleTimeMs,
     criticalCircuit: ct.criticalCircuit,
+    ...(ct.bottleneck !== undefined ? { bottleneck: ct.bottleneck } : {}),
     overlay,
     overlayEdges: overlay.edges.length,
     details: opts.details,
@@ -292,7 +389,16 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
     if (spec.period) memo.set(key, d);
     return d;
   };
-  const endMs = maxPlusClock(n, ctx.k.computeMs, delaysOf);
+  const endMs = maxPlusClock(n, clockComputeMs(ctx.k), delaysOf);
+  const exMemo = new Map<number, RoundExchanges>();
+  const exchangesOf = (k: number): RoundExchanges => {
+    const key = spec.period ? k % spec.period : -1;
+    const hit = exMemo.get(key);
+    if (hit) return hit;
+    const ex = pairExchanges(ctx.cg, spec.round(k).pairs, 'async');
+    if (spec.period) exMemo.set(key, ex);
+    return ex;
+  };
   const K = ctx.rounds;
   const drawnRounds = spec.period ?? Math.min(spec.drawnStates ?? 4, K);
   const drawn = Array.from({ length: drawnRounds }, (_, k) => stateOf(k));
@@ -309,6 +415,8 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
       s.durationMs = s.endMs - (k > 0 ? endMs(k - 1) : 0);
       return s;
     },
+    exchanges: exchangesOf,
+    siloTimes: ctx.siloTimes,
     cycleTimeMs: endMs(K - 1) / K,
     criticalCircuit: [],
     overlay,
@@ -341,8 +449,17 @@ export function sequencePlan(ctx: TopologyContext, topology: string, seq: Mixing
   });
 }
 
-/** A baseline's plan: `n` silos that never exchange; round k ends at (k + 1) · C. */
-export function localBaselinePlan(topology: string, n: number, computeMs: number): TopologyPlan {
+/**
+ * A baseline's plan: `n` silos that never exchange; round k ends at (k + 1) · C, C the
+ * slowest silo's compute with a profile (`n` silos of the context), else the workload's.
+ * @param ctxOrComputeMs the context (its silo times), or C itself (ms; the pooled-data silo)
+ */
+export function localBaselinePlan(topology: string, n: number, ctxOrComputeMs: TopologyContext | number): TopologyPlan {
+  const k = typeof ctxOrComputeMs === 'number' ? undefined : ctxOrComputeMs.k;
+  const computeMs = typeof ctxOrComputeMs === 'number' ? ctxOrComputeMs : maxComputeMs(ctxOrComputeMs.k, n);
+  // no transfers: only the compute times matter
+  const times = siloTimesOf(k ?? { computeMs, uploadMs: 0, downloadMs: 0, modelSizeBits: 0 }, n);
+  const none = noExchanges();
   return {
     topology,
     n,
@@ -350,6 +467,8 @@ export function localBaselinePlan(topology: string, n: number, computeMs: number
     period: 1,
     mixing: 'local',
     round: (k) => ({ round: k, state: 0, strong: [], weak: [], isolated: [], durationMs: computeMs, endMs: (k + 1) * computeMs }),
+    exchanges: () => none,
+    siloTimes: times,
     cycleTimeMs: computeMs,
     criticalCircuit: [],
     overlayEdges: 0,

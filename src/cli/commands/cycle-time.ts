@@ -5,13 +5,21 @@ import type { Argv } from 'yargs';
 import { computeCycleTimes, defaultTopologies, type CycleTimeReport } from '../../experiment/cycle-times.js';
 import { topologyNames, topologyPatternNames } from '../../overlay/catalogue.js';
 import { csvTable, fmt, textTable } from '../../report/table.js';
+import { LINK_CAPACITIES_MODES, type LinkCapacities } from '../../network/connectivity.js';
 import { formatOption, listFlag, networkOptions, requestFromArgs, type NetworkArgs } from '../common.js';
 
 type Out = (s: string) => void;
 
 function summaryLine(r: CycleTimeReport): string {
   const w = r.workload;
-  return `network ${r.network} (${r.silos} silos), workload ${w.name}: model ${w.modelSizeBits} bits, compute ${w.computeMs} ms x ${w.localUpdates} local update(s), access ${w.uploadGbps}/${w.downloadGbps} Gbit/s up/down\n`;
+  let line = `network ${r.network} (${r.silos} silos), workload ${w.name}: model ${w.modelSizeBits} bits, compute ${w.computeMs} ms x ${w.localUpdates} local update(s), access ${w.uploadGbps}/${w.downloadGbps} Gbit/s up/down\n`;
+  if (w.linkCapacities === 'gml') line += 'link capacities: from the GML (bandwidth = bottleneck link / hops)\n';
+  const p = r.profile;
+  if (p) {
+    const col = (c: { min: number; median: number; max: number }): string => `${fmt(c.min, 2)}/${fmt(c.median, 2)}/${fmt(c.max, 2)}`;
+    line += `silo profile (${p.source}), min/median/max: compute ${col(p.computeMs)} ms per step, upload ${col(p.uploadGbps)} Gbit/s, download ${col(p.downloadGbps)} Gbit/s; slowest: ${p.slowestCompute.map((x) => `${x.silo} ${fmt(x.computeMs, 2)} ms`).join(', ')}\n`;
+  }
+  return line;
 }
 
 /** Render a report as table, CSV or JSON. */
@@ -19,7 +27,8 @@ export function renderCycleTimes(r: CycleTimeReport, format: string, opts: { rat
   const results = opts.sort ? r.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs) : r.results;
   if (format === 'json') return JSON.stringify({ ...r, results }, null, 2) + '\n';
   const ring = r.results.find((x) => x.topology === 'ring')?.cycleTimeMs;
-  const headers = ['topology', 'cycleTimeMs', 'overlayEdges', ...(opts.ratioToRing ? ['vsRing'] : []), 'criticalCircuit'];
+  const heterogeneous = r.profile !== undefined || r.workload.linkCapacities === 'gml';
+  const headers = ['topology', 'cycleTimeMs', 'overlayEdges', ...(opts.ratioToRing ? ['vsRing'] : []), 'criticalCircuit', ...(heterogeneous ? ['bottleneck'] : [])];
   const rows = results.map((x) => [
     x.topology,
     format === 'csv' ? x.cycleTimeMs : fmt(x.cycleTimeMs, 2),
@@ -28,6 +37,7 @@ export function renderCycleTimes(r: CycleTimeReport, format: string, opts: { rat
     x.criticalCircuit.length > 8 && format !== 'csv'
       ? `${x.criticalCircuit.slice(0, 6).join(' > ')} > ... (${x.criticalCircuit.length} silos)`
       : x.criticalCircuit.join(' > '),
+    ...(heterogeneous ? [x.bottleneck ?? ''] : []),
   ]);
   if (format === 'csv') return csvTable(headers, rows);
   return summaryLine(r) + '\n' + textTable(headers, rows);
@@ -41,13 +51,20 @@ export function cycleTimeCommand(y: Argv, out: Out): Argv {
     (c) =>
       formatOption(networkOptions(c))
         .option('topologies', { alias: 't', type: 'string', describe: `comma-separated topologies: ${topologyNames((t) => t.supports.cycleTime).join(', ')}, ${topologyPatternNames().join(', ')} (default: ${defaultTopologies().join(',')})` })
+        .option('silo-profile', { type: 'string', describe: 'CSV of per-silo compute and access links: header silo,computeMs,uploadGbps,downloadGbps (any subset of the value columns; computeMs per local step); missing values take the workload\'s, and it overrides GML node attributes' })
+        .option('link-capacities', { type: 'string', choices: LINK_CAPACITIES_MODES as unknown as string[], default: 'ignore', describe: 'ignore: core / hops (the papers\'); gml: each pair\'s bandwidth is its path\'s bottleneck GML link capacity (capacity bit/s or capacityGbps; core for links without) / hops' })
         .example('$0 cycle-time -n ../shared/networks/gaia.gml -t star,matcha,matcha+,mst,delta-mbst,ring,multigraph-ring', 'Table 3 (Do et al.) for Gaia, on the paper\'s file; RING and the multigraph on dflsim\'s own tour')
         .example('$0 cycle-time -n ../shared/networks/gaia.gml --overlay ../shared/reference/femnist/gaia.ring-overlay.json -t overlay,multigraph-overlay', 'Table 3\'s RING and multigraph columns: on the reference implementation\'s tour')
         .example('$0 cycle-time -n ../shared/networks/ebone.gml -t ring,multigraph-ring --format json', 'two topologies as JSON')
-        .example('$0 cycle-time -n gaia-cities --workload femnist', 'the built-in Gaia rebuilt from city coordinates (not the paper\'s figures)'),
+        .example('$0 cycle-time -n gaia-cities --workload femnist', 'the built-in Gaia rebuilt from city coordinates (not the paper\'s figures)')
+        .example('$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile silos.csv --link-capacities gml', 'heterogeneous silos (silos.csv: "silo,computeMs,uploadGbps" then e.g. "Vienna,40,1") and the GML link capacities; the table names each bottleneck'),
     (a) => {
-      const args = a as unknown as NetworkArgs & { topologies?: string; format: string };
-      const report = computeCycleTimes(requestFromArgs(args, listFlag(args.topologies, '--topologies')));
+      const args = a as unknown as NetworkArgs & { topologies?: string; format: string; 'silo-profile'?: string; 'link-capacities'?: string };
+      const report = computeCycleTimes({
+        ...requestFromArgs(args, listFlag(args.topologies, '--topologies')),
+        ...(args['silo-profile'] !== undefined ? { siloProfile: args['silo-profile'], siloProfileField: '--silo-profile' } : {}),
+        ...(args['link-capacities'] !== undefined ? { linkCapacities: args['link-capacities'] as LinkCapacities } : {}),
+      });
       out(renderCycleTimes(report, args.format));
     },
   );

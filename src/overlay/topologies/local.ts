@@ -8,5 +8,5 @@ export const localTopology: Topology = {
   description: 'baseline: every silo trains alone',
   supports: { cycleTime: false, training: true, drawing: false, multigraphBase: false },
   needs: {},
-  build: (ctx) => localBaselinePlan('local', ctx.cg.n, ctx.k.computeMs),
+  build: (ctx) => localBaselinePlan('local', ctx.cg.n, ctx),
 };

@@ -9,7 +9,7 @@ import { createRng } from '../../random.js';
 import { overlayFromPairs } from '../../timing/delay-model.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../../timing/graph-state.js';
 import { buildMatcha, matchaRoundTimes, type MatchaBase, type MatchaRoundTime } from '../matcha.js';
-import { cached, type Topology, type TopologyContext, type TopologyPlan } from '../topology.js';
+import { cached, pairExchanges, type Topology, type TopologyContext, type TopologyPlan } from '../topology.js';
 
 function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
   const r = cached(ctx, `matcha:${base}:${ctx.budget}:${ctx.seed}`, () =>
@@ -38,6 +38,13 @@ function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
       for (const m of rt.active) for (const [a, b] of plan.matchings[m]) strong.push([a, b], [b, a]);
       return { round: k, state: k, strong, weak: [], isolated: isolatedSilos(ctx.cg.n, strong), durationMs: rt.durationMs, endMs: rt.endMs, extra: { activeMatchings: rt.active, alpha: plan.alpha } };
     },
+    exchanges(k) {
+      const rt = timeOf(k);
+      const pairs: SiloPair[] = [];
+      for (const m of rt.active) for (const [a, b] of plan.matchings[m]) pairs.push([a, b], [b, a]);
+      return pairExchanges(ctx.cg, pairs, 'barrier');
+    },
+    siloTimes: ctx.siloTimes,
     cycleTimeMs: r.cycleTimeMs,
     criticalCircuit: [],
     overlay,

@@ -2,10 +2,11 @@
  * `star`: the server-based overlay (every silo exchanges with one centre; Marfoq et al.
  * 2020), trained as federated averaging weighted by shard size (McMahan et al. 2017).
  * Its cycle time is the star's round trip, as published; a training round ends every
- * cycle time.
+ * cycle time. Its exchanges are a `round-trip` round: each child's model to the centre,
+ * answered by the centre's model back.
  */
 import { buildStar } from '../star.js';
-import { cached, staticPlan, type Topology } from '../topology.js';
+import { cached, roundTripExchanges, staticPlan, type Topology } from '../topology.js';
 
 /** The STAR topology. */
 export const starTopology: Topology = {
@@ -22,6 +23,7 @@ export const starTopology: Topology = {
       mixing: 'fedavg',
       cycleTime: s.cycleTime,
       endMs: (k) => (k + 1) * per,
+      exchanges: roundTripExchanges(s.overlay, s.center),
       details: { center: ctx.cg.silos[s.center], oneWayCycleTimeMs: s.oneWayCycleTimeMs },
     });
   },
