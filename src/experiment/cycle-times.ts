@@ -12,7 +12,11 @@ import { catalogue, getTopologyValue, topologyNames } from '../overlay/catalogue
 import { readOverlayFile } from '../overlay/overlay-file.js';
 import { planResult, type TopologyResult } from '../overlay/registry.js';
 import { readScheduleFile } from '../overlay/schedule-file.js';
-import type { Topology, TopologyContext } from '../overlay/topology.js';
+import { clockedPlan, describeClock, MAX_PLUS, type ClockChoice } from '../overlay/clock.js';
+import type { Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import { validateAvailability, type AvailabilitySpec } from '../timing/availability.js';
+import type { Sharing } from '../timing/event-clock.js';
+import { validateStragglers, type StragglerSpec } from '../timing/stragglers.js';
 import { gbpsToBitsPerSec } from '../units.js';
 import { delayConstants, getWorkload, siloTimesOf, timingParams, type TimingParams, type Workload } from '../timing/workload.js';
 
@@ -58,7 +62,88 @@ export interface CycleTimeRequest {
   siloProfileField?: string;
   /** Underlay link capacities: `ignore` (default, the papers') or `gml` (the path's bottleneck link / hops). */
   linkCapacities?: LinkCapacities;
+  /** The clock: `max-plus` (default, exact) or `events` (the event-driven clock). */
+  clock?: 'max-plus' | 'events';
+  /** Event clock: `fixed` (default, equals max-plus) or `fair` sharing of the access links. */
+  sharing?: Sharing;
+  /** Event clock: random per-round compute times, by silo name. */
+  stragglers?: NamedStragglers;
+  /** Event clock: silos and links down, by silo name. */
+  failures?: NamedFailures;
+  /** Prefix of the clock fields in errors (default: the bare field). */
+  clockField?: string;
 }
+
+/** Stragglers with silos by name (the config's form). */
+export type NamedStragglers =
+  | { model: 'lognormal'; sigma: number; silos?: string[] }
+  | { model: 'two-point'; p: number; slowdown: number; silos?: string[] };
+
+/** Failures with silos by name (the config's form). */
+export interface NamedFailures {
+  silos?: { silo: string; fromRound: number; toRound: number }[];
+  links?: { between: [string, string]; fromRound: number; toRound: number }[];
+  rate?: { perRound: number; meanDownRounds: number };
+}
+
+/**
+ * The clock of a request on its silos: names resolved to indices and checked (an unknown
+ * silo names its field); stragglers, failures and fair sharing need the event clock.
+ */
+export function resolveClockChoice(req: Pick<CycleTimeRequest, 'clock' | 'sharing' | 'stragglers' | 'failures' | 'clockField'>, silos: readonly string[], seed: number): ClockChoice {
+  const at = (f: string): string => (req.clockField ? `${req.clockField}${f}` : f);
+  const clock = req.clock ?? 'max-plus';
+  if (clock !== 'max-plus' && clock !== 'events') throw new DflsimInputError(at('clock'), `must be "max-plus" or "events", got ${JSON.stringify(clock)}`);
+  if (clock === 'max-plus') {
+    const extra = [req.sharing && req.sharing !== 'fixed' ? 'sharing' : '', req.stragglers ? 'stragglers' : '', req.failures ? 'failures' : ''].filter(Boolean);
+    if (extra.length) throw new DflsimInputError(at(extra[0]), `${extra.join(', ')} need${extra.length > 1 ? '' : 's'} the event clock (clock "events"; --clock events)`);
+    return { clock, seed };
+  }
+  const index = new Map(silos.map((s, i) => [s, i]));
+  const silo = (name: string, field: string): number => {
+    const i = index.get(name);
+    if (i === undefined) throw new DflsimInputError(at(field), `unknown silo "${name}"; the network's silos are ${silos.slice(0, 12).join(', ')}${silos.length > 12 ? ', ...' : ''}`);
+    return i;
+  };
+  const choice: ClockChoice = { clock, sharing: req.sharing ?? 'fixed', seed };
+  if (req.stragglers) {
+    const st = req.stragglers;
+    const idx = st.silos?.map((s, i) => silo(s, `stragglers.silos[${i}]`));
+    const spec: StragglerSpec = st.model === 'lognormal' ? { model: 'lognormal', sigma: st.sigma, ...(idx ? { silos: idx } : {}) } : { model: 'two-point', p: st.p, slowdown: st.slowdown, ...(idx ? { silos: idx } : {}) };
+    validateStragglers(spec, silos.length, at('stragglers'));
+    choice.stragglers = spec;
+  }
+  if (req.failures) {
+    const f = req.failures;
+    const intervals: NonNullable<AvailabilitySpec['intervals']>[number][] = [];
+    f.silos?.forEach((d, i) => {
+      if (d.toRound < d.fromRound) throw new DflsimInputError(at(`failures.silos[${i}].toRound`), `${d.toRound} is before fromRound ${d.fromRound}`);
+      intervals.push({ silo: silo(d.silo, `failures.silos[${i}].silo`), fromRound: d.fromRound, toRound: d.toRound });
+    });
+    f.links?.forEach((d, i) => {
+      const a = silo(d.between[0], `failures.links[${i}].between[0]`), b = silo(d.between[1], `failures.links[${i}].between[1]`);
+      if (a === b) throw new DflsimInputError(at(`failures.links[${i}].between`), `joins "${d.between[0]}" to itself`);
+      if (d.toRound < d.fromRound) throw new DflsimInputError(at(`failures.links[${i}].toRound`), `${d.toRound} is before fromRound ${d.fromRound}`);
+      intervals.push({ link: [a, b], fromRound: d.fromRound, toRound: d.toRound });
+    });
+    const spec: AvailabilitySpec = { ...(intervals.length ? { intervals } : {}), ...(f.rate ? { random: { rate: f.rate.perRound, meanDownRounds: f.rate.meanDownRounds } } : {}) };
+    validateAvailability(spec, silos.length, at('failures'));
+    choice.availability = spec;
+  }
+  return choice;
+}
+
+/** The clock a context's topologies are timed on (max-plus unless the request chose another). */
+export function contextClock(ctx: TopologyContext): ClockChoice {
+  return (ctx.cache.get(CLOCK_KEY) as ClockChoice | undefined) ?? { ...MAX_PLUS, seed: ctx.seed };
+}
+
+/** A topology's plan on the context's clock. */
+export function buildOnClock(t: Topology, ctx: TopologyContext): TopologyPlan {
+  return clockedPlan(t.build(ctx), contextClock(ctx), ctx.rounds);
+}
+
+const CLOCK_KEY = 'clock';
 
 /** The comparison's JSON shape. */
 export interface CycleTimeReport {
@@ -76,6 +161,8 @@ export interface CycleTimeReport {
     /** `gml` when underlay link capacities entered the bandwidths (absent: ignored, the papers' model). */
     linkCapacities?: LinkCapacities;
   };
+  /** The clock, when not max-plus (`events, fair sharing, ...`). */
+  clock?: string;
   /** The silo profile in use (GML attributes, a CSV file or a generator), summarised; absent without one. */
   profile?: ProfileSummary & { source: string };
   results: Omit<TopologyResult, 'overlay'>[];
@@ -157,6 +244,7 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
     catalogue,
   };
   if (resolved) ctx.cache.set(PROFILE_KEY, resolved);
+  ctx.cache.set(CLOCK_KEY, resolveClockChoice(req, cg.silos, seed));
   if (req.overlayFile) ctx.userOverlay = readOverlayFile(req.overlayFile, cg);
   if (req.scheduleFile) ctx.userSchedule = readScheduleFile(req.scheduleFile, cg);
   return ctx;
@@ -187,7 +275,7 @@ export function timedTopology(name: string, field = '--topologies'): Topology {
 export function timeTopologies(ctx: TopologyContext, topologies: readonly string[]): CycleTimeReport {
   const values = topologies.map((t) => timedTopology(t));
   const results = values.map((t) => {
-    const { overlay: _overlay, ...rest } = planResult(t.build(ctx));
+    const { overlay: _overlay, ...rest } = planResult(buildOnClock(t, ctx));
     return rest;
   });
   return {
@@ -205,8 +293,14 @@ export function timeTopologies(ctx: TopologyContext, topologies: readonly string
       ...(ctx.cg.linkCapacities === 'gml' ? { linkCapacities: ctx.cg.linkCapacities } : {}),
     },
     ...profileOf(ctx),
+    ...(contextClock(ctx).clock !== 'max-plus' ? { clock: describeClock(contextClock(ctx)) } : {}),
     results,
   };
+}
+
+/** The context's resolved silo profile (per-silo arrays), if any. */
+export function contextProfile(ctx: TopologyContext): ResolvedSiloProfile | undefined {
+  return (ctx.cache.get(PROFILE_KEY) as { profile: ResolvedSiloProfile } | undefined)?.profile;
 }
 
 function profileOf(ctx: TopologyContext): { profile?: ProfileSummary & { source: string } } {

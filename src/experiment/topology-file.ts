@@ -4,7 +4,32 @@
  * and isolated silos.
  */
 import { topologyNames, getTopologyValue } from '../overlay/catalogue.js';
-import type { TopologyContext } from '../overlay/topology.js';
+import { describeClock, planEventClock, type ClockChoice } from '../overlay/clock.js';
+import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import { buildOnClock, contextClock, contextProfile } from './cycle-times.js';
+
+/** Rounds shown in a timeline. */
+export const TIMELINE_ROUNDS = 6;
+
+/**
+ * Each silo's first rounds on a clock: the event clock's breakdown (with fixed sharing it
+ * is the per-silo max-plus clock; for the multigraph that is the physical per-silo clock,
+ * not the paper's per-round cycle times).
+ */
+export function planTimeline(plan: TopologyPlan, clock: ClockChoice, rounds = TIMELINE_ROUNDS): SiloTimeline {
+  const c = planEventClock(plan, clock.clock === 'events' ? clock : { seed: clock.seed });
+  const silos = Array.from({ length: plan.n }, () => ({ startMs: [] as number[], computeEndMs: [] as number[], sendEndMs: [] as number[], endMs: [] as number[] }));
+  for (let k = 0; k < rounds; k++) {
+    const b = c.breakdown(k);
+    for (let j = 0; j < plan.n; j++) {
+      silos[j].startMs.push(b.computeStartMs[j]);
+      silos[j].computeEndMs.push(b.computeStartMs[j] + b.computeMs[j]);
+      silos[j].sendEndMs.push(b.sendEndMs[j]);
+      silos[j].endMs.push(b.endMs[j]);
+    }
+  }
+  return { clock: clock.clock === 'events' ? describeClock(clock) : 'per-silo max-plus', rounds, silos };
+}
 
 /** A drawable description of one topology on one network. */
 export interface TopologyDrawing {
@@ -51,9 +76,12 @@ export function describeTopology(ctx: TopologyContext, topology: string): Topolo
   const base = { network: ctx.underlay.name, topology, silos };
   const t = getTopologyValue(topology);
   if (t.family === 'baseline') return { ...base, edges: [] };
-  const plan = t.build(ctx);
+  const plan = buildOnClock(t, ctx);
+  const profile = contextProfile(ctx);
   return {
     ...base,
+    ...(t.supports.cycleTime && plan.n > 1 ? { timeline: planTimeline(plan, contextClock(ctx), Math.min(TIMELINE_ROUNDS, ctx.rounds)) } : {}),
+    ...(profile ? { profile: { computeMs: Array.from(profile.computeStepMs), uploadGbps: Array.from(profile.uploadBitsPerSec, (b) => b / 1e9), downloadGbps: Array.from(profile.downloadBitsPerSec, (b) => b / 1e9) } } : {}),
     edges: (plan.overlay?.edges ?? []).map((e) => [e.from, e.to] as [number, number]),
     ...(plan.drawing?.multiplicity ? { multiplicity: plan.drawing.multiplicity } : {}),
     cycleTimeMs: plan.cycleTimeMs,

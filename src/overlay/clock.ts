@@ -1,0 +1,120 @@
+/**
+ * The clock a plan's rounds are timed on: the topology's own (max-plus, exact: the papers'
+ * model; for the multigraph the sum of its per-round cycle times τk), or the event-driven
+ * clock (`timing/event-clock.ts`) over the plan's exchanges, with fair sharing, stragglers
+ * and failures. {@link clockedPlan} returns the plan with its rounds' ends (and, with
+ * failures, its rounds' graphs) on the chosen clock; timing, training and drawing read it
+ * like any plan.
+ *
+ * Failures in a round (semantics in `timing/availability.ts`): a down silo is listed in the
+ * state's `down`; every edge from or to it, and every edge over a down link, leaves the
+ * round's strong and weak edges (and its explicit mixing weight goes to the receiver's own
+ * model); the engine neither trains nor mixes a down silo that round.
+ */
+import { availability as availabilityOf, type AvailabilitySpec } from '../timing/availability.js';
+import { eventClock, type EventClock, type Sharing } from '../timing/event-clock.js';
+import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
+import type { StragglerSpec } from '../timing/stragglers.js';
+import type { TopologyPlan } from './topology.js';
+
+/** Which clock, and what it simulates (silo indices). */
+export interface ClockChoice {
+  clock: 'max-plus' | 'events';
+  /** Event clock: `fixed` (default, equals max-plus) or `fair`. */
+  sharing?: Sharing;
+  /** Event clock: per-round compute multipliers. */
+  stragglers?: StragglerSpec;
+  /** Event clock: silos and links down. */
+  availability?: AvailabilitySpec;
+  /** Seed of stragglers and random failures. */
+  seed: number;
+}
+
+/** The max-plus clock (the default). */
+export const MAX_PLUS: ClockChoice = { clock: 'max-plus', seed: 0 };
+
+/** The clock in words, for results and reports. */
+export function describeClock(c: ClockChoice): string {
+  if (c.clock === 'max-plus') return 'max-plus';
+  const parts = [`events, ${c.sharing ?? 'fixed'} sharing`];
+  if (c.stragglers) parts.push(c.stragglers.model === 'lognormal' ? `lognormal stragglers (sigma ${c.stragglers.sigma})` : `stragglers (p ${c.stragglers.p}, x${c.stragglers.slowdown})`);
+  if (c.availability) parts.push('failures');
+  return parts.join(', ');
+}
+
+/** Rounds a plan's transfers may be launched before the round that lists them (the multigraph's multiplicity − 1). */
+function launchLag(plan: TopologyPlan): number {
+  const m = plan.drawing?.multiplicity;
+  return m && m.length ? Math.max(0, Math.max(...m) - 1) : 0;
+}
+
+/**
+ * The event clock of a plan (per-silo times and exchanges of the plan; fixed sharing and
+ * nothing random unless asked). Its round ends equal the per-silo max-plus recursion under
+ * fixed sharing; its breakdown gives each silo's compute, send and wait.
+ */
+export function planEventClock(plan: TopologyPlan, c: Omit<ClockChoice, 'clock'>): EventClock {
+  return eventClock(plan.siloTimes, (k) => plan.exchanges(k), {
+    sharing: c.sharing ?? 'fixed',
+    ...(c.stragglers ? { stragglers: c.stragglers } : {}),
+    ...(c.availability ? { availability: c.availability } : {}),
+    seed: c.seed,
+    launchLagRounds: launchLag(plan),
+  });
+}
+
+/** A round's state without down silos and links. */
+function withoutDown(s: RoundState, n: number, downSilos: Uint8Array, downLinks: Set<number>): RoundState {
+  const keep = ([a, b]: SiloPair): boolean => !downSilos[a] && !downSilos[b] && !downLinks.has(a * n + b);
+  const down: number[] = [];
+  for (let i = 0; i < n; i++) if (downSilos[i]) down.push(i);
+  if (!down.length && !downLinks.size) return s;
+  const strong = s.strong.filter(keep);
+  const weak = s.weak.filter(keep);
+  const out: RoundState = { ...s, strong, weak, isolated: isolatedSilos(n, strong).filter((i) => !downSilos[i]), down };
+  if (s.weights) {
+    const edges: SiloPair[] = [], weights: number[] = [];
+    const selfWeights = s.weights.selfWeights.slice();
+    s.weights.edges.forEach((e, q) => {
+      if (keep(e)) { edges.push(e); weights.push(s.weights!.weights[q]); } else selfWeights[e[1]] += s.weights!.weights[q];
+    });
+    out.weights = { edges, weights, selfWeights };
+  }
+  return out;
+}
+
+/**
+ * A plan on a clock. `max-plus` returns the plan itself. `events` times every round with
+ * the event clock over the plan's exchanges: round k ends when its last silo does; the
+ * cycle time is the end of round K over K (K = `rounds`); with failures, round states lose
+ * their down silos' and links' edges and list the down silos.
+ * @param rounds K, the rounds the cycle time is taken over
+ */
+export function clockedPlan(plan: TopologyPlan, c: ClockChoice, rounds: number): TopologyPlan {
+  if (c.clock === 'max-plus') return plan;
+  const clock = planEventClock(plan, c);
+  const n = plan.n;
+  const down = c.availability ? availabilityOf(c.availability, n, c.seed) : undefined;
+  const varying = !!down || !!c.stragglers;
+  const K = Math.max(1, rounds);
+  return {
+    ...plan,
+    static: plan.static && !down,
+    ...(down ? { period: undefined } : {}),
+    round(k) {
+      const base = plan.round(k);
+      const s = down ? (() => { const a = down(k); return withoutDown(base, n, a.silos, a.links); })() : { ...base };
+      s.endMs = clock.roundEndMs(k);
+      s.durationMs = s.endMs - (k > 0 ? clock.roundEndMs(k - 1) : 0);
+      return s;
+    },
+    cycleTimeMs: clock.roundEndMs(K - 1) / K,
+    criticalCircuit: varying || c.sharing === 'fair' ? [] : plan.criticalCircuit,
+    details: {
+      ...plan.details,
+      clock: describeClock(c),
+      cycleTime: `end of round ${K} / ${K} on the event clock`,
+      maxPlusCycleTimeMs: plan.cycleTimeMs,
+    },
+  };
+}
