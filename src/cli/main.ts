@@ -9,6 +9,7 @@ import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
+import { workerCommand } from './commands/worker.js';
 import { rejectRepeatedFlags } from './common.js';
 
 /** Where the CLI writes. */
@@ -50,6 +51,7 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = schemaCommand(y, io.out);
   y = benchCommand(y, io.out);
   y = reportCommand(y, io.out, io.err);
+  y = workerCommand(y, io.out, io.err);
   return y;
 }
 

@@ -10,8 +10,10 @@
  * default (`invert: 'auto'`) a file whose mean pixel is above 0.5 is flipped to ink = 1
  * (the synthetic characters' convention). Errors name the file and the field.
  */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { DflsimInputError } from '../errors.js';
-import { parseJsonInput } from '../input-file.js';
+import { parseJsonInput, readInputFile } from '../input-file.js';
 import { CHARACTER_CLASSES } from './character-glyphs.js';
 import { CHARACTER_SIZE, type CharacterDataset, type CharacterWriter } from './synthetic-characters.js';
 
@@ -97,4 +99,46 @@ export function parseLeafFemnist(files: readonly (readonly [string, string])[], 
   }
   if (!writers.length) fail(files[0]?.[0] ?? 'femnist', 'users', 'no writers in the files');
   return { name: 'femnist', height: CHARACTER_SIZE, width: CHARACTER_SIZE, classes: CHARACTER_CLASSES, writers };
+}
+
+/**
+ * The LEAF JSON files of a `files` entry: a folder (its `*.json` files, sorted by name), a
+ * file, or a list of either. Relative paths resolve against `baseDir`.
+ * @param files a folder or file path, or a list of them
+ * @param baseDir folder relative paths resolve against (the config file's)
+ * @param where the config field, for errors (e.g. `experiment.json: dataset.files`)
+ * @throws DflsimInputError naming the field and the path: missing, a folder without JSON files,
+ *   a file that is neither a file nor a folder
+ */
+export function leafFemnistFiles(files: string | readonly string[], baseDir: string, where: string): string[] {
+  const list = typeof files === 'string' ? [files] : files;
+  if (!list.length) throw new DflsimInputError(where, 'expected a folder or file path, or a list of them');
+  const out: string[] = [];
+  list.forEach((p, i) => {
+    const field = typeof files === 'string' ? where : `${where}[${i}]`;
+    if (typeof p !== 'string' || p === '') throw new DflsimInputError(field, 'expected a folder or file path');
+    const abs = path.resolve(baseDir, p);
+    let st;
+    try { st = statSync(abs); } catch { throw new DflsimInputError(field, `not found: ${abs}`); }
+    if (st.isDirectory()) {
+      const json = readdirSync(abs).filter((f) => f.toLowerCase().endsWith('.json')).sort();
+      if (!json.length) throw new DflsimInputError(field, `folder ${abs} has no .json files (expected LEAF's all_data_*.json or train/test files)`);
+      out.push(...json.map((f) => path.join(abs, f)));
+    } else if (st.isFile()) out.push(abs);
+    else throw new DflsimInputError(field, `${abs} is neither a file nor a folder`);
+  });
+  const seen = new Set<string>();
+  return out.filter((f) => (seen.has(f) ? false : (seen.add(f), true)));
+}
+
+/**
+ * Read FEMNIST from LEAF JSON files on disk (see {@link leafFemnistFiles} for `files`).
+ * Errors in a file name the file and its field.
+ * @param files a folder or file path, or a list of them
+ * @param baseDir folder relative paths resolve against
+ * @param where the config field, for errors about the paths
+ */
+export function readLeafFemnist(files: string | readonly string[], baseDir: string, where: string, opts: LeafOptions = {}): CharacterDataset {
+  const paths = leafFemnistFiles(files, baseDir, where);
+  return parseLeafFemnist(paths.map((f) => [f, readInputFile(f, 'LEAF FEMNIST file')] as const), opts);
 }

@@ -9,6 +9,8 @@ import { DflsimInputError } from '../errors.js';
 import type { DrivingDataset } from './dataset.js';
 import { readDronetDataset, type FrameDecoder } from './dronet-reader.js';
 import { generateSyntheticDriving, type DrivingCondition } from './synthetic-driving.js';
+import { readLeafFemnist, type LeafOptions } from './leaf-femnist.js';
+import { FEMNIST_MEAN_SAMPLES, FEMNIST_STD_SAMPLES, generateSyntheticCharacters, type CharacterDataset } from './synthetic-characters.js';
 
 /** A synthetic driving dataset (see {@link generateSyntheticDriving}). */
 export interface SyntheticDrivingSpec {
@@ -102,4 +104,58 @@ function relocate(e: unknown, where: string, prefix: string): unknown {
     return new DflsimInputError(`${where}${e.where.slice(prefix.length)}`, e.message.slice(e.where.length + 2), e.exitCode);
   }
   return e;
+}
+
+/** Synthetic handwritten-like characters (see {@link generateSyntheticCharacters}). */
+export interface SyntheticCharactersDatasetSpec {
+  kind: 'synthetic-characters';
+  /** Number of writers. */
+  writers: number;
+  /** Seed (same seed, same bytes). */
+  seed: number;
+  /** Mean images per writer (default FEMNIST's 226.8); the standard deviation keeps FEMNIST's ratio to the mean (88.9 / 226.8). */
+  meanSamplesPerWriter?: number;
+  /** How many times as likely each digit is as each letter (default 3). */
+  digitWeight?: number;
+}
+
+/** FEMNIST in LEAF's JSON layout on disk (see {@link readLeafFemnist}). */
+export interface LeafFemnistSpec {
+  kind: 'leaf-femnist';
+  /** A folder of `*.json` files, a file, or a list of them; relative paths resolve against `LoadDatasetOptions.baseDir`. */
+  files: string | readonly string[];
+  /** Pixel polarity (default `auto`). */
+  invert?: LeafOptions['invert'];
+}
+
+/** Any character dataset specification. */
+export type CharacterDatasetSpec = SyntheticCharactersDatasetSpec | LeafFemnistSpec;
+
+/** Kinds of {@link CharacterDatasetSpec}. */
+export const CHARACTER_DATASET_KINDS: readonly CharacterDatasetSpec['kind'][] = ['synthetic-characters', 'leaf-femnist'];
+
+/**
+ * Load (generate or read) a character dataset.
+ * @param spec what to load
+ * @param opts base folder of relative paths, error prefix
+ * @throws DflsimInputError on a bad field, a missing file or folder, or a bad LEAF file (naming the file and field)
+ */
+export function loadCharacterDataset(spec: CharacterDatasetSpec, opts: Pick<LoadDatasetOptions, 'baseDir' | 'where'> = {}): CharacterDataset {
+  const where = opts.where ?? 'dataset';
+  switch (spec.kind) {
+    case 'synthetic-characters': {
+      // a smaller mean keeps FEMNIST's spread relative to it (std / mean = 88.9 / 226.8)
+      const mean = spec.meanSamplesPerWriter;
+      return generateSyntheticCharacters({
+        writers: spec.writers,
+        seed: spec.seed,
+        ...(mean !== undefined ? { meanSamplesPerWriter: mean, stdSamplesPerWriter: (mean * FEMNIST_STD_SAMPLES) / FEMNIST_MEAN_SAMPLES } : {}),
+        ...(spec.digitWeight !== undefined ? { digitWeight: spec.digitWeight } : {}),
+      }, where);
+    }
+    case 'leaf-femnist':
+      return readLeafFemnist(spec.files, opts.baseDir ?? process.cwd(), `${where}.files`, { invert: spec.invert });
+    default:
+      throw new DflsimInputError(`${where}.kind`, `unknown character dataset kind "${String((spec as { kind?: unknown }).kind)}" (known: ${CHARACTER_DATASET_KINDS.join(', ')})`);
+  }
 }

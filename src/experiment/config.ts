@@ -12,6 +12,7 @@ import { expectedTopologies, findTopology, topologyNames, topologySchemaPatterns
 import type { Topology } from '../overlay/topology.js';
 import { getWorkload, WORKLOAD_NAMES, type Workload } from '../timing/workload.js';
 import { PUBLISHED_NAMES } from './published.js';
+import { CHARACTER_DATASET_KINDS } from '../data/registry.js';
 
 const positiveInt = z.number().int().positive();
 const positive = z.number().positive();
@@ -26,6 +27,37 @@ const workloadSchema = z.union([
   }).strict(),
 ]).describe('a workload preset or a custom model size and compute time');
 
+/** A per-silo value of a generated profile: a constant or a seeded distribution. */
+const profileValueSchema = z.union([
+  positive,
+  z.object({ lognormal: z.object({ median: positive, sigma: z.number().nonnegative() }).strict() }).strict(),
+  z.object({ uniform: z.object({ min: positive, max: positive }).strict() }).strict(),
+  z.object({ choice: z.object({ values: z.array(positive).min(1), weights: z.array(z.number().nonnegative()).min(1).optional() }).strict() }).strict(),
+]);
+
+const siloProfileSchema = z.union([
+  z.string().min(1).describe('a CSV file (silo,computeMs,uploadGbps,downloadGbps; any subset of the value columns), relative to the config file'),
+  z.object({
+    computeMs: profileValueSchema.optional().describe('compute time of one local step (ms) per silo'),
+    uploadGbps: profileValueSchema.optional().describe('upload capacity of each silo\'s access link (Gbit/s)'),
+    downloadGbps: profileValueSchema.optional().describe('download capacity of each silo\'s access link (Gbit/s)'),
+    seed: z.number().int().nonnegative().optional().describe('seed of the draws (default: the config\'s seed)'),
+  }).strict().describe('a seeded generator: each field a constant or {"lognormal": {"median", "sigma"}}, {"uniform": {"min", "max"}}, {"choice": {"values", "weights"}}'),
+]).describe('per-silo compute and access capacities; absent: every silo uses the workload\'s compute time and accessGbps');
+
+const siloNames = z.array(z.string().min(1)).min(1);
+const stragglerSchema = z.discriminatedUnion('model', [
+  z.object({ model: z.literal('lognormal'), sigma: positive.describe('sigma of log(compute multiplier); the median is the silo\'s own compute time'), silos: siloNames.optional().describe('only these silos (default: all)') }).strict(),
+  z.object({ model: z.literal('two-point'), p: z.number().gt(0).lte(1).describe('probability that a silo is slow in a round'), slowdown: z.number().gt(1).describe('compute multiplier of a slow round'), silos: siloNames.optional() }).strict(),
+]).describe('random per-round compute times (event clock only), seeded by (seed, silo, round)');
+
+const roundInterval = { fromRound: z.number().int().nonnegative().describe('first round down (0-based)'), toRound: z.number().int().nonnegative().describe('last round down (inclusive)') };
+const failureSchema = z.object({
+  silos: z.array(z.object({ silo: z.string().min(1), ...roundInterval }).strict()).optional().describe('silos down for rounds fromRound..toRound'),
+  links: z.array(z.object({ between: z.tuple([z.string().min(1), z.string().min(1)]), ...roundInterval }).strict()).optional().describe('overlay links down (both directions) for rounds fromRound..toRound'),
+  rate: z.object({ perRound: z.number().gt(0).lt(1).describe('probability that an up silo goes down at a round'), meanDownRounds: z.number().gte(1).describe('mean rounds a failure lasts (geometric)') }).strict().optional().describe('seeded random failures of every silo'),
+}).strict().describe('silos and links that are down (event clock only): a down silo neither trains, sends, receives nor mixes; its neighbours skip it that round');
+
 const timingFields = {
   network: z.string().min(1).describe('built-in network (gaia-cities, aws-na-cities) or a GML file path, relative to the config file'),
   workload: workloadSchema.default('femnist'),
@@ -39,6 +71,12 @@ const timingFields = {
   tMax: positiveInt.default(5).describe('multigraph: maximum number of edges between two silos'),
   budget: z.number().gt(0).lte(1).default(0.5).describe('MATCHA communication budget'),
   seed: z.number().int().nonnegative().default(0),
+  siloProfile: siloProfileSchema.optional(),
+  linkCapacities: z.enum(['ignore', 'gml']).default('ignore').describe('underlay link capacities: ignore them (the papers) or use the GML "capacity" (bit/s) / "capacityGbps" of each link: a path\'s bandwidth is its bottleneck link\'s capacity over its hops'),
+  clock: z.enum(['max-plus', 'events']).default('max-plus').describe('max-plus (exact, the papers\' model) or events (a discrete-event simulation: fair sharing, stragglers, failures)'),
+  sharing: z.enum(['fixed', 'fair']).default('fixed').describe('event clock: access links divided by degree (fixed, equals max-plus) or shared max-min fairly among concurrent transfers (fair)'),
+  stragglers: stragglerSchema.optional(),
+  failures: failureSchema.optional(),
   missingCoordinates: z.enum(['error', 'drop', 'neighbours']).default('error').describe('GML nodes without Latitude/Longitude: refuse (error), drop them with their links, or place them at the mean position of their neighbours'),
 };
 
@@ -71,16 +109,30 @@ const datasetSchema = z.discriminatedUnion('kind', [
     maxFramesPerSequence: positiveInt.optional(),
     testFraction: z.number().gt(0).lt(1).default(0.2),
   }).strict(),
+  z.object({
+    kind: z.literal('synthetic-characters'),
+    writers: positiveInt.default(110).describe('number of writers (default 110: 10 per silo on Gaia\'s 11); whole writers go to silos (partition by-writer)'),
+    seed: z.number().int().nonnegative().optional().describe('seed of the images (default: the config\'s seed)'),
+    meanSamplesPerWriter: z.number().min(10).optional().describe('mean images per writer (default FEMNIST\'s 226.8; the spread keeps FEMNIST\'s ratio to the mean)'),
+    digitWeight: positive.optional().describe('how many times as likely each digit is as each letter (default 3)'),
+    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of EACH writer\'s images held out for the test set (LEAF\'s per-user split)'),
+  }).strict().describe('seeded handwritten-like characters, 62 classes at 28x28, non-IID by writer (the built-in stand-in for FEMNIST)'),
+  z.object({
+    kind: z.literal('leaf-femnist'),
+    files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('a folder of LEAF FEMNIST *.json files, a file, or a list of them, relative to the config file'),
+    invert: z.enum(['auto', 'yes', 'no']).default('auto').describe('flip pixels to ink = 1 (auto: when a file\'s mean pixel is above 0.5, as LEAF\'s white background)'),
+    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of EACH writer\'s images held out for the test set (LEAF\'s per-user split)'),
+  }).strict().describe('FEMNIST in LEAF\'s JSON layout (users, num_samples, user_data)'),
 ]);
 
 const partitionSchema = z.union([
-  z.enum(['by-sequence', 'iid']),
+  z.enum(['by-sequence', 'iid', 'by-writer']),
   z.object({ kind: z.literal('dirichlet'), alpha: positive, bins: positiveInt.default(5) }).strict(),
-]).default('by-sequence');
+]).default('by-sequence').describe('how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets)');
 
 const modelSchema = z.object({
-  name: z.enum(['fadnet', 'linear']).default('fadnet').describe('fadnet (steering regression, Nguyen et al. 2022) or a linear model on the pixels'),
-  inputSize: positiveInt.default(64).describe('frame height and width (pixels)'),
+  name: z.enum(['fadnet', 'linear', 'femnist-cnn']).default('fadnet').describe('fadnet (steering regression, Nguyen et al. 2022), femnist-cnn (62-class character classification, Marfoq et al. 2020\'s FEMNIST CNN; character datasets only) or a linear model on the pixels'),
+  inputSize: positiveInt.default(64).describe('frame height and width (pixels); character datasets are 28x28 (femnist-cnn\'s fixed input)'),
 }).strict();
 
 const sweepSchema = z.object({
@@ -173,12 +225,46 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
     const lines = r.error.issues.map(describeIssue);
     throw new DflsimInputError(source, `invalid config:\n  ${lines.join('\n  ')}`);
   }
+  checkClockFields(r.data, source);
+  if (r.data.kind === 'train') checkDataFields(r.data, raw, source);
   return r.data;
+}
+
+/**
+ * Model, dataset and partition must fit together: fadnet trains on driving frames,
+ * femnist-cnn on characters; character datasets are split by writer (the default there)
+ * and are 28x28 (`model.inputSize` is set to 28). Fills those defaults in `cfg`.
+ * @param raw the config as given (to tell a default from a choice)
+ */
+export function checkDataFields(cfg: { model: { name: string; inputSize: number }; dataset: { kind: string }; partition: unknown }, raw: unknown, source: string): void {
+  const given = (raw && typeof raw === 'object' ? raw : {}) as { partition?: unknown; model?: { inputSize?: unknown } };
+  const characters = (CHARACTER_DATASET_KINDS as readonly string[]).includes(cfg.dataset.kind);
+  if (characters) {
+    if (cfg.model.name === 'fadnet') throw new DflsimInputError(`${source}: model.name`, `"fadnet" regresses steering angles from driving frames; dataset "${cfg.dataset.kind}" holds characters: use "femnist-cnn" (or "linear")`);
+    if (given.partition === undefined) cfg.partition = 'by-writer';
+    else if (cfg.partition !== 'by-writer') {
+      const what = typeof cfg.partition === 'string' ? cfg.partition : 'dirichlet';
+      throw new DflsimInputError(`${source}: partition`, `"${what}" splits driving data; dataset "${cfg.dataset.kind}" is split by writer (whole writers per silo, as LEAF): use "by-writer" or leave "partition" out`);
+    }
+    const size = given.model?.inputSize;
+    if (size !== undefined && size !== 28) throw new DflsimInputError(`${source}: model.inputSize`, `dataset "${cfg.dataset.kind}" has 28x28 images; got ${String(size)} (leave it out or set 28)`);
+    cfg.model.inputSize = 28;
+  } else {
+    if (cfg.model.name === 'femnist-cnn') throw new DflsimInputError(`${source}: model.name`, `"femnist-cnn" classifies 28x28 characters; dataset "${cfg.dataset.kind}" holds driving frames: use a character dataset ("synthetic-characters" or "leaf-femnist") or model "fadnet"`);
+    if (cfg.partition === 'by-writer') throw new DflsimInputError(`${source}: partition`, `"by-writer" splits character datasets by writer; dataset "${cfg.dataset.kind}" has sequences: use "by-sequence", "iid" or a dirichlet partition`);
+  }
+}
+
+/** Stragglers, failures and fair sharing run only on the event clock. */
+export function checkClockFields(c: { clock: string; sharing: string; stragglers?: unknown; failures?: unknown }, source: string): void {
+  if (c.clock === 'events') return;
+  const bad = [c.sharing !== 'fixed' ? 'sharing' : '', c.stragglers ? 'stragglers' : '', c.failures ? 'failures' : ''].filter(Boolean);
+  if (bad.length) throw new DflsimInputError(`${source}: ${bad[0]}`, `${bad.join(', ')} ${bad.length > 1 ? 'run' : 'runs'} only on the event clock: add "clock": "events" (the max-plus clock is exact and has none)`);
 }
 
 /** Resolve a path in a config relative to the config file (built-in names stay as they are). */
 export function resolveConfigPath(p: string, configFile: string): string {
-  if (!/[\\/]|\.(gml|json|ya?ml)$/i.test(p)) return p;
+  if (!/[\\/]|\.(gml|json|ya?ml|csv)$/i.test(p)) return p;
   return path.resolve(path.dirname(configFile), p);
 }
 
@@ -193,10 +279,19 @@ export function loadConfig(file: string): ExperimentConfig {
     if (resolved !== p && !existsSync(resolved)) throw new DflsimInputError(`${file}: ${field}`, `file not found: ${resolved}${/shared/.test(p) ? ' (the papers\' networks are in ../shared/networks beside the project)' : ''}`);
     if (resolved !== p && statSync(resolved).isDirectory()) throw new DflsimInputError(`${file}: ${field}`, `${resolved} is a directory, not a file`);
   };
+  if (typeof cfg.siloProfile === 'string') check(cfg.siloProfile, 'siloProfile');
   if (cfg.kind === 'train') {
     check(cfg.network, 'network');
     check(cfg.overlay, 'overlay');
     check(cfg.schedule, 'schedule');
+    const ds = cfg.dataset;
+    if (ds.kind === 'leaf-femnist') {
+      const one = typeof ds.files === 'string';
+      (one ? [ds.files as string] : (ds.files as string[])).forEach((f, i) => {
+        const p = path.resolve(path.dirname(file), f);
+        if (!existsSync(p)) throw new DflsimInputError(`${file}: dataset.files${one ? '' : `[${i}]`}`, `not found: ${p}`);
+      });
+    }
     if (cfg.dataset.kind === 'dronet' && !existsSync(resolveConfigPath(cfg.dataset.root + '/', file))) throw new DflsimInputError(`${file}: dataset.root`, `folder not found: ${resolveConfigPath(cfg.dataset.root + '/', file)}`);
   } else {
     cfg.networks.forEach((n, i) => check(n, `networks[${i}]`));

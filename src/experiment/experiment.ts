@@ -3,7 +3,7 @@
  * subdirectory (or the results directory itself when there is one run), and a summary of
  * all runs at the top.
  */
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
@@ -11,10 +11,11 @@ import { publishedSideBySide, type ReportCycleTimes } from '../report/markdown.j
 import { fmt, textTable } from '../report/table.js';
 import { PUBLISHED } from './published.js';
 import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { LOCK_FILE, lockOutDir } from './queue/out-lock.js';
 import { configWorkload, expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
-import { configHash, packageVersion, runTraining, trainContextRequest, trainingSchedule, type RunSummary } from './runner.js';
+import { clockAndProfile, configHash, packageVersion, runTraining, trainContextRequest, trainingSchedule, type RunSummary } from './runner.js';
 import { loadUnderlay } from '../network/load.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
 import { getTopologyValue } from '../overlay/catalogue.js';
@@ -29,6 +30,12 @@ export interface ExperimentOptions {
   workers?: number;
   log?: (line: string) => void;
   onProgress?: (label: string, done: number, total: number, detail: string) => void;
+  /** Run a training sweep's runs over the Redis queue at this URL (`redis://` or `rediss://`). */
+  queue?: string;
+  /** Where the queue URL came from, for errors (default `--queue`). */
+  queueWhere?: string;
+  /** Child processes running a sweep's runs in parallel on this machine (no queue); default 1. */
+  parallelRuns?: number;
 }
 
 /** What an experiment produced. */
@@ -124,6 +131,7 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
         rounds: c.rounds,
         budget: c.budget,
         seed: c.seed,
+        ...clockAndProfile(c, file),
       };
       // the drawings come from the first sweep point's overlays, built once with its times
       const r = compareWithDrawings(req, ci === 0);
@@ -165,53 +173,113 @@ function compareWithDrawings(req: CycleTimeRequest, draw: boolean): { report: Cy
 }
 
 async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
-  const combos = expandSweep(cfg);
-  const runs: RunSummary[] = [];
-  let interrupted = false;
   checkOutDir(opts.outDir);
-  if (existsSync(opts.outDir) && readdirSync(opts.outDir).length && !opts.resume && !opts.force) {
+  // a second run command on the same results directory refuses (a lock of a dead pid is taken over)
+  const release = lockOutDir(opts.outDir, opts.outDir);
+  try {
+    return await runTrainingLocked(cfg, file, opts);
+  } finally {
+    release();
+  }
+}
+
+/** {@link runTrainingExperiment} once the results directory is locked: locally, in parallel processes, or over the queue. */
+async function runTrainingLocked(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  const combos = expandSweep(cfg);
+  let runs: RunSummary[] = [];
+  let interrupted = false;
+  const queued = opts.queue !== undefined;
+  // over the queue, re-running the same command resumes: finished runs are not redone
+  if (!queued && readdirSync(opts.outDir).some((f) => f !== LOCK_FILE) && !opts.resume && !opts.force) {
     throw new DflsimInputError(opts.outDir, 'results directory is not empty: use --resume to continue or --force to start over');
   }
   // every run of the sweep is checked before the first one trains
   validateTrainingRuns(cfg, combos, file);
   if (opts.resume) checkSweepCheckpoints(cfg, combos, file, opts.outDir);
-  for (const { label, config } of combos) {
-    const dir = combos.length === 1 ? opts.outDir : path.join(opts.outDir, safeLabel(label));
-    const runCfg = { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` };
-    const summary = await runTraining(runCfg, file, {
-      outDir: dir,
-      resume: opts.resume,
-      force: true,
-      shouldStop: opts.shouldStop,
-      workers: opts.workers,
-      log: opts.log,
-      onRound: (row, total) => {
-        const done = row.round + 1;
-        // with a simulated-time budget, the rounds left follow from the clock
-        const expected = runCfg.simulatedBudgetMs && row.simulatedMs > 0 ? Math.min(total, Math.max(done, Math.round((done * runCfg.simulatedBudgetMs) / row.simulatedMs))) : total;
-        opts.onProgress?.(runCfg.name, done, expected, row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`);
-      },
+  const plan = combos.map(({ label, config }) => ({
+    label,
+    runDir: combos.length === 1 ? '.' : safeLabel(label),
+    dir: combos.length === 1 ? opts.outDir : path.join(opts.outDir, safeLabel(label)),
+    runCfg: { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` },
+  }));
+  const progress = (runCfg: TrainConfig, row: { round: number; simulatedMs: number; testRmse: number | null; trainLoss: number }, total: number): void => {
+    const done = row.round + 1;
+    // with a simulated-time budget, the rounds left follow from the clock
+    const expected = runCfg.simulatedBudgetMs && row.simulatedMs > 0 ? Math.min(total, Math.max(done, Math.round((done * runCfg.simulatedBudgetMs) / row.simulatedMs))) : total;
+    opts.onProgress?.(runCfg.name, done, expected, row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`);
+  };
+  if (queued) {
+    const finished = plan.map((p) => (opts.force ? undefined : finishedRun(p.dir, p.runCfg)));
+    const todo = plan.filter((_, i) => !finished[i]);
+    if (todo.length < plan.length) opts.log?.(`${plan.length - todo.length} of ${plan.length} runs already finished in ${opts.outDir}`);
+    const { runQueued } = await import('./queue/coordinator.js');
+    const res = todo.length ? await runQueued(todo, file, { url: opts.queue!, where: opts.queueWhere ?? '--queue', experiment: cfg.name, shouldStop: opts.shouldStop, log: opts.log, onProgress: opts.onProgress }) : { summaries: [], interrupted: false };
+    const byDir = new Map(res.summaries.map((s) => [s.outDir, s]));
+    runs = plan.map((p, i) => finished[i] ?? byDir.get(p.dir)).filter((s): s is RunSummary => !!s);
+    interrupted = res.interrupted;
+  } else if ((opts.parallelRuns ?? 1) > 1 && plan.length > 1) {
+    const { runParallel } = await import('./queue/parallel.js');
+    const res = await runParallel(plan.map((p) => ({ runCfg: p.runCfg, outDir: p.dir })), file, {
+      processes: opts.parallelRuns!, resume: opts.resume, workers: opts.workers, shouldStop: opts.shouldStop, log: opts.log,
+      onRound: (i, row, total) => progress(plan[i].runCfg, row, total),
     });
-    runs.push(summary);
-    if (summary.interrupted) { interrupted = true; break; }
+    runs = res.summaries;
+    interrupted = res.interrupted;
+  } else {
+    for (const { dir, runCfg } of plan) {
+      const summary = await runTraining(runCfg, file, {
+        outDir: dir,
+        resume: opts.resume,
+        force: true,
+        shouldStop: opts.shouldStop,
+        workers: opts.workers,
+        log: opts.log,
+        onRound: (row, total) => progress(runCfg, row, total),
+      });
+      runs.push(summary);
+      if (summary.interrupted) { interrupted = true; break; }
+    }
   }
   if (combos.length > 1) writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n');
   // the network's cycle-time comparison beside the training runs
   const { report: comparison, drawings } = compareWithDrawings({
     network: resolveConfigPath(cfg.network, file), workload: configWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps,
     downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localSteps, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed,
-    missingCoordinates: cfg.missingCoordinates,
+    missingCoordinates: cfg.missingCoordinates, ...clockAndProfile(cfg, file),
   }, true);
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows([{ label: 'run', report: comparison }]), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparison, null, 2) + '\n');
   writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify([drawings]) + '\n');
-  const text = textTable(
-    ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
-    runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
-  );
+  const classification = runs.some((r) => r.task === 'classification');
+  const text = classification
+    ? textTable(
+      ['run', 'topology', 'rounds', 'simulatedS', 'cycleTimeMs', 'testAccuracy', 'isolatedPerRound', 'wallS'],
+      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.cycleTimeMs ?? null, 2), fmt(r.testAccuracy ?? null, 4), fmt(r.meanIsolated ?? null, 2), fmt(r.wallMs / 1000, 1)]),
+    )
+    : textTable(
+      ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
+      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
+    );
+  const baseline = classification ? `majority-class accuracy ${fmt(runs[0]?.majorityClassAccuracy ?? null, 4)}` : `constant-predictor RMSE ${fmt(runs[0]?.constantPredictorRmse, 4)}`;
   const ring = comparison.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
   const cmp = textTable(['topology', 'cycleTimeMs', 'vsRing'], comparison.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ring ? `${(r.cycleTimeMs / ring).toFixed(2)}x` : '']));
-  return { kind: 'train', outDir: opts.outDir, text: `cycle time per round on ${comparison.network} (${comparison.silos} silos, model ${comparison.workload.modelSizeBits} bits)\n${cmp}\ntraining\n${text}constant-predictor RMSE ${fmt(runs[0]?.constantPredictorRmse, 4)}; results in ${opts.outDir}\n`, interrupted, runs };
+  return { kind: 'train', outDir: opts.outDir, text: `cycle time per round on ${comparison.network} (${comparison.silos} silos, model ${comparison.workload.modelSizeBits} bits)\n${cmp}\ntraining\n${text}${baseline}; results in ${opts.outDir}\n`, interrupted, runs };
+}
+
+/**
+ * A run whose results in `dir` are complete and of this config (a queued re-run skips it):
+ * its summary, or undefined.
+ */
+function finishedRun(dir: string, runCfg: TrainConfig): RunSummary | undefined {
+  try {
+    if (!['metrics.csv', 'topology.json'].every((f) => existsSync(path.join(dir, f)))) return undefined;
+    const resolved = JSON.parse(readFileSync(path.join(dir, 'config.resolved.json'), 'utf8')) as { configHash?: string };
+    if (resolved.configHash !== configHash(runCfg)) return undefined;
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    return summary.completed ? summary : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -12,21 +12,26 @@ import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
 import { constantPredictorRmse, datasetToShard, poolShards, splitBySequence, type DrivingDataset, type Shard } from '../data/dataset.js';
 import { describeShards, partitionBySequence, partitionDirichlet, partitionIid } from '../data/partition.js';
-import { loadDataset } from '../data/registry.js';
+import { CHARACTER_DATASET_KINDS, loadCharacterDataset, loadDataset } from '../data/registry.js';
+import { classCounts, majorityClassAccuracy, partitionByWriter, splitWritersSamples, writersToShard, type CharacterShard } from '../data/characters.js';
+import { CHARACTER_CLASSES } from '../data/character-glyphs.js';
+import type { CharacterDataset } from '../data/synthetic-characters.js';
 import { initEngineState, runRoundsAsync, type EngineState, type MetricRow } from '../learning/dpasgd.js';
 import { mixingRule, scheduleFromPlan, type TrainingSchedule } from '../learning/schedule.js';
 import { getTopologyValue, topologyNames } from '../overlay/catalogue.js';
-import type { Topology, TopologyContext } from '../overlay/topology.js';
+import type { Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import type { ClockChoice } from '../overlay/clock.js';
 import type { LocalTrainer } from '../learning/trainer.js';
 import { createRng } from '../random.js';
-import { checkResumable, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { checkResumable, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { configWorkload, resolveConfigPath, type TrainConfig } from './config.js';
-import { prepareContext, type CycleTimeRequest } from './cycle-times.js';
+import { buildOnClock, contextClock, prepareContext, type CycleTimeRequest } from './cycle-times.js';
+import { planEventClock } from '../overlay/clock.js';
 import type { Underlay } from '../network/underlay.js';
 import { describeTopology } from './topology-file.js';
 
 /** Columns of `metrics.csv`. */
-export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down'] as const;
+export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down', 'testAccuracy', 'siloTestAccuracy'] as const;
 
 /** Options of a run. */
 export interface RunOptions {
@@ -46,6 +51,18 @@ export interface RunOptions {
   workers?: number;
   /** Injected trainer (tests); default: the TensorFlow.js trainer of `cfg.model`. */
   trainer?: LocalTrainer;
+  /** Where checkpoints go (e.g. Redis for a queued run); default: `checkpoint.bin` in `outDir`. */
+  checkpointStore?: CheckpointStore;
+}
+
+/** A place for a run's checkpoint bytes (those of {@link encodeCheckpoint}). */
+export interface CheckpointStore {
+  /** What to name in errors about the checkpoint (a file, a Redis key). */
+  where: string;
+  /** The last checkpoint written, or undefined when there is none. */
+  read(): Promise<Uint8Array | undefined>;
+  /** Store a checkpoint (may complete later; the store keeps the writes in order). */
+  write(bytes: Uint8Array): void;
 }
 
 /** What a run wrote. */
@@ -58,13 +75,28 @@ export interface RunSummary {
   completed: boolean;
   interrupted: boolean;
   final: MetricRow | null;
-  /** RMSE on the test set of predicting the training mean. */
+  /** 'regression' (driving frames: RMSE) or 'classification' (characters: accuracy); absent in older summaries: regression. */
+  task?: 'regression' | 'classification';
+  /** RMSE on the test set of predicting the training mean (NaN, null in summary.json, for classification). */
   constantPredictorRmse: number;
   /** Final test RMSE of the averaged model over the constant predictor's. */
   rmseRatioToConstant: number | null;
+  /** Classification: test accuracy of always answering the training set's most frequent class (null for regression). */
+  majorityClassAccuracy?: number | null;
+  /** Classification: final test accuracy of the averaged model. */
+  testAccuracy?: number | null;
+  /** Classification with `evalSilos`: final test accuracy of each silo's own model, by silo. */
+  siloTestAccuracy?: number[] | null;
+  /** The topology's cycle time on the run's network and workload (ms per round), when it has one. */
+  cycleTimeMs?: number | null;
+  /** Mean number of isolated silos per round (the multigraph's weak-only silos), over the rounds run. */
+  meanIsolated?: number;
+  /** Rounds in which at least one silo was isolated. */
+  roundsWithIsolated?: number;
   simulatedMs: number;
   wallMs: number;
-  shards: { silo: number; size: number; meanSteering: number; conditions: Record<string, number> }[];
+  /** Per silo: images or frames; driving data: mean steering and conditions; characters: writers and classes present. */
+  shards: { silo: number; size: number; meanSteering?: number; conditions?: Record<string, number>; writers?: number; classes?: number }[];
   model: { name: string; inputSize: number; params: number };
   /** Backend, wasm threads per model, and worker threads training silos in parallel. */
   backend: { backend: string; threads: number; workers?: number };
@@ -93,16 +125,63 @@ export function configHash(cfg: TrainConfig): string {
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
+/**
+ * `silo-times.csv`: per silo, the simulated time it spent computing, sending its model and
+ * waiting over the rounds run, on the run's clock (max-plus: the per-silo recursion, which
+ * for the multigraph is its physical per-silo clock rather than the paper's sum of τk).
+ */
+export function siloTimesCsv(plan: TopologyPlan, clock: ClockChoice, rounds: number, silos: readonly string[]): string {
+  const header = ['silo', 'computeMs', 'sendMs', 'waitMs'];
+  if (rounds < 1 || plan.n !== silos.length) return stringify([], { header: true, columns: header });
+  const t = planEventClock(plan, clock.clock === 'events' ? clock : { seed: clock.seed }).totals(rounds - 1);
+  return stringify(silos.map((s, j) => [s, t.computeMs[j], t.sendMs[j], t.waitMs[j]]), { header: true, columns: header });
+}
+
 /** Render metrics as CSV (empty cells where a round had no evaluation). */
 export function metricsCsv(rows: readonly MetricRow[]): string {
   return stringify(rows.map((r) => METRIC_COLUMNS.map((c) => (r[c] === null || r[c] === undefined ? '' : r[c]))), { header: true, columns: [...METRIC_COLUMNS] });
 }
 
-function partition(cfg: TrainConfig, train: DrivingDataset, n: number): Shard[] {
+function partition(cfg: TrainConfig, train: DrivingDataset, n: number, configFile: string): Shard[] {
   const rng = createRng(cfg.seed).fork('partition');
   if (cfg.partition === 'by-sequence') return partitionBySequence(train, n);
   if (cfg.partition === 'iid') return partitionIid(train, n, rng);
+  if (cfg.partition === 'by-writer') throw new DflsimInputError(`${configFile}: partition`, `"by-writer" needs a character dataset; dataset "${cfg.dataset.kind}" has sequences`);
   return partitionDirichlet(train, n, { alpha: cfg.partition.alpha, bins: cfg.partition.bins }, rng);
+}
+
+/** Whether a config trains on characters (classification) rather than driving frames (regression). */
+export function isCharacterConfig(cfg: Pick<TrainConfig, 'dataset'>): boolean {
+  return (CHARACTER_DATASET_KINDS as readonly string[]).includes(cfg.dataset.kind);
+}
+
+/** The data of a run: silo shards, the common test set and the dataset, by task. */
+export type PreparedData =
+  | { task: 'regression'; shards: Shard[]; test: Shard; dataset: DrivingDataset }
+  | { task: 'classification'; shards: CharacterShard[]; test: CharacterShard; dataset: CharacterDataset };
+
+/**
+ * Characters: the dataset generated or read, each writer's images split into train and
+ * test (LEAF's per-user split), whole writers dealt to silos (`by-writer`), or pooled into
+ * one shard for a topology that trains on pooled data.
+ */
+function prepareCharacters(cfg: TrainConfig, configFile: string, silos: number): PreparedData {
+  const where = `${configFile}: dataset`;
+  const d = cfg.dataset;
+  const ds = d.kind === 'synthetic-characters'
+    ? loadCharacterDataset({ kind: 'synthetic-characters', writers: d.writers, seed: d.seed ?? cfg.seed, meanSamplesPerWriter: d.meanSamplesPerWriter, digitWeight: d.digitWeight }, { where })
+    : d.kind === 'leaf-femnist'
+      ? loadCharacterDataset({ kind: 'leaf-femnist', files: d.files, invert: d.invert }, { where, baseDir: path.dirname(path.resolve(configFile)) })
+      : undefined;
+  if (!ds) throw new DflsimInputError(`${where}.kind`, `"${d.kind}" is not a character dataset`);
+  if (cfg.partition !== 'by-writer') throw new DflsimInputError(`${configFile}: partition`, `dataset "${d.kind}" is split by writer: use "by-writer"`);
+  const { train, test } = splitWritersSamples(ds, { testFraction: d.testFraction }, createRng(cfg.seed).fork('split'));
+  const shards = trainedTopology(cfg.topology).needs.pooledData
+    ? [writersToShard(train.writers, -1)]
+    : partitionByWriter(train, silos, createRng(cfg.seed).fork('partition'), where);
+  const testShard = writersToShard(test.writers, -1);
+  if (testShard.size === 0) throw new DflsimInputError(`${where}.testFraction`, 'leaves no test images (writers with a single image keep it for training)');
+  return { task: 'classification', shards, test: testShard, dataset: ds };
 }
 
 /**
@@ -125,17 +204,26 @@ export function trainingSchedule(ctx: TopologyContext, cfg: Pick<TrainConfig, 't
   return scheduleFromPlan(plan, mixingRule(plan.mixing, plan.n, { shardSizes, scheme: cfg.mixing }));
 }
 
-/** The shards and test set of a config (data loaded, split by sequence, partitioned). */
-export async function prepareData(cfg: TrainConfig, configFile: string, silos: number): Promise<{ shards: Shard[]; test: Shard; dataset: DrivingDataset }> {
+/**
+ * The shards and test set of a config: driving data loaded, split by sequence and
+ * partitioned (regression), or characters split per writer and dealt by writer
+ * (classification).
+ */
+export async function prepareData(cfg: TrainConfig, configFile: string, silos: number): Promise<PreparedData> {
+  if (isCharacterConfig(cfg)) return prepareCharacters(cfg, configFile, silos);
   const size = cfg.model.inputSize;
-  const ds = cfg.dataset.kind === 'synthetic-driving'
-    ? await loadDataset({ kind: 'synthetic-driving', size, sequences: cfg.dataset.sequences, framesPerSequence: cfg.dataset.framesPerSequence, seed: cfg.dataset.seed ?? cfg.seed }, { where: `${configFile}: dataset` })
-    : await loadDataset({ kind: 'dronet', root: resolveConfigPath(cfg.dataset.root + '/', configFile), size, maxFramesPerSequence: cfg.dataset.maxFramesPerSequence }, { where: `${configFile}: dataset` });
-  const { train, test } = splitBySequence(ds, { testFraction: cfg.dataset.testFraction }, createRng(cfg.seed).fork('split'));
-  const shards = trainedTopology(cfg.topology).needs.pooledData ? [datasetToShard(train)] : partition(cfg, train, silos);
+  const d = cfg.dataset;
+  const ds = d.kind === 'synthetic-driving'
+    ? await loadDataset({ kind: 'synthetic-driving', size, sequences: d.sequences, framesPerSequence: d.framesPerSequence, seed: d.seed ?? cfg.seed }, { where: `${configFile}: dataset` })
+    : d.kind === 'dronet'
+      ? await loadDataset({ kind: 'dronet', root: resolveConfigPath(d.root + '/', configFile), size, maxFramesPerSequence: d.maxFramesPerSequence }, { where: `${configFile}: dataset` })
+      : undefined;
+  if (!ds) throw new DflsimInputError(`${configFile}: dataset.kind`, `"${d.kind}" is not a driving dataset`);
+  const { train, test } = splitBySequence(ds, { testFraction: d.testFraction }, createRng(cfg.seed).fork('split'));
+  const shards = trainedTopology(cfg.topology).needs.pooledData ? [datasetToShard(train)] : partition(cfg, train, silos, configFile);
   const empty = shards.findIndex((s) => s.size === 0);
   if (empty >= 0) throw new DflsimInputError(`${configFile}: dataset`, `silo ${empty} gets no data: ${ds.sequences.length} sequences for ${silos} silos (add sequences or use partition "iid")`);
-  return { shards, test: poolShards([datasetToShard(test)]), dataset: ds };
+  return { task: 'regression', shards, test: poolShards([datasetToShard(test)]), dataset: ds };
 }
 
 /** Worker threads of a run: the option, else the config, else DFLSIM_WORKERS, else the machine's cores; never more than the silos. */
@@ -150,10 +238,14 @@ export function resolveWorkers(requested: number | undefined, silos: number, whe
   return Math.max(1, Math.min(w ?? cores, silos));
 }
 
-async function defaultTrainer(cfg: TrainConfig, workers: number, test: Shard): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number }; dispose: () => Promise<void> | void }> {
-  // the linear model reads the frame's pixels as features, scaled as FADNet scales its input
+async function defaultTrainer(cfg: TrainConfig, workers: number, test: { x: Float32Array; y: Float32Array }): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number }; dispose: () => Promise<void> | void }> {
+  // the linear model reads the frame's pixels as features, scaled as FADNet scales its input;
+  // on characters (pixels already in [0, 1]) it is a 62-class softmax regression
   const model = cfg.model.name;
-  const trainerOptions = model === 'linear' ? { inputSize: cfg.model.inputSize * cfg.model.inputSize, pixelInput: true, seed: cfg.seed } : { inputSize: cfg.model.inputSize, seed: cfg.seed };
+  const features = cfg.model.inputSize * cfg.model.inputSize;
+  const trainerOptions = model === 'linear'
+    ? (isCharacterConfig(cfg) ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed: cfg.seed } : { inputSize: features, pixelInput: true, seed: cfg.seed })
+    : { inputSize: cfg.model.inputSize, seed: cfg.seed };
   if (workers > 1) {
     // a pool of worker threads, each with its own backend and model
     const { createPoolTrainer } = await import('../learning/tf/pool.js');
@@ -167,6 +259,19 @@ async function defaultTrainer(cfg: TrainConfig, workers: number, test: Shard): P
   return { trainer, backend: { backend: info.backend, threads: info.threads, workers: 1 }, dispose: () => trainer.dispose() };
 }
 
+/** A config's silo profile, link capacities and clock as request fields (errors name the config file). */
+export function clockAndProfile(c: Pick<TrainConfig, 'siloProfile' | 'linkCapacities' | 'clock' | 'sharing' | 'stragglers' | 'failures'>, file: string): Partial<CycleTimeRequest> {
+  return {
+    ...(c.siloProfile !== undefined ? { siloProfile: typeof c.siloProfile === 'string' ? resolveConfigPath(c.siloProfile, file) : c.siloProfile, siloProfileField: `${file}: siloProfile` } : {}),
+    linkCapacities: c.linkCapacities,
+    clock: c.clock,
+    sharing: c.sharing,
+    ...(c.stragglers ? { stragglers: c.stragglers } : {}),
+    ...(c.failures ? { failures: c.failures } : {}),
+    clockField: `${file}: `,
+  };
+}
+
 /**
  * The timing context request of a training config: its network (or an underlay already
  * loaded from it), workload and timing fields, and the files its topology reads. A training
@@ -176,6 +281,7 @@ export function trainContextRequest(cfg: Omit<TrainConfig, 'sweep'>, configFile:
   return {
     network,
     missingCoordinates: cfg.missingCoordinates,
+    ...clockAndProfile(cfg, configFile),
     workload: configWorkload(cfg),
     accessGbps: cfg.accessGbps,
     uploadGbps: cfg.uploadGbps,
@@ -198,12 +304,14 @@ export function trainContextRequest(cfg: Omit<TrainConfig, 'sweep'>, configFile:
 export async function runTraining(cfg: TrainConfig, configFile: string, opts: RunOptions): Promise<RunSummary> {
   const log = opts.log ?? (() => {});
   const out = opts.outDir;
-  const ckFile = path.join(out, 'checkpoint.bin');
+  const store = opts.checkpointStore;
+  const ckFile = store ? store.where : path.join(out, 'checkpoint.bin');
   const hash = configHash(cfg);
   if (existsSync(out) && readdirSync(out).length > 0 && !opts.resume && !opts.force) {
     throw new DflsimInputError(out, 'results directory is not empty: use --resume to continue its run or --force to start over');
   }
-  const previous = opts.resume ? readCheckpoint(ckFile) : undefined;
+  const stored = store && opts.resume ? await store.read() : undefined;
+  const previous = !opts.resume ? undefined : store ? (stored ? decodeCheckpoint(stored, ckFile) : undefined) : readCheckpoint(ckFile);
   if (opts.resume && !previous) log(`no checkpoint in ${out}; starting from round 0`);
   if (previous && previous.configHash !== hash) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
 
@@ -211,16 +319,17 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const ctx = prepareContext(trainContextRequest(cfg, configFile));
   // the catalogue's plan of the topology (centralised: one silo on the pooled data)
   const topology = trainedTopology(cfg.topology);
-  const plan = topology.build(ctx);
+  const plan = buildOnClock(topology, ctx);
   const n = plan.n;
-  const { shards, test } = await prepareData(cfg, configFile, n);
+  const data = await prepareData(cfg, configFile, n);
+  const { shards, test } = data;
   const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan.mixing, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
   const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
   const { trainer, backend, dispose } = opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
   try {
     if (previous) checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });
-    return await train(cfg, configFile, opts, { ctx, n, shards, test, schedule, trainer, backend, previous: previous?.state, ckFile, hash });
+    return await train(cfg, configFile, opts, { ctx, n, data, schedule, trainer, backend, previous: previous?.state, ckFile, hash, store, plan });
   } finally {
     await dispose();
   }
@@ -229,35 +338,41 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
 interface Prepared {
   ctx: ReturnType<typeof prepareContext>;
   n: number;
-  shards: Shard[];
-  test: Shard;
+  data: PreparedData;
   schedule: TrainingSchedule;
   trainer: LocalTrainer;
   backend: { backend: string; threads: number; workers: number };
   previous: EngineState | undefined;
   ckFile: string;
   hash: string;
+  store: CheckpointStore | undefined;
+  /** The topology's plan on the run's clock. */
+  plan: TopologyPlan;
 }
 
 /** The part of {@link runTraining} after validation: write, train, summarise. */
 async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: Prepared): Promise<RunSummary> {
-  const { ctx, n, shards, test, schedule, trainer, backend, previous, ckFile, hash } = p;
+  const { ctx, n, data, schedule, trainer, backend, previous, ckFile, hash, store } = p;
+  const { shards, test } = data;
   const log = opts.log ?? (() => {});
   const out = opts.outDir;
 
   mkdirSync(out, { recursive: true });
   const version = packageVersion();
   writeFileAtomic(path.join(out, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(configFile), configHash: hash, version, backend }, null, 2) + '\n');
-  writeFileAtomic(path.join(out, 'topology.json'), JSON.stringify(describeTopology(ctx, cfg.topology)) + '\n');
-  const constRmse = constantPredictorRmse(poolShards(shards).y, test.y);
-  const shardInfo = describeShards(shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }));
+  const drawing = describeTopology(ctx, cfg.topology);
+  writeFileAtomic(path.join(out, 'topology.json'), JSON.stringify(drawing) + '\n');
+  const base = baselineOf(data);
+  const shardInfo: RunSummary['shards'] = data.task === 'regression'
+    ? describeShards(data.shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }))
+    : data.shards.map((s) => ({ silo: s.silo, size: s.size, writers: s.writers.length, classes: classCounts(s.y, CHARACTER_CLASSES.length).filter((c) => c > 0).length }));
   log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}`);
 
   let state: EngineState = previous ?? initEngineState(trainer, n, cfg.seed);
   if (previous) log(`resuming at round ${state.round}`);
   let interrupted = false;
   const checkpoint = (s: EngineState): void => {
-    writeFileAtomic(ckFile, encodeCheckpoint(s, hash));
+    if (store) store.write(encodeCheckpoint(s, hash)); else writeFileAtomic(ckFile, encodeCheckpoint(s, hash));
     writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(s.metrics));
   };
   // the engine yields to the event loop after every round, so Ctrl-C (SIGINT) is seen:
@@ -280,7 +395,8 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
       },
     });
   }
-  const final = [...state.metrics].reverse().find((m) => m.testRmse !== null) ?? null;
+  // the last evaluated round (every evaluation sets the test loss)
+  const final = [...state.metrics].reverse().find((m) => m.testLoss !== null) ?? null;
   const summary: RunSummary = {
     name: cfg.name,
     topology: cfg.topology,
@@ -290,8 +406,15 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
     completed: state.done,
     interrupted,
     final,
-    constantPredictorRmse: constRmse,
-    rmseRatioToConstant: final?.testRmse != null ? final.testRmse / constRmse : null,
+    task: data.task,
+    constantPredictorRmse: base.constantPredictorRmse,
+    rmseRatioToConstant: final?.testRmse != null && Number.isFinite(base.constantPredictorRmse) ? final.testRmse / base.constantPredictorRmse : null,
+    majorityClassAccuracy: base.majorityClassAccuracy,
+    testAccuracy: final?.testAccuracy ?? null,
+    siloTestAccuracy: final?.siloAccuracies ?? null,
+    cycleTimeMs: drawing.cycleTimeMs ?? null,
+    meanIsolated: state.metrics.length ? state.metrics.reduce((a, m) => a + m.isolated, 0) / state.metrics.length : 0,
+    roundsWithIsolated: state.metrics.filter((m) => m.isolated > 0).length,
     simulatedMs: state.simulatedMs,
     wallMs: state.wallMs,
     shards: shardInfo,
@@ -302,7 +425,21 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
     outDir: out,
   };
   writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(state.metrics));
+  writeFileAtomic(path.join(out, 'silo-times.csv'), siloTimesCsv(p.plan, contextClock(ctx), state.round, ctx.cg.silos));
   writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
 }
 
+
+/** The baseline a run has to beat: the constant predictor's RMSE (regression) or the majority class's accuracy (classification). */
+function baselineOf(data: PreparedData): { constantPredictorRmse: number; majorityClassAccuracy: number | null } {
+  if (data.task === 'regression') return { constantPredictorRmse: constantPredictorRmse(poolShards(data.shards).y, data.test.y), majorityClassAccuracy: null };
+  let trainY: Float32Array;
+  if (data.shards.length === 1) trainY = data.shards[0].y;
+  else {
+    trainY = new Float32Array(data.shards.reduce((a, s) => a + s.size, 0));
+    let o = 0;
+    for (const s of data.shards) { trainY.set(s.y, o); o += s.size; }
+  }
+  return { constantPredictorRmse: NaN, majorityClassAccuracy: majorityClassAccuracy(trainY, data.test.y, CHARACTER_CLASSES.length) };
+}

@@ -66,6 +66,12 @@ export interface MetricRow {
   isolated: number;
   /** Silos down this round (failures on the event clock): they did not train or mix. */
   down?: number;
+  /** Test accuracy of the averaged model (classification; null for regression and on rounds without evaluation). */
+  testAccuracy?: number | null;
+  /** Mean test accuracy of the silos' own models (classification with `evalSilos`). */
+  siloTestAccuracy?: number | null;
+  /** Test accuracy of each silo's own model, by silo (classification with `evalSilos`; not a metrics.csv column). */
+  siloAccuracies?: number[];
 }
 
 /** Everything needed to continue a run. */
@@ -166,6 +172,8 @@ function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTr
     testRmse: null,
     consensus: null,
     siloTestRmse: null,
+    testAccuracy: null,
+    siloTestAccuracy: null,
     isolated: plan.isolated.length,
     down: plan.down?.length ?? 0,
   };
@@ -178,11 +186,18 @@ function recordRound(state: EngineState, row: MetricRow, ev: readonly Evaluation
   if (ev) {
     row.testLoss = ev[0].loss;
     row.testRmse = ev[0].rmse ?? null;
+    row.testAccuracy = ev[0].accuracy ?? null;
     row.consensus = consensusDistance(state.weights, paramCount);
     if (ev.length > 1) {
-      let sum = 0;
-      for (let i = 1; i < ev.length; i++) sum += ev[i].rmse ?? NaN;
-      row.siloTestRmse = sum / (ev.length - 1);
+      const silos = ev.slice(1);
+      if (ev[0].accuracy !== undefined) {
+        row.siloAccuracies = silos.map((e) => e.accuracy ?? NaN);
+        row.siloTestAccuracy = row.siloAccuracies.reduce((a, b) => a + b, 0) / silos.length;
+      } else {
+        let sum = 0;
+        for (const e of silos) sum += e.rmse ?? NaN;
+        row.siloTestRmse = sum / silos.length;
+      }
     }
   }
   state.metrics.push(row);

@@ -109,7 +109,7 @@ export function clockedPlan(plan: TopologyPlan, c: ClockChoice, rounds: number):
       return s;
     },
     cycleTimeMs: clock.roundEndMs(K - 1) / K,
-    criticalCircuit: varying || c.sharing === 'fair' ? [] : plan.criticalCircuit,
+    criticalCircuit: [],
     details: {
       ...plan.details,
       clock: describeClock(c),

@@ -4,7 +4,7 @@
  * `<figure>` with a caption.
  */
 import he from 'he';
-import { budgetOf, configSummary, profileTables, cycleTimeSweepTables, publishedSideBySide, timeToTarget, cycleTimeTables, isolationSentences, trainingTable, type ReportData, type ReportTable } from './markdown.js';
+import { classificationNote, isClassification, budgetOf, configSummary, profileTables, cycleTimeSweepTables, publishedSideBySide, timeToTarget, cycleTimeTables, isolationSentences, trainingTable, type ReportData, type ReportTable } from './markdown.js';
 import type { Plot } from './plots.js';
 
 function esc(s: string): string {
@@ -96,8 +96,11 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
   if (t) {
     body.push('<h2>Training</h2>');
     body.push(htmlTable(t, false));
+    if (isClassification(data)) {
+      body.push(`<p>${esc(classificationNote(data))}</p>`);
+    }
     const c = data.runs[0]?.summary.constantPredictorRmse;
-    if (c !== undefined && Number.isFinite(c)) body.push(`<p>Constant-predictor test RMSE (predicting the training mean): ${c.toFixed(4)}. “vs constant predictor” is the final test RMSE over it (below 1x beats it).</p>`);
+    if (c !== undefined && c !== null && Number.isFinite(c)) body.push(`<p>Constant-predictor test RMSE (predicting the training mean): ${c.toFixed(4)}. “vs constant predictor” is the final test RMSE over it (below 1x beats it).</p>`);
     const ttt = timeToTarget(data.runs, budgetOf(data));
     if (ttt) body.push(`<p class="headline"><strong>${esc(ttt.sentence)}</strong></p>`);
     body.push(...training.map(fig));

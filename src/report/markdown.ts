@@ -137,9 +137,74 @@ export function sweepValue(label: string): string {
   return m ? m[1] : label;
 }
 
+/** Whether a report's runs are classification runs (characters: accuracy instead of RMSE). */
+export function isClassification(data: Pick<ReportData, 'runs'>): boolean {
+  return data.runs.some((r) => r.summary.task === 'classification' || r.metrics.some((m) => m.testAccuracy != null));
+}
+
+/** The cycle time of a run's topology (ms per round): its summary's, else its drawing's. */
+function runCycleTimeMs(r: ReportRun): number | undefined {
+  return r.summary.cycleTimeMs ?? r.drawing?.cycleTimeMs ?? undefined;
+}
+
+/** Mean isolated silos per round of a run: its summary's, else from its metrics. */
+function runMeanIsolated(r: ReportRun): number | undefined {
+  if (r.summary.meanIsolated !== undefined) return r.summary.meanIsolated;
+  return r.metrics.length ? r.metrics.reduce((a, m) => a + m.isolated, 0) / r.metrics.length : undefined;
+}
+
+/** Format a fraction as a percentage with one decimal (`73.4%`). */
+export function percent(x: number | null | undefined): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? '' : `${(100 * x).toFixed(1)}%`;
+}
+
+/**
+ * The classification summary (the multigraph paper's Tables 4 and 5): one row per run with
+ * its rounds, simulated time, cycle time, isolated silos per round and final test accuracy
+ * of the averaged model (and the mean of the silos' own models when they were evaluated).
+ */
+export function accuracyTable(data: ReportData): ReportTable | null {
+  if (data.runs.length === 0 || !isClassification(data)) return null;
+  const byTopology = data.runs.every((r) => r.label === r.summary.topology);
+  const silos = data.runs.some((r) => r.summary.final?.siloTestAccuracy != null);
+  return {
+    title: 'training runs (classification)',
+    headers: [...(byTopology ? [] : ['run']), 'topology', 'rounds', 'simulated time (s)', 'cycle time (ms)', 'isolated silos per round', 'test accuracy', ...(silos ? ['silo models\' mean accuracy'] : []), 'wall time (s)'],
+    numeric: [...(byTopology ? [] : [false]), false, true, true, true, true, true, ...(silos ? [true] : []), true],
+    rows: data.runs.map((r) => {
+      const s = r.summary;
+      return [
+        ...(byTopology ? [] : [r.label]),
+        s.topology,
+        s.completed ? String(s.rounds) : `${(s.final?.round ?? -1) + 1} of ${s.rounds}`,
+        num(s.simulatedMs / 1000, 1),
+        num(runCycleTimeMs(r), 1),
+        num(runMeanIsolated(r), 2),
+        percent(s.testAccuracy ?? s.final?.testAccuracy),
+        ...(silos ? [percent(s.final?.siloTestAccuracy)] : []),
+        num(s.wallMs / 1000, 1),
+      ];
+    }),
+  };
+}
+
+/**
+ * The last evaluated test accuracy of each run at or before a simulated time (ms): the
+ * accuracy the runs reach within the same simulated-time budget. Null for a run without
+ * an evaluation by then.
+ */
+export function accuracyAtTime(runs: readonly Pick<ReportRun, 'label' | 'metrics'>[], timeMs: number): { label: string; accuracy: number | null; round: number | null; simulatedMs: number | null }[] {
+  return runs.map((r) => {
+    let best: MetricRow | null = null;
+    for (const m of r.metrics) if (m.testAccuracy != null && Number.isFinite(m.testAccuracy) && m.simulatedMs <= timeMs * (1 + 1e-12)) best = m;
+    return { label: r.label, accuracy: best?.testAccuracy ?? null, round: best ? best.round : null, simulatedMs: best ? best.simulatedMs : null };
+  });
+}
+
 /** The training summary: one row per run. */
 export function trainingTable(data: ReportData): ReportTable | null {
   if (data.runs.length === 0) return null;
+  if (isClassification(data)) return accuracyTable(data);
   const byTopology = data.runs.every((r) => r.label === r.summary.topology);
   return {
     title: 'training runs',
@@ -315,17 +380,29 @@ export function markdownTable(t: Pick<ReportTable, 'headers' | 'rows' | 'numeric
   return [line(t.headers), `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`, ...t.rows.map(line)].join('\n') + '\n';
 }
 
+/** The sentence under the classification table: the majority-class baseline and what the columns mean. */
+export function classificationNote(data: ReportData): string {
+  const maj = data.runs.find((r) => r.summary.majorityClassAccuracy != null)?.summary.majorityClassAccuracy;
+  const budget = budgetOf(data);
+  const equal = budget !== undefined ? ` Equal simulated time: every run stopped at the first round ending past the budget of ${num(budget / 1000, 3)} s and was evaluated there, so faster topologies trained more rounds.` : data.runs.length > 1 ? ' Equal rounds: every run trained the same number of rounds.' : '';
+  return `Test accuracy of the averaged model on the held-out images of every writer${maj != null ? `; always answering the most frequent training class scores ${percent(maj)}, chance is 1/62 = 1.6%` : ''}. Cycle time: the topology's on the run's network and workload, over the run's rounds; isolated silos: mean per round (the multigraph's silos whose edges are all weak that round).${equal}`;
+}
+
 /** Render `report.md`. */
 export function renderMarkdown(data: ReportData): string {
   const parts: string[] = [`# ${data.name}: results\n`];
   parts.push('## Configuration\n');
   parts.push(markdownTable({ headers: ['setting', 'value'], numeric: [false, false], rows: configSummary(data) }));
   const training = trainingTable(data);
-  if (training) {
+  if (training && isClassification(data)) {
+    parts.push('## Training\n');
+    parts.push(markdownTable(training));
+    parts.push(classificationNote(data) + '\n');
+  } else if (training) {
     parts.push('## Training\n');
     parts.push(markdownTable(training));
     const c = data.runs[0]?.summary.constantPredictorRmse;
-    if (c !== undefined) parts.push(`Constant-predictor test RMSE (predicting the training mean): ${num(c, 4)}. "vs constant predictor" is the final test RMSE over it (below 1x beats it).\n`);
+    if (c !== undefined && c !== null) parts.push(`Constant-predictor test RMSE (predicting the training mean): ${num(c, 4)}. "vs constant predictor" is the final test RMSE over it (below 1x beats it).\n`);
     const ttt = timeToTarget(data.runs, budgetOf(data));
     if (ttt) parts.push(`**${ttt.sentence}**\n`);
   }

@@ -99,11 +99,11 @@ export async function renderSvg(spec: VlSpec): Promise<string> {
 // ---------------------------------------------------------------- training curves
 
 /** Which metric a training plot shows. */
-export type CurveMetric = 'testLoss' | 'testRmse';
+export type CurveMetric = 'testLoss' | 'testRmse' | 'testAccuracy';
 
 /** Points of the training curves: one per evaluated round and run. */
 export function curvePoints(runs: readonly ReportRun[], metric: CurveMetric): { run: string; round: number; simulatedS: number; value: number }[] {
-  return runs.flatMap((r) => r.metrics.filter((m) => m[metric] !== null && Number.isFinite(m[metric] as number)).map((m) => ({
+  return runs.flatMap((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)).map((m) => ({
     run: r.label, round: m.round + 1, simulatedS: m.simulatedMs / 1000, value: m[metric] as number,
   })));
 }
@@ -121,10 +121,14 @@ function useLog(values: number[]): boolean {
  */
 export function trainingCurvesSpec(runs: readonly ReportRun[], metric: CurveMetric): VlSpec {
   const points = curvePoints(runs, metric);
-  const constant = metric === 'testRmse' ? runs.find((r) => Number.isFinite(r.summary.constantPredictorRmse))?.summary.constantPredictorRmse : undefined;
+  // the baseline as a dashed rule: the constant predictor's RMSE, or the majority class's accuracy
+  const baseline = metric === 'testRmse' ? runs.find((r) => Number.isFinite(r.summary.constantPredictorRmse))?.summary.constantPredictorRmse
+    : metric === 'testAccuracy' ? runs.find((r) => r.summary.majorityClassAccuracy != null)?.summary.majorityClassAccuracy ?? undefined : undefined;
+  const constant = baseline ?? undefined;
+  const baselineName = metric === 'testAccuracy' ? 'majority class' : 'constant predictor';
   const labels = runs.map((r) => r.label);
-  const log = useLog([...points.map((p) => p.value), ...(constant !== undefined ? [constant] : [])]);
-  const yTitle = metric === 'testRmse' ? 'test RMSE' : 'test loss';
+  const log = metric !== 'testAccuracy' && useLog([...points.map((p) => p.value), ...(constant !== undefined ? [constant] : [])]);
+  const yTitle = metric === 'testRmse' ? 'test RMSE' : metric === 'testAccuracy' ? 'test accuracy' : 'test loss';
   const perRun = Math.max(0, ...labels.map((l) => points.filter((p) => p.run === l).length));
   const width = 340;
   const panel = (x: 'round' | 'simulatedS', xTitle: string): VlSpec => ({
@@ -141,8 +145,8 @@ export function trainingCurvesSpec(runs: readonly ReportRun[], metric: CurveMetr
         },
       },
       ...(constant !== undefined ? [
-        { data: { values: [{ constant, label: 'constant predictor' }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333', strokeWidth: 1.5 }, encoding: { y: { field: 'constant', type: 'quantitative' } } },
-        { data: { values: [{ constant, label: `constant predictor ${constant.toPrecision(3)}` }] }, mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: '#333', fontSize: 11 }, encoding: { y: { field: 'constant', type: 'quantitative' }, x: { value: width - 4 }, text: { field: 'label' } } },
+        { data: { values: [{ constant, label: baselineName }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333', strokeWidth: 1.5 }, encoding: { y: { field: 'constant', type: 'quantitative' } } },
+        { data: { values: [{ constant, label: `${baselineName} ${constant.toPrecision(3)}` }] }, mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: '#333', fontSize: 11 }, encoding: { y: { field: 'constant', type: 'quantitative' }, x: { value: width - 4 }, text: { field: 'label' } } },
       ] : []),
     ],
   });
@@ -502,6 +506,11 @@ export function drawingsToShow(data: ReportData): { network: string; drawings: T
 export async function reportPlots(data: ReportData): Promise<Plot[]> {
   const plots: Plot[] = [];
   const evaluated = data.runs.filter((r) => r.metrics.some((m) => m.testRmse !== null));
+  const classified = data.runs.filter((r) => r.metrics.some((m) => m.testAccuracy != null));
+  if (classified.length) {
+    plots.push({ id: 'training-test-accuracy', caption: 'Test accuracy of the averaged model against rounds (left) and simulated time (right), one line per run; dashed: always answering the most frequent training class.', svg: await renderSvg(trainingCurvesSpec(classified, 'testAccuracy')) });
+    plots.push({ id: 'training-test-loss', caption: 'Test loss (cross-entropy) of the averaged model against rounds (left) and simulated time (right), one line per run.', svg: await renderSvg(trainingCurvesSpec(classified, 'testLoss')) });
+  }
   if (evaluated.length) {
     plots.push({ id: 'training-test-rmse', caption: 'Test RMSE of the averaged model against rounds (left) and simulated time (right), one line per run; dashed: the constant predictor (predicting the training mean).', svg: await renderSvg(trainingCurvesSpec(evaluated, 'testRmse')) });
     plots.push({ id: 'training-test-loss', caption: 'Test loss of the averaged model against rounds (left) and simulated time (right), one line per run.', svg: await renderSvg(trainingCurvesSpec(evaluated, 'testLoss')) });

@@ -83,6 +83,7 @@ export function parseMetricsCsv(text: string, file: string): MetricRow[] {
     return {
       round: row.round ?? k, simulatedMs: row.simulatedMs ?? 0, wallMs: row.wallMs ?? 0, trainLoss: row.trainLoss ?? NaN,
       testLoss: row.testLoss ?? null, testRmse: row.testRmse ?? null, consensus: row.consensus ?? null, siloTestRmse: row.siloTestRmse ?? null, isolated: row.isolated ?? 0, down: row.down ?? 0,
+      testAccuracy: row.testAccuracy ?? null, siloTestAccuracy: row.siloTestAccuracy ?? null,
     };
   });
 }

@@ -35,7 +35,7 @@ describe('quick demo', () => {
       const resolved = JSON.parse(readFileSync(path.join(out, run, 'config.resolved.json'), 'utf8'));
       expect(resolved).toMatchObject({ seed: 1, version: expect.any(String), backend: { backend: expect.any(String), threads: expect.any(Number) } });
       const csv = readFileSync(path.join(out, run, 'metrics.csv'), 'utf8').trim().split('\n');
-      expect(csv[0]).toBe('round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated');
+      expect(csv[0]).toBe('round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated,down,testAccuracy,siloTestAccuracy');
       expect(csv).toHaveLength(1 + s.rounds);
       const clock = csv.slice(1).map((l) => Number(l.split(',')[1]));
       expect(clock[clock.length - 1]).toBe(s.simulatedMs);

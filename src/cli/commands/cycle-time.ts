@@ -14,6 +14,7 @@ function summaryLine(r: CycleTimeReport): string {
   const w = r.workload;
   let line = `network ${r.network} (${r.silos} silos), workload ${w.name}: model ${w.modelSizeBits} bits, compute ${w.computeMs} ms x ${w.localUpdates} local update(s), access ${w.uploadGbps}/${w.downloadGbps} Gbit/s up/down\n`;
   if (w.linkCapacities === 'gml') line += 'link capacities: from the GML (bandwidth = bottleneck link / hops)\n';
+  if (r.clock) line += `clock: ${r.clock} (cycle time = end of round ${w.rounds} / ${w.rounds}; no critical circuit on the event clock)\n`;
   const p = r.profile;
   if (p) {
     const col = (c: { min: number; median: number; max: number }): string => `${fmt(c.min, 2)}/${fmt(c.median, 2)}/${fmt(c.max, 2)}`;
@@ -57,13 +58,20 @@ export function cycleTimeCommand(y: Argv, out: Out): Argv {
         .example('$0 cycle-time -n ../shared/networks/gaia.gml --overlay ../shared/reference/femnist/gaia.ring-overlay.json -t overlay,multigraph-overlay', 'Table 3\'s RING and multigraph columns: on the reference implementation\'s tour')
         .example('$0 cycle-time -n ../shared/networks/ebone.gml -t ring,multigraph-ring --format json', 'two topologies as JSON')
         .example('$0 cycle-time -n gaia-cities --workload femnist', 'the built-in Gaia rebuilt from city coordinates (not the paper\'s figures)')
-        .example('$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile silos.csv --link-capacities gml', 'heterogeneous silos (silos.csv: "silo,computeMs,uploadGbps" then e.g. "Vienna,40,1") and the GML link capacities; the table names each bottleneck'),
+        .option('clock', { type: 'string', choices: ['max-plus', 'events'], default: 'max-plus', describe: 'max-plus: exact, the papers\' model; events: the event-driven clock (fixed sharing equals max-plus; stragglers and failures come from a config file: dflsim run)' })
+        .option('sharing', { type: 'string', choices: ['fixed', 'fair'], default: 'fixed', describe: 'event clock: access links divided by degree (fixed) or shared max-min fairly by concurrent transfers (fair)' })
+        .example('$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile experiments/geant-slow-silos.csv', 'three slow silos on Géant (IS, CY, MT: 23 ms per step, 1 Gbit/s links); the table names each topology\'s bottleneck')
+        .example('$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile experiments/geant-slow-silos.csv --clock events --sharing fair', 'the same on the event clock, transfers sharing access links max-min fairly')
+        .example('$0 cycle-time -n ../shared/networks/gaia.gml --link-capacities gml', 'the GML link capacities (a pair\'s bandwidth: its path\'s bottleneck link / hops)'),
     (a) => {
-      const args = a as unknown as NetworkArgs & { topologies?: string; format: string; 'silo-profile'?: string; 'link-capacities'?: string };
+      const args = a as unknown as NetworkArgs & { topologies?: string; format: string; 'silo-profile'?: string; 'link-capacities'?: string; clock: 'max-plus' | 'events'; sharing: 'fixed' | 'fair' };
       const report = computeCycleTimes({
         ...requestFromArgs(args, listFlag(args.topologies, '--topologies')),
         ...(args['silo-profile'] !== undefined ? { siloProfile: args['silo-profile'], siloProfileField: '--silo-profile' } : {}),
         ...(args['link-capacities'] !== undefined ? { linkCapacities: args['link-capacities'] as LinkCapacities } : {}),
+        clock: args.clock,
+        sharing: args.sharing,
+        clockField: '--',
       });
       out(renderCycleTimes(report, args.format));
     },

@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import type { Argv } from 'yargs';
+import { DflsimInputError } from '../../errors.js';
 import { checkOutDir, runExperiment } from '../../experiment/experiment.js';
+import { checkQueueUrl } from '../../experiment/queue/url.js';
 import { Progress } from '../progress.js';
 
 /** Register the run command. */
@@ -19,10 +21,20 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out' })
         .option('force', { type: 'boolean', default: false, describe: 'start over in a non-empty --out' })
         .option('workers', { type: 'number', describe: 'worker threads training silos in parallel (default: the config\'s workers, DFLSIM_WORKERS, or the machine\'s cores); results do not depend on it' })
+        .option('queue', { type: 'string', describe: 'run the sweep\'s runs over a Redis queue (redis://host:port or rediss://; default $DFLSIM_QUEUE); start workers with dflsim worker' })
+        .option('parallel-runs', { type: 'number', describe: 'run a sweep\'s runs in N processes on this machine (no queue); same results as one by one' })
         .example('$0 run experiments/quick-demo.json', 'the quick demo')
-        .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run'),
+        .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run')
+        .example('$0 run experiments/fadnet-gaia-topologies.json --queue redis://10.0.0.5:6379', 'the sweep\'s runs on the workers of a Redis queue'),
     async (a) => {
-      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number };
+      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number; queue?: string; 'parallel-runs'?: number };
+      const envQueue = process.env.DFLSIM_QUEUE !== undefined && process.env.DFLSIM_QUEUE !== '' ? process.env.DFLSIM_QUEUE : undefined;
+      const queueWhere = args.queue !== undefined ? '--queue' : 'DFLSIM_QUEUE';
+      const queue = args.queue ?? envQueue;
+      if (queue !== undefined) checkQueueUrl(queue, queueWhere);
+      const parallelRuns = args['parallel-runs'];
+      if (parallelRuns !== undefined && (!Number.isInteger(parallelRuns) || parallelRuns < 1)) throw new DflsimInputError('--parallel-runs', `expected a positive integer, got ${parallelRuns}`);
+      if (parallelRuns !== undefined && parallelRuns > 1 && queue !== undefined) throw new DflsimInputError('--parallel-runs', `runs over the queue are parallel across workers: give --parallel-runs or ${queueWhere}, not both`);
       let stop = false;
       const onSigint = (): void => {
         if (stop) process.exit(130);
@@ -40,6 +52,9 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           resume: args.resume,
           force: args.force,
           workers: args.workers,
+          queue,
+          queueWhere,
+          parallelRuns,
           shouldStop: () => stop,
           log: (l) => { progress.clear(); err(l + '\n'); },
           onProgress: (label, done, total, detail) => progress.update(label, done, total, detail),

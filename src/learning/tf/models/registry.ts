@@ -5,22 +5,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../random.js';
 import { buildFadnet, fadnetGeometry } from './fadnet.js';
+import { buildFemnistCnn, FEMNIST_CNN_INPUT_SIZE } from './femnist-cnn.js';
 import { buildLinear, buildSmallCnn } from './small.js';
 
 /** Names accepted by {@link createModel}. */
-export const MODEL_NAMES = ['fadnet', 'cnn', 'linear'] as const;
+export const MODEL_NAMES = ['fadnet', 'femnist-cnn', 'cnn', 'linear'] as const;
 /** A model name. */
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 /** Options of {@link createModel}. */
 export interface CreateModelOptions {
-  /** fadnet / cnn: square input side (pixels; default 200 / 28). linear: feature count (required). */
+  /** fadnet / cnn: square input side (pixels; default 200 / 28; femnist-cnn: 28 only). linear: feature count (required). */
   inputSize?: number;
   /** Seed of in-model randomness (dropout masks). Default 0. */
   seed?: number;
-  /** cnn: input channels (default 1). */
+  /** cnn / femnist-cnn: input channels (default 1). */
   channels?: number;
-  /** cnn / linear: class count; linear without it is a 1-output regression. cnn default 62 (FEMNIST). */
+  /** cnn / femnist-cnn / linear: class count; linear without it is a 1-output regression. cnn and femnist-cnn default 62 (FEMNIST). */
   numClasses?: number;
   /** linear: the features are pixels in [0, 255], scaled to [-1, 1] like FADNet's input (default false). */
   pixelInput?: boolean;
@@ -48,7 +49,7 @@ export interface ModelHandle {
 
 /**
  * Build a registered model.
- * @param name 'fadnet' | 'cnn' | 'linear'
+ * @param name 'fadnet' | 'femnist-cnn' | 'cnn' | 'linear'
  * @param opts sizes, classes and seed
  */
 export function createModel(name: string, opts: CreateModelOptions = {}): ModelHandle {
@@ -63,6 +64,16 @@ export function createModel(name: string, opts: CreateModelOptions = {}): ModelH
       model = buildFadnet({ inputSize: size, seed });
       task = 'regression';
       outputSize = 1;
+      break;
+    }
+    case 'femnist-cnn': {
+      if (opts.inputSize !== undefined && opts.inputSize !== FEMNIST_CNN_INPUT_SIZE) {
+        throw new Error(`dflsim createModel: femnist-cnn: inputSize is fixed at ${FEMNIST_CNN_INPUT_SIZE} pixels, got ${opts.inputSize}`);
+      }
+      const numClasses = opts.numClasses ?? 62;
+      model = buildFemnistCnn({ channels: opts.channels ?? 1, numClasses, seed });
+      task = 'classification';
+      outputSize = numClasses;
       break;
     }
     case 'cnn': {

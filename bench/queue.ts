@@ -1,0 +1,61 @@
+/**
+ * Wall time of a 12-run training sweep: locally in 1 process, locally with
+ * `--parallel-runs 2`, and over a Redis queue with 2 `dflsim worker` processes on loopback
+ * (a redis-server of its own on a free port). Prints figures; asserts nothing.
+ * Usage: node dist/bench/queue.js [--rounds N]   (needs redis-server on PATH or $DFLSIM_REDIS_SERVER)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin/dflsim.js');
+const REDIS = process.env.DFLSIM_REDIS_SERVER || 'redis-server';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
+}
+
+function timed(args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dflsim ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return (performance.now() - t0) / 1000;
+}
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--rounds');
+  const rounds = i > 0 ? Number(process.argv[i + 1]) : 20;
+  const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-bench-queue-'));
+  const cfg = path.join(dir, 'sweep12.json');
+  writeFileSync(cfg, JSON.stringify({
+    kind: 'train', name: 'sweep12', network: 'gaia-cities', model: { name: 'linear', inputSize: 16 },
+    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 }, rounds, batchSize: 4, evalEvery: 5, checkpointEvery: 5,
+    seed: 1, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100], localSteps: [1, 2] },
+  }));
+  const port = await freePort();
+  const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const workers: ChildProcess[] = [];
+  try {
+    const url = `redis://127.0.0.1:${port}`;
+    for (let k = 0; k < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; k++) await new Promise((r) => setTimeout(r, 100));
+    const one = timed(['run', cfg, '--out', path.join(dir, 'one')]);
+    const two = timed(['run', cfg, '--out', path.join(dir, 'two'), '--parallel-runs', '2']);
+    for (let w = 0; w < 2; w++) workers.push(spawn(process.execPath, [BIN, 'worker', '--queue', url], { stdio: 'ignore' }));
+    await new Promise((r) => setTimeout(r, 1500)); // the workers connect
+    const queued = timed(['run', cfg, '--out', path.join(dir, 'queued'), '--queue', url]);
+    console.log(`12-run sweep (linear 16x16 on gaia-cities, ${rounds} rounds), wall time:`);
+    console.log(`  local, 1 process          ${one.toFixed(1)} s`);
+    console.log(`  local, --parallel-runs 2  ${two.toFixed(1)} s  (${(one / two).toFixed(2)}x)`);
+    console.log(`  queue, 2 workers          ${queued.toFixed(1)} s  (${(one / queued).toFixed(2)}x)`);
+  } finally {
+    for (const w of workers) w.kill('SIGTERM');
+    redis.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

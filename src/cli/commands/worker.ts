@@ -1,0 +1,61 @@
+/**
+ * `dflsim worker --queue redis://...`: run queued training runs until stopped. SIGTERM or
+ * Ctrl-C: the running jobs checkpoint (in Redis) and go back to the queue, then the worker
+ * exits.
+ */
+import type { Argv } from 'yargs';
+import { DflsimInputError } from '../../errors.js';
+import { checkQueueUrl } from '../../experiment/queue/url.js';
+
+function positiveInt(v: number | undefined, flag: string): number | undefined {
+  if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new DflsimInputError(flag, `expected a positive integer, got ${v}`);
+  return v;
+}
+
+/** Register the worker command. */
+export function workerCommand(y: Argv, _out: (s: string) => void, err: (s: string) => void): Argv {
+  return y.command(
+    'worker',
+    'run queued training runs (from dflsim run --queue) until stopped',
+    (c) =>
+      c
+        .option('queue', { type: 'string', describe: 'Redis URL: redis://[:password@]host:port or rediss:// (default $DFLSIM_QUEUE)' })
+        .option('concurrency', { type: 'number', default: 1, describe: 'runs trained at once by this worker' })
+        .option('workers', { type: 'number', describe: 'worker threads training one run\'s silos in parallel (as dflsim run --workers); results do not depend on it' })
+        .option('work-dir', { type: 'string', describe: 'where jobs are unpacked and trained (default: <tmp>/dflsim-worker-<pid>)' })
+        .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'train queued runs, two at a time'),
+    async (a) => {
+      const args = a as unknown as { queue?: string; concurrency: number; workers?: number; 'work-dir'?: string };
+      const env = process.env.DFLSIM_QUEUE;
+      const where = args.queue !== undefined ? '--queue' : 'DFLSIM_QUEUE';
+      const url = args.queue ?? (env !== undefined && env !== '' ? env : undefined);
+      if (url === undefined) throw new DflsimInputError('--queue', 'give the Redis URL of the queue (or set DFLSIM_QUEUE)');
+      checkQueueUrl(url, where);
+      const concurrency = positiveInt(args.concurrency, '--concurrency');
+      const workers = positiveInt(args.workers, '--workers');
+      const lockEnv = process.env.DFLSIM_QUEUE_LOCK_MS;
+      const lockMs = lockEnv ? Number(lockEnv) : undefined;
+      if (lockMs !== undefined && (!Number.isInteger(lockMs) || lockMs < 1000)) throw new DflsimInputError('DFLSIM_QUEUE_LOCK_MS', `expected an integer of at least 1000 (ms), got "${lockEnv}"`);
+      const { startWorker } = await import('../../experiment/queue/worker.js');
+      let wake: () => void = () => {};
+      const stopped = new Promise<void>((resolve) => { wake = resolve; });
+      let signals = 0;
+      const onSignal = (): void => {
+        if (++signals > 1) process.exit(130);
+        err('stopping: running jobs checkpoint and go back to the queue (again to quit at once)\n');
+        wake();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const w = await startWorker({ url, concurrency, workers, workDir: args['work-dir'], lockMs, log: (l) => err(l + '\n') });
+        await stopped;
+        await w.stop();
+        err('worker stopped\n');
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    },
+  );
+}

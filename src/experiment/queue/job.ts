@@ -1,0 +1,148 @@
+/**
+ * A queued job: one run of a sweep, carrying its resolved config and, by content, every
+ * file the run reads (so workers need no shared disk). The coordinator builds jobs; a worker
+ * checks one (version, kind, config schema, every path inside its working directory)
+ * before it runs anything.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DflsimInputError } from '../../errors.js';
+import { resolveConfigPath, validateConfig, type TrainConfig } from '../config.js';
+
+/** Prefix of a worker's failure message for a job refused or failed on bad input (not retried). */
+export const INPUT_PREFIX = '[input] ';
+
+/** The one kind of work a worker does. */
+export const TRAIN_RUN = 'train-run';
+
+/** A job's data, as stored in the queue. */
+export interface RunJob {
+  dflsimVersion: string;
+  kind: typeof TRAIN_RUN;
+  /** The experiment's name. */
+  experiment: string;
+  /** The sweep point's label (`run` for a single run). */
+  label: string;
+  /** The run's directory below the results directory (`.` for a single run). */
+  runDir: string;
+  /** Base name of the coordinator's config file (names it in messages). */
+  configName: string;
+  /** The resolved run config; paths name entries of `files`. */
+  config: TrainConfig;
+  /** Logical name (`<field>/<base name>`) to base64 content. */
+  files: Record<string, string>;
+}
+
+/** A job built by the coordinator, with what maps its results back. */
+export interface BuiltJob {
+  id: string;
+  data: RunJob;
+  /** Logical file name to the coordinator's path (to translate a worker's messages back). */
+  originals: Record<string, string>;
+}
+
+/** What a worker returns for a finished run: its result files (base64). */
+export interface RunJobResult {
+  files: Record<string, string>;
+}
+
+/** The path fields of a run config a job carries by content. */
+const PATH_FIELDS = ['network', 'overlay', 'schedule', 'siloProfile'] as const;
+type PathField = (typeof PATH_FIELDS)[number];
+
+const SAFE_NAME = /^[A-Za-z0-9_.=+,-]+$/;
+const safeBase = (p: string): string => path.basename(p).replace(/[^A-Za-z0-9_.=+-]+/g, '_');
+
+function pathValue(cfg: TrainConfig, field: PathField): string | undefined {
+  const v = (cfg as Record<string, unknown>)[field];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * Build the job of one run: its path fields replaced by logical names of carried files.
+ * A `dronet` dataset (a folder of images) is refused, naming `dataset.root`.
+ * @param configFile the coordinator's config path (relative paths resolve against it)
+ */
+export function buildRunJob(runCfg: TrainConfig, configFile: string, meta: { experiment: string; label: string; runDir: string; version: string }): BuiltJob {
+  if (runCfg.dataset.kind === 'dronet') {
+    throw new DflsimInputError(`${configFile}: dataset.root`, 'a dronet dataset folder cannot be sent over the queue (a job carries files by content, not folders): run it locally, or use a synthetic-driving dataset');
+  }
+  const config = structuredClone(runCfg) as TrainConfig & Record<string, unknown>;
+  const files: Record<string, string> = {};
+  const originals: Record<string, string> = {};
+  for (const field of PATH_FIELDS) {
+    const v = pathValue(runCfg, field);
+    if (v === undefined) continue;
+    const resolved = resolveConfigPath(v, configFile);
+    if (resolved === v && !/[\\/]/.test(v)) continue; // a built-in name
+    const logical = `${field}/${safeBase(resolved)}`;
+    let content: Buffer;
+    try { content = readFileSync(resolved); } catch (e) { throw new DflsimInputError(`${configFile}: ${field}`, `cannot read ${resolved}: ${(e as Error).message}`); }
+    files[logical] = content.toString('base64');
+    originals[logical] = resolved;
+    config[field] = logical;
+  }
+  const data: RunJob = { dflsimVersion: meta.version, kind: TRAIN_RUN, experiment: meta.experiment, label: meta.label, runDir: meta.runDir, configName: safeBase(configFile), config, files };
+  return { id: jobId(data), data, originals };
+}
+
+/** The job id: a hash of (version, config, files), so enqueueing the same run again dedups. */
+export function jobId(data: Pick<RunJob, 'dflsimVersion' | 'config' | 'files'>): string {
+  const files = Object.keys(data.files).sort().map((k) => [k, data.files[k]]);
+  return 'run-' + createHash('sha256').update(JSON.stringify([data.dflsimVersion, data.config, files])).digest('hex').slice(0, 32);
+}
+
+/** A job a worker refuses (not run, not retried). */
+export class RefusedJobError extends Error {}
+
+/** A job checked by a worker: its config and where the run reads and writes. */
+export interface CheckedJob {
+  config: TrainConfig;
+  /** The config's (virtual) path in the job's working directory. */
+  configFile: string;
+  /** Carried files to write: absolute path (inside the working directory) to content. */
+  writes: { file: string; content: Buffer }[];
+  /** The run's results directory (inside the working directory). */
+  outDir: string;
+}
+
+/**
+ * Check a job before anything runs: the version, the kind, the config schema, and that every
+ * path (carried files, the config's path fields, the run directory) stays inside `workDir`.
+ * @throws RefusedJobError (a forged or foreign job) or DflsimInputError (a bad config)
+ */
+export function checkRunJob(raw: unknown, workDir: string, version: string): CheckedJob {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RefusedJobError('refused job: not an object');
+  const job = raw as Partial<RunJob>;
+  if (job.dflsimVersion !== version) throw new RefusedJobError(`refused job: it was queued by dflsim ${String(job.dflsimVersion)}, this worker is dflsim ${version} (run the same version on every machine)`);
+  if (job.kind !== TRAIN_RUN) throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(job.kind)} (this worker runs "${TRAIN_RUN}")`);
+  const base = path.resolve(workDir);
+  const inside = (p: string): boolean => { const r = path.relative(base, p); return r === '' || (!r.startsWith('..') && !path.isAbsolute(r)); };
+  const configName = typeof job.configName === 'string' && SAFE_NAME.test(job.configName) && job.configName !== '..' ? job.configName : 'config.json';
+  const configFile = path.join(base, configName);
+  if (!job.files || typeof job.files !== 'object' || Array.isArray(job.files)) throw new RefusedJobError('refused job: "files" is not an object');
+  const writes: CheckedJob['writes'] = [];
+  for (const [name, content] of Object.entries(job.files)) {
+    const parts = name.split('/');
+    const file = path.resolve(base, name);
+    if (parts.length !== 2 || !parts.every((p) => SAFE_NAME.test(p) && p !== '.' && p !== '..') || !inside(file)) throw new RefusedJobError(`refused job: file ${JSON.stringify(name)} is outside the worker's working directory`);
+    if (typeof content !== 'string') throw new RefusedJobError(`refused job: file ${JSON.stringify(name)} has no base64 content`);
+    writes.push({ file, content: Buffer.from(content, 'base64') });
+  }
+  const runDir = typeof job.runDir === 'string' ? job.runDir : '';
+  if (!SAFE_NAME.test(runDir) || runDir === '..' || !inside(path.resolve(base, 'out', runDir))) throw new RefusedJobError(`refused job: run directory ${JSON.stringify(job.runDir)} is outside the worker's working directory`);
+  // the same schema as a config file (the config is checked as if read from configName)
+  const cfg = validateConfig(job.config, configName);
+  if (cfg.kind !== 'train') throw new RefusedJobError(`refused job: a "${cfg.kind}" config is not a training run`);
+  if (cfg.sweep) throw new RefusedJobError('refused job: a run config has no sweep');
+  if (cfg.dataset.kind === 'dronet') throw new RefusedJobError('refused job: dataset.root names a folder the job does not carry');
+  for (const field of PATH_FIELDS) {
+    const v = pathValue(cfg, field);
+    if (v === undefined) continue;
+    const resolved = resolveConfigPath(v, configFile);
+    if (resolved === v && !/[\\/]/.test(v)) continue;
+    if (!inside(resolved) || !(v in job.files)) throw new RefusedJobError(`refused job: ${field} ${JSON.stringify(v)} is not a file the job carries (a path outside the worker's working directory)`);
+  }
+  return { config: cfg, configFile, writes, outDir: path.join(base, 'out', runDir) };
+}

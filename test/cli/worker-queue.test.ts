@@ -1,0 +1,289 @@
+/**
+ * Scale-out over a real redis-server (no mock of the queue): a sweep through `dflsim worker`
+ * processes, one SIGKILLed mid-job, gives the results directory of a local run; and the
+ * faults: an unreachable URL, a queue of another version, forged jobs, Redis restarted
+ * mid-run, two runs on one results directory, a password URL never printed.
+ * Needs redis-server (see test/redis-server.ts): skipped with a notice without it, required under CI.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { networkFile, ROOT } from '../helpers.js';
+import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, freePort, type RedisServer } from '../redis-server.js';
+
+const BIN = path.join(ROOT, 'bin/dflsim.js');
+const SKIP = !HAVE_REDIS && !IN_CI;
+if (SKIP) console.warn(`skipped: dflsim worker over Redis — redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}`);
+/** Workers give up a dead worker's job after this lock (ms): short, so the retry comes within seconds. */
+const LOCK_MS = '4000';
+const QUEUE = 'dflsim-runs';
+
+interface Proc { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+/** Every child started, killed at the end of each test whatever happened. */
+const started: Proc[] = [];
+
+function dflsim(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DFLSIM_QUEUE_LOCK_MS: LOCK_MS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  child.stderr!.on('data', (d) => { err += String(d); });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const p = { child, out: () => out, err: () => err, exited };
+  started.push(p);
+  return p;
+}
+
+async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stopWorker(w: Proc): Promise<void> {
+  if (w.child.exitCode === null && w.child.signalCode === null) { w.child.kill('SIGTERM'); await w.exited; }
+}
+
+function sweepConfig(dir: string, name: string, extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({
+    kind: 'train', name, network: networkFile('gaia'), model: { name: 'linear', inputSize: 16 },
+    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 30, batchSize: 2, evalEvery: 1,
+    checkpointEvery: 2, seed: 3, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100] }, ...extra,
+  }));
+  return file;
+}
+
+function files(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(path.join(dir, f)).isFile()).sort();
+}
+
+/** metrics.csv without its wallMs column. */
+function metricsWithoutWall(file: string): string {
+  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const w = rows[0].indexOf('wallMs');
+  return rows.map((r) => r.filter((_, i) => i !== w).join(',')).join('\n');
+}
+
+function summaryWithoutWall(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'wallMs' || k === 'outDir' ? undefined : v));
+}
+
+/** The results of a queued run equal a local run's: every file there, the same metrics but for wall time. */
+function expectSameResults(local: string, queued: string): void {
+  expect(files(queued)).toEqual(files(local));
+  for (const f of files(local)) {
+    const a = path.join(local, f), b = path.join(queued, f);
+    if (f.endsWith('metrics.csv')) expect(metricsWithoutWall(b), f).toBe(metricsWithoutWall(a));
+    else if (f.endsWith('summary.json')) expect(summaryWithoutWall(b), f).toEqual(summaryWithoutWall(a));
+    else if (f.endsWith('config.resolved.json') || f.endsWith('topology.json') || f.endsWith('cycle-times.csv')) expect(readFileSync(b, 'utf8'), f).toBe(readFileSync(a, 'utf8'));
+  }
+}
+
+describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
+  let redis: RedisServer;
+  let work: string;
+  let queue: Queue;
+  let client: Redis;
+  let local: string;
+  let cfg: string;
+
+  beforeAll(async () => {
+    if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
+    redis = await startRedis();
+    work = mkdtempSync(path.join(tmpdir(), 'dflsim-queue-'));
+    queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    client.on('error', () => {});
+    cfg = sweepConfig(work, 'sw');
+    local = path.join(work, 'local');
+    const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', local], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  afterEach(async () => {
+    for (const p of started.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGKILL'); await p.exited; }
+  });
+
+  /** Whether a job that the worker's log shows started has a checkpoint in Redis. */
+  async function checkpointed(log: string): Promise<boolean> {
+    const ids = [...log.matchAll(/job (run-[0-9a-f]+): [^\n]*\(attempt/g)].map((m) => m[1]);
+    for (const id of ids) if (await client.exists(`dflsim:checkpoint:${id}`)) return true;
+    return false;
+  }
+
+  afterAll(async () => {
+    await queue?.close();
+    client?.disconnect();
+    await redis?.stop();
+  });
+
+  it('6 runs over two workers, one SIGKILLed mid-job and another started: the local results, no run missing or done twice', async () => {
+    const w1 = dflsim(['worker', '--queue', redis.url]);
+    const w2 = dflsim(['worker', '--queue', redis.url]);
+    let w3: Proc | undefined;
+    try {
+      await until('two workers', () => /on the queue/.test(w1.err()) && /on the queue/.test(w2.err()));
+      const out = path.join(work, 'queued');
+      const run = dflsim(['run', cfg, '--out', out, '--queue', redis.url]);
+      // kill the first worker once it has checkpointed a job (round 2 or later)
+      let ck = false;
+      await until('a checkpoint on worker 1', () => { void checkpointed(w1.err()).then((x) => { ck = x; }); return ck; });
+      w1.child.kill('SIGKILL');
+      await w1.exited;
+      w3 = dflsim(['worker', '--queue', redis.url]);
+      const code = await run.exited;
+      expect(code, run.err()).toBe(0);
+      expectSameResults(local, out);
+      // each job done exactly once (the killed worker finished none it was running)
+      const logs = [w1.err(), w2.err(), w3.err()].join('\n');
+      const done = [...logs.matchAll(/job (run-[0-9a-f]+): done/g)].map((m) => m[1]);
+      expect(done.length, logs).toBe(6);
+      expect(new Set(done).size).toBe(6);
+      // the killed job was retried on another worker and resumed from its Redis checkpoint
+      const killed = /job (run-[0-9a-f]+): [^\n]*\(attempt 1\)(?![\s\S]*job \1: done)/.exec(w1.err());
+      expect(killed, w1.err()).not.toBeNull();
+      expect([w2.err(), w3.err()].join('\n')).toMatch(new RegExp(`job ${killed![1]}: resuming at round [1-9]`));
+      // a re-run of the same command resumes: nothing is redone
+      const again = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out, '--queue', redis.url], { encoding: 'utf8' });
+      expect(again.status, again.stderr).toBe(0);
+      expect(again.stderr).toContain('6 of 6 runs already finished');
+    } finally {
+      await stopWorker(w2);
+      if (w3) await stopWorker(w3);
+    }
+  }, 180_000);
+
+  it('an unreachable URL is an error within seconds (exit 2), its password never printed', async () => {
+    const port = await freePort();
+    const start = Date.now();
+    const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(work, 'unreachable'), '--queue', `redis://:hunter2secret@127.0.0.1:${port}`], { encoding: 'utf8' });
+    expect(Date.now() - start).toBeLessThan(15_000);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--queue: cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1/);
+    expect(r.stderr + r.stdout).not.toContain('hunter2secret');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const w = spawnSync(process.execPath, [BIN, 'worker', '--queue', `redis://127.0.0.1:${port}`], { encoding: 'utf8' });
+    expect(w.status).toBe(2);
+    expect(w.stderr).toMatch(/cannot reach Redis/);
+  }, 60_000);
+
+  it('a queue holding jobs of another dflsim version is refused, naming both versions', async () => {
+    await queue.add('train-run', { dflsimVersion: '0.0.1-other', kind: 'train-run' }, { jobId: 'foreign-version' });
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(work, 'foreign'), '--queue', redis.url], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/dflsim 0\.0\.1-other.*this is dflsim \d+\.\d+\.\d+/);
+    } finally {
+      await (await queue.getJob('foreign-version'))?.remove();
+    }
+  }, 60_000);
+
+  it('forged jobs (bad config, a path out of the work dir, an unknown kind, another version) are refused and reported, not run', async () => {
+    const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const good = JSON.parse(readFileSync(path.join(local, 'topology=ring_accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<string, unknown>;
+    for (const k of ['configFile', 'configHash', 'version', 'backend']) delete good[k];
+    const gml = readFileSync(networkFile('gaia')).toString('base64');
+    const base = { dflsimVersion: version, kind: 'train-run', experiment: 'x', label: 'run', runDir: '.', configName: 'forged.json', files: { 'network/gaia.gml': gml } };
+    const forged: Record<string, [unknown, RegExp]> = {
+      'forged-config': [{ ...base, config: { ...good, network: 'network/gaia.gml', rounds: -1 } }, /forged\.json: invalid config:[\s\S]*rounds/],
+      'forged-path': [{ ...base, config: { ...good, network: '../../../etc/passwd.gml' } }, /network "\.\.\/\.\.\/\.\.\/etc\/passwd\.gml" is not a file the job carries/],
+      'forged-file': [{ ...base, files: { '../escape/gaia.gml': gml }, config: { ...good, network: 'network/gaia.gml' } }, /outside the worker's working directory/],
+      'forged-rundir': [{ ...base, runDir: '../..', config: { ...good, network: 'network/gaia.gml' } }, /run directory "\.\.\/\.\." is outside/],
+      'forged-kind': [{ ...base, kind: 'shell', config: good }, /unknown kind of work "shell"/],
+      'forged-version': [{ ...base, dflsimVersion: '9.9.9', config: good }, /queued by dflsim 9\.9\.9, this worker is dflsim/],
+    };
+    for (const [id, [data]] of Object.entries(forged)) await queue.add('train-run', data, { jobId: id, attempts: 3 });
+    const w = dflsim(['worker', '--queue', redis.url]);
+    try {
+      for (const [id, [, reason]] of Object.entries(forged)) {
+        let job = await queue.getJob(id);
+        for (let i = 0; i < 600 && (await job!.getState()) !== 'failed'; i++) { await new Promise((r) => setTimeout(r, 50)); job = await queue.getJob(id); }
+        // fetched again: the job's fields as of its failure
+        job = await queue.getJob(id);
+        expect(await job!.getState(), id).toBe('failed');
+        expect(job!.failedReason, id).toMatch(reason);
+        // refused at once: not retried
+        expect(job!.attemptsMade, id).toBe(1);
+        await job!.remove();
+      }
+      // reported by the worker, and none of them ran (a run logs its attempt only after the checks)
+      expect(w.err()).toMatch(/refused job/);
+      expect(w.err()).not.toMatch(/\(attempt/);
+      expect(existsSync('/etc/passwd.gml')).toBe(false);
+    } finally {
+      await stopWorker(w);
+    }
+  }, 90_000);
+
+  it('Redis restarted mid-run (same AOF directory): the run completes with the local results', async () => {
+    const w = dflsim(['worker', '--queue', redis.url]);
+    try {
+      await until('the worker', () => /on the queue/.test(w.err()));
+      // another seed: other jobs than the first test's (a job id is a hash of the run)
+      const seeded = cfg.replace(/sw\.json$/, 'seeded.json');
+      writeFileSync(seeded, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), seed: 4 }));
+      const localSeeded = path.join(work, 'local-seeded');
+      const ref = spawnSync(process.execPath, [BIN, 'run', seeded, '--out', localSeeded], { encoding: 'utf8' });
+      expect(ref.status, ref.stderr).toBe(0);
+      const out = path.join(work, 'restarted');
+      const run = dflsim(['run', seeded, '--out', out, '--queue', redis.url]);
+      let ck = false;
+      await until('a run under way', () => { void checkpointed(w.err()).then((x) => { ck = x; }); return ck; });
+      await redis.restart();
+      const code = await run.exited;
+      expect(code, run.err()).toBe(0);
+      expectSameResults(localSeeded, out);
+    } finally {
+      await stopWorker(w);
+    }
+  }, 180_000);
+
+  it('two runs on the same --out: the second refuses; a dead run\'s lock is taken over', async () => {
+    const out = path.join(work, 'locked');
+    const one = cfg.replace(/sw\.json$/, 'one.json');
+    writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'one', sweep: undefined, rounds: 3 }));
+    // the first waits on an empty set of workers
+    const first = dflsim(['run', one, '--out', out, '--queue', redis.url]);
+    await until('the first run queued', () => /queued 1 run/.test(first.err()));
+    const second = spawnSync(process.execPath, [BIN, 'run', one, '--out', out, '--queue', redis.url], { encoding: 'utf8' });
+    expect(second.status).toBe(2);
+    expect(second.stderr).toMatch(new RegExp(`is being written by another dflsim run \\(pid ${first.child.pid}\\)`));
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // its lock is stale now: a third run takes it over and completes (the job was queued already)
+    const w = dflsim(['worker', '--queue', redis.url]);
+    try {
+      const third = spawnSync(process.execPath, [BIN, 'run', one, '--out', out, '--queue', redis.url], { encoding: 'utf8' });
+      expect(third.status, third.stderr).toBe(0);
+      expect(existsSync(path.join(out, '.dflsim.lock'))).toBe(false);
+    } finally {
+      await stopWorker(w);
+    }
+  }, 120_000);
+
+  it('a password URL works and is never printed nor written', async () => {
+    const secret = 'pa55-w0rd-xyz';
+    const locked = await startRedis({ password: secret });
+    const w = dflsim(['worker', '--queue', locked.url]);
+    try {
+      const out = path.join(work, 'password');
+      const one = cfg.replace(/sw\.json$/, 'pw.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'pw', sweep: undefined, rounds: 2 }));
+      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', out], { encoding: 'utf8', env: { ...process.env, DFLSIM_QUEUE: locked.url } });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain('on redis://***@127.0.0.1');
+      expect(r.stdout + r.stderr + w.err()).not.toContain(secret);
+      for (const f of files(out)) expect(readFileSync(path.join(out, f), 'utf8').includes(secret), f).toBe(false);
+    } finally {
+      await stopWorker(w);
+      await locked.stop();
+    }
+    expect(w.err()).not.toContain(secret);
+  }, 90_000);
+});
