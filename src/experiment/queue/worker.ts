@@ -142,7 +142,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   return {
     stop: async () => {
       stopping = true;
-      await worker.close();
+      // a job checkpoints and goes back within a round; with Redis unreachable, close waits for a
+      // reconnect that may never come: after 15 s give up and close at once
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 15_000); });
+      if ((await Promise.race([worker.close(), late])) === 'late') { log('Redis does not answer: closing without it'); await worker.close(true).catch(() => {}); }
+      clearTimeout(timer);
       redis.disconnect();
       rmSync(workDir, { recursive: true, force: true });
     },
