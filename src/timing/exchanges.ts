@@ -74,17 +74,6 @@ export function fixedTransferMs(s: SiloTimes, r: RoundExchanges, e: number): num
   return r.latencyMs[e] + fixedTransmissionMs(s, r, e);
 }
 
-/** Uniform per-silo times: every silo computes in `computeMs` and has the same access links. */
-export function uniformSiloTimes(n: number, computeMs: number, uploadMs: number, downloadMs: number, modelSizeBits: number): SiloTimes {
-  return {
-    n,
-    computeMs: new Float64Array(n).fill(computeMs),
-    uploadMs: new Float64Array(n).fill(uploadMs),
-    downloadMs: new Float64Array(n).fill(downloadMs),
-    modelSizeBits,
-  };
-}
-
 /** Per-silo clock of one round: when each silo started and finished it (ms since the start). */
 export interface SiloRoundTimes {
   /** t_j(k): when silo j started round k. */

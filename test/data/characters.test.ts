@@ -12,6 +12,7 @@ import { classCounts, majorityClassAccuracy, partitionByWriter, splitWritersSamp
 import { leafFemnistFiles, readLeafFemnist } from '../../src/data/leaf-femnist.js';
 import { loadCharacterDataset } from '../../src/data/registry.js';
 import { generateSyntheticCharacters, type CharacterWriter } from '../../src/data/synthetic-characters.js';
+import { expectSameWriters, leafText } from './leaf-fixture.js';
 
 const ds = generateSyntheticCharacters({ writers: 7, seed: 4, meanSamplesPerWriter: 20, stdSamplesPerWriter: 6 });
 
@@ -26,17 +27,6 @@ function imageKeys(ws: readonly CharacterWriter[]): string[] {
 }
 
 /** LEAF stores dark ink on white: 1 − ink. */
-function leafText(writers: readonly CharacterWriter[]): string {
-  return JSON.stringify({
-    users: writers.map((w) => w.id),
-    num_samples: writers.map((w) => w.count),
-    user_data: Object.fromEntries(writers.map((w) => [w.id, {
-      x: Array.from({ length: w.count }, (_, i) => Array.from(w.x.subarray(i * 784, (i + 1) * 784), (v) => Math.round((1 - v) * 1e6) / 1e6)),
-      y: Array.from(w.y),
-    }])),
-  });
-}
-
 describe('per-writer train/test split (LEAF)', () => {
   it('holds out round(f * count) of every writer, each image on exactly one side', () => {
     const { train, test } = splitWritersSamples(ds, { testFraction: 0.2 }, createRng(1));
@@ -116,14 +106,7 @@ describe('LEAF FEMNIST files on disk', () => {
   writeFileSync(path.join(folder, 'README.txt'), 'not data');
 
   it('reads a folder of *.json files in name order, round-tripping the writers', () => {
-    const got = readLeafFemnist('femnist', dir, 'x.json: dataset.files');
-    expect(got.writers.map((w) => w.id)).toEqual(ds.writers.map((w) => w.id));
-    got.writers.forEach((w, k) => {
-      expect(Array.from(w.y)).toEqual(Array.from(ds.writers[k].y));
-      let maxErr = 0;
-      for (let i = 0; i < w.x.length; i++) maxErr = Math.max(maxErr, Math.abs(w.x[i] - ds.writers[k].x[i]));
-      expect(maxErr).toBeLessThan(2e-6); // 6 decimals written
-    });
+    expectSameWriters(readLeafFemnist('femnist', dir, 'x.json: dataset.files').writers, ds.writers);
   });
 
   it('reads a list of files (and a folder) through the registry', () => {

@@ -2,32 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseLeafFemnist } from '../../src/data/leaf-femnist.js';
 import { generateSyntheticCharacters } from '../../src/data/synthetic-characters.js';
+import { expectSameWriters, leafText as leafFixture } from './leaf-fixture.js';
 
 const ds = generateSyntheticCharacters({ writers: 3, seed: 2, meanSamplesPerWriter: 12, stdSamplesPerWriter: 0 });
 
-/** LEAF stores dark ink on white: 1 − ink. */
-function leafText(writers = ds.writers, invert = true): string {
-  const round = (v: number): number => Math.round(v * 1e6) / 1e6;
-  return JSON.stringify({
-    users: writers.map((w) => w.id),
-    num_samples: writers.map((w) => w.count),
-    user_data: Object.fromEntries(writers.map((w) => [w.id, {
-      x: Array.from({ length: w.count }, (_, i) => Array.from(w.x.subarray(i * 784, (i + 1) * 784), (v) => round(invert ? 1 - v : v))),
-      y: Array.from(w.y),
-    }])),
-  });
-}
+const leafText = (writers = ds.writers): string => leafFixture(writers);
 
 describe('LEAF FEMNIST reader', () => {
   it('round-trips a file written here, flipping LEAF\'s white background to ink = 1 (auto)', () => {
-    const got = parseLeafFemnist([['all_data_0.json', leafText()]]);
-    expect(got.writers.map((w) => w.id)).toEqual(ds.writers.map((w) => w.id));
-    got.writers.forEach((w, k) => {
-      expect(Array.from(w.y)).toEqual(Array.from(ds.writers[k].y));
-      let maxErr = 0;
-      for (let i = 0; i < w.x.length; i++) maxErr = Math.max(maxErr, Math.abs(w.x[i] - ds.writers[k].x[i]));
-      expect(maxErr).toBeLessThan(2e-6); // 6 decimals written
-    });
+    expectSameWriters(parseLeafFemnist([['all_data_0.json', leafText()]]).writers, ds.writers);
   });
 
   it('reads writers from many files, and refuses a writer in two files', () => {
