@@ -138,9 +138,18 @@ export function contextClock(ctx: TopologyContext): ClockChoice {
   return (ctx.cache.get(CLOCK_KEY) as ClockChoice | undefined) ?? { ...MAX_PLUS, seed: ctx.seed };
 }
 
-/** A topology's plan on the context's clock. */
+/**
+ * A topology's plan on the context's clock, built once per context (timing, drawing and the
+ * timeline of one comparison share it: the event clock over K rounds is not run twice).
+ */
 export function buildOnClock(t: Topology, ctx: TopologyContext): TopologyPlan {
-  return clockedPlan(t.build(ctx), contextClock(ctx), ctx.rounds);
+  const key = `on-clock:${t.name}:${ctx.rounds}`;
+  let plan = ctx.cache.get(key) as TopologyPlan | undefined;
+  if (!plan) {
+    plan = clockedPlan(t.build(ctx), contextClock(ctx), ctx.rounds);
+    ctx.cache.set(key, plan);
+  }
+  return plan;
 }
 
 const CLOCK_KEY = 'clock';
