@@ -184,6 +184,15 @@ export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExch
   const compRes = new Int32Array(2 * n);
   const queue = new Int32Array(2 * n);
   let stamp = 0;
+  // links whose transfers changed (a start or a transmission end) since the last refill: the
+  // rates are recomputed once per instant, after every event at that time
+  const dirty = new Int32Array(2 * n);
+  const dirtyMark = new Uint8Array(2 * n);
+  let dirtyCount = 0;
+  const markDirty = (r1: number, r2: number): void => {
+    if (!dirtyMark[r1]) { dirtyMark[r1] = 1; dirty[dirtyCount++] = r1; }
+    if (!dirtyMark[r2]) { dirtyMark[r2] = 1; dirty[dirtyCount++] = r2; }
+  };
   const grow = (E: number): void => {
     if (E <= cap) return;
     cap = Math.max(E, 2 * cap, 16);
@@ -225,14 +234,18 @@ export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExch
   };
 
   /**
-   * Max-min fair rates (progressive filling) of the active transfers connected to resources
-   * r1, r2 through shared links, at time now; reschedules the transmission ends that change.
+   * Max-min fair rates (progressive filling) of the active transfers connected to the dirty
+   * links through shared links, at time now; reschedules the transmission ends that change.
    */
-  const refair = (r: RoundExchanges, r1: number, r2: number, now: number): void => {
+  const refair = (r: RoundExchanges, now: number): void => {
     stamp++;
     let nR = 0, nF = 0, qh = 0, qt = 0;
-    resStamp[r1] = stamp; queue[qt++] = r1; compRes[nR++] = r1;
-    if (resStamp[r2] !== stamp) { resStamp[r2] = stamp; queue[qt++] = r2; compRes[nR++] = r2; }
+    for (let q = 0; q < dirtyCount; q++) {
+      const d = dirty[q];
+      dirtyMark[d] = 0;
+      if (resStamp[d] !== stamp) { resStamp[d] = stamp; queue[qt++] = d; compRes[nR++] = d; }
+    }
+    dirtyCount = 0;
     while (qh < qt) {
       const res = queue[qh++];
       const up = res < n;
@@ -352,7 +365,7 @@ export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExch
     const startTransfer = (e: number, now: number): void => {
       if (fair) {
         active[e] = 1; lastMs[e] = now; rate[e] = 0; remBits[e] = M;
-        refair(r, r.from[e], n + r.to[e], now);
+        markDirty(r.from[e], n + r.to[e]);
       } else {
         const txEnd = now + fixedTransmissionMs(s, r, e);
         const se0 = sendEnd[launchRound[e]];
@@ -369,18 +382,21 @@ export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExch
         if (pending[x] === 0) next[x] = now;
       } else if (kind === START) {
         startTransfer(x, now);
+      } else if (kind === TX_END && heap.topB !== version[x]) {
+        events--; // superseded by a rate change
       } else if (kind === TX_END) {
-        if (heap.topB !== version[x]) { events--; continue; } // superseded by a rate change
         active[x] = 0; remBits[x] = 0;
         const se0 = sendEnd[launchRound[x]];
         if (now > se0[r.from[x]]) se0[r.from[x]] = now;
         heap.push(now + r.latencyMs[x], x * 4 + ARRIVE, 0);
-        refair(r, r.from[x], n + r.to[x], now);
+        markDirty(r.from[x], n + r.to[x]);
       } else {
         const j = r.to[x];
         if (--pending[j] === 0 && computeDone[j]) next[j] = now;
         if (hasAnswers) for (let e = answerHead[x]; e >= 0; e = answerNext[e]) startTransfer(e, now);
       }
+      // after the last event of this instant: one refill over every link that changed
+      if (dirtyCount > 0 && (heap.size === 0 || heap.peekTimeMs() > now)) refair(r, now);
     }
     // a transfer that never ends (a zero capacity) leaves its receiver waiting forever
     for (let j = 0; j < n; j++) if (pending[j] > 0) next[j] = Infinity;
