@@ -7,10 +7,15 @@
  * 1,000 rounds. Silo profiles are seeded random (compute and access links around the
  * FEMNIST workload's). Exchanges are built synthetically from the connectivity graph so
  * that no topology plan is needed; core links of 1e11 bit/s make the access links the
- * bottleneck. Prints figures; asserts nothing.
+ * bottleneck. Then the same on real topology plans: dflsim's RING and multigraph-ring
+ * built by the catalogue on the generated network with a seeded random silo profile, their
+ * own exchanges timed by max-plus (per silo) and by the event clock. Prints figures; asserts nothing.
  * Run: `npm run build && node dist/bench/event-clock.js [--silos 100] [--rounds 10000]`.
  */
 import { time } from './common.js';
+import { prepareContext } from '../src/experiment/cycle-times.js';
+import { findTopology } from '../src/overlay/catalogue.js';
+import { planEventClock } from '../src/overlay/clock.js';
 import { buildConnectivityGraph, type ConnectivityGraph } from '../src/network/connectivity.js';
 import { generateNetwork } from '../src/network/generate.js';
 import { createRng } from '../src/random.js';
@@ -50,15 +55,16 @@ function exchanges(cg: ConnectivityGraph, sync: RoundExchanges['sync'], from: nu
   };
 }
 
-function bench(label: string, s: SiloTimes, ex: (k: number) => RoundExchanges, rounds: number): void {
-  const run = (make: () => RoundClock): [number, number] => {
-    const [end, ms] = time(() => make().roundEndMs(rounds - 1));
+function bench(label: string, s: SiloTimes, ex: (k: number) => RoundExchanges, rounds: number, make?: (sharing: 'fixed' | 'fair') => EventClock): void {
+  const run = (m: () => RoundClock): [number, number] => {
+    const [end, ms] = time(() => m().roundEndMs(rounds - 1));
     return [end, ms];
   };
+  const events = make ?? ((sharing: 'fixed' | 'fair') => eventClock(s, ex, { sharing }));
   const [mpEnd, mpMs] = run(() => maxPlusExchangeClock(s, ex));
   let fixedClock: EventClock | undefined, fairClock: EventClock | undefined;
-  const [fxEnd, fxMs] = run(() => (fixedClock = eventClock(s, ex, { sharing: 'fixed' })));
-  const [faEnd, faMs] = run(() => (fairClock = eventClock(s, ex, { sharing: 'fair' })));
+  const [fxEnd, fxMs] = run(() => (fixedClock = events('fixed')));
+  const [faEnd, faMs] = run(() => (fairClock = events('fair')));
   const per = (ms: number) => `${ms.toFixed(0)} ms (${((ms * 1000) / rounds).toFixed(1)} us/round)`;
   console.log(`${label}, ${rounds} rounds:`);
   console.log(`    max-plus      ${per(mpMs)}  cycle ${(mpEnd / rounds).toFixed(3)} ms/round`);
@@ -107,6 +113,19 @@ function main(): void {
     [...leaves.map(() => 1), ...leaves.map(() => n - 1)], [...leaves.map(() => n - 1), ...leaves.map(() => 1)],
     { answers: Int32Array.from([...leaves.map(() => -1), ...leaves.map((_, t) => t)]) });
   bench(`STAR round trip (${n} silos)`, s, () => star, Math.max(1, Math.round(rounds / 10)));
+
+  // Real plans: the catalogue's RING and multigraph-ring on the same generated network (its own
+  // 1 Gbit/s core), FEMNIST workload, a seeded random silo profile
+  const ctx = prepareContext({
+    network: generateNetwork({ n, seed: 1 }), workload: 'femnist', rounds,
+    siloProfile: { computeMs: { lognormal: { median: 4.6, sigma: 0.5 } }, uploadGbps: { lognormal: { median: 10, sigma: 0.8 } }, downloadGbps: { lognormal: { median: 10, sigma: 0.8 } }, seed: 1 },
+  });
+  console.log('real plans (catalogue builders, random silo profile):');
+  for (const name of ['ring', 'multigraph-ring']) {
+    const [plan, buildMs] = time(() => findTopology(name)!.build(ctx));
+    console.log(`  (${name} built in ${buildMs.toFixed(0)} ms)`);
+    bench(`${name} plan (${n} silos)`, plan.siloTimes, (k) => plan.exchanges(k), rounds, (sharing) => planEventClock(plan, { sharing, seed: 0 }));
+  }
 }
 
 main();

@@ -268,11 +268,40 @@ export function resolveConfigPath(p: string, configFile: string): string {
   return path.resolve(path.dirname(configFile), p);
 }
 
+/**
+ * Command-line overrides of config fields (`dflsim run --clock events ...`): each replaces the
+ * field before validation; `flag` names the option in errors. A path value is taken relative to
+ * the working directory, not to the config file.
+ */
+export interface ConfigOverride {
+  field: 'clock' | 'sharing' | 'siloProfile' | 'linkCapacities';
+  flag: string;
+  value: string;
+  isPath?: boolean;
+}
+
 /** Read, parse (JSON or YAML by extension) and validate a config file; check that referenced files exist. */
-export function loadConfig(file: string): ExperimentConfig {
+export function loadConfig(file: string, overrides: ConfigOverride[] = []): ExperimentConfig {
   const text = readInputFile(file, 'config file');
   const raw = /\.ya?ml$/i.test(file) ? parseYamlInput(text, file) : parseJsonInput(text, file);
-  const cfg = validateConfig(raw, file);
+  if (overrides.length && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) throw new DflsimInputError(file, 'expected a JSON object (a config)');
+  for (const o of overrides) {
+    if (o.isPath) {
+      const abs = path.resolve(o.value);
+      if (!existsSync(abs)) throw new DflsimInputError(o.flag, `file not found: ${abs}`);
+      if (statSync(abs).isDirectory()) throw new DflsimInputError(o.flag, `${abs} is a directory, not a file`);
+      (raw as Record<string, unknown>)[o.field] = abs;
+    } else (raw as Record<string, unknown>)[o.field] = o.value;
+  }
+  let cfg: ExperimentConfig;
+  try {
+    cfg = validateConfig(raw, file);
+  } catch (e) {
+    // a bad value that came from the command line names the option, not the file
+    const o = e instanceof DflsimInputError ? overrides.find((x) => e.where === `${file}: ${x.field}`) : undefined;
+    if (o && e instanceof DflsimInputError) throw new DflsimInputError(o.flag, e.message.slice(e.where.length + 2));
+    throw e;
+  }
   const check = (p: string | undefined, field: string): void => {
     if (p === undefined) return;
     const resolved = resolveConfigPath(p, file);

@@ -12,7 +12,7 @@ import { fmt, textTable } from '../report/table.js';
 import { PUBLISHED } from './published.js';
 import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { LOCK_FILE, lockOutDir } from './queue/out-lock.js';
-import { configWorkload, expandSweep, loadConfig, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
+import { configWorkload, expandSweep, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
 import { clockAndProfile, configHash, packageVersion, runTraining, trainContextRequest, trainingSchedule, type RunSummary } from './runner.js';
@@ -36,6 +36,8 @@ export interface ExperimentOptions {
   queueWhere?: string;
   /** Child processes running a sweep's runs in parallel on this machine (no queue); default 1. */
   parallelRuns?: number;
+  /** Command-line overrides of config fields (`--clock`, `--sharing`, `--silo-profile`, `--link-capacities`). */
+  overrides?: ConfigOverride[];
 }
 
 /** What an experiment produced. */
@@ -339,6 +341,6 @@ export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; 
  * @param file config path (JSON or YAML)
  */
 export async function runExperiment(file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
-  const cfg = loadConfig(file);
+  const cfg = loadConfig(file, opts.overrides);
   return cfg.kind === 'cycle-times' ? runCycleTimes(cfg, file, opts) : runTrainingExperiment(cfg, file, opts);
 }

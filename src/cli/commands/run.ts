@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import { DflsimInputError } from '../../errors.js';
 import { checkOutDir, runExperiment } from '../../experiment/experiment.js';
+import type { ConfigOverride } from '../../experiment/config.js';
 import { checkQueueUrl } from '../../experiment/queue/url.js';
 import { Progress } from '../progress.js';
 
@@ -23,11 +24,22 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         .option('workers', { type: 'number', describe: 'worker threads training silos in parallel (default: the config\'s workers, DFLSIM_WORKERS, or the machine\'s cores); results do not depend on it' })
         .option('queue', { type: 'string', describe: 'run the sweep\'s runs over a Redis queue (redis://host:port or rediss://; default $DFLSIM_QUEUE); start workers with dflsim worker' })
         .option('parallel-runs', { type: 'number', describe: 'run a sweep\'s runs in N processes on this machine (no queue); same results as one by one' })
+        .option('clock', { type: 'string', choices: ['max-plus', 'events'], describe: 'override the config\'s clock: max-plus (exact, the papers\') or events (the event-driven clock: fair sharing, stragglers, failures)' })
+        .option('sharing', { type: 'string', choices: ['fixed', 'fair'], describe: 'override the config\'s sharing (event clock): access links divided by degree (fixed) or shared max-min fairly (fair)' })
+        .option('silo-profile', { type: 'string', describe: 'override the config\'s siloProfile with a CSV (silo,computeMs,uploadGbps,downloadGbps; relative to the working directory)' })
+        .option('link-capacities', { type: 'string', choices: ['ignore', 'gml'], describe: 'override the config\'s linkCapacities: ignore (the papers\') or gml (each path\'s bottleneck GML link capacity)' })
         .example('$0 run experiments/quick-demo.json', 'the quick demo')
+        .example('$0 run experiments/geant-slow-silos.json --clock events --sharing fair', 'the Géant slow-silos example on the event clock, transfers sharing access links max-min fairly')
         .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run')
         .example('$0 run experiments/fadnet-gaia-topologies.json --queue redis://10.0.0.5:6379', 'the sweep\'s runs on the workers of a Redis queue'),
     async (a) => {
-      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number; queue?: string; 'parallel-runs'?: number };
+      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number; queue?: string; 'parallel-runs'?: number; clock?: string; sharing?: string; 'silo-profile'?: string; 'link-capacities'?: string };
+      const overrides: ConfigOverride[] = [
+        ...(args.clock !== undefined ? [{ field: 'clock' as const, flag: '--clock', value: args.clock }] : []),
+        ...(args.sharing !== undefined ? [{ field: 'sharing' as const, flag: '--sharing', value: args.sharing }] : []),
+        ...(args['silo-profile'] !== undefined ? [{ field: 'siloProfile' as const, flag: '--silo-profile', value: args['silo-profile'], isPath: true }] : []),
+        ...(args['link-capacities'] !== undefined ? [{ field: 'linkCapacities' as const, flag: '--link-capacities', value: args['link-capacities'] }] : []),
+      ];
       const envQueue = process.env.DFLSIM_QUEUE !== undefined && process.env.DFLSIM_QUEUE !== '' ? process.env.DFLSIM_QUEUE : undefined;
       const queueWhere = args.queue !== undefined ? '--queue' : 'DFLSIM_QUEUE';
       const queue = args.queue ?? envQueue;
@@ -55,6 +67,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           queue,
           queueWhere,
           parallelRuns,
+          overrides,
           shouldStop: () => stop,
           log: (l) => { progress.clear(); err(l + '\n'); },
           onProgress: (label, done, total, detail) => progress.update(label, done, total, detail),
