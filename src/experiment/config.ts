@@ -169,6 +169,9 @@ export const trainConfigSchema = z.object({
   checkpointEvery: positiveInt.default(50),
   backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
   threads: positiveInt.optional().describe('wasm compute threads per model (default: DFLSIM_THREADS or 1)'),
+  queue: z.string().optional().describe('run the sweep over the Redis queue at this URL (redis:// or rediss://), as --queue does (--queue and DFLSIM_QUEUE come first); never written to results'),
+  distributeSilos: z.boolean().default(false).describe('with --queue: train this run\'s silos on the queue\'s workers, in groups, round by round (the coordinator keeps mixing, metrics and checkpoints); the same bits as a local run'),
+  siloGroups: positiveInt.optional().describe('distributeSilos: groups a round\'s silos are split into (default: the workers on the queue when the run starts); results do not depend on it'),
   workers: positiveInt.optional().describe('worker threads that train a round\'s silos in parallel, each with its own model (default: DFLSIM_WORKERS or the machine\'s cores; 1 trains in the main thread); results are the same bits whatever the count'),
   sweep: sweepSchema.optional(),
 }).strict();

@@ -12,6 +12,7 @@ import { fmt, textTable } from '../report/table.js';
 import { PUBLISHED } from './published.js';
 import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { LOCK_FILE, lockOutDir } from './queue/out-lock.js';
+import { checkQueueUrl } from './queue/url.js';
 import { configWorkload, expandSweep, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
@@ -186,11 +187,23 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
 }
 
 /** {@link runTrainingExperiment} once the results directory is locked: locally, in parallel processes, or over the queue. */
-async function runTrainingLocked(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  // the config's queue URL (after --queue and DFLSIM_QUEUE) is never written to results
+  const { queue: cfgQueue, ...rest } = withQueue;
+  const cfg = rest as TrainConfig;
+  if (opts.queue === undefined && cfgQueue !== undefined) {
+    const where = `${file}: queue`;
+    checkQueueUrl(cfgQueue, where);
+    opts = { ...opts, queue: cfgQueue, queueWhere: where };
+  }
   const combos = expandSweep(cfg);
   let runs: RunSummary[] = [];
   let interrupted = false;
-  const queued = opts.queue !== undefined;
+  // distributeSilos: the runs go one by one here, their silos to the queue's workers
+  const distribute = cfg.distributeSilos;
+  if (distribute && opts.queue === undefined) throw new DflsimInputError(`${file}: distributeSilos`, 'needs a queue: give --queue redis://host:port (or DFLSIM_QUEUE, or the config\'s "queue") and start workers with dflsim worker');
+  if (distribute && (opts.parallelRuns ?? 1) > 1) throw new DflsimInputError('--parallel-runs', 'a run with distributeSilos trains its silos on the queue\'s workers: drop --parallel-runs');
+  const queued = opts.queue !== undefined && !distribute;
   // over the queue, re-running the same command resumes: finished runs are not redone
   if (!queued && readdirSync(opts.outDir).some((f) => f !== LOCK_FILE) && !opts.resume && !opts.force) {
     throw new DflsimInputError(opts.outDir, 'results directory is not empty: use --resume to continue or --force to start over');
@@ -228,8 +241,13 @@ async function runTrainingLocked(cfg: TrainConfig, file: string, opts: Experimen
     runs = res.summaries;
     interrupted = res.interrupted;
   } else {
+    if (distribute) {
+      const { probeRedis } = await import('./queue/connection.js');
+      await probeRedis(opts.queue!, opts.queueWhere ?? '--queue');
+    }
     for (const { dir, runCfg } of plan) {
       const summary = await runTraining(runCfg, file, {
+        ...(distribute ? { siloQueue: opts.queue } : {}),
         outDir: dir,
         resume: opts.resume,
         force: true,

@@ -53,6 +53,10 @@ export interface RunOptions {
   trainer?: LocalTrainer;
   /** Where checkpoints go (e.g. Redis for a queued run); default: `checkpoint.bin` in `outDir`. */
   checkpointStore?: CheckpointStore;
+  /** `distributeSilos`: train the silos on this Redis queue's workers (`redis://` or `rediss://`). */
+  siloQueue?: string;
+  /** Called after each distributed round with its groups and milliseconds (the overhead bench). */
+  onSiloRound?: (s: { groups: number; totalMs: number }) => void;
 }
 
 /** A place for a run's checkpoint bytes (those of {@link encodeCheckpoint}). */
@@ -121,7 +125,7 @@ export function packageVersion(): string {
 
 /** Hash of the fields that determine a run's results (so a resume cannot mix configs). */
 export function configHash(cfg: TrainConfig): string {
-  const { checkpointEvery: _c, backend: _b, threads: _t, workers: _w, description: _d, $schema: _s, ...rest } = cfg;
+  const { checkpointEvery: _c, backend: _b, threads: _t, workers: _w, description: _d, $schema: _s, distributeSilos: _ds, siloGroups: _g, queue: _q, ...rest } = cfg;
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
@@ -238,14 +242,35 @@ export function resolveWorkers(requested: number | undefined, silos: number, whe
   return Math.max(1, Math.min(w ?? cores, silos));
 }
 
-async function defaultTrainer(cfg: TrainConfig, workers: number, test: { x: Float32Array; y: Float32Array }): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number }; dispose: () => Promise<void> | void }> {
+/** The trainer options of a config's model. */
+function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
   // the linear model reads the frame's pixels as features, scaled as FADNet scales its input;
   // on characters (pixels already in [0, 1]) it is a 62-class softmax regression
-  const model = cfg.model.name;
   const features = cfg.model.inputSize * cfg.model.inputSize;
-  const trainerOptions = model === 'linear'
+  return cfg.model.name === 'linear'
     ? (isCharacterConfig(cfg) ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed: cfg.seed } : { inputSize: features, pixelInput: true, seed: cfg.seed })
     : { inputSize: cfg.model.inputSize, seed: cfg.seed };
+}
+
+/** With `siloQueue`: the trainer's `trainMany` sends the round's silos to the queue's workers in groups. */
+async function distributed<T extends { trainer: LocalTrainer; dispose: () => Promise<void> | void }>(local: T, cfg: TrainConfig, opts: RunOptions, log: (l: string) => void): Promise<T> {
+  if (!opts.siloQueue) return local;
+  const { createRemoteTrainMany } = await import('./queue/silo-groups.js');
+  const remote = await createRemoteTrainMany({
+    url: opts.siloQueue, version: packageVersion(), model: cfg.model.name, trainerOptions: trainerOptionsOf(cfg),
+    ...(cfg.backend ? { backend: cfg.backend } : {}), ...(cfg.siloGroups ? { groups: cfg.siloGroups } : {}), onRound: opts.onSiloRound,
+  });
+  log(`silos in ${remote.groups} group${remote.groups > 1 ? 's' : ''} on the queue's workers`);
+  return {
+    ...local,
+    trainer: { ...local.trainer, trainMany: (jobs) => remote.trainMany(jobs) },
+    dispose: async () => { await remote.close(); await local.dispose(); },
+  };
+}
+
+async function defaultTrainer(cfg: TrainConfig, workers: number, test: { x: Float32Array; y: Float32Array }): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number }; dispose: () => Promise<void> | void }> {
+  const model = cfg.model.name;
+  const trainerOptions = trainerOptionsOf(cfg);
   if (workers > 1) {
     // a pool of worker threads, each with its own backend and model
     const { createPoolTrainer } = await import('../learning/tf/pool.js');
@@ -325,7 +350,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const { shards, test } = data;
   const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan.mixing, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
   const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
-  const { trainer, backend, dispose } = opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test);
+  const { trainer, backend, dispose } = await distributed(opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test), cfg, opts, log);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
   try {
     if (previous) checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });

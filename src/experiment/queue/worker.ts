@@ -14,6 +14,8 @@ import { packageVersion, runTraining, type CheckpointStore } from '../runner.js'
 import { connectionOptions, openConnection, probeRedis, QUEUE_NAME } from './connection.js';
 import { redactIn } from './url.js';
 import { checkRunJob, INPUT_PREFIX, RefusedJobError, type RunJobResult } from './job.js';
+import { checkSiloGroupJob, SILO_QUEUE, trainSiloGroup } from './silo-groups.js';
+import type { LocalTrainer } from '../../learning/trainer.js';
 
 /** Redis key of a job's checkpoint. */
 export const checkpointKey = (jobId: string): string => `dflsim:checkpoint:${jobId}`;
@@ -134,10 +136,43 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     autorun: true,
   });
   worker.on('error', (e) => log(`worker: ${redactIn(e.message, opts.url)}`));
+
+  // silo groups of distributed runs (distributeSilos): one trainer per model and options, kept
+  const trainers = new Map<string, LocalTrainer & { dispose?: () => void }>();
+  const siloProcessor = async (job: Job): Promise<{ silos: number }> => {
+    try {
+      const g = checkSiloGroupJob(job.data, version);
+      const key = JSON.stringify([g.model, g.trainerOptions, g.backend]);
+      let trainer = trainers.get(key);
+      if (!trainer) {
+        const { initBackend } = await import('../../learning/tf/backend.js');
+        await initBackend({ backend: g.backend as 'wasm' | undefined });
+        const { createTrainer } = await import('../../learning/tf/silo-trainer.js');
+        trainer = createTrainer(g.model, g.trainerOptions);
+        trainers.set(key, trainer);
+      }
+      return await trainSiloGroup(g, redis, trainer);
+    } catch (e) {
+      if (e instanceof RefusedJobError || e instanceof DflsimInputError) {
+        log(`silo job ${job.id}: ${redactIn(e.message, opts.url)}`);
+        throw new UnrecoverableError(INPUT_PREFIX + redactIn(e.message, opts.url));
+      }
+      throw e;
+    }
+  };
+  const siloWorker = new Worker(SILO_QUEUE, siloProcessor, {
+    connection: { url: opts.url, ...connectionOptions() },
+    concurrency: 1,
+    lockDuration: lockMs,
+    stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
+    maxStalledCount: 10,
+    autorun: true,
+  });
+  siloWorker.on('error', (e) => log(`worker: ${redactIn(e.message, opts.url)}`));
   // logged once BullMQ has recorded the result (a worker that lost its lock cannot complete the job)
   worker.on('completed', (job) => { log(`job ${job.id}: done`); void redis.del(checkpointKey(job.id!)).catch(() => {}); });
   worker.on('failed', (job, e) => { if (job && !e.message.startsWith(INPUT_PREFIX)) log(`job ${job.id}: failed: ${redactIn(e.message, opts.url)}`); });
-  await worker.waitUntilReady();
+  await Promise.all([worker.waitUntilReady(), siloWorker.waitUntilReady()]);
   log(`dflsim ${version} worker ${process.pid} on the queue (concurrency ${opts.concurrency ?? 1}), working in ${workDir}`);
   return {
     stop: async () => {
@@ -146,7 +181,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // reconnect that may never come: after 15 s give up and close at once
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 15_000); });
-      if ((await Promise.race([worker.close(), late])) === 'late') { log('Redis does not answer: closing without it'); await worker.close(true).catch(() => {}); }
+      if ((await Promise.race([Promise.all([worker.close(), siloWorker.close()]), late])) === 'late') { log('Redis does not answer: closing without it'); await Promise.all([worker.close(true), siloWorker.close(true)]).catch(() => {}); }
+      for (const t of trainers.values()) t.dispose?.();
       clearTimeout(timer);
       redis.disconnect();
       rmSync(workDir, { recursive: true, force: true });

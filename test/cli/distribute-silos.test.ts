@@ -1,0 +1,175 @@
+/**
+ * One run across machines (`distributeSilos` with `--queue`) over a real redis-server: a
+ * round's silos are trained in groups by `dflsim worker` processes, and the results directory
+ * equals a local run's (metrics identical except wall time), also when one worker is
+ * SIGKILLed mid-run and another takes over its groups. Forged group jobs are refused, not run.
+ * Needs redis-server (see test/redis-server.ts): skipped with a notice without it, required under CI.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { packSiloJobs, splitGroups, unpackSiloJobs } from '../../src/experiment/queue/silo-groups.js';
+import { networkFile, ROOT } from '../helpers.js';
+import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, type RedisServer } from '../redis-server.js';
+
+const BIN = path.join(ROOT, 'bin/dflsim.js');
+const SKIP = !HAVE_REDIS && !IN_CI;
+if (SKIP) console.warn(`skipped: distributeSilos over Redis — redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}`);
+const LOCK_MS = '3000';
+
+interface Proc { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+const started: Proc[] = [];
+
+function dflsim(args: string[]): Proc {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DFLSIM_QUEUE_LOCK_MS: LOCK_MS }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout!.on('data', (d) => { out += String(d); });
+  child.stderr!.on('data', (d) => { err += String(d); });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const p = { child, out: () => out, err: () => err, exited };
+  started.push(p);
+  return p;
+}
+
+async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function config(dir: string, name: string, extra: Record<string, unknown> = {}): string {
+  const file = path.join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({
+    kind: 'train', name: 'same', network: networkFile('gaia'), topology: 'ring', model: { name: 'linear', inputSize: 16 },
+    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 24, batchSize: 4, localSteps: 30, evalEvery: 1,
+    checkpointEvery: 4, seed: 5, workers: 1, backend: 'wasm', ...extra,
+  }));
+  return file;
+}
+
+const files = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(path.join(dir, f)).isFile() && !f.endsWith('.lock')).sort();
+function metricsWithoutWall(file: string): string {
+  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const w = rows[0].indexOf('wallMs');
+  return rows.map((r) => r.filter((_, i) => i !== w).join(',')).join('\n');
+}
+const summaryWithoutWall = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'wallMs' || k === 'outDir' ? undefined : v));
+const resolved = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'configFile' || k === 'distributeSilos' || k === 'siloGroups' ? undefined : v));
+
+function expectSameResults(local: string, other: string): void {
+  expect(files(other)).toEqual(files(local));
+  expect(metricsWithoutWall(path.join(other, 'metrics.csv'))).toBe(metricsWithoutWall(path.join(local, 'metrics.csv')));
+  expect(summaryWithoutWall(path.join(other, 'summary.json'))).toMatchObject(summaryWithoutWall(path.join(local, 'summary.json')) as object);
+  expect(resolved(path.join(other, 'config.resolved.json'))).toEqual(resolved(path.join(local, 'config.resolved.json')));
+}
+
+describe('silo groups: the blob and the split', () => {
+  it('a group blob round-trips its jobs; groups are contiguous and cover every silo once', () => {
+    const jobs = [0, 1, 2].map((i) => ({ weights: Float32Array.from([i, 0.5]), optState: { m: Float32Array.from([i]), v: Float32Array.from([2 * i]), step: i }, batches: [{ x: Float32Array.from([1, 2, 3]), y: Float32Array.from([i]), size: 1 }], lr: 0.01, seed: 7 + i }));
+    const back = unpackSiloJobs(packSiloJobs(jobs), 'blob');
+    expect(back).toEqual(jobs);
+    expect(() => unpackSiloJobs(packSiloJobs(jobs).subarray(0, 40), 'blob')).toThrow(/refused job: blob/);
+    expect(splitGroups(11, 3)).toEqual([[0, 3], [3, 7], [7, 11]]);
+    expect(splitGroups(2, 5)).toEqual([[0, 1], [1, 2]]);
+  });
+});
+
+describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
+  let redis: RedisServer;
+  let work: string;
+  let local: string;
+
+  beforeAll(async () => {
+    if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
+    redis = await startRedis();
+    work = mkdtempSync(path.join(tmpdir(), 'dflsim-distribute-'));
+    local = path.join(work, 'local');
+    const r = spawnSync(process.execPath, [BIN, 'run', config(work, 'plain'), '--out', local], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const p of started.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGKILL'); await p.exited; }
+  });
+
+  afterAll(async () => { await redis?.stop(); });
+
+  it('11 silos in 3 groups; the worker SIGKILLed mid-round, another started: its group is retried, the local results', async () => {
+    const events = new QueueEvents('dflsim-silos', { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    let stalled = 0;
+    events.on('stalled', () => { stalled++; });
+    await events.waitUntilReady();
+    try {
+      // one worker first, so that a group is on it whenever a round trains
+      const w1 = dflsim(['worker', '--queue', redis.url]);
+      await until('a worker', () => /on the queue/.test(w1.err()));
+      const run = dflsim(['run', config(work, 'dist', { distributeSilos: true, siloGroups: 3 }), '--out', path.join(work, 'dist'), '--queue', redis.url]);
+      // a group on the worker, a few rounds in: kill it there
+      const silos = new Queue('dflsim-silos', { connection: { url: redis.url, maxRetriesPerRequest: null } });
+      let rounds = 0;
+      events.on('completed', () => { rounds++; });
+      for (let i = 0; i < 20_000 && !(rounds >= 6 && (await silos.getActiveCount()) > 0) && run.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 2));
+      await silos.close();
+      expect(run.child.exitCode, 'the run ended before the kill').toBe(null);
+      w1.child.kill('SIGKILL');
+      await w1.exited;
+      dflsim(['worker', '--queue', redis.url]);
+      expect(await run.exited, run.err()).toBe(0);
+      expect(run.err()).toMatch(/silos in 3 groups on the queue's workers/);
+      // the dead worker's group was found stalled (lock expired) and trained again
+      expect(stalled).toBeGreaterThanOrEqual(1);
+      expectSameResults(local, path.join(work, 'dist'));
+    } finally {
+      await events.close();
+    }
+  }, 180_000);
+
+  it('forged group jobs (another version, an unknown kind or model, a key outside dflsim, a blob of the wrong size) are refused, not retried', async () => {
+    const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('dflsim-silos', { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    try {
+      const blob = packSiloJobs([{ weights: new Float32Array(3), optState: { m: new Float32Array(3), v: new Float32Array(3), step: 0 }, batches: [], lr: 0.1, seed: 1 }]);
+      await client.set('dflsim:silos:forged:in', blob);
+      const base = { dflsimVersion: version, kind: 'train-silos', model: 'linear', trainerOptions: { inputSize: 256, seed: 1 }, inKey: 'dflsim:silos:forged:in', outKey: 'dflsim:silos:forged:out' };
+      const forged: Record<string, [unknown, RegExp]> = {
+        'f-version': [{ ...base, dflsimVersion: '9.9.9' }, /queued by dflsim 9\.9\.9, this worker is dflsim/],
+        'f-kind': [{ ...base, kind: 'shell' }, /unknown kind of work "shell"/],
+        'f-model': [{ ...base, model: '../../evil' }, /unknown model "\.\.\/\.\.\/evil"/],
+        'f-options': [{ ...base, trainerOptions: { inputSize: 'rm -rf /' } }, /trainerOptions must hold numbers and booleans/],
+        'f-key': [{ ...base, inKey: 'bull:dflsim-runs:1' }, /blob keys must be under dflsim:silos:/],
+        'f-size': [base, /arrays of 3\/3 values, the model linear has/],
+      };
+      for (const [id, [data]] of Object.entries(forged)) await queue.add('train-silos', data, { jobId: id, attempts: 3 });
+      const w = dflsim(['worker', '--queue', redis.url]);
+      for (const [id, [, reason]] of Object.entries(forged)) {
+        let job = await queue.getJob(id);
+        for (let i = 0; i < 1200 && (await job!.getState()) !== 'failed'; i++) { await new Promise((r) => setTimeout(r, 50)); job = await queue.getJob(id); }
+        job = await queue.getJob(id);
+        expect(await job!.getState(), id).toBe('failed');
+        expect(job!.failedReason, id).toMatch(reason);
+        expect(job!.attemptsMade, id).toBe(1);
+      }
+      expect(await client.exists('dflsim:silos:forged:out')).toBe(0);
+      expect(w.err()).toMatch(/refused job/);
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+  }, 120_000);
+
+  it('distributeSilos without a queue: exit 2 naming the field, nothing written', () => {
+    const out = path.join(work, 'noqueue');
+    const r = spawnSync(process.execPath, [BIN, 'run', config(work, 'noqueue', { distributeSilos: true }), '--out', out], { encoding: 'utf8', env: { ...process.env, DFLSIM_QUEUE: '' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/noqueue\.json: distributeSilos: needs a queue/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out) ? files(out) : []).toEqual([]);
+  });
+});
