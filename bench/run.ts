@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the benchmarks one after another, each in its own process (they time
  * themselves, and `train` and `simulate` exit when done), printing their figures; asserts nothing.
- * Usage: node dist/bench/run.js [cycle-times] [matcha] [topologies] [train] [simulate] (default: all five, in
+ * Usage: node dist/bench/run.js [name ...] (default: all of BENCHMARKS, in
  * this order). Exit code: 0 when every benchmark ran, 1 when one failed, 2 for an unknown name.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The benchmarks, in the order they run. */
-export const BENCHMARKS = ['cycle-times', 'matcha', 'topologies', 'event-clock', 'train', 'simulate'] as const;
+export const BENCHMARKS = ['cycle-times', 'matcha', 'topologies', 'event-clock', 'train', 'simulate', 'queue', 'distribute'] as const;
 
 const USAGE = `usage: node dist/bench/run.js [${BENCHMARKS.join('] [')}]  (default: all, in this order)`;
 

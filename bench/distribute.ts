@@ -1,0 +1,73 @@
+/**
+ * The overhead per round of `distributeSilos` (one run's silos trained by a queue worker,
+ * their states through Redis) against the same run trained locally, for FADNet 64x64 (batch
+ * 16, one local step) on Gaia's 11 silos and Ebone's 87, on loopback: a redis-server of its own
+ * on a free port and one `dflsim worker` (so the silos train on one core either way, and the
+ * difference is the serialisation, Redis and queue round trips). Per-round wall time comes
+ * from metrics.csv (last round's wallMs minus round 2's, over the rounds between), which
+ * leaves out start-up and the first rounds' warm-up. Prints figures; asserts nothing.
+ * Usage: node dist/bench/distribute.js [--rounds 8]   (needs redis-server; ../shared/networks)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { haveSharedNetworks, ROOT, SHARED } from './common.js';
+
+const BIN = path.join(ROOT, 'bin/dflsim.js');
+const REDIS = process.env.DFLSIM_REDIS_SERVER || 'redis-server';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
+}
+
+/** Wall ms per round from round WARM to the last of a run's metrics.csv (the first rounds warm up the models). */
+const WARM = 2;
+function msPerRound(dir: string): number {
+  const rows = readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const w = rows[0].indexOf('wallMs');
+  const first = Number(rows[1 + WARM][w]), last = Number(rows[rows.length - 1][w]);
+  return (last - first) / (rows.length - 2 - WARM);
+}
+
+function run(args: string[]): void {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dflsim ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+}
+
+async function main(): Promise<void> {
+  if (!haveSharedNetworks()) return;
+  const i = process.argv.indexOf('--rounds');
+  const rounds = i > 0 ? Number(process.argv[i + 1]) : 8;
+  const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-bench-distribute-'));
+  const port = await freePort();
+  const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  let worker: ChildProcess | undefined;
+  try {
+    const url = `redis://127.0.0.1:${port}`;
+    for (let k = 0; k < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; k++) await new Promise((r) => setTimeout(r, 100));
+    worker = spawn(process.execPath, [BIN, 'worker', '--queue', url], { stdio: 'ignore' });
+    console.log(`distributeSilos overhead, FADNet 64x64, batch 16, 1 local step, ${rounds} rounds, 1 worker on loopback:`);
+    for (const [net, silos] of [['gaia', 11], ['ebone', 87]] as const) {
+      const cfg = path.join(dir, `${net}.json`);
+      writeFileSync(cfg, JSON.stringify({
+        kind: 'train', name: net, network: path.join(SHARED, 'networks', `${net}.gml`), topology: 'ring', model: { name: 'fadnet', inputSize: 64 },
+        dataset: { kind: 'synthetic-driving', sequences: 2 * silos, framesPerSequence: 16 }, rounds, batchSize: 16, localSteps: 1,
+        evalEvery: rounds, checkpointEvery: rounds, seed: 1, workers: 1, backend: 'wasm',
+      }));
+      run(['run', cfg, '--out', path.join(dir, `${net}-local`)]);
+      writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), distributeSilos: true, siloGroups: 1 }));
+      run(['run', cfg, '--out', path.join(dir, `${net}-dist`), '--queue', url]);
+      const local = msPerRound(path.join(dir, `${net}-local`)), dist = msPerRound(path.join(dir, `${net}-dist`));
+      const mib = (silos * 3.92).toFixed(0);
+      console.log(`  ${net} (${silos} silos, ~${mib} MiB of state each way): local ${local.toFixed(0)} ms/round, distributed ${dist.toFixed(0)} ms/round, overhead ${(dist - local).toFixed(0)} ms/round (${((dist / local - 1) * 100).toFixed(1)}%)`);
+    }
+  } finally {
+    worker?.kill('SIGTERM');
+    redis.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
