@@ -2,7 +2,7 @@
  * Wall time of a 12-run training sweep: locally in 1 process, locally with
  * `--parallel-runs 2`, and over a Redis queue with 2 `dflsim worker` processes on loopback
  * (a redis-server of its own on a free port). Prints figures; asserts nothing.
- * Usage: node dist/bench/queue.js [--rounds N]   (needs redis-server on PATH or $DFLSIM_REDIS_SERVER)
+ * Usage: node dist/bench/queue.js [--rounds N] (default 10)   (needs redis-server on PATH or $DFLSIM_REDIS_SERVER)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,12 +28,12 @@ function timed(args: string[]): number {
 
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--rounds');
-  const rounds = i > 0 ? Number(process.argv[i + 1]) : 20;
+  const rounds = i > 0 ? Number(process.argv[i + 1]) : 10;
   const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-bench-queue-'));
   const cfg = path.join(dir, 'sweep12.json');
   writeFileSync(cfg, JSON.stringify({
-    kind: 'train', name: 'sweep12', network: 'gaia-cities', model: { name: 'linear', inputSize: 16 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 }, rounds, batchSize: 4, evalEvery: 5, checkpointEvery: 5,
+    kind: 'train', name: 'sweep12', network: 'gaia-cities', model: { name: 'fadnet', inputSize: 64 },
+    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 }, rounds, batchSize: 8, evalEvery: 5, checkpointEvery: 5,
     seed: 1, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100], localSteps: [1, 2] },
   }));
   const port = await freePort();
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     for (let w = 0; w < 2; w++) workers.push(spawn(process.execPath, [BIN, 'worker', '--queue', url], { stdio: 'ignore' }));
     await new Promise((r) => setTimeout(r, 1500)); // the workers connect
     const queued = timed(['run', cfg, '--out', path.join(dir, 'queued'), '--queue', url]);
-    console.log(`12-run sweep (linear 16x16 on gaia-cities, ${rounds} rounds), wall time:`);
+    console.log(`12-run sweep (FADNet 64x64, batch 8, 11 silos of gaia-cities, ${rounds} rounds, 1 thread per run), wall time:`);
     console.log(`  local, 1 process          ${one.toFixed(1)} s`);
     console.log(`  local, --parallel-runs 2  ${two.toFixed(1)} s  (${(one / two).toFixed(2)}x)`);
     console.log(`  queue, 2 workers          ${queued.toFixed(1)} s  (${(one / queued).toFixed(2)}x)`);

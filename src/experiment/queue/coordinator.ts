@@ -11,7 +11,7 @@ import { DflsimInputError } from '../../errors.js';
 import { decodeCheckpoint, encodeCheckpoint, writeFileAtomic } from '../checkpoint.js';
 import type { TrainConfig } from '../config.js';
 import { configHash, packageVersion, type RunSummary } from '../runner.js';
-import { connectionOptions, probeRedis, QUEUE_NAME } from './connection.js';
+import { connectionOptions, openConnection, probeRedis, QUEUE_NAME } from './connection.js';
 import { redactIn, redactUrl } from './url.js';
 import { buildRunJob, INPUT_PREFIX, type BuiltJob, type RunJob, type RunJobResult } from './job.js';
 
@@ -46,7 +46,7 @@ interface Progress { round?: number; total?: number; detail?: string }
  * config file and the config hash are the coordinator's; `summary.outDir` is `dir`; the
  * checkpoint carries the coordinator's config hash.
  */
-export function writeRunResults(run: QueuedRun, configFile: string, built: BuiltJob, result: RunJobResult): RunSummary {
+export function writeRunResults(run: QueuedRun, configFile: string, built: BuiltJob, result: RunJobResult, checkpoint?: Buffer): RunSummary {
   const file = (name: string): Buffer => {
     const b64 = result.files[name];
     if (typeof b64 !== 'string') throw new Error(`the worker returned no ${name} for run ${run.label}`);
@@ -68,9 +68,10 @@ export function writeRunResults(run: QueuedRun, configFile: string, built: Built
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileAtomic(target, file(name));
   }
-  if (result.files['checkpoint.bin']) {
+  const ckBytes = checkpoint ?? (result.files['checkpoint.bin'] ? file('checkpoint.bin') : undefined);
+  if (ckBytes) {
     const ck = path.join(run.dir, 'checkpoint.bin');
-    const { state } = decodeCheckpoint(file('checkpoint.bin'), ck);
+    const { state } = decodeCheckpoint(ckBytes, ck);
     writeFileAtomic(ck, encodeCheckpoint(state, hash));
   }
   const summary = JSON.parse(file('summary.json').toString('utf8')) as RunSummary;
@@ -111,6 +112,8 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
   await probeRedis(opts.url, opts.where);
   const queue = new Queue(QUEUE_NAME, { connection: { url: opts.url, ...connectionOptions() } });
   queue.on('error', () => { /* reconnects */ });
+  const redis = openConnection(opts.url);
+  redis.on('error', () => { /* reconnects */ });
   const summaries: (RunSummary | undefined)[] = new Array(runs.length);
   try {
     await checkQueueVersion(queue, version, opts.where);
@@ -129,7 +132,11 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
         if (!job) throw new Error(`job ${built[i].id} (run ${runs[i].label}) left the queue`);
         const state = await job.getState();
         if (state === 'completed') {
-          summaries[i] = writeRunResults(runs[i], configFile, built[i], job.returnvalue as RunJobResult);
+          const result = job.returnvalue as RunJobResult;
+          const ckKey = typeof result?.checkpointKey === 'string' && result.checkpointKey === `dflsim:checkpoint:${built[i].id}` ? result.checkpointKey : undefined;
+          const checkpoint = ckKey ? (await redis.getBuffer(ckKey)) ?? undefined : undefined;
+          summaries[i] = writeRunResults(runs[i], configFile, built[i], result, checkpoint);
+          if (ckKey) await redis.del(ckKey);
           pending.delete(i);
           const s = summaries[i]!;
           opts.onProgress?.(runs[i].runCfg.name, s.rounds, s.rounds, 'done');
@@ -151,5 +158,6 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
     return { summaries: summaries as RunSummary[], interrupted: false };
   } finally {
     await queue.close().catch(() => {});
+    redis.disconnect();
   }
 }

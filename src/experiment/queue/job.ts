@@ -45,6 +45,8 @@ export interface BuiltJob {
 /** What a worker returns for a finished run: its result files (base64). */
 export interface RunJobResult {
   files: Record<string, string>;
+  /** Redis key of the run's final checkpoint (the coordinator copies it to checkpoint.bin). */
+  checkpointKey?: string;
 }
 
 /** The path fields of a run config a job carries by content. */

@@ -20,6 +20,9 @@ import type { LocalTrainer } from '../../learning/trainer.js';
 /** Redis key of a job's checkpoint. */
 export const checkpointKey = (jobId: string): string => `dflsim:checkpoint:${jobId}`;
 
+/** A finished run's checkpoint waits this long in Redis for its coordinator (ms). */
+const CHECKPOINT_KEEP_MS = 7 * 24 * 3600 * 1000;
+
 /** The result files a worker always returns (with any other file the run wrote). */
 export const RESULT_FILES = ['metrics.csv', 'summary.json', 'config.resolved.json', 'topology.json'] as const;
 
@@ -113,9 +116,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         if (statSync(p).isFile() && !f.includes('.tmp-')) files[f.split(path.sep).join('/')] = readFileSync(p).toString('base64');
       }
       for (const f of RESULT_FILES) if (!(f in files)) throw new Error(`the run wrote no ${f}`);
-      const ck = await redis.getBuffer(checkpointKey(job.id!));
-      if (ck) files['checkpoint.bin'] = ck.toString('base64');
-      return { files };
+      // the final checkpoint stays in Redis (not in the job's result: megabytes of base64 through
+      // BullMQ's scripts); the coordinator copies it to checkpoint.bin and deletes it
+      const ck = checkpointKey(job.id!);
+      const kept = (await redis.pexpire(ck, CHECKPOINT_KEEP_MS)) === 1;
+      return { files, ...(kept ? { checkpointKey: ck } : {}) };
     } catch (e) {
       if (e instanceof DflsimInputError) {
         log(`job ${job.id}: ${clean(e.message)}`);
@@ -170,7 +175,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   });
   siloWorker.on('error', (e) => log(`worker: ${redactIn(e.message, opts.url)}`));
   // logged once BullMQ has recorded the result (a worker that lost its lock cannot complete the job)
-  worker.on('completed', (job) => { log(`job ${job.id}: done`); void redis.del(checkpointKey(job.id!)).catch(() => {}); });
+  worker.on('completed', (job) => { log(`job ${job.id}: done`); });
   worker.on('failed', (job, e) => { if (job && !e.message.startsWith(INPUT_PREFIX)) log(`job ${job.id}: failed: ${redactIn(e.message, opts.url)}`); });
   await Promise.all([worker.waitUntilReady(), siloWorker.waitUntilReady()]);
   log(`dflsim ${version} worker ${process.pid} on the queue (concurrency ${opts.concurrency ?? 1}), working in ${workDir}`);
