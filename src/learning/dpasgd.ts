@@ -204,14 +204,17 @@ function recordRound(state: EngineState, row: MetricRow, ev: readonly Evaluation
   return row;
 }
 
-/** The jobs of round k: every silo's weights, optimiser state, seeded batches and dropout seed. */
-function roundJobs(state: EngineState, data: EngineData, opts: EngineOptions, n: number): SiloJob[] {
+/** Silo i's job of round k: its weights, optimiser state, seeded batches and dropout seed. */
+function roundJob(state: EngineState, data: EngineData, opts: EngineOptions, i: number): SiloJob {
   const k = state.round;
-  return Array.from({ length: n }, (_, i) => {
-    const batches: Batch[] = [];
-    for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
-    return { weights: state.weights[i], optState: state.opt[i], batches, lr: opts.lr, seed: roundSeed(opts.seed, 'dropout', k, i) };
-  });
+  const batches: Batch[] = [];
+  for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
+  return { weights: state.weights[i], optState: state.opt[i], batches, lr: opts.lr, seed: roundSeed(opts.seed, 'dropout', k, i) };
+}
+
+/** The jobs of round k: every silo's {@link roundJob}. */
+function roundJobs(state: EngineState, data: EngineData, opts: EngineOptions, n: number): SiloJob[] {
+  return Array.from({ length: n }, (_, i) => roundJob(state, data, opts, i));
 }
 
 /** A down silo's result: its model and optimiser state as they were, no loss. */
@@ -230,10 +233,20 @@ function staleSources(plan: RoundPlan): Set<number> {
 function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): MetricRow {
   const plan = schedule.plan(state.round);
   const needStart = staleSources(plan);
-  const start = state.weights.map((w, i) => (needStart.has(i) ? w : undefined));
+  // silos train in place: keep a copy of the start-of-round models that mixing reads
+  const start = state.weights.map((w, i) => (needStart.has(i) ? w.slice() : undefined));
   const t0 = performance.now();
   const down = new Set(plan.down ?? []);
-  const results = roundJobs(state, data, opts, schedule.n).map((j, i) => (down.has(i) ? untrained(j) : trainer.train(j.weights, j.optState, j.batches, j.lr, j.seed)));
+  // silo by silo, its trained state replaces the old one at once, so that a round holds one
+  // silo's old state at a time, not every silo's (memory: 100 silos of FADNet)
+  const results: LocalTrainResult[] = [];
+  for (let i = 0; i < schedule.n; i++) {
+    const j = roundJob(state, data, opts, i);
+    const r = down.has(i) ? untrained(j) : trainer.train(j.weights, j.optState, j.batches, j.lr, j.seed, true);
+    state.weights[i] = r.weights;
+    state.opt[i] = r.optState;
+    results.push(r);
+  }
   state.wallMs += performance.now() - t0;
   const { row, evaluate } = mixRound(state, plan, results, start, opts);
   return recordRound(state, row, evaluate && evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y)), trainer.paramCount);

@@ -148,10 +148,13 @@ export function mixingMatrix(rows: MixingRows): Float64Array[] {
  * @param start models at the start of the round (needed only when a row has a stale term)
  */
 export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], start: readonly (Float32Array | undefined)[]): Float32Array[] {
+  // one float64 accumulator for every row (a row's sum is the same bits either way)
+  let acc: Float64Array | undefined;
   return rows.map((row, i) => {
     if (row.length === 1 && row[0].from === i && row[0].weight === 1 && !row[0].stale) return fresh[i];
     const len = fresh[i].length;
-    const acc = new Float64Array(len);
+    if (!acc || acc.length !== len) acc = new Float64Array(len);
+    else acc.fill(0);
     for (const t of row) {
       const src = t.stale ? start[t.from] : fresh[t.from];
       if (!src) throw new Error(`mixing: silo ${t.from}'s start-of-round model was not kept`);

@@ -83,8 +83,12 @@ export interface LocalTrainer {
   initWeights(seed: number): Float32Array;
   /** A fresh optimizer state. */
   newOptimizerState(): OptimizerState;
-  /** One optimizer step per batch from `weights` (inputs are not modified). */
-  train(weights: Float32Array, optState: OptimizerState, batches: readonly Batch[], lr: number, seed?: number): LocalTrainResult;
+  /**
+   * One optimizer step per batch from `weights`. Inputs are not modified unless `inPlace`:
+   * then the trainer may update `weights` and `optState`'s arrays in place and return them
+   * (the engine passes arrays it owns and reads nothing else from them).
+   */
+  train(weights: Float32Array, optState: OptimizerState, batches: readonly Batch[], lr: number, seed?: number, inPlace?: boolean): LocalTrainResult;
   /** Loss and metric of `weights` on (`x`, `y`). */
   evaluate(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): Evaluation;
   /**

@@ -167,7 +167,8 @@ export async function trainSiloGroup(job: SiloGroupJob, redis: Redis, trainer: L
       throw new RefusedJobError(`refused job: ${job.inKey}: arrays of ${s.weights.length}/${s.optState.m.length} values, the model ${job.model} has ${trainer.weightCount} weights and ${trainer.paramCount} parameters`);
     }
   }
-  const results = jobs.map((s) => trainer.train(s.weights, s.optState, s.batches, s.lr, s.seed));
+  // the unpacked arrays are this worker's own: train in place
+  const results = jobs.map((s) => trainer.train(s.weights, s.optState, s.batches, s.lr, s.seed, true));
   await redis.set(job.outKey, packSiloResults(results), 'PX', BLOB_TTL_MS);
   return { silos: jobs.length };
 }

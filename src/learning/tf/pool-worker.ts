@@ -39,6 +39,7 @@ export default function task(t: PoolTask): unknown {
     const sample = testX.length / testY.length * t.yPerSample;
     return trainer.evaluateSums(t.weights, testX.subarray(t.start * sample, (t.start + t.count) * sample), testY.subarray(t.start * t.yPerSample, (t.start + t.count) * t.yPerSample), EVAL_BATCH);
   }
-  const r = trainer.train(t.weights, { m: t.m, v: t.v, step: t.step }, t.batches, t.lr, t.seed);
+  // the task's buffers were transferred here: train in place, send the same buffers back
+  const r = trainer.train(t.weights, { m: t.m, v: t.v, step: t.step }, t.batches, t.lr, t.seed, true);
   return transferable({ weights: r.weights, m: r.optState.m, v: r.optState.v, step: r.optState.step, loss: r.loss });
 }

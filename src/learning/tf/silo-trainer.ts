@@ -117,15 +117,16 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
     weightCount: h.weightCount,
     initWeights: (seed) => h.initWeights(seed),
     newOptimizerState: () => ({ m: new Float32Array(h.paramCount), v: new Float32Array(h.paramCount), step: 0 }),
-    train(weights, optState, batches, lr, seed) {
+    train(weights, optState, batches, lr, seed, inPlace = false) {
       check(weights, 'weights');
       if (optState.m.length !== h.paramCount || optState.v.length !== h.paramCount) {
         throw new Error(`dflsim trainer: optState: m and v must have ${h.paramCount} entries`);
       }
       if (!(lr > 0)) throw new Error(`dflsim trainer: lr must be > 0, got ${lr}`);
-      const w = Float32Array.from(weights);
-      const m = Float32Array.from(optState.m);
-      const v = Float32Array.from(optState.v);
+      // in place: the caller's arrays are updated (no three copies of the state per silo and round)
+      const w = inPlace ? weights : Float32Array.from(weights);
+      const m = inPlace ? optState.m : Float32Array.from(optState.m);
+      const v = inPlace ? optState.v : Float32Array.from(optState.v);
       let step = optState.step;
       if (seed !== undefined) for (const d of dropouts) d.reseed(seed);
       load(w);

@@ -62,6 +62,21 @@ describe('silo trainer', () => {
     tr.dispose();
   });
 
+  it('in place (the engine\'s own arrays): the same bits as a copying call, in the arrays it was given', () => {
+    const tr = createTrainer('fadnet', { inputSize: 32, seed: 1 });
+    const b = [brightnessBatch(3, 4, 32), brightnessBatch(4, 4, 32)];
+    const copying = tr.train(tr.initWeights(5), tr.newOptimizerState(), b, 1e-3, 9);
+    const w = tr.initWeights(5), st = tr.newOptimizerState();
+    const r = tr.train(w, st, b, 1e-3, 9, true);
+    expect(r.weights).toBe(w);
+    expect(r.optState.m).toBe(st.m);
+    expect(r.optState.v).toBe(st.v);
+    expect(Buffer.from(r.weights.buffer).equals(Buffer.from(copying.weights.buffer))).toBe(true);
+    expect(Buffer.from(r.optState.v.buffer).equals(Buffer.from(copying.optState.v.buffer))).toBe(true);
+    expect(r.optState.step).toBe(2);
+    tr.dispose();
+  });
+
   it('leaks no tensors or bytes over 1,000 steps', () => {
     const tr = createTrainer('fadnet', { inputSize: 24, seed: 1 });
     let w = tr.initWeights(1);
