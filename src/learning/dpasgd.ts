@@ -275,7 +275,7 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
   return recordRound(state, row, ev, trainer.paramCount);
 }
 
-/** A working copy of a state (the input's arrays are not touched). */
+/** A working copy of a state's lists (the silos' arrays themselves are taken over). */
 function workingCopy(state0: EngineState, schedule: TrainingSchedule, data: EngineData): EngineState {
   if (data.shards.length !== schedule.n) throw new Error(`engine: ${data.shards.length} shards for ${schedule.n} silos`);
   return { ...state0, weights: state0.weights.slice(), opt: state0.opt.slice(), metrics: state0.metrics.slice() };
@@ -283,7 +283,10 @@ function workingCopy(state0: EngineState, schedule: TrainingSchedule, data: Engi
 
 /**
  * Run rounds from `state` until the round count, the simulated budget, or `afterRound`
- * asks to stop. Returns the new state (the input's arrays are replaced, not mutated).
+ * asks to stop. Returns the new state. The input's weight and optimiser arrays are taken
+ * over (trained in place, or transferred to a pool's workers) so that a run holds one copy
+ * of the silos' state: use the returned state, and `structuredClone` the input first to
+ * keep it.
  */
 export function runRounds(state0: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): EngineState {
   const state = workingCopy(state0, schedule, data);
