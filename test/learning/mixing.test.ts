@@ -89,3 +89,28 @@ describe('mixing matrices', () => {
     expect(found).toBe(true);
   });
 });
+
+describe('applyMixing', () => {
+  /** The plain definition: a float64 sum over the row's terms in order, rounded to float32 once. */
+  function reference(rows: { from: number; weight: number; stale?: boolean }[][], fresh: Float32Array[], start: Float32Array[]): Float32Array[] {
+    return rows.map((row) => {
+      const acc = new Float64Array(fresh[0].length);
+      for (const t of row) { const src = t.stale ? start[t.from] : fresh[t.from]; for (let p = 0; p < acc.length; p++) acc[p] += t.weight * src[p]; }
+      return Float32Array.from(acc);
+    });
+  }
+
+  it('gives the same bits as the plain float64 sum on random rows (1-5 terms, stale terms, signed zeros, negative weights)', () => {
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const n = 9, len = 777;
+    const models = (): Float32Array[] => Array.from({ length: n }, () => Float32Array.from({ length: len }, () => { const r = rnd(); return r < 0.05 ? -0 : r < 0.1 ? 0 : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 8 - 4); }));
+    for (let trial = 0; trial < 60; trial++) {
+      const fresh = models(), start = models();
+      // row i keeps a term from i so that the identity shortcut (one self term of weight 1) is not taken by chance
+      const rows = Array.from({ length: n }, (_, i) => Array.from({ length: 1 + Math.floor(rnd() * 5) }, (_, q) => ({ from: q === 0 ? i : Math.floor(rnd() * n), weight: rnd() < 0.1 ? -0.5 : rnd(), stale: rnd() < 0.3 })));
+      const got = applyMixing(rows, fresh, start), want = reference(rows, fresh, start);
+      for (let i = 0; i < n; i++) expect(Buffer.from(got[i].buffer).equals(Buffer.from(want[i].buffer)), `trial ${trial} row ${i}`).toBe(true);
+    }
+  });
+});
