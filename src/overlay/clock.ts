@@ -95,7 +95,6 @@ export function clockedPlan(plan: TopologyPlan, c: ClockChoice, rounds: number):
   const clock = planEventClock(plan, c);
   const n = plan.n;
   const down = c.availability ? availabilityOf(c.availability, n, c.seed) : undefined;
-  const varying = !!down || !!c.stragglers;
   const K = Math.max(1, rounds);
   return {
     ...plan,

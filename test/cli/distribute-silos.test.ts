@@ -5,8 +5,8 @@
  * SIGKILLed mid-run and another takes over its groups. Forged group jobs are refused, not run.
  * Needs redis-server (see test/redis-server.ts): skipped with a notice without it, required under CI.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -14,34 +14,14 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packSiloJobs, splitGroups, unpackSiloJobs } from '../../src/experiment/queue/silo-groups.js';
 import { networkFile, ROOT } from '../helpers.js';
+import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, type RedisServer } from '../redis-server.js';
 
-const BIN = path.join(ROOT, 'bin/dflsim.js');
 const SKIP = !HAVE_REDIS && !IN_CI;
 if (SKIP) console.warn(`skipped: distributeSilos over Redis — redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}`);
 const LOCK_MS = '3000';
 
-interface Proc { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
-const started: Proc[] = [];
-
-function dflsim(args: string[]): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DFLSIM_QUEUE_LOCK_MS: LOCK_MS }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { err += String(d); });
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  const p = { child, out: () => out, err: () => err, exited };
-  started.push(p);
-  return p;
-}
-
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
 function config(dir: string, name: string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.json`);
@@ -53,13 +33,6 @@ function config(dir: string, name: string, extra: Record<string, unknown> = {}):
   return file;
 }
 
-const files = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(path.join(dir, f)).isFile() && !f.endsWith('.lock')).sort();
-function metricsWithoutWall(file: string): string {
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
-  const w = rows[0].indexOf('wallMs');
-  return rows.map((r) => r.filter((_, i) => i !== w).join(',')).join('\n');
-}
-const summaryWithoutWall = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'wallMs' || k === 'outDir' ? undefined : v));
 const resolved = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'configFile' || k === 'distributeSilos' || k === 'siloGroups' ? undefined : v));
 
 function expectSameResults(local: string, other: string): void {
@@ -94,9 +67,7 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
     expect(r.status, r.stderr).toBe(0);
   }, 60_000);
 
-  afterEach(async () => {
-    for (const p of started.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGKILL'); await p.exited; }
-  });
+  afterEach(killAll);
 
   afterAll(async () => { await redis?.stop(); });
 

@@ -5,45 +5,24 @@
  * mid-run, two runs on one results directory, a password URL never printed.
  * Needs redis-server (see test/redis-server.ts): skipped with a notice without it, required under CI.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { networkFile, ROOT } from '../helpers.js';
+import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, type Proc } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, freePort, type RedisServer } from '../redis-server.js';
 
-const BIN = path.join(ROOT, 'bin/dflsim.js');
 const SKIP = !HAVE_REDIS && !IN_CI;
 if (SKIP) console.warn(`skipped: dflsim worker over Redis — redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}`);
 /** Workers give up a dead worker's job after this lock (ms): short, so the retry comes within seconds. */
 const LOCK_MS = '4000';
 const QUEUE = 'dflsim-runs';
 
-interface Proc { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
-/** Every child started, killed at the end of each test whatever happened. */
-const started: Proc[] = [];
-
-function dflsim(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, DFLSIM_QUEUE_LOCK_MS: LOCK_MS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { err += String(d); });
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  const p = { child, out: () => out, err: () => err, exited };
-  started.push(p);
-  return p;
-}
-
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
 async function stopWorker(w: Proc): Promise<void> {
   if (w.child.exitCode === null && w.child.signalCode === null) { w.child.kill('SIGTERM'); await w.exited; }
@@ -57,21 +36,6 @@ function sweepConfig(dir: string, name: string, extra: Record<string, unknown> =
     checkpointEvery: 2, seed: 3, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100] }, ...extra,
   }));
   return file;
-}
-
-function files(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(path.join(dir, f)).isFile()).sort();
-}
-
-/** metrics.csv without its wallMs column. */
-function metricsWithoutWall(file: string): string {
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
-  const w = rows[0].indexOf('wallMs');
-  return rows.map((r) => r.filter((_, i) => i !== w).join(',')).join('\n');
-}
-
-function summaryWithoutWall(file: string): unknown {
-  return JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'wallMs' || k === 'outDir' ? undefined : v));
 }
 
 /** The results of a queued run equal a local run's: every file there, the same metrics but for wall time. */
@@ -106,9 +70,7 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     expect(r.status, r.stderr).toBe(0);
   });
 
-  afterEach(async () => {
-    for (const p of started.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGKILL'); await p.exited; }
-  });
+  afterEach(killAll);
 
   /** Whether a job that the worker's log shows started has a checkpoint in Redis. */
   async function checkpointed(log: string): Promise<boolean> {

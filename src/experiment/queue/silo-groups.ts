@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { MODEL_NAMES } from '../../learning/tf/models/registry.js';
 import type { Batch, LocalTrainer, LocalTrainResult, SiloJob } from '../../learning/trainer.js';
 import { connectionOptions, openConnection } from './connection.js';
 import { RefusedJobError } from './job.js';
@@ -32,7 +33,7 @@ const BLOB_PREFIX = 'dflsim:silos:';
 const BLOB_TTL_MS = 3_600_000;
 
 /** Model names a worker trains (the registry's). */
-const MODELS = ['fadnet', 'femnist-cnn', 'cnn', 'linear'];
+const MODELS: readonly string[] = MODEL_NAMES;
 
 /** What a group job carries (its arrays are in the blob at `inKey`). */
 export interface SiloGroupJob {
