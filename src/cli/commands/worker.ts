@@ -16,7 +16,7 @@ function positiveInt(v: number | undefined, flag: string): number | undefined {
 export function workerCommand(y: Argv, _out: (s: string) => void, err: (s: string) => void): Argv {
   return y.command(
     'worker',
-    'run queued training runs (from dflsim run --queue) until stopped',
+    'run queued training runs (from dflsim run --queue), and silo groups of runs with distributeSilos, until stopped',
     (c) =>
       c
         .option('queue', { type: 'string', describe: 'Redis URL: redis://[:password@]host:port or rediss:// (default $DFLSIM_QUEUE)' })
