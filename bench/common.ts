@@ -1,7 +1,9 @@
 /**
  * Shared helpers of the benchmarks: where the shared networks are, and a timer.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +27,20 @@ export function haveSharedNetworks(): boolean {
   console.error(`bench: ${SHARED}/networks not found; the benchmark needs the shared networks beside the project`);
   process.exitCode = 2;
   return false;
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
+}
+
+/**
+ * A redis-server of the benchmark's own on a free loopback port (no persistence), once it
+ * answers PING; `stop` ends it. The binary: $DFLSIM_REDIS_SERVER or redis-server on PATH.
+ */
+export async function startBenchRedis(): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const redis = spawn(process.env.DFLSIM_REDIS_SERVER || 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let k = 0; k < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; k++) await new Promise((r) => setTimeout(r, 100));
+  return { url: `redis://127.0.0.1:${port}`, stop: () => { redis.kill('SIGTERM'); } };
 }

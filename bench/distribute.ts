@@ -10,17 +10,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { haveSharedNetworks, ROOT, SHARED } from './common.js';
+import { haveSharedNetworks, ROOT, SHARED, startBenchRedis } from './common.js';
 
 const BIN = path.join(ROOT, 'bin/dflsim.js');
-const REDIS = process.env.DFLSIM_REDIS_SERVER || 'redis-server';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
-}
 
 /** Wall ms per round from round WARM to the last of a run's metrics.csv (the first rounds warm up the models). */
 const WARM = 2;
@@ -41,12 +36,10 @@ async function main(): Promise<void> {
   const i = process.argv.indexOf('--rounds');
   const rounds = i > 0 ? Number(process.argv[i + 1]) : 8;
   const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-bench-distribute-'));
-  const port = await freePort();
-  const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = await startBenchRedis();
   let worker: ChildProcess | undefined;
   try {
-    const url = `redis://127.0.0.1:${port}`;
-    for (let k = 0; k < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; k++) await new Promise((r) => setTimeout(r, 100));
+    const url = redis.url;
     worker = spawn(process.execPath, [BIN, 'worker', '--queue', url], { stdio: 'ignore' });
     console.log(`distributeSilos overhead, FADNet 64x64, batch 16, 1 local step, ${rounds} rounds, 1 worker on loopback:`);
     for (const [net, silos] of [['gaia', 11], ['ebone', 87]] as const) {
@@ -65,7 +58,7 @@ async function main(): Promise<void> {
     }
   } finally {
     worker?.kill('SIGTERM');
-    redis.kill('SIGTERM');
+    redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -6,18 +6,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, startBenchRedis } from './common.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/dflsim.js');
-const REDIS = process.env.DFLSIM_REDIS_SERVER || 'redis-server';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
-}
 
 function timed(args: string[]): number {
   const t0 = performance.now();
@@ -36,12 +30,10 @@ async function main(): Promise<void> {
     dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 }, rounds, batchSize: 8, evalEvery: 5, checkpointEvery: 5,
     seed: 1, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100], localSteps: [1, 2] },
   }));
-  const port = await freePort();
-  const redis = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = await startBenchRedis();
   const workers: ChildProcess[] = [];
   try {
-    const url = `redis://127.0.0.1:${port}`;
-    for (let k = 0; k < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; k++) await new Promise((r) => setTimeout(r, 100));
+    const url = redis.url;
     const one = timed(['run', cfg, '--out', path.join(dir, 'one')]);
     const two = timed(['run', cfg, '--out', path.join(dir, 'two'), '--parallel-runs', '2']);
     for (let w = 0; w < 2; w++) workers.push(spawn(process.execPath, [BIN, 'worker', '--queue', url], { stdio: 'ignore' }));
@@ -53,7 +45,7 @@ async function main(): Promise<void> {
     console.log(`  queue, 2 workers          ${queued.toFixed(1)} s  (${(one / queued).toFixed(2)}x)`);
   } finally {
     for (const w of workers) w.kill('SIGTERM');
-    redis.kill('SIGTERM');
+    redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -55,8 +55,6 @@ export interface RunOptions {
   checkpointStore?: CheckpointStore;
   /** `distributeSilos`: train the silos on this Redis queue's workers (`redis://` or `rediss://`). */
   siloQueue?: string;
-  /** Called after each distributed round with its groups and milliseconds (the overhead bench). */
-  onSiloRound?: (s: { groups: number; totalMs: number }) => void;
 }
 
 /** A place for a run's checkpoint bytes (those of {@link encodeCheckpoint}). */
@@ -258,7 +256,7 @@ async function distributed<T extends { trainer: LocalTrainer; dispose: () => Pro
   const { createRemoteTrainMany } = await import('./queue/silo-groups.js');
   const remote = await createRemoteTrainMany({
     url: opts.siloQueue, version: packageVersion(), model: cfg.model.name, trainerOptions: trainerOptionsOf(cfg),
-    ...(cfg.backend ? { backend: cfg.backend } : {}), ...(cfg.siloGroups ? { groups: cfg.siloGroups } : {}), onRound: opts.onSiloRound,
+    ...(cfg.backend ? { backend: cfg.backend } : {}), ...(cfg.siloGroups ? { groups: cfg.siloGroups } : {}),
   });
   log(`silos in ${remote.groups} group${remote.groups > 1 ? 's' : ''} on the queue's workers`);
   return {

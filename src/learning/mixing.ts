@@ -148,35 +148,19 @@ export function mixingMatrix(rows: MixingRows): Float64Array[] {
  * @param start models at the start of the round (needed only when a row has a stale term)
  */
 export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], start: readonly (Float32Array | undefined)[]): Float32Array[] {
-  // One float64 accumulator for every row. The sum is ((0 + w0 s0) + w1 s1) + ... in row
-  // order, rounded to float32 once: the first term is written (w0 s0 + 0, which is 0 + w0 s0,
-  // -0 included) and the last is added straight into the float32 output, so a row takes one
-  // pass per term and no separate zeroing or conversion pass.
+  // one float64 accumulator for every row (zeroed per row: the same bits as a new one)
   let acc: Float64Array | undefined;
   return rows.map((row, i) => {
     if (row.length === 1 && row[0].from === i && row[0].weight === 1 && !row[0].stale) return fresh[i];
     const len = fresh[i].length;
-    const srcs = row.map((t) => {
+    if (!acc || acc.length !== len) acc = new Float64Array(len);
+    else acc.fill(0);
+    for (const t of row) {
       const src = t.stale ? start[t.from] : fresh[t.from];
       if (!src) throw new Error(`mixing: silo ${t.from}'s start-of-round model was not kept`);
-      return src;
-    });
-    const out = new Float32Array(len);
-    const last = row.length - 1;
-    if (last === 0) {
-      const w = row[0].weight, a = srcs[0];
-      for (let p = 0; p < len; p++) out[p] = w * a[p] + 0;
-      return out;
+      const w = t.weight;
+      for (let p = 0; p < len; p++) acc[p] += w * src[p];
     }
-    if (!acc || acc.length !== len) acc = new Float64Array(len);
-    const a0 = srcs[0], w0 = row[0].weight;
-    for (let p = 0; p < len; p++) acc[p] = w0 * a0[p] + 0;
-    for (let q = 1; q < last; q++) {
-      const a = srcs[q], w = row[q].weight;
-      for (let p = 0; p < len; p++) acc[p] += w * a[p];
-    }
-    const aL = srcs[last], wL = row[last].weight;
-    for (let p = 0; p < len; p++) out[p] = acc[p] + wL * aL[p];
-    return out;
+    return Float32Array.from(acc);
   });
 }

@@ -6,14 +6,14 @@
  * Needs redis-server and openssl: skipped with a notice without them, required under CI.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { networkFile, ROOT } from '../helpers.js';
+import { networkFile } from '../helpers.js';
+import { BIN, files, metricsWithoutWall } from './queue-helpers.js';
 import { freePort, HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER } from '../redis-server.js';
 
-const BIN = path.join(ROOT, 'bin/dflsim.js');
 const HAVE_OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const SKIP = (!HAVE_REDIS || !HAVE_OPENSSL) && !IN_CI;
 if (SKIP) console.warn(`skipped: the queue over TLS — ${!HAVE_REDIS ? `redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}` : 'openssl not found (apt-get install -y openssl)'}`);
@@ -23,8 +23,6 @@ function openssl(args: string[], cwd: string): void {
   const r = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
 }
-
-const files = (dir: string): string[] => (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(path.join(dir, f)).isFile());
 
 describe.skipIf(SKIP)('the queue over rediss:// with a password', () => {
   let dir: string, url: string, redis: ChildProcess | undefined, env: NodeJS.ProcessEnv;
@@ -74,9 +72,7 @@ describe.skipIf(SKIP)('the queue over rediss:// with a password', () => {
         c.on('exit', (code) => resolve({ code, out }));
       });
       expect(run.code, run.out).toBe(0);
-      const metrics = (d: string): string => readFileSync(path.join(dir, d, 'metrics.csv'), 'utf8').split('\n').map((l) => l.split(',').filter((_, i) => i !== 2).join(',')).join('\n');
-      expect(readFileSync(path.join(dir, 'local', 'metrics.csv'), 'utf8').split('\n')[0].split(',')[2]).toBe('wallMs');
-      expect(metrics('queued')).toBe(metrics('local'));
+      expect(metricsWithoutWall(path.join(dir, 'queued', 'metrics.csv'))).toBe(metricsWithoutWall(path.join(dir, 'local', 'metrics.csv')));
       for (const text of [run.out, wlog, ...files(path.join(dir, 'queued')).map((f) => readFileSync(path.join(dir, 'queued', f), 'latin1'))]) expect(text).not.toContain(PASSWORD);
     } finally {
       worker.kill('SIGTERM');

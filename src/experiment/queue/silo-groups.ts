@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { BACKEND_CHOICES, type BackendChoice } from '../../learning/tf/backend.js';
 import { MODEL_NAMES } from '../../learning/tf/models/registry.js';
 import type { Batch, LocalTrainer, LocalTrainResult, SiloJob } from '../../learning/trainer.js';
 import { connectionOptions, openConnection } from './connection.js';
@@ -43,7 +44,7 @@ export interface SiloGroupJob {
   model: string;
   /** Trainer options: numbers and booleans (and `adam`, numbers). */
   trainerOptions: Record<string, unknown>;
-  backend?: string;
+  backend?: BackendChoice;
   /** Redis key of the input blob, and where the worker writes its answer. */
   inKey: string;
   outKey: string;
@@ -149,7 +150,7 @@ export function checkSiloGroupJob(raw: unknown, version: string): SiloGroupJob {
   const plain = (o: unknown, depth: number): boolean => !!o && typeof o === 'object' && !Array.isArray(o)
     && Object.values(o).every((v) => (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || (depth > 0 && plain(v, depth - 1)));
   if (!plain(j.trainerOptions, 1)) throw new RefusedJobError('refused job: trainerOptions must hold numbers and booleans only');
-  if (j.backend !== undefined && !['auto', 'node', 'wasm', 'cpu'].includes(j.backend)) throw new RefusedJobError(`refused job: unknown backend ${JSON.stringify(j.backend)}`);
+  if (j.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(j.backend)) throw new RefusedJobError(`refused job: unknown backend ${JSON.stringify(j.backend)}`);
   const key = (k: unknown): boolean => typeof k === 'string' && k.startsWith(BLOB_PREFIX) && /^[A-Za-z0-9:_-]+$/.test(k);
   if (!key(j.inKey) || !key(j.outKey)) throw new RefusedJobError(`refused job: blob keys must be under ${BLOB_PREFIX}`);
   return j as SiloGroupJob;
@@ -180,11 +181,9 @@ export interface RemoteSilosOptions {
   version: string;
   model: string;
   trainerOptions: Record<string, unknown>;
-  backend?: string;
+  backend?: BackendChoice;
   /** Groups per round (default: the workers on the queue when the run starts, at least 1). */
   groups?: number;
-  /** Called with each round's seconds in Redis and on workers (for the overhead figure). */
-  onRound?: (s: { groups: number; totalMs: number }) => void;
 }
 
 /** A `trainMany` that trains silo groups on the queue's workers. */
@@ -210,7 +209,6 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
   return {
     groups,
     async trainMany(jobs) {
-      const t0 = performance.now();
       const r = round++;
       const parts = splitGroups(jobs.length, groups);
       const answers = await Promise.all(parts.map(async ([a, b], g) => {
@@ -229,7 +227,6 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
         if (!out) throw new Error(`silo group ${g} of round ${r + 1}: the worker's answer is missing`);
         return unpackSiloResults(out, outKey);
       }));
-      opts.onRound?.({ groups: parts.length, totalMs: performance.now() - t0 });
       return answers.flat();
     },
     async close() {

@@ -151,7 +151,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       let trainer = trainers.get(key);
       if (!trainer) {
         const { initBackend } = await import('../../learning/tf/backend.js');
-        await initBackend({ backend: g.backend as 'wasm' | undefined });
+        await initBackend({ backend: g.backend });
         const { createTrainer } = await import('../../learning/tf/silo-trainer.js');
         trainer = createTrainer(g.model, g.trainerOptions);
         trainers.set(key, trainer);

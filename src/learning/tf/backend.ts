@@ -21,7 +21,8 @@ import path from 'node:path';
 import { registerDflsimWasmKernels } from './kernels/index.js';
 
 /** Backend names accepted by {@link initBackend}. */
-export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES = ['auto', 'node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** The backend actually in use. */
 export type BackendName = 'node' | 'wasm' | 'cpu';
@@ -51,7 +52,7 @@ const require = createRequire(import.meta.url);
 
 function parseChoice(v: string | undefined, where: string): BackendChoice | undefined {
   if (v === undefined || v === '') return undefined;
-  if (v === 'auto' || v === 'node' || v === 'wasm' || v === 'cpu') return v;
+  if ((BACKEND_CHOICES as readonly string[]).includes(v)) return v as BackendChoice;
   throw new Error(`dflsim/learning/tf/backend: ${where}: expected auto, node, wasm or cpu, got "${v}"`);
 }
 
