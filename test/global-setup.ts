@@ -1,13 +1,24 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** Build dist/ once so end-to-end tests run the real `dflsim` binary. */
-export default function setup(): void {
-  if (process.env.DFLSIM_SKIP_BUILD === '1') return;
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+/**
+ * Build dist/ once so end-to-end tests run the real `dflsim` binary, and give the run one
+ * temporary directory: TMPDIR points into it for every test process and every child they
+ * start (results directories, redis-server data, worker work directories), and it is
+ * removed when the run ends, so a test run leaves nothing behind in the system's tmp.
+ */
+export default function setup(): () => void {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'dflsim-test-run-'));
+  process.env.TMPDIR = tmp;
+  if (process.env.DFLSIM_SKIP_BUILD !== '1') {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
+  return () => { rmSync(tmp, { recursive: true, force: true }); };
 }
