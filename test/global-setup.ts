@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -11,10 +11,16 @@ import path from 'node:path';
  * removed when the run ends, so a test run leaves nothing behind in the system's tmp.
  */
 export default function setup(): () => void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  // the reproduction tests read the papers' networks and reference results from ../shared:
+  // without it, one clear message instead of dozens of ENOENT failures
+  const shared = path.resolve(root, '..', 'shared');
+  if (!existsSync(path.join(shared, 'networks'))) {
+    throw new Error(`dflsim tests: ${shared}/networks not found. The tests read the papers' networks and reference results from ../shared beside the project: clone dflsim next to the shared/ folder (e.g. parent/dflsim and parent/shared) and run npm test again`);
+  }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'dflsim-test-run-'));
   process.env.TMPDIR = tmp;
   if (process.env.DFLSIM_SKIP_BUILD !== '1') {
-    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
       cwd: root,
       stdio: 'inherit',
