@@ -47,6 +47,7 @@ interface Progress { round?: number; total?: number; detail?: string }
  * checkpoint carries the coordinator's config hash.
  */
 export function writeRunResults(run: QueuedRun, configFile: string, built: BuiltJob, result: RunJobResult, checkpoint?: Buffer): RunSummary {
+  if (!result || typeof result.files !== 'object' || result.files === null) throw new Error(`the worker returned no result for run ${run.label}`);
   const file = (name: string): Buffer => {
     const b64 = result.files[name];
     if (typeof b64 !== 'string') throw new Error(`the worker returned no ${name} for run ${run.label}`);
@@ -128,9 +129,11 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
     while (pending.size) {
       if (opts.shouldStop?.()) return { summaries: summaries.filter((s): s is RunSummary => !!s), interrupted: true };
       for (const i of [...pending]) {
-        const job: Job | undefined = await queue.getJob(built[i].id);
+        // the state first, then the job: a job read before it completes would carry no return
+        // value although its state, read a moment later, says completed
+        const state = await queue.getJobState(built[i].id);
+        const job: Job | undefined = state === 'unknown' ? undefined : await queue.getJob(built[i].id);
         if (!job) throw new Error(`job ${built[i].id} (run ${runs[i].label}) left the queue`);
-        const state = await job.getState();
         if (state === 'completed') {
           const result = job.returnvalue as RunJobResult;
           const ckKey = typeof result?.checkpointKey === 'string' && result.checkpointKey === `dflsim:checkpoint:${built[i].id}` ? result.checkpointKey : undefined;
