@@ -105,10 +105,11 @@ function conv2DBackpropFilter(args: {
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   // Patches + MatMul wins for 1x1 kernels (FADNet's strided shortcuts and support
-  // branches: 3-4x); measured inside a training step, the XNNPACK convolution below is
-  // as fast or faster for 3x3 kernels and for the 5x5 single-channel stem (the MatMul
-  // must pack the 10M-float dy either way).
-  const useIm2col = filterGradMode.force ? filterGradMode.force === 'im2col' : kh === 1 && kw === 1;
+  // branches: 3-4x) and for single-channel inputs (the 5x5 stem: 2.4-2.7x, kernel alone:
+  // 8.9 -> 3.3 ms at 16x64x64, 115 -> 49 ms at 32x200x200); the XNNPACK convolution below
+  // is as fast or faster for the 3x3 kernels on 32-128 channels (`node dist/bench/kernels.js`
+  // times both paths on every FADNet shape).
+  const useIm2col = filterGradMode.force ? filterGradMode.force === 'im2col' : (kh === 1 && kw === 1) || x.shape[3] === 1;
   if (useIm2col && info.dilationHeight === 1 && info.dilationWidth === 1) {
     return im2colFilterGrad(backend, x, dy, kh, kw, sh, sw, pt, pl);
   }

@@ -9,7 +9,8 @@
  * occurrence replaces a running maximum; images are walked one at a time (locality).
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapF32, offsetF32, type Info, type WasmBackendLike } from './util.js';
+import { free, heapF32, offsetF32, type Info, type WasmBackendLike } from './util.js';
+import { simdLoops } from './simd.js';
 
 /**
  * One window, all channels: the forward output is the window's maximum, so its first
@@ -106,10 +107,34 @@ function maxPoolGrad(args: {
     }
   }
   const img = H * W * C;
+  // SIMD: one wasm call per window (all channels, found-masks in registers); a window
+  // whose maximum is not found in it (NaN) makes the whole gradient redo in JS below.
+  const loops = C % 4 === 0 ? simdLoops(backend) : null;
+  if (loops) {
+    const tapsInfo = backend.makeOutput([taps.length], 'int32');
+    const tb = backend.dataIdMap.get(tapsInfo.dataId).memoryOffset;
+    const heapI = new Int32Array(heapF32(backend).buffer, tb, taps.length);
+    for (let i = 0; i < taps.length; i++) heapI[i] = taps[i]! * 4;
+    // offsets after the allocation (the heap may have grown; offsets stay)
+    const [xb, yb, gb, db] = [input, output, dy, dx].map((t) => backend.dataIdMap.get(t.dataId).memoryOffset) as [number, number, number, number];
+    const cb = C * 4;
+    let ok = 1;
+    for (let b = 0; b < B && ok; b++) {
+      for (let p = 0; p < OH * OW; p++) {
+        const o = (b * OH * OW + p) * cb;
+        const t0 = tb + p * maxTaps * 4;
+        ok &= loops.poolGradWindow(xb + b * img * 4, yb + o, gb + o, db + b * img * 4, t0, t0 + counts[p]! * 4, cb);
+      }
+    }
+    free(backend, tapsInfo);
+    if (ok) return dx;
+    heapF32(backend).fill(0, dxo, dxo + B * H * W * C);
+  }
+  const heapNow = heapF32(backend);
   for (let b = 0; b < B; b++) {
     for (let p = 0; p < OH * OW; p++) {
       const o = (b * OH * OW + p) * C;
-      poolWindow(heap, xo + b * img, yo + o, dyo + o, dxo + b * img, taps, p * maxTaps, counts[p]!, C);
+      poolWindow(heapNow, xo + b * img, yo + o, dyo + o, dxo + b * img, taps, p * maxTaps, counts[p]!, C);
     }
   }
   return dx;

@@ -24,6 +24,13 @@ export interface SimdLoops {
    * dy's; m, a, b, k, d are float64 vectors, cb2 = 8 * C; C even)
    */
   affine2(dy: number, x: number, end: number, cb2: number, m: number, a: number, b: number, k: number, d: number, out: number): void;
+  /**
+   * One max-pool window, all channels: for each channel, the first tap (in the order of
+   * the i32 byte offsets in `[taps, tapsEnd)`) whose x equals y (the window's maximum)
+   * gets dx[tap] += g. x, dx: the image's first byte; y, g: the window's channel vectors.
+   * Returns 1 when every channel found its maximum (0: a NaN window, redo in JS).
+   */
+  poolGradWindow(x: number, y: number, g: number, dx: number, taps: number, tapsEnd: number, cb: number): number;
 }
 
 function uleb(n: number): number[] {
@@ -72,6 +79,14 @@ const LOAD64Z = [0xfd, ...uleb(93), 0x00, 0x00]; // v128.load64_zero: 2 floats i
 const STORE64L0 = [0xfd, ...uleb(91), 0x00, 0x00, 0x00]; // v128.store64_lane lane 0
 const DEMOTE = [0xfd, ...uleb(94)]; // f32x4.demote_f64x2_zero
 const PROMOTE = [0xfd, ...uleb(95)]; // f64x2.promote_low_f32x4
+const FEQ = [0xfd, ...uleb(65)]; // f32x4.eq
+const ANDNOT = [0xfd, ...uleb(79)]; // v128.andnot: a & ~b
+const OR = [0xfd, ...uleb(80)];
+const BITSELECT = [0xfd, ...uleb(82)]; // (a & c) | (b & ~c)
+const ALL_TRUE = [0xfd, ...uleb(163)]; // i32x4.all_true
+const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
+const I32_LOAD = [0x28, 0x02, 0x00];
+const I32_AND = [0x71];
 /** v128 at (pointer param p) + j */
 const AT = (p: number, j: number) => [...GET(p), ...GET(j), ...ADD];
 const LD = (p: number, j: number) => [...AT(p, j), ...LOAD];
@@ -100,8 +115,47 @@ function loopFn(nParams: number, x: number, end: number, cb: number, advance: nu
   return [...uleb(fn.length), ...fn];
 }
 
+/**
+ * poolGradWindow(x, y, g, dx, taps, tapsEnd, cb) -> i32. Channel vectors outermost (the
+ * found-mask stays in a v128 local), taps inside in order: m = (x[tap] == y) & ~found;
+ * dx[tap] = m ? dx[tap] + g : dx[tap]; found |= m.
+ */
+function poolGradWindowFn(): number[] {
+  const [x, y, g, dx, taps, tend, cb] = [0, 1, 2, 3, 4, 5, 6];
+  const [j, t, off, ok, addr] = [7, 8, 9, 10, 11];
+  const [found, m] = [12, 13];
+  const code = [
+    ...I32(1), ...SET(ok),
+    ...I32(0), ...SET(j),
+    ...[0x02, 0x40], ...[0x03, 0x40], // block loop (channel vectors)
+    ...GET(j), ...GET(cb), ...GE_U, 0x0d, 0x01,
+    ...V128_ZERO, ...SET(found),
+    ...GET(taps), ...SET(t),
+    ...[0x02, 0x40], ...[0x03, 0x40], // block loop (taps)
+    ...GET(t), ...GET(tend), ...GE_U, 0x0d, 0x01,
+    ...GET(t), ...I32_LOAD, ...GET(j), ...ADD, ...SET(off),
+    ...GET(x), ...GET(off), ...ADD, ...LOAD, ...LD(y, j), ...FEQ, ...GET(found), ...ANDNOT, ...SET(m),
+    ...GET(dx), ...GET(off), ...ADD, ...SET(addr),
+    ...GET(addr),
+    ...GET(addr), ...LOAD, ...LD(g, j), ...FADD,
+    ...GET(addr), ...LOAD,
+    ...GET(m), ...BITSELECT, ...STORE,
+    ...GET(found), ...GET(m), ...OR, ...SET(found),
+    ...GET(t), ...I32(4), ...ADD, ...SET(t),
+    0x0c, 0x00, 0x0b, 0x0b, // br loop; end loop; end block
+    ...GET(ok), ...GET(found), ...ALL_TRUE, ...I32_AND, ...SET(ok),
+    ...GET(j), ...I32(16), ...ADD, ...SET(j),
+    0x0c, 0x00, 0x0b, 0x0b,
+    ...GET(ok),
+    0x0b, // end function
+  ];
+  const locals = vec([[0x05, 0x7f], [0x02, 0x7b]]); // 5 x i32, 2 x v128
+  const fn = [...locals, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function buildModule(shared: boolean): Uint8Array {
-  const fns: { name: string; params: number; code: number[] }[] = [];
+  const fns: { name: string; params: number; results?: number; code: number[] }[] = [];
   // colsum(x, end, cb, out)
   fns.push({ name: 'colsum', params: 4, code: loopFn(4, 0, 1, 2, [0], [...AT(3, 4), ...LD(3, 4), ...GET(0), ...LOAD, ...FADD, ...STORE]) });
   // colsqdev(x, end, cb, m, out)
@@ -135,14 +189,19 @@ function buildModule(shared: boolean): Uint8Array {
       ...LD(7, 10), ...DADD, ...DEMOTE, ...STORE64L0,
     ], 8, 16),
   });
-  const paramCounts = [...new Set(fns.map((f) => f.params))];
-  const types = paramCounts.map((n) => [0x60, ...vec(Array.from({ length: n }, () => [0x7f])), 0x00]);
+  fns.push({ name: 'poolGradWindow', params: 7, results: 1, code: poolGradWindowFn() });
+  const sig = (f: { params: number; results?: number }) => `${f.params}:${f.results ?? 0}`;
+  const sigs = [...new Set(fns.map(sig))];
+  const types = sigs.map((k) => {
+    const [n, r] = k.split(':').map(Number) as [number, number];
+    return [0x60, ...vec(Array.from({ length: n }, () => [0x7f])), ...vec(Array.from({ length: r }, () => [0x7f]))];
+  });
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
-    ...section(3, vec(fns.map((f) => uleb(paramCounts.indexOf(f.params))))),
+    ...section(3, vec(fns.map((f) => uleb(sigs.indexOf(sig(f)))))),
     ...section(7, vec(fns.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(fns.map((f) => f.code))),
   ];
