@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The benchmarks, in the order they run. */
-export const BENCHMARKS = ['cycle-times', 'matcha', 'topologies', 'event-clock', 'train', 'simulate', 'queue', 'distribute'] as const;
+export const BENCHMARKS = ['cycle-times', 'matcha', 'topologies', 'event-clock', 'train', 'kernels', 'simulate', 'queue', 'distribute'] as const;
 
 const USAGE = `usage: node dist/bench/run.js [${BENCHMARKS.join('] [')}]  (default: all, in this order)`;
 

@@ -46,7 +46,7 @@ export interface BenchTrainResult {
 }
 
 /** A trainer and one Adam step on a fixed synthetic batch (pixels in [0, 255], seeded). */
-function syntheticSteps(model: string, size: number, batch: number, seed: number): { trainer: ReturnType<typeof createTrainer>; step: () => void } {
+export function syntheticSteps(model: string, size: number, batch: number, seed: number): { trainer: ReturnType<typeof createTrainer>; step: () => void } {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`dflsim bench: batch must be a positive integer, got ${batch}`);
   const trainer = createTrainer(model, model === 'linear' ? { inputSize: size } : { inputSize: size, numClasses: 10 });
   const rng = createRng(seed);

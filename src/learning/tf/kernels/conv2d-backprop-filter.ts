@@ -76,7 +76,16 @@ function im2colFilterGrad(
 }
 
 /** Which path {@link conv2DBackpropFilter} takes (exported for benchmarks). */
-export const filterGradMode: { force: 'im2col' | 'conv' | null } = { force: null };
+export const filterGradMode: {
+  force: 'im2col' | 'conv' | null;
+  /** Called with each call's input shape and attributes (benchmarks record a step's calls). */
+  onCall?: (xShape: number[], attrs: { strides: unknown; pad: unknown; filterShape: number[] }) => void;
+} = { force: null };
+
+/** The path taken unless forced: patches + MatMul for 1x1 kernels and single-channel inputs. */
+export function defaultFilterGradPath(kh: number, kw: number, inChannels: number): 'im2col' | 'conv' {
+  return (kh === 1 && kw === 1) || inChannels === 1 ? 'im2col' : 'conv';
+}
 
 function conv2DBackpropFilter(args: {
   inputs: { x: Info; dy: Info };
@@ -92,6 +101,7 @@ function conv2DBackpropFilter(args: {
   const { inputs, attrs, backend } = args;
   const { x, dy } = inputs;
   if (attrs.dataFormat === 'NCHW') throw new Error('dflsim Conv2DBackpropFilter (wasm): dataFormat NCHW is not supported');
+  filterGradMode.onCall?.(x.shape, attrs);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     attrs.filterShape,
@@ -109,7 +119,7 @@ function conv2DBackpropFilter(args: {
   // 8.9 -> 3.3 ms at 16x64x64, 115 -> 49 ms at 32x200x200); the XNNPACK convolution below
   // is as fast or faster for the 3x3 kernels on 32-128 channels (`node dist/bench/kernels.js`
   // times both paths on every FADNet shape).
-  const useIm2col = filterGradMode.force ? filterGradMode.force === 'im2col' : (kh === 1 && kw === 1) || x.shape[3] === 1;
+  const useIm2col = (filterGradMode.force ?? defaultFilterGradPath(kh, kw, x.shape[3]!)) === 'im2col';
   if (useIm2col && info.dilationHeight === 1 && info.dilationWidth === 1) {
     return im2colFilterGrad(backend, x, dy, kh, kw, sh, sw, pt, pl);
   }
