@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
 import { SeededDropout } from './models/layers.js';
 import { finishEvaluation, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
+import { adamUpdate } from './kernels/adam.js';
 
 /** Adam hyper-parameters besides the learning rate. */
 export interface AdamOptions {
@@ -133,7 +134,9 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
       let lossSum = 0;
       batches.forEach((b, bi) => {
         checkBatch(b.x, b.y, b.size, `batches[${bi}]`);
-        const grads: Float32Array[] = [];
+        step += 1;
+        const { beta1: b1, beta2: b2 } = adam;
+        const lrT = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
         const lossVal = tf.tidy(() => {
           const xs = xTensor(b.x, b.size);
           const ys = yTensor(b.y, b.size);
@@ -141,26 +144,11 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
             () => lossOf(h.model.apply(xs, { training: true }) as tf.Tensor, ys),
             variables,
           );
-          for (const vv of variables) grads.push(g[vv.name]!.dataSync() as Float32Array);
-          return value.dataSync()[0]!;
+          const loss = value.dataSync()[0]!;
+          adamUpdate(variables.map((vv) => g[vv.name]!), m, v, w, lrT, adam);
+          return loss;
         });
         lossSum += lossVal;
-        step += 1;
-        const { beta1: b1, beta2: b2, epsilon: eps } = adam;
-        const lrT = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
-        let off = 0;
-        for (const g of grads) {
-          for (let i = 0; i < g.length; i++) {
-            const k = off + i;
-            const gi = g[i]!;
-            const mi = b1 * m[k]! + (1 - b1) * gi;
-            const vi = b2 * v[k]! + (1 - b2) * gi * gi;
-            m[k] = mi;
-            v[k] = vi;
-            w[k] = w[k]! - (lrT * mi) / (Math.sqrt(vi) + eps);
-          }
-          off += g.length;
-        }
         load(w, 0, tvars.length);
       });
       readState(w);

@@ -31,6 +31,13 @@ export interface SimdLoops {
    * Returns 1 when every channel found its maximum (0: a NaN window, redo in JS).
    */
   poolGradWindow(x: number, y: number, g: number, dx: number, taps: number, tapsEnd: number, cb: number): number;
+  /**
+   * One Adam step over float32 vectors, two elements at a time in float64, exactly as the
+   * scalar JS loop computes it: mi = b1*m + c1*g; vi = b2*v + (c2*g)*g; m = f32(mi);
+   * v = f32(vi); w = f32(w - (lrT*mi) / (sqrt(vi) + eps)). `k` points at six float64 pairs
+   * (each constant twice): b1, c1, b2, c2, lrT, eps. `end` is g's end; the length is even.
+   */
+  adam(g: number, m: number, v: number, w: number, end: number, k: number): void;
 }
 
 function uleb(n: number): number[] {
@@ -86,6 +93,10 @@ const BITSELECT = [0xfd, ...uleb(82)]; // (a & c) | (b & ~c)
 const ALL_TRUE = [0xfd, ...uleb(163)]; // i32x4.all_true
 const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
 const I32_LOAD = [0x28, 0x02, 0x00];
+const DDIV = [0xfd, ...uleb(243)];
+const DSQRT = [0xfd, ...uleb(239)];
+/** v128.load with a constant byte offset */
+const LOAD_AT = (off: number) => [0xfd, 0x00, 0x00, ...uleb(off)];
 const I32_AND = [0x71];
 /** v128 at (pointer param p) + j */
 const AT = (p: number, j: number) => [...GET(p), ...GET(j), ...ADD];
@@ -154,6 +165,32 @@ function poolGradWindowFn(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** adam(g, m, v, w, end, k): see {@link SimdLoops.adam}. */
+function adamFn(): number[] {
+  const [g, m, v, w, end, k] = [0, 1, 2, 3, 4, 5];
+  const [gi, mi, vi] = [6, 7, 8];
+  const K = (i: number) => [...GET(k), ...LOAD_AT(16 * i)];
+  const P = (p: number) => [...GET(p), ...LOAD64Z, ...PROMOTE];
+  const code = [
+    ...[0x02, 0x40], ...[0x03, 0x40],
+    ...GET(g), ...GET(end), ...GE_U, 0x0d, 0x01,
+    ...P(g), ...SET(gi),
+    ...K(0), ...P(m), ...DMUL, ...K(1), ...GET(gi), ...DMUL, ...DADD, ...SET(mi),
+    ...K(2), ...P(v), ...DMUL, ...K(3), ...GET(gi), ...DMUL, ...GET(gi), ...DMUL, ...DADD, ...SET(vi),
+    ...GET(m), ...GET(mi), ...DEMOTE, ...STORE64L0,
+    ...GET(v), ...GET(vi), ...DEMOTE, ...STORE64L0,
+    ...GET(w),
+    ...P(w), ...K(4), ...GET(mi), ...DMUL, ...GET(vi), ...DSQRT, ...K(5), ...DADD, ...DDIV, ...DSUB,
+    ...DEMOTE, ...STORE64L0,
+    ...[g, m, v, w].flatMap((q) => [...GET(q), ...I32(8), ...ADD, ...SET(q)]),
+    0x0c, 0x00, 0x0b, 0x0b,
+    0x0b,
+  ];
+  const locals = vec([[0x03, 0x7b]]);
+  const fn = [...locals, ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function buildModule(shared: boolean): Uint8Array {
   const fns: { name: string; params: number; results?: number; code: number[] }[] = [];
   // colsum(x, end, cb, out)
@@ -190,6 +227,7 @@ function buildModule(shared: boolean): Uint8Array {
     ], 8, 16),
   });
   fns.push({ name: 'poolGradWindow', params: 7, results: 1, code: poolGradWindowFn() });
+  fns.push({ name: 'adam', params: 6, code: adamFn() });
   const sig = (f: { params: number; results?: number }) => `${f.params}:${f.results ?? 0}`;
   const sigs = [...new Set(fns.map(sig))];
   const types = sigs.map((k) => {
