@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { free, heapF32, offsetF32, runWasm, transpose, type Info, type WasmBackendLike } from './util.js';
+import { simdLoops } from './simd.js';
 
 /**
  * dW by patch extraction: P[(c, i, j), (b, oh, ow)] = x[b, oh*sh + i - pt, ow*sw + j - pl, c]
@@ -36,6 +37,7 @@ function im2colFilterGrad(
   const xo = offsetF32(backend, x);
   const po = offsetF32(backend, p);
   const step = sw * C;
+  const loops = simdLoops(backend);
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
@@ -54,7 +56,8 @@ function im2colFilterGrad(
             for (let ow = 0; ow < owLo; ow++) heap[d + ow] = 0;
             for (let ow = owHi + 1; ow < OW; ow++) heap[d + ow] = 0;
             let s0 = xo + ((b * H + ih) * W + owLo * sw + j - pl) * C + c;
-            for (let ow = owLo; ow <= owHi; ow++, s0 += step) heap[d + ow] = heap[s0]!;
+            if (loops) loops.strided(4 * (d + owLo), 4 * s0, 4 * (d + owHi + 1), 4 * step);
+            else for (let ow = owLo; ow <= owHi; ow++, s0 += step) heap[d + ow] = heap[s0]!;
           }
         }
       }

@@ -38,6 +38,8 @@ export interface SimdLoops {
    * (each constant twice): b1, c1, b2, c2, lrT, eps. `end` is g's end; the length is even.
    */
   adam(g: number, m: number, v: number, w: number, end: number, k: number): void;
+  /** dst[i] = src[i * sb / 4] for the floats of [dst, end) (a strided row gather; sb in bytes) */
+  strided(dst: number, src: number, end: number, sb: number): void;
 }
 
 function uleb(n: number): number[] {
@@ -191,6 +193,22 @@ function adamFn(): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** strided(dst, src, end, sb): scalar float copies, src stepping by sb bytes. */
+function stridedFn(): number[] {
+  const [dst, src, end, sb] = [0, 1, 2, 3];
+  const code = [
+    ...[0x02, 0x40], ...[0x03, 0x40],
+    ...GET(dst), ...GET(end), ...GE_U, 0x0d, 0x01,
+    ...GET(dst), ...GET(src), 0x2a, 0x02, 0x00, 0x38, 0x02, 0x00, // f32.store(dst, f32.load(src))
+    ...GET(dst), ...I32(4), ...ADD, ...SET(dst),
+    ...GET(src), ...GET(sb), ...ADD, ...SET(src),
+    0x0c, 0x00, 0x0b, 0x0b,
+    0x0b,
+  ];
+  const fn = [...vec([]), ...code];
+  return [...uleb(fn.length), ...fn];
+}
+
 function buildModule(shared: boolean): Uint8Array {
   const fns: { name: string; params: number; results?: number; code: number[] }[] = [];
   // colsum(x, end, cb, out)
@@ -228,6 +246,7 @@ function buildModule(shared: boolean): Uint8Array {
   });
   fns.push({ name: 'poolGradWindow', params: 7, results: 1, code: poolGradWindowFn() });
   fns.push({ name: 'adam', params: 6, code: adamFn() });
+  fns.push({ name: 'strided', params: 4, code: stridedFn() });
   const sig = (f: { params: number; results?: number }) => `${f.params}:${f.results ?? 0}`;
   const sigs = [...new Set(fns.map(sig))];
   const types = sigs.map((k) => {
