@@ -10,7 +10,7 @@
  * is dx itself.
  */
 import * as tf from '@tensorflow/tfjs';
-import { f32, free, heapF32, offsetF32, runWasm, type Info, type WasmBackendLike } from './util.js';
+import { free, heapF32, offsetF32, runWasm, transpose, type Info, type WasmBackendLike } from './util.js';
 
 interface Phase {
   /** filter taps in this phase along the axis */
@@ -66,6 +66,7 @@ function conv2DBackpropInput(args: {
   const pl = info.padInfo.left;
 
   let dx: Info | null = null;
+  let wT: Info | null = null;
   let zeroed = false;
   for (let rh = 0; rh < sh; rh++) {
     const ph = phase(rh, sh, kh, h, pt, oh);
@@ -74,20 +75,20 @@ function conv2DBackpropInput(args: {
       const pw = phase(rw, sw, kw, w, pl, ow);
       if (pw.nq === 0) continue;
       if (ph.m === 0 || pw.m === 0) continue; // rows/cols that get no gradient: zeros
-      // Sub-filter G[j, l, co, ci] = W[rh + sh*(mh-1-j), rw + sw*(mw-1-l), ci, co].
+      // Sub-filter G[j, l, co, ci] = W[rh + sh*(mh-1-j), rw + sw*(mw-1-l), ci, co]: whole
+      // [co, ci] blocks of the channel-swapped filter (one native transpose per call).
+      if (wT === null) wT = transpose(backend, filter, [0, 1, 3, 2]);
       const g = backend.makeOutput([ph.m, pw.m, co, ci], 'float32');
-      const gv = f32(backend, g);
-      const wv = f32(backend, filter);
+      const heapG = heapF32(backend);
+      const gOff = offsetF32(backend, g);
+      const tOff = offsetF32(backend, wT);
+      const blk = co * ci;
       for (let j = 0; j < ph.m; j++) {
         const fh = rh + sh * (ph.m - 1 - j);
         for (let l = 0; l < pw.m; l++) {
           const fw = rw + sw * (pw.m - 1 - l);
-          const src = (fh * kw + fw) * ci * co;
-          const dst = (j * pw.m + l) * co * ci;
-          for (let c = 0; c < ci; c++) {
-            const s0 = src + c * co;
-            for (let o = 0; o < co; o++) gv[dst + o * ci + c] = wv[s0 + o]!;
-          }
+          const src = tOff + (fh * kw + fw) * blk;
+          heapG.copyWithin(gOff + (j * pw.m + l) * blk, src, src + blk);
         }
       }
       const p = runWasm(
@@ -110,6 +111,7 @@ function conv2DBackpropInput(args: {
       const [, pH, pW] = p.shape as number[];
       // Identity mapping: the phase output is dx.
       if (sh === 1 && sw === 1 && pH === h && pW === w && ph.qlo + ph.shift - pt === 0 && pw.qlo + pw.shift - pl === 0) {
+        free(backend, wT);
         return p;
       }
       if (dx === null) dx = backend.makeOutput([bsz, h, w, ci], 'float32');
@@ -140,6 +142,7 @@ function conv2DBackpropInput(args: {
       free(backend, p);
     }
   }
+  if (wT !== null) free(backend, wT);
   if (dx === null) {
     dx = backend.makeOutput([bsz, h, w, ci], 'float32');
     const off = offsetF32(backend, dx);
