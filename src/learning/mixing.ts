@@ -148,19 +148,78 @@ export function mixingMatrix(rows: MixingRows): Float64Array[] {
  * @param start models at the start of the round (needed only when a row has a stale term)
  */
 export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], start: readonly (Float32Array | undefined)[]): Float32Array[] {
-  // one float64 accumulator for every row (zeroed per row: the same bits as a new one)
-  let acc: Float64Array | undefined;
+  // one float64 accumulator for rows of more than 4 terms (zeroed per row)
+  const acc: { a?: Float64Array } = {};
   return rows.map((row, i) => {
     if (row.length === 1 && row[0].from === i && row[0].weight === 1 && !row[0].stale) return fresh[i];
-    const len = fresh[i].length;
-    if (!acc || acc.length !== len) acc = new Float64Array(len);
-    else acc.fill(0);
-    for (const t of row) {
+    const srcs = row.map((t) => {
       const src = t.stale ? start[t.from] : fresh[t.from];
       if (!src) throw new Error(`mixing: silo ${t.from}'s start-of-round model was not kept`);
-      const w = t.weight;
-      for (let p = 0; p < len; p++) acc[p] += w * src[p];
-    }
-    return Float32Array.from(acc);
+      return src;
+    });
+    return mixRow(srcs, row.map((t) => t.weight), fresh[i].length, acc);
   });
+}
+
+/**
+ * One row: `out[p] = fround(((0 + w0 s0[p]) + w1 s1[p]) + ...)` in float64, terms in row
+ * order. Rows of up to 4 terms run as one fused pass (no accumulator array: twice as fast
+ * for a ring's 2 terms); longer rows accumulate all but the last term in float64 and fuse
+ * the last with the write. Every form performs the same operations in the same order.
+ */
+function mixRow(s: Float32Array[], w: number[], len: number, acc: { a?: Float64Array }): Float32Array {
+  const out = new Float32Array(len);
+  const k = s.length;
+  if (k === 1) {
+    const [a] = s as [Float32Array];
+    const wa = w[0]!;
+    for (let p = 0; p < len; p++) {
+      let x = 0;
+      x += wa * a[p]!;
+      out[p] = x;
+    }
+  } else if (k === 2) {
+    const [a, b] = s as [Float32Array, Float32Array];
+    const [wa, wb] = w as [number, number];
+    for (let p = 0; p < len; p++) {
+      let x = 0;
+      x += wa * a[p]!;
+      x += wb * b[p]!;
+      out[p] = x;
+    }
+  } else if (k === 3) {
+    const [a, b, c] = s as [Float32Array, Float32Array, Float32Array];
+    const [wa, wb, wc] = w as [number, number, number];
+    for (let p = 0; p < len; p++) {
+      let x = 0;
+      x += wa * a[p]!;
+      x += wb * b[p]!;
+      x += wc * c[p]!;
+      out[p] = x;
+    }
+  } else if (k === 4) {
+    const [a, b, c, d] = s as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const [wa, wb, wc, wd] = w as [number, number, number, number];
+    for (let p = 0; p < len; p++) {
+      let x = 0;
+      x += wa * a[p]!;
+      x += wb * b[p]!;
+      x += wc * c[p]!;
+      x += wd * d[p]!;
+      out[p] = x;
+    }
+  } else {
+    if (!acc.a || acc.a.length !== len) acc.a = new Float64Array(len);
+    else acc.a.fill(0);
+    const sum = acc.a;
+    for (let q = 0; q < k - 1; q++) {
+      const src = s[q]!;
+      const wq = w[q]!;
+      for (let p = 0; p < len; p++) sum[p] += wq * src[p]!;
+    }
+    const last = s[k - 1]!;
+    const wl = w[k - 1]!;
+    for (let p = 0; p < len; p++) out[p] = sum[p]! + wl * last[p]!;
+  }
+  return out;
 }

@@ -114,3 +114,31 @@ describe('applyMixing', () => {
     }
   });
 });
+
+describe('applyMixing arithmetic', () => {
+  it('gives the bits of the plain float64 accumulation for rows of 1 to 7 terms, stale terms and signed zeros included', () => {
+    const n = 8;
+    const len = 1000;
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const vec = () => {
+      const a = new Float32Array(len);
+      for (let p = 0; p < len; p++) a[p] = p % 97 === 0 ? -0 : rnd() * 10 ** Math.round(rnd() * 6);
+      return a;
+    };
+    const fresh = Array.from({ length: n }, vec);
+    const start = Array.from({ length: n }, vec);
+    // row i has i terms (row 0: the identity, returned as is); weights of mixed signs
+    const rows = Array.from({ length: n }, (_, i) =>
+      i === 0 ? [{ from: 0, weight: 1, stale: false }] : Array.from({ length: i }, (_, q) => ({ from: (i + q) % n, weight: q % 2 ? -rnd() : rnd(), stale: q % 3 === 2 })),
+    );
+    const out = applyMixing(rows, fresh, start);
+    expect(out[0]).toBe(fresh[0]);
+    for (let i = 1; i < n; i++) {
+      const acc = new Float64Array(len);
+      for (const t of rows[i]!) for (let p = 0; p < len; p++) acc[p] += t.weight * (t.stale ? start : fresh)[t.from]![p]!;
+      const ref = Float32Array.from(acc);
+      expect(Array.from(new Uint32Array(out[i]!.buffer)), `row of ${i} terms`).toEqual(Array.from(new Uint32Array(ref.buffer)));
+    }
+  });
+});
