@@ -21,6 +21,10 @@ for (const s of [1, 2, 4, 7]) {
 }
 convCases.push({ b: 2, h: 8, w: 8, ci: 5, co: 6, k: 2, s: 2, pad: 'same' });
 convCases.push({ b: 2, h: 7, w: 10, ci: 4, co: 3, k: 4, s: 3, pad: 'valid' });
+// channels a multiple of 4 (the SIMD interleave of strided input gradients), FADNet-like
+convCases.push({ b: 2, h: 15, w: 15, ci: 32, co: 32, k: 3, s: 2, pad: 'same' });
+convCases.push({ b: 2, h: 13, w: 11, ci: 8, co: 16, k: 3, s: 2, pad: 'valid' });
+convCases.push({ b: 2, h: 16, w: 16, ci: 12, co: 8, k: 1, s: 4, pad: 'same' });
 
 function outSize(n: number, k: number, s: number, pad: 'same' | 'valid'): number {
   return pad === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
