@@ -9,7 +9,7 @@
  */
 import { DflsimInputError } from '../errors.js';
 import { createRng, hashString } from '../random.js';
-import { applyMixing } from './mixing.js';
+import { applyMixing, freshSources, mixOne, type MixScratch } from './mixing.js';
 import type { RoundPlan, TrainingSchedule } from './schedule.js';
 import type { Batch, Evaluation, LocalTrainer, LocalTrainResult, OptimizerState, SiloJob } from './trainer.js';
 
@@ -154,11 +154,11 @@ export function consensusDistance(ws: readonly Float32Array[], count = ws[0].len
  * Returns the weight vectors to evaluate this round (the averaged model, then each silo's
  * when `evalSilos`), or null on a round without evaluation.
  */
-function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTrainResult[], start: readonly (Float32Array | undefined)[], opts: EngineOptions): { row: MetricRow; evaluate: Float32Array[] | null } {
+function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTrainResult[], start: readonly (Float32Array | undefined)[], opts: EngineOptions, mixed?: Float32Array[]): { row: MetricRow; evaluate: Float32Array[] | null } {
   const k = state.round;
   let lossSum = 0, trained = 0;
   results.forEach((r, i) => { state.opt[i] = r.optState; if (!Number.isNaN(r.loss)) { lossSum += r.loss; trained++; } });
-  state.weights = applyMixing(plan.mixing, results.map((r) => r.weights), start);
+  state.weights = mixed ?? applyMixing(plan.mixing, results.map((r) => r.weights), start);
   state.simulatedMs = plan.endMs;
   state.round = k + 1;
   const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && plan.endMs >= opts.simulatedBudgetMs);
@@ -264,12 +264,34 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
   const start = state.weights.map((w, i) => (needStart.has(i) ? w.slice() : undefined));
   const t0 = performance.now();
   const jobs = roundJobs(state, data, opts, schedule.n);
+  const n = schedule.n;
   const up = jobs.map((_, i) => i).filter((i) => !(plan.down ?? []).includes(i));
-  const trainedUp = up.length ? await trainer.trainMany!(up.map((i) => jobs[i])) : [];
   const results: LocalTrainResult[] = jobs.map((j) => untrained(j));
-  up.forEach((i, q) => { results[i] = trainedUp[q]; });
+  // each row is mixed as soon as the silos it reads are in, while the others still train
+  // (rows are independent: the same bits as mixing them all at the end)
+  const fresh: (Float32Array | undefined)[] = new Array(n);
+  const mixed: Float32Array[] = new Array(n);
+  const waiting = plan.mixing.map((row, i) => new Set(freshSources(row, i)));
+  const readers: number[][] = Array.from({ length: n }, () => []);
+  waiting.forEach((srcs, i) => { for (const j of srcs) readers[j].push(i); });
+  const scratch: MixScratch = {};
+  const arrived = (j: number, r: LocalTrainResult) => {
+    results[j] = r;
+    fresh[j] = r.weights;
+    for (const i of readers[j]) {
+      waiting[i].delete(j);
+      if (waiting[i].size === 0) mixed[i] = mixOne(plan.mixing[i], i, fresh, start, scratch);
+    }
+  };
+  for (let i = 0; i < n; i++) if (!up.includes(i)) arrived(i, results[i]);
+  if (up.length) {
+    const done = new Array<boolean>(up.length).fill(false);
+    const all = await trainer.trainMany!(up.map((i) => jobs[i]), (q, r) => { done[q] = true; arrived(up[q], r); });
+    // a trainer that does not report results one by one: the rest now
+    all.forEach((r, q) => { if (!done[q]) arrived(up[q], r); });
+  }
   state.wallMs += performance.now() - t0;
-  const { row, evaluate } = mixRound(state, plan, results, start, opts);
+  const { row, evaluate } = mixRound(state, plan, results, start, opts, mixed);
   let ev: Evaluation[] | null = null;
   if (evaluate) ev = trainer.evaluateTestMany ? await trainer.evaluateTestMany(evaluate) : evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y));
   return recordRound(state, row, ev, trainer.paramCount);

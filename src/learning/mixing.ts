@@ -149,16 +149,33 @@ export function mixingMatrix(rows: MixingRows): Float64Array[] {
  */
 export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], start: readonly (Float32Array | undefined)[]): Float32Array[] {
   // one float64 accumulator for rows of more than 4 terms (zeroed per row)
-  const acc: { a?: Float64Array } = {};
-  return rows.map((row, i) => {
-    if (row.length === 1 && row[0].from === i && row[0].weight === 1 && !row[0].stale) return fresh[i];
-    const srcs = row.map((t) => {
-      const src = t.stale ? start[t.from] : fresh[t.from];
-      if (!src) throw new Error(`mixing: silo ${t.from}'s start-of-round model was not kept`);
-      return src;
-    });
-    return mixRow(srcs, row.map((t) => t.weight), fresh[i].length, acc);
+  const acc: MixScratch = {};
+  return rows.map((row, i) => mixOne(row, i, fresh, start, acc));
+}
+
+/** Scratch space of {@link mixOne} (reused across rows). */
+export interface MixScratch { a?: Float64Array }
+
+/**
+ * Silo i's row of {@link applyMixing} alone (the same bits): rows are independent, so a
+ * caller may mix each as soon as its sources are in. A row that keeps the silo's own
+ * model returns `fresh[i]` itself.
+ */
+export function mixOne(row: readonly MixTerm[], i: number, fresh: readonly (Float32Array | undefined)[], start: readonly (Float32Array | undefined)[], acc: MixScratch = {}): Float32Array {
+  const own = fresh[i];
+  if (!own) throw new Error(`mixing: silo ${i}'s model is not in`);
+  if (row.length === 1 && row[0].from === i && row[0].weight === 1 && !row[0].stale) return own;
+  const srcs = row.map((t) => {
+    const src = t.stale ? start[t.from] : fresh[t.from];
+    if (!src) throw new Error(t.stale ? `mixing: silo ${t.from}'s start-of-round model was not kept` : `mixing: silo ${t.from}'s model is not in`);
+    return src;
   });
+  return mixRow(srcs, row.map((t) => t.weight), own.length, acc);
+}
+
+/** The silos whose fresh (this round's) models silo i's row reads, itself included. */
+export function freshSources(row: readonly MixTerm[], i: number): number[] {
+  return [...new Set([i, ...row.filter((t) => !t.stale).map((t) => t.from)])];
 }
 
 /**
@@ -167,7 +184,7 @@ export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], st
  * for a ring's 2 terms); longer rows accumulate all but the last term in float64 and fuse
  * the last with the write. Every form performs the same operations in the same order.
  */
-function mixRow(s: Float32Array[], w: number[], len: number, acc: { a?: Float64Array }): Float32Array {
+function mixRow(s: Float32Array[], w: number[], len: number, acc: MixScratch): Float32Array {
   const out = new Float32Array(len);
   const k = s.length;
   if (k === 1) {

@@ -93,9 +93,11 @@ export interface LocalTrainer {
   evaluate(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): Evaluation;
   /**
    * Train silos in parallel, results in job order. The jobs' weight and moment arrays may
-   * be transferred away (detached): callers must not read them afterwards.
+   * be transferred away (detached): callers must not read them afterwards. `onResult`
+   * sees each silo's result as soon as it is in (the engine mixes rows whose sources are
+   * done while the others train).
    */
-  trainMany?(jobs: SiloJob[]): Promise<LocalTrainResult[]>;
+  trainMany?(jobs: SiloJob[], onResult?: (index: number, result: LocalTrainResult) => void): Promise<LocalTrainResult[]>;
   /** Evaluate weight vectors on the run's test set (given when the trainer was made), in order. */
   evaluateTestMany?(weights: Float32Array[]): Promise<Evaluation[]>;
 }

@@ -79,7 +79,7 @@ export interface SiloPool {
    * jobs' weight and moment buffers are transferred to the workers: callers must not use
    * them afterwards.
    */
-  train(jobs: SiloJob[]): Promise<LocalTrainResult[]>;
+  train(jobs: SiloJob[], onResult?: (index: number, result: LocalTrainResult) => void): Promise<LocalTrainResult[]>;
   /** Evaluate weight vectors on the test set in parallel (results in order). */
   evaluate(weights: Float32Array[]): Promise<Evaluation[]>;
   /** Stop the workers. */
@@ -141,13 +141,18 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
       const r = await pool.run({ kind: 'info', seed } satisfies PoolTask) as { initWeights: Float32Array };
       return r.initWeights;
     },
-    async train(jobs) {
-      const results = await Promise.all(jobs.map((j) => {
+    async train(jobs, onResult) {
+      const toResult = (r: PoolTrainResult): LocalTrainResult => ({ weights: r.weights, optState: { m: r.m, v: r.v, step: r.step }, loss: r.loss });
+      const results = await Promise.all(jobs.map((j, index) => {
         const task: PoolTask = { kind: 'train', weights: own(j.weights), m: own(j.optState.m), v: own(j.optState.v), step: j.optState.step, batches: j.batches.map((b) => ({ x: own(b.x), y: own(b.y), size: b.size })), lr: j.lr, seed: j.seed };
         const transferList = [task.weights.buffer, task.m.buffer, task.v.buffer, ...task.batches.flatMap((b) => [b.x.buffer, b.y.buffer])] as ArrayBuffer[];
-        return pool.run(task, { transferList: [...new Set(transferList)] as never }) as Promise<PoolTrainResult>;
+        return (pool.run(task, { transferList: [...new Set(transferList)] as never }) as Promise<PoolTrainResult>).then((r) => {
+          const res = toResult(r);
+          onResult?.(index, res);
+          return res;
+        });
       }));
-      return results.map((r) => ({ weights: r.weights, optState: { m: r.m, v: r.v, step: r.step }, loss: r.loss }));
+      return results;
     },
     async evaluate(ws) {
       if (!testSamples) throw new Error('dflsim pool: no test set');
@@ -181,7 +186,7 @@ export async function createPoolTrainer(opts: SiloPoolOptions & { seed: number }
       newOptimizerState: () => ({ m: new Float32Array(pool.paramCount), v: new Float32Array(pool.paramCount), step: 0 }),
       train: () => inProcessOnly('train'),
       evaluate: () => inProcessOnly('evaluate'),
-      trainMany: (jobs) => pool.train(jobs),
+      trainMany: (jobs, onResult) => pool.train(jobs, onResult),
       evaluateTestMany: (ws) => pool.evaluate(ws),
     };
     return { trainer, pool };

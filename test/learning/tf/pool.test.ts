@@ -60,4 +60,24 @@ describe('silo pool', () => {
     expect(second.completed).toBe(true);
     expect(metrics(out)).toBe(inMain);
   });
+
+  it('with failures (down silos on the event clock, ring mixing rows mixed as results arrive): 2 workers equal 1', async () => {
+    const raw2 = { ...raw, name: 'pool-down', topology: 'ring', clock: 'events', evalSilos: false,
+      failures: { silos: [{ silo: 'Dublin', fromRound: 1, toRound: 2 }], rate: { perRound: 0.2, meanDownRounds: 1 } } };
+    const f2 = path.join(dir, 'pool-down.json');
+    writeFileSync(f2, JSON.stringify(raw2));
+    const cfg2 = validateConfig(raw2, f2) as TrainConfig;
+    const got: string[] = [];
+    for (const workers of [1, 2]) {
+      const out = path.join(dir, `down${workers}`);
+      await runTraining(cfg2, f2, { outDir: out, workers });
+      got.push(metrics(out));
+    }
+    // some rounds had silos down (the `down` column), and the runs agree
+    const header = got[0]!.split('\n')[0]!.split(',');
+    const downCol = header.indexOf('down');
+    expect(downCol).toBeGreaterThan(0);
+    expect(got[0]!.split('\n').slice(1).some((l) => Number(l.split(',')[downCol]) > 0)).toBe(true);
+    expect(got[1]).toBe(got[0]);
+  });
 });
