@@ -55,6 +55,15 @@ describe('dflsim bench simulate', () => {
     expect(j.torch?.reason).toContain('use --size 37 or more');
   }, 90_000);
 
+  it('bench train at a size fadnet_torch.py cannot build falls back to dpasgd_torch.py with one silo (here too small for it as well: skipped with its reason)', async () => {
+    const r = await runGuarded([BIN, 'bench', 'train', '--size', '32', '--batch', '1', '--steps', '1', '--format', 'json']);
+    expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { torch?: { status: string; reason?: string } };
+    expect(fadnetTorchSizeProblem(32)).not.toBeNull();
+    expect(j.torch).toEqual({ status: 'skipped', reason: dpasgdTorchSizeProblem(32) });
+  }, 90_000);
+
   it('bad options exit 2 naming the option', async () => {
     for (const [args, where] of [[['--size', '8', '--rounds', '1'], '--size'], [['--size', '32', '--rounds', '1', '--workers', '0'], '--workers'], [['--size', '32', '--rounds', '1.5'], '--rounds']] as const) {
       const r = await runGuarded([BIN, 'bench', 'simulate', '--silos', '2', '--batch', '1', ...args, '--torch', 'skip']);

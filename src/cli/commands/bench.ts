@@ -45,7 +45,7 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
             .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'default: DFLSIM_BACKEND or auto' })
             .option('threads', { type: 'number', describe: 'wasm threads (default: DFLSIM_THREADS or 1)' })
             .option('steps', { type: 'number', default: 3, describe: 'timed steps after one warm-up step' })
-            .option('torch', { type: 'string', choices: ['auto', 'skip'], default: 'auto', describe: 'FADNet only: also run ../shared/bench/fadnet_torch.py at the same threads where python3-torch is installed' })
+            .option('torch', { type: 'string', choices: ['auto', 'skip'], default: 'auto', describe: 'FADNet only: also run ../shared/bench/fadnet_torch.py (200x200; other sizes: dpasgd_torch.py with one silo) at the same threads where python3-torch is installed' })
             .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
             .example('$0 bench train --model fadnet --size 200 --batch 32 --threads 2 --format json', 'FADNet at the paper\'s size'),
         async (a) => {
@@ -55,7 +55,7 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
           const r = await benchTrain({ model: args.model, size: args.size, batch: args.batch, backend: args.backend, threads: args.threads, steps: args.steps });
           const { bytesPerSilo: _b, ...rest } = r;
           // the yardstick is FADNet's, run after dflsim's steps (so they do not share the cores)
-          let torch: TorchComparison<{ threads: number; samplesPerSec: number; msPerStep: number }> | undefined;
+          let torch: TorchComparison<{ threads: number; samplesPerSec: number; msPerStep: number; script?: string }> | undefined;
           if (args.torch !== 'skip') {
             if (args.model !== 'fadnet') torch = { status: 'skipped', reason: `the yardstick is FADNet's, not ${args.model}'s` };
             else torch = (await import('../../learning/tf/torch-yardstick.js')).torchTrain({ size: args.size, batch: args.batch, steps: args.steps, threads: r.threads }, r.samplesPerSec);
@@ -65,7 +65,7 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
           if (args.format === 'json') out(JSON.stringify(torch ? { ...rest, torch } : rest) + '\n');
           else {
             out(textTable(Object.keys(r), [Object.values(r).map(fixed2)]));
-            if (torch) out(torchLines(torch, (t) => `threads=${t.threads}`, (t) => `${t.samplesPerSec.toFixed(1)} samples/s (${t.msPerStep.toFixed(0)} ms/step)`));
+            if (torch) out(torchLines(torch, (t) => `threads=${t.threads}${t.script && t.script !== 'fadnet_torch.py' ? ` (${t.script})` : ''}`, (t) => `${t.samplesPerSec.toFixed(1)} samples/s (${t.msPerStep.toFixed(0)} ms/step)`));
           }
         },
       )

@@ -168,17 +168,39 @@ export function torchSimulate(o: { silos: number; size: number; batch: number; r
   return compare(python, runs, dflsimSamplesPerSec);
 }
 
-/** One run of shared/bench/fadnet_torch.py. */
+/** One run of the training-step yardstick. */
 export interface TorchTrainRun {
   threads: number;
   samplesPerSec: number;
   msPerStep: number;
+  /** The script that ran: `fadnet_torch.py`, or `dpasgd_torch.py --silos 1` at other sizes. */
+  script?: string;
 }
 
-/** The training-step yardstick (shared/bench/fadnet_torch.py) at the same size, batch, steps and threads. */
+/**
+ * The training-step yardstick at the same size, batch, steps and threads:
+ * shared/bench/fadnet_torch.py at its 200x200 geometry; at other sizes (e.g. 64x64)
+ * shared/bench/dpasgd_torch.py with one silo, whose round is one step plus loading that
+ * silo's weights and Adam state (as dflsim's step loads the silo's flat state).
+ */
 export function torchTrain(o: { size: number; batch: number; steps: number; threads: number }, dflsimSamplesPerSec: number): TorchComparison<TorchTrainRun> {
+  const sizeProblem = fadnetTorchSizeProblem(o.size);
+  if (sizeProblem) {
+    const script = yardstickScript('dpasgd_torch.py');
+    const why = dpasgdTorchSizeProblem(o.size) ?? yardstickUnavailable(script);
+    if (why) return { status: 'skipped', reason: why };
+    const args = ['--silos', 1, '--size', o.size, '--batch', o.batch, '--rounds', Math.max(o.steps, 10), '--threads', o.threads, '--procs', 1].map(String);
+    let r: YardstickOutcome<{ silo_steps_per_sec: number; samples_per_sec: number }>;
+    try {
+      r = runYardstick(script, args);
+    } catch (e) {
+      return failed(e);
+    }
+    if (!r.ran) return { status: 'skipped', reason: r.reason };
+    return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep: 1000 / r.result.silo_steps_per_sec, script: 'dpasgd_torch.py --silos 1' }], dflsimSamplesPerSec);
+  }
   const script = yardstickScript('fadnet_torch.py');
-  const why = fadnetTorchSizeProblem(o.size) ?? yardstickUnavailable(script);
+  const why = yardstickUnavailable(script);
   if (why) return { status: 'skipped', reason: why };
   const args = ['--batch', o.batch, '--size', o.size, '--steps', o.steps, '--threads', o.threads].map(String);
   let r: YardstickOutcome<{ samples_per_sec: number; ms_per_step: number }>;
@@ -188,5 +210,5 @@ export function torchTrain(o: { size: number; batch: number; steps: number; thre
     return failed(e);
   }
   if (!r.ran) return { status: 'skipped', reason: r.reason };
-  return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep: r.result.ms_per_step }], dflsimSamplesPerSec);
+  return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep: r.result.ms_per_step, script: 'fadnet_torch.py' }], dflsimSamplesPerSec);
 }
