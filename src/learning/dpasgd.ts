@@ -53,7 +53,7 @@ export interface MetricRow {
   round: number;
   /** Simulated wall-clock at the end of the round (ms). */
   simulatedMs: number;
-  /** Measured compute time of the real local steps so far (ms). */
+  /** Measured wall time of the rounds' local steps so far (ms; with a pool it includes the rows mixed while silos train). */
   wallMs: number;
   trainLoss: number;
   testLoss: number | null;
@@ -265,7 +265,8 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
   const t0 = performance.now();
   const jobs = roundJobs(state, data, opts, schedule.n);
   const n = schedule.n;
-  const up = jobs.map((_, i) => i).filter((i) => !(plan.down ?? []).includes(i));
+  const down = new Set(plan.down ?? []);
+  const up = jobs.map((_, i) => i).filter((i) => !down.has(i));
   const results: LocalTrainResult[] = jobs.map((j) => untrained(j));
   // each row is mixed as soon as the silos it reads are in, while the others still train
   // (rows are independent: the same bits as mixing them all at the end)
@@ -283,7 +284,7 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
       if (waiting[i].size === 0) mixed[i] = mixOne(plan.mixing[i], i, fresh, start, scratch);
     }
   };
-  for (let i = 0; i < n; i++) if (!up.includes(i)) arrived(i, results[i]);
+  for (const i of down) arrived(i, results[i]);
   if (up.length) {
     const done = new Array<boolean>(up.length).fill(false);
     const all = await trainer.trainMany!(up.map((i) => jobs[i]), (q, r) => { done[q] = true; arrived(up[q], r); });

@@ -148,7 +148,7 @@ export function mixingMatrix(rows: MixingRows): Float64Array[] {
  * @param start models at the start of the round (needed only when a row has a stale term)
  */
 export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], start: readonly (Float32Array | undefined)[]): Float32Array[] {
-  // one float64 accumulator for rows of more than 4 terms (zeroed per row)
+  // one float64 accumulator for the rows not fused (zeroed per row)
   const acc: MixScratch = {};
   return rows.map((row, i) => mixOne(row, i, fresh, start, acc));
 }
@@ -180,22 +180,15 @@ export function freshSources(row: readonly MixTerm[], i: number): number[] {
 
 /**
  * One row: `out[p] = fround(((0 + w0 s0[p]) + w1 s1[p]) + ...)` in float64, terms in row
- * order. Rows of up to 4 terms run as one fused pass (no accumulator array: twice as fast
- * for a ring's 2 terms); longer rows accumulate all but the last term in float64 and fuse
- * the last with the write. Every form performs the same operations in the same order.
+ * order. Rows of 2 to 4 terms run as one fused pass (no accumulator array: about twice as
+ * fast for 2 and 3 terms); other rows accumulate all but the last term in float64 (none for
+ * a single term) and fuse the last with the write. Every form performs the same operations
+ * in the same order.
  */
 function mixRow(s: Float32Array[], w: number[], len: number, acc: MixScratch): Float32Array {
   const out = new Float32Array(len);
   const k = s.length;
-  if (k === 1) {
-    const [a] = s as [Float32Array];
-    const wa = w[0]!;
-    for (let p = 0; p < len; p++) {
-      let x = 0;
-      x += wa * a[p]!;
-      out[p] = x;
-    }
-  } else if (k === 2) {
+  if (k === 2) {
     const [a, b] = s as [Float32Array, Float32Array];
     const [wa, wb] = w as [number, number];
     for (let p = 0; p < len; p++) {

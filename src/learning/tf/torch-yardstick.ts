@@ -184,31 +184,20 @@ export interface TorchTrainRun {
  * silo's weights and Adam state (as dflsim's step loads the silo's flat state).
  */
 export function torchTrain(o: { size: number; batch: number; steps: number; threads: number }, dflsimSamplesPerSec: number): TorchComparison<TorchTrainRun> {
-  const sizeProblem = fadnetTorchSizeProblem(o.size);
-  if (sizeProblem) {
-    const script = yardstickScript('dpasgd_torch.py');
-    const why = dpasgdTorchSizeProblem(o.size) ?? yardstickUnavailable(script);
-    if (why) return { status: 'skipped', reason: why };
-    const args = ['--silos', 1, '--size', o.size, '--batch', o.batch, '--rounds', Math.max(o.steps, 10), '--threads', o.threads, '--procs', 1].map(String);
-    let r: YardstickOutcome<{ silo_steps_per_sec: number; samples_per_sec: number }>;
-    try {
-      r = runYardstick(script, args);
-    } catch (e) {
-      return failed(e);
-    }
-    if (!r.ran) return { status: 'skipped', reason: r.reason };
-    return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep: 1000 / r.result.silo_steps_per_sec, script: 'dpasgd_torch.py --silos 1' }], dflsimSamplesPerSec);
-  }
-  const script = yardstickScript('fadnet_torch.py');
-  const why = yardstickUnavailable(script);
+  const oneSilo = fadnetTorchSizeProblem(o.size) !== null;
+  const script = yardstickScript(oneSilo ? 'dpasgd_torch.py' : 'fadnet_torch.py');
+  const why = (oneSilo ? dpasgdTorchSizeProblem(o.size) : null) ?? yardstickUnavailable(script);
   if (why) return { status: 'skipped', reason: why };
-  const args = ['--batch', o.batch, '--size', o.size, '--steps', o.steps, '--threads', o.threads].map(String);
-  let r: YardstickOutcome<{ samples_per_sec: number; ms_per_step: number }>;
+  const args = oneSilo
+    ? ['--silos', 1, '--size', o.size, '--batch', o.batch, '--rounds', Math.max(o.steps, 10), '--threads', o.threads, '--procs', 1]
+    : ['--batch', o.batch, '--size', o.size, '--steps', o.steps, '--threads', o.threads];
+  let r: YardstickOutcome<{ samples_per_sec: number; ms_per_step?: number; silo_steps_per_sec?: number }>;
   try {
-    r = runYardstick(script, args);
+    r = runYardstick(script, args.map(String));
   } catch (e) {
     return failed(e);
   }
   if (!r.ran) return { status: 'skipped', reason: r.reason };
-  return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep: r.result.ms_per_step, script: 'fadnet_torch.py' }], dflsimSamplesPerSec);
+  const msPerStep = oneSilo ? 1000 / r.result.silo_steps_per_sec! : r.result.ms_per_step!;
+  return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep, script: oneSilo ? 'dpasgd_torch.py --silos 1' : 'fadnet_torch.py' }], dflsimSamplesPerSec);
 }

@@ -118,8 +118,8 @@ function conv2DBackpropFilter(args: {
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   // Patches + MatMul wins for 1x1 kernels (FADNet's strided shortcuts and support
-  // branches: 3-4x) and for single-channel inputs (the 5x5 stem: 2.4-2.7x, kernel alone:
-  // 8.9 -> 3.3 ms at 16x64x64, 115 -> 49 ms at 32x200x200); the XNNPACK convolution below
+  // branches: 3-4x) and for single-channel inputs (the 5x5 stem, kernel alone: 6.7-9.0 ->
+  // 1.9 ms at 16x64x64, 117 -> 42 ms at 32x200x200); the XNNPACK convolution below
   // is as fast or faster for the 3x3 kernels on 32-128 channels (`node dist/bench/kernels.js`
   // times both paths on every FADNet shape).
   const useIm2col = (filterGradMode.force ?? defaultFilterGradPath(kh, kw, x.shape[3]!)) === 'im2col';
