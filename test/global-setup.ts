@@ -25,6 +25,8 @@ export default function setup(): () => void {
       cwd: root,
       stdio: 'inherit',
     });
+    // the native kernels (a warning, not a failure, without a C compiler)
+    execFileSync(process.execPath, [path.join(root, 'scripts/build-native.mjs')], { cwd: root, stdio: 'inherit' });
   }
   return () => { rmSync(tmp, { recursive: true, force: true }); };
 }

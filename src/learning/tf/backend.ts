@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registerDflsimWasmKernels } from './kernels/index.js';
+import { nativeKernels, setNativeThreads } from './kernels/native.js';
 
 /** Backend names accepted by {@link initBackend}. */
 export const BACKEND_CHOICES = ['auto', 'node', 'wasm', 'cpu'] as const;
@@ -41,6 +42,11 @@ export interface BackendInfo {
   backend: BackendName;
   /** Compute threads in use (the wasm thread pool size; 0 when unknown, e.g. tfjs-node). */
   threads: number;
+  /**
+   * wasm only: the convolution and matrix-product kernels, 'native-avx2' or
+   * 'native-portable' (dflsim's addon, the same bits) or 'wasm' (XNNPACK, other bits).
+   */
+  kernels?: string;
 }
 
 let current: BackendInfo | null = null;
@@ -109,7 +115,8 @@ async function doInit(choice: BackendChoice, threads: number): Promise<BackendIn
   if (choice === 'auto' || choice === 'wasm') {
     try {
       const t = await initWasm(threads);
-      return { backend: 'wasm', threads: t };
+      setNativeThreads(t);
+      return { backend: 'wasm', threads: t, kernels: nativeKernels() };
     } catch (e) {
       errors.push(`wasm: ${(e as Error).message}`);
       if (choice === 'wasm') throw new Error(`dflsim/learning/tf/backend: backend "wasm" unavailable (${errors.join('; ')})`);

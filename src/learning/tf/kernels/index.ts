@@ -10,6 +10,7 @@ import { batchNormTrainConfig, batchNormTrainGradConfig } from './batch-norm.js'
 import { identityConfig } from './identity.js';
 import { meanConfig, sumConfig, tileConfig } from './reduce-tile.js';
 import { overrideWasmKernel } from './util.js';
+import { nativeAddon, nativeKernelConfigs } from './native.js';
 
 let registered = false;
 
@@ -43,5 +44,7 @@ export function registerDflsimWasmKernels(): void {
     batchNormTrainConfig,
     batchNormTrainGradConfig,
   ]) overrideWasmKernel(cfg);
+  // the native convolutions and products wrap the kernels above (their fallbacks)
+  if (nativeAddon()) for (const cfg of nativeKernelConfigs()) overrideWasmKernel(cfg);
   registered = true;
 }

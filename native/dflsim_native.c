@@ -1,0 +1,576 @@
+/*
+ * dflsim's native kernels: one single-precision GEMM and the three convolutions of a
+ * training step (forward, input gradient, filter gradient) built on it, reading and
+ * writing the TensorFlow.js wasm backend's heap in place.
+ *
+ * Every output element is defined by one summation order, whatever the machine:
+ *
+ *     c = 0 (or C's old value when accumulating);  for k = 0 .. K-1:  c = f32(c + f32(a_k * b_k))
+ *
+ * The multiply and the add are rounded separately (no fused multiply-add: the build uses
+ * -ffp-contract=off and the vector path never enables FMA), so the AVX2 kernel and the
+ * portable one give the same bits, and so does any blocking of the loops: a block of the
+ * reduction starts from the partial sum the previous block left in C.
+ *
+ * Threads split the output into disjoint column (or row) ranges, so they do not change
+ * any element's order either.
+ *
+ * Pointers into the heap are float offsets checked against its length before any work.
+ */
+#include <node_api.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define DFLSIM_X86 1
+#endif
+
+#define MR 6
+#define NR 16
+#define KC 256
+#define MC 96
+#define NC 1024
+
+/* ---------------------------------------------------------------- micro-kernels */
+
+/* c[MR x NR] (row stride ldc) = (acc ? c : 0) + sum_p ap[p*MR + i] * bp[p*NR + j], in p order */
+static void kernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int acc) {
+  float t[MR][NR];
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) t[i][j] = acc ? c[i * ldc + j] : 0.0f;
+  for (int p = 0; p < kc; p++) {
+    for (int i = 0; i < MR; i++) {
+      const float a = ap[p * MR + i];
+      for (int j = 0; j < NR; j++) {
+        const float prod = a * bp[p * NR + j];
+        t[i][j] = t[i][j] + prod;
+      }
+    }
+  }
+  for (int i = 0; i < MR; i++)
+    for (int j = 0; j < NR; j++) c[i * ldc + j] = t[i][j];
+}
+
+#ifdef DFLSIM_X86
+__attribute__((target("avx2"))) static void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int acc) {
+  __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+  if (acc) {
+    c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
+    c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
+    c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+    c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+    c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+    c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+  } else {
+    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+  }
+  for (int p = 0; p < kc; p++) {
+    const __m256 b0 = _mm256_loadu_ps(bp);
+    const __m256 b1 = _mm256_loadu_ps(bp + 8);
+    __m256 a;
+    a = _mm256_broadcast_ss(ap + 0);
+    c00 = _mm256_add_ps(c00, _mm256_mul_ps(a, b0));
+    c01 = _mm256_add_ps(c01, _mm256_mul_ps(a, b1));
+    a = _mm256_broadcast_ss(ap + 1);
+    c10 = _mm256_add_ps(c10, _mm256_mul_ps(a, b0));
+    c11 = _mm256_add_ps(c11, _mm256_mul_ps(a, b1));
+    a = _mm256_broadcast_ss(ap + 2);
+    c20 = _mm256_add_ps(c20, _mm256_mul_ps(a, b0));
+    c21 = _mm256_add_ps(c21, _mm256_mul_ps(a, b1));
+    a = _mm256_broadcast_ss(ap + 3);
+    c30 = _mm256_add_ps(c30, _mm256_mul_ps(a, b0));
+    c31 = _mm256_add_ps(c31, _mm256_mul_ps(a, b1));
+    a = _mm256_broadcast_ss(ap + 4);
+    c40 = _mm256_add_ps(c40, _mm256_mul_ps(a, b0));
+    c41 = _mm256_add_ps(c41, _mm256_mul_ps(a, b1));
+    a = _mm256_broadcast_ss(ap + 5);
+    c50 = _mm256_add_ps(c50, _mm256_mul_ps(a, b0));
+    c51 = _mm256_add_ps(c51, _mm256_mul_ps(a, b1));
+    ap += MR;
+    bp += NR;
+  }
+  _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
+  _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
+  _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
+  _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+  _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
+  _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+}
+#endif
+
+typedef void (*kernel_fn)(int, const float *, const float *, float *, int, int);
+static kernel_fn kernel = kernel_portable;
+static const char *kernel_name = "portable";
+
+/* ---------------------------------------------------------------- GEMM */
+
+/* A(i, k) = a[i*rsa + k*csa]; B(k, j) = b[k*rsb + j*csb]; C row-major with row stride ldc. */
+typedef struct {
+  int M, N, K;
+  const float *a;
+  long rsa, csa;
+  const float *b;
+  long rsb, csb;
+  float *c;
+  long ldc;
+  int acc;
+} gemm_args;
+
+static void pack_a(const gemm_args *g, int i0, int mc, int p0, int kc, float *dst) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    const int mr = mc - ir < MR ? mc - ir : MR;
+    for (int p = 0; p < kc; p++) {
+      const float *src = g->a + (long)(i0 + ir) * g->rsa + (long)(p0 + p) * g->csa;
+      float *d = dst + (long)ir * kc + (long)p * MR;
+      int i = 0;
+      for (; i < mr; i++) d[i] = src[(long)i * g->rsa];
+      for (; i < MR; i++) d[i] = 0.0f;
+    }
+  }
+}
+
+static void pack_b(const gemm_args *g, int j0, int nc, int p0, int kc, float *dst) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    const int nr = nc - jr < NR ? nc - jr : NR;
+    float *d0 = dst + (long)jr * kc;
+    for (int p = 0; p < kc; p++) {
+      const float *src = g->b + (long)(p0 + p) * g->rsb + (long)(j0 + jr) * g->csb;
+      float *d = d0 + (long)p * NR;
+      int j = 0;
+      if (g->csb == 1) {
+        for (; j < nr; j++) d[j] = src[j];
+      } else {
+        for (; j < nr; j++) d[j] = src[(long)j * g->csb];
+      }
+      for (; j < NR; j++) d[j] = 0.0f;
+    }
+  }
+}
+
+/* Columns [jlo, jhi) of C. Scratch: packed A (MC x KC) and B (KC x NC). */
+static void gemm_cols(const gemm_args *g, int jlo, int jhi, float *pa, float *pb) {
+  float tile[MR * NR];
+  for (int j0 = jlo; j0 < jhi; j0 += NC) {
+    const int nc = jhi - j0 < NC ? jhi - j0 : NC;
+    for (int p0 = 0; p0 < g->K || (p0 == 0 && g->K == 0); p0 += KC) {
+      const int kc = g->K - p0 < KC ? g->K - p0 : KC;
+      const int acc = g->acc || p0 > 0;
+      if (kc == 0) {
+        /* K == 0: C = 0 unless accumulating */
+        if (!acc)
+          for (int i = 0; i < g->M; i++) memset(g->c + i * g->ldc + j0, 0, sizeof(float) * nc);
+        break;
+      }
+      pack_b(g, j0, nc, p0, kc, pb);
+      for (int i0 = 0; i0 < g->M; i0 += MC) {
+        const int mc = g->M - i0 < MC ? g->M - i0 : MC;
+        pack_a(g, i0, mc, p0, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = nc - jr < NR ? nc - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = mc - ir < MR ? mc - ir : MR;
+            float *c = g->c + (long)(i0 + ir) * g->ldc + (j0 + jr);
+            const float *ap = pa + (long)ir * kc;
+            const float *bp = pb + (long)jr * kc;
+            if (mr == MR && nr == NR) {
+              kernel(kc, ap, bp, c, (int)g->ldc, acc);
+            } else {
+              for (int i = 0; i < MR; i++)
+                for (int j = 0; j < NR; j++) tile[i * NR + j] = (acc && i < mr && j < nr) ? c[i * g->ldc + j] : 0.0f;
+              kernel(kc, ap, bp, tile, NR, acc);
+              for (int i = 0; i < mr; i++)
+                for (int j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* Per-thread scratch, grown as needed and kept. */
+typedef struct {
+  float *pa, *pb;
+} scratch;
+
+static int scratch_init(scratch *s) {
+  s->pa = (float *)aligned_alloc(64, sizeof(float) * MC * KC);
+  s->pb = (float *)aligned_alloc(64, sizeof(float) * KC * NC);
+  return s->pa && s->pb;
+}
+static void scratch_free(scratch *s) {
+  free(s->pa);
+  free(s->pb);
+}
+
+typedef struct {
+  const gemm_args *g;
+  int jlo, jhi;
+  int ok;
+} gemm_job;
+
+static void *gemm_thread(void *arg) {
+  gemm_job *job = (gemm_job *)arg;
+  scratch s;
+  if (!scratch_init(&s)) {
+    scratch_free(&s);
+    job->ok = 0;
+    return NULL;
+  }
+  gemm_cols(job->g, job->jlo, job->jhi, s.pa, s.pb);
+  scratch_free(&s);
+  job->ok = 1;
+  return NULL;
+}
+
+#define MAX_THREADS 64
+
+/* C = A B (or C += A B) over `threads` threads (column ranges in NR multiples). */
+static int gemm_run(const gemm_args *g, int threads) {
+  if (g->M <= 0 || g->N <= 0) return 1;
+  int panels = (g->N + NR - 1) / NR;
+  if (threads > panels) threads = panels;
+  if (threads < 1) threads = 1;
+  if (threads > MAX_THREADS) threads = MAX_THREADS;
+  /* small products are not worth a thread */
+  if ((double)g->M * g->N * (g->K + 1) < 2e6) threads = 1;
+  gemm_job jobs[MAX_THREADS];
+  pthread_t tids[MAX_THREADS];
+  for (int t = 0; t < threads; t++) {
+    jobs[t].g = g;
+    jobs[t].jlo = (int)((long)panels * t / threads) * NR;
+    jobs[t].jhi = (int)((long)panels * (t + 1) / threads) * NR;
+    if (jobs[t].jhi > g->N) jobs[t].jhi = g->N;
+    jobs[t].ok = 0;
+  }
+  for (int t = 1; t < threads; t++)
+    if (pthread_create(&tids[t], NULL, gemm_thread, &jobs[t]) != 0) {
+      gemm_thread(&jobs[t]);
+      tids[t] = 0;
+    }
+  gemm_thread(&jobs[0]);
+  int ok = jobs[0].ok;
+  for (int t = 1; t < threads; t++) {
+    if (tids[t]) pthread_join(tids[t], NULL);
+    ok = ok && jobs[t].ok;
+  }
+  return ok;
+}
+
+/* ---------------------------------------------------------------- convolutions (NHWC, HWIO) */
+
+typedef struct {
+  int B, H, W, C;      /* input */
+  int KH, KW, CO;      /* filter [KH, KW, C, CO] */
+  int SH, SW, PT, PL;  /* strides, top/left padding */
+  int OH, OW;          /* output */
+} conv_geom;
+
+/* Rows [m0, m0 + rows) of the patch matrix P[m, (kh, kw, c)] (zeros outside the image). */
+static void im2col(const conv_geom *q, const float *x, long m0, int rows, float *p) {
+  const int K = q->KH * q->KW * q->C;
+  const int run = q->KW * q->C;
+  for (int r = 0; r < rows; r++) {
+    const long m = m0 + r;
+    const int ow = (int)(m % q->OW);
+    const int oh = (int)((m / q->OW) % q->OH);
+    const int b = (int)(m / ((long)q->OW * q->OH));
+    float *d = p + (long)r * K;
+    const int iw0 = ow * q->SW - q->PL;
+    for (int kh = 0; kh < q->KH; kh++, d += run) {
+      const int ih = oh * q->SH + kh - q->PT;
+      if (ih < 0 || ih >= q->H) {
+        memset(d, 0, sizeof(float) * run);
+        continue;
+      }
+      const float *src = x + (((long)b * q->H + ih) * q->W) * q->C;
+      if (iw0 >= 0 && iw0 + q->KW <= q->W) {
+        memcpy(d, src + (long)iw0 * q->C, sizeof(float) * run);
+      } else {
+        for (int kw = 0; kw < q->KW; kw++) {
+          const int iw = iw0 + kw;
+          if (iw < 0 || iw >= q->W) memset(d + kw * q->C, 0, sizeof(float) * q->C);
+          else memcpy(d + kw * q->C, src + (long)iw * q->C, sizeof(float) * q->C);
+        }
+      }
+    }
+  }
+}
+
+/* dx[b, ih, iw, c] += G[m, (kh, kw, c)] in m order, then (kh, kw) order */
+static void col2im(const conv_geom *q, const float *gcols, long m0, int rows, float *dx) {
+  const int K = q->KH * q->KW * q->C;
+  for (int r = 0; r < rows; r++) {
+    const long m = m0 + r;
+    const int ow = (int)(m % q->OW);
+    const int oh = (int)((m / q->OW) % q->OH);
+    const int b = (int)(m / ((long)q->OW * q->OH));
+    const float *s = gcols + (long)r * K;
+    for (int kh = 0; kh < q->KH; kh++) {
+      const int ih = oh * q->SH + kh - q->PT;
+      if (ih < 0 || ih >= q->H) continue;
+      for (int kw = 0; kw < q->KW; kw++) {
+        const int iw = ow * q->SW + kw - q->PL;
+        if (iw < 0 || iw >= q->W) continue;
+        float *d = dx + (((long)b * q->H + ih) * q->W + iw) * q->C;
+        const float *g = s + (kh * q->KW + kw) * q->C;
+        for (int c = 0; c < q->C; c++) d[c] = d[c] + g[c];
+      }
+    }
+  }
+}
+
+static int chunk_rows(int K) {
+  long r = (1L << 20) / (K > 0 ? K : 1); /* about 4 MiB of patches */
+  if (r < 96) r = 96;
+  return (int)r;
+}
+
+#define ACT_LINEAR 0
+#define ACT_RELU 1
+#define ACT_RELU6 2
+#define ACT_LEAKY 3
+
+/* y = act(conv(x, f) + bias) */
+static int conv_forward(const conv_geom *q, const float *x, const float *f, const float *bias, int act, float alpha, float *y,
+                        int threads) {
+  const int K = q->KH * q->KW * q->C;
+  const long M = (long)q->B * q->OH * q->OW;
+  const int direct = q->KH == 1 && q->KW == 1 && q->SH == 1 && q->SW == 1 && q->PT == 0 && q->PL == 0;
+  const int R = chunk_rows(K);
+  float *p = direct ? NULL : (float *)malloc(sizeof(float) * (size_t)R * K);
+  if (!direct && !p) return 0;
+  int ok = 1;
+  for (long m0 = 0; m0 < M && ok; m0 += R) {
+    const int rows = M - m0 < R ? (int)(M - m0) : R;
+    const float *a = direct ? x + m0 * q->C : p;
+    if (!direct) im2col(q, x, m0, rows, p);
+    gemm_args g = {rows, q->CO, K, a, K, 1, f, q->CO, 1, y + m0 * q->CO, q->CO, 0};
+    ok = gemm_run(&g, threads);
+  }
+  free(p);
+  if (!ok) return 0;
+  if (bias || act != ACT_LINEAR) {
+    float *row = y;
+    for (long m = 0; m < M; m++, row += q->CO) {
+      for (int c = 0; c < q->CO; c++) {
+        float v = row[c];
+        if (bias) v = v + bias[c];
+        if (act == ACT_RELU) v = v > 0.0f ? v : 0.0f;
+        else if (act == ACT_RELU6) v = v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
+        else if (act == ACT_LEAKY) v = v < 0.0f ? alpha * v : v;
+        row[c] = v;
+      }
+    }
+  }
+  return 1;
+}
+
+/* dx = conv^T(dy, f): G = dy f^T, scattered back (dx is zeroed first) */
+static int conv_backprop_input(const conv_geom *q, const float *dy, const float *f, float *dx, int threads) {
+  const int K = q->KH * q->KW * q->C;
+  const long M = (long)q->B * q->OH * q->OW;
+  const int direct = q->KH == 1 && q->KW == 1 && q->SH == 1 && q->SW == 1 && q->PT == 0 && q->PL == 0 &&
+                     q->OH == q->H && q->OW == q->W;
+  if (direct) {
+    gemm_args g = {(int)M, K, q->CO, dy, q->CO, 1, f, 1, q->CO, dx, K, 0};
+    return gemm_run(&g, threads);
+  }
+  memset(dx, 0, sizeof(float) * (size_t)q->B * q->H * q->W * q->C);
+  const int R = chunk_rows(K);
+  float *gcols = (float *)malloc(sizeof(float) * (size_t)R * K);
+  if (!gcols) return 0;
+  int ok = 1;
+  for (long m0 = 0; m0 < M && ok; m0 += R) {
+    const int rows = M - m0 < R ? (int)(M - m0) : R;
+    gemm_args g = {rows, K, q->CO, dy + m0 * q->CO, q->CO, 1, f, 1, q->CO, gcols, K, 0};
+    ok = gemm_run(&g, threads);
+    if (ok) col2im(q, gcols, m0, rows, dx);
+  }
+  free(gcols);
+  return ok;
+}
+
+/* dW[k, co] = sum_m P[m, k] dy[m, co], as dW^T = dy^T P in m order, then transposed into dw */
+static int conv_backprop_filter(const conv_geom *q, const float *x, const float *dy, float *dw, int threads) {
+  const int K = q->KH * q->KW * q->C;
+  const long M = (long)q->B * q->OH * q->OW;
+  const int R = chunk_rows(K);
+  float *p = (float *)malloc(sizeof(float) * (size_t)R * K);
+  float *t = (float *)malloc(sizeof(float) * (size_t)K * q->CO);
+  if (!p || !t) {
+    free(p);
+    free(t);
+    return 0;
+  }
+  int ok = 1;
+  if (M == 0) memset(t, 0, sizeof(float) * (size_t)K * q->CO);
+  for (long m0 = 0; m0 < M && ok; m0 += R) {
+    const int rows = M - m0 < R ? (int)(M - m0) : R;
+    im2col(q, x, m0, rows, p);
+    /* A(i = co, k = m) = dy[m, co]; B(k = m, j = kk) = P[m, kk]; C = t[co, kk] */
+    gemm_args g = {q->CO, K, rows, dy + m0 * q->CO, 1, q->CO, p, K, 1, t, K, m0 > 0};
+    ok = gemm_run(&g, threads);
+  }
+  if (ok)
+    for (int k = 0; k < K; k++)
+      for (int co = 0; co < q->CO; co++) dw[(long)k * q->CO + co] = t[(long)co * K + k];
+  free(p);
+  free(t);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- N-API glue */
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "dflsim native: bad arguments");    \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static int get_heap(napi_env env, napi_value v, float **heap, size_t *len) {
+  napi_typedarray_type type;
+  void *data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, v, &type, len, &data, &ab, &off) != napi_ok || type != napi_float32_array) return 0;
+  *heap = (float *)data;
+  return 1;
+}
+
+static int get_ints(napi_env env, napi_value *argv, size_t from, size_t n, int64_t *out) {
+  for (size_t i = 0; i < n; i++)
+    if (napi_get_value_int64(env, argv[from + i], &out[i]) != napi_ok) return 0;
+  return 1;
+}
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+static int span_ok(int64_t off, int64_t n, size_t len) { return off >= 0 && n >= 0 && (uint64_t)(off + n) <= len; }
+
+static int geom_ok(const conv_geom *q) {
+  return q->B >= 0 && q->H > 0 && q->W > 0 && q->C > 0 && q->KH > 0 && q->KW > 0 && q->CO > 0 && q->SH > 0 && q->SW > 0 &&
+         q->PT >= 0 && q->PL >= 0 && q->OH >= 0 && q->OW >= 0 && (long)(q->OH - 1) * q->SH - q->PT <= q->H + q->KH &&
+         (long)(q->OW - 1) * q->SW - q->PL <= q->W + q->KW;
+}
+
+/* gemm(heap, M, N, K, aOff, rsa, csa, bOff, rsb, csb, cOff, ldc, acc, threads) */
+static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 14;
+  napi_value argv[14];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 14) return fail(env, "dflsim native gemm: expected 14 arguments");
+  float *heap;
+  size_t len;
+  int64_t v[13];
+  if (!get_heap(env, argv[0], &heap, &len) || !get_ints(env, argv, 1, 13, v)) return fail(env, "dflsim native gemm: bad arguments");
+  const int64_t M = v[0], N = v[1], K = v[2];
+  if (M < 0 || N < 0 || K < 0 || M > INT32_MAX || N > INT32_MAX || K > INT32_MAX) return fail(env, "dflsim native gemm: bad sizes");
+  const int64_t amax = (M > 0 ? (M - 1) * v[4] : 0) + (K > 0 ? (K - 1) * v[5] : 0);
+  const int64_t bmax = (K > 0 ? (K - 1) * v[7] : 0) + (N > 0 ? (N - 1) * v[8] : 0);
+  if (v[4] < 0 || v[5] < 0 || v[7] < 0 || v[8] < 0 || v[10] < N ||
+      (M > 0 && K > 0 && !span_ok(v[3], amax + 1, len)) || (K > 0 && N > 0 && !span_ok(v[6], bmax + 1, len)) ||
+      (M > 0 && N > 0 && !span_ok(v[9], (M - 1) * v[10] + N, len)))
+    return fail(env, "dflsim native gemm: operand outside the heap");
+  gemm_args g = {(int)M, (int)N, (int)K, heap + v[3], v[4], v[5], heap + v[6], v[7], v[8], heap + v[9], v[10], (int)v[11]};
+  if (!gemm_run(&g, (int)v[12])) return fail(env, "dflsim native gemm: out of memory");
+  return NULL;
+}
+
+/* conv2d(heap, op, B, H, W, C, KH, KW, CO, SH, SW, PT, PL, OH, OW, xOff, fOff, outOff, biasOff, act, alpha, threads)
+ * op 0: out = act(conv(x = input, f) + bias); op 1: out = dx from x = dy; op 2: out = dW from x = input, f = dy */
+static napi_value js_conv(napi_env env, napi_callback_info info) {
+  size_t argc = 22;
+  napi_value argv[22];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 22) return fail(env, "dflsim native conv2d: expected 22 arguments");
+  float *heap;
+  size_t len;
+  int64_t v[19];
+  double alpha;
+  int64_t threads;
+  if (!get_heap(env, argv[0], &heap, &len) || !get_ints(env, argv, 1, 19, v) || napi_get_value_double(env, argv[20], &alpha) != napi_ok ||
+      napi_get_value_int64(env, argv[21], &threads) != napi_ok)
+    return fail(env, "dflsim native conv2d: bad arguments");
+  for (int i = 1; i < 14; i++)
+    if (v[i] < 0 || v[i] > INT32_MAX) return fail(env, "dflsim native conv2d: bad geometry");
+  const int op = (int)v[0];
+  conv_geom q = {(int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7],
+                 (int)v[8], (int)v[9], (int)v[10], (int)v[11], (int)v[12], (int)v[13]};
+  if (!geom_ok(&q)) return fail(env, "dflsim native conv2d: bad geometry");
+  const int64_t nx = (int64_t)q.B * q.H * q.W * q.C;
+  const int64_t nf = (int64_t)q.KH * q.KW * q.C * q.CO;
+  const int64_t ny = (int64_t)q.B * q.OH * q.OW * q.CO;
+  int ok;
+  if (op == 0) {
+    if (!span_ok(v[14], nx, len) || !span_ok(v[15], nf, len) || !span_ok(v[16], ny, len) || (v[17] >= 0 && !span_ok(v[17], q.CO, len)) ||
+        v[18] < 0 || v[18] > 3)
+      return fail(env, "dflsim native conv2d: operand outside the heap");
+    ok = conv_forward(&q, heap + v[14], heap + v[15], v[17] >= 0 ? heap + v[17] : NULL, (int)v[18], (float)alpha, heap + v[16], (int)threads);
+  } else if (op == 1) {
+    if (!span_ok(v[14], ny, len) || !span_ok(v[15], nf, len) || !span_ok(v[16], nx, len))
+      return fail(env, "dflsim native conv2d: operand outside the heap");
+    ok = conv_backprop_input(&q, heap + v[14], heap + v[15], heap + v[16], (int)threads);
+  } else if (op == 2) {
+    if (!span_ok(v[14], nx, len) || !span_ok(v[15], ny, len) || !span_ok(v[16], nf, len))
+      return fail(env, "dflsim native conv2d: operand outside the heap");
+    ok = conv_backprop_filter(&q, heap + v[14], heap + v[15], heap + v[16], (int)threads);
+  } else {
+    return fail(env, "dflsim native conv2d: bad op");
+  }
+  if (!ok) return fail(env, "dflsim native conv2d: out of memory");
+  return NULL;
+}
+
+/* forceKernel("portable" | "avx2" | "auto"): for tests; returns the kernel in use */
+static napi_value js_kernel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc == 1) {
+    char want[16] = {0};
+    size_t n;
+    CHECK(napi_get_value_string_utf8(env, argv[0], want, sizeof want, &n));
+    if (strcmp(want, "portable") == 0) {
+      kernel = kernel_portable;
+      kernel_name = "portable";
+    } else {
+      kernel = kernel_portable;
+      kernel_name = "portable";
+#ifdef DFLSIM_X86
+      if (__builtin_cpu_supports("avx2")) {
+        kernel = kernel_avx2;
+        kernel_name = "avx2";
+      }
+#endif
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, kernel_name, NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+#ifdef DFLSIM_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) {
+    kernel = kernel_avx2;
+    kernel_name = "avx2";
+  }
+#endif
+  napi_property_descriptor props[] = {
+      {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, js_conv, NULL, NULL, NULL, napi_default, NULL},
+      {"kernel", NULL, js_kernel, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
