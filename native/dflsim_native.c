@@ -36,14 +36,15 @@
 
 /* ---------------------------------------------------------------- micro-kernels */
 
-/* c[MR x NR] (row stride ldc) = (acc ? c : 0) + sum_p ap[p*MR + i] * bp[p*NR + j], in p order */
-static void kernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int acc) {
+/* c[MR x NR] (row stride ldc) = (acc ? c : 0) + sum_p A(i, p) * bp[p*NR + j], in p order, where
+ * A(i, p) = ap[i*ars + p*aps] (a packed panel: ars = 1, aps = MR; rows read in place: aps = 1) */
+static void kernel_portable(int kc, const float *ap, long ars, long aps, const float *bp, float *c, int ldc, int acc) {
   float t[MR][NR];
   for (int i = 0; i < MR; i++)
     for (int j = 0; j < NR; j++) t[i][j] = acc ? c[i * ldc + j] : 0.0f;
   for (int p = 0; p < kc; p++) {
     for (int i = 0; i < MR; i++) {
-      const float a = ap[p * MR + i];
+      const float a = ap[i * ars + p * aps];
       for (int j = 0; j < NR; j++) {
         const float prod = a * bp[p * NR + j];
         t[i][j] = t[i][j] + prod;
@@ -55,7 +56,9 @@ static void kernel_portable(int kc, const float *ap, const float *bp, float *c, 
 }
 
 #ifdef DFLSIM_X86
-__attribute__((target("avx2"))) static void kernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int acc) {
+__attribute__((target("avx2"))) static void kernel_avx2(int kc, const float *ap, long ars, long aps, const float *bp, float *c, int ldc,
+                                                         int acc) {
+  const float *a0 = ap, *a1 = ap + ars, *a2 = ap + 2 * ars, *a3 = ap + 3 * ars, *a4 = ap + 4 * ars, *a5 = ap + 5 * ars;
   __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
   if (acc) {
     c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
@@ -71,25 +74,25 @@ __attribute__((target("avx2"))) static void kernel_avx2(int kc, const float *ap,
     const __m256 b0 = _mm256_loadu_ps(bp);
     const __m256 b1 = _mm256_loadu_ps(bp + 8);
     __m256 a;
-    a = _mm256_broadcast_ss(ap + 0);
+    a = _mm256_broadcast_ss(a0);
     c00 = _mm256_add_ps(c00, _mm256_mul_ps(a, b0));
     c01 = _mm256_add_ps(c01, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(ap + 1);
+    a = _mm256_broadcast_ss(a1);
     c10 = _mm256_add_ps(c10, _mm256_mul_ps(a, b0));
     c11 = _mm256_add_ps(c11, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(ap + 2);
+    a = _mm256_broadcast_ss(a2);
     c20 = _mm256_add_ps(c20, _mm256_mul_ps(a, b0));
     c21 = _mm256_add_ps(c21, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(ap + 3);
+    a = _mm256_broadcast_ss(a3);
     c30 = _mm256_add_ps(c30, _mm256_mul_ps(a, b0));
     c31 = _mm256_add_ps(c31, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(ap + 4);
+    a = _mm256_broadcast_ss(a4);
     c40 = _mm256_add_ps(c40, _mm256_mul_ps(a, b0));
     c41 = _mm256_add_ps(c41, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(ap + 5);
+    a = _mm256_broadcast_ss(a5);
     c50 = _mm256_add_ps(c50, _mm256_mul_ps(a, b0));
     c51 = _mm256_add_ps(c51, _mm256_mul_ps(a, b1));
-    ap += MR;
+    a0 += aps; a1 += aps; a2 += aps; a3 += aps; a4 += aps; a5 += aps;
     bp += NR;
   }
   _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
@@ -101,7 +104,7 @@ __attribute__((target("avx2"))) static void kernel_avx2(int kc, const float *ap,
 }
 #endif
 
-typedef void (*kernel_fn)(int, const float *, const float *, float *, int, int);
+typedef void (*kernel_fn)(int, const float *, long, long, const float *, float *, int, int);
 static kernel_fn kernel = kernel_portable;
 static const char *kernel_name = "portable";
 
@@ -122,6 +125,17 @@ typedef struct {
 static void pack_a(const gemm_args *g, int i0, int mc, int p0, int kc, float *dst) {
   for (int ir = 0; ir < mc; ir += MR) {
     const int mr = mc - ir < MR ? mc - ir : MR;
+    if (g->csa == 1) {
+      /* rows contiguous: walk each row once (a transpose into the panel) */
+      float *d = dst + (long)ir * kc;
+      for (int i = 0; i < mr; i++) {
+        const float *src = g->a + (long)(i0 + ir + i) * g->rsa + p0;
+        for (int p = 0; p < kc; p++) d[p * MR + i] = src[p];
+      }
+      for (int i = mr; i < MR; i++)
+        for (int p = 0; p < kc; p++) d[p * MR + i] = 0.0f;
+      continue;
+    }
     for (int p = 0; p < kc; p++) {
       const float *src = g->a + (long)(i0 + ir) * g->rsa + (long)(p0 + p) * g->csa;
       float *d = dst + (long)ir * kc + (long)p * MR;
@@ -167,20 +181,26 @@ static void gemm_cols(const gemm_args *g, int jlo, int jhi, float *pa, float *pb
       pack_b(g, j0, nc, p0, kc, pb);
       for (int i0 = 0; i0 < g->M; i0 += MC) {
         const int mc = g->M - i0 < MC ? g->M - i0 : MC;
-        pack_a(g, i0, mc, p0, kc, pa);
+        /* rows of A contiguous: full panels are read in place, only a ragged last one is packed */
+        const int direct = g->csa == 1;
+        const int full = direct ? mc / MR * MR : 0;
+        if (!direct) pack_a(g, i0, mc, p0, kc, pa);
+        else if (full < mc) pack_a(g, i0 + full, mc - full, p0, kc, pa + (long)full * kc);
         for (int jr = 0; jr < nc; jr += NR) {
           const int nr = nc - jr < NR ? nc - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = mc - ir < MR ? mc - ir : MR;
             float *c = g->c + (long)(i0 + ir) * g->ldc + (j0 + jr);
-            const float *ap = pa + (long)ir * kc;
+            const int inplace = ir < full;
+            const float *ap = inplace ? g->a + (long)(i0 + ir) * g->rsa + p0 : pa + (long)ir * kc;
+            const long ars = inplace ? g->rsa : 1, aps = inplace ? 1 : MR;
             const float *bp = pb + (long)jr * kc;
             if (mr == MR && nr == NR) {
-              kernel(kc, ap, bp, c, (int)g->ldc, acc);
+              kernel(kc, ap, ars, aps, bp, c, (int)g->ldc, acc);
             } else {
               for (int i = 0; i < MR; i++)
                 for (int j = 0; j < NR; j++) tile[i * NR + j] = (acc && i < mr && j < nr) ? c[i * g->ldc + j] : 0.0f;
-              kernel(kc, ap, bp, tile, NR, acc);
+              kernel(kc, ap, ars, aps, bp, tile, NR, acc);
               for (int i = 0; i < mr; i++)
                 for (int j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
             }
@@ -196,9 +216,12 @@ typedef struct {
   float *pa, *pb;
 } scratch;
 
-static int scratch_init(scratch *s) {
-  s->pa = (float *)aligned_alloc(64, sizeof(float) * MC * KC);
-  s->pb = (float *)aligned_alloc(64, sizeof(float) * KC * NC);
+static int scratch_init(scratch *s, const gemm_args *g, int ncols) {
+  const long kc = g->K < KC ? (g->K > 0 ? g->K : 1) : KC;
+  const long nc = ((ncols < NC ? ncols : NC) + NR - 1) / NR * NR;
+  const long mc = ((g->M < MC ? g->M : MC) + MR - 1) / MR * MR;
+  s->pa = (float *)malloc(sizeof(float) * mc * kc);
+  s->pb = (float *)malloc(sizeof(float) * kc * nc);
   return s->pa && s->pb;
 }
 static void scratch_free(scratch *s) {
@@ -207,7 +230,7 @@ static void scratch_free(scratch *s) {
 }
 
 typedef struct {
-  const gemm_args *g;
+  gemm_args g;
   int jlo, jhi;
   int ok;
 } gemm_job;
@@ -215,12 +238,12 @@ typedef struct {
 static void *gemm_thread(void *arg) {
   gemm_job *job = (gemm_job *)arg;
   scratch s;
-  if (!scratch_init(&s)) {
+  if (!scratch_init(&s, &job->g, job->jhi - job->jlo)) {
     scratch_free(&s);
     job->ok = 0;
     return NULL;
   }
-  gemm_cols(job->g, job->jlo, job->jhi, s.pa, s.pb);
+  gemm_cols(&job->g, job->jlo, job->jhi, s.pa, s.pb);
   scratch_free(&s);
   job->ok = 1;
   return NULL;
@@ -228,23 +251,34 @@ static void *gemm_thread(void *arg) {
 
 #define MAX_THREADS 64
 
-/* C = A B (or C += A B) over `threads` threads (column ranges in NR multiples). */
+/* C = A B (or C += A B) over `threads` threads: row ranges (MR multiples) when C is tall,
+ * else column ranges (NR multiples); either way each element is one thread's. */
 static int gemm_run(const gemm_args *g, int threads) {
   if (g->M <= 0 || g->N <= 0) return 1;
-  int panels = (g->N + NR - 1) / NR;
-  if (threads > panels) threads = panels;
+  const int rows = g->M >= g->N;
+  const int units = rows ? (g->M + MR - 1) / MR : (g->N + NR - 1) / NR;
+  if (threads > units) threads = units;
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   /* small products are not worth a thread */
-  if ((double)g->M * g->N * (g->K + 1) < 2e6) threads = 1;
+  if ((double)g->M * g->N * (g->K + 1) < 1.6e7) threads = 1; /* about 1 ms of work: below it a thread costs more than it saves */
   gemm_job jobs[MAX_THREADS];
   pthread_t tids[MAX_THREADS];
   for (int t = 0; t < threads; t++) {
-    jobs[t].g = g;
-    jobs[t].jlo = (int)((long)panels * t / threads) * NR;
-    jobs[t].jhi = (int)((long)panels * (t + 1) / threads) * NR;
-    if (jobs[t].jhi > g->N) jobs[t].jhi = g->N;
+    const int lo = (int)((long)units * t / threads), hi = (int)((long)units * (t + 1) / threads);
+    jobs[t].g = *g;
     jobs[t].ok = 0;
+    if (rows) {
+      const int i0 = lo * MR, i1 = hi * MR < g->M ? hi * MR : g->M;
+      jobs[t].g.M = i1 - i0;
+      jobs[t].g.a = g->a + (long)i0 * g->rsa;
+      jobs[t].g.c = g->c + (long)i0 * g->ldc;
+      jobs[t].jlo = 0;
+      jobs[t].jhi = g->N;
+    } else {
+      jobs[t].jlo = lo * NR;
+      jobs[t].jhi = hi * NR < g->N ? hi * NR : g->N;
+    }
   }
   for (int t = 1; t < threads; t++)
     if (pthread_create(&tids[t], NULL, gemm_thread, &jobs[t]) != 0) {

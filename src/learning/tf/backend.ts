@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registerDflsimWasmKernels } from './kernels/index.js';
-import { nativeKernels, setNativeThreads } from './kernels/native.js';
+import { nativeAddon, nativeKernels, setNativeThreads } from './kernels/native.js';
 
 /** Backend names accepted by {@link initBackend}. */
 export const BACKEND_CHOICES = ['auto', 'node', 'wasm', 'cpu'] as const;
@@ -114,9 +114,12 @@ async function doInit(choice: BackendChoice, threads: number): Promise<BackendIn
   }
   if (choice === 'auto' || choice === 'wasm') {
     try {
-      const t = await initWasm(threads);
-      setNativeThreads(t);
-      return { backend: 'wasm', threads: t, kernels: nativeKernels() };
+      // With the native kernels the heavy kernels thread themselves: the wasm module stays
+      // single-threaded (its threaded build only slows the small element-wise kernels).
+      const native = nativeAddon() !== null;
+      const t = await initWasm(native ? 1 : threads);
+      setNativeThreads(native ? threads : 1);
+      return { backend: 'wasm', threads: native ? threads : t, kernels: nativeKernels() };
     } catch (e) {
       errors.push(`wasm: ${(e as Error).message}`);
       if (choice === 'wasm') throw new Error(`dflsim/learning/tf/backend: backend "wasm" unavailable (${errors.join('; ')})`);
