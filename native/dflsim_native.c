@@ -322,7 +322,11 @@ static void im2col(const conv_geom *q, const float *x, long m0, int rows, float 
       }
       const float *src = x + (((long)b * q->H + ih) * q->W) * q->C;
       if (iw0 >= 0 && iw0 + q->KW <= q->W) {
-        memcpy(d, src + (long)iw0 * q->C, sizeof(float) * run);
+        const float *s0 = src + (long)iw0 * q->C;
+        if (run <= 32) /* the stem's runs of 5: a call to memcpy costs more than the copy */
+          for (int t = 0; t < run; t++) d[t] = s0[t];
+        else
+          memcpy(d, s0, sizeof(float) * run);
       } else {
         for (int kw = 0; kw < q->KW; kw++) {
           const int iw = iw0 + kw;
@@ -428,16 +432,20 @@ static int conv_backprop_input(const conv_geom *q, const float *dy, const float 
   return ok;
 }
 
-/* dW[k, co] = sum_m P[m, k] dy[m, co], as dW^T = dy^T P in m order, then transposed into dw */
+/* dW[k, co] = sum_m P[m, k] dy[m, co] in m order: as dW = P^T dy, or as dW^T = dy^T P (then transposed
+ * into dw) when that wastes less of the 6 x 16 tiles on padding (the same sums either way) */
 static int conv_backprop_filter(const conv_geom *q, const float *x, const float *dy, float *dw, int threads) {
   const int K = q->KH * q->KW * q->C;
   const long M = (long)q->B * q->OH * q->OW;
   const int R = chunk_rows(K);
+  const long padded_direct = (long)((K + MR - 1) / MR * MR) * ((q->CO + NR - 1) / NR * NR);
+  const long padded_transposed = (long)((q->CO + MR - 1) / MR * MR) * ((K + NR - 1) / NR * NR);
+  const int transposed = padded_transposed < padded_direct;
   float *p = (float *)malloc(sizeof(float) * (size_t)R * K);
-  float *t = (float *)malloc(sizeof(float) * (size_t)K * q->CO);
+  float *t = transposed ? (float *)malloc(sizeof(float) * (size_t)K * q->CO) : dw;
   if (!p || !t) {
     free(p);
-    free(t);
+    if (transposed) free(t);
     return 0;
   }
   int ok = 1;
@@ -445,15 +453,21 @@ static int conv_backprop_filter(const conv_geom *q, const float *x, const float 
   for (long m0 = 0; m0 < M && ok; m0 += R) {
     const int rows = M - m0 < R ? (int)(M - m0) : R;
     im2col(q, x, m0, rows, p);
-    /* A(i = co, k = m) = dy[m, co]; B(k = m, j = kk) = P[m, kk]; C = t[co, kk] */
-    gemm_args g = {q->CO, K, rows, dy + m0 * q->CO, 1, q->CO, p, K, 1, t, K, m0 > 0};
-    ok = gemm_run(&g, threads);
+    if (transposed) {
+      /* A(i = co, k = m) = dy[m, co]; B(k = m, j = kk) = P[m, kk]; C = t[co, kk] */
+      gemm_args g = {q->CO, K, rows, dy + m0 * q->CO, 1, q->CO, p, K, 1, t, K, m0 > 0};
+      ok = gemm_run(&g, threads);
+    } else {
+      /* A(i = kk, k = m) = P[m, kk]; B(k = m, j = co) = dy[m, co]; C = dw[kk, co] */
+      gemm_args g = {K, q->CO, rows, p, 1, K, dy + m0 * q->CO, q->CO, 1, dw, q->CO, m0 > 0};
+      ok = gemm_run(&g, threads);
+    }
   }
-  if (ok)
+  if (ok && transposed)
     for (int k = 0; k < K; k++)
       for (int co = 0; co < q->CO; co++) dw[(long)k * q->CO + co] = t[(long)co * K + k];
   free(p);
-  free(t);
+  if (transposed) free(t);
   return ok;
 }
 
