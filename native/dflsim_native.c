@@ -19,6 +19,7 @@
  */
 #include <node_api.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -578,6 +579,46 @@ static napi_value js_conv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* mix(out, [s0, s1, ...], weights): out[p] = f32(((0 + w0*s0[p]) + w1*s1[p]) + ...) in float64, the
+ * terms in the given order: the same IEEE operations, element by element, as mixing.ts's loops */
+#define MIX_MAX 64
+static napi_value js_mix(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3) return fail(env, "dflsim native mix: expected 3 arguments");
+  float *out;
+  size_t n;
+  if (!get_heap(env, argv[0], &out, &n)) return fail(env, "dflsim native mix: out must be a Float32Array");
+  uint32_t k;
+  bool isArr;
+  if (napi_is_array(env, argv[1], &isArr) != napi_ok || !isArr || napi_get_array_length(env, argv[1], &k) != napi_ok || k < 1 || k > MIX_MAX)
+    return fail(env, "dflsim native mix: sources must be an array of 1 to 64 Float32Arrays");
+  napi_typedarray_type wt;
+  size_t wn;
+  void *wdata;
+  napi_value wab;
+  size_t woff;
+  if (napi_get_typedarray_info(env, argv[2], &wt, &wn, &wdata, &wab, &woff) != napi_ok || wt != napi_float64_array || wn != k)
+    return fail(env, "dflsim native mix: weights must be a Float64Array, one per source");
+  const double *w = (const double *)wdata;
+  const float *src[MIX_MAX];
+  for (uint32_t q = 0; q < k; q++) {
+    napi_value e;
+    float *d;
+    size_t len;
+    if (napi_get_element(env, argv[1], q, &e) != napi_ok || !get_heap(env, e, &d, &len) || len != n)
+      return fail(env, "dflsim native mix: every source must be a Float32Array as long as out");
+    src[q] = d;
+  }
+  for (size_t p = 0; p < n; p++) {
+    double x = 0.0;
+    for (uint32_t q = 0; q < k; q++) x = x + w[q] * (double)src[q][p];
+    out[p] = (float)x;
+  }
+  return NULL;
+}
+
 /* forceKernel("portable" | "avx2" | "auto"): for tests; returns the kernel in use */
 static napi_value js_kernel(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -618,6 +659,7 @@ NAPI_MODULE_INIT() {
       {"gemm", NULL, js_gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, js_conv, NULL, NULL, NULL, napi_default, NULL},
       {"kernel", NULL, js_kernel, NULL, NULL, NULL, napi_default, NULL},
+      {"mix", NULL, js_mix, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { applyMixing, fedAvgMixing, matchaMixing, mixingMatrix, multigraphMixing, staticMixing } from '../../src/learning/mixing.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyMixing, fedAvgMixing, matchaMixing, mixingMatrix, multigraphMixing, setNativeMixing, staticMixing } from '../../src/learning/mixing.js';
+import { nativeAddon } from '../../src/learning/native-addon.js';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';
 import { underlayFromGml } from '../../src/network/underlay.js';
 import { buildMst } from '../../src/overlay/mst.js';
@@ -90,7 +91,13 @@ describe('mixing matrices', () => {
   });
 });
 
-describe('applyMixing', () => {
+// the native loops where the addon is built (test/learning/native.test.ts requires it in CI), and the JS ones
+const mixVariants: [string, boolean][] = nativeAddon() ? [['native', true], ['JS', false]] : [['JS', false]];
+
+describe.each(mixVariants)('applyMixing (%s loops)', (_name, native) => {
+  beforeAll(() => setNativeMixing(native));
+  afterAll(() => setNativeMixing(true));
+
   /** The plain definition: a float64 sum over the row's terms in order, rounded to float32 once. */
   function reference(rows: { from: number; weight: number; stale?: boolean }[][], fresh: Float32Array[], start: Float32Array[]): Float32Array[] {
     return rows.map((row) => {
@@ -113,9 +120,8 @@ describe('applyMixing', () => {
       for (let i = 0; i < n; i++) expect(Buffer.from(got[i].buffer).equals(Buffer.from(want[i].buffer)), `trial ${trial} row ${i}`).toBe(true);
     }
   });
-});
 
-describe('applyMixing arithmetic', () => {
+
   it('gives the bits of the plain float64 accumulation for rows of 1 to 7 terms, stale terms and signed zeros included', () => {
     const n = 8;
     const len = 1000;

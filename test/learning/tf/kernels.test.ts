@@ -1,8 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learning/tf/backend.js';
 import { filterGradMode } from '../../../src/learning/tf/kernels/conv2d-backprop-filter.js';
 import { randn, relErr, runOn } from './helpers.js';
+import { nativeAddon, setNativeKernelsEnabled } from '../../../src/learning/tf/kernels/native.js';
 
 const TOL = 1e-5;
 
@@ -34,7 +35,13 @@ beforeAll(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });
 });
 
-describe('wasm kernels match the cpu backend', () => {
+// with dflsim's native convolutions where the addon is built, and with the wasm kernels they wrap
+const variants: [string, boolean][] = nativeAddon() ? [['native', true], ['wasm', false]] : [['wasm', false]];
+
+describe.each(variants)('wasm kernels (%s convolutions) match the cpu backend', (_name, native) => {
+  beforeAll(() => setNativeKernelsEnabled(native));
+  afterAll(() => setNativeKernelsEnabled(true));
+
   it.each(convCases)('Conv2DBackpropFilter %o', async (c) => {
     const oh = outSize(c.h, c.k, c.s, c.pad);
     const ow = outSize(c.w, c.k, c.s, c.pad);

@@ -14,83 +14,27 @@
  * activations, broadcast batch products) go to the kernels registered before.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRequire } from 'node:module';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { nativeAddon, type NativeAddon } from '../../native-addon.js';
 import { heapF32, offsetF32, type Info, type WasmBackendLike } from './util.js';
 
-/** The addon's exports. Offsets are in floats on the heap view. */
-interface NativeAddon {
-  gemm(
-    heap: Float32Array,
-    M: number, N: number, K: number,
-    aOff: number, rsa: number, csa: number,
-    bOff: number, rsb: number, csb: number,
-    cOff: number, ldc: number, acc: number, threads: number,
-  ): void;
-  conv2d(
-    heap: Float32Array,
-    op: number,
-    B: number, H: number, W: number, C: number,
-    KH: number, KW: number, CO: number,
-    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number,
-    xOff: number, fOff: number, outOff: number, biasOff: number, act: number, alpha: number, threads: number,
-  ): void;
-  kernel(force?: 'portable' | 'avx2' | 'auto'): string;
-}
+export { nativeAddon, nativeLoadError } from '../../native-addon.js';
 
-let addon: NativeAddon | null | undefined;
-let loadError = '';
 let threads = 1;
+let enabled = true;
 
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dflsim') return dir;
-      } catch {
-        // not ours: keep walking
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('the dflsim package root was not found');
-    dir = up;
-  }
+/**
+ * Use the native convolutions and products where built (default), or the kernels they
+ * wrap (tests compare both). A run must not switch in its middle: the bits differ.
+ */
+export function setNativeKernelsEnabled(on: boolean): void {
+  enabled = on;
 }
 
-/** The addon, loaded once (null when disabled or missing; {@link nativeLoadError} says why). */
-export function nativeAddon(): NativeAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  if (process.env.DFLSIM_NATIVE === '0') {
-    loadError = 'disabled by DFLSIM_NATIVE=0';
-    return addon;
-  }
-  try {
-    const file = path.join(packageRoot(), 'build', 'native', 'dflsim_native.node');
-    if (!fs.existsSync(file)) {
-      loadError = `${file} not built (npm install builds it with the C compiler; see scripts/build-native.mjs)`;
-      return addon;
-    }
-    addon = createRequire(import.meta.url)(file) as NativeAddon;
-  } catch (e) {
-    loadError = (e as Error).message.split('\n')[0]!;
-  }
-  return addon;
-}
-
-/** Why the addon is not in use ('' when it is). */
-export function nativeLoadError(): string {
-  nativeAddon();
-  return loadError;
-}
+const addonIfOn = (): NativeAddon | null => (enabled ? nativeAddon() : null);
 
 /** The kernel set in use: 'native-avx2', 'native-portable' or 'wasm' (XNNPACK). */
 export function nativeKernels(): string {
-  const a = nativeAddon();
+  const a = addonIfOn();
   return a ? `native-${a.kernel()}` : 'wasm';
 }
 
@@ -142,7 +86,7 @@ const ACT: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3
 /** Build the native replacement of `name`, falling back to `prev` outside its cover. */
 function forwardConv(prev: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return ((args: KernelArgs) => {
-    const a = nativeAddon();
+    const a = addonIfOn();
     const { x, filter, bias, preluActivationWeights } = args.inputs;
     const attrs = args.attrs as unknown as ConvAttrs & { activation?: string; leakyreluAlpha?: number };
     const act = fused ? ACT[attrs.activation ?? 'linear'] : 0;
@@ -165,7 +109,7 @@ function forwardConv(prev: tf.KernelFunc, fused: boolean): tf.KernelFunc {
 
 function backpropInput(prev: tf.KernelFunc): tf.KernelFunc {
   return ((args: KernelArgs) => {
-    const a = nativeAddon();
+    const a = addonIfOn();
     const { dy, filter } = args.inputs;
     const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
     if (!a || !dy || !filter || nchw(attrs.dataFormat) || dy.dtype !== 'float32' || filter.dtype !== 'float32') return prev(args as never);
@@ -182,7 +126,7 @@ function backpropInput(prev: tf.KernelFunc): tf.KernelFunc {
 
 function backpropFilter(prev: tf.KernelFunc): tf.KernelFunc {
   return ((args: KernelArgs) => {
-    const a = nativeAddon();
+    const a = addonIfOn();
     const { x, dy } = args.inputs;
     const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
     if (!a || !x || !dy || nchw(attrs.dataFormat) || x.dtype !== 'float32' || dy.dtype !== 'float32') return prev(args as never);
@@ -198,7 +142,7 @@ function backpropFilter(prev: tf.KernelFunc): tf.KernelFunc {
 /** BatchMatMul / _FusedMatMul (bias and relu-like activations) on equal or size-1 batches. */
 function matMul(prev: tf.KernelFunc, fused: boolean): tf.KernelFunc {
   return ((args: KernelArgs) => {
-    const an = nativeAddon();
+    const an = addonIfOn();
     const { a, b, bias, preluActivationWeights } = args.inputs;
     const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string; leakyreluAlpha?: number };
     const act = fused ? ACT[attrs.activation ?? 'linear'] : 0;

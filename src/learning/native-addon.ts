@@ -1,0 +1,82 @@
+/**
+ * dflsim's native addon (`native/dflsim_native.c`, built into `build/native/` by
+ * `scripts/build-native.mjs` at install), loaded once per thread on first use. Every
+ * function in it computes the same bits as the code it replaces or as its own portable
+ * path (see the C file), so a run does not depend on whether it is built; where it does
+ * (the convolutions, against XNNPACK), the run records which kernels it used.
+ * `DFLSIM_NATIVE=0` turns it off.
+ */
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's exports. Offsets are in floats on the heap view. */
+export interface NativeAddon {
+  gemm(
+    heap: Float32Array,
+    M: number, N: number, K: number,
+    aOff: number, rsa: number, csa: number,
+    bOff: number, rsb: number, csb: number,
+    cOff: number, ldc: number, acc: number, threads: number,
+  ): void;
+  conv2d(
+    heap: Float32Array,
+    op: number,
+    B: number, H: number, W: number, C: number,
+    KH: number, KW: number, CO: number,
+    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number,
+    xOff: number, fOff: number, outOff: number, biasOff: number, act: number, alpha: number, threads: number,
+  ): void;
+  kernel(force?: 'portable' | 'avx2' | 'auto'): string;
+  /** out[p] = f32(((0 + w0*s0[p]) + w1*s1[p]) + ...) in float64, terms in order */
+  mix(out: Float32Array, sources: Float32Array[], weights: Float64Array): void;
+}
+
+let addon: NativeAddon | null | undefined;
+let loadError = '';
+
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) {
+      try {
+        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dflsim') return dir;
+      } catch {
+        // not ours: keep walking
+      }
+    }
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('the dflsim package root was not found');
+    dir = up;
+  }
+}
+
+/** The addon, loaded once (null when disabled or missing; {@link nativeLoadError} says why). */
+export function nativeAddon(): NativeAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (process.env.DFLSIM_NATIVE === '0') {
+    loadError = 'disabled by DFLSIM_NATIVE=0';
+    return addon;
+  }
+  try {
+    const file = path.join(packageRoot(), 'build', 'native', 'dflsim_native.node');
+    if (!fs.existsSync(file)) {
+      loadError = `${file} not built (npm install builds it with the C compiler; see scripts/build-native.mjs)`;
+      return addon;
+    }
+    addon = createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (e) {
+    loadError = (e as Error).message.split('\n')[0]!;
+  }
+  return addon;
+}
+
+/** Why the addon is not in use ('' when it is). */
+export function nativeLoadError(): string {
+  nativeAddon();
+  return loadError;
+}
+
