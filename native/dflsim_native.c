@@ -363,7 +363,7 @@ static void col2im(const conv_geom *q, const float *gcols, long m0, int rows, fl
 }
 
 static int chunk_rows(int K) {
-  long r = (1L << 20) / (K > 0 ? K : 1); /* about 4 MiB of patches */
+  long r = (1L << 17) / (K > 0 ? K : 1); /* about 512 KiB of patches: they stay in L2 for the product */
   if (r < 96) r = 96;
   return (int)r;
 }
