@@ -100,8 +100,12 @@ export interface RunSummary {
   /** Per silo: images or frames; driving data: mean steering and conditions; characters: writers and classes present. */
   shards: { silo: number; size: number; meanSteering?: number; conditions?: Record<string, number>; writers?: number; classes?: number }[];
   model: { name: string; inputSize: number; params: number };
-  /** Backend, wasm threads per model, and worker threads training silos in parallel. */
-  backend: { backend: string; threads: number; workers?: number };
+  /**
+   * Backend, compute threads per model, worker threads training silos in parallel, and on
+   * wasm the convolution kernels ('native-avx2' and 'native-portable' give the same bits;
+   * 'wasm', XNNPACK where the addon is not built, other bits).
+   */
+  backend: { backend: string; threads: number; workers?: number; kernels?: string };
   seed: number;
   version: string;
   outDir: string;
@@ -266,7 +270,7 @@ async function distributed<T extends { trainer: LocalTrainer; dispose: () => Pro
   };
 }
 
-async function defaultTrainer(cfg: TrainConfig, workers: number, test: { x: Float32Array; y: Float32Array }): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number }; dispose: () => Promise<void> | void }> {
+async function defaultTrainer(cfg: TrainConfig, workers: number, test: { x: Float32Array; y: Float32Array }): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number; kernels?: string }; dispose: () => Promise<void> | void }> {
   const model = cfg.model.name;
   const trainerOptions = trainerOptionsOf(cfg);
   if (workers > 1) {
@@ -279,7 +283,7 @@ async function defaultTrainer(cfg: TrainConfig, workers: number, test: { x: Floa
   const info = await initBackend({ backend: cfg.backend, threads: cfg.threads });
   const { createTrainer } = await import('../learning/tf/silo-trainer.js');
   const trainer = createTrainer(model, trainerOptions);
-  return { trainer, backend: { backend: info.backend, threads: info.threads, workers: 1 }, dispose: () => trainer.dispose() };
+  return { trainer, backend: { backend: info.backend, threads: info.threads, workers: 1, ...(info.kernels ? { kernels: info.kernels } : {}) }, dispose: () => trainer.dispose() };
 }
 
 /** A config's silo profile, link capacities and clock as request fields (errors name the config file). */
@@ -389,7 +393,7 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
   const shardInfo: RunSummary['shards'] = data.task === 'regression'
     ? describeShards(data.shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }))
     : data.shards.map((s) => ({ silo: s.silo, size: s.size, writers: s.writers.length, classes: classCounts(s.y, CHARACTER_CLASSES.length).filter((c) => c > 0).length }));
-  log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}`);
+  log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}`);
 
   let state: EngineState = previous ?? initEngineState(trainer, n, cfg.seed);
   if (previous) log(`resuming at round ${state.round}`);

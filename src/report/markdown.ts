@@ -290,7 +290,7 @@ export function configSummary(data: ReportData): [string, string][] {
     if (model) out.push(['model', `${model.name} (${model.params} parameters)`]);
     if (c.dataset) out.push(['dataset', str((c.dataset as { kind?: unknown }).kind ?? c.dataset)]);
     out.push(['silos', String(first?.summary.silos ?? '')]);
-    const backends = [...new Set(data.runs.map((r) => `${r.summary.backend.backend}, ${r.summary.backend.threads} thread${r.summary.backend.threads === 1 ? '' : 's'}`))];
+    const backends = [...new Set(data.runs.map((r) => `${r.summary.backend.backend}, ${r.summary.backend.threads} thread${r.summary.backend.threads === 1 ? '' : 's'}${r.summary.backend.kernels ? `, ${r.summary.backend.kernels} kernels` : ''}`))];
     out.push(['backend', backends.join('; ')]);
   }
   const seeds = [...new Set(data.runs.length ? data.runs.map((r) => String(r.summary.seed)) : [str(c.seed)])];

@@ -31,7 +31,7 @@ export default function task(t: PoolTask): unknown {
     const initWeights = trainer.initWeights(t.seed);
     // label values per sample: an evaluation of no samples says the task and output size
     const probe = trainer.evaluateSums(initWeights, new Float32Array(0), new Float32Array(0));
-    return { backend: info.backend, threads: info.threads, paramCount: trainer.paramCount, weightCount: trainer.weightCount, yPerSample: probe.regression ? probe.outputSize : 1, initWeights };
+    return { backend: info.backend, threads: info.threads, kernels: info.kernels, paramCount: trainer.paramCount, weightCount: trainer.weightCount, yPerSample: probe.regression ? probe.outputSize : 1, initWeights };
   }
   if (t.kind === 'evaluate') {
     if (!testX || !testY) throw new Error('dflsim pool: no test set');

@@ -71,7 +71,7 @@ export interface SiloPool {
   readonly paramCount: number;
   readonly weightCount: number;
   /** Backend and threads the workers use. */
-  readonly backend: { backend: string; threads: number };
+  readonly backend: { backend: string; threads: number; kernels?: string };
   /** Seeded initial weights (the same in every worker). */
   initWeights(seed: number): Promise<Float32Array>;
   /**
@@ -127,7 +127,7 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
   };
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: Infinity, workerData: init, recordTiming: false });
   // one info task per worker: each loads its model before the first round
-  const infos = await Promise.all(Array.from({ length: workers }, () => pool.run({ kind: 'info', seed: 0 } satisfies PoolTask))) as { backend: string; threads: number; paramCount: number; weightCount: number; yPerSample: number }[];
+  const infos = await Promise.all(Array.from({ length: workers }, () => pool.run({ kind: 'info', seed: 0 } satisfies PoolTask))) as { backend: string; threads: number; kernels?: string; paramCount: number; weightCount: number; yPerSample: number }[];
   const first = infos[0];
   // test samples and label values per sample (1 for a class label, the outputs for regression)
   const yPerSample = opts.test ? first.yPerSample : 1;
@@ -136,7 +136,7 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
     workers,
     paramCount: first.paramCount,
     weightCount: first.weightCount,
-    backend: { backend: first.backend, threads: first.threads },
+    backend: { backend: first.backend, threads: first.threads, ...(first.kernels ? { kernels: first.kernels } : {}) },
     async initWeights(seed) {
       const r = await pool.run({ kind: 'info', seed } satisfies PoolTask) as { initWeights: Float32Array };
       return r.initWeights;

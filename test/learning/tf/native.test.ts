@@ -101,7 +101,7 @@ describe.skipIf(!addon)('native convolutions and products match the cpu backend'
         const bias = { data: randn(c.co, 3), shape: [c.co] };
         const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: act ?? undefined, leakyreluAlpha: 0.3 };
         const name = act ? 'FusedConv2D' : 'Conv2D';
-        const inputs = act ? { x, filter, bias } : { x, filter };
+        const inputs: Record<string, { data: Float32Array; shape: number[] }> = act ? { x, filter, bias } : { x, filter };
         const ref = await runOn('cpu', name, inputs, attrs);
         const got = await runOn('wasm', name, inputs, attrs);
         expect(got.shape).toEqual(ref.shape);
@@ -126,7 +126,7 @@ describe.skipIf(!addon)('native convolutions and products match the cpu backend'
         const bias = { data: randn(n, 6), shape: [n] };
         const attrs = { transposeA: m.ta, transposeB: m.tb, activation: act ?? undefined, leakyreluAlpha: 0.3 };
         const name = act ? '_FusedMatMul' : 'BatchMatMul';
-        const inputs = act ? { a, b, bias } : { a, b };
+        const inputs: Record<string, { data: Float32Array; shape: number[] }> = act ? { a, b, bias } : { a, b };
         const ref = await runOn('cpu', name, inputs, attrs);
         const got = await runOn('wasm', name, inputs, attrs);
         expect(got.shape).toEqual(ref.shape);

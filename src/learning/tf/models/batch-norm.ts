@@ -77,13 +77,19 @@ export class FusedBatchNorm extends KerasBatchNorm {
         };
       }) as unknown as Parameters<typeof tf.customGrad>[0]);
       const y = f(x, me.gamma.read(), me.beta.read());
-      const decay = 1 - me.momentum;
+      // moving -= (moving - batch) * decay, float32 rounding after each operation as the
+      // element-wise kernels do (the same bits), on the channel vectors in JS: one tensor
+      // per statistic instead of three kernel calls
+      const decay = Math.fround(1 - me.momentum);
       for (const [variable, value] of [
         [me.movingMean, mean!],
         [me.movingVariance, variance!],
       ] as const) {
-        const orig = variable.read();
-        variable.write(tf.sub(orig, tf.mul(tf.sub(orig, value), decay)));
+        const orig = variable.read().dataSync() as Float32Array;
+        const batch = value.dataSync() as Float32Array;
+        const next = new Float32Array(orig.length);
+        for (let c = 0; c < next.length; c++) next[c] = orig[c]! - Math.fround(Math.fround(orig[c]! - batch[c]!) * decay);
+        variable.write(tf.tensor(next, [next.length], 'float32'));
         value.dispose();
       }
       return y;
