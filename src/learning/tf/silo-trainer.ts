@@ -4,6 +4,7 @@
  * steps. The DPASGD engine sees only flat `Float32Array`s (model-agnostic).
  */
 import * as tf from '@tensorflow/tfjs';
+import { heapF32, offsetF32, type WasmBackendLike } from './kernels/util.js';
 import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
 import { SeededDropout } from './models/layers.js';
 import { finishEvaluation, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
@@ -58,10 +59,16 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
     }
   };
   const load = (w: Float32Array, from = 0, to = all.length) => {
+    // on wasm, a variable that is the sole owner of its data is overwritten in place on the
+    // heap (the same values, no tensor made and swapped in); any other is written anew
+    const wb = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendLike & { refCount(id: object): number }) : null;
     let off = 0;
     for (let i = 0; i < to; i++) {
       const n = sizes[i]!;
-      if (i >= from) {
+      const val = i >= from && wb ? (all[i]!.read() as tf.Tensor) : null;
+      if (val && val.dtype === 'float32' && val.size === n && wb!.refCount(val.dataId) === 1) {
+        heapF32(wb!).set(w.subarray(off, off + n), offsetF32(wb!, val));
+      } else if (i >= from) {
         const t = tf.tensor(w.subarray(off, off + n), all[i]!.shape as number[], 'float32');
         all[i]!.write(t);
         t.dispose();
