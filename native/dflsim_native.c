@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -619,6 +620,43 @@ static napi_value js_mix(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* adam(heap, gOff, n, m, v, w, off, b1, c1, b2, c2, lrT, eps): one Adam step of n elements from the
+ * gradient at gOff on the heap into m, v, w (Float32Arrays) from index off, in float64 exactly as
+ * adam.ts's scalar loop: mi = b1*m + c1*g; vi = b2*v + (c2*g)*g; m = f32(mi); v = f32(vi);
+ * w = f32(w - (lrT*mi) / (sqrt(vi) + eps)) */
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 13) return fail(env, "dflsim native adam: expected 13 arguments");
+  float *heap, *m, *v, *w;
+  size_t hn, mn, vn, wn;
+  int64_t g0, n, off;
+  double k[6];
+  if (!get_heap(env, argv[0], &heap, &hn) || !get_heap(env, argv[3], &m, &mn) || !get_heap(env, argv[4], &v, &vn) ||
+      !get_heap(env, argv[5], &w, &wn) || napi_get_value_int64(env, argv[1], &g0) != napi_ok ||
+      napi_get_value_int64(env, argv[2], &n) != napi_ok || napi_get_value_int64(env, argv[6], &off) != napi_ok)
+    return fail(env, "dflsim native adam: bad arguments");
+  for (int i = 0; i < 6; i++)
+    if (napi_get_value_double(env, argv[7 + i], &k[i]) != napi_ok) return fail(env, "dflsim native adam: bad arguments");
+  if (!span_ok(g0, n, hn) || !span_ok(off, n, mn) || !span_ok(off, n, vn) || !span_ok(off, n, wn))
+    return fail(env, "dflsim native adam: operand out of range");
+  const double b1 = k[0], c1 = k[1], b2 = k[2], c2 = k[3], lrT = k[4], eps = k[5];
+  const float *g = heap + g0;
+  m += off;
+  v += off;
+  w += off;
+  for (int64_t i = 0; i < n; i++) {
+    const double gi = g[i];
+    const double mi = b1 * (double)m[i] + c1 * gi;
+    const double vi = b2 * (double)v[i] + (c2 * gi) * gi;
+    m[i] = (float)mi;
+    v[i] = (float)vi;
+    w[i] = (float)((double)w[i] - (lrT * mi) / (sqrt(vi) + eps));
+  }
+  return NULL;
+}
+
 /* forceKernel("portable" | "avx2" | "auto"): for tests; returns the kernel in use */
 static napi_value js_kernel(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -660,6 +698,7 @@ NAPI_MODULE_INIT() {
       {"conv2d", NULL, js_conv, NULL, NULL, NULL, napi_default, NULL},
       {"kernel", NULL, js_kernel, NULL, NULL, NULL, napi_default, NULL},
       {"mix", NULL, js_mix, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

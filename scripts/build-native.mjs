@@ -44,7 +44,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 try {
   execFileSync(cc, ['-O3', '-std=gnu11', '-shared', '-fPIC', '-pthread', '-ffp-contract=off', '-fno-fast-math',
-    '-Wall', '-I', inc, src, '-o', tmp], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '-fno-math-errno', '-Wall', '-I', inc, src, '-o', tmp, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
   fs.renameSync(tmp, out);
 } catch (e) {
   fs.rmSync(tmp, { force: true });

@@ -31,6 +31,9 @@ export interface NativeAddon {
   kernel(force?: 'portable' | 'avx2' | 'auto'): string;
   /** out[p] = f32(((0 + w0*s0[p]) + w1*s1[p]) + ...) in float64, terms in order */
   mix(out: Float32Array, sources: Float32Array[], weights: Float64Array): void;
+  /** One Adam step of n elements, the gradient at gOff on the heap, m/v/w from index off (adam.ts's formula) */
+  adam(heap: Float32Array, gOff: number, n: number, m: Float32Array, v: Float32Array, w: Float32Array, off: number,
+    b1: number, c1: number, b2: number, c2: number, lrT: number, eps: number): void;
 }
 
 let addon: NativeAddon | null | undefined;

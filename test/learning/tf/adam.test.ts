@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learning/tf/backend.js';
-import { adamUpdate } from '../../../src/learning/tf/kernels/adam.js';
+import { adamUpdate, setNativeAdam } from '../../../src/learning/tf/kernels/adam.js';
+import { nativeAddon } from '../../../src/learning/native-addon.js';
 import { simdLoops } from '../../../src/learning/tf/kernels/simd.js';
 import { randn } from './helpers.js';
 
@@ -13,7 +14,7 @@ const A = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
 /** gradient sizes: odd ones (the scalar tail), a single element, a large one */
 const SIZES = [1, 3, 288, 7, 12_544, 5, 2];
 
-async function run(backend: 'wasm' | 'cpu', simd: boolean, stepsSeed: number): Promise<Float32Array[]> {
+async function run(backend: 'wasm' | 'cpu', simd: boolean, stepsSeed: number, native = false): Promise<Float32Array[]> {
   const n = SIZES.reduce((s, x) => s + x, 0);
   const m = randn(n, 11).map((x) => x * 1e-3);
   const v = randn(n, 12).map((x) => x * x * 1e-6);
@@ -23,6 +24,7 @@ async function run(backend: 'wasm' | 'cpu', simd: boolean, stepsSeed: number): P
   expect(tf.getBackend()).toBe(backend);
   if (backend === 'wasm') expect(simdLoops(tf.backend() as never) !== null).toBe(true);
   if (!simd) process.env.DFLSIM_NO_SIMD_LOOPS = '1';
+  setNativeAdam(native);
   try {
     return tf.tidy(() => {
       for (let s = 1; s <= 3; s++) {
@@ -34,6 +36,7 @@ async function run(backend: 'wasm' | 'cpu', simd: boolean, stepsSeed: number): P
     });
   } finally {
     delete process.env.DFLSIM_NO_SIMD_LOOPS;
+    setNativeAdam(true);
     await tf.setBackend(prev);
   }
 }
@@ -48,6 +51,11 @@ describe('adamUpdate', () => {
     for (let i = 0; i < 3; i++) {
       expect(bits(simd[i]!)).toEqual(bits(plain[i]!));
       expect(bits(simd[i]!)).toEqual(bits(cpu[i]!));
+    }
+    if (nativeAddon()) {
+      // the native loop (where built; CI requires it) gives the same bits too
+      const native = await run('wasm', true, 100, true);
+      for (let i = 0; i < 3; i++) expect(bits(native[i]!)).toEqual(bits(cpu[i]!));
     }
     // and it moved the state (not a comparison of untouched arrays)
     const w0 = randn(SIZES.reduce((s, x) => s + x, 0), 13);

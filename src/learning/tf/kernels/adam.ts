@@ -8,6 +8,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdLoops } from './simd.js';
+import { nativeAddon } from '../../native-addon.js';
+
+let useNativeAdam = true;
+
+/** Use the native loop where built (default) or the wasm SIMD one: the same bits (tests compare them). */
+export function setNativeAdam(on: boolean): void {
+  useNativeAdam = on;
+}
 import { free, heapF32, type WasmBackendLike } from './util.js';
 
 /** Adam's constants. */
@@ -37,6 +45,18 @@ export function adamUpdate(grads: tf.Tensor[], m: Float32Array, v: Float32Array,
     let off = 0;
     for (const g of grads) {
       scalarAdam(g.dataSync() as Float32Array, m, v, w, off, lrT, a);
+      off += g.size;
+    }
+    return;
+  }
+  const native = useNativeAdam ? nativeAddon() : null;
+  if (native) {
+    // the same float64 operations, reading the gradients on the heap and updating m, v, w where they are
+    const heap = heapF32(backend);
+    let off = 0;
+    for (const g of grads) {
+      const go = backend.dataIdMap.get(g.dataId).memoryOffset >>> 2;
+      native.adam(heap, go, g.size, m, v, w, off, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, lrT, a.epsilon);
       off += g.size;
     }
     return;
