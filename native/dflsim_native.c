@@ -657,6 +657,75 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* maxPoolGrad(heap, B, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, PT, PL, xOff, yOff, dyOff, dxOff):
+ * dx = 0; for each image, window (row-major) and channel, dy goes to the first tap (row-major in
+ * the window) whose x equals the window's maximum y; where none does (NaN), to the first tap of
+ * the largest x by `>` (none: nowhere), as max-pool-grad.ts's JS loop */
+static napi_value js_pool_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 19;
+  napi_value argv[19];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 19) return fail(env, "dflsim native maxPoolGrad: expected 19 arguments");
+  float *heap;
+  size_t len;
+  int64_t v[18];
+  if (!get_heap(env, argv[0], &heap, &len) || !get_ints(env, argv, 1, 18, v)) return fail(env, "dflsim native maxPoolGrad: bad arguments");
+  for (int i = 0; i < 14; i++)
+    if (v[i] < 0 || v[i] > INT32_MAX) return fail(env, "dflsim native maxPoolGrad: bad geometry");
+  const long B = v[0], H = v[1], W = v[2], C = v[3], OH = v[4], OW = v[5], FH = v[6], FW = v[7], SH = v[8], SW = v[9], DH = v[10],
+             DW = v[11], PT = v[12], PL = v[13];
+  if (SH < 1 || SW < 1 || DH < 1 || DW < 1 || C < 1) return fail(env, "dflsim native maxPoolGrad: bad geometry");
+  if (!span_ok(v[14], B * H * W * C, len) || !span_ok(v[15], B * OH * OW * C, len) || !span_ok(v[16], B * OH * OW * C, len) ||
+      !span_ok(v[17], B * H * W * C, len))
+    return fail(env, "dflsim native maxPoolGrad: operand outside the heap");
+  const float *x = heap + v[14], *y = heap + v[15], *dy = heap + v[16];
+  float *dx = heap + v[17];
+  memset(dx, 0, sizeof(float) * B * H * W * C);
+  const long maxTaps = ((FH + DH - 1) / DH) * ((FW + DW - 1) / DW);
+  long *taps = (long *)malloc(sizeof(long) * (maxTaps > 0 ? maxTaps : 1));
+  if (!taps) return fail(env, "dflsim native maxPoolGrad: out of memory");
+  for (long b = 0; b < B; b++) {
+    const float *xi = x + b * H * W * C;
+    float *dxi = dx + b * H * W * C;
+    for (long r = 0; r < OH; r++) {
+      for (long c0 = 0; c0 < OW; c0++) {
+        long nt = 0;
+        for (long kh = 0; kh < FH; kh += DH) {
+          const long hh = r * SH - PT + kh;
+          if (hh < 0 || hh >= H) continue;
+          for (long kw = 0; kw < FW; kw += DW) {
+            const long ww = c0 * SW - PL + kw;
+            if (ww < 0 || ww >= W) continue;
+            taps[nt++] = (hh * W + ww) * C;
+          }
+        }
+        const long o = ((b * OH + r) * OW + c0) * C;
+        for (long c = 0; c < C; c++) {
+          const float m = y[o + c];
+          long t = 0;
+          while (t < nt && xi[taps[t] + c] != m) t++;
+          long arg = -1;
+          if (t < nt) {
+            arg = taps[t] + c;
+          } else {
+            float best = -INFINITY;
+            for (long u = 0; u < nt; u++) {
+              const float xv = xi[taps[u] + c];
+              if (xv > best) {
+                best = xv;
+                arg = taps[u] + c;
+              }
+            }
+          }
+          if (arg >= 0) dxi[arg] = dxi[arg] + dy[o + c];
+        }
+      }
+    }
+  }
+  free(taps);
+  return NULL;
+}
+
 /* forceKernel("portable" | "avx2" | "auto"): for tests; returns the kernel in use */
 static napi_value js_kernel(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -699,6 +768,7 @@ NAPI_MODULE_INIT() {
       {"kernel", NULL, js_kernel, NULL, NULL, NULL, napi_default, NULL},
       {"mix", NULL, js_mix, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolGrad", NULL, js_pool_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -34,6 +34,9 @@ export interface NativeAddon {
   /** One Adam step of n elements, the gradient at gOff on the heap, m/v/w from index off (adam.ts's formula) */
   adam(heap: Float32Array, gOff: number, n: number, m: Float32Array, v: Float32Array, w: Float32Array, off: number,
     b1: number, c1: number, b2: number, c2: number, lrT: number, eps: number): void;
+  /** dx of a max pool (max-pool-grad.ts's rule and order) */
+  maxPoolGrad(heap: Float32Array, B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
+    SH: number, SW: number, DH: number, DW: number, PT: number, PL: number, xOff: number, yOff: number, dyOff: number, dxOff: number): void;
 }
 
 let addon: NativeAddon | null | undefined;

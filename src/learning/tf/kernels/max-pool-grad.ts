@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { free, heapF32, offsetF32, type Info, type WasmBackendLike } from './util.js';
 import { simdLoops } from './simd.js';
+import { nativeKernelAddon } from './native.js';
 
 /**
  * One window, all channels: the forward output is the window's maximum, so its first
@@ -77,6 +78,13 @@ function maxPoolGrad(args: {
   const pt = ci.padInfo.top;
   const pl = ci.padInfo.left;
   const dx = backend.makeOutput(input.shape, 'float32');
+  const native = nativeKernelAddon();
+  if (native && input.dtype === 'float32') {
+    // the same rule and order in C (NaN windows included)
+    native.maxPoolGrad(heapF32(backend), B, H, W, C, OH, OW, fh, fw, sh, sw, dilH, dilW, pt, pl,
+      offsetF32(backend, input), offsetF32(backend, output), offsetF32(backend, dy), offsetF32(backend, dx));
+    return dx;
+  }
   const heap = heapF32(backend);
   const xo = offsetF32(backend, input);
   const dyo = offsetF32(backend, dy);

@@ -32,6 +32,11 @@ export function setNativeKernelsEnabled(on: boolean): void {
 
 const addonIfOn = (): NativeAddon | null => (enabled ? nativeAddon() : null);
 
+/** The addon when the native kernels are on (see {@link setNativeKernelsEnabled}), else null. */
+export function nativeKernelAddon(): NativeAddon | null {
+  return addonIfOn();
+}
+
 /** The kernel set in use: 'native-avx2', 'native-portable' or 'wasm' (XNNPACK). */
 export function nativeKernels(): string {
   const a = addonIfOn();
