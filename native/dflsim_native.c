@@ -30,6 +30,14 @@
 #define DFLSIM_X86 1
 #endif
 
+/* element-wise loops compiled twice, AVX2 and baseline, picked at load (the same operations either way:
+ * no fused multiply-add, lanes never mix) */
+#if defined(DFLSIM_X86) && defined(__GNUC__) && !defined(__clang__)
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
 #define MR 6
 #define NR 16
 #define KC 256
@@ -726,6 +734,332 @@ static napi_value js_pool_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------- FADNet's other layers (fadnet-step.ts)
+ * Per-channel sums are float64 over rows in order; everything else is element-wise. */
+
+typedef struct {
+  napi_env env;
+  float *heap;
+  size_t len;
+  int64_t v[24];
+  double d[4];
+} args_t;
+
+/* heap, then ni ints, then nd doubles */
+static int read_args(napi_env env, napi_callback_info info, size_t ni, size_t nd, args_t *a, const char *name) {
+  napi_value argv[32];
+  size_t argc = 32;
+  a->env = env;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 + ni + nd || !get_heap(env, argv[0], &a->heap, &a->len) ||
+      !get_ints(env, argv, 1, ni, a->v)) {
+    napi_throw_error(env, NULL, name);
+    return 0;
+  }
+  for (size_t i = 0; i < nd; i++)
+    if (napi_get_value_double(env, argv[1 + ni + i], &a->d[i]) != napi_ok) {
+      napi_throw_error(env, NULL, name);
+      return 0;
+    }
+  return 1;
+}
+#define SPAN(a, off, n) span_ok((a)->v[off], (n), (a)->len)
+
+CLONES static void bn_forward_loops(int64_t R, int64_t C, const float *x, const float *g, const float *b, float *y, float *mo, float *vo,
+                                    double eps, double *mean, double *var, double *sc, double *sh) {
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) mean[c] += x[r * C + c];
+  for (int64_t c = 0; c < C; c++) mean[c] /= (double)R;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) {
+      const double d = x[r * C + c] - mean[c];
+      var[c] += d * d;
+    }
+  for (int64_t c = 0; c < C; c++) {
+    var[c] /= (double)R;
+    sc[c] = g[c] / sqrt(var[c] + eps);
+    sh[c] = b[c];
+    mo[c] = (float)mean[c];
+    vo[c] = (float)var[c];
+  }
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) y[r * C + c] = (float)((x[r * C + c] - mean[c]) * sc[c] + sh[c]);
+}
+
+CLONES static void bn_backward_loops(int64_t R, int64_t C, const float *dy, const float *x, const float *g, const float *mean, const float *var,
+                                     float *dx, float *dg, float *db, double eps, double *sdy, double *sdyx, double *inv, double *k1, double *k2) {
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) {
+      const double d = dy[r * C + c];
+      sdy[c] += d;
+      sdyx[c] += d * ((double)x[r * C + c] - mean[c]);
+    }
+  for (int64_t c = 0; c < C; c++) {
+    inv[c] = 1.0 / sqrt((double)var[c] + eps);
+    const double dgc = inv[c] * sdyx[c];
+    db[c] = (float)sdy[c];
+    dg[c] = (float)dgc;
+    k1[c] = g[c] * inv[c]; /* dx = k1 (dy - sdy / M) - k2 (x - mean) */
+    k2[c] = g[c] * inv[c] * inv[c] * dgc / (double)R;
+  }
+  for (int64_t c = 0; c < C; c++) sdy[c] /= (double)R;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++)
+      dx[r * C + c] = (float)(k1[c] * ((double)dy[r * C + c] - sdy[c]) - k2[c] * ((double)x[r * C + c] - mean[c]));
+}
+
+/* bnForward(heap, rows, C, x, gamma, beta, y, mean, var, eps): batch mean and biased variance
+ * (float64 over rows, centred second pass), y = (x - mean) * gamma / sqrt(var + eps) + beta */
+static napi_value js_bn_forward(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 8, 1, &a, "dflsim native bnForward: bad arguments")) return NULL;
+  const int64_t R = a.v[0], C = a.v[1];
+  if (R < 1 || C < 1 || !SPAN(&a, 2, R * C) || !SPAN(&a, 3, C) || !SPAN(&a, 4, C) || !SPAN(&a, 5, R * C) || !SPAN(&a, 6, C) || !SPAN(&a, 7, C))
+    return fail(env, "dflsim native bnForward: operand outside the heap");
+  const float *x = a.heap + a.v[2], *g = a.heap + a.v[3], *b = a.heap + a.v[4];
+  float *y = a.heap + a.v[5], *mo = a.heap + a.v[6], *vo = a.heap + a.v[7];
+  const double eps = a.d[0];
+  double *acc = (double *)calloc((size_t)C * 4, sizeof(double));
+  if (!acc) return fail(env, "dflsim native bnForward: out of memory");
+  bn_forward_loops(R, C, x, g, b, y, mo, vo, eps, acc, acc + C, acc + 2 * C, acc + 3 * C);
+  free(acc);
+  return NULL;
+}
+
+/* bnBackward(heap, rows, C, dy, x, gamma, mean, var, dx, dgamma, dbeta, eps):
+ * dbeta = sum dy; dgamma = inv sum dy (x - mean); dx = gamma inv (dy - dbeta / M - (x - mean) inv dgamma / M) */
+static napi_value js_bn_backward(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 10, 1, &a, "dflsim native bnBackward: bad arguments")) return NULL;
+  const int64_t R = a.v[0], C = a.v[1];
+  if (R < 1 || C < 1 || !SPAN(&a, 2, R * C) || !SPAN(&a, 3, R * C) || !SPAN(&a, 4, C) || !SPAN(&a, 5, C) || !SPAN(&a, 6, C) ||
+      !SPAN(&a, 7, R * C) || !SPAN(&a, 8, C) || !SPAN(&a, 9, C))
+    return fail(env, "dflsim native bnBackward: operand outside the heap");
+  const float *dy = a.heap + a.v[2], *x = a.heap + a.v[3], *g = a.heap + a.v[4], *mean = a.heap + a.v[5], *var = a.heap + a.v[6];
+  float *dx = a.heap + a.v[7], *dg = a.heap + a.v[8], *db = a.heap + a.v[9];
+  const double eps = a.d[0];
+  double *acc = (double *)calloc((size_t)C * 5, sizeof(double));
+  if (!acc) return fail(env, "dflsim native bnBackward: out of memory");
+  bn_backward_loops(R, C, dy, x, g, mean, var, dx, dg, db, eps, acc, acc + C, acc + 2 * C, acc + 3 * C, acc + 4 * C);
+  free(acc);
+  return NULL;
+}
+
+CLONES static void relu_loop(int64_t n, const float *x, float *y) {
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+CLONES static void relu_grad_loop(int64_t n, const float *y, const float *dy, float *dx) {
+  for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+/* out = x + y (out may be y: x + out) */
+CLONES static void add_loop(int64_t n, const float *x, const float *y, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] + y[i];
+}
+CLONES static void col_sums_loop(int64_t R, int64_t C, const float *x, double *acc) {
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) acc[c] += x[r * C + c];
+}
+CLONES static void affine_loop(int64_t n, const float *x, float *y, float a, float b) {
+  for (int64_t i = 0; i < n; i++) {
+    const float t = x[i] * a;
+    y[i] = t + b;
+  }
+}
+
+/* affine(heap, n, x, y, a, b): y = f32(f32(x * a) + b) (a, b rounded to float32) */
+static napi_value js_affine(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 3, 2, &a, "dflsim native affine: bad arguments")) return NULL;
+  const int64_t n = a.v[0];
+  if (!SPAN(&a, 1, n) || !SPAN(&a, 2, n)) return fail(env, "dflsim native affine: operand outside the heap");
+  affine_loop(n, a.heap + a.v[1], a.heap + a.v[2], (float)a.d[0], (float)a.d[1]);
+  return NULL;
+}
+
+/* pairMean(heap, n, p, f): f[i] = f32(f32(p[2i] + p[2i+1]) / 2) (a support branch's mean of adjacent pairs) */
+static napi_value js_pair_mean(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 3, 0, &a, "dflsim native pairMean: bad arguments")) return NULL;
+  const int64_t n = a.v[0];
+  if (!SPAN(&a, 1, 2 * n) || !SPAN(&a, 2, n)) return fail(env, "dflsim native pairMean: operand outside the heap");
+  const float *p = a.heap + a.v[1];
+  float *f = a.heap + a.v[2];
+  for (int64_t i = 0; i < n; i++) {
+    const float t = p[2 * i] + p[2 * i + 1];
+    f[i] = t / 2.0f;
+  }
+  return NULL;
+}
+
+/* swapLast2(heap, N, A, B, src, dst): dst[n, b, a] = src[n, a, b] */
+static napi_value js_swap_last2(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 5, 0, &a, "dflsim native swapLast2: bad arguments")) return NULL;
+  const int64_t N = a.v[0], A = a.v[1], Bd = a.v[2];
+  if (N < 0 || A < 0 || Bd < 0 || !SPAN(&a, 3, N * A * Bd) || !SPAN(&a, 4, N * A * Bd)) return fail(env, "dflsim native swapLast2: operand outside the heap");
+  const float *src = a.heap + a.v[3];
+  float *dst = a.heap + a.v[4];
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t i = 0; i < A; i++)
+      for (int64_t j = 0; j < Bd; j++) dst[(n * Bd + j) * A + i] = src[(n * A + i) * Bd + j];
+  return NULL;
+}
+
+/* biasAdd(heap, rows, C, x, bias): x[r, c] = x[r, c] + bias[c] */
+static napi_value js_bias_add(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 4, 0, &a, "dflsim native biasAdd: bad arguments")) return NULL;
+  const int64_t R = a.v[0], C = a.v[1];
+  if (R < 0 || C < 1 || !SPAN(&a, 2, R * C) || !SPAN(&a, 3, C)) return fail(env, "dflsim native biasAdd: operand outside the heap");
+  float *x = a.heap + a.v[2];
+  const float *b = a.heap + a.v[3];
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) x[r * C + c] = x[r * C + c] + b[c];
+  return NULL;
+}
+
+/* fadnetHead(heap, B, F, z, mask, f1, f2, f3, k, kb, y, fs, fc, dfs, dp1, dp2, dp3, gk, gkb) -> loss:
+ * FADNet's dropout, Accumulation, Aggregation and MSE loss, and their gradients:
+ *   fs = z mask; fc = f32(f32(f32(f1 k0 + f2 k1) + f3 k2) + kb) (each product and sum in float32);
+ *   out_b = f32(sum_j fs fc / F) (float64 sum); loss = mean_b (out_b - y_b)^2 (float64);
+ *   with s_b = 2 (out_b - y_b) / (B F): dfs = s fc mask (the gradient before dropout), dfc = s fs;
+ *   dp_i[2j] = dp_i[2j+1] = f32(f32(dfc_j k_i) / 2); gk_i = sum dfc f_i, gkb = sum dfc (float64) */
+static napi_value js_fadnet_head(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value out;
+  if (!read_args(env, info, 18, 0, &a, "dflsim native fadnetHead: bad arguments")) return NULL;
+  const int64_t B = a.v[0], F = a.v[1], n = B * F;
+  if (B < 1 || F < 1) return fail(env, "dflsim native fadnetHead: bad sizes");
+  const int big[] = {2, 3, 4, 5, 6, 10, 11, 12}; /* z, mask, f1, f2, f3, fs, fc, dfs: B x F */
+  for (int i = 0; i < 8; i++)
+    if (!SPAN(&a, big[i], n)) return fail(env, "dflsim native fadnetHead: operand outside the heap");
+  if (!SPAN(&a, 7, 3) || !SPAN(&a, 8, 1) || !SPAN(&a, 9, B) || !SPAN(&a, 13, 2 * n) || !SPAN(&a, 14, 2 * n) || !SPAN(&a, 15, 2 * n) ||
+      !SPAN(&a, 16, 3) || !SPAN(&a, 17, 1))
+    return fail(env, "dflsim native fadnetHead: operand outside the heap");
+  float *h = a.heap;
+  const float *z = h + a.v[2], *mask = h + a.v[3], *f1 = h + a.v[4], *f2 = h + a.v[5], *f3 = h + a.v[6], *y = h + a.v[9];
+  const float k0 = h[a.v[7]], k1 = h[a.v[7] + 1], k2 = h[a.v[7] + 2], kb = h[a.v[8]];
+  float *fs = h + a.v[10], *fc = h + a.v[11], *dfs = h + a.v[12], *dp[3] = {h + a.v[13], h + a.v[14], h + a.v[15]};
+  float *gk = h + a.v[16], *gkb = h + a.v[17];
+  double loss = 0, g0 = 0, g1 = 0, g2 = 0, gb = 0;
+  for (int64_t b = 0; b < B; b++) {
+    double sum = 0;
+    for (int64_t j = 0; j < F; j++) {
+      const int64_t i = b * F + j;
+      fs[i] = z[i] * mask[i];
+      const float p0 = f1[i] * k0, p1 = f2[i] * k1, p2 = f3[i] * k2;
+      const float t0 = p0 + p1, t1 = t0 + p2;
+      fc[i] = t1 + kb;
+      sum += (double)fs[i] * (double)fc[i];
+    }
+    const float o = (float)(sum / (double)F);
+    const double d = (double)o - (double)y[b];
+    loss += d * d;
+    const double sb = (2.0 * d / (double)B) / (double)F;
+    for (int64_t j = 0; j < F; j++) {
+      const int64_t i = b * F + j;
+      dfs[i] = (float)(sb * fc[i] * mask[i]);
+      const float dc = (float)(sb * fs[i]);
+      g0 += (double)dc * f1[i];
+      g1 += (double)dc * f2[i];
+      g2 += (double)dc * f3[i];
+      gb += dc;
+      const float kk[3] = {k0, k1, k2};
+      for (int q = 0; q < 3; q++) {
+        const float t = dc * kk[q];
+        const float hlf = t / 2.0f;
+        dp[q][2 * i] = hlf;
+        dp[q][2 * i + 1] = hlf;
+      }
+    }
+  }
+  gk[0] = (float)g0;
+  gk[1] = (float)g1;
+  gk[2] = (float)g2;
+  gkb[0] = (float)gb;
+  CHECK(napi_create_double(env, loss / (double)B, &out));
+  return out;
+}
+
+/* relu(heap, n, x, y): y = max(x, 0); reluGrad(heap, n, y, dy, dx): dx = y > 0 ? dy : 0 (dx may be dy) */
+static napi_value js_relu(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 3, 0, &a, "dflsim native relu: bad arguments")) return NULL;
+  const int64_t n = a.v[0];
+  if (!SPAN(&a, 1, n) || !SPAN(&a, 2, n)) return fail(env, "dflsim native relu: operand outside the heap");
+  const float *x = a.heap + a.v[1];
+  float *y = a.heap + a.v[2];
+  relu_loop(n, x, y);
+  return NULL;
+}
+static napi_value js_relu_grad(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 4, 0, &a, "dflsim native reluGrad: bad arguments")) return NULL;
+  const int64_t n = a.v[0];
+  if (!SPAN(&a, 1, n) || !SPAN(&a, 2, n) || !SPAN(&a, 3, n)) return fail(env, "dflsim native reluGrad: operand outside the heap");
+  const float *y = a.heap + a.v[1], *dy = a.heap + a.v[2];
+  float *dx = a.heap + a.v[3];
+  relu_grad_loop(n, y, dy, dx);
+  return NULL;
+}
+
+/* add(heap, n, a, b, out, acc): out = a + b; acc = 1: out += a (b ignored) */
+static napi_value js_add(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 5, 0, &a, "dflsim native add: bad arguments")) return NULL;
+  const int64_t n = a.v[0];
+  if (!SPAN(&a, 1, n) || !SPAN(&a, 3, n) || (!a.v[4] && !SPAN(&a, 2, n))) return fail(env, "dflsim native add: operand outside the heap");
+  const float *x = a.heap + a.v[1];
+  float *out = a.heap + a.v[3];
+  add_loop(n, x, a.v[4] ? out : a.heap + a.v[2], out);
+  return NULL;
+}
+
+/* colSums(heap, rows, C, x, out): out[c] = sum over rows of x[r, c] (float64, in row order) */
+static napi_value js_col_sums(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 4, 0, &a, "dflsim native colSums: bad arguments")) return NULL;
+  const int64_t R = a.v[0], C = a.v[1];
+  if (R < 0 || C < 1 || !SPAN(&a, 2, R * C) || !SPAN(&a, 3, C)) return fail(env, "dflsim native colSums: operand outside the heap");
+  const float *x = a.heap + a.v[2];
+  float *out = a.heap + a.v[3];
+  double *acc = (double *)calloc((size_t)C, sizeof(double));
+  if (!acc) return fail(env, "dflsim native colSums: out of memory");
+  col_sums_loop(R, C, x, acc);
+  for (int64_t c = 0; c < C; c++) out[c] = (float)acc[c];
+  free(acc);
+  return NULL;
+}
+
+/* maxPool(heap, B, H, W, C, OH, OW, FH, FW, SH, SW, PT, PL, x, y): window maxima (taps outside the image skipped) */
+static napi_value js_max_pool(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 14, 0, &a, "dflsim native maxPool: bad arguments")) return NULL;
+  const int64_t B = a.v[0], H = a.v[1], W = a.v[2], C = a.v[3], OH = a.v[4], OW = a.v[5], FH = a.v[6], FW = a.v[7], SH = a.v[8],
+                SW = a.v[9], PT = a.v[10], PL = a.v[11];
+  if (B < 0 || H < 1 || W < 1 || C < 1 || OH < 0 || OW < 0 || FH < 1 || FW < 1 || SH < 1 || SW < 1 || !SPAN(&a, 12, B * H * W * C) ||
+      !SPAN(&a, 13, B * OH * OW * C))
+    return fail(env, "dflsim native maxPool: operand outside the heap");
+  const float *x = a.heap + a.v[12];
+  float *y = a.heap + a.v[13];
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t r = 0; r < OH; r++)
+      for (int64_t q = 0; q < OW; q++) {
+        float *o = y + ((b * OH + r) * OW + q) * C;
+        for (int64_t c = 0; c < C; c++) o[c] = -INFINITY;
+        for (int64_t kh = 0; kh < FH; kh++) {
+          const int64_t hh = r * SH - PT + kh;
+          if (hh < 0 || hh >= H) continue;
+          for (int64_t kw = 0; kw < FW; kw++) {
+            const int64_t ww = q * SW - PL + kw;
+            if (ww < 0 || ww >= W) continue;
+            const float *s = x + ((b * H + hh) * W + ww) * C;
+            for (int64_t c = 0; c < C; c++) o[c] = s[c] > o[c] || s[c] != s[c] ? s[c] : o[c];
+          }
+        }
+      }
+  return NULL;
+}
+
 /* forceKernel("portable" | "avx2" | "auto"): for tests; returns the kernel in use */
 static napi_value js_kernel(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -769,6 +1103,18 @@ NAPI_MODULE_INIT() {
       {"mix", NULL, js_mix, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, js_pool_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"bnForward", NULL, js_bn_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"bnBackward", NULL, js_bn_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"relu", NULL, js_relu, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, js_relu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"add", NULL, js_add, NULL, NULL, NULL, napi_default, NULL},
+      {"colSums", NULL, js_col_sums, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool", NULL, js_max_pool, NULL, NULL, NULL, napi_default, NULL},
+      {"affine", NULL, js_affine, NULL, NULL, NULL, napi_default, NULL},
+      {"pairMean", NULL, js_pair_mean, NULL, NULL, NULL, napi_default, NULL},
+      {"swapLast2", NULL, js_swap_last2, NULL, NULL, NULL, napi_default, NULL},
+      {"biasAdd", NULL, js_bias_add, NULL, NULL, NULL, napi_default, NULL},
+      {"fadnetHead", NULL, js_fadnet_head, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -9,6 +9,8 @@ import { createModel, type CreateModelOptions, type ModelHandle } from './models
 import { SeededDropout } from './models/layers.js';
 import { finishEvaluation, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
 import { adamUpdate } from './kernels/adam.js';
+import { nativeKernelAddon } from './kernels/native.js';
+import { createFadnetStepper, type FadnetStepper } from './models/fadnet-step.js';
 
 /** Adam hyper-parameters besides the learning rate. */
 export interface AdamOptions {
@@ -30,6 +32,13 @@ export interface LocalTrainer extends BaseLocalTrainer {
   bytesPerSilo(): number;
   /** Free the shared model. */
   dispose(): void;
+}
+
+let useLayersStep = false;
+
+/** Train FADNet through the tf.layers model even where the native step is available (tests compare the two). */
+export function setLayersStep(on: boolean): void {
+  useLayersStep = on;
 }
 
 /** Options of {@link createTrainer}. */
@@ -97,6 +106,31 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
     if (y.length !== ny) throw new Error(`dflsim trainer: ${where}.y: expected ${ny} values, got ${y.length}`);
   };
 
+  // FADNet's training step as native kernels over one arena (models/fadnet-step.ts), where
+  // the addon is built and the backend is wasm; the layers model otherwise (and always for
+  // evaluation). Both compute the same function; their sums run in other orders.
+  let stepper: FadnetStepper | null | undefined;
+  const offsets = new Map<string, number>();
+  {
+    let off = 0;
+    all.forEach((v, i) => {
+      offsets.set(v.originalName ?? v.name, off);
+      off += sizes[i]!;
+    });
+  }
+  const fastStepper = (): FadnetStepper | null => {
+    if (h.name !== 'fadnet' || tf.getBackend() !== 'wasm' || useLayersStep) return null;
+    const addon = nativeKernelAddon();
+    if (!addon) return null;
+    if (stepper === undefined) {
+      const slots = tvars.map((v) => ({ name: v.originalName ?? v.name, shape: v.shape as number[], offset: offsets.get(v.originalName ?? v.name)! }));
+      stepper = createFadnetStepper(addon, h.inputShape[0]!, slots, h.paramCount);
+    }
+    return stepper;
+  };
+  const bnLayers = h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[];
+  const featureLength = h.name === 'fadnet' ? (h.model.getLayer('width_dense').outputShape as number[])[1]! : 0;
+
   const evaluateSums = (weights: Float32Array, x: Float32Array, y: Float32Array, batchSize = 64): EvaluationSums => {
     check(weights, 'weights');
     const n = x.length / sampleSize;
@@ -137,6 +171,30 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
       const v = inPlace ? optState.v : Float32Array.from(optState.v);
       let step = optState.step;
       if (seed !== undefined) for (const d of dropouts) d.reseed(seed);
+      const fast = fastStepper();
+      if (fast) {
+        const addon = nativeKernelAddon()!;
+        let lossSum = 0;
+        batches.forEach((b, bi) => {
+          checkBatch(b.x, b.y, b.size, `batches[${bi}]`);
+          step += 1;
+          const { beta1: b1, beta2: b2, epsilon } = adam;
+          const lrT = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+          const mask = dropouts[0]!.nextMask([b.size, featureLength]);
+          const r = fast.step(w, b.x, b.y, b.size, mask);
+          lossSum += r.loss;
+          addon.adam(r.grads, 0, h.paramCount, m, v, w, 0, b1, 1 - b1, b2, 1 - b2, lrT, epsilon);
+          // moving statistics as FusedBatchNorm: moving -= (moving - batch) * (1 - momentum), float32 steps
+          for (const st of r.bnStats) {
+            const decay = Math.fround(1 - bnLayers.find((l) => l.name === st.name)!.momentum);
+            for (const [key, batch] of [['moving_mean', st.mean], ['moving_variance', st.variance]] as const) {
+              const o = offsets.get(`${st.name}/${key}`)!;
+              for (let c = 0; c < batch.length; c++) w[o + c] = w[o + c]! - Math.fround(Math.fround(w[o + c]! - batch[c]!) * decay);
+            }
+          }
+        });
+        return { weights: w, optState: { m, v, step }, loss: batches.length ? lossSum / batches.length : NaN };
+      }
       load(w);
       let lossSum = 0;
       batches.forEach((b, bi) => {

@@ -48,6 +48,11 @@ export function setNativeThreads(n: number): void {
   threads = Math.max(1, Math.floor(n));
 }
 
+/** The thread count native kernel calls use. */
+export function nativeThreads(): number {
+  return threads;
+}
+
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 interface ConvAttrs {
   strides: number | [number, number];

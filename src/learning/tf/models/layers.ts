@@ -174,11 +174,23 @@ export class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     const x = one(inputs);
     if (!kwargs.training || this.rate === 0) return tf.clone(x);
+    return tf.tidy(() => tf.mul(x, this.nextMaskTensor(x.shape)));
+  }
+  /** The next training call's scaled mask (`keep / (1 - rate)`), advancing the stream as a call does. */
+  private nextMaskTensor(shape: number[]): tf.Tensor {
     const seed = (this.seed + this.calls++) >>> 0;
     return tf.tidy(() => {
-      const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), this.rate), 'float32');
-      return tf.mul(x, tf.mul(keep, 1 / (1 - this.rate)));
+      const keep = tf.cast(tf.greaterEqual(tf.randomUniform(shape, 0, 1, 'float32', seed), this.rate), 'float32');
+      return tf.mul(keep, 1 / (1 - this.rate));
     });
+  }
+  /** {@link nextMaskTensor}'s values (for a training step that multiplies by the mask itself); all ones at rate 0. */
+  nextMask(shape: number[]): Float32Array {
+    if (this.rate === 0) return new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1);
+    const t = this.nextMaskTensor(shape);
+    const v = t.dataSync() as Float32Array;
+    t.dispose();
+    return v;
   }
   override computeOutputShape(s: Shape): Shape {
     return s;
