@@ -628,6 +628,18 @@ static napi_value js_mix(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+CLONES static void adam_loop(int64_t n, const float *g, float *m, float *v, float *w, double b1, double c1, double b2, double c2, double lrT,
+                             double eps) {
+  for (int64_t i = 0; i < n; i++) {
+    const double gi = g[i];
+    const double mi = b1 * (double)m[i] + c1 * gi;
+    const double vi = b2 * (double)v[i] + (c2 * gi) * gi;
+    m[i] = (float)mi;
+    v[i] = (float)vi;
+    w[i] = (float)((double)w[i] - (lrT * mi) / (sqrt(vi) + eps));
+  }
+}
+
 /* adam(heap, gOff, n, m, v, w, off, b1, c1, b2, c2, lrT, eps): one Adam step of n elements from the
  * gradient at gOff on the heap into m, v, w (Float32Arrays) from index off, in float64 exactly as
  * adam.ts's scalar loop: mi = b1*m + c1*g; vi = b2*v + (c2*g)*g; m = f32(mi); v = f32(vi);
@@ -649,20 +661,18 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
     if (napi_get_value_double(env, argv[7 + i], &k[i]) != napi_ok) return fail(env, "dflsim native adam: bad arguments");
   if (!span_ok(g0, n, hn) || !span_ok(off, n, mn) || !span_ok(off, n, vn) || !span_ok(off, n, wn))
     return fail(env, "dflsim native adam: operand out of range");
-  const double b1 = k[0], c1 = k[1], b2 = k[2], c2 = k[3], lrT = k[4], eps = k[5];
-  const float *g = heap + g0;
-  m += off;
-  v += off;
-  w += off;
-  for (int64_t i = 0; i < n; i++) {
-    const double gi = g[i];
-    const double mi = b1 * (double)m[i] + c1 * gi;
-    const double vi = b2 * (double)v[i] + (c2 * gi) * gi;
-    m[i] = (float)mi;
-    v[i] = (float)vi;
-    w[i] = (float)((double)w[i] - (lrT * mi) / (sqrt(vi) + eps));
-  }
+  adam_loop(n, heap + g0, m + off, v + off, w + off, k[0], k[1], k[2], k[3], k[4], k[5]);
   return NULL;
+}
+
+/* first[c] = the first taps[t] (in order) with x[taps[t] + c] == y[c], or -1 */
+CLONES static void first_match(long nt, const long *taps, const float *x, const float *y, long C, long *first) {
+  for (long c = 0; c < C; c++) first[c] = -1;
+  for (long t = nt - 1; t >= 0; t--) {
+    const float *xt = x + taps[t];
+    const long tap = taps[t];
+    for (long c = 0; c < C; c++) first[c] = xt[c] == y[c] ? tap : first[c];
+  }
 }
 
 /* maxPoolGrad(heap, B, H, W, C, OH, OW, FH, FW, SH, SW, DH, DW, PT, PL, xOff, yOff, dyOff, dxOff):
@@ -690,8 +700,9 @@ static napi_value js_pool_grad(napi_env env, napi_callback_info info) {
   float *dx = heap + v[17];
   memset(dx, 0, sizeof(float) * B * H * W * C);
   const long maxTaps = ((FH + DH - 1) / DH) * ((FW + DW - 1) / DW);
-  long *taps = (long *)malloc(sizeof(long) * (maxTaps > 0 ? maxTaps : 1));
+  long *taps = (long *)malloc(sizeof(long) * (maxTaps > 0 ? maxTaps : 1) + sizeof(long) * C);
   if (!taps) return fail(env, "dflsim native maxPoolGrad: out of memory");
+  long *firstTap = taps + (maxTaps > 0 ? maxTaps : 1);
   for (long b = 0; b < B; b++) {
     const float *xi = x + b * H * W * C;
     float *dxi = dx + b * H * W * C;
@@ -708,16 +719,16 @@ static napi_value js_pool_grad(napi_env env, napi_callback_info info) {
           }
         }
         const long o = ((b * OH + r) * OW + c0) * C;
+        /* the first tap (in order) equal to the maximum, per channel: taps in order, channels inner */
+        first_match(nt, taps, xi, y + o, C, firstTap);
         for (long c = 0; c < C; c++) {
-          const float m = y[o + c];
-          long t = 0;
-          while (t < nt && xi[taps[t] + c] != m) t++;
           long arg = -1;
-          if (t < nt) {
-            arg = taps[t] + c;
+          if (firstTap[c] >= 0) {
+            arg = firstTap[c] + c;
           } else {
             float best = -INFINITY;
             for (long u = 0; u < nt; u++) {
+              /* (a NaN window: the largest x by `>`, as the JS loop) */
               const float xv = xi[taps[u] + c];
               if (xv > best) {
                 best = xv;

@@ -27,9 +27,20 @@ describe('commands exit by themselves', () => {
     const r = await runGuarded([BIN, 'bench', 'profile', '--threads', '2', '--size', '32', '--batch', '4', '--steps', '1', '--format', 'json']);
     expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);
     expect(r.code, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout) as { threads: number; kernels: { name: string; calls: number }[]; forwardConvMs: number };
+    const j = JSON.parse(r.stdout) as { threads: number; path: string; kernels: { name: string; calls: number }[]; forwardConvMs: number };
     expect(j.threads).toBe(2);
-    // FADNet's forward convolutions ran and were timed
+    // FADNet's forward convolutions ran and were timed: the native step's, or the tf.layers step's kernels
+    const forward = j.path === 'native' ? /^conv forward$/ : /^(Conv2D|FusedConv2D)$/;
+    expect(j.kernels.some((k) => forward.test(k.name) && k.calls > 0)).toBe(true);
+    expect(j.forwardConvMs).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('bench profile --layers --threads 2 (the tf.layers step)', async () => {
+    const r = await runGuarded([BIN, 'bench', 'profile', '--layers', '--threads', '2', '--size', '32', '--batch', '4', '--steps', '1', '--format', 'json']);
+    expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { path: string; kernels: { name: string; calls: number }[]; forwardConvMs: number };
+    expect(j.path).toBe('layers');
     expect(j.kernels.some((k) => /^(Conv2D|FusedConv2D)$/.test(k.name) && k.calls > 0)).toBe(true);
     expect(j.forwardConvMs).toBeGreaterThan(0);
   }, 60_000);

@@ -124,16 +124,17 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
             .option('batch', { type: 'number', default: 32 })
             .option('steps', { type: 'number', default: 3, describe: 'profiled steps after one warm-up step' })
             .option('threads', { type: 'number', describe: 'wasm threads (default: DFLSIM_THREADS or 1)' })
-            .option('by-shape', { type: 'boolean', default: false, describe: 'split convolutions, pools, sums and matmuls by input shapes' })
+            .option('by-shape', { type: 'boolean', default: false, describe: 'split convolutions, pools, sums and matmuls by input shapes (tf.layers step)' })
+            .option('layers', { type: 'boolean', default: false, describe: 'profile the tf.layers step even where the native step is used' })
             .option('top', { type: 'number', default: 40, describe: 'kernels listed (slowest first)' })
             .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
             .example('$0 bench profile --size 200 --batch 32 --threads 2', 'FADNet at the paper\'s size on two threads'),
         async (a) => {
-          const args = a as unknown as { size: number; batch: number; steps: number; threads?: number; 'by-shape': boolean; top: number; format: string };
+          const args = a as unknown as { size: number; batch: number; steps: number; threads?: number; 'by-shape': boolean; layers: boolean; top: number; format: string };
           checkPositive([['--size', args.size], ['--batch', args.batch], ['--steps', args.steps], ['--threads', args.threads ?? 1], ['--top', args.top]]);
           if (args.size < 16) throw new DflsimInputError('--size', `FADNet needs at least 16 pixels, got ${args.size}`);
           const { formatProfile, profileTrain } = await import('../../learning/tf/bench.js');
-          const r = await profileTrain({ size: args.size, batch: args.batch, steps: args.steps, threads: args.threads, byShape: args['by-shape'] });
+          const r = await profileTrain({ size: args.size, batch: args.batch, steps: args.steps, threads: args.threads, byShape: args['by-shape'], layers: args.layers || args['by-shape'] });
           out(args.format === 'json' ? JSON.stringify(r) + '\n' : formatProfile(r, args.top));
         },
       )

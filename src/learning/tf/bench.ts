@@ -6,7 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../random.js';
 import { initBackend, type BackendChoice, type BackendName } from './backend.js';
-import { createTrainer } from './silo-trainer.js';
+import { createTrainer, setLayersStep } from './silo-trainer.js';
+import { nativeKernelAddon } from './kernels/native.js';
+import { createFadnetStepper } from './models/fadnet-step.js';
+import { createModel } from './models/registry.js';
+import type { NativeAddon } from '../native-addon.js';
 
 /** Options of {@link benchTrain}. */
 export interface BenchTrainOptions {
@@ -121,6 +125,8 @@ export interface ProfileResult {
   forwardConvMs: number;
   /** Slowest first. */
   kernels: KernelProfile[];
+  /** 'native': the native step's addon calls (plus Adam); 'layers': the TensorFlow.js kernels of the tf.layers step. */
+  path: 'native' | 'layers';
 }
 
 /** Options of {@link profileTrain}. */
@@ -135,6 +141,8 @@ export interface ProfileTrainOptions {
   threads?: number;
   /** Split convolutions, pools, sums and matmuls by input shapes. */
   byShape?: boolean;
+  /** Profile the tf.layers step's kernels even where the native step is used. */
+  layers?: boolean;
 }
 
 /**
@@ -149,6 +157,79 @@ export async function profileTrain(opts: ProfileTrainOptions = {}): Promise<Prof
   const steps = opts.steps ?? 3;
   checkSteps(steps);
   const info = await initBackend({ backend: 'wasm', threads: opts.threads });
+  const addon = nativeKernelAddon();
+  if (addon && !opts.layers) return profileNativeStep(addon, info.threads, size, batch, steps);
+  setLayersStep(true);
+  try {
+    return await profileLayersStep(info.threads, size, batch, steps, opts.byShape ?? false);
+  } finally {
+    setLayersStep(false);
+  }
+}
+
+const NATIVE_OPS = ['gemm', 'conv2d', 'maxPool', 'maxPoolGrad', 'bnForward', 'bnBackward', 'relu', 'reluGrad', 'add', 'colSums', 'affine', 'pairMean', 'swapLast2', 'biasAdd', 'fadnetHead', 'adam'] as const;
+const CONV_OPS = ['conv forward', 'conv input gradient', 'conv weight gradient'];
+
+/** The native step (models/fadnet-step.ts) plus Adam, each addon call timed. */
+function profileNativeStep(addon: NativeAddon, threads: number, size: number, batch: number, steps: number): ProfileResult {
+  const totals = new Map<string, { calls: number; ms: number }>();
+  let on = false;
+  // the addon's properties are read-only: a plain object of wrappers (kernel and mix passed through)
+  const timedOps: Record<string, unknown> = { kernel: addon.kernel.bind(addon), mix: addon.mix.bind(addon) };
+  const timed = timedOps as unknown as NativeAddon;
+  for (const name of NATIVE_OPS) {
+    const f = (addon as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!.bind(addon);
+    timedOps[name] = (...a: unknown[]) => {
+      if (!on) return f(...a);
+      const t0 = performance.now();
+      const r = f(...a);
+      const key = name === 'conv2d' ? CONV_OPS[a[1] as number]! : name;
+      const e = totals.get(key) ?? { calls: 0, ms: 0 };
+      e.calls++;
+      e.ms += performance.now() - t0;
+      totals.set(key, e);
+      return r;
+    };
+  }
+  const h = createModel('fadnet', { inputSize: size });
+  try {
+    let off = 0;
+    const slots = h.model.trainableWeights.map((v) => {
+      const s = { name: v.originalName, shape: v.shape as number[], offset: off };
+      off += (v.shape as number[]).reduce((a, b) => a * b, 1);
+      return s;
+    });
+    const stepper = createFadnetStepper(timed, size, slots, h.paramCount);
+    if (!stepper) throw new Error('dflsim bench profile: the model is not FADNet\'s layout');
+    const rng = createRng(0);
+    const x = new Float32Array(batch * size * size).map(() => Math.floor(rng.next() * 256));
+    const y = new Float32Array(batch).map(() => rng.normal());
+    const F = (h.model.getLayer('width_dense').outputShape as number[])[1]!;
+    const mask = new Float32Array(batch * F).map((_, i) => (i % 2) * 2);
+    const w = h.initWeights(0);
+    const m = new Float32Array(h.paramCount);
+    const v = new Float32Array(h.paramCount);
+    const one = () => {
+      const r = stepper.step(w, x, y, batch, mask);
+      timed.adam(r.grads, 0, h.paramCount, m, v, w, 0, 0.9, 0.1, 0.999, 0.001, 1e-3, 1e-7);
+    };
+    one();
+    on = true;
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) one();
+    const msPerStep = (performance.now() - t0) / steps;
+    on = false;
+    const kernels = [...totals].map(([name, e]) => ({ name, calls: e.calls / steps, ms: e.ms / steps })).sort((a, b) => b.ms - a.ms);
+    const forwardConvMs = kernels.find((k) => k.name === 'conv forward')?.ms ?? 0;
+    return { threads, size, batch, msPerStep, forwardConvMs, kernels, path: 'native' };
+  } finally {
+    h.model.dispose();
+  }
+}
+
+async function profileLayersStep(threads: number, size: number, batch: number, steps: number, byShape: boolean): Promise<ProfileResult> {
+  const opts = { byShape };
+  const info = { threads };
   const { trainer, step } = syntheticSteps('fadnet', size, batch, 0);
   const totals = new Map<string, { calls: number; ms: number }>();
   const wrapped: tf.KernelConfig[] = [];
@@ -206,14 +287,14 @@ export async function profileTrain(opts: ProfileTrainOptions = {}): Promise<Prof
     if (/^(Conv2D|FusedConv2D)( |$)/.test(name)) forwardConvMs += kp.ms;
   }
   kernels.sort((a, b) => b.ms - a.ms);
-  return { threads: info.threads, size, batch, msPerStep, forwardConvMs, kernels };
+  return { threads: info.threads, size, batch, msPerStep, forwardConvMs, kernels, path: 'layers' };
 }
 
 /** Text table of a {@link ProfileResult}: the `top` slowest kernels, then totals. */
 export function formatProfile(r: ProfileResult, top = 40): string {
   const rel = (ms: number) => (r.forwardConvMs > 0 ? (ms / r.forwardConvMs).toFixed(2) : '-');
   const lines = [
-    `FADNet ${r.size}x${r.size}, batch ${r.batch}, wasm threads=${r.threads}: ${r.msPerStep.toFixed(1)} ms/step, forward convolutions F = ${r.forwardConvMs.toFixed(1)} ms/step`,
+    `FADNet ${r.size}x${r.size}, batch ${r.batch}, ${r.path === 'native' ? 'native step' : 'tf.layers step on wasm'}, threads=${r.threads}: ${r.msPerStep.toFixed(1)} ms/step, forward convolutions F = ${r.forwardConvMs.toFixed(1)} ms/step`,
     `${'kernel'.padEnd(70)} calls      ms     xF`,
   ];
   let rest = 0;
@@ -225,6 +306,6 @@ export function formatProfile(r: ProfileResult, top = 40): string {
     lines.push(`${k.name.slice(0, 70).padEnd(70)} ${k.calls.toFixed(0).padStart(5)} ${k.ms.toFixed(1).padStart(7)} ${rel(k.ms).padStart(6)}`);
   });
   const total = r.kernels.reduce((a, k) => a + (k.name.startsWith('>') ? 0 : k.ms), 0);
-  lines.push(`(others ${rest.toFixed(1)} ms)  kernels total ${total.toFixed(1)} ms = ${rel(total)} F; outside kernels ${(r.msPerStep - total).toFixed(1)} ms`);
+  lines.push(`(others ${rest.toFixed(1)} ms)  ${r.path === 'native' ? 'native calls' : 'kernels'} total ${total.toFixed(1)} ms = ${rel(total)} F; outside ${r.path === 'native' ? 'them (JS)' : 'kernels'} ${(r.msPerStep - total).toFixed(1)} ms`);
   return lines.join('\n') + '\n';
 }
