@@ -221,45 +221,174 @@ static void gemm_cols(const gemm_args *g, int jlo, int jhi, float *pa, float *pb
   }
 }
 
-/* Per-thread scratch, grown as needed and kept. */
-typedef struct {
-  float *pa, *pb;
-} scratch;
-
-static int scratch_init(scratch *s, const gemm_args *g, int ncols) {
-  const long kc = g->K < KC ? (g->K > 0 ? g->K : 1) : KC;
-  const long nc = ((ncols < NC ? ncols : NC) + NR - 1) / NR * NR;
-  const long mc = ((g->M < MC ? g->M : MC) + MR - 1) / MR * MR;
-  s->pa = (float *)malloc(sizeof(float) * mc * kc);
-  s->pb = (float *)malloc(sizeof(float) * kc * nc);
-  return s->pa && s->pb;
-}
-static void scratch_free(scratch *s) {
-  free(s->pa);
-  free(s->pb);
-}
-
 typedef struct {
   gemm_args g;
   int jlo, jhi;
   int ok;
 } gemm_job;
 
-static void *gemm_thread(void *arg) {
-  gemm_job *job = (gemm_job *)arg;
-  scratch s;
-  if (!scratch_init(&s, &job->g, job->jhi - job->jlo)) {
-    scratch_free(&s);
-    job->ok = 0;
-    return NULL;
+/* A buffer kept by its thread and grown as needed (no allocation, no page faults per call). */
+typedef struct {
+  float *buf;
+  size_t cap;
+} growbuf;
+
+static float *grow(growbuf *b, size_t n) {
+  if (n > b->cap) {
+    free(b->buf);
+    b->buf = (float *)malloc(sizeof(float) * n);
+    b->cap = b->buf ? n : 0;
   }
-  gemm_cols(&job->g, job->jlo, job->jhi, s.pa, s.pb);
-  scratch_free(&s);
-  job->ok = 1;
-  return NULL;
+  return b->buf;
+}
+
+static void run_job(gemm_job *job, growbuf *pa, growbuf *pb) {
+  const gemm_args *g = &job->g;
+  const long kc = g->K < KC ? (g->K > 0 ? g->K : 1) : KC;
+  const int ncols = job->jhi - job->jlo;
+  const long nc = ((ncols < NC ? ncols : NC) + NR - 1) / NR * NR;
+  const long mc = ((g->M < MC ? g->M : MC) + MR - 1) / MR * MR;
+  float *a = grow(pa, (size_t)(mc * kc)), *b = grow(pb, (size_t)(kc * nc));
+  job->ok = a && b;
+  if (job->ok) gemm_cols(g, job->jlo, job->jhi, a, b);
 }
 
 #define MAX_THREADS 64
+
+/* Each calling thread (the main thread, or a pool worker's) has its own scratch and its own
+ * helper threads, started on first use and kept, parked on a condition variable between tasks.
+ * A task is fn(ctx, t, scratch) for t = 0 .. T-1, t = 0 on the caller. */
+typedef struct {
+  growbuf pa, pb, pc;
+} scratch3;
+typedef void (*task_fn)(void *ctx, int t, scratch3 *s);
+
+typedef struct pool {
+  int n; /* helpers */
+  pthread_t tid[MAX_THREADS];
+  pthread_mutex_t mu;
+  pthread_cond_t go, done;
+  unsigned gen;
+  int pending, stop, ntasks;
+  task_fn fn;
+  void *ctx;
+  scratch3 sc[MAX_THREADS];
+  struct {
+    struct pool *p;
+    int idx;
+  } arg[MAX_THREADS];
+} pool;
+
+static __thread pool *tls_pool;
+static __thread scratch3 tls_sc;
+static __thread napi_env tls_env;
+
+typedef struct {
+  struct pool *p;
+  int idx;
+} helper_arg;
+
+static void *helper_main(void *v) {
+  pool *p = ((helper_arg *)v)->p;
+  const int idx = ((helper_arg *)v)->idx;
+  unsigned seen = 0;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->gen == seen && !p->stop) pthread_cond_wait(&p->go, &p->mu);
+    if (p->stop) break;
+    seen = p->gen;
+    const int t = idx + 1;
+    const int run = t < p->ntasks;
+    task_fn fn = p->fn;
+    void *ctx = p->ctx;
+    pthread_mutex_unlock(&p->mu);
+    if (run) fn(ctx, t, &p->sc[idx]);
+    pthread_mutex_lock(&p->mu);
+    if (--p->pending == 0) pthread_cond_signal(&p->done);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+static void pool_destroy(void *v) {
+  pool *p = (pool *)v;
+  pthread_mutex_lock(&p->mu);
+  p->stop = 1;
+  pthread_cond_broadcast(&p->go);
+  pthread_mutex_unlock(&p->mu);
+  for (int i = 0; i < p->n; i++) pthread_join(p->tid[i], NULL);
+  for (int i = 0; i < p->n; i++) {
+    free(p->sc[i].pa.buf);
+    free(p->sc[i].pb.buf);
+    free(p->sc[i].pc.buf);
+  }
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->go);
+  pthread_cond_destroy(&p->done);
+  if (tls_pool == p) tls_pool = NULL;
+  free(p);
+}
+
+/* this thread's pool with at least `helpers` helpers (fewer if threads cannot be started) */
+static pool *get_pool(int helpers) {
+  pool *p = tls_pool;
+  if (p && p->n >= helpers) return p;
+  if (p) {
+    if (tls_env) napi_remove_env_cleanup_hook(tls_env, pool_destroy, p);
+    pool_destroy(p);
+  }
+  p = (pool *)calloc(1, sizeof(pool));
+  if (!p) return NULL;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->go, NULL);
+  pthread_cond_init(&p->done, NULL);
+  for (int i = 0; i < helpers; i++) {
+    p->arg[i].p = p;
+    p->arg[i].idx = i;
+    if (pthread_create(&p->tid[i], NULL, helper_main, &p->arg[i]) != 0) break;
+    p->n = i + 1;
+  }
+  tls_pool = p;
+  /* a pool worker's isolate can end before the process: stop its helpers with it */
+  if (tls_env) napi_add_env_cleanup_hook(tls_env, pool_destroy, p);
+  return p;
+}
+
+/* run fn for t = 0 .. T-1 (fewer threads than T is not allowed: returns the T used, 1 without helpers) */
+static int pool_threads(int T) {
+  if (T <= 1) return 1;
+  if (T > MAX_THREADS) T = MAX_THREADS;
+  pool *p = get_pool(T - 1);
+  return p ? (p->n + 1 < T ? p->n + 1 : T) : 1;
+}
+static void pool_run(int T, task_fn fn, void *ctx) {
+  if (T <= 1) {
+    fn(ctx, 0, &tls_sc);
+    return;
+  }
+  pool *p = tls_pool;
+  pthread_mutex_lock(&p->mu);
+  p->fn = fn;
+  p->ctx = ctx;
+  p->ntasks = T;
+  p->pending = p->n;
+  p->gen++;
+  pthread_cond_broadcast(&p->go);
+  pthread_mutex_unlock(&p->mu);
+  fn(ctx, 0, &tls_sc);
+  pthread_mutex_lock(&p->mu);
+  while (p->pending > 0) pthread_cond_wait(&p->done, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+}
+
+static void gemm_task(void *ctx, int t, scratch3 *s) { run_job(&((gemm_job *)ctx)[t], &s->pa, &s->pb); }
+
+/* one thread's whole product on its own scratch */
+static int gemm_local(const gemm_args *g, scratch3 *s) {
+  gemm_job job = {*g, 0, g->N, 0};
+  run_job(&job, &s->pa, &s->pb);
+  return job.ok;
+}
 
 /* C = A B (or C += A B) over `threads` threads: row ranges (MR multiples) when C is tall,
  * else column ranges (NR multiples); either way each element is one thread's. */
@@ -268,12 +397,10 @@ static int gemm_run(const gemm_args *g, int threads) {
   const int rows = g->M >= g->N;
   const int units = rows ? (g->M + MR - 1) / MR : (g->N + NR - 1) / NR;
   if (threads > units) threads = units;
-  if (threads < 1) threads = 1;
-  if (threads > MAX_THREADS) threads = MAX_THREADS;
-  /* small products are not worth a thread */
-  if ((double)g->M * g->N * (g->K + 1) < 1.6e7) threads = 1; /* about 1 ms of work: below it a thread costs more than it saves */
+  /* below about 70 us of work a helper costs more than it saves */
+  if ((double)g->M * g->N * (g->K + 1) < 2e6) threads = 1;
+  threads = pool_threads(threads);
   gemm_job jobs[MAX_THREADS];
-  pthread_t tids[MAX_THREADS];
   for (int t = 0; t < threads; t++) {
     const int lo = (int)((long)units * t / threads), hi = (int)((long)units * (t + 1) / threads);
     jobs[t].g = *g;
@@ -290,17 +417,9 @@ static int gemm_run(const gemm_args *g, int threads) {
       jobs[t].jhi = hi * NR < g->N ? hi * NR : g->N;
     }
   }
-  for (int t = 1; t < threads; t++)
-    if (pthread_create(&tids[t], NULL, gemm_thread, &jobs[t]) != 0) {
-      gemm_thread(&jobs[t]);
-      tids[t] = 0;
-    }
-  gemm_thread(&jobs[0]);
-  int ok = jobs[0].ok;
-  for (int t = 1; t < threads; t++) {
-    if (tids[t]) pthread_join(tids[t], NULL);
-    ok = ok && jobs[t].ok;
-  }
+  pool_run(threads, gemm_task, jobs);
+  int ok = 1;
+  for (int t = 0; t < threads; t++) ok = ok && jobs[t].ok;
   return ok;
 }
 
@@ -382,42 +501,104 @@ static int chunk_rows(int K) {
 #define ACT_RELU6 2
 #define ACT_LEAKY 3
 
-/* y = act(conv(x, f) + bias) */
+/* rows [lo, hi) of y = conv(x, f), in chunks of R rows, on one thread's scratch */
+typedef struct {
+  const conv_geom *q;
+  const float *x, *f;
+  float *y;
+  long M;
+  int R, K, direct, T;
+  int ok[MAX_THREADS];
+} fwd_ctx;
+
+static void fwd_rows(fwd_ctx *c, long lo, long hi, scratch3 *s, int t) {
+  float *p = c->direct ? NULL : grow(&s->pc, (size_t)c->R * c->K);
+  c->ok[t] = c->direct || p;
+  for (long m0 = lo; m0 < hi && c->ok[t]; m0 += c->R) {
+    const int rows = hi - m0 < c->R ? (int)(hi - m0) : c->R;
+    const float *a = c->direct ? c->x + m0 * c->q->C : p;
+    if (!c->direct) im2col(c->q, c->x, m0, rows, p);
+    gemm_args g = {rows, c->q->CO, c->K, a, c->K, 1, c->f, c->q->CO, 1, c->y + m0 * c->q->CO, c->q->CO, 0};
+    c->ok[t] = gemm_local(&g, s);
+  }
+}
+
+static void fwd_task(void *v, int t, scratch3 *s) {
+  fwd_ctx *c = (fwd_ctx *)v;
+  const long chunks = (c->M + c->R - 1) / c->R;
+  fwd_rows(c, chunks * t / c->T * c->R, (chunks * (t + 1) / c->T) * c->R < c->M ? (chunks * (t + 1) / c->T) * c->R : c->M, s, t);
+}
+
+/* y = act(conv(x, f) + bias); with threads, whole chunks (patches and product) per thread */
 static int conv_forward(const conv_geom *q, const float *x, const float *f, const float *bias, int act, float alpha, float *y,
                         int threads) {
   const int K = q->KH * q->KW * q->C;
   const long M = (long)q->B * q->OH * q->OW;
   const int direct = q->KH == 1 && q->KW == 1 && q->SH == 1 && q->SW == 1 && q->PT == 0 && q->PL == 0;
-  const int R = chunk_rows(K);
-  float *p = direct ? NULL : (float *)malloc(sizeof(float) * (size_t)R * K);
-  if (!direct && !p) return 0;
+  fwd_ctx c = {q, x, f, y, M, chunk_rows(K), K, direct, 1, {0}};
+  const long chunks = (M + c.R - 1) / c.R;
   int ok = 1;
-  for (long m0 = 0; m0 < M && ok; m0 += R) {
-    const int rows = M - m0 < R ? (int)(M - m0) : R;
-    const float *a = direct ? x + m0 * q->C : p;
-    if (!direct) im2col(q, x, m0, rows, p);
-    gemm_args g = {rows, q->CO, K, a, K, 1, f, q->CO, 1, y + m0 * q->CO, q->CO, 0};
-    ok = gemm_run(&g, threads);
+  if (threads > 1 && chunks >= 2 && (double)M * K * q->CO >= 2e6) {
+    c.T = pool_threads(threads < chunks ? threads : (int)chunks);
+    pool_run(c.T, fwd_task, &c);
+    for (int t = 0; t < c.T; t++) ok = ok && c.ok[t];
+  } else {
+    /* one chunk (or one thread): the product itself may be split */
+    float *p = direct ? NULL : grow(&tls_sc.pc, (size_t)c.R * K);
+    if (!direct && !p) return 0;
+    for (long m0 = 0; m0 < M && ok; m0 += c.R) {
+      const int rows = M - m0 < c.R ? (int)(M - m0) : c.R;
+      const float *a = direct ? x + m0 * q->C : p;
+      if (!direct) im2col(q, x, m0, rows, p);
+      gemm_args g = {rows, q->CO, K, a, K, 1, f, q->CO, 1, y + m0 * q->CO, q->CO, 0};
+      ok = gemm_run(&g, threads);
+    }
   }
-  free(p);
   if (!ok) return 0;
   if (bias || act != ACT_LINEAR) {
     float *row = y;
     for (long m = 0; m < M; m++, row += q->CO) {
-      for (int c = 0; c < q->CO; c++) {
-        float v = row[c];
-        if (bias) v = v + bias[c];
+      for (int c2 = 0; c2 < q->CO; c2++) {
+        float v = row[c2];
+        if (bias) v = v + bias[c2];
         if (act == ACT_RELU) v = v > 0.0f ? v : 0.0f;
         else if (act == ACT_RELU6) v = v > 0.0f ? (v < 6.0f ? v : 6.0f) : 0.0f;
         else if (act == ACT_LEAKY) v = v < 0.0f ? alpha * v : v;
-        row[c] = v;
+        row[c2] = v;
       }
     }
   }
   return 1;
 }
 
-/* dx = conv^T(dy, f): G = dy f^T, scattered back (dx is zeroed first) */
+/* dx for the images [b0, b1): G = dy f^T in chunks, scattered back in m order (images are disjoint in dx) */
+typedef struct {
+  const conv_geom *q;
+  const float *dy, *f;
+  float *dx;
+  int R, K, T;
+  int ok[MAX_THREADS];
+} bpi_ctx;
+
+static void bpi_images(bpi_ctx *c, int b0, int b1, scratch3 *s, int t) {
+  const conv_geom *q = c->q;
+  const long per = (long)q->OH * q->OW;
+  float *gcols = grow(&s->pc, (size_t)c->R * c->K);
+  c->ok[t] = gcols != NULL;
+  for (long m0 = b0 * per; m0 < b1 * per && c->ok[t]; m0 += c->R) {
+    const int rows = b1 * per - m0 < c->R ? (int)(b1 * per - m0) : c->R;
+    gemm_args g = {rows, c->K, q->CO, c->dy + m0 * q->CO, q->CO, 1, c->f, 1, q->CO, gcols, c->K, 0};
+    c->ok[t] = gemm_local(&g, s);
+    if (c->ok[t]) col2im(q, gcols, m0, rows, c->dx);
+  }
+}
+
+static void bpi_task(void *v, int t, scratch3 *s) {
+  bpi_ctx *c = (bpi_ctx *)v;
+  bpi_images(c, (int)((long)c->q->B * t / c->T), (int)((long)c->q->B * (t + 1) / c->T), s, t);
+}
+
+/* dx = conv^T(dy, f): G = dy f^T, scattered back (dx is zeroed first); with threads, whole images per thread */
 static int conv_backprop_input(const conv_geom *q, const float *dy, const float *f, float *dx, int threads) {
   const int K = q->KH * q->KW * q->C;
   const long M = (long)q->B * q->OH * q->OW;
@@ -428,33 +609,78 @@ static int conv_backprop_input(const conv_geom *q, const float *dy, const float 
     return gemm_run(&g, threads);
   }
   memset(dx, 0, sizeof(float) * (size_t)q->B * q->H * q->W * q->C);
-  const int R = chunk_rows(K);
-  float *gcols = (float *)malloc(sizeof(float) * (size_t)R * K);
-  if (!gcols) return 0;
+  bpi_ctx c = {q, dy, f, dx, chunk_rows(K), K, 1, {0}};
   int ok = 1;
-  for (long m0 = 0; m0 < M && ok; m0 += R) {
-    const int rows = M - m0 < R ? (int)(M - m0) : R;
+  if (threads > 1 && q->B >= 2 && (double)M * K * q->CO >= 2e6) {
+    c.T = pool_threads(threads < q->B ? threads : q->B);
+    pool_run(c.T, bpi_task, &c);
+    for (int t = 0; t < c.T; t++) ok = ok && c.ok[t];
+    return ok;
+  }
+  float *gcols = grow(&tls_sc.pc, (size_t)c.R * K);
+  if (!gcols) return 0;
+  for (long m0 = 0; m0 < M && ok; m0 += c.R) {
+    const int rows = M - m0 < c.R ? (int)(M - m0) : c.R;
     gemm_args g = {rows, K, q->CO, dy + m0 * q->CO, q->CO, 1, f, 1, q->CO, gcols, K, 0};
     ok = gemm_run(&g, threads);
     if (ok) col2im(q, gcols, m0, rows, dx);
   }
-  free(gcols);
   return ok;
 }
 
+/* one chunk of the filter gradient on T threads: the patches split by rows, then the product by outputs */
+typedef struct {
+  const conv_geom *q;
+  const float *x, *dy;
+  float *p, *out;
+  long m0;
+  int rows, K, T, transposed, acc, phase;
+  int ok[MAX_THREADS];
+} bpf_ctx;
+
+static void bpf_task(void *v, int t, scratch3 *s) {
+  bpf_ctx *c = (bpf_ctx *)v;
+  const conv_geom *q = c->q;
+  if (c->phase == 0) {
+    const int r0 = (int)((long)c->rows * t / c->T), r1 = (int)((long)c->rows * (t + 1) / c->T);
+    im2col(q, c->x, c->m0 + r0, r1 - r0, c->p + (long)r0 * c->K);
+    c->ok[t] = 1;
+    return;
+  }
+  const int M = c->transposed ? q->CO : c->K;
+  const int units = (M + MR - 1) / MR;
+  const int i0 = (int)((long)units * t / c->T) * MR, i1t = (int)((long)units * (t + 1) / c->T) * MR, i1 = i1t < M ? i1t : M;
+  if (i1 <= i0) {
+    c->ok[t] = 1;
+    return;
+  }
+  const float *dy = c->dy + c->m0 * q->CO;
+  if (c->transposed) {
+    /* A(i = co, k = m) = dy[m, co]; B(k = m, j = kk) = P[m, kk]; C = t[co, kk] */
+    gemm_args g = {i1 - i0, c->K, c->rows, dy + i0, 1, q->CO, c->p, c->K, 1, c->out + (long)i0 * c->K, c->K, c->acc};
+    c->ok[t] = gemm_local(&g, s);
+  } else {
+    /* A(i = kk, k = m) = P[m, kk]; B(k = m, j = co) = dy[m, co]; C = dw[kk, co] */
+    gemm_args g = {i1 - i0, q->CO, c->rows, c->p + i0, 1, c->K, dy, q->CO, 1, c->out + (long)i0 * q->CO, q->CO, c->acc};
+    c->ok[t] = gemm_local(&g, s);
+  }
+}
+
 /* dW[k, co] = sum_m P[m, k] dy[m, co] in m order: as dW = P^T dy, or as dW^T = dy^T P (then transposed
- * into dw) when that wastes less of the 6 x 16 tiles on padding (the same sums either way) */
+ * into dw) when that wastes less of the 6 x 16 tiles on padding (the same sums either way). With threads,
+ * each chunk's patches are split by rows and its product by output rows: no sum is split. */
 static int conv_backprop_filter(const conv_geom *q, const float *x, const float *dy, float *dw, int threads) {
   const int K = q->KH * q->KW * q->C;
   const long M = (long)q->B * q->OH * q->OW;
-  const int R = chunk_rows(K);
   const long padded_direct = (long)((K + MR - 1) / MR * MR) * ((q->CO + NR - 1) / NR * NR);
   const long padded_transposed = (long)((q->CO + MR - 1) / MR * MR) * ((K + NR - 1) / NR * NR);
   const int transposed = padded_transposed < padded_direct;
-  float *p = (float *)malloc(sizeof(float) * (size_t)R * K);
+  const int T = threads > 1 && (double)M * K * q->CO >= 2e6 ? pool_threads(threads) : 1;
+  /* threaded: 2 MiB chunks, so that each product outweighs the two hand-offs */
+  const int R = T > 1 ? 4 * chunk_rows(K) : chunk_rows(K);
+  float *p = grow(&tls_sc.pc, (size_t)R * K);
   float *t = transposed ? (float *)malloc(sizeof(float) * (size_t)K * q->CO) : dw;
   if (!p || !t) {
-    free(p);
     if (transposed) free(t);
     return 0;
   }
@@ -462,21 +688,26 @@ static int conv_backprop_filter(const conv_geom *q, const float *x, const float 
   if (M == 0) memset(t, 0, sizeof(float) * (size_t)K * q->CO);
   for (long m0 = 0; m0 < M && ok; m0 += R) {
     const int rows = M - m0 < R ? (int)(M - m0) : R;
+    if (T > 1) {
+      bpf_ctx c = {q, x, dy, p, t, m0, rows, K, T, transposed, m0 > 0, 0, {0}};
+      pool_run(T, bpf_task, &c);
+      c.phase = 1;
+      pool_run(T, bpf_task, &c);
+      for (int i = 0; i < T; i++) ok = ok && c.ok[i];
+      continue;
+    }
     im2col(q, x, m0, rows, p);
     if (transposed) {
-      /* A(i = co, k = m) = dy[m, co]; B(k = m, j = kk) = P[m, kk]; C = t[co, kk] */
       gemm_args g = {q->CO, K, rows, dy + m0 * q->CO, 1, q->CO, p, K, 1, t, K, m0 > 0};
-      ok = gemm_run(&g, threads);
+      ok = gemm_local(&g, &tls_sc);
     } else {
-      /* A(i = kk, k = m) = P[m, kk]; B(k = m, j = co) = dy[m, co]; C = dw[kk, co] */
       gemm_args g = {K, q->CO, rows, p, 1, K, dy + m0 * q->CO, q->CO, 1, dw, q->CO, m0 > 0};
-      ok = gemm_run(&g, threads);
+      ok = gemm_local(&g, &tls_sc);
     }
   }
   if (ok && transposed)
     for (int k = 0; k < K; k++)
       for (int co = 0; co < q->CO; co++) dw[(long)k * q->CO + co] = t[(long)co * K + k];
-  free(p);
   if (transposed) free(t);
   return ok;
 }
@@ -522,6 +753,7 @@ static int geom_ok(const conv_geom *q) {
 
 /* gemm(heap, M, N, K, aOff, rsa, csa, bOff, rsb, csb, cOff, ldc, acc, threads) */
 static napi_value js_gemm(napi_env env, napi_callback_info info) {
+  tls_env = env;
   size_t argc = 14;
   napi_value argv[14];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -546,6 +778,7 @@ static napi_value js_gemm(napi_env env, napi_callback_info info) {
 /* conv2d(heap, op, B, H, W, C, KH, KW, CO, SH, SW, PT, PL, OH, OW, xOff, fOff, outOff, biasOff, act, alpha, threads)
  * op 0: out = act(conv(x = input, f) + bias); op 1: out = dx from x = dy; op 2: out = dW from x = input, f = dy */
 static napi_value js_conv(napi_env env, napi_callback_info info) {
+  tls_env = env;
   size_t argc = 22;
   napi_value argv[22];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
