@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/learning/tf/backend.js';
 import { syntheticSteps } from '../src/learning/tf/bench.js';
 import { nativeAddon, nativeLoadError, setNativeKernelsEnabled } from '../src/learning/tf/kernels/native.js';
+import { setLayersStep } from '../src/learning/tf/silo-trainer.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -48,6 +49,8 @@ function macsOf(name: string, shapes: Record<string, number[]>, attrs: Record<st
 
 /** The convolution calls of one training step (distinct shapes and attributes, with their counts). */
 function recordStep(size: number, batch: number): { call: Call; count: number }[] {
+  // the tf.layers step calls the kernels (the native step computes the same convolutions itself)
+  setLayersStep(true);
   const { trainer, step } = syntheticSteps('fadnet', size, batch, 0);
   step();
   const seen = new Map<string, { call: Call; count: number }>();
@@ -75,6 +78,7 @@ function recordStep(size: number, batch: number): { call: Call; count: number }[
     }
     trainer.dispose();
     tf.disposeVariables();
+    setLayersStep(false);
   }
   return [...seen.values()];
 }
@@ -114,20 +118,25 @@ function benchConvs(calls: { call: Call; count: number }[], native: boolean): vo
   );
 }
 
-function benchPoolGrad(size: number, batch: number): void {
+function benchPoolGrad(size: number, batch: number, native: boolean): void {
   const side = Math.ceil(size / 2);
   const x = tf.randomNormal([batch, side, side, 32], 0, 1, 'float32', 3) as tf.Tensor4D;
   const y = tf.maxPool(x, 3, 2, 'valid');
   const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 4);
-  const t: Record<'simd' | 'js', number[]> = { simd: [], js: [] };
+  const t: Record<'native' | 'simd' | 'js', number[]> = { native: [], simd: [], js: [] };
   const run = () => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 3, strides: 2, pad: 'valid' }) as tf.Tensor;
   for (let r = 0; r < 15; r++) {
+    if (native) t.native.push(timeIt(run));
+    setNativeKernelsEnabled(false);
     t.simd.push(timeIt(run));
     process.env.DFLSIM_NO_SIMD_LOOPS = '1';
     t.js.push(timeIt(run));
     delete process.env.DFLSIM_NO_SIMD_LOOPS;
+    setNativeKernelsEnabled(true);
   }
-  console.log(`  MaxPoolGrad x ${x.shape.join('x')}: SIMD ${median(t.simd).toFixed(2)} ms*, plain JS ${median(t.js).toFixed(2)} ms`);
+  console.log(
+    `  MaxPoolGrad x ${x.shape.join('x')}: ${native ? `native ${median(t.native).toFixed(2)} ms*, ` : ''}wasm SIMD ${median(t.simd).toFixed(2)} ms${native ? '' : '*'}, plain JS ${median(t.js).toFixed(2)} ms`,
+  );
   tf.dispose([x, y, dy]);
 }
 
@@ -140,7 +149,7 @@ async function main(): Promise<void> {
   for (const [s, b] of sets as [number, number][]) {
     console.log(`FADNet ${s}x${s}, batch ${b}, 1 thread (${info.kernels} kernels in training): the step's convolutions, per call (median of 15)`);
     benchConvs(recordStep(s, b), native);
-    benchPoolGrad(s, b);
+    benchPoolGrad(s, b, native);
   }
 }
 
