@@ -511,7 +511,8 @@ typedef struct {
   int ok[MAX_THREADS];
 } fwd_ctx;
 
-static void fwd_rows(fwd_ctx *c, long lo, long hi, scratch3 *s, int t) {
+/* (threads > 1: one chunk's product split across the pool; else on this thread's scratch) */
+static void fwd_rows(fwd_ctx *c, long lo, long hi, scratch3 *s, int t, int threads) {
   float *p = c->direct ? NULL : grow(&s->pc, (size_t)c->R * c->K);
   c->ok[t] = c->direct || p;
   for (long m0 = lo; m0 < hi && c->ok[t]; m0 += c->R) {
@@ -519,14 +520,14 @@ static void fwd_rows(fwd_ctx *c, long lo, long hi, scratch3 *s, int t) {
     const float *a = c->direct ? c->x + m0 * c->q->C : p;
     if (!c->direct) im2col(c->q, c->x, m0, rows, p);
     gemm_args g = {rows, c->q->CO, c->K, a, c->K, 1, c->f, c->q->CO, 1, c->y + m0 * c->q->CO, c->q->CO, 0};
-    c->ok[t] = gemm_local(&g, s);
+    c->ok[t] = threads > 1 ? gemm_run(&g, threads) : gemm_local(&g, s);
   }
 }
 
 static void fwd_task(void *v, int t, scratch3 *s) {
   fwd_ctx *c = (fwd_ctx *)v;
   const long chunks = (c->M + c->R - 1) / c->R;
-  fwd_rows(c, chunks * t / c->T * c->R, (chunks * (t + 1) / c->T) * c->R < c->M ? (chunks * (t + 1) / c->T) * c->R : c->M, s, t);
+  fwd_rows(c, chunks * t / c->T * c->R, (chunks * (t + 1) / c->T) * c->R < c->M ? (chunks * (t + 1) / c->T) * c->R : c->M, s, t, 1);
 }
 
 /* y = act(conv(x, f) + bias); with threads, whole chunks (patches and product) per thread */
@@ -544,15 +545,8 @@ static int conv_forward(const conv_geom *q, const float *x, const float *f, cons
     for (int t = 0; t < c.T; t++) ok = ok && c.ok[t];
   } else {
     /* one chunk (or one thread): the product itself may be split */
-    float *p = direct ? NULL : grow(&tls_sc.pc, (size_t)c.R * K);
-    if (!direct && !p) return 0;
-    for (long m0 = 0; m0 < M && ok; m0 += c.R) {
-      const int rows = M - m0 < c.R ? (int)(M - m0) : c.R;
-      const float *a = direct ? x + m0 * q->C : p;
-      if (!direct) im2col(q, x, m0, rows, p);
-      gemm_args g = {rows, q->CO, K, a, K, 1, f, q->CO, 1, y + m0 * q->CO, q->CO, 0};
-      ok = gemm_run(&g, threads);
-    }
+    fwd_rows(&c, 0, M, &tls_sc, 0, threads);
+    ok = c.ok[0];
   }
   if (!ok) return 0;
   if (bias || act != ACT_LINEAR) {
@@ -580,7 +574,8 @@ typedef struct {
   int ok[MAX_THREADS];
 } bpi_ctx;
 
-static void bpi_images(bpi_ctx *c, int b0, int b1, scratch3 *s, int t) {
+/* (threads > 1: each chunk's product split across the pool; else on this thread's scratch) */
+static void bpi_images(bpi_ctx *c, int b0, int b1, scratch3 *s, int t, int threads) {
   const conv_geom *q = c->q;
   const long per = (long)q->OH * q->OW;
   float *gcols = grow(&s->pc, (size_t)c->R * c->K);
@@ -588,14 +583,14 @@ static void bpi_images(bpi_ctx *c, int b0, int b1, scratch3 *s, int t) {
   for (long m0 = b0 * per; m0 < b1 * per && c->ok[t]; m0 += c->R) {
     const int rows = b1 * per - m0 < c->R ? (int)(b1 * per - m0) : c->R;
     gemm_args g = {rows, c->K, q->CO, c->dy + m0 * q->CO, q->CO, 1, c->f, 1, q->CO, gcols, c->K, 0};
-    c->ok[t] = gemm_local(&g, s);
+    c->ok[t] = threads > 1 ? gemm_run(&g, threads) : gemm_local(&g, s);
     if (c->ok[t]) col2im(q, gcols, m0, rows, c->dx);
   }
 }
 
 static void bpi_task(void *v, int t, scratch3 *s) {
   bpi_ctx *c = (bpi_ctx *)v;
-  bpi_images(c, (int)((long)c->q->B * t / c->T), (int)((long)c->q->B * (t + 1) / c->T), s, t);
+  bpi_images(c, (int)((long)c->q->B * t / c->T), (int)((long)c->q->B * (t + 1) / c->T), s, t, 1);
 }
 
 /* dx = conv^T(dy, f): G = dy f^T, scattered back (dx is zeroed first); with threads, whole images per thread */
@@ -617,15 +612,8 @@ static int conv_backprop_input(const conv_geom *q, const float *dy, const float 
     for (int t = 0; t < c.T; t++) ok = ok && c.ok[t];
     return ok;
   }
-  float *gcols = grow(&tls_sc.pc, (size_t)c.R * K);
-  if (!gcols) return 0;
-  for (long m0 = 0; m0 < M && ok; m0 += c.R) {
-    const int rows = M - m0 < c.R ? (int)(M - m0) : c.R;
-    gemm_args g = {rows, K, q->CO, dy + m0 * q->CO, q->CO, 1, f, 1, q->CO, gcols, K, 0};
-    ok = gemm_run(&g, threads);
-    if (ok) col2im(q, gcols, m0, rows, dx);
-  }
-  return ok;
+  bpi_images(&c, 0, q->B, &tls_sc, 0, threads);
+  return c.ok[0];
 }
 
 /* one chunk of the filter gradient on T threads: the patches split by rows, then the product by outputs */

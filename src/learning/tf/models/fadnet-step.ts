@@ -121,15 +121,15 @@ export function createFadnetStepper(addon: NativeAddon, inputSize: number, slots
     });
     const fs = alloc(B * F), fc = alloc(B * F), maskOff = alloc(B * F), yOff = alloc(B);
     // gradients of activations
-    const dfs = alloc(B * F), dfc = alloc(B * F), dz = alloc(rowsWD * w4), dt = alloc(rowsWD * w4);
+    const dfs = alloc(B * F), dz = alloc(rowsWD * w4), dt = alloc(rowsWD * w4);
     const dx = [x1, ...blocks.map((b) => b.out)].map((_, i) => alloc(i === 0 ? count(pool.outShape) : count(blocks[i - 1]!.c2.info.outShape)));
     const tmp = alloc(Math.max(...blocks.map((b) => count(b.inShape))));
     const blockGrads = blocks.map((b) => ({
-      do2: alloc(count(b.c2.info.outShape)), dr2: alloc(count(b.c1.info.outShape)), dn2: alloc(count(b.c1.info.outShape)),
+      dr2: alloc(count(b.c1.info.outShape)), dn2: alloc(count(b.c1.info.outShape)),
       dr1: alloc(count(b.inShape)), dn1: alloc(count(b.inShape)),
     }));
     const ds1 = alloc(count(stem.info.outShape));
-    return { heap: new Float32Array(top), B, wOff, gOff, x0, stem, s1, pool, x1, blocks, x4Shape, rowsWD, t, z, supports, fs, fc, maskOff, yOff, dfs, dfc, dz, dt, dx, tmp, blockGrads, ds1 };
+    return { heap: new Float32Array(top), B, wOff, gOff, x0, stem, s1, pool, x1, blocks, x4Shape, rowsWD, t, z, supports, fs, fc, maskOff, yOff, dfs, dz, dt, dx, tmp, blockGrads, ds1 };
   }
 
   const conv = (p: ReturnType<typeof plan>, op: number, c: Conv, x: number, f: number, out: number, bias: number) => {
@@ -142,6 +142,9 @@ export function createFadnetStepper(addon: NativeAddon, inputSize: number, slots
     step(weights, x, y, B, mask) {
       let p = byBatch.get(B);
       if (!p) {
+        // keep the arenas of the largest batch and of one other (a shard's shorter last batch)
+        const largest = Math.max(0, ...byBatch.keys());
+        for (const k of [...byBatch.keys()]) if (k !== largest) byBatch.delete(k);
         p = plan(B);
         byBatch.set(B, p);
       }
