@@ -33,7 +33,7 @@ function headerDir() {
 }
 
 function warn(why) {
-  process.stderr.write(`dflsim: native kernels not built (${why}); training uses the wasm kernels, about 2x slower, and its results differ from a native build's in the last bits\n`);
+  process.stderr.write(`dflsim: native kernels not built (${why}); training uses the wasm kernels, about 2.6x slower, and its results differ from a native build's in the last bits\n`);
   process.exit(0);
 }
 
