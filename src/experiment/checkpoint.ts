@@ -24,6 +24,8 @@ interface Header {
   paramCount: number;
   steps: number[];
   metrics: MetricRow[];
+  /** The convolution kernels the run trained with (runner.ts's `backend.kernels`); absent in older checkpoints. */
+  kernels?: string;
 }
 
 /** Write `data` to `file` atomically (temporary file, fsync, rename). */
@@ -35,14 +37,15 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   renameSync(tmp, file);
 }
 
-/** Serialise an engine state. */
-export function encodeCheckpoint(state: EngineState, configHash: string): Uint8Array {
+/** Serialise an engine state (with the kernels it trained with, when known). */
+export function encodeCheckpoint(state: EngineState, configHash: string, kernels?: string): Uint8Array {
   const n = state.weights.length;
   const weightCount = state.weights[0].length;
   const paramCount = state.opt[0].m.length;
   const header: Header = {
     version: 1, configHash, round: state.round, done: state.done, wallMs: state.wallMs, simulatedMs: state.simulatedMs,
     silos: n, weightCount, paramCount, steps: state.opt.map((o) => o.step), metrics: state.metrics,
+    ...(kernels ? { kernels } : {}),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const headLen = 8 + 4 + json.length;
@@ -63,7 +66,7 @@ export function encodeCheckpoint(state: EngineState, configHash: string): Uint8A
 }
 
 /** Parse a checkpoint; `file` names it in errors. */
-export function decodeCheckpoint(data: Uint8Array, file: string): { state: EngineState; configHash: string } {
+export function decodeCheckpoint(data: Uint8Array, file: string): { state: EngineState; configHash: string; kernels?: string } {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf.length < 12 || buf.toString('ascii', 0, 8) !== MAGIC) throw new DflsimInputError(file, 'not a dflsim checkpoint');
   const len = buf.readUInt32LE(8);
@@ -86,6 +89,7 @@ export function decodeCheckpoint(data: Uint8Array, file: string): { state: Engin
   }
   return {
     configHash: h.configHash,
+    ...(typeof h.kernels === 'string' ? { kernels: h.kernels } : {}),
     state: { round: h.round, done: h.done, wallMs: h.wallMs, simulatedMs: h.simulatedMs, weights, opt, metrics: h.metrics },
   };
 }
@@ -105,7 +109,7 @@ function checkHeader(h: Header, file: string): void {
 }
 
 /** Read a checkpoint file, or undefined when there is none. */
-export function readCheckpoint(file: string): { state: EngineState; configHash: string } | undefined {
+export function readCheckpoint(file: string): { state: EngineState; configHash: string; kernels?: string } | undefined {
   if (!existsSync(file)) return undefined;
   if (statSync(file).isDirectory()) throw new DflsimInputError(file, 'is a directory, not a checkpoint file (remove it, or use --force to start over)');
   let data: Uint8Array;
@@ -137,4 +141,23 @@ export function checkResumable(state: EngineState, file: string, run: ResumeTarg
   if (w !== run.weightCount || p !== run.paramCount) {
     throw new DflsimInputError(file, `the checkpoint does not match the model: ${w} weights (${p} trainable), the model has ${run.weightCount} (${run.paramCount}); use --force to start over`);
   }
+}
+
+/** 'native' for both native kernel builds (the same bits), else the name itself. */
+const kernelFamily = (k: string) => (k.startsWith('native-') ? 'native' : k);
+
+/**
+ * Refuse to resume under convolution kernels whose sums run in another order than the
+ * checkpoint's (the native addon against XNNPACK): the resumed run would be neither run.
+ * Checkpoints that do not say (older ones, other backends) are not checked.
+ */
+export function checkKernels(written: string | undefined, current: string | undefined, file: string): void {
+  if (!written || !current || kernelFamily(written) === kernelFamily(current)) return;
+  throw new DflsimInputError(
+    file,
+    `the checkpoint was trained with the ${written} kernels and this run has the ${current} kernels, whose sums differ in the last bits: ` +
+      (kernelFamily(written) === 'native'
+        ? 'build the native kernels here (npm install with a C compiler; see scripts/build-native.mjs), or use --force to start over'
+        : 'resume with DFLSIM_NATIVE=0, or use --force to start over'),
+  );
 }

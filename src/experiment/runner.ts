@@ -23,7 +23,7 @@ import type { Topology, TopologyContext, TopologyPlan } from '../overlay/topolog
 import type { ClockChoice } from '../overlay/clock.js';
 import type { LocalTrainer } from '../learning/trainer.js';
 import { createRng } from '../random.js';
-import { checkResumable, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { checkKernels, checkResumable, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { configWorkload, resolveConfigPath, type TrainConfig } from './config.js';
 import { buildOnClock, contextClock, prepareContext, type CycleTimeRequest } from './cycle-times.js';
 import { planEventClock } from '../overlay/clock.js';
@@ -355,7 +355,10 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const { trainer, backend, dispose } = await distributed(opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test), cfg, opts, log);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
   try {
-    if (previous) checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });
+    if (previous) {
+      checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });
+      checkKernels(previous.kernels, backend.kernels, ckFile);
+    }
     return await train(cfg, configFile, opts, { ctx, n, data, schedule, trainer, backend, previous: previous?.state, ckFile, hash, store, plan });
   } finally {
     await dispose();
@@ -368,7 +371,7 @@ interface Prepared {
   data: PreparedData;
   schedule: TrainingSchedule;
   trainer: LocalTrainer;
-  backend: { backend: string; threads: number; workers: number };
+  backend: { backend: string; threads: number; workers: number; kernels?: string };
   previous: EngineState | undefined;
   ckFile: string;
   hash: string;
@@ -399,7 +402,7 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
   if (previous) log(`resuming at round ${state.round}`);
   let interrupted = false;
   const checkpoint = (s: EngineState): void => {
-    if (store) store.write(encodeCheckpoint(s, hash)); else writeFileAtomic(ckFile, encodeCheckpoint(s, hash));
+    if (store) store.write(encodeCheckpoint(s, hash, backend.kernels)); else writeFileAtomic(ckFile, encodeCheckpoint(s, hash, backend.kernels));
     writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(s.metrics));
   };
   // the engine yields to the event loop after every round, so Ctrl-C (SIGINT) is seen:

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/experiment/checkpoint.js';
 import { networkFile, ROOT } from '../helpers.js';
+import { nativeAddon } from '../../src/learning/native-addon.js';
 
 const BIN = path.join(ROOT, 'bin/dflsim.js');
 
@@ -170,4 +171,26 @@ describe('kill and resume', () => {
       resumeFails(/is a directory, not a checkpoint file/);
     }, 120_000);
   });
+
+  it.skipIf(!nativeAddon())('refuses to resume a checkpoint under other convolution kernels (native against wasm), exit 2, naming the file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-kernels-'));
+    const f = path.join(dir, 'short.json');
+    writeFileSync(f, readFileSync(config(dir), 'utf8').replace('"rounds":600', '"rounds":40'));
+    const out = path.join(dir, 'out');
+    const first = spawnSync(process.execPath, [BIN, 'run', f, '--out', out], { encoding: 'utf8' });
+    expect(first.status, first.stderr).toBe(0);
+    const ck = path.join(out, 'checkpoint.bin');
+    expect(decodeCheckpoint(readFileSync(ck), ck).kernels).toMatch(/^native-/);
+    const before = readFileSync(path.join(out, 'metrics.csv'), 'utf8');
+    const wasm = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--resume'], { encoding: 'utf8', env: { ...process.env, DFLSIM_NATIVE: '0' } });
+    expect(wasm.status).toBe(2);
+    expect(wasm.stderr).toContain(ck);
+    expect(wasm.stderr).toMatch(/trained with the native-\w+ kernels and this run has the wasm kernels/);
+    expect(wasm.stderr).not.toMatch(/\n\s+at /);
+    expect(readFileSync(path.join(out, 'metrics.csv'), 'utf8')).toBe(before);
+    // the same kernels resume
+    const again = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--resume'], { encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
 });

@@ -72,8 +72,8 @@ export function writeRunResults(run: QueuedRun, configFile: string, built: Built
   const ckBytes = checkpoint ?? (result.files['checkpoint.bin'] ? file('checkpoint.bin') : undefined);
   if (ckBytes) {
     const ck = path.join(run.dir, 'checkpoint.bin');
-    const { state } = decodeCheckpoint(ckBytes, ck);
-    writeFileAtomic(ck, encodeCheckpoint(state, hash));
+    const { state, kernels } = decodeCheckpoint(ckBytes, ck);
+    writeFileAtomic(ck, encodeCheckpoint(state, hash, kernels));
   }
   const summary = JSON.parse(file('summary.json').toString('utf8')) as RunSummary;
   summary.outDir = run.dir;
