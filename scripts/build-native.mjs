@@ -28,6 +28,7 @@ function headerDir() {
     process.env.npm_config_nodedir && path.join(process.env.npm_config_nodedir, 'include', 'node'),
     path.resolve(path.dirname(process.execPath), '..', 'include', 'node'),
     path.join(os.homedir(), '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
+    '/usr/include/node', // Debian's libnode-dev (N-API is ABI-stable across Node versions)
   ].filter(Boolean);
   return candidates.find((d) => fs.existsSync(path.join(d, 'node_api.h')));
 }
