@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../project-root.js';
 
 /** The addon's exports. Offsets are in floats on the heap view. */
 export interface NativeAddon {
@@ -67,23 +67,6 @@ export interface NativeAddon {
 let addon: NativeAddon | null | undefined;
 let loadError = '';
 
-function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      try {
-        if ((JSON.parse(fs.readFileSync(pkg, 'utf8')) as { name?: string }).name === 'dflsim') return dir;
-      } catch {
-        // not ours: keep walking
-      }
-    }
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('the dflsim package root was not found');
-    dir = up;
-  }
-}
-
 /** The addon, loaded once (null when disabled or missing; {@link nativeLoadError} says why). */
 export function nativeAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
@@ -93,7 +76,7 @@ export function nativeAddon(): NativeAddon | null {
     return addon;
   }
   try {
-    const file = path.join(packageRoot(), 'build', 'native', 'dflsim_native.node');
+    const file = path.join(projectRoot(), 'build', 'native', 'dflsim_native.node');
     if (!fs.existsSync(file)) {
       loadError = `${file} not built (npm install builds it with the C compiler; see scripts/build-native.mjs)`;
       return addon;

@@ -8,7 +8,8 @@ import { createRng } from '../../random.js';
 import { initBackend, type BackendChoice, type BackendName } from './backend.js';
 import { createTrainer, setLayersStep } from './silo-trainer.js';
 import { nativeKernelAddon } from './kernels/native.js';
-import { createFadnetStepper } from './models/fadnet-step.js';
+import { createFadnetStepper, trainableSlots } from './models/fadnet-step.js';
+import { adamUpdateFlat } from './kernels/adam.js';
 import { createModel } from './models/registry.js';
 import type { NativeAddon } from '../native-addon.js';
 
@@ -193,13 +194,7 @@ function profileNativeStep(addon: NativeAddon, threads: number, size: number, ba
   }
   const h = createModel('fadnet', { inputSize: size });
   try {
-    let off = 0;
-    const slots = h.model.trainableWeights.map((v) => {
-      const s = { name: v.originalName, shape: v.shape as number[], offset: off };
-      off += (v.shape as number[]).reduce((a, b) => a * b, 1);
-      return s;
-    });
-    const stepper = createFadnetStepper(timed, size, slots, h.paramCount);
+    const stepper = createFadnetStepper(timed, size, trainableSlots(h.model), h.paramCount);
     if (!stepper) throw new Error('dflsim bench profile: the model is not FADNet\'s layout');
     const rng = createRng(0);
     const x = new Float32Array(batch * size * size).map(() => Math.floor(rng.next() * 256));
@@ -211,7 +206,7 @@ function profileNativeStep(addon: NativeAddon, threads: number, size: number, ba
     const v = new Float32Array(h.paramCount);
     const one = () => {
       const r = stepper.step(w, x, y, batch, mask);
-      timed.adam(r.grads, 0, h.paramCount, m, v, w, 0, 0.9, 0.1, 0.999, 0.001, 1e-3, 1e-7);
+      adamUpdateFlat(r.grads, m, v, w, 1e-3, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, timed);
     };
     one();
     on = true;

@@ -8,9 +8,10 @@ import { heapF32, offsetF32, type WasmBackendLike } from './kernels/util.js';
 import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
 import { SeededDropout } from './models/layers.js';
 import { finishEvaluation, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
-import { adamUpdate } from './kernels/adam.js';
+import { adamUpdate, adamUpdateFlat } from './kernels/adam.js';
 import { nativeKernelAddon } from './kernels/native.js';
-import { createFadnetStepper, type FadnetStepper } from './models/fadnet-step.js';
+import { createFadnetStepper, trainableSlots, weightOffsets, type FadnetStepper } from './models/fadnet-step.js';
+import { updateMovingAverage } from './models/batch-norm.js';
 
 /** Adam hyper-parameters besides the learning rate. */
 export interface AdamOptions {
@@ -110,25 +111,17 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
   // the addon is built and the backend is wasm; the layers model otherwise (and always for
   // evaluation). Both compute the same function; their sums run in other orders.
   let stepper: FadnetStepper | null | undefined;
-  const offsets = new Map<string, number>();
-  {
-    let off = 0;
-    all.forEach((v, i) => {
-      offsets.set(v.originalName ?? v.name, off);
-      off += sizes[i]!;
-    });
-  }
+  const offsets = weightOffsets(h.model);
   const fastStepper = (): FadnetStepper | null => {
     if (h.name !== 'fadnet' || tf.getBackend() !== 'wasm' || useLayersStep) return null;
     const addon = nativeKernelAddon();
     if (!addon) return null;
-    if (stepper === undefined) {
-      const slots = tvars.map((v) => ({ name: v.originalName ?? v.name, shape: v.shape as number[], offset: offsets.get(v.originalName ?? v.name)! }));
-      stepper = createFadnetStepper(addon, h.inputShape[0]!, slots, h.paramCount);
-    }
+    if (stepper === undefined) stepper = createFadnetStepper(addon, h.inputShape[0]!, trainableSlots(h.model), h.paramCount);
     return stepper;
   };
-  const bnLayers = h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[];
+  const momentum = new Map(
+    (h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[]).map((l) => [l.name, l.momentum]),
+  );
   const featureLength = h.name === 'fadnet' ? (h.model.getLayer('width_dense').outputShape as number[])[1]! : 0;
 
   const evaluateSums = (weights: Float32Array, x: Float32Array, y: Float32Array, batchSize = 64): EvaluationSums => {
@@ -173,23 +166,20 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
       if (seed !== undefined) for (const d of dropouts) d.reseed(seed);
       const fast = fastStepper();
       if (fast) {
-        const addon = nativeKernelAddon()!;
         let lossSum = 0;
         batches.forEach((b, bi) => {
           checkBatch(b.x, b.y, b.size, `batches[${bi}]`);
           step += 1;
-          const { beta1: b1, beta2: b2, epsilon } = adam;
-          const lrT = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+          const lrT = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
           const mask = dropouts[0]!.nextMask([b.size, featureLength]);
           const r = fast.step(w, b.x, b.y, b.size, mask);
           lossSum += r.loss;
-          addon.adam(r.grads, 0, h.paramCount, m, v, w, 0, b1, 1 - b1, b2, 1 - b2, lrT, epsilon);
-          // moving statistics as FusedBatchNorm: moving -= (moving - batch) * (1 - momentum), float32 steps
+          adamUpdateFlat(r.grads, m, v, w, lrT, adam);
+          // the moving statistics, in the state part of w, as FusedBatchNorm updates them
           for (const st of r.bnStats) {
-            const decay = Math.fround(1 - bnLayers.find((l) => l.name === st.name)!.momentum);
             for (const [key, batch] of [['moving_mean', st.mean], ['moving_variance', st.variance]] as const) {
               const o = offsets.get(`${st.name}/${key}`)!;
-              for (let c = 0; c < batch.length; c++) w[o + c] = w[o + c]! - Math.fround(Math.fround(w[o + c]! - batch[c]!) * decay);
+              updateMovingAverage(w.subarray(o, o + batch.length), batch, momentum.get(st.name)!);
             }
           }
         });

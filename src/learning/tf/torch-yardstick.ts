@@ -8,21 +8,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../project-root.js';
 
 /** How to install what the yardsticks need (printed when they are skipped). */
 export const TORCH_INSTALL_HINT = 'install with: apt-get install -y python3-torch';
 
-/** The dflsim project root: the nearest directory above this module whose package.json is dflsim's. */
-export function projectRoot(): string {
-  let d = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = path.join(d, 'package.json');
-    if (fs.existsSync(p) && (JSON.parse(fs.readFileSync(p, 'utf8')) as { name?: string }).name === 'dflsim') return d;
-    const up = path.dirname(d);
-    if (up === d) throw new Error('dflsim: cannot find the project root (a package.json named dflsim)');
-    d = up;
-  }
-}
+export { projectRoot };
 
 /** A yardstick script of `../shared/bench/` (e.g. `fadnet_torch.py`). */
 export function yardstickScript(name: string): string {

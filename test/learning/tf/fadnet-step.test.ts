@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learning/tf/backend.js';
 import { nativeAddon } from '../../../src/learning/native-addon.js';
 import { setNativeThreads } from '../../../src/learning/tf/kernels/native.js';
-import { createFadnetStepper, type WeightSlot } from '../../../src/learning/tf/models/fadnet-step.js';
+import { createFadnetStepper, trainableSlots } from '../../../src/learning/tf/models/fadnet-step.js';
 import { createModel } from '../../../src/learning/tf/models/registry.js';
 import { SeededDropout } from '../../../src/learning/tf/models/layers.js';
 import { createTrainer, setLayersStep } from '../../../src/learning/tf/silo-trainer.js';
@@ -27,12 +27,7 @@ afterAll(() => {
 
 function setup(size: number, batch: number, seed: number) {
   const h = createModel('fadnet', { inputSize: size });
-  let off = 0;
-  const slots: WeightSlot[] = h.model.trainableWeights.map((v) => {
-    const s = { name: v.originalName, shape: v.shape as number[], offset: off };
-    off += (v.shape as number[]).reduce((a, b) => a * b, 1);
-    return s;
-  });
+  const slots = trainableSlots(h.model);
   const w = h.initWeights(seed);
   let o = 0;
   for (const v of [...h.model.trainableWeights, ...h.model.nonTrainableWeights]) {

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { simdLoops } from './simd.js';
-import { nativeAddon } from '../../native-addon.js';
+import { nativeAddon, type NativeAddon } from '../../native-addon.js';
 
 let useNativeAdam = true;
 
@@ -95,4 +95,14 @@ export function adamUpdate(grads: tf.Tensor[], m: Float32Array, v: Float32Array,
   v.set(heap.subarray(vo, vo + n));
   w.set(heap.subarray(wo, wo + n));
   free(backend, scratch);
+}
+
+/**
+ * One Adam step from a flat gradient (the first `g.length` entries of m, v, w), by the same
+ * formula: the native loop where the addon is built (pass a timed one to profile it), else
+ * the scalar JS loop.
+ */
+export function adamUpdateFlat(g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array, lrT: number, a: AdamConstants, native: NativeAddon | null = nativeAddon()): void {
+  if (native) native.adam(g, 0, g.length, m, v, w, 0, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, lrT, a.epsilon);
+  else scalarAdam(g, m, v, w, 0, lrT, a);
 }

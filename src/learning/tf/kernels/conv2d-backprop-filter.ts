@@ -78,11 +78,9 @@ function im2colFilterGrad(
   return out;
 }
 
-/** Which path {@link conv2DBackpropFilter} takes (exported for benchmarks). */
+/** Which path {@link conv2DBackpropFilter} takes (tests force one). */
 export const filterGradMode: {
   force: 'im2col' | 'conv' | null;
-  /** Called with each call's input shape and attributes (benchmarks record a step's calls). */
-  onCall?: (xShape: number[], attrs: { strides: unknown; pad: unknown; filterShape: number[] }) => void;
 } = { force: null };
 
 /** The path taken unless forced: patches + MatMul for 1x1 kernels and single-channel inputs. */
@@ -104,7 +102,6 @@ function conv2DBackpropFilter(args: {
   const { inputs, attrs, backend } = args;
   const { x, dy } = inputs;
   if (attrs.dataFormat === 'NCHW') throw new Error('dflsim Conv2DBackpropFilter (wasm): dataFormat NCHW is not supported');
-  filterGradMode.onCall?.(x.shape, attrs);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     attrs.filterShape,

@@ -30,6 +30,16 @@ interface BnInternals {
   scale: boolean;
 }
 
+/**
+ * The moving-average update of batch norm, in place: `moving -= (moving - batch) * (1 - momentum)`,
+ * rounded to float32 after each operation as the element-wise kernels do (the same bits).
+ * The layer below and FADNet's native step (silo-trainer.ts) both use it.
+ */
+export function updateMovingAverage(moving: Float32Array, batch: Float32Array, momentum: number): void {
+  const decay = Math.fround(1 - momentum);
+  for (let c = 0; c < moving.length; c++) moving[c] = moving[c]! - Math.fround(Math.fround(moving[c]! - batch[c]!) * decay);
+}
+
 /** Switch for tests and benchmarks: false forces the base layer's composed path. */
 export const fusedBatchNormMode = { enabled: true };
 
@@ -77,18 +87,13 @@ export class FusedBatchNorm extends KerasBatchNorm {
         };
       }) as unknown as Parameters<typeof tf.customGrad>[0]);
       const y = f(x, me.gamma.read(), me.beta.read());
-      // moving -= (moving - batch) * decay, float32 rounding after each operation as the
-      // element-wise kernels do (the same bits), on the channel vectors in JS: one tensor
-      // per statistic instead of three kernel calls
-      const decay = Math.fround(1 - me.momentum);
+      // on the channel vectors in JS: one tensor per statistic instead of three kernel calls
       for (const [variable, value] of [
         [me.movingMean, mean!],
         [me.movingVariance, variance!],
       ] as const) {
-        const orig = variable.read().dataSync() as Float32Array;
-        const batch = value.dataSync() as Float32Array;
-        const next = new Float32Array(orig.length);
-        for (let c = 0; c < next.length; c++) next[c] = orig[c]! - Math.fround(Math.fround(orig[c]! - batch[c]!) * decay);
+        const next = Float32Array.from(variable.read().dataSync() as Float32Array);
+        updateMovingAverage(next, value.dataSync() as Float32Array, me.momentum);
         variable.write(tf.tensor(next, [next.length], 'float32'));
         value.dispose();
       }

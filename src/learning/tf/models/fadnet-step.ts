@@ -22,6 +22,23 @@ export interface WeightSlot {
   offset: number;
 }
 
+/** Offsets of a model's weights in its flat vector: trainable ones first, then the state (the trainer's layout). */
+export function weightOffsets(model: tf.LayersModel): Map<string, number> {
+  const offsets = new Map<string, number>();
+  let off = 0;
+  for (const v of [...model.trainableWeights, ...model.nonTrainableWeights]) {
+    offsets.set(v.originalName, off);
+    off += (v.shape as number[]).reduce((a, b) => a * b, 1);
+  }
+  return offsets;
+}
+
+/** The trainable weights' slots in the flat vector, for {@link createFadnetStepper}. */
+export function trainableSlots(model: tf.LayersModel): WeightSlot[] {
+  const offsets = weightOffsets(model);
+  return model.trainableWeights.map((v) => ({ name: v.originalName, shape: v.shape as number[], offset: offsets.get(v.originalName)! }));
+}
+
 /** The result of one step. */
 export interface FadnetStepResult {
   loss: number;
@@ -45,13 +62,11 @@ const BLOCKS = ['res1', 'res2', 'res3'] as const;
 const FILTERS = [32, 64, 128] as const;
 
 interface Conv {
-  /** input shape [B, H, W, C] */
-  x: [number, number, number, number];
   info: tf.backend_util.Conv2DInfo;
 }
 
 function convGeom(x: [number, number, number, number], k: number, co: number, s: number): Conv {
-  return { x, info: tf.backend_util.computeConv2DInfo(x, [k, k, x[3], co], s, 1, 'same') };
+  return { info: tf.backend_util.computeConv2DInfo(x, [k, k, x[3], co], s, 1, 'same') };
 }
 
 const count = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
