@@ -13,19 +13,23 @@ import type { Topology } from '../overlay/topology.js';
 import { getWorkload, WORKLOAD_NAMES, type Workload } from '../timing/workload.js';
 import { PUBLISHED_NAMES } from './published.js';
 import { CHARACTER_DATASET_KINDS } from '../data/registry.js';
+import { closestNames, didYouMean } from '../suggest.js';
 
 const positiveInt = z.number().int().positive();
 const positive = z.number().positive();
 
+const WORKLOAD_ACCEPTED = `a preset name (${WORKLOAD_NAMES.map((n) => `"${n}"`).join(', ')}) or an object {"name"?, "modelSizeBits", "computeMs", "rounds"?} (bits, ms per local update)`;
+
 const workloadSchema = z.union([
   z.enum(WORKLOAD_NAMES as [string, ...string[]]),
   z.object({
-    name: z.string().default('custom'),
+    name: z.string().default('custom').describe('a name for reports'),
     modelSizeBits: positive.describe('size of the model on every link (bits)'),
     computeMs: z.number().nonnegative().describe('compute time of one local update (ms)'),
-    rounds: positiveInt.optional(),
+    rounds: positiveInt.optional().describe('rounds K the multigraph\'s cycle time is averaged over (default 6400)'),
   }).strict(),
-]).describe('a workload preset or a custom model size and compute time');
+], { error: (iss) => `expected ${WORKLOAD_ACCEPTED}${typeof iss.input === 'string' ? `, got "${iss.input}"${didYouMean(iss.input, WORKLOAD_NAMES)}` : ''}` })
+  .describe(`the model size and compute time the clock uses: ${WORKLOAD_ACCEPTED}`);
 
 /** A per-silo value of a generated profile: a constant or a seeded distribution. */
 const profileValueSchema = z.union([
@@ -64,13 +68,13 @@ const timingFields = {
   modelSizeBits: positive.optional().describe('overrides the workload\'s model size (bits)'),
   computeMs: z.number().nonnegative().optional().describe('overrides the workload\'s compute time per local update (ms)'),
   accessGbps: positive.default(10).describe('access-link capacity of every silo (Gbit/s)'),
-  uploadGbps: positive.optional(),
-  downloadGbps: positive.optional(),
-  coreGbps: positive.default(1),
+  uploadGbps: positive.optional().describe('upload capacity of every silo\'s access link (Gbit/s; default accessGbps)'),
+  downloadGbps: positive.optional().describe('download capacity of every silo\'s access link (Gbit/s; default accessGbps)'),
+  coreGbps: positive.default(1).describe('bandwidth of a path through the core network (Gbit/s), when links carry no capacities'),
   localUpdates: positiveInt.default(1).describe('local updates per round, for the timing model'),
   tMax: positiveInt.default(5).describe('multigraph: maximum number of edges between two silos'),
   budget: z.number().gt(0).lte(1).default(0.5).describe('MATCHA communication budget'),
-  seed: z.number().int().nonnegative().default(0),
+  seed: z.number().int().nonnegative().default(0).describe('seed of every random choice (data, partition, initial weights, batches, MATCHA, generated profiles, stragglers, failures)'),
   siloProfile: siloProfileSchema.optional(),
   linkCapacities: z.enum(['ignore', 'gml']).default('ignore').describe('underlay link capacities: ignore them (the papers) or use the GML "capacity" (bit/s) / "capacityGbps" of each link: a path\'s bandwidth is its bottleneck link\'s capacity over its hops'),
   clock: z.enum(['max-plus', 'events']).default('max-plus').describe('max-plus (exact, the papers\' model) or events (a discrete-event simulation: fair sharing, stragglers, failures)'),
@@ -84,16 +88,28 @@ const timingFields = {
  * A topology name from the catalogue that satisfies `filter` (a listed name or one
  * matching a pattern such as base-(k+1)); the JSON Schema lists the names.
  */
-function topologyField(filter: (t: Topology) => boolean) {
+function topologyField(filter: (t: Topology) => boolean, one = false) {
   const names = topologyNames(filter);
   const open = topologySchemaPatterns();
-  return z.string()
-    .refine((name) => { const t = findTopology(name); return t !== undefined && filter(t); }, { error: (iss) => `unknown topology ${JSON.stringify(iss.input)}; expected one of ${expectedTopologies(filter)}` })
+  const typeError = (iss: { input: unknown }): string => (one && Array.isArray(iss.input)
+    ? 'takes one topology name; to train several, list them in "sweep": {"topology": [...]} (one run each)'
+    : `expected a topology name (a string), got ${JSON.stringify(iss.input)}`);
+  return z.string({ error: typeError })
+    .refine((name) => { const t = findTopology(name); return t !== undefined && filter(t); }, {
+      error: (iss) => {
+        const name = String(iss.input);
+        const known = findTopology(name);
+        if (known) return `topology "${name}" cannot be used here; expected one of ${expectedTopologies(filter)}`;
+        return `unknown topology ${JSON.stringify(iss.input)}${didYouMean(name, topologyNames(filter))}; expected one of ${expectedTopologies(filter)}`;
+      },
+    })
     .meta({ anyOf: [{ enum: names }, ...open.map((pattern) => ({ pattern }))] });
 }
 
 const trainTopology = topologyField((t) => t.supports.training);
 const cycleTopology = topologyField((t) => t.supports.cycleTime);
+/** The `topology` field of a train config: one name (an array points at `sweep`). */
+const oneTrainTopology = topologyField((t) => t.supports.training, true);
 
 const datasetSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -135,39 +151,54 @@ const modelSchema = z.object({
   inputSize: positiveInt.default(64).describe('frame height and width (pixels); character datasets are 28x28 (femnist-cnn\'s fixed input)'),
 }).strict();
 
+const seedValue = z.number().int().nonnegative();
+
 const sweepSchema = z.object({
-  topology: z.array(trainTopology).min(1).optional(),
-  tMax: z.array(positiveInt).min(1).optional(),
-  accessGbps: z.array(positive).min(1).optional(),
-  modelSizeBits: z.array(positive).min(1).optional(),
-  localSteps: z.array(positiveInt).min(1).optional(),
-}).strict();
+  topology: z.array(trainTopology).min(1).optional().describe('topologies, one run each'),
+  tMax: z.array(positiveInt).min(1).optional().describe('multigraph t values'),
+  accessGbps: z.array(positive).min(1).optional().describe('access-link capacities (Gbit/s)'),
+  modelSizeBits: z.array(positive).min(1).optional().describe('model sizes on the links (bits)'),
+  localSteps: z.array(positiveInt).min(1).optional().describe('local steps per round'),
+  seed: z.array(seedValue).min(1).optional().describe('seeds, one run each (the same as "seeds")'),
+}).strict().describe('fields to vary: one run per combination (seeds last), each in its own directory such as topology=ring,seed=2');
+
+const verdictSchema = z.object({
+  margin: z.number().min(0).lt(1).default(0.05).describe('how far the target must beat the baseline: test RMSE at most (1 - margin) x the constant predictor\'s, or test error at most (1 - margin) x the majority class\'s'),
+  confidence: z.number().gt(0.5).lt(1).default(0.95).describe('confidence of the intervals, and 1 - the p-value a difference must beat to be called clear'),
+  target: positive.optional().describe('the level every topology is timed to: a test RMSE (regression) or a test accuracy in (0, 1] (classification); default: the best level every run reached'),
+}).strict().describe('the rules a report\'s verdict follows (see docs/verdicts.md)');
 
 /** A training experiment. */
 export const trainConfigSchema = z.object({
   $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
-  kind: z.literal('train'),
-  name: z.string().min(1).default('run'),
-  description: z.string().optional(),
+  kind: z.literal('train').describe('a training experiment (the default when "kind" is left out)'),
+  name: z.string().min(1).default('run').describe('the experiment\'s name (results and reports)'),
+  description: z.string().optional().describe('free text shown in nothing but the config'),
   ...timingFields,
+  workload: workloadSchema.optional().describe(`the model size and compute time the clock uses: ${WORKLOAD_ACCEPTED}. Default in a train config: the trained model's parameter count x 32 bits, and computeMs's default`),
+  modelSizeBits: positive.optional().describe('size of the model on every link (bits); default: the workload\'s, else the trained model\'s parameter count x 32'),
+  computeMs: z.number().nonnegative().optional().describe('compute time of one local step (ms); default: the workload\'s, else the model\'s documented default (fadnet 25, femnist-cnn 4.6, linear 1.5), with a notice'),
   // one setting, one meaning: a training round's compute is localSteps x computeMs
   localUpdates: z.never({ error: 'not a train-config field: the simulated clock counts localSteps (each round computes localSteps x computeMs); use localSteps' }).optional().describe('not allowed in a train config: localSteps sets both the training and the simulated compute per round'),
-  topology: trainTopology.default('ring'),
+  seeds: z.array(seedValue).min(1).optional().describe('run every sweep point once per seed (a seed axis: one run directory each, aggregated in the report with 95% intervals)'),
+  repeats: positiveInt.optional().describe('run every sweep point with seeds seed, seed+1, ..., seed+repeats-1 (instead of "seeds")'),
+  topology: oneTrainTopology.default('ring').describe('the topology trained (one name; several go in "sweep")'),
   mixing: z.enum(['metropolis', 'uniform']).default('metropolis').describe('weights of static overlays other than RING, and of a schedule file\'s rounds'),
   overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
   schedule: z.string().optional().describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
-  model: modelSchema.default({ name: 'fadnet', inputSize: 64 }),
-  dataset: datasetSchema.default({ kind: 'synthetic-driving', sequences: 66, framesPerSequence: 40, testFraction: 0.2 }),
+  model: modelSchema.default({ name: 'fadnet', inputSize: 64 }).describe('the model every silo trains'),
+  dataset: datasetSchema.default({ kind: 'synthetic-driving', sequences: 66, framesPerSequence: 40, testFraction: 0.2 }).describe('the data: generated or read, split into a test set and silo shards'),
   partition: partitionSchema,
-  rounds: positiveInt.default(300),
-  simulatedBudgetMs: positive.optional().describe('stop a run when its simulated clock passes this (ms)'),
+  rounds: positiveInt.default(300).describe('rounds to train (a run with simulatedBudgetMs stops earlier)'),
+  simulatedBudgetMs: positive.optional().describe('simulated-time budget (ms): a run trains the rounds that end within it and stops before the first that would end after it'),
   localSteps: positiveInt.default(1).describe('local steps per round: trained, and timed as localSteps x computeMs per round'),
-  batchSize: positiveInt.default(32),
-  lr: positive.default(1e-3),
-  evalEvery: positiveInt.default(20),
-  evalSilos: z.boolean().default(false),
-  checkpointEvery: positiveInt.default(50),
-  backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
+  batchSize: positiveInt.default(32).describe('mini-batch size of a local step'),
+  lr: positive.default(1e-3).describe('learning rate (Adam)'),
+  evalEvery: positiveInt.optional().describe('evaluate the averaged model every this many rounds, and always at the last round; default: about 20 evaluations per run (ceil(rounds run / 20))'),
+  evalSilos: z.boolean().default(false).describe('also evaluate every silo\'s own model (slower)'),
+  verdict: verdictSchema.optional(),
+  checkpointEvery: positiveInt.default(50).describe('write a checkpoint every this many rounds (a finished run keeps none unless --keep-checkpoints)'),
+  backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto').describe('TensorFlow.js backend (auto: node if installed, else wasm with dflsim\'s kernels); results are the same bits on native and portable kernels'),
   threads: positiveInt.optional().describe('wasm compute threads per model (default: DFLSIM_THREADS or 1)'),
   queue: z.string().optional().describe('run the sweep over the Redis queue at this URL (redis:// or rediss://), as --queue does (--queue and DFLSIM_QUEUE come first); never written to results'),
   distributeSilos: z.boolean().default(false).describe('with --queue: train this run\'s silos on the queue\'s workers, in groups, round by round (the coordinator keeps mixing, metrics and checkpoints); the same bits as a local run'),
@@ -179,9 +210,9 @@ export const trainConfigSchema = z.object({
 /** A cycle-time comparison over networks. */
 export const cycleTimeConfigSchema = z.object({
   $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
-  kind: z.literal('cycle-times'),
-  name: z.string().min(1).default('cycle-times'),
-  description: z.string().optional(),
+  kind: z.literal('cycle-times').describe('a cycle-time comparison over networks (no training)'),
+  name: z.string().min(1).default('cycle-times').describe('the experiment\'s name (results and reports)'),
+  description: z.string().optional().describe('free text shown in nothing but the config'),
   networks: z.array(z.string().min(1)).min(1).describe('built-in names or GML paths, relative to the config file'),
   ...timingFields,
   network: z.string().optional(),
@@ -211,10 +242,66 @@ export function configJsonSchema(): unknown {
   return z.toJSONSchema(configSchema, { io: 'input' });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
-  if (issue.code === 'unrecognized_keys') return `${where === '(top level)' ? '' : where + ': '}unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return `${where}: ${issue.message}`;
+/** A field path as written in a config (`dataset.sequences`, `sweep.topology[1]`). */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+}
+
+type JsonSchemaNode = { properties?: Record<string, JsonSchemaNode>; anyOf?: JsonSchemaNode[]; oneOf?: JsonSchemaNode[]; items?: JsonSchemaNode; additionalProperties?: JsonSchemaNode | boolean };
+let schemaCache: JsonSchemaNode | undefined;
+
+/**
+ * The field names a config accepts at `path` (for "did you mean"), from the JSON Schema; of
+ * a union of kinds (`dataset`), the branch of the kind the config gives there.
+ */
+function knownFields(path: readonly PropertyKey[], raw: unknown): string[] {
+  schemaCache ??= configJsonSchema() as JsonSchemaNode;
+  const kindAt = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v) ? (v as { kind?: unknown }).kind : undefined);
+  const expand = (ns: JsonSchemaNode[], value: unknown): JsonSchemaNode[] => {
+    const all = ns.flatMap((n) => [n, ...expand([...(n.anyOf ?? []), ...(n.oneOf ?? [])], value)]);
+    const kind = kindAt(value) ?? (value === raw ? 'train' : undefined);
+    const matching = all.filter((n) => { const k = (n.properties?.kind as { const?: unknown } | undefined)?.const; return k === undefined || k === kind; });
+    return kind === undefined ? all : matching;
+  };
+  let nodes: JsonSchemaNode[] = [schemaCache];
+  let value: unknown = raw;
+  for (const p of path) {
+    nodes = expand(nodes, value).flatMap((n) => {
+      if (typeof p === 'number') return n.items ? [n.items] : [];
+      const child = n.properties?.[String(p)] ?? (typeof n.additionalProperties === 'object' ? n.additionalProperties : undefined);
+      return child ? [child] : [];
+    });
+    value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[p] : undefined;
+  }
+  return [...new Set(expand(nodes, value).flatMap((n) => Object.keys(n.properties ?? {})))];
+}
+
+/**
+ * The issues of a union the input did not match: those of the one branch whose type it has
+ * (an object given for a preset-or-object field: the object's own errors), else the union's.
+ */
+function unionBranchIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
+  if (issue.code !== 'invalid_union' || !('errors' in issue) || !Array.isArray(issue.errors)) return undefined;
+  const typed = (issue.errors as z.core.$ZodIssue[][]).filter((branch) => branch.length > 0 && !branch.some((b) => b.path.length === 0 && (b.code === 'invalid_type' || b.code === 'invalid_value')));
+  if (typed.length !== 1) return undefined;
+  return typed[0].map((b) => ({ ...b, path: [...issue.path, ...b.path] }));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  const branch = unionBranchIssues(issue);
+  if (branch) return branch.flatMap((b) => describeIssue(b, raw));
+  const where = issue.path.length ? fieldPath(issue.path) : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownFields(issue.path, raw);
+    const head = where === '(top level)' ? '' : `${where}: `;
+    return issue.keys.map((k) => {
+      const close = closestNames(k, known);
+      const hint = close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)`
+        : known.length && known.length <= 12 ? ` (accepted here: ${known.join(', ')})` : ' (docs/config-reference.md lists every field)';
+      return `${head}unknown field "${k}"${hint}`;
+    });
+  }
+  return [`${where}: ${issue.message}`];
 }
 
 /**
@@ -225,12 +312,40 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && !('kind' in raw)) raw = { kind: 'train', ...(raw as object) };
   const r = configSchema.safeParse(raw);
   if (!r.success) {
-    const lines = r.error.issues.map(describeIssue);
+    const lines = r.error.issues.flatMap((i) => describeIssue(i, raw));
+    // a single bad field names it in the error's place, so a caller can tell which
+    const only = r.error.issues.length === 1 && r.error.issues[0].path.length ? fieldPath(r.error.issues[0].path) : undefined;
+    if (only && lines.length === 1 && lines[0].startsWith(`${only}: `)) throw new DflsimInputError(`${source}: ${only}`, lines[0].slice(only.length + 2));
     throw new DflsimInputError(source, `invalid config:\n  ${lines.join('\n  ')}`);
   }
   checkClockFields(r.data, source);
-  if (r.data.kind === 'train') checkDataFields(r.data, raw, source);
+  if (r.data.kind === 'train') {
+    checkDataFields(r.data, raw, source);
+    checkSeedFields(r.data, source);
+  }
   return r.data;
+}
+
+/** `seeds`, `repeats` and `sweep.seed` are three ways to say one thing: at most one, without repeats. */
+export function checkSeedFields(c: Pick<TrainConfig, 'seeds' | 'repeats' | 'sweep'>, source: string): void {
+  const given = [c.seeds ? 'seeds' : '', c.repeats !== undefined ? 'repeats' : '', c.sweep?.seed ? 'sweep.seed' : ''].filter(Boolean);
+  if (given.length > 1) throw new DflsimInputError(`${source}: ${given[1]}`, `give the seeds once: "${given[0]}" and "${given[1]}" both set them`);
+  const list = c.seeds ?? c.sweep?.seed;
+  if (list) {
+    const dup = list.find((x, i) => list.indexOf(x) !== i);
+    if (dup !== undefined) throw new DflsimInputError(`${source}: ${c.seeds ? 'seeds' : 'sweep.seed'}`, `seed ${dup} is listed twice (each seed is one run)`);
+  }
+}
+
+/**
+ * The seeds a train config runs: `seeds`, or `repeats` seeds from `seed` (seed, seed+1, ...),
+ * or `sweep.seed`, or just `seed`.
+ */
+export function configSeeds(c: Pick<TrainConfig, 'seed' | 'seeds' | 'repeats' | 'sweep'>): number[] {
+  if (c.seeds) return [...c.seeds];
+  if (c.repeats !== undefined) return Array.from({ length: c.repeats }, (_, i) => c.seed + i);
+  if (c.sweep?.seed) return [...c.sweep.seed];
+  return [c.seed];
 }
 
 /**
@@ -277,9 +392,9 @@ export function resolveConfigPath(p: string, configFile: string): string {
  * the working directory, not to the config file.
  */
 export interface ConfigOverride {
-  field: 'clock' | 'sharing' | 'siloProfile' | 'linkCapacities';
+  field: 'clock' | 'sharing' | 'siloProfile' | 'linkCapacities' | 'seeds';
   flag: string;
-  value: string;
+  value: string | number[];
   isPath?: boolean;
 }
 
@@ -289,7 +404,13 @@ export function loadConfig(file: string, overrides: ConfigOverride[] = []): Expe
   const raw = /\.ya?ml$/i.test(file) ? parseYamlInput(text, file) : parseJsonInput(text, file);
   if (overrides.length && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) throw new DflsimInputError(file, 'expected a JSON object (a config)');
   for (const o of overrides) {
-    if (o.isPath) {
+    if (o.field === 'seeds') {
+      // --seeds replaces the config's seeds, whichever way it gave them
+      const r = raw as Record<string, unknown>;
+      delete r.repeats;
+      if (r.sweep && typeof r.sweep === 'object' && !Array.isArray(r.sweep)) delete (r.sweep as Record<string, unknown>).seed;
+      r.seeds = o.value;
+    } else if (o.isPath && typeof o.value === 'string') {
       const abs = path.resolve(o.value);
       if (!existsSync(abs)) throw new DflsimInputError(o.flag, `file not found: ${abs}`);
       if (statSync(abs).isDirectory()) throw new DflsimInputError(o.flag, `${abs} is a directory, not a file`);
@@ -337,6 +458,20 @@ export function loadConfig(file: string, overrides: ConfigOverride[] = []): Expe
   return cfg;
 }
 
+/**
+ * The runs of a train config: its sweep with the seeds as the last axis (`topology=ring,seed=2`;
+ * no seed axis for one seed), each run config with its own `seed` and without `sweep`, `seeds`
+ * and `repeats`, so that a run of seed s is the run a config with `"seed": s` makes.
+ */
+export function expandTrainRuns(cfg: TrainConfig): { label: string; config: Omit<TrainConfig, 'sweep'> }[] {
+  const seeds = configSeeds(cfg);
+  const { seeds: _s, repeats: _r, ...rest } = cfg;
+  const { seed: _sweepSeed, ...axes } = cfg.sweep ?? {};
+  const sweep = { ...axes, ...(seeds.length > 1 ? { seed: seeds } : {}) };
+  const base = { ...rest, seed: seeds[0], sweep: Object.keys(sweep).length ? sweep : undefined } as TrainConfig;
+  return expandSweep(base);
+}
+
 /** Expand a config's sweep into one config per combination (without `sweep`). */
 export function expandSweep<T extends { sweep?: Record<string, unknown[] | undefined> }>(cfg: T): { label: string; config: Omit<T, 'sweep'> }[] {
   const { sweep, ...base } = cfg;
@@ -352,11 +487,44 @@ export function expandSweep<T extends { sweep?: Record<string, unknown[] | undef
 }
 
 /** The timing workload of a config: its preset or custom workload, with `modelSizeBits` / `computeMs` overrides applied. */
-export function configWorkload(c: { workload: ExperimentConfig['workload']; modelSizeBits?: number; computeMs?: number }): Workload {
+export function configWorkload(c: { workload: CycleTimeConfig['workload']; modelSizeBits?: number; computeMs?: number }): Workload {
   const base = typeof c.workload === 'string' ? getWorkload(c.workload) : { rounds: 6400, ...c.workload };
   return getWorkload('custom', {
     ...base,
     ...(c.modelSizeBits !== undefined ? { modelSizeBits: c.modelSizeBits } : {}),
     ...(c.computeMs !== undefined ? { computeMs: c.computeMs } : {}),
   });
+}
+
+/** The clock's workload of a training run, and where its two figures come from. */
+export interface TrainTiming {
+  workload: Workload;
+  /** `config modelSizeBits`, `workload fadnet-64`, or `model: 341,930 parameters x 32 bits`. */
+  modelSizeSource: string;
+  /** `config computeMs`, `workload ...`, or `default for fadnet (...)`. */
+  computeMsSource: string;
+  /** A one-line notice when a documented default was used (the compute time). */
+  notice?: string;
+}
+
+/**
+ * The workload of a training config: `modelSizeBits` and `computeMs` as the config sets them
+ * (directly or through `workload`), else the trained model's parameter count x 32 bits and
+ * the model's documented default step time (with a notice). Never another model's figures.
+ * @param model the trained model's parameter count and default step time
+ */
+export function trainTiming(c: Pick<TrainConfig, 'workload' | 'modelSizeBits' | 'computeMs' | 'model'>, model: { paramCount: number; bitsPerParameter: number; stepTime: { computeMs: number; source: string } }): TrainTiming {
+  const preset = c.workload === undefined ? undefined : typeof c.workload === 'string' ? getWorkload(c.workload) : { rounds: 6400, ...c.workload };
+  const sizeFromModel = model.paramCount * model.bitsPerParameter;
+  const modelSizeBits = c.modelSizeBits ?? preset?.modelSizeBits ?? sizeFromModel;
+  const computeMs = c.computeMs ?? preset?.computeMs ?? model.stepTime.computeMs;
+  const modelSizeSource = c.modelSizeBits !== undefined ? 'config modelSizeBits'
+    : preset ? `workload ${preset.name}`
+      : `model: ${model.paramCount.toLocaleString('en-US')} parameters x ${model.bitsPerParameter} bits`;
+  const computeMsSource = c.computeMs !== undefined ? 'config computeMs' : preset ? `workload ${preset.name}` : `default for ${c.model.name}: ${model.stepTime.source}`;
+  const notice = c.computeMs === undefined && !preset
+    ? `computeMs not set: each local step is timed as ${model.stepTime.computeMs} ms, ${c.model.name}'s documented default; set "computeMs" to your silos' step time (ms)`
+    : undefined;
+  const workload = getWorkload('custom', { name: preset?.name ?? c.model.name, rounds: preset?.rounds ?? 6400, modelSizeBits, computeMs });
+  return { workload, modelSizeSource, computeMsSource, ...(notice ? { notice } : {}) };
 }

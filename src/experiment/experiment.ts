@@ -13,10 +13,10 @@ import { PUBLISHED } from './published.js';
 import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { LOCK_FILE, lockOutDir } from './queue/out-lock.js';
 import { checkQueueUrl } from './queue/url.js';
-import { configWorkload, expandSweep, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig } from './config.js';
+import { configWorkload, expandSweep, expandTrainRuns, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig, type TrainTiming } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
-import { clockAndProfile, configHash, packageVersion, runTraining, trainContextRequest, trainingSchedule, type RunSummary } from './runner.js';
+import { clockAndProfile, configHash, finishedRunSummary, packageVersion, resolveTrainTiming, runTraining, trainContextRequest, trainingSchedule, type RunSummary } from './runner.js';
 import { loadUnderlay } from '../network/load.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
 import { getTopologyValue } from '../overlay/catalogue.js';
@@ -37,8 +37,10 @@ export interface ExperimentOptions {
   queueWhere?: string;
   /** Child processes running a sweep's runs in parallel on this machine (no queue); default 1. */
   parallelRuns?: number;
-  /** Command-line overrides of config fields (`--clock`, `--sharing`, `--silo-profile`, `--link-capacities`). */
+  /** Command-line overrides of config fields (`--clock`, `--sharing`, `--silo-profile`, `--link-capacities`, `--seeds`). */
   overrides?: ConfigOverride[];
+  /** Keep finished runs' checkpoints (default: a finished run keeps what its report and a re-run need). */
+  keepCheckpoints?: boolean;
 }
 
 /** What an experiment produced. */
@@ -196,7 +198,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     checkQueueUrl(cfgQueue, where);
     opts = { ...opts, queue: cfgQueue, queueWhere: where };
   }
-  const combos = expandSweep(cfg);
+  const combos = expandTrainRuns(cfg);
   let runs: RunSummary[] = [];
   let interrupted = false;
   // distributeSilos: the runs go one by one here, their silos to the queue's workers
@@ -208,23 +210,28 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
   if (!queued && readdirSync(opts.outDir).some((f) => f !== LOCK_FILE) && !opts.resume && !opts.force) {
     throw new DflsimInputError(opts.outDir, 'results directory is not empty: use --resume to continue or --force to start over');
   }
+  // the clock's workload of every run (its model's own size unless the config sets one)
+  const timings = await Promise.all(combos.map(({ config }) => resolveTrainTiming(config)));
+  const notices = [...new Set(timings.flatMap((t) => (t.notice ? [t.notice] : [])))];
+  for (const n of notices) opts.log?.(n);
   // every run of the sweep is checked before the first one trains
-  validateTrainingRuns(cfg, combos, file);
+  validateTrainingRuns(cfg, combos, file, timings);
   if (opts.resume) checkSweepCheckpoints(cfg, combos, file, opts.outDir);
+  const single = combos.length === 1;
   const plan = combos.map(({ label, config }) => ({
     label,
-    runDir: combos.length === 1 ? '.' : safeLabel(label),
-    dir: combos.length === 1 ? opts.outDir : path.join(opts.outDir, safeLabel(label)),
-    runCfg: { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` },
+    runDir: single ? '.' : safeLabel(label),
+    dir: single ? opts.outDir : path.join(opts.outDir, safeLabel(label)),
+    runCfg: { ...(config as TrainConfig), name: single ? cfg.name : `${cfg.name}/${label}` },
   }));
   const progress = (runCfg: TrainConfig, row: { round: number; simulatedMs: number; testRmse: number | null; trainLoss: number }, total: number): void => {
     const done = row.round + 1;
     // with a simulated-time budget, the rounds left follow from the clock
-    const expected = runCfg.simulatedBudgetMs && row.simulatedMs > 0 ? Math.min(total, Math.max(done, Math.round((done * runCfg.simulatedBudgetMs) / row.simulatedMs))) : total;
+    const expected = runCfg.simulatedBudgetMs && row.simulatedMs > 0 ? Math.min(total, Math.max(done, Math.floor((done * runCfg.simulatedBudgetMs) / row.simulatedMs))) : total;
     opts.onProgress?.(runCfg.name, done, expected, row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`);
   };
   if (queued) {
-    const finished = plan.map((p) => (opts.force ? undefined : finishedRun(p.dir, p.runCfg)));
+    const finished = plan.map((p) => (opts.force ? undefined : finishedRunSummary(p.dir, configHash(p.runCfg))));
     const todo = plan.filter((_, i) => !finished[i]);
     if (todo.length < plan.length) opts.log?.(`${plan.length - todo.length} of ${plan.length} runs already finished in ${opts.outDir}`);
     const { runQueued } = await import('./queue/coordinator.js');
@@ -235,7 +242,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
   } else if ((opts.parallelRuns ?? 1) > 1 && plan.length > 1) {
     const { runParallel } = await import('./queue/parallel.js');
     const res = await runParallel(plan.map((p) => ({ runCfg: p.runCfg, outDir: p.dir })), file, {
-      processes: opts.parallelRuns!, resume: opts.resume, workers: opts.workers, shouldStop: opts.shouldStop, log: opts.log,
+      processes: opts.parallelRuns!, resume: opts.resume, workers: opts.workers, keepCheckpoints: opts.keepCheckpoints, shouldStop: opts.shouldStop, log: opts.log,
       onRound: (i, row, total) => progress(plan[i].runCfg, row, total),
     });
     runs = res.summaries;
@@ -251,6 +258,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
         outDir: dir,
         resume: opts.resume,
         force: true,
+        keepCheckpoints: opts.keepCheckpoints,
         shouldStop: opts.shouldStop,
         workers: opts.workers,
         log: opts.log,
@@ -261,45 +269,63 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     }
   }
   if (combos.length > 1) writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n');
-  // the network's cycle-time comparison beside the training runs
-  const { report: comparison, drawings } = compareWithDrawings({
-    network: resolveConfigPath(cfg.network, file), workload: configWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps,
-    downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localSteps, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed,
-    missingCoordinates: cfg.missingCoordinates, ...clockAndProfile(cfg, file),
-  }, true);
-  writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows([{ label: 'run', report: comparison }]), { header: true, columns: CYCLE_TIME_COLUMNS }));
-  writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparison, null, 2) + '\n');
-  writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify([drawings]) + '\n');
+  // the cycle times of the trained topologies beside the runs (one comparison per timing point of the sweep)
+  const comparisons = trainedComparisons(plan.map((p, i) => ({ label: p.label, runCfg: p.runCfg, timing: timings[i] })), file);
+  writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(comparisons), { header: true, columns: CYCLE_TIME_COLUMNS }));
+  writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparisons, null, 2) + '\n');
+  writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify(comparisons.length ? [comparisons[0].drawings] : []) + '\n');
   const classification = runs.some((r) => r.task === 'classification');
   const text = classification
     ? textTable(
       ['run', 'topology', 'rounds', 'simulatedS', 'cycleTimeMs', 'testAccuracy', 'isolatedPerRound', 'wallS'],
-      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.cycleTimeMs ?? null, 2), fmt(r.testAccuracy ?? null, 4), fmt(r.meanIsolated ?? null, 2), fmt(r.wallMs / 1000, 1)]),
+      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 3), fmt(r.cycleTimeMs ?? null, 2), fmt(r.testAccuracy ?? null, 4), fmt(r.meanIsolated ?? null, 2), fmt(r.wallMs / 1000, 1)]),
     )
     : textTable(
       ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
-      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 1), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
+      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 3), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
     );
-  const baseline = classification ? `majority-class accuracy ${fmt(runs[0]?.majorityClassAccuracy ?? null, 4)}` : `constant-predictor RMSE ${fmt(runs[0]?.constantPredictorRmse, 4)}`;
-  const ring = comparison.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
-  const cmp = textTable(['topology', 'cycleTimeMs', 'vsRing'], comparison.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ring ? `${(r.cycleTimeMs / ring).toFixed(2)}x` : '']));
-  return { kind: 'train', outDir: opts.outDir, text: `cycle time per round on ${comparison.network} (${comparison.silos} silos, model ${comparison.workload.modelSizeBits} bits)\n${cmp}\ntraining\n${text}${baseline}; results in ${opts.outDir}\n`, interrupted, runs };
+  // each seed draws its own data, so its own baseline
+  const baselines = [...new Set(runs.map((r) => fmt((classification ? r.majorityClassAccuracy : r.constantPredictorRmse) ?? null, 4)))];
+  const baseline = `${classification ? 'majority-class accuracy' : 'constant-predictor RMSE'} ${baselines.join(' / ')}${baselines.length > 1 ? ' (per seed)' : ''}`;
+  const tables = comparisons.map(({ label, report }) => {
+    const ring = report.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
+    const head = `cycle time per round on ${report.network} (${report.silos} silos${label === 'run' ? '' : `, ${label}`}; model ${report.workload.modelSizeBits.toLocaleString('en-US')} bits, ${report.workload.computeMs} ms per local step)`;
+    return `${head}\n${textTable(['topology', 'cycleTimeMs', ...(ring ? ['vsRing'] : [])], report.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ...(ring ? [`${(r.cycleTimeMs / ring).toFixed(2)}x`] : [])]))}`;
+  });
+  const sim = runs[0]?.simulated;
+  const simulatedLine = sim ? `simulated: clock ${sim.clock}; model ${sim.modelSizeBits.toLocaleString('en-US')} bits (${sim.modelSizeSource}); ${sim.computeMs} ms per local step (${sim.computeMsSource.split(':')[0]})\n` : '';
+  return { kind: 'train', outDir: opts.outDir, text: `${tables.join('\n')}${tables.length ? '\n' : ''}${simulatedLine}training\n${text}${baseline}; results in ${opts.outDir}\n`, interrupted, runs };
+}
+
+/** One cycle-time comparison of a training experiment: the trained topologies at one timing point of its sweep. */
+interface TrainedComparison {
+  /** The sweep point without topology and seed (`run` when nothing else is swept). */
+  label: string;
+  report: CycleTimeReport;
+  drawings: NetworkDrawings;
 }
 
 /**
- * A run whose results in `dir` are complete and of this config (a queued re-run skips it):
- * its summary, or undefined.
+ * The trained topologies' cycle times: runs grouped by their sweep point without topology
+ * and seed (the timing fields they share), each group timed on its first run's network,
+ * workload and clock; topologies without a cycle time (baselines) are left out.
  */
-function finishedRun(dir: string, runCfg: TrainConfig): RunSummary | undefined {
-  try {
-    if (!['metrics.csv', 'topology.json'].every((f) => existsSync(path.join(dir, f)))) return undefined;
-    const resolved = JSON.parse(readFileSync(path.join(dir, 'config.resolved.json'), 'utf8')) as { configHash?: string };
-    if (resolved.configHash !== configHash(runCfg)) return undefined;
-    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-    return summary.completed ? summary : undefined;
-  } catch {
-    return undefined;
+function trainedComparisons(runs: { label: string; runCfg: TrainConfig; timing: TrainTiming }[], file: string): TrainedComparison[] {
+  const groups = new Map<string, typeof runs>();
+  for (const r of runs) {
+    const key = r.label.split(',').filter((part) => !/^(topology|seed)=/.test(part)).join(',') || 'run';
+    groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  const out: TrainedComparison[] = [];
+  for (const [label, members] of groups) {
+    const topologies = [...new Set(members.map((m) => m.runCfg.topology))].filter((t) => getTopologyValue(t, 'topology').supports.cycleTime);
+    if (!topologies.length) continue;
+    const first = members[0];
+    const ctx = prepareContext(trainContextRequest(first.runCfg, file, first.timing));
+    const report = timeTopologies(ctx, topologies);
+    out.push({ label, report, drawings: { network: ctx.underlay.name, drawings: topologies.map((t) => describeTopology(ctx, t)) } });
+  }
+  return out;
 }
 
 /**
@@ -328,7 +354,7 @@ function checkSweepCheckpoints(cfg: TrainConfig, combos: { label: string; config
  * network (the overlay file is read against it). A failure names the config file, the
  * field and the sweep point.
  */
-export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[], file: string): void {
+export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[], file: string, timings: readonly Pick<TrainTiming, 'workload'>[]): void {
   const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg.missingCoordinates);
   combos.forEach(({ label, config: c }, i) => {
     const point = combos.length > 1 ? ` (sweep point ${i + 1} of ${combos.length}: ${label})` : '';
@@ -340,7 +366,7 @@ export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; 
       throw new DflsimInputError(`${file}: schedule`, `topology "${c.topology}" (${sweptTopology}) needs a schedule file: set "schedule": "<file.json>"${point}`);
     }
     try {
-      const ctx = prepareContext(trainContextRequest(c, file, underlay));
+      const ctx = prepareContext(trainContextRequest(c, file, timings[i], underlay));
       // the shard sizes only weigh FedAvg's mixing: any positive sizes build the same schedule shape
       trainingSchedule(ctx, c, new Array<number>(ctx.cg.n).fill(1));
     } catch (e) {

@@ -4,7 +4,7 @@
  * can be resumed; an interrupt writes a checkpoint first.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,22 +16,23 @@ import { CHARACTER_DATASET_KINDS, loadCharacterDataset, loadDataset } from '../d
 import { classCounts, majorityClassAccuracy, partitionByWriter, splitWritersSamples, writersToShard, type CharacterShard } from '../data/characters.js';
 import { CHARACTER_CLASSES } from '../data/character-glyphs.js';
 import type { CharacterDataset } from '../data/synthetic-characters.js';
-import { initEngineState, runRoundsAsync, type EngineState, type MetricRow } from '../learning/dpasgd.js';
+import { initEngineState, roundsWithinBudget, runRoundsAsync, type EngineState, type MetricRow } from '../learning/dpasgd.js';
 import { mixingRule, scheduleFromPlan, type TrainingSchedule } from '../learning/schedule.js';
 import { getTopologyValue, topologyNames } from '../overlay/catalogue.js';
 import type { Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
-import type { ClockChoice } from '../overlay/clock.js';
+import { describeClock, type ClockChoice } from '../overlay/clock.js';
 import type { LocalTrainer } from '../learning/trainer.js';
 import { createRng } from '../random.js';
 import { checkKernels, checkResumable, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
-import { configWorkload, resolveConfigPath, type TrainConfig } from './config.js';
+import { resolveConfigPath, trainTiming, type TrainConfig, type TrainTiming } from './config.js';
+import { BITS_PER_PARAMETER, defaultStepTime } from '../learning/model-defaults.js';
 import { buildOnClock, contextClock, prepareContext, type CycleTimeRequest } from './cycle-times.js';
 import { planEventClock } from '../overlay/clock.js';
 import type { Underlay } from '../network/underlay.js';
 import { describeTopology } from './topology-file.js';
 
 /** Columns of `metrics.csv`. */
-export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down', 'testAccuracy', 'siloTestAccuracy'] as const;
+export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down', 'testAccuracy', 'siloTestAccuracy', 'keptOwn'] as const;
 
 /** Options of a run. */
 export interface RunOptions {
@@ -55,6 +56,8 @@ export interface RunOptions {
   checkpointStore?: CheckpointStore;
   /** `distributeSilos`: train the silos on this Redis queue's workers (`redis://` or `rediss://`). */
   siloQueue?: string;
+  /** Keep a finished run's checkpoint (default: removed once the run is complete). */
+  keepCheckpoints?: boolean;
 }
 
 /** A place for a run's checkpoint bytes (those of {@link encodeCheckpoint}). */
@@ -95,8 +98,12 @@ export interface RunSummary {
   meanIsolated?: number;
   /** Rounds in which at least one silo was isolated. */
   roundsWithIsolated?: number;
+  /** Mean number of silos per round that kept their own model (no strong in-edge; see MetricRow.keptOwn). */
+  meanKeptOwn?: number;
   simulatedMs: number;
   wallMs: number;
+  /** What the run simulated: clock, model size and compute time with their sources, profile, evaluation period (absent in older summaries). */
+  simulated?: SimulationRecord;
   /** Per silo: images or frames; driving data: mean steering and conditions; characters: writers and classes present. */
   shards: { silo: number; size: number; meanSteering?: number; conditions?: Record<string, number>; writers?: number; classes?: number }[];
   model: { name: string; inputSize: number; params: number };
@@ -254,6 +261,34 @@ function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: number; 
     : { inputSize: cfg.model.inputSize, seed: cfg.seed };
 }
 
+/**
+ * The clock's workload of a training config ({@link trainTiming}): what the config sets, else
+ * the trained model's own parameter count x 32 bits (the model is built once to count them)
+ * and its documented default step time.
+ */
+export async function resolveTrainTiming(cfg: Omit<TrainConfig, 'sweep'>): Promise<TrainTiming> {
+  const needsCount = cfg.modelSizeBits === undefined && cfg.workload === undefined;
+  let paramCount = 0;
+  if (needsCount) {
+    const { modelParameterCount } = await import('../learning/tf/models/registry.js');
+    const { seed: _s, ...shape } = trainerOptionsOf(cfg as TrainConfig);
+    paramCount = modelParameterCount(cfg.model.name, shape);
+  }
+  return trainTiming(cfg, { paramCount, bitsPerParameter: BITS_PER_PARAMETER, stepTime: defaultStepTime(cfg.model.name) });
+}
+
+/**
+ * How often a run evaluates: the config's `evalEvery`, else about 20 evaluations over the
+ * rounds it trains (ceil(rounds / 20)); the last round is always evaluated.
+ * @param roundsRun the rounds the run trains (within its time budget)
+ */
+export function resolveEvalEvery(evalEvery: number | undefined, roundsRun: number): number {
+  return evalEvery ?? Math.max(1, Math.ceil(roundsRun / DEFAULT_EVALUATIONS));
+}
+
+/** Evaluations per run when `evalEvery` is not set (and the last round). */
+export const DEFAULT_EVALUATIONS = 20;
+
 /** With `siloQueue`: the trainer's `trainMany` sends the round's silos to the queue's workers in groups. */
 async function distributed<T extends { trainer: LocalTrainer; dispose: () => Promise<void> | void }>(local: T, cfg: TrainConfig, opts: RunOptions, log: (l: string) => void): Promise<T> {
   if (!opts.siloQueue) return local;
@@ -304,12 +339,12 @@ export function clockAndProfile(c: Pick<TrainConfig, 'siloProfile' | 'linkCapaci
  * loaded from it), workload and timing fields, and the files its topology reads. A training
  * round computes `localSteps` local steps, so the clock counts as many.
  */
-export function trainContextRequest(cfg: Omit<TrainConfig, 'sweep'>, configFile: string, network: string | Underlay = resolveConfigPath(cfg.network, configFile)): CycleTimeRequest {
+export function trainContextRequest(cfg: Omit<TrainConfig, 'sweep'>, configFile: string, timing: Pick<TrainTiming, 'workload'>, network: string | Underlay = resolveConfigPath(cfg.network, configFile)): CycleTimeRequest {
   return {
     network,
     missingCoordinates: cfg.missingCoordinates,
     ...clockAndProfile(cfg, configFile),
-    workload: configWorkload(cfg),
+    workload: timing.workload,
     accessGbps: cfg.accessGbps,
     uploadGbps: cfg.uploadGbps,
     downloadGbps: cfg.downloadGbps,
@@ -337,13 +372,21 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   if (existsSync(out) && readdirSync(out).length > 0 && !opts.resume && !opts.force) {
     throw new DflsimInputError(out, 'results directory is not empty: use --resume to continue its run or --force to start over');
   }
+  if (opts.resume && !store && !existsSync(ckFile)) {
+    const done = finishedRunSummary(out, hash);
+    if (done) { log(`${cfg.name}: already finished in ${out}`); return { ...done, outDir: out }; }
+    // results of another config without a checkpoint (a finished run keeps none): never train over them
+    const written = resultsConfigHash(out);
+    if (written !== undefined && written !== hash) throw new DflsimInputError(path.join(out, 'config.resolved.json'), 'the results here were written by a different config; use --force to start over');
+  }
   const stored = store && opts.resume ? await store.read() : undefined;
   const previous = !opts.resume ? undefined : store ? (stored ? decodeCheckpoint(stored, ckFile) : undefined) : readCheckpoint(ckFile);
   if (opts.resume && !previous) log(`no checkpoint in ${out}; starting from round 0`);
   if (previous && previous.configHash !== hash) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
 
   // Everything that can fail on bad input happens before the first file is written.
-  const ctx = prepareContext(trainContextRequest(cfg, configFile));
+  const timing = await resolveTrainTiming(cfg);
+  const ctx = prepareContext(trainContextRequest(cfg, configFile, timing));
   // the catalogue's plan of the topology (centralised: one silo on the pooled data)
   const topology = trainedTopology(cfg.topology);
   const plan = buildOnClock(topology, ctx);
@@ -351,6 +394,10 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const data = await prepareData(cfg, configFile, n);
   const { shards, test } = data;
   const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan.mixing, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
+  const roundsRun = roundsWithinBudget(schedule, cfg.rounds, cfg.simulatedBudgetMs);
+  if (roundsRun === 0) throw new DflsimInputError(`${configFile}: simulatedBudgetMs`, `the first round of ${cfg.topology} ends at ${plan.round(0).endMs.toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`);
+  const evalEvery = resolveEvalEvery(cfg.evalEvery, roundsRun);
+  if (timing.notice && !previous) log(timing.notice);
   const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
   const { trainer, backend, dispose } = await distributed(opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test), cfg, opts, log);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
@@ -359,7 +406,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
       checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });
       checkKernels(previous.kernels, backend.kernels, ckFile);
     }
-    return await train(cfg, configFile, opts, { ctx, n, data, schedule, trainer, backend, previous: previous?.state, ckFile, hash, store, plan });
+    return await train(cfg, configFile, opts, { ctx, n, data, schedule, trainer, backend, previous: previous?.state, ckFile, hash, store, plan, timing, evalEvery, roundsRun });
   } finally {
     await dispose();
   }
@@ -378,25 +425,32 @@ interface Prepared {
   store: CheckpointStore | undefined;
   /** The topology's plan on the run's clock. */
   plan: TopologyPlan;
+  /** The clock's workload and where its figures come from. */
+  timing: TrainTiming;
+  /** Evaluation period (rounds). */
+  evalEvery: number;
+  /** Rounds the run trains (fewer than `rounds` with a time budget). */
+  roundsRun: number;
 }
 
 /** The part of {@link runTraining} after validation: write, train, summarise. */
 async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: Prepared): Promise<RunSummary> {
-  const { ctx, n, data, schedule, trainer, backend, previous, ckFile, hash, store } = p;
+  const { ctx, n, data, schedule, trainer, backend, previous, ckFile, hash, store, timing, evalEvery } = p;
   const { shards, test } = data;
   const log = opts.log ?? (() => {});
   const out = opts.outDir;
 
   mkdirSync(out, { recursive: true });
   const version = packageVersion();
-  writeFileAtomic(path.join(out, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(configFile), configHash: hash, version, backend }, null, 2) + '\n');
+  const simulated = simulationRecord(cfg, p, contextClock(ctx));
+  writeFileAtomic(path.join(out, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(configFile), configHash: hash, version, backend, resolved: simulated }, null, 2) + '\n');
   const drawing = describeTopology(ctx, cfg.topology);
   writeFileAtomic(path.join(out, 'topology.json'), JSON.stringify(drawing) + '\n');
   const base = baselineOf(data);
   const shardInfo: RunSummary['shards'] = data.task === 'regression'
     ? describeShards(data.shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }))
     : data.shards.map((s) => ({ silo: s.silo, size: s.size, writers: s.writers.length, classes: classCounts(s.y, CHARACTER_CLASSES.length).filter((c) => c > 0).length }));
-  log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}`);
+  log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`);
 
   let state: EngineState = previous ?? initEngineState(trainer, n, cfg.seed);
   if (previous) log(`resuming at round ${state.round}`);
@@ -414,7 +468,7 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
       batchSize: cfg.batchSize,
       lr: cfg.lr,
       seed: cfg.seed,
-      evalEvery: cfg.evalEvery,
+      evalEvery,
       evalSilos: cfg.evalSilos,
       simulatedBudgetMs: cfg.simulatedBudgetMs,
       afterRound: (s, row) => {
@@ -445,10 +499,12 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
     cycleTimeMs: drawing.cycleTimeMs ?? null,
     meanIsolated: state.metrics.length ? state.metrics.reduce((a, m) => a + m.isolated, 0) / state.metrics.length : 0,
     roundsWithIsolated: state.metrics.filter((m) => m.isolated > 0).length,
+    meanKeptOwn: state.metrics.length ? state.metrics.reduce((a, m) => a + (m.keptOwn ?? 0), 0) / state.metrics.length : 0,
     simulatedMs: state.simulatedMs,
     wallMs: state.wallMs,
     shards: shardInfo,
     model: { name: cfg.model.name, inputSize: cfg.model.inputSize, params: trainer.paramCount },
+    simulated,
     backend,
     seed: cfg.seed,
     version,
@@ -457,7 +513,75 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
   writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(state.metrics));
   writeFileAtomic(path.join(out, 'silo-times.csv'), siloTimesCsv(p.plan, contextClock(ctx), state.round, ctx.cg.silos));
   writeFileAtomic(path.join(out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  // a finished run keeps what its report and a re-run need (summary, metrics, config); its
+  // checkpoint only with keepCheckpoints
+  if (state.done && !store && !opts.keepCheckpoints) rmSync(ckFile, { force: true });
   return summary;
+}
+
+/** What a run simulated, as recorded in its summary and resolved config (and shown by reports). */
+export interface SimulationRecord {
+  /** The clock in words (`max-plus`, `events, fair sharing, lognormal stragglers (sigma 0.5), failures`). */
+  clock: string;
+  /** Model size on every link (bits), and where it comes from. */
+  modelSizeBits: number;
+  modelSizeSource: string;
+  /** Compute time of one local step (ms), and where it comes from. */
+  computeMs: number;
+  computeMsSource: string;
+  /** Per-silo compute and access capacities: a CSV file, a generator, or none. */
+  siloProfile: string;
+  /** Underlay link capacities: ignored, or read from the GML. */
+  linkCapacities: string;
+  /** Evaluation period (rounds) and the rounds the run was to train (within its budget). */
+  evalEvery: number;
+  roundsPlanned: number;
+  /** The simulated-time budget (ms), if any. */
+  simulatedBudgetMs: number | null;
+}
+
+function simulationRecord(cfg: TrainConfig, p: Pick<Prepared, 'timing' | 'evalEvery' | 'roundsRun'>, clock: ClockChoice): SimulationRecord {
+  const profile = cfg.siloProfile === undefined ? 'none (every silo: computeMs, accessGbps)'
+    : typeof cfg.siloProfile === 'string' ? `file ${path.basename(cfg.siloProfile)}`
+      : `generated: ${JSON.stringify(cfg.siloProfile)}`;
+  return {
+    clock: describeClock(clock),
+    modelSizeBits: p.timing.workload.modelSizeBits,
+    modelSizeSource: p.timing.modelSizeSource,
+    computeMs: p.timing.workload.computeMs,
+    computeMsSource: p.timing.computeMsSource,
+    siloProfile: profile,
+    linkCapacities: cfg.linkCapacities === 'gml' ? 'from the GML (bottleneck link of each path)' : 'ignored (the papers\' model)',
+    evalEvery: p.evalEvery,
+    roundsPlanned: p.roundsRun,
+    simulatedBudgetMs: cfg.simulatedBudgetMs ?? null,
+  };
+}
+
+/** The config hash recorded in a results directory's `config.resolved.json`, if any. */
+function resultsConfigHash(dir: string): string | undefined {
+  try {
+    const h = (JSON.parse(readFileSync(path.join(dir, 'config.resolved.json'), 'utf8')) as { configHash?: unknown }).configHash;
+    return typeof h === 'string' ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The summary of a finished run in `dir` written by this config (same config hash), or
+ * undefined: a re-run with --resume returns it instead of training again.
+ */
+export function finishedRunSummary(dir: string, hash: string): RunSummary | undefined {
+  try {
+    if (!['metrics.csv', 'topology.json'].every((f) => existsSync(path.join(dir, f)))) return undefined;
+    const resolved = JSON.parse(readFileSync(path.join(dir, 'config.resolved.json'), 'utf8')) as { configHash?: string };
+    if (resolved.configHash !== hash) return undefined;
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    return summary.completed ? summary : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 

@@ -42,7 +42,10 @@ export interface EngineOptions {
   evalEvery: number;
   /** Also evaluate each silo's own model (n extra evaluations). */
   evalSilos?: boolean;
-  /** Stop after the round whose simulated end exceeds this (ms). */
+  /**
+   * Simulated-time budget (ms): the run trains the rounds that end within it and stops
+   * before the first round that would end after it (that round is not trained).
+   */
   simulatedBudgetMs?: number;
   /** Called after each round (for progress and checkpoints); return true to stop now. */
   afterRound?: (state: EngineState, row: MetricRow) => boolean | void;
@@ -62,8 +65,13 @@ export interface MetricRow {
   consensus: number | null;
   /** Mean test RMSE of the silos' own models. */
   siloTestRmse: number | null;
-  /** Silos isolated this round. */
+  /** Silos isolated this round (no strong edge in either direction: the multigraph paper's count). */
   isolated: number;
+  /**
+   * Silos whose model this round mixes with no other (no strong in-edge): they keep their own
+   * model. Down silos are counted in `down`, not here. Absent in older metrics.
+   */
+  keptOwn?: number;
   /** Silos down this round (failures on the event clock): they did not train or mix. */
   down?: number;
   /** Test accuracy of the averaged model (classification; null for regression and on rounds without evaluation). */
@@ -117,6 +125,30 @@ export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): 
   return { x, y, size };
 }
 
+/** Up silos whose mixing row this round reads only their own model. */
+export function keptOwnModels(plan: Pick<RoundPlan, 'mixing' | 'down'>): number {
+  const down = new Set(plan.down ?? []);
+  let k = 0;
+  plan.mixing.forEach((row, i) => { if (!down.has(i) && row.every((t) => t.from === i || t.weight === 0)) k++; });
+  return k;
+}
+
+/** When round k of a schedule ends on the simulated clock (ms), without building its mixing. */
+export function roundEndMs(schedule: TrainingSchedule, k: number): number {
+  return schedule.endMs ? schedule.endMs(k) : schedule.plan(k).endMs;
+}
+
+/**
+ * Rounds a run trains: `rounds`, or fewer with a simulated-time budget (the rounds that end
+ * within it). 0 when the first round already ends after the budget.
+ */
+export function roundsWithinBudget(schedule: TrainingSchedule, rounds: number, simulatedBudgetMs?: number): number {
+  if (simulatedBudgetMs === undefined) return rounds;
+  let k = 0;
+  while (k < rounds && roundEndMs(schedule, k) <= simulatedBudgetMs) k++;
+  return k;
+}
+
 /** Initial state: every silo starts from the same seeded weights and a fresh optimizer. */
 export function initEngineState(trainer: LocalTrainer, n: number, seed: number): EngineState {
   const w0 = trainer.initWeights(seed);
@@ -154,14 +186,14 @@ export function consensusDistance(ws: readonly Float32Array[], count = ws[0].len
  * Returns the weight vectors to evaluate this round (the averaged model, then each silo's
  * when `evalSilos`), or null on a round without evaluation.
  */
-function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTrainResult[], start: readonly (Float32Array | undefined)[], opts: EngineOptions, mixed?: Float32Array[]): { row: MetricRow; evaluate: Float32Array[] | null } {
+function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTrainResult[], start: readonly (Float32Array | undefined)[], opts: EngineOptions, schedule: TrainingSchedule, mixed?: Float32Array[]): { row: MetricRow; evaluate: Float32Array[] | null } {
   const k = state.round;
   let lossSum = 0, trained = 0;
   results.forEach((r, i) => { state.opt[i] = r.optState; if (!Number.isNaN(r.loss)) { lossSum += r.loss; trained++; } });
   state.weights = mixed ?? applyMixing(plan.mixing, results.map((r) => r.weights), start);
   state.simulatedMs = plan.endMs;
   state.round = k + 1;
-  const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && plan.endMs >= opts.simulatedBudgetMs);
+  const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && roundEndMs(schedule, state.round) > opts.simulatedBudgetMs);
   if (last) state.done = true;
   const row: MetricRow = {
     round: k,
@@ -176,6 +208,7 @@ function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTr
     siloTestAccuracy: null,
     isolated: plan.isolated.length,
     down: plan.down?.length ?? 0,
+    keptOwn: keptOwnModels(plan),
   };
   const evaluate = (k + 1) % opts.evalEvery === 0 || last ? [averageWeights(state.weights), ...(opts.evalSilos ? state.weights : [])] : null;
   return { row, evaluate };
@@ -248,7 +281,7 @@ function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: Traini
     results.push(r);
   }
   state.wallMs += performance.now() - t0;
-  const { row, evaluate } = mixRound(state, plan, results, start, opts);
+  const { row, evaluate } = mixRound(state, plan, results, start, opts, schedule);
   return recordRound(state, row, evaluate && evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y)), trainer.paramCount);
 }
 
@@ -292,7 +325,7 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
     all.forEach((r, q) => { if (!done[q]) arrived(up[q], r); });
   }
   state.wallMs += performance.now() - t0;
-  const { row, evaluate } = mixRound(state, plan, results, start, opts, mixed);
+  const { row, evaluate } = mixRound(state, plan, results, start, opts, schedule, mixed);
   let ev: Evaluation[] | null = null;
   if (evaluate) ev = trainer.evaluateTestMany ? await trainer.evaluateTestMany(evaluate) : evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y));
   return recordRound(state, row, ev, trainer.paramCount);

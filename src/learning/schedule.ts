@@ -31,6 +31,8 @@ export interface TrainingSchedule {
   n: number;
   /** The plan of round k (0-based); k < rounds. */
   plan(round: number): RoundPlan;
+  /** When round k ends on the simulated clock (ms), without its mixing rows (default: `plan(k).endMs`). */
+  endMs?(round: number): number;
 }
 
 /** A mixing rule: the rows of a round from its state (and the previous round's, null in round 0). */
@@ -109,10 +111,13 @@ export function scheduleFromPlan(plan: TopologyPlan, rule: MixingRule): Training
   const period = plan.static ? 1 : plan.period;
   // the engine asks for rounds in order: keep the last state for the next round's "previous"
   let last: RoundState | null = null;
-  const stateOf = (k: number): RoundState => (last && last.round === k ? last : plan.round(k));
+  // a state looked at ahead of its round (its end, for a time budget) is kept for that round
+  let ahead: RoundState | null = null;
+  const stateOf = (k: number): RoundState => (last && last.round === k ? last : ahead && ahead.round === k ? ahead : plan.round(k));
   return {
     topology: plan.topology,
     n: plan.n,
+    endMs: (k) => { const s = stateOf(k); if (s !== last) ahead = s; return s.endMs; },
     plan: (k) => {
       const state = stateOf(k);
       const key = period === undefined ? undefined : k === 0 ? -1 : k % period;

@@ -4,7 +4,7 @@
  * `<figure>` with a caption.
  */
 import he from 'he';
-import { classificationNote, isClassification, budgetOf, configSummary, profileTables, cycleTimeSweepTables, publishedSideBySide, timeToTarget, cycleTimeTables, isolationSentences, trainingTable, type ReportData, type ReportTable } from './markdown.js';
+import { aggregateTable, configSummary, cycleTimeNote, profileTables, cycleTimeSweepTables, publishedSideBySide, cycleTimeTables, isolationSentences, ISOLATION_DEFINITIONS, reportVerdict, trainingNote, trainingTable, type ReportData, type ReportTable } from './markdown.js';
 import type { Plot } from './plots.js';
 
 function esc(s: string): string {
@@ -67,6 +67,7 @@ figure { margin: 8px 0 16px; max-width: 100%; }
 figure svg { display: block; max-width: 100%; height: auto; }
 figcaption { font-size: 13px; color: #444; max-width: 60em; margin-top: 4px; }
 ul.notes li { margin: 2px 0; }
+p.rule { color: #555; font-size: 13px; max-width: 60em; }
 footer { margin-top: 40px; color: #777; font-size: 12px; }
 `;
 
@@ -95,14 +96,15 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
   const t = trainingTable(data);
   if (t) {
     body.push('<h2>Training</h2>');
-    body.push(htmlTable(t, false));
-    if (isClassification(data)) {
-      body.push(`<p>${esc(classificationNote(data))}</p>`);
+    const verdict = reportVerdict(data);
+    if (verdict && data.runs.length > 1) {
+      body.push(`<p class="headline verdict-${esc(verdict.outcome)}"><strong>${esc(verdict.sentence)}</strong></p>`);
+      body.push(`<p class="rule">${esc(verdict.rule)}</p>`);
     }
-    const c = data.runs[0]?.summary.constantPredictorRmse;
-    if (c !== undefined && c !== null && Number.isFinite(c)) body.push(`<p>Constant-predictor test RMSE (predicting the training mean): ${c.toFixed(4)}. “vs constant predictor” is the final test RMSE over it (below 1x beats it).</p>`);
-    const ttt = timeToTarget(data.runs, budgetOf(data));
-    if (ttt) body.push(`<p class="headline"><strong>${esc(ttt.sentence)}</strong></p>`);
+    const agg = aggregateTable(data, verdict);
+    if (agg) body.push(`<h3>Runs ${esc(agg.title)}</h3>`, htmlTable(agg, false), '<h3>Every run</h3>');
+    body.push(htmlTable(t, false));
+    body.push(`<p>${esc(trainingNote(data))}</p>`);
     body.push(...training.map(fig));
   }
   const profiles = profileTables(data);
@@ -117,7 +119,7 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
     body.push('<p>Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).</p>');
     body.push(`<div class="tables">${htmlTable(side)}</div>`);
   }
-  body.push('<p>Milliseconds per round, best first; “vs RING” is the cycle time over RING’s.</p>');
+  body.push(`<p>${esc(cycleTimeNote(data))}</p>`);
   body.push(...cycle.map(fig));
   const sweepTables = cycleTimeSweepTables(data);
   if (sweepTables.length) body.push(`<div class="tables">${sweepTables.map((x) => htmlTable(x)).join('\n')}</div>`);
@@ -126,7 +128,7 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
   if (drawings.length || notes.length) {
     body.push('<h2>Topologies</h2>');
     if (notes.length) {
-      body.push('<p>A silo is isolated in a graph state of the multigraph when all its edges are weak: it aggregates without waiting for its neighbours that round.</p>');
+      body.push(`<p>A silo is isolated in a graph state of the multigraph when all its edges are weak: it aggregates without waiting for its neighbours that round. ${esc(ISOLATION_DEFINITIONS)}</p>`);
       body.push(`<ul class="notes">${notes.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
     }
     const networks = [...new Set(drawings.map((p) => p.network ?? ''))];

@@ -9,11 +9,18 @@ import { TOUR_TOPOLOGIES } from '../experiment/published.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
+import { trainingVerdict } from '../analysis/training.js';
+import type { Interval } from '../analysis/stats.js';
+import { DEFAULT_VERDICT_RULES, type Verdict, type VerdictRules } from '../analysis/verdict.js';
 
 /** One training run of a results directory. */
 export interface ReportRun {
-  /** Short label: the sweep point (`lr=0.01`), or the topology when the sweep is over topologies. */
+  /** Short label: the condition, with its seed when the experiment ran several (`ring (seed 2)`). */
   label: string;
+  /** What the run compares: the sweep point without the seed (`lr=0.01`), or the topology when the sweep is over topologies. */
+  condition: string;
+  /** The run's seed. */
+  seed: number;
   summary: RunSummary;
   /** Every round's metrics (eval columns null on rounds without evaluation). */
   metrics: MetricRow[];
@@ -153,6 +160,13 @@ function runMeanIsolated(r: ReportRun): number | undefined {
   return r.metrics.length ? r.metrics.reduce((a, m) => a + m.isolated, 0) / r.metrics.length : undefined;
 }
 
+/** Mean silos per round that kept their own model (no strong in-edge): the summary's, else from the metrics. */
+function runMeanKeptOwn(r: ReportRun): number | undefined {
+  if (r.summary.meanKeptOwn !== undefined) return r.summary.meanKeptOwn;
+  const rows = r.metrics.filter((m) => m.keptOwn != null);
+  return rows.length ? rows.reduce((a, m) => a + (m.keptOwn ?? 0), 0) / rows.length : undefined;
+}
+
 /** Format a fraction as a percentage with one decimal (`73.4%`). */
 export function percent(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '' : `${(100 * x).toFixed(1)}%`;
@@ -165,21 +179,24 @@ export function percent(x: number | null | undefined): string {
  */
 export function accuracyTable(data: ReportData): ReportTable | null {
   if (data.runs.length === 0 || !isClassification(data)) return null;
-  const byTopology = data.runs.every((r) => r.label === r.summary.topology);
+  const byTopology = data.runs.every((r) => r.condition === r.summary.topology);
   const silos = data.runs.some((r) => r.summary.final?.siloTestAccuracy != null);
+  const seeds = hasSeeds(data);
   return {
     title: 'training runs (classification)',
-    headers: [...(byTopology ? [] : ['run']), 'topology', 'rounds', 'simulated time (s)', 'cycle time (ms)', 'isolated silos per round', 'test accuracy', ...(silos ? ['silo models\' mean accuracy'] : []), 'wall time (s)'],
-    numeric: [...(byTopology ? [] : [false]), false, true, true, true, true, true, ...(silos ? [true] : []), true],
+    headers: [...(byTopology ? [] : ['run']), 'topology', ...(seeds ? ['seed'] : []), 'rounds', 'simulated time (s)', 'cycle time (ms)', 'isolated silos per round', 'kept own model per round', 'test accuracy', ...(silos ? ['silo models\' mean accuracy'] : []), 'wall time (s)'],
+    numeric: [...(byTopology ? [] : [false]), false, ...(seeds ? [true] : []), true, true, true, true, true, true, ...(silos ? [true] : []), true],
     rows: data.runs.map((r) => {
       const s = r.summary;
       return [
-        ...(byTopology ? [] : [r.label]),
+        ...(byTopology ? [] : [r.condition]),
         s.topology,
+        ...(seeds ? [String(r.seed)] : []),
         s.completed ? String(s.rounds) : `${(s.final?.round ?? -1) + 1} of ${s.rounds}`,
         num(s.simulatedMs / 1000, 1),
         num(runCycleTimeMs(r), 1),
         num(runMeanIsolated(r), 2),
+        num(runMeanKeptOwn(r), 2),
         percent(s.testAccuracy ?? s.final?.testAccuracy),
         ...(silos ? [percent(s.final?.siloTestAccuracy)] : []),
         num(s.wallMs / 1000, 1),
@@ -205,16 +222,18 @@ export function accuracyAtTime(runs: readonly Pick<ReportRun, 'label' | 'metrics
 export function trainingTable(data: ReportData): ReportTable | null {
   if (data.runs.length === 0) return null;
   if (isClassification(data)) return accuracyTable(data);
-  const byTopology = data.runs.every((r) => r.label === r.summary.topology);
+  const byTopology = data.runs.every((r) => r.condition === r.summary.topology);
+  const seeds = hasSeeds(data);
   return {
     title: 'training runs',
-    headers: [...(byTopology ? [] : ['run']), 'topology', 'rounds', 'simulated time (s)', 'final test RMSE', 'vs constant predictor', 'wall time (s)'],
-    numeric: [...(byTopology ? [] : [false]), false, true, true, true, true, true],
-    rows: data.runs.map(({ label, summary: s }) => [
-      ...(byTopology ? [] : [label]),
+    headers: [...(byTopology ? [] : ['run']), 'topology', ...(seeds ? ['seed'] : []), 'rounds', 'simulated time (s)', 'final test RMSE', 'vs constant predictor', 'wall time (s)'],
+    numeric: [...(byTopology ? [] : [false]), false, ...(seeds ? [true] : []), true, true, true, true, true],
+    rows: data.runs.map(({ condition, seed, summary: s }) => [
+      ...(byTopology ? [] : [condition]),
       s.topology,
+      ...(seeds ? [String(seed)] : []),
       s.completed ? String(s.rounds) : `${(s.final?.round ?? -1) + 1} of ${s.rounds}`,
-      num(s.simulatedMs / 1000, 1),
+      num(s.simulatedMs / 1000, 3),
       num(s.final?.testRmse, 4),
       ratio(s.rmseRatioToConstant),
       num(s.wallMs / 1000, 1),
@@ -228,38 +247,63 @@ export function budgetOf(data: ReportData): number | undefined {
   return typeof b === 'number' && b > 0 ? b : undefined;
 }
 
-/** When each training run first reached a common target test RMSE, on the simulated clock. */
-export interface TimeToTarget {
-  /** The target: the highest of the runs' best test RMSEs, i.e. the best level that every run reached. */
-  targetRmse: number;
-  /** Runs in the order they reached the target (all reach it, by the choice of target). */
-  reached: { label: string; simulatedMs: number; round: number }[];
-  /** One sentence saying what the curves show. */
-  sentence: string;
+/** Whether a report's runs ran several seeds per condition. */
+export function hasSeeds(data: Pick<ReportData, 'runs'>): boolean {
+  const per = new Map<string, number>();
+  for (const r of data.runs) per.set(r.condition, (per.get(r.condition) ?? 0) + 1);
+  return [...per.values()].some((n) => n > 1);
+}
+
+/** The verdict rules of a report's config (`verdict`), with their defaults. */
+export function verdictRules(data: Pick<ReportData, 'config'>): VerdictRules {
+  const v = (data.config.verdict ?? {}) as Partial<VerdictRules>;
+  return {
+    margin: typeof v.margin === 'number' ? v.margin : DEFAULT_VERDICT_RULES.margin,
+    confidence: typeof v.confidence === 'number' ? v.confidence : DEFAULT_VERDICT_RULES.confidence,
+    ...(typeof v.target === 'number' ? { target: v.target } : {}),
+  };
+}
+
+/** What the runs compare, for sentences: topologies, or sweep points when more than the topology varies. */
+export function conditionNoun(data: Pick<ReportData, 'sweepAxes'>): string {
+  return data.sweepAxes.every((a) => a === 'topology') ? 'topology' : 'sweep point';
+}
+
+/** The verdict of a training report (null without runs): which condition reaches a common level sooner, by the rules. */
+export function reportVerdict(data: ReportData): Verdict | null {
+  if (data.kind !== 'train' || !data.runs.length) return null;
+  return trainingVerdict(data.runs, verdictRules(data), conditionNoun(data));
+}
+
+/** `0.2345 ± 0.0123`, or the mean alone for one value. */
+export function meanPm(i: Interval | null | undefined, digits: number, scale = 1): string {
+  if (!i || !Number.isFinite(i.mean)) return '';
+  const m = (i.mean * scale).toFixed(digits);
+  return Number.isFinite(i.halfWidth) ? `${m} ± ${(i.halfWidth * scale).toFixed(digits)}` : m;
 }
 
 /**
- * Which topology first reaches a common test RMSE, and when on the simulated clock: the
- * target is the best RMSE that every run reached (the highest of their best evaluations),
- * so every run has a time to it. Null with fewer than two runs with evaluations.
+ * The runs aggregated over seeds, one row per condition: seeds, final metric, time and rounds
+ * to the verdict's target, each as mean ± the half-width of its interval. Null without a
+ * verdict target or with one seed per condition and one condition.
  */
-export function timeToTarget(runs: readonly Pick<ReportRun, 'label' | 'metrics' | 'summary'>[], budgetMs?: number): TimeToTarget | null {
-  const evals = runs
-    .map((r) => ({ label: r.label, rows: r.metrics.filter((m) => m.testRmse !== null && Number.isFinite(m.testRmse)) }))
-    .filter((r) => r.rows.length > 0);
-  if (evals.length < 2) return null;
-  const targetRmse = Math.max(...evals.map((r) => Math.min(...r.rows.map((m) => m.testRmse!))));
-  const reached = evals.map((r) => {
-    const first = r.rows.find((m) => m.testRmse! <= targetRmse)!;
-    return { label: r.label, simulatedMs: first.simulatedMs, round: first.round };
-  }).sort((a, b) => a.simulatedMs - b.simulatedMs || a.label.localeCompare(b.label));
-  const [best, ...rest] = reached;
-  const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-  const budget = budgetMs !== undefined ? `Within the same simulated-time budget (${sec(budgetMs)}), ` : 'Of these runs, ';
-  const others = rest.map((r) => `${r.label} at ${sec(r.simulatedMs)} (round ${r.round + 1})`).join(', ');
-  const faster = rest.length && best.simulatedMs > 0 ? `: ${(rest[0].simulatedMs / best.simulatedMs).toFixed(2)}x sooner than ${rest[0].label}` : '';
-  const sentence = `${budget}${best.label} first reached test RMSE ${targetRmse.toFixed(4)} (the best level every run reached) after ${sec(best.simulatedMs)} of simulated time (round ${best.round + 1}); ${others}${faster}.`;
-  return { targetRmse, reached, sentence };
+export function aggregateTable(data: ReportData, verdict: Verdict | null = reportVerdict(data)): ReportTable | null {
+  if (!verdict || !data.runs.length || !hasSeeds(data)) return null;
+  const classification = verdict.task === 'classification';
+  const level = Math.round(verdict.rules.confidence * 100);
+  const target = verdict.target;
+  const targetText = target === null ? '' : verdict.metric.includes('relative') ? ` ${target.toFixed(3)}x` : classification ? ` ${percent(target)}` : ` ${target.toFixed(4)}`;
+  return {
+    title: `over seeds: mean ± ${level}% interval (Student t)`,
+    headers: [conditionNoun(data), 'seeds', classification ? 'final test accuracy (%)' : verdict.metric.includes('relative') ? 'final test RMSE / constant predictor\'s' : 'final test RMSE', ...(target !== null ? [`reached${targetText}`, `time to${targetText} (s)`, `rounds to${targetText}`] : [])],
+    numeric: [false, true, true, ...(target !== null ? [true, true, true] : [])],
+    rows: verdict.conditions.map((c) => [
+      c.condition,
+      String(c.seeds.length),
+      classification ? meanPm(c.final, 1, 100) : meanPm(c.final, verdict.metric.includes('relative') ? 3 : 4),
+      ...(target !== null ? [`${c.reached} of ${c.seeds.length}`, c.timeToTargetMs ? meanPm(c.timeToTargetMs, 3, 1 / 1000) : '', c.roundsToTarget ? meanPm(c.roundsToTarget, 1) : ''] : []),
+    ]),
+  };
 }
 
 /** A workload as `name (M bits, T ms per local step)`, or the preset's name. */
@@ -294,12 +338,84 @@ export function configSummary(data: ReportData): [string, string][] {
     out.push(['backend', backends.join('; ')]);
   }
   const seeds = [...new Set(data.runs.length ? data.runs.map((r) => String(r.summary.seed)) : [str(c.seed)])];
-  out.push(['seed', seeds.join(', ')]);
+  out.push([seeds.length > 1 ? 'seeds' : 'seed', seeds.join(', ')]);
+  out.push(...simulationRows(data));
   out.push(['access links', c.accessGbps === undefined ? '' : `${str(c.accessGbps)} Gbit/s`]);
   if (c.tMax !== undefined && !data.sweepAxes.includes('tMax')) out.push(['multigraph t', str(c.tMax)]);
+  if (data.kind === 'train' && data.runs.length > 1) {
+    const r = verdictRules(data);
+    out.push(['verdict rules', `target ${r.target !== undefined ? String(r.target) : 'the best level every run reached'}; learned = ${Math.round(r.margin * 1000) / 10}% better than the baseline; clear at p < ${+(1 - r.confidence).toFixed(4)} over seeds`]);
+  }
   out.push(['dflsim version', data.version]);
   return out.filter(([, v]) => v !== '');
 }
+
+/** Stragglers of a config in words. */
+export function describeStragglers(x: unknown): string {
+  if (!x || typeof x !== 'object') return 'none';
+  const s = x as { model?: string; sigma?: number; p?: number; slowdown?: number; silos?: string[] };
+  const who = s.silos?.length ? ` on ${s.silos.join(', ')}` : ' on every silo';
+  if (s.model === 'lognormal') return `lognormal compute multiplier per silo and round (sigma ${s.sigma})${who}`;
+  if (s.model === 'two-point') return `a silo is ${s.slowdown}x slower in a round with probability ${s.p}${who}`;
+  return JSON.stringify(x);
+}
+
+/** Failures of a config in words. */
+export function describeFailures(x: unknown): string {
+  if (!x || typeof x !== 'object') return 'none';
+  const f = x as { silos?: { silo: string; fromRound: number; toRound: number }[]; links?: { between: [string, string]; fromRound: number; toRound: number }[]; rate?: { perRound: number; meanDownRounds: number } };
+  const parts: string[] = [];
+  for (const d of f.silos ?? []) parts.push(`${d.silo} down in rounds ${d.fromRound + 1}-${d.toRound + 1}`);
+  for (const d of f.links ?? []) parts.push(`link ${d.between[0]}-${d.between[1]} down in rounds ${d.fromRound + 1}-${d.toRound + 1}`);
+  if (f.rate) parts.push(`every silo goes down with probability ${f.rate.perRound} per round, for ${f.rate.meanDownRounds} rounds on average`);
+  return parts.length ? parts.join('; ') : 'none';
+}
+
+/** The silo profile of a config in words. */
+export function describeProfile(x: unknown): string {
+  if (x === undefined || x === null) return 'none: every silo has the workload\'s compute time and the access-link capacities';
+  if (typeof x === 'string') return `file ${x.split(/[\\/]/).pop()}`;
+  return `generated (seeded): ${JSON.stringify(x)}`;
+}
+
+/** The clock of a config in words (`max-plus (exact)`, `event-driven, fair sharing`). */
+export function describeConfigClock(c: Record<string, unknown>): string {
+  if (c.clock !== 'events') return 'max-plus (exact; the papers\' model)';
+  return `event-driven, ${c.sharing === 'fair' ? 'fair (max-min) sharing of the access links' : 'fixed sharing (access links divided by degree)'}`;
+}
+
+/**
+ * What was simulated, as configuration rows: the clock, stragglers, failures, silo profile,
+ * link capacities; for training, the model size and step time with their sources, the
+ * time budget and the evaluation period.
+ */
+export function simulationRows(data: ReportData): [string, string][] {
+  const c = data.config;
+  const rows: [string, string][] = [['clock', describeConfigClock(c)]];
+  if (c.clock === 'events') {
+    rows.push(['stragglers', describeStragglers(c.stragglers)]);
+    rows.push(['failures', describeFailures(c.failures)]);
+  }
+  rows.push(['silo profile', describeProfile(c.siloProfile)]);
+  rows.push(['link capacities', c.linkCapacities === 'gml' ? 'from the GML (each path\'s bottleneck link)' : 'ignored (the papers\' model)']);
+  if (data.kind === 'train') {
+    const sims = data.runs.map((r) => r.summary.simulated).filter((x): x is NonNullable<typeof x> => !!x);
+    const uniq = <T,>(xs: T[]): T[] => [...new Set(xs)];
+    if (sims.length) {
+      rows.push(['model size on the links', uniq(sims.map((x) => `${x.modelSizeBits.toLocaleString('en-US')} bits (${x.modelSizeSource})`)).join('; ')]);
+      rows.push(['compute per local step', uniq(sims.map((x) => `${x.computeMs} ms (${x.computeMsSource})`)).join('; ')]);
+      const every = uniq(sims.map((x) => x.evalEvery)).sort((a, b) => a - b);
+      const auto = data.config.evalEvery === undefined ? ' (the default: about 20 evaluations per run)' : '';
+      rows.push(['evaluation', `every ${every.join(' or ')} round${every.length === 1 && every[0] === 1 ? '' : 's'}${every.length > 1 ? ' by run' : ''}, and the last${auto}`]);
+    }
+    const budget = budgetOf(data);
+    if (budget !== undefined) rows.push(['simulated-time budget', `${num(budget / 1000, 3)} s: each run trains the rounds that end within it`]);
+  }
+  return rows;
+}
+
+/** The two per-round counts of silos that do not mix with fresh models, defined once for reports and docs. */
+export const ISOLATION_DEFINITIONS = 'Isolated silos per round: silos with no strong edge in either direction (all their edges are weak: the multigraph paper\'s count). Kept own model per round: silos with no strong in-edge, whose model that round mixes with nobody\'s (on a directed overlay a silo can send strongly and still keep its own model); this is the count that matters for mixing.';
 
 /** Isolated silos of one multigraph drawing: how many states isolate each silo. */
 export interface IsolationNote {
@@ -339,12 +455,22 @@ export function isolationSentences(data: ReportData): string[] {
     const shown = n.silos.slice(0, 10).map((s) => `${s.name} (${s.states}/${n.states})`).join(', ');
     return `${head}; isolated: ${shown}${n.silos.length > 10 ? `, and ${n.silos.length - 10} more` : ''}.`;
   });
+  // one sentence per condition and outcome (seeds with the same counts are one sentence)
+  const said = new Map<string, number[]>();
   for (const r of data.runs) {
     const rows = r.metrics;
-    if (!rows.length || !rows.some((m) => m.isolated > 0)) continue;
+    if (!rows.length || !rows.some((m) => m.isolated > 0 || (m.keptOwn ?? 0) > 0)) continue;
     const rounds = rows.filter((m) => m.isolated > 0).length;
     const mean = rows.reduce((s, m) => s + m.isolated, 0) / rows.length;
-    lines.push(`training run ${r.label}: silos were isolated in ${rounds} of ${rows.length} rounds (${mean.toFixed(2)} silos per round on average).`);
+    const kept = rows.some((m) => m.keptOwn != null) ? `; ${(rows.reduce((s, m) => s + (m.keptOwn ?? 0), 0) / rows.length).toFixed(2)} silos per round kept their own model` : '';
+    const text = `silos were isolated in ${rounds} of ${rows.length} rounds (${mean.toFixed(2)} silos per round on average)${kept}.`;
+    const key = `${r.condition}\u0000${text}`;
+    said.set(key, [...(said.get(key) ?? []), r.seed]);
+  }
+  const seeded = hasSeeds(data);
+  for (const [key, seeds] of said) {
+    const [condition, text] = key.split('\u0000');
+    lines.push(`training run${seeds.length > 1 ? 's' : ''} ${condition}${seeded ? ` (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})` : ''}: ${text}`);
   }
   return lines;
 }
@@ -380,12 +506,32 @@ export function markdownTable(t: Pick<ReportTable, 'headers' | 'rows' | 'numeric
   return [line(t.headers), `|${t.numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`, ...t.rows.map(line)].join('\n') + '\n';
 }
 
+/** The sentences under the training tables: the baseline, what the columns mean, what the clock was. */
+export function trainingNote(data: ReportData): string {
+  const clock = `Simulated time on the ${describeConfigClock(data.config)} clock.`;
+  if (isClassification(data)) return `${classificationNote(data)} ${clock}`;
+  const cs = [...new Set(data.runs.map((r) => r.summary.constantPredictorRmse).filter((c): c is number => c !== null && c !== undefined && Number.isFinite(c)))];
+  const base = cs.length === 1 ? `Constant-predictor test RMSE (predicting the training mean): ${num(cs[0], 4)}.` : cs.length ? `Constant-predictor test RMSE (predicting the training mean; each seed draws its own data): ${cs.map((c) => num(c, 4)).join(', ')}.` : '';
+  const budget = budgetOf(data);
+  const equal = budget !== undefined ? ` Equal simulated time: every run trained the rounds that end within ${num(budget / 1000, 3)} s, so faster topologies trained more rounds.` : '';
+  return `${base} "vs constant predictor" is the final test RMSE over it (below 1x beats it). ${clock}${equal}`;
+}
+
 /** The sentence under the classification table: the majority-class baseline and what the columns mean. */
 export function classificationNote(data: ReportData): string {
   const maj = data.runs.find((r) => r.summary.majorityClassAccuracy != null)?.summary.majorityClassAccuracy;
   const budget = budgetOf(data);
-  const equal = budget !== undefined ? ` Equal simulated time: every run stopped at the first round ending past the budget of ${num(budget / 1000, 3)} s and was evaluated there, so faster topologies trained more rounds.` : data.runs.length > 1 ? ' Equal rounds: every run trained the same number of rounds.' : '';
-  return `Test accuracy of the averaged model on the held-out images of every writer${maj != null ? `; always answering the most frequent training class scores ${percent(maj)}, chance is 1/62 = 1.6%` : ''}. Cycle time: the topology's on the run's network and workload, over the run's rounds; isolated silos: mean per round (the multigraph's silos whose edges are all weak that round).${equal}`;
+  const equal = budget !== undefined ? ` Equal simulated time: every run trained the rounds that end within the budget of ${num(budget / 1000, 3)} s and was evaluated at its last, so faster topologies trained more rounds.` : data.runs.length > 1 ? ' Equal rounds: every run trained the same number of rounds.' : '';
+  return `Test accuracy of the averaged model on the held-out images of every writer${maj != null ? `; always answering the most frequent training class scores ${percent(maj)}, chance is 1/62 = 1.6%` : ''}. Cycle time: the topology's on the run's network and workload, over the run's rounds. ${ISOLATION_DEFINITIONS}${equal}`;
+}
+
+/** What the cycle-time tables show: which topologies, on which clock and workload. */
+export function cycleTimeNote(data: ReportData): string {
+  const which = data.kind === 'train' ? 'The topologies trained here (baselines without a cycle time left out), timed on the runs\' network, workload and clock' : 'Every topology of the config';
+  const ring = data.cycleTimes.some((c) => c.report.results.some((r) => r.topology === 'ring')) ? '; "vs RING" is the cycle time over RING\'s' : '';
+  const clocks = [...new Set(data.cycleTimes.map((c) => c.report.clock).filter((x): x is string => !!x))];
+  const how = [...new Set(data.cycleTimes.flatMap((c) => c.report.results.map((r) => r.details?.cycleTime).filter((x): x is string => typeof x === 'string')))];
+  return `${which}: milliseconds per round, best first${ring}. Clock: ${clocks.length ? clocks.join('; ') : describeConfigClock(data.config)}${how.length ? ` (cycle time: ${how.join('; ')})` : ''}.`;
 }
 
 /** Render `report.md`. */
@@ -394,17 +540,15 @@ export function renderMarkdown(data: ReportData): string {
   parts.push('## Configuration\n');
   parts.push(markdownTable({ headers: ['setting', 'value'], numeric: [false, false], rows: configSummary(data) }));
   const training = trainingTable(data);
-  if (training && isClassification(data)) {
+  if (training) {
     parts.push('## Training\n');
+    const verdict = reportVerdict(data);
+    if (verdict && data.runs.length > 1) parts.push(`**${verdict.sentence}**\n`, `${verdict.rule}\n`);
+    const agg = aggregateTable(data, verdict);
+    if (agg) parts.push(`### Runs ${agg.title}\n`, markdownTable(agg));
+    if (agg) parts.push('### Every run\n');
     parts.push(markdownTable(training));
-    parts.push(classificationNote(data) + '\n');
-  } else if (training) {
-    parts.push('## Training\n');
-    parts.push(markdownTable(training));
-    const c = data.runs[0]?.summary.constantPredictorRmse;
-    if (c !== undefined && c !== null) parts.push(`Constant-predictor test RMSE (predicting the training mean): ${num(c, 4)}. "vs constant predictor" is the final test RMSE over it (below 1x beats it).\n`);
-    const ttt = timeToTarget(data.runs, budgetOf(data));
-    if (ttt) parts.push(`**${ttt.sentence}**\n`);
+    parts.push(trainingNote(data) + '\n');
   }
   const profiles = profileTables(data);
   if (profiles.length) {
@@ -418,13 +562,13 @@ export function renderMarkdown(data: ReportData): string {
     parts.push('Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).\n');
     parts.push(markdownTable(side));
   }
-  parts.push('Milliseconds per round, best first; "vs RING" is the cycle time over RING\'s.\n');
+  parts.push(`${cycleTimeNote(data)}\n`);
   for (const t of cycleTimeSweepTables(data)) parts.push(`### ${t.title}\n`, markdownTable(t));
   for (const t of cycleTimeTables(data)) parts.push(`### ${t.title}\n`, markdownTable(t));
   const notes = isolationSentences(data);
   if (notes.length) {
     parts.push('## Isolated silos (multigraph)\n');
-    parts.push('A silo is isolated in a graph state when all its edges are weak: it aggregates without waiting for its neighbours that round.\n');
+    parts.push(`A silo is isolated in a graph state when all its edges are weak: it aggregates without waiting for its neighbours that round. ${ISOLATION_DEFINITIONS}\n`);
     parts.push(notes.map((n) => `- ${n}`).join('\n') + '\n');
   }
   parts.push('Plots are in report.html beside this file.\n');

@@ -11,6 +11,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
+import { meanCurves } from '../analysis/training.js';
 import type { ReportCycleTimes, ReportData, ReportRun } from './markdown.js';
 
 /** A Vega-Lite specification as plain data (cast to `TopLevelSpec` when compiled). */
@@ -31,43 +32,28 @@ export interface Plot {
 /** Most multigraph states drawn in one figure; the rest are counted in the caption. */
 export const MAX_DRAWN_STATES = 12;
 
-/** Fixed colours of the usual topologies, so a topology has one colour across plots. */
-const TOPOLOGY_COLOURS: Record<string, string> = {
-  star: '#e45756',
-  matcha: '#f58518',
-  'matcha+': '#ff9da6',
-  mst: '#54a24b',
-  'delta-mbst': '#88d27a',
-  ring: '#4c78a8',
-  'multigraph-ring': '#b279a2',
-  'multigraph-mst': '#9d755d',
-  'multigraph-delta-mbst': '#bab0ac',
-  local: '#79706e',
-  centralised: '#eeca3b',
-  overlay: '#72b7b2',
-};
-const SPARE_COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+/**
+ * Colour-blind-safe categorical colours: Okabe and Ito's palette (without black and yellow,
+ * too dark and too light for lines on white), then Paul Tol's "muted" scheme; beyond 15
+ * categories the colours repeat.
+ */
+export const CATEGORY_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#332288', '#117733', '#882255', '#999933', '#44AA99', '#AA4499', '#DDCC77', '#88CCEE', '#CC6677'];
 
-/** A colour scale over `labels`: known topology names keep their colour, others take spare ones. */
+/**
+ * A colour scale over `labels`: the i-th distinct label takes the i-th colour, so every
+ * topology (or run) of a plot has its own colour; a report passes its labels in one order
+ * to every plot, so a topology keeps its colour across them.
+ */
 export function colourScale(labels: string[]): { domain: string[]; range: string[] } {
-  let spare = 0;
-  const used = new Set<string>();
-  const range = labels.map((l) => {
-    const known = TOPOLOGY_COLOURS[l] ?? TOPOLOGY_COLOURS[l.replace(/^topology=/, '')];
-    if (known && !used.has(known)) { used.add(known); return known; }
-    let c = SPARE_COLOURS[spare++ % SPARE_COLOURS.length];
-    for (let k = 0; k < SPARE_COLOURS.length && used.has(c); k++) c = SPARE_COLOURS[spare++ % SPARE_COLOURS.length];
-    used.add(c);
-    return c;
-  });
-  return { domain: labels, range };
+  const domain = [...new Set(labels)];
+  return { domain, range: domain.map((_, i) => CATEGORY_COLOURS[i % CATEGORY_COLOURS.length]) };
 }
 
 const BASE_CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 240 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 240, titleLimit: 320 },
   header: { labelFontSize: 12, titleFontSize: 12 },
   title: { fontSize: 13, anchor: 'start' },
 };
@@ -115,41 +101,58 @@ function useLog(values: number[]): boolean {
 }
 
 /**
- * Test loss or test RMSE of every run against rounds (left) and simulated time in seconds
- * (right), one line per run; for RMSE, the constant predictor's RMSE as a dashed rule.
- * The y axis is logarithmic when the values span more than a factor of 20.
+ * Test loss, RMSE or accuracy against rounds (left) and simulated time in seconds (right):
+ * one line per run, or, when conditions ran several seeds, the mean over seeds per
+ * condition with a band (its Student-t interval at `level`); the trivial baseline (constant
+ * predictor's RMSE, majority class's accuracy) as a dashed rule. The y axis is logarithmic
+ * when the values span more than a factor of 20.
  */
-export function trainingCurvesSpec(runs: readonly ReportRun[], metric: CurveMetric): VlSpec {
-  const points = curvePoints(runs, metric);
-  // the baseline as a dashed rule: the constant predictor's RMSE, or the majority class's accuracy
-  const baseline = metric === 'testRmse' ? runs.find((r) => Number.isFinite(r.summary.constantPredictorRmse))?.summary.constantPredictorRmse
-    : metric === 'testAccuracy' ? runs.find((r) => r.summary.majorityClassAccuracy != null)?.summary.majorityClassAccuracy ?? undefined : undefined;
-  const constant = baseline ?? undefined;
-  const baselineName = metric === 'testAccuracy' ? 'majority class' : 'constant predictor';
-  const labels = runs.map((r) => r.label);
-  const log = metric !== 'testAccuracy' && useLog([...points.map((p) => p.value), ...(constant !== undefined ? [constant] : [])]);
-  const yTitle = metric === 'testRmse' ? 'test RMSE' : metric === 'testAccuracy' ? 'test accuracy' : 'test loss';
-  const perRun = Math.max(0, ...labels.map((l) => points.filter((p) => p.run === l).length));
+export function trainingCurvesSpec(runs: readonly ReportRun[], metric: CurveMetric, level = 0.95): VlSpec {
+  const seeded = new Set(runs.map((r) => r.condition)).size < runs.length;
+  const baselineValues = runs.map((r) => (metric === 'testRmse' ? r.summary.constantPredictorRmse : metric === 'testAccuracy' ? r.summary.majorityClassAccuracy : undefined)).filter((b): b is number => b !== undefined && b !== null && Number.isFinite(b));
+  const sameBaseline = baselineValues.every((b) => b === baselineValues[0]);
+  // seeds that drew their own data have their own constant predictors: RMSE is shown relative to each run's own
+  const relative = metric === 'testRmse' && !sameBaseline && baselineValues.length === runs.length;
+  if (relative) {
+    runs = runs.map((r) => ({ ...r, metrics: r.metrics.map((m) => ({ ...m, testRmse: m.testRmse == null ? m.testRmse : m.testRmse / r.summary.constantPredictorRmse })) }));
+  }
+  // one dashed rule when every run has the same baseline; the mean (labelled so) otherwise
+  const constant = relative ? 1 : baselineValues.length ? baselineValues.reduce((a, b) => a + b, 0) / baselineValues.length : undefined;
+  const baselineName = `${metric === 'testAccuracy' ? 'majority class' : 'constant predictor'}${sameBaseline || relative ? '' : ' (mean over seeds)'}`;
+  const labels = seeded ? [...new Set(runs.map((r) => r.condition))] : runs.map((r) => r.label);
+  const yTitle = metric === 'testRmse' ? (relative ? 'test RMSE / its constant predictor\'s' : 'test RMSE') : metric === 'testAccuracy' ? 'test accuracy' : 'test loss';
+  const colour = { field: 'run', type: 'nominal', title: seeded ? 'mean over seeds' : 'run', scale: colourScale(labels), sort: labels };
   const width = 340;
-  const panel = (x: 'round' | 'simulatedS', xTitle: string): VlSpec => ({
-    width,
-    height: 240,
-    layer: [
-      {
-        data: { values: points },
-        mark: { type: 'line', point: perRun <= 40, strokeWidth: 2 },
-        encoding: {
-          x: { field: x, type: 'quantitative', title: xTitle },
-          y: { field: 'value', type: 'quantitative', title: yTitle + (log ? ' (log scale)' : ''), scale: log ? { type: 'log' } : { zero: false } },
-          color: { field: 'run', type: 'nominal', title: 'run', scale: colourScale(labels), sort: labels },
+  const panelData = (x: 'round' | 'simulatedS'): { run: string; x: number; value: number; low?: number; high?: number }[] => (seeded
+    ? meanCurves(runs, metric, x, level).map((p) => ({ run: p.condition, x: p.x, value: p.mean, low: p.low, high: p.high }))
+    : curvePoints(runs, metric).map((p) => ({ run: p.run, x: x === 'round' ? p.round : p.simulatedS, value: p.value })));
+  const all = [...panelData('round'), ...panelData('simulatedS')];
+  const log = metric !== 'testAccuracy' && useLog([...all.flatMap((p) => [p.value, ...(p.low !== undefined ? [p.low, p.high!] : [])]), ...(constant !== undefined ? [constant] : [])]);
+  const perRun = Math.max(0, ...labels.map((l) => all.filter((p) => p.run === l).length / 2));
+  const y = { field: 'value', type: 'quantitative', title: yTitle + (log ? ' (log scale)' : ''), scale: log ? { type: 'log' } : { zero: false } };
+  const panel = (x: 'round' | 'simulatedS', xTitle: string): VlSpec => {
+    const points = panelData(x);
+    return {
+      width,
+      height: 240,
+      layer: [
+        ...(seeded ? [{
+          data: { values: points.filter((p) => p.low !== undefined && p.low > (log ? 0 : -Infinity)) },
+          mark: { type: 'area', opacity: 0.18 },
+          encoding: { x: { field: 'x', type: 'quantitative', title: xTitle }, y: { field: 'low', type: 'quantitative', scale: y.scale, title: y.title }, y2: { field: 'high' }, color: colour },
+        }] : []),
+        {
+          data: { values: points },
+          mark: { type: 'line', point: perRun <= 40, strokeWidth: 2 },
+          encoding: { x: { field: 'x', type: 'quantitative', title: xTitle }, y, color: colour },
         },
-      },
-      ...(constant !== undefined ? [
-        { data: { values: [{ constant, label: baselineName }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333', strokeWidth: 1.5 }, encoding: { y: { field: 'constant', type: 'quantitative' } } },
-        { data: { values: [{ constant, label: `${baselineName} ${constant.toPrecision(3)}` }] }, mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: '#333', fontSize: 11 }, encoding: { y: { field: 'constant', type: 'quantitative' }, x: { value: width - 4 }, text: { field: 'label' } } },
-      ] : []),
-    ],
-  });
+        ...(constant !== undefined ? [
+          { data: { values: [{ constant, label: baselineName }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333', strokeWidth: 1.5 }, encoding: { y: { field: 'constant', type: 'quantitative' } } },
+          { data: { values: [{ constant, label: `${baselineName} ${constant.toPrecision(3)}` }] }, mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: '#333', fontSize: 11 }, encoding: { y: { field: 'constant', type: 'quantitative' }, x: { value: width - 4 }, text: { field: 'label' } } },
+        ] : []),
+      ],
+    };
+  };
   return { hconcat: [panel('round', 'round'), panel('simulatedS', 'simulated time (s)')], resolve: { scale: { y: 'shared' } } };
 }
 
@@ -467,18 +470,18 @@ export function profileMapSpec(d: TopologyDrawing, layout: SiloLayout, width = 4
     layer: [
       {
         data: { values: points },
-        mark: { type: 'circle', opacity: 0.85, stroke: '#222', strokeWidth: 0.5 },
+        mark: { type: 'circle', opacity: 0.7, stroke: '#222', strokeWidth: 0.5 },
         encoding: {
           ...xy,
-          size: { field: 'computeMs', type: 'quantitative', title: 'compute per step (ms)', scale: { range: [30, 600], zero: false } },
+          size: { field: 'computeMs', type: 'quantitative', title: 'compute per step (ms)', scale: { range: [30, 500], zero: false } },
           color: { field: 'uploadGbps', type: 'quantitative', title: 'upload (Gbit/s)', scale: { scheme: 'viridis' } },
         },
       },
-      ...(points.length <= 40 ? [{
-        data: { values: points },
-        mark: { type: 'text', align: 'left', baseline: 'middle', dx: 7, fontSize: 9, color: '#333' },
-        encoding: { ...xy, text: { field: 'short' } },
-      }] : []),
+      // labels beside the largest circle's radius, on a white halo, so no circle hides them
+      ...(points.length <= 40 ? [
+        { data: { values: points }, mark: { type: 'text', align: 'left', baseline: 'middle', dx: 15, fontSize: 10, stroke: 'white', strokeWidth: 3, strokeOpacity: 0.9, color: 'white' }, encoding: { ...xy, text: { field: 'short' } } },
+        { data: { values: points }, mark: { type: 'text', align: 'left', baseline: 'middle', dx: 15, fontSize: 10, color: '#222' }, encoding: { ...xy, text: { field: 'short' } } },
+      ] : []),
     ],
   };
 }
@@ -507,13 +510,23 @@ export async function reportPlots(data: ReportData): Promise<Plot[]> {
   const plots: Plot[] = [];
   const evaluated = data.runs.filter((r) => r.metrics.some((m) => m.testRmse !== null));
   const classified = data.runs.filter((r) => r.metrics.some((m) => m.testAccuracy != null));
+  const level = typeof (data.config.verdict as { confidence?: unknown } | undefined)?.confidence === 'number' ? (data.config.verdict as { confidence: number }).confidence : 0.95;
+  const lines = (runs: readonly ReportRun[]): string => {
+    const conditions = new Set(runs.map((r) => r.condition)).size;
+    if (conditions === runs.length) return 'one line per run';
+    const seeds = Math.round(runs.length / conditions);
+    return `the mean over ${seeds} seeds per ${data.sweepAxes.every((a) => a === 'topology') ? 'topology' : 'sweep point'}, the band its ${Math.round(level * 100)}% interval (Student t)`;
+  };
+  const clock = data.config.clock === 'events' ? `the event clock (${data.config.sharing === 'fair' ? 'fair' : 'fixed'} sharing${data.config.stragglers ? ', stragglers' : ''}${data.config.failures ? ', failures' : ''})` : 'the max-plus clock';
   if (classified.length) {
-    plots.push({ id: 'training-test-accuracy', caption: 'Test accuracy of the averaged model against rounds (left) and simulated time (right), one line per run; dashed: always answering the most frequent training class.', svg: await renderSvg(trainingCurvesSpec(classified, 'testAccuracy')) });
-    plots.push({ id: 'training-test-loss', caption: 'Test loss (cross-entropy) of the averaged model against rounds (left) and simulated time (right), one line per run.', svg: await renderSvg(trainingCurvesSpec(classified, 'testLoss')) });
+    plots.push({ id: 'training-test-accuracy', caption: `Test accuracy of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(classified)}; dashed: always answering the most frequent training class.`, svg: await renderSvg(trainingCurvesSpec(classified, 'testAccuracy', level)) });
+    plots.push({ id: 'training-test-loss', caption: `Test loss (cross-entropy) of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(classified)}.`, svg: await renderSvg(trainingCurvesSpec(classified, 'testLoss', level)) });
   }
   if (evaluated.length) {
-    plots.push({ id: 'training-test-rmse', caption: 'Test RMSE of the averaged model against rounds (left) and simulated time (right), one line per run; dashed: the constant predictor (predicting the training mean).', svg: await renderSvg(trainingCurvesSpec(evaluated, 'testRmse')) });
-    plots.push({ id: 'training-test-loss', caption: 'Test loss of the averaged model against rounds (left) and simulated time (right), one line per run.', svg: await renderSvg(trainingCurvesSpec(evaluated, 'testLoss')) });
+    const baselines = new Set(evaluated.map((r) => r.summary.constantPredictorRmse));
+    const rel = baselines.size > 1 ? ' over each run\'s own constant predictor\'s (its seed drew its own data)' : '';
+    plots.push({ id: 'training-test-rmse', caption: `Test RMSE of the averaged model${rel} against rounds (left) and simulated time on ${clock} (right), ${lines(evaluated)}; dashed: the constant predictor (predicting the training mean).`, svg: await renderSvg(trainingCurvesSpec(evaluated, 'testRmse', level)) });
+    plots.push({ id: 'training-test-loss', caption: `Test loss of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(evaluated)}.`, svg: await renderSvg(trainingCurvesSpec(evaluated, 'testLoss', level)) });
   }
   if (data.cycleTimes.length) {
     const networks = new Set(data.cycleTimes.map((c) => c.report.network)).size;

@@ -12,7 +12,7 @@ import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
 import { renderHtml } from './html.js';
-import { budgetOf, renderMarkdown, timeToTarget, type ReportCycleTimes, type ReportData, type ReportRun } from './markdown.js';
+import { renderMarkdown, reportVerdict, type ReportCycleTimes, type ReportData, type ReportRun } from './markdown.js';
 import { reportPlots } from './plots.js';
 
 /** Where {@link writeReport} wrote. */
@@ -84,6 +84,7 @@ export function parseMetricsCsv(text: string, file: string): MetricRow[] {
       round: row.round ?? k, simulatedMs: row.simulatedMs ?? 0, wallMs: row.wallMs ?? 0, trainLoss: row.trainLoss ?? NaN,
       testLoss: row.testLoss ?? null, testRmse: row.testRmse ?? null, consensus: row.consensus ?? null, siloTestRmse: row.siloTestRmse ?? null, isolated: row.isolated ?? 0, down: row.down ?? 0,
       testAccuracy: row.testAccuracy ?? null, siloTestAccuracy: row.siloTestAccuracy ?? null,
+      ...(row.keptOwn != null ? { keptOwn: row.keptOwn } : {}),
     };
   });
 }
@@ -93,19 +94,28 @@ function isRunSummary(x: unknown): x is RunSummary {
   return !!o && typeof o === 'object' && typeof o.topology === 'string' && typeof o.rounds === 'number' && 'constantPredictorRmse' in o;
 }
 
-/** `lin-sweep/topology=ring` -> `ring`; `lin-sweep/lr=0.1` -> `lr=0.1`; no sweep -> the topology. */
-function runLabel(s: RunSummary, experiment: string): string {
+/**
+ * What a run compares: `lin-sweep/topology=ring,seed=2` -> `ring`; `lin-sweep/lr=0.1` ->
+ * `lr=0.1`; no sweep (or only seeds) -> the topology.
+ */
+export function runCondition(s: Pick<RunSummary, 'name' | 'topology'>, experiment: string): string {
   const point = s.name.startsWith(`${experiment}/`) ? s.name.slice(experiment.length + 1) : '';
-  if (!point) return s.topology;
-  const m = /^topology=([^,]+)$/.exec(point);
-  return m ? m[1] : point;
+  const parts = point.split(',').filter((p) => p && !/^seed=/.test(p));
+  if (!parts.length) return s.topology;
+  const rest = parts.join(',');
+  const m = /^topology=([^,]+)$/.exec(rest);
+  return m ? m[1] : rest;
 }
 
 function readRun(dir: string, summary: RunSummary, experiment: string): ReportRun {
   const metricsFile = path.join(dir, 'metrics.csv');
   const metrics = existsSync(metricsFile) ? parseMetricsCsv(readFileSync(metricsFile, 'utf8'), metricsFile) : (summary.final ? [summary.final] : []);
+  const condition = runCondition(summary, experiment);
+  const seeded = /(^|,)seed=/.test(summary.name.slice(experiment.length + 1));
   return {
-    label: runLabel(summary, experiment),
+    label: seeded ? `${condition} (seed ${summary.seed})` : condition,
+    condition,
+    seed: summary.seed,
     summary,
     metrics,
     config: readJsonIfExists<Record<string, unknown>>(path.join(dir, 'config.resolved.json')),
@@ -178,16 +188,18 @@ export function readResults(resultsDir: string): ReportData {
     throw new DflsimInputError(summaryFile, 'not a dflsim results summary (expected "kind": "train" or "cycle-times", or a run summary)');
   }
   const ctFile = path.join(resultsDir, 'cycle-times.json');
-  const ct = readJsonIfExists<CycleTimeReport>(ctFile);
-  if (ct && !Array.isArray(ct.results)) throw new DflsimInputError(ctFile, 'field "results": expected a list');
+  // a list of {label, report} (one per timing point of the sweep), or one report (older results)
+  const ct = readJsonIfExists<CycleTimeReport | { label: string; report: CycleTimeReport }[]>(ctFile);
+  const cycleTimes: ReportCycleTimes[] = !ct ? [] : Array.isArray(ct) ? ct.map((c) => ({ label: String(c?.label ?? 'run'), report: c?.report })) : [{ label: 'run', report: ct }];
+  if (cycleTimes.some((c) => !c.report || !Array.isArray(c.report.results))) throw new DflsimInputError(ctFile, 'field "results": expected a list');
   const labels = runs.map((r) => (r.summary.name.startsWith(`${name}/`) ? r.summary.name.slice(name.length + 1) : ''));
   return {
     kind: 'train',
     name,
     version: String(summary.version ?? runs[0]?.summary.version ?? ''),
     config: config ?? runs[0]?.config ?? {},
-    sweepAxes: sweepAxesOf(labels.filter(Boolean)),
-    cycleTimes: ct ? [{ label: 'run', report: ct }] : [],
+    sweepAxes: sweepAxesOf(labels.filter(Boolean)).filter((a) => a !== 'seed'),
+    cycleTimes,
     runs,
     drawings,
   };
@@ -209,6 +221,6 @@ export async function writeReport(resultsDir: string): Promise<ReportPaths> {
   const htmlPath = path.join(resultsDir, 'report.html');
   writeFileAtomic(markdownPath, markdown);
   writeFileAtomic(htmlPath, html);
-  const headline = data.kind === 'train' ? timeToTarget(data.runs, budgetOf(data))?.sentence : undefined;
+  const headline = data.kind === 'train' ? reportVerdict(data)?.sentence : undefined;
   return { markdownPath, htmlPath, ...(headline ? { headline } : {}) };
 }

@@ -61,7 +61,7 @@ describe('character dataset configs', () => {
     expect(train({ model: { name: 'femnist-cnn', inputSize: 28 }, dataset: { kind: 'synthetic-characters' } }).model.inputSize).toBe(28);
     expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', testFraction: 1 } })).message).toMatch(/dataset\.testFraction/);
     expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', meanSamplesPerWriter: 5 } })).message).toMatch(/dataset\.meanSamplesPerWriter/);
-    expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', sequences: 3 } })).message).toMatch(/dataset: unknown field\(s\) "sequences"/);
+    expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', sequences: 3 } })).message).toMatch(/dataset: unknown field "sequences"/);
     expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'leaf-femnist' } })).message).toMatch(/dataset\.files/);
   });
 
@@ -104,7 +104,7 @@ describe('a classification run end to end', () => {
     expect(s.siloTestAccuracy).toHaveLength(11);
     expect(s.cycleTimeMs).toBeGreaterThan(0);
     const csv = readFileSync(path.join(out, 'metrics.csv'), 'utf8');
-    expect(csv.split('\n')[0]).toBe('round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated,down,testAccuracy,siloTestAccuracy');
+    expect(csv.split('\n')[0]).toBe('round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated,down,testAccuracy,siloTestAccuracy,keptOwn');
     const rows = parseMetricsCsv(csv, 'metrics.csv');
     const evals = rows.filter((r) => r.testLoss !== null);
     expect(evals.map((r) => r.round)).toEqual([9, 19]);
@@ -142,8 +142,8 @@ describe('a classification run end to end', () => {
     expect(s.testAccuracy).toBeNull();
     const lines = readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(5);
-    // round 1 evaluated: RMSE filled, the two accuracy columns empty
-    expect(lines[2]).toMatch(/,,$/);
+    // round 1 evaluated: RMSE filled, the two accuracy columns empty (then keptOwn)
+    expect(lines[2]).toMatch(/,,,\d+$/);
     expect(parseMetricsCsv(lines.join('\n'), 'm.csv')[1].testRmse).toBeGreaterThan(0);
   });
 });

@@ -30,7 +30,7 @@ describe('resuming a sweep', () => {
       checkpointEvery: 1, seed: 1, workers: 1, sweep: { topology: ['ring', 'mst'] },
     }));
     const out = path.join(dir, 'out');
-    const first = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out], { encoding: 'utf8' });
+    const first = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out, '--keep-checkpoints'], { encoding: 'utf8' });
     expect(first.status, first.stderr).toBe(0);
     // the second run's checkpoint replaced by the first's: written by another config
     const bad = path.join(out, 'topology=mst', 'checkpoint.bin');

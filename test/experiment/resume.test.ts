@@ -124,7 +124,7 @@ describe('kill and resume', () => {
       writeFileSync(cfg, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), rounds: 6, checkpointEvery: 2 }));
       out = path.join(dir, 'run');
       ck = path.join(out, 'checkpoint.bin');
-      const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out, '--keep-checkpoints'], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       writeFileSync(path.join(dir, 'good.bin'), readFileSync(ck));
     };
@@ -177,7 +177,7 @@ describe('kill and resume', () => {
     const f = path.join(dir, 'short.json');
     writeFileSync(f, readFileSync(config(dir), 'utf8').replace('"rounds":600', '"rounds":40'));
     const out = path.join(dir, 'out');
-    const first = spawnSync(process.execPath, [BIN, 'run', f, '--out', out], { encoding: 'utf8' });
+    const first = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--keep-checkpoints'], { encoding: 'utf8' });
     expect(first.status, first.stderr).toBe(0);
     const ck = path.join(out, 'checkpoint.bin');
     expect(decodeCheckpoint(readFileSync(ck), ck).kernels).toMatch(/^native-/);

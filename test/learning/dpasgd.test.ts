@@ -50,10 +50,14 @@ describe('DPASGD engine (fake trainer)', () => {
   });
 
   it('stops at the simulated-time budget', () => {
+    // rounds end every 10 ms: rounds 1-30 end within 305 ms, round 31 would end at 310 and is not trained
     const s = runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, { ...opts, simulatedBudgetMs: 305 });
-    expect(s.metrics).toHaveLength(31);
+    expect(s.metrics).toHaveLength(30);
+    expect(s.metrics.at(-1)!.simulatedMs).toBeLessThanOrEqual(305);
     expect(s.done).toBe(true);
     expect(s.metrics.at(-1)!.testRmse).not.toBeNull();
+    // a budget met exactly keeps its last round
+    expect(runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, { ...opts, simulatedBudgetMs: 300 }).metrics).toHaveLength(30);
   });
 
   it('stopping after any round and resuming gives identical metrics and weights', () => {

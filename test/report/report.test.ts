@@ -69,7 +69,7 @@ function runSummary(name: string, topology: string, rows: MetricRow[], outDir: s
 
 function run(label: string, topology: string, rmse: (r: number) => number): ReportRun {
   const m = metrics(8, rmse);
-  return { label, summary: runSummary(`exp/topology=${topology}`, topology, m, `/elsewhere/topology=${topology}`), metrics: m, config: null, drawing: null };
+  return { label, condition: label, seed: 7, summary: runSummary(`exp/topology=${topology}`, topology, m, `/elsewhere/topology=${topology}`), metrics: m, config: null, drawing: null };
 }
 
 const TRAIN: ReportData = {
@@ -183,7 +183,7 @@ describe('markdown', () => {
   it('training table: one row per run, final RMSE and the ratio to the constant predictor', () => {
     const t = trainingTable(TRAIN)!;
     expect(t.headers).toEqual(['topology', 'rounds', 'simulated time (s)', 'final test RMSE', 'vs constant predictor', 'wall time (s)']);
-    expect(t.rows[0]).toEqual(['ring', '8', '0.4', '0.1250', '0.25x', '1.2']);
+    expect(t.rows[0]).toEqual(['ring', '8', '0.400', '0.1250', '0.25x', '1.2']);
     expect(t.rows[1][0]).toBe('multigraph-ring');
   });
 
@@ -198,7 +198,7 @@ describe('markdown', () => {
     expect(md).toContain('| seed | 7 |');
     expect(md).toContain('| dflsim version | 9.9.9 |');
     expect(md).toContain('| 1 | multigraph-ring | 10.0 | 0.50x | 4 |');
-    expect(md).toContain('| ring | 8 | 0.4 | 0.1250 | 0.25x | 1.2 |');
+    expect(md).toContain('| ring | 8 | 0.400 | 0.1250 | 0.25x | 1.2 |');
     expect(md).toContain('multigraph-ring on toy: 3 graph states, 1 with isolated silos; isolated: Madrid (1/3).');
   });
 });

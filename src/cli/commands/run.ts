@@ -10,6 +10,17 @@ import type { ConfigOverride } from '../../experiment/config.js';
 import { checkQueueUrl } from '../../experiment/queue/url.js';
 import { Progress } from '../progress.js';
 
+/** `--seeds 1,2,3`: distinct non-negative integers. */
+export function parseSeeds(text: string): number[] {
+  const parts = String(text).split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const seeds = parts.map(Number);
+  const bad = parts.find((p, i) => !/^\d+$/.test(p) || !Number.isSafeInteger(seeds[i]));
+  if (!parts.length || bad !== undefined) throw new DflsimInputError('--seeds', `expected comma-separated non-negative integers such as 1,2,3, got "${text}"`);
+  const dup = seeds.find((x, i) => seeds.indexOf(x) !== i);
+  if (dup !== undefined) throw new DflsimInputError('--seeds', `seed ${dup} is listed twice`);
+  return seeds;
+}
+
 /** Register the run command. */
 export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) => void): Argv {
   return y.command(
@@ -28,17 +39,21 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         .option('sharing', { type: 'string', choices: ['fixed', 'fair'], describe: 'override the config\'s sharing (event clock): access links divided by degree (fixed) or shared max-min fairly (fair)' })
         .option('silo-profile', { type: 'string', describe: 'override the config\'s siloProfile with a CSV (silo,computeMs,uploadGbps,downloadGbps; relative to the working directory)' })
         .option('link-capacities', { type: 'string', choices: ['ignore', 'gml'], describe: 'override the config\'s linkCapacities: ignore (the papers\') or gml (each path\'s bottleneck GML link capacity)' })
+        .option('seeds', { type: 'string', describe: 'run every sweep point once per seed (comma-separated, e.g. 1,2,3; replaces the config\'s seeds); the report gives means and 95% intervals' })
+        .option('keep-checkpoints', { type: 'boolean', default: false, describe: 'keep finished runs\' checkpoint.bin (default: a finished run keeps its summary, metrics and config, all a report and a re-run need)' })
         .example('$0 run experiments/quick-demo.json', 'the quick demo')
         .example('$0 run experiments/geant-slow-silos.json --clock events --sharing fair', 'the Géant slow-silos example on the event clock, transfers sharing access links max-min fairly')
         .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run')
+        .example('$0 run experiments/quick-demo.json --seeds 1,2,3,4,5', 'the quick demo over five seeds')
         .example('$0 run experiments/fadnet-gaia-topologies.json --queue redis://10.0.0.5:6379', 'the sweep\'s runs on the workers of a Redis queue'),
     async (a) => {
-      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number; queue?: string; 'parallel-runs'?: number; clock?: string; sharing?: string; 'silo-profile'?: string; 'link-capacities'?: string };
+      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number; queue?: string; 'parallel-runs'?: number; clock?: string; sharing?: string; 'silo-profile'?: string; 'link-capacities'?: string; seeds?: string; 'keep-checkpoints': boolean };
       const overrides: ConfigOverride[] = [
         ...(args.clock !== undefined ? [{ field: 'clock' as const, flag: '--clock', value: args.clock }] : []),
         ...(args.sharing !== undefined ? [{ field: 'sharing' as const, flag: '--sharing', value: args.sharing }] : []),
         ...(args['silo-profile'] !== undefined ? [{ field: 'siloProfile' as const, flag: '--silo-profile', value: args['silo-profile'], isPath: true }] : []),
         ...(args['link-capacities'] !== undefined ? [{ field: 'linkCapacities' as const, flag: '--link-capacities', value: args['link-capacities'] }] : []),
+        ...(args.seeds !== undefined ? [{ field: 'seeds' as const, flag: '--seeds', value: parseSeeds(args.seeds) }] : []),
       ];
       const envQueue = process.env.DFLSIM_QUEUE !== undefined && process.env.DFLSIM_QUEUE !== '' ? process.env.DFLSIM_QUEUE : undefined;
       const queueWhere = args.queue !== undefined ? '--queue' : 'DFLSIM_QUEUE';
@@ -68,6 +83,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           queueWhere,
           parallelRuns,
           overrides,
+          keepCheckpoints: args['keep-checkpoints'],
           shouldStop: () => stop,
           log: (l) => { progress.clear(); err(l + '\n'); },
           onProgress: (label, done, total, detail) => progress.update(label, done, total, detail),

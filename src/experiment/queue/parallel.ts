@@ -21,6 +21,8 @@ export interface ParallelOptions {
   processes: number;
   resume?: boolean;
   workers?: number;
+  /** Keep finished runs' checkpoints. */
+  keepCheckpoints?: boolean;
   shouldStop?: () => boolean;
   log?: (line: string) => void;
   onRound?: (index: number, row: MetricRow, total: number) => void;
@@ -62,7 +64,7 @@ export async function runParallel(runs: ParallelRun[], configFile: string, opts:
       const give = (): void => {
         if (failure || interrupted || next >= runs.length || opts.shouldStop?.()) { if (child.connected) child.send({ type: 'exit' }); return; }
         const index = next++;
-        const req: ChildRunRequest = { type: 'run', index, runCfg: runs[index].runCfg, configFile, outDir: runs[index].outDir, resume: opts.resume, workers: opts.workers };
+        const req: ChildRunRequest = { type: 'run', index, runCfg: runs[index].runCfg, configFile, outDir: runs[index].outDir, resume: opts.resume, workers: opts.workers, keepCheckpoints: opts.keepCheckpoints };
         child.send(req);
       };
       child.on('message', (m: ChildMessage) => {

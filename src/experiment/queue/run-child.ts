@@ -7,7 +7,7 @@ import type { TrainConfig } from '../config.js';
 import { runTraining } from '../runner.js';
 
 /** A run sent to a child. */
-export interface ChildRunRequest { type: 'run'; index: number; runCfg: TrainConfig; configFile: string; outDir: string; resume?: boolean; workers?: number }
+export interface ChildRunRequest { type: 'run'; index: number; runCfg: TrainConfig; configFile: string; outDir: string; resume?: boolean; workers?: number; keepCheckpoints?: boolean }
 
 let stop = false;
 process.on('SIGINT', () => { stop = true; });
@@ -18,7 +18,7 @@ process.on('message', (m: ChildRunRequest | { type: 'stop' } | { type: 'exit' })
   void (async () => {
     try {
       const summary = await runTraining(m.runCfg, m.configFile, {
-        outDir: m.outDir, resume: m.resume, force: true, workers: m.workers, shouldStop: () => stop,
+        outDir: m.outDir, resume: m.resume, force: true, workers: m.workers, keepCheckpoints: m.keepCheckpoints, shouldStop: () => stop,
         log: (line) => process.send?.({ type: 'log', index: m.index, line }),
         onRound: (row, total) => process.send?.({ type: 'round', index: m.index, row, total }),
       });

@@ -156,3 +156,22 @@ function initFlat(vars: tf.LayerVariable[], total: number, seed: number): Float3
   });
   return out;
 }
+
+const parameterCounts = new Map<string, number>();
+
+/**
+ * The trainable parameter count of a registered model with these options (the model is
+ * built once, counted and freed; counts are kept per name and options).
+ */
+export function modelParameterCount(name: string, opts: CreateModelOptions = {}): number {
+  const { seed: _seed, ...shape } = opts;
+  const key = JSON.stringify([name, shape]);
+  let n = parameterCounts.get(key);
+  if (n === undefined) {
+    const handle = createModel(name, shape);
+    n = handle.paramCount;
+    handle.model.dispose();
+    parameterCounts.set(key, n);
+  }
+  return n;
+}

@@ -1,0 +1,97 @@
+/**
+ * Analysis of a training experiment's runs: their verdict ({@link decideVerdict}) and the
+ * mean curves over seeds with their intervals. Pure functions of the runs' metrics; the
+ * report renders the results.
+ */
+import type { MetricRow } from '../learning/dpasgd.js';
+import { meanInterval } from './stats.js';
+import { decideVerdict, type SeedRun, type Verdict, type VerdictRules } from './verdict.js';
+
+/** What the analysis reads of a run. */
+export interface AnalysedRun {
+  /** The compared condition (topology or sweep point without the seed). */
+  condition: string;
+  seed: number;
+  metrics: readonly MetricRow[];
+  summary: {
+    task?: 'regression' | 'classification';
+    constantPredictorRmse: number | null;
+    majorityClassAccuracy?: number | null;
+    rounds: number;
+    simulatedMs: number;
+  };
+}
+
+/** The evaluated metric of a task. */
+export function taskMetric(task: 'regression' | 'classification'): 'testRmse' | 'testAccuracy' {
+  return task === 'regression' ? 'testRmse' : 'testAccuracy';
+}
+
+/** The task of a set of runs (classification when any run classifies). */
+export function runsTask(runs: readonly AnalysedRun[]): 'regression' | 'classification' {
+  return runs.some((r) => r.summary.task === 'classification' || r.metrics.some((m) => m.testAccuracy != null)) ? 'classification' : 'regression';
+}
+
+/**
+ * The verdict of a training experiment: runs grouped by condition over their seeds.
+ * Regression runs whose constant predictors differ (seeds drawing other data) are compared
+ * relative to their own; classification runs against the highest majority-class accuracy.
+ * Null without runs.
+ */
+export function trainingVerdict(runs: readonly AnalysedRun[], rules?: Partial<VerdictRules>, noun = 'topology'): Verdict | null {
+  if (!runs.length) return null;
+  const task = runsTask(runs);
+  const metric = taskMetric(task);
+  const baselines = runs.map((r) => (task === 'regression' ? r.summary.constantPredictorRmse : r.summary.majorityClassAccuracy) ?? NaN);
+  const finite = baselines.filter((b) => Number.isFinite(b));
+  const same = finite.length === baselines.length && finite.every((b) => Math.abs(b - finite[0]) <= 1e-12 * Math.abs(finite[0]));
+  const relative = task === 'regression' && !same && finite.length === baselines.length;
+  const baseline = relative ? 1 : finite.length ? (task === 'regression' ? finite[0] : Math.max(...finite)) : NaN;
+  const seedRuns: SeedRun[] = runs.map((r, i) => ({
+    condition: r.condition,
+    seed: r.seed,
+    rounds: r.summary.rounds,
+    endMs: r.summary.simulatedMs,
+    evals: r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)).map((m) => ({
+      round: m.round, simulatedMs: m.simulatedMs, value: relative ? (m[metric] as number) / baselines[i] : (m[metric] as number),
+    })),
+  }));
+  return decideVerdict({ task, baseline, runs: seedRuns, rules, noun, relative });
+}
+
+/** One point of a mean curve: the mean over the seeds that have it, and its interval. */
+export interface BandPoint {
+  condition: string;
+  /** Round (1-based) or simulated seconds, as asked. */
+  x: number;
+  mean: number;
+  /** Interval bounds (equal to the mean with one seed). */
+  low: number;
+  high: number;
+  /** Seeds averaged. */
+  n: number;
+}
+
+/**
+ * Mean curves over seeds, by condition: the k-th evaluation of every seed averaged (value and
+ * position: its round, or its simulated time in seconds), with a Student-t interval of the
+ * value. Seeds evaluate at the same rounds (same config), so the rounds agree; their
+ * simulated times may differ slightly when the clock depends on the seed.
+ */
+export function meanCurves(runs: readonly AnalysedRun[], metric: 'testRmse' | 'testLoss' | 'testAccuracy', axis: 'round' | 'simulatedS', level = 0.95): BandPoint[] {
+  const out: BandPoint[] = [];
+  const conditions = [...new Set(runs.map((r) => r.condition))];
+  for (const c of conditions) {
+    const series = runs.filter((r) => r.condition === c).map((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)));
+    const len = Math.max(0, ...series.map((s) => s.length));
+    for (let k = 0; k < len; k++) {
+      const rows = series.filter((s) => s.length > k).map((s) => s[k]);
+      const values = rows.map((m) => m[metric] as number);
+      const i = meanInterval(values, level);
+      const xs = rows.map((m) => (axis === 'round' ? m.round + 1 : m.simulatedMs / 1000));
+      const x = xs.reduce((a, b) => a + b, 0) / xs.length;
+      out.push({ condition: c, x, mean: i.mean, low: Number.isFinite(i.low) ? i.low : i.mean, high: Number.isFinite(i.high) ? i.high : i.mean, n: values.length });
+    }
+  }
+  return out;
+}
