@@ -194,7 +194,7 @@ export const trainConfigSchema = z.object({
   localSteps: positiveInt.default(1).describe('local steps per round: trained, and timed as localSteps x computeMs per round'),
   batchSize: positiveInt.default(32).describe('mini-batch size of a local step'),
   lr: positive.default(1e-3).describe('learning rate (Adam)'),
-  evalEvery: positiveInt.optional().describe('evaluate the averaged model every this many rounds, and always at the last round; default: about 20 evaluations per run (ceil(rounds run / 20))'),
+  evalEvery: positiveInt.optional().describe('evaluate the averaged model every this many rounds, and always at the last round; default: about 20 evaluations per run (floor(rounds run / 20), at least 1)'),
   evalSilos: z.boolean().default(false).describe('also evaluate every silo\'s own model (slower)'),
   verdict: verdictSchema.optional(),
   checkpointEvery: positiveInt.default(50).describe('write a checkpoint every this many rounds (a finished run keeps none unless --keep-checkpoints)'),

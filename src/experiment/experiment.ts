@@ -54,8 +54,9 @@ export interface ExperimentResult {
   cycleTimes?: CycleTimeReport[];
 }
 
+/** A sweep point's directory name: its label (`topology=ring,seed=2`), other characters as `_`. */
 function safeLabel(label: string): string {
-  return label.replace(/[^A-Za-z0-9_.=+-]+/g, '_');
+  return label.replace(/[^A-Za-z0-9_.=+,-]+/g, '_');
 }
 
 /** Rows of a cycle-time CSV: one per network, sweep point and topology. */

@@ -279,11 +279,11 @@ export async function resolveTrainTiming(cfg: Omit<TrainConfig, 'sweep'>): Promi
 
 /**
  * How often a run evaluates: the config's `evalEvery`, else about 20 evaluations over the
- * rounds it trains (ceil(rounds / 20)); the last round is always evaluated.
+ * rounds it trains (floor(rounds / 20), at least 1: at least 20 evaluations); the last round is always evaluated.
  * @param roundsRun the rounds the run trains (within its time budget)
  */
 export function resolveEvalEvery(evalEvery: number | undefined, roundsRun: number): number {
-  return evalEvery ?? Math.max(1, Math.ceil(roundsRun / DEFAULT_EVALUATIONS));
+  return evalEvery ?? Math.max(1, Math.floor(roundsRun / DEFAULT_EVALUATIONS));
 }
 
 /** Evaluations per run when `evalEvery` is not set (and the last round). */

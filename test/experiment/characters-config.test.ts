@@ -122,7 +122,7 @@ describe('a classification run end to end', () => {
     expect(s.testAccuracy!).toBeGreaterThan(s.majorityClassAccuracy!);
     await writeReport(out);
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/\| topology \| rounds \| simulated time \(s\) \| cycle time \(ms\) \| isolated silos per round \| test accuracy \| silo models' mean accuracy \| wall time \(s\) \|/);
+    expect(md).toMatch(/\| topology \| rounds \| simulated time \(s\) \| cycle time \(ms\) \| isolated silos per round \| kept own model per round \| test accuracy \| silo models' mean accuracy \| wall time \(s\) \|/);
     expect(md).toContain(`| ring | 20 | `);
     expect(md).toContain(`${(100 * s.testAccuracy!).toFixed(1)}%`);
     expect(md).toMatch(/always answering the most frequent training class scores \d+\.\d%/);
