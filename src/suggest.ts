@@ -6,7 +6,7 @@ import { distance } from 'fastest-levenshtein';
 
 /**
  * The known names closest to `word` (case-insensitive Levenshtein distance), best first;
- * only those within a third of the longer name's length (at least 1, at most 3 edits), and
+ * only those within a third of the longer name's length, rounded up (at least 1, at most 3 edits; a swap of two letters counts 2), and
  * at most `max` of them. When none is that close, the names that contain the word or are
  * contained in it (`multigraph-ring` for `multigraph`).
  */
@@ -19,7 +19,7 @@ export function closestNames(word: string, known: readonly string[], max = 3): s
     const n = name.toLowerCase();
     if (n === w) continue;
     const d = distance(w, n);
-    const limit = Math.min(3, Math.max(1, Math.floor(Math.max(w.length, n.length) / 3)));
+    const limit = Math.min(3, Math.max(1, Math.ceil(Math.max(w.length, n.length) / 3)));
     if (d <= limit) close.push({ name, d });
     else if (w.length >= 4 && (n.includes(w) || w.includes(n))) containing.push(name);
   }

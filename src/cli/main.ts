@@ -2,7 +2,7 @@
  * The `dflsim` command line: parse, validate, call the library, print.
  */
 import yargs, { type Argv } from 'yargs';
-import { isInputError } from '../errors.js';
+import { isInputError, printable } from '../errors.js';
 import { compareCommand, cycleTimeCommand } from './commands/cycle-time.js';
 import { multigraphCommand } from './commands/multigraph.js';
 import { runCommand } from './commands/run.js';
@@ -66,7 +66,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (isInputError(e)) {
-      io.err(`dflsim: ${e.message}\n`);
+      // messages quote files and jobs: never let their bytes reach the terminal raw
+      io.err(`dflsim: ${printable(e.message)}\n`);
       return e.exitCode;
     }
     if (e instanceof UsageError) {

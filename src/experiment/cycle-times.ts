@@ -3,6 +3,7 @@
  * library form of `dflsim cycle-time` and `dflsim compare`.
  */
 import { DflsimInputError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type ConnectivityGraph, type LinkCapacities } from '../network/connectivity.js';
 import { loadUnderlay } from '../network/load.js';
 import { generateSiloProfile, parseSiloProfileCsv, profileFromUnderlay, profileSummary, resolveSiloTimes, type ProfileSummary, type ResolvedSiloProfile, type SiloProfile } from '../network/silo-profile.js';
@@ -17,8 +18,8 @@ import type { Topology, TopologyContext, TopologyPlan } from '../overlay/topolog
 import { validateAvailability, type AvailabilitySpec } from '../timing/availability.js';
 import type { Sharing } from '../timing/event-clock.js';
 import { validateStragglers, type StragglerSpec } from '../timing/stragglers.js';
-import { gbpsToBitsPerSec } from '../units.js';
-import { delayConstants, getWorkload, siloTimesOf, timingParams, type TimingParams, type Workload } from '../timing/workload.js';
+import { gbpsToBitsPerSec, transferMs } from '../units.js';
+import { delayConstants, getWorkload, siloTimesOf, timingParams, WORKLOAD_PRESETS, type DelayConstants, type TimingParams, type Workload } from '../timing/workload.js';
 
 /** What to compare. */
 export interface CycleTimeRequest {
@@ -102,7 +103,7 @@ export function resolveClockChoice(req: Pick<CycleTimeRequest, 'clock' | 'sharin
   const index = new Map(silos.map((s, i) => [s, i]));
   const silo = (name: string, field: string): number => {
     const i = index.get(name);
-    if (i === undefined) throw new DflsimInputError(at(field), `unknown silo "${name}"; the network's silos are ${silos.slice(0, 12).join(', ')}${silos.length > 12 ? ', ...' : ''}`);
+    if (i === undefined) throw new DflsimInputError(at(field), `unknown silo "${name}"${didYouMean(name, silos)}; the network's silos are ${silos.slice(0, 12).join(', ')}${silos.length > 12 ? ', ...' : ''}`);
     return i;
   };
   const choice: ClockChoice = { clock, sharing: req.sharing ?? 'fixed', seed };
@@ -215,10 +216,45 @@ export function defaultTopologies(): string[] {
   return topologyNames((t) => t.supports.cycleTime && t.lists?.defaultComparison === true);
 }
 
+/**
+ * Check a request's shape before any work: library callers get the CLI's errors (a
+ * DflsimInputError naming the field), not a TypeError deep inside.
+ */
+function checkRequest(req: CycleTimeRequest): void {
+  if (!req || typeof req !== 'object') throw new DflsimInputError('request', 'expected an object {network, workload, ...}');
+  if (typeof req.network !== 'string' && (!req.network || typeof req.network !== 'object' || !Array.isArray((req.network as Underlay).silos))) {
+    throw new DflsimInputError('network', 'missing: give a built-in network name, a GML file path or an underlay');
+  }
+  const w = req.workload as unknown;
+  if (w === undefined || w === null) throw new DflsimInputError('workload', `missing: give a preset name (${Object.keys(WORKLOAD_PRESETS).join(', ')}) or {name, modelSizeBits, computeMs, rounds}`);
+  if (typeof w !== 'string' && (typeof w !== 'object' || typeof (w as Workload).modelSizeBits !== 'number' || typeof (w as Workload).computeMs !== 'number')) {
+    throw new DflsimInputError('workload', `expected a preset name (${Object.keys(WORKLOAD_PRESETS).join(', ')}) or {name, modelSizeBits, computeMs, rounds}, got ${JSON.stringify(w)}`);
+  }
+  if (req.topologies !== undefined && (!Array.isArray(req.topologies) || req.topologies.some((t) => typeof t !== 'string'))) throw new DflsimInputError('topologies', 'expected a list of topology names');
+}
+
+/** The longest compute or transfer time a round may contain (ms): about 31,700 years; more is an input error, and sums of such times stay finite. */
+export const MAX_DELAY_MS = 1e15;
+
+/** Refuse compute and transfer times so large that cycle times would overflow (a model size, compute time or capacity off by many orders). */
+function checkDelays(k: DelayConstants, params: TimingParams, coreGbps: number): void {
+  const largest = (xs: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < xs.length; i++) m = Math.max(m, xs[i]); return m; };
+  const parts: [string, number][] = [
+    ['compute per round', Math.max(k.computeMs, largest(k.silo?.computeMs ?? []))],
+    ['upload of one model', Math.max(k.uploadMs, largest(k.silo?.uploadMs ?? []))],
+    ['download of one model', Math.max(k.downloadMs, largest(k.silo?.downloadMs ?? []))],
+    ['one model over the core network', transferMs(params.workload.modelSizeBits, gbpsToBitsPerSec(coreGbps))],
+  ];
+  for (const [what, ms] of parts) {
+    if (!(ms <= MAX_DELAY_MS)) throw new DflsimInputError('workload', `the ${what} takes ${ms} ms, more than ${MAX_DELAY_MS} ms (about 31,700 years): check the model size (${params.workload.modelSizeBits} bits), the compute time (${params.workload.computeMs} ms) and the capacities`);
+  }
+}
+
 /** Build the shared context of a comparison (network, connectivity graph, timing). */
 export function prepareContext(req: CycleTimeRequest): TopologyContext {
+  checkRequest(req);
   const underlay = typeof req.network === 'string' ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates }) : req.network;
-  const workload = typeof req.workload === 'string' ? getWorkload(req.workload) : req.workload;
+  const workload = typeof req.workload === 'string' ? getWorkload(req.workload) : getWorkload('custom', req.workload);
   const params = timingParams(workload, {
     localUpdates: req.localUpdates,
     accessGbps: req.accessGbps,
@@ -237,6 +273,7 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   const seed = req.seed ?? 0;
   const resolved = resolveRequestProfile(underlay, params, req, seed);
   const k = delayConstants(params, resolved?.profile);
+  checkDelays(k, params, coreGbps);
   const ctx: TopologyContext = {
     underlay,
     cg,
@@ -285,6 +322,9 @@ export function timeTopologies(ctx: TopologyContext, topologies: readonly string
   const values = topologies.map((t) => timedTopology(t));
   const results = values.map((t) => {
     const { overlay: _overlay, ...rest } = planResult(buildOnClock(t, ctx));
+    if (!Number.isFinite(rest.cycleTimeMs)) {
+      throw new DflsimInputError(ctx.underlay.source ?? ctx.underlay.name, `the cycle time of ${t.name} overflows (${rest.cycleTimeMs} ms): check the model size (${ctx.params.workload.modelSizeBits} bits), the compute time (${ctx.params.workload.computeMs} ms) and the network's distances and capacities`);
+    }
     return rest;
   });
   return {
@@ -322,6 +362,7 @@ function profileOf(ctx: TopologyContext): { profile?: ProfileSummary & { source:
  * Unknown topologies and bad values fail before any work starts.
  */
 export function computeCycleTimes(req: CycleTimeRequest): CycleTimeReport {
+  checkRequest(req);
   const topologies = requestedTopologies(req);
   topologies.forEach((t) => timedTopology(t));
   return timeTopologies(prepareContext(req), topologies);

@@ -212,12 +212,13 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     throw new DflsimInputError(opts.outDir, 'results directory is not empty: use --resume to continue or --force to start over');
   }
   // the clock's workload of every run (its model's own size unless the config sets one)
-  const timings = await Promise.all(combos.map(({ config }) => resolveTrainTiming(config)));
-  const notices = [...new Set(timings.flatMap((t) => (t.notice ? [t.notice] : [])))];
-  for (const n of notices) opts.log?.(n);
+  const timings = await Promise.all(combos.map(({ config }) => resolveTrainTiming(config, file)));
   // every run of the sweep is checked before the first one trains
   validateTrainingRuns(cfg, combos, file, timings);
   if (opts.resume) checkSweepCheckpoints(cfg, combos, file, opts.outDir);
+  // defaults the config relied on, said once when training starts (each run also records them in its summary)
+  let notices = [...new Set(timings.flatMap((t) => (t.notice ? [t.notice] : [])))];
+  const sayNotices = (): void => { for (const n of notices) opts.log?.(n); notices = []; };
   const single = combos.length === 1;
   const plan = combos.map(({ label, config }) => ({
     label,
@@ -226,6 +227,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     runCfg: { ...(config as TrainConfig), name: single ? cfg.name : `${cfg.name}/${label}` },
   }));
   const progress = (runCfg: TrainConfig, row: { round: number; simulatedMs: number; testRmse: number | null; trainLoss: number }, total: number): void => {
+    sayNotices();
     const done = row.round + 1;
     // with a simulated-time budget, the rounds left follow from the clock
     const expected = runCfg.simulatedBudgetMs && row.simulatedMs > 0 ? Math.min(total, Math.max(done, Math.floor((done * runCfg.simulatedBudgetMs) / row.simulatedMs))) : total;
@@ -269,6 +271,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
       if (summary.interrupted) { interrupted = true; break; }
     }
   }
+  sayNotices();
   if (combos.length > 1) writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n');
   // the cycle times of the trained topologies beside the runs (one comparison per timing point of the sweep)
   const comparisons = trainedComparisons(plan.map((p, i) => ({ label: p.label, runCfg: p.runCfg, timing: timings[i] })), file);

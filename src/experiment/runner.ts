@@ -233,7 +233,12 @@ export async function prepareData(cfg: TrainConfig, configFile: string, silos: n
       : undefined;
   if (!ds) throw new DflsimInputError(`${configFile}: dataset.kind`, `"${d.kind}" is not a driving dataset`);
   const { train, test } = splitBySequence(ds, { testFraction: d.testFraction }, createRng(cfg.seed).fork('split'));
-  const shards = trainedTopology(cfg.topology).needs.pooledData ? [datasetToShard(train)] : partition(cfg, train, silos, configFile);
+  const pooled = trainedTopology(cfg.topology).needs.pooledData;
+  if (!pooled && cfg.partition === 'by-sequence' && train.sequences.length < silos) {
+    const field = d.kind === 'dronet' ? 'dataset.root' : 'dataset.sequences';
+    throw new DflsimInputError(`${configFile}: ${field}`, `${ds.sequences.length} sequence${ds.sequences.length === 1 ? '' : 's'}: ${test.sequences.length} went to the test set (testFraction ${d.testFraction}) and ${train.sequences.length} are left for ${silos} silos, but partition "by-sequence" gives each silo whole sequences: give more sequences (about ${Math.ceil(silos / (1 - d.testFraction))} or more; the test set takes testFraction of each condition's), or use partition "iid"`);
+  }
+  const shards = pooled ? [datasetToShard(train)] : partition(cfg, train, silos, configFile);
   const empty = shards.findIndex((s) => s.size === 0);
   if (empty >= 0) throw new DflsimInputError(`${configFile}: dataset`, `silo ${empty} gets no data: ${ds.sequences.length} sequences for ${silos} silos (add sequences or use partition "iid")`);
   return { task: 'regression', shards, test: poolShards([datasetToShard(test)]), dataset: ds };
@@ -266,13 +271,18 @@ function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: number; 
  * the trained model's own parameter count x 32 bits (the model is built once to count them)
  * and its documented default step time.
  */
-export async function resolveTrainTiming(cfg: Omit<TrainConfig, 'sweep'>): Promise<TrainTiming> {
-  const needsCount = cfg.modelSizeBits === undefined && cfg.workload === undefined;
-  let paramCount = 0;
-  if (needsCount) {
-    const { modelParameterCount } = await import('../learning/tf/models/registry.js');
-    const { seed: _s, ...shape } = trainerOptionsOf(cfg as TrainConfig);
+export async function resolveTrainTiming(cfg: Omit<TrainConfig, 'sweep'>, configFile = 'config'): Promise<TrainTiming> {
+  // the model is built (once per shape) whatever the config sets: a model that cannot be
+  // built is a config error before anything runs
+  const { modelParameterCount } = await import('../learning/tf/models/registry.js');
+  const { seed: _s, ...shape } = trainerOptionsOf(cfg as TrainConfig);
+  let paramCount: number;
+  try {
     paramCount = modelParameterCount(cfg.model.name, shape);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^dflsim (createModel: )?[\w-]+: /, '');
+    const field = /inputSize/.test(why) ? 'model.inputSize' : 'model';
+    throw new DflsimInputError(`${configFile}: ${field}`, `${cfg.model.name}: ${why.replace(/^inputSize (\(feature count\) )?/, 'model.inputSize ')}`);
   }
   return trainTiming(cfg, { paramCount, bitsPerParameter: BITS_PER_PARAMETER, stepTime: defaultStepTime(cfg.model.name) });
 }
@@ -385,7 +395,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   if (previous && previous.configHash !== hash) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
 
   // Everything that can fail on bad input happens before the first file is written.
-  const timing = await resolveTrainTiming(cfg);
+  const timing = await resolveTrainTiming(cfg, configFile);
   const ctx = prepareContext(trainContextRequest(cfg, configFile, timing));
   // the catalogue's plan of the topology (centralised: one silo on the pooled data)
   const topology = trainedTopology(cfg.topology);
@@ -397,7 +407,6 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const roundsRun = roundsWithinBudget(schedule, cfg.rounds, cfg.simulatedBudgetMs);
   if (roundsRun === 0) throw new DflsimInputError(`${configFile}: simulatedBudgetMs`, `the first round of ${cfg.topology} ends at ${plan.round(0).endMs.toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`);
   const evalEvery = resolveEvalEvery(cfg.evalEvery, roundsRun);
-  if (timing.notice && !previous) log(timing.notice);
   const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
   const { trainer, backend, dispose } = await distributed(opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test), cfg, opts, log);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next

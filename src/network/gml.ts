@@ -6,7 +6,7 @@
  * The parser keeps line numbers so that every error names the file and line.
  */
 import he from 'he';
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, printable } from '../errors.js';
 
 /** A GML value: a number, a string or a nested list of key-value pairs. */
 export type GmlValue = number | string | GmlList;
@@ -63,7 +63,8 @@ function tokenize(text: string, file: string): Token[] {
     } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(word)) {
       tokens.push({ type: 'key', text: word, line });
     } else {
-      throw new DflsimInputError(`${file}: line ${line}`, `unexpected text "${word}"`);
+      const shown = word.length > 40 ? `${word.slice(0, 40)}...` : word;
+      throw new DflsimInputError(`${file}: line ${line}`, `unexpected text "${printable(shown)}"${/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd]/.test(word) ? ' (binary data: is this a GML file?)' : ''}`);
     }
     i = j;
   }

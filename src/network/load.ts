@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { DflsimInputError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { builtinNetworkNames, builtinUnderlay, paperNetworkHint } from './builtin.js';
+import { didYouMean } from '../suggest.js';
 import { assertConnected, underlayFromGml, type GmlUnderlayOptions, type Underlay } from './underlay.js';
 
 /**
@@ -24,7 +25,7 @@ export function loadUnderlay(spec: string, where = '--network', options: GmlUnde
   } else {
     throw new DflsimInputError(
       where,
-      paperNetworkHint(spec) ?? `unknown network "${spec}": give a built-in name (${builtinNetworkNames().join(', ')}) or a .gml file`,
+      paperNetworkHint(spec) ?? `unknown network "${spec}"${didYouMean(spec, builtinNetworkNames())}: give a built-in name (${builtinNetworkNames().join(', ')}) or a .gml file`,
     );
   }
   assertConnected(u);

@@ -13,6 +13,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { DflsimInputError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { createRng } from '../random.js';
 import { gbpsToBitsPerSec } from '../units.js';
 import type { Underlay } from './underlay.js';
@@ -83,7 +84,7 @@ export function parseSiloProfileCsv(text: string, file: string, silos: readonly 
     const silo = record[siloCol];
     if (!known.has(silo)) {
       const hint = silos.slice(0, 5).join(', ') + (silos.length > 5 ? ', ...' : '');
-      throw new DflsimInputError(`${file}:${line}:${siloCol + 1}`, `unknown silo "${silo}"; the network's silos are ${hint}`);
+      throw new DflsimInputError(`${file}:${line}:${siloCol + 1}`, `unknown silo "${silo}"${didYouMean(silo, silos)}; the network's silos are ${hint}`);
     }
     if (seen.has(silo)) throw new DflsimInputError(`${file}:${line}:${siloCol + 1}`, `silo "${silo}" is listed twice (first on line ${seen.get(silo)})`);
     seen.set(silo, line);

@@ -68,6 +68,9 @@ export function geodesicKm(p: Coordinate, q: Coordinate): number {
   return (r.s12 ?? 0) / 1000;
 }
 
+/** The longest link length a GML may give (km): 2.5 times round the Earth; longer is an error in the file. */
+export const MAX_LINK_KM = 100_000;
+
 function numberField(list: GmlList, key: string, file: string, what: string): number | undefined {
   const e = gmlGet(list, key);
   if (!e) return undefined;
@@ -198,7 +201,11 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     if (a === undefined) throw new DflsimInputError(`${file}: line ${sE.line}`, `edge source ${String(sE.value)} is not a node`);
     if (b === undefined) throw new DflsimInputError(`${file}: line ${tE.line}`, `edge target ${String(tE.value)} is not a node`);
     const what = `edge ${String(sE.value)}-${String(tE.value)}`;
-    raw.push({ a, b, distanceKm: numberField(e.value, 'distance', file, what), capacityBitsPerSec: linkCapacity(e.value, file, what), line: e.line, what });
+    const distanceKm = numberField(e.value, 'distance', file, what);
+    if (distanceKm !== undefined && distanceKm > MAX_LINK_KM) {
+      throw new DflsimInputError(`${file}: line ${gmlGet(e.value, 'distance')!.line}`, `${what} has distance ${distanceKm} km, more than ${MAX_LINK_KM.toLocaleString('en-US')} km (${(MAX_LINK_KM / 40_075).toFixed(1)} times round the Earth): a mistake in the file, or a unit that is not km`);
+    }
+    raw.push({ a, b, distanceKm, capacityBitsPerSec: linkCapacity(e.value, file, what), line: e.line, what });
   }
 
   const missing = coordinates.flatMap((c, i) => (c ? [] : [i]));

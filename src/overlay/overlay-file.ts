@@ -4,6 +4,7 @@
  * With `"directed": false` every edge is used both ways.
  */
 import { DflsimInputError } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { parseJsonInput, readInputFile } from '../input-file.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import { overlayFromPairs, type Overlay } from './overlay.js';
@@ -54,7 +55,7 @@ export function overlayFromObject(raw: unknown, where: string, cg: ConnectivityG
   const index = new Map(cg.silos.map((s, i) => [s, i]));
   const listed = new Set<string>();
   (o.silos as string[]).forEach((s, i) => {
-    if (!index.has(s)) throw new DflsimInputError(`${file}: silos[${i}]`, `unknown silo "${s}" (not in the network)`);
+    if (!index.has(s)) throw new DflsimInputError(`${file}: silos[${i}]`, `unknown silo "${s}" (not in the network)${didYouMean(s, cg.silos)}`);
     if (listed.has(s)) throw new DflsimInputError(`${file}: silos[${i}]`, `silo "${s}" is listed twice`);
     listed.add(s);
   });
@@ -67,8 +68,8 @@ export function overlayFromObject(raw: unknown, where: string, cg: ConnectivityG
       throw new DflsimInputError(`${file}: edges[${i}]`, 'must be a [from, to] pair of silo names');
     }
     const a = index.get(e[0]), b = index.get(e[1]);
-    if (a === undefined || !listed.has(e[0])) throw new DflsimInputError(`${file}: edges[${i}]`, `unknown silo "${e[0]}"`);
-    if (b === undefined || !listed.has(e[1])) throw new DflsimInputError(`${file}: edges[${i}]`, `unknown silo "${e[1]}"`);
+    if (a === undefined || !listed.has(e[0])) throw new DflsimInputError(`${file}: edges[${i}]`, `unknown silo "${e[0]}"${didYouMean(String(e[0]), [...listed])}`);
+    if (b === undefined || !listed.has(e[1])) throw new DflsimInputError(`${file}: edges[${i}]`, `unknown silo "${e[1]}"${didYouMean(String(e[1]), [...listed])}`);
     if (a === b) throw new DflsimInputError(`${file}: edges[${i}]`, `self-loop on "${e[0]}"`);
     // undirected: [a, b] and [b, a] are the same edge
     const key = directed || a < b ? `${a},${b}` : `${b},${a}`;

@@ -223,3 +223,52 @@ describe('experiment configs', () => {
     expect(readdirSync(root)).toEqual(['seq1']);
   });
 });
+
+describe('absurd values, binary junk, fields named as written', () => {
+  it('a GML link of 1e308 km is refused naming the line', () => {
+    const text = readFileSync(GAIA, 'utf8');
+    const i = text.indexOf('distance');
+    const j = text.indexOf('\n', i);
+    const f = file('huge.gml', `${text.slice(0, i)}distance 1e308${text.slice(j)}`);
+    const line = text.slice(0, i).split('\n').length;
+    expectBad(dflsim(['cycle-time', '-n', f]), new RegExp(`${esc(f)}: line ${line}: edge 0-1 has distance 1e\\+308 km, more than 100,000 km`));
+  });
+
+  it('times so long that a cycle time would overflow are refused', () => {
+    expectBad(dflsim(['cycle-time', '-n', GAIA, '--model-size-bits', '1e308', '-t', 'ring']), /workload: the upload of one model takes [\d.e+]+ ms, more than 1000000000000000 ms/);
+  });
+
+  it('binary junk in a GML is shown escaped, never raw on the terminal', () => {
+    const f = path.join(dir, 'junk.gml');
+    writeFileSync(f, Buffer.from('graph [\n node [ id 0 label "a" ]\n \x1b[31m\x07\x01\x02 ]\n', 'latin1'));
+    const r = dflsim(['cycle-time', '-n', f]);
+    expectBad(r, /junk\.gml: line 3: unexpected text "\\x1b" \(binary data: is this a GML file\?\)/);
+    // no control character but the final newline reached stderr
+    expect(r.err.replace(/\n$/, '')).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+
+  it('a model that cannot be built names model.inputSize, not a dataset field, and writes nothing', () => {
+    const cfg = file('small-input.json', JSON.stringify({ network: 'gaia-cities', model: { name: 'fadnet', inputSize: 8 }, rounds: 2 }));
+    const out = path.join(dir, 'out-small-input');
+    expectBad(dflsim(['run', cfg, '--out', out]), `dflsim: ${cfg}: model.inputSize: fadnet: model.inputSize must be an integer >= 16 pixels, got 8\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('fewer sequences than silos names the config file and dataset.sequences, and says how many went to the test set', () => {
+    const cfg = file('few.json', JSON.stringify({ network: 'gaia-cities', model: { name: 'linear', inputSize: 16 }, dataset: { kind: 'synthetic-driving', sequences: 5 }, rounds: 2, computeMs: 1 }));
+    const out = path.join(dir, 'out-few');
+    expectBad(dflsim(['run', cfg, '--out', out]), new RegExp(`^dflsim: ${esc(cfg)}: dataset\\.sequences: 5 sequences: 1 went to the test set \\(testFraction 0\\.2\\) and 4 are left for 11 silos`));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('config messages teach: what a workload accepts, a list of topologies points at sweep, misspellings get suggestions', () => {
+    const run = (name: string, cfg: object) => dflsim(['run', file(name, JSON.stringify(cfg)), '--out', path.join(dir, `out-${name}`)]);
+    expectBad(run('w.json', { network: 'gaia-cities', workload: 'femnsit' }), /workload: expected a preset name \("femnist", .*\) or an object \{"name"\?, "modelSizeBits", "computeMs", "rounds"\?\} \(bits, ms per local update\), got "femnsit" \(did you mean "femnist"\?\)/);
+    expectBad(run('w2.json', { network: 'gaia-cities', workload: { modelSizeBits: -3, computeMs: 2 } }), /workload\.modelSizeBits: Too small/);
+    expectBad(run('t.json', { network: 'gaia-cities', topology: ['ring', 'mst'] }), /topology: takes one topology name; to train several, list them in "sweep": \{"topology": \[\.\.\.\]\}/);
+    expectBad(run('t2.json', { network: 'gaia-cities', topology: 'multigraph-rng' }), /unknown topology "multigraph-rng" \(did you mean "multigraph-ring"/);
+    expectBad(run('f.json', { network: 'gaia-cities', rouns: 3 }), /unknown field "rouns" \(did you mean "rounds"\?\)/);
+    expectBad(run('d.json', { network: 'gaia-cities', dataset: { kind: 'synthetic-driving', sequence: 3 } }), /dataset: unknown field "sequence" \(did you mean "sequences"\?\)/);
+    expectBad(run('n.json', { network: 'gaia-citys' }), /unknown network "gaia-citys" \(did you mean "gaia-cities"\?\)/);
+  });
+});

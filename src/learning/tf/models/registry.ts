@@ -168,9 +168,17 @@ export function modelParameterCount(name: string, opts: CreateModelOptions = {})
   const key = JSON.stringify([name, shape]);
   let n = parameterCounts.get(key);
   if (n === undefined) {
-    const handle = createModel(name, shape);
-    n = handle.paramCount;
-    handle.model.dispose();
+    // built on whatever backend is active (the cpu one before training starts): its
+    // "install tfjs-node" notice is not for this count, so warnings are off meanwhile
+    const prod = tf.env().getBool('PROD');
+    tf.env().set('PROD', true);
+    try {
+      const handle = createModel(name, shape);
+      n = handle.paramCount;
+      handle.model.dispose();
+    } finally {
+      tf.env().set('PROD', prod);
+    }
     parameterCounts.set(key, n);
   }
   return n;
