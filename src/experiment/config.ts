@@ -34,9 +34,9 @@ const workloadSchema = z.union([
 /** A per-silo value of a generated profile: a constant or a seeded distribution. */
 const profileValueSchema = z.union([
   positive,
-  z.object({ lognormal: z.object({ median: positive, sigma: z.number().nonnegative() }).strict() }).strict(),
-  z.object({ uniform: z.object({ min: positive, max: positive }).strict() }).strict(),
-  z.object({ choice: z.object({ values: z.array(positive).min(1), weights: z.array(z.number().nonnegative()).min(1).optional() }).strict() }).strict(),
+  z.object({ lognormal: z.object({ median: positive.describe('median'), sigma: z.number().nonnegative().describe('standard deviation of the logarithm') }).strict().describe('a seeded lognormal draw per silo') }).strict(),
+  z.object({ uniform: z.object({ min: positive.describe('smallest value'), max: positive.describe('largest value') }).strict().describe('a seeded uniform draw per silo') }).strict(),
+  z.object({ choice: z.object({ values: z.array(positive).min(1).describe('the values a silo may get'), weights: z.array(z.number().nonnegative()).min(1).optional().describe('relative weights of the values (default: equal)') }).strict().describe('a seeded choice per silo') }).strict(),
 ]);
 
 const siloProfileSchema = z.union([
@@ -52,13 +52,13 @@ const siloProfileSchema = z.union([
 const siloNames = z.array(z.string().min(1)).min(1);
 const stragglerSchema = z.discriminatedUnion('model', [
   z.object({ model: z.literal('lognormal'), sigma: positive.describe('sigma of log(compute multiplier); the median is the silo\'s own compute time'), silos: siloNames.optional().describe('only these silos (default: all)') }).strict(),
-  z.object({ model: z.literal('two-point'), p: z.number().gt(0).lte(1).describe('probability that a silo is slow in a round'), slowdown: z.number().gt(1).describe('compute multiplier of a slow round'), silos: siloNames.optional() }).strict(),
+  z.object({ model: z.literal('two-point'), p: z.number().gt(0).lte(1).describe('probability that a silo is slow in a round'), slowdown: z.number().gt(1).describe('compute multiplier of a slow round'), silos: siloNames.optional().describe('only these silos (default: all)') }).strict(),
 ]).describe('random per-round compute times (event clock only), seeded by (seed, silo, round)');
 
 const roundInterval = { fromRound: z.number().int().nonnegative().describe('first round down (0-based)'), toRound: z.number().int().nonnegative().describe('last round down (inclusive)') };
 const failureSchema = z.object({
-  silos: z.array(z.object({ silo: z.string().min(1), ...roundInterval }).strict()).optional().describe('silos down for rounds fromRound..toRound'),
-  links: z.array(z.object({ between: z.tuple([z.string().min(1), z.string().min(1)]), ...roundInterval }).strict()).optional().describe('overlay links down (both directions) for rounds fromRound..toRound'),
+  silos: z.array(z.object({ silo: z.string().min(1).describe('the silo\'s name in the network'), ...roundInterval }).strict()).optional().describe('silos down for rounds fromRound..toRound'),
+  links: z.array(z.object({ between: z.tuple([z.string().min(1), z.string().min(1)]).describe('the two silos of the overlay link'), ...roundInterval }).strict()).optional().describe('overlay links down (both directions) for rounds fromRound..toRound'),
   rate: z.object({ perRound: z.number().gt(0).lt(1).describe('probability that an up silo goes down at a round'), meanDownRounds: z.number().gte(1).describe('mean rounds a failure lasts (geometric)') }).strict().optional().describe('seeded random failures of every silo'),
 }).strict().describe('silos and links that are down (event clock only): a down silo neither trains, sends, receives nor mixes; its neighbours skip it that round');
 
@@ -114,17 +114,17 @@ const oneTrainTopology = topologyField((t) => t.supports.training, true);
 const datasetSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('synthetic-driving'),
-    sequences: positiveInt.default(66),
-    framesPerSequence: positiveInt.default(40),
-    testFraction: z.number().gt(0).lt(1).default(0.2),
-    seed: z.number().int().nonnegative().optional(),
-  }).strict(),
+    sequences: positiveInt.default(66).describe('driving sequences generated (whole sequences go to silos with partition by-sequence)'),
+    framesPerSequence: positiveInt.default(40).describe('frames per sequence'),
+    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of the sequences held out for the test set (per driving condition)'),
+    seed: z.number().int().nonnegative().optional().describe('seed of the generated frames (default: the run\'s seed, so each seed draws its own data)'),
+  }).strict().describe('seeded synthetic driving frames with steering angles (regression)'),
   z.object({
     kind: z.literal('dronet'),
     root: z.string().min(1).describe('folder of sequence folders (images/ + sync_steering.txt)'),
-    maxFramesPerSequence: positiveInt.optional(),
-    testFraction: z.number().gt(0).lt(1).default(0.2),
-  }).strict(),
+    maxFramesPerSequence: positiveInt.optional().describe('read at most this many frames of each sequence'),
+    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of the sequences held out for the test set'),
+  }).strict().describe('DroNet-style recorded driving sequences (not sent over the queue)'),
   z.object({
     kind: z.literal('synthetic-characters'),
     writers: positiveInt.default(110).describe('number of writers (default 110: 10 per silo on Gaia\'s 11); whole writers go to silos (partition by-writer)'),
@@ -143,7 +143,7 @@ const datasetSchema = z.discriminatedUnion('kind', [
 
 const partitionSchema = z.union([
   z.enum(['by-sequence', 'iid', 'by-writer']),
-  z.object({ kind: z.literal('dirichlet'), alpha: positive, bins: positiveInt.default(5) }).strict(),
+  z.object({ kind: z.literal('dirichlet'), alpha: positive.describe('concentration: small gives each silo few steering bins, large is near IID'), bins: positiveInt.default(5).describe('steering-angle bins the label skew is drawn over') }).strict(),
 ]).default('by-sequence').describe('how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets)');
 
 const modelSchema = z.object({
@@ -215,19 +215,19 @@ export const cycleTimeConfigSchema = z.object({
   description: z.string().optional().describe('free text shown in nothing but the config'),
   networks: z.array(z.string().min(1)).min(1).describe('built-in names or GML paths, relative to the config file'),
   ...timingFields,
-  network: z.string().optional(),
-  topologies: z.array(cycleTopology).min(1).optional(),
-  rounds: positiveInt.optional(),
-  overlay: z.string().optional(),
+  network: z.string().optional().describe('not used by cycle-time configs: list the networks in "networks"'),
+  topologies: z.array(cycleTopology).min(1).optional().describe('topologies to time (default: the papers\' comparison: star, matcha, matcha+, mst, delta-mbst, ring, multigraph-ring)'),
+  rounds: positiveInt.optional().describe('rounds K that time-varying topologies are averaged over (default: the workload\'s)'),
+  overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
   schedule: z.string().optional().describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
   networkOverlays: z.record(z.string(), z.string().min(1)).optional().describe('per network (a "networks" entry): an overlay file, e.g. the reference implementation\'s RING tour; adds the "overlay" topology for it, and "multigraph-overlay" when "multigraph-ring" is timed'),
   published: z.enum(PUBLISHED_NAMES).optional().describe('a published table to show beside the results (do2023-table3: Do et al., ICCV 2023, Table 3)'),
   sweep: z.object({
-    tMax: z.array(positiveInt).min(1).optional(),
-    accessGbps: z.array(positive).min(1).optional(),
-    modelSizeBits: z.array(positive).min(1).optional(),
-    localUpdates: z.array(positiveInt).min(1).optional(),
-  }).strict().optional(),
+    tMax: z.array(positiveInt).min(1).optional().describe('multigraph t values'),
+    accessGbps: z.array(positive).min(1).optional().describe('access-link capacities (Gbit/s)'),
+    modelSizeBits: z.array(positive).min(1).optional().describe('model sizes on the links (bits)'),
+    localUpdates: z.array(positiveInt).min(1).optional().describe('local updates per round'),
+  }).strict().optional().describe('fields to vary: one comparison per combination'),
 }).strict();
 
 /** Any experiment config. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configReferenceMarkdown } from '../../src/experiment/config-reference.js';
 import { configJsonSchema, expandSweep, loadConfig, validateConfig } from '../../src/experiment/config.js';
 import { ROOT } from '../helpers.js';
 
@@ -18,6 +19,19 @@ describe('experiment configs', () => {
   it('the committed JSON Schema is the one the code emits', () => {
     const committed = JSON.parse(readFileSync(path.join(EXPERIMENTS, 'dflsim-config.schema.json'), 'utf8'));
     expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+
+  it('the committed config reference is the one the schema generates, and lists every field with a meaning', () => {
+    const committed = readFileSync(path.join(ROOT, 'docs', 'config-reference.md'), 'utf8');
+    const generated = configReferenceMarkdown();
+    expect(committed).toBe(generated);
+    for (const field of ['seeds', 'repeats', 'evalEvery', 'verdict.margin', 'verdict.confidence', 'verdict.target', 'computeMs', 'modelSizeBits', 'simulatedBudgetMs', 'dataset.sequences', 'sweep.seed']) {
+      expect(generated, field).toMatch(new RegExp(`\\| \`${field.replace('.', '\\.')}\` \\|`));
+    }
+    // every row has a meaning
+    const rows = generated.split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows.length).toBeGreaterThan(100);
+    expect(rows.filter((r) => /\|\s*(\("[a-z-]+"\))?\s*(\(required\))?\s*\|$/.test(r))).toEqual([]);
   });
 
   it('fills defaults and expands sweeps into one run per combination', () => {
