@@ -134,6 +134,8 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
         tMax: c.tMax,
         rounds: c.rounds,
         budget: c.budget,
+        baseGraph: c.baseGraph,
+        equidynEta: c.equidynEta,
         seed: c.seed,
         ...clockAndProfile(c, file),
       };
@@ -265,7 +267,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
   // the network's cycle-time comparison beside the training runs
   const { report: comparison, drawings } = compareWithDrawings({
     network: resolveConfigPath(cfg.network, file), workload: configWorkload(cfg), accessGbps: cfg.accessGbps, uploadGbps: cfg.uploadGbps,
-    downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localSteps, tMax: cfg.tMax, budget: cfg.budget, seed: cfg.seed,
+    downloadGbps: cfg.downloadGbps, coreGbps: cfg.coreGbps, localUpdates: cfg.localSteps, tMax: cfg.tMax, budget: cfg.budget, baseGraph: cfg.baseGraph, equidynEta: cfg.equidynEta, seed: cfg.seed,
     missingCoordinates: cfg.missingCoordinates, ...clockAndProfile(cfg, file),
   }, true);
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows([{ label: 'run', report: comparison }]), { header: true, columns: CYCLE_TIME_COLUMNS }));
