@@ -27,7 +27,7 @@ import type { TopologyPlan } from './topology.js';
 /** Which clock, and what it simulates (silo indices). */
 export interface ClockChoice {
   clock: 'max-plus' | 'events';
-  /** Event clock: `fixed` (default; its round ends and cycle time equal max-plus's) or `fair`. */
+  /** Event clock: `fixed` (default: its round ends are the per-silo max-plus clock's, its cycle time max-plus's on static overlays) or `fair`. */
   sharing?: Sharing;
   /** Event clock: per-round compute multipliers. */
   stragglers?: StragglerSpec;
