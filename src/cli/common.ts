@@ -33,6 +33,8 @@ export function networkOptions<T>(y: Argv<T>, opts: { matcha?: boolean } = {}) {
       .option('seed', { type: 'number', default: 0, describe: 'seed for sampled topologies (MATCHA)' }) as unknown as typeof base);
   return withMatcha
     .option('local-search', { type: 'boolean', default: true, describe: 'RING: improve Christofides with 2-opt and Or-opt (--no-local-search for plain Christofides)' })
+    .option('base-graph', { type: 'string', choices: ['dflsim', 'reference'], describe: 'Base-(k+1) construction: dflsim (default; no redundant exchanges) or reference (the authors\' base_graph.py, edge for edge)' })
+    .option('equidyn-eta', { type: 'number', describe: 'EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly)' })
     .option('overlay', { type: 'string', describe: 'your own overlay file ({"silos", "directed", "edges"}); adds the "overlay" topology' })
     .option('schedule', { type: 'string', describe: 'your own time-varying topology: a JSON list of overlays, one per round of a period; adds the "schedule" topology' })
     .option('missing-coordinates', { type: 'string', choices: ['error', 'drop', 'neighbours'], default: 'error', describe: 'GML nodes without Latitude/Longitude: refuse, drop them with their links, or place them at the mean position of their neighbours' });
@@ -60,6 +62,8 @@ export interface NetworkArgs {
   budget?: number;
   seed?: number;
   'local-search': boolean;
+  'base-graph'?: 'dflsim' | 'reference';
+  'equidyn-eta'?: number;
   overlay?: string;
   schedule?: string;
   'missing-coordinates'?: MissingCoordinates;
@@ -117,6 +121,8 @@ export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTim
     budget: a.budget,
     seed: a.seed,
     ringLocalSearch: a['local-search'],
+    ...(a['base-graph'] !== undefined ? { baseGraph: a['base-graph'] } : {}),
+    ...(a['equidyn-eta'] !== undefined ? { equidynEta: a['equidyn-eta'] } : {}),
     missingCoordinates: a['missing-coordinates'],
   };
 }

@@ -74,6 +74,8 @@ const timingFields = {
   localUpdates: positiveInt.default(1).describe('local updates per round, for the timing model'),
   tMax: positiveInt.default(5).describe('multigraph: maximum number of edges between two silos'),
   budget: z.number().gt(0).lte(1).default(0.5).describe('MATCHA communication budget'),
+  baseGraph: z.enum(['dflsim', 'reference']).optional().describe('Base-(k+1) construction: dflsim (default: no redundant exchanges) or reference (the authors\' base_graph.py, edge for edge); same period and exact averaging'),
+  equidynEta: z.number().gt(0).lte(1).optional().describe('EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly; the authors\' code defaults to 1, their deep-learning runs use 0.53)'),
   seed: z.number().int().nonnegative().default(0).describe('seed of every random choice (data, partition, initial weights, batches, MATCHA, generated profiles, stragglers, failures)'),
   siloProfile: siloProfileSchema.optional(),
   linkCapacities: z.enum(['ignore', 'gml']).default('ignore').describe('underlay link capacities: ignore them (the papers) or use the GML "capacity" (bit/s) / "capacityGbps" of each link: a path\'s bandwidth is its bottleneck link\'s capacity over its hops'),

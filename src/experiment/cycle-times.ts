@@ -14,7 +14,9 @@ import { readOverlayFile } from '../overlay/overlay-file.js';
 import { planResult, type TopologyResult } from '../overlay/registry.js';
 import { readScheduleFile } from '../overlay/schedule-file.js';
 import { clockedPlan, describeClock, MAX_PLUS, type ClockChoice } from '../overlay/clock.js';
-import type { Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import type { BaseGraphVariant, Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import { BASE_GRAPH_VARIANTS } from '../overlay/topologies/base-graph.js';
+import { checkEquidynEta } from '../overlay/equidyn.js';
 import { validateAvailability, type AvailabilitySpec } from '../timing/availability.js';
 import type { Sharing } from '../timing/event-clock.js';
 import { validateStragglers, type StragglerSpec } from '../timing/stragglers.js';
@@ -47,6 +49,10 @@ export interface CycleTimeRequest {
   rounds?: number;
   /** MATCHA communication budget, default 0.5. */
   budget?: number;
+  /** Base-(k+1) construction: `dflsim` (default) or `reference` (the authors' code). */
+  baseGraph?: BaseGraphVariant;
+  /** EquiDyn's η ∈ (0, 1] (default n/(2(n−1))). */
+  equidynEta?: number;
   /** Seed for sampled topologies, default 0. */
   seed?: number;
   /** RING: improve Christofides with local search (default true). */
@@ -269,6 +275,8 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   if (!Number.isInteger(rounds) || rounds < 1) throw new DflsimInputError('--rounds', `rounds must be a positive integer, got ${rounds}`);
   const budget = req.budget ?? 0.5;
   if (!(budget > 0 && budget <= 1)) throw new DflsimInputError('--budget', `the communication budget must be in (0, 1], got ${budget}`);
+  if (req.baseGraph !== undefined && !BASE_GRAPH_VARIANTS.includes(req.baseGraph)) throw new DflsimInputError('--base-graph', `must be ${BASE_GRAPH_VARIANTS.map((v) => `"${v}"`).join(' or ')}, got ${JSON.stringify(req.baseGraph)}`);
+  if (req.equidynEta !== undefined) checkEquidynEta(req.equidynEta, '--equidyn-eta');
   const cg: ConnectivityGraph = buildConnectivityGraph(underlay, gbpsToBitsPerSec(coreGbps), { linkCapacities: req.linkCapacities });
   const seed = req.seed ?? 0;
   const resolved = resolveRequestProfile(underlay, params, req, seed);
@@ -285,6 +293,8 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
     tMax,
     rounds,
     budget,
+    ...(req.baseGraph !== undefined ? { baseGraph: req.baseGraph } : {}),
+    ...(req.equidynEta !== undefined ? { equidynEta: req.equidynEta } : {}),
     seed,
     cache: new Map(),
     catalogue,

@@ -363,6 +363,8 @@ export function trainContextRequest(cfg: Omit<TrainConfig, 'sweep'>, configFile:
     tMax: cfg.tMax,
     rounds: cfg.rounds,
     budget: cfg.budget,
+    baseGraph: cfg.baseGraph,
+    equidynEta: cfg.equidynEta,
     seed: cfg.seed,
     overlayFile: cfg.overlay ? resolveConfigPath(cfg.overlay, configFile) : undefined,
     scheduleFile: cfg.schedule ? resolveConfigPath(cfg.schedule, configFile) : undefined,

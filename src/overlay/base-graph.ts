@@ -26,10 +26,7 @@
  *      every subgroup V_{s,a} now has the global average as its mean;
  *   3. right after its round of step 2, each subgroup V_{s,a} averages internally with
  *      H_k(V_{s,a}) (p_s rounds); V_1's subgroups finish last.
- *   Length |H_k(V_1)| + 1 + p₁. (The authors' code also lets the silos of V_s left
- *   unpaired in step 2 average among themselves; they already hold equal values, so that
- *   changes nothing and we leave it out. It also lets groups that finished step 1 repeat
- *   their rounds; they idle here, with the same result and fewer messages.)
+ *   Length |H_k(V_1)| + 1 + p₁.
  * - **Base-(k+1) graph** (the paper's Algorithm 2): write n = n_s · n_r with n_s the
  *   (k+1)-smooth part of n (every prime factor ≤ k+1) and n_r coprime to all of 2..k+1.
  *   Either run the simple Base-(k+1) graph on all n silos, or run it on each of the n_s
@@ -37,23 +34,46 @@
  *   sets {j, j + n_r, j + 2n_r, …} of n_s silos; the simple graph is used when strictly
  *   shorter (as in the authors' code).
  *
+ * **Against the authors' code** (`base_graph.py`, Takezawa et al.; reproduced edge for
+ * edge by `./base-graph-reference.ts`, option `baseGraph: "reference"`). The period (but
+ * for the factor note below) and exact averaging are the same; the edges differ in most
+ * (n, k) that are not powers
+ * of k+1, for five reasons (in 1, 2, 4 and 5 dflsim leaves out exchanges that change no
+ * model; 3 is another choice of partners):
+ * 1. in step 1 the reference lets a group that finished its hyper-hypercube repeat its
+ *    rounds; here it idles (it already holds its group's average);
+ * 2. in step 2 the reference lets the silos of V_s left unpaired average among themselves
+ *    (in cliques of k+1, across subgroups); they already hold equal values, so here they
+ *    idle;
+ * 3. the reference pairs step 2 in another order: the later groups from the last one
+ *    backwards (V_L first), here from V_{s+1} forwards (same weights, other partners);
+ * 4. the reference keeps cycling a subgroup's step-3 rounds after it finished, until V₁'s
+ *    subgroups finish; here it idles;
+ * 5. the reference runs step 3 for the last group V_L as well; here V_L, which holds the
+ *    global average after its last pull, idles.
+ * Also, the reference takes the hyper-hypercube's factors greedily from k+1 down, which
+ * can need one more round than the fewest factors used here (first at n = 216, k = 7).
+ * The extra exchanges cost time: on Gaia (11 silos, FEMNIST; the README has the
+ * commands) the reference's cycle time is 8.6% (base-2) to 29.5% (base-5) longer.
+ *
  * Everything is defined on positions 0..n−1 (see `relabel` in ./mixing-sequence.ts).
  * Pair weights are symmetric, so every round here is symmetric and doubly stochastic.
  */
 import { DflsimInputError } from '../errors.js';
 import { checkCount, periodicSequence, type MixingSequence, type WeightedRound } from './mixing-sequence.js';
 
-/** One round under construction: cliques that average uniformly, and weighted pairs. */
-interface RoundPlan {
+/** One round under construction: cliques that average uniformly, and weighted pairs (shared with ./base-graph-reference.ts). */
+export interface RoundPlan {
   cliques: number[][];
   /** [a, b, w]: a and b exchange with weight w (symmetric). */
   pairs: [number, number, number][];
 }
 
-const emptyPlan = (): RoundPlan => ({ cliques: [], pairs: [] });
+/** A round with nothing in it (every silo keeps its model). */
+export const emptyPlan = (): RoundPlan => ({ cliques: [], pairs: [] });
 
 /** Merge `extra` rounds into `into`, round t of `extra` going to round `offset + t`. */
-function mergeInto(into: RoundPlan[], extra: readonly RoundPlan[], offset: number): void {
+export function mergeInto(into: RoundPlan[], extra: readonly RoundPlan[], offset: number): void {
   extra.forEach((plan, t) => {
     while (into.length <= offset + t) into.push(emptyPlan());
     into[offset + t].cliques.push(...plan.cliques);
@@ -62,7 +82,7 @@ function mergeInto(into: RoundPlan[], extra: readonly RoundPlan[], offset: numbe
 }
 
 /** n with every prime factor <= k+1 removed (1 when n is (k+1)-smooth). */
-function roughPart(n: number, k: number): number {
+export function roughPart(n: number, k: number): number {
   let rest = n;
   for (let d = 2; d <= k + 1; d++) while (rest % d === 0) rest /= d;
   return rest;
@@ -163,7 +183,7 @@ function baseGraphPlans(n: number, k: number): RoundPlan[] {
 }
 
 /** Turn plans into weighted rounds: clique members weigh 1/|clique|, a pair's two ends w. */
-function toRounds(n: number, plans: readonly RoundPlan[]): WeightedRound[] {
+export function toRounds(n: number, plans: readonly RoundPlan[]): WeightedRound[] {
   if (plans.length === 0) return [{ edges: [], weights: [], selfWeights: new Array<number>(n).fill(1) }];
   return plans.map((plan) => {
     const edges: [number, number][] = [];
@@ -190,7 +210,8 @@ function toRounds(n: number, plans: readonly RoundPlan[]): WeightedRound[] {
   });
 }
 
-function checkArgs(n: number, k: number, fn: string): void {
+/** Throw unless n >= 1 and k >= 1 are integers, naming `fn.n` / `fn.k`. */
+export function checkArgs(n: number, k: number, fn: string): void {
   checkCount(n, `${fn}.n`, 1);
   checkCount(k, `${fn}.k`, 1);
 }

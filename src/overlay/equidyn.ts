@@ -16,10 +16,21 @@
  * least one silo is idle every round (the paper's handling of odd n); the greedy scan can
  * leave more idle, even for even n (n = 6, u = 2: silos 4, 5; n = 8, u = 3, s = 0: 6, 7).
  *
- * η ∈ (0, 1]; the default 1/2 is the authors' training setting. (A short calculation for
- * the directed one-peer variant W = (1 − η + η/n) I + η((n−1)/n) P_u, u uniform in
- * 1..n−1, gives E‖(W − J)x‖² = (n−1)/(2n) ‖(I − J)x‖² at η = 1/2, close to the minimum
- * over η, reached at η = n/(2(n−1)): an n-independent consensus rate.)
+ * η ∈ (0, 1] is an option (config `equidynEta`, `--equidyn-eta`). The authors' code
+ * defaults to η = 1 (`train.py --eta`, and the consensus notebook), and their deep-learning
+ * runs (`run.sh`, 17 nodes) use η = 0.53. dflsim's default is η = n/(2(n−1)), for these
+ * reasons:
+ * - a matched silo then takes η(n−1)/n = 1/2 of its peer's model: each pair averages
+ *   exactly, and an unmatched silo keeps its own;
+ * - it minimises the consensus error of every round: with a = η(n−1)/n the weight a silo
+ *   takes from its peer, for any matching
+ *     ‖(W − J)x‖² = ‖(I − J)x‖² − 2a(1 − a) Σ over matched pairs (x_i − x_j)²,
+ *   largest decrease at a = 1/2. For the directed one-peer variant W = (1 − a) I + a P_u,
+ *   u uniform in 1..n−1, E‖(W − J)x‖² = (1 − 2a(1 − a) n/(n−1)) ‖(I − J)x‖²: a rate
+ *   (n−2)/(2(n−1)) < 1/2 at a = 1/2, against 1 − 2/n at η = 1 (a = (n−1)/n: nearly a swap
+ *   of the two models), close to 1 on many silos;
+ * - for the authors' 17 nodes it is 17/32 = 0.531, their 0.53.
+ * For n = 1 (no pair) η does not matter; the default is then 1.
  *
  * Randomness: round k uses `createRng(seed).fork('equidyn').fork(k)`, so it depends only
  * on (seed, k), never on which rounds were asked for before.
@@ -30,14 +41,25 @@ import { checkCount, checkRoundIndex, type MixingSequence, type WeightedRound } 
 
 /** Options of {@link equidynSequence}. */
 export interface EquidynOptions {
-  /** Weight parameter η ∈ (0, 1]. */
+  /** Weight parameter η ∈ (0, 1] (default {@link defaultEquidynEta}(n): matched pairs average exactly). */
   eta?: number;
   /** The basis set of shifts u to draw from (integers in 1..n−1; repeats weigh more). Default: all of 1..n−1. */
   shifts?: readonly number[];
 }
 
-/** Defaults of {@link EquidynOptions}: η = 1/2 (the authors' setting); shifts: all of 1..n−1. */
-export const DEFAULT_EQUIDYN_OPTIONS: Readonly<{ eta: number }> = Object.freeze({ eta: 0.5 });
+/**
+ * The default η on n silos: n/(2(n−1)), with which a matched pair averages exactly (see the
+ * file comment; 1 for n = 1). The shifts default to all of 1..n−1.
+ * @param n number of silos (>= 1)
+ */
+export function defaultEquidynEta(n: number): number {
+  return n > 1 ? n / (2 * (n - 1)) : 1;
+}
+
+/** Throw unless η is in (0, 1], naming `where`. */
+export function checkEquidynEta(eta: number, where: string): void {
+  if (!(eta > 0 && eta <= 1)) throw new DflsimInputError(where, `η must be in (0, 1], got ${eta}`);
+}
 
 /**
  * The matching OU-EquiDyn uses for a shift and a start position.
@@ -69,8 +91,8 @@ export function equidynMatching(n: number, shift: number, start: number): [numbe
 export function equidynSequence(n: number, seed: number, opts: EquidynOptions = {}): MixingSequence {
   checkCount(n, 'equidynSequence.n', 1);
   if (!Number.isFinite(seed)) throw new DflsimInputError('equidynSequence.seed', `must be a finite number, got ${seed}`);
-  const eta = opts.eta ?? DEFAULT_EQUIDYN_OPTIONS.eta;
-  if (!(eta > 0 && eta <= 1)) throw new DflsimInputError('equidynSequence.eta', `must be in (0, 1], got ${eta}`);
+  const eta = opts.eta ?? defaultEquidynEta(n);
+  checkEquidynEta(eta, 'equidynSequence.eta');
   const shifts = opts.shifts ? opts.shifts.slice() : Array.from({ length: n - 1 }, (_, i) => i + 1);
   shifts.forEach((u, idx) => {
     if (!Number.isInteger(u) || u < 1 || u > n - 1) throw new DflsimInputError(`equidynSequence.shifts[${idx}]`, `shift ${u} is not an integer in 1..${n - 1}`);

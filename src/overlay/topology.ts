@@ -45,6 +45,9 @@ export type TopologyFamily =
  */
 export type MixingRuleName = 'ring' | 'overlay' | 'multigraph' | 'matcha' | 'fedavg' | 'explicit' | 'local';
 
+/** Which Base-(k+1) construction (see `./topologies/base-graph.ts`). */
+export type BaseGraphVariant = 'dflsim' | 'reference';
+
 /** Finds topologies by name; the catalogue puts one in every context it prepares. */
 export interface TopologyCatalogue {
   /** The topology of a name (a listed one or one matching a pattern), or undefined. */
@@ -75,6 +78,10 @@ export interface TopologyContext {
   rounds: number;
   /** MATCHA communication budget. */
   budget: number;
+  /** Base-(k+1): dflsim's construction (default) or the authors' code's (`reference`). */
+  baseGraph?: BaseGraphVariant;
+  /** EquiDyn's weight parameter η ∈ (0, 1] (default n/(2(n−1)), see `./equidyn.ts`). */
+  equidynEta?: number;
   /** Seed for sampled topologies. */
   seed: number;
   /** Memo shared by builders (e.g. the RING tour reused by multigraph-ring). */

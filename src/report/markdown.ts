@@ -83,12 +83,14 @@ export function cycleTimeTables(data: ReportData): ReportTable[] {
   return data.cycleTimes.map(({ label, report }) => {
     const ring = report.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
     const sorted = [...report.results].sort((a, b) => a.cycleTimeMs - b.cycleTimeMs);
-    const headers = ['rank', 'topology', 'cycle time (ms)', ...(ring ? ['vs RING'] : []), 'overlay edges'];
+    // on the event clock, each cycle time says how it was obtained (exact periodic regime or an estimate)
+    const how = report.clock !== undefined;
+    const headers = ['rank', 'topology', 'cycle time (ms)', ...(how ? ['how (event clock)'] : []), ...(ring ? ['vs RING'] : []), 'overlay edges'];
     return {
-      title: `${report.network} (${report.silos} silos, ${report.workload.name})${label === 'run' ? '' : `, ${label}`}`,
+      title: `${report.network} (${report.silos} silos, ${report.workload.name})${label === 'run' ? '' : `, ${label}`}${how ? `, clock: ${report.clock}` : ''}`,
       headers,
-      numeric: [true, false, true, ...(ring ? [true] : []), true],
-      rows: sorted.map((r, i) => [String(i + 1), r.topology, num(r.cycleTimeMs, 1), ...(ring ? [ratio(r.cycleTimeMs / ring)] : []), String(r.overlayEdges)]),
+      numeric: [true, false, true, ...(how ? [false] : []), ...(ring ? [true] : []), true],
+      rows: sorted.map((r, i) => [String(i + 1), r.topology, num(r.cycleTimeMs, 1), ...(how ? [typeof r.details?.cycleTime === 'string' ? r.details.cycleTime : ''] : []), ...(ring ? [ratio(r.cycleTimeMs / ring)] : []), String(r.overlayEdges)]),
     };
   });
 }

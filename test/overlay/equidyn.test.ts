@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DflsimInputError } from '../../src/errors.js';
-import { DEFAULT_EQUIDYN_OPTIONS, equidynMatching, equidynSequence } from '../../src/overlay/equidyn.js';
+import { defaultEquidynEta, equidynMatching, equidynSequence } from '../../src/overlay/equidyn.js';
 import { distanceFromAverage, mixingMatrix, sequenceProduct } from '../../src/overlay/mixing-sequence.js';
+import { createRng } from '../../src/random.js';
 
 describe('OU-EquiDyn matching', () => {
   it('pairs i with i + u in scan order from s when both are free (hand cases)', () => {
@@ -21,9 +22,20 @@ describe('OU-EquiDyn matching', () => {
 });
 
 describe('OU-EquiDyn rounds', () => {
-  it('weights for n = 4, eta = 1/2: matched silos keep 5/8 and take 3/8', () => {
-    expect(DEFAULT_EQUIDYN_OPTIONS.eta).toBe(0.5);
-    const r = equidynSequence(4, 3).round(0);
+  it('default eta = n / (2(n - 1)): matched pairs average exactly; eta = 1/2 for n = 4: keep 5/8, take 3/8', () => {
+    // n = 4: eta = 2/3, peer weight eta (n-1)/n = 1/2, self 1 - eta + eta/n = 1/2
+    expect(defaultEquidynEta(4)).toBeCloseTo(2 / 3, 15);
+    expect(defaultEquidynEta(17)).toBeCloseTo(0.53125, 15); // the authors' 0.53 on their 17 nodes
+    expect(defaultEquidynEta(1)).toBe(1);
+    const d = equidynSequence(4, 3).round(0);
+    expect(d.edges.length).toBe(4);
+    d.weights.forEach((w) => expect(w).toBeCloseTo(0.5, 15));
+    d.selfWeights.forEach((w) => expect(w).toBeCloseTo(0.5, 15));
+    for (const n of [3, 11, 87]) {
+      const r = equidynSequence(n, 5).round(2);
+      r.weights.forEach((w) => expect(Math.abs(w - 0.5)).toBeLessThan(1e-15)); // measured: 0
+    }
+    const r = equidynSequence(4, 3, { eta: 0.5 }).round(0);
     expect(r.edges.length).toBe(4);
     expect(r.weights).toEqual([0.375, 0.375, 0.375, 0.375]);
     expect(r.selfWeights).toEqual([0.625, 0.625, 0.625, 0.625]);
@@ -83,12 +95,42 @@ describe('OU-EquiDyn rounds', () => {
   });
 
   it('consensus: 200 rounds multiply to J within 1e-6 for n = 16', () => {
-    // measured (seed 1): 1.7e-10 after 50 rounds, 2.8e-17 after 200 rounds
-    const seq = equidynSequence(16, 1);
+    // measured (seed 1), eta = 1/2: 1.7e-10 after 50 rounds, 2.8e-17 after 200 rounds
+    const seq = equidynSequence(16, 1, { eta: 0.5 });
     expect(distanceFromAverage(sequenceProduct(seq, 0, 50))).toBeLessThan(1e-9);
     const d = distanceFromAverage(sequenceProduct(seq, 0, 200));
     expect(d).toBeLessThan(1e-6);
     expect(d).toBeLessThan(1e-15);
+    // the default eta (pairs average exactly): exactly J after 10 rounds here (measured: 0);
+    // eta = 1 (the authors' code default): still 0.05 from J after 50 rounds
+    expect(distanceFromAverage(sequenceProduct(equidynSequence(16, 1), 0, 10))).toBe(0);
+    expect(distanceFromAverage(sequenceProduct(equidynSequence(16, 1, { eta: 1 }), 0, 50))).toBeGreaterThan(0.04);
+  });
+
+  it('the default eta minimises every round\'s consensus error: |Wy|^2 = |y|^2 - (1/2) sum over pairs (y_i - y_j)^2', () => {
+    // same seed, same matchings whatever eta; y a zero-mean vector, so (W - J)x = W y
+    const rng = createRng(9);
+    let worst = 0;
+    for (const n of [5, 11, 16]) {
+      const seqs = [equidynSequence(n, 4), equidynSequence(n, 4, { eta: 0.5 }), equidynSequence(n, 4, { eta: 1 }), equidynSequence(n, 4, { eta: 0.9 * defaultEquidynEta(n) })];
+      for (let k = 0; k < 50; k++) {
+        const x = Array.from({ length: n }, () => rng.normal());
+        const mean = x.reduce((a, b) => a + b, 0) / n;
+        const y = x.map((v) => v - mean);
+        const err = seqs.map((seq) => {
+          const w = mixingMatrix(seq.round(k), n);
+          return w.reduce((sum, row) => sum + row.reduce((a, wij, j) => a + wij * y[j], 0) ** 2, 0);
+        });
+        const r = seqs[0].round(k);
+        expect(seqs.every((q) => JSON.stringify(q.round(k).edges) === JSON.stringify(r.edges))).toBe(true);
+        let drop = 0;
+        for (let e = 0; e < r.edges.length; e += 2) { const [i, j] = r.edges[e]; drop += (y[i] - y[j]) ** 2; }
+        const want = y.reduce((a, v) => a + v * v, 0) - drop / 2;
+        worst = Math.max(worst, Math.abs(err[0] - want));
+        for (const other of err.slice(1)) expect(err[0]).toBeLessThanOrEqual(other + 1e-12);
+      }
+    }
+    expect(worst).toBeLessThan(1e-12); // measured below 1e-14
   });
 
   it('n = 1 is idle every round; bad options are DflsimInputErrors naming the field', () => {
@@ -99,6 +141,7 @@ describe('OU-EquiDyn rounds', () => {
     };
     expect(where(() => equidynSequence(8, 1, { eta: 0 }))).toBe('equidynSequence.eta');
     expect(where(() => equidynSequence(8, 1, { eta: 1.5 }))).toBe('equidynSequence.eta');
+    expect(where(() => equidynSequence(8, 1, { eta: Number.NaN }))).toBe('equidynSequence.eta');
     expect(where(() => equidynSequence(8, 1, { shifts: [2, 8] }))).toBe('equidynSequence.shifts[1]');
     expect(where(() => equidynSequence(8, 1, { shifts: [] }))).toBe('equidynSequence.shifts');
     expect(where(() => equidynSequence(0, 1))).toBe('equidynSequence.n');

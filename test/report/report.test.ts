@@ -180,6 +180,18 @@ describe('markdown', () => {
     expect(t.rows.map((r) => [r[1], r[2], r[3]])).toEqual([['multigraph-ring', '10.0', '0.50x'], ['ring', '20.0', '1.00x'], ['mst', '25.0', '1.25x'], ['star', '40.0', '2.00x']]);
   });
 
+  it('cycle-time table on the event clock: the clock in the title, and how each cycle time was obtained', () => {
+    const r = report('toy', { ring: 20, matcha: 30 });
+    r.clock = 'events, fixed sharing';
+    r.results[0].details = { cycleTime: 'exact: periodic regime after 3 rounds, cyclicity 4' };
+    r.results[1].details = { cycleTime: 'estimate: mean round over rounds 640..6399, 95% CI ±0.2 ms (batch means, 20 batches of 288 rounds)' };
+    const [t] = cycleTimeTables({ ...TRAIN, cycleTimes: [{ label: 'run', report: r }] });
+    expect(t.title).toBe('toy (4 silos, femnist), clock: events, fixed sharing');
+    expect(t.headers).toEqual(['rank', 'topology', 'cycle time (ms)', 'how (event clock)', 'vs RING', 'overlay edges']);
+    expect(t.rows.map((x) => x[3])).toEqual(['exact: periodic regime after 3 rounds, cyclicity 4', 'estimate: mean round over rounds 640..6399, 95% CI ±0.2 ms (batch means, 20 batches of 288 rounds)']);
+    expect(t.numeric).toEqual([true, false, true, false, true, true]);
+  });
+
   it('training table: one row per run, final RMSE and the ratio to the constant predictor', () => {
     const t = trainingTable(TRAIN)!;
     expect(t.headers).toEqual(['topology', 'rounds', 'simulated time (s)', 'final test RMSE', 'vs constant predictor', 'wall time (s)']);
