@@ -241,7 +241,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     const todo = plan.filter((_, i) => !finished[i]);
     if (todo.length < plan.length) opts.log?.(`${plan.length - todo.length} of ${plan.length} runs already finished in ${opts.outDir}`);
     const { runQueued } = await import('./queue/coordinator.js');
-    const res = todo.length ? await runQueued(todo, file, { url: opts.queue!, where: opts.queueWhere ?? '--queue', experiment: cfg.name, shouldStop: opts.shouldStop, log: opts.log, onProgress: opts.onProgress }) : { summaries: [], interrupted: false };
+    const res = todo.length ? await runQueued(todo, file, { url: opts.queue!, where: opts.queueWhere ?? '--queue', experiment: cfg.name, shouldStop: opts.shouldStop, log: opts.log, onProgress: opts.onProgress, keepCheckpoints: opts.keepCheckpoints }) : { summaries: [], interrupted: false };
     const byDir = new Map(res.summaries.map((s) => [s.outDir, s]));
     runs = plan.map((p, i) => finished[i] ?? byDir.get(p.dir)).filter((s): s is RunSummary => !!s);
     interrupted = res.interrupted;

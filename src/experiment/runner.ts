@@ -278,7 +278,7 @@ export async function resolveTrainTiming(cfg: Omit<TrainConfig, 'sweep'>, config
   const { seed: _s, ...shape } = trainerOptionsOf(cfg as TrainConfig);
   let paramCount: number;
   try {
-    paramCount = modelParameterCount(cfg.model.name, shape);
+    paramCount = await modelParameterCount(cfg.model.name, shape);
   } catch (e) {
     const why = (e as Error).message.replace(/^dflsim (createModel: )?[\w-]+: /, '');
     const field = /inputSize/.test(why) ? 'model.inputSize' : 'model';

@@ -232,8 +232,8 @@ describe('names', () => {
   it('the config schema takes its names from the catalogue', () => {
     const cfg = validateConfig({ kind: 'train', network: 'gaia', topology: 'base-4', sweep: { topology: ['exponential', 'equidyn', 'multigraph-exponential'] } }, 'x.json');
     expect(cfg.kind === 'train' && cfg.topology).toBe('base-4');
-    expect(() => validateConfig({ kind: 'train', network: 'gaia', topology: 'multigraph-equidyn' }, 'x.json')).toThrow(/topology: unknown topology "multigraph-equidyn"; expected one of/);
-    expect(() => validateConfig({ kind: 'cycle-times', networks: ['gaia'], topologies: ['local'] }, 'x.json')).toThrow(/topologies\[0\]: unknown topology "local"/);
+    expect(() => validateConfig({ kind: 'train', network: 'gaia', topology: 'multigraph-equidyn' }, 'x.json')).toThrow(/topology: unknown topology "multigraph-equidyn" \(did you mean "equidyn"\?\); expected one of/);
+    expect(() => validateConfig({ kind: 'cycle-times', networks: ['gaia'], topologies: ['local'] }, 'x.json')).toThrow(/topologies\[0\]: topology "local" cannot be used here; expected one of/);
   });
 });
 

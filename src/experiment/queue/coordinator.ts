@@ -37,6 +37,8 @@ export interface QueuedOptions {
   onProgress?: (label: string, done: number, total: number, detail: string) => void;
   /** Poll interval (ms), default 300. */
   pollMs?: number;
+  /** Write finished runs' checkpoints as checkpoint.bin (default: a finished run keeps none, as a local one). */
+  keepCheckpoints?: boolean;
 }
 
 interface Progress { round?: number; total?: number; detail?: string }
@@ -137,7 +139,7 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
         if (state === 'completed') {
           const result = job.returnvalue as RunJobResult;
           const ckKey = typeof result?.checkpointKey === 'string' && result.checkpointKey === `dflsim:checkpoint:${built[i].id}` ? result.checkpointKey : undefined;
-          const checkpoint = ckKey ? (await redis.getBuffer(ckKey)) ?? undefined : undefined;
+          const checkpoint = ckKey && opts.keepCheckpoints ? (await redis.getBuffer(ckKey)) ?? undefined : undefined;
           summaries[i] = writeRunResults(runs[i], configFile, built[i], result, checkpoint);
           if (ckKey) await redis.del(ckKey);
           pending.delete(i);

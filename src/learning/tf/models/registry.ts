@@ -163,13 +163,16 @@ const parameterCounts = new Map<string, number>();
  * The trainable parameter count of a registered model with these options (the model is
  * built once, counted and freed; counts are kept per name and options).
  */
-export function modelParameterCount(name: string, opts: CreateModelOptions = {}): number {
+export async function modelParameterCount(name: string, opts: CreateModelOptions = {}): Promise<number> {
   const { seed: _seed, ...shape } = opts;
   const key = JSON.stringify([name, shape]);
   let n = parameterCounts.get(key);
   if (n === undefined) {
-    // built on whatever backend is active (the cpu one before training starts): its
-    // "install tfjs-node" notice is not for this count, so warnings are off meanwhile
+    // built on the active backend; before training has chosen one, on the cpu backend (a
+    // registered wasm backend cannot be used before its asynchronous start, and training
+    // sets its own backend later). Its "install tfjs-node" notice is not for this count,
+    // so warnings are off meanwhile.
+    if (!tf.engine().backendName) await tf.setBackend('cpu');
     const prod = tf.env().getBool('PROD');
     tf.env().set('PROD', true);
     try {
