@@ -227,7 +227,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
       sentence: `One ${noun} only (${c.condition}): nothing to compare. It reached ${fmtTarget} (${why}) in ${c.reached} of ${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}${t ? `, after ${sec(t.mean)} of simulated time${t.n > 1 ? ` (mean; ${Math.round(rules.confidence * 100)}% interval ${sec(t.low)}-${sec(t.high)})` : ''}` : ''}.`,
     };
   }
-  const ranked = results.slice().sort((a, b) => a.geoMeanTimeMs - b.geoMeanTimeMs || a.condition.localeCompare(b.condition));
+  // most seeds at the target first (a run that never got there is only bounded below), then sooner
+  const ranked = results.slice().sort((a, b) => b.reached / b.seeds.length - a.reached / a.seeds.length || a.geoMeanTimeMs - b.geoMeanTimeMs || a.condition.localeCompare(b.condition));
   const lead = ranked[0];
   const logTimes = (c: string): Map<number, number> => new Map(hit.filter((h) => h.run.condition === c).map((h) => [h.run.seed, Math.log(Math.max(h.timeMs, Number.MIN_VALUE))]));
   const comparisons: Comparison[] = ranked.slice(1).map((other) => {
@@ -241,8 +242,13 @@ export function decideVerdict(input: VerdictInput): Verdict {
   });
   const seedsPer = Math.min(...results.map((r) => r.seeds.length));
   const describe = (c: Comparison, withRatio = true): string => {
+    const seedsWord = (k: number): string => `${k} seed${k === 1 ? '' : 's'}`;
+    if (c.censored && !(c.ratio > 1)) {
+      // the other's runs ended before the leader got there: a lower bound that says nothing
+      return `${c.slower} (it never reached it in ${seedsWord(c.censored)}, and its runs ended sooner than ${c.faster} reached it: the data cannot compare them)`;
+    }
     const ci = Number.isFinite(c.ratioLow) ? `, ${Math.round(rules.confidence * 100)}% CI ${times(c.ratioLow)}-${times(c.ratioHigh)}` : '';
-    const cens = c.censored ? `; ${c.slower} never reached it in ${c.censored} seed${c.censored === 1 ? '' : 's'}, counted at its run's end` : '';
+    const cens = c.censored ? `; ${c.slower} never reached it in ${seedsWord(c.censored)}, counted at its run's end` : '';
     return `${withRatio ? `${times(c.ratio)} sooner than ${c.slower}` : c.slower} (${c.paired ? 'paired' : 'Welch'} t-test on log time over ${c.n} seeds, ${pval(c.p)}${ci}${cens})`;
   };
   if (seedsPer < 2) {
@@ -259,12 +265,19 @@ export function decideVerdict(input: VerdictInput): Verdict {
       sentence: `${lead.condition} reached ${fmtTarget} (${why}) sooner than every other ${noun} over ${seedsPer} seeds${firstTime ? `, after ${sec(firstTime.mean)} of simulated time on average` : ''}: ${comparisons.map((c) => describe(c)).join('; ')}.`,
     };
   }
+  if (lead.reached < lead.seeds.length) {
+    // the leader missed the target in some seed: its time is then only a lower bound, no ranking holds
+    const counts = ranked.map((r) => `${r.condition} ${r.reached} of ${r.seeds.length}`).join(', ');
+    return {
+      ...base, outcome: 'no-clear-difference', target, targetSource, conditions: results, comparisons,
+      sentence: `No clear winner over ${seedsPer} seeds: no ${noun} reached ${fmtTarget} (${why}) in every seed (${counts}), so the times to reach it cannot be compared. Train longer or set a target every run reaches ("verdict": {"target": ...}).`,
+    };
+  }
   const unclear = comparisons.filter((c) => !c.clear);
   const clearOnes = comparisons.filter((c) => c.clear);
-  const notAll = lead.reached < lead.seeds.length ? ` ${lead.condition} itself reached it in only ${lead.reached} of ${lead.seeds.length} seeds.` : '';
   return {
     ...base, outcome: 'no-clear-difference', target, targetSource, conditions: results, comparisons,
-    sentence: `No clear winner over ${seedsPer} seeds in the time to reach ${fmtTarget} (${why}): ${unclear.map((c) => `${lead.condition} and ${c.slower} do not differ clearly (${lead.condition} ${describe(c)})`).join('; ')}.${notAll}${clearOnes.length ? ` ${lead.condition} reached it clearly sooner than ${clearOnes.map((c) => describe(c, false)).join(', ')}.` : ''}`,
+    sentence: `No clear winner over ${seedsPer} seeds in the time to reach ${fmtTarget} (${why}): ${unclear.map((c) => (c.censored && !(c.ratio > 1) ? `${lead.condition} against ${describe(c)}` : `${lead.condition} and ${c.slower} do not differ clearly (${lead.condition} ${describe(c)})`)).join('; ')}.${clearOnes.length ? ` ${lead.condition} reached it clearly sooner than ${clearOnes.map((c) => describe(c, false)).join(', ')}.` : ''}`,
   };
 }
 

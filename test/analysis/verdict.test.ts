@@ -91,5 +91,19 @@ describe('verdicts', () => {
     const miss = runs.map((r) => (r.condition === 'fast' && r.seed === 2 ? run('fast', 2, 0.3, 0.29, 52) : r));
     const v2 = decideVerdict({ task: 'regression', baseline, runs: miss });
     expect(v2.winner).toBeUndefined();
+    expect(v2.outcome).toBe('no-clear-difference');
+    // fast still reached it in 2 of 3 seeds, slow in none: fast leads, and the sentence says why no time is compared
+    expect(v2.comparisons[0].faster).toBe('fast');
+    expect(v2.sentence).toMatch(/no topology reached .* in every seed \(fast 2 of 3, slow 0 of 3\), so the times to reach it cannot be compared/);
+  });
+
+  it('ranking puts the topology that reached the target in more seeds first, even when its runs were slower', () => {
+    const baseline = 0.3;
+    // quick reaches the learned level 0.285 in seed 1 only (and ends early); steady reaches it in every seed, later
+    const runs = [1, 2, 3].flatMap((s) => [run('quick', s, 0.29, s === 1 ? 0.2 : 0.288, 10), run('steady', s, 0.29, 0.2, 40 + s)]);
+    const v = decideVerdict({ task: 'regression', baseline, runs });
+    expect(v.conditions.find((c) => c.condition === 'quick')!.reached).toBe(1);
+    expect(v.comparisons[0].faster).toBe('steady');
+    expect(v.comparisons[0].censored).toBe(2);
   });
 });
