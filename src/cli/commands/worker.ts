@@ -22,7 +22,7 @@ export function workerCommand(y: Argv, _out: (s: string) => void, err: (s: strin
         .option('queue', { type: 'string', describe: 'Redis URL: redis://[:password@]host:port or rediss:// (default $DFLSIM_QUEUE)' })
         .option('concurrency', { type: 'number', default: 1, describe: 'runs trained at once by this worker' })
         .option('workers', { type: 'number', describe: 'worker threads training one run\'s silos in parallel (as dflsim run --workers); results do not depend on it' })
-        .option('work-dir', { type: 'string', describe: 'where jobs are unpacked and trained (default: <tmp>/dflsim-worker-<pid>)' })
+        .option('work-dir', { type: 'string', describe: 'directory in which the worker makes its own subdirectory dflsim-worker-<pid>-<random> to unpack and train jobs (default: the system tmp); only that subdirectory is removed when it stops' })
         .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'train queued runs, two at a time'),
     async (a) => {
       const args = a as unknown as { queue?: string; concurrency: number; workers?: number; 'work-dir'?: string };

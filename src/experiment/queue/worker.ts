@@ -4,7 +4,7 @@
  * Redis, and returns the run's result files. A worker that dies mid-job loses nothing: its
  * lock expires, another worker takes the job and resumes from the last checkpoint.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
@@ -14,6 +14,7 @@ import { packageVersion, runTraining, type CheckpointStore } from '../runner.js'
 import { connectionOptions, openConnection, probeRedis, QUEUE_NAME } from './connection.js';
 import { redactIn } from './url.js';
 import { checkRunJob, INPUT_PREFIX, RefusedJobError, type RunJobResult } from './job.js';
+import { insideDir, RUN_JOB_ID, showId } from './names.js';
 import { checkSiloGroupJob, SILO_QUEUE, trainSiloGroup } from './silo-groups.js';
 import type { LocalTrainer } from '../../learning/trainer.js';
 
@@ -34,7 +35,11 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Worker threads training one run's silos (like `dflsim run --workers`). */
   workers?: number;
-  /** Working directory (default `os.tmpdir()/dflsim-worker-<pid>`). */
+  /**
+   * Directory under which the worker makes its own subdirectory `dflsim-worker-<pid>-<random>`
+   * (default `os.tmpdir()`); jobs are unpacked and trained there, and only that subdirectory
+   * is removed when the worker stops.
+   */
   workDir?: string;
   /** Job lock duration (ms); a dead worker's job is retried once it expires (default 30 s). */
   lockMs?: number;
@@ -60,6 +65,22 @@ function redisStore(redis: Redis, jobId: string): CheckpointStore & { flush(): P
 }
 
 /**
+ * Make the worker's own directory under `base` (default the system's tmp), creating `base`
+ * if needed (and saying so, so that stop removes it when left empty); a `base` that cannot
+ * hold a directory is a DflsimInputError naming `--work-dir`.
+ */
+function makeWorkDir(base: string | undefined): { workDir: string; createdBase: boolean } {
+  const dir = path.resolve(base ?? os.tmpdir());
+  try {
+    const createdBase = !existsSync(dir);
+    mkdirSync(dir, { recursive: true });
+    return { workDir: mkdtempSync(path.join(dir, `dflsim-worker-${process.pid}-`)), createdBase };
+  } catch (e) {
+    throw new DflsimInputError('--work-dir', `cannot make the worker's directory in ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Start a worker on the queue at `opts.url` (checked first: an unreachable server is a
  * DflsimInputError within seconds).
  */
@@ -67,15 +88,22 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.log ?? (() => {});
   await probeRedis(opts.url, '--queue');
   const version = packageVersion();
-  const workDir = path.resolve(opts.workDir ?? path.join(os.tmpdir(), `dflsim-worker-${process.pid}`));
-  mkdirSync(workDir, { recursive: true });
+  const { workDir, createdBase } = makeWorkDir(opts.workDir);
+  const baseDir = path.dirname(workDir);
   const redis = openConnection(opts.url);
   redis.on('error', () => { /* reconnects; BullMQ reports */ });
   let stopping = false;
   const lockMs = opts.lockMs ?? 30_000;
 
   const processor = async (job: Job, token?: string): Promise<RunJobResult> => {
-    const jobDir = path.join(workDir, job.id ?? 'job');
+    // the id comes from whoever wrote to Redis: checked before any path is built from it
+    const id = job.id ?? '';
+    const jobDir = RUN_JOB_ID.test(id) ? insideDir(workDir, id) : undefined;
+    if (!jobDir) {
+      const why = `refused job ${showId(id)}: not a dflsim run id (run- and 32 hex digits); nothing was written`;
+      log(why);
+      throw new UnrecoverableError(INPUT_PREFIX + why);
+    }
     const clean = (s: string): string => redactIn(s.split(jobDir + path.sep).join('').split(jobDir).join('.'), opts.url);
     let checked;
     try {
@@ -190,7 +218,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       for (const t of trainers.values()) t.dispose?.();
       clearTimeout(timer);
       redis.disconnect();
+      // only what this worker made: its own subdirectory (and the --work-dir it created, if left empty)
       rmSync(workDir, { recursive: true, force: true });
+      if (createdBase) { try { rmdirSync(baseDir); } catch { /* not empty: someone else's files */ } }
     },
   };
 }
