@@ -6,14 +6,15 @@
  * Needs redis-server (see test/redis-server.ts): skipped with a notice without it, required under CI.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { networkFile, ROOT } from '../helpers.js';
+import { buildId } from '../../src/experiment/queue/build.js';
+import { jobId } from '../../src/experiment/queue/job.js';
+import { networkFile } from '../helpers.js';
 import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, type Proc } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, freePort, type RedisServer } from '../redis-server.js';
 
@@ -21,7 +22,9 @@ const SKIP = !HAVE_REDIS && !IN_CI;
 if (SKIP) console.warn(`skipped: dflsim worker over Redis — redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}`);
 /** Workers give up a dead worker's job after this lock (ms): short, so the retry comes within seconds. */
 const LOCK_MS = '4000';
-const QUEUE = 'dflsim-runs';
+/** The run queue of the default prefix: its keys are dflsim:runs:*. */
+const QUEUE = 'runs';
+const PREFIX = 'dflsim';
 
 const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
@@ -62,7 +65,7 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
     redis = await startRedis();
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-queue-'));
-    queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix: PREFIX });
     client = new Redis(redis.url, { maxRetriesPerRequest: null });
     client.on('error', () => {});
     cfg = sweepConfig(work, 'sw');
@@ -76,7 +79,7 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
   /** Whether a job that the worker's log shows started has a checkpoint in Redis. */
   async function checkpointed(log: string): Promise<boolean> {
     const ids = [...log.matchAll(/job (run-[0-9a-f]+): [^\n]*\(attempt/g)].map((m) => m[1]);
-    for (const id of ids) if (await client.exists(`dflsim:checkpoint:${id}`)) return true;
+    for (const id of ids) if (await client.exists(`${PREFIX}:checkpoint:${id}`)) return true;
     return false;
   }
 
@@ -136,33 +139,47 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     expect(w.stderr).toMatch(/cannot reach Redis/);
   }, 60_000);
 
-  it('a queue holding jobs of another dflsim version is refused, naming both versions', async () => {
-    await queue.add('train-run', { dflsimVersion: '0.0.1-other', kind: 'train-run' }, { jobId: 'foreign-version' });
+  it('a job of another build in the queue is refused by the worker, naming both builds; it blocks no coordinator', async () => {
+    const good = JSON.parse(readFileSync(path.join(local, 'topology=ring_accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<string, unknown>;
+    const foreign = { build: '0.0.1+0123456789ab', kind: 'train-run', prefix: PREFIX, experiment: 'x', label: 'run', runDir: '.', configName: 'other.json', config: good, files: {} };
+    const foreignId = jobId(foreign as never);
+    await queue.add('train-run', foreign, { jobId: foreignId });
+    const w = dflsim(['worker', '--queue', redis.url]);
     try {
-      const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(work, 'foreign'), '--queue', redis.url], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/dflsim 0\.0\.1-other.*this is dflsim \d+\.\d+\.\d+/);
+      const one = cfg.replace(/sw\.json$/, 'build.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'build', sweep: undefined, rounds: 2 }));
+      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', path.join(work, 'foreign'), '--queue', redis.url], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const job = await queue.getJob(foreignId);
+      expect(await job!.getState()).toBe('failed');
+      expect(job!.failedReason).toContain(`queued by dflsim build 0.0.1+0123456789ab, this worker is build ${buildId()}`);
+      expect(w.err()).toMatch(/refused job: it was queued by dflsim build 0\.0\.1\+0123456789ab/);
+      await job!.remove();
     } finally {
-      await (await queue.getJob('foreign-version'))?.remove();
+      await stopWorker(w);
     }
   }, 60_000);
 
-  it('forged jobs (bad config, a path out of the work dir, an unknown kind, another version) are refused and reported, not run', async () => {
-    const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  it('forged jobs (bad config, a path out of the work dir, an unknown kind, another build or prefix, an id not its hash) are refused and reported, not run', async () => {
     const good = JSON.parse(readFileSync(path.join(local, 'topology=ring_accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<string, unknown>;
     for (const k of ['configFile', 'configHash', 'version', 'backend']) delete good[k];
     const gml = readFileSync(networkFile('gaia')).toString('base64');
-    const base = { dflsimVersion: version, kind: 'train-run', experiment: 'x', label: 'run', runDir: '.', configName: 'forged.json', files: { 'network/gaia.gml': gml } };
+    const base = { build: buildId(), kind: 'train-run', prefix: PREFIX, experiment: 'x', label: 'run', runDir: '.', configName: 'forged.json', files: { 'network/gaia.gml': gml } as Record<string, string> };
     const forged: Record<string, [unknown, RegExp]> = {
       'forged-config': [{ ...base, config: { ...good, network: 'network/gaia.gml', rounds: -1 } }, /forged\.json: invalid config:[\s\S]*rounds/],
       'forged-path': [{ ...base, config: { ...good, network: '../../../etc/passwd.gml' } }, /network "\.\.\/\.\.\/\.\.\/etc\/passwd\.gml" is not a file the job carries/],
       'forged-file': [{ ...base, files: { '../escape/gaia.gml': gml }, config: { ...good, network: 'network/gaia.gml' } }, /outside the worker's working directory/],
       'forged-rundir': [{ ...base, runDir: '../..', config: { ...good, network: 'network/gaia.gml' } }, /run directory "\.\.\/\.\." is outside/],
-      'forged-kind': [{ ...base, kind: 'shell', config: good }, /unknown kind of work "shell"/],
-      'forged-version': [{ ...base, dflsimVersion: '9.9.9', config: good }, /queued by dflsim 9\.9\.9, this worker is dflsim/],
+      'forged-kind': [{ ...base, kind: 'shell', config: { ...good, name: 'kind' } }, /unknown kind of work "shell"/],
+      'forged-build': [{ ...base, build: '9.9.9+000000000000', config: good }, /queued by dflsim build 9\.9\.9\+000000000000, this worker is build/],
+      'forged-prefix': [{ ...base, prefix: 'someone-else', config: { ...good, name: 'prefix' } }, /queued under prefix "someone-else", this worker serves prefix "dflsim"/],
+      'forged-id': [{ ...base, runDir: 'x', config: { ...good, network: 'network/gaia.gml' } }, /its id is not the hash of its config and files/],
     };
-    // ids of dflsim's shape (an id of another shape is refused before its data is read)
-    const idOf = (name: string): string => `run-${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
+    // ids of dflsim's shape, each the hash of its job (another id is refused before the rest is looked at)
+    const idOf = (name: string): string => {
+      const data = forged[name][0] as { build: string; config: never; files: Record<string, string> };
+      return name === 'forged-id' ? jobId({ ...data, files: {} }) : jobId(data);
+    };
     for (const [name, [data]] of Object.entries(forged)) await queue.add('train-run', data, { jobId: idOf(name), attempts: 3 });
     const w = dflsim(['worker', '--queue', redis.url]);
     try {
