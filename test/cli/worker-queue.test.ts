@@ -227,6 +227,35 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     }
   }, 180_000);
 
+  it('Redis restarted without persistence mid-run: the coordinator waits, queues again what vanished, and completes with the local results', async () => {
+    const volatile = await startRedis({ persistent: false });
+    const probe = new Redis(volatile.url, { maxRetriesPerRequest: null });
+    probe.on('error', () => {});
+    const w = dflsim(['worker', '--queue', volatile.url]);
+    try {
+      await until('the worker', () => /on the queue/.test(w.err()));
+      const seeded = cfg.replace(/sw\.json$/, 'volatile.json');
+      writeFileSync(seeded, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), seed: 6, sweep: { topology: ['ring', 'mst'] } }));
+      const localSeeded = path.join(work, 'local-volatile');
+      const ref = spawnSync(process.execPath, [BIN, 'run', seeded, '--out', localSeeded], { encoding: 'utf8' });
+      expect(ref.status, ref.stderr).toBe(0);
+      const out = path.join(work, 'volatile');
+      const run = dflsim(['run', seeded, '--out', out, '--queue', volatile.url]);
+      // a job under way (its checkpoint in Redis), then everything lost
+      let ck = false;
+      await until('a run under way', () => { void probe.keys(`${PREFIX}:checkpoint:*`).then((k) => { ck = k.length > 0; }); return ck; });
+      await volatile.restart();
+      const code = await run.exited;
+      expect(code, run.err()).toBe(0);
+      expect(run.err()).toMatch(/is no longer in Redis \(restarted without persistence, or removed\): queued again/);
+      expectSameResults(localSeeded, out);
+    } finally {
+      await stopWorker(w);
+      probe.disconnect();
+      await volatile.stop();
+    }
+  }, 180_000);
+
   it('two runs on the same --out: the second refuses; a dead run\'s lock is taken over', async () => {
     const out = path.join(work, 'locked');
     const one = cfg.replace(/sw\.json$/, 'one.json');
@@ -249,6 +278,62 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       await stopWorker(w);
     }
   }, 120_000);
+
+  it('a wrong password, a missing one, or a database the server does not have: exit 2 saying so, naming where the URL came from', async () => {
+    const locked = await startRedis({ password: 'right-pw-123' });
+    try {
+      const one = cfg.replace(/sw\.json$/, 'auth.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'auth', sweep: undefined, rounds: 2 }));
+      const attempt = (args: string[], url: string, viaEnv: boolean): { status: number | null; stderr: string } => spawnSync(process.execPath, [BIN, ...args, ...(viaEnv ? [] : ['--queue', url])], { encoding: 'utf8', env: { ...process.env, DFLSIM_QUEUE: viaEnv ? url : '' } });
+      const port = locked.port;
+      const cases: [string[], string, boolean, RegExp][] = [
+        [['worker'], `redis://:wrong-pw-456@127.0.0.1:${port}`, true, /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m],
+        [['run', one, '--out', path.join(work, 'auth')], `redis://:wrong-pw-456@127.0.0.1:${port}`, false, /^dflsim: --queue: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m],
+        [['worker'], `redis://127.0.0.1:${port}`, false, /^dflsim: --queue: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(NOAUTH/m],
+        [['run', one, '--out', path.join(work, 'auth')], `redis://:right-pw-123@127.0.0.1:${port}/99`, true, /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+\/99 has no database 99/m],
+        [['queue', 'status'], `redis://127.0.0.1:${port}/x`, true, /^dflsim: DFLSIM_QUEUE: the database in redis:\/\/127\.0\.0\.1:\d+\/x is not a number/m],
+      ];
+      for (const [args, url, viaEnv, reason] of cases) {
+        const r = attempt(args, url, viaEnv);
+        expect(r.status, `${args[0]} ${url}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(reason);
+        expect(r.stderr).not.toMatch(/Connection is closed|\n\s+at |wrong-pw-456|right-pw-123/);
+      }
+      expect(existsSync(path.join(work, 'auth'))).toBe(false);
+    } finally {
+      await locked.stop();
+    }
+  }, 60_000);
+
+  it('--queue-file gives the URL out of ps; --queue with a password warns; both at once is an error', async () => {
+    const secret = 'file-pa55-w0rd';
+    const locked = await startRedis({ password: secret });
+    const urlFile = path.join(work, 'queue-url.txt');
+    writeFileSync(urlFile, `\n${locked.url}\n`, { mode: 0o600 });
+    const w = dflsim(['worker', '--queue-file', urlFile]);
+    try {
+      const out = path.join(work, 'via-file');
+      const one = cfg.replace(/sw\.json$/, 'viafile.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'viafile', sweep: undefined, rounds: 2 }));
+      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', out, '--queue-file', urlFile], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr + w.err()).not.toContain(secret);
+      expect(r.stderr + w.err()).not.toMatch(/carries a password/);
+      const both = spawnSync(process.execPath, [BIN, 'worker', '--queue-file', urlFile, '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
+      expect(both.status).toBe(2);
+      expect(both.stderr).toMatch(/--queue-file: give the Redis URL once: --queue or --queue-file, not both/);
+      const missing = spawnSync(process.execPath, [BIN, 'worker', '--queue-file', path.join(work, 'nope.txt')], { encoding: 'utf8' });
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toMatch(/--queue-file: queue URL file not found/);
+      const shown = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', locked.url], { encoding: 'utf8' });
+      expect(shown.status, shown.stderr).toBe(0);
+      expect(shown.stderr).toMatch(/warning: --queue carries a password, which other users of this machine can read in ps: give the URL in DFLSIM_QUEUE or --queue-file instead/);
+      expect(shown.stdout + shown.stderr).not.toContain(secret);
+    } finally {
+      await stopWorker(w);
+      await locked.stop();
+    }
+  }, 90_000);
 
   it('a password URL works and is never printed nor written', async () => {
     const secret = 'pa55-w0rd-xyz';

@@ -245,7 +245,16 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const common = { ...bullOptions(target), lockDuration: lockMs, stalledInterval: Math.max(1000, Math.floor(lockMs / 2)), maxStalledCount: 10, autorun: true };
     worker = new Worker(RUNS_QUEUE, processor, { ...common, concurrency: opts.concurrency ?? 1 });
     siloWorker = new Worker(SILOS_QUEUE, siloProcessor, { ...common, concurrency: 1 });
-    for (const w of [worker, siloWorker]) w.on('error', (e) => log(`worker: ${redactIn(e.message, target.url)}`));
+    // while Redis is down every retry reports the same error: each said once per 10 s
+    let lastError = '', lastErrorAt = 0;
+    const onError = (e: Error): void => {
+      const m = redactIn(e.message, target.url);
+      if (m === lastError && Date.now() - lastErrorAt < 10_000) return;
+      lastError = m;
+      lastErrorAt = Date.now();
+      log(`worker: ${m}`);
+    };
+    for (const w of [worker, siloWorker]) w.on('error', onError);
     // logged once BullMQ has recorded the result (a worker that lost its lock cannot complete the job)
     worker.on('completed', (job) => { log(`job ${job.id}: done`); });
     worker.on('failed', (job, e) => { if (job && !e.message.startsWith(INPUT_PREFIX)) log(`job ${showId(job.id)}: failed: ${redactIn(e.message, target.url)}`); });
