@@ -21,7 +21,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../learning/tf/backend.j
 import type { Batch, LocalTrainer, LocalTrainResult, SiloJob } from '../../learning/trainer.js';
 import { validateConfig } from '../config.js';
 import { buildId } from './build.js';
-import { bullOptions, openConnection } from './connection.js';
+import { bullOptions, describeRedisError, openConnection } from './connection.js';
 import { RefusedJobError, type JobCheck } from './job.js';
 import { BLOB_TTL_MS, jsonBytes, MAX_BLOB_BYTES, MAX_SILO_JOB_BYTES, mib } from './limits.js';
 import { queueKeys, showId, SILO_JOB_ID, SILOS_QUEUE, type QueueTarget } from './names.js';
@@ -266,8 +266,23 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
   redis.on('error', () => { /* reconnects */ });
   queue.on('error', () => {});
   events.on('error', () => {});
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-  const groups = opts.groups ?? Math.max(1, (await queue.getWorkers()).length);
+  const noPerm = (e: unknown): never => {
+    // a Redis user without a permission the queue needs: say which, not "unexpected error"
+    if (e instanceof Error && /^NOPERM/.test(e.message)) throw new DflsimInputError(target.where, describeRedisError(e, target.url));
+    throw e;
+  };
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).catch(noPerm);
+  let groups = opts.groups;
+  if (groups === undefined) {
+    try {
+      groups = Math.max(1, (await queue.getWorkers()).length);
+    } catch (e) {
+      if (!(e instanceof Error && /^NOPERM/.test(e.message))) throw e;
+      groups = 1;
+      opts.log?.('the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group; set "siloGroups" in the config');
+    }
+  }
+  const groupCount: number = groups;
   const run = randomUUID();
   const outageMs = opts.outageMs ?? SILO_OUTAGE_MS;
   let round = 0;
@@ -316,35 +331,39 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
   };
 
   return {
-    groups,
+    groups: groupCount,
     async trainMany(jobs) {
-      const r = round++;
-      const parts = splitGroups(jobs.length, groups);
-      const answers = await Promise.all(parts.map(async ([a, b], g) => {
-        const id = `silos-${run}-${r}-${g}`;
-        const where = `silo group ${g} of round ${r + 1}`;
-        const { inKey, outKey } = siloBlobKeys(target.prefix, id);
-        const blob = packSiloJobs(jobs.slice(a, b));
-        const data: SiloGroupJob = { build, kind: TRAIN_SILOS, prefix: target.prefix, model: { name: opts.model.name, inputSize: opts.model.inputSize }, characters: opts.characters, ...(opts.backend ? { backend: opts.backend } : {}), inKey, outKey, inSha256: sha256Hex(blob) };
-        if (target.secret) data.sig = signJob(target.secret, target.prefix, id, data);
-        const answer = await finish(id, blob, data, where);
-        const out = await redis.getBuffer(outKey);
-        await redis.del(inKey, outKey);
-        await queue.remove(id).catch(() => { /* kept until BullMQ trims it */ });
-        if (!out) throw new Error(`${where}: the worker's answer is missing`);
-        // an answer that is not what a worker of this queue wrote is refused
-        const sha = sha256Hex(out);
-        if (!answer || answer.outSha256 !== sha) throw new DflsimInputError(target.where, `${where}: the answer in ${outKey} is not the one the worker reported (its SHA-256 differs): refused`);
-        if (target.secret && !siloAnswerSigned(target.secret, target.prefix, id, outKey, sha, answer.sig)) {
-          throw new DflsimInputError(target.where, `${where}: the worker's answer is ${answer.sig === undefined ? 'not signed' : 'signed with another secret'}: refused (give every worker this queue's DFLSIM_QUEUE_SECRET or --queue-secret-file)`);
-        }
-        return unpackSiloResults(out, outKey);
-      }));
-      return answers.flat();
+      return trainRound(jobs).catch(noPerm);
     },
     async close() {
       await Promise.allSettled([queue.close(), events.close()]);
       redis.disconnect();
     },
   };
+
+  async function trainRound(jobs: SiloJob[]): Promise<LocalTrainResult[]> {
+    const r = round++;
+    const parts = splitGroups(jobs.length, groupCount);
+    const answers = await Promise.all(parts.map(async ([a, b], g) => {
+      const id = `silos-${run}-${r}-${g}`;
+      const where = `silo group ${g} of round ${r + 1}`;
+      const { inKey, outKey } = siloBlobKeys(target.prefix, id);
+      const blob = packSiloJobs(jobs.slice(a, b));
+      const data: SiloGroupJob = { build, kind: TRAIN_SILOS, prefix: target.prefix, model: { name: opts.model.name, inputSize: opts.model.inputSize }, characters: opts.characters, ...(opts.backend ? { backend: opts.backend } : {}), inKey, outKey, inSha256: sha256Hex(blob) };
+      if (target.secret) data.sig = signJob(target.secret, target.prefix, id, data);
+      const answer = await finish(id, blob, data, where);
+      const out = await redis.getBuffer(outKey);
+      await redis.del(inKey, outKey);
+      await queue.remove(id).catch(() => { /* kept until BullMQ trims it */ });
+      if (!out) throw new Error(`${where}: the worker's answer is missing`);
+      // an answer that is not what a worker of this queue wrote is refused
+      const sha = sha256Hex(out);
+      if (!answer || answer.outSha256 !== sha) throw new DflsimInputError(target.where, `${where}: the answer in ${outKey} is not the one the worker reported (its SHA-256 differs): refused`);
+      if (target.secret && !siloAnswerSigned(target.secret, target.prefix, id, outKey, sha, answer.sig)) {
+        throw new DflsimInputError(target.where, `${where}: the worker's answer is ${answer.sig === undefined ? 'not signed' : 'signed with another secret'}: refused (give every worker this queue's DFLSIM_QUEUE_SECRET or --queue-secret-file)`);
+      }
+      return unpackSiloResults(out, outKey);
+    }));
+    return answers.flat();
+  }
 }
