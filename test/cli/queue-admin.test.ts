@@ -1,12 +1,14 @@
 /**
  * What a queue leaves in Redis, over a real redis-server: two `run --queue` of one config to
  * two results directories (at once, and later without any worker) each end with complete
- * results; `dflsim queue status` counts a prefix's jobs and keys; `dflsim queue clean`
- * leaves no key of the prefix (`redis-cli --scan`) and another prefix's untouched.
+ * results; the README's ACL (a user per prefix) runs sweeps, distributed runs, status and
+ * clean, and refuses another prefix as such; `dflsim queue status` counts a prefix's jobs
+ * and keys; `dflsim queue clean` leaves no key of the prefix (`redis-cli --scan`) and
+ * another prefix's untouched.
  * Needs redis-server (see test/redis-server.ts): skipped with a notice without it, required under CI.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -87,6 +89,46 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
     expect(c.stderr).toContain('queued 0 runs');
     expect(c.stderr).toContain('2 taken from results kept in Redis');
     expectSame(local, path.join(work, 'twice-c'));
+  }, 180_000);
+
+  it('the README\'s ACL (one user per prefix, no dangerous commands) runs a sweep, a distributed run, status and clean; another prefix is refused as such; the secret from a file', async () => {
+    const password = 'alice-pw-0123456789';
+    const acl = spawnSync('redis-cli', ['-p', String(redis.port), 'ACL', 'SETUSER', 'alice', 'on', `>${password}`, 'resetkeys', '~alice:*', 'resetchannels', '+@all', '-@dangerous', '+info'], { encoding: 'utf8' });
+    expect(acl.stdout.trim(), acl.stderr).toBe('OK');
+    const secretFile = path.join(work, 'secret');
+    writeFileSync(secretFile, 'alice-shared-queue-secret-0123456789\n');
+    chmodSync(secretFile, 0o644);
+    const env = { DFLSIM_QUEUE: `redis://alice:${password}@127.0.0.1:${redis.port}` };
+    const as = (args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const w = dflsim(['worker', '--queue-prefix', 'alice', '--queue-secret-file', secretFile], env);
+    try {
+      await until('the worker', () => /on the queue/.test(w.err()));
+      expect(w.err()).toMatch(/warning: --queue-secret-file .*secret can be read by other users of this machine: chmod 600 it/);
+      chmodSync(secretFile, 0o600);
+      const cfg = sweep(work, 'acl', { seed: 9 });
+      const r = as(['run', cfg, '--out', path.join(work, 'acl'), '--queue-prefix', 'alice', '--queue-secret-file', secretFile]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/warning/);
+      const one = path.join(work, 'acl-dist.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), sweep: undefined, topology: 'ring', rounds: 2, distributeSilos: true }));
+      const d = as(['run', one, '--out', path.join(work, 'acl-dist'), '--queue-prefix', 'alice', '--queue-secret-file', secretFile]);
+      expect(d.status, d.stderr).toBe(0);
+      expect(d.stderr).toContain('the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group');
+      // another user's prefix: refused as such, not an unexpected error
+      const bob = as(['run', cfg, '--out', path.join(work, 'acl-bob'), '--queue-prefix', 'bob']);
+      expect(bob.status, bob.stderr).toBe(2);
+      expect(bob.stderr).toMatch(/^dflsim: DFLSIM_QUEUE: the Redis user of redis:\/\/\*\*\*@127\.0\.0\.1:\d+ may not run a command the queue needs \(NOPERM/m);
+      expect(bob.stderr).not.toMatch(/\n\s+at /);
+      const status = as(['queue', 'status', '--queue-prefix', 'alice']);
+      expect(status.status, status.stderr).toBe(0);
+      expect(status.stdout).toContain('workers unknown (the Redis user may not list clients)');
+      await stopWorker(w);
+      const clean = as(['queue', 'clean', '--queue-prefix', 'alice']);
+      expect(clean.status, clean.stderr).toBe(0);
+      expect(scan(redis.port, 'alice:*')).toEqual([]);
+    } finally {
+      await stopWorker(w);
+    }
   }, 180_000);
 
   it('queue status counts a prefix\'s jobs and keys; queue clean leaves no key of it (redis-cli --scan), another prefix\'s untouched', async () => {
