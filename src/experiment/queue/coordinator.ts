@@ -22,9 +22,9 @@ import { describeRedisError, openConnection, probeRedis } from './connection.js'
 import { buildRunJob, INPUT_PREFIX, TRAIN_RUN, type BuiltJob, type RunJobResult } from './job.js';
 import { jsonBytes, KEEP_COLLECTED_S, KEEP_UNCOLLECTED_S, MAX_BLOB_BYTES, MAX_RESULT_BYTES, mib } from './limits.js';
 import { insideDir, queueKeys, RUNS_QUEUE, type QueueTarget } from './names.js';
-import { resultSigned, sha256Hex, unpackSigned } from './sign.js';
+import { checkpointSigned, NO_SECRET_WARNING, resultSigned, sha256Hex, unpackSigned } from './sign.js';
 import { redactIn, redactUrl } from './url.js';
-import { NO_SECRET_WARNING, RESULT_FILES } from './worker.js';
+import { RESULT_FILES } from './worker.js';
 
 /** How long the coordinator waits for an unreachable Redis before giving up (ms): 5 minutes. */
 export const OUTAGE_MS = 300_000;
@@ -185,6 +185,12 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
     await answered(queue.add(TRAIN_RUN, b.data, { jobId: b.id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: KEEP_UNCOLLECTED_S }, removeOnFail: { age: KEEP_UNCOLLECTED_S } }));
   };
 
+  /** Queue a run again (its job vanished, or its final checkpoint did), at most {@link MAX_REQUEUES} times. */
+  const requeue = async (i: number): Promise<void> => {
+    if (++requeued[i] > MAX_REQUEUES) throw new Error(`job ${built[i].id} (run ${name(i)}) had to be queued again ${MAX_REQUEUES} times`);
+    await enqueue(i);
+  };
+
   /** Drop a bad result (the job, the kept copy) so that a re-run trains the run anew, and refuse it. */
   const refuseResult = async (i: number, why: string): Promise<never> => {
     await answered(queue.remove(built[i].id)).catch(() => {});
@@ -212,7 +218,16 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
       return false;
     }
     const ck = unpackSigned(stored);
-    if (!ck || sha256Hex(ck.bytes) !== result.checkpointSha256) return refuseResult(i, 'its checkpoint in Redis is not the one its result names (the SHA-256 differs)');
+    if (!ck) return refuseResult(i, 'its checkpoint in Redis is not one a worker stored');
+    if (target.secret && !(ck.sig && checkpointSigned(target.secret, target.prefix, id, ck.bytes, ck.sig))) return refuseResult(i, 'its checkpoint in Redis is not signed with this queue\'s secret');
+    if (sha256Hex(ck.bytes) !== result.checkpointSha256) {
+      // a worker's checkpoint, but not the result's: another worker of the job (one that lost
+      // its lock when Redis restarted) wrote since; the run goes on from there
+      log(`run ${name(i)}: its checkpoint in Redis is not the one its result names (another worker of the job wrote since): training it again from there`);
+      if (job) await answered(job.remove()).catch(() => {});
+      await answered(redis.del(keys.result(id)));
+      return false;
+    }
     try {
       summaries[i] = writeRunResults(runs[i], configFile, built[i], result, ck.bytes);
     } catch (e) {
@@ -267,7 +282,7 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
             if (!job) continue; // removed meanwhile (by another coordinator): looked at again next time
             if (state === 'completed') {
               if (await collect(i, job.returnvalue, job)) pending.delete(i);
-              else await enqueue(i);
+              else await requeue(i);
               continue;
             }
             const reason = redactIn(job.failedReason ?? 'failed', target.url);
@@ -278,9 +293,8 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
             // collected (and removed) by another coordinator of the same run?
             if (await collectKept(i)) { pending.delete(i); continue; }
             // vanished: Redis restarted without persistence, or someone removed it
-            if (++requeued[i] > MAX_REQUEUES) throw new Error(`job ${id} (run ${name(i)}) left the queue ${MAX_REQUEUES} times`);
             log(`job ${id} (run ${name(i)}) is no longer in Redis (restarted without persistence, or removed): queued again; it resumes from its checkpoint if Redis kept one`);
-            await enqueue(i);
+            await requeue(i);
             continue;
           }
           const job = await answered(queue.getJob(id));

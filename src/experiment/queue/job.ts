@@ -172,7 +172,7 @@ export function checkRunJob(raw: unknown, id: string, workDir: string, check: Jo
   if (jobId({ build: job.build, config: job.config as TrainConfig, files: job.files }) !== id) throw new RefusedJobError(`refused job ${showId(id)}: its id is not the hash of its config and files`);
   const base = path.resolve(workDir);
   const inside = (p: string): boolean => path.resolve(p) === base || insideDir(base, p) !== undefined;
-  const configName = typeof job.configName === 'string' && SAFE_NAME.test(job.configName) && job.configName !== '..' ? job.configName : 'config.json';
+  const configName = typeof job.configName === 'string' && SAFE_NAME.test(job.configName) && job.configName !== '..' && job.configName !== '.' ? job.configName : 'config.json';
   const configFile = path.join(base, configName);
   const writes: CheckedJob['writes'] = [];
   for (const [name, content] of Object.entries(job.files)) {

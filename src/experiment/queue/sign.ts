@@ -9,6 +9,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DflsimInputError } from '../../errors.js';
 
+/** Said once by a worker or coordinator without a queue secret. */
+export const NO_SECRET_WARNING = 'warning: no queue secret: jobs and results are not authenticated, so anyone who can write to this Redis can plant them; give the coordinator and every worker the same DFLSIM_QUEUE_SECRET (or --queue-secret-file)';
+
 /** A secret shorter than this (bytes) is refused. */
 export const MIN_SECRET_BYTES = 16;
 

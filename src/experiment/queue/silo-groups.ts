@@ -25,7 +25,7 @@ import { bullOptions, describeRedisError, openConnection } from './connection.js
 import { RefusedJobError, type JobCheck } from './job.js';
 import { BLOB_TTL_MS, jsonBytes, MAX_BLOB_BYTES, MAX_SILO_JOB_BYTES, mib } from './limits.js';
 import { queueKeys, showId, SILO_JOB_ID, SILOS_QUEUE, type QueueTarget } from './names.js';
-import { sha256Hex, signJob, jobSigned, signSiloAnswer, siloAnswerSigned } from './sign.js';
+import { jobSigned, NO_SECRET_WARNING, sha256Hex, signJob, signSiloAnswer, siloAnswerSigned } from './sign.js';
 import { redactUrl } from './url.js';
 
 /** The kind of work of a group job. */
@@ -282,6 +282,7 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
       opts.log?.('the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group; set "siloGroups" in the config');
     }
   }
+  if (!target.secret) opts.log?.(NO_SECRET_WARNING);
   const groupCount: number = groups;
   const run = randomUUID();
   const outageMs = opts.outageMs ?? SILO_OUTAGE_MS;

@@ -23,7 +23,7 @@ import { bullOptions, openConnection, probeRedis } from './connection.js';
 import { checkRunJob, INPUT_PREFIX, RefusedJobError, type JobCheck, type RunJobResult } from './job.js';
 import { jsonBytes, KEEP_UNCOLLECTED_S, MAX_BLOB_BYTES, MAX_RESULT_BYTES, mib } from './limits.js';
 import { insideDir, queueKeys, RUN_JOB_ID, RUNS_QUEUE, showId, SILOS_QUEUE, type QueueTarget } from './names.js';
-import { checkpointSigned, packSigned, sha256Hex, signCheckpoint, signResult, unpackSigned } from './sign.js';
+import { checkpointSigned, NO_SECRET_WARNING, packSigned, sha256Hex, signCheckpoint, signResult, unpackSigned } from './sign.js';
 import { checkSiloGroupJob, siloTrainerKey, trainSiloGroup, type SiloGroupAnswer, type SiloGroupJob } from './silo-groups.js';
 import { redactIn, redactUrl } from './url.js';
 
@@ -32,9 +32,6 @@ export const RESULT_FILES = ['metrics.csv', 'summary.json', 'config.resolved.jso
 
 /** Trainers a worker keeps for silo groups (the least recently used beyond these is freed). */
 export const SILO_TRAINER_CACHE = 2;
-
-/** Said once by a worker or coordinator without a queue secret. */
-export const NO_SECRET_WARNING = 'warning: no queue secret: jobs and results are not authenticated, so anyone who can write to this Redis can plant them; give the coordinator and every worker the same DFLSIM_QUEUE_SECRET (or --queue-secret-file)';
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -69,7 +66,7 @@ export interface RunningWorker {
  * in order (flush awaits them). A checkpoint this queue's workers did not write is ignored:
  * the run starts over.
  */
-function redisStore(redis: Redis, target: QueueTarget, jobId: string, log: (line: string) => void): CheckpointStore & { flush(): Promise<void>; latest(): Uint8Array | undefined } {
+function redisStore(redis: Redis, target: QueueTarget, jobId: string, log: (line: string) => void, lost: () => boolean): CheckpointStore & { flush(): Promise<void>; latest(): Uint8Array | undefined } {
   const key = queueKeys(target.prefix).checkpoint(jobId);
   let last: Promise<unknown> = Promise.resolve();
   let latest: Uint8Array | undefined;
@@ -90,6 +87,8 @@ function redisStore(redis: Redis, target: QueueTarget, jobId: string, log: (line
       return stored.bytes;
     },
     write: (bytes) => {
+      // a worker that lost the job's lock leaves the checkpoint to the one that has it now
+      if (lost()) return;
       latest = bytes;
       const sig = target.secret ? signCheckpoint(target.secret, target.prefix, jobId, bytes) : undefined;
       last = redis.set(key, packSigned(bytes, sig), 'EX', KEEP_UNCOLLECTED_S).catch(() => {});
@@ -162,6 +161,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   redis.on('error', () => { /* reconnects; BullMQ reports */ });
   let stopping = false;
   const lockMs = opts.lockMs ?? 30_000;
+  /** Jobs whose lock this worker could not renew: another worker may have them now. */
+  const lostLocks = new Set<string>();
   const refuse = (what: string, message: string): never => {
     const m = redactIn(message, target.url);
     log(`${what}: ${m}`);
@@ -183,7 +184,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     }
     rmSync(jobDir, { recursive: true, force: true });
     for (const w of checked.writes) { mkdirSync(path.dirname(w.file), { recursive: true }); writeFileSync(w.file, w.content); }
-    const store = redisStore(redis, target, id, log);
+    const store = redisStore(redis, target, id, log, () => lostLocks.has(id));
     log(`job ${id}: ${checked.config.name} (attempt ${job.attemptsMade + 1})`);
     try {
       const summary = await runTraining(checked.config, checked.configFile, {
@@ -193,10 +194,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         workers: opts.workers,
         checkpointStore: store,
         log: (l) => log(`job ${id}: ${clean(l)}`),
-        shouldStop: () => stopping,
+        shouldStop: () => stopping || lostLocks.has(id),
         onRound: (row, total) => { void job.updateProgress({ round: row.round + 1, total, simulatedMs: row.simulatedMs, detail: row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}` }).catch(() => {}); },
       });
       await store.flush();
+      if (summary.interrupted && lostLocks.has(id)) throw new Error('this worker lost the job\'s lock (Redis restarted, or did not answer for the lock\'s duration): left to the worker that has it now');
       if (summary.interrupted) {
         // stopped: the checkpoint is in Redis; the job goes back to the queue for another worker
         log(`job ${id}: stopped at round ${summary.rounds}, back to the queue`);
@@ -223,6 +225,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       if (e instanceof DflsimInputError) return refuse(`job ${id}`, clean(e.message));
       throw e;
     } finally {
+      lostLocks.delete(id);
       rmSync(jobDir, { recursive: true, force: true });
     }
   };
@@ -255,6 +258,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       log(`worker: ${m}`);
     };
     for (const w of [worker, siloWorker]) w.on('error', onError);
+    worker.on('lockRenewalFailed', (ids) => { for (const id of ids) lostLocks.add(id); });
     // logged once BullMQ has recorded the result (a worker that lost its lock cannot complete the job)
     worker.on('completed', (job) => { log(`job ${job.id}: done`); });
     worker.on('failed', (job, e) => { if (job && !e.message.startsWith(INPUT_PREFIX)) log(`job ${showId(job.id)}: failed: ${redactIn(e.message, target.url)}`); });
