@@ -100,7 +100,7 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
     chmodSync(secretFile, 0o644);
     const env = { DFLSIM_QUEUE: `redis://alice:${password}@127.0.0.1:${redis.port}` };
     const as = (args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-    const w = dflsim(['worker', '--queue-prefix', 'alice', '--queue-secret-file', secretFile], env);
+    const w = dflsim(['worker', '--queue-secret-file', secretFile], { ...env, DFLSIM_QUEUE_PREFIX: 'alice' });
     try {
       await until('the worker', () => /on the queue/.test(w.err()));
       expect(w.err()).toMatch(/warning: --queue-secret-file .*secret can be read by other users of this machine: chmod 600 it/);
@@ -141,8 +141,11 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
       const w = dflsim(['worker', '--queue', redis.url, '--queue-prefix', prefix]);
       await until('the worker', () => /on the queue/.test(w.err()));
       const out = path.join(work, 'swept');
-      const r = spawnSync(process.execPath, [BIN, 'run', sweep(work, 'swept', { seed: 8 }), '--out', out, '--queue', redis.url, '--queue-prefix', prefix], { encoding: 'utf8' });
+      // the prefix from the config this time (never written to results)
+      const r = spawnSync(process.execPath, [BIN, 'run', sweep(work, 'swept', { seed: 8, queuePrefix: prefix }), '--out', out, '--queue', redis.url], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain('(prefix "sweep")');
+      expect(readFileSync(path.join(out, 'topology=ring', 'config.resolved.json'), 'utf8')).not.toContain('queuePrefix');
       // a failed job (refused), an orphaned checkpoint, and another prefix's waiting job
       await runs.add('train-run', {}, { jobId: '../x' });
       await until('the forged job refused', () => /refused job "\.\.\/x"/.test(w.err()));
