@@ -78,3 +78,21 @@ export async function probeRedis(url: string, where: string): Promise<void> {
     r.disconnect();
   }
 }
+
+/** A Redis command that takes longer than this (ms) counts as Redis not answering. */
+export const ANSWER_MS = 10_000;
+
+/** Redis did not answer a command within {@link ANSWER_MS}. */
+export class Silent extends Error {}
+
+/**
+ * `p`, or a {@link Silent} error after {@link ANSWER_MS}: the queue's connections wait for a
+ * reconnect as long as it takes, and a caller that must not wait forever races them (the
+ * command itself completes or fails later, unseen).
+ */
+export function answered<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Silent('Redis does not answer')), ANSWER_MS); });
+  p.catch(() => { /* seen by the race, or too late to matter */ });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}

@@ -18,7 +18,7 @@ import { decodeCheckpoint, encodeCheckpoint, writeFileAtomic } from '../checkpoi
 import type { TrainConfig } from '../config.js';
 import { configHash, type RunSummary } from '../runner.js';
 import { buildId } from './build.js';
-import { describeRedisError, openConnection, probeRedis } from './connection.js';
+import { answered, describeRedisError, openConnection, probeRedis, Silent } from './connection.js';
 import { buildRunJob, INPUT_PREFIX, TRAIN_RUN, type BuiltJob, type RunJobResult } from './job.js';
 import { jsonBytes, KEEP_COLLECTED_S, KEEP_UNCOLLECTED_S, MAX_BLOB_BYTES, MAX_RESULT_BYTES, mib } from './limits.js';
 import { insideDir, queueKeys, RUNS_QUEUE, type QueueTarget } from './names.js';
@@ -28,9 +28,6 @@ import { RESULT_FILES } from './worker.js';
 
 /** How long the coordinator waits for an unreachable Redis before giving up (ms): 5 minutes. */
 export const OUTAGE_MS = 300_000;
-
-/** A Redis read that takes longer than this (ms) counts as Redis not answering. */
-const ANSWER_MS = 10_000;
 
 /** A job that vanished from Redis is queued again at most this often. */
 const MAX_REQUEUES = 10;
@@ -145,16 +142,6 @@ function translate(message: string, built: BuiltJob, configFile: string): string
   return m;
 }
 
-/** Redis did not answer a read within {@link ANSWER_MS}. */
-class Silent extends Error {}
-
-/** `p`, or a {@link Silent} error after {@link ANSWER_MS} (the command itself completes or fails later, unseen). */
-function answered<T>(p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Silent('Redis does not answer')), ANSWER_MS); });
-  p.catch(() => { /* seen below, or too late to matter */ });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Run the sweep's runs over the queue; each finished run's files are written as it arrives.
@@ -258,10 +245,15 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
 
   try {
     let queued = 0;
-    for (let i = 0; i < built.length; i++) {
-      if (await collectKept(i)) continue;
-      await enqueue(i);
-      queued++;
+    try {
+      for (let i = 0; i < built.length; i++) {
+        if (await collectKept(i)) continue;
+        await enqueue(i);
+        queued++;
+      }
+    } catch (e) {
+      if (e instanceof Silent) throw new DflsimInputError(target.where, `Redis at ${redactUrl(target.url)} stopped answering while the runs were being queued: run the same command again once it answers`);
+      throw e;
     }
     const kept = built.length - queued;
     log(`queued ${queued} run${queued === 1 ? '' : 's'} on ${redactUrl(target.url)} (prefix "${target.prefix}")${kept ? `; ${kept} taken from results kept in Redis` : ''}`);

@@ -21,7 +21,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../learning/tf/backend.j
 import type { Batch, LocalTrainer, LocalTrainResult, SiloJob } from '../../learning/trainer.js';
 import { validateConfig } from '../config.js';
 import { buildId } from './build.js';
-import { bullOptions, describeRedisError, openConnection } from './connection.js';
+import { answered, bullOptions, describeRedisError, openConnection, Silent } from './connection.js';
 import { RefusedJobError, type JobCheck } from './job.js';
 import { BLOB_TTL_MS, jsonBytes, MAX_BLOB_BYTES, MAX_SILO_JOB_BYTES, mib } from './limits.js';
 import { queueKeys, showId, SILO_JOB_ID, SILOS_QUEUE, type QueueTarget } from './names.js';
@@ -309,24 +309,26 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
         throw new Error(`${where} failed on a worker: ${(e as Error).message.replace(/^\[input\] /, '')}`);
       }
       if (answer !== 'tick') return answer;
-      if (redis.status !== 'ready') {
+      try {
+        if (redis.status !== 'ready') throw new Silent(`connection ${redis.status}`);
+        const state = await answered(queue.getJobState(id));
+        // finished while the events stream missed it (a reconnect): read the job itself
+        if (state === 'completed' || state === 'failed') {
+          const fin = await answered(queue.getJob(id));
+          if (fin && state === 'completed') return fin.returnvalue as SiloGroupAnswer;
+          if (fin) throw new Error(`${where} failed on a worker: ${fin.failedReason.replace(/^\[input\] /, '')}`);
+        }
+        if (state === 'unknown') {
+          // Redis restarted without persistence: the blob and the job are gone; put them back
+          if (++requeues > MAX_REQUEUES) throw new Error(`${where}: its job left the queue ${MAX_REQUEUES} times`);
+          opts.log?.(`${where}: its job is no longer in Redis (restarted without persistence?): queued again`);
+          job = await answered(put(id, blob, data));
+        }
+        silentSince = undefined;
+      } catch (e) {
+        if (!(e instanceof Silent)) throw e;
         silentSince ??= Date.now();
         if (Date.now() - silentSince > outageMs) throw new DflsimInputError(target.where, `Redis at ${redactUrl(target.url)} has not answered for ${Math.round(outageMs / 1000)} s: stopped waiting for ${where} (the run's checkpoint in --out keeps its finished rounds: resume with --resume)`);
-        continue;
-      }
-      silentSince = undefined;
-      const state = await queue.getJobState(id);
-      // finished while the events stream missed it (a reconnect): read the job itself
-      if (state === 'completed' || state === 'failed') {
-        const fin = await queue.getJob(id);
-        if (fin && state === 'completed') return fin.returnvalue as SiloGroupAnswer;
-        if (fin) throw new Error(`${where} failed on a worker: ${fin.failedReason.replace(/^\[input\] /, '')}`);
-      }
-      if (state === 'unknown') {
-        // Redis restarted without persistence: the blob and the job are gone; put them back
-        if (++requeues > MAX_REQUEUES) throw new Error(`${where}: its job left the queue ${MAX_REQUEUES} times`);
-        opts.log?.(`${where}: its job is no longer in Redis (restarted without persistence?): queued again`);
-        job = await put(id, blob, data);
       }
     }
   };
