@@ -12,9 +12,10 @@ import { DflsimInputError } from './errors.js';
  * @param file the path
  * @param what what the file is, for messages (`network file`, `overlay file`, `config file`)
  * @param where where to report a problem (default: the path itself)
- * @throws DflsimInputError when the path does not exist, is a directory or another non-file, or cannot be read
+ * @param maxBytes refuse a larger file before reading it (default: no limit)
+ * @throws DflsimInputError when the path does not exist, is a directory or another non-file, is larger than `maxBytes`, or cannot be read
  */
-export function readInputFile(file: string, what: string, where: string = file): string {
+export function readInputFile(file: string, what: string, where: string = file, maxBytes = Infinity): string {
   let st;
   try {
     st = statSync(file);
@@ -26,6 +27,7 @@ export function readInputFile(file: string, what: string, where: string = file):
   const aWhat = `${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what}`;
   if (st.isDirectory()) throw new DflsimInputError(where, `${where === file ? 'is' : `${file} is`} a directory, not ${aWhat}`);
   if (!st.isFile()) throw new DflsimInputError(where, `${where === file ? 'is' : `${file} is`} not a regular file (expected ${aWhat})`);
+  if (st.size > maxBytes) throw new DflsimInputError(where, `${where === file ? '' : `${file}: `}${(st.size / 1048576).toFixed(1)} MiB, above the largest ${what} dflsim reads (${(maxBytes / 1048576).toFixed(0)} MiB)`);
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {

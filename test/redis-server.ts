@@ -50,13 +50,16 @@ async function waitForPong(port: number, password: string | undefined, child: Ch
   }
 }
 
-/** Start redis-server on a free loopback port (no RDB snapshots, AOF on). */
-export async function startRedis(opts: { password?: string } = {}): Promise<RedisServer> {
+/**
+ * Start redis-server on a free loopback port (no RDB snapshots; AOF on unless `persistent`
+ * is false, when a restart loses everything).
+ */
+export async function startRedis(opts: { password?: string; persistent?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-redis-'));
   let child: ChildProcess;
   const start = async (): Promise<void> => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir, ...(opts.password ? ['--requirepass', opts.password] : [])], { stdio: 'ignore' });
+    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persistent === false ? 'no' : 'yes', '--dir', dir, ...(opts.password ? ['--requirepass', opts.password] : [])], { stdio: 'ignore' });
     await waitForPong(port, opts.password, child);
   };
   const stop = async (): Promise<void> => {

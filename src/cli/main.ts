@@ -10,6 +10,7 @@ import { schemaCommand } from './commands/schema.js';
 import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { workerCommand } from './commands/worker.js';
+import { queueCommand } from './commands/queue.js';
 import { rejectRepeatedFlags } from './common.js';
 
 /** Where the CLI writes. */
@@ -52,6 +53,7 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = benchCommand(y, io.out);
   y = reportCommand(y, io.out, io.err);
   y = workerCommand(y, io.out, io.err);
+  y = queueCommand(y, io.out, io.err);
   return y;
 }
 

@@ -14,6 +14,7 @@ import { getWorkload, WORKLOAD_NAMES, type Workload } from '../timing/workload.j
 import { PUBLISHED_NAMES } from './published.js';
 import { CHARACTER_DATASET_KINDS } from '../data/registry.js';
 import { closestNames, didYouMean } from '../suggest.js';
+import { QUEUE_PREFIX_PATTERN } from './queue/names.js';
 
 const positiveInt = z.number().int().positive();
 const positive = z.number().positive();
@@ -148,9 +149,12 @@ const partitionSchema = z.union([
   z.object({ kind: z.literal('dirichlet'), alpha: positive.describe('concentration: small gives each silo few steering bins, large is near IID'), bins: positiveInt.default(5).describe('steering-angle bins the label skew is drawn over') }).strict(),
 ]).default('by-sequence').describe('how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets)');
 
+/** Largest `model.inputSize` (pixels a side): bounds the memory a model takes, also for a job from the queue. */
+export const MAX_INPUT_SIZE = 1024;
+
 const modelSchema = z.object({
   name: z.enum(['fadnet', 'linear', 'femnist-cnn']).default('fadnet').describe('fadnet (steering regression, Nguyen et al. 2022), femnist-cnn (62-class character classification, Marfoq et al. 2020\'s FEMNIST CNN; character datasets only) or a linear model on the pixels'),
-  inputSize: positiveInt.default(64).describe('frame height and width (pixels); character datasets are 28x28 (femnist-cnn\'s fixed input)'),
+  inputSize: positiveInt.max(MAX_INPUT_SIZE).default(64).describe(`frame height and width (pixels, at most ${MAX_INPUT_SIZE}); character datasets are 28x28 (femnist-cnn's fixed input)`),
 }).strict();
 
 const seedValue = z.number().int().nonnegative();
@@ -203,6 +207,7 @@ export const trainConfigSchema = z.object({
   backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto').describe('TensorFlow.js backend (auto: node if installed, else wasm with dflsim\'s kernels); results are the same bits on native and portable kernels'),
   threads: positiveInt.optional().describe('wasm compute threads per model (default: DFLSIM_THREADS or 1)'),
   queue: z.string().optional().describe('run the sweep over the Redis queue at this URL (redis:// or rediss://), as --queue does (--queue and DFLSIM_QUEUE come first); never written to results'),
+  queuePrefix: z.string().regex(QUEUE_PREFIX_PATTERN).optional().describe('key prefix of the queue in Redis (default "dflsim"), as --queue-prefix does (--queue-prefix and DFLSIM_QUEUE_PREFIX come first): users or builds sharing one Redis each use their own; never written to results'),
   distributeSilos: z.boolean().default(false).describe('with --queue: train this run\'s silos on the queue\'s workers, in groups, round by round (the coordinator keeps mixing, metrics and checkpoints); the same bits as a local run'),
   siloGroups: positiveInt.optional().describe('distributeSilos: groups a round\'s silos are split into (default: the workers on the queue when the run starts); results do not depend on it'),
   workers: positiveInt.optional().describe('worker threads that train a round\'s silos in parallel, each with its own model (default: DFLSIM_WORKERS or the machine\'s cores; 1 trains in the main thread); results are the same bits whatever the count'),

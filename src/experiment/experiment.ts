@@ -13,6 +13,7 @@ import { PUBLISHED } from './published.js';
 import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { LOCK_FILE, lockOutDir } from './queue/out-lock.js';
 import { checkQueueUrl } from './queue/url.js';
+import { DEFAULT_QUEUE_PREFIX, type QueueTarget } from './queue/names.js';
 import { configWorkload, expandSweep, expandTrainRuns, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig, type TrainTiming } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
@@ -35,6 +36,10 @@ export interface ExperimentOptions {
   queue?: string;
   /** Where the queue URL came from, for errors (default `--queue`). */
   queueWhere?: string;
+  /** Key prefix of the queue (`--queue-prefix`, `DFLSIM_QUEUE_PREFIX`); default the config's `queuePrefix`, then `dflsim`. */
+  queuePrefix?: string;
+  /** The queue's shared secret (`DFLSIM_QUEUE_SECRET`, `--queue-secret-file`): jobs signed, results verified. */
+  queueSecret?: Buffer;
   /** Child processes running a sweep's runs in parallel on this machine (no queue); default 1. */
   parallelRuns?: number;
   /** Command-line overrides of config fields (`--clock`, `--sharing`, `--silo-profile`, `--link-capacities`, `--seeds`). */
@@ -194,14 +199,16 @@ async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: Exper
 
 /** {@link runTrainingExperiment} once the results directory is locked: locally, in parallel processes, or over the queue. */
 async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
-  // the config's queue URL (after --queue and DFLSIM_QUEUE) is never written to results
-  const { queue: cfgQueue, ...rest } = withQueue;
+  // the config's queue URL and prefix (after the flags and variables) are never written to results
+  const { queue: cfgQueue, queuePrefix: cfgPrefix, ...rest } = withQueue;
   const cfg = rest as TrainConfig;
   if (opts.queue === undefined && cfgQueue !== undefined) {
     const where = `${file}: queue`;
     checkQueueUrl(cfgQueue, where);
     opts = { ...opts, queue: cfgQueue, queueWhere: where };
   }
+  const target: QueueTarget | undefined = opts.queue === undefined ? undefined
+    : { url: opts.queue, where: opts.queueWhere ?? '--queue', prefix: opts.queuePrefix ?? cfgPrefix ?? DEFAULT_QUEUE_PREFIX, ...(opts.queueSecret ? { secret: opts.queueSecret } : {}) };
   const combos = expandTrainRuns(cfg);
   let runs: RunSummary[] = [];
   let interrupted = false;
@@ -241,7 +248,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     const todo = plan.filter((_, i) => !finished[i]);
     if (todo.length < plan.length) opts.log?.(`${plan.length - todo.length} of ${plan.length} runs already finished in ${opts.outDir}`);
     const { runQueued } = await import('./queue/coordinator.js');
-    const res = todo.length ? await runQueued(todo, file, { url: opts.queue!, where: opts.queueWhere ?? '--queue', experiment: cfg.name, shouldStop: opts.shouldStop, log: opts.log, onProgress: opts.onProgress, keepCheckpoints: opts.keepCheckpoints }) : { summaries: [], interrupted: false };
+    const res = todo.length ? await runQueued(todo, file, { target: target!, experiment: cfg.name, shouldStop: opts.shouldStop, log: opts.log, onProgress: opts.onProgress, keepCheckpoints: opts.keepCheckpoints }) : { summaries: [], interrupted: false };
     const byDir = new Map(res.summaries.map((s) => [s.outDir, s]));
     runs = plan.map((p, i) => finished[i] ?? byDir.get(p.dir)).filter((s): s is RunSummary => !!s);
     interrupted = res.interrupted;
@@ -260,7 +267,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     }
     for (const { dir, runCfg } of plan) {
       const summary = await runTraining(runCfg, file, {
-        ...(distribute ? { siloQueue: opts.queue } : {}),
+        ...(distribute ? { siloQueue: target } : {}),
         outDir: dir,
         resume: opts.resume,
         force: true,

@@ -30,6 +30,7 @@ import { buildOnClock, contextClock, prepareContext, type CycleTimeRequest } fro
 import { planEventClock } from '../overlay/clock.js';
 import type { Underlay } from '../network/underlay.js';
 import { describeTopology } from './topology-file.js';
+import type { QueueTarget } from './queue/names.js';
 
 /** Columns of `metrics.csv`. */
 export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down', 'testAccuracy', 'siloTestAccuracy', 'keptOwn'] as const;
@@ -54,8 +55,8 @@ export interface RunOptions {
   trainer?: LocalTrainer;
   /** Where checkpoints go (e.g. Redis for a queued run); default: `checkpoint.bin` in `outDir`. */
   checkpointStore?: CheckpointStore;
-  /** `distributeSilos`: train the silos on this Redis queue's workers (`redis://` or `rediss://`). */
-  siloQueue?: string;
+  /** `distributeSilos`: train the silos on this Redis queue's workers. */
+  siloQueue?: QueueTarget;
   /** Keep a finished run's checkpoint (default: removed once the run is complete). */
   keepCheckpoints?: boolean;
 }
@@ -258,12 +259,20 @@ export function resolveWorkers(requested: number | undefined, silos: number, whe
 
 /** The trainer options of a config's model. */
 function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
+  return siloTrainerOptions(cfg.model, isCharacterConfig(cfg), cfg.seed);
+}
+
+/**
+ * The trainer options of a model (a config's `model`) on characters or driving frames.
+ * @param seed the model's own seed (dropout; a trainer given a seed per call reseeds)
+ */
+export function siloTrainerOptions(model: { name: string; inputSize: number }, characters: boolean, seed: number): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
   // the linear model reads the frame's pixels as features, scaled as FADNet scales its input;
   // on characters (pixels already in [0, 1]) it is a 62-class softmax regression
-  const features = cfg.model.inputSize * cfg.model.inputSize;
-  return cfg.model.name === 'linear'
-    ? (isCharacterConfig(cfg) ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed: cfg.seed } : { inputSize: features, pixelInput: true, seed: cfg.seed })
-    : { inputSize: cfg.model.inputSize, seed: cfg.seed };
+  const features = model.inputSize * model.inputSize;
+  return model.name === 'linear'
+    ? (characters ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed } : { inputSize: features, pixelInput: true, seed })
+    : { inputSize: model.inputSize, seed };
 }
 
 /**
@@ -304,7 +313,7 @@ async function distributed<T extends { trainer: LocalTrainer; dispose: () => Pro
   if (!opts.siloQueue) return local;
   const { createRemoteTrainMany } = await import('./queue/silo-groups.js');
   const remote = await createRemoteTrainMany({
-    url: opts.siloQueue, version: packageVersion(), model: cfg.model.name, trainerOptions: trainerOptionsOf(cfg),
+    target: opts.siloQueue, model: cfg.model, characters: isCharacterConfig(cfg), log,
     ...(cfg.backend ? { backend: cfg.backend } : {}), ...(cfg.siloGroups ? { groups: cfg.siloGroups } : {}),
   });
   log(`silos in ${remote.groups} group${remote.groups > 1 ? 's' : ''} on the queue's workers`);

@@ -31,10 +31,20 @@ interface Token {
   line: number;
 }
 
-function tokenize(text: string, file: string): Token[] {
-  const tokens: Token[] = [];
+/** Largest GML text read (16 MiB): the papers' networks are under 20 KiB. */
+export const MAX_GML_BYTES = 16 * 1024 * 1024;
+
+/** Deepest nesting of GML lists accepted (a network file nests 3 or 4: graph, node, graphics). */
+export const MAX_GML_DEPTH = 32;
+
+/**
+ * The tokens of GML text, one at a time (no array of millions of tokens), refusing lists
+ * nested deeper than {@link MAX_GML_DEPTH} at the first one that is.
+ */
+function* tokenize(text: string, file: string): Generator<Token> {
   let i = 0;
   let line = 1;
+  let depth = 0;
   const n = text.length;
   while (i < n) {
     const c = text[i];
@@ -44,14 +54,19 @@ function tokenize(text: string, file: string): Token[] {
       while (i < n && text[i] !== '\n') i++;
       continue;
     }
-    if (c === '[') { tokens.push({ type: 'open', text: c, line }); i++; continue; }
-    if (c === ']') { tokens.push({ type: 'close', text: c, line }); i++; continue; }
+    if (c === '[') {
+      if (++depth > MAX_GML_DEPTH) throw new DflsimInputError(`${file}: line ${line}`, `lists nested deeper than ${MAX_GML_DEPTH} levels (a network file nests 3 or 4: graph, node, graphics)`);
+      yield { type: 'open', text: c, line };
+      i++;
+      continue;
+    }
+    if (c === ']') { depth = Math.max(0, depth - 1); yield { type: 'close', text: c, line }; i++; continue; }
     if (c === '"') {
       const start = line;
       let j = i + 1;
       while (j < n && text[j] !== '"') { if (text[j] === '\n') line++; j++; }
       if (j >= n) throw new DflsimInputError(`${file}: line ${start}`, 'unterminated string');
-      tokens.push({ type: 'string', text: text.slice(i + 1, j), line: start });
+      yield { type: 'string', text: text.slice(i + 1, j), line: start };
       i = j + 1;
       continue;
     }
@@ -59,47 +74,44 @@ function tokenize(text: string, file: string): Token[] {
     while (j < n && !/[\s\[\]"]/.test(text[j])) j++;
     const word = text.slice(i, j);
     if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(word) || /^[+-]?(inf|nan)$/i.test(word)) {
-      tokens.push({ type: 'number', text: word, line });
+      yield { type: 'number', text: word, line };
     } else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(word)) {
-      tokens.push({ type: 'key', text: word, line });
+      yield { type: 'key', text: word, line };
     } else {
       const shown = word.length > 40 ? `${word.slice(0, 40)}...` : word;
       throw new DflsimInputError(`${file}: line ${line}`, `unexpected text "${printable(shown)}"${/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd]/.test(word) ? ' (binary data: is this a GML file?)' : ''}`);
     }
     i = j;
   }
-  return tokens;
 }
 
 /**
- * Parse GML text into nested lists.
+ * Parse GML text into nested lists: at most {@link MAX_GML_BYTES} of it, nested at most
+ * {@link MAX_GML_DEPTH} deep (both refused before any more is read).
  * @param text the file's contents
  * @param file the file name used in error messages
  */
 export function parseGml(text: string, file = '<gml>'): GmlList {
+  if (text.length > MAX_GML_BYTES) throw new DflsimInputError(file, `${(text.length / 1048576).toFixed(1)} MiB of GML, above the ${MAX_GML_BYTES / 1048576} MiB dflsim reads`);
   const tokens = tokenize(text, file);
-  // iterative (an explicit stack of open lists), so deep nesting cannot overflow the call stack
+  const next = (): Token | undefined => { const r = tokens.next(); return r.done ? undefined : r.value; };
+  // iterative (an explicit stack of open lists), so nesting never grows the call stack
   const root: GmlList = { kind: 'list', entries: [], line: 1 };
   const stack: GmlList[] = [root];
-  let pos = 0;
-  while (pos < tokens.length) {
-    const t = tokens[pos];
+  for (let t = next(); t; t = next()) {
     const top = stack[stack.length - 1];
     if (t.type === 'close') {
       if (stack.length === 1) throw new DflsimInputError(`${file}: line ${t.line}`, 'unbalanced "]" with no matching "["');
       stack.pop();
-      pos++;
       continue;
     }
     if (t.type !== 'key') {
       throw new DflsimInputError(`${file}: line ${t.line}`, `expected a key, found ${t.type === 'open' ? '"["' : `"${t.text}"`}`);
     }
-    pos++;
-    const v = tokens[pos];
+    const v = next();
     if (!v || v.type === 'close') {
       throw new DflsimInputError(`${file}: line ${t.line}`, `key "${t.text}" has no value`);
     }
-    pos++;
     if (v.type === 'open') {
       const list: GmlList = { kind: 'list', entries: [], line: v.line };
       top.entries.push({ key: t.text, value: list, line: t.line });

@@ -7,6 +7,7 @@ import { readInputFile } from '../input-file.js';
 import { builtinNetworkNames, builtinUnderlay, paperNetworkHint } from './builtin.js';
 import { didYouMean } from '../suggest.js';
 import { assertConnected, underlayFromGml, type GmlUnderlayOptions, type Underlay } from './underlay.js';
+import { MAX_GML_BYTES } from './gml.js';
 
 /**
  * Load an underlay by built-in name or from a GML file, and check it is connected.
@@ -20,7 +21,8 @@ export function loadUnderlay(spec: string, where = '--network', options: GmlUnde
   if (builtin) {
     u = builtin;
   } else if (/\.gml$/i.test(spec) || existsSync(spec)) {
-    const text = where === '--network' ? readInputFile(spec, 'network file') : readInputFile(spec, 'network file', where);
+    // its size bounded before it is read (and its nesting by the parser, at the first list too deep)
+    const text = readInputFile(spec, 'network file', where === '--network' ? spec : where, MAX_GML_BYTES);
     u = underlayFromGml(text, spec, undefined, options);
   } else {
     throw new DflsimInputError(

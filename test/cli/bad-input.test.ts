@@ -62,9 +62,11 @@ describe('a directory where a file is expected', () => {
 });
 
 describe('GML content', () => {
-  it('100,000 nested "[" give the line of the unclosed list, not a stack overflow', () => {
+  it('100,000 nested "[" are refused at the first list nested too deep, naming its line; an unclosed list names its line', () => {
     const f = file('deep.gml', `graph [\n${'a [\n'.repeat(100_000)}`);
-    expectBad(dflsim(['cycle-time', '-n', f]), `dflsim: ${f}: line 100001: unbalanced "[": the list opened here is never closed\n`);
+    expectBad(dflsim(['cycle-time', '-n', f]), `dflsim: ${f}: line 33: lists nested deeper than 32 levels (a network file nests 3 or 4: graph, node, graphics)\n`);
+    const open = file('open.gml', `graph [\n${'a [\n'.repeat(10)}`);
+    expectBad(dflsim(['cycle-time', '-n', open]), `dflsim: ${open}: line 11: unbalanced "[": the list opened here is never closed\n`);
   });
 
   it('a latitude or longitude out of range names the file and line', () => {

@@ -12,14 +12,19 @@ import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { packSiloJobs, splitGroups, unpackSiloJobs } from '../../src/experiment/queue/silo-groups.js';
-import { networkFile, ROOT } from '../helpers.js';
+import { randomUUID } from 'node:crypto';
+import { buildId } from '../../src/experiment/queue/build.js';
+import { sha256Hex } from '../../src/experiment/queue/sign.js';
+import { packSiloJobs, siloBlobKeys, splitGroups, unpackSiloJobs } from '../../src/experiment/queue/silo-groups.js';
+import { networkFile } from '../helpers.js';
 import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, type RedisServer } from '../redis-server.js';
 
 const SKIP = !HAVE_REDIS && !IN_CI;
 if (SKIP) console.warn(`skipped: distributeSilos over Redis — redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}`);
 const LOCK_MS = '3000';
+/** The silo queue of the default prefix (keys dflsim:silos:*). */
+const SILOS = ['silos', { prefix: 'dflsim' }] as const;
 
 const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
@@ -72,7 +77,7 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
   afterAll(async () => { await redis?.stop(); });
 
   it('11 silos in 3 groups; the worker SIGKILLed mid-round, another started: its group is retried, the local results', async () => {
-    const events = new QueueEvents('dflsim-silos', { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    const events = new QueueEvents(SILOS[0], { connection: { url: redis.url, maxRetriesPerRequest: null }, ...SILOS[1] });
     let stalled = 0;
     events.on('stalled', () => { stalled++; });
     await events.waitUntilReady();
@@ -82,7 +87,7 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
       await until('a worker', () => /on the queue/.test(w1.err()));
       const run = dflsim(['run', config(work, 'dist', { distributeSilos: true, siloGroups: 3 }), '--out', path.join(work, 'dist'), '--queue', redis.url]);
       // a group on the worker, a few rounds in: kill it there
-      const silos = new Queue('dflsim-silos', { connection: { url: redis.url, maxRetriesPerRequest: null } });
+      const silos = new Queue(SILOS[0], { connection: { url: redis.url, maxRetriesPerRequest: null }, ...SILOS[1] });
       let rounds = 0;
       events.on('completed', () => { rounds++; });
       for (let i = 0; i < 20_000 && !(rounds >= 6 && (await silos.getActiveCount()) > 0) && run.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 2));
@@ -101,34 +106,42 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
     }
   }, 180_000);
 
-  it('forged group jobs (another version, an unknown kind or model, a key outside dflsim, a blob of the wrong size) are refused, not retried', async () => {
-    const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  it('forged group jobs (another build or prefix, an unknown kind or model, a model too large, keys its id does not name, a blob of the wrong size or hash) are refused, not retried', async () => {
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });
-    const queue = new Queue('dflsim-silos', { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    const queue = new Queue(SILOS[0], { connection: { url: redis.url, maxRetriesPerRequest: null }, ...SILOS[1] });
     try {
       const blob = packSiloJobs([{ weights: new Float32Array(3), optState: { m: new Float32Array(3), v: new Float32Array(3), step: 0 }, batches: [], lr: 0.1, seed: 1 }]);
-      await client.set('dflsim:silos:forged:in', blob);
-      const base = { dflsimVersion: version, kind: 'train-silos', model: 'linear', trainerOptions: { inputSize: 256, seed: 1 }, inKey: 'dflsim:silos:forged:in', outKey: 'dflsim:silos:forged:out' };
-      const forged: Record<string, [unknown, RegExp]> = {
-        'f-version': [{ ...base, dflsimVersion: '9.9.9' }, /queued by dflsim 9\.9\.9, this worker is dflsim/],
-        'f-kind': [{ ...base, kind: 'shell' }, /unknown kind of work "shell"/],
-        'f-model': [{ ...base, model: '../../evil' }, /unknown model "\.\.\/\.\.\/evil"/],
-        'f-options': [{ ...base, trainerOptions: { inputSize: 'rm -rf /' } }, /trainerOptions must hold numbers and booleans/],
-        'f-key': [{ ...base, inKey: 'bull:dflsim-runs:1' }, /blob keys must be under dflsim:silos:/],
-        'f-size': [base, /arrays of 3\/3 values, the model linear has/],
+      // each forged job under its own id, its blob where that id says
+      const job = (extra: Record<string, unknown>, put = true): [string, Record<string, unknown>] => {
+        const id = `silos-${randomUUID()}-0-0`;
+        const keys = siloBlobKeys('dflsim', id);
+        if (put) void client.set(keys.inKey, blob);
+        return [id, { build: buildId(), kind: 'train-silos', prefix: 'dflsim', model: { name: 'linear', inputSize: 16 }, characters: false, ...keys, inSha256: sha256Hex(blob), ...extra }];
       };
-      for (const [id, [data]] of Object.entries(forged)) await queue.add('train-silos', data, { jobId: id, attempts: 3 });
+      const forged: [string, Record<string, unknown>, RegExp][] = [
+        [...job({ build: '9.9.9+000000000000' }), /queued by dflsim build 9\.9\.9\+000000000000, this worker is build/],
+        [...job({ prefix: 'other' }), /queued under prefix "other", this worker serves prefix "dflsim"/],
+        [...job({ kind: 'shell' }), /unknown kind of work "shell"/],
+        [...job({ model: { name: '../../evil', inputSize: 16 } }), /refused job: silo job: invalid config: model\.name/],
+        [...job({ model: { name: 'linear', inputSize: 1e8 } }), /refused job: silo job: invalid config: model\.inputSize.*1024/],
+        [...job({ inKey: 'bull:dflsim-runs:1' }), /its blob keys are not dflsim:blob:/],
+        [...job({ inSha256: '0'.repeat(64) }), /is not the one the job names/],
+        [...job({}), /arrays of 3\/3 values, the model linear has/],
+      ];
+      await client.ping(); // the blobs' SETs, sent before on this connection, are done
+      for (const [id, data] of forged) await queue.add('train-silos', data, { jobId: id, attempts: 3 });
       const w = dflsim(['worker', '--queue', redis.url]);
-      for (const [id, [, reason]] of Object.entries(forged)) {
-        let job = await queue.getJob(id);
-        for (let i = 0; i < 1200 && (await job!.getState()) !== 'failed'; i++) { await new Promise((r) => setTimeout(r, 50)); job = await queue.getJob(id); }
-        job = await queue.getJob(id);
-        expect(await job!.getState(), id).toBe('failed');
-        expect(job!.failedReason, id).toMatch(reason);
-        expect(job!.attemptsMade, id).toBe(1);
+      for (const [id, , reason] of forged) {
+        let state = await queue.getJobState(id);
+        while (state !== 'failed' && state !== 'completed') { await new Promise((r) => setTimeout(r, 50)); state = await queue.getJobState(id); }
+        const j = await queue.getJob(id);
+        expect(state, id).toBe('failed');
+        expect(j!.failedReason, id).toMatch(reason);
+        expect(j!.attemptsMade, id).toBe(1);
+        expect(await client.exists(siloBlobKeys('dflsim', id).outKey), id).toBe(0);
       }
-      expect(await client.exists('dflsim:silos:forged:out')).toBe(0);
-      expect(w.err()).toMatch(/refused job/);
+      // each reported by the worker
+      expect(w.err().match(/silo job "silos-[^"]+": refused job/g)?.length, w.err()).toBe(forged.length);
     } finally {
       await queue.close();
       client.disconnect();

@@ -12,7 +12,9 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { networkFile, ROOT } from '../helpers.js';
+import { buildId } from '../../src/experiment/queue/build.js';
+import { jobId } from '../../src/experiment/queue/job.js';
+import { networkFile } from '../helpers.js';
 import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, type Proc } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, freePort, type RedisServer } from '../redis-server.js';
 
@@ -20,7 +22,9 @@ const SKIP = !HAVE_REDIS && !IN_CI;
 if (SKIP) console.warn(`skipped: dflsim worker over Redis — redis-server not found at ${REDIS_SERVER}; ${REDIS_INSTALL}`);
 /** Workers give up a dead worker's job after this lock (ms): short, so the retry comes within seconds. */
 const LOCK_MS = '4000';
-const QUEUE = 'dflsim-runs';
+/** The run queue of the default prefix: its keys are dflsim:runs:*. */
+const QUEUE = 'runs';
+const PREFIX = 'dflsim';
 
 const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
@@ -61,7 +65,7 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
     redis = await startRedis();
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-queue-'));
-    queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null } });
+    queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix: PREFIX });
     client = new Redis(redis.url, { maxRetriesPerRequest: null });
     client.on('error', () => {});
     cfg = sweepConfig(work, 'sw');
@@ -75,7 +79,7 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
   /** Whether a job that the worker's log shows started has a checkpoint in Redis. */
   async function checkpointed(log: string): Promise<boolean> {
     const ids = [...log.matchAll(/job (run-[0-9a-f]+): [^\n]*\(attempt/g)].map((m) => m[1]);
-    for (const id of ids) if (await client.exists(`dflsim:checkpoint:${id}`)) return true;
+    for (const id of ids) if (await client.exists(`${PREFIX}:checkpoint:${id}`)) return true;
     return false;
   }
 
@@ -135,35 +139,52 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     expect(w.stderr).toMatch(/cannot reach Redis/);
   }, 60_000);
 
-  it('a queue holding jobs of another dflsim version is refused, naming both versions', async () => {
-    await queue.add('train-run', { dflsimVersion: '0.0.1-other', kind: 'train-run' }, { jobId: 'foreign-version' });
+  it('a job of another build in the queue is refused by the worker, naming both builds; it blocks no coordinator', async () => {
+    const good = JSON.parse(readFileSync(path.join(local, 'topology=ring,accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<string, unknown>;
+    const foreign = { build: '0.0.1+0123456789ab', kind: 'train-run', prefix: PREFIX, experiment: 'x', label: 'run', runDir: '.', configName: 'other.json', config: good, files: {} };
+    const foreignId = jobId(foreign as never);
+    await queue.add('train-run', foreign, { jobId: foreignId });
+    const w = dflsim(['worker', '--queue', redis.url]);
     try {
-      const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(work, 'foreign'), '--queue', redis.url], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/dflsim 0\.0\.1-other.*this is dflsim \d+\.\d+\.\d+/);
+      const one = cfg.replace(/sw\.json$/, 'build.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'build', sweep: undefined, rounds: 2 }));
+      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', path.join(work, 'foreign'), '--queue', redis.url], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const job = await queue.getJob(foreignId);
+      expect(await job!.getState()).toBe('failed');
+      expect(job!.failedReason).toContain(`queued by dflsim build 0.0.1+0123456789ab, this worker is build ${buildId()}`);
+      expect(w.err()).toMatch(/refused job: it was queued by dflsim build 0\.0\.1\+0123456789ab/);
+      await job!.remove();
     } finally {
-      await (await queue.getJob('foreign-version'))?.remove();
+      await stopWorker(w);
     }
   }, 60_000);
 
-  it('forged jobs (bad config, a path out of the work dir, an unknown kind, another version) are refused and reported, not run', async () => {
-    const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  it('forged jobs (bad config, a path out of the work dir, an unknown kind, another build or prefix, an id not its hash) are refused and reported, not run', async () => {
     const good = JSON.parse(readFileSync(path.join(local, 'topology=ring,accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<string, unknown>;
     for (const k of ['configFile', 'configHash', 'version', 'backend', 'resolved']) delete good[k];
     const gml = readFileSync(networkFile('gaia')).toString('base64');
-    const base = { dflsimVersion: version, kind: 'train-run', experiment: 'x', label: 'run', runDir: '.', configName: 'forged.json', files: { 'network/gaia.gml': gml } };
+    const base = { build: buildId(), kind: 'train-run', prefix: PREFIX, experiment: 'x', label: 'run', runDir: '.', configName: 'forged.json', files: { 'network/gaia.gml': gml } as Record<string, string> };
     const forged: Record<string, [unknown, RegExp]> = {
       'forged-config': [{ ...base, config: { ...good, network: 'network/gaia.gml', rounds: -1 } }, /forged\.json: rounds: Too small/],
       'forged-path': [{ ...base, config: { ...good, network: '../../../etc/passwd.gml' } }, /network "\.\.\/\.\.\/\.\.\/etc\/passwd\.gml" is not a file the job carries/],
       'forged-file': [{ ...base, files: { '../escape/gaia.gml': gml }, config: { ...good, network: 'network/gaia.gml' } }, /outside the worker's working directory/],
       'forged-rundir': [{ ...base, runDir: '../..', config: { ...good, network: 'network/gaia.gml' } }, /run directory "\.\.\/\.\." is outside/],
-      'forged-kind': [{ ...base, kind: 'shell', config: good }, /unknown kind of work "shell"/],
-      'forged-version': [{ ...base, dflsimVersion: '9.9.9', config: good }, /queued by dflsim 9\.9\.9, this worker is dflsim/],
+      'forged-kind': [{ ...base, kind: 'shell', config: { ...good, name: 'kind' } }, /unknown kind of work "shell"/],
+      'forged-build': [{ ...base, build: '9.9.9+000000000000', config: good }, /queued by dflsim build 9\.9\.9\+000000000000, this worker is build/],
+      'forged-prefix': [{ ...base, prefix: 'someone-else', config: { ...good, name: 'prefix' } }, /queued under prefix "someone-else", this worker serves prefix "dflsim"/],
+      'forged-id': [{ ...base, runDir: 'x', config: { ...good, network: 'network/gaia.gml' } }, /its id is not the hash of its config and files/],
     };
-    for (const [id, [data]] of Object.entries(forged)) await queue.add('train-run', data, { jobId: id, attempts: 3 });
+    // ids of dflsim's shape, each the hash of its job (another id is refused before the rest is looked at)
+    const idOf = (name: string): string => {
+      const data = forged[name][0] as { build: string; config: never; files: Record<string, string> };
+      return name === 'forged-id' ? jobId({ ...data, files: {} }) : jobId(data);
+    };
+    for (const [name, [data]] of Object.entries(forged)) await queue.add('train-run', data, { jobId: idOf(name), attempts: 3 });
     const w = dflsim(['worker', '--queue', redis.url]);
     try {
-      for (const [id, [, reason]] of Object.entries(forged)) {
+      for (const [name, [, reason]] of Object.entries(forged)) {
+        const id = idOf(name);
         let job = await queue.getJob(id);
         for (let i = 0; i < 600 && (await job!.getState()) !== 'failed'; i++) { await new Promise((r) => setTimeout(r, 50)); job = await queue.getJob(id); }
         // fetched again: the job's fields as of its failure
@@ -206,6 +227,35 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     }
   }, 180_000);
 
+  it('Redis restarted without persistence mid-run: the coordinator waits, queues again what vanished, and completes with the local results', async () => {
+    const volatile = await startRedis({ persistent: false });
+    const probe = new Redis(volatile.url, { maxRetriesPerRequest: null });
+    probe.on('error', () => {});
+    const w = dflsim(['worker', '--queue', volatile.url]);
+    try {
+      await until('the worker', () => /on the queue/.test(w.err()));
+      const seeded = cfg.replace(/sw\.json$/, 'volatile.json');
+      writeFileSync(seeded, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), seed: 6, sweep: { topology: ['ring', 'mst'] } }));
+      const localSeeded = path.join(work, 'local-volatile');
+      const ref = spawnSync(process.execPath, [BIN, 'run', seeded, '--out', localSeeded], { encoding: 'utf8' });
+      expect(ref.status, ref.stderr).toBe(0);
+      const out = path.join(work, 'volatile');
+      const run = dflsim(['run', seeded, '--out', out, '--queue', volatile.url]);
+      // a job under way (its checkpoint in Redis), then everything lost
+      let ck = false;
+      await until('a run under way', () => { void probe.keys(`${PREFIX}:checkpoint:*`).then((k) => { ck = k.length > 0; }); return ck; });
+      await volatile.restart();
+      const code = await run.exited;
+      expect(code, run.err()).toBe(0);
+      expect(run.err()).toMatch(/is no longer in Redis \(restarted without persistence, or removed\): queued again/);
+      expectSameResults(localSeeded, out);
+    } finally {
+      await stopWorker(w);
+      probe.disconnect();
+      await volatile.stop();
+    }
+  }, 180_000);
+
   it('two runs on the same --out: the second refuses; a dead run\'s lock is taken over', async () => {
     const out = path.join(work, 'locked');
     const one = cfg.replace(/sw\.json$/, 'one.json');
@@ -228,6 +278,62 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       await stopWorker(w);
     }
   }, 120_000);
+
+  it('a wrong password, a missing one, or a database the server does not have: exit 2 saying so, naming where the URL came from', async () => {
+    const locked = await startRedis({ password: 'right-pw-123' });
+    try {
+      const one = cfg.replace(/sw\.json$/, 'auth.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'auth', sweep: undefined, rounds: 2 }));
+      const attempt = (args: string[], url: string, viaEnv: boolean): { status: number | null; stderr: string } => spawnSync(process.execPath, [BIN, ...args, ...(viaEnv ? [] : ['--queue', url])], { encoding: 'utf8', env: { ...process.env, DFLSIM_QUEUE: viaEnv ? url : '' } });
+      const port = locked.port;
+      const cases: [string[], string, boolean, RegExp][] = [
+        [['worker'], `redis://:wrong-pw-456@127.0.0.1:${port}`, true, /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m],
+        [['run', one, '--out', path.join(work, 'auth')], `redis://:wrong-pw-456@127.0.0.1:${port}`, false, /^dflsim: --queue: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m],
+        [['worker'], `redis://127.0.0.1:${port}`, false, /^dflsim: --queue: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(NOAUTH/m],
+        [['run', one, '--out', path.join(work, 'auth')], `redis://:right-pw-123@127.0.0.1:${port}/99`, true, /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+\/99 has no database 99/m],
+        [['queue', 'status'], `redis://127.0.0.1:${port}/x`, true, /^dflsim: DFLSIM_QUEUE: the database in redis:\/\/127\.0\.0\.1:\d+\/x is not a number/m],
+      ];
+      for (const [args, url, viaEnv, reason] of cases) {
+        const r = attempt(args, url, viaEnv);
+        expect(r.status, `${args[0]} ${url}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(reason);
+        expect(r.stderr).not.toMatch(/Connection is closed|\n\s+at |wrong-pw-456|right-pw-123/);
+      }
+      expect(existsSync(path.join(work, 'auth'))).toBe(false);
+    } finally {
+      await locked.stop();
+    }
+  }, 60_000);
+
+  it('--queue-file gives the URL out of ps; --queue with a password warns; both at once is an error', async () => {
+    const secret = 'file-pa55-w0rd';
+    const locked = await startRedis({ password: secret });
+    const urlFile = path.join(work, 'queue-url.txt');
+    writeFileSync(urlFile, `\n${locked.url}\n`, { mode: 0o600 });
+    const w = dflsim(['worker', '--queue-file', urlFile]);
+    try {
+      const out = path.join(work, 'via-file');
+      const one = cfg.replace(/sw\.json$/, 'viafile.json');
+      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'viafile', sweep: undefined, rounds: 2 }));
+      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', out, '--queue-file', urlFile], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr + w.err()).not.toContain(secret);
+      expect(r.stderr + w.err()).not.toMatch(/carries a password/);
+      const both = spawnSync(process.execPath, [BIN, 'worker', '--queue-file', urlFile, '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
+      expect(both.status).toBe(2);
+      expect(both.stderr).toMatch(/--queue-file: give the Redis URL once: --queue or --queue-file, not both/);
+      const missing = spawnSync(process.execPath, [BIN, 'worker', '--queue-file', path.join(work, 'nope.txt')], { encoding: 'utf8' });
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toMatch(/--queue-file: queue URL file not found/);
+      const shown = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', locked.url], { encoding: 'utf8' });
+      expect(shown.status, shown.stderr).toBe(0);
+      expect(shown.stderr).toMatch(/warning: --queue carries a password, which other users of this machine can read in ps: give the URL in DFLSIM_QUEUE or --queue-file instead/);
+      expect(shown.stdout + shown.stderr).not.toContain(secret);
+    } finally {
+      await stopWorker(w);
+      await locked.stop();
+    }
+  }, 90_000);
 
   it('a password URL works and is never printed nor written', async () => {
     const secret = 'pa55-w0rd-xyz';

@@ -60,6 +60,8 @@ describe('experiment configs', () => {
     ['negative rounds', { kind: 'train', network: 'gaia', rounds: -5 }, /rounds: Too small/i],
     ['unknown field', { kind: 'train', network: 'gaia', epochs: 3 }, /unknown field "epochs"/],
     ['nested bad value', { kind: 'train', network: 'gaia', model: { name: 'fadnet', inputSize: 0 } }, /model\.inputSize: Too small/],
+    ['model too large', { kind: 'train', network: 'gaia', model: { name: 'linear', inputSize: 1e8 } }, /model\.inputSize: Too big: expected number to be <=1024/],
+    ['bad queue prefix', { kind: 'train', network: 'gaia', queuePrefix: 'a:b' }, /queuePrefix: /],
     ['bad sweep value', { kind: 'train', network: 'gaia', sweep: { tMax: [2, 0] } }, /sweep\.tMax\[1\]: Too small/],
     ['missing network file', { kind: 'train', network: 'networks/missing.gml' }, /network: file not found: .*missing\.gml/],
     ['missing network in a list', { kind: 'cycle-times', networks: ['gaia', '../shared/networks/nope.gml'] }, /networks\[1\]: file not found/],

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DflsimInputError } from '../../src/errors.js';
 import { builtinUnderlay } from '../../src/network/builtin.js';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';
-import { gmlGet, parseGml } from '../../src/network/gml.js';
+import { gmlGet, MAX_GML_BYTES, MAX_GML_DEPTH, parseGml } from '../../src/network/gml.js';
 import { loadUnderlay } from '../../src/network/load.js';
 import { assertConnected, geodesicKm, underlayFromGml } from '../../src/network/underlay.js';
 import { networkFile } from '../helpers.js';
@@ -86,20 +86,31 @@ describe('GML reader', () => {
 });
 
 describe('GML bad input', () => {
-  it('parses 100,000 nested lists without overflowing the stack, and names the line of an unclosed one', () => {
-    const n = 100_000;
+  it('parses lists nested up to the limit, refuses deeper ones at the first list too deep, and names the line of an unclosed one', () => {
+    const n = MAX_GML_DEPTH - 1; // inside graph [ ... ]
     const root = parseGml(`graph [\n${'a [ '.repeat(n)}${' ]'.repeat(n)}\n]\n`, 'deep.gml');
     let depth = 0;
     let list = gmlGet(root, 'graph')!.value;
     while (typeof list === 'object' && list.entries.length) { list = list.entries[0].value; depth++; }
     expect(depth).toBe(n);
-    // an underlay from it: a clear error, not a RangeError
     expect(errorOf(() => underlayFromGml(`graph [\n${'a [ '.repeat(n)}${' ]'.repeat(n)}\n]\n`, 'deep.gml')).message).toBe('deep.gml: the graph has no nodes');
-    const open = errorOf(() => parseGml(`graph [\n${'a [\n'.repeat(n)}`, 'open.gml'));
-    // the innermost unclosed list opens on line n + 1
-    expect(open.message).toBe(`open.gml: line ${n + 1}: unbalanced "[": the list opened here is never closed`);
-    const list2 = errorOf(() => underlayFromGml(`graph [ node [ id 0 Latitude [ ${'a [ '.repeat(n)}${' ]'.repeat(n)} ] Longitude 1 ] node [ id 1 ] ]`, 'll.gml'));
+    // 2 million levels (12 MB): refused at line 2, where the 33rd list opens, before the rest is read
+    const m = 2_000_000;
+    const deeper = errorOf(() => parseGml(`graph [\n${'a [ '.repeat(m)}${' ]'.repeat(m)}\n]\n`, 'deeper.gml'));
+    expect(deeper.message).toBe(`deeper.gml: line 2: lists nested deeper than ${MAX_GML_DEPTH} levels (a network file nests 3 or 4: graph, node, graphics)`);
+    const open = errorOf(() => parseGml(`graph [\n${'a [\n'.repeat(10)}`, 'open.gml'));
+    // the innermost unclosed list opens on line 11
+    expect(open.message).toBe('open.gml: line 11: unbalanced "[": the list opened here is never closed');
+    const list2 = errorOf(() => underlayFromGml(`graph [ node [ id 0 Latitude [ ${'a [ '.repeat(10)}${' ]'.repeat(10)} ] Longitude 1 ] node [ id 1 ] ]`, 'll.gml'));
     expect(list2.message).toBe('ll.gml: line 1: node 0 has a non-numeric Latitude list [ ... ]');
+  });
+
+  it('refuses a network file above the size limit before reading it, naming the file and the limit', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-gml-'));
+    const big = path.join(dir, 'big.gml');
+    writeFileSync(big, Buffer.alloc(MAX_GML_BYTES + 1, 0x20));
+    expect(errorOf(() => loadUnderlay(big, 'cfg.json: network')).message).toBe(`cfg.json: network: ${big}: 16.0 MiB, above the largest network file dflsim reads (16 MiB)`);
+    expect(errorOf(() => parseGml(' '.repeat(MAX_GML_BYTES + 1), 'text.gml')).message).toBe('text.gml: 16.0 MiB of GML, above the 16 MiB dflsim reads');
   });
 
   it('refuses latitudes outside [-90, 90] and longitudes outside [-180, 180], naming file and line', () => {

@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { DflsimInputError } from '../../errors.js';
 import { checkOutDir, runExperiment } from '../../experiment/experiment.js';
 import type { ConfigOverride } from '../../experiment/config.js';
-import { checkQueueUrl } from '../../experiment/queue/url.js';
+import { queueOptions, queueSettings, type QueueArgs } from '../queue-options.js';
 import { Progress } from '../progress.js';
 
 /** `--seeds 1,2,3`: distinct non-negative integers. */
@@ -27,13 +27,12 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
     'run <config>',
     'run an experiment config (JSON or YAML) into a results directory',
     (c) =>
-      c
+      queueOptions(c, 'of a queue to run the sweep\'s runs over (start workers with dflsim worker)')
         .positional('config', { type: 'string', demandOption: true, describe: 'experiment config file' })
         .option('out', { alias: 'o', type: 'string', describe: 'results directory (default: results/<config name>)' })
         .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out' })
         .option('force', { type: 'boolean', default: false, describe: 'start over in a non-empty --out' })
         .option('workers', { type: 'number', describe: 'worker threads training silos in parallel (default: the config\'s workers, DFLSIM_WORKERS, or the machine\'s cores); results do not depend on it' })
-        .option('queue', { type: 'string', describe: 'run the sweep\'s runs over a Redis queue (redis://host:port or rediss://; default $DFLSIM_QUEUE); start workers with dflsim worker' })
         .option('parallel-runs', { type: 'number', describe: 'run a sweep\'s runs in N processes on this machine (no queue); same results as one by one' })
         .option('clock', { type: 'string', choices: ['max-plus', 'events'], describe: 'override the config\'s clock: max-plus (exact, the papers\') or events (the event-driven clock: fair sharing, stragglers, failures)' })
         .option('sharing', { type: 'string', choices: ['fixed', 'fair'], describe: 'override the config\'s sharing (event clock): access links divided by degree (fixed) or shared max-min fairly (fair)' })
@@ -47,7 +46,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         .example('$0 run experiments/quick-demo.json --seeds 1,2,3,4,5', 'the quick demo over five seeds')
         .example('$0 run experiments/fadnet-gaia-topologies.json --queue redis://10.0.0.5:6379', 'the sweep\'s runs on the workers of a Redis queue'),
     async (a) => {
-      const args = a as unknown as { config: string; out?: string; resume: boolean; force: boolean; workers?: number; queue?: string; 'parallel-runs'?: number; clock?: string; sharing?: string; 'silo-profile'?: string; 'link-capacities'?: string; seeds?: string; 'keep-checkpoints': boolean };
+      const args = a as unknown as QueueArgs & { config: string; out?: string; resume: boolean; force: boolean; workers?: number; 'parallel-runs'?: number; clock?: string; sharing?: string; 'silo-profile'?: string; 'link-capacities'?: string; seeds?: string; 'keep-checkpoints': boolean };
       const overrides: ConfigOverride[] = [
         ...(args.clock !== undefined ? [{ field: 'clock' as const, flag: '--clock', value: args.clock }] : []),
         ...(args.sharing !== undefined ? [{ field: 'sharing' as const, flag: '--sharing', value: args.sharing }] : []),
@@ -55,10 +54,9 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         ...(args['link-capacities'] !== undefined ? [{ field: 'linkCapacities' as const, flag: '--link-capacities', value: args['link-capacities'] }] : []),
         ...(args.seeds !== undefined ? [{ field: 'seeds' as const, flag: '--seeds', value: parseSeeds(args.seeds) }] : []),
       ];
-      const envQueue = process.env.DFLSIM_QUEUE !== undefined && process.env.DFLSIM_QUEUE !== '' ? process.env.DFLSIM_QUEUE : undefined;
-      const queueWhere = args.queue !== undefined ? '--queue' : 'DFLSIM_QUEUE';
-      const queue = args.queue ?? envQueue;
-      if (queue !== undefined) checkQueueUrl(queue, queueWhere);
+      const q = queueSettings(args, (l) => err(l + '\n'));
+      const queue = q.url;
+      const queueWhere = q.where;
       const parallelRuns = args['parallel-runs'];
       if (parallelRuns !== undefined && (!Number.isInteger(parallelRuns) || parallelRuns < 1)) throw new DflsimInputError('--parallel-runs', `expected a positive integer, got ${parallelRuns}`);
       if (parallelRuns !== undefined && parallelRuns > 1 && queue !== undefined) throw new DflsimInputError('--parallel-runs', `runs over the queue are parallel across workers: give --parallel-runs or ${queueWhere}, not both`);
@@ -81,6 +79,8 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           workers: args.workers,
           queue,
           queueWhere,
+          ...(q.prefix !== undefined ? { queuePrefix: q.prefix } : {}),
+          ...(q.secret ? { queueSecret: q.secret } : {}),
           parallelRuns,
           overrides,
           keepCheckpoints: args['keep-checkpoints'],

@@ -5,7 +5,8 @@
  */
 import type { Argv } from 'yargs';
 import { DflsimInputError } from '../../errors.js';
-import { checkQueueUrl } from '../../experiment/queue/url.js';
+import { DEFAULT_QUEUE_PREFIX } from '../../experiment/queue/names.js';
+import { queueOptions, queueSettings, type QueueArgs } from '../queue-options.js';
 
 function positiveInt(v: number | undefined, flag: string): number | undefined {
   if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new DflsimInputError(flag, `expected a positive integer, got ${v}`);
@@ -18,19 +19,16 @@ export function workerCommand(y: Argv, _out: (s: string) => void, err: (s: strin
     'worker',
     'run queued training runs (from dflsim run --queue), and silo groups of runs with distributeSilos, until stopped',
     (c) =>
-      c
-        .option('queue', { type: 'string', describe: 'Redis URL: redis://[:password@]host:port or rediss:// (default $DFLSIM_QUEUE)' })
+      queueOptions(c, 'of the queue to take runs from')
         .option('concurrency', { type: 'number', default: 1, describe: 'runs trained at once by this worker' })
         .option('workers', { type: 'number', describe: 'worker threads training one run\'s silos in parallel (as dflsim run --workers); results do not depend on it' })
-        .option('work-dir', { type: 'string', describe: 'where jobs are unpacked and trained (default: <tmp>/dflsim-worker-<pid>)' })
-        .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'train queued runs, two at a time'),
+        .option('work-dir', { type: 'string', describe: 'directory in which the worker makes its own subdirectory dflsim-worker-<pid>-<random> to unpack and train jobs (default: the system tmp); only that subdirectory is removed when it stops' })
+        .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'train queued runs, two at a time')
+        .example('DFLSIM_QUEUE=rediss://:pw@redis:6380 DFLSIM_QUEUE_SECRET=... $0 worker --queue-prefix alice', 'a worker for user alice\'s queue over TLS, results signed'),
     async (a) => {
-      const args = a as unknown as { queue?: string; concurrency: number; workers?: number; 'work-dir'?: string };
-      const env = process.env.DFLSIM_QUEUE;
-      const where = args.queue !== undefined ? '--queue' : 'DFLSIM_QUEUE';
-      const url = args.queue ?? (env !== undefined && env !== '' ? env : undefined);
-      if (url === undefined) throw new DflsimInputError('--queue', 'give the Redis URL of the queue (or set DFLSIM_QUEUE)');
-      checkQueueUrl(url, where);
+      const args = a as unknown as QueueArgs & { concurrency: number; workers?: number; 'work-dir'?: string };
+      const q = queueSettings(args, (l) => err(l + '\n'));
+      if (q.url === undefined) throw new DflsimInputError('--queue', 'give the Redis URL of the queue (or set DFLSIM_QUEUE, or give --queue-file)');
       const concurrency = positiveInt(args.concurrency, '--concurrency');
       const workers = positiveInt(args.workers, '--workers');
       const lockEnv = process.env.DFLSIM_QUEUE_LOCK_MS;
@@ -48,7 +46,8 @@ export function workerCommand(y: Argv, _out: (s: string) => void, err: (s: strin
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
-        const w = await startWorker({ url, concurrency, workers, workDir: args['work-dir'], lockMs, log: (l) => err(l + '\n') });
+        const target = { url: q.url, where: q.where, prefix: q.prefix ?? DEFAULT_QUEUE_PREFIX, ...(q.secret ? { secret: q.secret } : {}) };
+        const w = await startWorker({ target, concurrency, workers, workDir: args['work-dir'], lockMs, log: (l) => err(l + '\n') });
         await stopped;
         await w.stop();
         err('worker stopped\n');

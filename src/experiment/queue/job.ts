@@ -1,14 +1,18 @@
 /**
  * A queued job: one run of a sweep, carrying its resolved config and, by content, every
- * file the run reads (so workers need no shared disk). The coordinator builds jobs; a worker
- * checks one (version, kind, config schema, every path inside its working directory)
- * before it runs anything.
+ * file the run reads (so workers need no shared disk). The coordinator builds jobs (and
+ * signs them when the queue has a secret); a worker checks one (size, id, signature, build,
+ * prefix, kind, config schema, every path inside its working directory) before it runs
+ * anything.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DflsimInputError } from '../../errors.js';
 import { resolveConfigPath, validateConfig, type TrainConfig } from '../config.js';
+import { jsonBytes, MAX_JOB_BYTES, mib } from './limits.js';
+import { insideDir, RUN_JOB_ID, showId } from './names.js';
+import { jobSigned, signJob } from './sign.js';
 
 /** Prefix of a worker's failure message for a job refused or failed on bad input (not retried). */
 export const INPUT_PREFIX = '[input] ';
@@ -18,8 +22,11 @@ export const TRAIN_RUN = 'train-run';
 
 /** A job's data, as stored in the queue. */
 export interface RunJob {
-  dflsimVersion: string;
+  /** The coordinator's build (`<version>+<code hash>`, see `buildId`). */
+  build: string;
   kind: typeof TRAIN_RUN;
+  /** The queue prefix it was queued under (a job copied to another prefix is refused). */
+  prefix: string;
   /** The experiment's name. */
   experiment: string;
   /** The sweep point's label (`run` for a single run). */
@@ -32,6 +39,8 @@ export interface RunJob {
   config: TrainConfig;
   /** Logical name (`<field>/<base name>`) to base64 content. */
   files: Record<string, string>;
+  /** HMAC of the rest under the queue's secret (absent without one). */
+  sig?: string;
 }
 
 /** A job built by the coordinator, with what maps its results back. */
@@ -42,11 +51,15 @@ export interface BuiltJob {
   originals: Record<string, string>;
 }
 
-/** What a worker returns for a finished run: its result files (base64). */
+/** What a worker returns for a finished run: its result files (base64), signed when the queue has a secret. */
 export interface RunJobResult {
   files: Record<string, string>;
-  /** Redis key of the run's final checkpoint (the coordinator copies it to checkpoint.bin). */
-  checkpointKey?: string;
+  /** SHA-256 of the run's final checkpoint, which stays in Redis (the coordinator copies it to checkpoint.bin). */
+  checkpointSha256: string;
+  /** The worker's build. */
+  build: string;
+  /** HMAC of the files and the checkpoint's hash under the queue's secret (absent without one). */
+  sig?: string;
 }
 
 /** The path fields of a run config a job carries by content. */
@@ -66,7 +79,7 @@ function pathValue(cfg: TrainConfig, field: PathField): string | undefined {
  * A `dronet` dataset (a folder of images) is refused, naming `dataset.root`.
  * @param configFile the coordinator's config path (relative paths resolve against it)
  */
-export function buildRunJob(runCfg: TrainConfig, configFile: string, meta: { experiment: string; label: string; runDir: string; version: string }): BuiltJob {
+export function buildRunJob(runCfg: TrainConfig, configFile: string, meta: { experiment: string; label: string; runDir: string; build: string; prefix: string; secret?: Buffer }): BuiltJob {
   if (runCfg.dataset.kind === 'dronet') {
     throw new DflsimInputError(`${configFile}: dataset.root`, 'a dronet dataset folder cannot be sent over the queue (a job carries files by content, not folders): run it locally, or use a synthetic-driving dataset');
   }
@@ -85,14 +98,26 @@ export function buildRunJob(runCfg: TrainConfig, configFile: string, meta: { exp
     originals[logical] = resolved;
     config[field] = logical;
   }
-  const data: RunJob = { dflsimVersion: meta.version, kind: TRAIN_RUN, experiment: meta.experiment, label: meta.label, runDir: meta.runDir, configName: safeBase(configFile), config, files };
-  return { id: jobId(data), data, originals };
+  const data: RunJob = { build: meta.build, kind: TRAIN_RUN, prefix: meta.prefix, experiment: meta.experiment, label: meta.label, runDir: meta.runDir, configName: safeBase(configFile), config, files };
+  const bytes = jsonBytes(data, MAX_JOB_BYTES);
+  if (bytes > MAX_JOB_BYTES) {
+    const largest = Object.entries(files).sort((a, b) => b[1].length - a[1].length)[0];
+    const field = largest ? largest[0].split('/')[0] : 'config';
+    throw new DflsimInputError(`${configFile}: ${field}`, `the job of run ${meta.label} is ${mib(bytes)} (config and files, base64), above the queue's maximum of ${mib(MAX_JOB_BYTES)}${largest ? `; its largest file is ${originals[largest[0]]} (${mib(largest[1].length)} as base64)` : ''}: run it locally`);
+  }
+  const id = jobId(data);
+  if (meta.secret) data.sig = signJob(meta.secret, meta.prefix, id, data);
+  return { id, data, originals };
 }
 
-/** The job id: a hash of (version, config, files), so enqueueing the same run again dedups. */
-export function jobId(data: Pick<RunJob, 'dflsimVersion' | 'config' | 'files'>): string {
+/**
+ * The job id: a hash of (build, config, files' names and contents), so that the same run of
+ * the same build is one job whatever the results directory, and another build or another
+ * file content is another job.
+ */
+export function jobId(data: Pick<RunJob, 'build' | 'config' | 'files'>): string {
   const files = Object.keys(data.files).sort().map((k) => [k, data.files[k]]);
-  return 'run-' + createHash('sha256').update(JSON.stringify([data.dflsimVersion, data.config, files])).digest('hex').slice(0, 32);
+  return 'run-' + createHash('sha256').update(JSON.stringify([data.build, data.config, files])).digest('hex').slice(0, 32);
 }
 
 /** A job a worker refuses (not run, not retried). */
@@ -109,21 +134,46 @@ export interface CheckedJob {
   outDir: string;
 }
 
+/** What a worker checks a job against. */
+export interface JobCheck {
+  /** The worker's build (a job of another is refused, naming both). */
+  build: string;
+  /** The worker's queue prefix. */
+  prefix: string;
+  /** The queue's secret: with one, a job without a valid signature is refused. */
+  secret?: Buffer;
+}
+
 /**
- * Check a job before anything runs: the version, the kind, the config schema, and that every
- * path (carried files, the config's path fields, the run directory) stays inside `workDir`.
+ * Check a job before anything runs: its size, that its id is dflsim's and matches its
+ * content, its signature (with a secret), build, prefix and kind, the config schema, and
+ * that every path (carried files, the config's path fields, the run directory) stays
+ * inside `workDir`.
+ * @param id the job's id (from Redis)
+ * @param workDir the job's own directory (nothing is written here by this check)
  * @throws RefusedJobError (a forged or foreign job) or DflsimInputError (a bad config)
  */
-export function checkRunJob(raw: unknown, workDir: string, version: string): CheckedJob {
+export function checkRunJob(raw: unknown, id: string, workDir: string, check: JobCheck): CheckedJob {
+  if (!RUN_JOB_ID.test(id)) throw new RefusedJobError(`refused job ${showId(id)}: not a dflsim run id (run- and 32 hex digits)`);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RefusedJobError('refused job: not an object');
+  const bytes = jsonBytes(raw, MAX_JOB_BYTES);
+  if (bytes > MAX_JOB_BYTES) throw new RefusedJobError(`refused job: it holds more than ${mib(MAX_JOB_BYTES)}, the queue's maximum for a job (MAX_JOB_BYTES)`);
   const job = raw as Partial<RunJob>;
-  if (job.dflsimVersion !== version) throw new RefusedJobError(`refused job: it was queued by dflsim ${String(job.dflsimVersion)}, this worker is dflsim ${version} (run the same version on every machine)`);
+  if (check.secret && !jobSigned(check.secret, check.prefix, id, job)) {
+    throw new RefusedJobError(job.sig === undefined
+      ? 'refused job: it is not signed, and this worker has a queue secret (give the coordinator the same DFLSIM_QUEUE_SECRET or --queue-secret-file)'
+      : 'refused job: its signature does not match this worker\'s queue secret (a forged job, or another secret)');
+  }
+  if (!check.secret && job.sig !== undefined) throw new RefusedJobError('refused job: it is signed, and this worker has no queue secret: give it the coordinator\'s (DFLSIM_QUEUE_SECRET or --queue-secret-file)');
+  if (job.build !== check.build) throw new RefusedJobError(`refused job: it was queued by dflsim build ${String(job.build)}, this worker is build ${check.build} (run the same build on every machine, or give each build its own --queue-prefix)`);
+  if (job.prefix !== check.prefix) throw new RefusedJobError(`refused job: it was queued under prefix ${showId(job.prefix)}, this worker serves prefix "${check.prefix}"`);
   if (job.kind !== TRAIN_RUN) throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(job.kind)} (this worker runs "${TRAIN_RUN}")`);
-  const base = path.resolve(workDir);
-  const inside = (p: string): boolean => { const r = path.relative(base, p); return r === '' || (!r.startsWith('..') && !path.isAbsolute(r)); };
-  const configName = typeof job.configName === 'string' && SAFE_NAME.test(job.configName) && job.configName !== '..' ? job.configName : 'config.json';
-  const configFile = path.join(base, configName);
   if (!job.files || typeof job.files !== 'object' || Array.isArray(job.files)) throw new RefusedJobError('refused job: "files" is not an object');
+  if (jobId({ build: job.build, config: job.config as TrainConfig, files: job.files }) !== id) throw new RefusedJobError(`refused job ${showId(id)}: its id is not the hash of its config and files`);
+  const base = path.resolve(workDir);
+  const inside = (p: string): boolean => path.resolve(p) === base || insideDir(base, p) !== undefined;
+  const configName = typeof job.configName === 'string' && SAFE_NAME.test(job.configName) && job.configName !== '..' && job.configName !== '.' ? job.configName : 'config.json';
+  const configFile = path.join(base, configName);
   const writes: CheckedJob['writes'] = [];
   for (const [name, content] of Object.entries(job.files)) {
     const parts = name.split('/');

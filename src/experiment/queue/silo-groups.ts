@@ -7,47 +7,70 @@
  * checkpoints, so a run is the same bits as a local one: a silo's local training is a pure
  * function of its job, and results come back in silo order whatever the grouping.
  *
- * A worker checks a group job before it trains anything: version, kind, model name, trainer
- * options (plain numbers and booleans only), blob keys in dflsim's namespace, and a blob that
- * decodes to arrays of the sizes the model has. A worker that dies mid-group loses nothing:
- * its lock expires and another worker trains the group again from the same blob.
+ * A worker checks a group job before it trains anything: its id, size, signature (with a
+ * queue secret), build, prefix and kind; its model with the config schema (so its size is
+ * bounded); blob keys that its id names; a blob of a bounded size whose hash the job names,
+ * and that decodes to arrays of the sizes the model has. A worker that dies mid-group loses
+ * nothing: its lock expires and another worker trains the group again from the same blob.
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { DflsimInputError } from '../../errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../learning/tf/backend.js';
-import { MODEL_NAMES } from '../../learning/tf/models/registry.js';
 import type { Batch, LocalTrainer, LocalTrainResult, SiloJob } from '../../learning/trainer.js';
-import { connectionOptions, openConnection } from './connection.js';
-import { RefusedJobError } from './job.js';
-
-/** Name of the BullMQ queue of silo groups (apart from the runs' queue, so a worker busy with a run does not block them). */
-export const SILO_QUEUE = 'dflsim-silos';
+import { validateConfig } from '../config.js';
+import { buildId } from './build.js';
+import { answered, bullOptions, describeRedisError, openConnection, Silent } from './connection.js';
+import { RefusedJobError, type JobCheck } from './job.js';
+import { BLOB_TTL_MS, jsonBytes, MAX_BLOB_BYTES, MAX_SILO_JOB_BYTES, mib } from './limits.js';
+import { queueKeys, showId, SILO_JOB_ID, SILOS_QUEUE, type QueueTarget } from './names.js';
+import { jobSigned, NO_SECRET_WARNING, sha256Hex, signJob, signSiloAnswer, siloAnswerSigned } from './sign.js';
+import { redactUrl } from './url.js';
 
 /** The kind of work of a group job. */
 export const TRAIN_SILOS = 'train-silos';
 
-/** Prefix of the blob keys (a job naming another key is refused). */
-const BLOB_PREFIX = 'dflsim:silos:';
-
-/** Blobs left behind by a coordinator that died expire after this (ms). */
-const BLOB_TTL_MS = 3_600_000;
-
-/** Model names a worker trains (the registry's). */
-const MODELS: readonly string[] = MODEL_NAMES;
+/** A silo group's model, as the run's config gives it (checked with the config schema). */
+export interface SiloModel {
+  name: string;
+  /** Pixels a side. */
+  inputSize: number;
+}
 
 /** What a group job carries (its arrays are in the blob at `inKey`). */
 export interface SiloGroupJob {
-  dflsimVersion: string;
+  /** The coordinator's build. */
+  build: string;
   kind: typeof TRAIN_SILOS;
-  /** Registry model name. */
-  model: string;
-  /** Trainer options: numbers and booleans (and `adam`, numbers). */
-  trainerOptions: Record<string, unknown>;
+  /** The queue prefix it was queued under. */
+  prefix: string;
+  /** The run config's model. */
+  model: SiloModel;
+  /** Whether the run trains on characters (classification) rather than driving frames. */
+  characters: boolean;
   backend?: BackendChoice;
-  /** Redis key of the input blob, and where the worker writes its answer. */
+  /** Redis key of the input blob, and where the worker writes its answer (both named by the job id). */
   inKey: string;
   outKey: string;
+  /** SHA-256 of the input blob. */
+  inSha256: string;
+  /** HMAC of the rest under the queue's secret (absent without one). */
+  sig?: string;
+}
+
+/** What a worker returns for a group: the silos trained and its answer's hash, signed with a queue secret. */
+export interface SiloGroupAnswer {
+  silos: number;
+  outSha256: string;
+  sig?: string;
+}
+
+/** The blob keys of a group job: `<prefix>:blob:<run>:<round>:<group>:in|out`, from its id `silos-<run>-<round>-<group>`. */
+export function siloBlobKeys(prefix: string, jobId: string): { inKey: string; outKey: string } {
+  const m = /^silos-(.+)-(\d+)-(\d+)$/.exec(jobId);
+  const stem = `${queueKeys(prefix).blobPrefix}${m ? `${m[1]}:${m[2]}:${m[3]}` : 'none'}`;
+  return { inKey: `${stem}:in`, outKey: `${stem}:out` };
 }
 
 // ---- the blob: a little-endian u32 header length, a JSON header, then float32 arrays ----
@@ -140,50 +163,84 @@ export function splitGroups(n: number, groups: number): [number, number][] {
   return Array.from({ length: g }, (_, i) => [Math.floor((i * n) / g), Math.floor(((i + 1) * n) / g)] as [number, number]);
 }
 
-/** Check a group job's fields (not its blob) before anything runs. */
-export function checkSiloGroupJob(raw: unknown, version: string): SiloGroupJob {
+/**
+ * Check a group job's fields (not its blob) before anything runs.
+ * @param id the job's id (from Redis)
+ * @throws RefusedJobError
+ */
+export function checkSiloGroupJob(raw: unknown, id: string, check: JobCheck): SiloGroupJob {
+  if (!SILO_JOB_ID.test(id)) throw new RefusedJobError(`refused job ${showId(id)}: not a dflsim silo group id (silos-<uuid>-<round>-<group>)`);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RefusedJobError('refused job: not an object');
+  if (jsonBytes(raw, MAX_SILO_JOB_BYTES) > MAX_SILO_JOB_BYTES) throw new RefusedJobError(`refused job: it holds more than ${MAX_SILO_JOB_BYTES / 1024} KiB, the queue's maximum for a silo group job (its arrays travel in the blob)`);
   const j = raw as Partial<SiloGroupJob>;
-  if (j.dflsimVersion !== version) throw new RefusedJobError(`refused job: it was queued by dflsim ${String(j.dflsimVersion)}, this worker is dflsim ${version} (run the same version on every machine)`);
+  if (check.secret && !jobSigned(check.secret, check.prefix, id, j)) {
+    throw new RefusedJobError(j.sig === undefined
+      ? 'refused job: it is not signed, and this worker has a queue secret (give the coordinator the same DFLSIM_QUEUE_SECRET or --queue-secret-file)'
+      : 'refused job: its signature does not match this worker\'s queue secret (a forged job, or another secret)');
+  }
+  if (!check.secret && j.sig !== undefined) throw new RefusedJobError('refused job: it is signed, and this worker has no queue secret: give it the coordinator\'s (DFLSIM_QUEUE_SECRET or --queue-secret-file)');
+  if (j.build !== check.build) throw new RefusedJobError(`refused job: it was queued by dflsim build ${String(j.build)}, this worker is build ${check.build} (run the same build on every machine, or give each build its own --queue-prefix)`);
+  if (j.prefix !== check.prefix) throw new RefusedJobError(`refused job: it was queued under prefix ${showId(j.prefix)}, this worker serves prefix "${check.prefix}"`);
   if (j.kind !== TRAIN_SILOS) throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(j.kind)} (this queue runs "${TRAIN_SILOS}")`);
-  if (typeof j.model !== 'string' || !MODELS.includes(j.model)) throw new RefusedJobError(`refused job: unknown model ${JSON.stringify(j.model)} (known: ${MODELS.join(', ')})`);
-  const plain = (o: unknown, depth: number): boolean => !!o && typeof o === 'object' && !Array.isArray(o)
-    && Object.values(o).every((v) => (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || (depth > 0 && plain(v, depth - 1)));
-  if (!plain(j.trainerOptions, 1)) throw new RefusedJobError('refused job: trainerOptions must hold numbers and booleans only');
+  if (typeof j.characters !== 'boolean') throw new RefusedJobError('refused job: "characters" is not true or false');
+  // the model as a run config holds it, checked by the config schema (names, sizes, and the
+  // model-dataset rules): a model too large to build is refused, not built
+  try {
+    const cfg = validateConfig({ kind: 'train', network: 'silo-job', model: j.model, dataset: { kind: j.characters ? 'synthetic-characters' : 'synthetic-driving' } }, 'silo job');
+    if (cfg.kind !== 'train' || JSON.stringify(cfg.model) !== JSON.stringify({ name: (j.model as SiloModel).name, inputSize: (j.model as SiloModel).inputSize })) throw new DflsimInputError('silo job: model', 'not a name and inputSize');
+  } catch (e) {
+    if (e instanceof DflsimInputError) throw new RefusedJobError(`refused job: ${e.message.replace(/\n\s*/g, ' ')}`);
+    throw e;
+  }
   if (j.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(j.backend)) throw new RefusedJobError(`refused job: unknown backend ${JSON.stringify(j.backend)}`);
-  const key = (k: unknown): boolean => typeof k === 'string' && k.startsWith(BLOB_PREFIX) && /^[A-Za-z0-9:_-]+$/.test(k);
-  if (!key(j.inKey) || !key(j.outKey)) throw new RefusedJobError(`refused job: blob keys must be under ${BLOB_PREFIX}`);
+  const keys = siloBlobKeys(check.prefix, id);
+  if (j.inKey !== keys.inKey || j.outKey !== keys.outKey) throw new RefusedJobError(`refused job: its blob keys are not ${keys.inKey} and ${keys.outKey} (the ones its id names)`);
+  if (typeof j.inSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(j.inSha256)) throw new RefusedJobError('refused job: "inSha256" is not a SHA-256 in hex');
   return j as SiloGroupJob;
 }
 
+/** Whether a silo job's model and data give `trainer`'s sizes (its cache key: the seed does not matter, each silo reseeds). */
+export function siloTrainerKey(job: Pick<SiloGroupJob, 'model' | 'characters' | 'backend'>): string {
+  return JSON.stringify([job.model.name, job.model.inputSize, job.characters, job.backend ?? 'auto']);
+}
+
 /**
- * Train a checked group job with `trainer` (the worker's, for this model): read the blob,
- * check its arrays against the model's sizes, train silo after silo, write the answer.
+ * Train a checked group job with `trainer` (the worker's, for this model): read the blob
+ * (refused above {@link MAX_BLOB_BYTES}, or when its hash is not the job's), check its arrays
+ * against the model's sizes, train silo after silo, write the answer and return its hash,
+ * signed with the queue's secret.
  */
-export async function trainSiloGroup(job: SiloGroupJob, redis: Redis, trainer: LocalTrainer): Promise<{ silos: number }> {
+export async function trainSiloGroup(job: SiloGroupJob, jobId: string, redis: Redis, trainer: LocalTrainer, target: Pick<QueueTarget, 'prefix' | 'secret'>): Promise<SiloGroupAnswer> {
+  const size = await redis.strlen(job.inKey);
+  if (size > MAX_BLOB_BYTES) throw new RefusedJobError(`refused job: its blob ${job.inKey} holds ${mib(size)}, above the queue's maximum of ${mib(MAX_BLOB_BYTES)}`);
   const buf = await redis.getBuffer(job.inKey);
   if (!buf) throw new Error(`the group's blob ${job.inKey} is gone (its coordinator stopped?)`);
+  if (sha256Hex(buf) !== job.inSha256) throw new RefusedJobError(`refused job: the blob ${job.inKey} is not the one the job names (its SHA-256 differs)`);
   const jobs = unpackSiloJobs(buf, job.inKey);
   for (const s of jobs) {
     if (s.weights.length !== trainer.weightCount || s.optState.m.length !== trainer.paramCount || s.optState.v.length !== trainer.paramCount) {
-      throw new RefusedJobError(`refused job: ${job.inKey}: arrays of ${s.weights.length}/${s.optState.m.length} values, the model ${job.model} has ${trainer.weightCount} weights and ${trainer.paramCount} parameters`);
+      throw new RefusedJobError(`refused job: ${job.inKey}: arrays of ${s.weights.length}/${s.optState.m.length} values, the model ${job.model.name} has ${trainer.weightCount} weights and ${trainer.paramCount} parameters`);
     }
   }
   // the unpacked arrays are this worker's own: train in place
   const results = jobs.map((s) => trainer.train(s.weights, s.optState, s.batches, s.lr, s.seed, true));
-  await redis.set(job.outKey, packSiloResults(results), 'PX', BLOB_TTL_MS);
-  return { silos: jobs.length };
+  const out = packSiloResults(results);
+  await redis.set(job.outKey, out, 'PX', BLOB_TTL_MS);
+  const outSha256 = sha256Hex(out);
+  return { silos: jobs.length, outSha256, ...(target.secret ? { sig: signSiloAnswer(target.secret, target.prefix, jobId, job.outKey, outSha256) } : {}) };
 }
 
 /** Options of {@link createRemoteTrainMany}. */
 export interface RemoteSilosOptions {
-  url: string;
-  version: string;
-  model: string;
-  trainerOptions: Record<string, unknown>;
+  target: QueueTarget;
+  model: SiloModel;
+  characters: boolean;
   backend?: BackendChoice;
-  /** Groups per round (default: the workers on the queue when the run starts, at least 1). */
+  /** Groups per round (default: the workers on the queue's prefix when the run starts, at least 1). */
   groups?: number;
+  /** How long to wait for an unreachable Redis before giving up (ms; default {@link SILO_OUTAGE_MS}). */
+  outageMs?: number;
+  log?: (line: string) => void;
 }
 
 /** A `trainMany` that trains silo groups on the queue's workers. */
@@ -193,45 +250,123 @@ export interface RemoteSilos {
   close(): Promise<void>;
 }
 
+/** How long a distributed run waits for an unreachable Redis (ms): 5 minutes. */
+export const SILO_OUTAGE_MS = 300_000;
+
+/** A group job that vanished from Redis (restarted without persistence) is queued again at most this often. */
+const MAX_REQUEUES = 10;
+
 /** Start the coordinator's side of `distributeSilos`. */
 export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<RemoteSilos> {
-  const connection = { url: opts.url, ...connectionOptions() };
-  const queue = new Queue(SILO_QUEUE, { connection });
-  const events = new QueueEvents(SILO_QUEUE, { connection });
-  const redis = openConnection(opts.url);
+  const { target } = opts;
+  const build = buildId();
+  const queue = new Queue(SILOS_QUEUE, bullOptions(target));
+  const events = new QueueEvents(SILOS_QUEUE, bullOptions(target));
+  const redis = openConnection(target.url);
   redis.on('error', () => { /* reconnects */ });
   queue.on('error', () => {});
   events.on('error', () => {});
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-  const groups = opts.groups ?? Math.max(1, (await queue.getWorkers()).length);
+  const noPerm = (e: unknown): never => {
+    // a Redis user without a permission the queue needs: say which, not "unexpected error"
+    if (e instanceof Error && /^NOPERM/.test(e.message)) throw new DflsimInputError(target.where, describeRedisError(e, target.url));
+    throw e;
+  };
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]).catch(noPerm);
+  let groups = opts.groups;
+  if (groups === undefined) {
+    try {
+      groups = Math.max(1, (await queue.getWorkers()).length);
+    } catch (e) {
+      if (!(e instanceof Error && /^NOPERM/.test(e.message))) throw e;
+      groups = 1;
+      opts.log?.('the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group; set "siloGroups" in the config');
+    }
+  }
+  if (!target.secret) opts.log?.(NO_SECRET_WARNING);
+  const groupCount: number = groups;
   const run = randomUUID();
+  const outageMs = opts.outageMs ?? SILO_OUTAGE_MS;
   let round = 0;
-  return {
-    groups,
-    async trainMany(jobs) {
-      const r = round++;
-      const parts = splitGroups(jobs.length, groups);
-      const answers = await Promise.all(parts.map(async ([a, b], g) => {
-        const inKey = `${BLOB_PREFIX}${run}:${r}:${g}:in`, outKey = `${BLOB_PREFIX}${run}:${r}:${g}:out`;
-        await redis.set(inKey, packSiloJobs(jobs.slice(a, b)), 'PX', BLOB_TTL_MS);
-        const data: SiloGroupJob = { dflsimVersion: opts.version, kind: TRAIN_SILOS, model: opts.model, trainerOptions: opts.trainerOptions, ...(opts.backend ? { backend: opts.backend } : {}), inKey, outKey };
-        const job: Job = await queue.add(TRAIN_SILOS, data, { jobId: `silos-${run}-${r}-${g}`, attempts: 5, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { count: 1000 }, removeOnFail: 100 });
-        try {
-          await job.waitUntilFinished(events);
-        } catch (e) {
-          throw new Error(`silo group ${g} of round ${r + 1} failed on a worker: ${(e as Error).message.replace(/^\[input\] /, '')}`);
+
+  /** Put a group's blob and job in Redis (again, after a restart lost them). */
+  const put = async (id: string, blob: Buffer, data: SiloGroupJob): Promise<Job> => {
+    await redis.set(data.inKey, blob, 'PX', BLOB_TTL_MS);
+    return queue.add(TRAIN_SILOS, data, { jobId: id, attempts: 5, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600, count: 1000 } });
+  };
+
+  /** Wait for a group job, putting it back when it vanished; its answer, checked. */
+  const finish = async (id: string, blob: Buffer, data: SiloGroupJob, where: string): Promise<SiloGroupAnswer> => {
+    let job = await put(id, blob, data);
+    const done = job.waitUntilFinished(events) as Promise<SiloGroupAnswer>;
+    done.catch(() => { /* read below */ });
+    let requeues = 0, silentSince: number | undefined;
+    for (;;) {
+      const tick = new Promise<'tick'>((r) => setTimeout(() => r('tick'), 2000));
+      let answer: SiloGroupAnswer | 'tick';
+      try {
+        answer = await Promise.race([done, tick]);
+      } catch (e) {
+        throw new Error(`${where} failed on a worker: ${(e as Error).message.replace(/^\[input\] /, '')}`);
+      }
+      if (answer !== 'tick') return answer;
+      try {
+        if (redis.status !== 'ready') throw new Silent(`connection ${redis.status}`);
+        const state = await answered(queue.getJobState(id));
+        // finished while the events stream missed it (a reconnect): read the job itself
+        if (state === 'completed' || state === 'failed') {
+          const fin = await answered(queue.getJob(id));
+          if (fin && state === 'completed') return fin.returnvalue as SiloGroupAnswer;
+          if (fin) throw new Error(`${where} failed on a worker: ${fin.failedReason.replace(/^\[input\] /, '')}`);
         }
-        const out = await redis.getBuffer(outKey);
-        await redis.del(inKey, outKey);
-        await job.remove().catch(() => { /* kept until BullMQ trims it */ });
-        if (!out) throw new Error(`silo group ${g} of round ${r + 1}: the worker's answer is missing`);
-        return unpackSiloResults(out, outKey);
-      }));
-      return answers.flat();
+        if (state === 'unknown') {
+          // Redis restarted without persistence: the blob and the job are gone; put them back
+          if (++requeues > MAX_REQUEUES) throw new Error(`${where}: its job left the queue ${MAX_REQUEUES} times`);
+          opts.log?.(`${where}: its job is no longer in Redis (restarted without persistence?): queued again`);
+          job = await answered(put(id, blob, data));
+        }
+        silentSince = undefined;
+      } catch (e) {
+        if (!(e instanceof Silent)) throw e;
+        silentSince ??= Date.now();
+        if (Date.now() - silentSince > outageMs) throw new DflsimInputError(target.where, `Redis at ${redactUrl(target.url)} has not answered for ${Math.round(outageMs / 1000)} s: stopped waiting for ${where} (the run's checkpoint in --out keeps its finished rounds: resume with --resume)`);
+      }
+    }
+  };
+
+  return {
+    groups: groupCount,
+    async trainMany(jobs) {
+      return trainRound(jobs).catch(noPerm);
     },
     async close() {
       await Promise.allSettled([queue.close(), events.close()]);
       redis.disconnect();
     },
   };
+
+  async function trainRound(jobs: SiloJob[]): Promise<LocalTrainResult[]> {
+    const r = round++;
+    const parts = splitGroups(jobs.length, groupCount);
+    const answers = await Promise.all(parts.map(async ([a, b], g) => {
+      const id = `silos-${run}-${r}-${g}`;
+      const where = `silo group ${g} of round ${r + 1}`;
+      const { inKey, outKey } = siloBlobKeys(target.prefix, id);
+      const blob = packSiloJobs(jobs.slice(a, b));
+      const data: SiloGroupJob = { build, kind: TRAIN_SILOS, prefix: target.prefix, model: { name: opts.model.name, inputSize: opts.model.inputSize }, characters: opts.characters, ...(opts.backend ? { backend: opts.backend } : {}), inKey, outKey, inSha256: sha256Hex(blob) };
+      if (target.secret) data.sig = signJob(target.secret, target.prefix, id, data);
+      const answer = await finish(id, blob, data, where);
+      const out = await redis.getBuffer(outKey);
+      await redis.del(inKey, outKey);
+      await queue.remove(id).catch(() => { /* kept until BullMQ trims it */ });
+      if (!out) throw new Error(`${where}: the worker's answer is missing`);
+      // an answer that is not what a worker of this queue wrote is refused
+      const sha = sha256Hex(out);
+      if (!answer || answer.outSha256 !== sha) throw new DflsimInputError(target.where, `${where}: the answer in ${outKey} is not the one the worker reported (its SHA-256 differs): refused`);
+      if (target.secret && !siloAnswerSigned(target.secret, target.prefix, id, outKey, sha, answer.sig)) {
+        throw new DflsimInputError(target.where, `${where}: the worker's answer is ${answer.sig === undefined ? 'not signed' : 'signed with another secret'}: refused (give every worker this queue's DFLSIM_QUEUE_SECRET or --queue-secret-file)`);
+      }
+      return unpackSiloResults(out, outKey);
+    }));
+    return answers.flat();
+  }
 }

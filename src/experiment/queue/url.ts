@@ -37,6 +37,22 @@ export function checkQueueUrl(url: string, where: string): string {
   try { u = new URL(url); } catch { throw new DflsimInputError(where, `not a Redis URL: expected redis://host:port or rediss://host:port, got "${redactUrl(url)}"`); }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new DflsimInputError(where, `expected a redis:// or rediss:// URL, got ${u.protocol}// (${redactUrl(url)})`);
   if (!u.hostname) throw new DflsimInputError(where, `no host in ${redactUrl(url)}`);
+  if (!/^\/?(\d{1,5})?$/.test(u.pathname)) throw new DflsimInputError(where, `the database in ${redactUrl(url)} is not a number: expected redis://host:port/<database number>`);
   return url;
+}
+
+/** The database number of a checked queue URL (0 without one). */
+export function urlDatabase(url: string): number {
+  try {
+    const m = /^\/(\d+)$/.exec(new URL(url).pathname);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether a queue URL carries a password (which a command line shows to every user, in ps). */
+export function urlHasPassword(url: string): boolean {
+  try { return new URL(url).password !== ''; } catch { return false; }
 }
 
