@@ -532,8 +532,11 @@ export function cycleTimeNote(data: ReportData): string {
   const which = data.kind === 'train' ? 'The topologies trained here (baselines without a cycle time left out), timed on the runs\' network, workload and clock' : 'Every topology of the config';
   const ring = data.cycleTimes.some((c) => c.report.results.some((r) => r.topology === 'ring')) ? '; "vs RING" is the cycle time over RING\'s' : '';
   const clocks = [...new Set(data.cycleTimes.map((c) => c.report.clock).filter((x): x is string => !!x))];
-  const how = [...new Set(data.cycleTimes.flatMap((c) => c.report.results.map((r) => r.details?.cycleTime).filter((x): x is string => typeof x === 'string')))];
-  return `${which}: milliseconds per round, best first${ring}. Clock: ${clocks.length ? clocks.join('; ') : describeConfigClock(data.config)}${how.length ? ` (cycle time: ${how.join('; ')})` : ''}.`;
+  const each = data.cycleTimes.flatMap((c) => c.report.results.map((r) => r.details?.cycleTime).filter((x): x is string => typeof x === 'string'));
+  // the forms of estimate once each; the intervals themselves are in the tables, per topology
+  const how = [...new Set(each.map((h) => h.replace(/, 95% CI ±[0-9.eE+-]+ ms/, ', with a 95% interval')))];
+  const intervals = each.some((h) => /95% CI ±/.test(h)) ? '; each topology\'s interval is in the table' : '';
+  return `${which}: milliseconds per round, best first${ring}. Clock: ${clocks.length ? clocks.join('; ') : describeConfigClock(data.config)}${how.length ? ` (cycle time: ${how.join('; ')}${intervals})` : ''}.`;
 }
 
 /** Render `report.md`. */

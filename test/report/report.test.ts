@@ -9,7 +9,7 @@ import type { RunSummary } from '../../src/experiment/runner.js';
 import type { TopologyDrawing } from '../../src/experiment/topology-file.js';
 import type { MetricRow } from '../../src/learning/dpasgd.js';
 import { prefixSvgIds, renderHtml } from '../../src/report/html.js';
-import { cycleTimeTables, markdownTable, renderMarkdown, trainingTable, type ReportData, type ReportRun } from '../../src/report/markdown.js';
+import { cycleTimeNote, cycleTimeTables, markdownTable, renderMarkdown, trainingTable, type ReportData, type ReportRun } from '../../src/report/markdown.js';
 import {
   cycleTimeSpec, multigraphStatesSpec, parseSweepLabel, renderSvg, ringOrder, siloLayout, topologySpec, trainingCurvesSpec,
 } from '../../src/report/plots.js';
@@ -190,6 +190,13 @@ describe('markdown', () => {
     expect(t.headers).toEqual(['rank', 'topology', 'cycle time (ms)', 'how (event clock)', 'vs RING', 'overlay edges']);
     expect(t.rows.map((x) => x[3])).toEqual(['exact: periodic regime after 3 rounds, cyclicity 4', 'estimate: mean round over rounds 640..6399, 95% CI ±0.2 ms (batch means, 20 batches of 288 rounds)']);
     expect(t.numeric).toEqual([true, false, true, false, true, true]);
+    // the note under the tables names each form of estimate once; the intervals stay in the table
+    const two = report('toy', { ring: 20, matcha: 30, star: 40 });
+    two.clock = 'events, fair sharing, stragglers (p 0.1, x4)';
+    two.results.forEach((x, i) => { x.details = { cycleTime: `estimate: mean round over rounds 100..999, 95% CI ±${i + 1}.25 ms (batch means, 20 batches of 45 rounds)` }; });
+    const note = cycleTimeNote({ ...TRAIN, kind: 'cycle-times', cycleTimes: [{ label: 'run', report: two }] });
+    expect(note).toContain('(cycle time: estimate: mean round over rounds 100..999, with a 95% interval (batch means, 20 batches of 45 rounds); each topology\'s interval is in the table)');
+    expect(note.match(/estimate:/g)).toHaveLength(1);
   });
 
   it('training table: one row per run, final RMSE and the ratio to the constant predictor', () => {
