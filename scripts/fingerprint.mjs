@@ -11,8 +11,8 @@
  * networks (../shared/networks) and the built-in ones, on the max-plus and the event clock,
  * with and without a silo profile; the multigraph's states; and four short trainings (FADNet on
  * the native kernels, FADNet on plain wasm, the FEMNIST CNN under FedAvg, a linear model over
- * MATCHA and the multigraph), each run's metrics.csv without its wall-clock column and its
- * final checkpoint's model. Every command exits by itself; a failing one is reported by name.
+ * MATCHA and the multigraph), each run's metrics.csv (every figure at full precision) without
+ * its wall-clock column. Every command exits by itself; a failing one is reported by name.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -37,7 +37,9 @@ function dflsim(args, env = {}) {
 
 /** The JSON with wall-clock fields dropped (they differ run to run). */
 function stable(text) {
-  return JSON.stringify(JSON.parse(text), (k, v) => (/wall|elapsed|seconds$/i.test(k) ? undefined : v));
+  // paths name the checkout, not the result
+  const json = JSON.stringify(JSON.parse(text), (k, v) => (/wall|elapsed|seconds$/i.test(k) ? undefined : v));
+  return json.split(ROOT).join('<root>').split(SHARED).join('<networks>');
 }
 
 const out = {};
@@ -65,14 +67,14 @@ try {
   const trainings = {
     'fadnet native': { env: {}, cfg: { model: { name: 'fadnet', inputSize: 32 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 3, batchSize: 4, topology: 'ring' } },
     'fadnet wasm': { env: { DFLSIM_NATIVE: '0' }, cfg: { model: { name: 'fadnet', inputSize: 32 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 3, batchSize: 4, topology: 'multigraph-ring' } },
-    'femnist-cnn fedavg': { env: {}, cfg: { model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', writers: 22, meanSamplesPerWriter: 8 }, partition: 'by-writer', rounds: 3, batchSize: 4, topology: 'star', workload: 'femnist' } },
+    'femnist-cnn fedavg': { env: {}, cfg: { model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', writers: 22, meanSamplesPerWriter: 10 }, partition: 'by-writer', rounds: 3, batchSize: 4, topology: 'star', workload: 'femnist' } },
     'linear matcha and multigraph': { env: {}, cfg: { model: { name: 'linear', inputSize: 16 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 8, batchSize: 4, evalEvery: 1, sweep: { topology: ['matcha', 'multigraph-ring', 'exponential'] } } },
   };
   for (const [name, { env, cfg }] of Object.entries(trainings)) {
     const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
     writeFileSync(file, JSON.stringify({ kind: 'train', name: name.replace(/\W+/g, '-'), network: 'gaia-cities', lr: 0.01, seed: 5, workers: 1, backend: 'wasm', ...cfg }));
     const res = path.join(dir, `out-${name.replace(/\W+/g, '-')}`);
-    dflsim(['run', file, '--out', res, '--keep-checkpoints'], env);
+    dflsim(['run', file, '--out', res], env);
     const parts = [];
     const walk = (d) => {
       for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -82,7 +84,7 @@ try {
           const lines = readFileSync(p, 'utf8').trim().split('\n');
           const wall = lines[0].split(',').indexOf('wallMs');
           parts.push(path.relative(res, p), lines.map((l) => l.split(',').filter((_, i) => i !== wall).join(',')).join('\n'));
-        } else if (e.name === 'checkpoint.bin') parts.push(path.relative(res, p), sha(readFileSync(p).subarray(0, readFileSync(p).length)));
+        }
       }
     };
     walk(res);
