@@ -37,6 +37,7 @@ export * from './experiment/checkpoint.js';
 export * from './experiment/topology-file.js';
 export * from './learning/trainer.js';
 export * from './learning/mixing.js';
+export * from './overlay/mixing-rules.js';
 export * from './learning/schedule.js';
 export { initEngineState, runRounds, runRoundsAsync, sampleBatch, averageWeights, consensusDistance, roundSeed, type EngineData, type EngineOptions, type EngineState, type MetricRow, type SiloShard } from './learning/dpasgd.js';
 export { type Sequence, type DrivingDataset, type Shard, type TargetStats, frameLength, countFrames, frameOf, sequenceOffsets, allTargets, shardFromFrames, shardFromSequences, datasetToShard, poolShards, splitBySequence, targetStats, constantPredictorRmse } from './data/dataset.js';

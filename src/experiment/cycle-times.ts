@@ -306,11 +306,17 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   return ctx;
 }
 
-/** The topologies to time for a request (a user's overlay file adds `overlay`, a schedule file `schedule`). */
+/**
+ * The topologies to time for a request: a user's overlay file adds the topology that is
+ * that overlay (`overlay`), a schedule file the one that is that schedule (`schedule`): the
+ * catalogue's topologies that need the file, not built on another.
+ */
 export function requestedTopologies(req: Pick<CycleTimeRequest, 'topologies' | 'overlayFile' | 'scheduleFile'>): string[] {
   const topologies = (req.topologies ?? defaultTopologies()).slice();
-  if (req.overlayFile && !topologies.includes('overlay')) topologies.push('overlay');
-  if (req.scheduleFile && !topologies.includes('schedule')) topologies.push('schedule');
+  const ofFile = (need: (t: Topology) => boolean | undefined) => topologyNames((t) => !!need(t) && t.family !== 'multigraph');
+  const add = (names: string[]) => { for (const t of names) if (!topologies.includes(t)) topologies.push(t); };
+  if (req.overlayFile) add(ofFile((t) => t.needs.overlayFile));
+  if (req.scheduleFile) add(ofFile((t) => t.needs.scheduleFile));
   return topologies;
 }
 

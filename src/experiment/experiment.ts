@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
 import { publishedSideBySide, type ReportCycleTimes } from '../report/markdown.js';
 import { fmt, textTable } from '../report/table.js';
-import { PUBLISHED } from './published.js';
+import { PUBLISHED, TOUR_TOPOLOGIES } from './published.js';
 import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
 import { LOCK_FILE, lockOutDir } from './queue/out-lock.js';
 import { checkQueueUrl } from './queue/url.js';
@@ -17,10 +17,10 @@ import { DEFAULT_QUEUE_PREFIX, type QueueTarget } from './queue/names.js';
 import { configWorkload, expandSweep, expandTrainRuns, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig, type TrainTiming } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
-import { clockAndProfile, configHash, finishedRunSummary, packageVersion, resolveTrainTiming, runTraining, trainContextRequest, trainingSchedule, type RunSummary } from './runner.js';
+import { clockAndProfile, configHash, finishedRunSummary, packageVersion, resolveTrainTiming, runTraining, trainContextRequest, trainedTopology, trainingSchedule, type RunSummary } from './runner.js';
 import { loadUnderlay } from '../network/load.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
-import { getTopologyValue } from '../overlay/catalogue.js';
+import { getTopologyValue, referenceCycleTime } from '../overlay/catalogue.js';
 
 /** Options of {@link runExperiment}. */
 export interface ExperimentOptions {
@@ -123,7 +123,13 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
       const netOverlay = cfg.networkOverlays?.[net];
       const overlay = netOverlay ?? c.overlay;
       const topologies = (c.topologies ?? defaultTopologies()).slice();
-      if (netOverlay && topologies.includes('multigraph-ring') && !topologies.includes('multigraph-overlay')) topologies.push('multigraph-overlay');
+      if (netOverlay) {
+        // the multigraph on the reference tour is timed beside the multigraph on dflsim's own
+        // (the plain overlay is added with the overlay file, below)
+        for (const [tour, onOverlay] of Object.entries(TOUR_TOPOLOGIES)) {
+          if (getTopologyValue(tour).family === 'multigraph' && topologies.includes(tour) && !topologies.includes(onOverlay)) topologies.push(onOverlay);
+        }
+      }
       const needs = topologies.find(needsOverlay);
       if (needs && !overlay) throw new DflsimInputError(`${file}: overlay`, `topology "${needs}" (in topologies) needs an overlay file: set "overlay": "<file.json>"`);
       const needsS = topologies.find(needsSchedule);
@@ -302,7 +308,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
   const baselines = [...new Set(runs.map((r) => fmt((classification ? r.majorityClassAccuracy : r.constantPredictorRmse) ?? null, 4)))];
   const baseline = `${classification ? 'majority-class accuracy' : 'constant-predictor RMSE'} ${baselines.join(' / ')}${baselines.length > 1 ? ' (per seed)' : ''}`;
   const tables = comparisons.map(({ label, report }) => {
-    const ring = report.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
+    const ring = referenceCycleTime(report.results)?.cycleTimeMs;
     const head = `cycle time per round on ${report.network} (${report.silos} silos${label === 'run' ? '' : `, ${label}`}; model ${report.workload.modelSizeBits.toLocaleString('en-US')} bits, ${report.workload.computeMs} ms per local step)`;
     return `${head}\n${textTable(['topology', 'cycleTimeMs', ...(ring ? ['vsRing'] : [])], report.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ...(ring ? [`${(r.cycleTimeMs / ring).toFixed(2)}x`] : [])]))}`;
   });
@@ -356,7 +362,8 @@ function checkSweepCheckpoints(cfg: TrainConfig, combos: { label: string; config
     const previous = readCheckpoint(ckFile);
     if (!previous) continue;
     if (previous.configHash !== configHash(runCfg)) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
-    const silos = runCfg.topology === 'centralised' ? 1 : underlay.silos.length;
+    // a topology that pools every silo's data trains one silo
+    const silos = trainedTopology(runCfg.topology).needs.pooledData ? 1 : underlay.silos.length;
     const { weights } = previous.state;
     checkResumable(previous.state, ckFile, { silos, rounds: runCfg.rounds, weightCount: weights[0]?.length ?? 0, paramCount: previous.state.opt[0]?.m.length ?? 0 });
   }

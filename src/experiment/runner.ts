@@ -215,7 +215,7 @@ export function trainedTopology(name: string, field = 'topology'): Topology {
  */
 export function trainingSchedule(ctx: TopologyContext, cfg: Pick<TrainConfig, 'topology' | 'mixing'>, shardSizes: readonly number[]): TrainingSchedule {
   const plan = trainedTopology(cfg.topology).build(ctx);
-  return scheduleFromPlan(plan, mixingRule(plan.mixing, plan.n, { shardSizes, scheme: cfg.mixing }));
+  return scheduleFromPlan(plan, mixingRule(plan, plan.n, { shardSizes, scheme: cfg.mixing }));
 }
 
 /**
@@ -414,7 +414,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const n = plan.n;
   const data = await prepareData(cfg, configFile, n);
   const { shards, test } = data;
-  const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan.mixing, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
+  const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
   const roundsRun = roundsWithinBudget(schedule, cfg.rounds, cfg.simulatedBudgetMs);
   if (roundsRun === 0) throw new DflsimInputError(`${configFile}: simulatedBudgetMs`, `the first round of ${cfg.topology} ends at ${plan.round(0).endMs.toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`);
   const evalEvery = resolveEvalEvery(cfg.evalEvery, roundsRun);

@@ -5,9 +5,9 @@
  * {@link TopologyPlan} plus a mixing rule; nothing here knows a topology by name.
  */
 import { DflsimInputError } from '../errors.js';
-import type { MixingRuleName, TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import type { MixingInputs, MixingRows, MixingRule, StaticScheme } from '../overlay/mixing-rules.js';
+import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
 import type { RoundState } from '../timing/graph-state.js';
-import { explicitMixing, fedAvgMixing, localMixing, matchaMixing, multigraphMixing, pairsMixing, type MixingRows, type StaticScheme } from './mixing.js';
 
 export { maxPlusRoundEnds } from '../timing/max-plus.js';
 
@@ -35,45 +35,14 @@ export interface TrainingSchedule {
   endMs?(round: number): number;
 }
 
-/** A mixing rule: the rows of a round from its state (and the previous round's, null in round 0). */
-export type MixingRule = (state: RoundState, previous: RoundState | null) => MixingRows;
-
-/** What a mixing rule may need besides the graph state. */
-export interface MixingInputs {
-  /** Samples per silo (FedAvg weights). */
-  shardSizes: readonly number[];
-  /** Weights of the `overlay` rule (static overlays other than RING, user schedules). */
-  scheme: Exclude<StaticScheme, 'ring'>;
-}
+export type { MixingInputs, MixingRule } from '../overlay/mixing-rules.js';
 
 /**
- * The mixing rule of a name (see {@link MixingRuleName}).
+ * The mixing rule of a plan for a run: the topology's own (see `overlay/mixing-rules.ts`).
  * @param n number of silos
  */
-export function mixingRule(name: MixingRuleName, n: number, inputs: MixingInputs): MixingRule {
-  switch (name) {
-    case 'ring': return (s) => pairsMixing(n, s.strong, 'ring');
-    case 'overlay': return (s) => pairsMixing(n, s.strong, inputs.scheme);
-    case 'multigraph': return (s, prev) => multigraphMixing(n, s.strong, prev ? prev.strong : null);
-    case 'matcha': return (s) => {
-      const alpha = s.extra?.alpha;
-      if (typeof alpha !== 'number') throw new Error(`mixing: round ${s.round} carries no MATCHA α`);
-      return matchaMixing(n, s.strong, alpha);
-    };
-    case 'fedavg': {
-      if (inputs.shardSizes.length !== n) throw new Error(`mixing: ${inputs.shardSizes.length} shard sizes for ${n} silos`);
-      const rows = fedAvgMixing(inputs.shardSizes);
-      return () => rows;
-    }
-    case 'explicit': return (s) => {
-      if (!s.weights) throw new Error(`mixing: round ${s.round} carries no explicit weights`);
-      return explicitMixing(n, s.weights);
-    };
-    case 'local': {
-      const rows = localMixing(n);
-      return () => rows;
-    }
-  }
+export function mixingRule(plan: TopologyPlan, n: number, inputs: MixingInputs): MixingRule {
+  return plan.mixing.rule(n, inputs);
 }
 
 /**
@@ -127,7 +96,7 @@ export function scheduleFromPlan(plan: TopologyPlan, rule: MixingRule): Training
         if (key !== undefined) rowsByKey.set(key, mixing);
       }
       last = state;
-      if (state.down?.length) return { round: k, mixing: withoutDownSilos(mixing, state.down, plan.mixing === 'fedavg'), endMs: state.endMs, isolated: state.isolated, down: state.down };
+      if (state.down?.length) return { round: k, mixing: withoutDownSilos(mixing, state.down, plan.mixing.downSilos === 'renormalise'), endMs: state.endMs, isolated: state.isolated, down: state.down };
       return { round: k, mixing, endMs: state.endMs, isolated: state.isolated };
     },
   };
@@ -140,11 +109,11 @@ export function scheduleFromPlan(plan: TopologyPlan, rule: MixingRule): Training
  * @param shardSizes samples per silo (FedAvg weights)
  * @param scheme weights of static overlays other than RING (default Metropolis-Hastings)
  */
-export function buildSchedule(ctx: TopologyContext, topology: string, rounds: number, shardSizes: readonly number[], scheme: Exclude<StaticScheme, 'ring'> = 'metropolis'): TrainingSchedule {
+export function buildSchedule(ctx: TopologyContext, topology: string, rounds: number, shardSizes: readonly number[], scheme: StaticScheme = 'metropolis'): TrainingSchedule {
   const t = ctx.catalogue.find(topology);
   if (!t || !t.supports.training) {
     throw new DflsimInputError('topology', `cannot train over "${topology}"; expected one of ${ctx.catalogue.names((x) => x.supports.training).join(', ')}`);
   }
   const plan = t.build(rounds === ctx.rounds ? ctx : { ...ctx, rounds });
-  return scheduleFromPlan(plan, mixingRule(plan.mixing, plan.n, { shardSizes, scheme }));
+  return scheduleFromPlan(plan, mixingRule(plan, plan.n, { shardSizes, scheme }));
 }

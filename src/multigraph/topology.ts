@@ -7,6 +7,7 @@
  */
 import { DflsimInputError } from '../errors.js';
 import type { Overlay } from '../timing/delay-model.js';
+import { multigraphMixing, type PlanMixing } from '../overlay/mixing-rules.js';
 import { cached, overlayExchanges, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../overlay/topology.js';
 import type { RoundExchanges } from '../timing/exchanges.js';
 import { buildMultigraph, type Multigraph } from './multigraph.js';
@@ -63,6 +64,18 @@ export function multigraphExchanges(mg: Multigraph): (k: number) => RoundExchang
   };
 }
 
+/** Self weight of a multigraph silo that has strong neighbours (Do et al. 2023). */
+export const MULTIGRAPH_SELF_WEIGHT = 0.7;
+
+/**
+ * The multigraph's mixing: over a round's strong in-edges only, the silo keeping
+ * {@link MULTIGRAPH_SELF_WEIGHT} and sharing the rest; an edge strong now but weak in the
+ * previous round brings the neighbour's model from the start of the round (stale copy).
+ */
+export const MULTIGRAPH_MIXING: PlanMixing = {
+  rule: (n) => (s, prev) => multigraphMixing(n, s.strong, prev ? prev.strong : null, MULTIGRAPH_SELF_WEIGHT),
+};
+
 function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
   const { mg, sim } = multigraphOf(ctx, base);
   const stats = multigraphStats(mg, ctx.rounds);
@@ -73,7 +86,7 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
     n: mg.base.silos.length,
     static: false,
     period: mg.states.length,
-    mixing: 'multigraph',
+    mixing: MULTIGRAPH_MIXING,
     round: (k) => {
       if (k >= sim.endMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.endMs.length} rounds simulated (the context's rounds)`);
       return multigraphRoundState(mg, sim, k);
@@ -106,6 +119,8 @@ export function multigraphTopology(base: Topology): Topology {
     supports: { cycleTime: true, training: true, drawing: true, multigraphBase: false },
     needs: { ...(base.needs.overlayFile ? { overlayFile: true } : {}) },
     lists: base.lists?.multigraph,
+    // the multigraph's overlay is its base's: a tour stays a tour
+    ...(base.display?.tour ? { display: { tour: true } } : {}),
     build: (ctx) => multigraphPlan(ctx, base.name),
   };
 }

@@ -47,6 +47,15 @@ export function registerTopology(t: Topology | TopologyPattern): void {
   else listed.push(t);
 }
 
+/**
+ * The reference cycle time of a set of results (the topology whose `display.reference` is
+ * set: RING), or undefined when it was not timed: "vs RING" columns divide by it.
+ */
+export function referenceCycleTime(results: readonly { topology: string; cycleTimeMs: number }[]): { topology: string; cycleTimeMs: number } | undefined {
+  const r = results.find((x) => findTopology(x.topology)?.display?.reference);
+  return r ? { topology: r.topology, cycleTimeMs: r.cycleTimeMs } : undefined;
+}
+
 /** The topology of a name, or undefined. */
 export function findTopology(name: string): Topology | undefined {
   const t = listed.find((x) => x.name === name);

@@ -18,6 +18,7 @@ import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-s
 import type { RoundExchanges, RoundSync, SiloTimes } from '../timing/exchanges.js';
 import { maxPlusClock, type RoundDelays } from '../timing/max-plus.js';
 import { maxComputeMs, siloTimesOf, type DelayConstants, type TimingParams } from '../timing/workload.js';
+import { EXPLICIT_MIXING, LOCAL_MIXING, type PlanMixing } from './mixing-rules.js';
 import type { MixingSequence } from './mixing-sequence.js';
 import { buildRing, type RingOptions } from './ring.js';
 
@@ -35,15 +36,6 @@ export type TopologyFamily =
   | 'sampled'
   /** no topology: local training, or centralised training on pooled data */
   | 'baseline';
-
-/**
- * How a round's graph state becomes mixing rows (see `learning/mixing.ts`):
- * `ring` (A + I) / 2; `overlay` the run's scheme (Metropolis-Hastings or uniform) on the
- * round's strong edges; `multigraph` the stale-copy rule of Do et al.; `matcha`
- * I − αL (α in the state's `extra.alpha`); `fedavg` shard-size weighted averaging;
- * `explicit` the state's own `weights`; `local` no mixing.
- */
-export type MixingRuleName = 'ring' | 'overlay' | 'multigraph' | 'matcha' | 'fedavg' | 'explicit' | 'local';
 
 /** Which Base-(k+1) construction (see `./topologies/base-graph.ts`). */
 export type BaseGraphVariant = 'dflsim' | 'reference';
@@ -122,6 +114,16 @@ export interface TopologyLists {
   multigraph?: Omit<TopologyLists, 'multigraph'>;
 }
 
+/** How reports show a topology. */
+export interface TopologyDisplay {
+  /** Its colour in plots (CSS); default the next free colour of the report's palette. */
+  colour?: string;
+  /** Cycle times are compared with this topology's ("vs RING"): at most one topology says so. */
+  reference?: boolean;
+  /** Its overlay is one tour through every silo, whose order places silos on a circle in drawings. */
+  tour?: boolean;
+}
+
 /** A topology: one value, one module. */
 export interface Topology {
   /** Its name (`ring`, `base-3`, `multigraph-exponential`, ...). */
@@ -132,6 +134,7 @@ export interface Topology {
   supports: TopologySupports;
   needs: TopologyNeeds;
   lists?: TopologyLists;
+  display?: TopologyDisplay;
   /** Build the plan on a context. Throws a {@link DflsimInputError} when something it needs is missing. */
   build(ctx: TopologyContext): TopologyPlan;
 }
@@ -170,8 +173,8 @@ export interface TopologyPlan {
   period?: number;
   /** The graph state of round k (0-based): edges, isolated silos, the clock. Read-only. */
   round(k: number): RoundState;
-  /** The mixing rule this topology trains with. */
-  mixing: MixingRuleName;
+  /** How this topology trains: its mixing rule (see `./mixing-rules.ts`). */
+  mixing: PlanMixing;
   /** Cycle time (ms per round): Karp's for static overlays, a mean over the context's rounds otherwise. */
   cycleTimeMs: number;
   /** Silo names along the circuit that sets the cycle time (static overlays; else empty). */
@@ -294,7 +297,7 @@ export function roundTripExchanges(o: Overlay, center: number): RoundExchanges {
 
 /** Options of {@link staticPlan}. */
 export interface StaticPlanOptions {
-  mixing: MixingRuleName;
+  mixing: PlanMixing;
   details?: Record<string, unknown>;
   /** The cycle time, when the topology defines its own (STAR); default Karp on the overlay. */
   cycleTime?: CycleTimeResult;
@@ -357,7 +360,7 @@ export interface TimeVaryingSpec {
   round(k: number): RoundGraph;
   /** Rounds after which the graphs repeat (undefined: never). */
   period?: number;
-  mixing: MixingRuleName;
+  mixing: PlanMixing;
   details?: Record<string, unknown>;
   /** States drawn when there is no period (default 4). */
   drawnStates?: number;
@@ -451,7 +454,7 @@ export function sequencePlan(ctx: TopologyContext, topology: string, seq: Mixing
       return { pairs: r.edges.map(([a, b]) => [a, b] as SiloPair), weights: { weights: r.weights, selfWeights: r.selfWeights } };
     },
     period: seq.period,
-    mixing: 'explicit',
+    mixing: EXPLICIT_MIXING,
     details: opts.details,
   });
 }
@@ -472,7 +475,7 @@ export function localBaselinePlan(topology: string, n: number, ctxOrComputeMs: T
     n,
     static: true,
     period: 1,
-    mixing: 'local',
+    mixing: LOCAL_MIXING,
     round: (k) => ({ round: k, state: 0, strong: [], weak: [], isolated: [], durationMs: computeMs, endMs: (k + 1) * computeMs }),
     exchanges: () => none,
     siloTimes: times,

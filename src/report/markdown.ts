@@ -6,6 +6,7 @@
  */
 import type { CycleTimeReport } from '../experiment/cycle-times.js';
 import { TOUR_TOPOLOGIES } from '../experiment/published.js';
+import { referenceCycleTime } from '../overlay/catalogue.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
@@ -81,7 +82,7 @@ export function ratio(x: number | null | undefined): string {
  */
 export function cycleTimeTables(data: ReportData): ReportTable[] {
   return data.cycleTimes.map(({ label, report }) => {
-    const ring = report.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
+    const ring = referenceCycleTime(report.results)?.cycleTimeMs;
     const sorted = [...report.results].sort((a, b) => a.cycleTimeMs - b.cycleTimeMs);
     // on the event clock, each cycle time says how it was obtained (exact periodic regime or an estimate)
     const how = report.clock !== undefined;
@@ -530,7 +531,7 @@ export function classificationNote(data: ReportData): string {
 /** What the cycle-time tables show: which topologies, on which clock and workload. */
 export function cycleTimeNote(data: ReportData): string {
   const which = data.kind === 'train' ? 'The topologies trained here (baselines without a cycle time left out), timed on the runs\' network, workload and clock' : 'Every topology of the config';
-  const ring = data.cycleTimes.some((c) => c.report.results.some((r) => r.topology === 'ring')) ? '; "vs RING" is the cycle time over RING\'s' : '';
+  const ring = data.cycleTimes.some((c) => referenceCycleTime(c.report.results)) ? '; "vs RING" is the cycle time over RING\'s' : '';
   const clocks = [...new Set(data.cycleTimes.map((c) => c.report.clock).filter((x): x is string => !!x))];
   const each = data.cycleTimes.flatMap((c) => c.report.results.map((r) => r.details?.cycleTime).filter((x): x is string => typeof x === 'string'));
   // the forms of estimate once each; the intervals themselves are in the tables, per topology

@@ -11,6 +11,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
+import { findTopology } from '../overlay/catalogue.js';
 import { meanCurves } from '../analysis/training.js';
 import type { ReportCycleTimes, ReportData, ReportRun } from './markdown.js';
 
@@ -40,13 +41,14 @@ export const MAX_DRAWN_STATES = 12;
 export const CATEGORY_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#332288', '#117733', '#882255', '#999933', '#44AA99', '#AA4499', '#DDCC77', '#88CCEE', '#CC6677'];
 
 /**
- * A colour scale over `labels`: the i-th distinct label takes the i-th colour, so every
- * topology (or run) of a plot has its own colour; a report passes its labels in one order
- * to every plot, so a topology keeps its colour across them.
+ * A colour scale over `labels`: a label that names a topology with its own colour
+ * (`display.colour`) takes it; otherwise the i-th distinct label takes the i-th palette
+ * colour, so every topology (or run) of a plot has its own colour; a report passes its
+ * labels in one order to every plot, so a topology keeps its colour across them.
  */
 export function colourScale(labels: string[]): { domain: string[]; range: string[] } {
   const domain = [...new Set(labels)];
-  return { domain, range: domain.map((_, i) => CATEGORY_COLOURS[i % CATEGORY_COLOURS.length]) };
+  return { domain, range: domain.map((l, i) => findTopology(l)?.display?.colour ?? CATEGORY_COLOURS[i % CATEGORY_COLOURS.length]) };
 }
 
 const BASE_CONFIG = {
@@ -232,9 +234,14 @@ export interface SiloLayout {
   y: number[];
 }
 
-/** The RING tour in a set of drawings (the order to place silos on a circle), if there is one. */
+/**
+ * The order of a tour in a set of drawings (the order to place silos on a circle): the
+ * first drawing of a topology whose overlay is a tour (`display.tour`: RING, then the
+ * multigraph on it), else the silos' own order.
+ */
 export function ringOrder(drawings: readonly TopologyDrawing[], n: number): number[] {
-  const ring = drawings.find((d) => d.topology === 'ring') ?? drawings.find((d) => d.topology === 'multigraph-ring');
+  const tours = drawings.filter((d) => findTopology(d.topology)?.display?.tour);
+  const ring = tours.find((d) => findTopology(d.topology)?.family !== 'multigraph') ?? tours[0];
   if (!ring || ring.edges.length < n) return Array.from({ length: n }, (_, i) => i);
   const adj: number[][] = Array.from({ length: n }, () => []);
   for (const [a, b] of ring.edges) { if (a < n && b < n) { adj[a].push(b); adj[b].push(a); } }
@@ -497,7 +504,8 @@ export function drawingsToShow(data: ReportData): { network: string; drawings: T
   const out = data.drawings.map((g) => ({ network: g.network, drawings: [...g.drawings] }));
   for (const r of data.runs) {
     const d = r.drawing;
-    if (!d || d.edges.length === 0 || d.topology.startsWith('matcha')) continue;
+    // topologies not worth drawing (sampled rounds: MATCHA) stay out
+    if (!d || d.edges.length === 0 || findTopology(d.topology)?.supports.drawing === false) continue;
     let g = out.find((x) => x.network === d.network);
     if (!g) { g = { network: d.network, drawings: [] }; out.push(g); }
     if (!g.drawings.some((x) => x.topology === d.topology)) g.drawings.push(d);

@@ -44,7 +44,7 @@ describe('a silo down for rounds 10-20 on the event clock', () => {
   const plan = buildOnClock(findTopology('ring')!, ctx);
   const n = plan.n;
   const j = ctx.cg.silos.indexOf(DOWN);
-  const schedule = scheduleFromPlan(plan, mixingRule(plan.mixing, n, { shardSizes: new Array(n).fill(1), scheme: 'metropolis' }));
+  const schedule = scheduleFromPlan(plan, mixingRule(plan, n, { shardSizes: new Array(n).fill(1), scheme: 'metropolis' }));
   const d = data(n, 5);
   const opts = { rounds: 40, localSteps: 1, batchSize: 8, lr: 0.01, seed: 2, evalEvery: 5 };
 
@@ -90,7 +90,8 @@ describe('a silo down for rounds 10-20 on the event clock', () => {
     const full = runRounds(initEngineState(fakeTrainer(5), n, 2), fakeTrainer(5), schedule, d, opts);
     const half = runRounds(initEngineState(fakeTrainer(5), n, 2), fakeTrainer(5), schedule, d, { ...opts, afterRound: (st) => st.round === 15 });
     const restored = decodeCheckpoint(encodeCheckpoint(half, 'h'), 'ck').state;
-    const schedule2 = scheduleFromPlan(buildOnClock(findTopology('ring')!, prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 40, clock: 'events', failures })), mixingRule('ring', n, { shardSizes: new Array(n).fill(1), scheme: 'metropolis' }));
+    const plan2 = buildOnClock(findTopology('ring')!, prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 40, clock: 'events', failures }));
+    const schedule2 = scheduleFromPlan(plan2, mixingRule(plan2, n, { shardSizes: new Array(n).fill(1), scheme: 'metropolis' }));
     const rest = runRounds(restored, fakeTrainer(5), schedule2, d, opts);
     expect(rest.weights.map((w) => Array.from(w))).toEqual(full.weights.map((w) => Array.from(w)));
     const strip = (m: typeof full.metrics) => m.map(({ wallMs: _w, ...r }) => r);

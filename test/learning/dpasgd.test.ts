@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averageWeights, consensusDistance, initEngineState, runRounds, runRoundsAsync, sampleBatch, type EngineData } from '../../src/learning/dpasgd.js';
-import { localMixing, staticMixing } from '../../src/learning/mixing.js';
+import { localMixing, staticMixing } from '../../src/overlay/mixing-rules.js';
 import type { TrainingSchedule } from '../../src/learning/schedule.js';
 import { createRng } from '../../src/random.js';
 import { fakeTrainer } from './fake-trainer.js';
@@ -22,7 +22,7 @@ function linearData(n: number, perSilo: number, dim: number, seed: number): Engi
 
 const ringOverlay = (n: number) => ({ topology: 'ring', silos: Array.from({ length: n }, (_, i) => `s${i}`), edges: Array.from({ length: n }, (_, i) => ({ from: i, to: (i + 1) % n, latencyMs: 1, bandwidthBitsPerMs: 1 })) });
 
-function schedule(n: number, rows = staticMixing(ringOverlay(n), 'ring'), per = 10): TrainingSchedule {
+function schedule(n: number, rows = staticMixing(ringOverlay(n), 'uniform'), per = 10): TrainingSchedule {
   return { topology: 'ring', n, plan: (k) => ({ round: k, mixing: rows, endMs: (k + 1) * per, isolated: [] }) };
 }
 

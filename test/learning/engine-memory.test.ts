@@ -8,7 +8,8 @@ import { generateSyntheticDriving } from '../../src/data/synthetic-driving.js';
 import { datasetToShard } from '../../src/data/dataset.js';
 import { partitionIid } from '../../src/data/partition.js';
 import { initEngineState, runRounds } from '../../src/learning/dpasgd.js';
-import { multigraphMixing } from '../../src/learning/mixing.js';
+import { MULTIGRAPH_SELF_WEIGHT } from '../../src/multigraph/topology.js';
+import { multigraphMixing } from '../../src/overlay/mixing-rules.js';
 import type { TrainingSchedule } from '../../src/learning/schedule.js';
 import { initBackend } from '../../src/learning/tf/backend.js';
 import { createTrainer } from '../../src/learning/tf/silo-trainer.js';
@@ -27,7 +28,7 @@ describe('engine memory', () => {
       plan: (k) => {
         const strong = k % 2 === 0 ? pairs : pairs.slice(0, 2);
         const prev = k === 0 ? null : (k - 1) % 2 === 0 ? pairs : pairs.slice(0, 2);
-        return { round: k, mixing: multigraphMixing(4, strong, prev), endMs: k + 1, isolated: [] };
+        return { round: k, mixing: multigraphMixing(4, strong, prev, MULTIGRAPH_SELF_WEIGHT), endMs: k + 1, isolated: [] };
       },
     };
     const opts = { localSteps: 2, batchSize: 4, lr: 1e-7, seed: 2, evalEvery: 10 };

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMixing, fedAvgMixing, matchaMixing, mixingMatrix, multigraphMixing, setNativeMixing, staticMixing } from '../../src/learning/mixing.js';
+import { applyMixing, setNativeMixing } from '../../src/learning/mixing.js';
+import { MULTIGRAPH_SELF_WEIGHT } from '../../src/multigraph/topology.js';
+import { fedAvgMixing, matchaMixing, mixingMatrix, multigraphMixing, staticMixing } from '../../src/overlay/mixing-rules.js';
 import { nativeAddon } from '../../src/learning/native-addon.js';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';
 import { underlayFromGml } from '../../src/network/underlay.js';
@@ -20,13 +22,13 @@ function colSums(a: Float64Array[]): number[] { return a[0].map((_, j) => a.redu
 
 describe('mixing matrices', () => {
   it('RING (A + I)/2 and Metropolis-Hastings on the MST are doubly stochastic with non-negative weights', () => {
-    for (const rows of [staticMixing(ring, 'ring'), staticMixing(mst, 'metropolis')]) {
+    for (const rows of [staticMixing(ring, 'uniform'), staticMixing(mst, 'metropolis')]) {
       const a = mixingMatrix(rows);
       for (const s of rowSums(a)) expect(s).toBeCloseTo(1, 12);
       for (const s of Array.from(colSums(a))) expect(s).toBeCloseTo(1, 12);
       for (const r of a) for (const x of r) expect(x).toBeGreaterThanOrEqual(0);
     }
-    const r = mixingMatrix(staticMixing(ring, 'ring'));
+    const r = mixingMatrix(staticMixing(ring, 'uniform'));
     expect(r[0][0]).toBe(0.5);
   });
 
@@ -45,7 +47,7 @@ describe('mixing matrices', () => {
   });
 
   it('on a ring, repeated mixing converges to the average', () => {
-    const rows = staticMixing(ring, 'ring');
+    const rows = staticMixing(ring, 'uniform');
     let ws: Float32Array[] = Array.from({ length: 11 }, (_, i) => Float32Array.of(i, -2 * i, 5));
     for (let t = 0; t < 600; t++) ws = applyMixing(rows, ws, []);
     for (const w of ws) {
@@ -59,7 +61,7 @@ describe('mixing matrices', () => {
     const mg = buildMultigraph(ring, k, 5);
     const n = 11;
     const pairs = (s: number) => mg.states[s].strongEdges.map((e) => [ring.edges[e].from, ring.edges[e].to] as [number, number]);
-    const rows = multigraphMixing(n, pairs(1), pairs(0));
+    const rows = multigraphMixing(n, pairs(1), pairs(0), MULTIGRAPH_SELF_WEIGHT);
     for (const s of rowSums(mixingMatrix(rows))) expect(s).toBeCloseTo(1, 12);
     const fresh = Array.from({ length: n }, (_, i) => Float32Array.of(100 + i));
     const start = Array.from({ length: n }, (_, i) => Float32Array.of(i));
@@ -76,7 +78,7 @@ describe('mixing matrices', () => {
       if (e === undefined) continue;
       found = true;
       const { from, to } = ring.edges[e];
-      const rs = multigraphMixing(n, pairs(s), pairs(s - 1));
+      const rs = multigraphMixing(n, pairs(s), pairs(s - 1), MULTIGRAPH_SELF_WEIGHT);
       const term = rs[to].find((t) => t.from === from)!;
       expect(term.stale).toBe(true);
       expect(term.weight).toBeCloseTo(0.3, 12); // a ring silo has one in-neighbour

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { prepareContext } from '../../src/experiment/cycle-times.js';
-import { mixingMatrix } from '../../src/learning/mixing.js';
+import { mixingMatrix } from '../../src/overlay/mixing-rules.js';
 import { buildSchedule, maxPlusRoundEnds } from '../../src/learning/schedule.js';
 import { baseOverlay } from '../../src/multigraph/topology.js';
 import { edgeDelaysMs } from '../../src/overlay/overlay.js';

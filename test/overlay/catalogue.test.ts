@@ -16,7 +16,7 @@ import { computeCycleTimes, prepareContext } from '../../src/experiment/cycle-ti
 import { runTraining, trainingSchedule } from '../../src/experiment/runner.js';
 import { describeTopology } from '../../src/experiment/topology-file.js';
 import { initEngineState, runRounds, type EngineData } from '../../src/learning/dpasgd.js';
-import { mixingMatrix as rowsMatrix } from '../../src/learning/mixing.js';
+import { mixingMatrix as rowsMatrix } from '../../src/overlay/mixing-rules.js';
 import { baseGraphSequence } from '../../src/overlay/base-graph.js';
 import { findTopology, getTopologyValue, topologyNames } from '../../src/overlay/catalogue.js';
 import { exponentialSequence } from '../../src/overlay/exponential.js';
@@ -28,7 +28,8 @@ import { ringOf, type TopologyContext, type TopologyPlan } from '../../src/overl
 import { createRng } from '../../src/random.js';
 import { edgeDelaysMs } from '../../src/timing/delay-model.js';
 import { fakeTrainer } from '../learning/fake-trainer.js';
-import { toyPairs } from '../fixtures/toy-topology.js';
+import { TOY_COLOUR, TOY_MIXING, toyPairs } from '../fixtures/toy-topology.js';
+import { CATEGORY_COLOURS, colourScale, cycleTimeSpec, renderSvg } from '../../src/report/plots.js';
 import { NETWORKS, networkFile, ringOverlayFile, ROOT } from '../helpers.js';
 
 /** The triangle of test/learning/schedule.test.ts: d(AB) = 18.5, d(BC) = 27, d(AC) = 31.25 ms at degree 1, C = 5 ms. */
@@ -101,6 +102,25 @@ describe('a toy topology added in one file (test/fixtures/toy-topology.ts)', asy
     const five = runRounds(initEngineState(tr, 11, 1), tr, schedule, data, { rounds: 5, localSteps: 1, batchSize: 4, lr: 0.05, seed: 1, evalEvery: 1 });
     expect(five.metrics).toHaveLength(5);
     expect(five.simulatedMs).toBe(getTopologyValue('toy-odd-even').build(ctx).round(4).endMs);
+  });
+
+  it('brings its own mixing rule: the plan carries it, and the schedule\'s rows are its rows', () => {
+    const ctx = prepareContext({ network: networkFile('gaia'), workload: 'femnist', rounds: 5 });
+    const plan = getTopologyValue('toy-odd-even').build(ctx);
+    expect(plan.mixing).toBe(TOY_MIXING);
+    const schedule = trainingSchedule(ctx, { topology: 'toy-odd-even', mixing: 'uniform' }, new Array(11).fill(10));
+    const rule = TOY_MIXING.rule(11, { shardSizes: new Array(11).fill(10), scheme: 'uniform' });
+    for (const k of [0, 1, 2]) expect(schedule.plan(k).mixing).toEqual(rule(plan.round(k), k > 0 ? plan.round(k - 1) : null));
+  });
+
+  it('brings its own colour: every plot of a report draws it in that colour, the others keep the palette', async () => {
+    const scale = colourScale(['ring', 'toy-odd-even', 'mst']);
+    expect(scale.range).toEqual([CATEGORY_COLOURS[0], TOY_COLOUR, CATEGORY_COLOURS[2]]);
+    // a report's cycle-time chart: the toy's bar in its colour, RING's in the palette's first
+    const r = computeCycleTimes({ network: triangle, workload: triangleWorkload, rounds: 4, topologies: ['ring', 'toy-odd-even'] });
+    const svg = (await renderSvg(cycleTimeSpec([{ label: 'run', report: r }]))).toLowerCase();
+    expect(svg).toContain(`fill="${TOY_COLOUR}"`);
+    expect(svg).toContain(`fill="${CATEGORY_COLOURS[0].toLowerCase()}"`);
   });
 
   it('is drawn by describeTopology: the union of its period, and its two states', () => {

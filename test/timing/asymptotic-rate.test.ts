@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { clockedPlan, eventCycleTime } from '../../src/overlay/clock.js';
+import { UNIFORM_MIXING } from '../../src/overlay/mixing-rules.js';
 import type { TopologyPlan } from '../../src/overlay/topology.js';
 import { createRng } from '../../src/random.js';
 import { batchMeans, describeCycleTimeEstimate, exchangeCycleMean, periodicRegime } from '../../src/timing/asymptotic-rate.js';
@@ -36,7 +37,7 @@ function planOf(s: SiloTimes, ex: (k: number) => RoundExchanges, period: number,
     static: period === 1,
     period,
     round: (k) => ({ round: k, state: k % period, strong: [], weak: [], isolated: [], durationMs: 0, endMs: 0 }),
-    mixing: 'ring',
+    mixing: UNIFORM_MIXING,
     cycleTimeMs: maxPlusMs,
     criticalCircuit: [],
     exchanges: ex,

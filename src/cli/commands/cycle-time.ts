@@ -3,7 +3,7 @@
  */
 import type { Argv } from 'yargs';
 import { computeCycleTimes, defaultTopologies, type CycleTimeReport } from '../../experiment/cycle-times.js';
-import { topologyNames, topologyPatternNames } from '../../overlay/catalogue.js';
+import { referenceCycleTime, topologyNames, topologyPatternNames } from '../../overlay/catalogue.js';
 import { csvTable, fmt, textTable } from '../../report/table.js';
 import { LINK_CAPACITIES_MODES, type LinkCapacities } from '../../network/connectivity.js';
 import { formatOption, listFlag, networkOptions, requestFromArgs, type NetworkArgs } from '../common.js';
@@ -27,7 +27,7 @@ function summaryLine(r: CycleTimeReport): string {
 export function renderCycleTimes(r: CycleTimeReport, format: string, opts: { ratioToRing?: boolean; sort?: boolean } = {}): string {
   const results = opts.sort ? r.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs) : r.results;
   if (format === 'json') return JSON.stringify({ ...r, results }, null, 2) + '\n';
-  const ring = r.results.find((x) => x.topology === 'ring')?.cycleTimeMs;
+  const ring = referenceCycleTime(r.results)?.cycleTimeMs;
   const heterogeneous = r.profile !== undefined || r.workload.linkCapacities === 'gml';
   // the event clock says how it obtained each cycle time (exact periodic regime, or an estimate)
   const estimated = r.clock !== undefined;

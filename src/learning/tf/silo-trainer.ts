@@ -113,7 +113,7 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
   let stepper: FadnetStepper | null | undefined;
   const offsets = weightOffsets(h.model);
   const fastStepper = (): FadnetStepper | null => {
-    if (h.name !== 'fadnet' || tf.getBackend() !== 'wasm' || useLayersStep) return null;
+    if (!h.nativeStep || tf.getBackend() !== 'wasm' || useLayersStep) return null;
     const addon = nativeKernelAddon();
     if (!addon) return null;
     if (stepper === undefined) stepper = createFadnetStepper(addon, h.inputShape[0]!, trainableSlots(h.model), h.paramCount);

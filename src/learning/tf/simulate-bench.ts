@@ -9,7 +9,7 @@
  */
 import { createRng } from '../../random.js';
 import { initEngineState, runRoundsAsync, type EngineData, type EngineOptions, type SiloShard } from '../dpasgd.js';
-import { pairsMixing } from '../mixing.js';
+import { pairsMixing } from '../../overlay/mixing-rules.js';
 import type { TrainingSchedule } from '../schedule.js';
 import type { LocalTrainer } from '../trainer.js';
 import type { BackendChoice } from './backend.js';
@@ -66,7 +66,7 @@ function positive(name: string, v: number): number {
 /** The directed RING over silos 0..n-1 (edge i -> i + 1 mod n), `(A + I) / 2` mixing every round; the clock is not simulated (endMs 0). */
 export function benchRingSchedule(n: number): TrainingSchedule {
   const pairs = Array.from({ length: n }, (_, i) => [i, (i + 1) % n] as [number, number]);
-  const mixing = pairsMixing(n, pairs, 'ring');
+  const mixing = pairsMixing(n, pairs, 'uniform');
   return { topology: 'ring', n, plan: (round) => ({ round, mixing, endMs: 0, isolated: [] }) };
 }
 

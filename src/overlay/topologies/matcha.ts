@@ -9,6 +9,7 @@ import { createRng } from '../../random.js';
 import { overlayFromPairs } from '../../timing/delay-model.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../../timing/graph-state.js';
 import { buildMatcha, matchaRoundTimes, type MatchaBase, type MatchaRoundTime } from '../matcha.js';
+import { matchaMixing } from '../mixing-rules.js';
 import { cached, pairExchanges, type Topology, type TopologyContext, type TopologyPlan } from '../topology.js';
 
 function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
@@ -31,7 +32,8 @@ function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
     topology,
     n: ctx.cg.n,
     static: false,
-    mixing: 'matcha',
+    // W = I − αL over the round's active edges, α the plan's own (optimised with its matchings)
+    mixing: { rule: (n) => (s) => matchaMixing(n, s.strong, plan.alpha) },
     round(k): RoundState {
       const rt = timeOf(k);
       const strong: SiloPair[] = [];

@@ -1,6 +1,7 @@
 /** `mst`: the minimum spanning tree overlay (Marfoq et al. 2020), both directions. */
 import { buildMst } from '../mst.js';
 import { cached, staticPlan, type Topology } from '../topology.js';
+import { SCHEME_MIXING } from '../mixing-rules.js';
 
 /** The MST topology. */
 export const mstTopology: Topology = {
@@ -10,5 +11,5 @@ export const mstTopology: Topology = {
   supports: { cycleTime: true, training: true, drawing: true, multigraphBase: true },
   needs: {},
   lists: { defaultComparison: true, reportDrawing: true },
-  build: (ctx) => staticPlan(ctx, 'mst', cached(ctx, 'mst', () => buildMst(ctx.cg, ctx.k)), { mixing: 'overlay' }),
+  build: (ctx) => staticPlan(ctx, 'mst', cached(ctx, 'mst', () => buildMst(ctx.cg, ctx.k)), { mixing: SCHEME_MIXING }),
 };

@@ -3,6 +3,7 @@
  * as published with (A + I) / 2.
  */
 import { ringOf, staticPlan, type Topology } from '../topology.js';
+import { UNIFORM_MIXING } from '../mixing-rules.js';
 
 /** The RING topology. */
 export const ringTopology: Topology = {
@@ -10,10 +11,12 @@ export const ringTopology: Topology = {
   family: 'static',
   description: 'directed RING along a short tour (Christofides + local search)',
   supports: { cycleTime: true, training: true, drawing: true, multigraphBase: true },
+  // the papers compare every cycle time with RING's; its tour orders silos on a circle
+  display: { reference: true, tour: true },
   needs: {},
   lists: { defaultComparison: true, reportDrawing: true, multigraph: { defaultComparison: true, reportDrawing: true } },
   build(ctx) {
     const r = ringOf(ctx);
-    return staticPlan(ctx, 'ring', r.overlay, { mixing: 'ring', details: { tour: r.tour.map((i) => ctx.cg.silos[i]), localSearch: ctx.ring.localSearch } });
+    return staticPlan(ctx, 'ring', r.overlay, { mixing: UNIFORM_MIXING, details: { tour: r.tour.map((i) => ctx.cg.silos[i]), localSearch: ctx.ring.localSearch } });
   },
 };

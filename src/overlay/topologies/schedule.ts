@@ -7,6 +7,7 @@
 import { DflsimInputError } from '../../errors.js';
 import type { SiloPair } from '../../timing/graph-state.js';
 import { timeVaryingPlan, type Topology } from '../topology.js';
+import { SCHEME_MIXING } from '../mixing-rules.js';
 
 /** The user-schedule topology. */
 export const userScheduleTopology: Topology = {
@@ -19,6 +20,6 @@ export const userScheduleTopology: Topology = {
     const rounds = ctx.userSchedule;
     if (!rounds) throw new DflsimInputError('--topologies', 'topology "schedule" needs --schedule <file.json>');
     const pairs = rounds.map((o) => o.edges.map((e) => [e.from, e.to] as SiloPair));
-    return timeVaryingPlan(ctx, 'schedule', { round: (k) => ({ pairs: pairs[k % pairs.length] }), period: pairs.length, mixing: 'overlay', details: { period: pairs.length } });
+    return timeVaryingPlan(ctx, 'schedule', { round: (k) => ({ pairs: pairs[k % pairs.length] }), period: pairs.length, mixing: SCHEME_MIXING, details: { period: pairs.length } });
   },
 };

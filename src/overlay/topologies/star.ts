@@ -5,8 +5,22 @@
  * cycle time. Its exchanges are a `round-trip` round: each child's model to the centre,
  * answered by the centre's model back.
  */
+import { fedAvgMixing, type PlanMixing } from '../mixing-rules.js';
 import { buildStar } from '../star.js';
 import { cached, roundTripExchanges, staticPlan, type Topology } from '../topology.js';
+
+/**
+ * FedAvg's mixing: every silo takes the average of all models weighted by shard size (the
+ * server's average, sent back); a silo that is down is left out and the rest renormalised.
+ */
+export const FEDAVG_MIXING: PlanMixing = {
+  rule: (n, inputs) => {
+    if (inputs.shardSizes.length !== n) throw new Error(`mixing: ${inputs.shardSizes.length} shard sizes for ${n} silos`);
+    const rows = fedAvgMixing(inputs.shardSizes);
+    return () => rows;
+  },
+  downSilos: 'renormalise',
+};
 
 /** The STAR topology. */
 export const starTopology: Topology = {
@@ -20,7 +34,7 @@ export const starTopology: Topology = {
     const s = cached(ctx, 'star', () => buildStar(ctx.cg, ctx.k));
     const per = s.cycleTime.cycleTimeMs;
     return staticPlan(ctx, 'star', s.overlay, {
-      mixing: 'fedavg',
+      mixing: FEDAVG_MIXING,
       cycleTime: s.cycleTime,
       endMs: (k) => (k + 1) * per,
       exchanges: roundTripExchanges(s.overlay, s.center),
