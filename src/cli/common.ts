@@ -7,6 +7,9 @@ import { DflsimInputError } from '../errors.js';
 import type { CycleTimeRequest } from '../experiment/cycle-times.js';
 import type { MissingCoordinates } from '../network/underlay.js';
 import { getWorkload, WORKLOAD_NAMES } from '../timing/workload.js';
+import { DEFAULT_T_MAX } from '../multigraph/multigraph.js';
+import { DEFAULT_MATCHA_OPTIONS } from '../overlay/matcha.js';
+import { DEFAULT_RING_OPTIONS } from '../overlay/ring.js';
 
 /**
  * Flags describing the network and workload.
@@ -24,15 +27,15 @@ export function networkOptions<T>(y: Argv<T>, opts: { matcha?: boolean } = {}) {
     .option('download-gbps', { type: 'number', describe: 'download capacity (Gbit/s), default --access-gbps' })
     .option('core-gbps', { type: 'number', default: 1, describe: 'core link capacity (Gbit/s)' })
     .option('local-updates', { alias: 'u', type: 'number', default: 1, describe: 'local updates per round' })
-    .option('t-max', { type: 'number', default: 5, describe: 'multigraph: maximum edges between two silos (t)' })
+    .option('t-max', { type: 'number', default: DEFAULT_T_MAX, describe: 'multigraph: maximum edges between two silos (t)' })
     .option('rounds', { type: 'number', describe: 'rounds to average round-varying topologies over (default: the workload\'s K)' });
   const withMatcha = opts.matcha === false
     ? base
     : (base
-      .option('budget', { type: 'number', default: 0.5, describe: 'MATCHA communication budget' })
+      .option('budget', { type: 'number', default: DEFAULT_MATCHA_OPTIONS.budget, describe: 'MATCHA communication budget' })
       .option('seed', { type: 'number', default: 0, describe: 'seed for sampled topologies (MATCHA)' }) as unknown as typeof base);
   return withMatcha
-    .option('local-search', { type: 'boolean', default: true, describe: 'RING: improve Christofides with 2-opt and Or-opt (--no-local-search for plain Christofides)' })
+    .option('local-search', { type: 'boolean', default: DEFAULT_RING_OPTIONS.localSearch, describe: 'RING: improve Christofides with 2-opt and Or-opt (--no-local-search for plain Christofides)' })
     .option('base-graph', { type: 'string', choices: ['dflsim', 'reference'], describe: 'Base-(k+1) construction: dflsim (default; no redundant exchanges) or reference (the authors\' base_graph.py, edge for edge)' })
     .option('equidyn-eta', { type: 'number', describe: 'EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly)' })
     .option('overlay', { type: 'string', describe: 'your own overlay file ({"silos", "directed", "edges"}); adds the "overlay" topology' })

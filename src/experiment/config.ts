@@ -14,6 +14,8 @@ import { getWorkload, WORKLOAD_NAMES, type Workload } from '../timing/workload.j
 import { PUBLISHED_NAMES } from './published.js';
 import { CHARACTER_DATASET_KINDS } from '../data/registry.js';
 import { closestNames, didYouMean } from '../suggest.js';
+import { DEFAULT_T_MAX } from '../multigraph/multigraph.js';
+import { DEFAULT_MATCHA_OPTIONS } from '../overlay/matcha.js';
 import { QUEUE_PREFIX_PATTERN } from './queue/names.js';
 
 const positiveInt = z.number().int().positive();
@@ -73,8 +75,8 @@ const timingFields = {
   downloadGbps: positive.optional().describe('download capacity of every silo\'s access link (Gbit/s; default accessGbps)'),
   coreGbps: positive.default(1).describe('bandwidth of a path through the core network (Gbit/s), when links carry no capacities'),
   localUpdates: positiveInt.default(1).describe('local updates per round, for the timing model'),
-  tMax: positiveInt.default(5).describe('multigraph: maximum number of edges between two silos'),
-  budget: z.number().gt(0).lte(1).default(0.5).describe('MATCHA communication budget'),
+  tMax: positiveInt.default(DEFAULT_T_MAX).describe('multigraph: maximum number of edges between two silos'),
+  budget: z.number().gt(0).lte(1).default(DEFAULT_MATCHA_OPTIONS.budget).describe('MATCHA communication budget'),
   baseGraph: z.enum(['dflsim', 'reference']).optional().describe('Base-(k+1) construction: dflsim (default: no redundant exchanges) or reference (the authors\' base_graph.py, edge for edge); same period and exact averaging'),
   equidynEta: z.number().gt(0).lte(1).optional().describe('EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly; the authors\' code defaults to 1, their deep-learning runs use 0.53)'),
   seed: z.number().int().nonnegative().default(0).describe('seed of every random choice (data, partition, initial weights, batches, MATCHA, generated profiles, stragglers, failures)'),

@@ -10,6 +10,9 @@ import { generateSiloProfile, parseSiloProfileCsv, profileFromUnderlay, profileS
 import { readInputFile } from '../input-file.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
 import { catalogue, getTopologyValue, topologyNames } from '../overlay/catalogue.js';
+import { DEFAULT_T_MAX } from '../multigraph/multigraph.js';
+import { DEFAULT_MATCHA_OPTIONS } from '../overlay/matcha.js';
+import { DEFAULT_RING_OPTIONS } from '../overlay/ring.js';
 import { readOverlayFile } from '../overlay/overlay-file.js';
 import { planResult, type TopologyResult } from '../overlay/registry.js';
 import { readScheduleFile } from '../overlay/schedule-file.js';
@@ -269,11 +272,11 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   });
   const coreGbps = req.coreGbps ?? DEFAULT_CORE_CAPACITY_BITS_PER_SEC / 1e9;
   if (!(coreGbps > 0)) throw new DflsimInputError('--core-gbps', `core capacity must be positive, got ${coreGbps}`);
-  const tMax = req.tMax ?? 5;
+  const tMax = req.tMax ?? DEFAULT_T_MAX;
   if (!Number.isInteger(tMax) || tMax < 1) throw new DflsimInputError('--t-max', `t must be a positive integer, got ${tMax}`);
   const rounds = req.rounds ?? workload.rounds;
   if (!Number.isInteger(rounds) || rounds < 1) throw new DflsimInputError('--rounds', `rounds must be a positive integer, got ${rounds}`);
-  const budget = req.budget ?? 0.5;
+  const budget = req.budget ?? DEFAULT_MATCHA_OPTIONS.budget;
   if (!(budget > 0 && budget <= 1)) throw new DflsimInputError('--budget', `the communication budget must be in (0, 1], got ${budget}`);
   if (req.baseGraph !== undefined && !BASE_GRAPH_VARIANTS.includes(req.baseGraph)) throw new DflsimInputError('--base-graph', `must be ${BASE_GRAPH_VARIANTS.map((v) => `"${v}"`).join(' or ')}, got ${JSON.stringify(req.baseGraph)}`);
   if (req.equidynEta !== undefined) checkEquidynEta(req.equidynEta, '--equidyn-eta');
@@ -289,7 +292,7 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
     k,
     siloTimes: siloTimesOf(k, cg.n),
     coreGbps,
-    ring: { localSearch: req.ringLocalSearch ?? true },
+    ring: { localSearch: req.ringLocalSearch ?? DEFAULT_RING_OPTIONS.localSearch },
     tMax,
     rounds,
     budget,
