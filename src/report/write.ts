@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DflsimInputError } from '../errors.js';
+import { parse } from 'csv-parse/sync';
 import { writeFileAtomic } from '../experiment/checkpoint.js';
 import type { CycleTimeReport } from '../experiment/cycle-times.js';
 import type { RunSummary } from '../experiment/runner.js';
@@ -43,41 +44,31 @@ function readJsonIfExists<T>(file: string): T | null {
   return existsSync(file) ? readJson<T>(file) : null;
 }
 
-/** Split one CSV line (RFC 4180 quoting). */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (ch === '"') quoted = false; else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cur); cur = ''; } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
 /**
  * Parse a run's `metrics.csv` (empty cells are null).
  * @param file for error messages
  */
 export function parseMetricsCsv(text: string, file: string): MetricRow[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (!lines.length) return [];
-  const header = csvFields(lines[0]);
+  // RFC 4180 (csv-parse): quoted fields may hold commas and newlines; each record knows its line
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text.replace(/^\uFEFF/, ''), { info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as { message?: string; lines?: number };
+    throw new DflsimInputError(file, `line ${err.lines ?? 1}: not valid CSV: ${err.message ?? String(e)}`);
+  }
+  if (!records.length) return [];
+  const header = records[0].record.map((h) => h.trim());
   for (const c of ['round', 'simulatedMs', 'testRmse']) {
     if (!header.includes(c)) throw new DflsimInputError(file, `line 1: missing column "${c}"`);
   }
-  return lines.slice(1).map((line, k) => {
-    const f = csvFields(line);
+  return records.slice(1).map(({ record: f, info }, k) => {
     const row: Record<string, number | null> = {};
     header.forEach((h, i) => {
       const v = (f[i] ?? '').trim();
       if (v === '') { row[h] = null; return; }
       const x = Number(v);
-      if (!Number.isFinite(x)) throw new DflsimInputError(file, `line ${k + 2}: column "${h}" is not a number: "${v}"`);
+      if (!Number.isFinite(x)) throw new DflsimInputError(file, `line ${info.lines}: column "${h}" is not a number: "${v}"`);
       row[h] = x;
     });
     return {

@@ -269,6 +269,21 @@ describe('reading a results directory', () => {
     writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(runSummary('solo', 'ring', m, dir)));
     writeFileSync(path.join(dir, 'metrics.csv'), 'round,simulatedMs,testRmse\n0,1,2\n1,abc,\n');
     expect(() => readResults(dir)).toThrow(`${path.join(dir, 'metrics.csv')}: line 3: column "simulatedMs" is not a number: "abc"`);
+    // an unclosed quote is bad CSV, named with its file
+    writeFileSync(path.join(dir, 'metrics.csv'), 'round,simulatedMs,testRmse\n0,1,"2\n');
+    expect(() => readResults(dir)).toThrow(/metrics\.csv: line \d+: not valid CSV/);
+  });
+
+  it('reads RFC 4180 CSV: a quoted field may hold a comma and a newline (another column of a future dflsim)', () => {
+    const dir = tmp();
+    const m = metrics(2, () => 1);
+    writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(runSummary('solo', 'ring', m, dir)));
+    writeFileSync(path.join(dir, 'metrics.csv'), 'round,note,simulatedMs,testRmse\n0,"a, b\nc",1.5,0.25\n1,,3,0.125\n');
+    // the note column is not a number: the parser must see one field, not three lines
+    expect(() => readResults(dir)).toThrow(`${path.join(dir, 'metrics.csv')}: line 3: column "note" is not a number: "a, b\nc"`);
+    writeFileSync(path.join(dir, 'metrics.csv'), 'round,simulatedMs,testRmse\r\n0,"1.5",0.25\r\n1,3,0.125\r\n');
+    const runs = readResults(dir).runs;
+    expect(runs[0].metrics.map((r) => [r.round, r.simulatedMs, r.testRmse])).toEqual([[0, 1.5, 0.25], [1, 3, 0.125]]);
   });
 
   it('writes report.md and report.html for a training sweep moved away from where it ran', async () => {
