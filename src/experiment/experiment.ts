@@ -11,7 +11,7 @@ import { publishedSideBySide, type ReportCycleTimes } from '../report/markdown.j
 import { fmt, textTable } from '../report/table.js';
 import { PUBLISHED, TOUR_TOPOLOGIES } from './published.js';
 import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
-import { LOCK_FILE, lockOutDir } from './queue/out-lock.js';
+import { LOCK_FILE, lockOutDir } from './out-lock.js';
 import { checkQueueUrl } from './queue/url.js';
 import { DEFAULT_QUEUE_PREFIX, type QueueTarget } from './queue/names.js';
 import { configWorkload, expandSweep, expandTrainRuns, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig, type TrainTiming } from './config.js';
@@ -259,7 +259,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     runs = plan.map((p, i) => finished[i] ?? byDir.get(p.dir)).filter((s): s is RunSummary => !!s);
     interrupted = res.interrupted;
   } else if ((opts.parallelRuns ?? 1) > 1 && plan.length > 1) {
-    const { runParallel } = await import('./queue/parallel.js');
+    const { runParallel } = await import('./parallel.js');
     const res = await runParallel(plan.map((p) => ({ runCfg: p.runCfg, outDir: p.dir })), file, {
       processes: opts.parallelRuns!, resume: opts.resume, workers: opts.workers, keepCheckpoints: opts.keepCheckpoints, shouldStop: opts.shouldStop, log: opts.log,
       onRound: (i, row, total) => progress(plan[i].runCfg, row, total),

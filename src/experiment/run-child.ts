@@ -2,9 +2,9 @@
  * A child process of `--parallel-runs`: runs the training runs its parent sends (one at a
  * time) with {@link runTraining}, reporting rounds and the summary over IPC.
  */
-import { isInputError } from '../../errors.js';
-import type { TrainConfig } from '../config.js';
-import { runTraining } from '../runner.js';
+import { isInputError } from '../errors.js';
+import type { TrainConfig } from './config.js';
+import { runTraining } from './runner.js';
 
 /** A run sent to a child. */
 export interface ChildRunRequest { type: 'run'; index: number; runCfg: TrainConfig; configFile: string; outDir: string; resume?: boolean; workers?: number; keepCheckpoints?: boolean }

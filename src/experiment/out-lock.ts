@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DflsimInputError } from '../../errors.js';
+import { DflsimInputError } from '../errors.js';
 
 /** Name of the lock file (removed when the run ends). */
 export const LOCK_FILE = '.dflsim.lock';

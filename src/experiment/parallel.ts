@@ -6,10 +6,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DflsimInputError } from '../../errors.js';
-import type { MetricRow } from '../../learning/dpasgd.js';
-import type { TrainConfig } from '../config.js';
-import type { RunSummary } from '../runner.js';
+import { DflsimInputError } from '../errors.js';
+import type { MetricRow } from '../learning/dpasgd.js';
+import type { TrainConfig } from './config.js';
+import type { RunSummary } from './runner.js';
 import type { ChildRunRequest } from './run-child.js';
 
 /** One run to train. */
@@ -32,7 +32,7 @@ export interface ParallelOptions {
 function childScript(): string {
   const here = fileURLToPath(new URL('./run-child.js', import.meta.url));
   if (existsSync(here)) return here;
-  const dist = here.replace(/([\\/])src([\\/]experiment[\\/]queue[\\/]run-child\.js)$/, '$1dist$1src$2');
+  const dist = here.replace(/([\\/])src([\\/]experiment[\\/]run-child\.js)$/, '$1dist$1src$2');
   if (existsSync(dist)) return dist;
   throw new Error(`cannot find the run child script (${here}); build with npm run build`);
 }
