@@ -356,6 +356,25 @@ function cover(dist: number, hw: number): number {
   return c <= 0 ? 0 : c >= 1 ? 1 : c;
 }
 
+/** What one frame draws with, fixed before its first pixel (the frame's random draws, in order). */
+interface FrameScene {
+  c: DrivingCondition;
+  S: number;
+  st: SequenceState;
+  noise: Float32Array;
+  mask: number;
+  horizon: number;
+  bend: number;
+  night: boolean;
+  sunX: number;
+  sunY: number;
+  sunR2: number;
+  shadowOn: boolean;
+  shadowT0: number;
+  shadowT1: number;
+  hzRow: number;
+}
+
 function renderFrame(
   c: DrivingCondition,
   S: number,
@@ -366,122 +385,137 @@ function renderFrame(
   base: number,
 ): void {
   const mask = NOISE_TABLE - 1;
-  let np = rng.int(NOISE_TABLE);
+  const np = rng.int(NOISE_TABLE);
   const nstride = 2 * rng.int(NOISE_TABLE / 2) + 1;
   const horizon = S * (0.36 + 0.012 * rng.normal());
   const gain = 1 + c.contrastJitter * rng.normal();
   const bias = c.brightnessJitter * rng.normal();
-  const bend = BEND * st.steer;
-  const night = c.headlightReach > 0;
   // Sun glare: a disc near the horizon, on a side drawn per frame-ish (slowly varying via travel).
   const sunX = S * (0.5 + 0.35 * Math.sin(0.05 * st.travelled + 1.3));
-  const sunY = horizon - S * 0.08;
-  const sunR2 = (S * 0.12) ** 2;
-  const glare = c.glare;
   // Shadow band (a tree or bridge shadow across the road), in depth units.
   const shadowOn = rng.next() < c.shadows;
   const shadowT0 = 0.15 + 0.7 * rng.next();
   const shadowT1 = shadowT0 + 0.05 + 0.12 * rng.next();
-  const hzRow = Math.max(0, Math.floor(horizon));
-  const invS = 1 / S;
-
+  const scene: FrameScene = {
+    c, S, st, noise, mask, horizon, bend: BEND * st.steer, night: c.headlightReach > 0,
+    sunX, sunY: horizon - S * 0.08, sunR2: (S * 0.12) ** 2, shadowOn, shadowT0, shadowT1, hzRow: Math.max(0, Math.floor(horizon)),
+  };
   for (let r = 0; r < S; r++) {
-    const row = base + r * S;
-    const yc = r + 0.5;
-    if (yc <= horizon) {
-      // Sky: vertical gradient with cloud texture.
-      const sky = c.skyTop + (c.skyHorizon - c.skyTop) * clamp(yc / Math.max(1, horizon), 0, 1);
-      const cloudAmp = c.clouds;
-      for (let col = 0; col < S; col++) {
-        let v = sky + cloudAmp * noise[(r * 131 + col * 7 + (hzRow << 5)) & mask] * 0.5;
-        if (glare > 0) {
-          const dx = col + 0.5 - sunX, dy = yc - sunY;
-          const d2 = dx * dx + dy * dy;
-          v += glare * 120 * sunR2 / (d2 + sunR2);
-        }
-        out[row + col] = v;
-      }
-      continue;
-    }
-    // Ground row: normalised depth t in (0, 1], distance d = 1 / t.
-    let t = (yc - horizon) / (S - horizon);
-    if (t < T_FAR) t = T_FAR;
-    const d = 1 / t;
-    const centre = S * (0.5 + st.offset * t + st.heading + bend * (d - 1));
-    const halfRoad = S * (0.004 + 0.42 * t);
-    const lineHalf = Math.max(0.35, halfRoad * 0.045);
-    const edgeAt = halfRoad * 0.9;
-    // Dashes: 1 unit long, 1 unit gap, moving with the car.
-    const dashPhase = (d * 1.4 + st.travelled) * 0.5;
-    const dashIdx = Math.floor(dashPhase);
-    let dashOn = dashPhase - dashIdx < 0.5 ? 1 : 0;
-    if (dashOn && c.markingWear > 0 && hashUnit(dashIdx, st.wearSalt) < c.markingWear) dashOn = 0;
-    // Distance attenuation: fog (blend to fog level) and headlights (darkness beyond reach).
-    const fog = c.fogDensity > 0 ? 1 - Math.exp(-c.fogDensity * (d - 1)) : 0;
-    const light = night ? Math.exp(-(d - 1) / c.headlightReach) : 1;
-    const shadow = shadowOn && t > shadowT0 && t < shadowT1 ? 0.55 : 1;
-    const texRow = ((Math.floor(d * 8 + st.travelled * 8) * 613) & mask);
-    const terrainAmp = c.terrainTexture * (0.4 + 0.6 * t);
-    const roadTex = 4 * t;
-    const fogKeep = 1 - fog, fogAdd = c.fogLevel * fog;
-    // Pixels farther than `outer` from the centre line are verge only (the common case).
-    const outer = Math.max(halfRoad, edgeAt + lineHalf) + 0.5;
-    const terrain = c.terrain, road = c.road, marking = c.marking;
-    const gy2 = (yc - sunY) * (yc - sunY);
-    for (let col = 0; col < S; col++) {
-      const xc = col + 0.5;
-      const dx = xc - centre;
-      const a = dx < 0 ? -dx : dx;
-      const tex = noise[(texRow + col * 29) & mask];
-      let v: number;
-      let m = 0;
-      if (a >= outer) {
-        v = terrain + terrainAmp * tex;
-      } else {
-        const onRoad = cover(a, halfRoad);
-        v = (terrain + terrainAmp * tex) * (1 - onRoad) + (road + roadTex * tex) * onRoad;
-        const e = a - edgeAt;
-        m = cover(e < 0 ? -e : e, lineHalf);
-        if (dashOn) { const mc = cover(a, lineHalf); if (mc > m) m = mc; }
-        if (m > 0) v += (marking - v) * m;
-      }
-      v *= shadow;
-      if (night) {
-        // Headlights: a cone around the car's axis; markings are retro-reflective.
-        const lateral = (xc - S * 0.5) * invS * t * 1.2;
-        const beam = light * Math.exp(-lateral * lateral * 6);
-        v = v * (0.12 + 0.88 * beam) + m * 60 * beam;
-      }
-      v = v * fogKeep + fogAdd;
-      if (glare > 0) {
-        const gx = xc - sunX;
-        v += glare * 70 * sunR2 / (gx * gx + gy2 + sunR2);
-      }
-      out[row + col] = v;
-    }
+    if (r + 0.5 <= horizon) drawSkyRow(scene, r, out, base + r * S);
+    else drawGroundRow(scene, r, out, base + r * S);
   }
+  drawCar(scene, out, base);
+  drawWeather(c, S, rng, out, base);
+  finishFrame(c, S, noise, mask, np, nstride, gain, bias, out, base);
+}
 
-  // Car ahead: a dark box (light box at night with tail lights) standing on the road.
-  const car = st.car;
-  if (car.active) {
-    const t = car.depth;
-    const d = 1 / t;
-    const rowBottom = horizon + t * (S - horizon);
-    const halfRoad = S * (0.004 + 0.42 * t);
-    const cx = S * (0.5 + st.offset * t + st.heading + bend * (d - 1)) + car.lane * halfRoad;
-    const halfW = halfRoad * 0.42;
-    const h = halfW * 1.3;
-    const shade = night ? 30 : 25 + 60 * car.shade;
-    fillBox(out, base, S, cx - halfW, rowBottom - h, cx + halfW, rowBottom, shade, 1);
-    if (night) {
-      const lw = Math.max(0.6, halfW * 0.25);
-      fillBox(out, base, S, cx - halfW, rowBottom - h * 0.55, cx - halfW + lw, rowBottom - h * 0.35, 200, 1);
-      fillBox(out, base, S, cx + halfW - lw, rowBottom - h * 0.55, cx + halfW, rowBottom - h * 0.35, 200, 1);
+/** Sky row r: a vertical gradient with cloud texture, and the sun's glare. */
+function drawSkyRow(f: FrameScene, r: number, out: Float32Array, row: number): void {
+  const { c, S, noise, mask, horizon, sunX, sunY, sunR2 } = f;
+  const yc = r + 0.5;
+  const glare = c.glare;
+  const sky = c.skyTop + (c.skyHorizon - c.skyTop) * clamp(yc / Math.max(1, horizon), 0, 1);
+  const cloudAmp = c.clouds;
+  for (let col = 0; col < S; col++) {
+    let v = sky + cloudAmp * noise[(r * 131 + col * 7 + (f.hzRow << 5)) & mask] * 0.5;
+    if (glare > 0) {
+      const dx = col + 0.5 - sunX, dy = yc - sunY;
+      const d2 = dx * dx + dy * dy;
+      v += glare * 120 * sunR2 / (d2 + sunR2);
+    }
+    out[row + col] = v;
+  }
+}
+
+/** Ground row r: verge, road, edge lines and dashes, shadow, headlights, fog and glare. */
+function drawGroundRow(f: FrameScene, r: number, out: Float32Array, row: number): void {
+  const { c, S, st, noise, mask, horizon, bend, night, sunX, sunY, sunR2 } = f;
+  const glare = c.glare;
+  const invS = 1 / S;
+  const yc = r + 0.5;
+  // Ground row: normalised depth t in (0, 1], distance d = 1 / t.
+  let t = (yc - horizon) / (S - horizon);
+  if (t < T_FAR) t = T_FAR;
+  const d = 1 / t;
+  const centre = S * (0.5 + st.offset * t + st.heading + bend * (d - 1));
+  const halfRoad = S * (0.004 + 0.42 * t);
+  const lineHalf = Math.max(0.35, halfRoad * 0.045);
+  const edgeAt = halfRoad * 0.9;
+  // Dashes: 1 unit long, 1 unit gap, moving with the car.
+  const dashPhase = (d * 1.4 + st.travelled) * 0.5;
+  const dashIdx = Math.floor(dashPhase);
+  let dashOn = dashPhase - dashIdx < 0.5 ? 1 : 0;
+  if (dashOn && c.markingWear > 0 && hashUnit(dashIdx, st.wearSalt) < c.markingWear) dashOn = 0;
+  // Distance attenuation: fog (blend to fog level) and headlights (darkness beyond reach).
+  const fog = c.fogDensity > 0 ? 1 - Math.exp(-c.fogDensity * (d - 1)) : 0;
+  const light = night ? Math.exp(-(d - 1) / c.headlightReach) : 1;
+  const shadow = f.shadowOn && t > f.shadowT0 && t < f.shadowT1 ? 0.55 : 1;
+  const texRow = ((Math.floor(d * 8 + st.travelled * 8) * 613) & mask);
+  const terrainAmp = c.terrainTexture * (0.4 + 0.6 * t);
+  const roadTex = 4 * t;
+  const fogKeep = 1 - fog, fogAdd = c.fogLevel * fog;
+  // Pixels farther than `outer` from the centre line are verge only (the common case).
+  const outer = Math.max(halfRoad, edgeAt + lineHalf) + 0.5;
+  const terrain = c.terrain, road = c.road, marking = c.marking;
+  const gy2 = (yc - sunY) * (yc - sunY);
+  for (let col = 0; col < S; col++) {
+    const xc = col + 0.5;
+    const dx = xc - centre;
+    const a = dx < 0 ? -dx : dx;
+    const tex = noise[(texRow + col * 29) & mask];
+    let v: number;
+    let m = 0;
+    if (a >= outer) {
+      v = terrain + terrainAmp * tex;
     } else {
-      fillBox(out, base, S, cx - halfW * 0.8, rowBottom - h * 0.95, cx + halfW * 0.8, rowBottom - h * 0.6, shade + 40, 0.8);
+      const onRoad = cover(a, halfRoad);
+      v = (terrain + terrainAmp * tex) * (1 - onRoad) + (road + roadTex * tex) * onRoad;
+      const e = a - edgeAt;
+      m = cover(e < 0 ? -e : e, lineHalf);
+      if (dashOn) { const mc = cover(a, lineHalf); if (mc > m) m = mc; }
+      if (m > 0) v += (marking - v) * m;
     }
+    v *= shadow;
+    if (night) {
+      // Headlights: a cone around the car's axis; markings are retro-reflective.
+      const lateral = (xc - S * 0.5) * invS * t * 1.2;
+      const beam = light * Math.exp(-lateral * lateral * 6);
+      v = v * (0.12 + 0.88 * beam) + m * 60 * beam;
+    }
+    v = v * fogKeep + fogAdd;
+    if (glare > 0) {
+      const gx = xc - sunX;
+      v += glare * 70 * sunR2 / (gx * gx + gy2 + sunR2);
+    }
+    out[row + col] = v;
   }
+}
 
+/** Car ahead: a dark box (light box at night with tail lights) standing on the road. */
+function drawCar(f: FrameScene, out: Float32Array, base: number): void {
+  const { S, st, horizon, bend, night } = f;
+  const car = st.car;
+  if (!car.active) return;
+  const t = car.depth;
+  const d = 1 / t;
+  const rowBottom = horizon + t * (S - horizon);
+  const halfRoad = S * (0.004 + 0.42 * t);
+  const cx = S * (0.5 + st.offset * t + st.heading + bend * (d - 1)) + car.lane * halfRoad;
+  const halfW = halfRoad * 0.42;
+  const h = halfW * 1.3;
+  const shade = night ? 30 : 25 + 60 * car.shade;
+  fillBox(out, base, S, cx - halfW, rowBottom - h, cx + halfW, rowBottom, shade, 1);
+  if (night) {
+    const lw = Math.max(0.6, halfW * 0.25);
+    fillBox(out, base, S, cx - halfW, rowBottom - h * 0.55, cx - halfW + lw, rowBottom - h * 0.35, 200, 1);
+    fillBox(out, base, S, cx + halfW - lw, rowBottom - h * 0.55, cx + halfW, rowBottom - h * 0.35, 200, 1);
+  } else {
+    fillBox(out, base, S, cx - halfW * 0.8, rowBottom - h * 0.95, cx + halfW * 0.8, rowBottom - h * 0.6, shade + 40, 0.8);
+  }
+}
+
+/** Rain streaks, snow flakes and a lens blob, drawn with the frame's generator in that order. */
+function drawWeather(c: DrivingCondition, S: number, rng: Rng, out: Float32Array, base: number): void {
   // Rain streaks: short bright slanted lines.
   const streaks = Math.round(c.rain * S / 64);
   for (let k = 0; k < streaks; k++) {
@@ -519,9 +553,12 @@ function renderFrame(
       }
     }
   }
+}
 
-  // Lighting jitter, sensor noise, clamp.
+/** Lighting jitter, sensor noise (a stride through the noise table from `np`), clamp to [0, 255]. */
+function finishFrame(c: DrivingCondition, S: number, noise: Float32Array, mask: number, np: number, nstride: number, gain: number, bias: number, out: Float32Array, base: number): void {
   const sigma = c.noise;
+  const glare = c.glare;
   const mid = 128;
   for (let i = base, e = base + S * S; i < e; i++) {
     np = (np + nstride) & mask;
