@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { heapF32, offsetF32, type WasmBackendLike } from './kernels/util.js';
 import { createModel, type CreateModelOptions, type ModelHandle } from './models/registry.js';
 import { SeededDropout } from './models/layers.js';
-import { finishEvaluation, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
+import { finishEvaluation, type Batch, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
 import { adamUpdate, adamUpdateFlat } from './kernels/adam.js';
 import { nativeKernelAddon } from './kernels/native.js';
 import { createFadnetStepper, trainableSlots, weightOffsets, type FadnetStepper } from './models/fadnet-step.js';
@@ -48,70 +48,199 @@ export interface TrainerOptions extends CreateModelOptions {
   adam?: Partial<AdamOptions>;
 }
 
+/** One shared model bound to flat weight vectors: the helpers every part of a trainer uses. */
+interface BoundModel {
+  h: ModelHandle;
+  adam: AdamOptions;
+  tvars: tf.LayerVariable[];
+  variables: tf.Variable[];
+  dropouts: SeededDropout[];
+  sampleSize: number;
+  /** Check a flat weight vector's type and length. */
+  check(w: Float32Array, where: string): void;
+  /** Write `w`'s variables `from..to` (default all) into the model. */
+  load(w: Float32Array, from?: number, to?: number): void;
+  /** Read the model's non-trainable state (batch-norm statistics) into `w`'s state part. */
+  readState(w: Float32Array): void;
+  xTensor(x: Float32Array, n: number): tf.Tensor;
+  yTensor(y: Float32Array, n: number): tf.Tensor;
+  lossOf(out: tf.Tensor, y: tf.Tensor): tf.Scalar;
+  checkBatch(x: Float32Array, y: Float32Array, n: number, where: string): void;
+}
+
+function bindModel(h: ModelHandle, adamOpts: Partial<AdamOptions> | undefined): BoundModel {
+  const tvars = h.model.trainableWeights;
+  const svars = h.model.nonTrainableWeights;
+  const all = [...tvars, ...svars];
+  const sizes = all.map((v) => (v.shape as number[]).reduce((a, b) => a * b, 1));
+  const sampleSize = h.inputShape.reduce((a, b) => a * b, 1);
+  return {
+    h,
+    adam: { ...DEFAULT_ADAM_OPTIONS, ...adamOpts },
+    tvars,
+    variables: tvars.map((v) => v.read() as tf.Variable),
+    dropouts: h.model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout),
+    sampleSize,
+    check(w, where) {
+      if (!(w instanceof Float32Array) || w.length !== h.weightCount) {
+        throw new Error(`dflsim trainer: ${where}: expected a Float32Array of ${h.weightCount} weights, got ${w?.length}`);
+      }
+    },
+    load(w, from = 0, to = all.length) {
+      // on wasm, a variable that is the sole owner of its data is overwritten in place on the
+      // heap (the same values, no tensor made and swapped in); any other is written anew
+      const wb = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendLike & { refCount(id: object): number }) : null;
+      let off = 0;
+      for (let i = 0; i < to; i++) {
+        const n = sizes[i]!;
+        const val = i >= from && wb ? (all[i]!.read() as tf.Tensor) : null;
+        if (val && val.dtype === 'float32' && val.size === n && wb!.refCount(val.dataId) === 1) {
+          heapF32(wb!).set(w.subarray(off, off + n), offsetF32(wb!, val));
+        } else if (i >= from) {
+          const t = tf.tensor(w.subarray(off, off + n), all[i]!.shape as number[], 'float32');
+          all[i]!.write(t);
+          t.dispose();
+        }
+        off += n;
+      }
+    },
+    readState(w) {
+      let off = h.paramCount;
+      for (const v of svars) {
+        const d = v.read().dataSync() as Float32Array;
+        w.set(d, off);
+        off += d.length;
+      }
+    },
+    xTensor: (x, n) => tf.tensor(x, [n, ...h.inputShape], 'float32'),
+    lossOf: (out, y) =>
+      h.task === 'regression'
+        ? tf.mean(tf.squaredDifference(out, y))
+        : tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), out as tf.Tensor2D) as tf.Scalar,
+    yTensor: (y, n) => (h.task === 'regression' ? tf.tensor(y, [n, h.outputSize], 'float32') : tf.tensor(y, [n], 'float32')),
+    checkBatch(x, y, n, where) {
+      if (x.length !== n * sampleSize) throw new Error(`dflsim trainer: ${where}.x: expected ${n * sampleSize} values, got ${x.length}`);
+      const ny = h.task === 'regression' ? n * h.outputSize : n;
+      if (y.length !== ny) throw new Error(`dflsim trainer: ${where}.y: expected ${ny} values, got ${y.length}`);
+    },
+  };
+}
+
+/** Flat Adam state being updated (in place or on copies) through a run of local steps. */
+interface StepState { w: Float32Array; m: Float32Array; v: Float32Array; step: number }
+
+/**
+ * The local steps of a model with a native training step (FADNet: dflsim's kernels over one
+ * arena, `models/fadnet-step.ts`): gradients from the stepper, Adam on the flat vectors,
+ * and the batch-norm moving statistics updated in the state part of w as FusedBatchNorm does.
+ * @returns the mean loss over the batches
+ */
+function nativeSteps(b: BoundModel, fast: FadnetStepper, st: StepState, batches: readonly Batch[], lr: number, extras: { offsets: Map<string, number>; momentum: Map<string, number>; featureLength: number }): number {
+  let lossSum = 0;
+  batches.forEach((batch, bi) => {
+    b.checkBatch(batch.x, batch.y, batch.size, `batches[${bi}]`);
+    st.step += 1;
+    const lrT = (lr * Math.sqrt(1 - b.adam.beta2 ** st.step)) / (1 - b.adam.beta1 ** st.step);
+    const mask = b.dropouts[0]!.nextMask([batch.size, extras.featureLength]);
+    const r = fast.step(st.w, batch.x, batch.y, batch.size, mask);
+    lossSum += r.loss;
+    adamUpdateFlat(r.grads, st.m, st.v, st.w, lrT, b.adam);
+    for (const s of r.bnStats) {
+      for (const [key, stat] of [['moving_mean', s.mean], ['moving_variance', s.variance]] as const) {
+        const o = extras.offsets.get(`${s.name}/${key}`)!;
+        updateMovingAverage(st.w.subarray(o, o + stat.length), stat, extras.momentum.get(s.name)!);
+      }
+    }
+  });
+  return batches.length ? lossSum / batches.length : NaN;
+}
+
+/**
+ * The local steps through the tf.layers model: the loss's gradients by `tf.variableGrads`,
+ * Adam on the flat vectors, the trainable weights written back after every step and the
+ * non-trainable state read at the end.
+ * @returns the mean loss over the batches
+ */
+function layerSteps(b: BoundModel, st: StepState, batches: readonly Batch[], lr: number): number {
+  b.load(st.w);
+  let lossSum = 0;
+  batches.forEach((batch, bi) => {
+    b.checkBatch(batch.x, batch.y, batch.size, `batches[${bi}]`);
+    st.step += 1;
+    const { beta1: b1, beta2: b2 } = b.adam;
+    const lrT = (lr * Math.sqrt(1 - b2 ** st.step)) / (1 - b1 ** st.step);
+    const lossVal = tf.tidy(() => {
+      const xs = b.xTensor(batch.x, batch.size);
+      const ys = b.yTensor(batch.y, batch.size);
+      const { value, grads: g } = tf.variableGrads(
+        () => b.lossOf(b.h.model.apply(xs, { training: true }) as tf.Tensor, ys),
+        b.variables,
+      );
+      const loss = value.dataSync()[0]!;
+      adamUpdate(b.variables.map((vv) => g[vv.name]!), st.m, st.v, st.w, lrT, b.adam);
+      return loss;
+    });
+    lossSum += lossVal;
+    b.load(st.w, 0, b.tvars.length);
+  });
+  b.readState(st.w);
+  return batches.length ? lossSum / batches.length : NaN;
+}
+
+/** The loss, squared-error and correct-answer sums of a model's outputs over a test set, in batches. */
+function evaluateModel(b: BoundModel, weights: Float32Array, x: Float32Array, y: Float32Array, batchSize: number): EvaluationSums {
+  const { h, sampleSize } = b;
+  b.check(weights, 'weights');
+  const n = x.length / sampleSize;
+  b.checkBatch(x, y, n, 'evaluate');
+  b.load(weights);
+  let lossSum = 0;
+  let sq = 0;
+  let correct = 0;
+  for (let s = 0; s < n; s += batchSize) {
+    const k = Math.min(batchSize, n - s);
+    tf.tidy(() => {
+      const xs = b.xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k);
+      const yo = h.task === 'regression' ? h.outputSize : 1;
+      const ys = b.yTensor(y.subarray(s * yo, (s + k) * yo), k);
+      const out = h.model.apply(xs, { training: false }) as tf.Tensor;
+      lossSum += b.lossOf(out, ys).dataSync()[0]! * k;
+      if (h.task === 'regression') sq += tf.sum(tf.squaredDifference(out, ys)).dataSync()[0]!;
+      else correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.cast(ys, 'int32')), 'float32')).dataSync()[0]!;
+    });
+  }
+  return { n, lossSum, sq, correct, regression: h.task === 'regression', outputSize: h.outputSize };
+}
+
+/** Model outputs `[n, outputSize]` for `x` (inference mode), in batches. */
+function predictModel(b: BoundModel, weights: Float32Array, x: Float32Array, batchSize: number): Float32Array {
+  const { h, sampleSize } = b;
+  b.check(weights, 'weights');
+  const n = x.length / sampleSize;
+  if (!Number.isInteger(n)) throw new Error(`dflsim trainer: predict.x: length ${x.length} is not a multiple of ${sampleSize}`);
+  b.load(weights);
+  const out = new Float32Array(n * h.outputSize);
+  for (let s = 0; s < n; s += batchSize) {
+    const k = Math.min(batchSize, n - s);
+    tf.tidy(() => {
+      const o = h.model.apply(b.xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k), { training: false }) as tf.Tensor;
+      out.set(o.dataSync() as Float32Array, s * h.outputSize);
+    });
+  }
+  return out;
+}
+
 /**
  * A {@link LocalTrainer} over one shared model built by the registry.
  * @param model a registry name ('fadnet', 'cnn', 'linear') or a built {@link ModelHandle}
  */
 export function createTrainer(model: string | ModelHandle, opts: TrainerOptions = {}): LocalTrainer {
   const h = typeof model === 'string' ? createModel(model, opts) : model;
-  const adam = { ...DEFAULT_ADAM_OPTIONS, ...opts.adam };
-  const tvars = h.model.trainableWeights;
-  const svars = h.model.nonTrainableWeights;
-  const all = [...tvars, ...svars];
-  const sizes = all.map((v) => (v.shape as number[]).reduce((a, b) => a * b, 1));
-  const variables = tvars.map((v) => v.read() as tf.Variable);
-  const dropouts = h.model.layers.filter((l): l is SeededDropout => l instanceof SeededDropout);
-  const sampleSize = h.inputShape.reduce((a, b) => a * b, 1);
-
-  const check = (w: Float32Array, where: string) => {
-    if (!(w instanceof Float32Array) || w.length !== h.weightCount) {
-      throw new Error(`dflsim trainer: ${where}: expected a Float32Array of ${h.weightCount} weights, got ${w?.length}`);
-    }
-  };
-  const load = (w: Float32Array, from = 0, to = all.length) => {
-    // on wasm, a variable that is the sole owner of its data is overwritten in place on the
-    // heap (the same values, no tensor made and swapped in); any other is written anew
-    const wb = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendLike & { refCount(id: object): number }) : null;
-    let off = 0;
-    for (let i = 0; i < to; i++) {
-      const n = sizes[i]!;
-      const val = i >= from && wb ? (all[i]!.read() as tf.Tensor) : null;
-      if (val && val.dtype === 'float32' && val.size === n && wb!.refCount(val.dataId) === 1) {
-        heapF32(wb!).set(w.subarray(off, off + n), offsetF32(wb!, val));
-      } else if (i >= from) {
-        const t = tf.tensor(w.subarray(off, off + n), all[i]!.shape as number[], 'float32');
-        all[i]!.write(t);
-        t.dispose();
-      }
-      off += n;
-    }
-  };
-  const readState = (w: Float32Array) => {
-    let off = h.paramCount;
-    for (const v of svars) {
-      const d = v.read().dataSync() as Float32Array;
-      w.set(d, off);
-      off += d.length;
-    }
-  };
-  const xTensor = (x: Float32Array, n: number) => tf.tensor(x, [n, ...h.inputShape], 'float32');
-  const lossOf = (out: tf.Tensor, y: tf.Tensor): tf.Scalar =>
-    h.task === 'regression'
-      ? tf.mean(tf.squaredDifference(out, y))
-      : tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), out as tf.Tensor2D) as tf.Scalar;
-  const yTensor = (y: Float32Array, n: number) =>
-    h.task === 'regression' ? tf.tensor(y, [n, h.outputSize], 'float32') : tf.tensor(y, [n], 'float32');
-  const checkBatch = (x: Float32Array, y: Float32Array, n: number, where: string) => {
-    if (x.length !== n * sampleSize) throw new Error(`dflsim trainer: ${where}.x: expected ${n * sampleSize} values, got ${x.length}`);
-    const ny = h.task === 'regression' ? n * h.outputSize : n;
-    if (y.length !== ny) throw new Error(`dflsim trainer: ${where}.y: expected ${ny} values, got ${y.length}`);
-  };
-
-  // FADNet's training step as native kernels over one arena (models/fadnet-step.ts), where
-  // the addon is built and the backend is wasm; the layers model otherwise (and always for
-  // evaluation). Both compute the same function; their sums run in other orders.
+  const b = bindModel(h, opts.adam);
+  // a model with a native training step (h.nativeStep) takes it where the addon is built and
+  // the backend is wasm; the layers model otherwise (and always for evaluation). Both compute
+  // the same function; their sums run in other orders.
   let stepper: FadnetStepper | null | undefined;
-  const offsets = weightOffsets(h.model);
   const fastStepper = (): FadnetStepper | null => {
     if (!h.nativeStep || tf.getBackend() !== 'wasm' || useLayersStep) return null;
     const addon = nativeKernelAddon();
@@ -119,33 +248,13 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
     if (stepper === undefined) stepper = createFadnetStepper(addon, h.inputShape[0]!, trainableSlots(h.model), h.paramCount);
     return stepper;
   };
-  const momentum = new Map(
-    (h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[]).map((l) => [l.name, l.momentum]),
-  );
-  const featureLength = h.name === 'fadnet' ? (h.model.getLayer('width_dense').outputShape as number[])[1]! : 0;
-
-  const evaluateSums = (weights: Float32Array, x: Float32Array, y: Float32Array, batchSize = 64): EvaluationSums => {
-    check(weights, 'weights');
-    const n = x.length / sampleSize;
-    checkBatch(x, y, n, 'evaluate');
-    load(weights);
-    let lossSum = 0;
-    let sq = 0;
-    let correct = 0;
-    for (let s = 0; s < n; s += batchSize) {
-      const k = Math.min(batchSize, n - s);
-      tf.tidy(() => {
-        const xs = xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k);
-        const yo = h.task === 'regression' ? h.outputSize : 1;
-        const ys = yTensor(y.subarray(s * yo, (s + k) * yo), k);
-        const out = h.model.apply(xs, { training: false }) as tf.Tensor;
-        lossSum += lossOf(out, ys).dataSync()[0]! * k;
-        if (h.task === 'regression') sq += tf.sum(tf.squaredDifference(out, ys)).dataSync()[0]!;
-        else correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.cast(ys, 'int32')), 'float32')).dataSync()[0]!;
-      });
+  const nativeExtras = h.nativeStep
+    ? {
+      offsets: weightOffsets(h.model),
+      momentum: new Map((h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[]).map((l) => [l.name, l.momentum])),
+      featureLength: (h.model.getLayer('width_dense').outputShape as number[])[1]!,
     }
-    return { n, lossSum, sq, correct, regression: h.task === 'regression', outputSize: h.outputSize };
-  };
+    : undefined;
 
   return {
     paramCount: h.paramCount,
@@ -153,81 +262,28 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
     initWeights: (seed) => h.initWeights(seed),
     newOptimizerState: () => ({ m: new Float32Array(h.paramCount), v: new Float32Array(h.paramCount), step: 0 }),
     train(weights, optState, batches, lr, seed, inPlace = false) {
-      check(weights, 'weights');
+      b.check(weights, 'weights');
       if (optState.m.length !== h.paramCount || optState.v.length !== h.paramCount) {
         throw new Error(`dflsim trainer: optState: m and v must have ${h.paramCount} entries`);
       }
       if (!(lr > 0)) throw new Error(`dflsim trainer: lr must be > 0, got ${lr}`);
       // in place: the caller's arrays are updated (no three copies of the state per silo and round)
-      const w = inPlace ? weights : Float32Array.from(weights);
-      const m = inPlace ? optState.m : Float32Array.from(optState.m);
-      const v = inPlace ? optState.v : Float32Array.from(optState.v);
-      let step = optState.step;
-      if (seed !== undefined) for (const d of dropouts) d.reseed(seed);
+      const st: StepState = {
+        w: inPlace ? weights : Float32Array.from(weights),
+        m: inPlace ? optState.m : Float32Array.from(optState.m),
+        v: inPlace ? optState.v : Float32Array.from(optState.v),
+        step: optState.step,
+      };
+      if (seed !== undefined) for (const d of b.dropouts) d.reseed(seed);
       const fast = fastStepper();
-      if (fast) {
-        let lossSum = 0;
-        batches.forEach((b, bi) => {
-          checkBatch(b.x, b.y, b.size, `batches[${bi}]`);
-          step += 1;
-          const lrT = (lr * Math.sqrt(1 - adam.beta2 ** step)) / (1 - adam.beta1 ** step);
-          const mask = dropouts[0]!.nextMask([b.size, featureLength]);
-          const r = fast.step(w, b.x, b.y, b.size, mask);
-          lossSum += r.loss;
-          adamUpdateFlat(r.grads, m, v, w, lrT, adam);
-          // the moving statistics, in the state part of w, as FusedBatchNorm updates them
-          for (const st of r.bnStats) {
-            for (const [key, batch] of [['moving_mean', st.mean], ['moving_variance', st.variance]] as const) {
-              const o = offsets.get(`${st.name}/${key}`)!;
-              updateMovingAverage(w.subarray(o, o + batch.length), batch, momentum.get(st.name)!);
-            }
-          }
-        });
-        return { weights: w, optState: { m, v, step }, loss: batches.length ? lossSum / batches.length : NaN };
-      }
-      load(w);
-      let lossSum = 0;
-      batches.forEach((b, bi) => {
-        checkBatch(b.x, b.y, b.size, `batches[${bi}]`);
-        step += 1;
-        const { beta1: b1, beta2: b2 } = adam;
-        const lrT = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
-        const lossVal = tf.tidy(() => {
-          const xs = xTensor(b.x, b.size);
-          const ys = yTensor(b.y, b.size);
-          const { value, grads: g } = tf.variableGrads(
-            () => lossOf(h.model.apply(xs, { training: true }) as tf.Tensor, ys),
-            variables,
-          );
-          const loss = value.dataSync()[0]!;
-          adamUpdate(variables.map((vv) => g[vv.name]!), m, v, w, lrT, adam);
-          return loss;
-        });
-        lossSum += lossVal;
-        load(w, 0, tvars.length);
-      });
-      readState(w);
-      return { weights: w, optState: { m, v, step }, loss: batches.length ? lossSum / batches.length : NaN };
+      const loss = fast ? nativeSteps(b, fast, st, batches, lr, nativeExtras!) : layerSteps(b, st, batches, lr);
+      return { weights: st.w, optState: { m: st.m, v: st.v, step: st.step }, loss };
     },
     evaluate(weights, x, y, batchSize = 64) {
-      return finishEvaluation(evaluateSums(weights, x, y, batchSize));
+      return finishEvaluation(evaluateModel(b, weights, x, y, batchSize));
     },
-    evaluateSums,
-    predict(weights, x, batchSize = 64) {
-      check(weights, 'weights');
-      const n = x.length / sampleSize;
-      if (!Number.isInteger(n)) throw new Error(`dflsim trainer: predict.x: length ${x.length} is not a multiple of ${sampleSize}`);
-      load(weights);
-      const out = new Float32Array(n * h.outputSize);
-      for (let s = 0; s < n; s += batchSize) {
-        const k = Math.min(batchSize, n - s);
-        tf.tidy(() => {
-          const o = h.model.apply(xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k), { training: false }) as tf.Tensor;
-          out.set(o.dataSync() as Float32Array, s * h.outputSize);
-        });
-      }
-      return out;
-    },
+    evaluateSums: (weights, x, y, batchSize = 64) => evaluateModel(b, weights, x, y, batchSize),
+    predict: (weights, x, batchSize = 64) => predictModel(b, weights, x, batchSize),
     bytesPerSilo: () => 4 * (h.weightCount + 2 * h.paramCount),
     dispose: () => h.model.dispose(),
   };
