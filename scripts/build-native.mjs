@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * Build dflsim's native kernels (native/dflsim_native.c -> build/native/dflsim_native.node)
+ * Build dflsim's native kernels (native/src/*.c -> build/native/dflsim_native.node)
  * with the machine's C compiler against Node's own headers. It never fails the install:
  * without a compiler or headers it says so once and training uses the wasm kernels.
  *
- *   node scripts/build-native.mjs            build when the source is newer than the addon
+ *   node scripts/build-native.mjs            build when a source is newer than the addon
  *   node scripts/build-native.mjs --force    build anyway
  */
 import { execFileSync } from 'node:child_process';
@@ -14,14 +14,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const src = path.join(root, 'native', 'dflsim_native.c');
+const srcDir = path.join(root, 'native', 'src');
+const srcs = fs.readdirSync(srcDir).filter((f) => f.endsWith('.c')).sort().map((f) => path.join(srcDir, f));
+const inputs = [...fs.readdirSync(srcDir).map((f) => path.join(srcDir, f)), fileURLToPath(import.meta.url)];
 const outDir = path.join(root, 'build', 'native');
 const out = path.join(outDir, 'dflsim_native.node');
 const force = process.argv.includes('--force');
 
 if (process.env.DFLSIM_NATIVE === '0') process.exit(0);
-if (!force && fs.existsSync(out) && fs.statSync(out).mtimeMs >= fs.statSync(src).mtimeMs &&
-    fs.statSync(out).mtimeMs >= fs.statSync(fileURLToPath(import.meta.url)).mtimeMs) process.exit(0);
+if (!force && fs.existsSync(out) && inputs.every((f) => fs.statSync(out).mtimeMs >= fs.statSync(f).mtimeMs)) process.exit(0);
 
 function headerDir() {
   const candidates = [
@@ -45,7 +46,7 @@ fs.mkdirSync(outDir, { recursive: true });
 const tmp = `${out}.${process.pid}.tmp`;
 try {
   execFileSync(cc, ['-O3', '-std=gnu11', '-shared', '-fPIC', '-pthread', '-ffp-contract=off', '-fno-fast-math',
-    '-fno-math-errno', '-Wall', '-I', inc, src, '-o', tmp, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '-fno-math-errno', '-fvisibility=hidden', '-Wall', '-I', inc, ...srcs, '-o', tmp, '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
   fs.renameSync(tmp, out);
 } catch (e) {
   fs.rmSync(tmp, { force: true });
