@@ -1,15 +1,19 @@
 /**
- * dflsim's native addon (`native/dflsim_native.c`, built into `build/native/` by
- * `scripts/build-native.mjs` at install), loaded once per thread on first use. Every
- * function in it computes the same bits as the code it replaces or as its own portable
- * path (see the C file), so a run does not depend on whether it is built; where it does
- * (the convolutions, against XNNPACK), the run records which kernels it used.
- * `DFLSIM_NATIVE=0` turns it off.
+ * dflsim's native addon (`native/src/`, built into `build/Release/` by node-gyp from
+ * `binding.gyp`, run by `scripts/build-native.mjs` at install), found by node-gyp-build
+ * (a local build, else a prebuilt binary under `prebuilds/`) and loaded once per thread
+ * on first use. Every function in it computes the same bits as the code it replaces or
+ * as its own portable path (see native/src/gemm.h), so a run does not depend on whether
+ * it is built; where it does (the convolutions, against XNNPACK), the run records which
+ * kernels it used. `DFLSIM_NATIVE=0` turns it off.
  */
 import { createRequire } from 'node:module';
-import fs from 'node:fs';
-import path from 'node:path';
 import { projectRoot } from '../project-root.js';
+
+/** node-gyp-build's loader: `path(dir)` finds a package's addon (throws when there is none). */
+interface NodeGypBuild {
+  path(dir: string): string;
+}
 
 /** The addon's exports. Offsets are in floats on the heap view. */
 export interface NativeAddon {
@@ -46,7 +50,7 @@ export interface NativeAddon {
   swapLast2(heap: Float32Array, N: number, A: number, B: number, src: number, dst: number): void;
   /** x[r, c] += bias[c] */
   biasAdd(heap: Float32Array, rows: number, C: number, x: number, bias: number): void;
-  /** FADNet's dropout, Accumulation, Aggregation, MSE loss and their gradients (see the C file); returns the loss */
+  /** FADNet's dropout, Accumulation, Aggregation, MSE loss and their gradients (see native/src/layers.h); returns the loss */
   fadnetHead(heap: Float32Array, B: number, F: number, z: number, mask: number, f1: number, f2: number, f3: number, k: number, kb: number,
     y: number, fs: number, fc: number, dfs: number, dp1: number, dp2: number, dp3: number, gk: number, gkb: number): number;
   /** y = f32(f32(x * a) + b), a and b rounded to float32 */
@@ -76,12 +80,17 @@ export function nativeAddon(): NativeAddon | null {
     return addon;
   }
   try {
-    const file = path.join(projectRoot(), 'build', 'native', 'dflsim_native.node');
-    if (!fs.existsSync(file)) {
-      loadError = `${file} not built (npm install builds it with the C compiler; see scripts/build-native.mjs)`;
+    const require = createRequire(import.meta.url);
+    const gypBuild = require('node-gyp-build') as NodeGypBuild;
+    const root = projectRoot();
+    let file: string;
+    try {
+      file = gypBuild.path(root);
+    } catch {
+      loadError = `not built in ${root}/build/Release (npm install builds it with the C compiler; see scripts/build-native.mjs)`;
       return addon;
     }
-    addon = createRequire(import.meta.url)(file) as NativeAddon;
+    addon = require(file) as NativeAddon;
   } catch (e) {
     loadError = (e as Error).message.split('\n')[0]!;
   }

@@ -22,8 +22,8 @@ function codeFiles(dir: string, keep: (name: string) => boolean): string[] {
 /**
  * This build's identity: `<version>+<12 hex digits>`, the digits a SHA-256 of the compiled
  * code (every `.js` file under `dist/src`, or the `.ts` sources where nothing is compiled),
- * the native addon's source and build script, and `package-lock.json` (the dependencies'
- * exact versions). Computed once per process.
+ * the native addon's sources, `binding.gyp` and build script, and `package-lock.json` (the
+ * dependencies' exact versions). Computed once per process.
  */
 export function buildId(): string {
   if (cached) return cached;
@@ -36,7 +36,7 @@ export function buildId(): string {
   if (existsSync(dist)) add('dist/src', (f) => f.endsWith('.js'));
   else add('src', (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
   add('native', (f) => /\.(c|h)$/.test(f));
-  for (const f of ['scripts/build-native.mjs', 'package-lock.json']) {
+  for (const f of ['binding.gyp', 'scripts/build-native.mjs', 'package-lock.json']) {
     const p = path.join(root, f);
     if (existsSync(p)) h.update(`${f}\0`).update(readFileSync(p)).update('\0');
   }

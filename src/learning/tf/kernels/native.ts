@@ -1,10 +1,10 @@
 /**
  * The wasm backend's convolutions and matrix products computed by dflsim's native addon
- * (`native/dflsim_native.c`, built by `scripts/build-native.mjs` at install), in place on
+ * (`native/src/`, built by `scripts/build-native.mjs` at install), in place on
  * the wasm heap: one GEMM with AVX2 (or a portable loop with the same bits) instead of
  * XNNPACK in WebAssembly, which runs at 5-7.5 GMAC/s on 128-bit SIMD.
  *
- * Every output element has one summation order (see the C file), so results depend on the
+ * Every output element has one summation order (see native/src/gemm.h), so results depend on the
  * resolved config and seed only, whatever the machine's vector width or the thread count.
  * They differ in the last bits from the XNNPACK kernels used when the addon is missing
  * (or `DFLSIM_NATIVE=0`): {@link nativeKernels} says which set a run used, and runs

@@ -7,7 +7,7 @@
  * stays the reference (tests compare loss and gradients with `tf.variableGrads` on it)
  * and still serves evaluation and every backend without the addon.
  *
- * Every kernel has one fixed order of operations (see native/dflsim_native.c), so a step
+ * Every kernel has one fixed order of operations (see native/src/), so a step
  * is a function of the weights, batch and dropout mask only.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,0 +1,261 @@
+/*
+ * The layers of a training step other than the convolutions (see layers.h). The loops
+ * marked CLONES are compiled twice, AVX2 and baseline, and picked at load: the same
+ * operations either way.
+ */
+#include "layers.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+/* ---------------------------------------------------------------- batch norm */
+
+CLONES static void bn_forward_loops(int64_t R, int64_t C, const float *x, const float *g, const float *b, float *y, float *mo, float *vo,
+                                    double eps, double *mean, double *var, double *sc, double *sh) {
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) mean[c] += x[r * C + c];
+  for (int64_t c = 0; c < C; c++) mean[c] /= (double)R;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) {
+      const double d = x[r * C + c] - mean[c];
+      var[c] += d * d;
+    }
+  for (int64_t c = 0; c < C; c++) {
+    var[c] /= (double)R;
+    sc[c] = g[c] / sqrt(var[c] + eps);
+    sh[c] = b[c];
+    mo[c] = (float)mean[c];
+    vo[c] = (float)var[c];
+  }
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) y[r * C + c] = (float)((x[r * C + c] - mean[c]) * sc[c] + sh[c]);
+}
+
+CLONES static void bn_backward_loops(int64_t R, int64_t C, const float *dy, const float *x, const float *g, const float *mean, const float *var,
+                                     float *dx, float *dg, float *db, double eps, double *sdy, double *sdyx, double *inv, double *k1, double *k2) {
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) {
+      const double d = dy[r * C + c];
+      sdy[c] += d;
+      sdyx[c] += d * ((double)x[r * C + c] - mean[c]);
+    }
+  for (int64_t c = 0; c < C; c++) {
+    inv[c] = 1.0 / sqrt((double)var[c] + eps);
+    const double dgc = inv[c] * sdyx[c];
+    db[c] = (float)sdy[c];
+    dg[c] = (float)dgc;
+    k1[c] = g[c] * inv[c]; /* dx = k1 (dy - sdy / M) - k2 (x - mean) */
+    k2[c] = g[c] * inv[c] * inv[c] * dgc / (double)R;
+  }
+  for (int64_t c = 0; c < C; c++) sdy[c] /= (double)R;
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++)
+      dx[r * C + c] = (float)(k1[c] * ((double)dy[r * C + c] - sdy[c]) - k2[c] * ((double)x[r * C + c] - mean[c]));
+}
+
+int layer_bn_forward(int64_t R, int64_t C, const float *x, const float *g, const float *b, float *y, float *mo, float *vo, double eps) {
+  double *acc = (double *)calloc((size_t)C * 4, sizeof(double));
+  if (!acc) return 0;
+  bn_forward_loops(R, C, x, g, b, y, mo, vo, eps, acc, acc + C, acc + 2 * C, acc + 3 * C);
+  free(acc);
+  return 1;
+}
+
+int layer_bn_backward(int64_t R, int64_t C, const float *dy, const float *x, const float *g, const float *mean, const float *var, float *dx,
+                      float *dg, float *db, double eps) {
+  double *acc = (double *)calloc((size_t)C * 5, sizeof(double));
+  if (!acc) return 0;
+  bn_backward_loops(R, C, dy, x, g, mean, var, dx, dg, db, eps, acc, acc + C, acc + 2 * C, acc + 3 * C, acc + 4 * C);
+  free(acc);
+  return 1;
+}
+
+/* ---------------------------------------------------------------- element-wise */
+
+CLONES static void relu_loop(int64_t n, const float *x, float *y) {
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+CLONES static void relu_grad_loop(int64_t n, const float *y, const float *dy, float *dx) {
+  for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+/* out = x + y (out may be y: x + out) */
+CLONES static void add_loop(int64_t n, const float *x, const float *y, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] + y[i];
+}
+CLONES static void col_sums_loop(int64_t R, int64_t C, const float *x, double *acc) {
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) acc[c] += x[r * C + c];
+}
+CLONES static void affine_loop(int64_t n, const float *x, float *y, float a, float b) {
+  for (int64_t i = 0; i < n; i++) {
+    const float t = x[i] * a;
+    y[i] = t + b;
+  }
+}
+
+void layer_relu(int64_t n, const float *x, float *y) { relu_loop(n, x, y); }
+
+void layer_relu_grad(int64_t n, const float *y, const float *dy, float *dx) { relu_grad_loop(n, y, dy, dx); }
+
+void layer_add(int64_t n, const float *x, const float *y, float *out) { add_loop(n, x, y, out); }
+
+int layer_col_sums(int64_t R, int64_t C, const float *x, float *out) {
+  double *acc = (double *)calloc((size_t)C, sizeof(double));
+  if (!acc) return 0;
+  col_sums_loop(R, C, x, acc);
+  for (int64_t c = 0; c < C; c++) out[c] = (float)acc[c];
+  free(acc);
+  return 1;
+}
+
+void layer_affine(int64_t n, const float *x, float *y, float a, float b) { affine_loop(n, x, y, a, b); }
+
+void layer_pair_mean(int64_t n, const float *p, float *f) {
+  for (int64_t i = 0; i < n; i++) {
+    const float t = p[2 * i] + p[2 * i + 1];
+    f[i] = t / 2.0f;
+  }
+}
+
+void layer_swap_last2(int64_t N, int64_t A, int64_t Bd, const float *src, float *dst) {
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t i = 0; i < A; i++)
+      for (int64_t j = 0; j < Bd; j++) dst[(n * Bd + j) * A + i] = src[(n * A + i) * Bd + j];
+}
+
+void layer_bias_add(int64_t R, int64_t C, float *x, const float *b) {
+  for (int64_t r = 0; r < R; r++)
+    for (int64_t c = 0; c < C; c++) x[r * C + c] = x[r * C + c] + b[c];
+}
+
+/* ---------------------------------------------------------------- max pooling */
+
+void layer_max_pool(const pool_geom *g, const float *x, float *y) {
+  const int64_t B = g->B, H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW, FH = g->FH, FW = g->FW, SH = g->SH, SW = g->SW,
+                PT = g->PT, PL = g->PL;
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t r = 0; r < OH; r++)
+      for (int64_t q = 0; q < OW; q++) {
+        float *o = y + ((b * OH + r) * OW + q) * C;
+        for (int64_t c = 0; c < C; c++) o[c] = -INFINITY;
+        for (int64_t kh = 0; kh < FH; kh++) {
+          const int64_t hh = r * SH - PT + kh;
+          if (hh < 0 || hh >= H) continue;
+          for (int64_t kw = 0; kw < FW; kw++) {
+            const int64_t ww = q * SW - PL + kw;
+            if (ww < 0 || ww >= W) continue;
+            const float *s = x + ((b * H + hh) * W + ww) * C;
+            for (int64_t c = 0; c < C; c++) o[c] = s[c] > o[c] || s[c] != s[c] ? s[c] : o[c];
+          }
+        }
+      }
+}
+
+/* first[c] = the first taps[t] (in order) with x[taps[t] + c] == y[c], or -1 */
+CLONES static void first_match(long nt, const long *taps, const float *x, const float *y, long C, long *first) {
+  for (long c = 0; c < C; c++) first[c] = -1;
+  for (long t = nt - 1; t >= 0; t--) {
+    const float *xt = x + taps[t];
+    const long tap = taps[t];
+    for (long c = 0; c < C; c++) first[c] = xt[c] == y[c] ? tap : first[c];
+  }
+}
+
+int layer_max_pool_grad(const pool_geom *g, const float *x, const float *y, const float *dy, float *dx) {
+  const long B = g->B, H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW, FH = g->FH, FW = g->FW, SH = g->SH, SW = g->SW, DH = g->DH,
+             DW = g->DW, PT = g->PT, PL = g->PL;
+  memset(dx, 0, sizeof(float) * B * H * W * C);
+  const long maxTaps = ((FH + DH - 1) / DH) * ((FW + DW - 1) / DW);
+  long *taps = (long *)malloc(sizeof(long) * (maxTaps > 0 ? maxTaps : 1) + sizeof(long) * C);
+  if (!taps) return 0;
+  long *firstTap = taps + (maxTaps > 0 ? maxTaps : 1);
+  for (long b = 0; b < B; b++) {
+    const float *xi = x + b * H * W * C;
+    float *dxi = dx + b * H * W * C;
+    for (long r = 0; r < OH; r++) {
+      for (long c0 = 0; c0 < OW; c0++) {
+        long nt = 0;
+        for (long kh = 0; kh < FH; kh += DH) {
+          const long hh = r * SH - PT + kh;
+          if (hh < 0 || hh >= H) continue;
+          for (long kw = 0; kw < FW; kw += DW) {
+            const long ww = c0 * SW - PL + kw;
+            if (ww < 0 || ww >= W) continue;
+            taps[nt++] = (hh * W + ww) * C;
+          }
+        }
+        const long o = ((b * OH + r) * OW + c0) * C;
+        /* the first tap (in order) equal to the maximum, per channel: taps in order, channels inner */
+        first_match(nt, taps, xi, y + o, C, firstTap);
+        for (long c = 0; c < C; c++) {
+          long arg = -1;
+          if (firstTap[c] >= 0) {
+            arg = firstTap[c] + c;
+          } else {
+            float best = -INFINITY;
+            for (long u = 0; u < nt; u++) {
+              /* (a NaN window: the largest x by `>`, as the JS loop) */
+              const float xv = xi[taps[u] + c];
+              if (xv > best) {
+                best = xv;
+                arg = taps[u] + c;
+              }
+            }
+          }
+          if (arg >= 0) dxi[arg] = dxi[arg] + dy[o + c];
+        }
+      }
+    }
+  }
+  free(taps);
+  return 1;
+}
+
+/* ---------------------------------------------------------------- FADNet's head */
+
+double fadnet_head(int64_t B, int64_t F, const fadnet_head_io *io) {
+  const float *z = io->z, *mask = io->mask, *f1 = io->f1, *f2 = io->f2, *f3 = io->f3, *y = io->y;
+  const float k0 = io->k[0], k1 = io->k[1], k2 = io->k[2], kb = io->kb[0];
+  float *fs = io->fs, *fc = io->fc, *dfs = io->dfs, *dp[3] = {io->dp[0], io->dp[1], io->dp[2]};
+  float *gk = io->gk, *gkb = io->gkb;
+  double loss = 0, g0 = 0, g1 = 0, g2 = 0, gb = 0;
+  for (int64_t b = 0; b < B; b++) {
+    double sum = 0;
+    for (int64_t j = 0; j < F; j++) {
+      const int64_t i = b * F + j;
+      fs[i] = z[i] * mask[i];
+      const float p0 = f1[i] * k0, p1 = f2[i] * k1, p2 = f3[i] * k2;
+      const float t0 = p0 + p1, t1 = t0 + p2;
+      fc[i] = t1 + kb;
+      sum += (double)fs[i] * (double)fc[i];
+    }
+    const float o = (float)(sum / (double)F);
+    const double d = (double)o - (double)y[b];
+    loss += d * d;
+    const double sb = (2.0 * d / (double)B) / (double)F;
+    for (int64_t j = 0; j < F; j++) {
+      const int64_t i = b * F + j;
+      dfs[i] = (float)(sb * fc[i] * mask[i]);
+      const float dc = (float)(sb * fs[i]);
+      g0 += (double)dc * f1[i];
+      g1 += (double)dc * f2[i];
+      g2 += (double)dc * f3[i];
+      gb += dc;
+      const float kk[3] = {k0, k1, k2};
+      for (int q = 0; q < 3; q++) {
+        const float t = dc * kk[q];
+        const float hlf = t / 2.0f;
+        dp[q][2 * i] = hlf;
+        dp[q][2 * i + 1] = hlf;
+      }
+    }
+  }
+  gk[0] = (float)g0;
+  gk[1] = (float)g1;
+  gk[2] = (float)g2;
+  gkb[0] = (float)gb;
+  return loss / (double)B;
+}
