@@ -147,6 +147,152 @@ function translate(message: string, built: BuiltJob, configFile: string): string
 }
 
 
+/** The coordinator of one sweep on the queue: its jobs, what it collected, and the connections it reads them with. */
+class RunCoordinator {
+  readonly summaries: (RunSummary | undefined)[];
+  private readonly requeued: number[];
+  private readonly shown = new Map<number, string>();
+  private readonly keys: ReturnType<typeof queueKeys>;
+
+  constructor(
+    private readonly runs: QueuedRun[],
+    private readonly built: BuiltJob[],
+    private readonly configFile: string,
+    private readonly opts: QueuedOptions,
+    private readonly build: string,
+    private readonly redis: ReturnType<typeof openConnection>,
+    private readonly queue: Queue,
+    private readonly log: (line: string) => void,
+  ) {
+    this.summaries = new Array(runs.length);
+    this.requeued = new Array<number>(runs.length).fill(0);
+    this.keys = queueKeys(opts.target.prefix);
+  }
+
+  name(i: number): string {
+    return this.runs[i].runCfg.name;
+  }
+
+  async enqueue(i: number): Promise<void> {
+    const b = this.built[i];
+    const existing = await answered(this.queue.getJob(b.id));
+    if (existing && (await answered(existing.getState())) === 'failed') await answered(existing.remove());
+    await answered(this.queue.add(TRAIN_RUN, b.data, { jobId: b.id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: KEEP_UNCOLLECTED_S }, removeOnFail: { age: KEEP_UNCOLLECTED_S } }));
+  }
+
+  /** Queue a run again (its job vanished, or its final checkpoint did), at most {@link MAX_REQUEUES} times. */
+  async requeue(i: number): Promise<void> {
+    if (++this.requeued[i] > MAX_REQUEUES) throw new Error(`job ${this.built[i].id} (run ${this.name(i)}) had to be queued again ${MAX_REQUEUES} times`);
+    await this.enqueue(i);
+  }
+
+  /** Drop a bad result (the job, the kept copy) so that a re-run trains the run anew, and refuse it. */
+  async refuseResult(i: number, why: string): Promise<never> {
+    const id = this.built[i].id;
+    await answered(this.queue.remove(id)).catch(() => {});
+    await answered(this.redis.del(this.keys.result(id))).catch(() => {});
+    throw new DflsimInputError(this.opts.target.where, `run ${this.name(i)} (job ${id}): ${why}; it was removed from the queue: run the same command again to train the run anew`);
+  }
+
+  /** Forget a finished job whose final checkpoint is gone or not its result's: the run is trained again. */
+  private async retrain(i: number, job: Job | undefined, why: string): Promise<false> {
+    this.log(`run ${this.name(i)}: ${why}`);
+    if (job) await answered(job.remove()).catch(() => {});
+    await answered(this.redis.del(this.keys.result(this.built[i].id)));
+    return false;
+  }
+
+  /**
+   * Collect a finished run: check its result and checkpoint, write its files, keep both in
+   * Redis for other coordinators until they expire, and remove the job.
+   * @returns false when the final checkpoint is gone (the run is queued again)
+   */
+  async collect(i: number, raw: unknown, job: Job | undefined): Promise<boolean> {
+    const { target } = this.opts;
+    const id = this.built[i].id;
+    let result: RunJobResult;
+    try { result = checkRunResult(raw, id, target, this.build); } catch (e) { if (e instanceof BadResult) return this.refuseResult(i, e.message); throw e; }
+    const ckKey = this.keys.checkpoint(id);
+    const size = await answered(this.redis.strlen(ckKey));
+    if (size > MAX_BLOB_BYTES) return this.refuseResult(i, `its checkpoint in Redis holds ${mib(size)}, above ${mib(MAX_BLOB_BYTES)}`);
+    const stored = size ? await answered(this.redis.getBuffer(ckKey)) : null;
+    if (!stored) return this.retrain(i, job, 'its final checkpoint is no longer in Redis: training it again');
+    const ck = unpackSigned(stored);
+    if (!ck) return this.refuseResult(i, 'its checkpoint in Redis is not one a worker stored');
+    if (target.secret && !(ck.sig && checkpointSigned(target.secret, target.prefix, id, ck.bytes, ck.sig))) return this.refuseResult(i, 'its checkpoint in Redis is not signed with this queue\'s secret');
+    // a worker's checkpoint, but not the result's: another worker of the job (one that lost
+    // its lock when Redis restarted) wrote since; the run goes on from there
+    if (sha256Hex(ck.bytes) !== result.checkpointSha256) return this.retrain(i, job, 'its checkpoint in Redis is not the one its result names (another worker of the job wrote since): training it again from there');
+    try {
+      this.summaries[i] = writeRunResults(this.runs[i], this.configFile, this.built[i], result, ck.bytes, this.opts.keepCheckpoints);
+    } catch (e) {
+      if (e instanceof BadResult) return this.refuseResult(i, e.message);
+      throw e;
+    }
+    // kept for other coordinators of the same run (another --out), then expired; the job goes
+    await answered(this.redis.set(this.keys.result(id), JSON.stringify(result), 'EX', KEEP_COLLECTED_S, 'NX'));
+    await answered(this.redis.expire(ckKey, KEEP_COLLECTED_S));
+    if (job) await answered(job.remove()).catch(() => { /* another coordinator removed it */ });
+    const s = this.summaries[i]!;
+    this.opts.onProgress?.(this.name(i), s.rounds, s.rounds, 'done');
+    return true;
+  }
+
+  /** A result another coordinator of the same run collected and kept: collected here too. */
+  async collectKept(i: number): Promise<boolean> {
+    const key = this.keys.result(this.built[i].id);
+    const size = await answered(this.redis.strlen(key));
+    if (!size) return false;
+    if (size > MAX_RESULT_BYTES) return this.refuseResult(i, `the result kept in Redis holds ${mib(size)}, above ${mib(MAX_RESULT_BYTES)}`);
+    const text = await answered(this.redis.get(key));
+    if (text === null) return false;
+    let raw: unknown;
+    try { raw = JSON.parse(text); } catch { return this.refuseResult(i, 'the result kept in Redis is not JSON'); }
+    return this.collect(i, raw, undefined);
+  }
+
+  /**
+   * Look at one pending run: collect it when it finished, fail the sweep when it failed,
+   * queue it again when its job vanished, show its progress otherwise.
+   * @returns true when the run is done (collected)
+   */
+  async poll(i: number): Promise<boolean> {
+    const { target } = this.opts;
+    const id = this.built[i].id;
+    // the state first, then the job: a job read before it completes would carry no return
+    // value although its state, read a moment later, says completed
+    const state = await answered(this.queue.getJobState(id));
+    if (state === 'completed' || state === 'failed') {
+      const job = await answered(this.queue.getJob(id));
+      if (!job) return false; // removed meanwhile (by another coordinator): looked at again next time
+      if (state === 'completed') {
+        if (await this.collect(i, job.returnvalue, job)) return true;
+        await this.requeue(i);
+        return false;
+      }
+      const reason = redactIn(job.failedReason ?? 'failed', target.url);
+      if (reason.startsWith(INPUT_PREFIX)) throw new DflsimInputError('', `${translate(reason.slice(INPUT_PREFIX.length), this.built[i], this.configFile)} (run ${this.name(i)})`);
+      throw new Error(`run ${this.name(i)} failed on the workers after ${job.attemptsMade} attempts: ${translate(reason, this.built[i], this.configFile)}`);
+    }
+    if (state === 'unknown') {
+      // collected (and removed) by another coordinator of the same run?
+      if (await this.collectKept(i)) return true;
+      // vanished: Redis restarted without persistence, or someone removed it
+      this.log(`job ${id} (run ${this.name(i)}) is no longer in Redis (restarted without persistence, or removed): queued again; it resumes from its checkpoint if Redis kept one`);
+      await this.requeue(i);
+      return false;
+    }
+    const job = await answered(this.queue.getJob(id));
+    const p = (job && typeof job.progress === 'object' ? job.progress : {}) as Progress;
+    const key = `${p.round}/${p.total}`;
+    if (p.round !== undefined && p.total !== undefined && this.shown.get(i) !== key) {
+      this.shown.set(i, key);
+      this.opts.onProgress?.(this.name(i), p.round, p.total, p.detail ?? '');
+    }
+    return false;
+  }
+}
+
 /**
  * Run the sweep's runs over the queue; each finished run's files are written as it arrives.
  * @returns the summaries in the order of `runs`, and whether the coordinator was stopped
@@ -154,7 +300,6 @@ function translate(message: string, built: BuiltJob, configFile: string): string
 export async function runQueued(runs: QueuedRun[], configFile: string, opts: QueuedOptions): Promise<{ summaries: RunSummary[]; interrupted: boolean }> {
   const { target } = opts;
   const build = buildId();
-  const keys = queueKeys(target.prefix);
   const log = opts.log ?? (() => {});
   const outageMs = opts.outageMs ?? OUTAGE_MS;
   // build every job first: a bad run (an unreadable file, a dronet folder, a job too large) fails before any is queued
@@ -165,94 +310,13 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
   redis.on('error', () => { /* reconnects */ });
   const queue = new Queue(RUNS_QUEUE, { connection: redis, prefix: target.prefix });
   queue.on('error', () => { /* reconnects */ });
-  const summaries: (RunSummary | undefined)[] = new Array(runs.length);
-  const requeued = new Array<number>(runs.length).fill(0);
-  const name = (i: number): string => runs[i].runCfg.name;
-
-  const enqueue = async (i: number): Promise<void> => {
-    const b = built[i];
-    const existing = await answered(queue.getJob(b.id));
-    if (existing && (await answered(existing.getState())) === 'failed') await answered(existing.remove());
-    await answered(queue.add(TRAIN_RUN, b.data, { jobId: b.id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: KEEP_UNCOLLECTED_S }, removeOnFail: { age: KEEP_UNCOLLECTED_S } }));
-  };
-
-  /** Queue a run again (its job vanished, or its final checkpoint did), at most {@link MAX_REQUEUES} times. */
-  const requeue = async (i: number): Promise<void> => {
-    if (++requeued[i] > MAX_REQUEUES) throw new Error(`job ${built[i].id} (run ${name(i)}) had to be queued again ${MAX_REQUEUES} times`);
-    await enqueue(i);
-  };
-
-  /** Drop a bad result (the job, the kept copy) so that a re-run trains the run anew, and refuse it. */
-  const refuseResult = async (i: number, why: string): Promise<never> => {
-    await answered(queue.remove(built[i].id)).catch(() => {});
-    await answered(redis.del(keys.result(built[i].id))).catch(() => {});
-    throw new DflsimInputError(target.where, `run ${name(i)} (job ${built[i].id}): ${why}; it was removed from the queue: run the same command again to train the run anew`);
-  };
-
-  /**
-   * Collect a finished run: check its result and checkpoint, write its files, keep both in
-   * Redis for other coordinators until they expire, and remove the job.
-   * @returns false when the final checkpoint is gone (the run is queued again)
-   */
-  const collect = async (i: number, raw: unknown, job: Job | undefined): Promise<boolean> => {
-    const id = built[i].id;
-    let result: RunJobResult;
-    try { result = checkRunResult(raw, id, target, build); } catch (e) { if (e instanceof BadResult) return refuseResult(i, e.message); throw e; }
-    const ckKey = keys.checkpoint(id);
-    const size = await answered(redis.strlen(ckKey));
-    if (size > MAX_BLOB_BYTES) return refuseResult(i, `its checkpoint in Redis holds ${mib(size)}, above ${mib(MAX_BLOB_BYTES)}`);
-    const stored = size ? await answered(redis.getBuffer(ckKey)) : null;
-    if (!stored) {
-      log(`run ${name(i)}: its final checkpoint is no longer in Redis: training it again`);
-      if (job) await answered(job.remove()).catch(() => {});
-      await answered(redis.del(keys.result(id)));
-      return false;
-    }
-    const ck = unpackSigned(stored);
-    if (!ck) return refuseResult(i, 'its checkpoint in Redis is not one a worker stored');
-    if (target.secret && !(ck.sig && checkpointSigned(target.secret, target.prefix, id, ck.bytes, ck.sig))) return refuseResult(i, 'its checkpoint in Redis is not signed with this queue\'s secret');
-    if (sha256Hex(ck.bytes) !== result.checkpointSha256) {
-      // a worker's checkpoint, but not the result's: another worker of the job (one that lost
-      // its lock when Redis restarted) wrote since; the run goes on from there
-      log(`run ${name(i)}: its checkpoint in Redis is not the one its result names (another worker of the job wrote since): training it again from there`);
-      if (job) await answered(job.remove()).catch(() => {});
-      await answered(redis.del(keys.result(id)));
-      return false;
-    }
-    try {
-      summaries[i] = writeRunResults(runs[i], configFile, built[i], result, ck.bytes, opts.keepCheckpoints);
-    } catch (e) {
-      if (e instanceof BadResult) return refuseResult(i, e.message);
-      throw e;
-    }
-    // kept for other coordinators of the same run (another --out), then expired; the job goes
-    await answered(redis.set(keys.result(id), JSON.stringify(result), 'EX', KEEP_COLLECTED_S, 'NX'));
-    await answered(redis.expire(ckKey, KEEP_COLLECTED_S));
-    if (job) await answered(job.remove()).catch(() => { /* another coordinator removed it */ });
-    const s = summaries[i]!;
-    opts.onProgress?.(name(i), s.rounds, s.rounds, 'done');
-    return true;
-  };
-
-  /** A result another coordinator of the same run collected and kept: collected here too. */
-  const collectKept = async (i: number): Promise<boolean> => {
-    const key = keys.result(built[i].id);
-    const size = await answered(redis.strlen(key));
-    if (!size) return false;
-    if (size > MAX_RESULT_BYTES) return refuseResult(i, `the result kept in Redis holds ${mib(size)}, above ${mib(MAX_RESULT_BYTES)}`);
-    const text = await answered(redis.get(key));
-    if (text === null) return false;
-    let raw: unknown;
-    try { raw = JSON.parse(text); } catch { return refuseResult(i, 'the result kept in Redis is not JSON'); }
-    return collect(i, raw, undefined);
-  };
-
+  const c = new RunCoordinator(runs, built, configFile, opts, build, redis, queue, log);
   try {
     let queued = 0;
     try {
       for (let i = 0; i < built.length; i++) {
-        if (await collectKept(i)) continue;
-        await enqueue(i);
+        if (await c.collectKept(i)) continue;
+        await c.enqueue(i);
         queued++;
       }
     } catch (e) {
@@ -261,46 +325,13 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
     }
     const kept = built.length - queued;
     log(`queued ${queued} run${queued === 1 ? '' : 's'} on ${redactUrl(target.url)} (prefix "${target.prefix}")${kept ? `; ${kept} taken from results kept in Redis` : ''}`);
-    const pending = new Set(built.map((_, i) => i).filter((i) => !summaries[i]));
-    const shown = new Map<number, string>();
+    const pending = new Set(built.map((_, i) => i).filter((i) => !c.summaries[i]));
     let silentSince: number | undefined;
     while (pending.size) {
-      if (opts.shouldStop?.()) return { summaries: summaries.filter((s): s is RunSummary => !!s), interrupted: true };
+      if (opts.shouldStop?.()) return { summaries: c.summaries.filter((s): s is RunSummary => !!s), interrupted: true };
       try {
         if (redis.status !== 'ready') throw new Silent(`connection ${redis.status}`);
-        for (const i of [...pending]) {
-          const id = built[i].id;
-          // the state first, then the job: a job read before it completes would carry no return
-          // value although its state, read a moment later, says completed
-          const state = await answered(queue.getJobState(id));
-          if (state === 'completed' || state === 'failed') {
-            const job = await answered(queue.getJob(id));
-            if (!job) continue; // removed meanwhile (by another coordinator): looked at again next time
-            if (state === 'completed') {
-              if (await collect(i, job.returnvalue, job)) pending.delete(i);
-              else await requeue(i);
-              continue;
-            }
-            const reason = redactIn(job.failedReason ?? 'failed', target.url);
-            if (reason.startsWith(INPUT_PREFIX)) throw new DflsimInputError('', `${translate(reason.slice(INPUT_PREFIX.length), built[i], configFile)} (run ${name(i)})`);
-            throw new Error(`run ${name(i)} failed on the workers after ${job.attemptsMade} attempts: ${translate(reason, built[i], configFile)}`);
-          }
-          if (state === 'unknown') {
-            // collected (and removed) by another coordinator of the same run?
-            if (await collectKept(i)) { pending.delete(i); continue; }
-            // vanished: Redis restarted without persistence, or someone removed it
-            log(`job ${id} (run ${name(i)}) is no longer in Redis (restarted without persistence, or removed): queued again; it resumes from its checkpoint if Redis kept one`);
-            await requeue(i);
-            continue;
-          }
-          const job = await answered(queue.getJob(id));
-          const p = (job && typeof job.progress === 'object' ? job.progress : {}) as Progress;
-          const key = `${p.round}/${p.total}`;
-          if (p.round !== undefined && p.total !== undefined && shown.get(i) !== key) {
-            shown.set(i, key);
-            opts.onProgress?.(name(i), p.round, p.total, p.detail ?? '');
-          }
-        }
+        for (const i of [...pending]) if (await c.poll(i)) pending.delete(i);
         if (silentSince !== undefined) log(`Redis at ${redactUrl(target.url)} answers again`);
         silentSince = undefined;
       } catch (e) {
@@ -314,7 +345,7 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
       }
       if (pending.size) await new Promise((r) => setTimeout(r, opts.pollMs ?? 300));
     }
-    return { summaries: summaries as RunSummary[], interrupted: false };
+    return { summaries: c.summaries as RunSummary[], interrupted: false };
   } catch (e) {
     // a Redis user without a permission the queue needs: say which, not "unexpected error"
     if (e instanceof Error && /^NOPERM/.test(e.message)) throw new DflsimInputError(target.where, describeRedisError(e, target.url));
