@@ -27,7 +27,7 @@ export * from './overlay/catalogue.js';
 export * from './overlay/schedule-file.js';
 export * from './multigraph/multigraph.js';
 export * from './multigraph/rounds.js';
-export * from './multigraph/topology.js';
+export * from './overlay/topologies/multigraph.js';
 export * from './experiment/multigraph-report.js';
 export * from './experiment/cycle-times.js';
 export * from './experiment/config.js';
