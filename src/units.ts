@@ -3,9 +3,6 @@
  * `latencyMs`, `modelSizeBits`, `bandwidthBitsPerMs`, `capacityBitsPerSec`.
  */
 
-/** Milliseconds in a second. */
-export const MS_PER_SEC = 1000;
-
 /** Bit/s to bit/ms, computed as the reference implementation does (`x * 1e-3`). */
 export function bitsPerSecToBitsPerMs(bitsPerSec: number): number {
   return bitsPerSec * 1e-3;

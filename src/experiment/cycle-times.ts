@@ -217,9 +217,6 @@ export function resolveRequestProfile(underlay: Underlay, params: TimingParams, 
   return profile ? { profile, source } : undefined;
 }
 
-/** The topologies of the classic comparison. */
-export const CLASSIC_TOPOLOGIES = ['star', 'mst', 'delta-mbst', 'ring'];
-
 /** Default topologies: Table 3's (the catalogue's `lists.defaultComparison`). */
 export function defaultTopologies(): string[] {
   return topologyNames((t) => t.supports.cycleTime && t.lists?.defaultComparison === true);

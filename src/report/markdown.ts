@@ -201,19 +201,6 @@ export function accuracyTable(data: ReportData): ReportTable | null {
   };
 }
 
-/**
- * The last evaluated test accuracy of each run at or before a simulated time (ms): the
- * accuracy the runs reach within the same simulated-time budget. Null for a run without
- * an evaluation by then.
- */
-export function accuracyAtTime(runs: readonly Pick<ReportRun, 'label' | 'metrics'>[], timeMs: number): { label: string; accuracy: number | null; round: number | null; simulatedMs: number | null }[] {
-  return runs.map((r) => {
-    let best: MetricRow | null = null;
-    for (const m of r.metrics) if (m.testAccuracy != null && Number.isFinite(m.testAccuracy) && m.simulatedMs <= timeMs * (1 + 1e-12)) best = m;
-    return { label: r.label, accuracy: best?.testAccuracy ?? null, round: best ? best.round : null, simulatedMs: best ? best.simulatedMs : null };
-  });
-}
-
 /** The training summary: one row per run. */
 export function trainingTable(data: ReportData): ReportTable | null {
   if (data.runs.length === 0) return null;
