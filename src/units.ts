@@ -23,5 +23,3 @@ export function latencyMsFromKm(distanceKm: number): number {
   return 0.0085 * distanceKm + 4;
 }
 
-/** Mean Earth radius (km), used only where a geodesic library is not asked for. */
-export const EARTH_RADIUS_KM = 6371.0088;

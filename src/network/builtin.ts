@@ -89,9 +89,3 @@ export function paperNetworkHint(name: string): string | undefined {
   return `"${name}" is not a built-in network: the papers' network is the GML file ${paperFile}.gml (in ../shared/networks beside the project), and the built-in "${builtin}" is rebuilt from city coordinates (its cycle times differ from the papers' Table 3)`;
 }
 
-/** Provenance text of a built-in network. */
-export function builtinProvenance(name: string): string {
-  const desc = loadFiles().find((f) => f.name === name);
-  if (!desc) throw new DflsimInputError('--network', `unknown built-in network "${name}"`);
-  return desc.provenance;
-}
