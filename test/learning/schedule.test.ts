@@ -5,7 +5,6 @@ import { buildSchedule, maxPlusRoundEnds } from '../../src/learning/schedule.js'
 import { baseOverlay } from '../../src/overlay/topologies/multigraph.js';
 import { edgeDelaysMs } from '../../src/overlay/overlay.js';
 import { getTopology } from '../../src/overlay/registry.js';
-import '../../src/topologies.js';
 import { networkFile, reference } from '../helpers.js';
 
 const ctx = prepareContext({ network: networkFile('gaia'), workload: 'femnist', rounds: 400 });
