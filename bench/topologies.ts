@@ -16,7 +16,6 @@ import { generateNetwork } from '../src/network/generate.js';
 import { underlayFromGml, type Underlay } from '../src/network/underlay.js';
 import { topologyNames } from '../src/overlay/catalogue.js';
 import { getTopology } from '../src/overlay/registry.js';
-import '../src/topologies.js';
 
 /** Every topology of the catalogue that can be timed without a user's file, in display order. */
 export const BENCH_TOPOLOGIES = topologyNames((t) => t.supports.cycleTime && !t.needs.overlayFile && !t.needs.scheduleFile);

@@ -1,50 +1,75 @@
 /**
- * dflsim's public library API (re-exports only).
+ * dflsim's public library API: a deliberate set of re-exports, each documented where it is
+ * defined. Everything else under `src/` is internal and may change without notice (the
+ * package's `exports` map refuses deep imports). `test/public-api.test.ts` lists these
+ * names, so adding, renaming or removing one is a visible decision.
  */
-export * from './errors.js';
-export * from './random.js';
-export * from './units.js';
-export * from './network/underlay.js';
-export * from './network/gml.js';
-export * from './network/builtin.js';
-export * from './network/load.js';
-export * from './network/connectivity.js';
-export * from './timing/workload.js';
-export * from './timing/karp.js';
-export * from './timing/cycle-time.js';
-export * from './timing/delay-model.js';
-export * from './timing/max-plus.js';
-export * from './timing/graph-state.js';
-export * from './overlay/overlay.js';
-export * from './overlay/overlay-file.js';
-export * from './overlay/star.js';
-export * from './overlay/mst.js';
-export * from './overlay/delta-mbst.js';
-export * from './overlay/ring.js';
-export * from './overlay/registry.js';
-export * from './overlay/topology.js';
-export * from './overlay/catalogue.js';
-export * from './overlay/schedule-file.js';
-export * from './multigraph/multigraph.js';
-export * from './multigraph/rounds.js';
-export * from './multigraph/topology.js';
-export * from './experiment/multigraph-report.js';
-export * from './experiment/cycle-times.js';
-export * from './experiment/config.js';
-export * from './experiment/runner.js';
-export * from './experiment/experiment.js';
-export * from './experiment/checkpoint.js';
-export * from './experiment/topology-file.js';
-export * from './learning/trainer.js';
-export * from './learning/mixing.js';
-export * from './overlay/mixing-rules.js';
-export * from './learning/schedule.js';
-export { initEngineState, runRounds, runRoundsAsync, sampleBatch, averageWeights, consensusDistance, roundSeed, type EngineData, type EngineOptions, type EngineState, type MetricRow, type SiloShard } from './learning/dpasgd.js';
-export { type Sequence, type DrivingDataset, type Shard, type TargetStats, frameLength, countFrames, frameOf, sequenceOffsets, allTargets, shardFromFrames, shardFromSequences, datasetToShard, poolShards, splitBySequence, targetStats, constantPredictorRmse } from './data/dataset.js';
-export * from './data/synthetic-driving.js';
-export * from './data/partition.js';
-export * from './data/dronet-reader.js';
-export * from './data/registry.js';
-export * from './overlay/matcha.js';
-export * from './graph/edge-coloring.js';
-export { allTopologies } from './topologies.js';
+
+// Errors: bad input is a DflsimInputError naming where (a file and line, a field, a flag) and what.
+export { DflsimInputError, isInputError } from './errors.js';
+
+// Networks: built-in ones, GML files, graphology graphs, generated ones; the connectivity graph.
+export { loadUnderlay } from './network/load.js';
+export { builtinNetworkNames } from './network/builtin.js';
+export { underlayFromGml, geodesicKm, type Underlay, type UnderlayLink, type Coordinate, type SiloAttributes, type MissingCoordinates, type GmlUnderlayOptions } from './network/underlay.js';
+export { networkFromGraphology, networkToGraphology, isGraphologyGraph, type GraphologyNetworkOptions, type NetworkNodeAttributes, type NetworkEdgeAttributes, type NetworkGraphAttributes } from './network/graphology.js';
+export { generateNetwork, type GenerateOptions } from './network/generate.js';
+export { buildConnectivityGraph, type ConnectivityGraph, type ConnectivityOptions, type LinkCapacities } from './network/connectivity.js';
+
+// Topologies: the catalogue, the values in it, their plans and round states, and the helpers
+// that make a new topology one file (registerTopology, staticPlan, timeVaryingPlan, a mixing rule).
+export { findTopology, getTopologyValue, topologyNames, topologyPatternNames, registerTopology } from './overlay/catalogue.js';
+export {
+  staticPlan, timeVaryingPlan,
+  type Topology, type TopologyPattern, type TopologyFamily, type TopologySupports, type TopologyNeeds, type TopologyLists, type TopologyDisplay,
+  type TopologyContext, type TopologyPlan, type StaticPlanOptions, type TimeVaryingSpec, type RoundGraph,
+} from './overlay/topology.js';
+export {
+  UNIFORM_MIXING, SCHEME_MIXING, EXPLICIT_MIXING, LOCAL_MIXING,
+  type PlanMixing, type MixingRule, type MixingInputs, type MixingRows, type MixTerm, type StaticScheme,
+} from './overlay/mixing-rules.js';
+export { overlayFromPairs, type Overlay, type OverlayEdge } from './timing/delay-model.js';
+export type { RoundState, RoundWeights, SiloPair } from './timing/graph-state.js';
+export { readOverlayFile, toOverlayFile, type OverlayFile } from './overlay/overlay-file.js';
+export {
+  toGraphology,
+  type ToGraphologyOptions, type RoundToGraphologyOptions, type SiloNodeAttributes, type OverlayEdgeAttributes, type OverlayGraphAttributes,
+  type RoundNodeAttributes, type RoundEdgeAttributes, type RoundGraphAttributes,
+} from './overlay/graphology.js';
+export { describeMultigraph, type MultigraphReport } from './experiment/multigraph-report.js';
+
+// Cycle times and clocks: a comparison in one call, or a context whose plans run on the chosen
+// clock (max-plus, exact; or the event clock with fair sharing, stragglers and failures).
+export {
+  computeCycleTimes, prepareContext, timeTopologies, buildOnClock, defaultTopologies,
+  type CycleTimeRequest, type CycleTimeReport, type NamedStragglers, type NamedFailures,
+} from './experiment/cycle-times.js';
+export type { TopologyResult } from './overlay/registry.js';
+export { clockedPlan, type ClockChoice } from './overlay/clock.js';
+export type { Sharing } from './timing/event-clock.js';
+export { overlayCycleTime, type CycleTimeResult } from './timing/cycle-time.js';
+export { maxCycleMean, type CycleMean } from './timing/karp.js';
+export { WORKLOAD_PRESETS, getWorkload, type Workload } from './timing/workload.js';
+export { gbpsToBitsPerSec, latencyMsFromKm, transferMs } from './units.js';
+export { createRng, type Rng } from './random.js';
+
+// Experiments: a config file run whole (sweeps, seeds, parallel or queued runs), or one training run.
+export { runExperiment, type ExperimentOptions, type ExperimentResult, type ReportCycleTimes } from './experiment/experiment.js';
+export { loadConfig, validateConfig, configJsonSchema, type ExperimentConfig, type TrainConfig, type CycleTimeConfig, type ConfigOverride } from './experiment/config.js';
+export { runTraining } from './experiment/runner.js';
+export type { RunOptions, RunSummary } from './experiment/run-types.js';
+
+// Training with your own trainer: the DPASGD engine, a topology's schedule, the trainer seam.
+export { initEngineState, runRounds, runRoundsAsync, type EngineState, type EngineData, type EngineOptions, type MetricRow, type SiloShard } from './learning/dpasgd.js';
+export { buildSchedule, scheduleFromPlan, type TrainingSchedule, type RoundPlan } from './learning/schedule.js';
+export type { LocalTrainer, LocalTrainResult, Batch, Evaluation, OptimizerState, SiloJob } from './learning/trainer.js';
+
+// Analysis: intervals, tests and the verdict rules, pure functions of the runs.
+export { meanInterval, pairedTTest, welchTTest, type Interval, type TTest } from './analysis/stats.js';
+export { decideVerdict, DEFAULT_VERDICT_RULES, type Verdict, type VerdictInput, type VerdictRules, type VerdictOutcome, type SeedRun, type Comparison, type ConditionResult } from './analysis/verdict.js';
+export { trainingVerdict, meanCurves, type AnalysedRun, type BandPoint } from './analysis/training.js';
+
+// Reports: what `dflsim run` prints, and a results directory read back or written as report.md and report.html.
+export { experimentSummaryText } from './report/console-summary.js';
+export { readResults, writeReport, type ReportPaths } from './report/write.js';
+export { renderMarkdown, type ReportData, type ReportRun } from './report/markdown.js';

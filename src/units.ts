@@ -3,9 +3,6 @@
  * `latencyMs`, `modelSizeBits`, `bandwidthBitsPerMs`, `capacityBitsPerSec`.
  */
 
-/** Milliseconds in a second. */
-export const MS_PER_SEC = 1000;
-
 /** Bit/s to bit/ms, computed as the reference implementation does (`x * 1e-3`). */
 export function bitsPerSecToBitsPerMs(bitsPerSec: number): number {
   return bitsPerSec * 1e-3;
@@ -26,5 +23,3 @@ export function latencyMsFromKm(distanceKm: number): number {
   return 0.0085 * distanceKm + 4;
 }
 
-/** Mean Earth radius (km), used only where a geodesic library is not asked for. */
-export const EARTH_RADIUS_KM = 6371.0088;

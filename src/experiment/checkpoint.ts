@@ -6,7 +6,7 @@
  * Layout: magic `DFLSIMCK`, a uint32 header length, the JSON header, padding to 4 bytes,
  * then per silo its weights, Adam m and Adam v as little-endian float32.
  */
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { DflsimInputError } from '../errors.js';
 import type { EngineState, MetricRow } from '../learning/dpasgd.js';
 
@@ -26,15 +26,6 @@ interface Header {
   metrics: MetricRow[];
   /** The convolution kernels the run trained with (runner.ts's `backend.kernels`); absent in older checkpoints. */
   kernels?: string;
-}
-
-/** Write `data` to `file` atomically (temporary file, fsync, rename). */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  const fd = openSync(tmp, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-  renameSync(tmp, file);
 }
 
 /** Serialise an engine state (with the kernels it trained with, when known). */

@@ -242,8 +242,11 @@ export const cycleTimeConfigSchema = z.object({
 /** Any experiment config. */
 export const configSchema = z.discriminatedUnion('kind', [trainConfigSchema, cycleTimeConfigSchema]);
 
+/** A training experiment's config (`kind: "train"`), as validated (fields: `docs/config-reference.md`). */
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
+/** A cycle-time experiment's config (`kind: "cycle-times"`), as validated. */
 export type CycleTimeConfig = z.infer<typeof cycleTimeConfigSchema>;
+/** An experiment config of either kind. */
 export type ExperimentConfig = z.infer<typeof configSchema>;
 
 /** The JSON Schema of configs (for editors). */

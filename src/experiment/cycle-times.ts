@@ -5,6 +5,8 @@
 import { DflsimInputError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type ConnectivityGraph, type LinkCapacities } from '../network/connectivity.js';
+import type { AbstractGraph } from 'graphology-types';
+import { isGraphologyGraph, networkFromGraphology } from '../network/graphology.js';
 import { loadUnderlay } from '../network/load.js';
 import { generateSiloProfile, parseSiloProfileCsv, profileFromUnderlay, profileSummary, resolveSiloTimes, type ProfileSummary, type ResolvedSiloProfile, type SiloProfile } from '../network/silo-profile.js';
 import { readInputFile } from '../input-file.js';
@@ -28,8 +30,8 @@ import { delayConstants, getWorkload, siloTimesOf, timingParams, WORKLOAD_PRESET
 
 /** What to compare. */
 export interface CycleTimeRequest {
-  /** Built-in name, GML path, or an underlay. */
-  network: string | Underlay;
+  /** Built-in name, GML path, an underlay, or a graphology graph (read by {@link networkFromGraphology}). */
+  network: string | Underlay | AbstractGraph;
   /** Preset name or a workload. */
   workload: string | Workload;
   /** Topologies to time (default {@link DEFAULT_TOPOLOGIES}). */
@@ -217,9 +219,6 @@ export function resolveRequestProfile(underlay: Underlay, params: TimingParams, 
   return profile ? { profile, source } : undefined;
 }
 
-/** The topologies of the classic comparison. */
-export const CLASSIC_TOPOLOGIES = ['star', 'mst', 'delta-mbst', 'ring'];
-
 /** Default topologies: Table 3's (the catalogue's `lists.defaultComparison`). */
 export function defaultTopologies(): string[] {
   return topologyNames((t) => t.supports.cycleTime && t.lists?.defaultComparison === true);
@@ -231,8 +230,8 @@ export function defaultTopologies(): string[] {
  */
 function checkRequest(req: CycleTimeRequest): void {
   if (!req || typeof req !== 'object') throw new DflsimInputError('request', 'expected an object {network, workload, ...}');
-  if (typeof req.network !== 'string' && (!req.network || typeof req.network !== 'object' || !Array.isArray((req.network as Underlay).silos))) {
-    throw new DflsimInputError('network', 'missing: give a built-in network name, a GML file path or an underlay');
+  if (typeof req.network !== 'string' && !isGraphologyGraph(req.network) && (!req.network || typeof req.network !== 'object' || !Array.isArray((req.network as Underlay).silos))) {
+    throw new DflsimInputError('network', 'missing: give a built-in network name, a GML file path, an underlay or a graphology graph');
   }
   const w = req.workload as unknown;
   if (w === undefined || w === null) throw new DflsimInputError('workload', `missing: give a preset name (${Object.keys(WORKLOAD_PRESETS).join(', ')}) or {name, modelSizeBits, computeMs, rounds}`);
@@ -262,7 +261,8 @@ function checkDelays(k: DelayConstants, params: TimingParams, coreGbps: number):
 /** Build the shared context of a comparison (network, connectivity graph, timing). */
 export function prepareContext(req: CycleTimeRequest): TopologyContext {
   checkRequest(req);
-  const underlay = typeof req.network === 'string' ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates }) : req.network;
+  const underlay = typeof req.network === 'string' ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates })
+    : isGraphologyGraph(req.network) ? networkFromGraphology(req.network, { missingCoordinates: req.missingCoordinates }) : req.network;
   const workload = typeof req.workload === 'string' ? getWorkload(req.workload) : getWorkload('custom', req.workload);
   const params = timingParams(workload, {
     localUpdates: req.localUpdates,

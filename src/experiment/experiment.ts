@@ -7,20 +7,20 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
-import { publishedSideBySide, type ReportCycleTimes } from '../report/markdown.js';
-import { fmt, textTable } from '../report/table.js';
 import { PUBLISHED, TOUR_TOPOLOGIES } from './published.js';
-import { checkResumable, readCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { writeFileAtomic } from '../io/files.js';
+import { packageVersion } from '../project-root.js';
+import { checkResumable, readCheckpoint } from './checkpoint.js';
 import { LOCK_FILE, lockOutDir } from './out-lock.js';
 import { checkQueueUrl } from './queue/url.js';
 import { DEFAULT_QUEUE_PREFIX, type QueueTarget } from './queue/names.js';
 import { configWorkload, expandSweep, expandTrainRuns, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig, type TrainTiming } from './config.js';
 import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
-import { clockAndProfile, configHash, finishedRunSummary, packageVersion, resolveTrainTiming, runTraining, trainContextRequest, trainedTopology, trainingSchedule, type RunSummary } from './runner.js';
+import { clockAndProfile, configHash, finishedRunSummary, resolveTrainTiming, runTraining, trainContextRequest, trainedTopology, trainingSchedule, type RunSummary } from './runner.js';
 import { loadUnderlay } from '../network/load.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
-import { getTopologyValue, referenceCycleTime } from '../overlay/catalogue.js';
+import { getTopologyValue } from '../overlay/catalogue.js';
 
 /** Options of {@link runExperiment}. */
 export interface ExperimentOptions {
@@ -48,13 +48,32 @@ export interface ExperimentOptions {
   keepCheckpoints?: boolean;
 }
 
-/** What an experiment produced. */
+/**
+ * One cycle-time comparison of an experiment: a network at a sweep point (`run` when there
+ * is no sweep), as `summary.json` records it and a report shows it.
+ */
+export interface ReportCycleTimes {
+  label: string;
+  report: CycleTimeReport;
+  /** The overlay file timed as `overlay` (e.g. the reference implementation's RING tour). */
+  overlayFile?: string;
+  /** The published row for this network, when the config names a published table. */
+  published?: { table: string; source: string; digits: number; cycleTimeMs: Record<string, number> };
+}
+
+/** What an experiment produced (`report/console-summary.ts` prints it as `dflsim run` does). */
 export interface ExperimentResult {
   kind: 'train' | 'cycle-times';
   outDir: string;
-  /** A printable summary table. */
-  text: string;
   interrupted: boolean;
+  /** The config's sweep points (a training experiment's runs, seeds included); 1 without a sweep. */
+  sweepPoints: number;
+  /**
+   * The cycle-time comparisons: a cycle-time experiment's networks at every sweep point
+   * (with the published row when the config names a table); a training experiment's trained
+   * topologies at each timing point of its sweep.
+   */
+  comparisons: ReportCycleTimes[];
   runs?: RunSummary[];
   cycleTimes?: CycleTimeReport[];
 }
@@ -166,14 +185,7 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'cycle-times', name: cfg.name, version: packageVersion(), reports }, null, 2) + '\n');
   writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify(drawings) + '\n');
-  const topologies = [...new Set(reports.flatMap((r) => r.report.results.map((x) => x.topology)))];
-  const text = textTable(['network', ...(combos.length > 1 ? ['sweep'] : []), ...topologies], reports.map(({ label, report }) => [
-    report.network, ...(combos.length > 1 ? [label] : []),
-    ...topologies.map((t) => fmt(report.results.find((x) => x.topology === t)?.cycleTimeMs, 1)),
-  ]));
-  const side = publishedSideBySide(reports);
-  const sideText = side ? `\n${side.title}\n${textTable(side.headers, side.rows)}` : '';
-  return { kind: 'cycle-times', outDir: opts.outDir, text: `cycle time (ms per round)\n${text}${sideText}results in ${opts.outDir}\n`, interrupted: false, cycleTimes: reports.map((r) => r.report) };
+  return { kind: 'cycle-times', outDir: opts.outDir, interrupted: false, sweepPoints: combos.length, comparisons: reports, cycleTimes: reports.map((r) => r.report) };
 }
 
 /** Drawings of one network's overlays (the `topologies.json` entries). */
@@ -294,27 +306,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(comparisons), { header: true, columns: CYCLE_TIME_COLUMNS }));
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparisons, null, 2) + '\n');
   writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify(comparisons.length ? [comparisons[0].drawings] : []) + '\n');
-  const classification = runs.some((r) => r.task === 'classification');
-  const text = classification
-    ? textTable(
-      ['run', 'topology', 'rounds', 'simulatedS', 'cycleTimeMs', 'testAccuracy', 'isolatedPerRound', 'wallS'],
-      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 3), fmt(r.cycleTimeMs ?? null, 2), fmt(r.testAccuracy ?? null, 4), fmt(r.meanIsolated ?? null, 2), fmt(r.wallMs / 1000, 1)]),
-    )
-    : textTable(
-      ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
-      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 3), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
-    );
-  // each seed draws its own data, so its own baseline
-  const baselines = [...new Set(runs.map((r) => fmt((classification ? r.majorityClassAccuracy : r.constantPredictorRmse) ?? null, 4)))];
-  const baseline = `${classification ? 'majority-class accuracy' : 'constant-predictor RMSE'} ${baselines.join(' / ')}${baselines.length > 1 ? ' (per seed)' : ''}`;
-  const tables = comparisons.map(({ label, report }) => {
-    const ring = referenceCycleTime(report.results)?.cycleTimeMs;
-    const head = `cycle time per round on ${report.network} (${report.silos} silos${label === 'run' ? '' : `, ${label}`}; model ${report.workload.modelSizeBits.toLocaleString('en-US')} bits, ${report.workload.computeMs} ms per local step)`;
-    return `${head}\n${textTable(['topology', 'cycleTimeMs', ...(ring ? ['vsRing'] : [])], report.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ...(ring ? [`${(r.cycleTimeMs / ring).toFixed(2)}x`] : [])]))}`;
-  });
-  const sim = runs[0]?.simulated;
-  const simulatedLine = sim ? `simulated: clock ${sim.clock}; model ${sim.modelSizeBits.toLocaleString('en-US')} bits (${sim.modelSizeSource}); ${sim.computeMs} ms per local step (${sim.computeMsSource.split(':')[0]})\n` : '';
-  return { kind: 'train', outDir: opts.outDir, text: `${tables.join('\n')}${tables.length ? '\n' : ''}${simulatedLine}training\n${text}${baseline}; results in ${opts.outDir}\n`, interrupted, runs };
+  return { kind: 'train', outDir: opts.outDir, interrupted, sweepPoints: combos.length, comparisons: comparisons.map(({ label, report }) => ({ label, report })), runs };
 }
 
 /** One cycle-time comparison of a training experiment: the trained topologies at one timing point of its sweep. */

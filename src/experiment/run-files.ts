@@ -1,11 +1,10 @@
 /**
  * A run's files: the metrics and silo-times CSVs, the config hash that ties results and
- * checkpoints to their config, the package version, and a finished run's summary.
+ * checkpoints to their config, and a finished run's summary.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
 import type { MetricRow } from '../learning/dpasgd.js';
 import type { TopologyPlan } from '../overlay/topology.js';
@@ -17,20 +16,6 @@ import type { RunSummary } from './run-types.js';
 
 /** Columns of `metrics.csv`. */
 export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down', 'testAccuracy', 'siloTestAccuracy', 'keptOwn'] as const;
-
-/** The package version. */
-export function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = path.join(dir, 'package.json');
-    if (existsSync(p)) {
-      const j = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (j.name === 'dflsim') return j.version ?? '0.0.0';
-    }
-    dir = path.dirname(dir);
-  }
-  return '0.0.0';
-}
 
 /** Hash of the fields that determine a run's results (so a resume cannot mix configs). */
 export function configHash(cfg: TrainConfig): string {

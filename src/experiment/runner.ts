@@ -16,13 +16,15 @@ import { mixingRule, scheduleFromPlan, type TrainingSchedule } from '../learning
 import type { TopologyPlan } from '../overlay/topology.js';
 import { describeClock, type ClockChoice } from '../overlay/clock.js';
 import type { LocalTrainer } from '../learning/trainer.js';
-import { checkKernels, checkResumable, decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { writeFileAtomic } from '../io/files.js';
+import { packageVersion } from '../project-root.js';
+import { checkKernels, checkResumable, decodeCheckpoint, encodeCheckpoint, readCheckpoint } from './checkpoint.js';
 import { type TrainConfig, type TrainTiming } from './config.js';
 import { buildOnClock, contextClock, prepareContext } from './cycle-times.js';
 import { describeTopology } from './topology-file.js';
 
 import type { RunOptions, RunSummary, CheckpointStore, SimulationRecord } from './run-types.js';
-import { packageVersion, configHash, siloTimesCsv, metricsCsv, resultsConfigHash, finishedRunSummary } from './run-files.js';
+import { configHash, siloTimesCsv, metricsCsv, resultsConfigHash, finishedRunSummary } from './run-files.js';
 import { type PreparedData, prepareData, baselineOf, trainedTopology } from './run-data.js';
 import { resolveWorkers, distributed, defaultTrainer } from './run-trainer.js';
 import { resolveTrainTiming, resolveEvalEvery, trainContextRequest } from './run-timing.js';

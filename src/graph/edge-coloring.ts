@@ -66,7 +66,7 @@ export function misraGriesEdgeColoring(n: number, edges: ReadonlyArray<Undirecte
   };
   const freeColor = (v: number): number => {
     for (let c = 0; c < palette; c++) if (isFree(v, c)) return c;
-    throw new Error('dflsim/overlay/edge-coloring: no free colour (internal error)');
+    throw new Error('dflsim/graph/edge-coloring: no free colour (internal error)');
   };
   const inFan = new Uint8Array(n);
 
@@ -117,7 +117,7 @@ export function misraGriesEdgeColoring(n: number, edges: ReadonlyArray<Undirecte
       }
       if (isFree(fan[i], d)) { w = i; break; }
     }
-    if (w === -1) throw new Error('dflsim/overlay/edge-coloring: Misra-Gries found no rotatable fan prefix (internal error)');
+    if (w === -1) throw new Error('dflsim/graph/edge-coloring: Misra-Gries found no rotatable fan prefix (internal error)');
     // 5. Rotate the prefix: u-fan[i] takes the colour of u-fan[i+1]; u-fan[w] takes d.
     const shifted: number[] = [];
     for (let i = 0; i < w; i++) shifted.push(colorOf.get(key(u, fan[i + 1]))!);

@@ -200,7 +200,7 @@ export function tridiagonalEigenvector(diag: Float64Array, off: Float64Array, la
     let s = 0;
     for (let i = 0; i < n; i++) s += x[i] * x[i];
     s = Math.sqrt(s);
-    if (!(s > 0) || !Number.isFinite(s)) throw new Error('dflsim/overlay/symmetric-eigen: inverse iteration failed (internal error)');
+    if (!(s > 0) || !Number.isFinite(s)) throw new Error('dflsim/graph/symmetric-eigen: inverse iteration failed (internal error)');
     for (let i = 0; i < n; i++) x[i] /= s;
   }
   return x;
@@ -410,7 +410,7 @@ export function lanczosExtreme(
     }
     v = y;
   }
-  throw new Error(`dflsim/overlay/symmetric-eigen: Lanczos did not converge in ${steps} steps (internal error)`);
+  throw new Error(`dflsim/graph/symmetric-eigen: Lanczos did not converge in ${steps} steps (internal error)`);
 }
 
 /** A sparse symmetric matrix in compressed rows (each row's columns ascending, diagonal included). */

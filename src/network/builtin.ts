@@ -8,8 +8,8 @@
  */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DflsimInputError } from '../errors.js';
+import { projectRoot } from '../project-root.js';
 import { geodesicKm, type Underlay, type UnderlayLink } from './underlay.js';
 
 /** The description of a built-in network as stored in `topologies/<name>.json`. */
@@ -22,16 +22,11 @@ export interface BuiltinNetworkFile {
   silos: { name: string; latitude: number; longitude: number }[];
 }
 
-/** Directory of the built-in network files. */
+/** Directory of the built-in network files (`topologies/` in the project root). */
 export function topologiesDir(): string {
-  // src/network -> project root, also from dist/src/network
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = path.join(dir, 'topologies');
-    if (existsSync(path.join(candidate, 'gaia-cities.json'))) return candidate;
-    dir = path.dirname(dir);
-  }
-  throw new Error('dflsim: cannot find the topologies/ directory of built-in networks');
+  const dir = path.join(projectRoot(), 'topologies');
+  if (!existsSync(path.join(dir, 'gaia-cities.json'))) throw new Error(`dflsim: cannot find the built-in networks in ${dir}`);
+  return dir;
 }
 
 function loadFiles(): BuiltinNetworkFile[] {
@@ -94,9 +89,3 @@ export function paperNetworkHint(name: string): string | undefined {
   return `"${name}" is not a built-in network: the papers' network is the GML file ${paperFile}.gml (in ../shared/networks beside the project), and the built-in "${builtin}" is rebuilt from city coordinates (its cycle times differ from the papers' Table 3)`;
 }
 
-/** Provenance text of a built-in network. */
-export function builtinProvenance(name: string): string {
-  const desc = loadFiles().find((f) => f.name === name);
-  if (!desc) throw new DflsimInputError('--network', `unknown built-in network "${name}"`);
-  return desc.provenance;
-}

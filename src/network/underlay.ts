@@ -68,27 +68,80 @@ export function geodesicKm(p: Coordinate, q: Coordinate): number {
   return (r.s12 ?? 0) / 1000;
 }
 
-/** The longest link length a GML may give (km): 2.5 times round the Earth; longer is an error in the file. */
+/** The longest link length a network may give (km): 2.5 times round the Earth; longer is an error in the file or graph. */
 export const MAX_LINK_KM = 100_000;
 
-function numberField(list: GmlList, key: string, file: string, what: string): number | undefined {
-  const e = gmlGet(list, key);
-  if (!e) return undefined;
-  if (typeof e.value !== 'number' || !Number.isFinite(e.value)) {
-    const shown = typeof e.value === 'object' ? 'list [ ... ]' : JSON.stringify(e.value);
-    throw new DflsimInputError(`${file}: line ${e.line}`, `${what} has a non-numeric ${key} ${shown}`);
-  }
-  return e.value;
+/**
+ * A node's or an edge's attributes as a reader found them: each value by key, and where
+ * the key stands, for errors (a line of a GML file; a node or an edge of a graphology graph).
+ */
+export interface AttributeSource {
+  /** The value of a key; undefined when absent. */
+  get(key: string): unknown;
+  /** Where the key stands (or the node or edge itself when absent), e.g. `gaia.gml: line 42`. */
+  where(key: string): string;
 }
 
-/** A coordinate field in its range ([-90, 90] for Latitude, [-180, 180] for Longitude), or undefined. */
-function coordinateField(list: GmlList, key: 'Latitude' | 'Longitude', file: string, what: string): number | undefined {
-  const v = numberField(list, key, file, what);
-  const limit = key === 'Latitude' ? 90 : 180;
+/** A value as an error shows it: a GML list as `list [ ... ]`, anything else as JSON (or as text when JSON cannot say it). */
+function shown(v: unknown): string {
+  if (typeof v === 'object' && v !== null && (v as GmlList).kind === 'list') return 'list [ ... ]';
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** A numeric attribute, or undefined when absent; anything but a finite number is an error naming `what`. */
+function numberAttribute(src: AttributeSource, key: string, what: string): number | undefined {
+  const v = src.get(key);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new DflsimInputError(src.where(key), `${what} has a non-numeric ${key} ${shown(v)}`);
+  return v;
+}
+
+/** A coordinate attribute in its range ([-90, 90] for a latitude, [-180, 180] for a longitude), or undefined. */
+export function coordinateAttribute(src: AttributeSource, key: string, what: string): number | undefined {
+  const v = numberAttribute(src, key, what);
+  const limit = /^lat/i.test(key) ? 90 : 180;
   if (v !== undefined && (v < -limit || v > limit)) {
-    throw new DflsimInputError(`${file}: line ${gmlGet(list, key)!.line}`, `${what} has ${key} ${v}, outside [-${limit}, ${limit}] degrees`);
+    throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}, outside [-${limit}, ${limit}] degrees`);
   }
   return v;
+}
+
+/** A node's silo attributes (`computeMs`, `uploadGbps`, `downloadGbps`), each a positive number when given. */
+export function siloAttributesOf(src: AttributeSource, what: string): SiloAttributes {
+  const attrs: SiloAttributes = {};
+  for (const key of SILO_ATTRIBUTE_KEYS) {
+    const v = numberAttribute(src, key, what);
+    if (v === undefined) continue;
+    if (!(v > 0)) throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}: it must be a positive number`);
+    attrs[key] = v;
+  }
+  return attrs;
+}
+
+/** A link's `distance` (km), at most {@link MAX_LINK_KM}, or undefined when absent. */
+export function linkDistance(src: AttributeSource, what: string): number | undefined {
+  const distanceKm = numberAttribute(src, 'distance', what);
+  if (distanceKm !== undefined && distanceKm > MAX_LINK_KM) {
+    throw new DflsimInputError(src.where('distance'), `${what} has distance ${distanceKm} km, more than ${MAX_LINK_KM.toLocaleString('en-US')} km (${(MAX_LINK_KM / 40_075).toFixed(1)} times round the Earth): a mistake in the file, or a unit that is not km`);
+  }
+  return distanceKm;
+}
+
+/** A link's capacity (bit/s) from `capacity` (bit/s) or `capacityGbps`, validated positive. */
+export function linkCapacity(src: AttributeSource, what: string): number | undefined {
+  const bits = numberAttribute(src, 'capacity', what);
+  const gbps = numberAttribute(src, 'capacityGbps', what);
+  for (const [key, v] of [['capacity', bits], ['capacityGbps', gbps]] as const) {
+    if (v !== undefined && !(v > 0)) throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}: a link capacity must be positive`);
+  }
+  if (bits !== undefined && gbps !== undefined && bits !== gbpsToBitsPerSec(gbps)) {
+    throw new DflsimInputError(src.where('capacityGbps'), `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`);
+  }
+  return bits ?? (gbps !== undefined ? gbpsToBitsPerSec(gbps) : undefined);
 }
 
 /** What to do with GML nodes that have no `Latitude`/`Longitude`. */
@@ -113,26 +166,48 @@ export interface GmlUnderlayOptions {
 /** How the option is named in errors (the CLI flag and the config field). */
 const MISSING_HINT = 'give --missing-coordinates drop or neighbours (config field "missingCoordinates")';
 
-interface RawEdge {
+/** The missing-coordinates mode of reading options, checked (default `error`). */
+export function missingCoordinatesMode(options: GmlUnderlayOptions): MissingCoordinates {
+  const mode = options.missingCoordinates ?? 'error';
+  if (!MISSING_COORDINATES_MODES.includes(mode)) {
+    throw new DflsimInputError('--missing-coordinates', `expected one of ${MISSING_COORDINATES_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
+  return mode;
+}
+
+/** A link as a reader found it: its ends (silo indices), its attributes, and where it is (for errors). */
+export interface RawLink {
   a: number;
   b: number;
   distanceKm: number | undefined;
   capacityBitsPerSec: number | undefined;
-  line: number;
+  /** Where the link is defined, e.g. `gaia.gml: line 42`. */
+  where: string;
+  /** How errors name it, e.g. `edge 3-7`. */
   what: string;
 }
 
-/** A GML edge's capacity (bit/s) from `capacity` (bit/s) or `capacityGbps`, validated positive. */
-function linkCapacity(list: GmlList, file: string, what: string): number | undefined {
-  const bits = numberField(list, 'capacity', file, what);
-  const gbps = numberField(list, 'capacityGbps', file, what);
-  for (const [key, v] of [['capacity', bits], ['capacityGbps', gbps]] as const) {
-    if (v !== undefined && !(v > 0)) throw new DflsimInputError(`${file}: line ${gmlGet(list, key)!.line}`, `${what} has ${key} ${v}: a link capacity must be positive`);
-  }
-  if (bits !== undefined && gbps !== undefined && bits !== gbpsToBitsPerSec(gbps)) {
-    throw new DflsimInputError(`${file}: line ${gmlGet(list, 'capacityGbps')!.line}`, `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`);
-  }
-  return bits ?? (gbps !== undefined ? gbpsToBitsPerSec(gbps) : undefined);
+/** A network as a reader found it, before coordinates are completed and links merged. */
+export interface NetworkParts {
+  /** Network name. */
+  name: string;
+  /** Where it comes from (file path or a description), for errors and `Underlay.source`. */
+  source: string;
+  /** Silo names in order (unique). */
+  silos: string[];
+  /** Each silo's coordinates, or null. */
+  coordinates: (Coordinate | null)[];
+  /** Each silo's attributes (empty when none). */
+  attributes: SiloAttributes[];
+  /** Where each silo is defined, for errors. */
+  siloWhere: string[];
+  links: RawLink[];
+}
+
+/** A network needs at least 2 silos. */
+export function checkSiloCount(silos: readonly string[], source: string): void {
+  if (silos.length === 0) throw new DflsimInputError(source, 'the graph has no nodes');
+  if (silos.length === 1) throw new DflsimInputError(source, `the graph has a single node (${silos[0]}): a network needs at least 2 silos`);
 }
 
 /**
@@ -143,21 +218,22 @@ function linkCapacity(list: GmlList, file: string, what: string): number | undef
  * @param options what to do with nodes without coordinates (default: `error`)
  */
 export function underlayFromGml(text: string, file: string, name?: string, options: GmlUnderlayOptions = {}): Underlay {
-  const mode = options.missingCoordinates ?? 'error';
-  if (!MISSING_COORDINATES_MODES.includes(mode)) {
-    throw new DflsimInputError('--missing-coordinates', `expected one of ${MISSING_COORDINATES_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
-  }
+  const mode = missingCoordinatesMode(options);
   const root = parseGml(text, file);
   const graphEntry = gmlGet(root, 'graph');
   if (!graphEntry || typeof graphEntry.value !== 'object') {
     throw new DflsimInputError(file, 'no "graph [ ... ]" block');
   }
   const graph = graphEntry.value;
+  const attributesOf = (list: GmlList): AttributeSource => ({
+    get: (key) => gmlGet(list, key)?.value,
+    where: (key) => `${file}: line ${gmlGet(list, key)?.line ?? list.line}`,
+  });
   const idToIndex = new Map<number | string, number>();
-  let silos: string[] = [];
-  let coordinates: (Coordinate | null)[] = [];
-  let nodeLines: number[] = [];
-  let attributes: SiloAttributes[] = [];
+  const silos: string[] = [];
+  const coordinates: (Coordinate | null)[] = [];
+  const siloWhere: string[] = [];
+  const attributes: SiloAttributes[] = [];
   const seenLabels = new Map<string, number>();
   for (const e of graph.entries) {
     if (e.key !== 'node') continue;
@@ -170,25 +246,18 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     let label = labelE && typeof labelE.value !== 'object' ? String(labelE.value) : String(idE.value);
     if (seenLabels.has(label)) label = `${label} (id ${idE.value})`;
     seenLabels.set(label, silos.length);
-    const lat = coordinateField(e.value, 'Latitude', file, `node ${idE.value}`);
-    const lon = coordinateField(e.value, 'Longitude', file, `node ${idE.value}`);
-    const attrs: SiloAttributes = {};
-    for (const key of SILO_ATTRIBUTE_KEYS) {
-      const v = numberField(e.value, key, file, `node ${idE.value}`);
-      if (v === undefined) continue;
-      if (!(v > 0)) throw new DflsimInputError(`${file}: line ${gmlGet(e.value, key)!.line}`, `node ${idE.value} has ${key} ${v}: it must be a positive number`);
-      attrs[key] = v;
-    }
-    attributes.push(attrs);
+    const node = attributesOf(e.value);
+    const lat = coordinateAttribute(node, 'Latitude', `node ${idE.value}`);
+    const lon = coordinateAttribute(node, 'Longitude', `node ${idE.value}`);
+    attributes.push(siloAttributesOf(node, `node ${idE.value}`));
     idToIndex.set(idE.value, silos.length);
     silos.push(label);
-    nodeLines.push(e.line);
+    siloWhere.push(`${file}: line ${e.line}`);
     coordinates.push(lat !== undefined && lon !== undefined ? { latitude: lat, longitude: lon } : null);
   }
-  if (silos.length === 0) throw new DflsimInputError(file, 'the graph has no nodes');
-  if (silos.length === 1) throw new DflsimInputError(file, `the graph has a single node (${silos[0]}): a network needs at least 2 silos`);
+  checkSiloCount(silos, file);
 
-  let raw: RawEdge[] = [];
+  const links: RawLink[] = [];
   for (const e of graph.entries) {
     if (e.key !== 'edge') continue;
     if (typeof e.value !== 'object') throw new DflsimInputError(`${file}: line ${e.line}`, 'edge is not a [ ... ] list');
@@ -201,16 +270,26 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     if (a === undefined) throw new DflsimInputError(`${file}: line ${sE.line}`, `edge source ${String(sE.value)} is not a node`);
     if (b === undefined) throw new DflsimInputError(`${file}: line ${tE.line}`, `edge target ${String(tE.value)} is not a node`);
     const what = `edge ${String(sE.value)}-${String(tE.value)}`;
-    const distanceKm = numberField(e.value, 'distance', file, what);
-    if (distanceKm !== undefined && distanceKm > MAX_LINK_KM) {
-      throw new DflsimInputError(`${file}: line ${gmlGet(e.value, 'distance')!.line}`, `${what} has distance ${distanceKm} km, more than ${MAX_LINK_KM.toLocaleString('en-US')} km (${(MAX_LINK_KM / 40_075).toFixed(1)} times round the Earth): a mistake in the file, or a unit that is not km`);
-    }
-    raw.push({ a, b, distanceKm, capacityBitsPerSec: linkCapacity(e.value, file, what), line: e.line, what });
+    const edge = attributesOf(e.value);
+    const distanceKm = linkDistance(edge, what);
+    links.push({ a, b, distanceKm, capacityBitsPerSec: linkCapacity(edge, what), where: `${file}: line ${e.line}`, what });
   }
+  const base = name ?? file.replace(/^.*[\\/]/, '').replace(/\.gml$/i, '');
+  return underlayFromParts({ name: base, source: file, silos, coordinates, attributes, siloWhere, links }, mode);
+}
 
+/**
+ * The underlay of a network as a reader found it: silos without coordinates placed, dropped
+ * or refused (`mode`), each link's length its `distance` or else the geodesic between its
+ * ends, self-loops left out, parallel links merged keeping the shortest (with its capacity).
+ * Shared by the GML and the graphology readers, so both read a network the same way.
+ */
+export function underlayFromParts(parts: NetworkParts, mode: MissingCoordinates): Underlay {
+  const file = parts.source;
+  let { silos, coordinates, attributes, siloWhere, links: raw } = parts;
   const missing = coordinates.flatMap((c, i) => (c ? [] : [i]));
   if (missing.length > 0 && mode === 'neighbours') {
-    coordinates = placeByNeighbours(coordinates, raw, silos, nodeLines, file);
+    coordinates = placeByNeighbours(coordinates, raw, silos, siloWhere);
   } else if (missing.length > 0 && mode === 'drop') {
     const keep = new Int32Array(silos.length).fill(-1);
     let next = 0;
@@ -220,7 +299,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     }
     silos = silos.filter((_, i) => keep[i] >= 0);
     attributes = attributes.filter((_, i) => keep[i] >= 0);
-    nodeLines = nodeLines.filter((_, i) => keep[i] >= 0);
+    siloWhere = siloWhere.filter((_, i) => keep[i] >= 0);
     coordinates = coordinates.filter((c) => c !== null);
     raw = raw.filter((r) => keep[r.a] >= 0 && keep[r.b] >= 0).map((r) => ({ ...r, a: keep[r.a], b: keep[r.b] }));
   }
@@ -233,11 +312,11 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     if (distanceKm === undefined) {
       const p = coordinates[a], q = coordinates[b];
       if (!p || !q) {
-        throw new DflsimInputError(`${file}: line ${r.line}`, `${what} has no "distance" and ${!p ? silos[a] : silos[b]} has no Latitude/Longitude; ${MISSING_HINT}`);
+        throw new DflsimInputError(r.where, `${what} has no "distance" and ${!p ? silos[a] : silos[b]} has no Latitude/Longitude; ${MISSING_HINT}`);
       }
       distanceKm = geodesicKm(p, q);
     }
-    if (distanceKm < 0) throw new DflsimInputError(`${file}: line ${r.line}`, `${what} has a negative distance ${distanceKm}`);
+    if (distanceKm < 0) throw new DflsimInputError(r.where, `${what} has a negative distance ${distanceKm}`);
     if (a === b) continue; // a self-loop carries no traffic between silos
     const key = a < b ? `${a},${b}` : `${b},${a}`;
     const prev = linkIndex.get(key);
@@ -249,8 +328,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     linkIndex.set(key, links.length);
     links.push({ a, b, distanceKm, ...(r.capacityBitsPerSec !== undefined ? { capacityBitsPerSec: r.capacityBitsPerSec } : {}) });
   }
-  const base = name ?? file.replace(/^.*[\\/]/, '').replace(/\.gml$/i, '');
-  const u: Underlay = { name: base, silos, coordinates, links, source: file };
+  const u: Underlay = { name: parts.name, silos, coordinates, links, source: file };
   if (attributes.some((a) => Object.keys(a).length > 0)) u.siloAttributes = attributes;
   if (missing.length > 0 && mode === 'drop') assertConnected(u);
   return u;
@@ -258,11 +336,11 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
 
 /**
  * Place every node without coordinates at the mean latitude and longitude of its placed
- * neighbours (by the GML edges, self-loops ignored), in rounds: a round places every
+ * neighbours (by the links, self-loops ignored), in rounds: a round places every
  * unplaced node with at least one neighbour placed in an earlier round, so the result
  * does not depend on node order. Longitudes are averaged as numbers (no wrap at ±180°).
  */
-function placeByNeighbours(coords: (Coordinate | null)[], raw: readonly RawEdge[], silos: readonly string[], lines: readonly number[], file: string): (Coordinate | null)[] {
+function placeByNeighbours(coords: (Coordinate | null)[], raw: readonly RawLink[], silos: readonly string[], where: readonly string[]): (Coordinate | null)[] {
   const n = coords.length;
   const out = coords.slice();
   const nbrs: number[][] = Array.from({ length: n }, () => []);
@@ -282,7 +360,7 @@ function placeByNeighbours(coords: (Coordinate | null)[], raw: readonly RawEdge[
       const v = unplaced[0];
       const others = unplaced.length > 1 ? ` (and ${unplaced.length - 1} more: ${unplaced.slice(1, 4).map((i) => silos[i]).join(', ')}${unplaced.length > 4 ? ', ...' : ''})` : '';
       throw new DflsimInputError(
-        `${file}: line ${lines[v]}`,
+        where[v],
         `node ${silos[v]} has no Latitude/Longitude and no neighbour with a position to place it by --missing-coordinates neighbours${others}; use --missing-coordinates drop`,
       );
     }

@@ -6,7 +6,7 @@
  * exporting one value, listed here or added with {@link registerTopology}.
  */
 import { DflsimInputError } from '../errors.js';
-import { multigraphPattern } from '../multigraph/topology.js';
+import { multigraphPattern } from './topologies/multigraph.js';
 import type { Topology, TopologyCatalogue, TopologyPattern } from './topology.js';
 import { baseGraphPattern } from './topologies/base-graph.js';
 import { centralisedTopology } from './topologies/centralised.js';

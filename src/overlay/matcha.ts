@@ -320,28 +320,6 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: De
   }
 }
 
-/**
- * MATCHA's rounds as a stream of {@link RoundState}s (strong = the round's directed
- * pairs, weak = [], extra = { activeMatchings, alpha }), with a cumulative clock.
- * @param count number of rounds
- * @param rng random source of the activations (advanced by the stream)
- */
-export function* matchaRounds(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<RoundState> {
-  for (const rt of matchaRoundTimes(plan, cg, k, rng, count)) {
-    const strong: SiloPair[] = [];
-    for (const m of rt.active) for (const [a, b] of plan.matchings[m]) strong.push([a, b], [b, a]);
-    yield {
-      round: rt.round,
-      state: rt.round,
-      strong,
-      weak: [],
-      isolated: isolatedSilos(cg.n, strong),
-      durationMs: rt.durationMs,
-      endMs: rt.endMs,
-      extra: { activeMatchings: rt.active, alpha: plan.alpha },
-    };
-  }
-}
 
 /**
  * MATCHA (base `underlay`) or MATCHA(+) (base `connectivity`): matchings, activation

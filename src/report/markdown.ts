@@ -4,7 +4,7 @@
  * multigraph's isolated silos). Also home of the report's data model ({@link ReportData})
  * and of the table rows the HTML report shares.
  */
-import type { CycleTimeReport } from '../experiment/cycle-times.js';
+import type { ReportCycleTimes } from '../experiment/experiment.js';
 import { TOUR_TOPOLOGIES } from '../experiment/published.js';
 import { referenceCycleTime } from '../overlay/catalogue.js';
 import type { RunSummary } from '../experiment/runner.js';
@@ -31,15 +31,8 @@ export interface ReportRun {
   drawing: TopologyDrawing | null;
 }
 
-/** One cycle-time comparison: a network at a sweep point (`run` when there is no sweep). */
-export interface ReportCycleTimes {
-  label: string;
-  report: CycleTimeReport;
-  /** The overlay file timed as `overlay` (e.g. the reference implementation's RING tour). */
-  overlayFile?: string;
-  /** The published row for this network, when the config names a published table. */
-  published?: { table: string; source: string; digits: number; cycleTimeMs: Record<string, number> };
-}
+/** One cycle-time comparison of the report: a network at a sweep point, as the experiment recorded it. */
+export type { ReportCycleTimes };
 
 /** Everything a report shows, read from a results directory (see `readResults` in `write.ts`). */
 export interface ReportData {
@@ -206,19 +199,6 @@ export function accuracyTable(data: ReportData): ReportTable | null {
       ];
     }),
   };
-}
-
-/**
- * The last evaluated test accuracy of each run at or before a simulated time (ms): the
- * accuracy the runs reach within the same simulated-time budget. Null for a run without
- * an evaluation by then.
- */
-export function accuracyAtTime(runs: readonly Pick<ReportRun, 'label' | 'metrics'>[], timeMs: number): { label: string; accuracy: number | null; round: number | null; simulatedMs: number | null }[] {
-  return runs.map((r) => {
-    let best: MetricRow | null = null;
-    for (const m of r.metrics) if (m.testAccuracy != null && Number.isFinite(m.testAccuracy) && m.simulatedMs <= timeMs * (1 + 1e-12)) best = m;
-    return { label: r.label, accuracy: best?.testAccuracy ?? null, round: best ? best.round : null, simulatedMs: best ? best.simulatedMs : null };
-  });
 }
 
 /** The training summary: one row per run. */

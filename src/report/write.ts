@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DflsimInputError } from '../errors.js';
 import { parse } from 'csv-parse/sync';
-import { writeFileAtomic } from '../experiment/checkpoint.js';
+import { writeFileAtomic } from '../io/files.js';
 import type { CycleTimeReport } from '../experiment/cycle-times.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';

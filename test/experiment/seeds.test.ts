@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExperiment } from '../../src/experiment/experiment.js';
+import { experimentSummaryText } from '../../src/report/console-summary.js';
 import { computeCycleTimes } from '../../src/experiment/cycle-times.js';
 import { configSeeds, expandTrainRuns, validateConfig, type TrainConfig } from '../../src/experiment/config.js';
 import { ROOT } from '../helpers.js';
@@ -101,7 +102,7 @@ describe('what a training run simulates', () => {
     // the run's cycle time is RING's with that model size and step time
     const ring = computeCycleTimes({ network: 'gaia-cities', workload: { name: 'x', modelSizeBits: 257 * 32, computeMs: 1.5, rounds: 6400 }, topologies: ['ring'] }).results[0].cycleTimeMs;
     expect(s.cycleTimeMs).toBeCloseTo(ring, 9);
-    expect(res.text).toContain('model 8,224 bits (model: 257 parameters x 32 bits)');
+    expect(experimentSummaryText(res)).toContain('model 8,224 bits (model: 257 parameters x 32 bits)');
     // a config's modelSizeBits wins, and says so
     const g = write(dir, 'g.json', { ...BASE, rounds: 3, modelSizeBits: 1e6, computeMs: 3 });
     const r2 = (await runExperiment(g, { outDir: path.join(dir, 'out2') })).runs![0];

@@ -8,7 +8,7 @@ import { generateSyntheticDriving } from '../../src/data/synthetic-driving.js';
 import { datasetToShard } from '../../src/data/dataset.js';
 import { partitionIid } from '../../src/data/partition.js';
 import { initEngineState, runRounds } from '../../src/learning/dpasgd.js';
-import { MULTIGRAPH_SELF_WEIGHT } from '../../src/multigraph/topology.js';
+import { MULTIGRAPH_SELF_WEIGHT } from '../../src/overlay/topologies/multigraph.js';
 import { multigraphMixing } from '../../src/overlay/mixing-rules.js';
 import type { TrainingSchedule } from '../../src/learning/schedule.js';
 import { initBackend } from '../../src/learning/tf/backend.js';

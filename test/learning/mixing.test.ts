@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMixing, setNativeMixing } from '../../src/learning/mixing.js';
-import { MULTIGRAPH_SELF_WEIGHT } from '../../src/multigraph/topology.js';
+import { MULTIGRAPH_SELF_WEIGHT } from '../../src/overlay/topologies/multigraph.js';
 import { fedAvgMixing, matchaMixing, mixingMatrix, multigraphMixing, staticMixing } from '../../src/overlay/mixing-rules.js';
 import { nativeAddon } from '../../src/learning/native-addon.js';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';

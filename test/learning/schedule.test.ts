@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { prepareContext } from '../../src/experiment/cycle-times.js';
 import { mixingMatrix } from '../../src/overlay/mixing-rules.js';
 import { buildSchedule, maxPlusRoundEnds } from '../../src/learning/schedule.js';
-import { baseOverlay } from '../../src/multigraph/topology.js';
+import { baseOverlay } from '../../src/overlay/topologies/multigraph.js';
 import { edgeDelaysMs } from '../../src/overlay/overlay.js';
 import { getTopology } from '../../src/overlay/registry.js';
-import '../../src/topologies.js';
 import { networkFile, reference } from '../helpers.js';
 
 const ctx = prepareContext({ network: networkFile('gaia'), workload: 'femnist', rounds: 400 });

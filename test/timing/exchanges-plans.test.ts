@@ -24,7 +24,7 @@ import { underlayFromGml, type Underlay } from '../../src/network/underlay.js';
 import { topologyNames } from '../../src/overlay/catalogue.js';
 import type { TopologyContext } from '../../src/overlay/topology.js';
 import { buildMultigraph } from '../../src/multigraph/multigraph.js';
-import { multigraphExchanges } from '../../src/multigraph/topology.js';
+import { multigraphExchanges } from '../../src/overlay/topologies/multigraph.js';
 import { maxPlusExchangeClock } from '../../src/timing/exchanges.js';
 import { siloTimesOf } from '../../src/timing/workload.js';
 import { networkFile } from '../helpers.js';

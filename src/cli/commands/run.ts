@@ -7,6 +7,7 @@ import type { Argv } from 'yargs';
 import { DflsimInputError } from '../../errors.js';
 import { checkOutDir, runExperiment } from '../../experiment/experiment.js';
 import type { ConfigOverride } from '../../experiment/config.js';
+import { experimentSummaryText } from '../../report/console-summary.js';
 import { queueOptions, queueSettings, type QueueArgs } from '../queue-options.js';
 import { Progress } from '../progress.js';
 
@@ -89,7 +90,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           onProgress: (label, done, total, detail) => progress.update(label, done, total, detail),
         });
         progress.clear();
-        out(res.text);
+        out(experimentSummaryText(res));
         if (!res.interrupted) {
           const { htmlPath, headline } = await (await import('../../report/write.js')).writeReport(outDir);
           if (headline) out(`\n${headline}\n\n`);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../../project-root.js';
+import { packageVersion, projectRoot } from '../../project-root.js';
 
 let cached: string | undefined;
 
@@ -40,7 +40,6 @@ export function buildId(): string {
     const p = path.join(root, f);
     if (existsSync(p)) h.update(`${f}\0`).update(readFileSync(p)).update('\0');
   }
-  const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-  cached = `${version}+${h.digest('hex').slice(0, 12)}`;
+  cached = `${packageVersion()}+${h.digest('hex').slice(0, 12)}`;
   return cached;
 }

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { projectRoot } from '../../project-root.js';
 import type { BackendChoice } from './backend.js';
 import type { TrainerOptions } from './silo-trainer.js';
 import { addEvaluationSums, finishEvaluation, type Batch, type Evaluation, type EvaluationSums, type LocalTrainer, type LocalTrainResult, type SiloJob } from '../trainer.js';
@@ -97,8 +98,7 @@ function workerFile(): string {
   const local = path.join(here, 'pool-worker.js');
   if (existsSync(local)) return local;
   // from src/learning/tf (vitest): the compiled copy under dist/
-  const root = path.resolve(here, '..', '..', '..');
-  const compiled = path.join(root, 'dist', 'src', 'learning', 'tf', 'pool-worker.js');
+  const compiled = path.join(projectRoot(), 'dist', 'src', 'learning', 'tf', 'pool-worker.js');
   if (!existsSync(compiled)) throw new Error(`dflsim pool: ${compiled} not found: run "npm run build" first`);
   return compiled;
 }

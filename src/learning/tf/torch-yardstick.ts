@@ -72,11 +72,6 @@ export function runYardstick<T>(script: string, args: string[]): YardstickOutcom
   }
 }
 
-/** The line printed when a yardstick was skipped. */
-export function skippedLine(reason: string): string {
-  return `PyTorch: skipped (${reason})`;
-}
-
 /**
  * A yardstick compared with dflsim: skipped (no torch, no script, or a size the script
  * cannot build), failed (the script's error), or its runs, the fastest, and dflsim's

@@ -5,13 +5,13 @@
  * ...). Round k uses graph state k mod S; its cycle time is the mean of τk over the
  * context's rounds (spec section 6.3); trained with the stale-copy rule.
  */
-import { DflsimInputError } from '../errors.js';
-import type { Overlay } from '../timing/delay-model.js';
-import { multigraphMixing, type PlanMixing } from '../overlay/mixing-rules.js';
-import { cached, overlayExchanges, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../overlay/topology.js';
-import type { RoundExchanges } from '../timing/exchanges.js';
-import { buildMultigraph, type Multigraph } from './multigraph.js';
-import { multigraphRoundState, multigraphStats, simulateMultigraph, type MultigraphRounds } from './rounds.js';
+import { DflsimInputError } from '../../errors.js';
+import type { Overlay } from '../../timing/delay-model.js';
+import { multigraphMixing, type PlanMixing } from '../mixing-rules.js';
+import { cached, overlayExchanges, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../topology.js';
+import type { RoundExchanges } from '../../timing/exchanges.js';
+import { buildMultigraph, type Multigraph } from '../../multigraph/multigraph.js';
+import { multigraphRoundState, multigraphStats, simulateMultigraph, type MultigraphRounds } from '../../multigraph/rounds.js';
 
 /** The names of the topologies of a context that a multigraph can be built on. */
 export function multigraphBaseNames(ctx: Pick<TopologyContext, 'catalogue'>): string[] {
