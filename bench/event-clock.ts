@@ -20,7 +20,8 @@ import { buildConnectivityGraph, type ConnectivityGraph } from '../src/network/c
 import { generateNetwork } from '../src/network/generate.js';
 import { createRng } from '../src/random.js';
 import { eventClock, type EventClock } from '../src/timing/event-clock.js';
-import { fixedTransferMs, maxPlusExchangeClock, type RoundClock, type RoundExchanges, type SiloTimes } from '../src/timing/exchanges.js';
+import type { SiloTimes } from '../src/timing/delay-model.js';
+import { fixedTransferMs, maxPlusExchangeClock, type RoundClock, type RoundExchanges } from '../src/timing/exchanges.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);

@@ -26,7 +26,8 @@ import { validateAvailability, type AvailabilitySpec } from '../timing/availabil
 import type { Sharing } from '../timing/event-clock.js';
 import { validateStragglers, type StragglerSpec } from '../timing/stragglers.js';
 import { gbpsToBitsPerSec, transferMs } from '../units.js';
-import { delayConstants, getWorkload, siloTimesOf, timingParams, WORKLOAD_PRESETS, type DelayConstants, type TimingParams, type Workload } from '../timing/workload.js';
+import type { SiloTimes } from '../timing/delay-model.js';
+import { getWorkload, roundComputeMs, siloTimes, timingParams, WORKLOAD_PRESETS, type TimingParams, type Workload } from '../timing/workload.js';
 
 /** What to compare. */
 export interface CycleTimeRequest {
@@ -245,12 +246,12 @@ function checkRequest(req: CycleTimeRequest): void {
 export const MAX_DELAY_MS = 1e15;
 
 /** Refuse compute and transfer times so large that cycle times would overflow (a model size, compute time or capacity off by many orders). */
-function checkDelays(k: DelayConstants, params: TimingParams, coreGbps: number): void {
+function checkDelays(k: SiloTimes, params: TimingParams, coreGbps: number): void {
   const largest = (xs: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < xs.length; i++) m = Math.max(m, xs[i]); return m; };
   const parts: [string, number][] = [
-    ['compute per round', Math.max(k.computeMs, largest(k.silo?.computeMs ?? []))],
-    ['upload of one model', Math.max(k.uploadMs, largest(k.silo?.uploadMs ?? []))],
-    ['download of one model', Math.max(k.downloadMs, largest(k.silo?.downloadMs ?? []))],
+    ['compute per round', Math.max(roundComputeMs(params), largest(k.computeMs))],
+    ['upload of one model', Math.max(transferMs(params.workload.modelSizeBits, params.uploadBitsPerSec), largest(k.uploadMs))],
+    ['download of one model', Math.max(transferMs(params.workload.modelSizeBits, params.downloadBitsPerSec), largest(k.downloadMs))],
     ['one model over the core network', transferMs(params.workload.modelSizeBits, gbpsToBitsPerSec(coreGbps))],
   ];
   for (const [what, ms] of parts) {
@@ -283,14 +284,13 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   const cg: ConnectivityGraph = buildConnectivityGraph(underlay, gbpsToBitsPerSec(coreGbps), { linkCapacities: req.linkCapacities });
   const seed = req.seed ?? 0;
   const resolved = resolveRequestProfile(underlay, params, req, seed);
-  const k = delayConstants(params, resolved?.profile);
+  const k = siloTimes(params, cg.n, resolved?.profile);
   checkDelays(k, params, coreGbps);
   const ctx: TopologyContext = {
     underlay,
     cg,
     params,
     k,
-    siloTimes: siloTimesOf(k, cg.n),
     coreGbps,
     ring: { localSearch: req.ringLocalSearch ?? DEFAULT_RING_OPTIONS.localSearch },
     tMax,

@@ -7,7 +7,7 @@
  */
 import { edgeD1Ms, edgeDelaysMs, type Overlay } from '../timing/delay-model.js';
 import { isolatedSilos, type SiloPair } from '../timing/graph-state.js';
-import type { DelayConstants } from '../timing/workload.js';
+import type { SiloTimes } from '../timing/delay-model.js';
 
 /** Default maximum number of edges between two silos (t in Table 3). */
 export const DEFAULT_T_MAX = 5;
@@ -78,7 +78,7 @@ export function edgeMultiplicities(d1: ArrayLike<number>, tMax: number): Int32Ar
  * @param k delay constants of the workload
  * @param tMax t, the maximum number of edges between two silos (>= 1)
  */
-export function buildMultigraph(base: Overlay, k: DelayConstants, tMax = DEFAULT_T_MAX): Multigraph {
+export function buildMultigraph(base: Overlay, k: SiloTimes, tMax = DEFAULT_T_MAX): Multigraph {
   const n = base.silos.length;
   const d1 = Float64Array.from(base.edges, (e) => edgeD1Ms(e, k));
   const multiplicity = edgeMultiplicities(d1, tMax);

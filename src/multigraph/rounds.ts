@@ -17,7 +17,7 @@
  */
 import { prepareMaxCycleMean } from '../timing/karp.js';
 import type { RoundState, SiloPair } from '../timing/graph-state.js';
-import { computeAt, maxComputeMs, type DelayConstants } from '../timing/workload.js';
+import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
 import type { Multigraph } from './multigraph.js';
 
 /** The simulated rounds of a multigraph. */
@@ -39,7 +39,7 @@ export interface MultigraphRounds {
  * @param rounds K
  * @param opts `detectPeriod: false` solves every round (the check of the shortcut)
  */
-export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: number, opts: { detectPeriod?: boolean } = {}): MultigraphRounds {
+export function simulateMultigraph(mg: Multigraph, k: SiloTimes, rounds: number, opts: { detectPeriod?: boolean } = {}): MultigraphRounds {
   const detectPeriod = opts.detectPeriod ?? true;
   const n = mg.base.silos.length;
   const m = mg.base.edges.length;
@@ -53,10 +53,10 @@ export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: nu
     return a;
   });
   const d = mg.delayMs;
-  const C = k.computeMs;
-  const Ce = Float64Array.from(mg.base.edges, (e) => computeAt(k, e.from));
+  const Ce = Float64Array.from(mg.base.edges, (e) => k.computeMs[e.from]);
   // with a profile every silo's self-loop C_j is a circuit too: no round is shorter than the slowest compute
-  const floor = k.silo ? maxComputeMs(k, n) : C;
+  // (without one, max_j C_j is the uniform C, a round's time when it has no circuit)
+  const floor = maxComputeMs(k);
   let delta = new Float64Array(m);
   let next = new Float64Array(m);
   const w = new Float64Array(m);
@@ -75,7 +75,7 @@ export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: nu
       w[e] = r === 0 || cur[e] ? next[e] : 0;
     }
     const mc = m ? solve(w).value : -Infinity;
-    const tau = k.silo ? Math.max(mc, floor) : mc === -Infinity ? C : mc;
+    const tau = k.profile ? Math.max(mc, floor) : mc === -Infinity ? floor : mc;
     if (r > 0) for (let e = 0; e < m; e++) if (!cur[e]) next[e] = prev[e] ? tau : tau + delta[e];
     tauMs[r] = tau;
     [delta, next] = [next, delta];

@@ -23,7 +23,7 @@ import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
 import { createRng, type Rng } from '../random.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
-import { computeAt, maxComputeMs, type DelayConstants } from '../timing/workload.js';
+import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
 import { misraGriesEdgeColoring, roundRobinEdgeColoring } from '../graph/edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
@@ -170,9 +170,9 @@ export function matchaRoundOverlay(plan: MatchaPlan, cg: ConnectivityGraph, acti
  * The round time of an overlay: its largest section-3 delay (ms); C when it has no edge.
  * With a silo profile the round is a barrier over every silo: also at least max_j C_j.
  */
-export function roundTimeMs(overlay: Overlay, k: DelayConstants): number {
+export function roundTimeMs(overlay: Overlay, k: SiloTimes): number {
   const d = edgeDelaysMs(overlay, k);
-  let t = k.silo ? maxComputeMs(k, overlay.silos.length) : overlay.edges.length === 0 ? k.computeMs : -Infinity;
+  let t = k.profile || overlay.edges.length === 0 ? maxComputeMs(k) : -Infinity;
   for (const x of d) if (x > t) t = x;
   return t;
 }
@@ -212,7 +212,7 @@ interface MatchingDelayTable {
   covers: boolean;
 }
 
-function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg: ConnectivityGraph, k: DelayConstants): MatchingDelayTable {
+function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg: ConnectivityGraph, k: SiloTimes): MatchingDelayTable {
   const n = cg.n;
   const E = 2 * pairs.length;
   const ends = new Int32Array(2 * E), base = new Float64Array(E), s = new Float64Array(E);
@@ -221,7 +221,7 @@ function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg:
     covered[a] = 1; covered[b] = 1;
     for (const [e, x, y] of [[2 * i, a, b], [2 * i + 1, b, a]] as const) {
       ends[2 * e] = x; ends[2 * e + 1] = y;
-      base[e] = computeAt(k, x) + cg.latencyMs[x * n + y];
+      base[e] = k.computeMs[x] + cg.latencyMs[x * n + y];
       s[e] = k.modelSizeBits / cg.bandwidthBitsPerMs[x * n + y];
     }
   });
@@ -268,11 +268,12 @@ function delayBound(t: MatchingDelayTable, g: number): number {
  * active edge's delay is computed directly, and the round (a barrier over every silo)
  * lasts at least max_j C_j.
  */
-export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<MatchaRoundTime> {
+export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: SiloTimes, rng: Rng, count: number): Generator<MatchaRoundTime> {
   const n = cg.n;
   const deg = new Int32Array(n);
   const tables = plan.matchings.map((m) => matchingDelayTable(m, cg, k));
-  const up = k.uploadMs, down = k.downloadMs;
+  // without a profile every silo has the same access links
+  const up = k.uploadMs[0], down = k.downloadMs[0];
   const bounds = new Float64Array(tables.length);
   let clockMs = 0;
   for (let r = 0; r < count; r++) {
@@ -289,15 +290,14 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: De
     let dMax = 0, uniform = true;
     for (let v = 0; v < n; v++) { const x = deg[v]; if (x > dMax) { if (dMax > 0) uniform = false; dMax = x; } else if (x > 0 && x < dMax) uniform = false; }
     const g = Math.max(dMax * up, dMax * down);
-    let t = edges === 0 ? k.computeMs : -Infinity;
-    if (k.silo) {
-      const sk = k.silo;
-      t = maxComputeMs(k, n);
+    let t = edges === 0 ? maxComputeMs(k) : -Infinity;
+    if (k.profile) {
+      t = maxComputeMs(k);
       for (const m of active) {
         const { ends, base, s } = tables[m];
         for (let e = 0; e < base.length; e++) {
           const a = ends[2 * e], b = ends[2 * e + 1];
-          const x = base[e] + Math.max(deg[a] * sk.uploadMs[a], deg[b] * sk.downloadMs[b], s[e]);
+          const x = base[e] + Math.max(deg[a] * k.uploadMs[a], deg[b] * k.downloadMs[b], s[e]);
           if (x > t) t = x;
         }
       }
@@ -333,7 +333,7 @@ export function buildMatcha(
   base: MatchaBase,
   underlay: Underlay,
   cg: ConnectivityGraph,
-  k: DelayConstants,
+  k: SiloTimes,
   options: Partial<MatchaOptions> = {},
 ): MatchaResult {
   const opt = { ...DEFAULT_MATCHA_OPTIONS, ...options };

@@ -13,11 +13,11 @@ import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
 import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
-import { edgeDelaysMs, overlayFromPairs, roundDelaysMs, type Overlay } from '../timing/delay-model.js';
+import { edgeDelaysMs, maxComputeMs, overlayFromPairs, roundDelaysMs, type Overlay, type SiloTimes } from '../timing/delay-model.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
-import type { RoundExchanges, RoundSync, SiloTimes } from '../timing/exchanges.js';
+import type { RoundExchanges, RoundSync } from '../timing/exchanges.js';
 import { maxPlusClock, type RoundDelays } from '../timing/max-plus.js';
-import { maxComputeMs, siloTimesOf, type DelayConstants, type TimingParams } from '../timing/workload.js';
+import type { TimingParams } from '../timing/workload.js';
 import { EXPLICIT_MIXING, LOCAL_MIXING, type PlanMixing } from './mixing-rules.js';
 import type { MixingSequence } from './mixing-sequence.js';
 import { buildRing, type RingOptions } from './ring.js';
@@ -53,10 +53,8 @@ export interface TopologyContext {
   underlay: Underlay;
   cg: ConnectivityGraph;
   params: TimingParams;
-  /** The delay model's constants (with the per-silo times of a silo profile, if any). */
-  k: DelayConstants;
-  /** Per-silo times of the delay model (`siloTimesOf(k, n)`), what the clocks read. */
-  siloTimes: SiloTimes;
+  /** The delay model's per-silo times (a silo profile's, or the workload's for every silo): what builders and clocks read. */
+  k: SiloTimes;
   /** Core link capacity the connectivity graph was built with (Gbit/s). */
   coreGbps: number;
   ring: RingOptions;
@@ -214,13 +212,8 @@ function pairsOf(o: Overlay): SiloPair[] {
 }
 
 /** The round delays of an overlay (for the max-plus clock). */
-function overlayDelays(o: Overlay, k: DelayConstants): RoundDelays {
+function overlayDelays(o: Overlay, k: SiloTimes): RoundDelays {
   return { from: Int32Array.from(o.edges, (e) => e.from), to: Int32Array.from(o.edges, (e) => e.to), delayMs: edgeDelaysMs(o, k) };
-}
-
-/** C for the max-plus clock: the uniform C, or C_j per silo with a profile. */
-export function clockComputeMs(k: DelayConstants): number | Float64Array {
-  return k.silo ? k.silo.computeMs : k.computeMs;
 }
 
 /**
@@ -319,7 +312,7 @@ export function staticPlan(ctx: TopologyContext, topology: string, overlay: Over
   const strong = pairsOf(overlay);
   const isolated = isolatedSilos(n, strong);
   const d = overlayDelays(overlay, ctx.k);
-  const endMs = opts.endMs ?? maxPlusClock(n, clockComputeMs(ctx.k), () => d);
+  const endMs = opts.endMs ?? maxPlusClock(n, ctx.k.computeMs, () => d);
   const ex = opts.exchanges ?? overlayExchanges(overlay, 'async');
   return {
     topology,
@@ -332,7 +325,7 @@ export function staticPlan(ctx: TopologyContext, topology: string, overlay: Over
       return { round: k, state: 0, strong, weak: [], isolated, durationMs: end - (k > 0 ? endMs(k - 1) : 0), endMs: end, ...(opts.weights ? { weights: opts.weights } : {}) };
     },
     exchanges: () => ex,
-    siloTimes: ctx.siloTimes,
+    siloTimes: ctx.k,
     cycleTimeMs: ct.cycleTimeMs,
     criticalCircuit: ct.criticalCircuit,
     ...(ct.bottleneck !== undefined ? { bottleneck: ct.bottleneck } : {}),
@@ -399,7 +392,7 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
     if (spec.period) memo.set(key, d);
     return d;
   };
-  const endMs = maxPlusClock(n, clockComputeMs(ctx.k), delaysOf);
+  const endMs = maxPlusClock(n, ctx.k.computeMs, delaysOf);
   const exMemo = new Map<number, RoundExchanges>();
   const exchangesOf = (k: number): RoundExchanges => {
     const key = spec.period ? k % spec.period : -1;
@@ -426,7 +419,7 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
       return s;
     },
     exchanges: exchangesOf,
-    siloTimes: ctx.siloTimes,
+    siloTimes: ctx.k,
     cycleTimeMs: endMs(K - 1) / K,
     criticalCircuit: [],
     overlay,
@@ -466,9 +459,9 @@ export function sequencePlan(ctx: TopologyContext, topology: string, seq: Mixing
  */
 export function localBaselinePlan(topology: string, n: number, ctxOrComputeMs: TopologyContext | number): TopologyPlan {
   const k = typeof ctxOrComputeMs === 'number' ? undefined : ctxOrComputeMs.k;
-  const computeMs = typeof ctxOrComputeMs === 'number' ? ctxOrComputeMs : maxComputeMs(ctxOrComputeMs.k, n);
+  const computeMs = k ? maxComputeMs(k) : (ctxOrComputeMs as number);
   // no transfers: only the compute times matter
-  const times = siloTimesOf(k ?? { computeMs, uploadMs: 0, downloadMs: 0, modelSizeBits: 0 }, n);
+  const times: SiloTimes = k && k.n === n ? k : { n, computeMs: new Float64Array(n).fill(computeMs), uploadMs: new Float64Array(n), downloadMs: new Float64Array(n), modelSizeBits: 0 };
   const none = noExchanges();
   return {
     topology,

@@ -44,7 +44,8 @@
  * and returns its maximum cycle mean per round with Karp's algorithm (`./karp.ts`): the
  * max-plus clock's own rate, with no simulation.
  */
-import { fixedTransferMs, type RoundClock, type RoundExchanges, type SiloTimes } from './exchanges.js';
+import type { SiloTimes } from './delay-model.js';
+import { fixedTransferMs, type RoundClock, type RoundExchanges } from './exchanges.js';
 import { prepareMaxCycleMean } from './karp.js';
 
 /** Round bound of the periodic-regime search (documented default of {@link PeriodicSearchOptions.maxRounds}). */

@@ -5,9 +5,8 @@
  * self-loop is a circuit of its own, so the cycle time is `max(Karp's value, max_j C_j)`
  * (a cycle mean can be below a slow silo's compute).
  */
-import { degrees, delayTerms, describeDelay, edgeDelaysMs, type Overlay } from './delay-model.js';
+import { degrees, delayTerms, describeDelay, edgeDelaysMs, maxComputeMs, slowestSilo, type Overlay, type SiloTimes } from './delay-model.js';
 import { maxCycleMean } from './karp.js';
-import { computeAt, maxComputeMs, type DelayConstants } from './workload.js';
 
 /** A cycle time with the circuit that sets it. */
 export interface CycleTimeResult {
@@ -29,19 +28,19 @@ export interface CycleTimeResult {
  * Cycle time of an overlay.
  * A silo with no cycle through it (a single silo) runs at its compute time C.
  */
-export function overlayCycleTime(o: Overlay, k: DelayConstants): CycleTimeResult {
+export function overlayCycleTime(o: Overlay, k: SiloTimes): CycleTimeResult {
   const n = o.silos.length;
   const d = edgeDelaysMs(o, k);
   const from = Int32Array.from(o.edges, (e) => e.from);
   const to = Int32Array.from(o.edges, (e) => e.to);
   const r = maxCycleMean(n, from, to, d);
-  const slowest = slowestSilo(k, n);
-  if (r.value === -Infinity || (k.silo && maxComputeMs(k, n) > r.value)) {
-    const c = maxComputeMs(k, n);
+  const slowest = slowestSilo(k);
+  if (r.value === -Infinity || (k.profile && maxComputeMs(k) > r.value)) {
+    const c = maxComputeMs(k);
     return {
       cycleTimeMs: c,
-      criticalCircuit: k.silo && n > 0 ? [o.silos[slowest]] : [],
-      criticalDelaysMs: k.silo && n > 0 ? [c] : [],
+      criticalCircuit: k.profile && n > 0 ? [o.silos[slowest]] : [],
+      criticalDelaysMs: k.profile && n > 0 ? [c] : [],
       ...(n > 0 ? { bottleneck: `compute at ${o.silos[slowest]} ${Math.round(c * 1000) / 1000} ms` } : {}),
     };
   }
@@ -56,11 +55,4 @@ export function overlayCycleTime(o: Overlay, k: DelayConstants): CycleTimeResult
     criticalDelaysMs: r.circuitEdges.map((x) => d[x]),
     bottleneck: describeDelay(o.silos, e.from, e.to, terms),
   };
-}
-
-/** Index of the silo with the largest C_j (the first on ties; 0 without a profile). */
-function slowestSilo(k: DelayConstants, n: number): number {
-  let s = 0;
-  for (let i = 1; i < n; i++) if (computeAt(k, i) > computeAt(k, s)) s = i;
-  return s;
 }

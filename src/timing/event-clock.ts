@@ -61,7 +61,8 @@
 import { DflsimInputError } from '../errors.js';
 import { applyAvailability, availability as availabilityOf, type AvailabilitySpec, type RoundAvailability } from './availability.js';
 import { EventHeap } from './event-heap.js';
-import { fixedTransferMs, fixedTransmissionMs, type RoundClock, type RoundExchanges, type SiloRoundTimes, type SiloTimes } from './exchanges.js';
+import type { SiloTimes } from './delay-model.js';
+import { fixedTransferMs, fixedTransmissionMs, type RoundClock, type RoundExchanges, type SiloRoundTimes } from './exchanges.js';
 import { stragglers as stragglersOf, type StragglerSpec } from './stragglers.js';
 
 /** How concurrent transfers share the access links (see the file comment). */

@@ -16,20 +16,8 @@
  * `upShare`, `downShare` the sender's out-degree and the receiver's in-degree the topology
  * counts for the round.
  */
+import { transmissionMs, type SiloTimes } from './delay-model.js';
 
-/** Per-silo times of the delay model (ms). */
-export interface SiloTimes {
-  /** Number of silos. */
-  n: number;
-  /** C_j: one round's local steps at silo j (localSteps × computeMs(j)) (ms). */
-  computeMs: Float64Array;
-  /** M / up(j): one model copy over silo j's upload link at its full capacity (ms). */
-  uploadMs: Float64Array;
-  /** M / down(j): one model copy over silo j's download link at its full capacity (ms). */
-  downloadMs: Float64Array;
-  /** M, the size of one model copy (bits). */
-  modelSizeBits: number;
-}
 
 /**
  * How a round's silos start it:
@@ -66,7 +54,7 @@ export interface RoundExchanges {
 
 /** Fixed-sharing transmission time of transfer e (ms), without latency: `max(upShare·up, downShare·down, M/bandwidth)`. */
 export function fixedTransmissionMs(s: SiloTimes, r: RoundExchanges, e: number): number {
-  return Math.max(r.upShare[e] * s.uploadMs[r.from[e]], r.downShare[e] * s.downloadMs[r.to[e]], s.modelSizeBits / r.pathBitsPerMs[e]);
+  return transmissionMs(s, r.from[e], r.to[e], r.pathBitsPerMs[e], r.upShare[e], r.downShare[e]);
 }
 
 /** Fixed-sharing time of transfer e (ms): latency + transmission, `x(i,j)` above. */

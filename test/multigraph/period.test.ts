@@ -11,7 +11,7 @@ import { buildMultigraph } from '../../src/multigraph/multigraph.js';
 import { simulateMultigraph } from '../../src/multigraph/rounds.js';
 import { buildMst } from '../../src/overlay/mst.js';
 import { buildRing } from '../../src/overlay/ring.js';
-import { delayConstants, getWorkload, timingParams } from '../../src/timing/workload.js';
+import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 import { NETWORKS, networkFile } from '../helpers.js';
 
 const cases = [
@@ -21,7 +21,7 @@ const cases = [
 
 describe.each(cases)('multigraph rounds on $name: the period shortcut is exact', ({ cg }) => {
   it.each(['femnist', 'shakespeare', 'inaturalist'])('%s, RING and MST, t = 2..6, 700 rounds', (workload) => {
-    const k = delayConstants(timingParams(getWorkload(workload)));
+    const k = siloTimes(timingParams(getWorkload(workload)), cg.n);
     let copied = 0;
     for (const base of [buildRing(cg, k).overlay, buildMst(cg, k)]) {
       for (const t of [2, 3, 4, 5, 6]) {

@@ -58,10 +58,10 @@ function independentClock(ctx: TopologyContext, plan: TopologyPlan, rounds: numb
     const strong = plan.round(r).strong;
     const out = new Int32Array(n), inn = new Int32Array(n);
     for (const [a, b] of strong) { out[a]++; inn[b]++; }
-    const next = t.map((x) => x + k.computeMs);
+    const next = t.map((x, j) => x + k.computeMs[j]);
     for (const [a, b] of strong) {
       const key = a * n + b;
-      const d = k.computeMs + ctx.cg.latencyMs[key] + Math.max(out[a] * k.uploadMs, inn[b] * k.downloadMs, k.modelSizeBits / ctx.cg.bandwidthBitsPerMs[key]);
+      const d = k.computeMs[a] + ctx.cg.latencyMs[key] + Math.max(out[a] * k.uploadMs[a], inn[b] * k.downloadMs[b], k.modelSizeBits / ctx.cg.bandwidthBitsPerMs[key]);
       next[b] = Math.max(next[b], t[a] + d);
     }
     t = next;

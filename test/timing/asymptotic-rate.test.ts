@@ -11,7 +11,8 @@ import type { TopologyPlan } from '../../src/overlay/topology.js';
 import { createRng } from '../../src/random.js';
 import { batchMeans, describeCycleTimeEstimate, exchangeCycleMean, periodicRegime } from '../../src/timing/asymptotic-rate.js';
 import { eventClock } from '../../src/timing/event-clock.js';
-import { maxPlusExchangeClock, type RoundExchanges, type SiloTimes } from '../../src/timing/exchanges.js';
+import type { SiloTimes } from '../../src/timing/delay-model.js';
+import { maxPlusExchangeClock, type RoundExchanges } from '../../src/timing/exchanges.js';
 import { maxCycleMean } from '../../src/timing/karp.js';
 
 /** Async round exchanges from plain lists; shares are the listed degrees. */

@@ -4,7 +4,8 @@ import { generateNetwork } from '../../src/network/generate.js';
 import { createRng, shuffled, type Rng } from '../../src/random.js';
 import { applyAvailability, availability } from '../../src/timing/availability.js';
 import { eventClock } from '../../src/timing/event-clock.js';
-import { maxPlusExchangeClock, type RoundClock, type RoundExchanges, type RoundSync, type SiloTimes } from '../../src/timing/exchanges.js';
+import type { SiloTimes } from '../../src/timing/delay-model.js';
+import { maxPlusExchangeClock, type RoundClock, type RoundExchanges, type RoundSync } from '../../src/timing/exchanges.js';
 import { stragglers } from '../../src/timing/stragglers.js';
 
 /** Round exchanges from plain lists; shares default to the listed degrees. */

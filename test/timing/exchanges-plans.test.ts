@@ -26,7 +26,6 @@ import type { TopologyContext } from '../../src/overlay/topology.js';
 import { buildMultigraph } from '../../src/multigraph/multigraph.js';
 import { multigraphExchanges } from '../../src/overlay/topologies/multigraph.js';
 import { maxPlusExchangeClock } from '../../src/timing/exchanges.js';
-import { siloTimesOf } from '../../src/timing/workload.js';
 import { networkFile } from '../helpers.js';
 
 const ROUNDS = 200;
@@ -70,7 +69,7 @@ describe.each(networks)('%s: the plans\' exchanges through the per-silo max-plus
     for (const name of timed.filter((t) => !t.startsWith('multigraph-'))) {
       it(`${name}${profile ? ', seeded random profile' : ''}: round ends equal the plan's for k < ${ROUNDS}`, () => {
         const plan = ctx.catalogue.find(name)!.build(ctx);
-        const clock = maxPlusExchangeClock(siloTimesOf(ctx.k, plan.n), (k) => plan.exchanges(k));
+        const clock = maxPlusExchangeClock(ctx.k, (k) => plan.exchanges(k));
         for (let k = 0; k < ROUNDS; k++) {
           const want = plan.round(k).endMs;
           const got = clock.roundEndMs(k);
@@ -81,7 +80,7 @@ describe.each(networks)('%s: the plans\' exchanges through the per-silo max-plus
     it(`multigraph-ring with t = 1${profile ? ', seeded random profile' : ''}: the per-silo clock is the base overlay's`, () => {
       const ring = ctx.catalogue.find('ring')!.build(ctx);
       const mg = buildMultigraph(ring.overlay!, ctx.k, 1);
-      const a = maxPlusExchangeClock(siloTimesOf(ctx.k, ring.n), multigraphExchanges(mg));
+      const a = maxPlusExchangeClock(ctx.k, multigraphExchanges(mg));
       for (let k = 0; k < ROUNDS; k++) expect(Math.abs(a.roundEndMs(k) / ring.round(k).endMs - 1)).toBeLessThan(REL);
     });
   }

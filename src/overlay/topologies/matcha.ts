@@ -46,7 +46,7 @@ function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
       for (const m of rt.active) for (const [a, b] of plan.matchings[m]) pairs.push([a, b], [b, a]);
       return pairExchanges(ctx.cg, pairs, 'barrier');
     },
-    siloTimes: ctx.siloTimes,
+    siloTimes: ctx.k,
     cycleTimeMs: r.cycleTimeMs,
     criticalCircuit: [],
     overlay,

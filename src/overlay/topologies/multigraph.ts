@@ -92,7 +92,7 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
       return multigraphRoundState(mg, sim, k);
     },
     exchanges: multigraphExchanges(mg),
-    siloTimes: ctx.siloTimes,
+    siloTimes: ctx.k,
     cycleTimeMs: sim.cycleTimeMs,
     criticalCircuit: [],
     overlay: mg.base,
