@@ -21,7 +21,8 @@ import { generateNetwork } from '../src/network/generate.js';
 import { createRng } from '../src/random.js';
 import { eventClock, type EventClock } from '../src/timing/event-clock.js';
 import type { SiloTimes } from '../src/timing/delay-model.js';
-import { fixedTransferMs, maxPlusExchangeClock, type RoundClock, type RoundExchanges } from '../src/timing/exchanges.js';
+import { fixedTransferMs, type RoundClock, type RoundExchanges } from '../src/timing/exchanges.js';
+import { maxPlusClock } from '../src/timing/max-plus.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -62,7 +63,7 @@ function bench(label: string, s: SiloTimes, ex: (k: number) => RoundExchanges, r
     return [end, ms];
   };
   const events = make ?? ((sharing: 'fixed' | 'fair') => eventClock(s, ex, { sharing }));
-  const [mpEnd, mpMs] = run(() => maxPlusExchangeClock(s, ex));
+  const [mpEnd, mpMs] = run(() => maxPlusClock(s, ex));
   let fixedClock: EventClock | undefined, fairClock: EventClock | undefined;
   const [fxEnd, fxMs] = run(() => (fixedClock = events('fixed')));
   const [faEnd, faMs] = run(() => (fairClock = events('fair')));

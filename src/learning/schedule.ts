@@ -9,7 +9,6 @@ import type { MixingInputs, MixingRows, MixingRule, StaticScheme } from '../over
 import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
 import type { RoundState } from '../timing/graph-state.js';
 
-export { maxPlusRoundEnds } from '../timing/max-plus.js';
 
 /** One round of a schedule. */
 export interface RoundPlan {

@@ -13,10 +13,10 @@ import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
 import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
-import { edgeDelaysMs, maxComputeMs, overlayFromPairs, roundDelaysMs, type Overlay, type SiloTimes } from '../timing/delay-model.js';
+import { maxComputeMs, overlayFromPairs, type Overlay, type SiloTimes } from '../timing/delay-model.js';
 import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
 import type { RoundExchanges, RoundSync } from '../timing/exchanges.js';
-import { maxPlusClock, type RoundDelays } from '../timing/max-plus.js';
+import { maxPlusClock } from '../timing/max-plus.js';
 import type { TimingParams } from '../timing/workload.js';
 import { EXPLICIT_MIXING, LOCAL_MIXING, type PlanMixing } from './mixing-rules.js';
 import type { MixingSequence } from './mixing-sequence.js';
@@ -211,11 +211,6 @@ function pairsOf(o: Overlay): SiloPair[] {
   return o.edges.map((e) => [e.from, e.to]);
 }
 
-/** The round delays of an overlay (for the max-plus clock). */
-function overlayDelays(o: Overlay, k: SiloTimes): RoundDelays {
-  return { from: Int32Array.from(o.edges, (e) => e.from), to: Int32Array.from(o.edges, (e) => e.to), delayMs: edgeDelaysMs(o, k) };
-}
-
 /**
  * The transfers of an overlay's edges (latency and bandwidth from the edges), the shares
  * being the overlay's degrees (out-degree of the sender, in-degree of the receiver).
@@ -288,6 +283,12 @@ export function roundTripExchanges(o: Overlay, center: number): RoundExchanges {
   };
 }
 
+/** Round ends of the per-silo max-plus clock over a plan's transfers (only the ends are kept). */
+function perSiloEnds(k: SiloTimes, exchanges: RoundExchanges | ((round: number) => RoundExchanges)): (round: number) => number {
+  const clock = maxPlusClock(k, typeof exchanges === 'function' ? exchanges : () => exchanges, { keepRounds: 1 });
+  return (round) => clock.roundEndMs(round);
+}
+
 /** Options of {@link staticPlan}. */
 export interface StaticPlanOptions {
   mixing: PlanMixing;
@@ -311,9 +312,9 @@ export function staticPlan(ctx: TopologyContext, topology: string, overlay: Over
   const ct = opts.cycleTime ?? overlayCycleTime(overlay, ctx.k);
   const strong = pairsOf(overlay);
   const isolated = isolatedSilos(n, strong);
-  const d = overlayDelays(overlay, ctx.k);
-  const endMs = opts.endMs ?? maxPlusClock(n, ctx.k.computeMs, () => d);
-  const ex = opts.exchanges ?? overlayExchanges(overlay, 'async');
+  const own = overlayExchanges(overlay, 'async');
+  const ex = opts.exchanges ?? own;
+  const endMs = opts.endMs ?? perSiloEnds(ctx.k, own);
   return {
     topology,
     n,
@@ -381,18 +382,7 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
     const overlay = overlayFromPairs(topology, ctx.cg, s0.strong, false);
     return staticPlan(ctx, topology, overlay, { mixing: spec.mixing, weights: s0.weights, details: spec.details });
   }
-  // a periodic topology's round delays depend only on k mod period: computed once per state
-  const memo = new Map<number, RoundDelays>();
-  const delaysOf = (k: number): RoundDelays => {
-    const key = spec.period ? k % spec.period : -1;
-    const hit = memo.get(key);
-    if (hit) return hit;
-    const pairs = spec.round(k).pairs;
-    const d = { from: pairs.map((p) => p[0]), to: pairs.map((p) => p[1]), delayMs: roundDelaysMs(ctx.cg, ctx.k, pairs) };
-    if (spec.period) memo.set(key, d);
-    return d;
-  };
-  const endMs = maxPlusClock(n, ctx.k.computeMs, delaysOf);
+  // a periodic topology's transfers (and so their delays) depend only on k mod period: built once per state
   const exMemo = new Map<number, RoundExchanges>();
   const exchangesOf = (k: number): RoundExchanges => {
     const key = spec.period ? k % spec.period : -1;
@@ -402,6 +392,7 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
     if (spec.period) exMemo.set(key, ex);
     return ex;
   };
+  const endMs = perSiloEnds(ctx.k, exchangesOf);
   const K = ctx.rounds;
   const drawnRounds = spec.period ?? Math.min(spec.drawnStates ?? 4, K);
   const drawn = Array.from({ length: drawnRounds }, (_, k) => stateOf(k));

@@ -185,18 +185,6 @@ export function roundTripWeightMs(cg: ConnectivityGraph, k: SiloTimes, i: number
   return pairComputeMs(k, i, j) + cg.latencyMs[key] + transmissionMs(k, i, j, bw, 1, 1) + transmissionMs(k, j, i, bw, 1, 1);
 }
 
-/**
- * Delays of one round's directed exchanges (ms), the degrees being those of the round's
- * own graph (each silo's out- and in-degree among `pairs`).
- * @param pairs the round's directed silo pairs `[from, to]`
- */
-export function roundDelaysMs(cg: ConnectivityGraph, k: SiloTimes, pairs: ReadonlyArray<readonly [number, number]>): Float64Array {
-  const out = new Int32Array(cg.n);
-  const inn = new Int32Array(cg.n);
-  for (const [a, b] of pairs) { out[a]++; inn[b]++; }
-  return Float64Array.from(pairs, ([a, b]) => delayMs(cg, k, a, b, out[a], inn[b]));
-}
-
 /** What the delay of an exchange is made of (ms): `d = computeMs + latencyMs + max(uploadMs, downloadMs, pathMs)`. */
 export interface DelayTerms {
   /** C_i, the sender's compute. */

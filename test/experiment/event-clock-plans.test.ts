@@ -13,7 +13,7 @@ import { generateNetwork } from '../../src/network/generate.js';
 import { underlayFromGml, type Underlay } from '../../src/network/underlay.js';
 import { findTopology } from '../../src/overlay/catalogue.js';
 import { clockedPlan, planEventClock } from '../../src/overlay/clock.js';
-import { maxPlusExchangeClock } from '../../src/timing/exchanges.js';
+import { maxPlusClock } from '../../src/timing/max-plus.js';
 import { NETWORKS, networkFile } from '../helpers.js';
 
 const ROUNDS = 200;
@@ -33,7 +33,7 @@ describe.each(cases)('event clock on $name', ({ underlay, profile }) => {
   const ctx = prepareContext({ network: underlay, workload: 'femnist', rounds: ROUNDS, ...(profile ? { siloProfile: profile } : {}) });
   it.each(TOPOLOGIES)('%s: events with fixed sharing = per-silo max-plus over 200 rounds; fair <= fixed', (name) => {
     const plan = findTopology(name)!.build(ctx);
-    const ref = maxPlusExchangeClock(plan.siloTimes, (k) => plan.exchanges(k));
+    const ref = maxPlusClock(plan.siloTimes, (k) => plan.exchanges(k));
     const fixed = clockedPlan(plan, { clock: 'events', sharing: 'fixed', seed: 0 }, ROUNDS);
     const fair = planEventClock(plan, { sharing: 'fair', seed: 0 });
     const fixedClock = planEventClock(plan, { sharing: 'fixed', seed: 0 });

@@ -12,7 +12,8 @@ import { createRng } from '../../src/random.js';
 import { batchMeans, describeCycleTimeEstimate, exchangeCycleMean, periodicRegime } from '../../src/timing/asymptotic-rate.js';
 import { eventClock } from '../../src/timing/event-clock.js';
 import type { SiloTimes } from '../../src/timing/delay-model.js';
-import { maxPlusExchangeClock, type RoundExchanges } from '../../src/timing/exchanges.js';
+import type { RoundExchanges } from '../../src/timing/exchanges.js';
+import { maxPlusClock } from '../../src/timing/max-plus.js';
 import { maxCycleMean } from '../../src/timing/karp.js';
 
 /** Async round exchanges from plain lists; shares are the listed degrees. */
@@ -210,7 +211,7 @@ describe('the max-plus clock and the time-expanded graph agree on the rate', () 
       return { ...r, upShare: Int32Array.from(idx, () => 1), downShare: Int32Array.from(idx, () => 1), launchRound: Int32Array.from(idx, (e) => (k >= mult[e] ? k - mult[e] + 1 : 0)) };
     };
     const want = exchangeCycleMean(s, ex, 6, 2);
-    const mp = maxPlusExchangeClock(s, ex);
+    const mp = maxPlusClock(s, ex);
     const r = periodicRegime(mp, { period: 6, lagRounds: 2 })!;
     expect(r.cyclicity % 6).toBe(0);
     expect(Math.abs(r.rateMs / want - 1)).toBeLessThan(1e-12); // measured: 0

@@ -13,7 +13,7 @@ import { buildStar } from '../../src/overlay/star.js';
 import { overlayExchanges } from '../../src/overlay/topology.js';
 import { overlayCycleTime } from '../../src/timing/cycle-time.js';
 import { overlayFromPairs } from '../../src/timing/delay-model.js';
-import { maxPlusExchangeClock } from '../../src/timing/exchanges.js';
+import { maxPlusClock } from '../../src/timing/max-plus.js';
 import { getWorkload } from '../../src/timing/workload.js';
 import { NETWORKS, networkFile } from '../helpers.js';
 
@@ -44,7 +44,7 @@ function threeSilos(csv = csvFile) {
 
 /** The per-silo max-plus clock's growth over `p` rounds after a transient (its cyclicity divides p). */
 function clockRate(ctx: ReturnType<typeof threeSilos>, o: ReturnType<typeof overlayFromPairs>, p: number): number {
-  const clock = maxPlusExchangeClock(ctx.k, () => overlayExchanges(o));
+  const clock = maxPlusClock(ctx.k, () => overlayExchanges(o));
   return (clock.roundEndMs(600 + p) - clock.roundEndMs(600)) / p;
 }
 
