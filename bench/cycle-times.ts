@@ -15,7 +15,7 @@ import { buildMst } from '../src/overlay/mst.js';
 import { readOverlayFile } from '../src/overlay/overlay-file.js';
 import { buildRing } from '../src/overlay/ring.js';
 import { buildStar } from '../src/overlay/star.js';
-import { overlayCycleTime } from '../src/timing/cycle-time.js';
+import { overlayCycleTime } from '../src/overlay/overlay.js';
 import { getWorkload, siloTimes, timingParams } from '../src/timing/workload.js';
 
 const shared = SHARED;

@@ -7,7 +7,7 @@
 import { DflsimInputError } from '../errors.js';
 import type { MixingInputs, MixingRows, MixingRule, StaticScheme } from '../overlay/mixing-rules.js';
 import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
-import type { RoundState } from '../timing/graph-state.js';
+import type { RoundState } from '../overlay/round-state.js';
 
 
 /** One round of a schedule. */

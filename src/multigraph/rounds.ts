@@ -16,7 +16,6 @@
  * large overlays (1,000 silos) a few periods of maximum-cycle-mean solves instead of K.
  */
 import { prepareMaxCycleMean } from '../timing/karp.js';
-import type { RoundState, SiloPair } from '../timing/graph-state.js';
 import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
 import type { Multigraph } from './multigraph.js';
 
@@ -100,21 +99,6 @@ export function simulateMultigraph(mg: Multigraph, k: SiloTimes, rounds: number,
 function sameBits(a: Float64Array, b: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Round k's graph state in the engine's format. */
-export function multigraphRoundState(mg: Multigraph, sim: MultigraphRounds, round: number): RoundState {
-  const st = mg.states[round % mg.states.length];
-  const pair = (e: number): SiloPair => [mg.base.edges[e].from, mg.base.edges[e].to];
-  return {
-    round,
-    state: st.index,
-    strong: st.strongEdges.map(pair),
-    weak: st.weakEdges.map(pair),
-    isolated: st.isolated.slice(),
-    durationMs: sim.tauMs[round],
-    endMs: sim.endMs[round],
-  };
 }
 
 /** The statistics of the paper's Tables 2 and 5. */

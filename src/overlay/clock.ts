@@ -20,7 +20,7 @@
 import { batchMeans, DEFAULT_PERIODIC_SEARCH_ROUNDS, describeCycleTimeEstimate, periodicRegime, type CycleTimeEstimate } from '../timing/asymptotic-rate.js';
 import { availability as availabilityOf, type AvailabilitySpec } from '../timing/availability.js';
 import { eventClock, type EventClock, type Sharing } from '../timing/event-clock.js';
-import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
+import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
 import type { StragglerSpec } from '../timing/stragglers.js';
 import type { TopologyPlan } from './topology.js';
 

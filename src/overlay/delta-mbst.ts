@@ -8,9 +8,8 @@
  * so the cost is O(D n²) for D that degree instead of O(n³).
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
-import { overlayCycleTime } from '../timing/cycle-time.js';
 import type { SiloTimes } from '../timing/delay-model.js';
-import { overlayFromPairs, type Overlay } from './overlay.js';
+import { overlayCycleTime, overlayFromPairs, type Overlay } from './overlay.js';
 import { kruskalMst, roundTripWeightMs } from './weights.js';
 
 /** A δ-MBST result: the overlay and which candidate won. */

@@ -18,8 +18,8 @@ import { DirectedGraph } from 'graphology';
 import type { Attributes } from 'graphology-types';
 import { DflsimInputError } from '../errors.js';
 import type { Coordinate } from '../network/underlay.js';
-import type { Overlay } from '../timing/delay-model.js';
-import type { RoundState } from '../timing/graph-state.js';
+import type { Overlay } from './overlay.js';
+import type { RoundState } from './round-state.js';
 
 /** A silo of an overlay graph. */
 export interface SiloNodeAttributes extends Attributes {

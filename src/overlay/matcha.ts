@@ -22,12 +22,12 @@ import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
 import { createRng, type Rng } from '../random.js';
-import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
+import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
 import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
 import { misraGriesEdgeColoring, roundRobinEdgeColoring } from '../graph/edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
-import { edgeDelaysMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';
+import { edgeDelaysMs, overlayFromPairs, type Overlay } from './overlay.js';
 
 /** Which graph MATCHA decomposes: the underlay's links (MATCHA) or the connectivity graph (MATCHA(+)). */
 export type MatchaBase = 'underlay' | 'connectivity';

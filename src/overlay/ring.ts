@@ -14,8 +14,7 @@
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { SiloTimes } from '../timing/delay-model.js';
 import { minWeightPerfectMatching } from '../graph/blossom.js';
-import { overlayCycleTime } from '../timing/cycle-time.js';
-import { d1Ms, overlayFromPairs, type Overlay } from './overlay.js';
+import { d1Ms, overlayCycleTime, overlayFromPairs, type Overlay } from './overlay.js';
 import { kruskalMst } from './weights.js';
 
 /** Options of the RING builder. */

@@ -13,9 +13,9 @@
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import { dijkstra } from '../graph/dijkstra.js';
-import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
-import { degrees, delayTerms, describeDelay, edgeDelaysMs, maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
-import type { Overlay, OverlayEdge } from './overlay.js';
+import type { CycleTimeResult } from '../timing/cycle-time.js';
+import { delayTerms, describeDelay, maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
+import { degrees, edgeDelaysMs, overlayCycleTime, type Overlay, type OverlayEdge } from './overlay.js';
 import { mstWeightMs } from './weights.js';
 
 function adjacency(cg: ConnectivityGraph, weight: (i: number, j: number) => number): [number, number][][] {

@@ -12,9 +12,10 @@
 import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
-import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
-import { maxComputeMs, overlayFromPairs, type Overlay, type SiloTimes } from '../timing/delay-model.js';
-import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
+import type { CycleTimeResult } from '../timing/cycle-time.js';
+import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
+import { overlayCycleTime, overlayExchanges, overlayFromPairs, type Overlay } from './overlay.js';
+import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
 import type { RoundExchanges, RoundSync } from '../timing/exchanges.js';
 import { maxPlusClock } from '../timing/max-plus.js';
 import type { TimingParams } from '../timing/workload.js';
@@ -209,26 +210,6 @@ export function ringOf(ctx: TopologyContext): ReturnType<typeof buildRing> {
 
 function pairsOf(o: Overlay): SiloPair[] {
   return o.edges.map((e) => [e.from, e.to]);
-}
-
-/**
- * The transfers of an overlay's edges (latency and bandwidth from the edges), the shares
- * being the overlay's degrees (out-degree of the sender, in-degree of the receiver).
- * @param sync how the round's silos start it (`async` for static overlays)
- */
-export function overlayExchanges(o: Overlay, sync: RoundSync = 'async'): RoundExchanges {
-  const n = o.silos.length;
-  const out = new Int32Array(n), inn = new Int32Array(n);
-  for (const e of o.edges) { out[e.from]++; inn[e.to]++; }
-  return {
-    sync,
-    from: Int32Array.from(o.edges, (e) => e.from),
-    to: Int32Array.from(o.edges, (e) => e.to),
-    latencyMs: Float64Array.from(o.edges, (e) => e.latencyMs),
-    pathBitsPerMs: Float64Array.from(o.edges, (e) => e.bandwidthBitsPerMs),
-    upShare: Int32Array.from(o.edges, (e) => out[e.from]),
-    downShare: Int32Array.from(o.edges, (e) => inn[e.to]),
-  };
 }
 
 /**

@@ -51,60 +51,6 @@ export function slowestSilo(s: SiloTimes): number {
   return w;
 }
 
-/** A directed overlay edge with its path characteristics. */
-export interface OverlayEdge {
-  from: number;
-  to: number;
-  /** Latency of the exchange (ms). */
-  latencyMs: number;
-  /** Available bandwidth of the exchange (bit/ms). */
-  bandwidthBitsPerMs: number;
-}
-
-/** A directed overlay on the silos. */
-export interface Overlay {
-  /** Which builder made it (`ring`, `mst`, `star`, `delta-mbst`, `overlay`, ...). */
-  topology: string;
-  /** Silo names (indices refer to these). */
-  silos: string[];
-  /** Directed edges (an undirected link appears as two edges). */
-  edges: OverlayEdge[];
-}
-
-/**
- * An overlay from silo-index pairs, taking latency and bandwidth from the connectivity graph.
- * Self-pairs and repeated pairs are dropped.
- * @param bidirectional add each pair in both directions
- */
-export function overlayFromPairs(
-  topology: string,
-  cg: ConnectivityGraph,
-  pairs: ReadonlyArray<readonly [number, number]>,
-  bidirectional: boolean,
-): Overlay {
-  const edges: OverlayEdge[] = [];
-  const seen = new Set<number>();
-  const add = (a: number, b: number): void => {
-    const key = a * cg.n + b;
-    if (a === b || seen.has(key)) return;
-    seen.add(key);
-    edges.push({ from: a, to: b, latencyMs: cg.latencyMs[key], bandwidthBitsPerMs: cg.bandwidthBitsPerMs[key] });
-  };
-  for (const [a, b] of pairs) {
-    add(a, b);
-    if (bidirectional) add(b, a);
-  }
-  return { topology, silos: cg.silos.slice(), edges };
-}
-
-/** Out- and in-degrees of an overlay's silos. */
-export function degrees(o: Overlay): { out: Int32Array; in: Int32Array } {
-  const out = new Int32Array(o.silos.length);
-  const inn = new Int32Array(o.silos.length);
-  for (const e of o.edges) { out[e.from]++; inn[e.to]++; }
-  return { out, in: inn };
-}
-
 /**
  * `max(upShare · M/up(i), downShare · M/down(j), M / bandwidth)`: the time one model copy
  * i -> j takes over the access links and the path when the sender's upload link is shared
@@ -138,24 +84,6 @@ export function exchangeDelayMs(s: SiloTimes, i: number, j: number, latencyMs: n
 export function delayMs(cg: ConnectivityGraph, k: SiloTimes, i: number, j: number, outDegree: number, inDegree: number): number {
   const key = i * cg.n + j;
   return exchangeDelayMs(k, i, j, cg.latencyMs[key], cg.bandwidthBitsPerMs[key], outDegree, inDegree);
-}
-
-/**
- * Delay of each overlay edge (ms), section 3, the degrees being the overlay's:
- * `d(i,j) = C_i + latency + max(outdeg(i) * up(i), indeg(j) * down(j), M / bandwidth)`.
- */
-export function edgeDelaysMs(o: Overlay, k: SiloTimes): Float64Array {
-  const { out, in: inn } = degrees(o);
-  const d = new Float64Array(o.edges.length);
-  o.edges.forEach((e, idx) => {
-    d[idx] = exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, out[e.from], inn[e.to]);
-  });
-  return d;
-}
-
-/** `d1 = C_i + latency + max(up(i), down(j), M / bandwidth)` of an overlay edge i -> j: the delay without degree factors (ms). */
-export function edgeD1Ms(e: OverlayEdge, k: SiloTimes): number {
-  return exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, 1, 1);
 }
 
 /** `d1(i,j) = C_i + latency + max(up(i), down(j), M / bandwidth)`: the delay without degree factors (ms). */

@@ -16,7 +16,7 @@
  * `upShare`, `downShare` the sender's out-degree and the receiver's in-degree the topology
  * counts for the round.
  */
-import { transmissionMs, type SiloTimes } from './delay-model.js';
+import { exchangeDelayMs, transmissionMs, type SiloTimes } from './delay-model.js';
 
 
 /**
@@ -60,6 +60,13 @@ export function fixedTransmissionMs(s: SiloTimes, r: RoundExchanges, e: number):
 /** Fixed-sharing time of transfer e (ms): latency + transmission, `x(i,j)` above. */
 export function fixedTransferMs(s: SiloTimes, r: RoundExchanges, e: number): number {
   return r.latencyMs[e] + fixedTransmissionMs(s, r, e);
+}
+
+/** The delays `d(i,j) = C_i + x(i,j)` of a round's transfers at their shares (ms), in transfer order (the delay model's formula). */
+export function exchangeDelaysMs(s: SiloTimes, r: RoundExchanges): Float64Array {
+  const d = new Float64Array(r.from.length);
+  for (let e = 0; e < d.length; e++) d[e] = exchangeDelayMs(s, r.from[e], r.to[e], r.latencyMs[e], r.pathBitsPerMs[e], r.upShare[e], r.downShare[e]);
+  return d;
 }
 
 /** Per-silo clock of one round: when each silo started and finished it (ms since the start). */

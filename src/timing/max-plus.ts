@@ -19,8 +19,8 @@
  * it under fixed sharing up to the order of the additions (it adds `t + C_i`, then
  * `latency + transmission`, where this clock adds `t + d`).
  */
-import { exchangeDelayMs, type SiloTimes } from './delay-model.js';
-import { fixedTransferMs, type RoundClock, type RoundExchanges } from './exchanges.js';
+import type { SiloTimes } from './delay-model.js';
+import { exchangeDelaysMs, fixedTransferMs, type RoundClock, type RoundExchanges } from './exchanges.js';
 
 /** Options of {@link maxPlusClock}. */
 export interface MaxPlusClockOptions {
@@ -30,13 +30,6 @@ export interface MaxPlusClockOptions {
    * largest launch lag, so that a long run stores O(n·L) instead of O(n·K) numbers.
    */
   keepRounds?: number;
-}
-
-/** The delays `d(i,j)` of a round's transfers at their shares (ms), in transfer order. */
-export function exchangeDelaysMs(s: SiloTimes, r: RoundExchanges): Float64Array {
-  const d = new Float64Array(r.from.length);
-  for (let e = 0; e < d.length; e++) d[e] = exchangeDelayMs(s, r.from[e], r.to[e], r.latencyMs[e], r.pathBitsPerMs[e], r.upShare[e], r.downShare[e]);
-  return d;
 }
 
 /**

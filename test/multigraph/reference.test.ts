@@ -10,7 +10,7 @@ import { buildMultigraph } from '../../src/multigraph/multigraph.js';
 import { multigraphStats, simulateMultigraph } from '../../src/multigraph/rounds.js';
 import { readOverlayFile } from '../../src/overlay/overlay-file.js';
 import { buildRing } from '../../src/overlay/ring.js';
-import { overlayCycleTime } from '../../src/timing/cycle-time.js';
+import { overlayCycleTime } from '../../src/overlay/overlay.js';
 import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 import { NETWORKS, networkFile, reference, ringOverlayFile, round1, table3 } from '../helpers.js';
 

@@ -26,7 +26,7 @@ import { toOverlayFile } from '../../src/overlay/overlay-file.js';
 import { readScheduleFile } from '../../src/overlay/schedule-file.js';
 import { ringOf, type TopologyContext, type TopologyPlan } from '../../src/overlay/topology.js';
 import { createRng } from '../../src/random.js';
-import { edgeDelaysMs } from '../../src/timing/delay-model.js';
+import { edgeDelaysMs } from '../../src/overlay/overlay.js';
 import { fakeTrainer } from '../learning/fake-trainer.js';
 import { TOY_COLOUR, TOY_MIXING, toyPairs } from '../fixtures/toy-topology.js';
 import { CATEGORY_COLOURS, colourScale, cycleTimeSpec, renderSvg } from '../../src/report/plots.js';

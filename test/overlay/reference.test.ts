@@ -9,10 +9,9 @@ import { underlayFromGml } from '../../src/network/underlay.js';
 import { buildDeltaMbst } from '../../src/overlay/delta-mbst.js';
 import { buildMst } from '../../src/overlay/mst.js';
 import { readOverlayFile } from '../../src/overlay/overlay-file.js';
-import { undirectedPairs } from '../../src/overlay/overlay.js';
+import { overlayCycleTime, undirectedPairs } from '../../src/overlay/overlay.js';
 import { buildRing } from '../../src/overlay/ring.js';
 import { buildStar } from '../../src/overlay/star.js';
-import { overlayCycleTime } from '../../src/timing/cycle-time.js';
 import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 import { NETWORKS, networkFile, reference, ringOverlayFile, round1, table3 } from '../helpers.js';
 

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SiloTimes } from '../../src/timing/delay-model.js';
-import type { RoundExchanges, RoundSync } from '../../src/timing/exchanges.js';
-import { exchangeDelaysMs, maxPlusClock } from '../../src/timing/max-plus.js';
+import { exchangeDelaysMs, type RoundExchanges, type RoundSync } from '../../src/timing/exchanges.js';
+import { maxPlusClock } from '../../src/timing/max-plus.js';
 
 /** Transfers with their shares (default 1). */
 function transfers(sync: RoundSync, from: number[], to: number[], latencyMs: number[], pathBitsPerMs: number[], extra: { launchRound?: number[]; answers?: number[] } = {}): RoundExchanges {

@@ -6,8 +6,8 @@
  * W = I − αL over the round's active edges; the round ends on MATCHA's own clock.
  */
 import { createRng } from '../../random.js';
-import { overlayFromPairs } from '../../timing/delay-model.js';
-import { isolatedSilos, type RoundState, type SiloPair } from '../../timing/graph-state.js';
+import { overlayFromPairs } from '../overlay.js';
+import { isolatedSilos, type RoundState, type SiloPair } from '../round-state.js';
 import { buildMatcha, matchaRoundTimes, type MatchaBase, type MatchaRoundTime } from '../matcha.js';
 import { matchaMixing } from '../mixing-rules.js';
 import { cached, pairExchanges, type Topology, type TopologyContext, type TopologyPlan } from '../topology.js';

@@ -6,12 +6,13 @@
  * context's rounds (spec section 6.3); trained with the stale-copy rule.
  */
 import { DflsimInputError } from '../../errors.js';
-import type { Overlay } from '../../timing/delay-model.js';
+import { overlayExchanges, type Overlay } from '../overlay.js';
 import { multigraphMixing, type PlanMixing } from '../mixing-rules.js';
-import { cached, overlayExchanges, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../topology.js';
+import { cached, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../topology.js';
 import type { RoundExchanges } from '../../timing/exchanges.js';
 import { buildMultigraph, type Multigraph } from '../../multigraph/multigraph.js';
-import { multigraphRoundState, multigraphStats, simulateMultigraph, type MultigraphRounds } from '../../multigraph/rounds.js';
+import { multigraphStats, simulateMultigraph, type MultigraphRounds } from '../../multigraph/rounds.js';
+import type { RoundState, SiloPair } from '../round-state.js';
 
 /** The names of the topologies of a context that a multigraph can be built on. */
 export function multigraphBaseNames(ctx: Pick<TopologyContext, 'catalogue'>): string[] {
@@ -29,7 +30,7 @@ export function baseOverlay(ctx: TopologyContext, base: string): Overlay {
 }
 
 /** The multigraph of a context on a base overlay, and its simulated rounds (cached). */
-export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigraph; sim: MultigraphRounds } {
+export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigraph<Overlay>; sim: MultigraphRounds } {
   return cached(ctx, `multigraph:${base}:${ctx.tMax}:${ctx.rounds}`, () => {
     const mg = buildMultigraph(baseOverlay(ctx, base), ctx.k, ctx.tMax);
     return { mg, sim: simulateMultigraph(mg, ctx.k, ctx.rounds) };
@@ -43,7 +44,7 @@ export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigra
  * rounds between; the shares are the base overlay's degrees (every edge, strong or weak,
  * holds its links). With t = 1 this is the base overlay's clock.
  */
-export function multigraphExchanges(mg: Multigraph): (k: number) => RoundExchanges {
+export function multigraphExchanges(mg: Multigraph<Overlay>): (k: number) => RoundExchanges {
   const all = overlayExchanges(mg.base, 'async');
   const S = mg.states.length;
   const memo = new Map<number, { idx: Int32Array; ex: Omit<RoundExchanges, 'launchRound'> }>();
@@ -61,6 +62,21 @@ export function multigraphExchanges(mg: Multigraph): (k: number) => RoundExchang
     const { idx, ex } = stateOf(k % S);
     const launchRound = Int32Array.from(idx, (e) => { const m = mg.multiplicity[e]; return k >= m ? k - m + 1 : 0; });
     return { ...ex, launchRound };
+  };
+}
+
+/** Round k's graph state in the engine's format. */
+export function multigraphRoundState(mg: Multigraph, sim: MultigraphRounds, round: number): RoundState {
+  const st = mg.states[round % mg.states.length];
+  const pair = (e: number): SiloPair => [mg.base.edges[e].from, mg.base.edges[e].to];
+  return {
+    round,
+    state: st.index,
+    strong: st.strongEdges.map(pair),
+    weak: st.weakEdges.map(pair),
+    isolated: st.isolated.slice(),
+    durationMs: sim.tauMs[round],
+    endMs: sim.endMs[round],
   };
 }
 
