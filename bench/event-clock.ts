@@ -15,7 +15,7 @@
 import { time } from './common.js';
 import { prepareContext } from '../src/experiment/cycle-times.js';
 import { findTopology } from '../src/overlay/catalogue.js';
-import { planEventClock } from '../src/overlay/clock.js';
+import { planEventClock } from '../src/timing/clock.js';
 import { buildConnectivityGraph, type ConnectivityGraph } from '../src/network/connectivity.js';
 import { generateNetwork } from '../src/network/generate.js';
 import { createRng } from '../src/random.js';
@@ -126,7 +126,7 @@ function main(): void {
   for (const name of ['ring', 'multigraph-ring']) {
     const [plan, buildMs] = time(() => findTopology(name)!.build(ctx));
     console.log(`  (${name} built in ${buildMs.toFixed(0)} ms)`);
-    bench(`${name} plan (${n} silos)`, plan.siloTimes, (k) => plan.exchanges(k), rounds, (sharing) => planEventClock(plan, { sharing, seed: 0 }));
+    bench(`${name} plan (${n} silos)`, plan.siloTimes, (k) => plan.round(k).exchanges, rounds, (sharing) => planEventClock(plan, { sharing, seed: 0 }));
   }
 }
 

@@ -45,7 +45,8 @@ export {
   type CycleTimeRequest, type CycleTimeReport, type NamedStragglers, type NamedFailures,
 } from './experiment/cycle-times.js';
 export type { TopologyResult } from './overlay/registry.js';
-export { clockedPlan, type ClockChoice } from './overlay/clock.js';
+export { clockedPlan, type ClockedPlan } from './overlay/clocked-plan.js';
+export type { ClockChoice, MaxPlusRounds } from './timing/clock.js';
 export type { Sharing } from './timing/event-clock.js';
 export type { CycleTimeResult } from './timing/cycle-time.js';
 export { maxCycleMean, type CycleMean } from './timing/karp.js';

@@ -18,7 +18,8 @@ import { DEFAULT_RING_OPTIONS } from '../overlay/ring.js';
 import { readOverlayFile } from '../overlay/overlay-file.js';
 import { planResult, type TopologyResult } from '../overlay/registry.js';
 import { readScheduleFile } from '../overlay/schedule-file.js';
-import { clockedPlan, describeClock, MAX_PLUS, type ClockChoice } from '../overlay/clock.js';
+import { clockedPlan, type ClockedPlan } from '../overlay/clocked-plan.js';
+import { describeClock, MAX_PLUS, type ClockChoice } from '../timing/clock.js';
 import type { BaseGraphVariant, Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
 import { BASE_GRAPH_VARIANTS } from '../overlay/topologies/base-graph.js';
 import { checkEquidynEta } from '../overlay/equidyn.js';
@@ -155,9 +156,9 @@ export function contextClock(ctx: TopologyContext): ClockChoice {
  * A topology's plan on the context's clock, built once per context (timing, drawing and the
  * timeline of one comparison share it: the event clock over K rounds is not run twice).
  */
-export function buildOnClock(t: Topology, ctx: TopologyContext): TopologyPlan {
+export function buildOnClock(t: Topology, ctx: TopologyContext): ClockedPlan {
   const key = `on-clock:${t.name}:${ctx.rounds}`;
-  let plan = ctx.cache.get(key) as TopologyPlan | undefined;
+  let plan = ctx.cache.get(key) as ClockedPlan | undefined;
   if (!plan) {
     plan = clockedPlan(t.build(ctx), contextClock(ctx), ctx.rounds);
     ctx.cache.set(key, plan);

@@ -21,10 +21,8 @@ import type { Multigraph } from './multigraph.js';
 
 /** The simulated rounds of a multigraph. */
 export interface MultigraphRounds {
-  /** τk of each round (ms). */
+  /** τk of each round (ms): round k's duration on the max-plus clock, whose round ends are their running sum (`timing/clock.ts`). */
   tauMs: Float64Array;
-  /** Simulated clock at the end of each round (ms). */
-  endMs: Float64Array;
   /** Mean of τk over the rounds: the multigraph's cycle time (ms). */
   cycleTimeMs: number;
   /** The round from which later rounds were copied from the period before (the recursion's state repeated), if it did. */
@@ -60,7 +58,6 @@ export function simulateMultigraph(mg: Multigraph, k: SiloTimes, rounds: number,
   let next = new Float64Array(m);
   const w = new Float64Array(m);
   const tauMs = new Float64Array(rounds);
-  const endMs = new Float64Array(rounds);
   // δ of the last round whose index is a multiple of S (the phase compared for a repeat)
   const snapshot = new Float64Array(m);
   let snapshotRound = -1;
@@ -86,14 +83,9 @@ export function simulateMultigraph(mg: Multigraph, k: SiloTimes, rounds: number,
   }
   // rounds after a repeated state: round r + q equals round r - S + q
   if (periodicFrom >= 0) for (let r = periodicFrom + 1; r < rounds; r++) tauMs[r] = tauMs[r - S];
-  let clock = 0;
-  for (let r = 0; r < rounds; r++) {
-    clock += tauMs[r];
-    endMs[r] = clock;
-  }
   let sum = 0;
   for (let r = 0; r < rounds; r++) sum += tauMs[r];
-  return { tauMs, endMs, cycleTimeMs: rounds ? sum / rounds : 0, ...(periodicFrom >= 0 ? { repeatsFromRound: periodicFrom } : {}) };
+  return { tauMs, cycleTimeMs: rounds ? sum / rounds : 0, ...(periodicFrom >= 0 ? { repeatsFromRound: periodicFrom } : {}) };
 }
 
 function sameBits(a: Float64Array, b: Float64Array): boolean {

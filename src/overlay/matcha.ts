@@ -81,10 +81,23 @@ export interface MatchaPlan {
   budget: number;
 }
 
+/**
+ * One of MATCHA's sampled rounds as its published estimate sees it: the round's graph
+ * (without transfers), its time (the largest delay of its edges) and the running sum of
+ * round times. A plan on these rounds gets the same round ends from the max-plus clock
+ * (barrier rounds, `timing/clock.ts`).
+ */
+export interface MatchaRound extends Omit<RoundState, 'exchanges'> {
+  /** The round's time (ms). */
+  durationMs: number;
+  /** The running sum of round times at its end (ms). */
+  endMs: number;
+}
+
 /** MATCHA with its sampled rounds. */
 export interface MatchaResult extends MatchaPlan {
-  /** The first `rounds` round states. */
-  rounds: RoundState[];
+  /** The first `rounds` rounds. */
+  rounds: MatchaRound[];
   /** Sum of the first `cycleTimeRounds` round times / (cycleTimeRounds − 1) (ms). */
   cycleTimeMs: number;
   /** Mean round time over those rounds (ms). */
@@ -342,7 +355,7 @@ export function buildMatcha(
   if (!Number.isFinite(opt.seed)) throw new DflsimInputError('seed', `must be a finite number, got ${opt.seed}`);
   const plan = planMatcha(base, underlay, cg, opt.budget, opt.activation);
   const rng = opt.rng ?? createRng(opt.seed);
-  const rounds: RoundState[] = [];
+  const rounds: MatchaRound[] = [];
   let sumMs = 0, active = 0;
   const total = Math.max(opt.rounds, opt.cycleTimeRounds);
   for (const rt of matchaRoundTimes(plan, cg, k, rng, total)) {

@@ -77,10 +77,14 @@ export interface SiloRoundTimes {
   endMs: Float64Array;
 }
 
-/** A lazily extended clock over rounds. */
-export interface RoundClock {
+/** When each round ends: what every clock reports. */
+export interface RoundEnds {
   /** The end of round k everywhere (ms since the start), k >= 0. */
   roundEndMs(round: number): number;
+}
+
+/** A lazily extended per-silo clock over rounds. */
+export interface RoundClock extends RoundEnds {
   /** Each silo's start and end of round k. */
   silos(round: number): SiloRoundTimes;
 }

@@ -3,7 +3,9 @@
  * catalogue (`multigraph-ring`, `multigraph-mst`, `multigraph-delta-mbst`,
  * `multigraph-star`, `multigraph-overlay` on a user's file, `multigraph-exponential`,
  * ...). Round k uses graph state k mod S; its cycle time is the mean of τk over the
- * context's rounds (spec section 6.3); trained with the stale-copy rule.
+ * context's rounds (spec section 6.3); trained with the stale-copy rule. On the max-plus
+ * clock round k lasts τk; its transfers are the physical per-silo clock the event clock
+ * runs (the choice is explained in `timing/clock.ts`).
  */
 import { DflsimInputError } from '../../errors.js';
 import { overlayExchanges, type Overlay } from '../overlay.js';
@@ -65,8 +67,12 @@ export function multigraphExchanges(mg: Multigraph<Overlay>): (k: number) => Rou
   };
 }
 
-/** Round k's graph state in the engine's format. */
-export function multigraphRoundState(mg: Multigraph, sim: MultigraphRounds, round: number): RoundState {
+/**
+ * Round k's graph in the engine's format (its state's strong and weak edges and isolated
+ * silos), with the round's transfers.
+ * @param exchanges the round's transfers (see {@link multigraphExchanges})
+ */
+export function multigraphRoundState(mg: Multigraph, round: number, exchanges: RoundExchanges): RoundState {
   const st = mg.states[round % mg.states.length];
   const pair = (e: number): SiloPair => [mg.base.edges[e].from, mg.base.edges[e].to];
   return {
@@ -75,8 +81,7 @@ export function multigraphRoundState(mg: Multigraph, sim: MultigraphRounds, roun
     strong: st.strongEdges.map(pair),
     weak: st.weakEdges.map(pair),
     isolated: st.isolated.slice(),
-    durationMs: sim.tauMs[round],
-    endMs: sim.endMs[round],
+    exchanges,
   };
 }
 
@@ -96,6 +101,7 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
   const { mg, sim } = multigraphOf(ctx, base);
   const stats = multigraphStats(mg, ctx.rounds);
   const edges = mg.base.edges.map((e) => [e.from, e.to] as [number, number]);
+  const exchangesOf = multigraphExchanges(mg);
   // round-varying: no single critical circuit; the statistics say where silos wait
   return {
     topology: `multigraph-${base}`,
@@ -103,12 +109,17 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
     static: false,
     period: mg.states.length,
     mixing: MULTIGRAPH_MIXING,
-    round: (k) => {
-      if (k >= sim.endMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.endMs.length} rounds simulated (the context's rounds)`);
-      return multigraphRoundState(mg, sim, k);
-    },
-    exchanges: multigraphExchanges(mg),
+    round: (k) => multigraphRoundState(mg, k, exchangesOf(k)),
     siloTimes: ctx.k,
+    // the paper's clock: round k lasts τk (what every max-plus result has been); the transfers describe the physical one
+    maxPlus: {
+      kind: 'durations',
+      roundMs: (k) => {
+        if (k >= sim.tauMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.tauMs.length} rounds simulated (the context's rounds)`);
+        return sim.tauMs[k];
+      },
+    },
+    launchLagRounds: mg.multiplicity.length ? Math.max(0, Math.max(...mg.multiplicity) - 1) : 0,
     cycleTimeMs: sim.cycleTimeMs,
     criticalCircuit: [],
     overlay: mg.base,
