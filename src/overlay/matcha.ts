@@ -23,7 +23,7 @@ import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
 import { createRng, type Rng } from '../random.js';
 import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
-import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
+import { maxComputeMs, transmissionMs, type SiloTimes } from '../timing/delay-model.js';
 import { misraGriesEdgeColoring, roundRobinEdgeColoring } from '../graph/edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
@@ -216,6 +216,8 @@ interface MatchingDelayTable {
   /** Directed edges: tail and head of edge e at [2e], [2e+1]. */
   ends: Int32Array;
   base: Float64Array;
+  /** bandwidth(a,b) (bit/ms) and s = M / bandwidth(a,b). */
+  bw: Float64Array;
   s: Float64Array;
   sortedS: Float64Array;
   prefixMaxBase: Float64Array;
@@ -228,14 +230,15 @@ interface MatchingDelayTable {
 function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg: ConnectivityGraph, k: SiloTimes): MatchingDelayTable {
   const n = cg.n;
   const E = 2 * pairs.length;
-  const ends = new Int32Array(2 * E), base = new Float64Array(E), s = new Float64Array(E);
+  const ends = new Int32Array(2 * E), base = new Float64Array(E), bw = new Float64Array(E), s = new Float64Array(E);
   const covered = new Uint8Array(n);
   pairs.forEach(([a, b], i) => {
     covered[a] = 1; covered[b] = 1;
     for (const [e, x, y] of [[2 * i, a, b], [2 * i + 1, b, a]] as const) {
       ends[2 * e] = x; ends[2 * e + 1] = y;
       base[e] = k.computeMs[x] + cg.latencyMs[x * n + y];
-      s[e] = k.modelSizeBits / cg.bandwidthBitsPerMs[x * n + y];
+      bw[e] = cg.bandwidthBitsPerMs[x * n + y];
+      s[e] = k.modelSizeBits / bw[e];
     }
   });
   const order = Array.from({ length: E }, (_, e) => e).sort((x, y) => s[x] - s[y]);
@@ -248,7 +251,7 @@ function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg:
   const covers = coveredCount <= n - coveredCount;
   const silos: number[] = [];
   for (let v = 0; v < n; v++) if ((covered[v] === 1) === covers) silos.push(v);
-  return { ends, base, s, sortedS, prefixMaxBase, suffixMaxBaseS, silos: Int32Array.from(silos), covers };
+  return { ends, base, bw, s, sortedS, prefixMaxBase, suffixMaxBaseS, silos: Int32Array.from(silos), covers };
 }
 
 /** `max over the matching of base + max(g, s)` (see {@link MatchingDelayTable}). */
@@ -307,10 +310,10 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: Si
     if (k.profile) {
       t = maxComputeMs(k);
       for (const m of active) {
-        const { ends, base, s } = tables[m];
+        const { ends, base, bw } = tables[m];
         for (let e = 0; e < base.length; e++) {
           const a = ends[2 * e], b = ends[2 * e + 1];
-          const x = base[e] + Math.max(deg[a] * k.uploadMs[a], deg[b] * k.downloadMs[b], s[e]);
+          const x = base[e] + transmissionMs(k, a, b, bw[e], deg[a], deg[b]);
           if (x > t) t = x;
         }
       }
