@@ -15,17 +15,18 @@ import { buildMst } from '../src/overlay/mst.js';
 import { readOverlayFile } from '../src/overlay/overlay-file.js';
 import { buildRing } from '../src/overlay/ring.js';
 import { buildStar } from '../src/overlay/star.js';
-import { overlayCycleTime } from '../src/timing/cycle-time.js';
-import { delayConstants, getWorkload, timingParams } from '../src/timing/workload.js';
+import { overlayCycleTime } from '../src/overlay/overlay.js';
+import { getWorkload, siloTimes, timingParams } from '../src/timing/workload.js';
 
 const shared = SHARED;
 
 function main(): void {
   if (!haveSharedNetworks()) return;
-  const k = delayConstants(timingParams(getWorkload('femnist')));
+  const params = timingParams(getWorkload('femnist'));
   const texts = NETWORKS.map((n) => readFileSync(path.join(shared, 'networks', `${n}.gml`), 'utf8'));
   const table = (): number[][] => NETWORKS.map((n, i) => {
     const cg = buildConnectivityGraph(underlayFromGml(texts[i], n));
+    const k = siloTimes(params, cg.n);
     return [
       buildStar(cg, k).cycleTime.cycleTimeMs,
       overlayCycleTime(buildMst(cg, k), k).cycleTimeMs,
@@ -47,6 +48,7 @@ function main(): void {
   for (let i = 0; i < NETWORKS.length; i++) {
     const n = NETWORKS[i];
     const cg = buildConnectivityGraph(underlayFromGml(texts[i], n));
+    const k = siloTimes(params, cg.n);
     const ring = readOverlayFile(path.join(shared, 'reference', 'femnist', `${n}.ring-overlay.json`), cg);
     simulateMultigraph(buildMultigraph(ring, k, 5), k, 6400); // warm-up
     const ms: number[] = [];

@@ -15,12 +15,14 @@
 import { time } from './common.js';
 import { prepareContext } from '../src/experiment/cycle-times.js';
 import { findTopology } from '../src/overlay/catalogue.js';
-import { planEventClock } from '../src/overlay/clock.js';
+import { planEventClock } from '../src/timing/clock.js';
 import { buildConnectivityGraph, type ConnectivityGraph } from '../src/network/connectivity.js';
 import { generateNetwork } from '../src/network/generate.js';
 import { createRng } from '../src/random.js';
 import { eventClock, type EventClock } from '../src/timing/event-clock.js';
-import { fixedTransferMs, maxPlusExchangeClock, type RoundClock, type RoundExchanges, type SiloTimes } from '../src/timing/exchanges.js';
+import type { SiloTimes } from '../src/timing/delay-model.js';
+import { fixedTransferMs, type RoundClock, type RoundExchanges } from '../src/timing/exchanges.js';
+import { maxPlusClock } from '../src/timing/max-plus.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -61,7 +63,7 @@ function bench(label: string, s: SiloTimes, ex: (k: number) => RoundExchanges, r
     return [end, ms];
   };
   const events = make ?? ((sharing: 'fixed' | 'fair') => eventClock(s, ex, { sharing }));
-  const [mpEnd, mpMs] = run(() => maxPlusExchangeClock(s, ex));
+  const [mpEnd, mpMs] = run(() => maxPlusClock(s, ex));
   let fixedClock: EventClock | undefined, fairClock: EventClock | undefined;
   const [fxEnd, fxMs] = run(() => (fixedClock = events('fixed')));
   const [faEnd, faMs] = run(() => (fairClock = events('fair')));
@@ -124,7 +126,7 @@ function main(): void {
   for (const name of ['ring', 'multigraph-ring']) {
     const [plan, buildMs] = time(() => findTopology(name)!.build(ctx));
     console.log(`  (${name} built in ${buildMs.toFixed(0)} ms)`);
-    bench(`${name} plan (${n} silos)`, plan.siloTimes, (k) => plan.exchanges(k), rounds, (sharing) => planEventClock(plan, { sharing, seed: 0 }));
+    bench(`${name} plan (${n} silos)`, plan.siloTimes, (k) => plan.round(k).exchanges, rounds, (sharing) => planEventClock(plan, { sharing, seed: 0 }));
   }
 }
 

@@ -15,7 +15,7 @@ import { buildMatcha, matchaBaseEdges, type MatchaBase } from '../src/overlay/ma
 import { optimalMixingAlpha } from '../src/overlay/matcha-mixing.js';
 import { optimizeActivationProbabilities, weightedLaplacian } from '../src/overlay/matcha-probabilities.js';
 import { fiedler } from '../src/graph/symmetric-eigen.js';
-import { delayConstants, getWorkload, timingParams } from '../src/timing/workload.js';
+import { getWorkload, siloTimes, timingParams } from '../src/timing/workload.js';
 
 const shared = SHARED;
 
@@ -24,7 +24,7 @@ function main(): void {
   let published: Record<string, Record<string, number>> = {};
   const tablePath = path.join(shared, 'reference', 'table3.json');
   if (existsSync(tablePath)) published = JSON.parse(readFileSync(tablePath, 'utf8')).cycleTimeMs;
-  const k = delayConstants(timingParams(getWorkload('femnist')));
+  const params = timingParams(getWorkload('femnist'));
   const rows: string[] = [];
   let totalMs = 0;
   let ebone: { n: number; laplacian: Float64Array } | null = null;
@@ -32,6 +32,7 @@ function main(): void {
     const file = path.join(shared, 'networks', `${name}.gml`);
     const underlay = underlayFromGml(readFileSync(file, 'utf8'), file);
     const cg = buildConnectivityGraph(underlay);
+    const k = siloTimes(params, cg.n);
     for (const [topology, base] of [['matcha', 'underlay'], ['matcha+', 'connectivity']] as [string, MatchaBase][]) {
       const edges = matchaBaseEdges(base, underlay, cg);
       const [coloring, colorMs] = time(() => misraGriesEdgeColoring(cg.n, edges));

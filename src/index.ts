@@ -28,8 +28,8 @@ export {
   UNIFORM_MIXING, SCHEME_MIXING, EXPLICIT_MIXING, LOCAL_MIXING,
   type PlanMixing, type MixingRule, type MixingInputs, type MixingRows, type MixTerm, type StaticScheme,
 } from './overlay/mixing-rules.js';
-export { overlayFromPairs, type Overlay, type OverlayEdge } from './timing/delay-model.js';
-export type { RoundState, RoundWeights, SiloPair } from './timing/graph-state.js';
+export { overlayFromPairs, overlayCycleTime, type Overlay, type OverlayEdge } from './overlay/overlay.js';
+export type { RoundState, RoundWeights, SiloPair } from './overlay/round-state.js';
 export { readOverlayFile, toOverlayFile, type OverlayFile } from './overlay/overlay-file.js';
 export {
   toGraphology,
@@ -45,9 +45,10 @@ export {
   type CycleTimeRequest, type CycleTimeReport, type NamedStragglers, type NamedFailures,
 } from './experiment/cycle-times.js';
 export type { TopologyResult } from './overlay/registry.js';
-export { clockedPlan, type ClockChoice } from './overlay/clock.js';
+export { clockedPlan, type ClockedPlan } from './overlay/clocked-plan.js';
+export type { ClockChoice, MaxPlusRounds } from './timing/clock.js';
 export type { Sharing } from './timing/event-clock.js';
-export { overlayCycleTime, type CycleTimeResult } from './timing/cycle-time.js';
+export type { CycleTimeResult } from './timing/cycle-time.js';
 export { maxCycleMean, type CycleMean } from './timing/karp.js';
 export { WORKLOAD_PRESETS, getWorkload, type Workload } from './timing/workload.js';
 export { gbpsToBitsPerSec, latencyMsFromKm, transferMs } from './units.js';

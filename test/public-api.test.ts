@@ -48,7 +48,7 @@ const TYPES = [
   'ToGraphologyOptions', 'RoundToGraphologyOptions', 'SiloNodeAttributes', 'OverlayEdgeAttributes', 'OverlayGraphAttributes', 'RoundNodeAttributes',
   'RoundEdgeAttributes', 'RoundGraphAttributes', 'MultigraphReport',
   // cycle times and clocks
-  'CycleTimeRequest', 'CycleTimeReport', 'NamedStragglers', 'NamedFailures', 'TopologyResult', 'ClockChoice', 'Sharing', 'CycleTimeResult', 'CycleMean',
+  'CycleTimeRequest', 'CycleTimeReport', 'NamedStragglers', 'NamedFailures', 'TopologyResult', 'ClockedPlan', 'ClockChoice', 'MaxPlusRounds', 'Sharing', 'CycleTimeResult', 'CycleMean',
   'Workload', 'Rng',
   // experiments
   'ExperimentOptions', 'ExperimentResult', 'ReportCycleTimes', 'ExperimentConfig', 'TrainConfig', 'CycleTimeConfig', 'ConfigOverride', 'RunOptions', 'RunSummary',

@@ -18,7 +18,8 @@ import { DEFAULT_RING_OPTIONS } from '../overlay/ring.js';
 import { readOverlayFile } from '../overlay/overlay-file.js';
 import { planResult, type TopologyResult } from '../overlay/registry.js';
 import { readScheduleFile } from '../overlay/schedule-file.js';
-import { clockedPlan, describeClock, MAX_PLUS, type ClockChoice } from '../overlay/clock.js';
+import { clockedPlan, type ClockedPlan } from '../overlay/clocked-plan.js';
+import { describeClock, MAX_PLUS, type ClockChoice } from '../timing/clock.js';
 import type { BaseGraphVariant, Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
 import { BASE_GRAPH_VARIANTS } from '../overlay/topologies/base-graph.js';
 import { checkEquidynEta } from '../overlay/equidyn.js';
@@ -26,7 +27,8 @@ import { validateAvailability, type AvailabilitySpec } from '../timing/availabil
 import type { Sharing } from '../timing/event-clock.js';
 import { validateStragglers, type StragglerSpec } from '../timing/stragglers.js';
 import { gbpsToBitsPerSec, transferMs } from '../units.js';
-import { delayConstants, getWorkload, siloTimesOf, timingParams, WORKLOAD_PRESETS, type DelayConstants, type TimingParams, type Workload } from '../timing/workload.js';
+import type { SiloTimes } from '../timing/delay-model.js';
+import { getWorkload, roundComputeMs, siloTimes, timingParams, WORKLOAD_PRESETS, type TimingParams, type Workload } from '../timing/workload.js';
 
 /** What to compare. */
 export interface CycleTimeRequest {
@@ -154,9 +156,9 @@ export function contextClock(ctx: TopologyContext): ClockChoice {
  * A topology's plan on the context's clock, built once per context (timing, drawing and the
  * timeline of one comparison share it: the event clock over K rounds is not run twice).
  */
-export function buildOnClock(t: Topology, ctx: TopologyContext): TopologyPlan {
+export function buildOnClock(t: Topology, ctx: TopologyContext): ClockedPlan {
   const key = `on-clock:${t.name}:${ctx.rounds}`;
-  let plan = ctx.cache.get(key) as TopologyPlan | undefined;
+  let plan = ctx.cache.get(key) as ClockedPlan | undefined;
   if (!plan) {
     plan = clockedPlan(t.build(ctx), contextClock(ctx), ctx.rounds);
     ctx.cache.set(key, plan);
@@ -245,12 +247,12 @@ function checkRequest(req: CycleTimeRequest): void {
 export const MAX_DELAY_MS = 1e15;
 
 /** Refuse compute and transfer times so large that cycle times would overflow (a model size, compute time or capacity off by many orders). */
-function checkDelays(k: DelayConstants, params: TimingParams, coreGbps: number): void {
+function checkDelays(k: SiloTimes, params: TimingParams, coreGbps: number): void {
   const largest = (xs: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < xs.length; i++) m = Math.max(m, xs[i]); return m; };
   const parts: [string, number][] = [
-    ['compute per round', Math.max(k.computeMs, largest(k.silo?.computeMs ?? []))],
-    ['upload of one model', Math.max(k.uploadMs, largest(k.silo?.uploadMs ?? []))],
-    ['download of one model', Math.max(k.downloadMs, largest(k.silo?.downloadMs ?? []))],
+    ['compute per round', Math.max(roundComputeMs(params), largest(k.computeMs))],
+    ['upload of one model', Math.max(transferMs(params.workload.modelSizeBits, params.uploadBitsPerSec), largest(k.uploadMs))],
+    ['download of one model', Math.max(transferMs(params.workload.modelSizeBits, params.downloadBitsPerSec), largest(k.downloadMs))],
     ['one model over the core network', transferMs(params.workload.modelSizeBits, gbpsToBitsPerSec(coreGbps))],
   ];
   for (const [what, ms] of parts) {
@@ -283,14 +285,13 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   const cg: ConnectivityGraph = buildConnectivityGraph(underlay, gbpsToBitsPerSec(coreGbps), { linkCapacities: req.linkCapacities });
   const seed = req.seed ?? 0;
   const resolved = resolveRequestProfile(underlay, params, req, seed);
-  const k = delayConstants(params, resolved?.profile);
+  const k = siloTimes(params, cg.n, resolved?.profile);
   checkDelays(k, params, coreGbps);
   const ctx: TopologyContext = {
     underlay,
     cg,
     params,
     k,
-    siloTimes: siloTimesOf(k, cg.n),
     coreGbps,
     ring: { localSearch: req.ringLocalSearch ?? DEFAULT_RING_OPTIONS.localSearch },
     tMax,

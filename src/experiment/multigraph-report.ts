@@ -5,7 +5,7 @@
 import { buildMultigraph } from '../multigraph/multigraph.js';
 import { multigraphStats, simulateMultigraph, type MultigraphStats } from '../multigraph/rounds.js';
 import { baseOverlay } from '../overlay/topologies/multigraph.js';
-import { overlayCycleTime } from '../timing/cycle-time.js';
+import { overlayCycleTime } from '../overlay/overlay.js';
 import { prepareContext, type CycleTimeRequest } from './cycle-times.js';
 
 /** The JSON shape of `dflsim multigraph`. */

@@ -8,9 +8,8 @@ import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { MetricRow } from '../learning/dpasgd.js';
 import type { TopologyPlan } from '../overlay/topology.js';
-import { type ClockChoice } from '../overlay/clock.js';
+import { planEventClock, type ClockChoice } from '../timing/clock.js';
 import { type TrainConfig } from './config.js';
-import { planEventClock } from '../overlay/clock.js';
 
 import type { RunSummary } from './run-types.js';
 
@@ -25,8 +24,10 @@ export function configHash(cfg: TrainConfig): string {
 
 /**
  * `silo-times.csv`: per silo, the simulated time it spent computing, sending its model and
- * waiting over the rounds run, on the run's clock (max-plus: the per-silo recursion, which
- * for the multigraph is its physical per-silo clock rather than the paper's sum of τk).
+ * waiting over the rounds run: the event clock's breakdown over the plan's transfers, on
+ * the run's event clock, or with fixed sharing on a max-plus run (the per-silo max-plus
+ * recursion to rounding; for the multigraph its physical per-silo clock rather than the
+ * paper's sum of τk that times its rounds, see `timing/clock.ts`).
  */
 export function siloTimesCsv(plan: TopologyPlan, clock: ClockChoice, rounds: number, silos: readonly string[]): string {
   const header = ['silo', 'computeMs', 'sendMs', 'waitMs'];

@@ -5,7 +5,9 @@
  */
 import { DflsimInputError } from '../errors.js';
 import { mixingRule, scheduleFromPlan, type TrainingSchedule } from '../learning/schedule.js';
+import { clockedPlan } from '../overlay/clocked-plan.js';
 import type { TopologyContext } from '../overlay/topology.js';
+import { MAX_PLUS } from '../timing/clock.js';
 import { resolveConfigPath, trainTiming, type TrainConfig, type TrainTiming } from './config.js';
 import { BITS_PER_PARAMETER, defaultStepTime } from '../learning/model-defaults.js';
 import type { CycleTimeRequest } from './cycle-times.js';
@@ -13,12 +15,12 @@ import type { Underlay } from '../network/underlay.js';
 import { trainedTopology, trainerOptionsOf } from './run-data.js';
 
 /**
- * The training schedule of a config's topology on a context: the topology's plan and the
- * mixing rule it names (static overlays other than RING, and schedule files, use the
+ * The training schedule of a config's topology on a context: the topology's plan on the
+ * max-plus clock and the mixing rule it names (static overlays other than RING, and schedule files, use the
  * config's `mixing` scheme; STAR's FedAvg weighs by `shardSizes`).
  */
 export function trainingSchedule(ctx: TopologyContext, cfg: Pick<TrainConfig, 'topology' | 'mixing'>, shardSizes: readonly number[]): TrainingSchedule {
-  const plan = trainedTopology(cfg.topology).build(ctx);
+  const plan = clockedPlan(trainedTopology(cfg.topology).build(ctx), MAX_PLUS, ctx.rounds);
   return scheduleFromPlan(plan, mixingRule(plan, plan.n, { shardSizes, scheme: cfg.mixing }));
 }
 

@@ -13,8 +13,8 @@ import { classCounts } from '../data/characters.js';
 import { CHARACTER_CLASSES } from '../data/character-glyphs.js';
 import { initEngineState, roundsWithinBudget, runRoundsAsync, type EngineState } from '../learning/dpasgd.js';
 import { mixingRule, scheduleFromPlan, type TrainingSchedule } from '../learning/schedule.js';
-import type { TopologyPlan } from '../overlay/topology.js';
-import { describeClock, type ClockChoice } from '../overlay/clock.js';
+import type { ClockedPlan } from '../overlay/clocked-plan.js';
+import { describeClock, type ClockChoice } from '../timing/clock.js';
 import type { LocalTrainer } from '../learning/trainer.js';
 import { writeFileAtomic } from '../io/files.js';
 import { packageVersion } from '../project-root.js';
@@ -71,7 +71,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const { shards, test } = data;
   const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
   const roundsRun = roundsWithinBudget(schedule, cfg.rounds, cfg.simulatedBudgetMs);
-  if (roundsRun === 0) throw new DflsimInputError(`${configFile}: simulatedBudgetMs`, `the first round of ${cfg.topology} ends at ${plan.round(0).endMs.toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`);
+  if (roundsRun === 0) throw new DflsimInputError(`${configFile}: simulatedBudgetMs`, `the first round of ${cfg.topology} ends at ${plan.roundEndMs(0).toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`);
   const evalEvery = resolveEvalEvery(cfg.evalEvery, roundsRun);
   const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
   const { trainer, backend, dispose } = await distributed(opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test), cfg, opts, log);
@@ -99,7 +99,7 @@ interface Prepared {
   hash: string;
   store: CheckpointStore | undefined;
   /** The topology's plan on the run's clock. */
-  plan: TopologyPlan;
+  plan: ClockedPlan;
   /** The clock's workload and where its figures come from. */
   timing: TrainTiming;
   /** Evaluation period (rounds). */

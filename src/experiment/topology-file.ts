@@ -4,7 +4,7 @@
  * and isolated silos.
  */
 import { topologyNames, getTopologyValue } from '../overlay/catalogue.js';
-import { describeClock, planEventClock, type ClockChoice } from '../overlay/clock.js';
+import { describeClock, planEventClock, type ClockChoice } from '../timing/clock.js';
 import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
 import { buildOnClock, contextClock, contextProfile } from './cycle-times.js';
 

@@ -1,15 +1,15 @@
 /**
  * Training schedules: for each round, how silos mix (a mixing rule applied to the
- * round's graph state) and when the round ends on the simulated clock (the state's
- * `endMs`, from the timing core). Generic over topologies: a schedule is a
- * {@link TopologyPlan} plus a mixing rule; nothing here knows a topology by name.
+ * round's graph state) and when the round ends on the simulated clock (the plan's clock,
+ * from the timing core). Generic over topologies: a schedule is a plan on a clock
+ * ({@link ClockedPlan}) plus a mixing rule; nothing here knows a topology by name.
  */
 import { DflsimInputError } from '../errors.js';
+import { clockedPlan, type ClockedPlan } from '../overlay/clocked-plan.js';
 import type { MixingInputs, MixingRows, MixingRule, StaticScheme } from '../overlay/mixing-rules.js';
 import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
-import type { RoundState } from '../timing/graph-state.js';
-
-export { maxPlusRoundEnds } from '../timing/max-plus.js';
+import type { RoundState } from '../overlay/round-state.js';
+import { MAX_PLUS } from '../timing/clock.js';
 
 /** One round of a schedule. */
 export interface RoundPlan {
@@ -75,18 +75,16 @@ export function withoutDownSilos(rows: MixingRows, down: readonly number[], reno
  * once per state of a periodic one (round 0 apart: it has no previous round), and per
  * round otherwise.
  */
-export function scheduleFromPlan(plan: TopologyPlan, rule: MixingRule): TrainingSchedule {
+export function scheduleFromPlan(plan: ClockedPlan, rule: MixingRule): TrainingSchedule {
   const rowsByKey = new Map<number, MixingRows>();
   const period = plan.static ? 1 : plan.period;
   // the engine asks for rounds in order: keep the last state for the next round's "previous"
   let last: RoundState | null = null;
-  // a state looked at ahead of its round (its end, for a time budget) is kept for that round
-  let ahead: RoundState | null = null;
-  const stateOf = (k: number): RoundState => (last && last.round === k ? last : ahead && ahead.round === k ? ahead : plan.round(k));
+  const stateOf = (k: number): RoundState => (last && last.round === k ? last : plan.round(k));
   return {
     topology: plan.topology,
     n: plan.n,
-    endMs: (k) => { const s = stateOf(k); if (s !== last) ahead = s; return s.endMs; },
+    endMs: (k) => plan.roundEndMs(k),
     plan: (k) => {
       const state = stateOf(k);
       const key = period === undefined ? undefined : k === 0 ? -1 : k % period;
@@ -96,15 +94,16 @@ export function scheduleFromPlan(plan: TopologyPlan, rule: MixingRule): Training
         if (key !== undefined) rowsByKey.set(key, mixing);
       }
       last = state;
-      if (state.down?.length) return { round: k, mixing: withoutDownSilos(mixing, state.down, plan.mixing.downSilos === 'renormalise'), endMs: state.endMs, isolated: state.isolated, down: state.down };
-      return { round: k, mixing, endMs: state.endMs, isolated: state.isolated };
+      const endMs = plan.roundEndMs(k);
+      if (state.down?.length) return { round: k, mixing: withoutDownSilos(mixing, state.down, plan.mixing.downSilos === 'renormalise'), endMs, isolated: state.isolated, down: state.down };
+      return { round: k, mixing, endMs, isolated: state.isolated };
     },
   };
 }
 
 /**
- * The schedule of a topology by name for `rounds` rounds (the topology is looked up in
- * the context's catalogue).
+ * The schedule of a topology by name for `rounds` rounds on the max-plus clock (the
+ * topology is looked up in the context's catalogue).
  * @param topology e.g. `ring`, `multigraph-ring`, `star` (FedAvg), `local`
  * @param shardSizes samples per silo (FedAvg weights)
  * @param scheme weights of static overlays other than RING (default Metropolis-Hastings)
@@ -114,6 +113,6 @@ export function buildSchedule(ctx: TopologyContext, topology: string, rounds: nu
   if (!t || !t.supports.training) {
     throw new DflsimInputError('topology', `cannot train over "${topology}"; expected one of ${ctx.catalogue.names((x) => x.supports.training).join(', ')}`);
   }
-  const plan = t.build(rounds === ctx.rounds ? ctx : { ...ctx, rounds });
+  const plan = clockedPlan(t.build(rounds === ctx.rounds ? ctx : { ...ctx, rounds }), MAX_PLUS, rounds);
   return scheduleFromPlan(plan, mixingRule(plan, plan.n, { shardSizes, scheme }));
 }

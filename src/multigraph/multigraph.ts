@@ -4,10 +4,12 @@
  * section 6: every overlay edge becomes `m(e)` parallel edges (one strong, `m(e) - 1`
  * weak), the multigraph is parsed into `S = lcm(m)` simple graph states, and in each
  * state a silo whose edges are all weak is isolated: it aggregates without waiting.
+ *
+ * It reads its base overlay as directed edges with their paths ({@link MultigraphBase}, which
+ * an overlay is) and takes every delay from the delay model: the multigraph topology
+ * (`overlay/topologies/multigraph.ts`) builds on it, not the other way round.
  */
-import { edgeD1Ms, edgeDelaysMs, type Overlay } from '../timing/delay-model.js';
-import { isolatedSilos, type SiloPair } from '../timing/graph-state.js';
-import type { DelayConstants } from '../timing/workload.js';
+import { exchangeDelayMs, type SiloTimes } from '../timing/delay-model.js';
 
 /** Default maximum number of edges between two silos (t in Table 3). */
 export const DEFAULT_T_MAX = 5;
@@ -24,10 +26,18 @@ export interface MultigraphState {
   isolated: number[];
 }
 
+/** What a multigraph reads of its base overlay (an `Overlay` is one): silos and directed edges with their paths. */
+export interface MultigraphBase {
+  /** Silo names (indices refer to these). */
+  silos: readonly string[];
+  /** Directed edges with the latency (ms) and bandwidth (bit/ms) of their paths. */
+  edges: readonly { from: number; to: number; latencyMs: number; bandwidthBitsPerMs: number }[];
+}
+
 /** A multigraph built on an overlay. */
-export interface Multigraph {
+export interface Multigraph<O extends MultigraphBase = MultigraphBase> {
   /** The overlay it is built on. */
-  base: Overlay;
+  base: O;
   /** t: the cap on edges between two silos. */
   tMax: number;
   /** `d1(e)` of each base edge (ms), the delay without degree factors. */
@@ -78,9 +88,13 @@ export function edgeMultiplicities(d1: ArrayLike<number>, tMax: number): Int32Ar
  * @param k delay constants of the workload
  * @param tMax t, the maximum number of edges between two silos (>= 1)
  */
-export function buildMultigraph(base: Overlay, k: DelayConstants, tMax = DEFAULT_T_MAX): Multigraph {
+export function buildMultigraph<O extends MultigraphBase>(base: O, k: SiloTimes, tMax = DEFAULT_T_MAX): Multigraph<O> {
   const n = base.silos.length;
-  const d1 = Float64Array.from(base.edges, (e) => edgeD1Ms(e, k));
+  // d1 without degree factors; d at the overlay's degrees (every edge, strong or weak, counts)
+  const out = new Int32Array(n), inn = new Int32Array(n);
+  for (const e of base.edges) { out[e.from]++; inn[e.to]++; }
+  const d1 = Float64Array.from(base.edges, (e) => exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, 1, 1));
+  const delayMs = Float64Array.from(base.edges, (e) => exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, out[e.from], inn[e.to]));
   const multiplicity = edgeMultiplicities(d1, tMax);
   const S = base.edges.length ? lcmAll(multiplicity) : 1;
   const states: MultigraphState[] = [];
@@ -88,8 +102,12 @@ export function buildMultigraph(base: Overlay, k: DelayConstants, tMax = DEFAULT
     const strongEdges: number[] = [];
     const weakEdges: number[] = [];
     for (let e = 0; e < base.edges.length; e++) (s % multiplicity[e] === 0 ? strongEdges : weakEdges).push(e);
-    const pairs: SiloPair[] = strongEdges.map((e) => [base.edges[e].from, base.edges[e].to]);
-    states.push({ index: s, strongEdges, weakEdges, isolated: isolatedSilos(n, pairs) });
+    // isolated: no strong edge in either direction
+    const touched = new Uint8Array(n);
+    for (const e of strongEdges) { touched[base.edges[e].from] = 1; touched[base.edges[e].to] = 1; }
+    const isolated: number[] = [];
+    for (let i = 0; i < n; i++) if (!touched[i]) isolated.push(i);
+    states.push({ index: s, strongEdges, weakEdges, isolated });
   }
-  return { base, tMax, d1Ms: d1, delayMs: edgeDelaysMs(base, k), multiplicity, states };
+  return { base, tMax, d1Ms: d1, delayMs, multiplicity, states };
 }

@@ -16,16 +16,13 @@
  * large overlays (1,000 silos) a few periods of maximum-cycle-mean solves instead of K.
  */
 import { prepareMaxCycleMean } from '../timing/karp.js';
-import type { RoundState, SiloPair } from '../timing/graph-state.js';
-import { computeAt, maxComputeMs, type DelayConstants } from '../timing/workload.js';
+import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
 import type { Multigraph } from './multigraph.js';
 
 /** The simulated rounds of a multigraph. */
 export interface MultigraphRounds {
-  /** τk of each round (ms). */
+  /** τk of each round (ms): round k's duration on the max-plus clock, whose round ends are their running sum (`timing/clock.ts`). */
   tauMs: Float64Array;
-  /** Simulated clock at the end of each round (ms). */
-  endMs: Float64Array;
   /** Mean of τk over the rounds: the multigraph's cycle time (ms). */
   cycleTimeMs: number;
   /** The round from which later rounds were copied from the period before (the recursion's state repeated), if it did. */
@@ -39,7 +36,7 @@ export interface MultigraphRounds {
  * @param rounds K
  * @param opts `detectPeriod: false` solves every round (the check of the shortcut)
  */
-export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: number, opts: { detectPeriod?: boolean } = {}): MultigraphRounds {
+export function simulateMultigraph(mg: Multigraph, k: SiloTimes, rounds: number, opts: { detectPeriod?: boolean } = {}): MultigraphRounds {
   const detectPeriod = opts.detectPeriod ?? true;
   const n = mg.base.silos.length;
   const m = mg.base.edges.length;
@@ -53,15 +50,14 @@ export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: nu
     return a;
   });
   const d = mg.delayMs;
-  const C = k.computeMs;
-  const Ce = Float64Array.from(mg.base.edges, (e) => computeAt(k, e.from));
+  const Ce = Float64Array.from(mg.base.edges, (e) => k.computeMs[e.from]);
   // with a profile every silo's self-loop C_j is a circuit too: no round is shorter than the slowest compute
-  const floor = k.silo ? maxComputeMs(k, n) : C;
+  // (without one, max_j C_j is the uniform C, a round's time when it has no circuit)
+  const floor = maxComputeMs(k);
   let delta = new Float64Array(m);
   let next = new Float64Array(m);
   const w = new Float64Array(m);
   const tauMs = new Float64Array(rounds);
-  const endMs = new Float64Array(rounds);
   // δ of the last round whose index is a multiple of S (the phase compared for a repeat)
   const snapshot = new Float64Array(m);
   let snapshotRound = -1;
@@ -75,7 +71,7 @@ export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: nu
       w[e] = r === 0 || cur[e] ? next[e] : 0;
     }
     const mc = m ? solve(w).value : -Infinity;
-    const tau = k.silo ? Math.max(mc, floor) : mc === -Infinity ? C : mc;
+    const tau = k.profile ? Math.max(mc, floor) : mc === -Infinity ? floor : mc;
     if (r > 0) for (let e = 0; e < m; e++) if (!cur[e]) next[e] = prev[e] ? tau : tau + delta[e];
     tauMs[r] = tau;
     [delta, next] = [next, delta];
@@ -87,34 +83,14 @@ export function simulateMultigraph(mg: Multigraph, k: DelayConstants, rounds: nu
   }
   // rounds after a repeated state: round r + q equals round r - S + q
   if (periodicFrom >= 0) for (let r = periodicFrom + 1; r < rounds; r++) tauMs[r] = tauMs[r - S];
-  let clock = 0;
-  for (let r = 0; r < rounds; r++) {
-    clock += tauMs[r];
-    endMs[r] = clock;
-  }
   let sum = 0;
   for (let r = 0; r < rounds; r++) sum += tauMs[r];
-  return { tauMs, endMs, cycleTimeMs: rounds ? sum / rounds : 0, ...(periodicFrom >= 0 ? { repeatsFromRound: periodicFrom } : {}) };
+  return { tauMs, cycleTimeMs: rounds ? sum / rounds : 0, ...(periodicFrom >= 0 ? { repeatsFromRound: periodicFrom } : {}) };
 }
 
 function sameBits(a: Float64Array, b: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Round k's graph state in the engine's format. */
-export function multigraphRoundState(mg: Multigraph, sim: MultigraphRounds, round: number): RoundState {
-  const st = mg.states[round % mg.states.length];
-  const pair = (e: number): SiloPair => [mg.base.edges[e].from, mg.base.edges[e].to];
-  return {
-    round,
-    state: st.index,
-    strong: st.strongEdges.map(pair),
-    weak: st.weakEdges.map(pair),
-    isolated: st.isolated.slice(),
-    durationMs: sim.tauMs[round],
-    endMs: sim.endMs[round],
-  };
 }
 
 /** The statistics of the paper's Tables 2 and 5. */

@@ -8,9 +8,8 @@
  * so the cost is O(D n²) for D that degree instead of O(n³).
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
-import { overlayCycleTime } from '../timing/cycle-time.js';
-import type { DelayConstants } from '../timing/workload.js';
-import { overlayFromPairs, type Overlay } from './overlay.js';
+import type { SiloTimes } from '../timing/delay-model.js';
+import { overlayCycleTime, overlayFromPairs, type Overlay } from './overlay.js';
 import { kruskalMst, roundTripWeightMs } from './weights.js';
 
 /** A δ-MBST result: the overlay and which candidate won. */
@@ -100,7 +99,7 @@ export function deltaPrim(n: number, weight: Float64Array, delta: number): [numb
 }
 
 /** Build the δ-MBST overlay. */
-export function buildDeltaMbst(cg: ConnectivityGraph, k: DelayConstants): DeltaMbstResult {
+export function buildDeltaMbst(cg: ConnectivityGraph, k: SiloTimes): DeltaMbstResult {
   const n = cg.n;
   const w2 = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) w2[i * n + j] = roundTripWeightMs(cg, k, i, j);

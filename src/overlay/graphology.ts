@@ -8,7 +8,8 @@
  * - a {@link RoundState} (`plan.round(k)`): a node per silo with `isolated` and `down`
  *   (and `selfWeight` when the topology gives mixing weights), an edge per pair with
  *   `strong` (waited for this round) or not (the multigraph's weak edges), and `weight`
- *   when the topology gives mixing weights; the graph carries `round`, `state`,
+ *   when the topology gives mixing weights; the graph carries `round`, `state`, and given
+ *   the clock the round runs on (round ends come from a clock, not from the state),
  *   `durationMs` and `endMs`.
  *
  * Nodes also carry `index` (the silo's index in dflsim's arrays) and, given the silos'
@@ -18,8 +19,9 @@ import { DirectedGraph } from 'graphology';
 import type { Attributes } from 'graphology-types';
 import { DflsimInputError } from '../errors.js';
 import type { Coordinate } from '../network/underlay.js';
-import type { Overlay } from '../timing/delay-model.js';
-import type { RoundState } from '../timing/graph-state.js';
+import type { Overlay } from './overlay.js';
+import type { RoundEnds } from '../timing/exchanges.js';
+import type { RoundState } from './round-state.js';
 
 /** A silo of an overlay graph. */
 export interface SiloNodeAttributes extends Attributes {
@@ -72,10 +74,10 @@ export interface RoundGraphAttributes extends Attributes {
   round: number;
   /** Index of the graph state used (multigraph: k mod S; static: 0). */
   state: number;
-  /** Duration of the round (ms). */
-  durationMs: number;
-  /** Simulated clock at the end of the round (ms). */
-  endMs: number;
+  /** Duration of the round (ms), given `options.clock`. */
+  durationMs?: number;
+  /** Simulated clock at the end of the round (ms), given `options.clock`. */
+  endMs?: number;
 }
 
 /** Options of {@link toGraphology}. */
@@ -88,6 +90,8 @@ export interface ToGraphologyOptions {
 export interface RoundToGraphologyOptions extends ToGraphologyOptions {
   /** The silos' names, in index order (e.g. the overlay's or the connectivity graph's `silos`). */
   silos: readonly string[];
+  /** The clock the round runs on (a plan on a clock, or `maxPlusRoundEnds(plan)`): the graph then carries the round's `durationMs` and `endMs`. */
+  clock?: RoundEnds;
 }
 
 function siloNode(silos: readonly string[], i: number, coordinates: ToGraphologyOptions['coordinates']): SiloNodeAttributes {
@@ -132,7 +136,9 @@ function roundGraph(s: RoundState, options: ToGraphologyOptions & Partial<RoundT
   const isolated = new Set(s.isolated.map(inRange));
   const down = new Set((s.down ?? []).map(inRange));
   const g = new DirectedGraph<RoundNodeAttributes, RoundEdgeAttributes, RoundGraphAttributes>();
-  g.replaceAttributes({ round: s.round, state: s.state, durationMs: s.durationMs, endMs: s.endMs });
+  const c = options.clock;
+  const ends = c ? { durationMs: c.roundEndMs(s.round) - (s.round > 0 ? c.roundEndMs(s.round - 1) : 0), endMs: c.roundEndMs(s.round) } : {};
+  g.replaceAttributes({ round: s.round, state: s.state, ...ends });
   silos.forEach((_, i) => g.addNode(silos[i], {
     ...siloNode(silos, i, options.coordinates), isolated: isolated.has(i), down: down.has(i),
     ...(s.weights ? { selfWeight: s.weights.selfWeights[i] } : {}),

@@ -22,12 +22,12 @@ import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
 import { createRng, type Rng } from '../random.js';
-import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
-import { computeAt, maxComputeMs, type DelayConstants } from '../timing/workload.js';
+import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
+import { maxComputeMs, transmissionMs, type SiloTimes } from '../timing/delay-model.js';
 import { misraGriesEdgeColoring, roundRobinEdgeColoring } from '../graph/edge-coloring.js';
 import { optimalMixingAlpha } from './matcha-mixing.js';
 import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, type ActivationOptions } from './matcha-probabilities.js';
-import { edgeDelaysMs, overlayFromPairs, type Overlay } from '../timing/delay-model.js';
+import { edgeDelaysMs, overlayFromPairs, type Overlay } from './overlay.js';
 
 /** Which graph MATCHA decomposes: the underlay's links (MATCHA) or the connectivity graph (MATCHA(+)). */
 export type MatchaBase = 'underlay' | 'connectivity';
@@ -81,10 +81,23 @@ export interface MatchaPlan {
   budget: number;
 }
 
+/**
+ * One of MATCHA's sampled rounds as its published estimate sees it: the round's graph
+ * (without transfers), its time (the largest delay of its edges) and the running sum of
+ * round times. A plan on these rounds gets the same round ends from the max-plus clock
+ * (barrier rounds, `timing/clock.ts`).
+ */
+export interface MatchaRound extends Omit<RoundState, 'exchanges'> {
+  /** The round's time (ms). */
+  durationMs: number;
+  /** The running sum of round times at its end (ms). */
+  endMs: number;
+}
+
 /** MATCHA with its sampled rounds. */
 export interface MatchaResult extends MatchaPlan {
-  /** The first `rounds` round states. */
-  rounds: RoundState[];
+  /** The first `rounds` rounds. */
+  rounds: MatchaRound[];
   /** Sum of the first `cycleTimeRounds` round times / (cycleTimeRounds − 1) (ms). */
   cycleTimeMs: number;
   /** Mean round time over those rounds (ms). */
@@ -170,9 +183,9 @@ export function matchaRoundOverlay(plan: MatchaPlan, cg: ConnectivityGraph, acti
  * The round time of an overlay: its largest section-3 delay (ms); C when it has no edge.
  * With a silo profile the round is a barrier over every silo: also at least max_j C_j.
  */
-export function roundTimeMs(overlay: Overlay, k: DelayConstants): number {
+export function roundTimeMs(overlay: Overlay, k: SiloTimes): number {
   const d = edgeDelaysMs(overlay, k);
-  let t = k.silo ? maxComputeMs(k, overlay.silos.length) : overlay.edges.length === 0 ? k.computeMs : -Infinity;
+  let t = k.profile || overlay.edges.length === 0 ? maxComputeMs(k) : -Infinity;
   for (const x of d) if (x > t) t = x;
   return t;
 }
@@ -203,6 +216,8 @@ interface MatchingDelayTable {
   /** Directed edges: tail and head of edge e at [2e], [2e+1]. */
   ends: Int32Array;
   base: Float64Array;
+  /** bandwidth(a,b) (bit/ms) and s = M / bandwidth(a,b). */
+  bw: Float64Array;
   s: Float64Array;
   sortedS: Float64Array;
   prefixMaxBase: Float64Array;
@@ -212,17 +227,18 @@ interface MatchingDelayTable {
   covers: boolean;
 }
 
-function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg: ConnectivityGraph, k: DelayConstants): MatchingDelayTable {
+function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg: ConnectivityGraph, k: SiloTimes): MatchingDelayTable {
   const n = cg.n;
   const E = 2 * pairs.length;
-  const ends = new Int32Array(2 * E), base = new Float64Array(E), s = new Float64Array(E);
+  const ends = new Int32Array(2 * E), base = new Float64Array(E), bw = new Float64Array(E), s = new Float64Array(E);
   const covered = new Uint8Array(n);
   pairs.forEach(([a, b], i) => {
     covered[a] = 1; covered[b] = 1;
     for (const [e, x, y] of [[2 * i, a, b], [2 * i + 1, b, a]] as const) {
       ends[2 * e] = x; ends[2 * e + 1] = y;
-      base[e] = computeAt(k, x) + cg.latencyMs[x * n + y];
-      s[e] = k.modelSizeBits / cg.bandwidthBitsPerMs[x * n + y];
+      base[e] = k.computeMs[x] + cg.latencyMs[x * n + y];
+      bw[e] = cg.bandwidthBitsPerMs[x * n + y];
+      s[e] = k.modelSizeBits / bw[e];
     }
   });
   const order = Array.from({ length: E }, (_, e) => e).sort((x, y) => s[x] - s[y]);
@@ -235,7 +251,7 @@ function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg:
   const covers = coveredCount <= n - coveredCount;
   const silos: number[] = [];
   for (let v = 0; v < n; v++) if ((covered[v] === 1) === covers) silos.push(v);
-  return { ends, base, s, sortedS, prefixMaxBase, suffixMaxBaseS, silos: Int32Array.from(silos), covers };
+  return { ends, base, bw, s, sortedS, prefixMaxBase, suffixMaxBaseS, silos: Int32Array.from(silos), covers };
 }
 
 /** `max over the matching of base + max(g, s)` (see {@link MatchingDelayTable}). */
@@ -268,11 +284,12 @@ function delayBound(t: MatchingDelayTable, g: number): number {
  * active edge's delay is computed directly, and the round (a barrier over every silo)
  * lasts at least max_j C_j.
  */
-export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: DelayConstants, rng: Rng, count: number): Generator<MatchaRoundTime> {
+export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: SiloTimes, rng: Rng, count: number): Generator<MatchaRoundTime> {
   const n = cg.n;
   const deg = new Int32Array(n);
   const tables = plan.matchings.map((m) => matchingDelayTable(m, cg, k));
-  const up = k.uploadMs, down = k.downloadMs;
+  // without a profile every silo has the same access links
+  const up = k.uploadMs[0], down = k.downloadMs[0];
   const bounds = new Float64Array(tables.length);
   let clockMs = 0;
   for (let r = 0; r < count; r++) {
@@ -289,15 +306,14 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: De
     let dMax = 0, uniform = true;
     for (let v = 0; v < n; v++) { const x = deg[v]; if (x > dMax) { if (dMax > 0) uniform = false; dMax = x; } else if (x > 0 && x < dMax) uniform = false; }
     const g = Math.max(dMax * up, dMax * down);
-    let t = edges === 0 ? k.computeMs : -Infinity;
-    if (k.silo) {
-      const sk = k.silo;
-      t = maxComputeMs(k, n);
+    let t = edges === 0 ? maxComputeMs(k) : -Infinity;
+    if (k.profile) {
+      t = maxComputeMs(k);
       for (const m of active) {
-        const { ends, base, s } = tables[m];
+        const { ends, base, bw } = tables[m];
         for (let e = 0; e < base.length; e++) {
           const a = ends[2 * e], b = ends[2 * e + 1];
-          const x = base[e] + Math.max(deg[a] * sk.uploadMs[a], deg[b] * sk.downloadMs[b], s[e]);
+          const x = base[e] + transmissionMs(k, a, b, bw[e], deg[a], deg[b]);
           if (x > t) t = x;
         }
       }
@@ -333,7 +349,7 @@ export function buildMatcha(
   base: MatchaBase,
   underlay: Underlay,
   cg: ConnectivityGraph,
-  k: DelayConstants,
+  k: SiloTimes,
   options: Partial<MatchaOptions> = {},
 ): MatchaResult {
   const opt = { ...DEFAULT_MATCHA_OPTIONS, ...options };
@@ -342,7 +358,7 @@ export function buildMatcha(
   if (!Number.isFinite(opt.seed)) throw new DflsimInputError('seed', `must be a finite number, got ${opt.seed}`);
   const plan = planMatcha(base, underlay, cg, opt.budget, opt.activation);
   const rng = opt.rng ?? createRng(opt.seed);
-  const rounds: RoundState[] = [];
+  const rounds: MatchaRound[] = [];
   let sumMs = 0, active = 0;
   const total = Math.max(opt.rounds, opt.cycleTimeRounds);
   for (const rt of matchaRoundTimes(plan, cg, k, rng, total)) {

@@ -10,8 +10,8 @@
  * FedAvg) builds it in its own file from the row builders below. Nothing here knows a
  * topology by name. Applying rows to models is `learning/mixing.ts`.
  */
-import type { Overlay } from '../timing/delay-model.js';
-import type { RoundState, RoundWeights, SiloPair } from '../timing/graph-state.js';
+import type { Overlay } from './overlay.js';
+import type { RoundState, RoundWeights, SiloPair } from './round-state.js';
 
 /** One term of a silo's mixing row. */
 export interface MixTerm {

@@ -3,12 +3,12 @@
  * connectivity graph by `C + latency + M / bandwidth`, used in both directions.
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
-import type { DelayConstants } from '../timing/workload.js';
+import type { SiloTimes } from '../timing/delay-model.js';
 import { overlayFromPairs, type Overlay } from './overlay.js';
 import { kruskalMst, mstWeightMs } from './weights.js';
 
 /** Build the MST overlay. */
-export function buildMst(cg: ConnectivityGraph, k: DelayConstants): Overlay {
+export function buildMst(cg: ConnectivityGraph, k: SiloTimes): Overlay {
   const tree = kruskalMst(cg, (i, j) => mstWeightMs(cg, k, i, j));
   return overlayFromPairs('mst', cg, tree, true);
 }

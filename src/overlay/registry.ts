@@ -3,7 +3,7 @@
  * a {@link TopologyResult} (cycle time, critical circuit, overlay, details). The
  * topologies themselves are in `./catalogue.ts`.
  */
-import type { Overlay } from '../timing/delay-model.js';
+import type { Overlay } from './overlay.js';
 import { getTopologyValue } from './catalogue.js';
 import type { TopologyContext, TopologyPlan } from './topology.js';
 

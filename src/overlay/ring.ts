@@ -12,10 +12,9 @@
  * profile) and then run in whichever direction has the smaller cycle time.
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
-import type { DelayConstants } from '../timing/workload.js';
+import type { SiloTimes } from '../timing/delay-model.js';
 import { minWeightPerfectMatching } from '../graph/blossom.js';
-import { overlayCycleTime } from '../timing/cycle-time.js';
-import { d1Ms, overlayFromPairs, type Overlay } from './overlay.js';
+import { d1Ms, overlayCycleTime, overlayFromPairs, type Overlay } from './overlay.js';
 import { kruskalMst } from './weights.js';
 
 /** Options of the RING builder. */
@@ -127,12 +126,12 @@ export interface RingResult {
 }
 
 /** Build the RING overlay. */
-export function buildRing(cg: ConnectivityGraph, k: DelayConstants, options: Partial<RingOptions> = {}): RingResult {
+export function buildRing(cg: ConnectivityGraph, k: SiloTimes, options: Partial<RingOptions> = {}): RingResult {
   const opts = { ...DEFAULT_RING_OPTIONS, ...options };
   const n = cg.n;
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) w[i * n + j] = d1Ms(cg, k, i, j);
-  if (k.silo) {
+  if (k.profile) {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
       const m = (w[i * n + j] + w[j * n + i]) / 2;
       w[i * n + j] = m; w[j * n + i] = m;
@@ -141,7 +140,7 @@ export function buildRing(cg: ConnectivityGraph, k: DelayConstants, options: Par
   const mst = kruskalMst(cg, (i, j) => w[i * n + j]);
   let tour = christofidesTour(n, w, mst);
   if (opts.localSearch) tour = improveTour(tour, w, n);
-  if (k.silo && n > 2) {
+  if (k.profile && n > 2) {
     const back = [tour[0], ...tour.slice(1).reverse()];
     if (overlayCycleTime(ringOverlay(cg, back), k).cycleTimeMs < overlayCycleTime(ringOverlay(cg, tour), k).cycleTimeMs) tour = back;
   }

@@ -13,7 +13,7 @@
 import { DflsimInputError } from '../errors.js';
 import { parseJsonInput, readInputFile } from '../input-file.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
-import type { Overlay } from '../timing/delay-model.js';
+import type { Overlay } from './overlay.js';
 import { overlayFromObject, unreachedSilos } from './overlay-file.js';
 
 /**

@@ -13,10 +13,9 @@
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import { dijkstra } from '../graph/dijkstra.js';
-import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
-import { degrees, delayTerms, describeDelay, edgeDelaysMs } from '../timing/delay-model.js';
-import { computeAt, maxComputeMs, type DelayConstants } from '../timing/workload.js';
-import type { Overlay, OverlayEdge } from './overlay.js';
+import type { CycleTimeResult } from '../timing/cycle-time.js';
+import { delayTerms, describeDelay, maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
+import { degrees, edgeDelaysMs, overlayCycleTime, type Overlay, type OverlayEdge } from './overlay.js';
 import { mstWeightMs } from './weights.js';
 
 function adjacency(cg: ConnectivityGraph, weight: (i: number, j: number) => number): [number, number][][] {
@@ -182,7 +181,7 @@ export interface StarResult {
 }
 
 /** Build the STAR overlay (optionally around a given centre). */
-export function buildStar(cg: ConnectivityGraph, k: DelayConstants, center?: number): StarResult {
+export function buildStar(cg: ConnectivityGraph, k: SiloTimes, center?: number): StarResult {
   const n = cg.n;
   let c = center ?? -1;
   if (c < 0) {
@@ -214,7 +213,7 @@ export function buildStar(cg: ConnectivityGraph, k: DelayConstants, center?: num
     overlay,
     center: c,
     oneWayCycleTimeMs: oneWay,
-    cycleTime: k.silo ? starRoundTrip(overlay, k, c) : { ...ct, cycleTimeMs: n > 1 ? (oneWay - k.computeMs) * 2 + k.computeMs : k.computeMs },
+    cycleTime: k.profile ? starRoundTrip(overlay, k, c) : { ...ct, cycleTimeMs: n > 1 ? (oneWay - k.computeMs[c]) * 2 + k.computeMs[c] : k.computeMs[c] },
   };
 }
 
@@ -224,7 +223,7 @@ export function buildStar(cg: ConnectivityGraph, k: DelayConstants, center?: num
  * critical circuit is the slowest child's round trip (or the slowest silo's compute).
  * @param center index of the centre silo
  */
-export function starRoundTrip(overlay: Overlay, k: DelayConstants, center: number): CycleTimeResult {
+export function starRoundTrip(overlay: Overlay, k: SiloTimes, center: number): CycleTimeResult {
   const n = overlay.silos.length;
   const d = edgeDelaysMs(overlay, k);
   const deg = degrees(overlay);
@@ -233,20 +232,20 @@ export function starRoundTrip(overlay: Overlay, k: DelayConstants, center: numbe
     if (e.to === center) gatherOf[e.from] = idx;
     else if (e.from === center) broadcastOf[e.to] = idx;
   });
-  let best = maxComputeMs(k, n), child = -1;
+  let best = maxComputeMs(k), child = -1;
   for (let j = 0; j < n; j++) {
     const g = gatherOf[j], b = broadcastOf[j];
     if (g < 0 || b < 0) continue;
-    const t = computeAt(k, j) + (d[g] - computeAt(k, j)) + (d[b] - computeAt(k, center));
+    const t = k.computeMs[j] + (d[g] - k.computeMs[j]) + (d[b] - k.computeMs[center]);
     if (t > best) { best = t; child = j; }
   }
   if (child < 0) {
     let s = 0;
-    for (let i = 1; i < n; i++) if (computeAt(k, i) > computeAt(k, s)) s = i;
+    for (let i = 1; i < n; i++) if (k.computeMs[i] > k.computeMs[s]) s = i;
     return { cycleTimeMs: best, criticalCircuit: n ? [overlay.silos[s]] : [], criticalDelaysMs: n ? [best] : [], ...(n ? { bottleneck: `compute at ${overlay.silos[s]} ${Math.round(best * 1000) / 1000} ms` } : {}) };
   }
   const g = gatherOf[child], b = broadcastOf[child];
-  const slow = d[g] - computeAt(k, child) >= d[b] - computeAt(k, center) ? g : b;
+  const slow = d[g] - k.computeMs[child] >= d[b] - k.computeMs[center] ? g : b;
   const e = overlay.edges[slow];
   return {
     cycleTimeMs: best,

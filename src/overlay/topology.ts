@@ -1,9 +1,11 @@
 /**
  * The unit of dflsim's design: a topology is one value of type {@link Topology}: its name,
  * its family, what it supports and needs, and `build(context)`, which returns a
- * {@link TopologyPlan}: the graph state of every round ({@link RoundState}), the cycle
- * time, the critical circuit where the topology is static, and the overlay to draw.
- * Timing, training and drawing read plans; none of them tests a topology's name.
+ * {@link TopologyPlan}: one description of every round ({@link RoundState}: its graph,
+ * weights and timed transfers), how the max-plus clock times the rounds, the cycle time,
+ * the critical circuit where the topology is static, and the overlay to draw. Timing,
+ * training and drawing read plans; none of them tests a topology's name. Round ends come
+ * from the clocks (`../timing/clock.ts`, see `./clocked-plan.ts`), never from the plan.
  *
  * Helpers here build the two common kinds of plan: a static overlay (every round the same
  * state; Karp cycle time and critical circuit) and a weighted graph sequence (explicit
@@ -12,12 +14,13 @@
 import { DflsimInputError } from '../errors.js';
 import type { ConnectivityGraph } from '../network/connectivity.js';
 import type { Underlay } from '../network/underlay.js';
-import { overlayCycleTime, type CycleTimeResult } from '../timing/cycle-time.js';
-import { edgeDelaysMs, overlayFromPairs, roundDelaysMs, type Overlay } from '../timing/delay-model.js';
-import { isolatedSilos, type RoundState, type SiloPair } from '../timing/graph-state.js';
-import type { RoundExchanges, RoundSync, SiloTimes } from '../timing/exchanges.js';
-import { maxPlusClock, type RoundDelays } from '../timing/max-plus.js';
-import { maxComputeMs, siloTimesOf, type DelayConstants, type TimingParams } from '../timing/workload.js';
+import type { CycleTimeResult } from '../timing/cycle-time.js';
+import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
+import { overlayCycleTime, overlayExchanges, overlayFromPairs, type Overlay } from './overlay.js';
+import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
+import { maxPlusRoundEnds, type MaxPlusRounds } from '../timing/clock.js';
+import type { RoundExchanges, RoundSync } from '../timing/exchanges.js';
+import type { TimingParams } from '../timing/workload.js';
 import { EXPLICIT_MIXING, LOCAL_MIXING, type PlanMixing } from './mixing-rules.js';
 import type { MixingSequence } from './mixing-sequence.js';
 import { buildRing, type RingOptions } from './ring.js';
@@ -53,10 +56,8 @@ export interface TopologyContext {
   underlay: Underlay;
   cg: ConnectivityGraph;
   params: TimingParams;
-  /** The delay model's constants (with the per-silo times of a silo profile, if any). */
-  k: DelayConstants;
-  /** Per-silo times of the delay model (`siloTimesOf(k, n)`), what the clocks read. */
-  siloTimes: SiloTimes;
+  /** The delay model's per-silo times (a silo profile's, or the workload's for every silo): what builders and clocks read. */
+  k: SiloTimes;
   /** Core link capacity the connectivity graph was built with (Gbit/s). */
   coreGbps: number;
   ring: RingOptions;
@@ -171,7 +172,7 @@ export interface TopologyPlan {
   static: boolean;
   /** Rounds after which the states repeat (1 when static; undefined when they never do). */
   period?: number;
-  /** The graph state of round k (0-based): edges, isolated silos, the clock. Read-only. */
+  /** Round k (0-based): its edges, isolated silos, weights and timed transfers. Read-only. */
   round(k: number): RoundState;
   /** How this topology trains: its mixing rule (see `./mixing-rules.ts`). */
   mixing: PlanMixing;
@@ -181,14 +182,16 @@ export interface TopologyPlan {
   criticalCircuit: string[];
   /** What sets the pace on the critical circuit, in words (static overlays; see `CycleTimeResult.bottleneck`). */
   bottleneck?: string;
-  /**
-   * Round k's timed transfers, for the per-silo clocks (`timing/exchanges.ts`): run with
-   * {@link TopologyPlan.siloTimes} they give the plan's round ends (the multigraph's give
-   * its physical per-silo clock, whose transfers stay in flight over weak rounds).
-   */
-  exchanges(k: number): RoundExchanges;
-  /** The per-silo times the plan's exchanges are timed with (n entries). */
+  /** The per-silo times the rounds' transfers are timed with (n entries). */
   siloTimes: SiloTimes;
+  /**
+   * How the max-plus clock times the rounds (`../timing/clock.ts`): the per-silo recursion
+   * over the rounds' transfers, a steady round (STAR, baselines), or the topology's own round
+   * times (the multigraph's τk).
+   */
+  maxPlus: MaxPlusRounds;
+  /** Rounds a transfer may be launched before the round that lists it (the multigraph's largest multiplicity − 1; default 0). */
+  launchLagRounds?: number;
   /** The overlay to draw: the static overlay, the base overlay, or the union of a period's edges. */
   overlay?: Overlay;
   /** Number of directed edges of `overlay`. */
@@ -211,36 +214,6 @@ export function ringOf(ctx: TopologyContext): ReturnType<typeof buildRing> {
 
 function pairsOf(o: Overlay): SiloPair[] {
   return o.edges.map((e) => [e.from, e.to]);
-}
-
-/** The round delays of an overlay (for the max-plus clock). */
-function overlayDelays(o: Overlay, k: DelayConstants): RoundDelays {
-  return { from: Int32Array.from(o.edges, (e) => e.from), to: Int32Array.from(o.edges, (e) => e.to), delayMs: edgeDelaysMs(o, k) };
-}
-
-/** C for the max-plus clock: the uniform C, or C_j per silo with a profile. */
-export function clockComputeMs(k: DelayConstants): number | Float64Array {
-  return k.silo ? k.silo.computeMs : k.computeMs;
-}
-
-/**
- * The transfers of an overlay's edges (latency and bandwidth from the edges), the shares
- * being the overlay's degrees (out-degree of the sender, in-degree of the receiver).
- * @param sync how the round's silos start it (`async` for static overlays)
- */
-export function overlayExchanges(o: Overlay, sync: RoundSync = 'async'): RoundExchanges {
-  const n = o.silos.length;
-  const out = new Int32Array(n), inn = new Int32Array(n);
-  for (const e of o.edges) { out[e.from]++; inn[e.to]++; }
-  return {
-    sync,
-    from: Int32Array.from(o.edges, (e) => e.from),
-    to: Int32Array.from(o.edges, (e) => e.to),
-    latencyMs: Float64Array.from(o.edges, (e) => e.latencyMs),
-    pathBitsPerMs: Float64Array.from(o.edges, (e) => e.bandwidthBitsPerMs),
-    upShare: Int32Array.from(o.edges, (e) => out[e.from]),
-    downShare: Int32Array.from(o.edges, (e) => inn[e.to]),
-  };
 }
 
 /**
@@ -301,13 +274,16 @@ export interface StaticPlanOptions {
   details?: Record<string, unknown>;
   /** The cycle time, when the topology defines its own (STAR); default Karp on the overlay. */
   cycleTime?: CycleTimeResult;
-  /** The end of round k (ms), when the topology defines its own clock (STAR); default the per-silo max-plus clock. */
-  endMs?: (round: number) => number;
+  /** How max-plus times the rounds, when not by the per-silo recursion over the overlay's edges (STAR: a steady round). */
+  maxPlus?: MaxPlusRounds;
   /** Explicit mixing weights (the same every round). */
   weights?: RoundState['weights'];
   /** Every round's transfers, when not the overlay's edges run `async` (STAR's round trip). */
   exchanges?: RoundExchanges;
 }
+
+/** The per-silo max-plus recursion: the default of static overlays and graph sequences. */
+const PER_SILO: MaxPlusRounds = { kind: 'per-silo' };
 
 /**
  * The plan of a static overlay: every round the same state, Karp's cycle time and
@@ -318,21 +294,16 @@ export function staticPlan(ctx: TopologyContext, topology: string, overlay: Over
   const ct = opts.cycleTime ?? overlayCycleTime(overlay, ctx.k);
   const strong = pairsOf(overlay);
   const isolated = isolatedSilos(n, strong);
-  const d = overlayDelays(overlay, ctx.k);
-  const endMs = opts.endMs ?? maxPlusClock(n, clockComputeMs(ctx.k), () => d);
-  const ex = opts.exchanges ?? overlayExchanges(overlay, 'async');
+  const exchanges = opts.exchanges ?? overlayExchanges(overlay, 'async');
   return {
     topology,
     n,
     static: true,
     period: 1,
     mixing: opts.mixing,
-    round: (k) => {
-      const end = endMs(k);
-      return { round: k, state: 0, strong, weak: [], isolated, durationMs: end - (k > 0 ? endMs(k - 1) : 0), endMs: end, ...(opts.weights ? { weights: opts.weights } : {}) };
-    },
-    exchanges: () => ex,
-    siloTimes: ctx.siloTimes,
+    round: (k) => ({ round: k, state: 0, strong, weak: [], isolated, ...(opts.weights ? { weights: opts.weights } : {}), exchanges }),
+    siloTimes: ctx.k,
+    maxPlus: opts.maxPlus ?? PER_SILO,
     cycleTimeMs: ct.cycleTimeMs,
     criticalCircuit: ct.criticalCircuit,
     ...(ct.bottleneck !== undefined ? { bottleneck: ct.bottleneck } : {}),
@@ -374,71 +345,74 @@ export interface TimeVaryingSpec {
  *   model's `d(i,j)` at that round's degrees; the cycle time is the end of round K (the
  *   context's rounds) divided by K. The overlay drawn is the union of one period's edges
  *   (or of the first rounds' when there is no period), and the first states.
+ * `spec.round(k)` runs once per state of a period (once per round for a few recent rounds
+ * when there is none): the round's graph, weights and transfers are built together.
  */
 export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: TimeVaryingSpec): TopologyPlan {
   const n = ctx.cg.n;
-  const stateOf = (k: number): RoundState => {
+  const partsOf = roundParts(spec.period, (k) => {
     const g = spec.round(k);
-    const s: RoundState = { round: k, state: spec.period ? k % spec.period : k, strong: g.pairs, weak: [], isolated: isolatedSilos(n, g.pairs), durationMs: 0, endMs: 0 };
-    if (g.weights) s.weights = { edges: g.pairs, weights: g.weights.weights, selfWeights: g.weights.selfWeights };
-    return s;
-  };
+    const weights = g.weights ? { edges: g.pairs, weights: g.weights.weights, selfWeights: g.weights.selfWeights } : undefined;
+    return { strong: g.pairs, isolated: isolatedSilos(n, g.pairs), ...(weights ? { weights } : {}), exchanges: pairExchanges(ctx.cg, g.pairs, 'async') };
+  });
+  const stateOf = (k: number): RoundState => ({ round: k, state: spec.period ? k % spec.period : k, weak: [], ...partsOf(k) });
   if (spec.period === 1) {
     const s0 = stateOf(0);
     const overlay = overlayFromPairs(topology, ctx.cg, s0.strong, false);
     return staticPlan(ctx, topology, overlay, { mixing: spec.mixing, weights: s0.weights, details: spec.details });
   }
-  // a periodic topology's round delays depend only on k mod period: computed once per state
-  const memo = new Map<number, RoundDelays>();
-  const delaysOf = (k: number): RoundDelays => {
-    const key = spec.period ? k % spec.period : -1;
-    const hit = memo.get(key);
-    if (hit) return hit;
-    const pairs = spec.round(k).pairs;
-    const d = { from: pairs.map((p) => p[0]), to: pairs.map((p) => p[1]), delayMs: roundDelaysMs(ctx.cg, ctx.k, pairs) };
-    if (spec.period) memo.set(key, d);
-    return d;
-  };
-  const endMs = maxPlusClock(n, clockComputeMs(ctx.k), delaysOf);
-  const exMemo = new Map<number, RoundExchanges>();
-  const exchangesOf = (k: number): RoundExchanges => {
-    const key = spec.period ? k % spec.period : -1;
-    const hit = exMemo.get(key);
-    if (hit) return hit;
-    const ex = pairExchanges(ctx.cg, spec.round(k).pairs, 'async');
-    if (spec.period) exMemo.set(key, ex);
-    return ex;
-  };
   const K = ctx.rounds;
   const drawnRounds = spec.period ?? Math.min(spec.drawnStates ?? 4, K);
   const drawn = Array.from({ length: drawnRounds }, (_, k) => stateOf(k));
   const overlay = overlayFromPairs(topology, ctx.cg, drawn.flatMap((s) => s.strong), false);
-  return {
+  const plan: TopologyPlan = {
     topology,
     n,
     static: false,
     ...(spec.period !== undefined ? { period: spec.period } : {}),
     mixing: spec.mixing,
-    round: (k) => {
-      const s = stateOf(k);
-      s.endMs = endMs(k);
-      s.durationMs = s.endMs - (k > 0 ? endMs(k - 1) : 0);
-      return s;
-    },
-    exchanges: exchangesOf,
-    siloTimes: ctx.siloTimes,
-    cycleTimeMs: endMs(K - 1) / K,
+    round: stateOf,
+    siloTimes: ctx.k,
+    maxPlus: PER_SILO,
+    cycleTimeMs: NaN,
     criticalCircuit: [],
     overlay,
     overlayEdges: overlay.edges.length,
-    details: {
-      ...spec.details,
-      ...(spec.period !== undefined ? { period: spec.period } : {}),
-      rounds: K,
-      cycleTime: `end of round ${K} / ${K} (per-silo max-plus clock over each round's edges, delays at the round's degrees)`,
-      firstRoundsMs: Array.from({ length: Math.min(12, K) }, (_, k) => endMs(k) - (k > 0 ? endMs(k - 1) : 0)),
-    },
     drawing: { states: drawn.slice(0, 12).map((s) => ({ state: s.state, strong: s.strong, isolated: s.isolated })) },
+  };
+  // the cycle time and the first rounds on the plan's own max-plus clock (the one its users extend)
+  const ends = maxPlusRoundEnds(plan);
+  const endMs = (k: number): number => ends.roundEndMs(k);
+  plan.cycleTimeMs = endMs(K - 1) / K;
+  plan.details = {
+    ...spec.details,
+    ...(spec.period !== undefined ? { period: spec.period } : {}),
+    rounds: K,
+    cycleTime: `end of round ${K} / ${K} (per-silo max-plus clock over each round's edges, delays at the round's degrees)`,
+    firstRoundsMs: Array.from({ length: Math.min(12, K) }, (_, k) => endMs(k) - (k > 0 ? endMs(k - 1) : 0)),
+  };
+  return plan;
+}
+
+/** The parts of a round state that depend on its graph only. */
+type RoundParts = Pick<RoundState, 'strong' | 'isolated' | 'weights' | 'exchanges'>;
+
+/**
+ * Round parts built once: per state of a period (the same objects every period, so a clock
+ * computes each state's delays once), or, without a period, for the last few rounds asked
+ * (a clock and the engine ask for the same round in turn).
+ */
+function roundParts(period: number | undefined, build: (k: number) => RoundParts): (k: number) => RoundParts {
+  const memo = new Map<number, RoundParts>();
+  return (k) => {
+    const key = period ? k % period : k;
+    let p = memo.get(key);
+    if (!p) {
+      p = build(k);
+      if (!period && memo.size >= 4) memo.delete(memo.keys().next().value!);
+      memo.set(key, p);
+    }
+    return p;
   };
 }
 
@@ -466,9 +440,9 @@ export function sequencePlan(ctx: TopologyContext, topology: string, seq: Mixing
  */
 export function localBaselinePlan(topology: string, n: number, ctxOrComputeMs: TopologyContext | number): TopologyPlan {
   const k = typeof ctxOrComputeMs === 'number' ? undefined : ctxOrComputeMs.k;
-  const computeMs = typeof ctxOrComputeMs === 'number' ? ctxOrComputeMs : maxComputeMs(ctxOrComputeMs.k, n);
+  const computeMs = k ? maxComputeMs(k) : (ctxOrComputeMs as number);
   // no transfers: only the compute times matter
-  const times = siloTimesOf(k ?? { computeMs, uploadMs: 0, downloadMs: 0, modelSizeBits: 0 }, n);
+  const times: SiloTimes = k && k.n === n ? k : { n, computeMs: new Float64Array(n).fill(computeMs), uploadMs: new Float64Array(n), downloadMs: new Float64Array(n), modelSizeBits: 0 };
   const none = noExchanges();
   return {
     topology,
@@ -476,9 +450,9 @@ export function localBaselinePlan(topology: string, n: number, ctxOrComputeMs: T
     static: true,
     period: 1,
     mixing: LOCAL_MIXING,
-    round: (k) => ({ round: k, state: 0, strong: [], weak: [], isolated: [], durationMs: computeMs, endMs: (k + 1) * computeMs }),
-    exchanges: () => none,
+    round: (k) => ({ round: k, state: 0, strong: [], weak: [], isolated: [], exchanges: none }),
     siloTimes: times,
+    maxPlus: { kind: 'steady', roundMs: computeMs },
     cycleTimeMs: computeMs,
     criticalCircuit: [],
     overlayEdges: 0,

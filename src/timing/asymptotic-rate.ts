@@ -44,7 +44,8 @@
  * and returns its maximum cycle mean per round with Karp's algorithm (`./karp.ts`): the
  * max-plus clock's own rate, with no simulation.
  */
-import { fixedTransferMs, type RoundClock, type RoundExchanges, type SiloTimes } from './exchanges.js';
+import type { SiloTimes } from './delay-model.js';
+import { fixedTransferMs, type RoundClock, type RoundExchanges } from './exchanges.js';
 import { prepareMaxCycleMean } from './karp.js';
 
 /** Round bound of the periodic-regime search (documented default of {@link PeriodicSearchOptions.maxRounds}). */
@@ -218,7 +219,7 @@ export function batchMeans(roundEndMs: (round: number) => number, opts: BatchMea
  *   nodes, the first carrying the weight, so every edge is one round);
  * - `barrier` / `round-trip`: every silo starts at the round's barrier max_i t_i(k), so
  *   an edge (r, i) → (r+1, j) for every pair, weighing silo j's duration of the round
- *   (its compute, its transfers' arrivals and answers, as in `maxPlusExchangeClock`).
+ *   (its compute, its transfers' arrivals and answers, as in the per-silo clocks).
  * Every cycle spans a multiple of P rounds with one edge per round, so its mean per edge
  * is ms per round. A plan's first rounds may launch transfers in round 0 instead of
  * k + 1 − m (the multigraph): the rate does not depend on them.
@@ -249,7 +250,7 @@ export function exchangeCycleMean(s: SiloTimes, exchanges: (round: number) => Ro
         edge(node(L, r.from[e]), node(k + 1, r.to[e]), s.computeMs[r.from[e]] + fixedTransferMs(s, r, e), k + 1 - L);
       }
     } else {
-      // durations from the barrier (T = 0), as maxPlusExchangeClock computes them
+      // durations from the barrier (T = 0), as the per-silo clocks compute them
       const dur = Float64Array.from(s.computeMs);
       const arrival = new Float64Array(r.from.length);
       for (let e = 0; e < r.from.length; e++) {

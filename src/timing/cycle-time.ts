@@ -5,9 +5,9 @@
  * self-loop is a circuit of its own, so the cycle time is `max(Karp's value, max_j C_j)`
  * (a cycle mean can be below a slow silo's compute).
  */
-import { degrees, delayTerms, describeDelay, edgeDelaysMs, type Overlay } from './delay-model.js';
+import { delayTerms, describeDelay, maxComputeMs, slowestSilo, type SiloTimes } from './delay-model.js';
+import { exchangeDelaysMs, type RoundExchanges } from './exchanges.js';
 import { maxCycleMean } from './karp.js';
-import { computeAt, maxComputeMs, type DelayConstants } from './workload.js';
 
 /** A cycle time with the circuit that sets it. */
 export interface CycleTimeResult {
@@ -26,41 +26,33 @@ export interface CycleTimeResult {
 }
 
 /**
- * Cycle time of an overlay.
- * A silo with no cycle through it (a single silo) runs at its compute time C.
+ * Cycle time of a static plan whose every round has the transfers `r` (an overlay's edges
+ * at its degrees): the maximum cycle mean of their delays. A silo with no cycle through it
+ * (a single silo) runs at its compute time C.
+ * @param silos silo names (indices of `r` refer to these)
  */
-export function overlayCycleTime(o: Overlay, k: DelayConstants): CycleTimeResult {
-  const n = o.silos.length;
-  const d = edgeDelaysMs(o, k);
-  const from = Int32Array.from(o.edges, (e) => e.from);
-  const to = Int32Array.from(o.edges, (e) => e.to);
-  const r = maxCycleMean(n, from, to, d);
-  const slowest = slowestSilo(k, n);
-  if (r.value === -Infinity || (k.silo && maxComputeMs(k, n) > r.value)) {
-    const c = maxComputeMs(k, n);
+export function staticCycleTime(k: SiloTimes, silos: readonly string[], r: RoundExchanges): CycleTimeResult {
+  const n = silos.length;
+  const d = exchangeDelaysMs(k, r);
+  const res = maxCycleMean(n, r.from, r.to, d);
+  const slowest = slowestSilo(k);
+  if (res.value === -Infinity || (k.profile && maxComputeMs(k) > res.value)) {
+    const c = maxComputeMs(k);
     return {
       cycleTimeMs: c,
-      criticalCircuit: k.silo && n > 0 ? [o.silos[slowest]] : [],
-      criticalDelaysMs: k.silo && n > 0 ? [c] : [],
-      ...(n > 0 ? { bottleneck: `compute at ${o.silos[slowest]} ${Math.round(c * 1000) / 1000} ms` } : {}),
+      criticalCircuit: k.profile && n > 0 ? [silos[slowest]] : [],
+      criticalDelaysMs: k.profile && n > 0 ? [c] : [],
+      ...(n > 0 ? { bottleneck: `compute at ${silos[slowest]} ${Math.round(c * 1000) / 1000} ms` } : {}),
     };
   }
-  const deg = degrees(o);
-  let worst = r.circuitEdges[0];
-  for (const e of r.circuitEdges) if (d[e] > d[worst]) worst = e;
-  const e = o.edges[worst];
-  const terms = delayTerms(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, deg.out[e.from], deg.in[e.to]);
+  let worst = res.circuitEdges[0];
+  for (const e of res.circuitEdges) if (d[e] > d[worst]) worst = e;
+  const i = r.from[worst], j = r.to[worst];
+  const terms = delayTerms(k, i, j, r.latencyMs[worst], r.pathBitsPerMs[worst], r.upShare[worst], r.downShare[worst]);
   return {
-    cycleTimeMs: r.value,
-    criticalCircuit: r.circuit.map((i) => o.silos[i]),
-    criticalDelaysMs: r.circuitEdges.map((x) => d[x]),
-    bottleneck: describeDelay(o.silos, e.from, e.to, terms),
+    cycleTimeMs: res.value,
+    criticalCircuit: res.circuit.map((x) => silos[x]),
+    criticalDelaysMs: res.circuitEdges.map((x) => d[x]),
+    bottleneck: describeDelay(silos, i, j, terms),
   };
-}
-
-/** Index of the silo with the largest C_j (the first on ties; 0 without a profile). */
-function slowestSilo(k: DelayConstants, n: number): number {
-  let s = 0;
-  for (let i = 1; i < n; i++) if (computeAt(k, i) > computeAt(k, s)) s = i;
-  return s;
 }

@@ -1,74 +1,66 @@
 /**
  * The delay model (`../shared/spec/cycle-time-model.md`, section 3), in one module: the
- * overlay type it reads, the delay `d(i,j)` of a model exchange, its degree-free part
- * `d1(i,j)`, and the edge weights the builders optimise (the MST weight and δ-MBST's
- * round-trip weight). Every builder, clock and topology takes its delays from here. With a
- * silo profile (`DelayConstants.silo`) the sender's compute and upload and the receiver's
+ * per-silo times it reads ({@link SiloTimes}), the delay `d(i,j)` of a model exchange and
+ * its transmission term, its degree-free part `d1(i,j)`, and the edge weights the builders
+ * optimise (the MST weight and δ-MBST's round-trip weight). Every builder, clock and
+ * topology takes its delays from here. The sender's compute and upload and the receiver's
  * download are per silo:
  *
  *   d(i,j) = C_i + latency(i,j) + max(outdeg(i) · M/up(i), indeg(j) · M/down(j), M / bandwidth(i,j))
  *
- * and the self-loop of silo j is C_j. Without a profile every silo has the workload's C,
- * up and down (the papers' model, computed with the same floating-point operations).
- * The undirected builders' weights (MST, δ-MBST's round trip) must be symmetric: with a
- * profile they take the mean (C_i + C_j) / 2 of the two ends' compute, and the round trip
- * uses each direction's own access links.
+ * and the self-loop of silo j is C_j. Without a silo profile every silo has the workload's
+ * C, up and down (the papers' model, computed with the same floating-point operations).
+ * The undirected builders' weights (MST, δ-MBST's round trip) are symmetric: they take the
+ * mean (C_i + C_j) / 2 of the two ends' compute (C itself when every silo has the same),
+ * and the round trip uses each direction's own access links.
  */
 import type { ConnectivityGraph } from '../network/connectivity.js';
-import { computeAt, downloadAt, uploadAt, type DelayConstants } from './workload.js';
 
-/** A directed overlay edge with its path characteristics. */
-export interface OverlayEdge {
-  from: number;
-  to: number;
-  /** Latency of the exchange (ms). */
-  latencyMs: number;
-  /** Available bandwidth of the exchange (bit/ms). */
-  bandwidthBitsPerMs: number;
+/** Per-silo times of the delay model (ms), one entry per silo index. */
+export interface SiloTimes {
+  /** Number of silos. */
+  n: number;
+  /** C_j: one round's local steps at silo j (local updates × computeMs(j)) (ms). */
+  computeMs: Float64Array;
+  /** M / up(j): one model copy over silo j's upload link at its full capacity (ms). */
+  uploadMs: Float64Array;
+  /** M / down(j): one model copy over silo j's download link at its full capacity (ms). */
+  downloadMs: Float64Array;
+  /** M, the size of one model copy (bits). */
+  modelSizeBits: number;
+  /**
+   * The times come from a silo profile. Then a silo's own compute C_j is a circuit of its
+   * own: cycle times and multigraph rounds are at least max_j C_j, and the builders that
+   * need symmetric weights average the two directions. Absent: the papers' uniform model
+   * as published (every silo the workload's times).
+   */
+  profile?: boolean;
 }
 
-/** A directed overlay on the silos. */
-export interface Overlay {
-  /** Which builder made it (`ring`, `mst`, `star`, `delta-mbst`, `overlay`, ...). */
-  topology: string;
-  /** Silo names (indices refer to these). */
-  silos: string[];
-  /** Directed edges (an undirected link appears as two edges). */
-  edges: OverlayEdge[];
+/** The largest C_j (ms): the uniform C without a profile; 0 for no silo. */
+export function maxComputeMs(s: SiloTimes): number {
+  let m = s.n > 0 ? -Infinity : 0;
+  for (let i = 0; i < s.n; i++) if (s.computeMs[i] > m) m = s.computeMs[i];
+  return m;
+}
+
+/** Index of the silo with the largest C_j (the first on ties; 0 without a profile). */
+export function slowestSilo(s: SiloTimes): number {
+  let w = 0;
+  for (let i = 1; i < s.n; i++) if (s.computeMs[i] > s.computeMs[w]) w = i;
+  return w;
 }
 
 /**
- * An overlay from silo-index pairs, taking latency and bandwidth from the connectivity graph.
- * Self-pairs and repeated pairs are dropped.
- * @param bidirectional add each pair in both directions
+ * `max(upShare · M/up(i), downShare · M/down(j), M / bandwidth)`: the time one model copy
+ * i -> j takes over the access links and the path when the sender's upload link is shared
+ * by `upShare` copies and the receiver's download link by `downShare` (ms).
+ * @param i sender silo index
+ * @param j receiver silo index
+ * @param bandwidthBitsPerMs bandwidth of the path (bit/ms)
  */
-export function overlayFromPairs(
-  topology: string,
-  cg: ConnectivityGraph,
-  pairs: ReadonlyArray<readonly [number, number]>,
-  bidirectional: boolean,
-): Overlay {
-  const edges: OverlayEdge[] = [];
-  const seen = new Set<number>();
-  const add = (a: number, b: number): void => {
-    const key = a * cg.n + b;
-    if (a === b || seen.has(key)) return;
-    seen.add(key);
-    edges.push({ from: a, to: b, latencyMs: cg.latencyMs[key], bandwidthBitsPerMs: cg.bandwidthBitsPerMs[key] });
-  };
-  for (const [a, b] of pairs) {
-    add(a, b);
-    if (bidirectional) add(b, a);
-  }
-  return { topology, silos: cg.silos.slice(), edges };
-}
-
-/** Out- and in-degrees of an overlay's silos. */
-export function degrees(o: Overlay): { out: Int32Array; in: Int32Array } {
-  const out = new Int32Array(o.silos.length);
-  const inn = new Int32Array(o.silos.length);
-  for (const e of o.edges) { out[e.from]++; inn[e.to]++; }
-  return { out, in: inn };
+export function transmissionMs(s: SiloTimes, i: number, j: number, bandwidthBitsPerMs: number, upShare: number, downShare: number): number {
+  return Math.max(upShare * s.uploadMs[i], downShare * s.downloadMs[j], s.modelSizeBits / bandwidthBitsPerMs);
 }
 
 /**
@@ -80,10 +72,8 @@ export function degrees(o: Overlay): { out: Int32Array; in: Int32Array } {
  * @param outDegree number of models the sender sends this round
  * @param inDegree number of models the receiver receives this round
  */
-export function exchangeDelayMs(k: DelayConstants, i: number, j: number, latencyMs: number, bandwidthBitsPerMs: number, outDegree: number, inDegree: number): number {
-  if (!k.silo) return k.computeMs + latencyMs + Math.max(outDegree * k.uploadMs, inDegree * k.downloadMs, k.modelSizeBits / bandwidthBitsPerMs);
-  const s = k.silo;
-  return s.computeMs[i] + latencyMs + Math.max(outDegree * s.uploadMs[i], inDegree * s.downloadMs[j], k.modelSizeBits / bandwidthBitsPerMs);
+export function exchangeDelayMs(s: SiloTimes, i: number, j: number, latencyMs: number, bandwidthBitsPerMs: number, outDegree: number, inDegree: number): number {
+  return s.computeMs[i] + latencyMs + transmissionMs(s, i, j, bandwidthBitsPerMs, outDegree, inDegree);
 }
 
 /**
@@ -91,67 +81,36 @@ export function exchangeDelayMs(k: DelayConstants, i: number, j: number, latency
  * @param outDegree out-degree of i in the round's graph
  * @param inDegree in-degree of j in the round's graph
  */
-export function delayMs(cg: ConnectivityGraph, k: DelayConstants, i: number, j: number, outDegree: number, inDegree: number): number {
+export function delayMs(cg: ConnectivityGraph, k: SiloTimes, i: number, j: number, outDegree: number, inDegree: number): number {
   const key = i * cg.n + j;
   return exchangeDelayMs(k, i, j, cg.latencyMs[key], cg.bandwidthBitsPerMs[key], outDegree, inDegree);
 }
 
-/**
- * Delay of each overlay edge (ms), section 3, the degrees being the overlay's:
- * `d(i,j) = C_i + latency + max(outdeg(i) * up(i), indeg(j) * down(j), M / bandwidth)`.
- */
-export function edgeDelaysMs(o: Overlay, k: DelayConstants): Float64Array {
-  const { out, in: inn } = degrees(o);
-  const d = new Float64Array(o.edges.length);
-  o.edges.forEach((e, idx) => {
-    d[idx] = exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, out[e.from], inn[e.to]);
-  });
-  return d;
-}
-
-/** `d1 = C_i + latency + max(up(i), down(j), M / bandwidth)` of an overlay edge i -> j: the delay without degree factors (ms). */
-export function edgeD1Ms(e: OverlayEdge, k: DelayConstants): number {
-  return exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, 1, 1);
-}
-
 /** `d1(i,j) = C_i + latency + max(up(i), down(j), M / bandwidth)`: the delay without degree factors (ms). */
-export function d1Ms(cg: ConnectivityGraph, k: DelayConstants, i: number, j: number): number {
+export function d1Ms(cg: ConnectivityGraph, k: SiloTimes, i: number, j: number): number {
   return delayMs(cg, k, i, j, 1, 1);
 }
 
-/** The compute term of a symmetric weight: C, or (C_i + C_j) / 2 with a profile (ms). */
-function pairComputeMs(k: DelayConstants, i: number, j: number): number {
-  return k.silo ? (k.silo.computeMs[i] + k.silo.computeMs[j]) / 2 : k.computeMs;
+/** The compute term of a symmetric weight: (C_i + C_j) / 2 (ms), exactly C when both silos have the same. */
+function pairComputeMs(k: SiloTimes, i: number, j: number): number {
+  return (k.computeMs[i] + k.computeMs[j]) / 2;
 }
 
-/** `C + latency + M / bandwidth`: the MST (and STAR path) weight (ms), symmetric (C = (C_i + C_j) / 2 with a profile). */
-export function mstWeightMs(cg: ConnectivityGraph, k: DelayConstants, i: number, j: number): number {
+/** `C + latency + M / bandwidth`: the MST (and STAR path) weight (ms), symmetric (C = (C_i + C_j) / 2). */
+export function mstWeightMs(cg: ConnectivityGraph, k: SiloTimes, i: number, j: number): number {
   const key = i * cg.n + j;
   return pairComputeMs(k, i, j) + cg.latencyMs[key] + k.modelSizeBits / cg.bandwidthBitsPerMs[key];
 }
 
 /**
  * `C + latency + max(up, down, M/bw) + max(up, down, M/bw)`: the round-trip weight of δ-MBST
- * (ms), symmetric: with a profile C = (C_i + C_j) / 2 and the two maxima are those of i -> j
+ * (ms), symmetric: C = (C_i + C_j) / 2 and the two maxima are those of i -> j
  * (up(i), down(j)) and j -> i (up(j), down(i)).
  */
-export function roundTripWeightMs(cg: ConnectivityGraph, k: DelayConstants, i: number, j: number): number {
+export function roundTripWeightMs(cg: ConnectivityGraph, k: SiloTimes, i: number, j: number): number {
   const key = i * cg.n + j;
-  const t = k.modelSizeBits / cg.bandwidthBitsPerMs[key];
-  if (!k.silo) return k.computeMs + cg.latencyMs[key] + Math.max(k.uploadMs, k.downloadMs, t) + Math.max(k.uploadMs, k.downloadMs, t);
-  return pairComputeMs(k, i, j) + cg.latencyMs[key] + Math.max(uploadAt(k, i), downloadAt(k, j), t) + Math.max(uploadAt(k, j), downloadAt(k, i), t);
-}
-
-/**
- * Delays of one round's directed exchanges (ms), the degrees being those of the round's
- * own graph (each silo's out- and in-degree among `pairs`).
- * @param pairs the round's directed silo pairs `[from, to]`
- */
-export function roundDelaysMs(cg: ConnectivityGraph, k: DelayConstants, pairs: ReadonlyArray<readonly [number, number]>): Float64Array {
-  const out = new Int32Array(cg.n);
-  const inn = new Int32Array(cg.n);
-  for (const [a, b] of pairs) { out[a]++; inn[b]++; }
-  return Float64Array.from(pairs, ([a, b]) => delayMs(cg, k, a, b, out[a], inn[b]));
+  const bw = cg.bandwidthBitsPerMs[key];
+  return pairComputeMs(k, i, j) + cg.latencyMs[key] + transmissionMs(k, i, j, bw, 1, 1) + transmissionMs(k, j, i, bw, 1, 1);
 }
 
 /** What the delay of an exchange is made of (ms): `d = computeMs + latencyMs + max(uploadMs, downloadMs, pathMs)`. */
@@ -172,12 +131,12 @@ export interface DelayTerms {
 }
 
 /** The terms of the delay of exchange i -> j (see {@link exchangeDelayMs}). */
-export function delayTerms(k: DelayConstants, i: number, j: number, latencyMs: number, bandwidthBitsPerMs: number, outDegree: number, inDegree: number): DelayTerms {
+export function delayTerms(k: SiloTimes, i: number, j: number, latencyMs: number, bandwidthBitsPerMs: number, outDegree: number, inDegree: number): DelayTerms {
   return {
-    computeMs: computeAt(k, i),
+    computeMs: k.computeMs[i],
     latencyMs,
-    uploadMs: outDegree * uploadAt(k, i),
-    downloadMs: inDegree * downloadAt(k, j),
+    uploadMs: outDegree * k.uploadMs[i],
+    downloadMs: inDegree * k.downloadMs[j],
     pathMs: k.modelSizeBits / bandwidthBitsPerMs,
     outDegree,
     inDegree,

@@ -1,7 +1,7 @@
 /**
  * The event-driven clock: a discrete-event simulation of each silo's local steps and each
  * transfer of each round's exchanges (`timing/exchanges.ts`), lazily extended over rounds.
- * It implements {@link RoundClock} like {@link maxPlusExchangeClock}, and adds
+ * It implements {@link RoundClock} like the max-plus clock (`./max-plus.ts`), and adds
  * fair sharing of the access links, stragglers (`timing/stragglers.ts`) and failures
  * (`timing/availability.ts`), and a per-silo, per-round breakdown (compute, send, wait)
  * for Gantt charts and metrics.
@@ -20,9 +20,9 @@
  * Sharing (`sharing`):
  * - `fixed` (default, the papers' model): each transfer's rate is fixed at
  *   `min(up(i) / upShare, down(j) / downShare, bandwidth(i,j))`, so that it takes
- *   `fixedTransferMs` (`x(i,j)`) and the clock equals `maxPlusExchangeClock` (to rounding;
- *   the same floating-point operations in fact). The transmission end is then known at the
- *   start and needs no event of its own.
+ *   `fixedTransferMs` (`x(i,j)`) and the clock equals the max-plus clock to rounding (it
+ *   adds the compute end t + C_i, then x(i,j), where max-plus adds t + d(i,j)). The
+ *   transmission end is then known at the start and needs no event of its own.
  * - `fair`: concurrent transfers share each access link max-min fairly (progressive
  *   filling, each transfer also capped by its own path bandwidth); when a transfer starts
  *   or its transmission ends the rates of the transfers connected to it through shared
@@ -61,7 +61,8 @@
 import { DflsimInputError } from '../errors.js';
 import { applyAvailability, availability as availabilityOf, type AvailabilitySpec, type RoundAvailability } from './availability.js';
 import { EventHeap } from './event-heap.js';
-import { fixedTransferMs, fixedTransmissionMs, type RoundClock, type RoundExchanges, type SiloRoundTimes, type SiloTimes } from './exchanges.js';
+import type { SiloTimes } from './delay-model.js';
+import { fixedTransferMs, fixedTransmissionMs, type RoundClock, type RoundExchanges, type SiloRoundTimes } from './exchanges.js';
 import { stragglers as stragglersOf, type StragglerSpec } from './stragglers.js';
 
 /** How concurrent transfers share the access links (see the file comment). */

@@ -1,9 +1,9 @@
 /**
  * The hand-over between topologies and clocks: one round's timed model exchanges
- * (transfers), and the per-silo times of the delay model. Both clocks read these: the
- * per-silo max-plus recursion ({@link maxPlusExchangeClock}, exact) and the event-driven
- * clock (`timing/event-clock.ts`, which adds fair sharing, stragglers and failures and
- * equals max-plus under fixed sharing).
+ * (transfers), read with the per-silo times of the delay model (`./delay-model.ts`) by both
+ * clocks: the per-silo max-plus recursion (`./max-plus.ts`, exact) and the event-driven
+ * clock (`./event-clock.ts`, which adds fair sharing, stragglers and failures and equals
+ * max-plus under fixed sharing).
  *
  * A transfer i -> j of round k starts when silo i has finished computing in its round
  * `launchRound` (k for every topology but the multigraph, whose transfer on an edge starts
@@ -16,20 +16,8 @@
  * `upShare`, `downShare` the sender's out-degree and the receiver's in-degree the topology
  * counts for the round.
  */
+import { exchangeDelayMs, transmissionMs, type SiloTimes } from './delay-model.js';
 
-/** Per-silo times of the delay model (ms). */
-export interface SiloTimes {
-  /** Number of silos. */
-  n: number;
-  /** C_j: one round's local steps at silo j (localSteps × computeMs(j)) (ms). */
-  computeMs: Float64Array;
-  /** M / up(j): one model copy over silo j's upload link at its full capacity (ms). */
-  uploadMs: Float64Array;
-  /** M / down(j): one model copy over silo j's download link at its full capacity (ms). */
-  downloadMs: Float64Array;
-  /** M, the size of one model copy (bits). */
-  modelSizeBits: number;
-}
 
 /**
  * How a round's silos start it:
@@ -66,12 +54,19 @@ export interface RoundExchanges {
 
 /** Fixed-sharing transmission time of transfer e (ms), without latency: `max(upShare·up, downShare·down, M/bandwidth)`. */
 export function fixedTransmissionMs(s: SiloTimes, r: RoundExchanges, e: number): number {
-  return Math.max(r.upShare[e] * s.uploadMs[r.from[e]], r.downShare[e] * s.downloadMs[r.to[e]], s.modelSizeBits / r.pathBitsPerMs[e]);
+  return transmissionMs(s, r.from[e], r.to[e], r.pathBitsPerMs[e], r.upShare[e], r.downShare[e]);
 }
 
 /** Fixed-sharing time of transfer e (ms): latency + transmission, `x(i,j)` above. */
 export function fixedTransferMs(s: SiloTimes, r: RoundExchanges, e: number): number {
   return r.latencyMs[e] + fixedTransmissionMs(s, r, e);
+}
+
+/** The delays `d(i,j) = C_i + x(i,j)` of a round's transfers at their shares (ms), in transfer order (the delay model's formula). */
+export function exchangeDelaysMs(s: SiloTimes, r: RoundExchanges): Float64Array {
+  const d = new Float64Array(r.from.length);
+  for (let e = 0; e < d.length; e++) d[e] = exchangeDelayMs(s, r.from[e], r.to[e], r.latencyMs[e], r.pathBitsPerMs[e], r.upShare[e], r.downShare[e]);
+  return d;
 }
 
 /** Per-silo clock of one round: when each silo started and finished it (ms since the start). */
@@ -82,68 +77,14 @@ export interface SiloRoundTimes {
   endMs: Float64Array;
 }
 
-/** A lazily extended clock over rounds. */
-export interface RoundClock {
+/** When each round ends: what every clock reports. */
+export interface RoundEnds {
   /** The end of round k everywhere (ms since the start), k >= 0. */
   roundEndMs(round: number): number;
-  /** Each silo's start and end of round k. */
-  silos(round: number): SiloRoundTimes;
 }
 
-/**
- * The per-silo max-plus clock over each round's exchanges, exact:
- * - `async`: `t_j(k+1) = max(t_j(k) + C_j, max over transfers i -> j of t_i(L) + C_i + x(i,j))`,
- *   L the transfer's launch round (k by default);
- * - `barrier`: every silo starts at `T_k` (the previous round's end) and finishes at
- *   `max(T_k + C_j, max over transfers i -> j of T_k + C_i + x(i,j))`;
- * - `round-trip`: a first leg i -> j arrives at `T_k + C_i + x(i,j)`; its answer j -> i
- *   leaves then and arrives `x(j,i)` later; silos finish with their last arrival (and
- *   their own compute).
- * Round k ends at `max_j t_j(k+1)`. With uniform silo times this is `max-plus.ts`'s
- * clock of the delay model's `d(i,j)`.
- * @param exchanges the transfers of round k (called once per round, in order)
- */
-export function maxPlusExchangeClock(s: SiloTimes, exchanges: (round: number) => RoundExchanges): RoundClock {
-  const n = s.n;
-  /** t[k][j] = t_j(k): start of round k at silo j; t[0] = 0. */
-  const t: Float64Array[] = [new Float64Array(n)];
-  const ends: number[] = [];
-  const extend = (): void => {
-    const k = ends.length;
-    const r = exchanges(k);
-    const start = t[k];
-    const next = new Float64Array(n);
-    if (r.sync === 'async') {
-      for (let j = 0; j < n; j++) next[j] = start[j] + s.computeMs[j];
-      for (let e = 0; e < r.from.length; e++) {
-        const i = r.from[e], L = r.launchRound ? r.launchRound[e] : k;
-        if (L > k || L < 0) throw new RangeError(`max-plus clock: round ${k} transfer ${i} -> ${r.to[e]} launched in round ${L}`);
-        const c = t[L][i] + s.computeMs[i] + fixedTransferMs(s, r, e);
-        if (c > next[r.to[e]]) next[r.to[e]] = c;
-      }
-    } else {
-      const T = k > 0 ? ends[k - 1] : 0;
-      for (let j = 0; j < n; j++) next[j] = T + s.computeMs[j];
-      const arrival = new Float64Array(r.from.length);
-      for (let e = 0; e < r.from.length; e++) {
-        const a = r.answers ? r.answers[e] : -1;
-        if (a >= e) throw new RangeError(`max-plus clock: round ${k} transfer ${e} answers a later transfer ${a}`);
-        const leave = a >= 0 ? arrival[a] : T + s.computeMs[r.from[e]];
-        arrival[e] = leave + fixedTransferMs(s, r, e);
-        if (arrival[e] > next[r.to[e]]) next[r.to[e]] = arrival[e];
-      }
-    }
-    let mx = 0;
-    for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
-    ends.push(mx);
-    t.push(next);
-  };
-  const check = (round: number): void => {
-    if (!Number.isInteger(round) || round < 0) throw new RangeError(`max-plus clock: round must be a non-negative integer, got ${round}`);
-    while (ends.length <= round) extend();
-  };
-  return {
-    roundEndMs(round) { check(round); return ends[round]; },
-    silos(round) { check(round); return { startMs: t[round], endMs: t[round + 1] }; },
-  };
+/** A lazily extended per-silo clock over rounds. */
+export interface RoundClock extends RoundEnds {
+  /** Each silo's start and end of round k. */
+  silos(round: number): SiloRoundTimes;
 }

@@ -4,7 +4,7 @@
  */
 import { DflsimInputError } from '../errors.js';
 import { gbpsToBitsPerSec, transferMs } from '../units.js';
-import type { SiloTimes } from './exchanges.js';
+import type { SiloTimes } from './delay-model.js';
 
 /** A training workload as seen by the timing model. */
 export interface Workload {
@@ -85,37 +85,6 @@ export function timingParams(workload: Workload, opts: { localUpdates?: number; 
   return { workload, localUpdates, uploadBitsPerSec: gbpsToBitsPerSec(up), downloadBitsPerSec: gbpsToBitsPerSec(down) };
 }
 
-/**
- * Per-silo times of a silo profile (ms), one entry per silo index: what makes the delay
- * model heterogeneous. `computeMs` is already a round's C_j (local updates × one step).
- */
-export interface PerSiloDelays {
-  /** C_j = u × computeMs(j) (ms). */
-  computeMs: Float64Array;
-  /** M / up(j): one model copy over silo j's upload link (ms). */
-  uploadMs: Float64Array;
-  /** M / down(j): one model copy over silo j's download link (ms). */
-  downloadMs: Float64Array;
-}
-
-/** Derived constants of the delay model (ms). */
-export interface DelayConstants {
-  /** C = u * Tc (ms): the workload's, and every silo's when there is no profile. */
-  computeMs: number;
-  /** Upload time of one model copy on the access link (ms), every silo's without a profile. */
-  uploadMs: number;
-  /** Download time of one model copy on the access link (ms), every silo's without a profile. */
-  downloadMs: number;
-  /** Model size (bits). */
-  modelSizeBits: number;
-  /**
-   * A silo profile's per-silo times. When present every delay uses the sender's C_i and
-   * up(i) and the receiver's down(j) from here (the scalars above are then only the
-   * workload's defaults); when absent the papers' uniform model applies, bit for bit.
-   */
-  silo?: PerSiloDelays;
-}
-
 /** A silo profile resolved to capacities (see `network/silo-profile.ts`): one entry per silo. */
 export interface SiloCapacities {
   /** Compute time of one local step at each silo (ms). */
@@ -126,65 +95,36 @@ export interface SiloCapacities {
   downloadBitsPerSec: Float64Array;
 }
 
+/** C = u · Tc: the workload's compute time of one round of local updates (ms). */
+export function roundComputeMs(p: TimingParams): number {
+  return p.localUpdates * p.workload.computeMs;
+}
+
 /**
- * The per-copy upload/download times and C of the spec's section 1.
- * @param silos a resolved silo profile (per-silo step times and capacities); without it the model is uniform
+ * The per-silo times of the delay model (spec section 1): C_j = u · computeMs(j),
+ * M / up(j) and M / down(j) in ms. Without a profile every silo has the workload's C and
+ * the access links of `p` (the papers' uniform model); with one, each silo its own.
+ * @param n number of silos
+ * @param silos a resolved silo profile (n entries); without it the model is uniform
  */
-export function delayConstants(p: TimingParams, silos?: SiloCapacities): DelayConstants {
-  const k: DelayConstants = {
-    computeMs: p.localUpdates * p.workload.computeMs,
-    uploadMs: transferMs(p.workload.modelSizeBits, p.uploadBitsPerSec),
-    downloadMs: transferMs(p.workload.modelSizeBits, p.downloadBitsPerSec),
-    modelSizeBits: p.workload.modelSizeBits,
-  };
+export function siloTimes(p: TimingParams, n: number, silos?: SiloCapacities): SiloTimes {
+  const M = p.workload.modelSizeBits;
   if (silos) {
-    const M = p.workload.modelSizeBits;
-    k.silo = {
+    if (silos.computeStepMs.length !== n) throw new RangeError(`siloTimes: a profile of ${silos.computeStepMs.length} silos for ${n} silos`);
+    return {
+      n,
       computeMs: silos.computeStepMs.map((c) => p.localUpdates * c),
       uploadMs: silos.uploadBitsPerSec.map((b) => transferMs(M, b)),
       downloadMs: silos.downloadBitsPerSec.map((b) => transferMs(M, b)),
+      modelSizeBits: M,
+      profile: true,
     };
-  }
-  return k;
-}
-
-/** C_i of silo i (ms): the profile's, or the uniform C. */
-export function computeAt(k: DelayConstants, i: number): number {
-  return k.silo ? k.silo.computeMs[i] : k.computeMs;
-}
-
-/** M / up(i) of silo i (ms). */
-export function uploadAt(k: DelayConstants, i: number): number {
-  return k.silo ? k.silo.uploadMs[i] : k.uploadMs;
-}
-
-/** M / down(j) of silo j (ms). */
-export function downloadAt(k: DelayConstants, j: number): number {
-  return k.silo ? k.silo.downloadMs[j] : k.downloadMs;
-}
-
-/** The largest C_j over `n` silos (ms): the uniform C without a profile. */
-export function maxComputeMs(k: DelayConstants, n: number): number {
-  if (!k.silo) return k.computeMs;
-  let m = -Infinity;
-  for (let i = 0; i < n; i++) if (k.silo.computeMs[i] > m) m = k.silo.computeMs[i];
-  return n > 0 ? m : k.computeMs;
-}
-
-/**
- * The per-silo times the clocks read (`timing/exchanges.ts`): the profile's, or uniform
- * ones from the workload's constants.
- * @param n number of silos (a baseline that pools every silo's data runs on 1)
- */
-export function siloTimesOf(k: DelayConstants, n: number): SiloTimes {
-  if (k.silo && k.silo.computeMs.length === n) {
-    return { n, computeMs: k.silo.computeMs.slice(), uploadMs: k.silo.uploadMs.slice(), downloadMs: k.silo.downloadMs.slice(), modelSizeBits: k.modelSizeBits };
   }
   return {
     n,
-    computeMs: new Float64Array(n).fill(k.computeMs),
-    uploadMs: new Float64Array(n).fill(k.uploadMs),
-    downloadMs: new Float64Array(n).fill(k.downloadMs),
-    modelSizeBits: k.modelSizeBits,
+    computeMs: new Float64Array(n).fill(roundComputeMs(p)),
+    uploadMs: new Float64Array(n).fill(transferMs(M, p.uploadBitsPerSec)),
+    downloadMs: new Float64Array(n).fill(transferMs(M, p.downloadBitsPerSec)),
+    modelSizeBits: M,
   };
 }

@@ -57,8 +57,8 @@ describe('quick demo', () => {
         expect(s.simulatedMs, `${run} ends within the budget`).toBeLessThanOrEqual(cfg.simulatedBudgetMs);
         const ctx = prepareContext({ network: 'gaia-cities', workload: { name: 'demo', modelSizeBits: s.simulated.modelSizeBits, computeMs: s.simulated.computeMs, rounds: 6400 }, rounds: cfg.rounds, seed: s.seed });
         const plan = buildOnClock(findTopology(s.topology)!, ctx);
-        expect(plan.round(s.rounds - 1).endMs).toBeCloseTo(s.simulatedMs, 9);
-        expect(plan.round(s.rounds).endMs, `${run}: the next round would overrun`).toBeGreaterThan(cfg.simulatedBudgetMs);
+        expect(plan.roundEndMs(s.rounds - 1)).toBeCloseTo(s.simulatedMs, 9);
+        expect(plan.roundEndMs(s.rounds), `${run}: the next round would overrun`).toBeGreaterThan(cfg.simulatedBudgetMs);
       } else {
         expect(s.rounds).toBe(cfg.rounds);
       }

@@ -8,12 +8,12 @@ import { buildConnectivityGraph } from '../../src/network/connectivity.js';
 import { underlayFromGml } from '../../src/network/underlay.js';
 import { buildMst } from '../../src/overlay/mst.js';
 import { readOverlayFile } from '../../src/overlay/overlay-file.js';
-import { delayConstants, getWorkload, timingParams } from '../../src/timing/workload.js';
+import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 import { networkFile, ringOverlayFile } from '../helpers.js';
 import { buildMultigraph } from '../../src/multigraph/multigraph.js';
 
-const k = delayConstants(timingParams(getWorkload('femnist')));
 const cg = buildConnectivityGraph(underlayFromGml(readFileSync(networkFile('gaia'), 'utf8'), 'gaia'));
+const k = siloTimes(timingParams(getWorkload('femnist')), cg.n);
 const ring = readOverlayFile(ringOverlayFile('gaia'), cg);
 const mst = buildMst(cg, k);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { prepareContext } from '../../src/experiment/cycle-times.js';
 import { mixingMatrix } from '../../src/overlay/mixing-rules.js';
-import { buildSchedule, maxPlusRoundEnds } from '../../src/learning/schedule.js';
+import { buildSchedule } from '../../src/learning/schedule.js';
 import { baseOverlay } from '../../src/overlay/topologies/multigraph.js';
 import { edgeDelaysMs } from '../../src/overlay/overlay.js';
 import { getTopology } from '../../src/overlay/registry.js';
@@ -65,12 +65,6 @@ describe('training schedules', () => {
       for (let i = 0; i < 11; i++) for (let j = 0; j < 11; j++) expect(w[i][j]).toBeCloseTo(w[j][i], 12);
       expect(m.plan(k).endMs).toBeGreaterThan(k === 0 ? 0 : m.plan(k - 1).endMs);
     }
-  });
-
-  it('max-plus round ends: a hand-computed two-silo exchange', () => {
-    const o = { topology: 'x', silos: ['a', 'b'], edges: [{ from: 0, to: 1, latencyMs: 0, bandwidthBitsPerMs: 1 }, { from: 1, to: 0, latencyMs: 0, bandwidthBitsPerMs: 1 }] };
-    // d(a->b) = 10, d(b->a) = 4, C = 1: t(1) = (4, 10), t(2) = (14, 14), t(3) = (18, 24)
-    expect(Array.from(maxPlusRoundEnds(o, Float64Array.of(10, 4), 1, 3))).toEqual([10, 14, 24]);
   });
 
   it('rejects a topology the engine cannot train over', () => {

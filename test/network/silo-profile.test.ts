@@ -139,12 +139,14 @@ describe('GML node attributes', () => {
   it('reach the delay model through prepareContext, and the report names the source', () => {
     const u = underlayFromGml(GML, 'three.gml');
     const ctx = prepareContext({ network: u, workload: 'femnist', localUpdates: 2 });
-    expect(Array.from(ctx.k.silo!.computeMs)).toEqual([40, 9.2, 9.2]);
+    expect(ctx.k.profile).toBe(true);
+    expect(Array.from(ctx.k.computeMs)).toEqual([40, 9.2, 9.2]);
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-silo-'));
     const f = path.join(dir, 'p.csv');
     writeFileSync(f, 'silo,computeMs\nB,7\n');
     const ctx2 = prepareContext({ network: u, workload: 'femnist', siloProfile: f });
-    expect(Array.from(ctx2.k.silo!.computeMs)).toEqual([20, 7, 4.6]);
+    expect(ctx2.k.profile).toBe(true);
+    expect(Array.from(ctx2.k.computeMs)).toEqual([20, 7, 4.6]);
   });
 
   it.each([
@@ -162,6 +164,6 @@ describe('GML node attributes', () => {
   it('a network without node attributes has no profile (the papers\' model)', () => {
     const u = underlayFromGml('graph [ node [ id 0 label "A" ] node [ id 1 label "B" ] edge [ source 0 target 1 distance 5 ] ]', 'two.gml');
     expect(u.siloAttributes).toBeUndefined();
-    expect(prepareContext({ network: u, workload: 'femnist' }).k.silo).toBeUndefined();
+    expect(prepareContext({ network: u, workload: 'femnist' }).k.profile).toBeUndefined();
   });
 });

@@ -26,7 +26,8 @@ import { toOverlayFile } from '../../src/overlay/overlay-file.js';
 import { readScheduleFile } from '../../src/overlay/schedule-file.js';
 import { ringOf, type TopologyContext, type TopologyPlan } from '../../src/overlay/topology.js';
 import { createRng } from '../../src/random.js';
-import { edgeDelaysMs } from '../../src/timing/delay-model.js';
+import { maxPlusRoundEnds } from '../../src/timing/clock.js';
+import { edgeDelaysMs } from '../../src/overlay/overlay.js';
 import { fakeTrainer } from '../learning/fake-trainer.js';
 import { TOY_COLOUR, TOY_MIXING, toyPairs } from '../fixtures/toy-topology.js';
 import { CATEGORY_COLOURS, colourScale, cycleTimeSpec, renderSvg } from '../../src/report/plots.js';
@@ -58,10 +59,10 @@ function independentClock(ctx: TopologyContext, plan: TopologyPlan, rounds: numb
     const strong = plan.round(r).strong;
     const out = new Int32Array(n), inn = new Int32Array(n);
     for (const [a, b] of strong) { out[a]++; inn[b]++; }
-    const next = t.map((x) => x + k.computeMs);
+    const next = t.map((x, j) => x + k.computeMs[j]);
     for (const [a, b] of strong) {
       const key = a * n + b;
-      const d = k.computeMs + ctx.cg.latencyMs[key] + Math.max(out[a] * k.uploadMs, inn[b] * k.downloadMs, k.modelSizeBits / ctx.cg.bandwidthBitsPerMs[key]);
+      const d = k.computeMs[a] + ctx.cg.latencyMs[key] + Math.max(out[a] * k.uploadMs[a], inn[b] * k.downloadMs[b], k.modelSizeBits / ctx.cg.bandwidthBitsPerMs[key]);
       next[b] = Math.max(next[b], t[a] + d);
     }
     t = next;
@@ -83,7 +84,7 @@ describe('a toy topology added in one file (test/fixtures/toy-topology.ts)', asy
     expect(Math.abs(r.results[0].cycleTimeMs - 19.375)).toBeLessThan(1e-12);
     const ctx = prepareContext({ network: triangle, workload: triangleWorkload, rounds: 4 });
     const plan = getTopologyValue('toy-odd-even').build(ctx);
-    expect([0, 1, 2, 3].map((k) => plan.round(k).endMs)).toEqual([18.5, 45.5, 50.5, 77.5]);
+    expect([0, 1, 2, 3].map((k) => maxPlusRoundEnds(plan).roundEndMs(k))).toEqual([18.5, 45.5, 50.5, 77.5]);
   });
 
   it('is trained by the engine with the fake trainer, mixing with its own weights', () => {
@@ -101,7 +102,7 @@ describe('a toy topology added in one file (test/fixtures/toy-topology.ts)', asy
     expect(Array.from(one.weights[9])).not.toEqual(Array.from(one.weights[10]));
     const five = runRounds(initEngineState(tr, 11, 1), tr, schedule, data, { rounds: 5, localSteps: 1, batchSize: 4, lr: 0.05, seed: 1, evalEvery: 1 });
     expect(five.metrics).toHaveLength(5);
-    expect(five.simulatedMs).toBe(getTopologyValue('toy-odd-even').build(ctx).round(4).endMs);
+    expect(five.simulatedMs).toBe(maxPlusRoundEnds(getTopologyValue('toy-odd-even').build(ctx)).roundEndMs(4));
   });
 
   it('brings its own mixing rule: the plan carries it, and the schedule\'s rows are its rows', () => {
@@ -159,7 +160,7 @@ describe.each(NETWORKS)('%s: the catalogue on a paper network', (net) => {
     const plan = getTopologyValue(name).build(ctx);
     expect(plan.static).toBe(false);
     const ends = independentClock(ctx, plan, 60);
-    for (const k of [0, 1, 7, 59]) expect(Math.abs(plan.round(k).endMs - ends[k]) / ends[k], `${name} round ${k}`).toBeLessThan(1e-12);
+    for (const k of [0, 1, 7, 59]) expect(Math.abs(maxPlusRoundEnds(plan).roundEndMs(k) - ends[k]) / ends[k], `${name} round ${k}`).toBeLessThan(1e-12);
     expect(Math.abs(plan.cycleTimeMs - ends[59] / 60) / plan.cycleTimeMs).toBeLessThan(1e-12);
     console.log(`${net.padEnd(14)} ${name.padEnd(22)} ${plan.cycleTimeMs.toFixed(2)} ms per round over 60 rounds`);
   });
@@ -190,7 +191,7 @@ describe('the new topologies train (fake trainer, 5 rounds on gaia) with their o
     const s = runRounds(initEngineState(tr, 11, 4), tr, schedule, linearData(11, 16, 3, 5), { rounds: 5, localSteps: 1, batchSize: 4, lr: 0.05, seed: 4, evalEvery: 5 });
     expect(s.metrics).toHaveLength(5);
     expect(tr.calls).toBe(55);
-    expect(s.simulatedMs).toBe(getTopologyValue(name).build(ctx).round(4).endMs);
+    expect(s.simulatedMs).toBe(maxPlusRoundEnds(getTopologyValue(name).build(ctx)).roundEndMs(4));
     const seq = sequences[name];
     if (seq) for (let k = 0; k < 5; k++) expect(rowsMatrix(schedule.plan(k).mixing), `${name} round ${k}`).toEqual(sequenceMatrix(seq.round(k), 11));
     if (seq) expect(getTopologyValue(name).build(ctx).details).toMatchObject({ siloOrder: 'ring tour', order: order.map((i) => ctx.cg.silos[i]) });

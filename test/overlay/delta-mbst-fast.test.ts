@@ -7,15 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';
 import { generateNetwork } from '../../src/network/generate.js';
 import { buildDeltaMbst, cubeHamiltonianPath, deltaPrim, type DeltaMbstResult } from '../../src/overlay/delta-mbst.js';
-import { overlayFromPairs } from '../../src/overlay/overlay.js';
+import { overlayCycleTime, overlayFromPairs } from '../../src/overlay/overlay.js';
 import { kruskalMst, roundTripWeightMs } from '../../src/overlay/weights.js';
-import { overlayCycleTime } from '../../src/timing/cycle-time.js';
-import { delayConstants, getWorkload, timingParams } from '../../src/timing/workload.js';
+import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 import type { ConnectivityGraph } from '../../src/network/connectivity.js';
-import type { DelayConstants } from '../../src/timing/workload.js';
+import type { SiloTimes } from '../../src/timing/delay-model.js';
 
 /** The former buildDeltaMbst: every δ from 2 to n-1. */
-function exhaustive(cg: ConnectivityGraph, k: DelayConstants): DeltaMbstResult {
+function exhaustive(cg: ConnectivityGraph, k: SiloTimes): DeltaMbstResult {
   const n = cg.n;
   const w2 = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) w2[i * n + j] = roundTripWeightMs(cg, k, i, j);
@@ -37,13 +36,14 @@ function exhaustive(cg: ConnectivityGraph, k: DelayConstants): DeltaMbstResult {
 }
 
 describe('δ-MBST: stopping at the Prim tree\'s maximum degree changes nothing', () => {
-  const workloads = [delayConstants(timingParams(getWorkload('femnist'))), delayConstants(timingParams(getWorkload('inaturalist'), { accessGbps: 1 }))];
+  const workloads = [timingParams(getWorkload('femnist')), timingParams(getWorkload('inaturalist'), { accessGbps: 1 })];
   it('equal to the exhaustive search on random networks of 3..40 silos (two workloads)', () => {
     let nonCube = 0;
     for (let seed = 0; seed < 24; seed++) {
       const n = 3 + ((seed * 7) % 38);
       const cg = buildConnectivityGraph(generateNetwork({ n, seed, nearestNeighbours: 1 + (seed % 4) }));
-      for (const k of workloads) {
+      for (const params of workloads) {
+        const k = siloTimes(params, cg.n);
         const fast = buildDeltaMbst(cg, k);
         const slow = exhaustive(cg, k);
         expect(fast.bestDelta).toBe(slow.bestDelta);
@@ -60,7 +60,7 @@ describe('δ-MBST: stopping at the Prim tree\'s maximum degree changes nothing',
   it('δ-Prim with δ at or above the unconstrained tree\'s maximum degree returns that tree', () => {
     for (let seed = 0; seed < 10; seed++) {
       const cg = buildConnectivityGraph(generateNetwork({ n: 30, seed }));
-      const k = workloads[0];
+      const k = siloTimes(workloads[0], cg.n);
       const n = cg.n;
       const w2 = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) w2[i * n + j] = roundTripWeightMs(cg, k, i, j);

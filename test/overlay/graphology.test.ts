@@ -12,6 +12,7 @@ import { DflsimInputError } from '../../src/errors.js';
 import { prepareContext } from '../../src/experiment/cycle-times.js';
 import { findTopology } from '../../src/overlay/catalogue.js';
 import { toGraphology } from '../../src/overlay/graphology.js';
+import { maxPlusRoundEnds } from '../../src/timing/clock.js';
 
 const ctx = prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 40 });
 const n = ctx.cg.n;
@@ -59,8 +60,11 @@ describe('round states as graphology graphs', () => {
     const silos = p.overlay!.silos;
     for (let k = 0; k < Math.min(p.period!, ctx.rounds); k++) {
       const s = p.round(k);
-      const g = toGraphology(s, { silos });
-      expect(g.getAttributes()).toEqual({ round: k, state: s.state, durationMs: s.durationMs, endMs: s.endMs });
+      const clock = maxPlusRoundEnds(p);
+      const g = toGraphology(s, { silos, clock });
+      const endMs = clock.roundEndMs(k), durationMs = endMs - (k > 0 ? clock.roundEndMs(k - 1) : 0);
+      expect(g.getAttributes()).toEqual({ round: k, state: s.state, durationMs, endMs });
+      expect(toGraphology(s, { silos }).getAttributes()).toEqual({ round: k, state: s.state });
       expect(g.size).toBe(p.overlay!.edges.length);
       expect(g.filterEdges((_e, a) => a.strong)).toHaveLength(s.strong.length);
       const noStrong = g.filterNodes((v) => !g.someEdge(v, (_e, a) => a.strong));

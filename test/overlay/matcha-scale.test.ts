@@ -14,9 +14,9 @@ import { generateNetwork } from '../../src/network/generate.js';
 import { mixingQuadratic, optimalMixingAlpha, rho } from '../../src/overlay/matcha-mixing.js';
 import { matchaRoundOverlay, matchaRoundTimes, planMatcha, roundTimeMs, sampleActiveMatchings } from '../../src/overlay/matcha.js';
 import { optimizeActivationProbabilities, SparseMatchingLaplacian, weightedLaplacian, type Matching } from '../../src/overlay/matcha-probabilities.js';
-import { delayConstants, getWorkload, timingParams } from '../../src/timing/workload.js';
+import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 
-const k = delayConstants(timingParams(getWorkload('femnist')));
+const params = timingParams(getWorkload('femnist'));
 
 function randomMatchings(n: number, extra: number, seed: number): Matching[] {
   const rng = createRng(seed);
@@ -90,6 +90,7 @@ describe('MATCHA round times above 128 silos', () => {
   it.each([[132, 'connectivity'], [131, 'connectivity'], [300, 'underlay']] as const)('at %i silos (%s) equal the round overlay\'s largest delay, bit for bit', (n, base) => {
     const u = generateNetwork({ n, seed: 2 });
     const cg = buildConnectivityGraph(u);
+    const k = siloTimes(params, cg.n);
     const plan = planMatcha(base, u, cg, 0.5);
     if (base === 'connectivity') {
       expect(plan.matchings.length).toBe(n % 2 === 0 ? n - 1 : n);

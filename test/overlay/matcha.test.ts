@@ -11,13 +11,13 @@ import { buildMatcha, matchaRoundOverlay, planMatcha, roundTimeMs, sampleActiveM
 import { edgeDelaysMs } from '../../src/overlay/overlay.js';
 import { getTopology } from '../../src/overlay/registry.js';
 import { createRng } from '../../src/random.js';
-import { delayConstants, getWorkload, timingParams } from '../../src/timing/workload.js';
+import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 import { networkFile } from '../helpers.js';
 
-const k = delayConstants(timingParams(getWorkload('femnist')));
 const file = networkFile('geantdistance');
 const underlay = underlayFromGml(readFileSync(file, 'utf8'), file);
 const cg = buildConnectivityGraph(underlay);
+const k = siloTimes(timingParams(getWorkload('femnist')), cg.n);
 const plan = planMatcha('underlay', underlay, cg, 0.5);
 
 describe('MATCHA sampling', () => {

@@ -9,14 +9,13 @@ import { underlayFromGml } from '../../src/network/underlay.js';
 import { buildDeltaMbst } from '../../src/overlay/delta-mbst.js';
 import { buildMst } from '../../src/overlay/mst.js';
 import { readOverlayFile } from '../../src/overlay/overlay-file.js';
-import { undirectedPairs } from '../../src/overlay/overlay.js';
+import { overlayCycleTime, undirectedPairs } from '../../src/overlay/overlay.js';
 import { buildRing } from '../../src/overlay/ring.js';
 import { buildStar } from '../../src/overlay/star.js';
-import { overlayCycleTime } from '../../src/timing/cycle-time.js';
-import { delayConstants, getWorkload, timingParams } from '../../src/timing/workload.js';
+import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 import { NETWORKS, networkFile, reference, ringOverlayFile, round1, table3 } from '../helpers.js';
 
-const k = delayConstants(timingParams(getWorkload('femnist')));
+const params = timingParams(getWorkload('femnist'));
 const published = table3();
 
 function pairSet(pairs: [string, string][]): string[] {
@@ -27,6 +26,7 @@ describe.each(NETWORKS)('%s, FEMNIST workload', (name) => {
   const file = networkFile(name);
   const underlay = underlayFromGml(readFileSync(file, 'utf8'), file);
   const cg = buildConnectivityGraph(underlay);
+  const k = siloTimes(params, cg.n);
   const ref = reference(name);
 
   it('reads the silos in the reference order', () => {

@@ -1,17 +1,20 @@
 /**
  * The event clock's cycle time as its own asymptotic rate (`timing/asymptotic-rate.ts`,
- * `overlay/clock.ts`): the periodic regime found on hand-computed cases (a transient, a
+ * `timing/clock.ts`, `overlay/clocked-plan.ts`): the periodic regime found on hand-computed cases (a transient, a
  * cyclicity, a period of graph states), the labelled fallbacks, batch means against a hand
  * computation and its interval's coverage, and the exact max-plus rate of a periodic plan.
  */
 import { describe, expect, it } from 'vitest';
-import { clockedPlan, eventCycleTime } from '../../src/overlay/clock.js';
+import { clockedPlan } from '../../src/overlay/clocked-plan.js';
+import { eventCycleTime } from '../../src/timing/clock.js';
 import { UNIFORM_MIXING } from '../../src/overlay/mixing-rules.js';
 import type { TopologyPlan } from '../../src/overlay/topology.js';
 import { createRng } from '../../src/random.js';
 import { batchMeans, describeCycleTimeEstimate, exchangeCycleMean, periodicRegime } from '../../src/timing/asymptotic-rate.js';
 import { eventClock } from '../../src/timing/event-clock.js';
-import { maxPlusExchangeClock, type RoundExchanges, type SiloTimes } from '../../src/timing/exchanges.js';
+import type { SiloTimes } from '../../src/timing/delay-model.js';
+import type { RoundExchanges } from '../../src/timing/exchanges.js';
+import { maxPlusClock } from '../../src/timing/max-plus.js';
 import { maxCycleMean } from '../../src/timing/karp.js';
 
 /** Async round exchanges from plain lists; shares are the listed degrees. */
@@ -36,12 +39,12 @@ function planOf(s: SiloTimes, ex: (k: number) => RoundExchanges, period: number,
     n: s.n,
     static: period === 1,
     period,
-    round: (k) => ({ round: k, state: k % period, strong: [], weak: [], isolated: [], durationMs: 0, endMs: 0 }),
+    round: (k) => ({ round: k, state: k % period, strong: [], weak: [], isolated: [], exchanges: ex(k) }),
     mixing: UNIFORM_MIXING,
     cycleTimeMs: maxPlusMs,
     criticalCircuit: [],
-    exchanges: ex,
     siloTimes: s,
+    maxPlus: { kind: 'per-silo' },
     overlayEdges: 0,
   };
 }
@@ -85,7 +88,7 @@ describe('a 3-silo ring by hand: the periodic regime, not the end of round K ove
       expect(Math.abs(ev.cycleTimeMs / plan.cycleTimeMs - 1)).toBeLessThan(1e-15); // measured: 0 (integers)
       expect(ev.details?.cycleTime).toBe('exact: periodic regime after 3 rounds, cyclicity 3');
       expect(ev.details?.cycleTimeEstimate).toMatchObject({ method: 'periodic', transientRounds: 3, cyclicity: 3 });
-      expect(ev.round(5).endMs).toBe(132);
+      expect(ev.roundEndMs(5)).toBe(132);
     }
   });
 
@@ -121,7 +124,7 @@ describe('a period of graph states by hand', () => {
     const plan = clockedPlan(planOf(s, ex, 2, 8), { clock: 'events', seed: 0 }, 3);
     expect(plan.cycleTimeMs).toBe(8);
     // end of round 3 over 3 = 27 / 3 = 9: the transient
-    expect(plan.round(2).endMs / 3).toBe(9);
+    expect(plan.roundEndMs(2) / 3).toBe(9);
   });
 });
 
@@ -183,7 +186,7 @@ describe('the cycle time of a random event clock is labelled an estimate', () =>
     const e = ev.details!.cycleTimeEstimate as { method: string; halfWidthMs: number; fromRound: number; toRound: number };
     expect(e).toMatchObject({ method: 'batch-means', fromRound: 40, toRound: 399 });
     expect(ev.details!.cycleTime).toMatch(/^estimate: mean round over rounds 40\.\.399, 95% CI ±[0-9.]+ ms \(batch means, 20 batches of 18 rounds\)$/);
-    expect(ev.cycleTimeMs).toBeCloseTo((ev.round(399).endMs - ev.round(39).endMs) / 360, 9);
+    expect(ev.cycleTimeMs).toBeCloseTo((ev.roundEndMs(399) - ev.roundEndMs(39)) / 360, 9);
     // slower than the deterministic 61/3 (a slow silo on the ring's circuit every few rounds)
     expect(ev.cycleTimeMs - e.halfWidthMs).toBeGreaterThan(61 / 3);
   });
@@ -191,7 +194,7 @@ describe('the cycle time of a random event clock is labelled an estimate', () =>
   it('failures scheduled in intervals: the mean over the K rounds, saying why', () => {
     const plan = planOf(ringTimes, () => ringRound, 1, 61 / 3);
     const ev = clockedPlan(plan, { clock: 'events', seed: 0, availability: { intervals: [{ silo: 1, fromRound: 2, toRound: 4 }] } }, 60);
-    expect(ev.cycleTimeMs).toBe(ev.round(59).endMs / 60);
+    expect(ev.cycleTimeMs).toBe(ev.roundEndMs(59) / 60);
     expect(ev.details!.cycleTime).toBe('mean round over rounds 0..59 (end of round 60 / 60; failures scheduled in intervals: no periodic regime sought)');
   });
 });
@@ -209,7 +212,7 @@ describe('the max-plus clock and the time-expanded graph agree on the rate', () 
       return { ...r, upShare: Int32Array.from(idx, () => 1), downShare: Int32Array.from(idx, () => 1), launchRound: Int32Array.from(idx, (e) => (k >= mult[e] ? k - mult[e] + 1 : 0)) };
     };
     const want = exchangeCycleMean(s, ex, 6, 2);
-    const mp = maxPlusExchangeClock(s, ex);
+    const mp = maxPlusClock(s, ex);
     const r = periodicRegime(mp, { period: 6, lagRounds: 2 })!;
     expect(r.cyclicity % 6).toBe(0);
     expect(Math.abs(r.rateMs / want - 1)).toBeLessThan(1e-12); // measured: 0

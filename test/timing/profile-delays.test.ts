@@ -10,11 +10,10 @@ import { prepareContext } from '../../src/experiment/cycle-times.js';
 import { buildConnectivityGraph } from '../../src/network/connectivity.js';
 import { underlayFromGml } from '../../src/network/underlay.js';
 import { buildStar } from '../../src/overlay/star.js';
-import { overlayExchanges } from '../../src/overlay/topology.js';
-import { overlayCycleTime } from '../../src/timing/cycle-time.js';
-import { overlayFromPairs } from '../../src/timing/delay-model.js';
-import { maxPlusExchangeClock } from '../../src/timing/exchanges.js';
-import { getWorkload, siloTimesOf } from '../../src/timing/workload.js';
+import { overlayCycleTime, overlayExchanges, overlayFromPairs } from '../../src/overlay/overlay.js';
+import { maxPlusRoundEnds } from '../../src/timing/clock.js';
+import { maxPlusClock } from '../../src/timing/max-plus.js';
+import { getWorkload } from '../../src/timing/workload.js';
 import { NETWORKS, networkFile } from '../helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-profile-'));
@@ -44,7 +43,7 @@ function threeSilos(csv = csvFile) {
 
 /** The per-silo max-plus clock's growth over `p` rounds after a transient (its cyclicity divides p). */
 function clockRate(ctx: ReturnType<typeof threeSilos>, o: ReturnType<typeof overlayFromPairs>, p: number): number {
-  const clock = maxPlusExchangeClock(siloTimesOf(ctx.k, 3), () => overlayExchanges(o));
+  const clock = maxPlusClock(ctx.k, () => overlayExchanges(o));
   return (clock.roundEndMs(600 + p) - clock.roundEndMs(600)) / p;
 }
 
@@ -123,14 +122,15 @@ describe.each(NETWORKS)('%s: no profile = the papers\' model', (name) => {
   const plain = prepareContext({ network: underlay, workload: 'femnist', rounds: 1000 });
   const uniform = prepareContext({ network: underlay, workload: 'femnist', rounds: 1000, siloProfile: UNIFORM });
   it.each(TOPOLOGIES)('%s: the uniform profile\'s cycle time and first round ends equal the no-profile ones to 1e-9', (t) => {
-    expect(plain.k.silo).toBeUndefined();
-    expect(uniform.k.silo).toBeDefined();
+    expect(plain.k.profile).toBeUndefined();
+    expect(uniform.k.profile).toBe(true);
     const a = plain.catalogue.find(t)!.build(plain);
     const b = uniform.catalogue.find(t)!.build(uniform);
     // the profile path of every builder and clock (STAR's round trip, MATCHA's direct round
     // times, the per-silo C arrays) against the papers' code path: measured equal to the last bit or 1e-15
     expect(Math.abs(b.cycleTimeMs / a.cycleTimeMs - 1)).toBeLessThan(1e-9);
-    for (let k = 0; k < 100; k++) expect(Math.abs(b.round(k).endMs / a.round(k).endMs - 1)).toBeLessThan(1e-9);
+    const ea = maxPlusRoundEnds(a), eb = maxPlusRoundEnds(b);
+    for (let k = 0; k < 100; k++) expect(Math.abs(eb.roundEndMs(k) / ea.roundEndMs(k) - 1)).toBeLessThan(1e-9);
   });
   it('STAR: the round-trip formula equals 2 (λ - C) + C to 1e-12', () => {
     const a = buildStar(plain.cg, plain.k);
@@ -208,7 +208,7 @@ describe('random profiles on generated networks (properties)', () => {
     const u = generateNetwork({ n: 25, seed });
     const ctx = prepareContext({ network: u, workload: 'femnist', rounds: 300, seed, siloProfile: { computeMs: { lognormal: { median: 6, sigma: 1 } }, uploadGbps: { uniform: { min: 0.2, max: 10 } } } });
     let slowest = 0;
-    for (const c of ctx.k.silo!.computeMs) slowest = Math.max(slowest, c);
+    for (const c of ctx.k.computeMs) slowest = Math.max(slowest, c);
     for (const t of ['star', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'matcha', 'matcha+', 'exponential', 'base-2']) {
       // a mean over rounds (multigraph, time-varying) rounds off a few ulps: 1e-12 relative
       expect(ctx.catalogue.find(t)!.build(ctx).cycleTimeMs, t).toBeGreaterThanOrEqual(slowest * (1 - 1e-12));

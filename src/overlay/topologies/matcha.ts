@@ -3,11 +3,13 @@
  * connectivity graph, as timed by Marfoq et al. (2020) and Do et al. (2023); see
  * `../matcha.ts`. Each round activates matchings at random (seeded by the context's
  * seed); the published cycle time is the sum of 1,000 round times / 999. Trained with
- * W = I − αL over the round's active edges; the round ends on MATCHA's own clock.
+ * W = I − αL over the round's active edges. Its rounds are barrier rounds: on the max-plus
+ * clock round k lasts its largest delay, so the round ends are the running sum of
+ * MATCHA's round times.
  */
 import { createRng } from '../../random.js';
-import { overlayFromPairs } from '../../timing/delay-model.js';
-import { isolatedSilos, type RoundState, type SiloPair } from '../../timing/graph-state.js';
+import { overlayFromPairs } from '../overlay.js';
+import { isolatedSilos, type RoundState, type SiloPair } from '../round-state.js';
 import { buildMatcha, matchaRoundTimes, type MatchaBase, type MatchaRoundTime } from '../matcha.js';
 import { matchaMixing } from '../mixing-rules.js';
 import { cached, pairExchanges, type Topology, type TopologyContext, type TopologyPlan } from '../topology.js';
@@ -38,15 +40,10 @@ function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
       const rt = timeOf(k);
       const strong: SiloPair[] = [];
       for (const m of rt.active) for (const [a, b] of plan.matchings[m]) strong.push([a, b], [b, a]);
-      return { round: k, state: k, strong, weak: [], isolated: isolatedSilos(ctx.cg.n, strong), durationMs: rt.durationMs, endMs: rt.endMs, extra: { activeMatchings: rt.active, alpha: plan.alpha } };
+      return { round: k, state: k, strong, weak: [], isolated: isolatedSilos(ctx.cg.n, strong), extra: { activeMatchings: rt.active, alpha: plan.alpha }, exchanges: pairExchanges(ctx.cg, strong, 'barrier') };
     },
-    exchanges(k) {
-      const rt = timeOf(k);
-      const pairs: SiloPair[] = [];
-      for (const m of rt.active) for (const [a, b] of plan.matchings[m]) pairs.push([a, b], [b, a]);
-      return pairExchanges(ctx.cg, pairs, 'barrier');
-    },
-    siloTimes: ctx.siloTimes,
+    siloTimes: ctx.k,
+    maxPlus: { kind: 'per-silo' },
     cycleTimeMs: r.cycleTimeMs,
     criticalCircuit: [],
     overlay,

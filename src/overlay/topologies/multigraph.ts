@@ -3,15 +3,18 @@
  * catalogue (`multigraph-ring`, `multigraph-mst`, `multigraph-delta-mbst`,
  * `multigraph-star`, `multigraph-overlay` on a user's file, `multigraph-exponential`,
  * ...). Round k uses graph state k mod S; its cycle time is the mean of τk over the
- * context's rounds (spec section 6.3); trained with the stale-copy rule.
+ * context's rounds (spec section 6.3); trained with the stale-copy rule. On the max-plus
+ * clock round k lasts τk; its transfers are the physical per-silo clock the event clock
+ * runs (the choice is explained in `timing/clock.ts`).
  */
 import { DflsimInputError } from '../../errors.js';
-import type { Overlay } from '../../timing/delay-model.js';
+import { overlayExchanges, type Overlay } from '../overlay.js';
 import { multigraphMixing, type PlanMixing } from '../mixing-rules.js';
-import { cached, overlayExchanges, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../topology.js';
+import { cached, type Topology, type TopologyContext, type TopologyPattern, type TopologyPlan } from '../topology.js';
 import type { RoundExchanges } from '../../timing/exchanges.js';
 import { buildMultigraph, type Multigraph } from '../../multigraph/multigraph.js';
-import { multigraphRoundState, multigraphStats, simulateMultigraph, type MultigraphRounds } from '../../multigraph/rounds.js';
+import { multigraphStats, simulateMultigraph, type MultigraphRounds } from '../../multigraph/rounds.js';
+import type { RoundState, SiloPair } from '../round-state.js';
 
 /** The names of the topologies of a context that a multigraph can be built on. */
 export function multigraphBaseNames(ctx: Pick<TopologyContext, 'catalogue'>): string[] {
@@ -29,7 +32,7 @@ export function baseOverlay(ctx: TopologyContext, base: string): Overlay {
 }
 
 /** The multigraph of a context on a base overlay, and its simulated rounds (cached). */
-export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigraph; sim: MultigraphRounds } {
+export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigraph<Overlay>; sim: MultigraphRounds } {
   return cached(ctx, `multigraph:${base}:${ctx.tMax}:${ctx.rounds}`, () => {
     const mg = buildMultigraph(baseOverlay(ctx, base), ctx.k, ctx.tMax);
     return { mg, sim: simulateMultigraph(mg, ctx.k, ctx.rounds) };
@@ -43,7 +46,7 @@ export function multigraphOf(ctx: TopologyContext, base: string): { mg: Multigra
  * rounds between; the shares are the base overlay's degrees (every edge, strong or weak,
  * holds its links). With t = 1 this is the base overlay's clock.
  */
-export function multigraphExchanges(mg: Multigraph): (k: number) => RoundExchanges {
+export function multigraphExchanges(mg: Multigraph<Overlay>): (k: number) => RoundExchanges {
   const all = overlayExchanges(mg.base, 'async');
   const S = mg.states.length;
   const memo = new Map<number, { idx: Int32Array; ex: Omit<RoundExchanges, 'launchRound'> }>();
@@ -64,6 +67,24 @@ export function multigraphExchanges(mg: Multigraph): (k: number) => RoundExchang
   };
 }
 
+/**
+ * Round k's graph in the engine's format (its state's strong and weak edges and isolated
+ * silos), with the round's transfers.
+ * @param exchanges the round's transfers (see {@link multigraphExchanges})
+ */
+export function multigraphRoundState(mg: Multigraph, round: number, exchanges: RoundExchanges): RoundState {
+  const st = mg.states[round % mg.states.length];
+  const pair = (e: number): SiloPair => [mg.base.edges[e].from, mg.base.edges[e].to];
+  return {
+    round,
+    state: st.index,
+    strong: st.strongEdges.map(pair),
+    weak: st.weakEdges.map(pair),
+    isolated: st.isolated.slice(),
+    exchanges,
+  };
+}
+
 /** Self weight of a multigraph silo that has strong neighbours (Do et al. 2023). */
 export const MULTIGRAPH_SELF_WEIGHT = 0.7;
 
@@ -80,6 +101,7 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
   const { mg, sim } = multigraphOf(ctx, base);
   const stats = multigraphStats(mg, ctx.rounds);
   const edges = mg.base.edges.map((e) => [e.from, e.to] as [number, number]);
+  const exchangesOf = multigraphExchanges(mg);
   // round-varying: no single critical circuit; the statistics say where silos wait
   return {
     topology: `multigraph-${base}`,
@@ -87,12 +109,17 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
     static: false,
     period: mg.states.length,
     mixing: MULTIGRAPH_MIXING,
-    round: (k) => {
-      if (k >= sim.endMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.endMs.length} rounds simulated (the context's rounds)`);
-      return multigraphRoundState(mg, sim, k);
+    round: (k) => multigraphRoundState(mg, k, exchangesOf(k)),
+    siloTimes: ctx.k,
+    // the paper's clock: round k lasts τk (what every max-plus result has been); the transfers describe the physical one
+    maxPlus: {
+      kind: 'durations',
+      roundMs: (k) => {
+        if (k >= sim.tauMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.tauMs.length} rounds simulated (the context's rounds)`);
+        return sim.tauMs[k];
+      },
     },
-    exchanges: multigraphExchanges(mg),
-    siloTimes: ctx.siloTimes,
+    launchLagRounds: mg.multiplicity.length ? Math.max(0, Math.max(...mg.multiplicity) - 1) : 0,
     cycleTimeMs: sim.cycleTimeMs,
     criticalCircuit: [],
     overlay: mg.base,

@@ -5,7 +5,7 @@
  * round K / K); trained with the run's mixing scheme on each round's edges.
  */
 import { DflsimInputError } from '../../errors.js';
-import type { SiloPair } from '../../timing/graph-state.js';
+import type { SiloPair } from '../round-state.js';
 import { timeVaryingPlan, type Topology } from '../topology.js';
 import { SCHEME_MIXING } from '../mixing-rules.js';
 

@@ -36,7 +36,7 @@ export const starTopology: Topology = {
     return staticPlan(ctx, 'star', s.overlay, {
       mixing: FEDAVG_MIXING,
       cycleTime: s.cycleTime,
-      endMs: (k) => (k + 1) * per,
+      maxPlus: { kind: 'steady', roundMs: per },
       exchanges: roundTripExchanges(s.overlay, s.center),
       details: { center: ctx.cg.silos[s.center], oneWayCycleTimeMs: s.oneWayCycleTimeMs },
     });

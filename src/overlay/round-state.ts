@@ -1,13 +1,16 @@
 /**
- * Per-round graph states: the common format in which round-varying topologies (the
- * multigraph, MATCHA) and static overlays tell the training engine who exchanges models
- * with whom in round k, and the simulated clock.
+ * One description of a round: the format in which every topology (static overlays,
+ * sequences, the multigraph, MATCHA) tells the training engine who exchanges models with
+ * whom in round k and with which weights, and tells the clocks the round's timed transfers.
+ * Round ends are not part of it: they come from a clock (`../timing/clock.ts`), which reads
+ * the transfers.
  */
+import type { RoundExchanges } from '../timing/exchanges.js';
 
 /** A directed silo pair `[from, to]` (silo indices). */
 export type SiloPair = [number, number];
 
-/** What happens in one round. */
+/** What happens in one round: its graph (edges, weights) and its transfers. */
 export interface RoundState {
   /** Round index k (0-based). */
   round: number;
@@ -24,10 +27,6 @@ export interface RoundState {
    * nor mix; their edges are left out of `strong` and `weak`, and they are not `isolated`.
    */
   down?: number[];
-  /** Duration of the round (ms): τk for the multigraph, the round time for MATCHA. */
-  durationMs: number;
-  /** Simulated clock at the end of the round (ms since the start). */
-  endMs: number;
   /** Extra per-round data (MATCHA: active matchings and α). */
   extra?: Record<string, unknown>;
   /**
@@ -36,6 +35,12 @@ export interface RoundState {
    * `edges[e] = [from, to]`. Absent when the mixing rule derives the weights.
    */
   weights?: RoundWeights;
+  /**
+   * The round's timed model transfers (the strong edges', with the degrees the topology
+   * counts as shares), what the clocks read. As planned: a clock that simulates failures
+   * drops the down silos' and links' transfers itself.
+   */
+  exchanges: RoundExchanges;
 }
 
 /** Explicit mixing weights of one round (rows sum to 1). */
