@@ -61,6 +61,7 @@
 import { DflsimInputError } from '../errors.js';
 import { applyAvailability, availability as availabilityOf, type AvailabilitySpec, type RoundAvailability } from './availability.js';
 import { EventHeap } from './event-heap.js';
+import { createFairSharing, TX_END, type FairSharing, type TransferTable } from './fair-sharing.js';
 import type { SiloTimes } from './delay-model.js';
 import { fixedTransferMs, fixedTransmissionMs, type RoundClock, type RoundExchanges, type SiloRoundTimes } from './exchanges.js';
 import { stragglers as stragglersOf, type StragglerSpec } from './stragglers.js';
@@ -122,7 +123,223 @@ export interface EventClock extends RoundClock {
   readonly eventCount: number;
 }
 
-const COMPUTE_END = 0, START = 1, TX_END = 2, ARRIVE = 3;
+const COMPUTE_END = 0, START = 1, ARRIVE = 3;
+
+/** What the event clock keeps: its inputs, its per-round records and its per-round scratch. */
+interface ClockState {
+  n: number;
+  s: SiloTimes;
+  exchanges: (round: number) => RoundExchanges;
+  fair: FairSharing | null;
+  strag: ReturnType<typeof stragglersOf> | undefined;
+  availFn: ((round: number) => RoundAvailability) | undefined;
+  lag: number;
+  // --- per-round records ---
+  /** t[k][j] = t_j(k); t[0] = 0. */
+  t: Float64Array[];
+  /** Compute start of silo j in round k (null: t[k], the async case). */
+  cStart: (Float64Array | null)[];
+  /** Compute time of silo j in round k, 0 when down (null: C, nominal). */
+  cMs: (Float64Array | null)[];
+  /** End of the last upload launched by j in round k (-Infinity: none). */
+  sendEnd: Float64Array[];
+  downs: (RoundAvailability | null)[];
+  ends: number[];
+  /** Rounds <= finalized have had their breakdown reported. */
+  finalized: number;
+  events: number;
+  // --- per-round scratch (the per-transfer arrays grown as needed) ---
+  heap: EventHeap;
+  f: TransferTable & { launchRound: Int32Array; launchNext: Int32Array; answerHead: Int32Array; answerNext: Int32Array };
+  cap: number;
+  launchHead: Int32Array;
+  pending: Int32Array;
+  computeDone: Uint8Array;
+  idleEnd: Float64Array;
+}
+
+/** Room for E transfers in the per-transfer arrays. */
+function grow(st: ClockState, E: number): void {
+  if (E <= st.cap) return;
+  const cap = Math.max(E, 2 * st.cap, 16);
+  st.cap = cap;
+  Object.assign(st.f, {
+    launchRound: new Int32Array(cap), launchNext: new Int32Array(cap),
+    answerHead: new Int32Array(cap), answerNext: new Int32Array(cap),
+    resNextUp: new Int32Array(cap), resNextDown: new Int32Array(cap),
+    active: new Uint8Array(cap), version: new Int32Array(cap), flowStamp: new Int32Array(cap),
+    remBits: new Float64Array(cap), rate: new Float64Array(cap), newRate: new Float64Array(cap), lastMs: new Float64Array(cap),
+    compFlows: new Int32Array(cap),
+  });
+}
+
+/** When silo i's compute of round L ends. */
+function computeEndOf(st: ClockState, L: number, i: number): number {
+  const c0 = st.cStart[L] ? st.cStart[L]![i] : st.t[L][i];
+  return c0 + (st.cMs[L] ? st.cMs[L]![i] : st.s.computeMs[i]);
+}
+
+/**
+ * Round k's compute times, compute starts and send-end records, its transfers listed by
+ * launch (at a compute end, an earlier round's compute end, or an answer), and every silo's
+ * compute end on the heap.
+ */
+function setUpRound(st: ClockState, k: number, r: RoundExchanges, down: RoundAvailability | null): { async: boolean; hasAnswers: boolean } {
+  const { n, s, strag, fair, heap, launchHead, pending, computeDone, idleEnd } = st;
+  const C = s.computeMs, M = s.modelSizeBits;
+  const E = r.from.length;
+  grow(st, E);
+  const { launchRound, launchNext, answerHead, answerNext, resNextUp, resNextDown, active, version, rate, remBits, flowStamp } = st.f;
+  const async = r.sync === 'async';
+  const T = k > 0 ? st.ends[k - 1] : 0;
+  const start = st.t[k];
+  // compute times
+  let cm: Float64Array | null = null;
+  if (strag || down) {
+    cm = new Float64Array(n);
+    if (strag) strag.fill(k, cm);
+    else cm.fill(1);
+    for (let j = 0; j < n; j++) cm[j] = down && down.silos[j] ? 0 : C[j] * cm[j];
+  }
+  st.cMs.push(cm);
+  let cs: Float64Array | null = null;
+  if (!async) { cs = new Float64Array(n).fill(T); }
+  st.cStart.push(cs);
+  st.sendEnd.push(new Float64Array(n).fill(-Infinity));
+  // lists
+  launchHead.fill(-1);
+  pending.fill(0);
+  computeDone.fill(0);
+  if (fair) { fair.resHeadUp.fill(-1); fair.resHeadDown.fill(-1); }
+  const hasAnswers = !async && r.sync === 'round-trip' && r.answers !== undefined;
+  heap.clear();
+  if (hasAnswers) answerHead.fill(-1, 0, E);
+  for (let e = E - 1; e >= 0; e--) {
+    const i = r.from[e], j = r.to[e];
+    pending[j]++;
+    let L = k;
+    if (async && r.launchRound) {
+      L = r.launchRound[e];
+      if (L > k || L < 0) throw new RangeError(`event clock: round ${k} transfer ${i} -> ${j} launched in round ${L}`);
+    }
+    if (L <= st.finalized) throw new RangeError(`event clock: round ${k} transfer ${i} -> ${j} launched in round ${L}, whose breakdown was already reported (raise launchLagRounds above ${st.lag})`);
+    launchRound[e] = L;
+    if (fair) {
+      resNextUp[e] = fair.resHeadUp[i]; fair.resHeadUp[i] = e;
+      resNextDown[e] = fair.resHeadDown[j]; fair.resHeadDown[j] = e;
+      active[e] = 0; version[e] = 0; rate[e] = 0; remBits[e] = M; flowStamp[e] = 0;
+    }
+    const a = hasAnswers ? r.answers![e] : -1;
+    if (a >= e) throw new RangeError(`event clock: round ${k} transfer ${e} answers a later transfer ${a}`);
+    if (a >= 0) { answerNext[e] = answerHead[a]; answerHead[a] = e; }
+    else if (L === k) { launchNext[e] = launchHead[i]; launchHead[i] = e; }
+    else heap.push(computeEndOf(st, L, i), e * 4 + START, 0);
+  }
+  for (let j = 0; j < n; j++) {
+    const c0 = cs ? cs[j] : start[j];
+    const c = cm ? cm[j] : C[j];
+    // a down silo idles for its nominal compute time
+    idleEnd[j] = down && down.silos[j] ? c0 + C[j] : c0 + c;
+    heap.push(idleEnd[j], j * 4 + COMPUTE_END, 0);
+  }
+  return { async, hasAnswers };
+}
+
+/** Simulate round k: its events in time order, then each silo's end of the round. */
+function simulateRound(st: ClockState, k: number): void {
+  const { n, s, fair, heap, launchHead, pending, computeDone } = st;
+  const M = s.modelSizeBits;
+  let r = st.exchanges(k);
+  let down: RoundAvailability | null = null;
+  if (st.availFn) {
+    const availFn = st.availFn;
+    down = availFn(k);
+    r = applyAvailability(r, down, (L) => st.downs[L] ?? availFn(L), k);
+  }
+  st.downs.push(down);
+  const { async, hasAnswers } = setUpRound(st, k, r, down);
+  const { launchRound, launchNext, answerHead, answerNext, active, version, rate, remBits, lastMs } = st.f;
+  const sendEnd = st.sendEnd;
+  const next = new Float64Array(n);
+  const startTransfer = (e: number, now: number): void => {
+    if (fair) {
+      active[e] = 1; lastMs[e] = now; rate[e] = 0; remBits[e] = M;
+      fair.markDirty(r.from[e], n + r.to[e]);
+    } else {
+      const txEnd = now + fixedTransmissionMs(s, r, e);
+      const se0 = sendEnd[launchRound[e]];
+      if (txEnd > se0[r.from[e]]) se0[r.from[e]] = txEnd;
+      heap.push(now + fixedTransferMs(s, r, e), e * 4 + ARRIVE, 0);
+    }
+  };
+  while (heap.pop()) {
+    st.events++;
+    const now = heap.topTimeMs, kind = heap.topA & 3, x = heap.topA >> 2;
+    if (kind === COMPUTE_END) {
+      computeDone[x] = 1;
+      for (let e = launchHead[x]; e >= 0; e = launchNext[e]) startTransfer(e, now);
+      if (pending[x] === 0) next[x] = now;
+    } else if (kind === START) {
+      startTransfer(x, now);
+    } else if (kind === TX_END && heap.topB !== version[x]) {
+      st.events--; // superseded by a rate change
+    } else if (kind === TX_END) {
+      active[x] = 0; remBits[x] = 0;
+      const se0 = sendEnd[launchRound[x]];
+      if (now > se0[r.from[x]]) se0[r.from[x]] = now;
+      heap.push(now + r.latencyMs[x], x * 4 + ARRIVE, 0);
+      fair!.markDirty(r.from[x], n + r.to[x]);
+    } else {
+      const j = r.to[x];
+      if (--pending[j] === 0 && computeDone[j]) next[j] = now;
+      if (hasAnswers) for (let e = answerHead[x]; e >= 0; e = answerNext[e]) startTransfer(e, now);
+    }
+    // after the last event of this instant: one refill over every link that changed
+    if (fair && fair.dirtyCount > 0 && (heap.size === 0 || heap.peekTimeMs() > now)) fair.refair(r, now);
+  }
+  st.ends.push(roundEnd(next, pending, async, down));
+  st.t.push(next);
+}
+
+/**
+ * The round's end from each silo's: the last silo (async), or the last silo that was up (a
+ * barrier round; down silos then start the next round with it). A transfer that never ends
+ * (a zero capacity) leaves its receiver waiting forever.
+ */
+function roundEnd(next: Float64Array, pending: Int32Array, async: boolean, down: RoundAvailability | null): number {
+  const n = next.length;
+  for (let j = 0; j < n; j++) if (pending[j] > 0) next[j] = Infinity;
+  let mx = 0;
+  if (async) {
+    for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
+  } else {
+    let any = false;
+    for (let j = 0; j < n; j++) if (!(down && down.silos[j])) { any = true; if (next[j] > mx) mx = next[j]; }
+    if (!any) for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
+    if (down) for (let j = 0; j < n; j++) if (down.silos[j]) next[j] = mx;
+  }
+  return mx;
+}
+
+/** Silo j's compute, send and wait in a simulated round k. */
+function breakdownOf(st: ClockState, k: number): SiloRoundBreakdown {
+  const n = st.n;
+  const startMs = st.t[k], endMs = st.t[k + 1];
+  const computeStartMs = st.cStart[k] ?? startMs;
+  const computeMs = st.cMs[k] ?? st.s.computeMs;
+  const sendEndMs = new Float64Array(n), sendMs = new Float64Array(n), waitMs = new Float64Array(n);
+  const down = new Uint8Array(n);
+  const d = st.downs[k];
+  for (let j = 0; j < n; j++) {
+    const ce = computeStartMs[j] + computeMs[j];
+    const se0 = st.sendEnd[k][j];
+    sendEndMs[j] = se0 > ce ? se0 : ce;
+    sendMs[j] = sendEndMs[j] - ce;
+    waitMs[j] = endMs[j] - startMs[j] - computeMs[j];
+    if (d && d.silos[j]) down[j] = 1;
+  }
+  return { startMs, endMs, computeStartMs, computeMs: Float64Array.from(computeMs), sendEndMs, sendMs, waitMs, down };
+}
 
 /**
  * The event-driven clock over each round's exchanges (see the file comment).
@@ -137,329 +354,53 @@ export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExch
   const seed = options.seed ?? DEFAULT_EVENT_CLOCK_OPTIONS.seed;
   const lag = options.launchLagRounds ?? DEFAULT_EVENT_CLOCK_OPTIONS.launchLagRounds;
   if (!Number.isInteger(lag) || lag < 0) throw new DflsimInputError('launchLagRounds', `must be a non-negative integer, got ${lag}`);
-  const fair = sharing === 'fair';
-  const strag = options.stragglers ? stragglersOf(options.stragglers, n, seed) : undefined;
-  const availFn = options.availability ? availabilityOf(options.availability, n, seed) : undefined;
-  const C = s.computeMs, M = s.modelSizeBits;
+  const M = s.modelSizeBits;
   // access link capacities (bit/ms): resource i is silo i's upload, n + j silo j's download
   const capacity = new Float64Array(2 * n);
   for (let j = 0; j < n; j++) {
     capacity[j] = s.uploadMs[j] > 0 ? M / s.uploadMs[j] : Infinity;
     capacity[n + j] = s.downloadMs[j] > 0 ? M / s.downloadMs[j] : Infinity;
   }
-
-  // --- per-round records ---
-  /** t[k][j] = t_j(k); t[0] = 0. */
-  const t: Float64Array[] = [new Float64Array(n)];
-  /** Compute start of silo j in round k (null: t[k], the async case). */
-  const cStart: (Float64Array | null)[] = [];
-  /** Compute time of silo j in round k, 0 when down (null: C, nominal). */
-  const cMs: (Float64Array | null)[] = [];
-  /** End of the last upload launched by j in round k (-Infinity: none). */
-  const sendEnd: Float64Array[] = [];
-  const downs: (RoundAvailability | null)[] = [];
-  const ends: number[] = [];
-  let finalized = -1; // rounds <= finalized have had their breakdown reported
-  let events = 0;
-
-  // --- per-round scratch (grown as needed) ---
+  const empty = { launchRound: new Int32Array(0), launchNext: new Int32Array(0), answerHead: new Int32Array(0), answerNext: new Int32Array(0), resNextUp: new Int32Array(0), resNextDown: new Int32Array(0), active: new Uint8Array(0), version: new Int32Array(0), flowStamp: new Int32Array(0), remBits: new Float64Array(0), rate: new Float64Array(0), newRate: new Float64Array(0), lastMs: new Float64Array(0), compFlows: new Int32Array(0) };
   const heap = new EventHeap(1024);
-  let cap = 0;
-  let launchRound = new Int32Array(0);
-  let launchNext = new Int32Array(0); // linked lists: transfers launched at a silo's compute end
-  let answerHead = new Int32Array(0), answerNext = new Int32Array(0);
-  let resNextUp = new Int32Array(0), resNextDown = new Int32Array(0);
-  let active = new Uint8Array(0), version = new Int32Array(0), flowStamp = new Int32Array(0);
-  let remBits = new Float64Array(0), rate = new Float64Array(0), newRate = new Float64Array(0), lastMs = new Float64Array(0);
-  let compFlows = new Int32Array(0);
-  const launchHead = new Int32Array(n);
-  const resHeadUp = new Int32Array(n), resHeadDown = new Int32Array(n);
-  const pending = new Int32Array(n);
-  const computeDone = new Uint8Array(n);
-  const idleEnd = new Float64Array(n);
-  const resStamp = new Int32Array(2 * n);
-  const remCap = new Float64Array(2 * n);
-  const resVersion = new Int32Array(2 * n);
-  const shares = new EventHeap(256);
-  const cnt = new Int32Array(2 * n);
-  const compRes = new Int32Array(2 * n);
-  const queue = new Int32Array(2 * n);
-  let stamp = 0;
-  // links whose transfers changed (a start or a transmission end) since the last refill: the
-  // rates are recomputed once per instant, after every event at that time
-  const dirty = new Int32Array(2 * n);
-  const dirtyMark = new Uint8Array(2 * n);
-  let dirtyCount = 0;
-  const markDirty = (r1: number, r2: number): void => {
-    if (!dirtyMark[r1]) { dirtyMark[r1] = 1; dirty[dirtyCount++] = r1; }
-    if (!dirtyMark[r2]) { dirtyMark[r2] = 1; dirty[dirtyCount++] = r2; }
+  const st: ClockState = {
+    n, s, exchanges, lag,
+    fair: null,
+    strag: options.stragglers ? stragglersOf(options.stragglers, n, seed) : undefined,
+    availFn: options.availability ? availabilityOf(options.availability, n, seed) : undefined,
+    t: [new Float64Array(n)], cStart: [], cMs: [], sendEnd: [], downs: [], ends: [], finalized: -1, events: 0,
+    heap, f: empty, cap: 0,
+    launchHead: new Int32Array(n), pending: new Int32Array(n), computeDone: new Uint8Array(n), idleEnd: new Float64Array(n),
   };
-  const grow = (E: number): void => {
-    if (E <= cap) return;
-    cap = Math.max(E, 2 * cap, 16);
-    launchRound = new Int32Array(cap); launchNext = new Int32Array(cap);
-    answerHead = new Int32Array(cap); answerNext = new Int32Array(cap);
-    resNextUp = new Int32Array(cap); resNextDown = new Int32Array(cap);
-    active = new Uint8Array(cap); version = new Int32Array(cap); flowStamp = new Int32Array(cap);
-    remBits = new Float64Array(cap); rate = new Float64Array(cap); newRate = new Float64Array(cap); lastMs = new Float64Array(cap);
-    compFlows = new Int32Array(cap);
-  };
-
-  const computeEndOf = (L: number, i: number): number => {
-    const st = cStart[L] ? cStart[L]![i] : t[L][i];
-    return st + (cMs[L] ? cMs[L]![i] : C[i]);
-  };
-
-  /** Unfrozen transfers left in the progressive filling. */
-  let left = 0;
-  /** Freeze transfer e of round r at `level` (bit/ms) and update its two links' fair shares. */
-  const freeze = (r: RoundExchanges, e: number, level: number): void => {
-    newRate[e] = level;
-    left--;
-    const u = r.from[e], d = n + r.to[e];
-    cnt[u]--; remCap[u] = Math.max(0, remCap[u] - level); resVersion[u]++;
-    if (cnt[u] > 0) shares.push(remCap[u] / cnt[u], u, resVersion[u]);
-    cnt[d]--; remCap[d] = Math.max(0, remCap[d] - level); resVersion[d]++;
-    if (cnt[d] > 0) shares.push(remCap[d] / cnt[d], d, resVersion[d]);
-  };
-  /** Apply the new rates of the first nF component transfers; reschedule the transmission ends that change. */
-  const reschedule = (nF: number, now: number): void => {
-    for (let q = 0; q < nF; q++) {
-      const e = compFlows[q];
-      if (newRate[e] === rate[e]) continue;
-      rate[e] = newRate[e];
-      version[e]++;
-      const rem = remBits[e] > 0 ? remBits[e] : 0;
-      heap.push(rem === 0 || rate[e] === Infinity ? now : now + rem / rate[e], e * 4 + TX_END, version[e]);
-    }
-  };
-
-  /**
-   * Max-min fair rates (progressive filling) of the active transfers connected to the dirty
-   * links through shared links, at time now; reschedules the transmission ends that change.
-   */
-  const refair = (r: RoundExchanges, now: number): void => {
-    stamp++;
-    let nR = 0, nF = 0, qh = 0, qt = 0;
-    for (let q = 0; q < dirtyCount; q++) {
-      const d = dirty[q];
-      dirtyMark[d] = 0;
-      if (resStamp[d] !== stamp) { resStamp[d] = stamp; queue[qt++] = d; compRes[nR++] = d; }
-    }
-    dirtyCount = 0;
-    while (qh < qt) {
-      const res = queue[qh++];
-      const up = res < n;
-      for (let e = up ? resHeadUp[res] : resHeadDown[res - n]; e >= 0; e = up ? resNextUp[e] : resNextDown[e]) {
-        if (!active[e] || flowStamp[e] === stamp) continue;
-        flowStamp[e] = stamp;
-        compFlows[nF++] = e;
-        const other = up ? n + r.to[e] : r.from[e];
-        if (resStamp[other] !== stamp) { resStamp[other] = stamp; queue[qt++] = other; compRes[nR++] = other; }
-      }
-    }
-    if (nF === 0) return;
-    if (nF === 1) {
-      // alone on both its links: the smallest of its path and its two links
-      const e = compFlows[0];
-      if (now > lastMs[e]) { remBits[e] -= rate[e] * (now - lastMs[e]); lastMs[e] = now; }
-      newRate[e] = Math.min(r.pathBitsPerMs[e], capacity[r.from[e]], capacity[n + r.to[e]]);
-      reschedule(1, now);
-      return;
-    }
-    // Progressive filling: every unfrozen transfer's rate rises with a common level; a
-    // transfer freezes when it reaches its path cap or one of its two links saturates. One
-    // priority queue holds each link's current fair share (rem / unfrozen count, stale
-    // entries skipped by version) and each transfer's cap (payload -1 - e).
-    shares.clear();
-    for (let q = 0; q < nR; q++) { const res = compRes[q]; remCap[res] = capacity[res]; cnt[res] = 0; resVersion[res]++; }
-    for (let q = 0; q < nF; q++) {
-      const e = compFlows[q];
-      if (now > lastMs[e]) { remBits[e] -= rate[e] * (now - lastMs[e]); lastMs[e] = now; }
-      newRate[e] = -1; // unfrozen
-      cnt[r.from[e]]++; cnt[n + r.to[e]]++;
-      shares.push(r.pathBitsPerMs[e], -1 - e, 0);
-    }
-    for (let q = 0; q < nR; q++) { const res = compRes[q]; if (cnt[res] > 0) shares.push(remCap[res] / cnt[res], res, resVersion[res]); }
-    left = nF;
-    while (left > 0) {
-      if (!shares.pop()) throw new Error('event clock: fair sharing ran out of links'); // unreachable: every unfrozen transfer has a cap entry
-      const level = shares.topTimeMs, a = shares.topA;
-      if (a < 0) {
-        const e = -1 - a;
-        if (newRate[e] < 0) freeze(r, e, level);
-      } else if (shares.topB === resVersion[a] && cnt[a] > 0) {
-        // link a saturates: freeze its unfrozen transfers
-        const up = a < n;
-        for (let e = up ? resHeadUp[a] : resHeadDown[a - n]; e >= 0; e = up ? resNextUp[e] : resNextDown[e]) {
-          if (active[e] && flowStamp[e] === stamp && newRate[e] < 0) freeze(r, e, level);
-        }
-      }
-    }
-    reschedule(nF, now);
-  };
-
-  const simulate = (k: number): void => {
-    let r = exchanges(k);
-    let down: RoundAvailability | null = null;
-    if (availFn) {
-      down = availFn(k);
-      r = applyAvailability(r, down, (L) => downs[L] ?? availFn(L), k);
-    }
-    downs.push(down);
-    const E = r.from.length;
-    grow(E);
-    const async = r.sync === 'async';
-    const T = k > 0 ? ends[k - 1] : 0;
-    const start = t[k];
-    // compute times
-    let cm: Float64Array | null = null;
-    if (strag || down) {
-      cm = new Float64Array(n);
-      if (strag) strag.fill(k, cm);
-      else cm.fill(1);
-      for (let j = 0; j < n; j++) cm[j] = down && down.silos[j] ? 0 : C[j] * cm[j];
-    }
-    cMs.push(cm);
-    let cs: Float64Array | null = null;
-    if (!async) { cs = new Float64Array(n).fill(T); }
-    cStart.push(cs);
-    const se = new Float64Array(n).fill(-Infinity);
-    sendEnd.push(se);
-    // lists
-    launchHead.fill(-1);
-    pending.fill(0);
-    computeDone.fill(0);
-    if (fair) { resHeadUp.fill(-1); resHeadDown.fill(-1); }
-    const hasAnswers = !async && r.sync === 'round-trip' && r.answers !== undefined;
-    heap.clear();
-    if (hasAnswers) answerHead.fill(-1, 0, E);
-    for (let e = E - 1; e >= 0; e--) {
-      const i = r.from[e], j = r.to[e];
-      pending[j]++;
-      let L = k;
-      if (async && r.launchRound) {
-        L = r.launchRound[e];
-        if (L > k || L < 0) throw new RangeError(`event clock: round ${k} transfer ${i} -> ${j} launched in round ${L}`);
-      }
-      if (L <= finalized) throw new RangeError(`event clock: round ${k} transfer ${i} -> ${j} launched in round ${L}, whose breakdown was already reported (raise launchLagRounds above ${lag})`);
-      launchRound[e] = L;
-      if (fair) {
-        resNextUp[e] = resHeadUp[i]; resHeadUp[i] = e;
-        resNextDown[e] = resHeadDown[j]; resHeadDown[j] = e;
-        active[e] = 0; version[e] = 0; rate[e] = 0; remBits[e] = M; flowStamp[e] = 0;
-      }
-      const a = hasAnswers ? r.answers![e] : -1;
-      if (a >= e) throw new RangeError(`event clock: round ${k} transfer ${e} answers a later transfer ${a}`);
-      if (a >= 0) { answerNext[e] = answerHead[a]; answerHead[a] = e; }
-      else if (L === k) { launchNext[e] = launchHead[i]; launchHead[i] = e; }
-      else heap.push(computeEndOf(L, i), e * 4 + START, 0);
-    }
-    for (let j = 0; j < n; j++) {
-      const st = cs ? cs[j] : start[j];
-      const c = cm ? cm[j] : C[j];
-      // a down silo idles for its nominal compute time
-      idleEnd[j] = down && down.silos[j] ? st + C[j] : st + c;
-      heap.push(idleEnd[j], j * 4 + COMPUTE_END, 0);
-    }
-    const next = new Float64Array(n);
-    const startTransfer = (e: number, now: number): void => {
-      if (fair) {
-        active[e] = 1; lastMs[e] = now; rate[e] = 0; remBits[e] = M;
-        markDirty(r.from[e], n + r.to[e]);
-      } else {
-        const txEnd = now + fixedTransmissionMs(s, r, e);
-        const se0 = sendEnd[launchRound[e]];
-        if (txEnd > se0[r.from[e]]) se0[r.from[e]] = txEnd;
-        heap.push(now + fixedTransferMs(s, r, e), e * 4 + ARRIVE, 0);
-      }
-    };
-    while (heap.pop()) {
-      events++;
-      const now = heap.topTimeMs, kind = heap.topA & 3, x = heap.topA >> 2;
-      if (kind === COMPUTE_END) {
-        computeDone[x] = 1;
-        for (let e = launchHead[x]; e >= 0; e = launchNext[e]) startTransfer(e, now);
-        if (pending[x] === 0) next[x] = now;
-      } else if (kind === START) {
-        startTransfer(x, now);
-      } else if (kind === TX_END && heap.topB !== version[x]) {
-        events--; // superseded by a rate change
-      } else if (kind === TX_END) {
-        active[x] = 0; remBits[x] = 0;
-        const se0 = sendEnd[launchRound[x]];
-        if (now > se0[r.from[x]]) se0[r.from[x]] = now;
-        heap.push(now + r.latencyMs[x], x * 4 + ARRIVE, 0);
-        markDirty(r.from[x], n + r.to[x]);
-      } else {
-        const j = r.to[x];
-        if (--pending[j] === 0 && computeDone[j]) next[j] = now;
-        if (hasAnswers) for (let e = answerHead[x]; e >= 0; e = answerNext[e]) startTransfer(e, now);
-      }
-      // after the last event of this instant: one refill over every link that changed
-      if (dirtyCount > 0 && (heap.size === 0 || heap.peekTimeMs() > now)) refair(r, now);
-    }
-    // a transfer that never ends (a zero capacity) leaves its receiver waiting forever
-    for (let j = 0; j < n; j++) if (pending[j] > 0) next[j] = Infinity;
-    let mx = 0;
-    if (async) {
-      for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
-    } else {
-      let any = false;
-      for (let j = 0; j < n; j++) if (!(down && down.silos[j])) { any = true; if (next[j] > mx) mx = next[j]; }
-      if (!any) for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
-      if (down) for (let j = 0; j < n; j++) if (down.silos[j]) next[j] = mx;
-    }
-    ends.push(mx);
-    t.push(next);
-  };
+  if (sharing === 'fair') st.fair = createFairSharing(n, capacity, st.f, heap);
 
   const check = (round: number): void => {
     if (!Number.isInteger(round) || round < 0) throw new RangeError(`event clock: round must be a non-negative integer, got ${round}`);
-    while (ends.length <= round) simulate(ends.length);
+    while (st.ends.length <= round) simulateRound(st, st.ends.length);
   };
-
-  const breakdownOf = (k: number): SiloRoundBreakdown => {
-    const startMs = t[k], endMs = t[k + 1];
-    const computeStartMs = cStart[k] ?? startMs;
-    const computeMs = cMs[k] ?? C;
-    const sendEndMs = new Float64Array(n), sendMs = new Float64Array(n), waitMs = new Float64Array(n);
-    const down = new Uint8Array(n);
-    const d = downs[k];
-    for (let j = 0; j < n; j++) {
-      const ce = computeStartMs[j] + computeMs[j];
-      const se0 = sendEnd[k][j];
-      sendEndMs[j] = se0 > ce ? se0 : ce;
-      sendMs[j] = sendEndMs[j] - ce;
-      waitMs[j] = endMs[j] - startMs[j] - computeMs[j];
-      if (d && d.silos[j]) down[j] = 1;
-    }
-    return { startMs, endMs, computeStartMs, computeMs: Float64Array.from(computeMs), sendEndMs, sendMs, waitMs, down };
-  };
-
   let totalsUpTo = -1;
   const sums: SiloTotals = { computeMs: new Float64Array(n), sendMs: new Float64Array(n), waitMs: new Float64Array(n) };
   const finalize = (round: number): void => {
     check(round + lag);
-    if (round > finalized) finalized = round;
+    if (round > st.finalized) st.finalized = round;
   };
 
   return {
-    roundEndMs(round) { check(round); return ends[round]; },
-    silos(round) { check(round); return { startMs: t[round], endMs: t[round + 1] }; },
+    roundEndMs(round) { check(round); return st.ends[round]; },
+    silos(round) { check(round); return { startMs: st.t[round], endMs: st.t[round + 1] }; },
     breakdown(round) {
       finalize(round);
-      return breakdownOf(round);
+      return breakdownOf(st, round);
     },
     totals(round) {
       finalize(round);
       if (round < totalsUpTo) { totalsUpTo = -1; sums.computeMs.fill(0); sums.sendMs.fill(0); sums.waitMs.fill(0); }
       while (totalsUpTo < round) {
-        const b = breakdownOf(++totalsUpTo);
+        const b = breakdownOf(st, ++totalsUpTo);
         for (let j = 0; j < n; j++) { sums.computeMs[j] += b.computeMs[j]; sums.sendMs[j] += b.sendMs[j]; sums.waitMs[j] += b.waitMs[j]; }
       }
       return { computeMs: Float64Array.from(sums.computeMs), sendMs: Float64Array.from(sums.sendMs), waitMs: Float64Array.from(sums.waitMs) };
     },
-    get eventCount() { return events; },
+    get eventCount() { return st.events; },
   };
 }
