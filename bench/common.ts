@@ -31,7 +31,13 @@ export function haveSharedNetworks(): boolean {
 
 /** A free TCP port on 127.0.0.1. */
 function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a ? a.port : 0)); }); });
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
 }
 
 /**
@@ -40,7 +46,17 @@ function freePort(): Promise<number> {
  */
 export async function startBenchRedis(): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
-  const redis = spawn(process.env.DFLSIM_REDIS_SERVER || 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let k = 0; k < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; k++) await new Promise((r) => setTimeout(r, 100));
-  return { url: `redis://127.0.0.1:${port}`, stop: () => { redis.kill('SIGTERM'); } };
+  const redis = spawn(
+    process.env.DFLSIM_REDIS_SERVER || 'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  for (let k = 0; k < 100 && spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() !== 'PONG'; k++)
+    await new Promise((r) => setTimeout(r, 100));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => {
+      redis.kill('SIGTERM');
+    },
+  };
 }

@@ -24,21 +24,26 @@ function main(): void {
   if (!haveSharedNetworks()) return;
   const params = timingParams(getWorkload('femnist'));
   const texts = NETWORKS.map((n) => readFileSync(path.join(shared, 'networks', `${n}.gml`), 'utf8'));
-  const table = (): number[][] => NETWORKS.map((n, i) => {
-    const cg = buildConnectivityGraph(underlayFromGml(texts[i], n));
-    const k = siloTimes(params, cg.n);
-    return [
-      buildStar(cg, k).cycleTime.cycleTimeMs,
-      overlayCycleTime(buildMst(cg, k), k).cycleTimeMs,
-      overlayCycleTime(buildDeltaMbst(cg, k).overlay, k).cycleTimeMs,
-      overlayCycleTime(buildRing(cg, k).overlay, k).cycleTimeMs,
-    ];
-  });
+  const table = (): number[][] =>
+    NETWORKS.map((n, i) => {
+      const cg = buildConnectivityGraph(underlayFromGml(texts[i], n));
+      const k = siloTimes(params, cg.n);
+      return [
+        buildStar(cg, k).cycleTime.cycleTimeMs,
+        overlayCycleTime(buildMst(cg, k), k).cycleTimeMs,
+        overlayCycleTime(buildDeltaMbst(cg, k).overlay, k).cycleTimeMs,
+        overlayCycleTime(buildRing(cg, k).overlay, k).cycleTimeMs,
+      ];
+    });
   table(); // warm-up (JIT)
   const runs = 5;
   const times: number[] = [];
   let values: number[][] = [];
-  for (let r = 0; r < runs; r++) { const [v, ms] = time(table); values = v; times.push(ms); }
+  for (let r = 0; r < runs; r++) {
+    const [v, ms] = time(table);
+    values = v;
+    times.push(ms);
+  }
   times.sort((a, b) => a - b);
   console.log('FEMNIST cycle-time table (STAR, MST, δ-MBST, RING on 5 networks, from GML text):');
   NETWORKS.forEach((n, i) => console.log(`  ${n.padEnd(14)} ${values[i].map((x) => x.toFixed(1).padStart(7)).join('')}`));
@@ -55,7 +60,8 @@ function main(): void {
     let ct = 0;
     for (let r = 0; r < 5; r++) {
       const [v, t] = time(() => simulateMultigraph(buildMultigraph(ring, k, 5), k, 6400).cycleTimeMs);
-      ct = v; ms.push(t);
+      ct = v;
+      ms.push(t);
     }
     ms.sort((a, b) => a - b);
     console.log(`  ${n.padEnd(14)} cycle time ${ct.toFixed(3)} ms; median ${ms[2].toFixed(2)} ms, best ${ms[0].toFixed(2)} ms`);

@@ -31,7 +31,9 @@ function arg(name: string, fallback: number): number {
 
 /** A greedy nearest-neighbour tour of the connectivity graph by latency. */
 function tour(cg: ConnectivityGraph): number[] {
-  const n = cg.n, seen = new Uint8Array(n), order = [0];
+  const n = cg.n,
+    seen = new Uint8Array(n),
+    order = [0];
   seen[0] = 1;
   for (let t = 1; t < n; t++) {
     const a = order[t - 1];
@@ -43,7 +45,15 @@ function tour(cg: ConnectivityGraph): number[] {
   return order;
 }
 
-function exchanges(cg: ConnectivityGraph, sync: RoundExchanges['sync'], from: number[], to: number[], upShare: number[], downShare: number[], extra: Partial<RoundExchanges> = {}): RoundExchanges {
+function exchanges(
+  cg: ConnectivityGraph,
+  sync: RoundExchanges['sync'],
+  from: number[],
+  to: number[],
+  upShare: number[],
+  downShare: number[],
+  extra: Partial<RoundExchanges> = {},
+): RoundExchanges {
   const n = cg.n;
   return {
     sync,
@@ -57,7 +67,13 @@ function exchanges(cg: ConnectivityGraph, sync: RoundExchanges['sync'], from: nu
   };
 }
 
-function bench(label: string, s: SiloTimes, ex: (k: number) => RoundExchanges, rounds: number, make?: (sharing: 'fixed' | 'fair') => EventClock): void {
+function bench(
+  label: string,
+  s: SiloTimes,
+  ex: (k: number) => RoundExchanges,
+  rounds: number,
+  make?: (sharing: 'fixed' | 'fair') => EventClock,
+): void {
   const run = (m: () => RoundClock): [number, number] => {
     const [end, ms] = time(() => m().roundEndMs(rounds - 1));
     return [end, ms];
@@ -70,12 +86,17 @@ function bench(label: string, s: SiloTimes, ex: (k: number) => RoundExchanges, r
   const per = (ms: number) => `${ms.toFixed(0)} ms (${((ms * 1000) / rounds).toFixed(1)} us/round)`;
   console.log(`${label}, ${rounds} rounds:`);
   console.log(`    max-plus      ${per(mpMs)}  cycle ${(mpEnd / rounds).toFixed(3)} ms/round`);
-  console.log(`    events fixed  ${per(fxMs)}  x${(fxMs / mpMs).toFixed(1)} of max-plus  ${fixedClock!.eventCount} events  |end - max-plus| / end = ${(Math.abs(fxEnd - mpEnd) / mpEnd).toExponential(1)}`);
-  console.log(`    events fair   ${per(faMs)}  x${(faMs / mpMs).toFixed(1)} of max-plus  ${fairClock!.eventCount} events  cycle ${(faEnd / rounds).toFixed(3)} ms/round, (end - fixed end) / fixed end = ${((faEnd - fxEnd) / fxEnd).toExponential(2)}`);
+  console.log(
+    `    events fixed  ${per(fxMs)}  x${(fxMs / mpMs).toFixed(1)} of max-plus  ${fixedClock!.eventCount} events  |end - max-plus| / end = ${(Math.abs(fxEnd - mpEnd) / mpEnd).toExponential(1)}`,
+  );
+  console.log(
+    `    events fair   ${per(faMs)}  x${(faMs / mpMs).toFixed(1)} of max-plus  ${fairClock!.eventCount} events  cycle ${(faEnd / rounds).toFixed(3)} ms/round, (end - fixed end) / fixed end = ${((faEnd - fxEnd) / fxEnd).toExponential(2)}`,
+  );
 }
 
 function main(): void {
-  const n = arg('--silos', 100), rounds = arg('--rounds', 10_000);
+  const n = arg('--silos', 100),
+    rounds = arg('--rounds', 10_000);
   // core links of 1e11 bit/s so that the access links, not the paths, are the bottleneck and
   // fair sharing has something to share
   const cg = buildConnectivityGraph(generateNetwork({ n, seed: 1 }), 1e11);
@@ -104,29 +125,56 @@ function main(): void {
     if (k === 0) return directed;
     const st = k % 60; // lcm(1..5) = 60: the strong sets repeat; launch rounds are relative to k
     const idx = order.map((_, e) => e).filter((e) => st % mult[e] === 0);
-    const base = (states[st] ??= exchanges(cg, 'async', idx.map((e) => order[e]), idx.map((e) => next[e]), idx.map(() => 1), idx.map(() => 1)));
+    const base = (states[st] ??= exchanges(
+      cg,
+      'async',
+      idx.map((e) => order[e]),
+      idx.map((e) => next[e]),
+      idx.map(() => 1),
+      idx.map(() => 1),
+    ));
     return { ...base, launchRound: Int32Array.from(idx, (e) => k - mult[e] + 1) };
   };
   const hist = [1, 2, 3, 4, 5].map((m) => mult.filter((x) => x === m).length);
   bench(`multigraph-like (${n} silos, directed tour, multiplicities 1..5: ${hist.join('/')})`, s, multigraph, rounds);
   // STAR round trip around the first tour silo, fewer rounds (its fair sharing is O(n) per event)
-  const c0 = order[0], leaves = order.slice(1);
-  const star = exchanges(cg, 'round-trip', [...leaves, ...leaves.map(() => c0)], [...leaves.map(() => c0), ...leaves],
-    [...leaves.map(() => 1), ...leaves.map(() => n - 1)], [...leaves.map(() => n - 1), ...leaves.map(() => 1)],
-    { answers: Int32Array.from([...leaves.map(() => -1), ...leaves.map((_, t) => t)]) });
+  const c0 = order[0],
+    leaves = order.slice(1);
+  const star = exchanges(
+    cg,
+    'round-trip',
+    [...leaves, ...leaves.map(() => c0)],
+    [...leaves.map(() => c0), ...leaves],
+    [...leaves.map(() => 1), ...leaves.map(() => n - 1)],
+    [...leaves.map(() => n - 1), ...leaves.map(() => 1)],
+    { answers: Int32Array.from([...leaves.map(() => -1), ...leaves.map((_, t) => t)]) },
+  );
   bench(`STAR round trip (${n} silos)`, s, () => star, Math.max(1, Math.round(rounds / 10)));
 
   // Real plans: the catalogue's RING and multigraph-ring on the same generated network (its own
   // 1 Gbit/s core), FEMNIST workload, a seeded random silo profile
   const ctx = prepareContext({
-    network: generateNetwork({ n, seed: 1 }), workload: 'femnist', rounds,
-    siloProfile: { computeMs: { lognormal: { median: 4.6, sigma: 0.5 } }, uploadGbps: { lognormal: { median: 10, sigma: 0.8 } }, downloadGbps: { lognormal: { median: 10, sigma: 0.8 } }, seed: 1 },
+    network: generateNetwork({ n, seed: 1 }),
+    workload: 'femnist',
+    rounds,
+    siloProfile: {
+      computeMs: { lognormal: { median: 4.6, sigma: 0.5 } },
+      uploadGbps: { lognormal: { median: 10, sigma: 0.8 } },
+      downloadGbps: { lognormal: { median: 10, sigma: 0.8 } },
+      seed: 1,
+    },
   });
   console.log('real plans (catalogue builders, random silo profile):');
   for (const name of ['ring', 'multigraph-ring']) {
     const [plan, buildMs] = time(() => findTopology(name)!.build(ctx));
     console.log(`  (${name} built in ${buildMs.toFixed(0)} ms)`);
-    bench(`${name} plan (${n} silos)`, plan.siloTimes, (k) => plan.round(k).exchanges, rounds, (sharing) => planEventClock(plan, { sharing, seed: 0 }));
+    bench(
+      `${name} plan (${n} silos)`,
+      plan.siloTimes,
+      (k) => plan.round(k).exchanges,
+      rounds,
+      (sharing) => planEventClock(plan, { sharing, seed: 0 }),
+    );
   }
 }
 

@@ -41,9 +41,15 @@ interface Call {
 function macsOf(name: string, shapes: Record<string, number[]>, attrs: Record<string, unknown>): number {
   const filter = name === 'Conv2DBackpropFilter' ? (attrs.filterShape as number[]) : shapes.filter!;
   const out = name === 'Conv2DBackpropFilter' || name === 'Conv2DBackpropInput' ? shapes.dy! : null;
-  if (out) return out[0]! * out[1]! * out[2]! * filter[0]! * filter[1]! * filter[2]!* filter[3]!;
+  if (out) return out[0]! * out[1]! * out[2]! * filter[0]! * filter[1]! * filter[2]! * filter[3]!;
   const x = shapes.x!;
-  const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], filter as [number, number, number, number], attrs.strides as number, 1, attrs.pad as 'same');
+  const info = tf.backend_util.computeConv2DInfo(
+    x as [number, number, number, number],
+    filter as [number, number, number, number],
+    attrs.strides as number,
+    1,
+    attrs.pad as 'same',
+  );
   return info.batchSize * info.outHeight * info.outWidth * filter[0]! * filter[1]! * filter[2]! * filter[3]!;
 }
 
@@ -60,9 +66,16 @@ function recordStep(size: number, batch: number): { call: Call; count: number }[
     tf.registerKernel({
       ...k,
       kernelFunc: ((args: { inputs: Record<string, tf.TensorInfo | undefined>; attrs: Record<string, unknown> }) => {
-        const shapes = Object.fromEntries(Object.entries(args.inputs).filter(([, v]) => v).map(([n, v]) => [n, [...v!.shape]]));
+        const shapes = Object.fromEntries(
+          Object.entries(args.inputs)
+            .filter(([, v]) => v)
+            .map(([n, v]) => [n, [...v!.shape]]),
+        );
         const key = JSON.stringify([k.kernelName, shapes, args.attrs]);
-        const e = seen.get(key) ?? { call: { name: k.kernelName, shapes, attrs: { ...args.attrs }, macs: macsOf(k.kernelName, shapes, args.attrs) }, count: 0 };
+        const e = seen.get(key) ?? {
+          call: { name: k.kernelName, shapes, attrs: { ...args.attrs }, macs: macsOf(k.kernelName, shapes, args.attrs) },
+          count: 0,
+        };
         e.count++;
         seen.set(key, e);
         return k.kernelFunc(args as never);
@@ -105,7 +118,9 @@ function benchConvs(calls: { call: Call; count: number }[], native: boolean): vo
     totals.native += nv * count;
     totals.wasm += wv * count;
     totals.macs += c.macs * count;
-    const shapes = Object.entries(c.shapes).map(([n, s]) => `${n} ${s.join('x')}`).join(', ');
+    const shapes = Object.entries(c.shapes)
+      .map(([n, s]) => `${n} ${s.join('x')}`)
+      .join(', ');
     const rate = (ms: number) => (Number.isFinite(ms) ? `${(c.macs / ms / 1e6).toFixed(1).padStart(5)} GMAC/s` : '');
     console.log(
       `  ${c.name.padEnd(20)} ${shapes.padEnd(46)} x${count}  native ${Number.isFinite(nv) ? nv.toFixed(2).padStart(6) : '     -'} ms ${rate(nv)}  wasm ${wv.toFixed(2).padStart(6)} ms ${rate(wv)}`,
@@ -114,7 +129,9 @@ function benchConvs(calls: { call: Call; count: number }[], native: boolean): vo
   }
   console.log(
     `  one step's convolutions: native ${native ? totals.native.toFixed(1) : '-'} ms, wasm ${totals.wasm.toFixed(1)} ms` +
-      (native ? ` (${(totals.wasm / totals.native).toFixed(2)}x; ${(totals.macs / totals.native / 1e6).toFixed(1)} against ${(totals.macs / totals.wasm / 1e6).toFixed(1)} GMAC/s)` : ''),
+      (native
+        ? ` (${(totals.wasm / totals.native).toFixed(2)}x; ${(totals.macs / totals.native / 1e6).toFixed(1)} against ${(totals.macs / totals.wasm / 1e6).toFixed(1)} GMAC/s)`
+        : ''),
   );
 }
 
@@ -124,7 +141,8 @@ function benchPoolGrad(size: number, batch: number, native: boolean): void {
   const y = tf.maxPool(x, 3, 2, 'valid');
   const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 4);
   const t: Record<'native' | 'simd' | 'js', number[]> = { native: [], simd: [], js: [] };
-  const run = () => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 3, strides: 2, pad: 'valid' }) as tf.Tensor;
+  const run = () =>
+    tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 3, strides: 2, pad: 'valid' }) as tf.Tensor;
   for (let r = 0; r < 15; r++) {
     if (native) t.native.push(timeIt(run));
     setNativeKernelsEnabled(false);
@@ -145,9 +163,16 @@ async function main(): Promise<void> {
   const native = nativeAddon() !== null;
   if (!native) console.log(`native kernels not built (${nativeLoadError()}): wasm column only`);
   const size = arg('size');
-  const sets = size ? [[Number(size), Number(arg('batch') ?? 16)]] : [[64, 16], [200, 32]];
+  const sets = size
+    ? [[Number(size), Number(arg('batch') ?? 16)]]
+    : [
+        [64, 16],
+        [200, 32],
+      ];
   for (const [s, b] of sets as [number, number][]) {
-    console.log(`FADNet ${s}x${s}, batch ${b}, 1 thread (${info.kernels} kernels in training): the step's convolutions, per call (median of 15)`);
+    console.log(
+      `FADNet ${s}x${s}, batch ${b}, 1 thread (${info.kernels} kernels in training): the step's convolutions, per call (median of 15)`,
+    );
     benchConvs(recordStep(s, b), native);
     benchPoolGrad(s, b, native);
   }

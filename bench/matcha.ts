@@ -33,7 +33,10 @@ function main(): void {
     const underlay = underlayFromGml(readFileSync(file, 'utf8'), file);
     const cg = buildConnectivityGraph(underlay);
     const k = siloTimes(params, cg.n);
-    for (const [topology, base] of [['matcha', 'underlay'], ['matcha+', 'connectivity']] as [string, MatchaBase][]) {
+    for (const [topology, base] of [
+      ['matcha', 'underlay'],
+      ['matcha+', 'connectivity'],
+    ] as [string, MatchaBase][]) {
       const edges = matchaBaseEdges(base, underlay, cg);
       const [coloring, colorMs] = time(() => misraGriesEdgeColoring(cg.n, edges));
       const matchings = coloring.classes.map((c) => c.map((e) => edges[e]));
@@ -57,7 +60,9 @@ function main(): void {
   console.log(`all ten builds: ${(totalMs / 1000).toFixed(2)} s`);
   if (ebone) {
     const reps = 200;
-    const [, ms] = time(() => { for (let i = 0; i < reps; i++) fiedler(ebone!.laplacian, ebone!.n); });
+    const [, ms] = time(() => {
+      for (let i = 0; i < reps; i++) fiedler(ebone!.laplacian, ebone!.n);
+    });
     console.log(`eigen-solver: λ2 + Fiedler vector of an ${ebone.n} × ${ebone.n} Laplacian (Ebone): ${(ms / reps).toFixed(3)} ms per call`);
   }
 }

@@ -12,7 +12,6 @@ import { ROOT, startBenchRedis } from './common.js';
 
 const BIN = path.join(ROOT, 'bin/dflsim.js');
 
-
 function timed(args: string[]): number {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
@@ -25,11 +24,24 @@ async function main(): Promise<void> {
   const rounds = i > 0 ? Number(process.argv[i + 1]) : 10;
   const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-bench-queue-'));
   const cfg = path.join(dir, 'sweep12.json');
-  writeFileSync(cfg, JSON.stringify({
-    kind: 'train', name: 'sweep12', network: 'gaia-cities', model: { name: 'fadnet', inputSize: 64 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 }, rounds, batchSize: 8, evalEvery: 5, checkpointEvery: 5,
-    seed: 1, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100], localSteps: [1, 2] },
-  }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      kind: 'train',
+      name: 'sweep12',
+      network: 'gaia-cities',
+      model: { name: 'fadnet', inputSize: 64 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 },
+      rounds,
+      batchSize: 8,
+      evalEvery: 5,
+      checkpointEvery: 5,
+      seed: 1,
+      workers: 1,
+      backend: 'wasm',
+      sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100], localSteps: [1, 2] },
+    }),
+  );
   const redis = await startBenchRedis();
   const workers: ChildProcess[] = [];
   try {

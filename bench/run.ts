@@ -9,7 +9,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The benchmarks, in the order they run. */
-export const BENCHMARKS = ['cycle-times', 'matcha', 'topologies', 'event-clock', 'train', 'kernels', 'simulate', 'queue', 'distribute'] as const;
+export const BENCHMARKS = [
+  'cycle-times',
+  'matcha',
+  'topologies',
+  'event-clock',
+  'train',
+  'kernels',
+  'simulate',
+  'queue',
+  'distribute',
+] as const;
 
 const USAGE = `usage: node dist/bench/run.js [${BENCHMARKS.join('] [')}]  (default: all, in this order)`;
 
@@ -35,7 +45,9 @@ function main(): void {
     const s = ((performance.now() - t0) / 1000).toFixed(1);
     if (r.error || r.status !== 0) {
       failed.push(name);
-      console.error(`bench ${name}: failed (${r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit code ${r.status}`}) after ${s} s`);
+      console.error(
+        `bench ${name}: failed (${r.error ? r.error.message : r.signal ? `signal ${r.signal}` : `exit code ${r.status}`}) after ${s} s`,
+      );
     } else {
       console.log(`bench ${name}: done in ${s} s`);
     }

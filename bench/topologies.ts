@@ -31,7 +31,8 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-let peakRss = 0, peakHeap = 0;
+let peakRss = 0,
+  peakHeap = 0;
 function sampleMemory(): void {
   const m = process.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);
@@ -64,7 +65,13 @@ function main(): void {
   if (!process.argv.includes('--no-shared')) {
     const dir = path.join(SHARED, 'networks');
     let files: string[] = [];
-    try { files = readdirSync(dir).filter((f) => f.endsWith('.gml')).sort(); } catch { console.log(`(no ${dir}: shared networks skipped)`); }
+    try {
+      files = readdirSync(dir)
+        .filter((f) => f.endsWith('.gml'))
+        .sort();
+    } catch {
+      console.log(`(no ${dir}: shared networks skipped)`);
+    }
     for (const f of files) benchNetwork(underlayFromGml(readFileSync(path.join(dir, f), 'utf8'), f), topologies);
   }
   sampleMemory();

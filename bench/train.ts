@@ -33,7 +33,9 @@ async function main(): Promise<void> {
       continue;
     }
     const via = t.fastest.script && t.fastest.script !== 'fadnet_torch.py' ? ` (${t.fastest.script})` : '';
-    console.log(`PyTorch threads=${threads}${via}: ${t.fastest.samplesPerSec.toFixed(1)} samples/s (${t.fastest.msPerStep.toFixed(0)} ms/step)`);
+    console.log(
+      `PyTorch threads=${threads}${via}: ${t.fastest.samplesPerSec.toFixed(1)} samples/s (${t.fastest.msPerStep.toFixed(0)} ms/step)`,
+    );
     console.log(`ratio dflsim/PyTorch at ${threads} thread(s): ${t.ratio.toFixed(2)}`);
   }
   process.exit(process.exitCode ?? 0);

@@ -8,12 +8,17 @@ import { main } from '../dist/src/cli/main.js';
 function exitWhenFlushed(code) {
   process.exitCode = code;
   let pending = 2;
-  const done = () => { if (--pending === 0) process.exit(code); };
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
   process.stdout.write('', done);
   process.stderr.write('', done);
 }
 
 main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
-  (err) => { console.error(err?.stack ?? String(err)); exitWhenFlushed(1); },
+  (err) => {
+    console.error(err?.stack ?? String(err));
+    exitWhenFlushed(1);
+  },
 );

@@ -29,7 +29,9 @@ const force = process.argv.includes('--force');
 /** Say why there are no native kernels, in one line, and end without failing the install. */
 function skip(why) {
   fs.rmSync(out, { force: true }); // no addon from an older build: the line below must be true
-  process.stderr.write(`dflsim: native kernels not built (${why}); training uses the wasm kernels, about 2.6x slower, and its results differ from a native build's in the last bits\n`);
+  process.stderr.write(
+    `dflsim: native kernels not built (${why}); training uses the wasm kernels, about 2.6x slower, and its results differ from a native build's in the last bits\n`,
+  );
   process.exit(0);
 }
 
@@ -74,11 +76,17 @@ function onPath(cmd) {
 
 /** What went wrong, in a few words, from node-gyp's log. */
 function reason(text) {
-  if (/find Python/.test(text) && /You need to install the latest version of Python|Could not find any Python/.test(text)) return 'node-gyp found no Python 3';
+  if (/find Python/.test(text) && /You need to install the latest version of Python|Could not find any Python/.test(text))
+    return 'node-gyp found no Python 3';
   if (/not found: make|spawn make ENOENT/.test(text)) return 'no make (node-gyp builds with it)';
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const compiler = lines.find((l) => /\berror\b/i.test(l) && !/^gyp (ERR|info)!?/.test(l) && !/^make(\[\d+\])?: \*\*\*/.test(l));
-  const gyp = lines.find((l) => /^gyp ERR! /.test(l) && !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok|configure error|build error)/.test(l));
+  const gyp = lines.find(
+    (l) => /^gyp ERR! /.test(l) && !/^gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok|configure error|build error)/.test(l),
+  );
   const found = (compiler ?? gyp ?? lines.at(-1) ?? 'no output').replace(/^gyp ERR! /, '');
   return found.length > 160 ? `${found.slice(0, 157)}...` : found;
 }

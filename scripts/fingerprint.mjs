@@ -43,10 +43,20 @@ function stable(text) {
 }
 
 const out = {};
-const networks = [...readdirSync(SHARED).filter((f) => f.endsWith('.gml')).sort().map((f) => path.join(SHARED, f)), 'gaia-cities', 'aws-na-cities'];
+const networks = [
+  ...readdirSync(SHARED)
+    .filter((f) => f.endsWith('.gml'))
+    .sort()
+    .map((f) => path.join(SHARED, f)),
+  'gaia-cities',
+  'aws-na-cities',
+];
 const help = dflsim(['cycle-time', '--help']);
 const listed = /comma-separated topologies: ([^[]+)/.exec(help.replace(/\s+/g, ' '))[1];
-const topologies = listed.split(',').map((t) => t.trim()).filter((t) => t && !['overlay', 'schedule', 'multigraph-overlay'].includes(t) && /^[a-z0-9+-]+$/.test(t));
+const topologies = listed
+  .split(',')
+  .map((t) => t.trim())
+  .filter((t) => t && !['overlay', 'schedule', 'multigraph-overlay'].includes(t) && /^[a-z0-9+-]+$/.test(t));
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-fingerprint-'));
 try {
@@ -59,20 +69,94 @@ try {
   const few = 'star,ring,mst,delta-mbst,multigraph-ring,exponential,base-3';
   out['cycle-time geant events'] = sha(stable(dflsim(['cycle-time', '-n', geant, '-t', few, '--clock', 'events', '--format', 'json'])));
   if (existsSync(profile)) {
-    out['cycle-time geant profile max-plus'] = sha(stable(dflsim(['cycle-time', '-n', geant, '-t', few, '--silo-profile', profile, '--format', 'json'])));
-    out['cycle-time geant profile events fair'] = sha(stable(dflsim(['cycle-time', '-n', geant, '-t', few, '--silo-profile', profile, '--clock', 'events', '--sharing', 'fair', '--format', 'json'])));
+    out['cycle-time geant profile max-plus'] = sha(
+      stable(dflsim(['cycle-time', '-n', geant, '-t', few, '--silo-profile', profile, '--format', 'json'])),
+    );
+    out['cycle-time geant profile events fair'] = sha(
+      stable(
+        dflsim([
+          'cycle-time',
+          '-n',
+          geant,
+          '-t',
+          few,
+          '--silo-profile',
+          profile,
+          '--clock',
+          'events',
+          '--sharing',
+          'fair',
+          '--format',
+          'json',
+        ]),
+      ),
+    );
   }
-  for (const n of ['gaia', 'exodus']) out[`multigraph ${n}`] = sha(stable(dflsim(['multigraph', '--network', path.join(SHARED, `${n}.gml`), '--overlay-of', 'ring', '--format', 'json'])));
+  for (const n of ['gaia', 'exodus'])
+    out[`multigraph ${n}`] = sha(
+      stable(dflsim(['multigraph', '--network', path.join(SHARED, `${n}.gml`), '--overlay-of', 'ring', '--format', 'json'])),
+    );
 
   const trainings = {
-    'fadnet native': { env: {}, cfg: { model: { name: 'fadnet', inputSize: 32 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 3, batchSize: 4, topology: 'ring' } },
-    'fadnet wasm': { env: { DFLSIM_NATIVE: '0' }, cfg: { model: { name: 'fadnet', inputSize: 32 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 3, batchSize: 4, topology: 'multigraph-ring' } },
-    'femnist-cnn fedavg': { env: {}, cfg: { model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', writers: 22, meanSamplesPerWriter: 10 }, partition: 'by-writer', rounds: 3, batchSize: 4, topology: 'star', workload: 'femnist' } },
-    'linear matcha and multigraph': { env: {}, cfg: { model: { name: 'linear', inputSize: 16 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 8, batchSize: 4, evalEvery: 1, sweep: { topology: ['matcha', 'multigraph-ring', 'exponential'] } } },
+    'fadnet native': {
+      env: {},
+      cfg: {
+        model: { name: 'fadnet', inputSize: 32 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+        rounds: 3,
+        batchSize: 4,
+        topology: 'ring',
+      },
+    },
+    'fadnet wasm': {
+      env: { DFLSIM_NATIVE: '0' },
+      cfg: {
+        model: { name: 'fadnet', inputSize: 32 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+        rounds: 3,
+        batchSize: 4,
+        topology: 'multigraph-ring',
+      },
+    },
+    'femnist-cnn fedavg': {
+      env: {},
+      cfg: {
+        model: { name: 'femnist-cnn' },
+        dataset: { kind: 'synthetic-characters', writers: 22, meanSamplesPerWriter: 10 },
+        partition: 'by-writer',
+        rounds: 3,
+        batchSize: 4,
+        topology: 'star',
+        workload: 'femnist',
+      },
+    },
+    'linear matcha and multigraph': {
+      env: {},
+      cfg: {
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+        rounds: 8,
+        batchSize: 4,
+        evalEvery: 1,
+        sweep: { topology: ['matcha', 'multigraph-ring', 'exponential'] },
+      },
+    },
   };
   for (const [name, { env, cfg }] of Object.entries(trainings)) {
     const file = path.join(dir, `${name.replace(/\W+/g, '-')}.json`);
-    writeFileSync(file, JSON.stringify({ kind: 'train', name: name.replace(/\W+/g, '-'), network: 'gaia-cities', lr: 0.01, seed: 5, workers: 1, backend: 'wasm', ...cfg }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'train',
+        name: name.replace(/\W+/g, '-'),
+        network: 'gaia-cities',
+        lr: 0.01,
+        seed: 5,
+        workers: 1,
+        backend: 'wasm',
+        ...cfg,
+      }),
+    );
     const res = path.join(dir, `out-${name.replace(/\W+/g, '-')}`);
     dflsim(['run', file, '--out', res], env);
     const parts = [];
@@ -83,7 +167,17 @@ try {
         else if (e.name === 'metrics.csv') {
           const lines = readFileSync(p, 'utf8').trim().split('\n');
           const wall = lines[0].split(',').indexOf('wallMs');
-          parts.push(path.relative(res, p), lines.map((l) => l.split(',').filter((_, i) => i !== wall).join(',')).join('\n'));
+          parts.push(
+            path.relative(res, p),
+            lines
+              .map((l) =>
+                l
+                  .split(',')
+                  .filter((_, i) => i !== wall)
+                  .join(','),
+              )
+              .join('\n'),
+          );
         }
       }
     };

@@ -32,9 +32,14 @@ export function printable(text: string): string {
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
     const control = (c < 0x20 && c !== 0x0a && c !== 0x09) || (c >= 0x7f && c < 0xa0) || (c >= 0xd800 && c <= 0xdfff) || c === 0xfffd;
-    if (!control) { run = 0; out += ch; continue; }
+    if (!control) {
+      run = 0;
+      out += ch;
+      continue;
+    }
     run++;
-    if (run <= 16) out += c === 0xfffd ? '\\ufffd' : c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+    if (run <= 16)
+      out += c === 0xfffd ? '\\ufffd' : c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
     else if (run === 17) out += '...';
   }
   return out;

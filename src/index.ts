@@ -11,8 +11,25 @@ export { DflsimInputError, isInputError } from './errors.js';
 // Networks: built-in ones, GML files, graphology graphs, generated ones; the connectivity graph.
 export { loadUnderlay } from './network/load.js';
 export { builtinNetworkNames } from './network/builtin.js';
-export { underlayFromGml, geodesicKm, type Underlay, type UnderlayLink, type Coordinate, type SiloAttributes, type MissingCoordinates, type GmlUnderlayOptions } from './network/underlay.js';
-export { networkFromGraphology, networkToGraphology, isGraphologyGraph, type GraphologyNetworkOptions, type NetworkNodeAttributes, type NetworkEdgeAttributes, type NetworkGraphAttributes } from './network/graphology.js';
+export {
+  underlayFromGml,
+  geodesicKm,
+  type Underlay,
+  type UnderlayLink,
+  type Coordinate,
+  type SiloAttributes,
+  type MissingCoordinates,
+  type GmlUnderlayOptions,
+} from './network/underlay.js';
+export {
+  networkFromGraphology,
+  networkToGraphology,
+  isGraphologyGraph,
+  type GraphologyNetworkOptions,
+  type NetworkNodeAttributes,
+  type NetworkEdgeAttributes,
+  type NetworkGraphAttributes,
+} from './network/graphology.js';
 export { generateNetwork, type GenerateOptions } from './network/generate.js';
 export { buildConnectivityGraph, type ConnectivityGraph, type ConnectivityOptions, type LinkCapacities } from './network/connectivity.js';
 
@@ -20,29 +37,61 @@ export { buildConnectivityGraph, type ConnectivityGraph, type ConnectivityOption
 // that make a new topology one file (registerTopology, staticPlan, timeVaryingPlan, a mixing rule).
 export { findTopology, getTopologyValue, topologyNames, topologyPatternNames, registerTopology } from './overlay/catalogue.js';
 export {
-  staticPlan, timeVaryingPlan,
-  type Topology, type TopologyPattern, type TopologyFamily, type TopologySupports, type TopologyNeeds, type TopologyLists, type TopologyDisplay,
-  type TopologyContext, type TopologyPlan, type StaticPlanOptions, type TimeVaryingSpec, type RoundGraph,
+  staticPlan,
+  timeVaryingPlan,
+  type Topology,
+  type TopologyPattern,
+  type TopologyFamily,
+  type TopologySupports,
+  type TopologyNeeds,
+  type TopologyLists,
+  type TopologyDisplay,
+  type TopologyContext,
+  type TopologyPlan,
+  type StaticPlanOptions,
+  type TimeVaryingSpec,
+  type RoundGraph,
 } from './overlay/topology.js';
 export {
-  UNIFORM_MIXING, SCHEME_MIXING, EXPLICIT_MIXING, LOCAL_MIXING,
-  type PlanMixing, type MixingRule, type MixingInputs, type MixingRows, type MixTerm, type StaticScheme,
+  UNIFORM_MIXING,
+  SCHEME_MIXING,
+  EXPLICIT_MIXING,
+  LOCAL_MIXING,
+  type PlanMixing,
+  type MixingRule,
+  type MixingInputs,
+  type MixingRows,
+  type MixTerm,
+  type StaticScheme,
 } from './overlay/mixing-rules.js';
 export { overlayFromPairs, overlayCycleTime, type Overlay, type OverlayEdge } from './overlay/overlay.js';
 export type { RoundState, RoundWeights, SiloPair } from './overlay/round-state.js';
 export { readOverlayFile, toOverlayFile, type OverlayFile } from './overlay/overlay-file.js';
 export {
   toGraphology,
-  type ToGraphologyOptions, type RoundToGraphologyOptions, type SiloNodeAttributes, type OverlayEdgeAttributes, type OverlayGraphAttributes,
-  type RoundNodeAttributes, type RoundEdgeAttributes, type RoundGraphAttributes,
+  type ToGraphologyOptions,
+  type RoundToGraphologyOptions,
+  type SiloNodeAttributes,
+  type OverlayEdgeAttributes,
+  type OverlayGraphAttributes,
+  type RoundNodeAttributes,
+  type RoundEdgeAttributes,
+  type RoundGraphAttributes,
 } from './overlay/graphology.js';
 export { describeMultigraph, type MultigraphReport } from './experiment/multigraph-report.js';
 
 // Cycle times and clocks: a comparison in one call, or a context whose plans run on the chosen
 // clock (max-plus, exact; or the event clock with fair sharing, stragglers and failures).
 export {
-  computeCycleTimes, prepareContext, timeTopologies, buildOnClock, defaultTopologies,
-  type CycleTimeRequest, type CycleTimeReport, type NamedStragglers, type NamedFailures,
+  computeCycleTimes,
+  prepareContext,
+  timeTopologies,
+  buildOnClock,
+  defaultTopologies,
+  type CycleTimeRequest,
+  type CycleTimeReport,
+  type NamedStragglers,
+  type NamedFailures,
 } from './experiment/cycle-times.js';
 export type { TopologyResult } from './overlay/registry.js';
 export { clockedPlan, type ClockedPlan } from './overlay/clocked-plan.js';
@@ -56,18 +105,45 @@ export { createRng, type Rng } from './random.js';
 
 // Experiments: a config file run whole (sweeps, seeds, parallel or queued runs), or one training run.
 export { runExperiment, type ExperimentOptions, type ExperimentResult, type ReportCycleTimes } from './experiment/experiment.js';
-export { loadConfig, validateConfig, configJsonSchema, type ExperimentConfig, type TrainConfig, type CycleTimeConfig, type ConfigOverride } from './experiment/config.js';
+export {
+  loadConfig,
+  validateConfig,
+  configJsonSchema,
+  type ExperimentConfig,
+  type TrainConfig,
+  type CycleTimeConfig,
+  type ConfigOverride,
+} from './experiment/config.js';
 export { runTraining } from './experiment/runner.js';
 export type { RunOptions, RunSummary } from './experiment/run-types.js';
 
 // Training with your own trainer: the DPASGD engine, a topology's schedule, the trainer seam.
-export { initEngineState, runRounds, runRoundsAsync, type EngineState, type EngineData, type EngineOptions, type MetricRow, type SiloShard } from './learning/dpasgd.js';
+export {
+  initEngineState,
+  runRounds,
+  runRoundsAsync,
+  type EngineState,
+  type EngineData,
+  type EngineOptions,
+  type MetricRow,
+  type SiloShard,
+} from './learning/dpasgd.js';
 export { buildSchedule, scheduleFromPlan, type TrainingSchedule, type RoundPlan } from './learning/schedule.js';
 export type { LocalTrainer, LocalTrainResult, Batch, Evaluation, OptimizerState, SiloJob } from './learning/trainer.js';
 
 // Analysis: intervals, tests and the verdict rules, pure functions of the runs.
 export { meanInterval, pairedTTest, welchTTest, type Interval, type TTest } from './analysis/stats.js';
-export { decideVerdict, DEFAULT_VERDICT_RULES, type Verdict, type VerdictInput, type VerdictRules, type VerdictOutcome, type SeedRun, type Comparison, type ConditionResult } from './analysis/verdict.js';
+export {
+  decideVerdict,
+  DEFAULT_VERDICT_RULES,
+  type Verdict,
+  type VerdictInput,
+  type VerdictRules,
+  type VerdictOutcome,
+  type SeedRun,
+  type Comparison,
+  type ConditionResult,
+} from './analysis/verdict.js';
 export { trainingVerdict, meanCurves, type AnalysedRun, type BandPoint } from './analysis/training.js';
 
 // Reports: what `dflsim run` prints, and a results directory read back or written as report.md and report.html.

@@ -27,7 +27,11 @@ export function readInputFile(file: string, what: string, where: string = file, 
   const aWhat = `${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what}`;
   if (st.isDirectory()) throw new DflsimInputError(where, `${where === file ? 'is' : `${file} is`} a directory, not ${aWhat}`);
   if (!st.isFile()) throw new DflsimInputError(where, `${where === file ? 'is' : `${file} is`} not a regular file (expected ${aWhat})`);
-  if (st.size > maxBytes) throw new DflsimInputError(where, `${where === file ? '' : `${file}: `}${(st.size / 1048576).toFixed(1)} MiB, above the largest ${what} dflsim reads (${(maxBytes / 1048576).toFixed(0)} MiB)`);
+  if (st.size > maxBytes)
+    throw new DflsimInputError(
+      where,
+      `${where === file ? '' : `${file}: `}${(st.size / 1048576).toFixed(1)} MiB, above the largest ${what} dflsim reads (${(maxBytes / 1048576).toFixed(0)} MiB)`,
+    );
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
@@ -41,7 +45,10 @@ export function lineColumn(text: string, offset: number): { line: number; column
   let line = 1;
   let start = 0;
   for (let i = 0; i < o; i++) {
-    if (text.charCodeAt(i) === 10) { line++; start = i + 1; }
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
   }
   return { line, column: o - start + 1 };
 }
@@ -58,7 +65,9 @@ export function jsonSyntaxError(text: string): { offset: number; what: string } 
   let state = 'value' as Expect;
   let i = 0;
   const show = (k: number): string => (k >= n ? 'the end of the file' : `"${text[k]}"`);
-  const afterValue = (): void => { state = stack.length ? 'comma-or-close' : 'end'; };
+  const afterValue = (): void => {
+    state = stack.length ? 'comma-or-close' : 'end';
+  };
   /** End of the string starting at `i` (its closing quote + 1), or an error. */
   const scanString = (): number | { offset: number; what: string } => {
     let j = i + 1;
@@ -69,7 +78,8 @@ export function jsonSyntaxError(text: string): { offset: number; what: string } 
       if (c === 92) {
         const e = text[j + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6))) return { offset: j, what: 'bad \\u escape in a string (expected 4 hex digits)' };
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6)))
+            return { offset: j, what: 'bad \\u escape in a string (expected 4 hex digits)' };
           j += 6;
           continue;
         }
@@ -91,40 +101,84 @@ export function jsonSyntaxError(text: string): { offset: number; what: string } 
         return { offset: i, what: `unexpected ${show(i)} after the end of the JSON value` };
       case 'colon':
         if (c !== ':') return { offset: i, what: `expected ":" after the property name, found ${show(i)}` };
-        i++; state = 'value';
+        i++;
+        state = 'value';
         break;
       case 'key-or-}':
       case 'key': {
-        if (c === '}' && state === 'key-or-}') { stack.pop(); i++; afterValue(); break; }
-        if (c !== '"') return { offset: i, what: `expected a property name in double quotes, found ${show(i)}${c === '}' ? ' (a trailing comma?)' : ''}` };
+        if (c === '}' && state === 'key-or-}') {
+          stack.pop();
+          i++;
+          afterValue();
+          break;
+        }
+        if (c !== '"')
+          return {
+            offset: i,
+            what: `expected a property name in double quotes, found ${show(i)}${c === '}' ? ' (a trailing comma?)' : ''}`,
+          };
         const end = scanString();
         if (typeof end !== 'number') return end;
-        i = end; state = 'colon';
+        i = end;
+        state = 'colon';
         break;
       }
       case 'comma-or-close': {
         const top = stack[stack.length - 1];
         const close = top === '[' ? ']' : '}';
-        if (c === ',') { i++; state = top === '[' ? 'value' : 'key'; break; }
-        if (c === close) { stack.pop(); i++; afterValue(); break; }
+        if (c === ',') {
+          i++;
+          state = top === '[' ? 'value' : 'key';
+          break;
+        }
+        if (c === close) {
+          stack.pop();
+          i++;
+          afterValue();
+          break;
+        }
         return { offset: i, what: `expected "," or "${close}", found ${show(i)}` };
       }
       case 'value-or-]':
       case 'value': {
-        if (c === ']' && state === 'value-or-]') { stack.pop(); i++; afterValue(); break; }
-        if (c === '{') { stack.push('{'); i++; state = 'key-or-}'; break; }
-        if (c === '[') { stack.push('['); i++; state = 'value-or-]'; break; }
+        if (c === ']' && state === 'value-or-]') {
+          stack.pop();
+          i++;
+          afterValue();
+          break;
+        }
+        if (c === '{') {
+          stack.push('{');
+          i++;
+          state = 'key-or-}';
+          break;
+        }
+        if (c === '[') {
+          stack.push('[');
+          i++;
+          state = 'value-or-]';
+          break;
+        }
         if (c === '"') {
           const end = scanString();
           if (typeof end !== 'number') return end;
-          i = end; afterValue();
+          i = end;
+          afterValue();
           break;
         }
         const lit = ['true', 'false', 'null'].find((w) => text.startsWith(w, i));
-        if (lit) { i += lit.length; afterValue(); break; }
+        if (lit) {
+          i += lit.length;
+          afterValue();
+          break;
+        }
         number.lastIndex = i;
         const m = number.exec(text);
-        if (m && m[0].length && m[0] !== '-') { i += m[0].length; afterValue(); break; }
+        if (m && m[0].length && m[0] !== '-') {
+          i += m[0].length;
+          afterValue();
+          break;
+        }
         return { offset: i, what: `expected a value, found ${show(i)}${c === ']' ? ' (a trailing comma?)' : ''}` };
       }
     }
@@ -139,7 +193,10 @@ export function parseJsonInput(text: string, file: string): unknown {
     const found = jsonSyntaxError(text);
     const offset = found?.offset ?? Number(/at position (\d+)/.exec((e as Error).message)?.[1] ?? text.length);
     const at = lineColumn(text, offset);
-    throw new DflsimInputError(`${file}: line ${at.line}, column ${at.column}`, `cannot parse JSON: ${found?.what ?? (e as Error).message}`);
+    throw new DflsimInputError(
+      `${file}: line ${at.line}, column ${at.column}`,
+      `cannot parse JSON: ${found?.what ?? (e as Error).message}`,
+    );
   }
 }
 

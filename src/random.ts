@@ -44,27 +44,41 @@ function splitmix32(a: number): () => number {
  * @param seed any integer
  */
 export function createRng(seed: number): Rng {
-  const init = splitmix32(seed >>> 0 ^ Math.floor(seed / 2 ** 32));
-  let s0 = init(), s1 = init(), s2 = init(), s3 = init();
+  const init = splitmix32((seed >>> 0) ^ Math.floor(seed / 2 ** 32));
+  let s0 = init(),
+    s1 = init(),
+    s2 = init(),
+    s3 = init();
   if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
   let spare: number | null = null;
   const nextU32 = (): number => {
     const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11);
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
     return result;
   };
   const rng: Rng = {
     seed,
     next: () => {
       // 53 random bits
-      const hi = nextU32() >>> 5, lo = nextU32() >>> 6;
+      const hi = nextU32() >>> 5,
+        lo = nextU32() >>> 6;
       return (hi * 67108864 + lo) / 9007199254740992;
     },
     int: (n: number) => Math.floor(rng.next() * n),
     normal: () => {
-      if (spare !== null) { const s = spare; spare = null; return s; }
-      let u = 0, v = 0;
+      if (spare !== null) {
+        const s = spare;
+        spare = null;
+        return s;
+      }
+      let u = 0,
+        v = 0;
       while (u <= Number.EPSILON) u = rng.next();
       v = rng.next();
       const r = Math.sqrt(-2 * Math.log(u));
@@ -85,7 +99,9 @@ export function shuffled<T>(xs: readonly T[], rng: Rng): T[] {
   const a = xs.slice();
   for (let i = a.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    const t = a[i]; a[i] = a[j]; a[j] = t;
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
   }
   return a;
 }

@@ -24,7 +24,11 @@ export function closestNames(word: string, known: readonly string[], max = 3): s
     else if (w.length >= 4 && (n.includes(w) || w.includes(n))) containing.push(name);
   }
   // near misspellings first; names that merely contain the word only when nothing is close
-  if (close.length) return close.sort((a, b) => a.d - b.d || a.name.localeCompare(b.name)).slice(0, max).map((s) => s.name);
+  if (close.length)
+    return close
+      .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+      .slice(0, max)
+      .map((s) => s.name);
   return containing.sort((a, b) => a.length - b.length || a.localeCompare(b)).slice(0, max);
 }
 

@@ -22,4 +22,3 @@ export function transferMs(sizeBits: number, capacityBitsPerSec: number): number
 export function latencyMsFromKm(distanceKm: number): number {
   return 0.0085 * distanceKm + 4;
 }
-

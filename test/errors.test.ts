@@ -14,7 +14,11 @@ describe('errors for people', () => {
   it('library calls get DflsimInputErrors naming the field, not TypeErrors', () => {
     const bad = (req: unknown, field: string, what: RegExp) => {
       let err: unknown;
-      try { computeCycleTimes(req as Parameters<typeof computeCycleTimes>[0]); } catch (e) { err = e; }
+      try {
+        computeCycleTimes(req as Parameters<typeof computeCycleTimes>[0]);
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(DflsimInputError);
       expect((err as DflsimInputError).where).toBe(field);
       expect((err as Error).message).toMatch(what);
@@ -24,7 +28,13 @@ describe('errors for people', () => {
     bad({ workload: 'femnist' }, 'network', /missing/);
     bad({ network: 'gaia-cities', workload: 'femnist', topologies: 'ring' }, 'topologies', /a list of topology names/);
     // a custom workload without rounds takes the default K
-    expect(computeCycleTimes({ network: 'gaia-cities', workload: { name: 'w', modelSizeBits: 1e6, computeMs: 1 } as never, topologies: ['ring'] }).results[0].cycleTimeMs).toBeGreaterThan(0);
+    expect(
+      computeCycleTimes({
+        network: 'gaia-cities',
+        workload: { name: 'w', modelSizeBits: 1e6, computeMs: 1 } as never,
+        topologies: ['ring'],
+      }).results[0].cycleTimeMs,
+    ).toBeGreaterThan(0);
   });
 
   it('did you mean: close misspellings first, containment only when nothing is close', () => {

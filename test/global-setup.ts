@@ -16,7 +16,9 @@ export default function setup(): () => void {
   // without it, one clear message instead of dozens of ENOENT failures
   const shared = path.resolve(root, '..', 'shared');
   if (!existsSync(path.join(shared, 'networks'))) {
-    throw new Error(`dflsim tests: ${shared}/networks not found. The tests read the papers' networks and reference results from ../shared beside the project: clone dflsim next to the shared/ folder (e.g. parent/dflsim and parent/shared) and run npm test again`);
+    throw new Error(
+      `dflsim tests: ${shared}/networks not found. The tests read the papers' networks and reference results from ../shared beside the project: clone dflsim next to the shared/ folder (e.g. parent/dflsim and parent/shared) and run npm test again`,
+    );
   }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'dflsim-test-run-'));
   process.env.TMPDIR = tmp;
@@ -28,5 +30,7 @@ export default function setup(): () => void {
     // the native kernels (a warning, not a failure, without a C compiler)
     execFileSync(process.execPath, [path.join(root, 'scripts/build-native.mjs')], { cwd: root, stdio: 'inherit' });
   }
-  return () => { rmSync(tmp, { recursive: true, force: true }); };
+  return () => {
+    rmSync(tmp, { recursive: true, force: true });
+  };
 }

@@ -52,7 +52,13 @@ export function round1(x: number): number {
 export const QUIET_MS = 10_000;
 
 /** How a guarded child ended. */
-export interface GuardedExit { code: number | null; signal: string | null; hung: boolean; stdout: string; stderr: string }
+export interface GuardedExit {
+  code: number | null;
+  signal: string | null;
+  hung: boolean;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Run `node args`; kill it (hung = true) once it has been silent for {@link QUIET_MS}
@@ -65,11 +71,23 @@ export function runGuarded(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     let stderr = '';
     let last = Date.now();
     let hung = false;
-    child.stdout.on('data', (d) => { stdout += String(d); last = Date.now(); });
-    child.stderr.on('data', (d) => { stderr += String(d); last = Date.now(); });
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+      last = Date.now();
+    });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+      last = Date.now();
+    });
     const guard = setInterval(() => {
-      if (Date.now() - last > QUIET_MS) { hung = true; child.kill('SIGKILL'); }
+      if (Date.now() - last > QUIET_MS) {
+        hung = true;
+        child.kill('SIGKILL');
+      }
     }, 250);
-    child.on('exit', (code, signal) => { clearInterval(guard); resolve({ code, signal, hung, stdout, stderr }); });
+    child.on('exit', (code, signal) => {
+      clearInterval(guard);
+      resolve({ code, signal, hung, stdout, stderr });
+    });
   });
 }

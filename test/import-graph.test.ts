@@ -25,21 +25,38 @@ function rules(root: string): IRuleSetType {
     forbidden: [
       { name: 'no-circular', severity: 'error', from: { path: `^${root}/` }, to: { circular: true } },
       { name: 'no-folder-cycle', severity: 'error', scope: 'folder', from: { path: `^${root}/` }, to: { circular: true } },
-      { name: 'core-is-pure', severity: 'error', from: { path: `^${root}/(${CORE.join('|')})/` }, to: { path: `^${root}/(${OUTER.join('|')})/` } },
+      {
+        name: 'core-is-pure',
+        severity: 'error',
+        from: { path: `^${root}/(${CORE.join('|')})/` },
+        to: { path: `^${root}/(${OUTER.join('|')})/` },
+      },
     ],
   };
 }
 
-interface Violation { rule: { name: string }; from: string; to: string; cycle?: { name: string }[] }
+interface Violation {
+  rule: { name: string };
+  from: string;
+  to: string;
+  cycle?: { name: string }[];
+}
 
 /** Cruise `entries` (paths relative to `cwd`) with {@link rules}; each violation as one line, a cycle spelt out. */
 async function violations(cwd: string, entries: string[], root: string): Promise<{ lines: string[]; cruised: number }> {
   const here = process.cwd();
   process.chdir(cwd);
   try {
-    const r = await cruise(entries, { validate: true, exclude: { path: 'node_modules' }, doNotFollow: { path: 'node_modules' }, ruleSet: rules(root) });
+    const r = await cruise(entries, {
+      validate: true,
+      exclude: { path: 'node_modules' },
+      doNotFollow: { path: 'node_modules' },
+      ruleSet: rules(root),
+    });
     const out = typeof r.output === 'string' ? JSON.parse(r.output) : r.output;
-    const lines = (out.summary.violations as Violation[]).map((v) => `${v.rule.name}: ${v.from} -> ${v.cycle?.length ? v.cycle.map((c) => c.name).join(' -> ') : v.to}`);
+    const lines = (out.summary.violations as Violation[]).map(
+      (v) => `${v.rule.name}: ${v.from} -> ${v.cycle?.length ? v.cycle.map((c) => c.name).join(' -> ') : v.to}`,
+    );
     return { lines, cruised: out.summary.totalCruised };
   } finally {
     process.chdir(here);
@@ -99,21 +116,32 @@ function folderGraph(files: readonly string[]): FolderGraph {
  */
 function folderCycles(g: FolderGraph): string[] {
   const nodes = [...new Set([...g.keys(), ...[...g.values()].flatMap((m) => [...m.keys()])])].sort();
-  const index = new Map<string, number>(), low = new Map<string, number>(), onStack = new Set<string>();
+  const index = new Map<string, number>(),
+    low = new Map<string, number>(),
+    onStack = new Set<string>();
   const stack: string[] = [];
   const sccs: string[][] = [];
   let next = 0;
   const visit = (v: string): void => {
-    index.set(v, next); low.set(v, next); next++;
-    stack.push(v); onStack.add(v);
+    index.set(v, next);
+    low.set(v, next);
+    next++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of [...(g.get(v)?.keys() ?? [])].sort()) {
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
     }
     if (low.get(v) === index.get(v)) {
       const scc: string[] = [];
       let w: string;
-      do { w = stack.pop()!; onStack.delete(w); scc.push(w); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
       if (scc.length > 1) sccs.push(scc);
     }
   };
@@ -129,8 +157,14 @@ function folderCycles(g: FolderGraph): string[] {
       const v = queue.shift()!;
       for (const w of [...(g.get(v)?.keys() ?? [])].sort()) {
         if (!inScc.has(w)) continue;
-        if (w === start) { end = v; break; }
-        if (!prev.has(w)) { prev.set(w, v); queue.push(w); }
+        if (w === start) {
+          end = v;
+          break;
+        }
+        if (!prev.has(w)) {
+          prev.set(w, v);
+          queue.push(w);
+        }
       }
     }
     const cycle = [start];
@@ -144,7 +178,10 @@ function folderCycles(g: FolderGraph): string[] {
 describe('import graph of src/', () => {
   it('has no module cycle, no folder cycle, and keeps the core pure (dependency-cruiser on the built modules)', async () => {
     const entries = sources.map((f) => f.replace(/^src\//, 'dist/src/').replace(/\.ts$/, '.js'));
-    expect(entries.every((f) => existsSync(path.join(ROOT, f))), 'dist/ is built from the current sources').toBe(true);
+    expect(
+      entries.every((f) => existsSync(path.join(ROOT, f))),
+      'dist/ is built from the current sources',
+    ).toBe(true);
     const { lines, cruised } = await violations(ROOT, entries, 'dist/src');
     expect(cruised).toBeGreaterThan(sources.length / 2);
     expect(lines).toEqual([]);
@@ -161,7 +198,10 @@ describe('import graph of src/', () => {
       writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}\n');
       const { lines } = await violations(dir, ['lib'], 'lib');
       expect(lines.filter((l) => l.startsWith('no-circular'))).toEqual([]);
-      expect(lines.filter((l) => l.startsWith('no-folder-cycle')).sort()).toEqual(['no-folder-cycle: lib/a -> lib/b -> lib/a', 'no-folder-cycle: lib/b -> lib/a -> lib/b']);
+      expect(lines.filter((l) => l.startsWith('no-folder-cycle')).sort()).toEqual([
+        'no-folder-cycle: lib/a -> lib/b -> lib/a',
+        'no-folder-cycle: lib/b -> lib/a -> lib/b',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -171,12 +211,16 @@ describe('import graph of src/', () => {
     const bad: string[] = [];
     const outer = new RegExp(`from '(\\.\\./)+(${OUTER.join('|')})/`);
     for (const f of sources.filter((s) => CORE.some((c) => s.startsWith(`src/${c}/`)))) {
-      readFileSync(path.join(ROOT, f), 'utf8').split('\n').forEach((line, i) => { if (/^\s*(import|export)\b/.test(line) && outer.test(line)) bad.push(`${f}:${i + 1}: ${line.trim()}`); });
+      readFileSync(path.join(ROOT, f), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/^\s*(import|export)\b/.test(line) && outer.test(line)) bad.push(`${f}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(bad).toEqual([]);
   });
 
-  it('src\'s folders form a DAG, type-only imports included (each cycle printed with the imports that make it)', () => {
+  it("src's folders form a DAG, type-only imports included (each cycle printed with the imports that make it)", () => {
     const g = folderGraph(sources);
     // the scan sees the imports it should: the report reads experiment results, the overlays are built on graph algorithms
     expect(g.get('report')?.has('experiment')).toBe(true);
@@ -186,10 +230,22 @@ describe('import graph of src/', () => {
 
   it('the folder-cycle finder spells out a cycle with the import behind each step', () => {
     const g: FolderGraph = new Map([
-      ['experiment', new Map([['report', 'src/experiment/experiment.ts:10 -> src/report/markdown.ts'], ['network', 'src/experiment/x.ts:3 -> src/network/load.ts']])],
+      [
+        'experiment',
+        new Map([
+          ['report', 'src/experiment/experiment.ts:10 -> src/report/markdown.ts'],
+          ['network', 'src/experiment/x.ts:3 -> src/network/load.ts'],
+        ]),
+      ],
       ['report', new Map([['experiment', 'src/report/write.ts:9 -> src/experiment/checkpoint.ts']])],
       ['overlay', new Map([['multigraph', 'src/overlay/catalogue.ts:9 -> src/multigraph/topology.ts']])],
-      ['multigraph', new Map([['timing', 'src/multigraph/rounds.ts:2 -> src/timing/karp.ts'], ['overlay', 'src/multigraph/topology.ts:10 -> src/overlay/topology.ts']])],
+      [
+        'multigraph',
+        new Map([
+          ['timing', 'src/multigraph/rounds.ts:2 -> src/timing/karp.ts'],
+          ['overlay', 'src/multigraph/topology.ts:10 -> src/overlay/topology.ts'],
+        ]),
+      ],
       ['timing', new Map([['network', 'src/timing/delay-model.ts:1 -> src/network/connectivity.ts']])],
     ]);
     expect(folderCycles(g).sort()).toEqual([

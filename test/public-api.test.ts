@@ -17,48 +17,182 @@ import { ROOT } from './helpers.js';
 /** The values (functions, classes, constants) of the public API. */
 const VALUES = [
   // errors
-  'DflsimInputError', 'isInputError',
+  'DflsimInputError',
+  'isInputError',
   // networks
-  'loadUnderlay', 'builtinNetworkNames', 'underlayFromGml', 'geodesicKm', 'networkFromGraphology', 'networkToGraphology', 'isGraphologyGraph',
-  'generateNetwork', 'buildConnectivityGraph',
+  'loadUnderlay',
+  'builtinNetworkNames',
+  'underlayFromGml',
+  'geodesicKm',
+  'networkFromGraphology',
+  'networkToGraphology',
+  'isGraphologyGraph',
+  'generateNetwork',
+  'buildConnectivityGraph',
   // topologies
-  'findTopology', 'getTopologyValue', 'topologyNames', 'topologyPatternNames', 'registerTopology', 'staticPlan', 'timeVaryingPlan', 'overlayFromPairs',
-  'UNIFORM_MIXING', 'SCHEME_MIXING', 'EXPLICIT_MIXING', 'LOCAL_MIXING', 'readOverlayFile', 'toOverlayFile', 'toGraphology', 'describeMultigraph',
+  'findTopology',
+  'getTopologyValue',
+  'topologyNames',
+  'topologyPatternNames',
+  'registerTopology',
+  'staticPlan',
+  'timeVaryingPlan',
+  'overlayFromPairs',
+  'UNIFORM_MIXING',
+  'SCHEME_MIXING',
+  'EXPLICIT_MIXING',
+  'LOCAL_MIXING',
+  'readOverlayFile',
+  'toOverlayFile',
+  'toGraphology',
+  'describeMultigraph',
   // cycle times and clocks
-  'computeCycleTimes', 'prepareContext', 'timeTopologies', 'buildOnClock', 'defaultTopologies', 'clockedPlan', 'overlayCycleTime', 'maxCycleMean',
-  'WORKLOAD_PRESETS', 'getWorkload', 'gbpsToBitsPerSec', 'latencyMsFromKm', 'transferMs', 'createRng',
+  'computeCycleTimes',
+  'prepareContext',
+  'timeTopologies',
+  'buildOnClock',
+  'defaultTopologies',
+  'clockedPlan',
+  'overlayCycleTime',
+  'maxCycleMean',
+  'WORKLOAD_PRESETS',
+  'getWorkload',
+  'gbpsToBitsPerSec',
+  'latencyMsFromKm',
+  'transferMs',
+  'createRng',
   // experiments
-  'runExperiment', 'loadConfig', 'validateConfig', 'configJsonSchema', 'runTraining',
+  'runExperiment',
+  'loadConfig',
+  'validateConfig',
+  'configJsonSchema',
+  'runTraining',
   // training with one's own trainer
-  'initEngineState', 'runRounds', 'runRoundsAsync', 'buildSchedule', 'scheduleFromPlan',
+  'initEngineState',
+  'runRounds',
+  'runRoundsAsync',
+  'buildSchedule',
+  'scheduleFromPlan',
   // analysis
-  'meanInterval', 'pairedTTest', 'welchTTest', 'decideVerdict', 'DEFAULT_VERDICT_RULES', 'trainingVerdict', 'meanCurves',
+  'meanInterval',
+  'pairedTTest',
+  'welchTTest',
+  'decideVerdict',
+  'DEFAULT_VERDICT_RULES',
+  'trainingVerdict',
+  'meanCurves',
   // reports
-  'experimentSummaryText', 'readResults', 'writeReport', 'renderMarkdown',
+  'experimentSummaryText',
+  'readResults',
+  'writeReport',
+  'renderMarkdown',
 ];
 
 /** The types (interfaces and type aliases) of the public API; erased at run time, read from the index's source. */
 const TYPES = [
   // networks
-  'Underlay', 'UnderlayLink', 'Coordinate', 'SiloAttributes', 'MissingCoordinates', 'GmlUnderlayOptions', 'GraphologyNetworkOptions',
-  'NetworkNodeAttributes', 'NetworkEdgeAttributes', 'NetworkGraphAttributes', 'GenerateOptions', 'ConnectivityGraph', 'ConnectivityOptions', 'LinkCapacities',
+  'Underlay',
+  'UnderlayLink',
+  'Coordinate',
+  'SiloAttributes',
+  'MissingCoordinates',
+  'GmlUnderlayOptions',
+  'GraphologyNetworkOptions',
+  'NetworkNodeAttributes',
+  'NetworkEdgeAttributes',
+  'NetworkGraphAttributes',
+  'GenerateOptions',
+  'ConnectivityGraph',
+  'ConnectivityOptions',
+  'LinkCapacities',
   // topologies
-  'Topology', 'TopologyPattern', 'TopologyFamily', 'TopologySupports', 'TopologyNeeds', 'TopologyLists', 'TopologyDisplay', 'TopologyContext', 'TopologyPlan',
-  'StaticPlanOptions', 'TimeVaryingSpec', 'RoundGraph', 'PlanMixing', 'MixingRule', 'MixingInputs', 'MixingRows', 'MixTerm', 'StaticScheme', 'Overlay', 'OverlayEdge', 'RoundState', 'RoundWeights', 'SiloPair', 'OverlayFile',
-  'ToGraphologyOptions', 'RoundToGraphologyOptions', 'SiloNodeAttributes', 'OverlayEdgeAttributes', 'OverlayGraphAttributes', 'RoundNodeAttributes',
-  'RoundEdgeAttributes', 'RoundGraphAttributes', 'MultigraphReport',
+  'Topology',
+  'TopologyPattern',
+  'TopologyFamily',
+  'TopologySupports',
+  'TopologyNeeds',
+  'TopologyLists',
+  'TopologyDisplay',
+  'TopologyContext',
+  'TopologyPlan',
+  'StaticPlanOptions',
+  'TimeVaryingSpec',
+  'RoundGraph',
+  'PlanMixing',
+  'MixingRule',
+  'MixingInputs',
+  'MixingRows',
+  'MixTerm',
+  'StaticScheme',
+  'Overlay',
+  'OverlayEdge',
+  'RoundState',
+  'RoundWeights',
+  'SiloPair',
+  'OverlayFile',
+  'ToGraphologyOptions',
+  'RoundToGraphologyOptions',
+  'SiloNodeAttributes',
+  'OverlayEdgeAttributes',
+  'OverlayGraphAttributes',
+  'RoundNodeAttributes',
+  'RoundEdgeAttributes',
+  'RoundGraphAttributes',
+  'MultigraphReport',
   // cycle times and clocks
-  'CycleTimeRequest', 'CycleTimeReport', 'NamedStragglers', 'NamedFailures', 'TopologyResult', 'ClockedPlan', 'ClockChoice', 'MaxPlusRounds', 'Sharing', 'CycleTimeResult', 'CycleMean',
-  'Workload', 'Rng',
+  'CycleTimeRequest',
+  'CycleTimeReport',
+  'NamedStragglers',
+  'NamedFailures',
+  'TopologyResult',
+  'ClockedPlan',
+  'ClockChoice',
+  'MaxPlusRounds',
+  'Sharing',
+  'CycleTimeResult',
+  'CycleMean',
+  'Workload',
+  'Rng',
   // experiments
-  'ExperimentOptions', 'ExperimentResult', 'ReportCycleTimes', 'ExperimentConfig', 'TrainConfig', 'CycleTimeConfig', 'ConfigOverride', 'RunOptions', 'RunSummary',
+  'ExperimentOptions',
+  'ExperimentResult',
+  'ReportCycleTimes',
+  'ExperimentConfig',
+  'TrainConfig',
+  'CycleTimeConfig',
+  'ConfigOverride',
+  'RunOptions',
+  'RunSummary',
   // training
-  'EngineState', 'EngineData', 'EngineOptions', 'MetricRow', 'SiloShard', 'TrainingSchedule', 'RoundPlan',
-  'LocalTrainer', 'LocalTrainResult', 'Batch', 'Evaluation', 'OptimizerState', 'SiloJob',
+  'EngineState',
+  'EngineData',
+  'EngineOptions',
+  'MetricRow',
+  'SiloShard',
+  'TrainingSchedule',
+  'RoundPlan',
+  'LocalTrainer',
+  'LocalTrainResult',
+  'Batch',
+  'Evaluation',
+  'OptimizerState',
+  'SiloJob',
   // analysis
-  'Interval', 'TTest', 'Verdict', 'VerdictInput', 'VerdictRules', 'VerdictOutcome', 'SeedRun', 'Comparison', 'ConditionResult', 'AnalysedRun', 'BandPoint',
+  'Interval',
+  'TTest',
+  'Verdict',
+  'VerdictInput',
+  'VerdictRules',
+  'VerdictOutcome',
+  'SeedRun',
+  'Comparison',
+  'ConditionResult',
+  'AnalysedRun',
+  'BandPoint',
   // reports
-  'ReportPaths', 'ReportData', 'ReportRun',
+  'ReportPaths',
+  'ReportData',
+  'ReportRun',
 ];
 
 const INDEX = path.join(ROOT, 'src', 'index.ts');
@@ -68,7 +202,10 @@ function reExports(): { name: string; type: boolean; from: string }[] {
   const text = readFileSync(INDEX, 'utf8');
   const out: { name: string; type: boolean; from: string }[] = [];
   for (const m of text.matchAll(/export\s+(type\s+)?\{([^}]*)\}\s*from\s*'([^']+)';/g)) {
-    for (const part of m[2].split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const part of m[2]
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const type = !!m[1] || part.startsWith('type ');
       out.push({ name: part.replace(/^type\s+/, ''), type, from: m[3] });
     }
@@ -85,8 +222,18 @@ describe('the public API (src/index.ts)', () => {
 
   it('exports exactly the listed types, by re-exports only (no export *, no code of its own)', () => {
     const found = reExports();
-    expect(found.filter((e) => e.type).map((e) => e.name).sort()).toEqual([...TYPES].sort());
-    expect(found.filter((e) => !e.type).map((e) => e.name).sort()).toEqual([...VALUES].sort());
+    expect(
+      found
+        .filter((e) => e.type)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([...TYPES].sort());
+    expect(
+      found
+        .filter((e) => !e.type)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([...VALUES].sort());
     // with comments and re-exports taken out, nothing is left
     const rest = readFileSync(INDEX, 'utf8')
       .replace(/\/\*\*[\s\S]*?\*\//g, '')
@@ -100,21 +247,35 @@ describe('the public API (src/index.ts)', () => {
     for (const { name, from } of reExports()) {
       const file = path.join(ROOT, 'src', from.replace(/\.js$/, '.ts'));
       const text = readFileSync(file, 'utf8');
-      const decl = new RegExp(`^export\\s+(?:declare\\s+)?(?:async\\s+)?(?:function\\*?|const|let|class|interface|type|enum)\\s+${name}\\b`, 'm').exec(text);
-      if (!decl) { undocumented.push(`${name}: no declaration in ${from}`); continue; }
+      const decl = new RegExp(
+        `^export\\s+(?:declare\\s+)?(?:async\\s+)?(?:function\\*?|const|let|class|interface|type|enum)\\s+${name}\\b`,
+        'm',
+      ).exec(text);
+      if (!decl) {
+        undocumented.push(`${name}: no declaration in ${from}`);
+        continue;
+      }
       // the declaration's own comment ends right before it (overloads: the first signature's)
       if (!/\*\/\s*$/.test(text.slice(0, decl.index))) undocumented.push(`${name} (${from})`);
     }
     expect(undocumented).toEqual([]);
   });
 
-  it('is the package\'s one entry: `dflsim` resolves to it, deeper paths are refused', () => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string; types: string; exports: Record<string, unknown> };
+  it("is the package's one entry: `dflsim` resolves to it, deeper paths are refused", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+      exports: Record<string, unknown>;
+    };
     expect(pkg.main).toBe('dist/src/index.js');
     expect(pkg.types).toBe('dist/src/index.d.ts');
-    expect(pkg.exports).toEqual({ '.': { types: './dist/src/index.d.ts', default: './dist/src/index.js' }, './package.json': './package.json' });
+    expect(pkg.exports).toEqual({
+      '.': { types: './dist/src/index.d.ts', default: './dist/src/index.js' },
+      './package.json': './package.json',
+    });
     // a module inside the package may import it by name (Node's self-reference), as a user's code does
-    const probe = "const m = await import('dflsim'); let deep = 'resolved'; try { await import('dflsim/dist/src/experiment/runner.js'); } catch (e) { deep = e.code; } console.log(JSON.stringify({ names: Object.keys(m).sort(), deep }));";
+    const probe =
+      "const m = await import('dflsim'); let deep = 'resolved'; try { await import('dflsim/dist/src/experiment/runner.js'); } catch (e) { deep = e.code; } console.log(JSON.stringify({ names: Object.keys(m).sort(), deep }));";
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { names: string[]; deep: string };
@@ -122,7 +283,7 @@ describe('the public API (src/index.ts)', () => {
     expect(out.deep).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
   }, 60_000);
 
-  it('trains DPASGD with a trainer of one\'s own through the public entry points', () => {
+  it("trains DPASGD with a trainer of one's own through the public entry points", () => {
     // 4 silos of y = 2x + 1 on a ring of a built-in network, plain SGD on a linear model
     const ctx = api.prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 30 });
     const n = ctx.cg.n;
@@ -131,7 +292,12 @@ describe('the public API (src/index.ts)', () => {
       return { x, y: x.map((v) => 2 * v + 1), size: 16 };
     };
     const data: api.EngineData = { shards: Array.from({ length: n }, (_, i) => shard(i)), test: shard(99) };
-    const schedule = api.buildSchedule(ctx, 'ring', 30, data.shards.map((s) => s.size));
+    const schedule = api.buildSchedule(
+      ctx,
+      'ring',
+      30,
+      data.shards.map((s) => s.size),
+    );
     const trainer = fakeTrainer(1);
     const start = api.initEngineState(trainer, n, 1);
     // the untrained model: every silo's initial weights averaged, on the test set
@@ -149,7 +315,7 @@ describe('the public API (src/index.ts)', () => {
   });
 });
 
-describe('the README\'s library examples', () => {
+describe("the README's library examples", () => {
   /** The ```js blocks of the README's "As a library" section. */
   function examples(): string[] {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -165,9 +331,13 @@ describe('the README\'s library examples', () => {
     try {
       mkdirSync(path.join(dir, 'node_modules'));
       symlinkSync(ROOT, path.join(dir, 'node_modules', 'dflsim'));
-      for (const dep of ['graphology', 'graphology-metrics']) symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(dir, 'node_modules', dep));
+      for (const dep of ['graphology', 'graphology-metrics'])
+        symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(dir, 'node_modules', dep));
       mkdirSync(path.join(dir, 'experiments'));
-      writeFileSync(path.join(dir, 'experiments', 'multigraph-t-sweep.json'), readFileSync(path.join(ROOT, 'experiments', 'multigraph-t-sweep.json')));
+      writeFileSync(
+        path.join(dir, 'experiments', 'multigraph-t-sweep.json'),
+        readFileSync(path.join(ROOT, 'experiments', 'multigraph-t-sweep.json')),
+      );
       const run = (i: number): string => {
         writeFileSync(path.join(dir, `example-${i}.mjs`), blocks[i]);
         const r = spawnSync(process.execPath, [`example-${i}.mjs`], { cwd: dir, encoding: 'utf8' });

@@ -24,7 +24,11 @@ export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const a = s.address(); const port = typeof a === 'object' && a ? a.port : 0; s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -43,7 +47,9 @@ async function waitForPong(port: number, password: string | undefined, child: Ch
   const start = Date.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const r = spawnSync('redis-cli', ['-p', String(port), ...(password ? ['-a', password, '--no-auth-warning'] : []), 'ping'], { encoding: 'utf8' });
+    const r = spawnSync('redis-cli', ['-p', String(port), ...(password ? ['-a', password, '--no-auth-warning'] : []), 'ping'], {
+      encoding: 'utf8',
+    });
     if (r.stdout?.trim() === 'PONG') return;
     if (Date.now() - start > 20_000) throw new Error(`redis-server on port ${port} gave no PONG: ${r.stderr}`);
     await new Promise((res) => setTimeout(res, 100));
@@ -59,14 +65,42 @@ export async function startRedis(opts: { password?: string; persistent?: boolean
   const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-redis-'));
   let child: ChildProcess;
   const start = async (): Promise<void> => {
-    child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persistent === false ? 'no' : 'yes', '--dir', dir, ...(opts.password ? ['--requirepass', opts.password] : [])], { stdio: 'ignore' });
+    child = spawn(
+      REDIS_SERVER,
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        opts.persistent === false ? 'no' : 'yes',
+        '--dir',
+        dir,
+        ...(opts.password ? ['--requirepass', opts.password] : []),
+      ],
+      { stdio: 'ignore' },
+    );
     await waitForPong(port, opts.password, child);
   };
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((res) => { child.once('exit', () => res()); child.kill('SIGTERM'); });
+    await new Promise<void>((res) => {
+      child.once('exit', () => res());
+      child.kill('SIGTERM');
+    });
   };
   await start();
   const auth = opts.password ? `:${encodeURIComponent(opts.password)}@` : '';
-  return { port, dir, url: `redis://${auth}127.0.0.1:${port}`, stop, restart: async () => { await stop(); await start(); } };
+  return {
+    port,
+    dir,
+    url: `redis://${auth}127.0.0.1:${port}`,
+    stop,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+  };
 }

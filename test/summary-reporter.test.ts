@@ -14,7 +14,8 @@ const VITEST = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
 /** Run vitest in a child with a clean environment (no CI, no parent vitest state, no colour). */
 function vitest(args: string[], env: Record<string, string> = {}): { status: number | null; out: string; closing: string } {
   const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('VITEST') && k !== 'CI' && k !== 'DFLSIM_CHROMIUM') base[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('VITEST') && k !== 'CI' && k !== 'DFLSIM_CHROMIUM') base[k] = v;
   const r = spawnSync(process.execPath, [VITEST, 'run', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -72,7 +73,9 @@ describe('the browser test without a browser', () => {
     const r = vitest(args, { DFLSIM_CHROMIUM: '/nonexistent/chromium' });
     expect(r.status, r.out).toBe(0);
     expect(r.closing).toBe('0 passed, 0 failed, 2 skipped');
-    expect(r.out).toContain('skipped: report.html in headless Chromium — Chromium not found at /nonexistent/chromium; install with `apt-get install -y chromium` or set DFLSIM_CHROMIUM, and run again');
+    expect(r.out).toContain(
+      'skipped: report.html in headless Chromium — Chromium not found at /nonexistent/chromium; install with `apt-get install -y chromium` or set DFLSIM_CHROMIUM, and run again',
+    );
   });
 
   it('fails, and vitest exits non-zero, under CI=true', () => {

@@ -31,8 +31,14 @@ function firstLine(e: { message?: string; name?: string } | undefined): string {
 }
 
 /** Count a run's outcome (see the module comment). */
-export function countRun(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason?: TestRunEndReason): RunCounts {
-  let passed = 0, failed = 0, skipped = 0;
+export function countRun(
+  testModules: ReadonlyArray<TestModule>,
+  unhandledErrors: ReadonlyArray<SerializedError>,
+  reason?: TestRunEndReason,
+): RunCounts {
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   const otherFailures: string[] = [];
   for (const m of testModules) {
     let failedTests = 0;

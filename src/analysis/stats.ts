@@ -100,7 +100,8 @@ export function welchTTest(a: readonly number[], b: readonly number[], level = 0
   const va = sampleSd(a) ** 2 / a.length;
   const vb = sampleSd(b) ** 2 / b.length;
   const se = Math.sqrt(va + vb);
-  if (se === 0) return { n, meanDiff: m, low: m, high: m, t: m === 0 ? NaN : Math.sign(m) * Infinity, df: a.length + b.length - 2, p: m === 0 ? 1 : 0 };
+  if (se === 0)
+    return { n, meanDiff: m, low: m, high: m, t: m === 0 ? NaN : Math.sign(m) * Infinity, df: a.length + b.length - 2, p: m === 0 ? 1 : 0 };
   const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
   const t = m / se;
   const h = tQuantile(1 - (1 - level) / 2, df) * se;

@@ -29,7 +29,9 @@ export function taskMetric(task: 'regression' | 'classification'): 'testRmse' | 
 
 /** The task of a set of runs (classification when any run classifies). */
 export function runsTask(runs: readonly AnalysedRun[]): 'regression' | 'classification' {
-  return runs.some((r) => r.summary.task === 'classification' || r.metrics.some((m) => m.testAccuracy != null)) ? 'classification' : 'regression';
+  return runs.some((r) => r.summary.task === 'classification' || r.metrics.some((m) => m.testAccuracy != null))
+    ? 'classification'
+    : 'regression';
 }
 
 /**
@@ -52,9 +54,13 @@ export function trainingVerdict(runs: readonly AnalysedRun[], rules?: Partial<Ve
     seed: r.seed,
     rounds: r.summary.rounds,
     endMs: r.summary.simulatedMs,
-    evals: r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)).map((m) => ({
-      round: m.round, simulatedMs: m.simulatedMs, value: relative ? (m[metric] as number) / baselines[i] : (m[metric] as number),
-    })),
+    evals: r.metrics
+      .filter((m) => m[metric] != null && Number.isFinite(m[metric] as number))
+      .map((m) => ({
+        round: m.round,
+        simulatedMs: m.simulatedMs,
+        value: relative ? (m[metric] as number) / baselines[i] : (m[metric] as number),
+      })),
   }));
   return decideVerdict({ task, baseline, runs: seedRuns, rules, noun, relative });
 }
@@ -78,11 +84,18 @@ export interface BandPoint {
  * value. Seeds evaluate at the same rounds (same config), so the rounds agree; their
  * simulated times may differ slightly when the clock depends on the seed.
  */
-export function meanCurves(runs: readonly AnalysedRun[], metric: 'testRmse' | 'testLoss' | 'testAccuracy', axis: 'round' | 'simulatedS', level = 0.95): BandPoint[] {
+export function meanCurves(
+  runs: readonly AnalysedRun[],
+  metric: 'testRmse' | 'testLoss' | 'testAccuracy',
+  axis: 'round' | 'simulatedS',
+  level = 0.95,
+): BandPoint[] {
   const out: BandPoint[] = [];
   const conditions = [...new Set(runs.map((r) => r.condition))];
   for (const c of conditions) {
-    const series = runs.filter((r) => r.condition === c).map((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)));
+    const series = runs
+      .filter((r) => r.condition === c)
+      .map((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)));
     const len = Math.max(0, ...series.map((s) => s.length));
     for (let k = 0; k < len; k++) {
       const rows = series.filter((s) => s.length > k).map((s) => s[k]);
@@ -90,7 +103,14 @@ export function meanCurves(runs: readonly AnalysedRun[], metric: 'testRmse' | 't
       const i = meanInterval(values, level);
       const xs = rows.map((m) => (axis === 'round' ? m.round + 1 : m.simulatedMs / 1000));
       const x = xs.reduce((a, b) => a + b, 0) / xs.length;
-      out.push({ condition: c, x, mean: i.mean, low: Number.isFinite(i.low) ? i.low : i.mean, high: Number.isFinite(i.high) ? i.high : i.mean, n: values.length });
+      out.push({
+        condition: c,
+        x,
+        mean: i.mean,
+        low: Number.isFinite(i.low) ? i.low : i.mean,
+        high: Number.isFinite(i.high) ? i.high : i.mean,
+        n: values.length,
+      });
     }
   }
   return out;

@@ -85,7 +85,8 @@ export interface Comparison {
 }
 
 /** The outcome of {@link decideVerdict}. */
-export type VerdictOutcome = 'winner' | 'no-clear-difference' | 'nothing-learned' | 'one-seed' | 'one-condition' | 'no-evaluations' | 'target-not-learned';
+export type VerdictOutcome =
+  'winner' | 'no-clear-difference' | 'nothing-learned' | 'one-seed' | 'one-condition' | 'no-evaluations' | 'target-not-learned';
 
 /** A verdict with everything a report shows about it. */
 export interface Verdict {
@@ -140,10 +141,15 @@ export function learnedLevel(task: Task, baseline: number, margin: number): numb
 
 /** The rules in words, for reports. */
 export function verdictRule(task: Task, rules: VerdictRules, noun = 'topology'): string {
-  const base = task === 'regression' ? `a test RMSE at least ${pct(rules.margin)} below the constant predictor's` : `a test error at least ${pct(rules.margin)} below the majority class's`;
+  const base =
+    task === 'regression'
+      ? `a test RMSE at least ${pct(rules.margin)} below the constant predictor's`
+      : `a test error at least ${pct(rules.margin)} below the majority class's`;
   const alpha = 1 - rules.confidence;
-  return `Verdict rule: a ${noun} is named faster only when the target level is ${base}, it reached the target in every seed, and against every other ${noun} a t-test over seeds on the logarithm of the time to the target (paired by seed) gives p < ${+alpha.toFixed(4)}. `
-    + `Intervals are ${Math.round(rules.confidence * 100)}% Student-t intervals over seeds; a run that never reached the target counts with its run's end as a lower bound of its time.`;
+  return (
+    `Verdict rule: a ${noun} is named faster only when the target level is ${base}, it reached the target in every seed, and against every other ${noun} a t-test over seeds on the logarithm of the time to the target (paired by seed) gives p < ${+alpha.toFixed(4)}. ` +
+    `Intervals are ${Math.round(rules.confidence * 100)}% Student-t intervals over seeds; a run that never reached the target counts with its run's end as a lower bound of its time.`
+  );
 }
 
 /**
@@ -156,7 +162,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const nouns = noun === 'topology' ? 'topologies' : `${noun}s`;
   const regression = task === 'regression';
   const relative = regression && input.relative === true;
-  const metric = relative ? 'test RMSE relative to the constant predictor\'s' : regression ? 'test RMSE' : 'test accuracy';
+  const metric = relative ? "test RMSE relative to the constant predictor's" : regression ? 'test RMSE' : 'test accuracy';
   const baselineName = regression ? 'the constant predictor' : 'the majority class';
   const fmtLevel = (v: number): string => (relative ? `${v.toFixed(3)}x` : regression ? v.toFixed(4) : pct(v));
   const reaches = (v: number, level: number): boolean => (regression ? v <= level : v >= level);
@@ -170,17 +176,43 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const conditions = [...new Set(runs.map((r) => r.condition))];
   const finals = (c: string): ConditionResult => {
     const mine = runs.filter((r) => r.condition === c && r.evals.length);
-    return { condition: c, seeds: mine.map((r) => r.seed), final: meanInterval(mine.map((r) => r.evals[r.evals.length - 1].value), rules.confidence), reached: 0, timeToTargetMs: null, roundsToTarget: null, geoMeanTimeMs: NaN };
+    return {
+      condition: c,
+      seeds: mine.map((r) => r.seed),
+      final: meanInterval(
+        mine.map((r) => r.evals[r.evals.length - 1].value),
+        rules.confidence,
+      ),
+      reached: 0,
+      timeToTargetMs: null,
+      roundsToTarget: null,
+      geoMeanTimeMs: NaN,
+    };
   };
   if (!runs.some((r) => r.evals.length)) {
-    return { ...base, outcome: 'no-evaluations', sentence: 'No run was evaluated: there is nothing to compare.', target: null, targetSource: null, conditions: conditions.map(finals) };
+    return {
+      ...base,
+      outcome: 'no-evaluations',
+      sentence: 'No run was evaluated: there is nothing to compare.',
+      target: null,
+      targetSource: null,
+      conditions: conditions.map(finals),
+    };
   }
   const bests = runs.filter((r) => r.evals.length).map((r) => r.evals.reduce((b, e) => better(b, e.value), r.evals[0].value));
   const bestOfAll = bests.reduce(better);
   if (!Number.isFinite(baseline) || !reaches(bestOfAll, learned)) {
-    const ratio = relative ? 'of each run\'s own constant predictor\'s' : regression ? `${(bestOfAll / baseline).toFixed(2)}x the constant predictor's ${baseline.toFixed(4)}` : `against ${pct(baseline)} for the majority class`;
+    const ratio = relative
+      ? "of each run's own constant predictor's"
+      : regression
+        ? `${(bestOfAll / baseline).toFixed(2)}x the constant predictor's ${baseline.toFixed(4)}`
+        : `against ${pct(baseline)} for the majority class`;
     return {
-      ...base, outcome: 'nothing-learned', target: null, targetSource: null, conditions: conditions.map(finals),
+      ...base,
+      outcome: 'nothing-learned',
+      target: null,
+      targetSource: null,
+      conditions: conditions.map(finals),
       sentence: `No run beat ${baselineName} by ${pct(rules.margin)}: the best ${metric} of any run was ${fmtLevel(bestOfAll)} (${ratio}). The data do not say which ${noun} is faster: train longer, or check the learning rate.`,
     };
   }
@@ -189,7 +221,11 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (rules.target !== undefined) {
     if (!reaches(rules.target, learned)) {
       return {
-        ...base, outcome: 'target-not-learned', target: rules.target, targetSource: 'config', conditions: conditions.map(finals),
+        ...base,
+        outcome: 'target-not-learned',
+        target: rules.target,
+        targetSource: 'config',
+        conditions: conditions.map(finals),
         sentence: `The configured target ${metric} ${fmtLevel(rules.target)} does not beat ${baselineName} (${fmtLevel(baseline)}) by ${pct(rules.margin)}: reaching it shows nothing learned, so no ${noun} is named faster.`,
       };
     }
@@ -197,13 +233,24 @@ export function decideVerdict(input: VerdictInput): Verdict {
     targetSource = 'config';
   } else {
     const common = bests.reduce(worse);
-    if (reaches(common, learned)) { target = common; targetSource = 'best level every run reached'; } else { target = learned; targetSource = 'learned level'; }
+    if (reaches(common, learned)) {
+      target = common;
+      targetSource = 'best level every run reached';
+    } else {
+      target = learned;
+      targetSource = 'learned level';
+    }
   }
 
   // time to the target per run: the first evaluation reaching it, else the run's end (a lower bound)
   const hit = runs.map((r) => {
     const first = r.evals.find((e) => reaches(e.value, target));
-    return { run: r, reached: !!first, timeMs: first ? first.simulatedMs : Math.max(r.endMs, r.evals[r.evals.length - 1]?.simulatedMs ?? 0), rounds: first ? first.round + 1 : r.rounds };
+    return {
+      run: r,
+      reached: !!first,
+      timeMs: first ? first.simulatedMs : Math.max(r.endMs, r.evals[r.evals.length - 1]?.simulatedMs ?? 0),
+      rounds: first ? first.round + 1 : r.rounds,
+    };
   });
   const results: ConditionResult[] = conditions.map((c) => {
     const mine = hit.filter((h) => h.run.condition === c);
@@ -212,33 +259,77 @@ export function decideVerdict(input: VerdictInput): Verdict {
     return {
       ...finals(c),
       reached: mine.filter((h) => h.reached).length,
-      timeToTargetMs: all ? meanInterval(mine.map((h) => h.timeMs), rules.confidence) : null,
-      roundsToTarget: all ? meanInterval(mine.map((h) => h.rounds), rules.confidence) : null,
+      timeToTargetMs: all
+        ? meanInterval(
+            mine.map((h) => h.timeMs),
+            rules.confidence,
+          )
+        : null,
+      roundsToTarget: all
+        ? meanInterval(
+            mine.map((h) => h.rounds),
+            rules.confidence,
+          )
+        : null,
       geoMeanTimeMs: Math.exp(logs.reduce((a, b) => a + b, 0) / logs.length),
     };
   });
   const fmtTarget = relative ? `a test RMSE ${fmtLevel(target)} its seed's constant predictor's` : `${metric} ${fmtLevel(target)}`;
-  const why = targetSource === 'config' ? 'the configured target' : targetSource === 'learned level' ? `${pct(rules.margin)} better than ${baselineName}: the level the rules call learned, which not every run reached` : `the best level every run reached, at least ${pct(rules.margin)} better than ${baselineName}`;
+  const why =
+    targetSource === 'config'
+      ? 'the configured target'
+      : targetSource === 'learned level'
+        ? `${pct(rules.margin)} better than ${baselineName}: the level the rules call learned, which not every run reached`
+        : `the best level every run reached, at least ${pct(rules.margin)} better than ${baselineName}`;
   if (conditions.length < 2) {
     const c = results[0];
     const t = c.timeToTargetMs;
     return {
-      ...base, outcome: 'one-condition', target, targetSource, conditions: results,
+      ...base,
+      outcome: 'one-condition',
+      target,
+      targetSource,
+      conditions: results,
       sentence: `One ${noun} only (${c.condition}): nothing to compare. It reached ${fmtTarget} (${why}) in ${c.reached} of ${c.seeds.length} seed${c.seeds.length === 1 ? '' : 's'}${t ? `, after ${sec(t.mean)} of simulated time${t.n > 1 ? ` (mean; ${Math.round(rules.confidence * 100)}% interval ${sec(t.low)}-${sec(t.high)})` : ''}` : ''}.`,
     };
   }
   // most seeds at the target first (a run that never got there is only bounded below), then sooner
-  const ranked = results.slice().sort((a, b) => b.reached / b.seeds.length - a.reached / a.seeds.length || a.geoMeanTimeMs - b.geoMeanTimeMs || a.condition.localeCompare(b.condition));
+  const ranked = results
+    .slice()
+    .sort(
+      (a, b) =>
+        b.reached / b.seeds.length - a.reached / a.seeds.length ||
+        a.geoMeanTimeMs - b.geoMeanTimeMs ||
+        a.condition.localeCompare(b.condition),
+    );
   const lead = ranked[0];
-  const logTimes = (c: string): Map<number, number> => new Map(hit.filter((h) => h.run.condition === c).map((h) => [h.run.seed, Math.log(Math.max(h.timeMs, Number.MIN_VALUE))]));
+  const logTimes = (c: string): Map<number, number> =>
+    new Map(hit.filter((h) => h.run.condition === c).map((h) => [h.run.seed, Math.log(Math.max(h.timeMs, Number.MIN_VALUE))]));
   const comparisons: Comparison[] = ranked.slice(1).map((other) => {
-    const a = logTimes(lead.condition), b = logTimes(other.condition);
+    const a = logTimes(lead.condition),
+      b = logTimes(other.condition);
     const common = [...a.keys()].filter((s) => b.has(s));
     const paired = common.length === a.size && common.length === b.size;
-    const test: TTest = paired ? pairedTTest(common.map((s) => b.get(s)! - a.get(s)!), rules.confidence) : welchTTest([...a.values()], [...b.values()], rules.confidence);
+    const test: TTest = paired
+      ? pairedTTest(
+          common.map((s) => b.get(s)! - a.get(s)!),
+          rules.confidence,
+        )
+      : welchTTest([...a.values()], [...b.values()], rules.confidence);
     const censored = hit.filter((h) => h.run.condition === other.condition && !h.reached).length;
     const clear = lead.reached === lead.seeds.length && test.n >= 2 && test.meanDiff > 0 && test.p < 1 - rules.confidence;
-    return { faster: lead.condition, slower: other.condition, paired, ratio: Math.exp(test.meanDiff), ratioLow: Math.exp(test.low), ratioHigh: Math.exp(test.high), p: test.p, n: test.n, clear, censored };
+    return {
+      faster: lead.condition,
+      slower: other.condition,
+      paired,
+      ratio: Math.exp(test.meanDiff),
+      ratioLow: Math.exp(test.low),
+      ratioHigh: Math.exp(test.high),
+      p: test.p,
+      n: test.n,
+      clear,
+      censored,
+    };
   });
   const seedsPer = Math.min(...results.map((r) => r.seeds.length));
   const describe = (c: Comparison, withRatio = true): string => {
@@ -254,14 +345,25 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (seedsPer < 2) {
     const c = comparisons[0];
     return {
-      ...base, outcome: 'one-seed', target, targetSource, conditions: results, comparisons,
+      ...base,
+      outcome: 'one-seed',
+      target,
+      targetSource,
+      conditions: results,
+      comparisons,
       sentence: `One seed per ${noun}: the data cannot tell a real difference from seed noise, so no ${noun} is named faster. In this seed ${lead.condition} reached ${fmtTarget} (${why}) first, ${times(c.ratio)} sooner than ${c.slower}; run several seeds ("seeds": [1, 2, 3], or --seeds 1,2,3) for a verdict.`,
     };
   }
   if (comparisons.every((c) => c.clear)) {
     const firstTime = lead.timeToTargetMs;
     return {
-      ...base, outcome: 'winner', winner: lead.condition, target, targetSource, conditions: results, comparisons,
+      ...base,
+      outcome: 'winner',
+      winner: lead.condition,
+      target,
+      targetSource,
+      conditions: results,
+      comparisons,
       sentence: `${lead.condition} reached ${fmtTarget} (${why}) sooner than every other ${noun} over ${seedsPer} seeds${firstTime ? `, after ${sec(firstTime.mean)} of simulated time on average` : ''}: ${comparisons.map((c) => describe(c)).join('; ')}.`,
     };
   }
@@ -269,14 +371,24 @@ export function decideVerdict(input: VerdictInput): Verdict {
     // the leader missed the target in some seed: its time is then only a lower bound, no ranking holds
     const counts = ranked.map((r) => `${r.condition} ${r.reached} of ${r.seeds.length}`).join(', ');
     return {
-      ...base, outcome: 'no-clear-difference', target, targetSource, conditions: results, comparisons,
+      ...base,
+      outcome: 'no-clear-difference',
+      target,
+      targetSource,
+      conditions: results,
+      comparisons,
       sentence: `No clear winner over ${seedsPer} seeds: no ${noun} reached ${fmtTarget} (${why}) in every seed (${counts}), so the times to reach it cannot be compared. Train longer or set a target every run reaches ("verdict": {"target": ...}).`,
     };
   }
   const unclear = comparisons.filter((c) => !c.clear);
   const clearOnes = comparisons.filter((c) => c.clear);
   return {
-    ...base, outcome: 'no-clear-difference', target, targetSource, conditions: results, comparisons,
+    ...base,
+    outcome: 'no-clear-difference',
+    target,
+    targetSource,
+    conditions: results,
+    comparisons,
     sentence: `No clear winner over ${seedsPer} seeds in the time to reach ${fmtTarget} (${why}): ${unclear.map((c) => (c.censored && !(c.ratio > 1) ? `${lead.condition} against ${describe(c)}` : `${lead.condition} and ${c.slower} do not differ clearly (${lead.condition} ${describe(c)})`)).join('; ')}.${clearOnes.length ? ` ${lead.condition} reached it clearly sooner than ${clearOnes.map((c) => describe(c, false)).join(', ')}.` : ''}`,
   };
 }

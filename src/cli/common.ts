@@ -18,8 +18,18 @@ import { DEFAULT_RING_OPTIONS } from '../overlay/ring.js';
  */
 export function networkOptions<T>(y: Argv<T>, opts: { matcha?: boolean } = {}) {
   const base = y
-    .option('network', { alias: 'n', type: 'string', demandOption: true, describe: 'built-in network (gaia-cities, aws-na-cities) or a GML file' })
-    .option('workload', { alias: 'w', type: 'string', default: 'femnist', describe: `workload preset (${WORKLOAD_NAMES.join(', ')}) or custom` })
+    .option('network', {
+      alias: 'n',
+      type: 'string',
+      demandOption: true,
+      describe: 'built-in network (gaia-cities, aws-na-cities) or a GML file',
+    })
+    .option('workload', {
+      alias: 'w',
+      type: 'string',
+      default: 'femnist',
+      describe: `workload preset (${WORKLOAD_NAMES.join(', ')}) or custom`,
+    })
     .option('model-size-bits', { type: 'number', describe: 'custom model size (bits); overrides the preset' })
     .option('compute-ms', { type: 'number', describe: 'custom compute time of one local update (ms); overrides the preset' })
     .option('access-gbps', { type: 'number', default: 10, describe: 'access-link capacity of every silo, up and down (Gbit/s)' })
@@ -28,19 +38,41 @@ export function networkOptions<T>(y: Argv<T>, opts: { matcha?: boolean } = {}) {
     .option('core-gbps', { type: 'number', default: 1, describe: 'core link capacity (Gbit/s)' })
     .option('local-updates', { alias: 'u', type: 'number', default: 1, describe: 'local updates per round' })
     .option('t-max', { type: 'number', default: DEFAULT_T_MAX, describe: 'multigraph: maximum edges between two silos (t)' })
-    .option('rounds', { type: 'number', describe: 'rounds to average round-varying topologies over (default: the workload\'s K)' });
-  const withMatcha = opts.matcha === false
-    ? base
-    : (base
-      .option('budget', { type: 'number', default: DEFAULT_MATCHA_OPTIONS.budget, describe: 'MATCHA communication budget' })
-      .option('seed', { type: 'number', default: 0, describe: 'seed for sampled topologies (MATCHA)' }) as unknown as typeof base);
+    .option('rounds', { type: 'number', describe: "rounds to average round-varying topologies over (default: the workload's K)" });
+  const withMatcha =
+    opts.matcha === false
+      ? base
+      : (base
+          .option('budget', { type: 'number', default: DEFAULT_MATCHA_OPTIONS.budget, describe: 'MATCHA communication budget' })
+          .option('seed', { type: 'number', default: 0, describe: 'seed for sampled topologies (MATCHA)' }) as unknown as typeof base);
   return withMatcha
-    .option('local-search', { type: 'boolean', default: DEFAULT_RING_OPTIONS.localSearch, describe: 'RING: improve Christofides with 2-opt and Or-opt (--no-local-search for plain Christofides)' })
-    .option('base-graph', { type: 'string', choices: ['dflsim', 'reference'], describe: 'Base-(k+1) construction: dflsim (default; no redundant exchanges) or reference (the authors\' base_graph.py, edge for edge)' })
-    .option('equidyn-eta', { type: 'number', describe: 'EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly)' })
+    .option('local-search', {
+      type: 'boolean',
+      default: DEFAULT_RING_OPTIONS.localSearch,
+      describe: 'RING: improve Christofides with 2-opt and Or-opt (--no-local-search for plain Christofides)',
+    })
+    .option('base-graph', {
+      type: 'string',
+      choices: ['dflsim', 'reference'],
+      describe:
+        "Base-(k+1) construction: dflsim (default; no redundant exchanges) or reference (the authors' base_graph.py, edge for edge)",
+    })
+    .option('equidyn-eta', {
+      type: 'number',
+      describe: 'EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly)',
+    })
     .option('overlay', { type: 'string', describe: 'your own overlay file ({"silos", "directed", "edges"}); adds the "overlay" topology' })
-    .option('schedule', { type: 'string', describe: 'your own time-varying topology: a JSON list of overlays, one per round of a period; adds the "schedule" topology' })
-    .option('missing-coordinates', { type: 'string', choices: ['error', 'drop', 'neighbours'], default: 'error', describe: 'GML nodes without Latitude/Longitude: refuse, drop them with their links, or place them at the mean position of their neighbours' });
+    .option('schedule', {
+      type: 'string',
+      describe: 'your own time-varying topology: a JSON list of overlays, one per round of a period; adds the "schedule" topology',
+    })
+    .option('missing-coordinates', {
+      type: 'string',
+      choices: ['error', 'drop', 'neighbours'],
+      default: 'error',
+      describe:
+        'GML nodes without Latitude/Longitude: refuse, drop them with their links, or place them at the mean position of their neighbours',
+    });
 }
 
 /** Output format flag. */
@@ -80,7 +112,10 @@ export const LIST_FLAGS: readonly string[] = ['topologies', 'sweep-t'];
  * (`-t ring -t star` = `-t ring,star`); any other string or number flag given more than
  * once is an error naming it (`--seed given twice`), rather than an array no command expects.
  */
-export function rejectRepeatedFlags(argv: Record<string, unknown>, y?: { getOptions(): { alias: Record<string, string[]>; array: string[] } }): void {
+export function rejectRepeatedFlags(
+  argv: Record<string, unknown>,
+  y?: { getOptions(): { alias: Record<string, string[]>; array: string[] } },
+): void {
   const opts = y?.getOptions();
   const aliasOf = new Map<string, string>();
   for (const [key, aliases] of Object.entries(opts?.alias ?? {})) for (const a of aliases) aliasOf.set(a, key);
@@ -106,7 +141,8 @@ export function rejectRepeatedFlags(argv: Record<string, unknown>, y?: { getOpti
 
 /** Turn parsed flags into a cycle-time request. */
 export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTimeRequest {
-  if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0)) throw new DflsimInputError('--seed', `must be a non-negative integer, got ${a.seed}`);
+  if (a.seed !== undefined && (!Number.isInteger(a.seed) || a.seed < 0))
+    throw new DflsimInputError('--seed', `must be a non-negative integer, got ${a.seed}`);
   const workload = getWorkload(a.workload, { modelSizeBits: a['model-size-bits'], computeMs: a['compute-ms'] });
   return {
     network: a.network,
@@ -133,7 +169,10 @@ export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTim
 /** Split a comma-separated list flag (a flag given several times: their lists joined). */
 export function listFlag(v: string | readonly string[] | undefined, field: string): string[] | undefined {
   if (v === undefined) return undefined;
-  const items = (typeof v === 'string' ? v : v.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const items = (typeof v === 'string' ? v : v.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) throw new DflsimInputError(field, 'expected a comma-separated list');
   return items;
 }
@@ -144,7 +183,8 @@ export function intRange(v: string, field: string): number[] {
   for (const part of v.split(',')) {
     const m = /^(\d+)\.\.(\d+)$/.exec(part.trim());
     if (m) {
-      const a = Number(m[1]), b = Number(m[2]);
+      const a = Number(m[1]),
+        b = Number(m[2]);
       if (b < a) throw new DflsimInputError(field, `empty range "${part.trim()}"`);
       if (b - a > 1000) throw new DflsimInputError(field, `range "${part.trim()}" is too long (at most 1001 values)`);
       for (let i = a; i <= b; i++) out.push(i);
@@ -152,6 +192,7 @@ export function intRange(v: string, field: string): number[] {
       out.push(part.trim() === '' ? NaN : Number(part.trim()));
     }
   }
-  if (!out.length || out.some((x) => !Number.isInteger(x) || x < 1)) throw new DflsimInputError(field, `expected positive integers like 1..6 or 1,2,5, got "${v}"`);
+  if (!out.length || out.some((x) => !Number.isInteger(x) || x < 1))
+    throw new DflsimInputError(field, `expected positive integers like 1..6 or 1,2,5, got "${v}"`);
   return out;
 }

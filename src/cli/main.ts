@@ -20,8 +20,12 @@ export interface CliIo {
 }
 
 const defaultIo: CliIo = {
-  out: (s) => { process.stdout.write(s); },
-  err: (s) => { process.stderr.write(s); },
+  out: (s) => {
+    process.stdout.write(s);
+  },
+  err: (s) => {
+    process.stderr.write(s);
+  },
 };
 
 class UsageError extends Error {}

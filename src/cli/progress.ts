@@ -19,7 +19,11 @@ export class Progress {
   /** Report `done` of `total` units of `label`. */
   update(label: string, done: number, total: number, detail = ''): void {
     const now = Date.now();
-    if (label !== this.lastLabel) { this.start = now; this.lastLabel = label; this.lastPlain = 0; }
+    if (label !== this.lastLabel) {
+      this.start = now;
+      this.lastLabel = label;
+      this.lastPlain = 0;
+    }
     const elapsed = (now - this.start) / 1000;
     const rate = done > 0 ? elapsed / done : 0;
     const eta = done > 0 ? rate * (total - done) : NaN;
@@ -38,7 +42,10 @@ export class Progress {
 
   /** Remove the bar before other output. */
   clear(): void {
-    if (this.tty && this.drawn) { this.stream.write('\r\x1b[K'); this.drawn = false; }
+    if (this.tty && this.drawn) {
+      this.stream.write('\r\x1b[K');
+      this.drawn = false;
+    }
   }
 }
 

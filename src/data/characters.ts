@@ -45,20 +45,30 @@ export interface WriterSplitOptions {
  * @param options the test share
  * @param rng seeded source (the same seed gives the same split)
  */
-export function splitWritersSamples(ds: CharacterDataset, options: WriterSplitOptions, rng: Rng): { train: CharacterDataset; test: CharacterDataset } {
+export function splitWritersSamples(
+  ds: CharacterDataset,
+  options: WriterSplitOptions,
+  rng: Rng,
+): { train: CharacterDataset; test: CharacterDataset } {
   const f = options.testFraction;
   if (!(f > 0 && f < 1)) throw new DflsimInputError('dataset.testFraction', `must be in (0, 1), got ${f}`);
   const train: CharacterWriter[] = [];
   const test: CharacterWriter[] = [];
   for (const w of ds.writers) {
-    const order = shuffled(Array.from({ length: w.count }, (_, i) => i), rng.fork(`split:${w.id}`));
+    const order = shuffled(
+      Array.from({ length: w.count }, (_, i) => i),
+      rng.fork(`split:${w.id}`),
+    );
     let k = Math.round(f * w.count);
     if (w.count >= 2) k = Math.min(Math.max(k, 1), w.count - 1);
     else k = 0;
     const pick = (idx: number[]): CharacterWriter => {
       const x = new Float32Array(idx.length * PIXELS);
       const y = new Int32Array(idx.length);
-      idx.forEach((s, j) => { x.set(w.x.subarray(s * PIXELS, (s + 1) * PIXELS), j * PIXELS); y[j] = w.y[s]; });
+      idx.forEach((s, j) => {
+        x.set(w.x.subarray(s * PIXELS, (s + 1) * PIXELS), j * PIXELS);
+        y[j] = w.y[s];
+      });
       return { id: w.id, x, y, count: idx.length };
     };
     // keep each side in the writer's own image order
@@ -100,8 +110,15 @@ export function writersToShard(writers: readonly CharacterWriter[], silo: number
  */
 export function partitionByWriter(ds: CharacterDataset, n: number, rng: Rng, where = 'dataset'): CharacterShard[] {
   if (!Number.isInteger(n) || n < 1) throw new DflsimInputError('partition.silos', `must be a positive integer, got ${n}`);
-  if (ds.writers.length < n) throw new DflsimInputError(where, `has ${ds.writers.length} writers, fewer than the ${n} silos (by-writer keeps writers whole: give at least ${n} writers)`);
-  const order = shuffled(ds.writers.map((_, i) => i), rng.fork('by-writer'));
+  if (ds.writers.length < n)
+    throw new DflsimInputError(
+      where,
+      `has ${ds.writers.length} writers, fewer than the ${n} silos (by-writer keeps writers whole: give at least ${n} writers)`,
+    );
+  const order = shuffled(
+    ds.writers.map((_, i) => i),
+    rng.fork('by-writer'),
+  );
   const groups: CharacterWriter[][] = Array.from({ length: n }, () => []);
   order.forEach((wi, k) => groups[k % n].push(ds.writers[wi]));
   return groups.map((g, s) => writersToShard(g, s));

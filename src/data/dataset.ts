@@ -68,7 +68,6 @@ export interface Shard {
   frameIndex: Int32Array;
 }
 
-
 /** Summary statistics of steering targets. */
 export interface TargetStats {
   /** Number of targets. */
@@ -120,7 +119,10 @@ export function sequenceOffsets(ds: DrivingDataset): Int32Array {
 export function allTargets(ds: DrivingDataset): Float32Array {
   const y = new Float32Array(countFrames(ds));
   let o = 0;
-  for (const s of ds.sequences) { y.set(s.y.subarray(0, s.frames), o); o += s.frames; }
+  for (const s of ds.sequences) {
+    y.set(s.y.subarray(0, s.frames), o);
+    o += s.frames;
+  }
   return y;
 }
 
@@ -152,7 +154,10 @@ export function shardFromFrames(ds: DrivingDataset, frameIndices: ArrayLike<numb
     x.set(seq.x.subarray(f * len, (f + 1) * len), k * len);
     y[k] = seq.y[f];
     frameIndex[k] = g;
-    if (!seen.has(si)) { seen.add(si); sequences.push(seq.id); }
+    if (!seen.has(si)) {
+      seen.add(si);
+      sequences.push(seq.id);
+    }
     conditions[seq.condition] = (conditions[seq.condition] ?? 0) + 1;
   }
   return { silo, x, y, size: n, height: ds.height, width: ds.width, sequences, conditions, frameIndex };
@@ -178,7 +183,11 @@ export function shardFromSequences(ds: DrivingDataset, sequenceIndices: readonly
 
 /** The whole dataset as one shard (silo -1), e.g. for evaluation. */
 export function datasetToShard(ds: DrivingDataset): Shard {
-  return shardFromSequences(ds, ds.sequences.map((_, i) => i), -1);
+  return shardFromSequences(
+    ds,
+    ds.sequences.map((_, i) => i),
+    -1,
+  );
 }
 
 /**
@@ -210,7 +219,11 @@ export function poolShards(shards: readonly Shard[], silo = -1): Shard {
     y.set(s.y.subarray(0, s.size), o);
     frameIndex.set(s.frameIndex.subarray(0, s.size), o);
     o += s.size;
-    for (const id of s.sequences) if (!seen.has(id)) { seen.add(id); sequences.push(id); }
+    for (const id of s.sequences)
+      if (!seen.has(id)) {
+        seen.add(id);
+        sequences.push(id);
+      }
     for (const [c, k] of Object.entries(s.conditions)) conditions[c] = (conditions[c] ?? 0) + k;
   }
   return { silo, x, y, size: n, height, width, sequences, conditions, frameIndex };
@@ -238,11 +251,7 @@ export const DEFAULT_SPLIT_OPTIONS: Required<SplitOptions> = { testFraction: 0.2
  * @param options test fraction, stratification
  * @param rng seeded source (the same seed gives the same split)
  */
-export function splitBySequence(
-  ds: DrivingDataset,
-  options: SplitOptions,
-  rng: Rng,
-): { train: DrivingDataset; test: DrivingDataset } {
+export function splitBySequence(ds: DrivingDataset, options: SplitOptions, rng: Rng): { train: DrivingDataset; test: DrivingDataset } {
   const o = { ...DEFAULT_SPLIT_OPTIONS, ...options };
   if (!(o.testFraction > 0 && o.testFraction < 1)) {
     throw new DflsimInputError('split.testFraction', `must be in (0, 1), got ${o.testFraction}`);
@@ -254,7 +263,8 @@ export function splitBySequence(
   ds.sequences.forEach((s, i) => {
     const key = o.stratifyByCondition ? s.condition : '';
     const g = groups.get(key);
-    if (g) g.push(i); else groups.set(key, [i]);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
   });
   const isTest = new Array<boolean>(ds.sequences.length).fill(false);
   for (const key of [...groups.keys()].sort()) {
@@ -262,7 +272,12 @@ export function splitBySequence(
     const r = rng.fork(`split:${key}`);
     // Fisher-Yates on a copy
     const a = members.slice();
-    for (let i = a.length - 1; i > 0; i--) { const j = r.int(i + 1); const t = a[i]; a[i] = a[j]; a[j] = t; }
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = r.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
     let k = Math.round(o.testFraction * a.length);
     if (a.length >= 2) k = Math.min(Math.max(k, 1), a.length - 1);
     for (let i = 0; i < k; i++) isTest[a[i]] = true;
@@ -275,9 +290,6 @@ export function splitBySequence(
   };
 }
 
-
-
-
 /**
  * Mean, population standard deviation, min and max of targets.
  * @param y targets (e.g. `shard.y`)
@@ -285,11 +297,21 @@ export function splitBySequence(
 export function targetStats(y: ArrayLike<number>): TargetStats {
   const n = y.length;
   if (n === 0) return { count: 0, mean: NaN, std: NaN, min: NaN, max: NaN };
-  let s = 0, min = Infinity, max = -Infinity;
-  for (let i = 0; i < n; i++) { const v = y[i]; s += v; if (v < min) min = v; if (v > max) max = v; }
+  let s = 0,
+    min = Infinity,
+    max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    s += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   const mean = s / n;
   let q = 0;
-  for (let i = 0; i < n; i++) { const d = y[i] - mean; q += d * d; }
+  for (let i = 0; i < n; i++) {
+    const d = y[i] - mean;
+    q += d * d;
+  }
   return { count: n, mean, std: Math.sqrt(q / n), min, max };
 }
 
@@ -304,13 +326,21 @@ export function constantPredictorRmse(trainY: ArrayLike<number>, evalY: ArrayLik
   const { mean } = targetStats(trainY);
   if (evalY.length === 0) return NaN;
   let q = 0;
-  for (let i = 0; i < evalY.length; i++) { const d = evalY[i] - mean; q += d * d; }
+  for (let i = 0; i < evalY.length; i++) {
+    const d = evalY[i] - mean;
+    q += d * d;
+  }
   return Math.sqrt(q / evalY.length);
 }
 
 /** First index i with a[i] > v in a sorted array. */
 function upperBound(a: Int32Array, v: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (a[mid] <= v) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= v) lo = mid + 1;
+    else hi = mid;
+  }
   return lo;
 }

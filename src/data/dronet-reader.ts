@@ -75,7 +75,10 @@ export async function readDronetDataset(root: string, options: DronetReadOptions
     const dir = path.join(root, name);
     const imagesDir = path.join(dir, 'images');
     if (!(await isDirectory(imagesDir))) {
-      throw new DflsimInputError(dir, `is not a sequence folder: it has no images/ folder (every folder in ${root} must be a sequence with images/ and ${STEERING_FILE}; move other folders out or start their name with ".")`);
+      throw new DflsimInputError(
+        dir,
+        `is not a sequence folder: it has no images/ folder (every folder in ${root} must be a sequence with images/ and ${STEERING_FILE}; move other folders out or start their name with ".")`,
+      );
     }
     const steeringFile = path.join(dir, STEERING_FILE);
     let text: string;
@@ -91,10 +94,7 @@ export async function readDronetDataset(root: string, options: DronetReadOptions
       .sort(compareFrameNames);
     if (images.length === 0) throw new DflsimInputError(imagesDir, 'has no images (.jpg, .jpeg, .png)');
     if (images.length !== steering.length) {
-      throw new DflsimInputError(
-        steeringFile,
-        `has ${steering.length} steering rows but ${imagesDir} has ${images.length} images`,
-      );
+      throw new DflsimInputError(steeringFile, `has ${steering.length} steering rows but ${imagesDir} has ${images.length} images`);
     }
     const keep = cap === undefined ? images.length : Math.min(cap, images.length);
     plans.push({ id: name, images: images.slice(0, keep).map((f) => path.join(imagesDir, f)), steering: steering.slice(0, keep) });
@@ -181,7 +181,8 @@ export async function sharpDecoder(file: string, size: number): Promise<Uint8Arr
 
 /** Order frame files by the first number in their names (DroNet's order), then by name. */
 export function compareFrameNames(a: string, b: string): number {
-  const na = /\d+/.exec(a)?.[0], nb = /\d+/.exec(b)?.[0];
+  const na = /\d+/.exec(a)?.[0],
+    nb = /\d+/.exec(b)?.[0];
   if (na !== undefined && nb !== undefined) {
     const c = compareDigits(na, nb);
     if (c !== 0) return c;
@@ -192,7 +193,8 @@ export function compareFrameNames(a: string, b: string): number {
 
 /** Compare decimal digit strings of any length numerically. */
 function compareDigits(a: string, b: string): number {
-  const x = a.replace(/^0+(?=\d)/, ''), y = b.replace(/^0+(?=\d)/, '');
+  const x = a.replace(/^0+(?=\d)/, ''),
+    y = b.replace(/^0+(?=\d)/, '');
   if (x.length !== y.length) return x.length - y.length;
   return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -35,12 +35,14 @@ function fail(file: string, field: string, msg: string): never {
  */
 export function parseLeafFemnistText(text: string, file: string): CharacterWriter[] {
   const raw = parseJsonInput(text, file) as unknown;
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(file, '(top level)', 'expected an object with "users", "num_samples" and "user_data"');
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    fail(file, '(top level)', 'expected an object with "users", "num_samples" and "user_data"');
   const o = raw as Record<string, unknown>;
   const users = o.users;
   if (!Array.isArray(users) || !users.every((u) => typeof u === 'string')) fail(file, 'users', 'expected a list of writer ids (strings)');
   const counts = o.num_samples;
-  if (counts !== undefined && (!Array.isArray(counts) || counts.length !== users.length)) fail(file, 'num_samples', `expected a list of ${users.length} counts, one per user`);
+  if (counts !== undefined && (!Array.isArray(counts) || counts.length !== users.length))
+    fail(file, 'num_samples', `expected a list of ${users.length} counts, one per user`);
   const data = o.user_data;
   if (!data || typeof data !== 'object' || Array.isArray(data)) fail(file, 'user_data', 'expected an object keyed by user id');
   const ud = data as Record<string, unknown>;
@@ -55,18 +57,22 @@ export function parseLeafFemnistText(text: string, file: string): CharacterWrite
     if (!Array.isArray(x)) fail(file, `${where}.x`, 'expected a list of images (each a list of 784 numbers)');
     if (!Array.isArray(y)) fail(file, `${where}.y`, 'expected a list of labels');
     if (x.length !== y.length) fail(file, `${where}.y`, `has ${y.length} labels for ${x.length} images`);
-    if (Array.isArray(counts) && counts[ui] !== x.length) fail(file, `num_samples[${ui}]`, `says ${String(counts[ui])} samples but user_data["${u}"] has ${x.length}`);
+    if (Array.isArray(counts) && counts[ui] !== x.length)
+      fail(file, `num_samples[${ui}]`, `says ${String(counts[ui])} samples but user_data["${u}"] has ${x.length}`);
     const px = new Float32Array(x.length * PIXELS);
     const labels = new Int32Array(y.length);
     x.forEach((img, i) => {
-      if (!Array.isArray(img) || img.length !== PIXELS) fail(file, `${where}.x[${i}]`, `expected ${PIXELS} pixels (28x28), got ${Array.isArray(img) ? img.length : typeof img}`);
+      if (!Array.isArray(img) || img.length !== PIXELS)
+        fail(file, `${where}.x[${i}]`, `expected ${PIXELS} pixels (28x28), got ${Array.isArray(img) ? img.length : typeof img}`);
       for (let p = 0; p < PIXELS; p++) {
         const v = img[p];
-        if (typeof v !== 'number' || !(v >= 0 && v <= 1)) fail(file, `${where}.x[${i}][${p}]`, `expected a pixel in [0, 1], got ${JSON.stringify(v)}`);
+        if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+          fail(file, `${where}.x[${i}][${p}]`, `expected a pixel in [0, 1], got ${JSON.stringify(v)}`);
         px[i * PIXELS + p] = v;
       }
       const l = y[i];
-      if (!Number.isInteger(l) || l < 0 || l >= CHARACTER_CLASSES.length) fail(file, `${where}.y[${i}]`, `expected a class label 0..${CHARACTER_CLASSES.length - 1}, got ${JSON.stringify(l)}`);
+      if (!Number.isInteger(l) || l < 0 || l >= CHARACTER_CLASSES.length)
+        fail(file, `${where}.y[${i}]`, `expected a class label 0..${CHARACTER_CLASSES.length - 1}, got ${JSON.stringify(l)}`);
       labels[i] = l as number;
     });
     return { id: u, x: px, y: labels, count: x.length };
@@ -90,8 +96,12 @@ export function parseLeafFemnist(files: readonly (readonly [string, string])[], 
     const invert = opts.invert ?? 'auto';
     let flip = invert === 'yes';
     if (invert === 'auto') {
-      let sum = 0, count = 0;
-      for (const w of ws) { for (let i = 0; i < w.x.length; i++) sum += w.x[i]; count += w.x.length; }
+      let sum = 0,
+        count = 0;
+      for (const w of ws) {
+        for (let i = 0; i < w.x.length; i++) sum += w.x[i];
+        count += w.x.length;
+      }
       flip = count > 0 && sum / count > 0.5;
     }
     if (flip) for (const w of ws) for (let i = 0; i < w.x.length; i++) w.x[i] = 1 - w.x[i];
@@ -119,10 +129,17 @@ export function leafFemnistFiles(files: string | readonly string[], baseDir: str
     if (typeof p !== 'string' || p === '') throw new DflsimInputError(field, 'expected a folder or file path');
     const abs = path.resolve(baseDir, p);
     let st;
-    try { st = statSync(abs); } catch { throw new DflsimInputError(field, `not found: ${abs}`); }
+    try {
+      st = statSync(abs);
+    } catch {
+      throw new DflsimInputError(field, `not found: ${abs}`);
+    }
     if (st.isDirectory()) {
-      const json = readdirSync(abs).filter((f) => f.toLowerCase().endsWith('.json')).sort();
-      if (!json.length) throw new DflsimInputError(field, `folder ${abs} has no .json files (expected LEAF's all_data_*.json or train/test files)`);
+      const json = readdirSync(abs)
+        .filter((f) => f.toLowerCase().endsWith('.json'))
+        .sort();
+      if (!json.length)
+        throw new DflsimInputError(field, `folder ${abs} has no .json files (expected LEAF's all_data_*.json or train/test files)`);
       out.push(...json.map((f) => path.join(abs, f)));
     } else if (st.isFile()) out.push(abs);
     else throw new DflsimInputError(field, `${abs} is neither a file nor a folder`);
@@ -138,7 +155,15 @@ export function leafFemnistFiles(files: string | readonly string[], baseDir: str
  * @param baseDir folder relative paths resolve against
  * @param where the config field, for errors about the paths
  */
-export function readLeafFemnist(files: string | readonly string[], baseDir: string, where: string, opts: LeafOptions = {}): CharacterDataset {
+export function readLeafFemnist(
+  files: string | readonly string[],
+  baseDir: string,
+  where: string,
+  opts: LeafOptions = {},
+): CharacterDataset {
   const paths = leafFemnistFiles(files, baseDir, where);
-  return parseLeafFemnist(paths.map((f) => [f, readInputFile(f, 'LEAF FEMNIST file')] as const), opts);
+  return parseLeafFemnist(
+    paths.map((f) => [f, readInputFile(f, 'LEAF FEMNIST file')] as const),
+    opts,
+  );
 }

@@ -50,7 +50,8 @@ export function partitionBySequence(ds: DrivingDataset, n: number, options: BySe
   if (group) {
     const pos = new Map(order.map((si, k) => [si, k]));
     order.sort((a, b) => {
-      const ca = ds.sequences[a].condition, cb = ds.sequences[b].condition;
+      const ca = ds.sequences[a].condition,
+        cb = ds.sequences[b].condition;
       return ca < cb ? -1 : ca > cb ? 1 : pos.get(a)! - pos.get(b)!;
     });
   }
@@ -79,10 +80,14 @@ export function partitionIid(ds: DrivingDataset, n: number, rng: Rng): Shard[] {
   checkSilos(n);
   const total = countFrames(ds);
   if (total < n) throw new DflsimInputError(`${ds.name}`, `has ${total} frames, fewer than the ${n} silos`);
-  const perm = shuffle(Array.from({ length: total }, (_, i) => i), rng.fork('iid'));
+  const perm = shuffle(
+    Array.from({ length: total }, (_, i) => i),
+    rng.fork('iid'),
+  );
   const shards: Shard[] = [];
   for (let s = 0; s < n; s++) {
-    const lo = Math.floor((s * total) / n), hi = Math.floor(((s + 1) * total) / n);
+    const lo = Math.floor((s * total) / n),
+      hi = Math.floor(((s + 1) * total) / n);
     shards.push(shardFromFrames(ds, perm.slice(lo, hi), s));
   }
   return shards;
@@ -176,7 +181,8 @@ export function binSteering(
 ): { edges: number[]; bin: Uint16Array } {
   const n = y.length;
   const sorted = Float64Array.from(y).sort();
-  const lo = n ? sorted[0] : 0, hi = n ? sorted[n - 1] : 0;
+  const lo = n ? sorted[0] : 0,
+    hi = n ? sorted[n - 1] : 0;
   const edges: number[] = [lo];
   for (let b = 1; b < bins; b++) {
     edges.push(binning === 'uniform' ? lo + ((hi - lo) * b) / bins : sorted[Math.min(n - 1, Math.floor((b * n) / bins))]);
@@ -238,7 +244,10 @@ export function steeringSkew(shards: readonly Shard[], bins = 5): number {
   const total = shards.reduce((a, s) => a + s.size, 0);
   const all = new Float32Array(total);
   let o = 0;
-  for (const s of shards) { all.set(s.y.subarray(0, s.size), o); o += s.size; }
+  for (const s of shards) {
+    all.set(s.y.subarray(0, s.size), o);
+    o += s.size;
+  }
   const { bin } = binSteering(all, bins);
   const global = new Float64Array(bins);
   for (let i = 0; i < total; i++) global[bin[i]] += 1 / total;
@@ -296,7 +305,10 @@ function logGamma(shape: number, rng: Rng): number {
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
     let x: number, v: number;
-    do { x = rng.normal(); v = 1 + c * x; } while (v <= 0);
+    do {
+      x = rng.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
     v = v * v * v;
     const u = rng.next();
     if (u < 1 - 0.0331 * x * x * x * x) return Math.log(d * v);
@@ -316,7 +328,8 @@ function balancedCuts(lengths: readonly number[], n: number): number[] {
   const cuts = [0];
   for (let k = 1; k < n; k++) {
     const target = (k * total) / n;
-    const lo = cuts[k - 1] + 1, hi = m - (n - k);
+    const lo = cuts[k - 1] + 1,
+      hi = m - (n - k);
     let best = lo;
     for (let c = lo; c <= hi; c++) if (Math.abs(prefix[c] - target) < Math.abs(prefix[best] - target)) best = c;
     cuts.push(best);

@@ -70,8 +70,11 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions = 
       }
       try {
         return generateSyntheticDriving({
-          size: spec.size, sequences: spec.sequences, framesPerSequence: spec.framesPerSequence,
-          seed: spec.seed, conditions: spec.conditions,
+          size: spec.size,
+          sequences: spec.sequences,
+          framesPerSequence: spec.framesPerSequence,
+          seed: spec.seed,
+          conditions: spec.conditions,
         });
       } catch (e) {
         throw relocate(e, where, 'synthetic-driving');
@@ -79,10 +82,15 @@ export async function loadDataset(spec: DatasetSpec, opts: LoadDatasetOptions = 
     }
     case 'dronet': {
       if (typeof spec.root !== 'string' || spec.root === '') throw new DflsimInputError(`${where}.root`, 'must be a folder path');
-      if (!Number.isInteger(spec.size) || spec.size < 1) throw new DflsimInputError(`${where}.size`, `must be a positive integer, got ${spec.size}`);
+      if (!Number.isInteger(spec.size) || spec.size < 1)
+        throw new DflsimInputError(`${where}.size`, `must be a positive integer, got ${spec.size}`);
       const root = path.resolve(opts.baseDir ?? process.cwd(), spec.root);
       let isDir = false;
-      try { isDir = (await stat(root)).isDirectory(); } catch { isDir = false; }
+      try {
+        isDir = (await stat(root)).isDirectory();
+      } catch {
+        isDir = false;
+      }
       if (!isDir) throw new DflsimInputError(`${where}.root`, `dataset folder not found: ${root}`);
       try {
         return await readDronetDataset(root, { size: spec.size, maxFramesPerSequence: spec.maxFramesPerSequence, decode: opts.decode });
@@ -140,22 +148,33 @@ export const CHARACTER_DATASET_KINDS: readonly CharacterDatasetSpec['kind'][] = 
  * @param opts base folder of relative paths, error prefix
  * @throws DflsimInputError on a bad field, a missing file or folder, or a bad LEAF file (naming the file and field)
  */
-export function loadCharacterDataset(spec: CharacterDatasetSpec, opts: Pick<LoadDatasetOptions, 'baseDir' | 'where'> = {}): CharacterDataset {
+export function loadCharacterDataset(
+  spec: CharacterDatasetSpec,
+  opts: Pick<LoadDatasetOptions, 'baseDir' | 'where'> = {},
+): CharacterDataset {
   const where = opts.where ?? 'dataset';
   switch (spec.kind) {
     case 'synthetic-characters': {
       // a smaller mean keeps FEMNIST's spread relative to it (std / mean = 88.9 / 226.8)
       const mean = spec.meanSamplesPerWriter;
-      return generateSyntheticCharacters({
-        writers: spec.writers,
-        seed: spec.seed,
-        ...(mean !== undefined ? { meanSamplesPerWriter: mean, stdSamplesPerWriter: (mean * FEMNIST_STD_SAMPLES) / FEMNIST_MEAN_SAMPLES } : {}),
-        ...(spec.digitWeight !== undefined ? { digitWeight: spec.digitWeight } : {}),
-      }, where);
+      return generateSyntheticCharacters(
+        {
+          writers: spec.writers,
+          seed: spec.seed,
+          ...(mean !== undefined
+            ? { meanSamplesPerWriter: mean, stdSamplesPerWriter: (mean * FEMNIST_STD_SAMPLES) / FEMNIST_MEAN_SAMPLES }
+            : {}),
+          ...(spec.digitWeight !== undefined ? { digitWeight: spec.digitWeight } : {}),
+        },
+        where,
+      );
     }
     case 'leaf-femnist':
       return readLeafFemnist(spec.files, opts.baseDir ?? process.cwd(), `${where}.files`, { invert: spec.invert });
     default:
-      throw new DflsimInputError(`${where}.kind`, `unknown character dataset kind "${String((spec as { kind?: unknown }).kind)}" (known: ${CHARACTER_DATASET_KINDS.join(', ')})`);
+      throw new DflsimInputError(
+        `${where}.kind`,
+        `unknown character dataset kind "${String((spec as { kind?: unknown }).kind)}" (known: ${CHARACTER_DATASET_KINDS.join(', ')})`,
+      );
   }
 }

@@ -115,7 +115,8 @@ export function renderCharacter(label: number, style: WriterStyle, rng: Rng, out
   const sy = style.scaleY * (1 + 0.04 * rng.normal());
   const tx = style.offsetX + 0.025 * rng.normal();
   const ty = style.offsetY + 0.025 * rng.normal();
-  const cos = Math.cos(rot), sin = Math.sin(rot);
+  const cos = Math.cos(rot),
+    sin = Math.sin(rot);
   // elastic field: two low-frequency waves per axis with the image's phases
   const ph = [rng.next(), rng.next(), rng.next(), rng.next()].map((p) => p * 2 * Math.PI);
   const fr = [1 + rng.next(), 1 + rng.next(), 1 + rng.next(), 1 + rng.next()];
@@ -134,25 +135,38 @@ export function renderCharacter(label: number, style: WriterStyle, rng: Rng, out
 }
 
 /** Anti-aliased thick polyline: intensity 1 within `half` of the line, falling to 0 one pixel further. */
-function drawStroke(stroke: Stroke, map: (x: number, y: number) => [number, number], half: number, out: Float32Array, offset: number): void {
+function drawStroke(
+  stroke: Stroke,
+  map: (x: number, y: number) => [number, number],
+  half: number,
+  out: Float32Array,
+  offset: number,
+): void {
   const S = CHARACTER_SIZE;
   const pts: number[] = [];
   for (let i = 0; i + 1 < stroke.length; i += 2) pts.push(...map(stroke[i], stroke[i + 1]));
   const segs = Math.max(1, pts.length / 2 - 1);
   for (let s = 0; s < segs; s++) {
-    const x0 = pts[2 * s], y0 = pts[2 * s + 1];
-    const x1 = pts.length >= 4 ? pts[2 * s + 2] : x0, y1 = pts.length >= 4 ? pts[2 * s + 3] : y0;
+    const x0 = pts[2 * s],
+      y0 = pts[2 * s + 1];
+    const x1 = pts.length >= 4 ? pts[2 * s + 2] : x0,
+      y1 = pts.length >= 4 ? pts[2 * s + 3] : y0;
     const reach = half + 1;
-    const c0 = Math.max(0, Math.floor(Math.min(x0, x1) - reach)), c1 = Math.min(S - 1, Math.ceil(Math.max(x0, x1) + reach));
-    const r0 = Math.max(0, Math.floor(Math.min(y0, y1) - reach)), r1 = Math.min(S - 1, Math.ceil(Math.max(y0, y1) + reach));
-    const dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy;
+    const c0 = Math.max(0, Math.floor(Math.min(x0, x1) - reach)),
+      c1 = Math.min(S - 1, Math.ceil(Math.max(x0, x1) + reach));
+    const r0 = Math.max(0, Math.floor(Math.min(y0, y1) - reach)),
+      r1 = Math.min(S - 1, Math.ceil(Math.max(y0, y1) + reach));
+    const dx = x1 - x0,
+      dy = y1 - y0,
+      len2 = dx * dx + dy * dy;
     for (let r = r0; r <= r1; r++) {
       const py = r + 0.5;
       for (let c = c0; c <= c1; c++) {
         const px = c + 0.5;
         let t = len2 > 0 ? ((px - x0) * dx + (py - y0) * dy) / len2 : 0;
         t = t < 0 ? 0 : t > 1 ? 1 : t;
-        const ddx = px - (x0 + t * dx), ddy = py - (y0 + t * dy);
+        const ddx = px - (x0 + t * dx),
+          ddy = py - (y0 + t * dy);
         const d = Math.sqrt(ddx * ddx + ddy * ddy);
         const ink = d <= half ? 1 : d >= half + 1 ? 0 : half + 1 - d;
         const k = offset + r * S + c;
@@ -169,11 +183,15 @@ function checkSpec(spec: SyntheticCharactersSpec, where: string): Required<Synth
     digitWeight: 3,
     ...spec,
   };
-  if (!Number.isInteger(full.writers) || full.writers < 1) throw new DflsimInputError(`${where}.writers`, `must be a positive integer, got ${full.writers}`);
-  if (!(full.meanSamplesPerWriter >= MIN_SAMPLES)) throw new DflsimInputError(`${where}.meanSamplesPerWriter`, `must be at least ${MIN_SAMPLES}, got ${full.meanSamplesPerWriter}`);
-  if (!(full.stdSamplesPerWriter >= 0)) throw new DflsimInputError(`${where}.stdSamplesPerWriter`, `must be non-negative, got ${full.stdSamplesPerWriter}`);
+  if (!Number.isInteger(full.writers) || full.writers < 1)
+    throw new DflsimInputError(`${where}.writers`, `must be a positive integer, got ${full.writers}`);
+  if (!(full.meanSamplesPerWriter >= MIN_SAMPLES))
+    throw new DflsimInputError(`${where}.meanSamplesPerWriter`, `must be at least ${MIN_SAMPLES}, got ${full.meanSamplesPerWriter}`);
+  if (!(full.stdSamplesPerWriter >= 0))
+    throw new DflsimInputError(`${where}.stdSamplesPerWriter`, `must be non-negative, got ${full.stdSamplesPerWriter}`);
   if (!(full.digitWeight > 0)) throw new DflsimInputError(`${where}.digitWeight`, `must be positive, got ${full.digitWeight}`);
-  if (!Number.isInteger(full.seed) || full.seed < 0) throw new DflsimInputError(`${where}.seed`, `must be a non-negative integer, got ${full.seed}`);
+  if (!Number.isInteger(full.seed) || full.seed < 0)
+    throw new DflsimInputError(`${where}.seed`, `must be a non-negative integer, got ${full.seed}`);
   return full;
 }
 
@@ -195,7 +213,10 @@ export function generateSyntheticCharacters(spec: SyntheticCharactersSpec, where
   const classes = CHARACTER_CLASSES;
   const cumulative: number[] = [];
   let total = 0;
-  classes.forEach((_, c) => { total += c < 10 ? s.digitWeight : 1; cumulative.push(total); });
+  classes.forEach((_, c) => {
+    total += c < 10 ? s.digitWeight : 1;
+    cumulative.push(total);
+  });
   const root = createRng(s.seed).fork('synthetic-characters');
   const writers: CharacterWriter[] = [];
   for (let w = 0; w < s.writers; w++) {

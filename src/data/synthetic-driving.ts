@@ -72,52 +72,212 @@ export interface DrivingCondition {
 /** The built-in conditions (Carla-like weather and daytime), in a fixed order. */
 export const DRIVING_CONDITIONS: readonly DrivingCondition[] = [
   {
-    name: 'clear-noon', skyTop: 170, skyHorizon: 215, clouds: 8, terrain: 120, terrainTexture: 18, road: 80,
-    marking: 235, markingWear: 0.05, fogDensity: 0, fogLevel: 200, headlightReach: 0, glare: 0, rain: 0, snow: 0,
-    cars: 0.35, shadows: 0.25, blobs: 0.02, noise: 4, brightnessJitter: 6, contrastJitter: 0.05,
-    steerMean: 0, steerStep: 0.06, steerReversion: 0.04,
+    name: 'clear-noon',
+    skyTop: 170,
+    skyHorizon: 215,
+    clouds: 8,
+    terrain: 120,
+    terrainTexture: 18,
+    road: 80,
+    marking: 235,
+    markingWear: 0.05,
+    fogDensity: 0,
+    fogLevel: 200,
+    headlightReach: 0,
+    glare: 0,
+    rain: 0,
+    snow: 0,
+    cars: 0.35,
+    shadows: 0.25,
+    blobs: 0.02,
+    noise: 4,
+    brightnessJitter: 6,
+    contrastJitter: 0.05,
+    steerMean: 0,
+    steerStep: 0.06,
+    steerReversion: 0.04,
   },
   {
-    name: 'cloudy-afternoon', skyTop: 150, skyHorizon: 175, clouds: 22, terrain: 100, terrainTexture: 14, road: 88,
-    marking: 205, markingWear: 0.1, fogDensity: 0.02, fogLevel: 165, headlightReach: 0, glare: 0, rain: 0, snow: 0,
-    cars: 0.35, shadows: 0.05, blobs: 0.02, noise: 5, brightnessJitter: 8, contrastJitter: 0.06,
-    steerMean: 0.05, steerStep: 0.06, steerReversion: 0.04,
+    name: 'cloudy-afternoon',
+    skyTop: 150,
+    skyHorizon: 175,
+    clouds: 22,
+    terrain: 100,
+    terrainTexture: 14,
+    road: 88,
+    marking: 205,
+    markingWear: 0.1,
+    fogDensity: 0.02,
+    fogLevel: 165,
+    headlightReach: 0,
+    glare: 0,
+    rain: 0,
+    snow: 0,
+    cars: 0.35,
+    shadows: 0.05,
+    blobs: 0.02,
+    noise: 5,
+    brightnessJitter: 8,
+    contrastJitter: 0.06,
+    steerMean: 0.05,
+    steerStep: 0.06,
+    steerReversion: 0.04,
   },
   {
-    name: 'wet-noon', skyTop: 160, skyHorizon: 200, clouds: 12, terrain: 105, terrainTexture: 16, road: 58,
-    marking: 215, markingWear: 0.15, fogDensity: 0.01, fogLevel: 185, headlightReach: 0, glare: 0.15, rain: 0, snow: 0,
-    cars: 0.3, shadows: 0.1, blobs: 0.08, noise: 5, brightnessJitter: 8, contrastJitter: 0.06,
-    steerMean: -0.05, steerStep: 0.05, steerReversion: 0.05,
+    name: 'wet-noon',
+    skyTop: 160,
+    skyHorizon: 200,
+    clouds: 12,
+    terrain: 105,
+    terrainTexture: 16,
+    road: 58,
+    marking: 215,
+    markingWear: 0.15,
+    fogDensity: 0.01,
+    fogLevel: 185,
+    headlightReach: 0,
+    glare: 0.15,
+    rain: 0,
+    snow: 0,
+    cars: 0.3,
+    shadows: 0.1,
+    blobs: 0.08,
+    noise: 5,
+    brightnessJitter: 8,
+    contrastJitter: 0.06,
+    steerMean: -0.05,
+    steerStep: 0.05,
+    steerReversion: 0.05,
   },
   {
-    name: 'rain-dusk', skyTop: 70, skyHorizon: 105, clouds: 14, terrain: 62, terrainTexture: 10, road: 42,
-    marking: 165, markingWear: 0.2, fogDensity: 0.05, fogLevel: 95, headlightReach: 0, glare: 0, rain: 26, snow: 0,
-    cars: 0.3, shadows: 0, blobs: 0.2, noise: 7, brightnessJitter: 8, contrastJitter: 0.08,
-    steerMean: 0.1, steerStep: 0.05, steerReversion: 0.05,
+    name: 'rain-dusk',
+    skyTop: 70,
+    skyHorizon: 105,
+    clouds: 14,
+    terrain: 62,
+    terrainTexture: 10,
+    road: 42,
+    marking: 165,
+    markingWear: 0.2,
+    fogDensity: 0.05,
+    fogLevel: 95,
+    headlightReach: 0,
+    glare: 0,
+    rain: 26,
+    snow: 0,
+    cars: 0.3,
+    shadows: 0,
+    blobs: 0.2,
+    noise: 7,
+    brightnessJitter: 8,
+    contrastJitter: 0.08,
+    steerMean: 0.1,
+    steerStep: 0.05,
+    steerReversion: 0.05,
   },
   {
-    name: 'fog-morning', skyTop: 185, skyHorizon: 195, clouds: 4, terrain: 125, terrainTexture: 10, road: 100,
-    marking: 220, markingWear: 0.1, fogDensity: 0.14, fogLevel: 192, headlightReach: 0, glare: 0, rain: 0, snow: 0,
-    cars: 0.25, shadows: 0, blobs: 0.03, noise: 5, brightnessJitter: 6, contrastJitter: 0.05,
-    steerMean: -0.05, steerStep: 0.045, steerReversion: 0.05,
+    name: 'fog-morning',
+    skyTop: 185,
+    skyHorizon: 195,
+    clouds: 4,
+    terrain: 125,
+    terrainTexture: 10,
+    road: 100,
+    marking: 220,
+    markingWear: 0.1,
+    fogDensity: 0.14,
+    fogLevel: 192,
+    headlightReach: 0,
+    glare: 0,
+    rain: 0,
+    snow: 0,
+    cars: 0.25,
+    shadows: 0,
+    blobs: 0.03,
+    noise: 5,
+    brightnessJitter: 6,
+    contrastJitter: 0.05,
+    steerMean: -0.05,
+    steerStep: 0.045,
+    steerReversion: 0.05,
   },
   {
-    name: 'night', skyTop: 12, skyHorizon: 28, clouds: 3, terrain: 45, terrainTexture: 12, road: 38,
-    marking: 230, markingWear: 0.05, fogDensity: 0, fogLevel: 20, headlightReach: 4, glare: 0, rain: 0, snow: 0,
-    cars: 0.3, shadows: 0, blobs: 0.03, noise: 8, brightnessJitter: 4, contrastJitter: 0.08,
-    steerMean: 0, steerStep: 0.05, steerReversion: 0.05,
+    name: 'night',
+    skyTop: 12,
+    skyHorizon: 28,
+    clouds: 3,
+    terrain: 45,
+    terrainTexture: 12,
+    road: 38,
+    marking: 230,
+    markingWear: 0.05,
+    fogDensity: 0,
+    fogLevel: 20,
+    headlightReach: 4,
+    glare: 0,
+    rain: 0,
+    snow: 0,
+    cars: 0.3,
+    shadows: 0,
+    blobs: 0.03,
+    noise: 8,
+    brightnessJitter: 4,
+    contrastJitter: 0.08,
+    steerMean: 0,
+    steerStep: 0.05,
+    steerReversion: 0.05,
   },
   {
-    name: 'snow', skyTop: 200, skyHorizon: 220, clouds: 10, terrain: 225, terrainTexture: 10, road: 120,
-    marking: 250, markingWear: 0.35, fogDensity: 0.04, fogLevel: 215, headlightReach: 0, glare: 0, rain: 0, snow: 40,
-    cars: 0.2, shadows: 0, blobs: 0.05, noise: 6, brightnessJitter: 6, contrastJitter: 0.06,
-    steerMean: 0, steerStep: 0.035, steerReversion: 0.05,
+    name: 'snow',
+    skyTop: 200,
+    skyHorizon: 220,
+    clouds: 10,
+    terrain: 225,
+    terrainTexture: 10,
+    road: 120,
+    marking: 250,
+    markingWear: 0.35,
+    fogDensity: 0.04,
+    fogLevel: 215,
+    headlightReach: 0,
+    glare: 0,
+    rain: 0,
+    snow: 40,
+    cars: 0.2,
+    shadows: 0,
+    blobs: 0.05,
+    noise: 6,
+    brightnessJitter: 6,
+    contrastJitter: 0.06,
+    steerMean: 0,
+    steerStep: 0.035,
+    steerReversion: 0.05,
   },
   {
-    name: 'sunset-glare', skyTop: 120, skyHorizon: 235, clouds: 10, terrain: 85, terrainTexture: 14, road: 70,
-    marking: 200, markingWear: 0.1, fogDensity: 0.02, fogLevel: 200, headlightReach: 0, glare: 1, rain: 0, snow: 0,
-    cars: 0.35, shadows: 0.4, blobs: 0.05, noise: 5, brightnessJitter: 8, contrastJitter: 0.06,
-    steerMean: -0.1, steerStep: 0.06, steerReversion: 0.04,
+    name: 'sunset-glare',
+    skyTop: 120,
+    skyHorizon: 235,
+    clouds: 10,
+    terrain: 85,
+    terrainTexture: 14,
+    road: 70,
+    marking: 200,
+    markingWear: 0.1,
+    fogDensity: 0.02,
+    fogLevel: 200,
+    headlightReach: 0,
+    glare: 1,
+    rain: 0,
+    snow: 0,
+    cars: 0.35,
+    shadows: 0.4,
+    blobs: 0.05,
+    noise: 5,
+    brightnessJitter: 8,
+    contrastJitter: 0.06,
+    steerMean: -0.1,
+    steerStep: 0.06,
+    steerReversion: 0.04,
   },
 ];
 
@@ -207,7 +367,11 @@ export function renderRoadFrame(
   const rng = createRng(seed);
   const out = new Float32Array(size * size);
   const state: SequenceState = {
-    steer: Math.max(-1, Math.min(1, steering)), offset: 0, heading: 0, travelled: 0, wearSalt: 1,
+    steer: Math.max(-1, Math.min(1, steering)),
+    offset: 0,
+    heading: 0,
+    travelled: 0,
+    wearSalt: 1,
     car: { active: false, depth: 0, lane: 0, shade: 0 },
   };
   renderFrame(cond, size, state, rng, noiseTable(rng.fork('noise-table')), out, 0);
@@ -249,10 +413,12 @@ export function tileFrames(
 ): { pixels: Float32Array; width: number; height: number } {
   const cols = Math.max(1, Math.min(columns, frames.length));
   const rows = Math.max(1, Math.ceil(frames.length / cols));
-  const W = cols * width + (cols - 1) * gap, H = rows * height + (rows - 1) * gap;
+  const W = cols * width + (cols - 1) * gap,
+    H = rows * height + (rows - 1) * gap;
   const pixels = new Float32Array(W * H);
   frames.forEach((f, k) => {
-    const ox = (k % cols) * (width + gap), oy = Math.floor(k / cols) * (height + gap);
+    const ox = (k % cols) * (width + gap),
+      oy = Math.floor(k / cols) * (height + gap);
     for (let r = 0; r < height; r++) pixels.set(f.subarray(r * width, (r + 1) * width), (oy + r) * W + ox);
   });
   return { pixels, width: W, height: H };
@@ -397,8 +563,21 @@ function renderFrame(
   const shadowT0 = 0.15 + 0.7 * rng.next();
   const shadowT1 = shadowT0 + 0.05 + 0.12 * rng.next();
   const scene: FrameScene = {
-    c, S, st, noise, mask, horizon, bend: BEND * st.steer, night: c.headlightReach > 0,
-    sunX, sunY: horizon - S * 0.08, sunR2: (S * 0.12) ** 2, shadowOn, shadowT0, shadowT1, hzRow: Math.max(0, Math.floor(horizon)),
+    c,
+    S,
+    st,
+    noise,
+    mask,
+    horizon,
+    bend: BEND * st.steer,
+    night: c.headlightReach > 0,
+    sunX,
+    sunY: horizon - S * 0.08,
+    sunR2: (S * 0.12) ** 2,
+    shadowOn,
+    shadowT0,
+    shadowT1,
+    hzRow: Math.max(0, Math.floor(horizon)),
   };
   for (let r = 0; r < S; r++) {
     if (r + 0.5 <= horizon) drawSkyRow(scene, r, out, base + r * S);
@@ -419,9 +598,10 @@ function drawSkyRow(f: FrameScene, r: number, out: Float32Array, row: number): v
   for (let col = 0; col < S; col++) {
     let v = sky + cloudAmp * noise[(r * 131 + col * 7 + (f.hzRow << 5)) & mask] * 0.5;
     if (glare > 0) {
-      const dx = col + 0.5 - sunX, dy = yc - sunY;
+      const dx = col + 0.5 - sunX,
+        dy = yc - sunY;
       const d2 = dx * dx + dy * dy;
-      v += glare * 120 * sunR2 / (d2 + sunR2);
+      v += (glare * 120 * sunR2) / (d2 + sunR2);
     }
     out[row + col] = v;
   }
@@ -450,13 +630,16 @@ function drawGroundRow(f: FrameScene, r: number, out: Float32Array, row: number)
   const fog = c.fogDensity > 0 ? 1 - Math.exp(-c.fogDensity * (d - 1)) : 0;
   const light = night ? Math.exp(-(d - 1) / c.headlightReach) : 1;
   const shadow = f.shadowOn && t > f.shadowT0 && t < f.shadowT1 ? 0.55 : 1;
-  const texRow = ((Math.floor(d * 8 + st.travelled * 8) * 613) & mask);
+  const texRow = (Math.floor(d * 8 + st.travelled * 8) * 613) & mask;
   const terrainAmp = c.terrainTexture * (0.4 + 0.6 * t);
   const roadTex = 4 * t;
-  const fogKeep = 1 - fog, fogAdd = c.fogLevel * fog;
+  const fogKeep = 1 - fog,
+    fogAdd = c.fogLevel * fog;
   // Pixels farther than `outer` from the centre line are verge only (the common case).
   const outer = Math.max(halfRoad, edgeAt + lineHalf) + 0.5;
-  const terrain = c.terrain, road = c.road, marking = c.marking;
+  const terrain = c.terrain,
+    road = c.road,
+    marking = c.marking;
   const gy2 = (yc - sunY) * (yc - sunY);
   for (let col = 0; col < S; col++) {
     const xc = col + 0.5;
@@ -472,7 +655,10 @@ function drawGroundRow(f: FrameScene, r: number, out: Float32Array, row: number)
       v = (terrain + terrainAmp * tex) * (1 - onRoad) + (road + roadTex * tex) * onRoad;
       const e = a - edgeAt;
       m = cover(e < 0 ? -e : e, lineHalf);
-      if (dashOn) { const mc = cover(a, lineHalf); if (mc > m) m = mc; }
+      if (dashOn) {
+        const mc = cover(a, lineHalf);
+        if (mc > m) m = mc;
+      }
       if (m > 0) v += (marking - v) * m;
     }
     v *= shadow;
@@ -485,7 +671,7 @@ function drawGroundRow(f: FrameScene, r: number, out: Float32Array, row: number)
     v = v * fogKeep + fogAdd;
     if (glare > 0) {
       const gx = xc - sunX;
-      v += glare * 70 * sunR2 / (gx * gx + gy2 + sunR2);
+      v += (glare * 70 * sunR2) / (gx * gx + gy2 + sunR2);
     }
     out[row + col] = v;
   }
@@ -517,13 +703,15 @@ function drawCar(f: FrameScene, out: Float32Array, base: number): void {
 /** Rain streaks, snow flakes and a lens blob, drawn with the frame's generator in that order. */
 function drawWeather(c: DrivingCondition, S: number, rng: Rng, out: Float32Array, base: number): void {
   // Rain streaks: short bright slanted lines.
-  const streaks = Math.round(c.rain * S / 64);
+  const streaks = Math.round((c.rain * S) / 64);
   for (let k = 0; k < streaks; k++) {
-    const x0 = rng.next() * S, y0 = rng.next() * S;
+    const x0 = rng.next() * S,
+      y0 = rng.next() * S;
     const L = S * (0.05 + 0.08 * rng.next());
     const steps = Math.max(2, Math.ceil(L));
     for (let j = 0; j < steps; j++) {
-      const px = Math.floor(x0 + j * 0.3), py = Math.floor(y0 + j);
+      const px = Math.floor(x0 + j * 0.3),
+        py = Math.floor(y0 + j);
       if (px >= 0 && px < S && py >= 0 && py < S) {
         const i = base + py * S + px;
         out[i] += (190 - out[i]) * 0.35;
@@ -531,32 +719,51 @@ function drawWeather(c: DrivingCondition, S: number, rng: Rng, out: Float32Array
     }
   }
   // Snow flakes: bright dots, bigger near the camera.
-  const flakes = Math.round(c.snow * S * S / 4096);
+  const flakes = Math.round((c.snow * S * S) / 4096);
   for (let k = 0; k < flakes; k++) {
-    const px = rng.next() * S, py = rng.next() * S;
-    const rad = 0.4 + rng.next() * S / 64;
+    const px = rng.next() * S,
+      py = rng.next() * S;
+    const rad = 0.4 + (rng.next() * S) / 64;
     fillBox(out, base, S, px - rad, py - rad, px + rad, py + rad, 245, 0.85);
   }
   // Lens blob: a soft disc of dirt or a droplet.
   if (rng.next() < c.blobs) {
-    const bx = rng.next() * S, by = rng.next() * S;
+    const bx = rng.next() * S,
+      by = rng.next() * S;
     const br = S * (0.05 + 0.1 * rng.next());
     const level = rng.next() < 0.5 ? 20 : 200;
-    const x0 = Math.max(0, Math.floor(bx - br)), x1 = Math.min(S, Math.ceil(bx + br));
-    const y0 = Math.max(0, Math.floor(by - br)), y1 = Math.min(S, Math.ceil(by + br));
+    const x0 = Math.max(0, Math.floor(bx - br)),
+      x1 = Math.min(S, Math.ceil(bx + br));
+    const y0 = Math.max(0, Math.floor(by - br)),
+      y1 = Math.min(S, Math.ceil(by + br));
     const br2 = br * br;
     for (let py = y0; py < y1; py++) {
       for (let px = x0; px < x1; px++) {
-        const dx = px + 0.5 - bx, dy = py + 0.5 - by;
+        const dx = px + 0.5 - bx,
+          dy = py + 0.5 - by;
         const q = 1 - (dx * dx + dy * dy) / br2;
-        if (q > 0) { const i = base + py * S + px; out[i] += (level - out[i]) * 0.7 * q; }
+        if (q > 0) {
+          const i = base + py * S + px;
+          out[i] += (level - out[i]) * 0.7 * q;
+        }
       }
     }
   }
 }
 
 /** Lighting jitter, sensor noise (a stride through the noise table from `np`), clamp to [0, 255]. */
-function finishFrame(c: DrivingCondition, S: number, noise: Float32Array, mask: number, np: number, nstride: number, gain: number, bias: number, out: Float32Array, base: number): void {
+function finishFrame(
+  c: DrivingCondition,
+  S: number,
+  noise: Float32Array,
+  mask: number,
+  np: number,
+  nstride: number,
+  gain: number,
+  bias: number,
+  out: Float32Array,
+  base: number,
+): void {
   const sigma = c.noise;
   const glare = c.glare;
   const mid = 128;
@@ -570,11 +777,20 @@ function finishFrame(c: DrivingCondition, S: number, noise: Float32Array, mask: 
 
 /** Blend a box with anti-aliased horizontal edges; coordinates in pixels (exclusive ends). */
 function fillBox(
-  out: Float32Array, base: number, S: number,
-  x0: number, y0: number, x1: number, y1: number, level: number, alpha: number,
+  out: Float32Array,
+  base: number,
+  S: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  level: number,
+  alpha: number,
 ): void {
-  const r0 = Math.max(0, Math.floor(y0)), r1 = Math.min(S, Math.ceil(y1));
-  const c0 = Math.max(0, Math.floor(x0)), c1 = Math.min(S, Math.ceil(x1));
+  const r0 = Math.max(0, Math.floor(y0)),
+    r1 = Math.min(S, Math.ceil(y1));
+  const c0 = Math.max(0, Math.floor(x0)),
+    c1 = Math.min(S, Math.ceil(x1));
   for (let r = r0; r < r1; r++) {
     const vy = Math.min(r + 1, y1) - Math.max(r, y0);
     if (vy <= 0) continue;

@@ -34,8 +34,17 @@ export function encodeCheckpoint(state: EngineState, configHash: string, kernels
   const weightCount = state.weights[0].length;
   const paramCount = state.opt[0].m.length;
   const header: Header = {
-    version: 1, configHash, round: state.round, done: state.done, wallMs: state.wallMs, simulatedMs: state.simulatedMs,
-    silos: n, weightCount, paramCount, steps: state.opt.map((o) => o.step), metrics: state.metrics,
+    version: 1,
+    configHash,
+    round: state.round,
+    done: state.done,
+    wallMs: state.wallMs,
+    simulatedMs: state.simulatedMs,
+    silos: n,
+    weightCount,
+    paramCount,
+    steps: state.opt.map((o) => o.step),
+    metrics: state.metrics,
     ...(kernels ? { kernels } : {}),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -49,9 +58,12 @@ export function encodeCheckpoint(state: EngineState, configHash: string, kernels
   const f = new Float32Array(buf.buffer, buf.byteOffset + headLen + pad, floats);
   let o = 0;
   for (let i = 0; i < n; i++) {
-    f.set(state.weights[i], o); o += weightCount;
-    f.set(state.opt[i].m, o); o += paramCount;
-    f.set(state.opt[i].v, o); o += paramCount;
+    f.set(state.weights[i], o);
+    o += weightCount;
+    f.set(state.opt[i].m, o);
+    o += paramCount;
+    f.set(state.opt[i].v, o);
+    o += paramCount;
   }
   return buf;
 }
@@ -62,20 +74,29 @@ export function decodeCheckpoint(data: Uint8Array, file: string): { state: Engin
   if (buf.length < 12 || buf.toString('ascii', 0, 8) !== MAGIC) throw new DflsimInputError(file, 'not a dflsim checkpoint');
   const len = buf.readUInt32LE(8);
   let h: Header;
-  try { h = JSON.parse(buf.toString('utf8', 12, 12 + len)) as Header; } catch { throw new DflsimInputError(file, 'corrupt checkpoint header'); }
+  try {
+    h = JSON.parse(buf.toString('utf8', 12, 12 + len)) as Header;
+  } catch {
+    throw new DflsimInputError(file, 'corrupt checkpoint header');
+  }
   checkHeader(h, file);
   const headLen = 12 + len;
   const pad = (4 - (headLen % 4)) % 4;
   const floats = h.silos * (h.weightCount + 2 * h.paramCount);
-  if (buf.length !== headLen + pad + floats * 4) throw new DflsimInputError(file, `truncated checkpoint (${buf.length} bytes, expected ${headLen + pad + floats * 4})`);
+  if (buf.length !== headLen + pad + floats * 4)
+    throw new DflsimInputError(file, `truncated checkpoint (${buf.length} bytes, expected ${headLen + pad + floats * 4})`);
   const copy = new Float32Array(floats);
   copy.set(new Float32Array(buf.buffer.slice(buf.byteOffset + headLen + pad, buf.byteOffset + headLen + pad + floats * 4)));
-  const weights: Float32Array[] = [], opt: EngineState['opt'] = [];
+  const weights: Float32Array[] = [],
+    opt: EngineState['opt'] = [];
   let o = 0;
   for (let i = 0; i < h.silos; i++) {
-    weights.push(copy.slice(o, o + h.weightCount)); o += h.weightCount;
-    const m = copy.slice(o, o + h.paramCount); o += h.paramCount;
-    const v = copy.slice(o, o + h.paramCount); o += h.paramCount;
+    weights.push(copy.slice(o, o + h.weightCount));
+    o += h.weightCount;
+    const m = copy.slice(o, o + h.paramCount);
+    o += h.paramCount;
+    const v = copy.slice(o, o + h.paramCount);
+    o += h.paramCount;
     opt.push({ m, v, step: h.steps[i] });
   }
   return {
@@ -89,22 +110,32 @@ const isCount = (v: unknown, min: number): v is number => typeof v === 'number' 
 
 /** Reject a header whose fields do not describe a checkpoint (before any array is sized from it). */
 function checkHeader(h: Header, file: string): void {
-  const bad = (what: string): never => { throw new DflsimInputError(file, `corrupt checkpoint header: ${what}`); };
+  const bad = (what: string): never => {
+    throw new DflsimInputError(file, `corrupt checkpoint header: ${what}`);
+  };
   if (h === null || typeof h !== 'object') bad('not an object');
   if (h.version !== 1) bad(`version ${String(h.version)} (this dflsim reads version 1)`);
   if (!isCount(h.silos, 1)) bad(`silos ${String(h.silos)}`);
-  if (!isCount(h.weightCount, 1) || !isCount(h.paramCount, 1) || h.paramCount > h.weightCount) bad(`weightCount ${String(h.weightCount)}, paramCount ${String(h.paramCount)}`);
+  if (!isCount(h.weightCount, 1) || !isCount(h.paramCount, 1) || h.paramCount > h.weightCount)
+    bad(`weightCount ${String(h.weightCount)}, paramCount ${String(h.paramCount)}`);
   if (!isCount(h.round, 0)) bad(`round ${String(h.round)}`);
-  if (!Array.isArray(h.steps) || h.steps.length !== h.silos || !h.steps.every((x) => isCount(x, 0))) bad(`steps (expected ${h.silos} step counts)`);
-  if (!Array.isArray(h.metrics) || h.metrics.length !== h.round) bad(`${Array.isArray(h.metrics) ? h.metrics.length : 'no'} metric rows for ${h.round} rounds`);
+  if (!Array.isArray(h.steps) || h.steps.length !== h.silos || !h.steps.every((x) => isCount(x, 0)))
+    bad(`steps (expected ${h.silos} step counts)`);
+  if (!Array.isArray(h.metrics) || h.metrics.length !== h.round)
+    bad(`${Array.isArray(h.metrics) ? h.metrics.length : 'no'} metric rows for ${h.round} rounds`);
 }
 
 /** Read a checkpoint file, or undefined when there is none. */
 export function readCheckpoint(file: string): { state: EngineState; configHash: string; kernels?: string } | undefined {
   if (!existsSync(file)) return undefined;
-  if (statSync(file).isDirectory()) throw new DflsimInputError(file, 'is a directory, not a checkpoint file (remove it, or use --force to start over)');
+  if (statSync(file).isDirectory())
+    throw new DflsimInputError(file, 'is a directory, not a checkpoint file (remove it, or use --force to start over)');
   let data: Uint8Array;
-  try { data = readFileSync(file); } catch (e) { throw new DflsimInputError(file, `cannot read the checkpoint: ${(e as Error).message}`); }
+  try {
+    data = readFileSync(file);
+  } catch (e) {
+    throw new DflsimInputError(file, `cannot read the checkpoint: ${(e as Error).message}`);
+  }
   return decodeCheckpoint(data, file);
 }
 
@@ -125,12 +156,23 @@ export interface ResumeTarget {
  */
 export function checkResumable(state: EngineState, file: string, run: ResumeTarget): void {
   const n = state.weights.length;
-  if (n !== run.silos) throw new DflsimInputError(file, `the checkpoint has ${n} silo${n === 1 ? '' : 's'}, the run has ${run.silos}; use --force to start over`);
-  if (state.round > run.rounds) throw new DflsimInputError(file, `the checkpoint is at round ${state.round}, beyond the run's ${run.rounds} rounds; use --force to start over`);
+  if (n !== run.silos)
+    throw new DflsimInputError(
+      file,
+      `the checkpoint has ${n} silo${n === 1 ? '' : 's'}, the run has ${run.silos}; use --force to start over`,
+    );
+  if (state.round > run.rounds)
+    throw new DflsimInputError(
+      file,
+      `the checkpoint is at round ${state.round}, beyond the run's ${run.rounds} rounds; use --force to start over`,
+    );
   const w = state.weights[0].length;
   const p = state.opt[0].m.length;
   if (w !== run.weightCount || p !== run.paramCount) {
-    throw new DflsimInputError(file, `the checkpoint does not match the model: ${w} weights (${p} trainable), the model has ${run.weightCount} (${run.paramCount}); use --force to start over`);
+    throw new DflsimInputError(
+      file,
+      `the checkpoint does not match the model: ${w} weights (${p} trainable), the model has ${run.weightCount} (${run.paramCount}); use --force to start over`,
+    );
   }
 }
 

@@ -31,7 +31,8 @@ const BIG = 9007199254740991;
 
 function bounds(n: Node): string {
   const lo = n.exclusiveMinimum !== undefined ? `> ${n.exclusiveMinimum}` : n.minimum !== undefined ? `≥ ${n.minimum}` : '';
-  const hi = n.exclusiveMaximum !== undefined ? `< ${n.exclusiveMaximum}` : n.maximum !== undefined && n.maximum !== BIG ? `≤ ${n.maximum}` : '';
+  const hi =
+    n.exclusiveMaximum !== undefined ? `< ${n.exclusiveMaximum}` : n.maximum !== undefined && n.maximum !== BIG ? `≤ ${n.maximum}` : '';
   return [lo, hi].filter(Boolean).join(', ');
 }
 
@@ -42,10 +43,18 @@ function typeOf(n: Node): string {
   if (n.enum) return n.enum.map((v) => JSON.stringify(v)).join(' | ');
   const alts = n.anyOf ?? n.oneOf;
   if (alts) return [...new Set(alts.map(typeOf))].join(' or ');
-  if (n.type === 'array') return n.prefixItems ? `[${n.prefixItems.map(typeOf).join(', ')}]` : `list of ${n.items ? typeOf(n.items) : 'values'}`;
-  if (n.type === 'object') return n.properties?.kind?.const !== undefined ? `object (kind ${JSON.stringify(n.properties.kind.const)})` : n.properties?.model?.const !== undefined ? `object (model ${JSON.stringify(n.properties.model.const)})` : n.properties ? 'object' : 'map';
+  if (n.type === 'array')
+    return n.prefixItems ? `[${n.prefixItems.map(typeOf).join(', ')}]` : `list of ${n.items ? typeOf(n.items) : 'values'}`;
+  if (n.type === 'object')
+    return n.properties?.kind?.const !== undefined
+      ? `object (kind ${JSON.stringify(n.properties.kind.const)})`
+      : n.properties?.model?.const !== undefined
+        ? `object (model ${JSON.stringify(n.properties.model.const)})`
+        : n.properties
+          ? 'object'
+          : 'map';
   const b = bounds(n);
-  return `${Array.isArray(n.type) ? n.type.join(' or ') : n.type ?? 'any'}${b ? ` ${b}` : ''}`;
+  return `${Array.isArray(n.type) ? n.type.join(' or ') : (n.type ?? 'any')}${b ? ` ${b}` : ''}`;
 }
 
 function cell(s: string): string {
@@ -78,7 +87,12 @@ function rows(props: Record<string, Node>, required: readonly string[], prefix: 
       // a branch of a union: its own fields under the parent, the branch named in the meaning
       const branch = o.properties?.kind?.const ?? o.properties?.model?.const;
       const sub: string[][] = [];
-      rows(Object.fromEntries(Object.entries(o.properties ?? {}).filter(([k]) => !(k === 'kind' || k === 'model') || branch === undefined)), o.required ?? [], `${path}${node.type === 'array' || node.items ? '[]' : ''}.`, sub);
+      rows(
+        Object.fromEntries(Object.entries(o.properties ?? {}).filter(([k]) => !(k === 'kind' || k === 'model') || branch === undefined)),
+        o.required ?? [],
+        `${path}${node.type === 'array' || node.items ? '[]' : ''}.`,
+        sub,
+      );
       if (branch !== undefined) for (const r of sub) r[3] = `(${JSON.stringify(branch)}) ${r[3]}`;
       out.push(...sub);
     }
@@ -88,7 +102,10 @@ function rows(props: Record<string, Node>, required: readonly string[], prefix: 
 function table(props: Record<string, Node>, required: readonly string[]): string {
   const out: string[][] = [];
   rows(props, required, '', out);
-  return ['| field | type | default | meaning |', '| --- | --- | --- | --- |', ...out.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') + '\n';
+  return (
+    ['| field | type | default | meaning |', '| --- | --- | --- | --- |', ...out.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n') +
+    '\n'
+  );
 }
 
 /** The config reference as Markdown, from the config schema. */

@@ -23,70 +23,191 @@ const positive = z.number().positive();
 
 const WORKLOAD_ACCEPTED = `a preset name (${WORKLOAD_NAMES.map((n) => `"${n}"`).join(', ')}) or an object {"name"?, "modelSizeBits", "computeMs", "rounds"?} (bits, ms per local update)`;
 
-const workloadSchema = z.union([
-  z.enum(WORKLOAD_NAMES as [string, ...string[]]),
-  z.object({
-    name: z.string().default('custom').describe('a name for reports'),
-    modelSizeBits: positive.describe('size of the model on every link (bits)'),
-    computeMs: z.number().nonnegative().describe('compute time of one local update (ms)'),
-    rounds: positiveInt.optional().describe('rounds K the multigraph\'s cycle time is averaged over (default 6400)'),
-  }).strict(),
-], { error: (iss) => `expected ${WORKLOAD_ACCEPTED}${typeof iss.input === 'string' ? `, got "${iss.input}"${didYouMean(iss.input, WORKLOAD_NAMES)}` : ''}` })
+const workloadSchema = z
+  .union(
+    [
+      z.enum(WORKLOAD_NAMES as [string, ...string[]]),
+      z
+        .object({
+          name: z.string().default('custom').describe('a name for reports'),
+          modelSizeBits: positive.describe('size of the model on every link (bits)'),
+          computeMs: z.number().nonnegative().describe('compute time of one local update (ms)'),
+          rounds: positiveInt.optional().describe("rounds K the multigraph's cycle time is averaged over (default 6400)"),
+        })
+        .strict(),
+    ],
+    {
+      error: (iss) =>
+        `expected ${WORKLOAD_ACCEPTED}${typeof iss.input === 'string' ? `, got "${iss.input}"${didYouMean(iss.input, WORKLOAD_NAMES)}` : ''}`,
+    },
+  )
   .describe(`the model size and compute time the clock uses: ${WORKLOAD_ACCEPTED}`);
 
 /** A per-silo value of a generated profile: a constant or a seeded distribution. */
 const profileValueSchema = z.union([
   positive,
-  z.object({ lognormal: z.object({ median: positive.describe('median'), sigma: z.number().nonnegative().describe('standard deviation of the logarithm') }).strict().describe('a seeded lognormal draw per silo') }).strict(),
-  z.object({ uniform: z.object({ min: positive.describe('smallest value'), max: positive.describe('largest value') }).strict().describe('a seeded uniform draw per silo') }).strict(),
-  z.object({ choice: z.object({ values: z.array(positive).min(1).describe('the values a silo may get'), weights: z.array(z.number().nonnegative()).min(1).optional().describe('relative weights of the values (default: equal)') }).strict().describe('a seeded choice per silo') }).strict(),
+  z
+    .object({
+      lognormal: z
+        .object({ median: positive.describe('median'), sigma: z.number().nonnegative().describe('standard deviation of the logarithm') })
+        .strict()
+        .describe('a seeded lognormal draw per silo'),
+    })
+    .strict(),
+  z
+    .object({
+      uniform: z
+        .object({ min: positive.describe('smallest value'), max: positive.describe('largest value') })
+        .strict()
+        .describe('a seeded uniform draw per silo'),
+    })
+    .strict(),
+  z
+    .object({
+      choice: z
+        .object({
+          values: z.array(positive).min(1).describe('the values a silo may get'),
+          weights: z.array(z.number().nonnegative()).min(1).optional().describe('relative weights of the values (default: equal)'),
+        })
+        .strict()
+        .describe('a seeded choice per silo'),
+    })
+    .strict(),
 ]);
 
-const siloProfileSchema = z.union([
-  z.string().min(1).describe('a CSV file (silo,computeMs,uploadGbps,downloadGbps; any subset of the value columns), relative to the config file'),
-  z.object({
-    computeMs: profileValueSchema.optional().describe('compute time of one local step (ms) per silo'),
-    uploadGbps: profileValueSchema.optional().describe('upload capacity of each silo\'s access link (Gbit/s)'),
-    downloadGbps: profileValueSchema.optional().describe('download capacity of each silo\'s access link (Gbit/s)'),
-    seed: z.number().int().nonnegative().optional().describe('seed of the draws (default: the config\'s seed)'),
-  }).strict().describe('a seeded generator: each field a constant or {"lognormal": {"median", "sigma"}}, {"uniform": {"min", "max"}}, {"choice": {"values", "weights"}}'),
-]).describe('per-silo compute and access capacities; absent: every silo uses the workload\'s compute time and accessGbps');
+const siloProfileSchema = z
+  .union([
+    z
+      .string()
+      .min(1)
+      .describe('a CSV file (silo,computeMs,uploadGbps,downloadGbps; any subset of the value columns), relative to the config file'),
+    z
+      .object({
+        computeMs: profileValueSchema.optional().describe('compute time of one local step (ms) per silo'),
+        uploadGbps: profileValueSchema.optional().describe("upload capacity of each silo's access link (Gbit/s)"),
+        downloadGbps: profileValueSchema.optional().describe("download capacity of each silo's access link (Gbit/s)"),
+        seed: z.number().int().nonnegative().optional().describe("seed of the draws (default: the config's seed)"),
+      })
+      .strict()
+      .describe(
+        'a seeded generator: each field a constant or {"lognormal": {"median", "sigma"}}, {"uniform": {"min", "max"}}, {"choice": {"values", "weights"}}',
+      ),
+  ])
+  .describe("per-silo compute and access capacities; absent: every silo uses the workload's compute time and accessGbps");
 
 const siloNames = z.array(z.string().min(1)).min(1);
-const stragglerSchema = z.discriminatedUnion('model', [
-  z.object({ model: z.literal('lognormal'), sigma: positive.describe('sigma of log(compute multiplier); the median is the silo\'s own compute time'), silos: siloNames.optional().describe('only these silos (default: all)') }).strict(),
-  z.object({ model: z.literal('two-point'), p: z.number().gt(0).lte(1).describe('probability that a silo is slow in a round'), slowdown: z.number().gt(1).describe('compute multiplier of a slow round'), silos: siloNames.optional().describe('only these silos (default: all)') }).strict(),
-]).describe('random per-round compute times (event clock only), seeded by (seed, silo, round)');
+const stragglerSchema = z
+  .discriminatedUnion('model', [
+    z
+      .object({
+        model: z.literal('lognormal'),
+        sigma: positive.describe("sigma of log(compute multiplier); the median is the silo's own compute time"),
+        silos: siloNames.optional().describe('only these silos (default: all)'),
+      })
+      .strict(),
+    z
+      .object({
+        model: z.literal('two-point'),
+        p: z.number().gt(0).lte(1).describe('probability that a silo is slow in a round'),
+        slowdown: z.number().gt(1).describe('compute multiplier of a slow round'),
+        silos: siloNames.optional().describe('only these silos (default: all)'),
+      })
+      .strict(),
+  ])
+  .describe('random per-round compute times (event clock only), seeded by (seed, silo, round)');
 
-const roundInterval = { fromRound: z.number().int().nonnegative().describe('first round down (0-based)'), toRound: z.number().int().nonnegative().describe('last round down (inclusive)') };
-const failureSchema = z.object({
-  silos: z.array(z.object({ silo: z.string().min(1).describe('the silo\'s name in the network'), ...roundInterval }).strict()).optional().describe('silos down for rounds fromRound..toRound'),
-  links: z.array(z.object({ between: z.tuple([z.string().min(1), z.string().min(1)]).describe('the two silos of the overlay link'), ...roundInterval }).strict()).optional().describe('overlay links down (both directions) for rounds fromRound..toRound'),
-  rate: z.object({ perRound: z.number().gt(0).lt(1).describe('probability that an up silo goes down at a round'), meanDownRounds: z.number().gte(1).describe('mean rounds a failure lasts (geometric)') }).strict().optional().describe('seeded random failures of every silo'),
-}).strict().describe('silos and links that are down (event clock only): a down silo neither trains, sends, receives nor mixes; its neighbours skip it that round');
+const roundInterval = {
+  fromRound: z.number().int().nonnegative().describe('first round down (0-based)'),
+  toRound: z.number().int().nonnegative().describe('last round down (inclusive)'),
+};
+const failureSchema = z
+  .object({
+    silos: z
+      .array(z.object({ silo: z.string().min(1).describe("the silo's name in the network"), ...roundInterval }).strict())
+      .optional()
+      .describe('silos down for rounds fromRound..toRound'),
+    links: z
+      .array(
+        z
+          .object({
+            between: z.tuple([z.string().min(1), z.string().min(1)]).describe('the two silos of the overlay link'),
+            ...roundInterval,
+          })
+          .strict(),
+      )
+      .optional()
+      .describe('overlay links down (both directions) for rounds fromRound..toRound'),
+    rate: z
+      .object({
+        perRound: z.number().gt(0).lt(1).describe('probability that an up silo goes down at a round'),
+        meanDownRounds: z.number().gte(1).describe('mean rounds a failure lasts (geometric)'),
+      })
+      .strict()
+      .optional()
+      .describe('seeded random failures of every silo'),
+  })
+  .strict()
+  .describe(
+    'silos and links that are down (event clock only): a down silo neither trains, sends, receives nor mixes; its neighbours skip it that round',
+  );
 
 const timingFields = {
   network: z.string().min(1).describe('built-in network (gaia-cities, aws-na-cities) or a GML file path, relative to the config file'),
   workload: workloadSchema.default('femnist'),
-  modelSizeBits: positive.optional().describe('overrides the workload\'s model size (bits)'),
-  computeMs: z.number().nonnegative().optional().describe('overrides the workload\'s compute time per local update (ms)'),
+  modelSizeBits: positive.optional().describe("overrides the workload's model size (bits)"),
+  computeMs: z.number().nonnegative().optional().describe("overrides the workload's compute time per local update (ms)"),
   accessGbps: positive.default(10).describe('access-link capacity of every silo (Gbit/s)'),
-  uploadGbps: positive.optional().describe('upload capacity of every silo\'s access link (Gbit/s; default accessGbps)'),
-  downloadGbps: positive.optional().describe('download capacity of every silo\'s access link (Gbit/s; default accessGbps)'),
+  uploadGbps: positive.optional().describe("upload capacity of every silo's access link (Gbit/s; default accessGbps)"),
+  downloadGbps: positive.optional().describe("download capacity of every silo's access link (Gbit/s; default accessGbps)"),
   coreGbps: positive.default(1).describe('bandwidth of a path through the core network (Gbit/s), when links carry no capacities'),
   localUpdates: positiveInt.default(1).describe('local updates per round, for the timing model'),
   tMax: positiveInt.default(DEFAULT_T_MAX).describe('multigraph: maximum number of edges between two silos'),
   budget: z.number().gt(0).lte(1).default(DEFAULT_MATCHA_OPTIONS.budget).describe('MATCHA communication budget'),
-  baseGraph: z.enum(['dflsim', 'reference']).optional().describe('Base-(k+1) construction: dflsim (default: no redundant exchanges) or reference (the authors\' base_graph.py, edge for edge); same period and exact averaging'),
-  equidynEta: z.number().gt(0).lte(1).optional().describe('EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly; the authors\' code defaults to 1, their deep-learning runs use 0.53)'),
-  seed: z.number().int().nonnegative().default(0).describe('seed of every random choice (data, partition, initial weights, batches, MATCHA, generated profiles, stragglers, failures)'),
+  baseGraph: z
+    .enum(['dflsim', 'reference'])
+    .optional()
+    .describe(
+      "Base-(k+1) construction: dflsim (default: no redundant exchanges) or reference (the authors' base_graph.py, edge for edge); same period and exact averaging",
+    ),
+  equidynEta: z
+    .number()
+    .gt(0)
+    .lte(1)
+    .optional()
+    .describe(
+      "EquiDyn weight parameter eta in (0, 1] (default n/(2(n-1)): each matched pair averages exactly; the authors' code defaults to 1, their deep-learning runs use 0.53)",
+    ),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('seed of every random choice (data, partition, initial weights, batches, MATCHA, generated profiles, stragglers, failures)'),
   siloProfile: siloProfileSchema.optional(),
-  linkCapacities: z.enum(['ignore', 'gml']).default('ignore').describe('underlay link capacities: ignore them (the papers) or use the GML "capacity" (bit/s) / "capacityGbps" of each link: a path\'s bandwidth is its bottleneck link\'s capacity over its hops'),
-  clock: z.enum(['max-plus', 'events']).default('max-plus').describe('max-plus (exact, the papers\' model) or events (a discrete-event simulation: fair sharing, stragglers, failures)'),
-  sharing: z.enum(['fixed', 'fair']).default('fixed').describe('event clock: access links divided by degree (fixed, equals max-plus) or shared max-min fairly among concurrent transfers (fair)'),
+  linkCapacities: z
+    .enum(['ignore', 'gml'])
+    .default('ignore')
+    .describe(
+      'underlay link capacities: ignore them (the papers) or use the GML "capacity" (bit/s) / "capacityGbps" of each link: a path\'s bandwidth is its bottleneck link\'s capacity over its hops',
+    ),
+  clock: z
+    .enum(['max-plus', 'events'])
+    .default('max-plus')
+    .describe("max-plus (exact, the papers' model) or events (a discrete-event simulation: fair sharing, stragglers, failures)"),
+  sharing: z
+    .enum(['fixed', 'fair'])
+    .default('fixed')
+    .describe(
+      'event clock: access links divided by degree (fixed, equals max-plus) or shared max-min fairly among concurrent transfers (fair)',
+    ),
   stragglers: stragglerSchema.optional(),
   failures: failureSchema.optional(),
-  missingCoordinates: z.enum(['error', 'drop', 'neighbours']).default('error').describe('GML nodes without Latitude/Longitude: refuse (error), drop them with their links, or place them at the mean position of their neighbours'),
+  missingCoordinates: z
+    .enum(['error', 'drop', 'neighbours'])
+    .default('error')
+    .describe(
+      'GML nodes without Latitude/Longitude: refuse (error), drop them with their links, or place them at the mean position of their neighbours',
+    ),
 };
 
 /**
@@ -96,18 +217,26 @@ const timingFields = {
 function topologyField(filter: (t: Topology) => boolean, one = false) {
   const names = topologyNames(filter);
   const open = topologySchemaPatterns();
-  const typeError = (iss: { input: unknown }): string => (one && Array.isArray(iss.input)
-    ? 'takes one topology name; to train several, list them in "sweep": {"topology": [...]} (one run each)'
-    : `expected a topology name (a string), got ${JSON.stringify(iss.input)}`);
-  return z.string({ error: typeError })
-    .refine((name) => { const t = findTopology(name); return t !== undefined && filter(t); }, {
-      error: (iss) => {
-        const name = String(iss.input);
-        const known = findTopology(name);
-        if (known) return `topology "${name}" cannot be used here; expected one of ${expectedTopologies(filter)}`;
-        return `unknown topology ${JSON.stringify(iss.input)}${didYouMean(name, topologyNames(filter))}; expected one of ${expectedTopologies(filter)}`;
+  const typeError = (iss: { input: unknown }): string =>
+    one && Array.isArray(iss.input)
+      ? 'takes one topology name; to train several, list them in "sweep": {"topology": [...]} (one run each)'
+      : `expected a topology name (a string), got ${JSON.stringify(iss.input)}`;
+  return z
+    .string({ error: typeError })
+    .refine(
+      (name) => {
+        const t = findTopology(name);
+        return t !== undefined && filter(t);
       },
-    })
+      {
+        error: (iss) => {
+          const name = String(iss.input);
+          const known = findTopology(name);
+          if (known) return `topology "${name}" cannot be used here; expected one of ${expectedTopologies(filter)}`;
+          return `unknown topology ${JSON.stringify(iss.input)}${didYouMean(name, topologyNames(filter))}; expected one of ${expectedTopologies(filter)}`;
+        },
+      },
+    )
     .meta({ anyOf: [{ enum: names }, ...open.map((pattern) => ({ pattern }))] });
 }
 
@@ -117,127 +246,305 @@ const cycleTopology = topologyField((t) => t.supports.cycleTime);
 const oneTrainTopology = topologyField((t) => t.supports.training, true);
 
 const datasetSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('synthetic-driving'),
-    sequences: positiveInt.default(66).describe('driving sequences generated (whole sequences go to silos with partition by-sequence)'),
-    framesPerSequence: positiveInt.default(40).describe('frames per sequence'),
-    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of the sequences held out for the test set (per driving condition)'),
-    seed: z.number().int().nonnegative().optional().describe('seed of the generated frames (default: the run\'s seed, so each seed draws its own data)'),
-  }).strict().describe('seeded synthetic driving frames with steering angles (regression)'),
-  z.object({
-    kind: z.literal('dronet'),
-    root: z.string().min(1).describe('folder of sequence folders (images/ + sync_steering.txt)'),
-    maxFramesPerSequence: positiveInt.optional().describe('read at most this many frames of each sequence'),
-    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of the sequences held out for the test set'),
-  }).strict().describe('DroNet-style recorded driving sequences (not sent over the queue)'),
-  z.object({
-    kind: z.literal('synthetic-characters'),
-    writers: positiveInt.default(110).describe('number of writers (default 110: 10 per silo on Gaia\'s 11); whole writers go to silos (partition by-writer)'),
-    seed: z.number().int().nonnegative().optional().describe('seed of the images (default: the config\'s seed)'),
-    meanSamplesPerWriter: z.number().min(10).optional().describe('mean images per writer (default FEMNIST\'s 226.8; the spread keeps FEMNIST\'s ratio to the mean)'),
-    digitWeight: positive.optional().describe('how many times as likely each digit is as each letter (default 3)'),
-    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of EACH writer\'s images held out for the test set (LEAF\'s per-user split)'),
-  }).strict().describe('seeded handwritten-like characters, 62 classes at 28x28, non-IID by writer (the built-in stand-in for FEMNIST)'),
-  z.object({
-    kind: z.literal('leaf-femnist'),
-    files: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('a folder of LEAF FEMNIST *.json files, a file, or a list of them, relative to the config file'),
-    invert: z.enum(['auto', 'yes', 'no']).default('auto').describe('flip pixels to ink = 1 (auto: when a file\'s mean pixel is above 0.5, as LEAF\'s white background)'),
-    testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of EACH writer\'s images held out for the test set (LEAF\'s per-user split)'),
-  }).strict().describe('FEMNIST in LEAF\'s JSON layout (users, num_samples, user_data)'),
+  z
+    .object({
+      kind: z.literal('synthetic-driving'),
+      sequences: positiveInt.default(66).describe('driving sequences generated (whole sequences go to silos with partition by-sequence)'),
+      framesPerSequence: positiveInt.default(40).describe('frames per sequence'),
+      testFraction: z
+        .number()
+        .gt(0)
+        .lt(1)
+        .default(0.2)
+        .describe('share of the sequences held out for the test set (per driving condition)'),
+      seed: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe("seed of the generated frames (default: the run's seed, so each seed draws its own data)"),
+    })
+    .strict()
+    .describe('seeded synthetic driving frames with steering angles (regression)'),
+  z
+    .object({
+      kind: z.literal('dronet'),
+      root: z.string().min(1).describe('folder of sequence folders (images/ + sync_steering.txt)'),
+      maxFramesPerSequence: positiveInt.optional().describe('read at most this many frames of each sequence'),
+      testFraction: z.number().gt(0).lt(1).default(0.2).describe('share of the sequences held out for the test set'),
+    })
+    .strict()
+    .describe('DroNet-style recorded driving sequences (not sent over the queue)'),
+  z
+    .object({
+      kind: z.literal('synthetic-characters'),
+      writers: positiveInt
+        .default(110)
+        .describe("number of writers (default 110: 10 per silo on Gaia's 11); whole writers go to silos (partition by-writer)"),
+      seed: z.number().int().nonnegative().optional().describe("seed of the images (default: the config's seed)"),
+      meanSamplesPerWriter: z
+        .number()
+        .min(10)
+        .optional()
+        .describe("mean images per writer (default FEMNIST's 226.8; the spread keeps FEMNIST's ratio to the mean)"),
+      digitWeight: positive.optional().describe('how many times as likely each digit is as each letter (default 3)'),
+      testFraction: z
+        .number()
+        .gt(0)
+        .lt(1)
+        .default(0.2)
+        .describe("share of EACH writer's images held out for the test set (LEAF's per-user split)"),
+    })
+    .strict()
+    .describe('seeded handwritten-like characters, 62 classes at 28x28, non-IID by writer (the built-in stand-in for FEMNIST)'),
+  z
+    .object({
+      kind: z.literal('leaf-femnist'),
+      files: z
+        .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+        .describe('a folder of LEAF FEMNIST *.json files, a file, or a list of them, relative to the config file'),
+      invert: z
+        .enum(['auto', 'yes', 'no'])
+        .default('auto')
+        .describe("flip pixels to ink = 1 (auto: when a file's mean pixel is above 0.5, as LEAF's white background)"),
+      testFraction: z
+        .number()
+        .gt(0)
+        .lt(1)
+        .default(0.2)
+        .describe("share of EACH writer's images held out for the test set (LEAF's per-user split)"),
+    })
+    .strict()
+    .describe("FEMNIST in LEAF's JSON layout (users, num_samples, user_data)"),
 ]);
 
-const partitionSchema = z.union([
-  z.enum(['by-sequence', 'iid', 'by-writer']),
-  z.object({ kind: z.literal('dirichlet'), alpha: positive.describe('concentration: small gives each silo few steering bins, large is near IID'), bins: positiveInt.default(5).describe('steering-angle bins the label skew is drawn over') }).strict(),
-]).default('by-sequence').describe('how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets)');
+const partitionSchema = z
+  .union([
+    z.enum(['by-sequence', 'iid', 'by-writer']),
+    z
+      .object({
+        kind: z.literal('dirichlet'),
+        alpha: positive.describe('concentration: small gives each silo few steering bins, large is near IID'),
+        bins: positiveInt.default(5).describe('steering-angle bins the label skew is drawn over'),
+      })
+      .strict(),
+  ])
+  .default('by-sequence')
+  .describe(
+    'how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets)',
+  );
 
 /** Largest `model.inputSize` (pixels a side): bounds the memory a model takes, also for a job from the queue. */
 export const MAX_INPUT_SIZE = 1024;
 
-const modelSchema = z.object({
-  name: z.enum(['fadnet', 'linear', 'femnist-cnn']).default('fadnet').describe('fadnet (steering regression, Nguyen et al. 2022), femnist-cnn (62-class character classification, Marfoq et al. 2020\'s FEMNIST CNN; character datasets only) or a linear model on the pixels'),
-  inputSize: positiveInt.max(MAX_INPUT_SIZE).default(64).describe(`frame height and width (pixels, at most ${MAX_INPUT_SIZE}); character datasets are 28x28 (femnist-cnn's fixed input)`),
-}).strict();
+const modelSchema = z
+  .object({
+    name: z
+      .enum(['fadnet', 'linear', 'femnist-cnn'])
+      .default('fadnet')
+      .describe(
+        "fadnet (steering regression, Nguyen et al. 2022), femnist-cnn (62-class character classification, Marfoq et al. 2020's FEMNIST CNN; character datasets only) or a linear model on the pixels",
+      ),
+    inputSize: positiveInt
+      .max(MAX_INPUT_SIZE)
+      .default(64)
+      .describe(`frame height and width (pixels, at most ${MAX_INPUT_SIZE}); character datasets are 28x28 (femnist-cnn's fixed input)`),
+  })
+  .strict();
 
 const seedValue = z.number().int().nonnegative();
 
-const sweepSchema = z.object({
-  topology: z.array(trainTopology).min(1).optional().describe('topologies, one run each'),
-  tMax: z.array(positiveInt).min(1).optional().describe('multigraph t values'),
-  accessGbps: z.array(positive).min(1).optional().describe('access-link capacities (Gbit/s)'),
-  modelSizeBits: z.array(positive).min(1).optional().describe('model sizes on the links (bits)'),
-  localSteps: z.array(positiveInt).min(1).optional().describe('local steps per round'),
-  seed: z.array(seedValue).min(1).optional().describe('seeds, one run each (the same as "seeds")'),
-}).strict().describe('fields to vary: one run per combination (seeds last), each in its own directory such as topology=ring,seed=2');
-
-const verdictSchema = z.object({
-  margin: z.number().min(0).lt(1).default(0.05).describe('how far the target must beat the baseline: test RMSE at most (1 - margin) x the constant predictor\'s, or test error at most (1 - margin) x the majority class\'s'),
-  confidence: z.number().gt(0.5).lt(1).default(0.95).describe('confidence of the intervals, and 1 - the p-value a difference must beat to be called clear'),
-  target: positive.optional().describe('the level every topology is timed to: a test RMSE (regression) or a test accuracy in (0, 1] (classification); default: the best level every run reached'),
-}).strict().describe('the rules a report\'s verdict follows (see docs/verdicts.md)');
-
-/** A training experiment. */
-export const trainConfigSchema = z.object({
-  $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
-  kind: z.literal('train').describe('a training experiment (the default when "kind" is left out)'),
-  name: z.string().min(1).default('run').describe('the experiment\'s name (results and reports)'),
-  description: z.string().optional().describe('free text shown in nothing but the config'),
-  ...timingFields,
-  workload: workloadSchema.optional().describe(`the model size and compute time the clock uses: ${WORKLOAD_ACCEPTED}. Default in a train config: the trained model's parameter count x 32 bits, and computeMs's default`),
-  modelSizeBits: positive.optional().describe('size of the model on every link (bits); default: the workload\'s, else the trained model\'s parameter count x 32'),
-  computeMs: z.number().nonnegative().optional().describe('compute time of one local step (ms); default: the workload\'s, else the model\'s documented default (fadnet 25, femnist-cnn 4.6, linear 1.5), with a notice'),
-  // one setting, one meaning: a training round's compute is localSteps x computeMs
-  localUpdates: z.never({ error: 'not a train-config field: the simulated clock counts localSteps (each round computes localSteps x computeMs); use localSteps' }).optional().describe('not allowed in a train config: localSteps sets both the training and the simulated compute per round'),
-  seeds: z.array(seedValue).min(1).optional().describe('run every sweep point once per seed (a seed axis: one run directory each, aggregated in the report with 95% intervals)'),
-  repeats: positiveInt.optional().describe('run every sweep point with seeds seed, seed+1, ..., seed+repeats-1 (instead of "seeds")'),
-  topology: oneTrainTopology.default('ring').describe('the topology trained (one name; several go in "sweep")'),
-  mixing: z.enum(['metropolis', 'uniform']).default('metropolis').describe('weights of static overlays other than RING, and of a schedule file\'s rounds'),
-  overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
-  schedule: z.string().optional().describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
-  model: modelSchema.default({ name: 'fadnet', inputSize: 64 }).describe('the model every silo trains'),
-  dataset: datasetSchema.default({ kind: 'synthetic-driving', sequences: 66, framesPerSequence: 40, testFraction: 0.2 }).describe('the data: generated or read, split into a test set and silo shards'),
-  partition: partitionSchema,
-  rounds: positiveInt.default(300).describe('rounds to train (a run with simulatedBudgetMs stops earlier)'),
-  simulatedBudgetMs: positive.optional().describe('simulated-time budget (ms): a run trains the rounds that end within it and stops before the first that would end after it'),
-  localSteps: positiveInt.default(1).describe('local steps per round: trained, and timed as localSteps x computeMs per round'),
-  batchSize: positiveInt.default(32).describe('mini-batch size of a local step'),
-  lr: positive.default(1e-3).describe('learning rate (Adam)'),
-  evalEvery: positiveInt.optional().describe('evaluate the averaged model every this many rounds, and always at the last round; default: about 20 evaluations per run (floor(rounds run / 20), at least 1)'),
-  evalSilos: z.boolean().default(false).describe('also evaluate every silo\'s own model (slower)'),
-  verdict: verdictSchema.optional(),
-  checkpointEvery: positiveInt.default(50).describe('write a checkpoint every this many rounds (a finished run keeps none unless --keep-checkpoints)'),
-  backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto').describe('TensorFlow.js backend (auto: node if installed, else wasm with dflsim\'s kernels); results are the same bits on native and portable kernels'),
-  threads: positiveInt.optional().describe('wasm compute threads per model (default: DFLSIM_THREADS or 1)'),
-  queue: z.string().optional().describe('run the sweep over the Redis queue at this URL (redis:// or rediss://), as --queue does (--queue and DFLSIM_QUEUE come first); never written to results'),
-  queuePrefix: z.string().regex(QUEUE_PREFIX_PATTERN).optional().describe('key prefix of the queue in Redis (default "dflsim"), as --queue-prefix does (--queue-prefix and DFLSIM_QUEUE_PREFIX come first): users or builds sharing one Redis each use their own; never written to results'),
-  distributeSilos: z.boolean().default(false).describe('with --queue: train this run\'s silos on the queue\'s workers, in groups, round by round (the coordinator keeps mixing, metrics and checkpoints); the same bits as a local run'),
-  siloGroups: positiveInt.optional().describe('distributeSilos: groups a round\'s silos are split into (default: the workers on the queue when the run starts); results do not depend on it'),
-  workers: positiveInt.optional().describe('worker threads that train a round\'s silos in parallel, each with its own model (default: DFLSIM_WORKERS or the machine\'s cores; 1 trains in the main thread); results are the same bits whatever the count'),
-  sweep: sweepSchema.optional(),
-}).strict();
-
-/** A cycle-time comparison over networks. */
-export const cycleTimeConfigSchema = z.object({
-  $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
-  kind: z.literal('cycle-times').describe('a cycle-time comparison over networks (no training)'),
-  name: z.string().min(1).default('cycle-times').describe('the experiment\'s name (results and reports)'),
-  description: z.string().optional().describe('free text shown in nothing but the config'),
-  networks: z.array(z.string().min(1)).min(1).describe('built-in names or GML paths, relative to the config file'),
-  ...timingFields,
-  network: z.string().optional().describe('not used by cycle-time configs: list the networks in "networks"'),
-  topologies: z.array(cycleTopology).min(1).optional().describe('topologies to time (default: the papers\' comparison: star, matcha, matcha+, mst, delta-mbst, ring, multigraph-ring)'),
-  rounds: positiveInt.optional().describe('rounds K that time-varying topologies are averaged over (default: the workload\'s)'),
-  overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
-  schedule: z.string().optional().describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
-  networkOverlays: z.record(z.string(), z.string().min(1)).optional().describe('per network (a "networks" entry): an overlay file, e.g. the reference implementation\'s RING tour; adds the "overlay" topology for it, and "multigraph-overlay" when "multigraph-ring" is timed'),
-  published: z.enum(PUBLISHED_NAMES).optional().describe('a published table to show beside the results (do2023-table3: Do et al., ICCV 2023, Table 3)'),
-  sweep: z.object({
+const sweepSchema = z
+  .object({
+    topology: z.array(trainTopology).min(1).optional().describe('topologies, one run each'),
     tMax: z.array(positiveInt).min(1).optional().describe('multigraph t values'),
     accessGbps: z.array(positive).min(1).optional().describe('access-link capacities (Gbit/s)'),
     modelSizeBits: z.array(positive).min(1).optional().describe('model sizes on the links (bits)'),
-    localUpdates: z.array(positiveInt).min(1).optional().describe('local updates per round'),
-  }).strict().optional().describe('fields to vary: one comparison per combination'),
-}).strict();
+    localSteps: z.array(positiveInt).min(1).optional().describe('local steps per round'),
+    seed: z.array(seedValue).min(1).optional().describe('seeds, one run each (the same as "seeds")'),
+  })
+  .strict()
+  .describe('fields to vary: one run per combination (seeds last), each in its own directory such as topology=ring,seed=2');
+
+const verdictSchema = z
+  .object({
+    margin: z
+      .number()
+      .min(0)
+      .lt(1)
+      .default(0.05)
+      .describe(
+        "how far the target must beat the baseline: test RMSE at most (1 - margin) x the constant predictor's, or test error at most (1 - margin) x the majority class's",
+      ),
+    confidence: z
+      .number()
+      .gt(0.5)
+      .lt(1)
+      .default(0.95)
+      .describe('confidence of the intervals, and 1 - the p-value a difference must beat to be called clear'),
+    target: positive
+      .optional()
+      .describe(
+        'the level every topology is timed to: a test RMSE (regression) or a test accuracy in (0, 1] (classification); default: the best level every run reached',
+      ),
+  })
+  .strict()
+  .describe("the rules a report's verdict follows (see docs/verdicts.md)");
+
+/** A training experiment. */
+export const trainConfigSchema = z
+  .object({
+    $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
+    kind: z.literal('train').describe('a training experiment (the default when "kind" is left out)'),
+    name: z.string().min(1).default('run').describe("the experiment's name (results and reports)"),
+    description: z.string().optional().describe('free text shown in nothing but the config'),
+    ...timingFields,
+    workload: workloadSchema
+      .optional()
+      .describe(
+        `the model size and compute time the clock uses: ${WORKLOAD_ACCEPTED}. Default in a train config: the trained model's parameter count x 32 bits, and computeMs's default`,
+      ),
+    modelSizeBits: positive
+      .optional()
+      .describe("size of the model on every link (bits); default: the workload's, else the trained model's parameter count x 32"),
+    computeMs: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe(
+        "compute time of one local step (ms); default: the workload's, else the model's documented default (fadnet 25, femnist-cnn 4.6, linear 1.5), with a notice",
+      ),
+    // one setting, one meaning: a training round's compute is localSteps x computeMs
+    localUpdates: z
+      .never({
+        error:
+          'not a train-config field: the simulated clock counts localSteps (each round computes localSteps x computeMs); use localSteps',
+      })
+      .optional()
+      .describe('not allowed in a train config: localSteps sets both the training and the simulated compute per round'),
+    seeds: z
+      .array(seedValue)
+      .min(1)
+      .optional()
+      .describe('run every sweep point once per seed (a seed axis: one run directory each, aggregated in the report with 95% intervals)'),
+    repeats: positiveInt.optional().describe('run every sweep point with seeds seed, seed+1, ..., seed+repeats-1 (instead of "seeds")'),
+    topology: oneTrainTopology.default('ring').describe('the topology trained (one name; several go in "sweep")'),
+    mixing: z
+      .enum(['metropolis', 'uniform'])
+      .default('metropolis')
+      .describe("weights of static overlays other than RING, and of a schedule file's rounds"),
+    overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
+    schedule: z
+      .string()
+      .optional()
+      .describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
+    model: modelSchema.default({ name: 'fadnet', inputSize: 64 }).describe('the model every silo trains'),
+    dataset: datasetSchema
+      .default({ kind: 'synthetic-driving', sequences: 66, framesPerSequence: 40, testFraction: 0.2 })
+      .describe('the data: generated or read, split into a test set and silo shards'),
+    partition: partitionSchema,
+    rounds: positiveInt.default(300).describe('rounds to train (a run with simulatedBudgetMs stops earlier)'),
+    simulatedBudgetMs: positive
+      .optional()
+      .describe(
+        'simulated-time budget (ms): a run trains the rounds that end within it and stops before the first that would end after it',
+      ),
+    localSteps: positiveInt.default(1).describe('local steps per round: trained, and timed as localSteps x computeMs per round'),
+    batchSize: positiveInt.default(32).describe('mini-batch size of a local step'),
+    lr: positive.default(1e-3).describe('learning rate (Adam)'),
+    evalEvery: positiveInt
+      .optional()
+      .describe(
+        'evaluate the averaged model every this many rounds, and always at the last round; default: about 20 evaluations per run (floor(rounds run / 20), at least 1)',
+      ),
+    evalSilos: z.boolean().default(false).describe("also evaluate every silo's own model (slower)"),
+    verdict: verdictSchema.optional(),
+    checkpointEvery: positiveInt
+      .default(50)
+      .describe('write a checkpoint every this many rounds (a finished run keeps none unless --keep-checkpoints)'),
+    backend: z
+      .enum(['auto', 'node', 'wasm', 'cpu'])
+      .default('auto')
+      .describe(
+        "TensorFlow.js backend (auto: node if installed, else wasm with dflsim's kernels); results are the same bits on native and portable kernels",
+      ),
+    threads: positiveInt.optional().describe('wasm compute threads per model (default: DFLSIM_THREADS or 1)'),
+    queue: z
+      .string()
+      .optional()
+      .describe(
+        'run the sweep over the Redis queue at this URL (redis:// or rediss://), as --queue does (--queue and DFLSIM_QUEUE come first); never written to results',
+      ),
+    queuePrefix: z
+      .string()
+      .regex(QUEUE_PREFIX_PATTERN)
+      .optional()
+      .describe(
+        'key prefix of the queue in Redis (default "dflsim"), as --queue-prefix does (--queue-prefix and DFLSIM_QUEUE_PREFIX come first): users or builds sharing one Redis each use their own; never written to results',
+      ),
+    distributeSilos: z
+      .boolean()
+      .default(false)
+      .describe(
+        "with --queue: train this run's silos on the queue's workers, in groups, round by round (the coordinator keeps mixing, metrics and checkpoints); the same bits as a local run",
+      ),
+    siloGroups: positiveInt
+      .optional()
+      .describe(
+        "distributeSilos: groups a round's silos are split into (default: the workers on the queue when the run starts); results do not depend on it",
+      ),
+    workers: positiveInt
+      .optional()
+      .describe(
+        "worker threads that train a round's silos in parallel, each with its own model (default: DFLSIM_WORKERS or the machine's cores; 1 trains in the main thread); results are the same bits whatever the count",
+      ),
+    sweep: sweepSchema.optional(),
+  })
+  .strict();
+
+/** A cycle-time comparison over networks. */
+export const cycleTimeConfigSchema = z
+  .object({
+    $schema: z.string().optional().describe('path of the JSON Schema, for editors'),
+    kind: z.literal('cycle-times').describe('a cycle-time comparison over networks (no training)'),
+    name: z.string().min(1).default('cycle-times').describe("the experiment's name (results and reports)"),
+    description: z.string().optional().describe('free text shown in nothing but the config'),
+    networks: z.array(z.string().min(1)).min(1).describe('built-in names or GML paths, relative to the config file'),
+    ...timingFields,
+    network: z.string().optional().describe('not used by cycle-time configs: list the networks in "networks"'),
+    topologies: z
+      .array(cycleTopology)
+      .min(1)
+      .optional()
+      .describe("topologies to time (default: the papers' comparison: star, matcha, matcha+, mst, delta-mbst, ring, multigraph-ring)"),
+    rounds: positiveInt.optional().describe("rounds K that time-varying topologies are averaged over (default: the workload's)"),
+    overlay: z.string().optional().describe('overlay file for the "overlay" and "multigraph-overlay" topologies'),
+    schedule: z
+      .string()
+      .optional()
+      .describe('schedule file for the "schedule" topology: a JSON list of overlays, one per round of a period'),
+    networkOverlays: z
+      .record(z.string(), z.string().min(1))
+      .optional()
+      .describe(
+        'per network (a "networks" entry): an overlay file, e.g. the reference implementation\'s RING tour; adds the "overlay" topology for it, and "multigraph-overlay" when "multigraph-ring" is timed',
+      ),
+    published: z
+      .enum(PUBLISHED_NAMES)
+      .optional()
+      .describe('a published table to show beside the results (do2023-table3: Do et al., ICCV 2023, Table 3)'),
+    sweep: z
+      .object({
+        tMax: z.array(positiveInt).min(1).optional().describe('multigraph t values'),
+        accessGbps: z.array(positive).min(1).optional().describe('access-link capacities (Gbit/s)'),
+        modelSizeBits: z.array(positive).min(1).optional().describe('model sizes on the links (bits)'),
+        localUpdates: z.array(positiveInt).min(1).optional().describe('local updates per round'),
+      })
+      .strict()
+      .optional()
+      .describe('fields to vary: one comparison per combination'),
+  })
+  .strict();
 
 /** Any experiment config. */
 export const configSchema = z.discriminatedUnion('kind', [trainConfigSchema, cycleTimeConfigSchema]);
@@ -256,10 +563,19 @@ export function configJsonSchema(): unknown {
 
 /** A field path as written in a config (`dataset.sequences`, `sweep.topology[1]`). */
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
-type JsonSchemaNode = { properties?: Record<string, JsonSchemaNode>; anyOf?: JsonSchemaNode[]; oneOf?: JsonSchemaNode[]; items?: JsonSchemaNode; additionalProperties?: JsonSchemaNode | boolean };
+type JsonSchemaNode = {
+  properties?: Record<string, JsonSchemaNode>;
+  anyOf?: JsonSchemaNode[];
+  oneOf?: JsonSchemaNode[];
+  items?: JsonSchemaNode;
+  additionalProperties?: JsonSchemaNode | boolean;
+};
 let schemaCache: JsonSchemaNode | undefined;
 
 /**
@@ -272,7 +588,10 @@ function knownFields(path: readonly PropertyKey[], raw: unknown): string[] {
   const expand = (ns: JsonSchemaNode[], value: unknown): JsonSchemaNode[] => {
     const all = ns.flatMap((n) => [n, ...expand([...(n.anyOf ?? []), ...(n.oneOf ?? [])], value)]);
     const kind = kindAt(value) ?? (value === raw ? 'train' : undefined);
-    const matching = all.filter((n) => { const k = (n.properties?.kind as { const?: unknown } | undefined)?.const; return k === undefined || k === kind; });
+    const matching = all.filter((n) => {
+      const k = (n.properties?.kind as { const?: unknown } | undefined)?.const;
+      return k === undefined || k === kind;
+    });
     return kind === undefined ? all : matching;
   };
   let nodes: JsonSchemaNode[] = [schemaCache];
@@ -294,7 +613,9 @@ function knownFields(path: readonly PropertyKey[], raw: unknown): string[] {
  */
 function unionBranchIssues(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
   if (issue.code !== 'invalid_union' || !('errors' in issue) || !Array.isArray(issue.errors)) return undefined;
-  const typed = (issue.errors as z.core.$ZodIssue[][]).filter((branch) => branch.length > 0 && !branch.some((b) => b.path.length === 0 && (b.code === 'invalid_type' || b.code === 'invalid_value')));
+  const typed = (issue.errors as z.core.$ZodIssue[][]).filter(
+    (branch) => branch.length > 0 && !branch.some((b) => b.path.length === 0 && (b.code === 'invalid_type' || b.code === 'invalid_value')),
+  );
   if (typed.length !== 1) return undefined;
   return typed[0].map((b) => ({ ...b, path: [...issue.path, ...b.path] }));
 }
@@ -308,8 +629,11 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
     const head = where === '(top level)' ? '' : `${where}: `;
     return issue.keys.map((k) => {
       const close = closestNames(k, known);
-      const hint = close.length ? ` (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)`
-        : known.length && known.length <= 12 ? ` (accepted here: ${known.join(', ')})` : ' (docs/config-reference.md lists every field)';
+      const hint = close.length
+        ? ` (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)`
+        : known.length && known.length <= 12
+          ? ` (accepted here: ${known.join(', ')})`
+          : ' (docs/config-reference.md lists every field)';
       return `${head}unknown field "${k}"${hint}`;
     });
   }
@@ -327,7 +651,8 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
     const lines = r.error.issues.flatMap((i) => describeIssue(i, raw));
     // a single bad field names it in the error's place, so a caller can tell which
     const only = r.error.issues.length === 1 && r.error.issues[0].path.length ? fieldPath(r.error.issues[0].path) : undefined;
-    if (only && lines.length === 1 && lines[0].startsWith(`${only}: `)) throw new DflsimInputError(`${source}: ${only}`, lines[0].slice(only.length + 2));
+    if (only && lines.length === 1 && lines[0].startsWith(`${only}: `))
+      throw new DflsimInputError(`${source}: ${only}`, lines[0].slice(only.length + 2));
     throw new DflsimInputError(source, `invalid config:\n  ${lines.join('\n  ')}`);
   }
   checkClockFields(r.data, source);
@@ -341,11 +666,13 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
 /** `seeds`, `repeats` and `sweep.seed` are three ways to say one thing: at most one, without repeats. */
 export function checkSeedFields(c: Pick<TrainConfig, 'seeds' | 'repeats' | 'sweep'>, source: string): void {
   const given = [c.seeds ? 'seeds' : '', c.repeats !== undefined ? 'repeats' : '', c.sweep?.seed ? 'sweep.seed' : ''].filter(Boolean);
-  if (given.length > 1) throw new DflsimInputError(`${source}: ${given[1]}`, `give the seeds once: "${given[0]}" and "${given[1]}" both set them`);
+  if (given.length > 1)
+    throw new DflsimInputError(`${source}: ${given[1]}`, `give the seeds once: "${given[0]}" and "${given[1]}" both set them`);
   const list = c.seeds ?? c.sweep?.seed;
   if (list) {
     const dup = list.find((x, i) => list.indexOf(x) !== i);
-    if (dup !== undefined) throw new DflsimInputError(`${source}: ${c.seeds ? 'seeds' : 'sweep.seed'}`, `seed ${dup} is listed twice (each seed is one run)`);
+    if (dup !== undefined)
+      throw new DflsimInputError(`${source}: ${c.seeds ? 'seeds' : 'sweep.seed'}`, `seed ${dup} is listed twice (each seed is one run)`);
   }
 }
 
@@ -366,22 +693,45 @@ export function configSeeds(c: Pick<TrainConfig, 'seed' | 'seeds' | 'repeats' | 
  * and are 28x28 (`model.inputSize` is set to 28). Fills those defaults in `cfg`.
  * @param raw the config as given (to tell a default from a choice)
  */
-export function checkDataFields(cfg: { model: { name: string; inputSize: number }; dataset: { kind: string }; partition: unknown }, raw: unknown, source: string): void {
+export function checkDataFields(
+  cfg: { model: { name: string; inputSize: number }; dataset: { kind: string }; partition: unknown },
+  raw: unknown,
+  source: string,
+): void {
   const given = (raw && typeof raw === 'object' ? raw : {}) as { partition?: unknown; model?: { inputSize?: unknown } };
   const characters = (CHARACTER_DATASET_KINDS as readonly string[]).includes(cfg.dataset.kind);
   if (characters) {
-    if (cfg.model.name === 'fadnet') throw new DflsimInputError(`${source}: model.name`, `"fadnet" regresses steering angles from driving frames; dataset "${cfg.dataset.kind}" holds characters: use "femnist-cnn" (or "linear")`);
+    if (cfg.model.name === 'fadnet')
+      throw new DflsimInputError(
+        `${source}: model.name`,
+        `"fadnet" regresses steering angles from driving frames; dataset "${cfg.dataset.kind}" holds characters: use "femnist-cnn" (or "linear")`,
+      );
     if (given.partition === undefined) cfg.partition = 'by-writer';
     else if (cfg.partition !== 'by-writer') {
       const what = typeof cfg.partition === 'string' ? cfg.partition : 'dirichlet';
-      throw new DflsimInputError(`${source}: partition`, `"${what}" splits driving data; dataset "${cfg.dataset.kind}" is split by writer (whole writers per silo, as LEAF): use "by-writer" or leave "partition" out`);
+      throw new DflsimInputError(
+        `${source}: partition`,
+        `"${what}" splits driving data; dataset "${cfg.dataset.kind}" is split by writer (whole writers per silo, as LEAF): use "by-writer" or leave "partition" out`,
+      );
     }
     const size = given.model?.inputSize;
-    if (size !== undefined && size !== 28) throw new DflsimInputError(`${source}: model.inputSize`, `dataset "${cfg.dataset.kind}" has 28x28 images; got ${String(size)} (leave it out or set 28)`);
+    if (size !== undefined && size !== 28)
+      throw new DflsimInputError(
+        `${source}: model.inputSize`,
+        `dataset "${cfg.dataset.kind}" has 28x28 images; got ${String(size)} (leave it out or set 28)`,
+      );
     cfg.model.inputSize = 28;
   } else {
-    if (cfg.model.name === 'femnist-cnn') throw new DflsimInputError(`${source}: model.name`, `"femnist-cnn" classifies 28x28 characters; dataset "${cfg.dataset.kind}" holds driving frames: use a character dataset ("synthetic-characters" or "leaf-femnist") or model "fadnet"`);
-    if (cfg.partition === 'by-writer') throw new DflsimInputError(`${source}: partition`, `"by-writer" splits character datasets by writer; dataset "${cfg.dataset.kind}" has sequences: use "by-sequence", "iid" or a dirichlet partition`);
+    if (cfg.model.name === 'femnist-cnn')
+      throw new DflsimInputError(
+        `${source}: model.name`,
+        `"femnist-cnn" classifies 28x28 characters; dataset "${cfg.dataset.kind}" holds driving frames: use a character dataset ("synthetic-characters" or "leaf-femnist") or model "fadnet"`,
+      );
+    if (cfg.partition === 'by-writer')
+      throw new DflsimInputError(
+        `${source}: partition`,
+        `"by-writer" splits character datasets by writer; dataset "${cfg.dataset.kind}" has sequences: use "by-sequence", "iid" or a dirichlet partition`,
+      );
   }
 }
 
@@ -389,7 +739,11 @@ export function checkDataFields(cfg: { model: { name: string; inputSize: number 
 export function checkClockFields(c: { clock: string; sharing: string; stragglers?: unknown; failures?: unknown }, source: string): void {
   if (c.clock === 'events') return;
   const bad = [c.sharing !== 'fixed' ? 'sharing' : '', c.stragglers ? 'stragglers' : '', c.failures ? 'failures' : ''].filter(Boolean);
-  if (bad.length) throw new DflsimInputError(`${source}: ${bad[0]}`, `${bad.join(', ')} ${bad.length > 1 ? 'run' : 'runs'} only on the event clock: add "clock": "events" (the max-plus clock is exact and has none)`);
+  if (bad.length)
+    throw new DflsimInputError(
+      `${source}: ${bad[0]}`,
+      `${bad.join(', ')} ${bad.length > 1 ? 'run' : 'runs'} only on the event clock: add "clock": "events" (the max-plus clock is exact and has none)`,
+    );
 }
 
 /** Resolve a path in a config relative to the config file (built-in names stay as they are). */
@@ -414,7 +768,8 @@ export interface ConfigOverride {
 export function loadConfig(file: string, overrides: ConfigOverride[] = []): ExperimentConfig {
   const text = readInputFile(file, 'config file');
   const raw = /\.ya?ml$/i.test(file) ? parseYamlInput(text, file) : parseJsonInput(text, file);
-  if (overrides.length && (raw === null || typeof raw !== 'object' || Array.isArray(raw))) throw new DflsimInputError(file, 'expected a JSON object (a config)');
+  if (overrides.length && (raw === null || typeof raw !== 'object' || Array.isArray(raw)))
+    throw new DflsimInputError(file, 'expected a JSON object (a config)');
   for (const o of overrides) {
     if (o.field === 'seeds') {
       // --seeds replaces the config's seeds, whichever way it gave them
@@ -441,8 +796,13 @@ export function loadConfig(file: string, overrides: ConfigOverride[] = []): Expe
   const check = (p: string | undefined, field: string): void => {
     if (p === undefined) return;
     const resolved = resolveConfigPath(p, file);
-    if (resolved !== p && !existsSync(resolved)) throw new DflsimInputError(`${file}: ${field}`, `file not found: ${resolved}${/shared/.test(p) ? ' (the papers\' networks are in ../shared/networks beside the project)' : ''}`);
-    if (resolved !== p && statSync(resolved).isDirectory()) throw new DflsimInputError(`${file}: ${field}`, `${resolved} is a directory, not a file`);
+    if (resolved !== p && !existsSync(resolved))
+      throw new DflsimInputError(
+        `${file}: ${field}`,
+        `file not found: ${resolved}${/shared/.test(p) ? " (the papers' networks are in ../shared/networks beside the project)" : ''}`,
+      );
+    if (resolved !== p && statSync(resolved).isDirectory())
+      throw new DflsimInputError(`${file}: ${field}`, `${resolved} is a directory, not a file`);
   };
   if (typeof cfg.siloProfile === 'string') check(cfg.siloProfile, 'siloProfile');
   if (cfg.kind === 'train') {
@@ -457,13 +817,15 @@ export function loadConfig(file: string, overrides: ConfigOverride[] = []): Expe
         if (!existsSync(p)) throw new DflsimInputError(`${file}: dataset.files${one ? '' : `[${i}]`}`, `not found: ${p}`);
       });
     }
-    if (cfg.dataset.kind === 'dronet' && !existsSync(resolveConfigPath(cfg.dataset.root + '/', file))) throw new DflsimInputError(`${file}: dataset.root`, `folder not found: ${resolveConfigPath(cfg.dataset.root + '/', file)}`);
+    if (cfg.dataset.kind === 'dronet' && !existsSync(resolveConfigPath(cfg.dataset.root + '/', file)))
+      throw new DflsimInputError(`${file}: dataset.root`, `folder not found: ${resolveConfigPath(cfg.dataset.root + '/', file)}`);
   } else {
     cfg.networks.forEach((n, i) => check(n, `networks[${i}]`));
     check(cfg.overlay, 'overlay');
     check(cfg.schedule, 'schedule');
     for (const [net, overlay] of Object.entries(cfg.networkOverlays ?? {})) {
-      if (!cfg.networks.includes(net)) throw new DflsimInputError(`${file}: networkOverlays`, `"${net}" is not one of "networks" (${cfg.networks.join(', ')})`);
+      if (!cfg.networks.includes(net))
+        throw new DflsimInputError(`${file}: networkOverlays`, `"${net}" is not one of "networks" (${cfg.networks.join(', ')})`);
       check(overlay, `networkOverlays["${net}"]`);
     }
   }
@@ -485,15 +847,19 @@ export function expandTrainRuns(cfg: TrainConfig): { label: string; config: Omit
 }
 
 /** Expand a config's sweep into one config per combination (without `sweep`). */
-export function expandSweep<T extends { sweep?: Record<string, unknown[] | undefined> }>(cfg: T): { label: string; config: Omit<T, 'sweep'> }[] {
+export function expandSweep<T extends { sweep?: Record<string, unknown[] | undefined> }>(
+  cfg: T,
+): { label: string; config: Omit<T, 'sweep'> }[] {
   const { sweep, ...base } = cfg;
   const axes = Object.entries(sweep ?? {}).filter(([, v]) => Array.isArray(v) && v.length) as [string, unknown[]][];
   let combos: { label: string; config: Record<string, unknown> }[] = [{ label: '', config: { ...base } }];
   for (const [key, values] of axes) {
-    combos = combos.flatMap((c) => values.map((v) => {
-      const config = { ...c.config, [key]: v };
-      return { label: `${c.label}${c.label ? ',' : ''}${key}=${String(v)}`, config };
-    }));
+    combos = combos.flatMap((c) =>
+      values.map((v) => {
+        const config = { ...c.config, [key]: v };
+        return { label: `${c.label}${c.label ? ',' : ''}${key}=${String(v)}`, config };
+      }),
+    );
   }
   return combos.map((c) => ({ label: c.label || 'run', config: c.config as Omit<T, 'sweep'> }));
 }
@@ -525,18 +891,31 @@ export interface TrainTiming {
  * the model's documented default step time (with a notice). Never another model's figures.
  * @param model the trained model's parameter count and default step time
  */
-export function trainTiming(c: Pick<TrainConfig, 'workload' | 'modelSizeBits' | 'computeMs' | 'model'>, model: { paramCount: number; bitsPerParameter: number; stepTime: { computeMs: number; source: string } }): TrainTiming {
-  const preset = c.workload === undefined ? undefined : typeof c.workload === 'string' ? getWorkload(c.workload) : { rounds: 6400, ...c.workload };
+export function trainTiming(
+  c: Pick<TrainConfig, 'workload' | 'modelSizeBits' | 'computeMs' | 'model'>,
+  model: { paramCount: number; bitsPerParameter: number; stepTime: { computeMs: number; source: string } },
+): TrainTiming {
+  const preset =
+    c.workload === undefined ? undefined : typeof c.workload === 'string' ? getWorkload(c.workload) : { rounds: 6400, ...c.workload };
   const sizeFromModel = model.paramCount * model.bitsPerParameter;
   const modelSizeBits = c.modelSizeBits ?? preset?.modelSizeBits ?? sizeFromModel;
   const computeMs = c.computeMs ?? preset?.computeMs ?? model.stepTime.computeMs;
-  const modelSizeSource = c.modelSizeBits !== undefined ? 'config modelSizeBits'
-    : preset ? `workload ${preset.name}`
-      : `model: ${model.paramCount.toLocaleString('en-US')} parameters x ${model.bitsPerParameter} bits`;
-  const computeMsSource = c.computeMs !== undefined ? 'config computeMs' : preset ? `workload ${preset.name}` : `default for ${c.model.name}: ${model.stepTime.source}`;
-  const notice = c.computeMs === undefined && !preset
-    ? `computeMs not set: each local step is timed as ${model.stepTime.computeMs} ms, ${c.model.name}'s documented default; set "computeMs" to your silos' step time (ms)`
-    : undefined;
+  const modelSizeSource =
+    c.modelSizeBits !== undefined
+      ? 'config modelSizeBits'
+      : preset
+        ? `workload ${preset.name}`
+        : `model: ${model.paramCount.toLocaleString('en-US')} parameters x ${model.bitsPerParameter} bits`;
+  const computeMsSource =
+    c.computeMs !== undefined
+      ? 'config computeMs'
+      : preset
+        ? `workload ${preset.name}`
+        : `default for ${c.model.name}: ${model.stepTime.source}`;
+  const notice =
+    c.computeMs === undefined && !preset
+      ? `computeMs not set: each local step is timed as ${model.stepTime.computeMs} ms, ${c.model.name}'s documented default; set "computeMs" to your silos' step time (ms)`
+      : undefined;
   const workload = getWorkload('custom', { name: preset?.name ?? c.model.name, rounds: preset?.rounds ?? 6400, modelSizeBits, computeMs });
   return { workload, modelSizeSource, computeMsSource, ...(notice ? { notice } : {}) };
 }

@@ -4,11 +4,25 @@
  */
 import { DflsimInputError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
-import { buildConnectivityGraph, DEFAULT_CORE_CAPACITY_BITS_PER_SEC, type ConnectivityGraph, type LinkCapacities } from '../network/connectivity.js';
+import {
+  buildConnectivityGraph,
+  DEFAULT_CORE_CAPACITY_BITS_PER_SEC,
+  type ConnectivityGraph,
+  type LinkCapacities,
+} from '../network/connectivity.js';
 import type { AbstractGraph } from 'graphology-types';
 import { isGraphologyGraph, networkFromGraphology } from '../network/graphology.js';
 import { loadUnderlay } from '../network/load.js';
-import { generateSiloProfile, parseSiloProfileCsv, profileFromUnderlay, profileSummary, resolveSiloTimes, type ProfileSummary, type ResolvedSiloProfile, type SiloProfile } from '../network/silo-profile.js';
+import {
+  generateSiloProfile,
+  parseSiloProfileCsv,
+  profileFromUnderlay,
+  profileSummary,
+  resolveSiloTimes,
+  type ProfileSummary,
+  type ResolvedSiloProfile,
+  type SiloProfile,
+} from '../network/silo-profile.js';
 import { readInputFile } from '../input-file.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
 import { catalogue, getTopologyValue, topologyNames } from '../overlay/catalogue.js';
@@ -28,7 +42,15 @@ import type { Sharing } from '../timing/event-clock.js';
 import { validateStragglers, type StragglerSpec } from '../timing/stragglers.js';
 import { gbpsToBitsPerSec, transferMs } from '../units.js';
 import type { SiloTimes } from '../timing/delay-model.js';
-import { getWorkload, roundComputeMs, siloTimes, timingParams, WORKLOAD_PRESETS, type TimingParams, type Workload } from '../timing/workload.js';
+import {
+  getWorkload,
+  roundComputeMs,
+  siloTimes,
+  timingParams,
+  WORKLOAD_PRESETS,
+  type TimingParams,
+  type Workload,
+} from '../timing/workload.js';
 
 /** What to compare. */
 export interface CycleTimeRequest {
@@ -90,8 +112,7 @@ export interface CycleTimeRequest {
 
 /** Stragglers with silos by name (the config's form). */
 export type NamedStragglers =
-  | { model: 'lognormal'; sigma: number; silos?: string[] }
-  | { model: 'two-point'; p: number; slowdown: number; silos?: string[] };
+  { model: 'lognormal'; sigma: number; silos?: string[] } | { model: 'two-point'; p: number; slowdown: number; silos?: string[] };
 
 /** Failures with silos by name (the config's form). */
 export interface NamedFailures {
@@ -104,26 +125,46 @@ export interface NamedFailures {
  * The clock of a request on its silos: names resolved to indices and checked (an unknown
  * silo names its field); stragglers, failures and fair sharing need the event clock.
  */
-export function resolveClockChoice(req: Pick<CycleTimeRequest, 'clock' | 'sharing' | 'stragglers' | 'failures' | 'clockField'>, silos: readonly string[], seed: number): ClockChoice {
+export function resolveClockChoice(
+  req: Pick<CycleTimeRequest, 'clock' | 'sharing' | 'stragglers' | 'failures' | 'clockField'>,
+  silos: readonly string[],
+  seed: number,
+): ClockChoice {
   const at = (f: string): string => (req.clockField ? `${req.clockField}${f}` : f);
   const clock = req.clock ?? 'max-plus';
-  if (clock !== 'max-plus' && clock !== 'events') throw new DflsimInputError(at('clock'), `must be "max-plus" or "events", got ${JSON.stringify(clock)}`);
+  if (clock !== 'max-plus' && clock !== 'events')
+    throw new DflsimInputError(at('clock'), `must be "max-plus" or "events", got ${JSON.stringify(clock)}`);
   if (clock === 'max-plus') {
-    const extra = [req.sharing && req.sharing !== 'fixed' ? 'sharing' : '', req.stragglers ? 'stragglers' : '', req.failures ? 'failures' : ''].filter(Boolean);
-    if (extra.length) throw new DflsimInputError(at(extra[0]), `${extra.join(', ')} need${extra.length > 1 ? '' : 's'} the event clock (clock "events"; --clock events)`);
+    const extra = [
+      req.sharing && req.sharing !== 'fixed' ? 'sharing' : '',
+      req.stragglers ? 'stragglers' : '',
+      req.failures ? 'failures' : '',
+    ].filter(Boolean);
+    if (extra.length)
+      throw new DflsimInputError(
+        at(extra[0]),
+        `${extra.join(', ')} need${extra.length > 1 ? '' : 's'} the event clock (clock "events"; --clock events)`,
+      );
     return { clock, seed };
   }
   const index = new Map(silos.map((s, i) => [s, i]));
   const silo = (name: string, field: string): number => {
     const i = index.get(name);
-    if (i === undefined) throw new DflsimInputError(at(field), `unknown silo "${name}"${didYouMean(name, silos)}; the network's silos are ${silos.slice(0, 12).join(', ')}${silos.length > 12 ? ', ...' : ''}`);
+    if (i === undefined)
+      throw new DflsimInputError(
+        at(field),
+        `unknown silo "${name}"${didYouMean(name, silos)}; the network's silos are ${silos.slice(0, 12).join(', ')}${silos.length > 12 ? ', ...' : ''}`,
+      );
     return i;
   };
   const choice: ClockChoice = { clock, sharing: req.sharing ?? 'fixed', seed };
   if (req.stragglers) {
     const st = req.stragglers;
     const idx = st.silos?.map((s, i) => silo(s, `stragglers.silos[${i}]`));
-    const spec: StragglerSpec = st.model === 'lognormal' ? { model: 'lognormal', sigma: st.sigma, ...(idx ? { silos: idx } : {}) } : { model: 'two-point', p: st.p, slowdown: st.slowdown, ...(idx ? { silos: idx } : {}) };
+    const spec: StragglerSpec =
+      st.model === 'lognormal'
+        ? { model: 'lognormal', sigma: st.sigma, ...(idx ? { silos: idx } : {}) }
+        : { model: 'two-point', p: st.p, slowdown: st.slowdown, ...(idx ? { silos: idx } : {}) };
     validateStragglers(spec, silos.length, at('stragglers'));
     choice.stragglers = spec;
   }
@@ -131,16 +172,22 @@ export function resolveClockChoice(req: Pick<CycleTimeRequest, 'clock' | 'sharin
     const f = req.failures;
     const intervals: NonNullable<AvailabilitySpec['intervals']>[number][] = [];
     f.silos?.forEach((d, i) => {
-      if (d.toRound < d.fromRound) throw new DflsimInputError(at(`failures.silos[${i}].toRound`), `${d.toRound} is before fromRound ${d.fromRound}`);
+      if (d.toRound < d.fromRound)
+        throw new DflsimInputError(at(`failures.silos[${i}].toRound`), `${d.toRound} is before fromRound ${d.fromRound}`);
       intervals.push({ silo: silo(d.silo, `failures.silos[${i}].silo`), fromRound: d.fromRound, toRound: d.toRound });
     });
     f.links?.forEach((d, i) => {
-      const a = silo(d.between[0], `failures.links[${i}].between[0]`), b = silo(d.between[1], `failures.links[${i}].between[1]`);
+      const a = silo(d.between[0], `failures.links[${i}].between[0]`),
+        b = silo(d.between[1], `failures.links[${i}].between[1]`);
       if (a === b) throw new DflsimInputError(at(`failures.links[${i}].between`), `joins "${d.between[0]}" to itself`);
-      if (d.toRound < d.fromRound) throw new DflsimInputError(at(`failures.links[${i}].toRound`), `${d.toRound} is before fromRound ${d.fromRound}`);
+      if (d.toRound < d.fromRound)
+        throw new DflsimInputError(at(`failures.links[${i}].toRound`), `${d.toRound} is before fromRound ${d.fromRound}`);
       intervals.push({ link: [a, b], fromRound: d.fromRound, toRound: d.toRound });
     });
-    const spec: AvailabilitySpec = { ...(intervals.length ? { intervals } : {}), ...(f.rate ? { random: { rate: f.rate.perRound, meanDownRounds: f.rate.meanDownRounds } } : {}) };
+    const spec: AvailabilitySpec = {
+      ...(intervals.length ? { intervals } : {}),
+      ...(f.rate ? { random: { rate: f.rate.perRound, meanDownRounds: f.rate.meanDownRounds } } : {}),
+    };
     validateAvailability(spec, silos.length, at('failures'));
     choice.availability = spec;
   }
@@ -199,7 +246,12 @@ const PROFILE_KEY = 'silo-profile';
  * the CSV file or the generator spec; undefined when there is none.
  * @param seed the seed a generator uses unless its spec has one
  */
-export function resolveRequestProfile(underlay: Underlay, params: TimingParams, req: Pick<CycleTimeRequest, 'siloProfile' | 'siloProfileField'>, seed: number): { profile: ResolvedSiloProfile; source: string } | undefined {
+export function resolveRequestProfile(
+  underlay: Underlay,
+  params: TimingParams,
+  req: Pick<CycleTimeRequest, 'siloProfile' | 'siloProfileField'>,
+  seed: number,
+): { profile: ResolvedSiloProfile; source: string } | undefined {
   const gml = underlay.siloAttributes ? profileFromUnderlay(underlay) : undefined;
   let given: SiloProfile | undefined;
   let source = gml ? `${underlay.source} (node attributes)` : '';
@@ -213,11 +265,15 @@ export function resolveRequestProfile(underlay: Underlay, params: TimingParams, 
     given = generateSiloProfile(req.siloProfile, underlay.silos, seed, where);
     source = gml ? `generator over ${source}` : 'generator';
   }
-  const profile = resolveSiloTimes(underlay.silos, {
-    computeStepMs: params.workload.computeMs,
-    uploadBitsPerSec: params.uploadBitsPerSec,
-    downloadBitsPerSec: params.downloadBitsPerSec,
-  }, [gml, given]);
+  const profile = resolveSiloTimes(
+    underlay.silos,
+    {
+      computeStepMs: params.workload.computeMs,
+      uploadBitsPerSec: params.uploadBitsPerSec,
+      downloadBitsPerSec: params.downloadBitsPerSec,
+    },
+    [gml, given],
+  );
   return profile ? { profile, source } : undefined;
 }
 
@@ -232,15 +288,30 @@ export function defaultTopologies(): string[] {
  */
 function checkRequest(req: CycleTimeRequest): void {
   if (!req || typeof req !== 'object') throw new DflsimInputError('request', 'expected an object {network, workload, ...}');
-  if (typeof req.network !== 'string' && !isGraphologyGraph(req.network) && (!req.network || typeof req.network !== 'object' || !Array.isArray((req.network as Underlay).silos))) {
+  if (
+    typeof req.network !== 'string' &&
+    !isGraphologyGraph(req.network) &&
+    (!req.network || typeof req.network !== 'object' || !Array.isArray((req.network as Underlay).silos))
+  ) {
     throw new DflsimInputError('network', 'missing: give a built-in network name, a GML file path, an underlay or a graphology graph');
   }
   const w = req.workload as unknown;
-  if (w === undefined || w === null) throw new DflsimInputError('workload', `missing: give a preset name (${Object.keys(WORKLOAD_PRESETS).join(', ')}) or {name, modelSizeBits, computeMs, rounds}`);
-  if (typeof w !== 'string' && (typeof w !== 'object' || typeof (w as Workload).modelSizeBits !== 'number' || typeof (w as Workload).computeMs !== 'number')) {
-    throw new DflsimInputError('workload', `expected a preset name (${Object.keys(WORKLOAD_PRESETS).join(', ')}) or {name, modelSizeBits, computeMs, rounds}, got ${JSON.stringify(w)}`);
+  if (w === undefined || w === null)
+    throw new DflsimInputError(
+      'workload',
+      `missing: give a preset name (${Object.keys(WORKLOAD_PRESETS).join(', ')}) or {name, modelSizeBits, computeMs, rounds}`,
+    );
+  if (
+    typeof w !== 'string' &&
+    (typeof w !== 'object' || typeof (w as Workload).modelSizeBits !== 'number' || typeof (w as Workload).computeMs !== 'number')
+  ) {
+    throw new DflsimInputError(
+      'workload',
+      `expected a preset name (${Object.keys(WORKLOAD_PRESETS).join(', ')}) or {name, modelSizeBits, computeMs, rounds}, got ${JSON.stringify(w)}`,
+    );
   }
-  if (req.topologies !== undefined && (!Array.isArray(req.topologies) || req.topologies.some((t) => typeof t !== 'string'))) throw new DflsimInputError('topologies', 'expected a list of topology names');
+  if (req.topologies !== undefined && (!Array.isArray(req.topologies) || req.topologies.some((t) => typeof t !== 'string')))
+    throw new DflsimInputError('topologies', 'expected a list of topology names');
 }
 
 /** The longest compute or transfer time a round may contain (ms): about 31,700 years; more is an input error, and sums of such times stay finite. */
@@ -248,7 +319,11 @@ export const MAX_DELAY_MS = 1e15;
 
 /** Refuse compute and transfer times so large that cycle times would overflow (a model size, compute time or capacity off by many orders). */
 function checkDelays(k: SiloTimes, params: TimingParams, coreGbps: number): void {
-  const largest = (xs: ArrayLike<number>): number => { let m = 0; for (let i = 0; i < xs.length; i++) m = Math.max(m, xs[i]); return m; };
+  const largest = (xs: ArrayLike<number>): number => {
+    let m = 0;
+    for (let i = 0; i < xs.length; i++) m = Math.max(m, xs[i]);
+    return m;
+  };
   const parts: [string, number][] = [
     ['compute per round', Math.max(roundComputeMs(params), largest(k.computeMs))],
     ['upload of one model', Math.max(transferMs(params.workload.modelSizeBits, params.uploadBitsPerSec), largest(k.uploadMs))],
@@ -256,15 +331,23 @@ function checkDelays(k: SiloTimes, params: TimingParams, coreGbps: number): void
     ['one model over the core network', transferMs(params.workload.modelSizeBits, gbpsToBitsPerSec(coreGbps))],
   ];
   for (const [what, ms] of parts) {
-    if (!(ms <= MAX_DELAY_MS)) throw new DflsimInputError('workload', `the ${what} takes ${ms} ms, more than ${MAX_DELAY_MS} ms (about 31,700 years): check the model size (${params.workload.modelSizeBits} bits), the compute time (${params.workload.computeMs} ms) and the capacities`);
+    if (!(ms <= MAX_DELAY_MS))
+      throw new DflsimInputError(
+        'workload',
+        `the ${what} takes ${ms} ms, more than ${MAX_DELAY_MS} ms (about 31,700 years): check the model size (${params.workload.modelSizeBits} bits), the compute time (${params.workload.computeMs} ms) and the capacities`,
+      );
   }
 }
 
 /** Build the shared context of a comparison (network, connectivity graph, timing). */
 export function prepareContext(req: CycleTimeRequest): TopologyContext {
   checkRequest(req);
-  const underlay = typeof req.network === 'string' ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates })
-    : isGraphologyGraph(req.network) ? networkFromGraphology(req.network, { missingCoordinates: req.missingCoordinates }) : req.network;
+  const underlay =
+    typeof req.network === 'string'
+      ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates })
+      : isGraphologyGraph(req.network)
+        ? networkFromGraphology(req.network, { missingCoordinates: req.missingCoordinates })
+        : req.network;
   const workload = typeof req.workload === 'string' ? getWorkload(req.workload) : getWorkload('custom', req.workload);
   const params = timingParams(workload, {
     localUpdates: req.localUpdates,
@@ -280,7 +363,11 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
   if (!Number.isInteger(rounds) || rounds < 1) throw new DflsimInputError('--rounds', `rounds must be a positive integer, got ${rounds}`);
   const budget = req.budget ?? DEFAULT_MATCHA_OPTIONS.budget;
   if (!(budget > 0 && budget <= 1)) throw new DflsimInputError('--budget', `the communication budget must be in (0, 1], got ${budget}`);
-  if (req.baseGraph !== undefined && !BASE_GRAPH_VARIANTS.includes(req.baseGraph)) throw new DflsimInputError('--base-graph', `must be ${BASE_GRAPH_VARIANTS.map((v) => `"${v}"`).join(' or ')}, got ${JSON.stringify(req.baseGraph)}`);
+  if (req.baseGraph !== undefined && !BASE_GRAPH_VARIANTS.includes(req.baseGraph))
+    throw new DflsimInputError(
+      '--base-graph',
+      `must be ${BASE_GRAPH_VARIANTS.map((v) => `"${v}"`).join(' or ')}, got ${JSON.stringify(req.baseGraph)}`,
+    );
   if (req.equidynEta !== undefined) checkEquidynEta(req.equidynEta, '--equidyn-eta');
   const cg: ConnectivityGraph = buildConnectivityGraph(underlay, gbpsToBitsPerSec(coreGbps), { linkCapacities: req.linkCapacities });
   const seed = req.seed ?? 0;
@@ -318,7 +405,9 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
 export function requestedTopologies(req: Pick<CycleTimeRequest, 'topologies' | 'overlayFile' | 'scheduleFile'>): string[] {
   const topologies = (req.topologies ?? defaultTopologies()).slice();
   const ofFile = (need: (t: Topology) => boolean | undefined) => topologyNames((t) => !!need(t) && t.family !== 'multigraph');
-  const add = (names: string[]) => { for (const t of names) if (!topologies.includes(t)) topologies.push(t); };
+  const add = (names: string[]) => {
+    for (const t of names) if (!topologies.includes(t)) topologies.push(t);
+  };
   if (req.overlayFile) add(ofFile((t) => t.needs.overlayFile));
   if (req.scheduleFile) add(ofFile((t) => t.needs.scheduleFile));
   return topologies;
@@ -330,7 +419,11 @@ export function requestedTopologies(req: Pick<CycleTimeRequest, 'topologies' | '
  */
 export function timedTopology(name: string, field = '--topologies'): Topology {
   const t = getTopologyValue(name, field);
-  if (!t.supports.cycleTime) throw new DflsimInputError(field, `topology "${name}" has no cycle time (a baseline); expected one of ${topologyNames((x) => x.supports.cycleTime).join(', ')}`);
+  if (!t.supports.cycleTime)
+    throw new DflsimInputError(
+      field,
+      `topology "${name}" has no cycle time (a baseline); expected one of ${topologyNames((x) => x.supports.cycleTime).join(', ')}`,
+    );
   return t;
 }
 
@@ -343,7 +436,10 @@ export function timeTopologies(ctx: TopologyContext, topologies: readonly string
   const results = values.map((t) => {
     const { overlay: _overlay, ...rest } = planResult(buildOnClock(t, ctx));
     if (!Number.isFinite(rest.cycleTimeMs)) {
-      throw new DflsimInputError(ctx.underlay.source ?? ctx.underlay.name, `the cycle time of ${t.name} overflows (${rest.cycleTimeMs} ms): check the model size (${ctx.params.workload.modelSizeBits} bits), the compute time (${ctx.params.workload.computeMs} ms) and the network's distances and capacities`);
+      throw new DflsimInputError(
+        ctx.underlay.source ?? ctx.underlay.name,
+        `the cycle time of ${t.name} overflows (${rest.cycleTimeMs} ms): check the model size (${ctx.params.workload.modelSizeBits} bits), the compute time (${ctx.params.workload.computeMs} ms) and the network's distances and capacities`,
+      );
     }
     return rest;
   });

@@ -14,10 +14,37 @@ import { checkResumable, readCheckpoint } from './checkpoint.js';
 import { LOCK_FILE, lockOutDir } from './out-lock.js';
 import { checkQueueUrl } from './queue/url.js';
 import { DEFAULT_QUEUE_PREFIX, type QueueTarget } from './queue/names.js';
-import { configWorkload, expandSweep, expandTrainRuns, loadConfig, type ConfigOverride, resolveConfigPath, type CycleTimeConfig, type TrainConfig, type TrainTiming } from './config.js';
-import { defaultTopologies, prepareContext, requestedTopologies, timeTopologies, type CycleTimeReport, type CycleTimeRequest } from './cycle-times.js';
+import {
+  configWorkload,
+  expandSweep,
+  expandTrainRuns,
+  loadConfig,
+  type ConfigOverride,
+  resolveConfigPath,
+  type CycleTimeConfig,
+  type TrainConfig,
+  type TrainTiming,
+} from './config.js';
+import {
+  defaultTopologies,
+  prepareContext,
+  requestedTopologies,
+  timeTopologies,
+  type CycleTimeReport,
+  type CycleTimeRequest,
+} from './cycle-times.js';
 import { describeTopology, drawnTopologies, type TopologyDrawing } from './topology-file.js';
-import { clockAndProfile, configHash, finishedRunSummary, resolveTrainTiming, runTraining, trainContextRequest, trainedTopology, trainingSchedule, type RunSummary } from './runner.js';
+import {
+  clockAndProfile,
+  configHash,
+  finishedRunSummary,
+  resolveTrainTiming,
+  runTraining,
+  trainContextRequest,
+  trainedTopology,
+  trainingSchedule,
+  type RunSummary,
+} from './runner.js';
 import { loadUnderlay } from '../network/load.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
 import { getTopologyValue } from '../overlay/catalogue.js';
@@ -85,15 +112,39 @@ function safeLabel(label: string): string {
 
 /** Rows of a cycle-time CSV: one per network, sweep point and topology. */
 export function cycleTimeRows(reports: { label: string; report: CycleTimeReport }[]): (string | number)[][] {
-  return reports.flatMap(({ label, report }) => report.results.map((r) => [
-    report.network, label, r.topology, r.cycleTimeMs, r.overlayEdges, report.workload.name, report.workload.modelSizeBits,
-    report.workload.computeMs, report.workload.localUpdates, report.workload.uploadGbps, r.criticalCircuit.join(' > '),
-    typeof r.details?.cycleTime === 'string' ? r.details.cycleTime : '',
-  ]));
+  return reports.flatMap(({ label, report }) =>
+    report.results.map((r) => [
+      report.network,
+      label,
+      r.topology,
+      r.cycleTimeMs,
+      r.overlayEdges,
+      report.workload.name,
+      report.workload.modelSizeBits,
+      report.workload.computeMs,
+      report.workload.localUpdates,
+      report.workload.uploadGbps,
+      r.criticalCircuit.join(' > '),
+      typeof r.details?.cycleTime === 'string' ? r.details.cycleTime : '',
+    ]),
+  );
 }
 
 /** Columns of `cycle-times.csv` (`cycleTimeEstimate`: how the cycle time was taken, when the topology or the clock says). */
-export const CYCLE_TIME_COLUMNS = ['network', 'sweep', 'topology', 'cycleTimeMs', 'overlayEdges', 'workload', 'modelSizeBits', 'computeMs', 'localUpdates', 'accessGbps', 'criticalCircuit', 'cycleTimeEstimate'];
+export const CYCLE_TIME_COLUMNS = [
+  'network',
+  'sweep',
+  'topology',
+  'cycleTimeMs',
+  'overlayEdges',
+  'workload',
+  'modelSizeBits',
+  'computeMs',
+  'localUpdates',
+  'accessGbps',
+  'criticalCircuit',
+  'cycleTimeEstimate',
+];
 
 /** Whether a topology (a name the config schema accepted) needs the config's overlay file. */
 const needsOverlay = (name: string): boolean => getTopologyValue(name).needs.overlayFile === true;
@@ -120,7 +171,12 @@ export function checkOutDir(dir: string, where = dir): void {
 }
 
 /** The underlays of a config's networks, each checked (a bad one names its field). */
-function configUnderlays(networks: readonly string[], file: string, field: (i: number) => string, missingCoordinates?: MissingCoordinates): Underlay[] {
+function configUnderlays(
+  networks: readonly string[],
+  file: string,
+  field: (i: number) => string,
+  missingCoordinates?: MissingCoordinates,
+): Underlay[] {
   return networks.map((n, i) => loadUnderlay(resolveConfigPath(n, file), `${file}: ${field(i)}`, { missingCoordinates }));
 }
 
@@ -146,13 +202,22 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
         // the multigraph on the reference tour is timed beside the multigraph on dflsim's own
         // (the plain overlay is added with the overlay file, below)
         for (const [tour, onOverlay] of Object.entries(TOUR_TOPOLOGIES)) {
-          if (getTopologyValue(tour).family === 'multigraph' && topologies.includes(tour) && !topologies.includes(onOverlay)) topologies.push(onOverlay);
+          if (getTopologyValue(tour).family === 'multigraph' && topologies.includes(tour) && !topologies.includes(onOverlay))
+            topologies.push(onOverlay);
         }
       }
       const needs = topologies.find(needsOverlay);
-      if (needs && !overlay) throw new DflsimInputError(`${file}: overlay`, `topology "${needs}" (in topologies) needs an overlay file: set "overlay": "<file.json>"`);
+      if (needs && !overlay)
+        throw new DflsimInputError(
+          `${file}: overlay`,
+          `topology "${needs}" (in topologies) needs an overlay file: set "overlay": "<file.json>"`,
+        );
       const needsS = topologies.find(needsSchedule);
-      if (needsS && !c.schedule) throw new DflsimInputError(`${file}: schedule`, `topology "${needsS}" (in topologies) needs a schedule file: set "schedule": "<file.json>"`);
+      if (needsS && !c.schedule)
+        throw new DflsimInputError(
+          `${file}: schedule`,
+          `topology "${needsS}" (in topologies) needs a schedule file: set "schedule": "<file.json>"`,
+        );
       const req: CycleTimeRequest = {
         network: underlays[cfg.networks.indexOf(net)],
         workload: configWorkload(c),
@@ -175,17 +240,40 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
       // the drawings come from the first sweep point's overlays, built once with its times
       const r = compareWithDrawings(req, ci === 0);
       const row = published?.cycleTimeMs[r.report.network];
-      reports.push({ label, report: r.report, ...(overlay ? { overlayFile: overlay } : {}), ...(published && row ? { published: { table: cfg.published!, source: published.source, digits: published.digits, cycleTimeMs: row } } : {}) });
+      reports.push({
+        label,
+        report: r.report,
+        ...(overlay ? { overlayFile: overlay } : {}),
+        ...(published && row
+          ? { published: { table: cfg.published!, source: published.source, digits: published.digits, cycleTimeMs: row } }
+          : {}),
+      });
       if (r.drawings) drawings.push(r.drawings);
       opts.onProgress?.('cycle times', ++done, total, net);
     }
   }
   mkdirSync(opts.outDir, { recursive: true });
-  writeFileAtomic(path.join(opts.outDir, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(file), version: packageVersion() }, null, 2) + '\n');
-  writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }));
-  writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'cycle-times', name: cfg.name, version: packageVersion(), reports }, null, 2) + '\n');
+  writeFileAtomic(
+    path.join(opts.outDir, 'config.resolved.json'),
+    JSON.stringify({ ...cfg, configFile: path.resolve(file), version: packageVersion() }, null, 2) + '\n',
+  );
+  writeFileAtomic(
+    path.join(opts.outDir, 'cycle-times.csv'),
+    stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }),
+  );
+  writeFileAtomic(
+    path.join(opts.outDir, 'summary.json'),
+    JSON.stringify({ kind: 'cycle-times', name: cfg.name, version: packageVersion(), reports }, null, 2) + '\n',
+  );
   writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify(drawings) + '\n');
-  return { kind: 'cycle-times', outDir: opts.outDir, interrupted: false, sweepPoints: combos.length, comparisons: reports, cycleTimes: reports.map((r) => r.report) };
+  return {
+    kind: 'cycle-times',
+    outDir: opts.outDir,
+    interrupted: false,
+    sweepPoints: combos.length,
+    comparisons: reports,
+    cycleTimes: reports.map((r) => r.report),
+  };
 }
 
 /** Drawings of one network's overlays (the `topologies.json` entries). */
@@ -201,7 +289,9 @@ interface NetworkDrawings {
 function compareWithDrawings(req: CycleTimeRequest, draw: boolean): { report: CycleTimeReport; drawings?: NetworkDrawings } {
   const ctx = prepareContext(req);
   const report = timeTopologies(ctx, requestedTopologies(req));
-  return draw ? { report, drawings: { network: ctx.underlay.name, drawings: drawnTopologies().map((t) => describeTopology(ctx, t)) } } : { report };
+  return draw
+    ? { report, drawings: { network: ctx.underlay.name, drawings: drawnTopologies().map((t) => describeTopology(ctx, t)) } }
+    : { report };
 }
 
 async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
@@ -225,15 +315,30 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     checkQueueUrl(cfgQueue, where);
     opts = { ...opts, queue: cfgQueue, queueWhere: where };
   }
-  const target: QueueTarget | undefined = opts.queue === undefined ? undefined
-    : { url: opts.queue, where: opts.queueWhere ?? '--queue', prefix: opts.queuePrefix ?? cfgPrefix ?? DEFAULT_QUEUE_PREFIX, ...(opts.queueSecret ? { secret: opts.queueSecret } : {}) };
+  const target: QueueTarget | undefined =
+    opts.queue === undefined
+      ? undefined
+      : {
+          url: opts.queue,
+          where: opts.queueWhere ?? '--queue',
+          prefix: opts.queuePrefix ?? cfgPrefix ?? DEFAULT_QUEUE_PREFIX,
+          ...(opts.queueSecret ? { secret: opts.queueSecret } : {}),
+        };
   const combos = expandTrainRuns(cfg);
   let runs: RunSummary[] = [];
   let interrupted = false;
   // distributeSilos: the runs go one by one here, their silos to the queue's workers
   const distribute = cfg.distributeSilos;
-  if (distribute && opts.queue === undefined) throw new DflsimInputError(`${file}: distributeSilos`, 'needs a queue: give --queue redis://host:port (or DFLSIM_QUEUE, or the config\'s "queue") and start workers with dflsim worker');
-  if (distribute && (opts.parallelRuns ?? 1) > 1) throw new DflsimInputError('--parallel-runs', 'a run with distributeSilos trains its silos on the queue\'s workers: drop --parallel-runs');
+  if (distribute && opts.queue === undefined)
+    throw new DflsimInputError(
+      `${file}: distributeSilos`,
+      'needs a queue: give --queue redis://host:port (or DFLSIM_QUEUE, or the config\'s "queue") and start workers with dflsim worker',
+    );
+  if (distribute && (opts.parallelRuns ?? 1) > 1)
+    throw new DflsimInputError(
+      '--parallel-runs',
+      "a run with distributeSilos trains its silos on the queue's workers: drop --parallel-runs",
+    );
   const queued = opts.queue !== undefined && !distribute;
   // over the queue, re-running the same command resumes: finished runs are not redone
   if (!queued && readdirSync(opts.outDir).some((f) => f !== LOCK_FILE) && !opts.resume && !opts.force) {
@@ -246,7 +351,10 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
   if (opts.resume) checkSweepCheckpoints(cfg, combos, file, opts.outDir);
   // defaults the config relied on, said once when training starts (each run also records them in its summary)
   let notices = [...new Set(timings.flatMap((t) => (t.notice ? [t.notice] : [])))];
-  const sayNotices = (): void => { for (const n of notices) opts.log?.(n); notices = []; };
+  const sayNotices = (): void => {
+    for (const n of notices) opts.log?.(n);
+    notices = [];
+  };
   const single = combos.length === 1;
   const plan = combos.map(({ label, config }) => ({
     label,
@@ -254,28 +362,58 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     dir: single ? opts.outDir : path.join(opts.outDir, safeLabel(label)),
     runCfg: { ...(config as TrainConfig), name: single ? cfg.name : `${cfg.name}/${label}` },
   }));
-  const progress = (runCfg: TrainConfig, row: { round: number; simulatedMs: number; testRmse: number | null; trainLoss: number }, total: number): void => {
+  const progress = (
+    runCfg: TrainConfig,
+    row: { round: number; simulatedMs: number; testRmse: number | null; trainLoss: number },
+    total: number,
+  ): void => {
     sayNotices();
     const done = row.round + 1;
     // with a simulated-time budget, the rounds left follow from the clock
-    const expected = runCfg.simulatedBudgetMs && row.simulatedMs > 0 ? Math.min(total, Math.max(done, Math.floor((done * runCfg.simulatedBudgetMs) / row.simulatedMs))) : total;
-    opts.onProgress?.(runCfg.name, done, expected, row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`);
+    const expected =
+      runCfg.simulatedBudgetMs && row.simulatedMs > 0
+        ? Math.min(total, Math.max(done, Math.floor((done * runCfg.simulatedBudgetMs) / row.simulatedMs)))
+        : total;
+    opts.onProgress?.(
+      runCfg.name,
+      done,
+      expected,
+      row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`,
+    );
   };
   if (queued) {
     const finished = plan.map((p) => (opts.force ? undefined : finishedRunSummary(p.dir, configHash(p.runCfg))));
     const todo = plan.filter((_, i) => !finished[i]);
     if (todo.length < plan.length) opts.log?.(`${plan.length - todo.length} of ${plan.length} runs already finished in ${opts.outDir}`);
     const { runQueued } = await import('./queue/coordinator.js');
-    const res = todo.length ? await runQueued(todo, file, { target: target!, experiment: cfg.name, shouldStop: opts.shouldStop, log: opts.log, onProgress: opts.onProgress, keepCheckpoints: opts.keepCheckpoints }) : { summaries: [], interrupted: false };
+    const res = todo.length
+      ? await runQueued(todo, file, {
+          target: target!,
+          experiment: cfg.name,
+          shouldStop: opts.shouldStop,
+          log: opts.log,
+          onProgress: opts.onProgress,
+          keepCheckpoints: opts.keepCheckpoints,
+        })
+      : { summaries: [], interrupted: false };
     const byDir = new Map(res.summaries.map((s) => [s.outDir, s]));
     runs = plan.map((p, i) => finished[i] ?? byDir.get(p.dir)).filter((s): s is RunSummary => !!s);
     interrupted = res.interrupted;
   } else if ((opts.parallelRuns ?? 1) > 1 && plan.length > 1) {
     const { runParallel } = await import('./parallel.js');
-    const res = await runParallel(plan.map((p) => ({ runCfg: p.runCfg, outDir: p.dir })), file, {
-      processes: opts.parallelRuns!, resume: opts.resume, workers: opts.workers, keepCheckpoints: opts.keepCheckpoints, shouldStop: opts.shouldStop, log: opts.log,
-      onRound: (i, row, total) => progress(plan[i].runCfg, row, total),
-    });
+    const res = await runParallel(
+      plan.map((p) => ({ runCfg: p.runCfg, outDir: p.dir })),
+      file,
+      {
+        processes: opts.parallelRuns!,
+        resume: opts.resume,
+        workers: opts.workers,
+        keepCheckpoints: opts.keepCheckpoints,
+        shouldStop: opts.shouldStop,
+        log: opts.log,
+        onRound: (i, row, total) => progress(plan[i].runCfg, row, total),
+      },
+    );
     runs = res.summaries;
     interrupted = res.interrupted;
   } else {
@@ -296,17 +434,37 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
         onRound: (row, total) => progress(runCfg, row, total),
       });
       runs.push(summary);
-      if (summary.interrupted) { interrupted = true; break; }
+      if (summary.interrupted) {
+        interrupted = true;
+        break;
+      }
     }
   }
   sayNotices();
-  if (combos.length > 1) writeFileAtomic(path.join(opts.outDir, 'summary.json'), JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n');
+  if (combos.length > 1)
+    writeFileAtomic(
+      path.join(opts.outDir, 'summary.json'),
+      JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n',
+    );
   // the cycle times of the trained topologies beside the runs (one comparison per timing point of the sweep)
-  const comparisons = trainedComparisons(plan.map((p, i) => ({ label: p.label, runCfg: p.runCfg, timing: timings[i] })), file);
-  writeFileAtomic(path.join(opts.outDir, 'cycle-times.csv'), stringify(cycleTimeRows(comparisons), { header: true, columns: CYCLE_TIME_COLUMNS }));
+  const comparisons = trainedComparisons(
+    plan.map((p, i) => ({ label: p.label, runCfg: p.runCfg, timing: timings[i] })),
+    file,
+  );
+  writeFileAtomic(
+    path.join(opts.outDir, 'cycle-times.csv'),
+    stringify(cycleTimeRows(comparisons), { header: true, columns: CYCLE_TIME_COLUMNS }),
+  );
   writeFileAtomic(path.join(opts.outDir, 'cycle-times.json'), JSON.stringify(comparisons, null, 2) + '\n');
   writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify(comparisons.length ? [comparisons[0].drawings] : []) + '\n');
-  return { kind: 'train', outDir: opts.outDir, interrupted, sweepPoints: combos.length, comparisons: comparisons.map(({ label, report }) => ({ label, report })), runs };
+  return {
+    kind: 'train',
+    outDir: opts.outDir,
+    interrupted,
+    sweepPoints: combos.length,
+    comparisons: comparisons.map(({ label, report }) => ({ label, report })),
+    runs,
+  };
 }
 
 /** One cycle-time comparison of a training experiment: the trained topologies at one timing point of its sweep. */
@@ -325,12 +483,18 @@ interface TrainedComparison {
 function trainedComparisons(runs: { label: string; runCfg: TrainConfig; timing: TrainTiming }[], file: string): TrainedComparison[] {
   const groups = new Map<string, typeof runs>();
   for (const r of runs) {
-    const key = r.label.split(',').filter((part) => !/^(topology|seed)=/.test(part)).join(',') || 'run';
+    const key =
+      r.label
+        .split(',')
+        .filter((part) => !/^(topology|seed)=/.test(part))
+        .join(',') || 'run';
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const out: TrainedComparison[] = [];
   for (const [label, members] of groups) {
-    const topologies = [...new Set(members.map((m) => m.runCfg.topology))].filter((t) => getTopologyValue(t, 'topology').supports.cycleTime);
+    const topologies = [...new Set(members.map((m) => m.runCfg.topology))].filter(
+      (t) => getTopologyValue(t, 'topology').supports.cycleTime,
+    );
     if (!topologies.length) continue;
     const first = members[0];
     const ctx = prepareContext(trainContextRequest(first.runCfg, file, first.timing));
@@ -345,7 +509,12 @@ function trainedComparisons(runs: { label: string; runCfg: TrainConfig; timing: 
  * checkpoint of a later run (another config, silo count or length) stops the sweep before
  * any run rewrites a file.
  */
-function checkSweepCheckpoints(cfg: TrainConfig, combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[], file: string, outDir: string): void {
+function checkSweepCheckpoints(
+  cfg: TrainConfig,
+  combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[],
+  file: string,
+  outDir: string,
+): void {
   const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg.missingCoordinates);
   for (const { label, config } of combos) {
     const dir = combos.length === 1 ? outDir : path.join(outDir, safeLabel(label));
@@ -353,11 +522,17 @@ function checkSweepCheckpoints(cfg: TrainConfig, combos: { label: string; config
     const ckFile = path.join(dir, 'checkpoint.bin');
     const previous = readCheckpoint(ckFile);
     if (!previous) continue;
-    if (previous.configHash !== configHash(runCfg)) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
+    if (previous.configHash !== configHash(runCfg))
+      throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
     // a topology that pools every silo's data trains one silo
     const silos = trainedTopology(runCfg.topology).needs.pooledData ? 1 : underlay.silos.length;
     const { weights } = previous.state;
-    checkResumable(previous.state, ckFile, { silos, rounds: runCfg.rounds, weightCount: weights[0]?.length ?? 0, paramCount: previous.state.opt[0]?.m.length ?? 0 });
+    checkResumable(previous.state, ckFile, {
+      silos,
+      rounds: runCfg.rounds,
+      weightCount: weights[0]?.length ?? 0,
+      paramCount: previous.state.opt[0]?.m.length ?? 0,
+    });
   }
 }
 
@@ -367,16 +542,27 @@ function checkSweepCheckpoints(cfg: TrainConfig, combos: { label: string; config
  * network (the overlay file is read against it). A failure names the config file, the
  * field and the sweep point.
  */
-export function validateTrainingRuns(cfg: TrainConfig, combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[], file: string, timings: readonly Pick<TrainTiming, 'workload'>[]): void {
+export function validateTrainingRuns(
+  cfg: TrainConfig,
+  combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[],
+  file: string,
+  timings: readonly Pick<TrainTiming, 'workload'>[],
+): void {
   const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg.missingCoordinates);
   combos.forEach(({ label, config: c }, i) => {
     const point = combos.length > 1 ? ` (sweep point ${i + 1} of ${combos.length}: ${label})` : '';
     const sweptTopology = cfg.sweep?.topology ? `sweep.topology[${cfg.sweep.topology.indexOf(c.topology)}]` : 'topology';
     if (needsOverlay(c.topology) && !c.overlay) {
-      throw new DflsimInputError(`${file}: overlay`, `topology "${c.topology}" (${sweptTopology}) needs an overlay file: set "overlay": "<file.json>"${point}`);
+      throw new DflsimInputError(
+        `${file}: overlay`,
+        `topology "${c.topology}" (${sweptTopology}) needs an overlay file: set "overlay": "<file.json>"${point}`,
+      );
     }
     if (needsSchedule(c.topology) && !c.schedule) {
-      throw new DflsimInputError(`${file}: schedule`, `topology "${c.topology}" (${sweptTopology}) needs a schedule file: set "schedule": "<file.json>"${point}`);
+      throw new DflsimInputError(
+        `${file}: schedule`,
+        `topology "${c.topology}" (${sweptTopology}) needs a schedule file: set "schedule": "<file.json>"${point}`,
+      );
     }
     try {
       const ctx = prepareContext(trainContextRequest(c, file, timings[i], underlay));

@@ -47,7 +47,13 @@ export function describeMultigraph(req: CycleTimeRequest, overlayOf: string, swe
     overlayCycleTimeMs: own,
     cycleTimeMs: sim.cycleTimeMs,
     speedupOverOverlay: own / sim.cycleTimeMs,
-    edges: base.edges.map((e, i) => ({ from: name(e.from), to: name(e.to), d1Ms: mg.d1Ms[i], delayMs: mg.delayMs[i], multiplicity: mg.multiplicity[i] })),
+    edges: base.edges.map((e, i) => ({
+      from: name(e.from),
+      to: name(e.to),
+      d1Ms: mg.d1Ms[i],
+      delayMs: mg.delayMs[i],
+      multiplicity: mg.multiplicity[i],
+    })),
     states: mg.states.map((s) => ({
       state: s.index,
       strongEdges: s.strongEdges.length,
@@ -62,7 +68,13 @@ export function describeMultigraph(req: CycleTimeRequest, overlayOf: string, swe
     report.sweep = sweepT.map((t) => {
       const m = buildMultigraph(base, ctx.k, t);
       const s = simulateMultigraph(m, ctx.k, ctx.rounds);
-      return { tMax: t, states: m.states.length, cycleTimeMs: s.cycleTimeMs, speedupOverOverlay: own / s.cycleTimeMs, meanIsolatedPerRound: multigraphStats(m, ctx.rounds).meanIsolatedPerRound };
+      return {
+        tMax: t,
+        states: m.states.length,
+        cycleTimeMs: s.cycleTimeMs,
+        speedupOverOverlay: own / s.cycleTimeMs,
+        meanIsolatedPerRound: multigraphStats(m, ctx.rounds).meanIsolatedPerRound,
+      };
     });
   }
   return report;

@@ -12,7 +12,12 @@ import { DflsimInputError } from '../errors.js';
 export const LOCK_FILE = '.dflsim.lock';
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -33,16 +38,37 @@ export function lockOutDir(dir: string, where: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw e;
       let owner: { pid?: number; host?: string } = {};
-      try { owner = JSON.parse(readFileSync(file, 'utf8')) as typeof owner; } catch { /* half-written: treat as stale */ }
+      try {
+        owner = JSON.parse(readFileSync(file, 'utf8')) as typeof owner;
+      } catch {
+        /* half-written: treat as stale */
+      }
       const sameHost = owner.host === undefined || owner.host === os.hostname();
       if (typeof owner.pid === 'number' && (!sameHost || alive(owner.pid))) {
-        throw new DflsimInputError(where, `${dir} is being written by another dflsim run (pid ${owner.pid}${sameHost ? '' : ` on ${owner.host}`}); wait for it, or remove ${file} if that run is gone`);
+        throw new DflsimInputError(
+          where,
+          `${dir} is being written by another dflsim run (pid ${owner.pid}${sameHost ? '' : ` on ${owner.host}`}); wait for it, or remove ${file} if that run is gone`,
+        );
       }
-      try { unlinkSync(file); } catch { /* taken by another process meanwhile: retry */ }
+      try {
+        unlinkSync(file);
+      } catch {
+        /* taken by another process meanwhile: retry */
+      }
     }
   }
   return () => {
-    try { unlinkSync(file); } catch { /* already gone */ }
-    if (created) { try { if (readdirSync(dir).length === 0) rmdirSync(dir); } catch { /* not empty */ } }
+    try {
+      unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+    if (created) {
+      try {
+        if (readdirSync(dir).length === 0) rmdirSync(dir);
+      } catch {
+        /* not empty */
+      }
+    }
   };
 }

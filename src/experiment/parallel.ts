@@ -13,7 +13,10 @@ import type { RunSummary } from './runner.js';
 import type { ChildRunRequest } from './run-child.js';
 
 /** One run to train. */
-export interface ParallelRun { runCfg: TrainConfig; outDir: string }
+export interface ParallelRun {
+  runCfg: TrainConfig;
+  outDir: string;
+}
 
 /** Options of {@link runParallel}. */
 export interface ParallelOptions {
@@ -48,7 +51,11 @@ type ChildMessage =
  * @param configFile the config path (relative paths resolve against it)
  * @returns summaries in the order of `runs` (those finished when stopped) and whether stopped
  */
-export async function runParallel(runs: ParallelRun[], configFile: string, opts: ParallelOptions): Promise<{ summaries: RunSummary[]; interrupted: boolean }> {
+export async function runParallel(
+  runs: ParallelRun[],
+  configFile: string,
+  opts: ParallelOptions,
+): Promise<{ summaries: RunSummary[]; interrupted: boolean }> {
   const n = Math.max(1, Math.min(opts.processes, runs.length));
   const script = childScript();
   const summaries: (RunSummary | undefined)[] = new Array(runs.length);
@@ -56,29 +63,58 @@ export async function runParallel(runs: ParallelRun[], configFile: string, opts:
   let failure: Error | undefined;
   let interrupted = false;
   const children: ChildProcess[] = [];
-  const stopTimer = setInterval(() => { if (opts.shouldStop?.()) for (const c of children) if (c.connected) c.send({ type: 'stop' }); }, 200);
+  const stopTimer = setInterval(() => {
+    if (opts.shouldStop?.()) for (const c of children) if (c.connected) c.send({ type: 'stop' });
+  }, 200);
   try {
-    await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve) => {
-      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      children.push(child);
-      const give = (): void => {
-        if (failure || interrupted || next >= runs.length || opts.shouldStop?.()) { if (child.connected) child.send({ type: 'exit' }); return; }
-        const index = next++;
-        const req: ChildRunRequest = { type: 'run', index, runCfg: runs[index].runCfg, configFile, outDir: runs[index].outDir, resume: opts.resume, workers: opts.workers, keepCheckpoints: opts.keepCheckpoints };
-        child.send(req);
-      };
-      child.on('message', (m: ChildMessage) => {
-        if (m.type === 'log') opts.log?.(m.line);
-        else if (m.type === 'round') opts.onRound?.(m.index, m.row, m.total);
-        else if (m.type === 'done') { summaries[m.index] = m.summary; if (m.summary.interrupted) interrupted = true; give(); }
-        else { failure ??= m.input ? new DflsimInputError(m.where, m.where ? m.message.slice(m.where.length + 2) : m.message) : new Error(m.stack ?? m.message); give(); }
-      });
-      child.on('exit', (code) => {
-        if (!failure && !interrupted && code !== 0 && next < runs.length) failure = new Error(`a --parallel-runs child exited with code ${code}`);
-        resolve();
-      });
-      give();
-    })));
+    await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<void>((resolve) => {
+            const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+            children.push(child);
+            const give = (): void => {
+              if (failure || interrupted || next >= runs.length || opts.shouldStop?.()) {
+                if (child.connected) child.send({ type: 'exit' });
+                return;
+              }
+              const index = next++;
+              const req: ChildRunRequest = {
+                type: 'run',
+                index,
+                runCfg: runs[index].runCfg,
+                configFile,
+                outDir: runs[index].outDir,
+                resume: opts.resume,
+                workers: opts.workers,
+                keepCheckpoints: opts.keepCheckpoints,
+              };
+              child.send(req);
+            };
+            child.on('message', (m: ChildMessage) => {
+              if (m.type === 'log') opts.log?.(m.line);
+              else if (m.type === 'round') opts.onRound?.(m.index, m.row, m.total);
+              else if (m.type === 'done') {
+                summaries[m.index] = m.summary;
+                if (m.summary.interrupted) interrupted = true;
+                give();
+              } else {
+                failure ??= m.input
+                  ? new DflsimInputError(m.where, m.where ? m.message.slice(m.where.length + 2) : m.message)
+                  : new Error(m.stack ?? m.message);
+                give();
+              }
+            });
+            child.on('exit', (code) => {
+              if (!failure && !interrupted && code !== 0 && next < runs.length)
+                failure = new Error(`a --parallel-runs child exited with code ${code}`);
+              resolve();
+            });
+            give();
+          }),
+      ),
+    );
   } finally {
     clearInterval(stopTimer);
     for (const c of children) if (c.exitCode === null && !c.connected) c.kill();

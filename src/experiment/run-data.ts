@@ -21,7 +21,11 @@ export function partition(cfg: TrainConfig, train: DrivingDataset, n: number, co
   const rng = createRng(cfg.seed).fork('partition');
   if (cfg.partition === 'by-sequence') return partitionBySequence(train, n);
   if (cfg.partition === 'iid') return partitionIid(train, n, rng);
-  if (cfg.partition === 'by-writer') throw new DflsimInputError(`${configFile}: partition`, `"by-writer" needs a character dataset; dataset "${cfg.dataset.kind}" has sequences`);
+  if (cfg.partition === 'by-writer')
+    throw new DflsimInputError(
+      `${configFile}: partition`,
+      `"by-writer" needs a character dataset; dataset "${cfg.dataset.kind}" has sequences`,
+    );
   return partitionDirichlet(train, n, { alpha: cfg.partition.alpha, bins: cfg.partition.bins }, rng);
 }
 
@@ -43,19 +47,34 @@ export type PreparedData =
 export function prepareCharacters(cfg: TrainConfig, configFile: string, silos: number): PreparedData {
   const where = `${configFile}: dataset`;
   const d = cfg.dataset;
-  const ds = d.kind === 'synthetic-characters'
-    ? loadCharacterDataset({ kind: 'synthetic-characters', writers: d.writers, seed: d.seed ?? cfg.seed, meanSamplesPerWriter: d.meanSamplesPerWriter, digitWeight: d.digitWeight }, { where })
-    : d.kind === 'leaf-femnist'
-      ? loadCharacterDataset({ kind: 'leaf-femnist', files: d.files, invert: d.invert }, { where, baseDir: path.dirname(path.resolve(configFile)) })
-      : undefined;
+  const ds =
+    d.kind === 'synthetic-characters'
+      ? loadCharacterDataset(
+          {
+            kind: 'synthetic-characters',
+            writers: d.writers,
+            seed: d.seed ?? cfg.seed,
+            meanSamplesPerWriter: d.meanSamplesPerWriter,
+            digitWeight: d.digitWeight,
+          },
+          { where },
+        )
+      : d.kind === 'leaf-femnist'
+        ? loadCharacterDataset(
+            { kind: 'leaf-femnist', files: d.files, invert: d.invert },
+            { where, baseDir: path.dirname(path.resolve(configFile)) },
+          )
+        : undefined;
   if (!ds) throw new DflsimInputError(`${where}.kind`, `"${d.kind}" is not a character dataset`);
-  if (cfg.partition !== 'by-writer') throw new DflsimInputError(`${configFile}: partition`, `dataset "${d.kind}" is split by writer: use "by-writer"`);
+  if (cfg.partition !== 'by-writer')
+    throw new DflsimInputError(`${configFile}: partition`, `dataset "${d.kind}" is split by writer: use "by-writer"`);
   const { train, test } = splitWritersSamples(ds, { testFraction: d.testFraction }, createRng(cfg.seed).fork('split'));
   const shards = trainedTopology(cfg.topology).needs.pooledData
     ? [writersToShard(train.writers, -1)]
     : partitionByWriter(train, silos, createRng(cfg.seed).fork('partition'), where);
   const testShard = writersToShard(test.writers, -1);
-  if (testShard.size === 0) throw new DflsimInputError(`${where}.testFraction`, 'leaves no test images (writers with a single image keep it for training)');
+  if (testShard.size === 0)
+    throw new DflsimInputError(`${where}.testFraction`, 'leaves no test images (writers with a single image keep it for training)');
   return { task: 'classification', shards, test: testShard, dataset: ds };
 }
 
@@ -68,33 +87,51 @@ export async function prepareData(cfg: TrainConfig, configFile: string, silos: n
   if (isCharacterConfig(cfg)) return prepareCharacters(cfg, configFile, silos);
   const size = cfg.model.inputSize;
   const d = cfg.dataset;
-  const ds = d.kind === 'synthetic-driving'
-    ? await loadDataset({ kind: 'synthetic-driving', size, sequences: d.sequences, framesPerSequence: d.framesPerSequence, seed: d.seed ?? cfg.seed }, { where: `${configFile}: dataset` })
-    : d.kind === 'dronet'
-      ? await loadDataset({ kind: 'dronet', root: resolveConfigPath(d.root + '/', configFile), size, maxFramesPerSequence: d.maxFramesPerSequence }, { where: `${configFile}: dataset` })
-      : undefined;
+  const ds =
+    d.kind === 'synthetic-driving'
+      ? await loadDataset(
+          { kind: 'synthetic-driving', size, sequences: d.sequences, framesPerSequence: d.framesPerSequence, seed: d.seed ?? cfg.seed },
+          { where: `${configFile}: dataset` },
+        )
+      : d.kind === 'dronet'
+        ? await loadDataset(
+            { kind: 'dronet', root: resolveConfigPath(d.root + '/', configFile), size, maxFramesPerSequence: d.maxFramesPerSequence },
+            { where: `${configFile}: dataset` },
+          )
+        : undefined;
   if (!ds) throw new DflsimInputError(`${configFile}: dataset.kind`, `"${d.kind}" is not a driving dataset`);
   const { train, test } = splitBySequence(ds, { testFraction: d.testFraction }, createRng(cfg.seed).fork('split'));
   const pooled = trainedTopology(cfg.topology).needs.pooledData;
   if (!pooled && cfg.partition === 'by-sequence' && train.sequences.length < silos) {
     const field = d.kind === 'dronet' ? 'dataset.root' : 'dataset.sequences';
-    throw new DflsimInputError(`${configFile}: ${field}`, `${ds.sequences.length} sequence${ds.sequences.length === 1 ? '' : 's'}: ${test.sequences.length} went to the test set (testFraction ${d.testFraction}) and ${train.sequences.length} are left for ${silos} silos, but partition "by-sequence" gives each silo whole sequences: give more sequences (about ${Math.ceil(silos / (1 - d.testFraction))} or more; the test set takes testFraction of each condition's), or use partition "iid"`);
+    throw new DflsimInputError(
+      `${configFile}: ${field}`,
+      `${ds.sequences.length} sequence${ds.sequences.length === 1 ? '' : 's'}: ${test.sequences.length} went to the test set (testFraction ${d.testFraction}) and ${train.sequences.length} are left for ${silos} silos, but partition "by-sequence" gives each silo whole sequences: give more sequences (about ${Math.ceil(silos / (1 - d.testFraction))} or more; the test set takes testFraction of each condition's), or use partition "iid"`,
+    );
   }
   const shards = pooled ? [datasetToShard(train)] : partition(cfg, train, silos, configFile);
   const empty = shards.findIndex((s) => s.size === 0);
-  if (empty >= 0) throw new DflsimInputError(`${configFile}: dataset`, `silo ${empty} gets no data: ${ds.sequences.length} sequences for ${silos} silos (add sequences or use partition "iid")`);
+  if (empty >= 0)
+    throw new DflsimInputError(
+      `${configFile}: dataset`,
+      `silo ${empty} gets no data: ${ds.sequences.length} sequences for ${silos} silos (add sequences or use partition "iid")`,
+    );
   return { task: 'regression', shards, test: poolShards([datasetToShard(test)]), dataset: ds };
 }
 
 /** The baseline a run has to beat: the constant predictor's RMSE (regression) or the majority class's accuracy (classification). */
 export function baselineOf(data: PreparedData): { constantPredictorRmse: number; majorityClassAccuracy: number | null } {
-  if (data.task === 'regression') return { constantPredictorRmse: constantPredictorRmse(poolShards(data.shards).y, data.test.y), majorityClassAccuracy: null };
+  if (data.task === 'regression')
+    return { constantPredictorRmse: constantPredictorRmse(poolShards(data.shards).y, data.test.y), majorityClassAccuracy: null };
   let trainY: Float32Array;
   if (data.shards.length === 1) trainY = data.shards[0].y;
   else {
     trainY = new Float32Array(data.shards.reduce((a, s) => a + s.size, 0));
     let o = 0;
-    for (const s of data.shards) { trainY.set(s.y, o); o += s.size; }
+    for (const s of data.shards) {
+      trainY.set(s.y, o);
+      o += s.size;
+    }
   }
   return { constantPredictorRmse: NaN, majorityClassAccuracy: majorityClassAccuracy(trainY, data.test.y, CHARACTER_CLASSES.length) };
 }
@@ -105,7 +142,11 @@ export function baselineOf(data: PreparedData): { constantPredictorRmse: number;
  */
 export function trainedTopology(name: string, field = 'topology'): Topology {
   const t = getTopologyValue(name, field);
-  if (!t.supports.training) throw new DflsimInputError(field, `cannot train over "${name}"; expected one of ${topologyNames((x) => x.supports.training).join(', ')}`);
+  if (!t.supports.training)
+    throw new DflsimInputError(
+      field,
+      `cannot train over "${name}"; expected one of ${topologyNames((x) => x.supports.training).join(', ')}`,
+    );
   return t;
 }
 
@@ -118,11 +159,17 @@ export function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: n
  * The trainer options of a model (a config's `model`) on characters or driving frames.
  * @param seed the model's own seed (dropout; a trainer given a seed per call reseeds)
  */
-export function siloTrainerOptions(model: { name: string; inputSize: number }, characters: boolean, seed: number): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
+export function siloTrainerOptions(
+  model: { name: string; inputSize: number },
+  characters: boolean,
+  seed: number,
+): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
   // the linear model reads the frame's pixels as features, scaled as FADNet scales its input;
   // on characters (pixels already in [0, 1]) it is a 62-class softmax regression
   const features = model.inputSize * model.inputSize;
   return model.name === 'linear'
-    ? (characters ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed } : { inputSize: features, pixelInput: true, seed })
+    ? characters
+      ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed }
+      : { inputSize: features, pixelInput: true, seed }
     : { inputSize: model.inputSize, seed };
 }

@@ -14,11 +14,36 @@ import { type TrainConfig } from './config.js';
 import type { RunSummary } from './run-types.js';
 
 /** Columns of `metrics.csv`. */
-export const METRIC_COLUMNS = ['round', 'simulatedMs', 'wallMs', 'trainLoss', 'testLoss', 'testRmse', 'consensus', 'siloTestRmse', 'isolated', 'down', 'testAccuracy', 'siloTestAccuracy', 'keptOwn'] as const;
+export const METRIC_COLUMNS = [
+  'round',
+  'simulatedMs',
+  'wallMs',
+  'trainLoss',
+  'testLoss',
+  'testRmse',
+  'consensus',
+  'siloTestRmse',
+  'isolated',
+  'down',
+  'testAccuracy',
+  'siloTestAccuracy',
+  'keptOwn',
+] as const;
 
 /** Hash of the fields that determine a run's results (so a resume cannot mix configs). */
 export function configHash(cfg: TrainConfig): string {
-  const { checkpointEvery: _c, backend: _b, threads: _t, workers: _w, description: _d, $schema: _s, distributeSilos: _ds, siloGroups: _g, queue: _q, ...rest } = cfg;
+  const {
+    checkpointEvery: _c,
+    backend: _b,
+    threads: _t,
+    workers: _w,
+    description: _d,
+    $schema: _s,
+    distributeSilos: _ds,
+    siloGroups: _g,
+    queue: _q,
+    ...rest
+  } = cfg;
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
@@ -33,12 +58,18 @@ export function siloTimesCsv(plan: TopologyPlan, clock: ClockChoice, rounds: num
   const header = ['silo', 'computeMs', 'sendMs', 'waitMs'];
   if (rounds < 1 || plan.n !== silos.length) return stringify([], { header: true, columns: header });
   const t = planEventClock(plan, clock.clock === 'events' ? clock : { seed: clock.seed }).totals(rounds - 1);
-  return stringify(silos.map((s, j) => [s, t.computeMs[j], t.sendMs[j], t.waitMs[j]]), { header: true, columns: header });
+  return stringify(
+    silos.map((s, j) => [s, t.computeMs[j], t.sendMs[j], t.waitMs[j]]),
+    { header: true, columns: header },
+  );
 }
 
 /** Render metrics as CSV (empty cells where a round had no evaluation). */
 export function metricsCsv(rows: readonly MetricRow[]): string {
-  return stringify(rows.map((r) => METRIC_COLUMNS.map((c) => (r[c] === null || r[c] === undefined ? '' : r[c]))), { header: true, columns: [...METRIC_COLUMNS] });
+  return stringify(
+    rows.map((r) => METRIC_COLUMNS.map((c) => (r[c] === null || r[c] === undefined ? '' : r[c]))),
+    { header: true, columns: [...METRIC_COLUMNS] },
+  );
 }
 
 /** The config hash recorded in a results directory's `config.resolved.json`, if any. */

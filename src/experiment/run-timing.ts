@@ -19,7 +19,11 @@ import { trainedTopology, trainerOptionsOf } from './run-data.js';
  * max-plus clock and the mixing rule it names (static overlays other than RING, and schedule files, use the
  * config's `mixing` scheme; STAR's FedAvg weighs by `shardSizes`).
  */
-export function trainingSchedule(ctx: TopologyContext, cfg: Pick<TrainConfig, 'topology' | 'mixing'>, shardSizes: readonly number[]): TrainingSchedule {
+export function trainingSchedule(
+  ctx: TopologyContext,
+  cfg: Pick<TrainConfig, 'topology' | 'mixing'>,
+  shardSizes: readonly number[],
+): TrainingSchedule {
   const plan = clockedPlan(trainedTopology(cfg.topology).build(ctx), MAX_PLUS, ctx.rounds);
   return scheduleFromPlan(plan, mixingRule(plan, plan.n, { shardSizes, scheme: cfg.mixing }));
 }
@@ -40,7 +44,10 @@ export async function resolveTrainTiming(cfg: Omit<TrainConfig, 'sweep'>, config
   } catch (e) {
     const why = (e as Error).message.replace(/^dflsim (createModel: )?[\w-]+: /, '');
     const field = /inputSize/.test(why) ? 'model.inputSize' : 'model';
-    throw new DflsimInputError(`${configFile}: ${field}`, `${cfg.model.name}: ${why.replace(/^inputSize (\(feature count\) )?/, 'model.inputSize ')}`);
+    throw new DflsimInputError(
+      `${configFile}: ${field}`,
+      `${cfg.model.name}: ${why.replace(/^inputSize (\(feature count\) )?/, 'model.inputSize ')}`,
+    );
   }
   return trainTiming(cfg, { paramCount, bitsPerParameter: BITS_PER_PARAMETER, stepTime: defaultStepTime(cfg.model.name) });
 }
@@ -58,9 +65,17 @@ export function resolveEvalEvery(evalEvery: number | undefined, roundsRun: numbe
 export const DEFAULT_EVALUATIONS = 20;
 
 /** A config's silo profile, link capacities and clock as request fields (errors name the config file). */
-export function clockAndProfile(c: Pick<TrainConfig, 'siloProfile' | 'linkCapacities' | 'clock' | 'sharing' | 'stragglers' | 'failures'>, file: string): Partial<CycleTimeRequest> {
+export function clockAndProfile(
+  c: Pick<TrainConfig, 'siloProfile' | 'linkCapacities' | 'clock' | 'sharing' | 'stragglers' | 'failures'>,
+  file: string,
+): Partial<CycleTimeRequest> {
   return {
-    ...(c.siloProfile !== undefined ? { siloProfile: typeof c.siloProfile === 'string' ? resolveConfigPath(c.siloProfile, file) : c.siloProfile, siloProfileField: `${file}: siloProfile` } : {}),
+    ...(c.siloProfile !== undefined
+      ? {
+          siloProfile: typeof c.siloProfile === 'string' ? resolveConfigPath(c.siloProfile, file) : c.siloProfile,
+          siloProfileField: `${file}: siloProfile`,
+        }
+      : {}),
     linkCapacities: c.linkCapacities,
     clock: c.clock,
     sharing: c.sharing,
@@ -75,7 +90,12 @@ export function clockAndProfile(c: Pick<TrainConfig, 'siloProfile' | 'linkCapaci
  * loaded from it), workload and timing fields, and the files its topology reads. A training
  * round computes `localSteps` local steps, so the clock counts as many.
  */
-export function trainContextRequest(cfg: Omit<TrainConfig, 'sweep'>, configFile: string, timing: Pick<TrainTiming, 'workload'>, network: string | Underlay = resolveConfigPath(cfg.network, configFile)): CycleTimeRequest {
+export function trainContextRequest(
+  cfg: Omit<TrainConfig, 'sweep'>,
+  configFile: string,
+  timing: Pick<TrainTiming, 'workload'>,
+  network: string | Underlay = resolveConfigPath(cfg.network, configFile),
+): CycleTimeRequest {
   return {
     network,
     missingCoordinates: cfg.missingCoordinates,

@@ -15,7 +15,8 @@ export function resolveWorkers(requested: number | undefined, silos: number, whe
   let w = requested;
   if (w === undefined && process.env.DFLSIM_WORKERS !== undefined && process.env.DFLSIM_WORKERS !== '') {
     w = Number(process.env.DFLSIM_WORKERS);
-    if (!Number.isInteger(w) || w < 1) throw new DflsimInputError('DFLSIM_WORKERS', `expected a positive integer, got "${process.env.DFLSIM_WORKERS}"`);
+    if (!Number.isInteger(w) || w < 1)
+      throw new DflsimInputError('DFLSIM_WORKERS', `expected a positive integer, got "${process.env.DFLSIM_WORKERS}"`);
   }
   if (w !== undefined && (!Number.isInteger(w) || w < 1)) throw new DflsimInputError(where, `expected a positive integer, got ${w}`);
   const cores = Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
@@ -23,33 +24,65 @@ export function resolveWorkers(requested: number | undefined, silos: number, whe
 }
 
 /** With `siloQueue`: the trainer's `trainMany` sends the round's silos to the queue's workers in groups. */
-export async function distributed<T extends { trainer: LocalTrainer; dispose: () => Promise<void> | void }>(local: T, cfg: TrainConfig, opts: RunOptions, log: (l: string) => void): Promise<T> {
+export async function distributed<T extends { trainer: LocalTrainer; dispose: () => Promise<void> | void }>(
+  local: T,
+  cfg: TrainConfig,
+  opts: RunOptions,
+  log: (l: string) => void,
+): Promise<T> {
   if (!opts.siloQueue) return local;
   const { createRemoteTrainMany } = await import('./queue/silo-groups.js');
   const remote = await createRemoteTrainMany({
-    target: opts.siloQueue, model: cfg.model, characters: isCharacterConfig(cfg), log,
-    ...(cfg.backend ? { backend: cfg.backend } : {}), ...(cfg.siloGroups ? { groups: cfg.siloGroups } : {}),
+    target: opts.siloQueue,
+    model: cfg.model,
+    characters: isCharacterConfig(cfg),
+    log,
+    ...(cfg.backend ? { backend: cfg.backend } : {}),
+    ...(cfg.siloGroups ? { groups: cfg.siloGroups } : {}),
   });
   log(`silos in ${remote.groups} group${remote.groups > 1 ? 's' : ''} on the queue's workers`);
   return {
     ...local,
     trainer: { ...local.trainer, trainMany: (jobs) => remote.trainMany(jobs) },
-    dispose: async () => { await remote.close(); await local.dispose(); },
+    dispose: async () => {
+      await remote.close();
+      await local.dispose();
+    },
   };
 }
 
-export async function defaultTrainer(cfg: TrainConfig, workers: number, test: { x: Float32Array; y: Float32Array }): Promise<{ trainer: LocalTrainer; backend: { backend: string; threads: number; workers: number; kernels?: string }; dispose: () => Promise<void> | void }> {
+export async function defaultTrainer(
+  cfg: TrainConfig,
+  workers: number,
+  test: { x: Float32Array; y: Float32Array },
+): Promise<{
+  trainer: LocalTrainer;
+  backend: { backend: string; threads: number; workers: number; kernels?: string };
+  dispose: () => Promise<void> | void;
+}> {
   const model = cfg.model.name;
   const trainerOptions = trainerOptionsOf(cfg);
   if (workers > 1) {
     // a pool of worker threads, each with its own backend and model
     const { createPoolTrainer } = await import('../learning/tf/pool.js');
-    const { trainer, pool } = await createPoolTrainer({ model, trainerOptions, workers, threadsPerWorker: cfg.threads, backend: cfg.backend, test: { x: test.x, y: test.y }, seed: cfg.seed });
+    const { trainer, pool } = await createPoolTrainer({
+      model,
+      trainerOptions,
+      workers,
+      threadsPerWorker: cfg.threads,
+      backend: cfg.backend,
+      test: { x: test.x, y: test.y },
+      seed: cfg.seed,
+    });
     return { trainer, backend: { ...pool.backend, workers }, dispose: () => pool.close() };
   }
   const { initBackend } = await import('../learning/tf/backend.js');
   const info = await initBackend({ backend: cfg.backend, threads: cfg.threads });
   const { createTrainer } = await import('../learning/tf/silo-trainer.js');
   const trainer = createTrainer(model, trainerOptions);
-  return { trainer, backend: { backend: info.backend, threads: info.threads, workers: 1, ...(info.kernels ? { kernels: info.kernels } : {}) }, dispose: () => trainer.dispose() };
+  return {
+    trainer,
+    backend: { backend: info.backend, threads: info.threads, workers: 1, ...(info.kernels ? { kernels: info.kernels } : {}) },
+    dispose: () => trainer.dispose(),
+  };
 }

@@ -50,15 +50,23 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   }
   if (opts.resume && !store && !existsSync(ckFile)) {
     const done = finishedRunSummary(out, hash);
-    if (done) { log(`${cfg.name}: already finished in ${out}`); return { ...done, outDir: out }; }
+    if (done) {
+      log(`${cfg.name}: already finished in ${out}`);
+      return { ...done, outDir: out };
+    }
     // results of another config without a checkpoint (a finished run keeps none): never train over them
     const written = resultsConfigHash(out);
-    if (written !== undefined && written !== hash) throw new DflsimInputError(path.join(out, 'config.resolved.json'), 'the results here were written by a different config; use --force to start over');
+    if (written !== undefined && written !== hash)
+      throw new DflsimInputError(
+        path.join(out, 'config.resolved.json'),
+        'the results here were written by a different config; use --force to start over',
+      );
   }
   const stored = store && opts.resume ? await store.read() : undefined;
   const previous = !opts.resume ? undefined : store ? (stored ? decodeCheckpoint(stored, ckFile) : undefined) : readCheckpoint(ckFile);
   if (opts.resume && !previous) log(`no checkpoint in ${out}; starting from round 0`);
-  if (previous && previous.configHash !== hash) throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
+  if (previous && previous.configHash !== hash)
+    throw new DflsimInputError(ckFile, 'the checkpoint was written by a different config; use --force to start over');
 
   // Everything that can fail on bad input happens before the first file is written.
   const timing = await resolveTrainTiming(cfg, configFile);
@@ -69,19 +77,53 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
   const n = plan.n;
   const data = await prepareData(cfg, configFile, n);
   const { shards, test } = data;
-  const schedule: TrainingSchedule = scheduleFromPlan(plan, mixingRule(plan, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }));
+  const schedule: TrainingSchedule = scheduleFromPlan(
+    plan,
+    mixingRule(plan, n, { shardSizes: shards.map((s) => s.size), scheme: cfg.mixing }),
+  );
   const roundsRun = roundsWithinBudget(schedule, cfg.rounds, cfg.simulatedBudgetMs);
-  if (roundsRun === 0) throw new DflsimInputError(`${configFile}: simulatedBudgetMs`, `the first round of ${cfg.topology} ends at ${plan.roundEndMs(0).toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`);
+  if (roundsRun === 0)
+    throw new DflsimInputError(
+      `${configFile}: simulatedBudgetMs`,
+      `the first round of ${cfg.topology} ends at ${plan.roundEndMs(0).toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`,
+    );
   const evalEvery = resolveEvalEvery(cfg.evalEvery, roundsRun);
   const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
-  const { trainer, backend, dispose } = await distributed(opts.trainer ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} } : await defaultTrainer(cfg, workers, test), cfg, opts, log);
+  const { trainer, backend, dispose } = await distributed(
+    opts.trainer
+      ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} }
+      : await defaultTrainer(cfg, workers, test),
+    cfg,
+    opts,
+    log,
+  );
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
   try {
     if (previous) {
-      checkResumable(previous.state, ckFile, { silos: n, rounds: cfg.rounds, weightCount: trainer.weightCount, paramCount: trainer.paramCount });
+      checkResumable(previous.state, ckFile, {
+        silos: n,
+        rounds: cfg.rounds,
+        weightCount: trainer.weightCount,
+        paramCount: trainer.paramCount,
+      });
       checkKernels(previous.kernels, backend.kernels, ckFile);
     }
-    return await train(cfg, configFile, opts, { ctx, n, data, schedule, trainer, backend, previous: previous?.state, ckFile, hash, store, plan, timing, evalEvery, roundsRun });
+    return await train(cfg, configFile, opts, {
+      ctx,
+      n,
+      data,
+      schedule,
+      trainer,
+      backend,
+      previous: previous?.state,
+      ckFile,
+      hash,
+      store,
+      plan,
+      timing,
+      evalEvery,
+      roundsRun,
+    });
   } finally {
     await dispose();
   }
@@ -118,41 +160,64 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
   mkdirSync(out, { recursive: true });
   const version = packageVersion();
   const simulated = simulationRecord(cfg, p, contextClock(ctx));
-  writeFileAtomic(path.join(out, 'config.resolved.json'), JSON.stringify({ ...cfg, configFile: path.resolve(configFile), configHash: hash, version, backend, resolved: simulated }, null, 2) + '\n');
+  writeFileAtomic(
+    path.join(out, 'config.resolved.json'),
+    JSON.stringify({ ...cfg, configFile: path.resolve(configFile), configHash: hash, version, backend, resolved: simulated }, null, 2) +
+      '\n',
+  );
   const drawing = describeTopology(ctx, cfg.topology);
   writeFileAtomic(path.join(out, 'topology.json'), JSON.stringify(drawing) + '\n');
   const base = baselineOf(data);
-  const shardInfo: RunSummary['shards'] = data.task === 'regression'
-    ? describeShards(data.shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }))
-    : data.shards.map((s) => ({ silo: s.silo, size: s.size, writers: s.writers.length, classes: classCounts(s.y, CHARACTER_CLASSES.length).filter((c) => c > 0).length }));
-  log(`${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`);
+  const shardInfo: RunSummary['shards'] =
+    data.task === 'regression'
+      ? describeShards(data.shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }))
+      : data.shards.map((s) => ({
+          silo: s.silo,
+          size: s.size,
+          writers: s.writers.length,
+          classes: classCounts(s.y, CHARACTER_CLASSES.length).filter((c) => c > 0).length,
+        }));
+  log(
+    `${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`,
+  );
 
   let state: EngineState = previous ?? initEngineState(trainer, n, cfg.seed);
   if (previous) log(`resuming at round ${state.round}`);
   let interrupted = false;
   const checkpoint = (s: EngineState): void => {
-    if (store) store.write(encodeCheckpoint(s, hash, backend.kernels)); else writeFileAtomic(ckFile, encodeCheckpoint(s, hash, backend.kernels));
+    if (store) store.write(encodeCheckpoint(s, hash, backend.kernels));
+    else writeFileAtomic(ckFile, encodeCheckpoint(s, hash, backend.kernels));
     writeFileAtomic(path.join(out, 'metrics.csv'), metricsCsv(s.metrics));
   };
   // the engine yields to the event loop after every round, so Ctrl-C (SIGINT) is seen:
   // it writes a checkpoint and stops
   if (!state.done) {
-    state = await runRoundsAsync(state, trainer, schedule, { shards, test }, {
-      rounds: cfg.rounds,
-      localSteps: cfg.localSteps,
-      batchSize: cfg.batchSize,
-      lr: cfg.lr,
-      seed: cfg.seed,
-      evalEvery,
-      evalSilos: cfg.evalSilos,
-      simulatedBudgetMs: cfg.simulatedBudgetMs,
-      afterRound: (s, row) => {
-        opts.onRound?.(row, cfg.rounds);
-        if (s.round % cfg.checkpointEvery === 0 || s.done) checkpoint(s);
-        if (!s.done && opts.shouldStop?.()) { interrupted = true; checkpoint(s); return true; }
-        return false;
+    state = await runRoundsAsync(
+      state,
+      trainer,
+      schedule,
+      { shards, test },
+      {
+        rounds: cfg.rounds,
+        localSteps: cfg.localSteps,
+        batchSize: cfg.batchSize,
+        lr: cfg.lr,
+        seed: cfg.seed,
+        evalEvery,
+        evalSilos: cfg.evalSilos,
+        simulatedBudgetMs: cfg.simulatedBudgetMs,
+        afterRound: (s, row) => {
+          opts.onRound?.(row, cfg.rounds);
+          if (s.round % cfg.checkpointEvery === 0 || s.done) checkpoint(s);
+          if (!s.done && opts.shouldStop?.()) {
+            interrupted = true;
+            checkpoint(s);
+            return true;
+          }
+          return false;
+        },
       },
-    });
+    );
   }
   // the last evaluated round (every evaluation sets the test loss)
   const final = [...state.metrics].reverse().find((m) => m.testLoss !== null) ?? null;
@@ -167,7 +232,8 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
     final,
     task: data.task,
     constantPredictorRmse: base.constantPredictorRmse,
-    rmseRatioToConstant: final?.testRmse != null && Number.isFinite(base.constantPredictorRmse) ? final.testRmse / base.constantPredictorRmse : null,
+    rmseRatioToConstant:
+      final?.testRmse != null && Number.isFinite(base.constantPredictorRmse) ? final.testRmse / base.constantPredictorRmse : null,
     majorityClassAccuracy: base.majorityClassAccuracy,
     testAccuracy: final?.testAccuracy ?? null,
     siloTestAccuracy: final?.siloAccuracies ?? null,
@@ -195,9 +261,12 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
 }
 
 function simulationRecord(cfg: TrainConfig, p: Pick<Prepared, 'timing' | 'evalEvery' | 'roundsRun'>, clock: ClockChoice): SimulationRecord {
-  const profile = cfg.siloProfile === undefined ? 'none (every silo: computeMs, accessGbps)'
-    : typeof cfg.siloProfile === 'string' ? `file ${path.basename(cfg.siloProfile)}`
-      : `generated: ${JSON.stringify(cfg.siloProfile)}`;
+  const profile =
+    cfg.siloProfile === undefined
+      ? 'none (every silo: computeMs, accessGbps)'
+      : typeof cfg.siloProfile === 'string'
+        ? `file ${path.basename(cfg.siloProfile)}`
+        : `generated: ${JSON.stringify(cfg.siloProfile)}`;
   return {
     clock: describeClock(clock),
     modelSizeBits: p.timing.workload.modelSizeBits,
@@ -205,7 +274,7 @@ function simulationRecord(cfg: TrainConfig, p: Pick<Prepared, 'timing' | 'evalEv
     computeMs: p.timing.workload.computeMs,
     computeMsSource: p.timing.computeMsSource,
     siloProfile: profile,
-    linkCapacities: cfg.linkCapacities === 'gml' ? 'from the GML (bottleneck link of each path)' : 'ignored (the papers\' model)',
+    linkCapacities: cfg.linkCapacities === 'gml' ? 'from the GML (bottleneck link of each path)' : "ignored (the papers' model)",
     evalEvery: p.evalEvery,
     roundsPlanned: p.roundsRun,
     simulatedBudgetMs: cfg.simulatedBudgetMs ?? null,

@@ -18,7 +18,12 @@ export const TIMELINE_ROUNDS = 6;
  */
 export function planTimeline(plan: TopologyPlan, clock: ClockChoice, rounds = TIMELINE_ROUNDS): SiloTimeline {
   const c = planEventClock(plan, clock.clock === 'events' ? clock : { seed: clock.seed });
-  const silos = Array.from({ length: plan.n }, () => ({ startMs: [] as number[], computeEndMs: [] as number[], sendEndMs: [] as number[], endMs: [] as number[] }));
+  const silos = Array.from({ length: plan.n }, () => ({
+    startMs: [] as number[],
+    computeEndMs: [] as number[],
+    sendEndMs: [] as number[],
+    endMs: [] as number[],
+  }));
   for (let k = 0; k < rounds; k++) {
     const b = c.breakdown(k);
     for (let j = 0; j < plan.n; j++) {
@@ -72,7 +77,11 @@ export interface DrawingProfile {
  * its states when round-varying, and its cycle time. A baseline has no edges.
  */
 export function describeTopology(ctx: TopologyContext, topology: string): TopologyDrawing {
-  const silos = ctx.underlay.silos.map((name, i) => ({ name, latitude: ctx.underlay.coordinates[i]?.latitude ?? null, longitude: ctx.underlay.coordinates[i]?.longitude ?? null }));
+  const silos = ctx.underlay.silos.map((name, i) => ({
+    name,
+    latitude: ctx.underlay.coordinates[i]?.latitude ?? null,
+    longitude: ctx.underlay.coordinates[i]?.longitude ?? null,
+  }));
   const base = { network: ctx.underlay.name, topology, silos };
   const t = getTopologyValue(topology);
   if (t.family === 'baseline') return { ...base, edges: [] };
@@ -80,8 +89,18 @@ export function describeTopology(ctx: TopologyContext, topology: string): Topolo
   const profile = contextProfile(ctx);
   return {
     ...base,
-    ...(t.supports.cycleTime && plan.n > 1 ? { timeline: planTimeline(plan, contextClock(ctx), Math.min(TIMELINE_ROUNDS, ctx.rounds)) } : {}),
-    ...(profile ? { profile: { computeMs: Array.from(profile.computeStepMs), uploadGbps: Array.from(profile.uploadBitsPerSec, (b) => b / 1e9), downloadGbps: Array.from(profile.downloadBitsPerSec, (b) => b / 1e9) } } : {}),
+    ...(t.supports.cycleTime && plan.n > 1
+      ? { timeline: planTimeline(plan, contextClock(ctx), Math.min(TIMELINE_ROUNDS, ctx.rounds)) }
+      : {}),
+    ...(profile
+      ? {
+          profile: {
+            computeMs: Array.from(profile.computeStepMs),
+            uploadGbps: Array.from(profile.uploadBitsPerSec, (b) => b / 1e9),
+            downloadGbps: Array.from(profile.downloadBitsPerSec, (b) => b / 1e9),
+          },
+        }
+      : {}),
     edges: (plan.overlay?.edges ?? []).map((e) => [e.from, e.to] as [number, number]),
     ...(plan.drawing?.multiplicity ? { multiplicity: plan.drawing.multiplicity } : {}),
     cycleTimeMs: plan.cycleTimeMs,

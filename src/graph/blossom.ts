@@ -177,10 +177,7 @@ function solve(
  *   in exactly one pair, of minimum total weight.
  * @throws Error if the number of vertices is odd or a weight is not finite.
  */
-export function minWeightPerfectMatching(
-  vertices: readonly number[],
-  weight: (a: number, b: number) => number,
-): Array<[number, number]> {
+export function minWeightPerfectMatching(vertices: readonly number[], weight: (a: number, b: number) => number): Array<[number, number]> {
   const k = vertices.length;
   if (k % 2 !== 0) {
     throw new Error(`minWeightPerfectMatching: needs an even number of vertices, got ${k}`);
@@ -191,9 +188,7 @@ export function minWeightPerfectMatching(
     for (let j = i + 1; j < k; j++) {
       const w = weight(vertices[i], vertices[j]);
       if (typeof w !== 'number' || !Number.isFinite(w)) {
-        throw new Error(
-          `minWeightPerfectMatching: weight(${vertices[i]}, ${vertices[j]}) is not a finite number: ${String(w)}`,
-        );
+        throw new Error(`minWeightPerfectMatching: weight(${vertices[i]}, ${vertices[j]}) is not a finite number: ${String(w)}`);
       }
       // Negation is exact in floating point, unlike W - w.
       edges.push([i, j, -w]);
@@ -262,15 +257,7 @@ class BlossomSolver {
   private readonly mark: Uint8Array;
   private readonly bestTo: Int32Array;
 
-  constructor(
-    n: number,
-    eu: Int32Array,
-    ev: Int32Array,
-    ew: Float64Array,
-    maxW: number,
-    maxCardinality: boolean,
-    eps: number,
-  ) {
+  constructor(n: number, eu: Int32Array, ev: Int32Array, ew: Float64Array, maxW: number, maxCardinality: boolean, eps: number) {
     this.n = n;
     this.eu = eu;
     this.ev = ev;
@@ -327,12 +314,7 @@ class BlossomSolver {
       if (!this.runStage()) break;
       // Galil: at the end of a stage expand S-blossoms whose dual is zero.
       for (let b = n; b < 2 * n; b++) {
-        if (
-          this.children[b] !== null &&
-          this.parent[b] === -1 &&
-          this.label[b] === S_LABEL &&
-          this.z[b] <= this.eps
-        ) {
+        if (this.children[b] !== null && this.parent[b] === -1 && this.label[b] === S_LABEL && this.z[b] <= this.eps) {
           this.expand(b, true);
         }
       }

@@ -9,7 +9,9 @@ class Fringe {
   private keys: number[] = [];
   private counts: number[] = [];
   private nodes: number[] = [];
-  get size(): number { return this.keys.length; }
+  get size(): number {
+    return this.keys.length;
+  }
   private less(a: number, b: number): boolean {
     return this.keys[a] < this.keys[b] || (this.keys[a] === this.keys[b] && this.counts[a] < this.counts[b]);
   }
@@ -19,27 +21,35 @@ class Fringe {
     [this.nodes[a], this.nodes[b]] = [this.nodes[b], this.nodes[a]];
   }
   push(key: number, count: number, node: number): void {
-    this.keys.push(key); this.counts.push(count); this.nodes.push(node);
+    this.keys.push(key);
+    this.counts.push(count);
+    this.nodes.push(node);
     let i = this.keys.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(i, p)) break;
-      this.swap(i, p); i = p;
+      this.swap(i, p);
+      i = p;
     }
   }
   pop(): [number, number] {
-    const key = this.keys[0], node = this.nodes[0];
+    const key = this.keys[0],
+      node = this.nodes[0];
     const last = this.keys.length - 1;
     this.swap(0, last);
-    this.keys.pop(); this.counts.pop(); this.nodes.pop();
+    this.keys.pop();
+    this.counts.pop();
+    this.nodes.pop();
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < this.keys.length && this.less(l, m)) m = l;
       if (r < this.keys.length && this.less(r, m)) m = r;
       if (m === i) break;
-      this.swap(i, m); i = m;
+      this.swap(i, m);
+      i = m;
     }
     return [key, node];
   }

@@ -31,7 +31,8 @@ export interface EdgeColoring {
  * @returns the colouring; its colour classes are matchings
  */
 export function misraGriesEdgeColoring(n: number, edges: ReadonlyArray<UndirectedEdge>): EdgeColoring {
-  if (!Number.isInteger(n) || n < 0) throw new DflsimInputError('edgeColoring.n', `the number of vertices must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new DflsimInputError('edgeColoring.n', `the number of vertices must be a non-negative integer, got ${n}`);
   const deg = new Int32Array(n);
   const seen = new Set<number>();
   edges.forEach(([a, b], idx) => {
@@ -42,7 +43,8 @@ export function misraGriesEdgeColoring(n: number, edges: ReadonlyArray<Undirecte
     const key = a < b ? a * n + b : b * n + a;
     if (seen.has(key)) throw new DflsimInputError(`edgeColoring.edges[${idx}]`, `duplicate edge ${a}-${b}`);
     seen.add(key);
-    deg[a]++; deg[b]++;
+    deg[a]++;
+    deg[b]++;
   });
   let maxDegree = 0;
   for (let v = 0; v < n; v++) if (deg[v] > maxDegree) maxDegree = deg[v];
@@ -115,7 +117,10 @@ export function misraGriesEdgeColoring(n: number, edges: ReadonlyArray<Undirecte
         const ci = colorOf.get(key(u, fan[i]));
         if (ci === undefined || !isFree(fan[i - 1], ci)) break;
       }
-      if (isFree(fan[i], d)) { w = i; break; }
+      if (isFree(fan[i], d)) {
+        w = i;
+        break;
+      }
     }
     if (w === -1) throw new Error('dflsim/graph/edge-coloring: Misra-Gries found no rotatable fan prefix (internal error)');
     // 5. Rotate the prefix: u-fan[i] takes the colour of u-fan[i+1]; u-fan[w] takes d.
@@ -133,7 +138,11 @@ export function misraGriesEdgeColoring(n: number, edges: ReadonlyArray<Undirecte
   edges.forEach(([a, b], idx) => {
     const raw = colorOf.get(key(a, b))!;
     let c = renumber.get(raw);
-    if (c === undefined) { c = renumber.size; renumber.set(raw, c); classes.push([]); }
+    if (c === undefined) {
+      c = renumber.size;
+      renumber.set(raw, c);
+      classes.push([]);
+    }
     edgeColors[idx] = c;
     classes[c].push(idx);
   });
@@ -151,7 +160,8 @@ export function edgeColoringConflict(n: number, edges: ReadonlyArray<UndirectedE
       if (v < 0 || v >= n) return `edge ${edges[i][0]}-${edges[i][1]} has an end outside 0..${n - 1}`;
       const k = `${v},${edgeColors[i]}`;
       const prev = owner.get(k);
-      if (prev !== undefined) return `edges ${edges[prev][0]}-${edges[prev][1]} and ${edges[i][0]}-${edges[i][1]} share vertex ${v} and colour ${edgeColors[i]}`;
+      if (prev !== undefined)
+        return `edges ${edges[prev][0]}-${edges[prev][1]} and ${edges[i][0]}-${edges[i][1]} share vertex ${v} and colour ${edgeColors[i]}`;
       owner.set(k, i);
     }
   }
@@ -177,9 +187,11 @@ export function edgeColoringConflict(n: number, edges: ReadonlyArray<UndirectedE
  *   renumbered 0..k−1 in order of first use by the edges, classes in edge order
  */
 export function roundRobinEdgeColoring(n: number, edges?: ReadonlyArray<UndirectedEdge>): EdgeColoring {
-  if (!Number.isInteger(n) || n < 2) throw new DflsimInputError('edgeColoring.n', `the complete graph needs at least two vertices, got ${n}`);
+  if (!Number.isInteger(n) || n < 2)
+    throw new DflsimInputError('edgeColoring.n', `the complete graph needs at least two vertices, got ${n}`);
   const total = (n * (n - 1)) / 2;
-  if (edges && edges.length !== total) throw new DflsimInputError('edgeColoring.edges', `the complete graph on ${n} vertices has ${total} edges, got ${edges.length}`);
+  if (edges && edges.length !== total)
+    throw new DflsimInputError('edgeColoring.edges', `the complete graph on ${n} vertices has ${total} edges, got ${edges.length}`);
   const odd = n % 2 === 1;
   const mod = odd ? n : n - 1;
   const rawColor = (a: number, b: number): number => {
@@ -194,7 +206,10 @@ export function roundRobinEdgeColoring(n: number, edges?: ReadonlyArray<Undirect
   const place = (idx: number, a: number, b: number): void => {
     const raw = rawColor(a, b);
     let c = renumber[raw];
-    if (c === -1) { c = renumber[raw] = colors++; classes.push([]); }
+    if (c === -1) {
+      c = renumber[raw] = colors++;
+      classes.push([]);
+    }
     edgeColors[idx] = c;
     classes[c].push(idx);
   };

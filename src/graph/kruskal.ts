@@ -9,7 +9,11 @@ import { UnionFind } from './union-find.js';
  * @param weight weight of edge (a, b)
  * @returns the tree's edges in the order they were taken
  */
-export function kruskal(n: number, edges: readonly (readonly [number, number])[], weight: (a: number, b: number) => number): [number, number][] {
+export function kruskal(
+  n: number,
+  edges: readonly (readonly [number, number])[],
+  weight: (a: number, b: number) => number,
+): [number, number][] {
   const order = edges.map(([a, b], idx) => ({ a, b, w: weight(a, b), idx }));
   order.sort((x, y) => x.w - y.w || x.idx - y.idx);
   const sets = new UnionFind(n);

@@ -51,9 +51,16 @@ export function tridiagonalize(a: ArrayLike<number>, n: number): Tridiagonal {
     const s = k + 1;
     const x0 = A[s * n + k];
     let tail2 = 0;
-    for (let i = 1; i < m; i++) { const x = A[(s + i) * n + k]; tail2 += x * x; }
+    for (let i = 1; i < m; i++) {
+      const x = A[(s + i) * n + k];
+      tail2 += x * x;
+    }
     // Nothing to annihilate below the sub-diagonal: no reflection needed.
-    if (tail2 === 0) { off[k] = x0; reflectors.push(null); continue; }
+    if (tail2 === 0) {
+      off[k] = x0;
+      reflectors.push(null);
+      continue;
+    }
     const norm2 = x0 * x0 + tail2;
     const norm = Math.sqrt(norm2);
     const alpha = x0 >= 0 ? -norm : norm;
@@ -83,7 +90,8 @@ export function tridiagonalize(a: ArrayLike<number>, n: number): Tridiagonal {
     for (let i = 0; i < m; i++) p[i] = 2 * p[i] - 2 * vp * v[i];
     for (let i = 0; i < m; i++) {
       const row = (s + i) * n + s;
-      const vi = v[i], wi = p[i];
+      const vi = v[i],
+        wi = p[i];
       for (let j = 0; j <= i; j++) A[row + j] -= vi * p[j] + wi * v[j];
     }
     off[k] = alpha;
@@ -114,7 +122,8 @@ export function sturmCount(diag: Float64Array, off: Float64Array, x: number): nu
 /** Gershgorin interval containing every eigenvalue of the tridiagonal. */
 function gershgorin(diag: Float64Array, off: Float64Array): [number, number] {
   const n = diag.length;
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < n; i++) {
     const r = (i > 0 ? Math.abs(off[i - 1]) : 0) + (i + 1 < n ? Math.abs(off[i]) : 0);
     lo = Math.min(lo, diag[i] - r);
@@ -130,7 +139,8 @@ function gershgorin(diag: Float64Array, off: Float64Array): [number, number] {
  */
 export function tridiagonalEigenvalue(diag: Float64Array, off: Float64Array, k: number): number {
   const n = diag.length;
-  if (!Number.isInteger(k) || k < 0 || k >= n) throw new DflsimInputError('tridiagonalEigenvalue.k', `k must be an integer in 0..${n - 1}, got ${k}`);
+  if (!Number.isInteger(k) || k < 0 || k >= n)
+    throw new DflsimInputError('tridiagonalEigenvalue.k', `k must be an integer in 0..${n - 1}, got ${k}`);
   let [lo, hi] = gershgorin(diag, off);
   const scale = Math.max(Math.abs(lo), Math.abs(hi), 1e-300);
   for (let it = 0; it < 200 && hi - lo > 4 * Number.EPSILON * scale; it++) {
@@ -150,9 +160,13 @@ export function tridiagonalEigenvalue(diag: Float64Array, off: Float64Array, k: 
 export function tridiagonalEigenvector(diag: Float64Array, off: Float64Array, lambda: number, iterations = 3): Float64Array {
   const n = diag.length;
   const x = new Float64Array(n);
-  if (n === 1) { x[0] = 1; return x; }
+  if (n === 1) {
+    x[0] = 1;
+    return x;
+  }
   let norm = 0;
-  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(diag[i]) + (i > 0 ? Math.abs(off[i - 1]) : 0) + (i + 1 < n ? Math.abs(off[i]) : 0));
+  for (let i = 0; i < n; i++)
+    norm = Math.max(norm, Math.abs(diag[i]) + (i > 0 ? Math.abs(off[i - 1]) : 0) + (i + 1 < n ? Math.abs(off[i]) : 0));
   const tiny = Number.EPSILON * Math.max(norm, 1e-300);
   // LU of T − λI: multipliers dl, U's diagonal d and super-diagonals du, du2.
   const dl = Float64Array.from(off);
@@ -191,7 +205,11 @@ export function tridiagonalEigenvector(diag: Float64Array, off: Float64Array, la
   }
   for (let it = 0; it < iterations; it++) {
     for (let i = 0; i + 1 < n; i++) {
-      if (swapped[i]) { const t = x[i]; x[i] = x[i + 1]; x[i + 1] = t; }
+      if (swapped[i]) {
+        const t = x[i];
+        x[i] = x[i + 1];
+        x[i + 1] = t;
+      }
       x[i + 1] -= dl[i] * x[i];
     }
     x[n - 1] /= d[n - 1];
@@ -277,7 +295,10 @@ export function fiedler(laplacian: ArrayLike<number>, n: number): { lambda2: num
   for (let i = 0; i < n; i++) mean += vector[i];
   mean /= n;
   let s = 0;
-  for (let i = 0; i < n; i++) { vector[i] -= mean; s += vector[i] * vector[i]; }
+  for (let i = 0; i < n; i++) {
+    vector[i] -= mean;
+    s += vector[i] * vector[i];
+  }
   s = Math.sqrt(s);
   if (s > 0) for (let i = 0; i < n; i++) vector[i] /= s;
   return { lambda2: value, vector };
@@ -341,13 +362,17 @@ export function lanczosExtreme(
   deflate(v);
   if (!(normalise(v) > 0) || !v.every(Number.isFinite)) {
     let seed = 0x9e3779b9;
-    for (let i = 0; i < n; i++) { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; v[i] = seed / 4294967296 - 0.5; }
+    for (let i = 0; i < n; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      v[i] = seed / 4294967296 - 0.5;
+    }
     deflate(v);
     normalise(v);
   }
   const basis: Float64Array[] = [];
   const w = new Float64Array(n);
-  let steps = 0, maxAlpha = 0;
+  let steps = 0,
+    maxAlpha = 0;
   for (let restart = 0; restart <= opt.maxRestarts; restart++) {
     basis.length = 0;
     basis.push(v);
@@ -385,7 +410,10 @@ export function lanczosExtreme(
         theta = tridiagonalEigenvalue(diag, off, which === 'smallest' ? 0 : diag.length - 1);
         s = tridiagonalEigenvector(diag, off, theta);
         const tolNow = opt.relativeToRitzValue ? Math.max(tol, opt.tolerance * Math.abs(theta)) : tol;
-        if (Math.abs(bnorm * s[s.length - 1]) <= tolNow) { converged = true; break; }
+        if (Math.abs(bnorm * s[s.length - 1]) <= tolNow) {
+          converged = true;
+          break;
+        }
       }
       if (last) break;
       beta.push(bnorm);
@@ -395,7 +423,8 @@ export function lanczosExtreme(
     }
     const y = new Float64Array(n);
     for (let k = 0; k < s!.length; k++) {
-      const c = s![k], b = basis[k];
+      const c = s![k],
+        b = basis[k];
       for (let i = 0; i < n; i++) y[i] += c * b[i];
     }
     deflate(y);
@@ -438,12 +467,17 @@ export function sparseMultiply(a: SparseSymmetric, x: Float64Array, y: Float64Ar
  * of the largest degree); the vector is defined up to sign, and only up to the
  * eigenspace when λ₂ is repeated.
  */
-export function sparseFiedler(laplacian: SparseSymmetric, start?: ArrayLike<number>, options: Partial<LanczosOptions> = {}): { lambda2: number; vector: Float64Array; steps: number } {
+export function sparseFiedler(
+  laplacian: SparseSymmetric,
+  start?: ArrayLike<number>,
+  options: Partial<LanczosOptions> = {},
+): { lambda2: number; vector: Float64Array; steps: number } {
   const n = laplacian.n;
   if (n < 2) throw new DflsimInputError('fiedler.laplacian', 'λ2 needs at least two vertices');
   let maxDiag = 0;
   for (let i = 0; i < n; i++) {
-    for (let p = laplacian.rowStart[i]; p < laplacian.rowStart[i + 1]; p++) if (laplacian.columns[p] === i) maxDiag = Math.max(maxDiag, Math.abs(laplacian.values[p]));
+    for (let p = laplacian.rowStart[i]; p < laplacian.rowStart[i + 1]; p++)
+      if (laplacian.columns[p] === i) maxDiag = Math.max(maxDiag, Math.abs(laplacian.values[p]));
   }
   const r = lanczosExtreme((x, y) => sparseMultiply(laplacian, x, y), n, 'smallest', 2 * maxDiag + 1e-300, start, options);
   return { lambda2: r.value, vector: r.vector, steps: r.steps };
@@ -494,16 +528,26 @@ export class GroundedCholesky {
     const level = new Int32Array(n);
     const bfs = (root: number, out: Int32Array | null, mark: Uint8Array): number => {
       // returns the last vertex reached (in the deepest level, lowest degree)
-      let head = 0, tail = 0;
+      let head = 0,
+        tail = 0;
       const queue = out ?? new Int32Array(n);
       const base = out ? count : 0;
-      queue[base + tail++] = root; mark[root] = 1; level[root] = 0;
+      queue[base + tail++] = root;
+      mark[root] = 1;
+      level[root] = 0;
       let far = root;
       while (head < tail) {
         const v = queue[base + head++];
         if (level[v] > level[far] || (level[v] === level[far] && degree[v] < degree[far])) far = v;
         const nb: number[] = [];
-        for (let p = rowStart[v]; p < rowStart[v + 1]; p++) { const w = columns[p]; if (w !== v && !mark[w]) { mark[w] = 1; level[w] = level[v] + 1; nb.push(w); } }
+        for (let p = rowStart[v]; p < rowStart[v + 1]; p++) {
+          const w = columns[p];
+          if (w !== v && !mark[w]) {
+            mark[w] = 1;
+            level[w] = level[v] + 1;
+            nb.push(w);
+          }
+        }
         nb.sort((x, y) => degree[x] - degree[y] || x - y);
         for (const w of nb) queue[base + tail++] = w;
       }
@@ -516,7 +560,21 @@ export class GroundedCholesky {
       // the component's lowest-degree vertex, then twice "the farthest from it"
       const comp = new Uint8Array(n);
       const members: number[] = [];
-      { const q = [start]; comp[start] = 1; while (q.length) { const v = q.pop()!; members.push(v); for (let p = rowStart[v]; p < rowStart[v + 1]; p++) { const w = columns[p]; if (!comp[w]) { comp[w] = 1; q.push(w); } } } }
+      {
+        const q = [start];
+        comp[start] = 1;
+        while (q.length) {
+          const v = q.pop()!;
+          members.push(v);
+          for (let p = rowStart[v]; p < rowStart[v + 1]; p++) {
+            const w = columns[p];
+            if (!comp[w]) {
+              comp[w] = 1;
+              q.push(w);
+            }
+          }
+        }
+      }
       let root = members[0];
       for (const v of members) if (degree[v] < degree[root] || (degree[v] === degree[root] && v < root)) root = v;
       for (let pass = 0; pass < 2; pass++) {
@@ -531,12 +589,18 @@ export class GroundedCholesky {
     const N = n - 1;
     this.position = new Int32Array(n).fill(-1);
     this.vertex = new Int32Array(N);
-    for (let i = 0; i < N; i++) { this.vertex[i] = order[i]; this.position[order[i]] = i; }
+    for (let i = 0; i < N; i++) {
+      this.vertex[i] = order[i];
+      this.position[order[i]] = i;
+    }
     this.first = new Int32Array(N);
     for (let i = 0; i < N; i++) {
       const v = this.vertex[i];
       let f = i;
-      for (let p = rowStart[v]; p < rowStart[v + 1]; p++) { const j = this.position[columns[p]]; if (j >= 0 && j < f) f = j; }
+      for (let p = rowStart[v]; p < rowStart[v + 1]; p++) {
+        const j = this.position[columns[p]];
+        if (j >= 0 && j < f) f = j;
+      }
       this.first[i] = f;
     }
     this.offset = new Int32Array(N + 1);
@@ -561,7 +625,9 @@ export class GroundedCholesky {
   }
 
   /** Envelope entries (the factor's storage). */
-  get envelopeSize(): number { return this.env.length; }
+  get envelopeSize(): number {
+    return this.env.length;
+  }
 
   /**
    * Factor the grounded matrix of `a` (same pattern as the constructor's). Returns false
@@ -575,9 +641,11 @@ export class GroundedCholesky {
     const vals = a.values;
     for (let p = 0; p < slot.length; p++) if (slot[p] >= 0) env[slot[p]] += vals[p];
     for (let i = 0; i < N; i++) {
-      const fi = first[i], oi = offset[i] - fi; // env[oi + j] = L[i][j]
+      const fi = first[i],
+        oi = offset[i] - fi; // env[oi + j] = L[i][j]
       for (let j = fi; j < i; j++) {
-        const fj = first[j], oj = offset[j] - fj;
+        const fj = first[j],
+          oj = offset[j] - fj;
         let acc = env[oi + j];
         for (let kk = fi > fj ? fi : fj; kk < j; kk++) acc -= env[oi + kk] * env[oj + kk];
         env[oi + j] = acc / env[oj + j];
@@ -594,18 +662,21 @@ export class GroundedCholesky {
   /** y = L⁺x for x ⊥ 1 (x is projected first), using the last successful {@link factor}. */
   applyPseudoInverse(x: Float64Array, y: Float64Array): void {
     const { env, first, offset, vertex, work: z } = this;
-    const n = this.n, N = n - 1;
+    const n = this.n,
+      N = n - 1;
     let mean = 0;
     for (let v = 0; v < n; v++) mean += x[v];
     mean /= n;
     for (let i = 0; i < N; i++) {
-      const fi = first[i], oi = offset[i] - fi;
+      const fi = first[i],
+        oi = offset[i] - fi;
       let acc = x[vertex[i]] - mean;
       for (let kk = fi; kk < i; kk++) acc -= env[oi + kk] * z[kk];
       z[i] = acc / env[oi + i];
     }
     for (let i = N - 1; i >= 0; i--) {
-      const fi = first[i], oi = offset[i] - fi;
+      const fi = first[i],
+        oi = offset[i] - fi;
       const yi = z[i] / env[oi + i];
       z[i] = yi;
       for (let kk = fi; kk < i; kk++) z[kk] -= env[oi + kk] * yi;
@@ -628,23 +699,40 @@ export class GroundedCholesky {
  * fails: a disconnected weighted graph, λ₂ = 0) plain Lanczos finishes from the vector.
  * @param chol built for the laplacian's pattern (refactored here with its values)
  */
-export function shiftInvertFiedler(laplacian: SparseSymmetric, chol: GroundedCholesky, start?: ArrayLike<number>, options: Partial<LanczosOptions> = {}): { lambda2: number; vector: Float64Array; steps: number } {
+export function shiftInvertFiedler(
+  laplacian: SparseSymmetric,
+  chol: GroundedCholesky,
+  start?: ArrayLike<number>,
+  options: Partial<LanczosOptions> = {},
+): { lambda2: number; vector: Float64Array; steps: number } {
   const n = laplacian.n;
   const tolerance = options.tolerance ?? DEFAULT_LANCZOS.tolerance;
   if (!chol.factor(laplacian)) return sparseFiedler(laplacian, start, options);
   let maxDiag = 0;
   for (let i = 0; i < n; i++) {
-    for (let p = laplacian.rowStart[i]; p < laplacian.rowStart[i + 1]; p++) if (laplacian.columns[p] === i) maxDiag = Math.max(maxDiag, Math.abs(laplacian.values[p]));
+    for (let p = laplacian.rowStart[i]; p < laplacian.rowStart[i + 1]; p++)
+      if (laplacian.columns[p] === i) maxDiag = Math.max(maxDiag, Math.abs(laplacian.values[p]));
   }
-  const r = lanczosExtreme((x, y) => chol.applyPseudoInverse(x, y), n, 'largest', 0, start, { ...options, tolerance: tolerance / 10, relativeToRitzValue: true });
+  const r = lanczosExtreme((x, y) => chol.applyPseudoInverse(x, y), n, 'largest', 0, start, {
+    ...options,
+    tolerance: tolerance / 10,
+    relativeToRitzValue: true,
+  });
   const v = r.vector;
   const lv = new Float64Array(n);
   sparseMultiply(laplacian, v, lv);
-  let rq = 0, vv = 0;
-  for (let i = 0; i < n; i++) { rq += v[i] * lv[i]; vv += v[i] * v[i]; }
+  let rq = 0,
+    vv = 0;
+  for (let i = 0; i < n; i++) {
+    rq += v[i] * lv[i];
+    vv += v[i] * v[i];
+  }
   rq /= vv;
   let res = 0;
-  for (let i = 0; i < n; i++) { const d = lv[i] - rq * v[i]; res += d * d; }
+  for (let i = 0; i < n; i++) {
+    const d = lv[i] - rq * v[i];
+    res += d * d;
+  }
   if (Math.sqrt(res / vv) <= tolerance * (2 * maxDiag) && Number.isFinite(rq)) return { lambda2: rq, vector: v, steps: r.steps };
   const f = sparseFiedler(laplacian, v, options);
   return { lambda2: f.lambda2, vector: f.vector, steps: r.steps + f.steps };

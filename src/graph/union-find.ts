@@ -22,7 +22,8 @@ export class UnionFind {
 
   /** Merge the sets of a and b; false when they were already one set. */
   union(a: number, b: number): boolean {
-    const ra = this.find(a), rb = this.find(b);
+    const ra = this.find(a),
+      rb = this.find(b);
     if (ra === rb) return false;
     this.parent[ra] = rb;
     return true;

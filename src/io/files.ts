@@ -9,6 +9,10 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   const fd = openSync(tmp, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, file);
 }

@@ -104,7 +104,8 @@ export function roundSeed(seed: number, purpose: string, round: number, silo: nu
 
 /** A seeded mini-batch (sampling with replacement across steps, without within a batch when possible). */
 export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): Batch {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new DflsimInputError('batchSize', `must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new DflsimInputError('batchSize', `must be a positive integer, got ${batchSize}`);
   if (shard.size === 0) throw new DflsimInputError('shard', 'is empty: cannot sample a batch');
   const rng = createRng(seed);
   const size = Math.min(batchSize, shard.size);
@@ -117,7 +118,9 @@ export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): 
   for (let i = 0; i < shard.size; i++) idx[i] = i;
   for (let b = 0; b < size; b++) {
     const j = b + rng.int(shard.size - b);
-    const t = idx[b]; idx[b] = idx[j]; idx[j] = t;
+    const t = idx[b];
+    idx[b] = idx[j];
+    idx[j] = t;
     const s = idx[b];
     x.set(shard.x.subarray(s * dx, (s + 1) * dx), b * dx);
     y.set(shard.y.subarray(s * dy, (s + 1) * dy), b * dy);
@@ -129,7 +132,9 @@ export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): 
 export function keptOwnModels(plan: Pick<RoundPlan, 'mixing' | 'down'>): number {
   const down = new Set(plan.down ?? []);
   let k = 0;
-  plan.mixing.forEach((row, i) => { if (!down.has(i) && row.every((t) => t.from === i || t.weight === 0)) k++; });
+  plan.mixing.forEach((row, i) => {
+    if (!down.has(i) && row.every((t) => t.from === i || t.weight === 0)) k++;
+  });
   return k;
 }
 
@@ -177,7 +182,11 @@ export function averageWeights(ws: readonly Float32Array[]): Float32Array {
 export function consensusDistance(ws: readonly Float32Array[], count = ws[0].length): number {
   const avg = averageWeights(ws.map((w) => w.subarray(0, count)));
   let s = 0;
-  for (const w of ws) for (let i = 0; i < count; i++) { const d = w[i] - avg[i]; s += d * d; }
+  for (const w of ws)
+    for (let i = 0; i < count; i++) {
+      const d = w[i] - avg[i];
+      s += d * d;
+    }
   return s / ws.length;
 }
 
@@ -186,14 +195,36 @@ export function consensusDistance(ws: readonly Float32Array[], count = ws[0].len
  * Returns the weight vectors to evaluate this round (the averaged model, then each silo's
  * when `evalSilos`), or null on a round without evaluation.
  */
-function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTrainResult[], start: readonly (Float32Array | undefined)[], opts: EngineOptions, schedule: TrainingSchedule, mixed?: Float32Array[]): { row: MetricRow; evaluate: Float32Array[] | null } {
+function mixRound(
+  state: EngineState,
+  plan: RoundPlan,
+  results: readonly LocalTrainResult[],
+  start: readonly (Float32Array | undefined)[],
+  opts: EngineOptions,
+  schedule: TrainingSchedule,
+  mixed?: Float32Array[],
+): { row: MetricRow; evaluate: Float32Array[] | null } {
   const k = state.round;
-  let lossSum = 0, trained = 0;
-  results.forEach((r, i) => { state.opt[i] = r.optState; if (!Number.isNaN(r.loss)) { lossSum += r.loss; trained++; } });
-  state.weights = mixed ?? applyMixing(plan.mixing, results.map((r) => r.weights), start);
+  let lossSum = 0,
+    trained = 0;
+  results.forEach((r, i) => {
+    state.opt[i] = r.optState;
+    if (!Number.isNaN(r.loss)) {
+      lossSum += r.loss;
+      trained++;
+    }
+  });
+  state.weights =
+    mixed ??
+    applyMixing(
+      plan.mixing,
+      results.map((r) => r.weights),
+      start,
+    );
   state.simulatedMs = plan.endMs;
   state.round = k + 1;
-  const last = state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && roundEndMs(schedule, state.round) > opts.simulatedBudgetMs);
+  const last =
+    state.round >= opts.rounds || (opts.simulatedBudgetMs !== undefined && roundEndMs(schedule, state.round) > opts.simulatedBudgetMs);
   if (last) state.done = true;
   const row: MetricRow = {
     round: k,
@@ -210,7 +241,8 @@ function mixRound(state: EngineState, plan: RoundPlan, results: readonly LocalTr
     down: plan.down?.length ?? 0,
     keptOwn: keptOwnModels(plan),
   };
-  const evaluate = (k + 1) % opts.evalEvery === 0 || last ? [averageWeights(state.weights), ...(opts.evalSilos ? state.weights : [])] : null;
+  const evaluate =
+    (k + 1) % opts.evalEvery === 0 || last ? [averageWeights(state.weights), ...(opts.evalSilos ? state.weights : [])] : null;
   return { row, evaluate };
 }
 
@@ -241,7 +273,8 @@ function recordRound(state: EngineState, row: MetricRow, ev: readonly Evaluation
 function roundJob(state: EngineState, data: EngineData, opts: EngineOptions, i: number): SiloJob {
   const k = state.round;
   const batches: Batch[] = [];
-  for (let s = 0; s < opts.localSteps; s++) batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
+  for (let s = 0; s < opts.localSteps; s++)
+    batches.push(sampleBatch(data.shards[i], opts.batchSize, roundSeed(opts.seed, `batch${s}`, k, i)));
   return { weights: state.weights[i], optState: state.opt[i], batches, lr: opts.lr, seed: roundSeed(opts.seed, 'dropout', k, i) };
 }
 
@@ -263,7 +296,13 @@ function staleSources(plan: RoundPlan): Set<number> {
 }
 
 /** Run one round on a working state (mutated in place) and return its metrics row. */
-function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): MetricRow {
+function runOneRound(
+  state: EngineState,
+  trainer: LocalTrainer,
+  schedule: TrainingSchedule,
+  data: EngineData,
+  opts: EngineOptions,
+): MetricRow {
   const plan = schedule.plan(state.round);
   const needStart = staleSources(plan);
   // silos train in place: keep a copy of the start-of-round models that mixing reads
@@ -290,7 +329,13 @@ function runOneRound(state: EngineState, trainer: LocalTrainer, schedule: Traini
  * offers `trainMany` (a worker pool). Jobs, mixing and reductions are the same as
  * in-process, in silo order, so the results are the same bits.
  */
-async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): Promise<MetricRow> {
+async function runOneRoundParallel(
+  state: EngineState,
+  trainer: LocalTrainer,
+  schedule: TrainingSchedule,
+  data: EngineData,
+  opts: EngineOptions,
+): Promise<MetricRow> {
   const plan = schedule.plan(state.round);
   const needStart = staleSources(plan);
   // the weights travel to the workers (transferred): keep a copy of those mixing reads stale
@@ -307,7 +352,9 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
   const mixed: Float32Array[] = new Array(n);
   const waiting = plan.mixing.map((row, i) => new Set(freshSources(row, i)));
   const readers: number[][] = Array.from({ length: n }, () => []);
-  waiting.forEach((srcs, i) => { for (const j of srcs) readers[j].push(i); });
+  waiting.forEach((srcs, i) => {
+    for (const j of srcs) readers[j].push(i);
+  });
   const scratch: MixScratch = {};
   const arrived = (j: number, r: LocalTrainResult) => {
     results[j] = r;
@@ -320,14 +367,25 @@ async function runOneRoundParallel(state: EngineState, trainer: LocalTrainer, sc
   for (const i of down) arrived(i, results[i]);
   if (up.length) {
     const done = new Array<boolean>(up.length).fill(false);
-    const all = await trainer.trainMany!(up.map((i) => jobs[i]), (q, r) => { done[q] = true; arrived(up[q], r); });
+    const all = await trainer.trainMany!(
+      up.map((i) => jobs[i]),
+      (q, r) => {
+        done[q] = true;
+        arrived(up[q], r);
+      },
+    );
     // a trainer that does not report results one by one: the rest now
-    all.forEach((r, q) => { if (!done[q]) arrived(up[q], r); });
+    all.forEach((r, q) => {
+      if (!done[q]) arrived(up[q], r);
+    });
   }
   state.wallMs += performance.now() - t0;
   const { row, evaluate } = mixRound(state, plan, results, start, opts, schedule, mixed);
   let ev: Evaluation[] | null = null;
-  if (evaluate) ev = trainer.evaluateTestMany ? await trainer.evaluateTestMany(evaluate) : evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y));
+  if (evaluate)
+    ev = trainer.evaluateTestMany
+      ? await trainer.evaluateTestMany(evaluate)
+      : evaluate.map((w) => trainer.evaluate(w, data.test.x, data.test.y));
   return recordRound(state, row, ev, trainer.paramCount);
 }
 
@@ -344,7 +402,13 @@ function workingCopy(state0: EngineState, schedule: TrainingSchedule, data: Engi
  * of the silos' state: use the returned state, and `structuredClone` the input first to
  * keep it.
  */
-export function runRounds(state0: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): EngineState {
+export function runRounds(
+  state0: EngineState,
+  trainer: LocalTrainer,
+  schedule: TrainingSchedule,
+  data: EngineData,
+  opts: EngineOptions,
+): EngineState {
   const state = workingCopy(state0, schedule, data);
   while (!state.done && state.round < opts.rounds) {
     const row = runOneRound(state, trainer, schedule, data, opts);
@@ -357,10 +421,18 @@ export function runRounds(state0: EngineState, trainer: LocalTrainer, schedule: 
  * {@link runRounds} that yields to the event loop after every round, so that a signal
  * handler (Ctrl-C) can set the flag `afterRound` checks.
  */
-export async function runRoundsAsync(state0: EngineState, trainer: LocalTrainer, schedule: TrainingSchedule, data: EngineData, opts: EngineOptions): Promise<EngineState> {
+export async function runRoundsAsync(
+  state0: EngineState,
+  trainer: LocalTrainer,
+  schedule: TrainingSchedule,
+  data: EngineData,
+  opts: EngineOptions,
+): Promise<EngineState> {
   const state = workingCopy(state0, schedule, data);
   while (!state.done && state.round < opts.rounds) {
-    const row = trainer.trainMany ? await runOneRoundParallel(state, trainer, schedule, data, opts) : runOneRound(state, trainer, schedule, data, opts);
+    const row = trainer.trainMany
+      ? await runOneRoundParallel(state, trainer, schedule, data, opts)
+      : runOneRound(state, trainer, schedule, data, opts);
     await new Promise((resolve) => setImmediate(resolve));
     if (opts.afterRound?.(state, row)) break;
   }

@@ -11,30 +11,48 @@ import { nativeAddon } from './native-addon.js';
  * @param fresh models after this round's local steps
  * @param start models at the start of the round (needed only when a row has a stale term)
  */
-export function applyMixing(rows: MixingRows, fresh: readonly Float32Array[], start: readonly (Float32Array | undefined)[]): Float32Array[] {
+export function applyMixing(
+  rows: MixingRows,
+  fresh: readonly Float32Array[],
+  start: readonly (Float32Array | undefined)[],
+): Float32Array[] {
   // one float64 accumulator for the rows not fused (zeroed per row)
   const acc: MixScratch = {};
   return rows.map((row, i) => mixOne(row, i, fresh, start, acc));
 }
 
 /** Scratch space of {@link mixOne} (reused across rows). */
-export interface MixScratch { a?: Float64Array }
+export interface MixScratch {
+  a?: Float64Array;
+}
 
 /**
  * Silo i's row of {@link applyMixing} alone (the same bits): rows are independent, so a
  * caller may mix each as soon as its sources are in. A row that keeps the silo's own
  * model returns `fresh[i]` itself.
  */
-export function mixOne(row: readonly MixTerm[], i: number, fresh: readonly (Float32Array | undefined)[], start: readonly (Float32Array | undefined)[], acc: MixScratch = {}): Float32Array {
+export function mixOne(
+  row: readonly MixTerm[],
+  i: number,
+  fresh: readonly (Float32Array | undefined)[],
+  start: readonly (Float32Array | undefined)[],
+  acc: MixScratch = {},
+): Float32Array {
   const own = fresh[i];
   if (!own) throw new Error(`mixing: silo ${i}'s model is not in`);
   if (row.length === 1 && row[0].from === i && row[0].weight === 1 && !row[0].stale) return own;
   const srcs = row.map((t) => {
     const src = t.stale ? start[t.from] : fresh[t.from];
-    if (!src) throw new Error(t.stale ? `mixing: silo ${t.from}'s start-of-round model was not kept` : `mixing: silo ${t.from}'s model is not in`);
+    if (!src)
+      throw new Error(t.stale ? `mixing: silo ${t.from}'s start-of-round model was not kept` : `mixing: silo ${t.from}'s model is not in`);
     return src;
   });
-  return mixRow(srcs, row.map((t) => t.weight), own.length, acc);
+  return mixRow(
+    srcs,
+    row.map((t) => t.weight),
+    own.length,
+    acc,
+  );
 }
 
 /** The silos whose fresh (this round's) models silo i's row reads, itself included. */

@@ -18,7 +18,11 @@ export interface StepTimeDefault {
  * neither `computeMs` nor a `workload`. The run prints a one-line notice and records it.
  */
 export const DEFAULT_STEP_TIME: Readonly<Record<string, StepTimeDefault>> = Object.freeze({
-  fadnet: { computeMs: 25, source: 'one FADNet 64x64 step of batch 32 on one CPU core, rounded up: dflsim\'s wasm backend with its native kernels took 20.5-22.3 ms on one x86-64 core (dflsim bench train --model fadnet --size 64 --batch 32 --threads 1 --steps 10, 2026-12-07)' },
+  fadnet: {
+    computeMs: 25,
+    source:
+      "one FADNet 64x64 step of batch 32 on one CPU core, rounded up: dflsim's wasm backend with its native kernels took 20.5-22.3 ms on one x86-64 core (dflsim bench train --model fadnet --size 64 --batch 32 --threads 1 --steps 10, 2026-12-07)",
+  },
   'femnist-cnn': { computeMs: 4.6, source: 'the FEMNIST CNN\'s published step time (Marfoq et al. 2020, the "femnist" workload)' },
   linear: { computeMs: 1.5, source: 'the published step time of a linear model (Marfoq et al. 2020, the "synthetic" workload)' },
 });

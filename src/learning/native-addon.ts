@@ -19,30 +19,91 @@ interface NodeGypBuild {
 export interface NativeAddon {
   gemm(
     heap: Float32Array,
-    M: number, N: number, K: number,
-    aOff: number, rsa: number, csa: number,
-    bOff: number, rsb: number, csb: number,
-    cOff: number, ldc: number, acc: number, threads: number,
+    M: number,
+    N: number,
+    K: number,
+    aOff: number,
+    rsa: number,
+    csa: number,
+    bOff: number,
+    rsb: number,
+    csb: number,
+    cOff: number,
+    ldc: number,
+    acc: number,
+    threads: number,
   ): void;
   conv2d(
     heap: Float32Array,
     op: number,
-    B: number, H: number, W: number, C: number,
-    KH: number, KW: number, CO: number,
-    SH: number, SW: number, PT: number, PL: number, OH: number, OW: number,
-    xOff: number, fOff: number, outOff: number, biasOff: number, act: number, alpha: number, threads: number,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    KH: number,
+    KW: number,
+    CO: number,
+    SH: number,
+    SW: number,
+    PT: number,
+    PL: number,
+    OH: number,
+    OW: number,
+    xOff: number,
+    fOff: number,
+    outOff: number,
+    biasOff: number,
+    act: number,
+    alpha: number,
+    threads: number,
   ): void;
   kernel(force?: 'portable' | 'avx2' | 'auto'): string;
   /** out[p] = f32(((0 + w0*s0[p]) + w1*s1[p]) + ...) in float64, terms in order */
   mix(out: Float32Array, sources: Float32Array[], weights: Float64Array): void;
   /** One Adam step of n elements, the gradient at gOff on the heap, m/v/w from index off (adam.ts's formula) */
-  adam(heap: Float32Array, gOff: number, n: number, m: Float32Array, v: Float32Array, w: Float32Array, off: number,
-    b1: number, c1: number, b2: number, c2: number, lrT: number, eps: number): void;
+  adam(
+    heap: Float32Array,
+    gOff: number,
+    n: number,
+    m: Float32Array,
+    v: Float32Array,
+    w: Float32Array,
+    off: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    lrT: number,
+    eps: number,
+  ): void;
   /** batch norm, training: batch mean and biased variance (float64), y = (x - mean) gamma / sqrt(var + eps) + beta */
-  bnForward(heap: Float32Array, rows: number, C: number, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, eps: number): void;
+  bnForward(
+    heap: Float32Array,
+    rows: number,
+    C: number,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    eps: number,
+  ): void;
   /** its gradient: dx, dgamma, dbeta */
-  bnBackward(heap: Float32Array, rows: number, C: number, dy: number, x: number, gamma: number, mean: number, variance: number,
-    dx: number, dgamma: number, dbeta: number, eps: number): void;
+  bnBackward(
+    heap: Float32Array,
+    rows: number,
+    C: number,
+    dy: number,
+    x: number,
+    gamma: number,
+    mean: number,
+    variance: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    eps: number,
+  ): void;
   relu(heap: Float32Array, n: number, x: number, y: number): void;
   /** f[i] = f32(f32(p[2i] + p[2i+1]) / 2) */
   pairMean(heap: Float32Array, n: number, p: number, f: number): void;
@@ -51,8 +112,27 @@ export interface NativeAddon {
   /** x[r, c] += bias[c] */
   biasAdd(heap: Float32Array, rows: number, C: number, x: number, bias: number): void;
   /** FADNet's dropout, Accumulation, Aggregation, MSE loss and their gradients (see native/src/layers.h); returns the loss */
-  fadnetHead(heap: Float32Array, B: number, F: number, z: number, mask: number, f1: number, f2: number, f3: number, k: number, kb: number,
-    y: number, fs: number, fc: number, dfs: number, dp1: number, dp2: number, dp3: number, gk: number, gkb: number): number;
+  fadnetHead(
+    heap: Float32Array,
+    B: number,
+    F: number,
+    z: number,
+    mask: number,
+    f1: number,
+    f2: number,
+    f3: number,
+    k: number,
+    kb: number,
+    y: number,
+    fs: number,
+    fc: number,
+    dfs: number,
+    dp1: number,
+    dp2: number,
+    dp3: number,
+    gk: number,
+    gkb: number,
+  ): number;
   /** y = f32(f32(x * a) + b), a and b rounded to float32 */
   affine(heap: Float32Array, n: number, x: number, y: number, a: number, b: number): void;
   /** dx = y > 0 ? dy : 0 */
@@ -61,11 +141,45 @@ export interface NativeAddon {
   add(heap: Float32Array, n: number, a: number, b: number, out: number, acc: number): void;
   /** out[c] = sum over rows of x[r, c] (float64) */
   colSums(heap: Float32Array, rows: number, C: number, x: number, out: number): void;
-  maxPool(heap: Float32Array, B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
-    SH: number, SW: number, PT: number, PL: number, x: number, y: number): void;
+  maxPool(
+    heap: Float32Array,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    PT: number,
+    PL: number,
+    x: number,
+    y: number,
+  ): void;
   /** dx of a max pool (max-pool-grad.ts's rule and order) */
-  maxPoolGrad(heap: Float32Array, B: number, H: number, W: number, C: number, OH: number, OW: number, FH: number, FW: number,
-    SH: number, SW: number, DH: number, DW: number, PT: number, PL: number, xOff: number, yOff: number, dyOff: number, dxOff: number): void;
+  maxPoolGrad(
+    heap: Float32Array,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    DH: number,
+    DW: number,
+    PT: number,
+    PL: number,
+    xOff: number,
+    yOff: number,
+    dyOff: number,
+    dxOff: number,
+  ): void;
 }
 
 let addon: NativeAddon | null | undefined;
@@ -102,4 +216,3 @@ export function nativeLoadError(): string {
   nativeAddon();
   return loadError;
 }
-

@@ -95,7 +95,14 @@ export function scheduleFromPlan(plan: ClockedPlan, rule: MixingRule): TrainingS
       }
       last = state;
       const endMs = plan.roundEndMs(k);
-      if (state.down?.length) return { round: k, mixing: withoutDownSilos(mixing, state.down, plan.mixing.downSilos === 'renormalise'), endMs, isolated: state.isolated, down: state.down };
+      if (state.down?.length)
+        return {
+          round: k,
+          mixing: withoutDownSilos(mixing, state.down, plan.mixing.downSilos === 'renormalise'),
+          endMs,
+          isolated: state.isolated,
+          down: state.down,
+        };
       return { round: k, mixing, endMs, isolated: state.isolated };
     },
   };
@@ -108,10 +115,19 @@ export function scheduleFromPlan(plan: ClockedPlan, rule: MixingRule): TrainingS
  * @param shardSizes samples per silo (FedAvg weights)
  * @param scheme weights of static overlays other than RING (default Metropolis-Hastings)
  */
-export function buildSchedule(ctx: TopologyContext, topology: string, rounds: number, shardSizes: readonly number[], scheme: StaticScheme = 'metropolis'): TrainingSchedule {
+export function buildSchedule(
+  ctx: TopologyContext,
+  topology: string,
+  rounds: number,
+  shardSizes: readonly number[],
+  scheme: StaticScheme = 'metropolis',
+): TrainingSchedule {
   const t = ctx.catalogue.find(topology);
   if (!t || !t.supports.training) {
-    throw new DflsimInputError('topology', `cannot train over "${topology}"; expected one of ${ctx.catalogue.names((x) => x.supports.training).join(', ')}`);
+    throw new DflsimInputError(
+      'topology',
+      `cannot train over "${topology}"; expected one of ${ctx.catalogue.names((x) => x.supports.training).join(', ')}`,
+    );
   }
   const plan = clockedPlan(t.build(rounds === ctx.rounds ? ctx : { ...ctx, rounds }), MAX_PLUS, rounds);
   return scheduleFromPlan(plan, mixingRule(plan, plan.n, { shardSizes, scheme }));

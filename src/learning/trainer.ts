@@ -50,13 +50,20 @@ export interface EvaluationSums {
 /** Add evaluation sums in order (the first's counts and kind). */
 export function addEvaluationSums(parts: readonly EvaluationSums[]): EvaluationSums {
   const out = { ...parts[0], n: 0, lossSum: 0, sq: 0, correct: 0 };
-  for (const p of parts) { out.n += p.n; out.lossSum += p.lossSum; out.sq += p.sq; out.correct += p.correct; }
+  for (const p of parts) {
+    out.n += p.n;
+    out.lossSum += p.lossSum;
+    out.sq += p.sq;
+    out.correct += p.correct;
+  }
   return out;
 }
 
 /** Loss and RMSE (regression) or accuracy (classification) from evaluation sums. */
 export function finishEvaluation(e: EvaluationSums): Evaluation {
-  return e.regression ? { loss: e.lossSum / e.n, rmse: Math.sqrt(e.sq / (e.n * e.outputSize)) } : { loss: e.lossSum / e.n, accuracy: e.correct / e.n };
+  return e.regression
+    ? { loss: e.lossSum / e.n, rmse: Math.sqrt(e.sq / (e.n * e.outputSize)) }
+    : { loss: e.lossSum / e.n, accuracy: e.correct / e.n };
 }
 
 /** One silo's local training in a round (inputs of {@link LocalTrainer.train}). */
@@ -88,7 +95,14 @@ export interface LocalTrainer {
    * then the trainer may update `weights` and `optState`'s arrays in place and return them
    * (the engine passes arrays it owns and reads nothing else from them).
    */
-  train(weights: Float32Array, optState: OptimizerState, batches: readonly Batch[], lr: number, seed?: number, inPlace?: boolean): LocalTrainResult;
+  train(
+    weights: Float32Array,
+    optState: OptimizerState,
+    batches: readonly Batch[],
+    lr: number,
+    seed?: number,
+    inPlace?: boolean,
+  ): LocalTrainResult;
   /** Loss and metric of `weights` on (`x`, `y`). */
   evaluate(weights: Float32Array, x: Float32Array, y: Float32Array, batchSize?: number): Evaluation;
   /**

@@ -91,10 +91,16 @@ export function edgeMultiplicities(d1: ArrayLike<number>, tMax: number): Int32Ar
 export function buildMultigraph<O extends MultigraphBase>(base: O, k: SiloTimes, tMax = DEFAULT_T_MAX): Multigraph<O> {
   const n = base.silos.length;
   // d1 without degree factors; d at the overlay's degrees (every edge, strong or weak, counts)
-  const out = new Int32Array(n), inn = new Int32Array(n);
-  for (const e of base.edges) { out[e.from]++; inn[e.to]++; }
+  const out = new Int32Array(n),
+    inn = new Int32Array(n);
+  for (const e of base.edges) {
+    out[e.from]++;
+    inn[e.to]++;
+  }
   const d1 = Float64Array.from(base.edges, (e) => exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, 1, 1));
-  const delayMs = Float64Array.from(base.edges, (e) => exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, out[e.from], inn[e.to]));
+  const delayMs = Float64Array.from(base.edges, (e) =>
+    exchangeDelayMs(k, e.from, e.to, e.latencyMs, e.bandwidthBitsPerMs, out[e.from], inn[e.to]),
+  );
   const multiplicity = edgeMultiplicities(d1, tMax);
   const S = base.edges.length ? lcmAll(multiplicity) : 1;
   const states: MultigraphState[] = [];
@@ -104,7 +110,10 @@ export function buildMultigraph<O extends MultigraphBase>(base: O, k: SiloTimes,
     for (let e = 0; e < base.edges.length; e++) (s % multiplicity[e] === 0 ? strongEdges : weakEdges).push(e);
     // isolated: no strong edge in either direction
     const touched = new Uint8Array(n);
-    for (const e of strongEdges) { touched[base.edges[e].from] = 1; touched[base.edges[e].to] = 1; }
+    for (const e of strongEdges) {
+      touched[base.edges[e].from] = 1;
+      touched[base.edges[e].to] = 1;
+    }
     const isolated: number[] = [];
     for (let i = 0; i < n; i++) if (!touched[i]) isolated.push(i);
     states.push({ index: s, strongEdges, weakEdges, isolated });

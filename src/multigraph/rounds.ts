@@ -76,7 +76,10 @@ export function simulateMultigraph(mg: Multigraph, k: SiloTimes, rounds: number,
     tauMs[r] = tau;
     [delta, next] = [next, delta];
     if (detectPeriod && r % S === 0 && r > 0) {
-      if (snapshotRound >= 0 && sameBits(delta, snapshot)) { periodicFrom = r; break; }
+      if (snapshotRound >= 0 && sameBits(delta, snapshot)) {
+        periodicFrom = r;
+        break;
+      }
       snapshot.set(delta);
       snapshotRound = r;
     }
@@ -114,8 +117,10 @@ export interface MultigraphStats {
 /** Compute the statistics of a multigraph over `rounds` rounds. */
 export function multigraphStats(mg: Multigraph, rounds: number): MultigraphStats {
   const S = mg.states.length;
-  let roundsWithIsolated = 0, isolatedSum = 0;
-  const full = Math.floor(rounds / S), rest = rounds % S;
+  let roundsWithIsolated = 0,
+    isolatedSum = 0;
+  const full = Math.floor(rounds / S),
+    rest = rounds % S;
   mg.states.forEach((st, s) => {
     const times = full + (s < rest ? 1 : 0);
     if (st.isolated.length) roundsWithIsolated += times;

@@ -88,4 +88,3 @@ export function paperNetworkHint(name: string): string | undefined {
   const paperFile = key === 'aws-na' || key === 'aws-north-america' ? 'amazon_us' : key;
   return `"${name}" is not a built-in network: the papers' network is the GML file ${paperFile}.gml (in ../shared/networks beside the project), and the built-in "${builtin}" is rebuilt from city coordinates (its cycle times differ from the papers' Table 3)`;
 }
-

@@ -66,10 +66,17 @@ export interface ConnectivityGraph {
  * @param coreCapacityBitsPerSec capacity of core links (bit/s), default 1e9
  * @param options `linkCapacities: 'gml'` to use the underlay links' capacities
  */
-export function buildConnectivityGraph(underlay: Underlay, coreCapacityBitsPerSec = DEFAULT_CORE_CAPACITY_BITS_PER_SEC, options: ConnectivityOptions = {}): ConnectivityGraph {
+export function buildConnectivityGraph(
+  underlay: Underlay,
+  coreCapacityBitsPerSec = DEFAULT_CORE_CAPACITY_BITS_PER_SEC,
+  options: ConnectivityOptions = {},
+): ConnectivityGraph {
   const linkCapacities = options.linkCapacities ?? 'ignore';
   if (!LINK_CAPACITIES_MODES.includes(linkCapacities)) {
-    throw new DflsimInputError('--link-capacities', `expected one of ${LINK_CAPACITIES_MODES.join(', ')}, got ${JSON.stringify(linkCapacities)}`);
+    throw new DflsimInputError(
+      '--link-capacities',
+      `expected one of ${LINK_CAPACITIES_MODES.join(', ')}, got ${JSON.stringify(linkCapacities)}`,
+    );
   }
   const useCapacities = linkCapacities === 'gml';
   const n = underlay.silos.length;
@@ -110,12 +117,16 @@ export function buildConnectivityGraph(underlay: Underlay, coreCapacityBitsPerSe
       let bottleneckBitsPerSec = Infinity;
       for (let i = 0; i + 1 < p.length; i++) {
         km += linkKm.get(p[i] * n + p[i + 1])!;
-        if (useCapacities) bottleneckBitsPerSec = Math.min(bottleneckBitsPerSec, linkBitsPerSec.get(p[i] * n + p[i + 1]) ?? coreCapacityBitsPerSec);
+        if (useCapacities)
+          bottleneckBitsPerSec = Math.min(bottleneckBitsPerSec, linkBitsPerSec.get(p[i] * n + p[i + 1]) ?? coreCapacityBitsPerSec);
       }
       const h = p.length - 1;
       const lat = latencyMsFromKm(km);
       const bw = useCapacities ? bitsPerSecToBitsPerMs(bottleneckBitsPerSec) / h : coreBitsPerMs / h;
-      for (const [a, b] of [[s, t], [t, s]]) {
+      for (const [a, b] of [
+        [s, t],
+        [t, s],
+      ]) {
         distanceKm[a * n + b] = km;
         latencyMs[a * n + b] = lat;
         bandwidthBitsPerMs[a * n + b] = bw;

@@ -31,17 +31,23 @@ export function generateNetwork(options: GenerateOptions): Underlay {
   const [lat0, lat1] = options.latitudeDeg ?? [25, 50];
   const [lon0, lon1] = options.longitudeDeg ?? [-125, -67];
   if (!Number.isInteger(n) || n < 2) throw new DflsimInputError('generateNetwork.n', `needs an integer of at least 2 silos, got ${n}`);
-  if (!Number.isInteger(k) || k < 0) throw new DflsimInputError('generateNetwork.nearestNeighbours', `must be a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new DflsimInputError('generateNetwork.nearestNeighbours', `must be a non-negative integer, got ${k}`);
   const rng = createRng(seed);
   const coordinates: Coordinate[] = [];
-  for (let i = 0; i < n; i++) coordinates.push({ latitude: lat0 + (lat1 - lat0) * rng.next(), longitude: lon0 + (lon1 - lon0) * rng.next() });
+  for (let i = 0; i < n; i++)
+    coordinates.push({ latitude: lat0 + (lat1 - lat0) * rng.next(), longitude: lon0 + (lon1 - lon0) * rng.next() });
   const d2 = (i: number, j: number): number => {
     const dy = coordinates[i].latitude - coordinates[j].latitude;
-    const dx = (coordinates[i].longitude - coordinates[j].longitude) * Math.cos(((coordinates[i].latitude + coordinates[j].latitude) / 2) * (Math.PI / 180));
+    const dx =
+      (coordinates[i].longitude - coordinates[j].longitude) *
+      Math.cos(((coordinates[i].latitude + coordinates[j].latitude) / 2) * (Math.PI / 180));
     return dx * dx + dy * dy;
   };
   const pairs = new Set<number>();
-  const add = (a: number, b: number): void => { pairs.add(a < b ? a * n + b : b * n + a); };
+  const add = (a: number, b: number): void => {
+    pairs.add(a < b ? a * n + b : b * n + a);
+  };
   // k nearest neighbours (ties by index)
   const others = new Array<number>(n);
   for (let i = 0; i < n; i++) {
@@ -63,13 +69,19 @@ export function generateNetwork(options: GenerateOptions): Underlay {
     for (let j = 0; j < n; j++) {
       if (inTree[j]) continue;
       const d = d2(v, j);
-      if (d < best[j]) { best[j] = d; from[j] = v; }
+      if (d < best[j]) {
+        best[j] = d;
+        from[j] = v;
+      }
     }
   }
-  const links: UnderlayLink[] = [...pairs].sort((x, y) => x - y).map((key) => {
-    const a = Math.floor(key / n), b = key % n;
-    return { a, b, distanceKm: geodesicKm(coordinates[a], coordinates[b]) };
-  });
+  const links: UnderlayLink[] = [...pairs]
+    .sort((x, y) => x - y)
+    .map((key) => {
+      const a = Math.floor(key / n),
+        b = key % n;
+      return { a, b, distanceKm: geodesicKm(coordinates[a], coordinates[b]) };
+    });
   const width = String(n - 1).length;
   const silos = Array.from({ length: n }, (_, i) => `s${String(i).padStart(width, '0')}`);
   return { name: `random-${n}-seed${seed}`, silos, coordinates, links, source: `generateNetwork(n=${n}, seed=${seed}, k=${k})` };

@@ -48,23 +48,43 @@ function* tokenize(text: string, file: string): Generator<Token> {
   const n = text.length;
   while (i < n) {
     const c = text[i];
-    if (c === '\n') { line++; i++; continue; }
-    if (c === ' ' || c === '\t' || c === '\r') { i++; continue; }
-    if (c === '#') { // comment to end of line
+    if (c === '\n') {
+      line++;
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      // comment to end of line
       while (i < n && text[i] !== '\n') i++;
       continue;
     }
     if (c === '[') {
-      if (++depth > MAX_GML_DEPTH) throw new DflsimInputError(`${file}: line ${line}`, `lists nested deeper than ${MAX_GML_DEPTH} levels (a network file nests 3 or 4: graph, node, graphics)`);
+      if (++depth > MAX_GML_DEPTH)
+        throw new DflsimInputError(
+          `${file}: line ${line}`,
+          `lists nested deeper than ${MAX_GML_DEPTH} levels (a network file nests 3 or 4: graph, node, graphics)`,
+        );
       yield { type: 'open', text: c, line };
       i++;
       continue;
     }
-    if (c === ']') { depth = Math.max(0, depth - 1); yield { type: 'close', text: c, line }; i++; continue; }
+    if (c === ']') {
+      depth = Math.max(0, depth - 1);
+      yield { type: 'close', text: c, line };
+      i++;
+      continue;
+    }
     if (c === '"') {
       const start = line;
       let j = i + 1;
-      while (j < n && text[j] !== '"') { if (text[j] === '\n') line++; j++; }
+      while (j < n && text[j] !== '"') {
+        if (text[j] === '\n') line++;
+        j++;
+      }
       if (j >= n) throw new DflsimInputError(`${file}: line ${start}`, 'unterminated string');
       yield { type: 'string', text: text.slice(i + 1, j), line: start };
       i = j + 1;
@@ -79,7 +99,10 @@ function* tokenize(text: string, file: string): Generator<Token> {
       yield { type: 'key', text: word, line };
     } else {
       const shown = word.length > 40 ? `${word.slice(0, 40)}...` : word;
-      throw new DflsimInputError(`${file}: line ${line}`, `unexpected text "${printable(shown)}"${/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd]/.test(word) ? ' (binary data: is this a GML file?)' : ''}`);
+      throw new DflsimInputError(
+        `${file}: line ${line}`,
+        `unexpected text "${printable(shown)}"${/[\u0000-\u0008\u000e-\u001f\u007f-\u009f\ufffd]/.test(word) ? ' (binary data: is this a GML file?)' : ''}`,
+      );
     }
     i = j;
   }
@@ -92,9 +115,16 @@ function* tokenize(text: string, file: string): Generator<Token> {
  * @param file the file name used in error messages
  */
 export function parseGml(text: string, file = '<gml>'): GmlList {
-  if (text.length > MAX_GML_BYTES) throw new DflsimInputError(file, `${(text.length / 1048576).toFixed(1)} MiB of GML, above the ${MAX_GML_BYTES / 1048576} MiB dflsim reads`);
+  if (text.length > MAX_GML_BYTES)
+    throw new DflsimInputError(
+      file,
+      `${(text.length / 1048576).toFixed(1)} MiB of GML, above the ${MAX_GML_BYTES / 1048576} MiB dflsim reads`,
+    );
   const tokens = tokenize(text, file);
-  const next = (): Token | undefined => { const r = tokens.next(); return r.done ? undefined : r.value; };
+  const next = (): Token | undefined => {
+    const r = tokens.next();
+    return r.done ? undefined : r.value;
+  };
   // iterative (an explicit stack of open lists), so nesting never grows the call stack
   const root: GmlList = { kind: 'list', entries: [], line: 1 };
   const stack: GmlList[] = [root];

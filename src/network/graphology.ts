@@ -15,8 +15,20 @@ import { UndirectedGraph } from 'graphology';
 import type { AbstractGraph, Attributes } from 'graphology-types';
 import { DflsimInputError } from '../errors.js';
 import {
-  assertConnected, checkSiloCount, coordinateAttribute, linkCapacity, linkDistance, missingCoordinatesMode, siloAttributesOf, underlayFromParts,
-  type AttributeSource, type Coordinate, type GmlUnderlayOptions, type RawLink, type SiloAttributes, type Underlay,
+  assertConnected,
+  checkSiloCount,
+  coordinateAttribute,
+  linkCapacity,
+  linkDistance,
+  missingCoordinatesMode,
+  siloAttributesOf,
+  underlayFromParts,
+  type AttributeSource,
+  type Coordinate,
+  type GmlUnderlayOptions,
+  type RawLink,
+  type SiloAttributes,
+  type Underlay,
 } from './underlay.js';
 
 /** A silo of a network graph. */
@@ -58,8 +70,16 @@ export interface GraphologyNetworkOptions extends GmlUnderlayOptions {
 /** Whether a value is a graphology graph (any version or copy of the library: its shape, not its class). */
 export function isGraphologyGraph(x: unknown): x is AbstractGraph {
   const g = x as Partial<AbstractGraph> | null;
-  return typeof g === 'object' && g !== null && typeof g.forEachNode === 'function' && typeof g.forEachEdge === 'function'
-    && typeof g.getAttribute === 'function' && typeof g.order === 'number' && typeof g.size === 'number' && typeof g.multi === 'boolean';
+  return (
+    typeof g === 'object' &&
+    g !== null &&
+    typeof g.forEachNode === 'function' &&
+    typeof g.forEachEdge === 'function' &&
+    typeof g.getAttribute === 'function' &&
+    typeof g.order === 'number' &&
+    typeof g.size === 'number' &&
+    typeof g.multi === 'boolean'
+  );
 }
 
 /** A graphology attribute bag as an {@link AttributeSource}: `null` counts as absent, errors name the graph. */
@@ -87,7 +107,8 @@ export function networkFromGraphology(graph: AbstractGraph, options: GraphologyN
   graph.forEachNode((key, attrs) => {
     const what = `node "${key}"`;
     const node = attributeSource(attrs, source);
-    const label = typeof attrs.label === 'string' && attrs.label !== '' ? attrs.label : typeof attrs.label === 'number' ? String(attrs.label) : key;
+    const label =
+      typeof attrs.label === 'string' && attrs.label !== '' ? attrs.label : typeof attrs.label === 'number' ? String(attrs.label) : key;
     const unique = seenLabels.has(label) ? `${label} (key ${key})` : label;
     seenLabels.add(unique);
     const lat = coordinateAttribute(node, attrs.latitude != null ? 'latitude' : 'Latitude', what);
@@ -122,12 +143,20 @@ export function networkToGraphology(u: Underlay): UndirectedGraph<NetworkNodeAtt
   u.silos.forEach((silo, i) => {
     if (g.hasNode(silo)) throw new DflsimInputError(u.source, `silo name "${silo}" appears twice: a graph keys its nodes by silo name`);
     const c = u.coordinates[i];
-    g.addNode(silo, { label: silo, ...(c ? { latitude: c.latitude, longitude: c.longitude, x: c.longitude, y: c.latitude } : {}), ...(u.siloAttributes?.[i] ?? {}) });
+    g.addNode(silo, {
+      label: silo,
+      ...(c ? { latitude: c.latitude, longitude: c.longitude, x: c.longitude, y: c.latitude } : {}),
+      ...(u.siloAttributes?.[i] ?? {}),
+    });
   });
   for (const l of u.links) {
-    const a = u.silos[l.a], b = u.silos[l.b];
+    const a = u.silos[l.a],
+      b = u.silos[l.b];
     if (l.a === l.b) continue;
-    const attrs: NetworkEdgeAttributes = { distance: l.distanceKm, ...(l.capacityBitsPerSec !== undefined ? { capacity: l.capacityBitsPerSec } : {}) };
+    const attrs: NetworkEdgeAttributes = {
+      distance: l.distanceKm,
+      ...(l.capacityBitsPerSec !== undefined ? { capacity: l.capacityBitsPerSec } : {}),
+    };
     // parallel links (a hand-made network may have them): the shortest carries the traffic, as when reading
     const prev = g.edge(a, b);
     if (prev === undefined) g.addEdge(a, b, attrs);

@@ -27,7 +27,8 @@ export function loadUnderlay(spec: string, where = '--network', options: GmlUnde
   } else {
     throw new DflsimInputError(
       where,
-      paperNetworkHint(spec) ?? `unknown network "${spec}"${didYouMean(spec, builtinNetworkNames())}: give a built-in name (${builtinNetworkNames().join(', ')}) or a .gml file`,
+      paperNetworkHint(spec) ??
+        `unknown network "${spec}"${didYouMean(spec, builtinNetworkNames())}: give a built-in name (${builtinNetworkNames().join(', ')}) or a .gml file`,
     );
   }
   assertConnected(u);

@@ -54,12 +54,21 @@ function isField(x: string): x is SiloProfileField {
 export function parseSiloProfileCsv(text: string, file: string, silos: readonly string[]): SiloProfile {
   let rows: { record: string[]; info: { lines: number } }[];
   try {
-    rows = parse(text.replace(/^\uFEFF/, ''), { info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as unknown as typeof rows;
+    rows = parse(text.replace(/^\uFEFF/, ''), {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as typeof rows;
   } catch (e) {
     const err = e as { message?: string; lines?: number; column?: number };
     throw new DflsimInputError(`${file}:${err.lines ?? 1}:${(err.column ?? 0) + 1}`, `not valid CSV: ${err.message ?? String(e)}`);
   }
-  if (rows.length === 0) throw new DflsimInputError(`${file}:1:1`, 'empty silo profile: expected a header "silo,computeMs,uploadGbps,downloadGbps" (any subset of the value columns)');
+  if (rows.length === 0)
+    throw new DflsimInputError(
+      `${file}:1:1`,
+      'empty silo profile: expected a header "silo,computeMs,uploadGbps,downloadGbps" (any subset of the value columns)',
+    );
   const header = rows[0];
   const hl = header.info.lines;
   const columns: (SiloProfileField | 'silo')[] = [];
@@ -79,21 +88,29 @@ export function parseSiloProfileCsv(text: string, file: string, silos: readonly 
   for (const { record, info } of rows.slice(1)) {
     const line = info.lines;
     if (record.length !== columns.length) {
-      throw new DflsimInputError(`${file}:${line}:${Math.min(record.length, columns.length) + 1}`, `expected ${columns.length} fields (${columns.join(',')}), found ${record.length}`);
+      throw new DflsimInputError(
+        `${file}:${line}:${Math.min(record.length, columns.length) + 1}`,
+        `expected ${columns.length} fields (${columns.join(',')}), found ${record.length}`,
+      );
     }
     const silo = record[siloCol];
     if (!known.has(silo)) {
       const hint = silos.slice(0, 5).join(', ') + (silos.length > 5 ? ', ...' : '');
-      throw new DflsimInputError(`${file}:${line}:${siloCol + 1}`, `unknown silo "${silo}"${didYouMean(silo, silos)}; the network's silos are ${hint}`);
+      throw new DflsimInputError(
+        `${file}:${line}:${siloCol + 1}`,
+        `unknown silo "${silo}"${didYouMean(silo, silos)}; the network's silos are ${hint}`,
+      );
     }
-    if (seen.has(silo)) throw new DflsimInputError(`${file}:${line}:${siloCol + 1}`, `silo "${silo}" is listed twice (first on line ${seen.get(silo)})`);
+    if (seen.has(silo))
+      throw new DflsimInputError(`${file}:${line}:${siloCol + 1}`, `silo "${silo}" is listed twice (first on line ${seen.get(silo)})`);
     seen.set(silo, line);
     const entry: SiloProfileEntry = {};
     record.forEach((cell, c) => {
       const col = columns[c];
       if (col === 'silo' || cell === '') return;
       const v = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cell) ? Number(cell) : NaN;
-      if (!Number.isFinite(v)) throw new DflsimInputError(`${file}:${line}:${c + 1}`, `${col} of silo "${silo}" is not a number: "${cell}"`);
+      if (!Number.isFinite(v))
+        throw new DflsimInputError(`${file}:${line}:${c + 1}`, `${col} of silo "${silo}" is not a number: "${cell}"`);
       if (!(v > 0)) throw new DflsimInputError(`${file}:${line}:${c + 1}`, `${col} of silo "${silo}" must be positive, got ${cell}`);
       entry[col] = v;
     });
@@ -125,20 +142,33 @@ function isObject(x: unknown): x is Record<string, unknown> {
 }
 
 function positive(x: unknown, where: string, what = 'a positive number'): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || !(x > 0)) throw new DflsimInputError(where, `expected ${what}, got ${JSON.stringify(x)}`);
+  if (typeof x !== 'number' || !Number.isFinite(x) || !(x > 0))
+    throw new DflsimInputError(where, `expected ${what}, got ${JSON.stringify(x)}`);
   return x;
 }
 
 function onlyKeys(o: Record<string, unknown>, keys: readonly string[], where: string): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new DflsimInputError(`${where}.${k}`, `unknown field; expected ${keys.join(', ')}`);
+  for (const k of Object.keys(o))
+    if (!keys.includes(k)) throw new DflsimInputError(`${where}.${k}`, `unknown field; expected ${keys.join(', ')}`);
 }
 
 /** Validate one column's generator and return its draw. */
 function fieldDraw(g: unknown, where: string): Draw {
-  if (typeof g === 'number') { const c = positive(g, where); return () => c; }
-  if (!isObject(g)) throw new DflsimInputError(where, `expected a positive number or one of {lognormal: {median, sigma}}, {uniform: {min, max}}, {choice: {values, weights}}, got ${JSON.stringify(g)}`);
+  if (typeof g === 'number') {
+    const c = positive(g, where);
+    return () => c;
+  }
+  if (!isObject(g))
+    throw new DflsimInputError(
+      where,
+      `expected a positive number or one of {lognormal: {median, sigma}}, {uniform: {min, max}}, {choice: {values, weights}}, got ${JSON.stringify(g)}`,
+    );
   const kinds = Object.keys(g);
-  if (kinds.length !== 1) throw new DflsimInputError(where, `expected exactly one of lognormal, uniform, choice, got ${kinds.length ? kinds.join(', ') : 'none'}`);
+  if (kinds.length !== 1)
+    throw new DflsimInputError(
+      where,
+      `expected exactly one of lognormal, uniform, choice, got ${kinds.length ? kinds.join(', ') : 'none'}`,
+    );
   const kind = kinds[0];
   const p = g[kind];
   const w = `${where}.${kind}`;
@@ -146,7 +176,8 @@ function fieldDraw(g: unknown, where: string): Draw {
   if (kind === 'lognormal') {
     onlyKeys(p, ['median', 'sigma'], w);
     const median = positive(p.median, `${w}.median`);
-    if (typeof p.sigma !== 'number' || !Number.isFinite(p.sigma) || p.sigma < 0) throw new DflsimInputError(`${w}.sigma`, `expected a non-negative number, got ${JSON.stringify(p.sigma)}`);
+    if (typeof p.sigma !== 'number' || !Number.isFinite(p.sigma) || p.sigma < 0)
+      throw new DflsimInputError(`${w}.sigma`, `expected a non-negative number, got ${JSON.stringify(p.sigma)}`);
     const sigma = p.sigma;
     return (_u, normal) => median * Math.exp(sigma * normal());
   }
@@ -159,13 +190,16 @@ function fieldDraw(g: unknown, where: string): Draw {
   }
   if (kind === 'choice') {
     onlyKeys(p, ['values', 'weights'], w);
-    if (!Array.isArray(p.values) || p.values.length === 0) throw new DflsimInputError(`${w}.values`, `expected a non-empty list of positive numbers, got ${JSON.stringify(p.values)}`);
+    if (!Array.isArray(p.values) || p.values.length === 0)
+      throw new DflsimInputError(`${w}.values`, `expected a non-empty list of positive numbers, got ${JSON.stringify(p.values)}`);
     const values = p.values.map((v, i) => positive(v, `${w}.values[${i}]`));
     let weights = values.map(() => 1);
     if (p.weights !== undefined) {
-      if (!Array.isArray(p.weights) || p.weights.length !== values.length) throw new DflsimInputError(`${w}.weights`, `expected ${values.length} weights (one per value), got ${JSON.stringify(p.weights)}`);
+      if (!Array.isArray(p.weights) || p.weights.length !== values.length)
+        throw new DflsimInputError(`${w}.weights`, `expected ${values.length} weights (one per value), got ${JSON.stringify(p.weights)}`);
       weights = p.weights.map((x, i) => {
-        if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw new DflsimInputError(`${w}.weights[${i}]`, `expected a non-negative number, got ${JSON.stringify(x)}`);
+        if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+          throw new DflsimInputError(`${w}.weights[${i}]`, `expected a non-negative number, got ${JSON.stringify(x)}`);
         return x;
       });
     }
@@ -173,7 +207,10 @@ function fieldDraw(g: unknown, where: string): Draw {
     if (!(total > 0)) throw new DflsimInputError(`${w}.weights`, 'the weights sum to 0');
     return (u) => {
       let r = u() * total;
-      for (let i = 0; i < values.length; i++) { r -= weights[i]; if (r < 0) return values[i]; }
+      for (let i = 0; i < values.length; i++) {
+        r -= weights[i];
+        if (r < 0) return values[i];
+      }
       return values[values.length - 1];
     };
   }
@@ -185,9 +222,11 @@ function fieldDraw(g: unknown, where: string): Draw {
  * @param where the spec's field path, e.g. `siloProfile`
  */
 export function validateSiloProfileSpec(spec: unknown, where = 'siloProfile'): SiloProfileSpec {
-  if (!isObject(spec)) throw new DflsimInputError(where, `expected an object (a generator spec) or a CSV file path, got ${JSON.stringify(spec)}`);
+  if (!isObject(spec))
+    throw new DflsimInputError(where, `expected an object (a generator spec) or a CSV file path, got ${JSON.stringify(spec)}`);
   onlyKeys(spec, [...SILO_PROFILE_FIELDS, 'seed'], where);
-  if (spec.seed !== undefined && (typeof spec.seed !== 'number' || !Number.isSafeInteger(spec.seed))) throw new DflsimInputError(`${where}.seed`, `expected an integer, got ${JSON.stringify(spec.seed)}`);
+  if (spec.seed !== undefined && (typeof spec.seed !== 'number' || !Number.isSafeInteger(spec.seed)))
+    throw new DflsimInputError(`${where}.seed`, `expected an integer, got ${JSON.stringify(spec.seed)}`);
   for (const f of SILO_PROFILE_FIELDS) if (spec[f] !== undefined) fieldDraw(spec[f], `${where}.${f}`);
   return spec as SiloProfileSpec;
 }
@@ -212,7 +251,10 @@ export function generateSiloProfile(spec: unknown, silos: readonly string[], see
     const stream = root.fork(f);
     for (const name of silos) {
       const rng = stream.fork(name);
-      profile[name][f] = draw(() => rng.next(), () => rng.normal());
+      profile[name][f] = draw(
+        () => rng.next(),
+        () => rng.normal(),
+      );
     }
   }
   return profile;
@@ -257,7 +299,11 @@ export interface ResolvedSiloProfile {
  * @param sources profiles, lowest priority first (GML attributes, then the CSV or the generator)
  * @returns undefined when there is no source at all (the papers' uniform model)
  */
-export function resolveSiloTimes(silos: readonly string[], defaults: SiloDefaults, sources: ReadonlyArray<SiloProfile | undefined>): ResolvedSiloProfile | undefined {
+export function resolveSiloTimes(
+  silos: readonly string[],
+  defaults: SiloDefaults,
+  sources: ReadonlyArray<SiloProfile | undefined>,
+): ResolvedSiloProfile | undefined {
   const given = sources.filter((s): s is SiloProfile => s !== undefined);
   if (given.length === 0) return undefined;
   const n = silos.length;
@@ -313,7 +359,11 @@ function summarise(xs: ArrayLike<number>): ColumnSummary {
  */
 export function profileSummary(silos: readonly string[], p: ResolvedSiloProfile, top = 3): ProfileSummary {
   const idx = silos.map((_, i) => i);
-  const pick = (key: (i: number) => number, desc: boolean): number[] => idx.slice().sort((a, b) => (desc ? key(b) - key(a) : key(a) - key(b)) || a - b).slice(0, top);
+  const pick = (key: (i: number) => number, desc: boolean): number[] =>
+    idx
+      .slice()
+      .sort((a, b) => (desc ? key(b) - key(a) : key(a) - key(b)) || a - b)
+      .slice(0, top);
   const up = Array.from(p.uploadBitsPerSec, (x) => x / 1e9);
   const down = Array.from(p.downloadBitsPerSec, (x) => x / 1e9);
   return {

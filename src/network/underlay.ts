@@ -96,7 +96,8 @@ function shown(v: unknown): string {
 function numberAttribute(src: AttributeSource, key: string, what: string): number | undefined {
   const v = src.get(key);
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new DflsimInputError(src.where(key), `${what} has a non-numeric ${key} ${shown(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new DflsimInputError(src.where(key), `${what} has a non-numeric ${key} ${shown(v)}`);
   return v;
 }
 
@@ -126,7 +127,10 @@ export function siloAttributesOf(src: AttributeSource, what: string): SiloAttrib
 export function linkDistance(src: AttributeSource, what: string): number | undefined {
   const distanceKm = numberAttribute(src, 'distance', what);
   if (distanceKm !== undefined && distanceKm > MAX_LINK_KM) {
-    throw new DflsimInputError(src.where('distance'), `${what} has distance ${distanceKm} km, more than ${MAX_LINK_KM.toLocaleString('en-US')} km (${(MAX_LINK_KM / 40_075).toFixed(1)} times round the Earth): a mistake in the file, or a unit that is not km`);
+    throw new DflsimInputError(
+      src.where('distance'),
+      `${what} has distance ${distanceKm} km, more than ${MAX_LINK_KM.toLocaleString('en-US')} km (${(MAX_LINK_KM / 40_075).toFixed(1)} times round the Earth): a mistake in the file, or a unit that is not km`,
+    );
   }
   return distanceKm;
 }
@@ -135,11 +139,18 @@ export function linkDistance(src: AttributeSource, what: string): number | undef
 export function linkCapacity(src: AttributeSource, what: string): number | undefined {
   const bits = numberAttribute(src, 'capacity', what);
   const gbps = numberAttribute(src, 'capacityGbps', what);
-  for (const [key, v] of [['capacity', bits], ['capacityGbps', gbps]] as const) {
-    if (v !== undefined && !(v > 0)) throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}: a link capacity must be positive`);
+  for (const [key, v] of [
+    ['capacity', bits],
+    ['capacityGbps', gbps],
+  ] as const) {
+    if (v !== undefined && !(v > 0))
+      throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}: a link capacity must be positive`);
   }
   if (bits !== undefined && gbps !== undefined && bits !== gbpsToBitsPerSec(gbps)) {
-    throw new DflsimInputError(src.where('capacityGbps'), `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`);
+    throw new DflsimInputError(
+      src.where('capacityGbps'),
+      `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`,
+    );
   }
   return bits ?? (gbps !== undefined ? gbpsToBitsPerSec(gbps) : undefined);
 }
@@ -170,7 +181,10 @@ const MISSING_HINT = 'give --missing-coordinates drop or neighbours (config fiel
 export function missingCoordinatesMode(options: GmlUnderlayOptions): MissingCoordinates {
   const mode = options.missingCoordinates ?? 'error';
   if (!MISSING_COORDINATES_MODES.includes(mode)) {
-    throw new DflsimInputError('--missing-coordinates', `expected one of ${MISSING_COORDINATES_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+    throw new DflsimInputError(
+      '--missing-coordinates',
+      `expected one of ${MISSING_COORDINATES_MODES.join(', ')}, got ${JSON.stringify(mode)}`,
+    );
   }
   return mode;
 }
@@ -264,7 +278,8 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     const sE = gmlGet(e.value, 'source');
     const tE = gmlGet(e.value, 'target');
     if (!sE || !tE) throw new DflsimInputError(`${file}: line ${e.line}`, 'edge needs a source and a target');
-    for (const x of [sE, tE]) if (typeof x.value === 'object') throw new DflsimInputError(`${file}: line ${x.line}`, `edge ${x.key} is a list, expected a node id`);
+    for (const x of [sE, tE])
+      if (typeof x.value === 'object') throw new DflsimInputError(`${file}: line ${x.line}`, `edge ${x.key} is a list, expected a node id`);
     const a = idToIndex.get(sE.value as number | string);
     const b = idToIndex.get(tE.value as number | string);
     if (a === undefined) throw new DflsimInputError(`${file}: line ${sE.line}`, `edge source ${String(sE.value)} is not a node`);
@@ -293,9 +308,14 @@ export function underlayFromParts(parts: NetworkParts, mode: MissingCoordinates)
   } else if (missing.length > 0 && mode === 'drop') {
     const keep = new Int32Array(silos.length).fill(-1);
     let next = 0;
-    coordinates.forEach((c, i) => { if (c) keep[i] = next++; });
+    coordinates.forEach((c, i) => {
+      if (c) keep[i] = next++;
+    });
     if (next < 2) {
-      throw new DflsimInputError(file, `--missing-coordinates drop leaves ${next} node${next === 1 ? '' : 's'} with coordinates: a network needs at least 2 silos`);
+      throw new DflsimInputError(
+        file,
+        `--missing-coordinates drop leaves ${next} node${next === 1 ? '' : 's'} with coordinates: a network needs at least 2 silos`,
+      );
     }
     silos = silos.filter((_, i) => keep[i] >= 0);
     attributes = attributes.filter((_, i) => keep[i] >= 0);
@@ -310,9 +330,13 @@ export function underlayFromParts(parts: NetworkParts, mode: MissingCoordinates)
     const { a, b, what } = r;
     let distanceKm = r.distanceKm;
     if (distanceKm === undefined) {
-      const p = coordinates[a], q = coordinates[b];
+      const p = coordinates[a],
+        q = coordinates[b];
       if (!p || !q) {
-        throw new DflsimInputError(r.where, `${what} has no "distance" and ${!p ? silos[a] : silos[b]} has no Latitude/Longitude; ${MISSING_HINT}`);
+        throw new DflsimInputError(
+          r.where,
+          `${what} has no "distance" and ${!p ? silos[a] : silos[b]} has no Latitude/Longitude; ${MISSING_HINT}`,
+        );
       }
       distanceKm = geodesicKm(p, q);
     }
@@ -322,7 +346,13 @@ export function underlayFromParts(parts: NetworkParts, mode: MissingCoordinates)
     const prev = linkIndex.get(key);
     if (prev !== undefined) {
       // parallel links: the shortest one carries the traffic (its capacity with it)
-      if (distanceKm < links[prev].distanceKm) links[prev] = { a: links[prev].a, b: links[prev].b, distanceKm, ...(r.capacityBitsPerSec !== undefined ? { capacityBitsPerSec: r.capacityBitsPerSec } : {}) };
+      if (distanceKm < links[prev].distanceKm)
+        links[prev] = {
+          a: links[prev].a,
+          b: links[prev].b,
+          distanceKm,
+          ...(r.capacityBitsPerSec !== undefined ? { capacityBitsPerSec: r.capacityBitsPerSec } : {}),
+        };
       continue;
     }
     linkIndex.set(key, links.length);
@@ -340,25 +370,46 @@ export function underlayFromParts(parts: NetworkParts, mode: MissingCoordinates)
  * unplaced node with at least one neighbour placed in an earlier round, so the result
  * does not depend on node order. Longitudes are averaged as numbers (no wrap at ±180°).
  */
-function placeByNeighbours(coords: (Coordinate | null)[], raw: readonly RawLink[], silos: readonly string[], where: readonly string[]): (Coordinate | null)[] {
+function placeByNeighbours(
+  coords: (Coordinate | null)[],
+  raw: readonly RawLink[],
+  silos: readonly string[],
+  where: readonly string[],
+): (Coordinate | null)[] {
   const n = coords.length;
   const out = coords.slice();
   const nbrs: number[][] = Array.from({ length: n }, () => []);
-  for (const r of raw) if (r.a !== r.b) { nbrs[r.a].push(r.b); nbrs[r.b].push(r.a); }
+  for (const r of raw)
+    if (r.a !== r.b) {
+      nbrs[r.a].push(r.b);
+      nbrs[r.b].push(r.a);
+    }
   let unplaced = out.flatMap((c, i) => (c ? [] : [i]));
   while (unplaced.length > 0) {
     const placed: [number, Coordinate][] = [];
     for (const v of unplaced) {
-      let lat = 0, lon = 0, k = 0;
+      let lat = 0,
+        lon = 0,
+        k = 0;
       for (const u of new Set(nbrs[v])) {
         const c = out[u];
-        if (c) { lat += c.latitude; lon += c.longitude; k++; }
+        if (c) {
+          lat += c.latitude;
+          lon += c.longitude;
+          k++;
+        }
       }
       if (k > 0) placed.push([v, { latitude: lat / k, longitude: lon / k }]);
     }
     if (placed.length === 0) {
       const v = unplaced[0];
-      const others = unplaced.length > 1 ? ` (and ${unplaced.length - 1} more: ${unplaced.slice(1, 4).map((i) => silos[i]).join(', ')}${unplaced.length > 4 ? ', ...' : ''})` : '';
+      const others =
+        unplaced.length > 1
+          ? ` (and ${unplaced.length - 1} more: ${unplaced
+              .slice(1, 4)
+              .map((i) => silos[i])
+              .join(', ')}${unplaced.length > 4 ? ', ...' : ''})`
+          : '';
       throw new DflsimInputError(
         where[v],
         `node ${silos[v]} has no Latitude/Longitude and no neighbour with a position to place it by --missing-coordinates neighbours${others}; use --missing-coordinates drop`,
@@ -392,7 +443,10 @@ export function assertConnected(u: Underlay): void {
   const comps = components(u);
   if (comps.length <= 1) return;
   const describe = (c: number[]): string => {
-    const names = c.slice(0, 5).map((i) => u.silos[i]).join(', ');
+    const names = c
+      .slice(0, 5)
+      .map((i) => u.silos[i])
+      .join(', ');
     return c.length > 5 ? `${names}, ... (${c.length} silos)` : names;
   };
   comps.sort((x, y) => y.length - x.length);

@@ -48,7 +48,11 @@ import { periodicSequence, type MixingSequence } from './mixing-sequence.js';
 function greedyFactors(m: number, k: number): number[] {
   const factors: number[] = [];
   let rest = m;
-  for (let f = k + 1; f >= 2; f--) while (rest % f === 0) { factors.push(f); rest /= f; }
+  for (let f = k + 1; f >= 2; f--)
+    while (rest % f === 0) {
+      factors.push(f);
+      rest /= f;
+    }
   if (rest !== 1) throw new DflsimInputError('referenceHyperHypercube.n', `${m} has a prime factor larger than k + 1 = ${k + 1}`);
   return factors.reverse();
 }
@@ -116,7 +120,10 @@ function referenceSimplePlans(nodes: readonly number[], k: number): RoundPlan[] 
       } else if (m < T1 + l) {
         // step 2: group l pulls V_s's value in, s = m - T1, from the last group backwards
         const s = m - T1;
-        if (!unpaired) { unpaired = groups[s].subgroups.map((x) => x.slice()); unpairedAll = unpaired.flat(); }
+        if (!unpaired) {
+          unpaired = groups[s].subgroups.map((x) => x.slice());
+          unpairedAll = unpaired.flat();
+        }
         const total = groups.slice(s).reduce((sum, x) => sum + x.size, 0);
         const w = groups[s].size / total / groups[s].subgroups.length;
         for (const i of g.nodes) {
@@ -150,7 +157,15 @@ function referenceBasePlans(n: number, k: number): RoundPlan[] {
   const blocks: RoundPlan[] = [];
   for (let b = 0; b < nSmooth; b++) mergeInto(blocks, referenceSimplePlans(all.slice(b * nRest, (b + 1) * nRest), k), 0);
   const strided: RoundPlan[] = [];
-  for (let j = 0; j < nRest; j++) mergeInto(strided, referenceHyperHypercubePlans(Array.from({ length: nSmooth }, (_, b) => j + b * nRest), k), 0);
+  for (let j = 0; j < nRest; j++)
+    mergeInto(
+      strided,
+      referenceHyperHypercubePlans(
+        Array.from({ length: nSmooth }, (_, b) => j + b * nRest),
+        k,
+      ),
+      0,
+    );
   // the simple graph when strictly shorter, else blocks then strided sets
   return simple.length < blocks.length + strided.length ? simple : [...blocks, ...strided];
 }
@@ -175,5 +190,14 @@ export function referenceBaseGraphSequence(n: number, k: number): MixingSequence
  */
 export function referenceSimpleBaseGraphSequence(n: number, k: number): MixingSequence {
   checkArgs(n, k, 'referenceSimpleBaseGraphSequence');
-  return periodicSequence(n, toRounds(n, referenceSimplePlans(Array.from({ length: n }, (_, i) => i), k)));
+  return periodicSequence(
+    n,
+    toRounds(
+      n,
+      referenceSimplePlans(
+        Array.from({ length: n }, (_, i) => i),
+        k,
+      ),
+    ),
+  );
 }

@@ -104,7 +104,9 @@ function fewestFactors(m: number, k: number): number[] {
     memo.set(x, choice);
     return choice;
   };
-  return best(m).slice().sort((a, b) => a - b);
+  return best(m)
+    .slice()
+    .sort((a, b) => a - b);
 }
 
 /** The k-peer hyper-hypercube on `nodes` (|nodes| must be (k+1)-smooth); [] for one node. */
@@ -177,7 +179,14 @@ function baseGraphPlans(n: number, k: number): RoundPlan[] {
   for (let b = 0; b < nSmooth; b++) mergeInto(composite, simpleBasePlans(all.slice(b * nRest, (b + 1) * nRest), k), 0);
   const first = composite.length;
   for (let j = 0; j < nRest; j++) {
-    mergeInto(composite, hyperHypercubePlans(Array.from({ length: nSmooth }, (_, b) => j + b * nRest), k), first);
+    mergeInto(
+      composite,
+      hyperHypercubePlans(
+        Array.from({ length: nSmooth }, (_, b) => j + b * nRest),
+        k,
+      ),
+      first,
+    );
   }
   return simple.length < composite.length ? simple : composite;
 }
@@ -196,7 +205,11 @@ export function toRounds(n: number, plans: readonly RoundPlan[]): WeightedRound[
       for (const to of c) {
         selfWeights[to] = w;
         explicit[to] = 1;
-        for (const from of c) if (from !== to) { edges.push([from, to]); weights.push(w); }
+        for (const from of c)
+          if (from !== to) {
+            edges.push([from, to]);
+            weights.push(w);
+          }
       }
     }
     for (const [a, b, w] of plan.pairs) {
@@ -236,7 +249,16 @@ export function baseGraphSequence(n: number, k: number): MixingSequence {
  */
 export function simpleBaseGraphSequence(n: number, k: number): MixingSequence {
   checkArgs(n, k, 'simpleBaseGraphSequence');
-  return periodicSequence(n, toRounds(n, simpleBasePlans(Array.from({ length: n }, (_, i) => i), k)));
+  return periodicSequence(
+    n,
+    toRounds(
+      n,
+      simpleBasePlans(
+        Array.from({ length: n }, (_, i) => i),
+        k,
+      ),
+    ),
+  );
 }
 
 /**
@@ -248,5 +270,14 @@ export function simpleBaseGraphSequence(n: number, k: number): MixingSequence {
 export function hyperHypercubeSequence(n: number, k: number): MixingSequence {
   checkArgs(n, k, 'hyperHypercubeSequence');
   if (roughPart(n, k) !== 1) throw new DflsimInputError('hyperHypercubeSequence.n', `${n} has a prime factor larger than k + 1 = ${k + 1}`);
-  return periodicSequence(n, toRounds(n, hyperHypercubePlans(Array.from({ length: n }, (_, i) => i), k)));
+  return periodicSequence(
+    n,
+    toRounds(
+      n,
+      hyperHypercubePlans(
+        Array.from({ length: n }, (_, i) => i),
+        k,
+      ),
+    ),
+  );
 }

@@ -24,9 +24,19 @@ import { starTopology } from './topologies/star.js';
 
 /** The listed topologies, in display order (Table 3's first). */
 const listed: Topology[] = [
-  starTopology, matchaTopology, matchaPlusTopology, mstTopology, deltaMbstTopology, ringTopology,
-  exponentialTopology, onePeerExponentialTopology, equidynTopology,
-  userOverlayTopology, userScheduleTopology, localTopology, centralisedTopology,
+  starTopology,
+  matchaTopology,
+  matchaPlusTopology,
+  mstTopology,
+  deltaMbstTopology,
+  ringTopology,
+  exponentialTopology,
+  onePeerExponentialTopology,
+  equidynTopology,
+  userOverlayTopology,
+  userScheduleTopology,
+  localTopology,
+  centralisedTopology,
 ];
 
 /** Name patterns, tried in order after the listed names. */
@@ -41,7 +51,10 @@ function isPattern(x: Topology | TopologyPattern): x is TopologyPattern {
  * name is replaced.
  */
 export function registerTopology(t: Topology | TopologyPattern): void {
-  if (isPattern(t)) { patterns.push(t); return; }
+  if (isPattern(t)) {
+    patterns.push(t);
+    return;
+  }
   const i = listed.findIndex((x) => x.name === t.name);
   if (i >= 0) listed[i] = t;
   else listed.push(t);
@@ -51,7 +64,9 @@ export function registerTopology(t: Topology | TopologyPattern): void {
  * The reference cycle time of a set of results (the topology whose `display.reference` is
  * set: RING), or undefined when it was not timed: "vs RING" columns divide by it.
  */
-export function referenceCycleTime(results: readonly { topology: string; cycleTimeMs: number }[]): { topology: string; cycleTimeMs: number } | undefined {
+export function referenceCycleTime(
+  results: readonly { topology: string; cycleTimeMs: number }[],
+): { topology: string; cycleTimeMs: number } | undefined {
   const r = results.find((x) => findTopology(x.topology)?.display?.reference);
   return r ? { topology: r.topology, cycleTimeMs: r.cycleTimeMs } : undefined;
 }

@@ -29,10 +29,14 @@ function withoutDown(s: RoundState, n: number, downSilos: Uint8Array, downLinks:
   const weak = s.weak.filter(keep);
   const out: RoundState = { ...s, strong, weak, isolated: isolatedSilos(n, strong).filter((i) => !downSilos[i]), down };
   if (s.weights) {
-    const edges: SiloPair[] = [], weights: number[] = [];
+    const edges: SiloPair[] = [],
+      weights: number[] = [];
     const selfWeights = s.weights.selfWeights.slice();
     s.weights.edges.forEach((e, q) => {
-      if (keep(e)) { edges.push(e); weights.push(s.weights!.weights[q]); } else selfWeights[e[1]] += s.weights!.weights[q];
+      if (keep(e)) {
+        edges.push(e);
+        weights.push(s.weights!.weights[q]);
+      } else selfWeights[e[1]] += s.weights!.weights[q];
     });
     out.weights = { edges, weights, selfWeights };
   }

@@ -30,7 +30,10 @@ export interface DeltaMbstResult {
  */
 export function cubeHamiltonianPath(n: number, tree: ReadonlyArray<readonly [number, number]>, root = 0): number[] {
   const adj: number[][] = Array.from({ length: n }, () => []);
-  for (const [a, b] of tree) { adj[a].push(b); adj[b].push(a); }
+  for (const [a, b] of tree) {
+    adj[a].push(b);
+    adj[b].push(a);
+  }
   for (const l of adj) l.sort((x, y) => x - y);
   const order: number[] = [];
   const visited = new Uint8Array(n);
@@ -38,7 +41,10 @@ export function cubeHamiltonianPath(n: number, tree: ReadonlyArray<readonly [num
   const stack: [number, number, boolean][] = [[root, 0, false]];
   while (stack.length) {
     const [v, depth, exiting] = stack.pop()!;
-    if (exiting) { if (depth % 2 === 1) order.push(v); continue; }
+    if (exiting) {
+      if (depth % 2 === 1) order.push(v);
+      continue;
+    }
     if (visited[v]) continue;
     visited[v] = 1;
     if (depth % 2 === 0) order.push(v);
@@ -69,15 +75,22 @@ export function deltaPrim(n: number, weight: Float64Array, delta: number): [numb
     for (let v = 0; v < n; v++) {
       if (inTree[v]) continue;
       const w = weight[x * n + v];
-      if (w < bestW[v]) { bestW[v] = w; bestU[v] = x; }
+      if (w < bestW[v]) {
+        bestW[v] = w;
+        bestU[v] = x;
+      }
     }
   };
   const recompute = (v: number): void => {
-    bestW[v] = Infinity; bestU[v] = -1;
+    bestW[v] = Infinity;
+    bestU[v] = -1;
     for (const u of treeOrder) {
       if (deg[u] >= delta) continue;
       const w = weight[u * n + v];
-      if (w < bestW[v]) { bestW[v] = w; bestU[v] = u; }
+      if (w < bestW[v]) {
+        bestW[v] = w;
+        bestU[v] = u;
+      }
     }
   };
   if (n === 0) return edges;
@@ -91,7 +104,8 @@ export function deltaPrim(n: number, weight: Float64Array, delta: number): [numb
     if (bv < 0) throw new Error(`δ-Prim: no tree silo has degree below ${delta}`);
     const u = bestU[bv];
     edges.push([u, bv]);
-    deg[u]++; deg[bv]++;
+    deg[u]++;
+    deg[bv]++;
     if (deg[u] >= delta) for (let v = 0; v < n; v++) if (!inTree[v] && bestU[v] === u && v !== bv) recompute(v);
     addToTree(bv);
   }
@@ -118,17 +132,28 @@ export function buildDeltaMbst(cg: ConnectivityGraph, k: SiloTimes): DeltaMbstRe
   // unconstrained run either), so every such δ gives that same tree: δ = 2 .. max(D, 2)
   // are built, and larger δ repeat the last cycle time (never a strict improvement).
   const primDegree = new Int32Array(n);
-  for (const [a, b] of deltaPrim(n, w2, Math.max(n, 2))) { primDegree[a]++; primDegree[b]++; }
+  for (const [a, b] of deltaPrim(n, w2, Math.max(n, 2))) {
+    primDegree[a]++;
+    primDegree[b]++;
+  }
   let lastDelta = 2;
   for (let v = 0; v < n; v++) lastDelta = Math.max(lastDelta, primDegree[v]);
   let lastCt = NaN;
   for (let delta = 2; delta < n; delta++) {
-    if (delta > lastDelta) { candidates.push({ name: `delta-${delta}`, cycleTimeMs: lastCt }); continue; }
+    if (delta > lastDelta) {
+      candidates.push({ name: `delta-${delta}`, cycleTimeMs: lastCt });
+      continue;
+    }
     const o = overlayFromPairs('delta-mbst', cg, deltaPrim(n, w2, delta), true);
     const ct = overlayCycleTime(o, k).cycleTimeMs;
     lastCt = ct;
     candidates.push({ name: `delta-${delta}`, cycleTimeMs: ct });
-    if (ct < bestCt) { best = o; bestCt = ct; bestDelta = delta; fromCube = false; }
+    if (ct < bestCt) {
+      best = o;
+      bestCt = ct;
+      bestDelta = delta;
+      fromCube = false;
+    }
   }
   return { overlay: best, bestDelta, fromCube, candidates };
 }

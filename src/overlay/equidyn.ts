@@ -95,7 +95,8 @@ export function equidynSequence(n: number, seed: number, opts: EquidynOptions = 
   checkEquidynEta(eta, 'equidynSequence.eta');
   const shifts = opts.shifts ? opts.shifts.slice() : Array.from({ length: n - 1 }, (_, i) => i + 1);
   shifts.forEach((u, idx) => {
-    if (!Number.isInteger(u) || u < 1 || u > n - 1) throw new DflsimInputError(`equidynSequence.shifts[${idx}]`, `shift ${u} is not an integer in 1..${n - 1}`);
+    if (!Number.isInteger(u) || u < 1 || u > n - 1)
+      throw new DflsimInputError(`equidynSequence.shifts[${idx}]`, `shift ${u} is not an integer in 1..${n - 1}`);
   });
   if (n > 1 && shifts.length === 0) throw new DflsimInputError('equidynSequence.shifts', 'needs at least one shift');
   const peerWeight = (eta * (n - 1)) / n;

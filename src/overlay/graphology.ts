@@ -108,29 +108,47 @@ function checkSilos(silos: readonly string[], where: string): void {
 }
 
 /** An overlay as a directed graphology graph. */
-export function toGraphology(overlay: Overlay, options?: ToGraphologyOptions): DirectedGraph<SiloNodeAttributes, OverlayEdgeAttributes, OverlayGraphAttributes>;
+export function toGraphology(
+  overlay: Overlay,
+  options?: ToGraphologyOptions,
+): DirectedGraph<SiloNodeAttributes, OverlayEdgeAttributes, OverlayGraphAttributes>;
 /** A round's graph state as a directed graphology graph (its silos named by `options.silos`). */
-export function toGraphology(state: RoundState, options: RoundToGraphologyOptions): DirectedGraph<RoundNodeAttributes, RoundEdgeAttributes, RoundGraphAttributes>;
-export function toGraphology(x: Overlay | RoundState, options: ToGraphologyOptions & Partial<RoundToGraphologyOptions> = {}): DirectedGraph {
+export function toGraphology(
+  state: RoundState,
+  options: RoundToGraphologyOptions,
+): DirectedGraph<RoundNodeAttributes, RoundEdgeAttributes, RoundGraphAttributes>;
+export function toGraphology(
+  x: Overlay | RoundState,
+  options: ToGraphologyOptions & Partial<RoundToGraphologyOptions> = {},
+): DirectedGraph {
   return 'strong' in x ? roundGraph(x, options) : overlayGraph(x, options);
 }
 
-function overlayGraph(o: Overlay, options: ToGraphologyOptions): DirectedGraph<SiloNodeAttributes, OverlayEdgeAttributes, OverlayGraphAttributes> {
+function overlayGraph(
+  o: Overlay,
+  options: ToGraphologyOptions,
+): DirectedGraph<SiloNodeAttributes, OverlayEdgeAttributes, OverlayGraphAttributes> {
   checkSilos(o.silos, `overlay "${o.topology}"`);
   const g = new DirectedGraph<SiloNodeAttributes, OverlayEdgeAttributes, OverlayGraphAttributes>();
   g.replaceAttributes({ topology: o.topology });
   o.silos.forEach((s, i) => g.addNode(s, siloNode(o.silos, i, options.coordinates)));
-  for (const e of o.edges) g.mergeEdge(o.silos[e.from], o.silos[e.to], { latencyMs: e.latencyMs, bandwidthBitsPerMs: e.bandwidthBitsPerMs });
+  for (const e of o.edges)
+    g.mergeEdge(o.silos[e.from], o.silos[e.to], { latencyMs: e.latencyMs, bandwidthBitsPerMs: e.bandwidthBitsPerMs });
   return g;
 }
 
-function roundGraph(s: RoundState, options: ToGraphologyOptions & Partial<RoundToGraphologyOptions>): DirectedGraph<RoundNodeAttributes, RoundEdgeAttributes, RoundGraphAttributes> {
+function roundGraph(
+  s: RoundState,
+  options: ToGraphologyOptions & Partial<RoundToGraphologyOptions>,
+): DirectedGraph<RoundNodeAttributes, RoundEdgeAttributes, RoundGraphAttributes> {
   const silos = options.silos;
-  if (!silos) throw new DflsimInputError('silos', 'a round state names no silos: give toGraphology(state, { silos }) (e.g. the overlay\'s silos)');
+  if (!silos)
+    throw new DflsimInputError('silos', "a round state names no silos: give toGraphology(state, { silos }) (e.g. the overlay's silos)");
   checkSilos(silos, 'silos');
   const n = silos.length;
   const inRange = (i: number): number => {
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new DflsimInputError('silos', `round ${s.round} refers to silo ${i}, but ${n} silos were named`);
+    if (!Number.isInteger(i) || i < 0 || i >= n)
+      throw new DflsimInputError('silos', `round ${s.round} refers to silo ${i}, but ${n} silos were named`);
     return i;
   };
   const isolated = new Set(s.isolated.map(inRange));
@@ -139,15 +157,21 @@ function roundGraph(s: RoundState, options: ToGraphologyOptions & Partial<RoundT
   const c = options.clock;
   const ends = c ? { durationMs: c.roundEndMs(s.round) - (s.round > 0 ? c.roundEndMs(s.round - 1) : 0), endMs: c.roundEndMs(s.round) } : {};
   g.replaceAttributes({ round: s.round, state: s.state, ...ends });
-  silos.forEach((_, i) => g.addNode(silos[i], {
-    ...siloNode(silos, i, options.coordinates), isolated: isolated.has(i), down: down.has(i),
-    ...(s.weights ? { selfWeight: s.weights.selfWeights[i] } : {}),
-  }));
+  silos.forEach((_, i) =>
+    g.addNode(silos[i], {
+      ...siloNode(silos, i, options.coordinates),
+      isolated: isolated.has(i),
+      down: down.has(i),
+      ...(s.weights ? { selfWeight: s.weights.selfWeights[i] } : {}),
+    }),
+  );
   for (const [a, b] of s.strong) g.mergeEdge(silos[inRange(a)], silos[inRange(b)], { strong: true });
-  for (const [a, b] of s.weak) if (!g.hasDirectedEdge(silos[inRange(a)], silos[inRange(b)])) g.addDirectedEdge(silos[a], silos[b], { strong: false });
+  for (const [a, b] of s.weak)
+    if (!g.hasDirectedEdge(silos[inRange(a)], silos[inRange(b)])) g.addDirectedEdge(silos[a], silos[b], { strong: false });
   // a weighted pair is one the receiver mixes, so one it waits for
   s.weights?.edges.forEach(([a, b], e) => {
-    const from = silos[inRange(a)], to = silos[inRange(b)];
+    const from = silos[inRange(a)],
+      to = silos[inRange(b)];
     if (g.hasDirectedEdge(from, to)) g.setDirectedEdgeAttribute(from, to, 'weight', s.weights!.weights[e]);
     else g.addDirectedEdge(from, to, { strong: true, weight: s.weights!.weights[e] });
   });

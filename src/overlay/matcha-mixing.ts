@@ -21,7 +21,13 @@
  * on 1⊥ with sparse L̄, by Lanczos warm-started from the previous α's eigenvector.
  */
 import { GroundedCholesky, largestEigenvalue, lanczosExtreme, sparseMultiply, type SparseSymmetric } from '../graph/symmetric-eigen.js';
-import { DENSE_EIGEN_MAX_SILOS, SparseMatchingLaplacian, validateMatchings, weightedLaplacian, type Matching } from './matcha-probabilities.js';
+import {
+  DENSE_EIGEN_MAX_SILOS,
+  SparseMatchingLaplacian,
+  validateMatchings,
+  weightedLaplacian,
+  type Matching,
+} from './matcha-probabilities.js';
 
 /** The pieces of ρ(α): E[WᵀW] − J = A − 2α B + α² C. */
 export interface MixingQuadratic {
@@ -40,7 +46,11 @@ export function mixingQuadratic(n: number, matchings: ReadonlyArray<Matching>, p
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = (i === j ? 1 : 0) - 1 / n;
   const b = weightedLaplacian(n, matchings, p);
-  const variance = weightedLaplacian(n, matchings, Array.from({ length: matchings.length }, (_, m) => 2 * p[m] * (1 - p[m])));
+  const variance = weightedLaplacian(
+    n,
+    matchings,
+    Array.from({ length: matchings.length }, (_, m) => 2 * p[m] * (1 - p[m])),
+  );
   const c = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < n; k++) {
@@ -80,17 +90,26 @@ export function optimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>
   const q = mixingQuadratic(n, matchings, p);
   const lmax = largestEigenvalue(q.b, n);
   if (!(lmax > 0)) return { alpha: 0, rho: 1 };
-  let lo = 0, hi = 2 / lmax;
+  let lo = 0,
+    hi = 2 / lmax;
   const invPhi = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - invPhi * (hi - lo), x2 = lo + invPhi * (hi - lo);
-  let f1 = rho(q, x1), f2 = rho(q, x2);
+  let x1 = hi - invPhi * (hi - lo),
+    x2 = lo + invPhi * (hi - lo);
+  let f1 = rho(q, x1),
+    f2 = rho(q, x2);
   while (hi - lo > tolerance * (2 / lmax)) {
     if (f1 <= f2) {
-      hi = x2; x2 = x1; f2 = f1;
-      x1 = hi - invPhi * (hi - lo); f1 = rho(q, x1);
+      hi = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = hi - invPhi * (hi - lo);
+      f1 = rho(q, x1);
     } else {
-      lo = x1; x1 = x2; f1 = f2;
-      x2 = lo + invPhi * (hi - lo); f2 = rho(q, x2);
+      lo = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = lo + invPhi * (hi - lo);
+      f2 = rho(q, x2);
     }
   }
   const alpha = 0.5 * (lo + hi);
@@ -101,7 +120,9 @@ export function optimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>
 function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>, p: ArrayLike<number>, tolerance: number): MixingResult {
   validateMatchings(n, matchings);
   const b = new SparseMatchingLaplacian(n, matchings).fill(p);
-  const variance = new SparseMatchingLaplacian(n, matchings).fill(Array.from({ length: matchings.length }, (_, m) => 2 * p[m] * (1 - p[m])));
+  const variance = new SparseMatchingLaplacian(n, matchings).fill(
+    Array.from({ length: matchings.length }, (_, m) => 2 * p[m] * (1 - p[m])),
+  );
   let maxDiag = 0;
   for (let i = 0; i < n; i++) {
     for (let k = b.rowStart[i]; k < b.rowStart[i + 1]; k++) if (b.columns[k] === i) maxDiag = Math.max(maxDiag, b.values[k]);
@@ -110,16 +131,20 @@ function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>,
   if (!(lmaxBound > 0)) return { alpha: 0, rho: 1 };
   const lmax = lanczosExtreme((x, y) => sparseMultiply(b, x, y), n, 'largest', lmaxBound).value;
   if (!(lmax > 0)) return { alpha: 0, rho: 1 };
-  const bx = new Float64Array(n), bbx = new Float64Array(n), vx = new Float64Array(n);
-  const applyAt = (alpha: number) => (x: Float64Array, y: Float64Array): void => {
-    sparseMultiply(b, x, bx);
-    sparseMultiply(b, bx, bbx);
-    sparseMultiply(variance, x, vx);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += x[i];
-    mean /= n;
-    for (let i = 0; i < n; i++) y[i] = x[i] - mean - 2 * alpha * bx[i] + alpha * alpha * (bbx[i] + vx[i]);
-  };
+  const bx = new Float64Array(n),
+    bbx = new Float64Array(n),
+    vx = new Float64Array(n);
+  const applyAt =
+    (alpha: number) =>
+    (x: Float64Array, y: Float64Array): void => {
+      sparseMultiply(b, x, bx);
+      sparseMultiply(b, bx, bbx);
+      sparseMultiply(variance, x, vx);
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += x[i];
+      mean /= n;
+      for (let i = 0; i < n; i++) y[i] = x[i] - mean - 2 * alpha * bx[i] + alpha * alpha * (bbx[i] + vx[i]);
+    };
   // Shift-invert: ρ(α) = 1 − μ with μ the smallest eigenvalue on 1⊥ of
   // N(α) = 2α L̄ − α² (L̄² + V) (= I − E[WᵀW] there; N 1 = 0, positive definite on 1⊥
   // exactly when ρ < 1), i.e. 1/μ is the largest eigenvalue of N⁺, far from the rest
@@ -129,7 +154,11 @@ function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>,
   // dense graphs) plain Lanczos.
   // forming L̄² costs Σ_i Σ_{k ∈ row i} |row k| multiply-adds: only for sparse L̄
   let productCost = 0;
-  for (let i = 0; i < n; i++) for (let p = b.rowStart[i]; p < b.rowStart[i + 1]; p++) { const c = b.columns[p]; productCost += b.rowStart[c + 1] - b.rowStart[c]; }
+  for (let i = 0; i < n; i++)
+    for (let p = b.rowStart[i]; p < b.rowStart[i + 1]; p++) {
+      const c = b.columns[p];
+      productCost += b.rowStart[c + 1] - b.rowStart[c];
+    }
   const quad = productCost <= 1000 * n ? squaredPattern(b, variance) : null;
   const chol = quad ? new GroundedCholesky(quad.n2) : null;
   const useShiftInvert = chol !== null && chol.factorFlops <= 10_000 * n;
@@ -143,32 +172,54 @@ function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>,
     if (useShiftInvert && quad && chol) {
       for (let p = 0; p < nValues.length; p++) nValues[p] = 2 * alpha * quad.b[p] - alpha * alpha * (quad.bb[p] + quad.v[p]);
       if (chol.factor(quad.n2)) {
-        const r = lanczosExtreme((x, y) => chol.applyPseudoInverse(x, y), n, 'largest', 0, previous, { tolerance: 1e-12, relativeToRitzValue: true });
+        const r = lanczosExtreme((x, y) => chol.applyPseudoInverse(x, y), n, 'largest', 0, previous, {
+          tolerance: 1e-12,
+          relativeToRitzValue: true,
+        });
         const y = r.vector;
         apply(y, mv);
-        let rq = 0, yy = 0;
-        for (let i = 0; i < n; i++) { rq += y[i] * mv[i]; yy += y[i] * y[i]; }
+        let rq = 0,
+          yy = 0;
+        for (let i = 0; i < n; i++) {
+          rq += y[i] * mv[i];
+          yy += y[i] * y[i];
+        }
         rq /= yy;
         let res = 0;
-        for (let i = 0; i < n; i++) { const d = mv[i] - rq * y[i]; res += d * d; }
-        if (Number.isFinite(rq) && Math.sqrt(res / yy) <= 1e-11 * scale) { previous = y; return rq; }
+        for (let i = 0; i < n; i++) {
+          const d = mv[i] - rq * y[i];
+          res += d * d;
+        }
+        if (Number.isFinite(rq) && Math.sqrt(res / yy) <= 1e-11 * scale) {
+          previous = y;
+          return rq;
+        }
       }
     }
     const r = lanczosExtreme(apply, n, 'largest', scale, previous);
     previous = r.vector;
     return r.value;
   };
-  let lo = 0, hi = 2 / lmax;
+  let lo = 0,
+    hi = 2 / lmax;
   const invPhi = (Math.sqrt(5) - 1) / 2;
-  let x1 = hi - invPhi * (hi - lo), x2 = lo + invPhi * (hi - lo);
-  let f1 = rhoAt(x1), f2 = rhoAt(x2);
+  let x1 = hi - invPhi * (hi - lo),
+    x2 = lo + invPhi * (hi - lo);
+  let f1 = rhoAt(x1),
+    f2 = rhoAt(x2);
   while (hi - lo > tolerance * (2 / lmax)) {
     if (f1 <= f2) {
-      hi = x2; x2 = x1; f2 = f1;
-      x1 = hi - invPhi * (hi - lo); f1 = rhoAt(x1);
+      hi = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = hi - invPhi * (hi - lo);
+      f1 = rhoAt(x1);
     } else {
-      lo = x1; x1 = x2; f1 = f2;
-      x2 = lo + invPhi * (hi - lo); f2 = rhoAt(x2);
+      lo = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = lo + invPhi * (hi - lo);
+      f2 = rhoAt(x2);
     }
   }
   const alpha = 0.5 * (lo + hi);
@@ -180,7 +231,10 @@ function sparseOptimalMixingAlpha(n: number, matchings: ReadonlyArray<Matching>,
  * (values to be filled), with L̄, L̄² and V scattered onto it (`b`, `bb`, `v`, aligned
  * with `n2.columns`).
  */
-function squaredPattern(b: SparseSymmetric, variance: SparseSymmetric): { n2: SparseSymmetric; b: Float64Array; bb: Float64Array; v: Float64Array } {
+function squaredPattern(
+  b: SparseSymmetric,
+  variance: SparseSymmetric,
+): { n2: SparseSymmetric; b: Float64Array; bb: Float64Array; v: Float64Array } {
   const { n, rowStart, columns, values } = b;
   const outStart = new Int32Array(n + 1);
   const cols: number[] = [];
@@ -190,16 +244,28 @@ function squaredPattern(b: SparseSymmetric, variance: SparseSymmetric): { n2: Sp
   for (let i = 0; i < n; i++) {
     const row: number[] = [];
     for (let p = rowStart[i]; p < rowStart[i + 1]; p++) {
-      const k = columns[p], bik = values[p];
+      const k = columns[p],
+        bik = values[p];
       for (let q = rowStart[k]; q < rowStart[k + 1]; q++) {
         const j = columns[q];
-        if (mark[j] !== i) { mark[j] = i; acc[j] = 0; row.push(j); }
+        if (mark[j] !== i) {
+          mark[j] = i;
+          acc[j] = 0;
+          row.push(j);
+        }
         acc[j] += bik * values[q];
       }
     }
-    if (mark[i] !== i) { mark[i] = i; acc[i] = 0; row.push(i); }
+    if (mark[i] !== i) {
+      mark[i] = i;
+      acc[i] = 0;
+      row.push(i);
+    }
     row.sort((x, y) => x - y);
-    for (const j of row) { cols.push(j); bbVals.push(acc[j]); }
+    for (const j of row) {
+      cols.push(j);
+      bbVals.push(acc[j]);
+    }
     outStart[i + 1] = cols.length;
   }
   const n2: SparseSymmetric = { n, rowStart: outStart, columns: Int32Array.from(cols), values: new Float64Array(cols.length) };

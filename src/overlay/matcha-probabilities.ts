@@ -71,8 +71,10 @@ export function validateMatchings(n: number, matchings: ReadonlyArray<Matching>,
       if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= n || b >= n || a === b) {
         throw new DflsimInputError(`${field}[${idx}]`, `pair ${a}-${b} is not an edge between distinct silos 0..${n - 1}`);
       }
-      if (used.has(a) || used.has(b)) throw new DflsimInputError(`${field}[${idx}]`, `is not a matching: silo ${used.has(a) ? a : b} appears twice`);
-      used.add(a); used.add(b);
+      if (used.has(a) || used.has(b))
+        throw new DflsimInputError(`${field}[${idx}]`, `is not a matching: silo ${used.has(a) ? a : b} appears twice`);
+      used.add(a);
+      used.add(b);
     }
   });
 }
@@ -84,8 +86,10 @@ export function weightedLaplacian(n: number, matchings: ReadonlyArray<Matching>,
     const w = weights[idx];
     if (w === 0) return;
     for (const [a, b] of m) {
-      L[a * n + a] += w; L[b * n + b] += w;
-      L[a * n + b] -= w; L[b * n + a] -= w;
+      L[a * n + a] += w;
+      L[b * n + b] += w;
+      L[a * n + b] -= w;
+      L[b * n + a] -= w;
     }
   });
   return L;
@@ -103,16 +107,27 @@ export class SparseMatchingLaplacian {
   /** For matching m, edge e: positions of (a,a), (b,b), (a,b), (b,a) in `values`. */
   private readonly slots: Int32Array[];
 
-  constructor(n: number, private readonly matchings: ReadonlyArray<Matching>) {
+  constructor(
+    n: number,
+    private readonly matchings: ReadonlyArray<Matching>,
+  ) {
     // each row's columns: the diagonal and the row's partners, sorted, without repeats
     const count = new Int32Array(n + 1);
-    for (const m of matchings) for (const [a, b] of m) { count[a]++; count[b]++; }
+    for (const m of matchings)
+      for (const [a, b] of m) {
+        count[a]++;
+        count[b]++;
+      }
     const rawStart = new Int32Array(n + 1);
     for (let i = 0; i < n; i++) rawStart[i + 1] = rawStart[i] + count[i] + 1;
     const raw = new Int32Array(rawStart[n]);
     const fillAt = rawStart.slice(0, n);
     for (let i = 0; i < n; i++) raw[fillAt[i]++] = i;
-    for (const m of matchings) for (const [a, b] of m) { raw[fillAt[a]++] = b; raw[fillAt[b]++] = a; }
+    for (const m of matchings)
+      for (const [a, b] of m) {
+        raw[fillAt[a]++] = b;
+        raw[fillAt[b]++] = a;
+      }
     const rowStart = new Int32Array(n + 1);
     const columns = new Int32Array(raw.length);
     let nnz = 0;
@@ -123,8 +138,13 @@ export class SparseMatchingLaplacian {
     }
     const cols = columns.slice(0, nnz);
     const position = (i: number, j: number): number => {
-      let lo = rowStart[i], hi = rowStart[i + 1] - 1;
-      while (lo < hi) { const mid = (lo + hi) >>> 1; if (cols[mid] < j) lo = mid + 1; else hi = mid; }
+      let lo = rowStart[i],
+        hi = rowStart[i + 1] - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (cols[mid] < j) lo = mid + 1;
+        else hi = mid;
+      }
       return lo;
     };
     this.matrix = { n, rowStart, columns: cols, values: new Float64Array(nnz) };
@@ -148,8 +168,10 @@ export class SparseMatchingLaplacian {
       const w = weights[idx];
       if (w === 0) return;
       for (let k = 0; k < slot.length; k += 4) {
-        v[slot[k]] += w; v[slot[k + 1]] += w;
-        v[slot[k + 2]] -= w; v[slot[k + 3]] -= w;
+        v[slot[k]] += w;
+        v[slot[k + 1]] += w;
+        v[slot[k + 2]] -= w;
+        v[slot[k + 3]] -= w;
       }
     });
     return this.matrix;
@@ -227,13 +249,18 @@ export function optimizeActivationProbabilities(
   let previous: Float64Array | undefined;
   const evaluate = (q: Float64Array): { lambda2: number; g: Float64Array } => {
     const { lambda2, vector } = sparse
-      ? (useShiftInvert ? shiftInvertFiedler(sparse.fill(q), chol!, previous) : sparseFiedler(sparse.fill(q), previous))
+      ? useShiftInvert
+        ? shiftInvertFiedler(sparse.fill(q), chol!, previous)
+        : sparseFiedler(sparse.fill(q), previous)
       : fiedler(weightedLaplacian(n, matchings, q), n);
     previous = vector;
     const g = new Float64Array(M);
     matchings.forEach((m, idx) => {
       let s = 0;
-      for (const [a, b] of m) { const d = vector[a] - vector[b]; s += d * d; }
+      for (const [a, b] of m) {
+        const d = vector[a] - vector[b];
+        s += d * d;
+      }
       g[idx] = s;
     });
     return { lambda2, g };
@@ -248,14 +275,23 @@ export function optimizeActivationProbabilities(
   let upperBound = Infinity;
   if (n > DENSE_EIGEN_MAX_SILOS) {
     const sizes = matchings.map((m) => m.length).sort((x, y) => y - x);
-    let room = cap, trace = 0;
-    for (const size of sizes) { const q = Math.min(1, room); if (!(q > 0)) break; trace += 2 * q * size; room -= q; }
+    let room = cap,
+      trace = 0;
+    for (const size of sizes) {
+      const q = Math.min(1, room);
+      if (!(q > 0)) break;
+      trace += 2 * q * size;
+      room -= q;
+    }
     upperBound = trace / (n - 1);
   }
   const certified = (value: number): boolean => value >= upperBound * (1 - 1e-9);
-  let best = p, bestValue = cur.lambda2, bestEval = cur;
+  let best = p,
+    bestValue = cur.lambda2,
+    bestEval = cur;
   let step = opt.initialStep;
-  let sinceRestart = 0, sinceImprovement = 0;
+  let sinceRestart = 0,
+    sinceImprovement = 0;
   let it = 0;
   // stop when a window of iterations improves the best λ2 by less than a relative 1e-6
   const WINDOW = 50;
@@ -277,10 +313,16 @@ export function optimizeActivationProbabilities(
     cur = evaluate(p);
     sinceRestart++;
     if (cur.lambda2 > bestValue * (1 + 1e-12)) {
-      best = p; bestValue = cur.lambda2; bestEval = cur; sinceImprovement = 0;
+      best = p;
+      bestValue = cur.lambda2;
+      bestEval = cur;
+      sinceImprovement = 0;
     } else if (++sinceImprovement >= opt.patience) {
       step /= 2;
-      p = best; cur = bestEval; sinceRestart = 0; sinceImprovement = 0;
+      p = best;
+      cur = bestEval;
+      sinceRestart = 0;
+      sinceImprovement = 0;
     }
   }
   return { probabilities: best, lambda2: bestValue, uniformLambda2, iterations: it };

@@ -111,7 +111,8 @@ export interface MatchaResult extends MatchaPlan {
 /** The base graph's undirected edges: the underlay's links, or every pair of silos. */
 export function matchaBaseEdges(base: MatchaBase, underlay: Underlay, cg: ConnectivityGraph): [number, number][] {
   if (base === 'underlay') {
-    if (underlay.silos.length !== cg.n) throw new DflsimInputError('underlay', `has ${underlay.silos.length} silos but the connectivity graph has ${cg.n}`);
+    if (underlay.silos.length !== cg.n)
+      throw new DflsimInputError('underlay', `has ${underlay.silos.length} silos but the connectivity graph has ${cg.n}`);
     return underlay.links.map((l) => (l.a < l.b ? [l.a, l.b] : [l.b, l.a]));
   }
   if (base !== 'connectivity') throw new DflsimInputError('base', `expected "underlay" or "connectivity", got ${JSON.stringify(base)}`);
@@ -139,7 +140,8 @@ export function planMatcha(
   // MATCHA(+)'s base graph is complete: above DENSE_EIGEN_MAX_SILOS (128) silos its
   // colouring is the round-robin 1-factorisation (n−1 or n matchings, O(n²)); up to 128
   // silos (every shared network) Misra-Gries, as before, so those results do not change.
-  const coloring = base === 'connectivity' && cg.n > DENSE_EIGEN_MAX_SILOS ? roundRobinEdgeColoring(cg.n, edges) : misraGriesEdgeColoring(cg.n, edges);
+  const coloring =
+    base === 'connectivity' && cg.n > DENSE_EIGEN_MAX_SILOS ? roundRobinEdgeColoring(cg.n, edges) : misraGriesEdgeColoring(cg.n, edges);
   const matchings = coloring.classes.map((cls) => cls.map((e) => [edges[e][0], edges[e][1]] as [number, number]));
   const act = optimizeActivationProbabilities(cg.n, matchings, budget, activation);
   const mix = optimalMixingAlpha(cg.n, matchings, act.probabilities);
@@ -164,7 +166,8 @@ export function planMatcha(
  * @returns indices of the active matchings, ascending
  */
 export function sampleActiveMatchings(probabilities: ReadonlyArray<number>, rng: Rng): number[] {
-  if (!probabilities.some((p) => p > 0)) throw new DflsimInputError('probabilities', 'every activation probability is 0: no round can be drawn');
+  if (!probabilities.some((p) => p > 0))
+    throw new DflsimInputError('probabilities', 'every activation probability is 0: no round can be drawn');
   for (;;) {
     const active: number[] = [];
     for (let m = 0; m < probabilities.length; m++) if (rng.next() < probabilities[m]) active.push(m);
@@ -230,23 +233,41 @@ interface MatchingDelayTable {
 function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg: ConnectivityGraph, k: SiloTimes): MatchingDelayTable {
   const n = cg.n;
   const E = 2 * pairs.length;
-  const ends = new Int32Array(2 * E), base = new Float64Array(E), bw = new Float64Array(E), s = new Float64Array(E);
+  const ends = new Int32Array(2 * E),
+    base = new Float64Array(E),
+    bw = new Float64Array(E),
+    s = new Float64Array(E);
   const covered = new Uint8Array(n);
   pairs.forEach(([a, b], i) => {
-    covered[a] = 1; covered[b] = 1;
-    for (const [e, x, y] of [[2 * i, a, b], [2 * i + 1, b, a]] as const) {
-      ends[2 * e] = x; ends[2 * e + 1] = y;
+    covered[a] = 1;
+    covered[b] = 1;
+    for (const [e, x, y] of [
+      [2 * i, a, b],
+      [2 * i + 1, b, a],
+    ] as const) {
+      ends[2 * e] = x;
+      ends[2 * e + 1] = y;
       base[e] = k.computeMs[x] + cg.latencyMs[x * n + y];
       bw[e] = cg.bandwidthBitsPerMs[x * n + y];
       s[e] = k.modelSizeBits / bw[e];
     }
   });
   const order = Array.from({ length: E }, (_, e) => e).sort((x, y) => s[x] - s[y]);
-  const sortedS = new Float64Array(E), prefixMaxBase = new Float64Array(E), suffixMaxBaseS = new Float64Array(E);
+  const sortedS = new Float64Array(E),
+    prefixMaxBase = new Float64Array(E),
+    suffixMaxBaseS = new Float64Array(E);
   let m = -Infinity;
-  order.forEach((e, i) => { sortedS[i] = s[e]; m = Math.max(m, base[e]); prefixMaxBase[i] = m; });
+  order.forEach((e, i) => {
+    sortedS[i] = s[e];
+    m = Math.max(m, base[e]);
+    prefixMaxBase[i] = m;
+  });
   m = -Infinity;
-  for (let i = E - 1; i >= 0; i--) { const e = order[i]; m = Math.max(m, base[e] + s[e]); suffixMaxBaseS[i] = m; }
+  for (let i = E - 1; i >= 0; i--) {
+    const e = order[i];
+    m = Math.max(m, base[e] + s[e]);
+    suffixMaxBaseS[i] = m;
+  }
   const coveredCount = 2 * pairs.length;
   const covers = coveredCount <= n - coveredCount;
   const silos: number[] = [];
@@ -257,8 +278,13 @@ function matchingDelayTable(pairs: ReadonlyArray<readonly [number, number]>, cg:
 /** `max over the matching of base + max(g, s)` (see {@link MatchingDelayTable}). */
 function delayBound(t: MatchingDelayTable, g: number): number {
   const S = t.sortedS;
-  let lo = 0, hi = S.length; // first index with S[i] >= g
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (S[mid] < g) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = S.length; // first index with S[i] >= g
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (S[mid] < g) lo = mid + 1;
+    else hi = mid;
+  }
   let out = -Infinity;
   if (lo > 0) out = t.prefixMaxBase[lo - 1] + g;
   if (lo < S.length && t.suffixMaxBaseS[lo] > out) out = t.suffixMaxBaseS[lo];
@@ -284,27 +310,43 @@ function delayBound(t: MatchingDelayTable, g: number): number {
  * active edge's delay is computed directly, and the round (a barrier over every silo)
  * lasts at least max_j C_j.
  */
-export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: SiloTimes, rng: Rng, count: number): Generator<MatchaRoundTime> {
+export function* matchaRoundTimes(
+  plan: MatchaPlan,
+  cg: ConnectivityGraph,
+  k: SiloTimes,
+  rng: Rng,
+  count: number,
+): Generator<MatchaRoundTime> {
   const n = cg.n;
   const deg = new Int32Array(n);
   const tables = plan.matchings.map((m) => matchingDelayTable(m, cg, k));
   // without a profile every silo has the same access links
-  const up = k.uploadMs[0], down = k.downloadMs[0];
+  const up = k.uploadMs[0],
+    down = k.downloadMs[0];
   const bounds = new Float64Array(tables.length);
   let clockMs = 0;
   for (let r = 0; r < count; r++) {
     const active = sampleActiveMatchings(plan.probabilities, rng);
-    let complements = 0, edges = 0;
+    let complements = 0,
+      edges = 0;
     for (const m of active) if (!tables[m].covers) complements++;
     deg.fill(complements);
     for (const m of active) {
       const tb = tables[m];
       edges += tb.base.length;
-      const sl = tb.silos, d = tb.covers ? 1 : -1;
+      const sl = tb.silos,
+        d = tb.covers ? 1 : -1;
       for (let i = 0; i < sl.length; i++) deg[sl[i]] += d;
     }
-    let dMax = 0, uniform = true;
-    for (let v = 0; v < n; v++) { const x = deg[v]; if (x > dMax) { if (dMax > 0) uniform = false; dMax = x; } else if (x > 0 && x < dMax) uniform = false; }
+    let dMax = 0,
+      uniform = true;
+    for (let v = 0; v < n; v++) {
+      const x = deg[v];
+      if (x > dMax) {
+        if (dMax > 0) uniform = false;
+        dMax = x;
+      } else if (x > 0 && x < dMax) uniform = false;
+    }
     const g = Math.max(dMax * up, dMax * down);
     let t = edges === 0 ? maxComputeMs(k) : -Infinity;
     if (k.profile) {
@@ -312,13 +354,17 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: Si
       for (const m of active) {
         const { ends, base, bw } = tables[m];
         for (let e = 0; e < base.length; e++) {
-          const a = ends[2 * e], b = ends[2 * e + 1];
+          const a = ends[2 * e],
+            b = ends[2 * e + 1];
           const x = base[e] + transmissionMs(k, a, b, bw[e], deg[a], deg[b]);
           if (x > t) t = x;
         }
       }
     } else if (uniform) {
-      for (const m of active) { const b = delayBound(tables[m], g); if (b > t) t = b; }
+      for (const m of active) {
+        const b = delayBound(tables[m], g);
+        if (b > t) t = b;
+      }
     } else {
       for (const m of active) bounds[m] = delayBound(tables[m], g);
       const order = active.slice().sort((x, y) => bounds[y] - bounds[x]);
@@ -336,7 +382,6 @@ export function* matchaRoundTimes(plan: MatchaPlan, cg: ConnectivityGraph, k: Si
   }
 }
 
-
 /**
  * MATCHA (base `underlay`) or MATCHA(+) (base `connectivity`): matchings, activation
  * probabilities, α, sampled rounds and the published-style cycle time.
@@ -353,13 +398,16 @@ export function buildMatcha(
   options: Partial<MatchaOptions> = {},
 ): MatchaResult {
   const opt = { ...DEFAULT_MATCHA_OPTIONS, ...options };
-  if (!Number.isInteger(opt.rounds) || opt.rounds < 0) throw new DflsimInputError('rounds', `must be a non-negative integer, got ${opt.rounds}`);
-  if (!Number.isInteger(opt.cycleTimeRounds) || opt.cycleTimeRounds < 2) throw new DflsimInputError('cycleTimeRounds', `must be an integer of at least 2, got ${opt.cycleTimeRounds}`);
+  if (!Number.isInteger(opt.rounds) || opt.rounds < 0)
+    throw new DflsimInputError('rounds', `must be a non-negative integer, got ${opt.rounds}`);
+  if (!Number.isInteger(opt.cycleTimeRounds) || opt.cycleTimeRounds < 2)
+    throw new DflsimInputError('cycleTimeRounds', `must be an integer of at least 2, got ${opt.cycleTimeRounds}`);
   if (!Number.isFinite(opt.seed)) throw new DflsimInputError('seed', `must be a finite number, got ${opt.seed}`);
   const plan = planMatcha(base, underlay, cg, opt.budget, opt.activation);
   const rng = opt.rng ?? createRng(opt.seed);
   const rounds: MatchaRound[] = [];
-  let sumMs = 0, active = 0;
+  let sumMs = 0,
+    active = 0;
   const total = Math.max(opt.rounds, opt.cycleTimeRounds);
   for (const rt of matchaRoundTimes(plan, cg, k, rng, total)) {
     if (rt.round < opt.cycleTimeRounds) {
@@ -369,7 +417,16 @@ export function buildMatcha(
     if (rt.round < opt.rounds) {
       const strong: SiloPair[] = [];
       for (const m of rt.active) for (const [a, b] of plan.matchings[m]) strong.push([a, b], [b, a]);
-      rounds.push({ round: rt.round, state: rt.round, strong, weak: [], isolated: isolatedSilos(cg.n, strong), durationMs: rt.durationMs, endMs: rt.endMs, extra: { activeMatchings: rt.active, alpha: plan.alpha } });
+      rounds.push({
+        round: rt.round,
+        state: rt.round,
+        strong,
+        weak: [],
+        isolated: isolatedSilos(cg.n, strong),
+        durationMs: rt.durationMs,
+        endMs: rt.endMs,
+        extra: { activeMatchings: rt.active, alpha: plan.alpha },
+      });
     }
   }
   return {

@@ -52,7 +52,11 @@ export function inNeighbours(n: number, pairs: readonly SiloPair[]): number[][] 
  *   has one in-neighbour, `(A + I) / 2` as published).
  */
 export function staticMixing(o: Overlay, scheme: StaticScheme): MixingRows {
-  return pairsMixing(o.silos.length, o.edges.map((e) => [e.from, e.to] as SiloPair), scheme);
+  return pairsMixing(
+    o.silos.length,
+    o.edges.map((e) => [e.from, e.to] as SiloPair),
+    scheme,
+  );
 }
 
 /**
@@ -65,9 +69,10 @@ export function pairsMixing(n: number, pairs: readonly SiloPair[], scheme: Stati
   const deg = inn.map((l) => l.length);
   return inn.map((nbrs, i) => {
     if (!nbrs.length) return [{ from: i, weight: 1, stale: false }];
-    const terms: MixTerm[] = scheme === 'metropolis'
-      ? nbrs.map((j) => ({ from: j, weight: 1 / (1 + Math.max(deg[i], deg[j])), stale: false }))
-      : nbrs.map((j) => ({ from: j, weight: 1 / (1 + nbrs.length), stale: false }));
+    const terms: MixTerm[] =
+      scheme === 'metropolis'
+        ? nbrs.map((j) => ({ from: j, weight: 1 / (1 + Math.max(deg[i], deg[j])), stale: false }))
+        : nbrs.map((j) => ({ from: j, weight: 1 / (1 + nbrs.length), stale: false }));
     const rest = 1 - terms.reduce((s, t) => s + t.weight, 0);
     return [{ from: i, weight: rest, stale: false }, ...terms];
   });
@@ -83,7 +88,12 @@ export function pairsMixing(n: number, pairs: readonly SiloPair[], scheme: Stati
  * @param previousStrong the previous round's strong pairs (null in round 0)
  * @param selfWeight a silo's weight for its own model when it has strong neighbours
  */
-export function multigraphMixing(n: number, strong: readonly SiloPair[], previousStrong: readonly SiloPair[] | null, selfWeight: number): MixingRows {
+export function multigraphMixing(
+  n: number,
+  strong: readonly SiloPair[],
+  previousStrong: readonly SiloPair[] | null,
+  selfWeight: number,
+): MixingRows {
   const inn = inNeighbours(n, strong);
   const prev = previousStrong ? new Set(previousStrong.map(([a, b]) => a * n + b)) : null;
   return inn.map((nbrs, i) => {
@@ -102,7 +112,11 @@ export function multigraphMixing(n: number, strong: readonly SiloPair[], previou
  */
 export function matchaMixing(n: number, active: readonly SiloPair[], alpha: number): MixingRows {
   const nb: Set<number>[] = Array.from({ length: n }, () => new Set<number>());
-  for (const [a, b] of active) if (a !== b) { nb[a].add(b); nb[b].add(a); }
+  for (const [a, b] of active)
+    if (a !== b) {
+      nb[a].add(b);
+      nb[b].add(a);
+    }
   return nb.map((s, i) => [
     { from: i, weight: 1 - alpha * s.size, stale: false },
     ...[...s].map((j) => ({ from: j, weight: alpha, stale: false })),

@@ -16,10 +16,18 @@
 import { DflsimInputError } from '../errors.js';
 
 /** One round of a weighted graph: silo `to` mixes x_to <- selfWeights[to] * x_to + sum over edges e with edges[e][1] === to of weights[e] * x_{edges[e][0]}. Rows sum to 1. */
-export interface WeightedRound { edges: [number, number][]; weights: number[]; selfWeights: number[] }
+export interface WeightedRound {
+  edges: [number, number][];
+  weights: number[];
+  selfWeights: number[];
+}
 
 /** A (possibly time-varying) graph sequence over n silos; `round(k)` for k >= 0 must be a pure function of k (and of the seed given at construction). `period` is the length after which a deterministic sequence repeats (undefined for random ones). */
-export interface MixingSequence { n: number; period?: number; round(k: number): WeightedRound }
+export interface MixingSequence {
+  n: number;
+  period?: number;
+  round(k: number): WeightedRound;
+}
 
 /**
  * The dense mixing matrix of one round: `W[to][from]`, with the self weights on the
@@ -30,12 +38,15 @@ export interface MixingSequence { n: number; period?: number; round(k: number): 
  */
 export function mixingMatrix(r: WeightedRound, n: number): Float64Array[] {
   checkCount(n, 'mixingMatrix.n', 0);
-  if (r.selfWeights.length !== n) throw new DflsimInputError('mixingMatrix.selfWeights', `has ${r.selfWeights.length} entries for ${n} silos`);
-  if (r.weights.length !== r.edges.length) throw new DflsimInputError('mixingMatrix.weights', `has ${r.weights.length} entries for ${r.edges.length} edges`);
+  if (r.selfWeights.length !== n)
+    throw new DflsimInputError('mixingMatrix.selfWeights', `has ${r.selfWeights.length} entries for ${n} silos`);
+  if (r.weights.length !== r.edges.length)
+    throw new DflsimInputError('mixingMatrix.weights', `has ${r.weights.length} entries for ${r.edges.length} edges`);
   const w = Array.from({ length: n }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) w[i][i] = r.selfWeights[i];
   r.edges.forEach(([from, to], e) => {
-    if (!isIndex(from, n) || !isIndex(to, n)) throw new DflsimInputError(`mixingMatrix.edges[${e}]`, `edge ${from}->${to} has an end outside 0..${n - 1}`);
+    if (!isIndex(from, n) || !isIndex(to, n))
+      throw new DflsimInputError(`mixingMatrix.edges[${e}]`, `edge ${from}->${to} has an end outside 0..${n - 1}`);
     w[to][from] += r.weights[e];
   });
   return w;
@@ -52,7 +63,8 @@ export function matrixProduct(a: readonly Float64Array[], b: readonly Float64Arr
   }
   const out = Array.from({ length: n }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) {
-    const ai = a[i], oi = out[i];
+    const ai = a[i],
+      oi = out[i];
     for (let m = 0; m < n; m++) {
       const aim = ai[m];
       if (aim === 0) continue;
@@ -66,7 +78,11 @@ export function matrixProduct(a: readonly Float64Array[], b: readonly Float64Arr
 /** The n × n identity matrix. */
 export function identityMatrix(n: number): Float64Array[] {
   checkCount(n, 'identityMatrix.n', 0);
-  return Array.from({ length: n }, (_, i) => { const row = new Float64Array(n); row[i] = 1; return row; });
+  return Array.from({ length: n }, (_, i) => {
+    const row = new Float64Array(n);
+    row[i] = 1;
+    return row;
+  });
 }
 
 /**
@@ -115,7 +131,9 @@ export function relabel(seq: MixingSequence, order: readonly number[]): MixingSe
     round(k: number): WeightedRound {
       const r = seq.round(k);
       const selfWeights = new Array<number>(n);
-      r.selfWeights.forEach((w, p) => { selfWeights[map[p]] = w; });
+      r.selfWeights.forEach((w, p) => {
+        selfWeights[map[p]] = w;
+      });
       return { edges: r.edges.map(([a, b]) => [map[a], map[b]] as [number, number]), weights: r.weights.slice(), selfWeights };
     },
   };

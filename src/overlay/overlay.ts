@@ -61,7 +61,10 @@ export function overlayFromPairs(
 export function degrees(o: Overlay): { out: Int32Array; in: Int32Array } {
   const out = new Int32Array(o.silos.length);
   const inn = new Int32Array(o.silos.length);
-  for (const e of o.edges) { out[e.from]++; inn[e.to]++; }
+  for (const e of o.edges) {
+    out[e.from]++;
+    inn[e.to]++;
+  }
   return { out, in: inn };
 }
 
@@ -116,7 +119,10 @@ export function undirectedPairs(o: Overlay): [number, number][] {
   for (const e of o.edges) {
     const [a, b] = e.from < e.to ? [e.from, e.to] : [e.to, e.from];
     const key = `${a},${b}`;
-    if (!seen.has(key)) { seen.add(key); out.push([a, b]); }
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push([a, b]);
+    }
   }
   return out;
 }

@@ -37,13 +37,19 @@ export function tourLength(tour: readonly number[], w: Float64Array, n: number):
 export function christofidesTour(n: number, w: Float64Array, mstEdges: ReadonlyArray<readonly [number, number]>): number[] {
   if (n <= 3) return [...Array(n).keys()];
   const deg = new Int32Array(n);
-  for (const [a, b] of mstEdges) { deg[a]++; deg[b]++; }
+  for (const [a, b] of mstEdges) {
+    deg[a]++;
+    deg[b]++;
+  }
   const odd = [...Array(n).keys()].filter((v) => deg[v] % 2 === 1);
   const matching = minWeightPerfectMatching(odd, (a, b) => w[a * n + b]);
   // multigraph adjacency with edge ids, Hierholzer's algorithm
   const all: [number, number][] = [...mstEdges.map(([a, b]) => [a, b] as [number, number]), ...matching];
   const adj: [number, number][][] = Array.from({ length: n }, () => []);
-  all.forEach(([a, b], id) => { adj[a].push([b, id]); adj[b].push([a, id]); });
+  all.forEach(([a, b], id) => {
+    adj[a].push([b, id]);
+    adj[b].push([a, id]);
+  });
   const used = new Uint8Array(all.length);
   const ptr = new Int32Array(n);
   const stack = [0];
@@ -51,7 +57,10 @@ export function christofidesTour(n: number, w: Float64Array, mstEdges: ReadonlyA
   while (stack.length) {
     const v = stack[stack.length - 1];
     while (ptr[v] < adj[v].length && used[adj[v][ptr[v]][1]]) ptr[v]++;
-    if (ptr[v] === adj[v].length) { circuit.push(stack.pop()!); continue; }
+    if (ptr[v] === adj[v].length) {
+      circuit.push(stack.pop()!);
+      continue;
+    }
     const [u, id] = adj[v][ptr[v]];
     used[id] = 1;
     stack.push(u);
@@ -59,7 +68,11 @@ export function christofidesTour(n: number, w: Float64Array, mstEdges: ReadonlyA
   circuit.reverse();
   const seen = new Uint8Array(n);
   const tour: number[] = [];
-  for (const v of circuit) if (!seen[v]) { seen[v] = 1; tour.push(v); }
+  for (const v of circuit)
+    if (!seen[v]) {
+      seen[v] = 1;
+      tour.push(v);
+    }
   return tour;
 }
 
@@ -78,10 +91,17 @@ export function improveTour(tour0: readonly number[], w: Float64Array, n: number
     for (let i = 0; i < m - 1; i++) {
       for (let j = i + 2; j < m; j++) {
         if (i === 0 && j === m - 1) continue;
-        const a = t[i], b = t[i + 1], c = t[j], d = t[(j + 1) % m];
+        const a = t[i],
+          b = t[i + 1],
+          c = t[j],
+          d = t[(j + 1) % m];
         const delta = W(a, c) + W(b, d) - W(a, b) - W(c, d);
         if (delta < -EPS) {
-          for (let x = i + 1, y = j; x < y; x++, y--) { const tmp = t[x]; t[x] = t[y]; t[y] = tmp; }
+          for (let x = i + 1, y = j; x < y; x++, y--) {
+            const tmp = t[x];
+            t[x] = t[y];
+            t[y] = tmp;
+          }
           improved = true;
         }
       }
@@ -91,15 +111,18 @@ export function improveTour(tour0: readonly number[], w: Float64Array, n: number
       for (let i = 0; i < m && !improved; i++) {
         const seg: number[] = [];
         for (let k = 0; k < len; k++) seg.push(t[(i + k) % m]);
-        const prev = t[(i - 1 + m) % m], next = t[(i + len) % m];
+        const prev = t[(i - 1 + m) % m],
+          next = t[(i + len) % m];
         const removeGain = W(prev, seg[0]) + W(seg[len - 1], next) - W(prev, next);
         const rest: number[] = [];
         for (let k = 0; k < m - len; k++) rest.push(t[(i + len + k) % m]);
         for (let p = 0; p < rest.length && !improved; p++) {
-          const x = rest[p], y = rest[(p + 1) % rest.length];
+          const x = rest[p],
+            y = rest[(p + 1) % rest.length];
           if (p === rest.length - 1) continue; // the gap we came from (next ... prev wraps)
           for (const rev of [false, true]) {
-            const s0 = rev ? seg[len - 1] : seg[0], s1 = rev ? seg[0] : seg[len - 1];
+            const s0 = rev ? seg[len - 1] : seg[0],
+              s1 = rev ? seg[0] : seg[len - 1];
             const addCost = W(x, s0) + W(s1, y) - W(x, y);
             if (addCost - removeGain < -EPS) {
               const ins = rev ? seg.slice().reverse() : seg;
@@ -132,10 +155,12 @@ export function buildRing(cg: ConnectivityGraph, k: SiloTimes, options: Partial<
   const w = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) w[i * n + j] = d1Ms(cg, k, i, j);
   if (k.profile) {
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
-      const m = (w[i * n + j] + w[j * n + i]) / 2;
-      w[i * n + j] = m; w[j * n + i] = m;
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        const m = (w[i * n + j] + w[j * n + i]) / 2;
+        w[i * n + j] = m;
+        w[j * n + i] = m;
+      }
   }
   const mst = kruskalMst(cg, (i, j) => w[i * n + j]);
   let tour = christofidesTour(n, w, mst);
@@ -151,5 +176,15 @@ export function buildRing(cg: ConnectivityGraph, k: SiloTimes, options: Partial<
 export function ringOverlay(cg: ConnectivityGraph, tour: readonly number[]): Overlay {
   const pairs: [number, number][] = [];
   if (tour.length > 1) for (let i = 0; i < tour.length; i++) pairs.push([tour[i], tour[(i + 1) % tour.length]]);
-  return overlayFromPairs('ring', cg, tour.length === 2 ? [[tour[0], tour[1]], [tour[1], tour[0]]] : pairs, false);
+  return overlayFromPairs(
+    'ring',
+    cg,
+    tour.length === 2
+      ? [
+          [tour[0], tour[1]],
+          [tour[1], tour[0]],
+        ]
+      : pairs,
+    false,
+  );
 }

@@ -53,7 +53,10 @@ export interface RoundWeights {
 /** Silos that have no strong edge (in either direction) among `n` silos. */
 export function isolatedSilos(n: number, strong: readonly SiloPair[]): number[] {
   const touched = new Uint8Array(n);
-  for (const [a, b] of strong) { touched[a] = 1; touched[b] = 1; }
+  for (const [a, b] of strong) {
+    touched[a] = 1;
+    touched[b] = 1;
+  }
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (!touched[i]) out.push(i);
   return out;

@@ -24,15 +24,21 @@ import { overlayFromObject, unreachedSilos } from './overlay-file.js';
  */
 export function parseScheduleFile(text: string, file: string, cg: ConnectivityGraph, topology = 'schedule'): Overlay[] {
   const raw = parseJsonInput(text, file);
-  if (!Array.isArray(raw)) throw new DflsimInputError(file, 'expected a JSON list of overlays (one {"silos", "directed", "edges"} object per round)');
+  if (!Array.isArray(raw))
+    throw new DflsimInputError(file, 'expected a JSON list of overlays (one {"silos", "directed", "edges"} object per round)');
   if (raw.length === 0) throw new DflsimInputError(file, 'the schedule lists no rounds');
-  const rounds = raw.map((entry, i) => overlayFromObject(entry, `${file}: entry ${i}`, cg, topology, { stronglyConnected: false, allowEmpty: true }));
+  const rounds = raw.map((entry, i) =>
+    overlayFromObject(entry, `${file}: entry ${i}`, cg, topology, { stronglyConnected: false, allowEmpty: true }),
+  );
   const union = rounds.flatMap((o) => o.edges.map((e) => [e.from, e.to] as [number, number]));
   if (union.length === 0) throw new DflsimInputError(file, 'no round has an edge: the silos would never exchange models');
   const unreached = unreachedSilos(cg.n, union, false);
   if (unreached) {
     const [from, to] = unreached;
-    throw new DflsimInputError(file, `the rounds together are not strongly connected: the model of "${cg.silos[from]}" never reaches "${cg.silos[to]}"`);
+    throw new DflsimInputError(
+      file,
+      `the rounds together are not strongly connected: the model of "${cg.silos[from]}" never reaches "${cg.silos[to]}"`,
+    );
   }
   return rounds;
 }

@@ -46,13 +46,19 @@ export function loadCentrality(cg: ConnectivityGraph): Float64Array {
   const predCount = new Int32Array(n);
   const predList = new Int32Array(n * Math.max(n - 1, 1));
   const fromSource = new Uint8Array(n);
-  const byName = Array.from({ length: n }, (_, i) => i).sort((a, b) => (cg.silos[a] < cg.silos[b] ? -1 : cg.silos[a] > cg.silos[b] ? 1 : 0));
+  const byName = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
+    cg.silos[a] < cg.silos[b] ? -1 : cg.silos[a] > cg.silos[b] ? 1 : 0,
+  );
   const nameRank = new Int32Array(n);
-  byName.forEach((v, r) => { nameRank[v] = r; });
+  byName.forEach((v, r) => {
+    nameRank[v] = r;
+  });
   const heap = new MinHeap(n);
   const reached: number[] = [];
   for (let s = 0; s < n; s++) {
-    seen.fill(Infinity); dist.fill(Infinity); done.fill(0);
+    seen.fill(Infinity);
+    dist.fill(Infinity);
+    done.fill(0);
     heap.clear();
     seen[s] = 0;
     heap.push(0, s);
@@ -69,7 +75,10 @@ export function loadCentrality(cg: ConnectivityGraph): Float64Array {
       for (let u = 0; u < n; u++) {
         if (done[u] === 0) {
           const vu = d + lat[row + u];
-          if (vu < seen[u]) { seen[u] = vu; heap.push(vu, u); }
+          if (vu < seen[u]) {
+            seen[u] = vu;
+            heap.push(vu, u);
+          }
         }
       }
     }
@@ -81,11 +90,15 @@ export function loadCentrality(cg: ConnectivityGraph): Float64Array {
       fromSource[v] = 0;
       const dv = dist[v];
       if (v === s || dv === Infinity) continue;
-      const base = v * (n - 1), row = v * n;
+      const base = v * (n - 1),
+        row = v * n;
       if (dv > 0) reached.push(v);
       // a silo with the source among its predecessors forwards nothing back (below):
       // its other predecessors are never needed
-      if (dist[s] + lat[row + s] === dv) { fromSource[v] = 1; continue; }
+      if (dist[s] + lat[row + s] === dv) {
+        fromSource[v] = 1;
+        continue;
+      }
       let c = 0;
       for (let u = 0; u < n; u++) {
         if (dist[u] + lat[row + u] === dv && u !== v) predList[base + c++] = u;
@@ -100,7 +113,9 @@ export function loadCentrality(cg: ConnectivityGraph): Float64Array {
       // the source is the first predecessor reached; a silo adjacent to it on a shortest
       // path forwards nothing on behalf of the source
       if (fromSource[v]) continue;
-      const c = predCount[v], base = v * (n - 1), share = between[v] / c;
+      const c = predCount[v],
+        base = v * (n - 1),
+        share = between[v] / c;
       for (let i = 0; i < c; i++) between[predList[base + i]] += share;
     }
     for (let v = 0; v < n; v++) if (dist[v] < Infinity) total[v] += between[v] - 1;
@@ -127,42 +142,65 @@ class MinHeap {
     this.counts = new Float64Array(this.keys.length);
     this.nodes = new Int32Array(this.keys.length);
   }
-  clear(): void { this.size = 0; this.count = 0; }
+  clear(): void {
+    this.size = 0;
+    this.count = 0;
+  }
   private less(a: number, b: number): boolean {
     return this.keys[a] < this.keys[b] || (this.keys[a] === this.keys[b] && this.counts[a] < this.counts[b]);
   }
   private swap(a: number, b: number): void {
-    const k = this.keys[a]; this.keys[a] = this.keys[b]; this.keys[b] = k;
-    const c = this.counts[a]; this.counts[a] = this.counts[b]; this.counts[b] = c;
-    const v = this.nodes[a]; this.nodes[a] = this.nodes[b]; this.nodes[b] = v;
+    const k = this.keys[a];
+    this.keys[a] = this.keys[b];
+    this.keys[b] = k;
+    const c = this.counts[a];
+    this.counts[a] = this.counts[b];
+    this.counts[b] = c;
+    const v = this.nodes[a];
+    this.nodes[a] = this.nodes[b];
+    this.nodes[b] = v;
   }
   push(key: number, node: number): void {
     if (this.size === this.keys.length) {
-      const grow = (x: Float64Array): Float64Array => { const y = new Float64Array(x.length * 2); y.set(x); return y; };
-      this.keys = grow(this.keys); this.counts = grow(this.counts);
-      const nodes = new Int32Array(this.nodes.length * 2); nodes.set(this.nodes); this.nodes = nodes;
+      const grow = (x: Float64Array): Float64Array => {
+        const y = new Float64Array(x.length * 2);
+        y.set(x);
+        return y;
+      };
+      this.keys = grow(this.keys);
+      this.counts = grow(this.counts);
+      const nodes = new Int32Array(this.nodes.length * 2);
+      nodes.set(this.nodes);
+      this.nodes = nodes;
     }
     let i = this.size++;
-    this.keys[i] = key; this.counts[i] = this.count++; this.nodes[i] = node;
+    this.keys[i] = key;
+    this.counts[i] = this.count++;
+    this.nodes[i] = node;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(i, p)) break;
-      this.swap(i, p); i = p;
+      this.swap(i, p);
+      i = p;
     }
   }
   pop(): number {
     const node = this.nodes[0];
     this.size--;
     if (this.size > 0) {
-      this.keys[0] = this.keys[this.size]; this.counts[0] = this.counts[this.size]; this.nodes[0] = this.nodes[this.size];
+      this.keys[0] = this.keys[this.size];
+      this.counts[0] = this.counts[this.size];
+      this.nodes[0] = this.nodes[this.size];
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < this.size && this.less(l, m)) m = l;
         if (r < this.size && this.less(r, m)) m = r;
         if (m === i) break;
-        this.swap(i, m); i = m;
+        this.swap(i, m);
+        i = m;
       }
     }
     return node;
@@ -189,7 +227,11 @@ export function buildStar(cg: ConnectivityGraph, k: SiloTimes, center?: number):
     c = 0;
     for (let v = 1; v < n; v++) if (load[v] > load[c]) c = v;
   }
-  const sp = dijkstra(n, adjacency(cg, (i, j) => mstWeightMs(cg, k, i, j)), c);
+  const sp = dijkstra(
+    n,
+    adjacency(cg, (i, j) => mstWeightMs(cg, k, i, j)),
+    c,
+  );
   const edges: OverlayEdge[] = [];
   for (let j = 0; j < n; j++) {
     if (j === c) continue;
@@ -213,7 +255,9 @@ export function buildStar(cg: ConnectivityGraph, k: SiloTimes, center?: number):
     overlay,
     center: c,
     oneWayCycleTimeMs: oneWay,
-    cycleTime: k.profile ? starRoundTrip(overlay, k, c) : { ...ct, cycleTimeMs: n > 1 ? (oneWay - k.computeMs[c]) * 2 + k.computeMs[c] : k.computeMs[c] },
+    cycleTime: k.profile
+      ? starRoundTrip(overlay, k, c)
+      : { ...ct, cycleTimeMs: n > 1 ? (oneWay - k.computeMs[c]) * 2 + k.computeMs[c] : k.computeMs[c] },
   };
 }
 
@@ -227,24 +271,36 @@ export function starRoundTrip(overlay: Overlay, k: SiloTimes, center: number): C
   const n = overlay.silos.length;
   const d = edgeDelaysMs(overlay, k);
   const deg = degrees(overlay);
-  const gatherOf = new Int32Array(n).fill(-1), broadcastOf = new Int32Array(n).fill(-1);
+  const gatherOf = new Int32Array(n).fill(-1),
+    broadcastOf = new Int32Array(n).fill(-1);
   overlay.edges.forEach((e, idx) => {
     if (e.to === center) gatherOf[e.from] = idx;
     else if (e.from === center) broadcastOf[e.to] = idx;
   });
-  let best = maxComputeMs(k), child = -1;
+  let best = maxComputeMs(k),
+    child = -1;
   for (let j = 0; j < n; j++) {
-    const g = gatherOf[j], b = broadcastOf[j];
+    const g = gatherOf[j],
+      b = broadcastOf[j];
     if (g < 0 || b < 0) continue;
     const t = k.computeMs[j] + (d[g] - k.computeMs[j]) + (d[b] - k.computeMs[center]);
-    if (t > best) { best = t; child = j; }
+    if (t > best) {
+      best = t;
+      child = j;
+    }
   }
   if (child < 0) {
     let s = 0;
     for (let i = 1; i < n; i++) if (k.computeMs[i] > k.computeMs[s]) s = i;
-    return { cycleTimeMs: best, criticalCircuit: n ? [overlay.silos[s]] : [], criticalDelaysMs: n ? [best] : [], ...(n ? { bottleneck: `compute at ${overlay.silos[s]} ${Math.round(best * 1000) / 1000} ms` } : {}) };
+    return {
+      cycleTimeMs: best,
+      criticalCircuit: n ? [overlay.silos[s]] : [],
+      criticalDelaysMs: n ? [best] : [],
+      ...(n ? { bottleneck: `compute at ${overlay.silos[s]} ${Math.round(best * 1000) / 1000} ms` } : {}),
+    };
   }
-  const g = gatherOf[child], b = broadcastOf[child];
+  const g = gatherOf[child],
+    b = broadcastOf[child];
   const slow = d[g] - k.computeMs[child] >= d[b] - k.computeMs[center] ? g : b;
   const e = overlay.edges[slow];
   return {

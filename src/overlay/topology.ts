@@ -222,8 +222,12 @@ function pairsOf(o: Overlay): SiloPair[] {
  */
 export function pairExchanges(cg: ConnectivityGraph, pairs: ReadonlyArray<readonly [number, number]>, sync: RoundSync): RoundExchanges {
   const n = cg.n;
-  const out = new Int32Array(n), inn = new Int32Array(n);
-  for (const [a, b] of pairs) { out[a]++; inn[b]++; }
+  const out = new Int32Array(n),
+    inn = new Int32Array(n);
+  for (const [a, b] of pairs) {
+    out[a]++;
+    inn[b]++;
+  }
   return {
     sync,
     from: Int32Array.from(pairs, (p) => p[0]),
@@ -237,7 +241,15 @@ export function pairExchanges(cg: ConnectivityGraph, pairs: ReadonlyArray<readon
 
 /** A round with no transfers: every silo computes on its own. */
 export function noExchanges(): RoundExchanges {
-  return { sync: 'async', from: new Int32Array(0), to: new Int32Array(0), latencyMs: new Float64Array(0), pathBitsPerMs: new Float64Array(0), upShare: new Int32Array(0), downShare: new Int32Array(0) };
+  return {
+    sync: 'async',
+    from: new Int32Array(0),
+    to: new Int32Array(0),
+    latencyMs: new Float64Array(0),
+    pathBitsPerMs: new Float64Array(0),
+    upShare: new Int32Array(0),
+    downShare: new Int32Array(0),
+  };
 }
 
 /**
@@ -247,15 +259,23 @@ export function noExchanges(): RoundExchanges {
  */
 export function roundTripExchanges(o: Overlay, center: number): RoundExchanges {
   const all = overlayExchanges(o, 'round-trip');
-  const gathers: number[] = [], answers: number[] = [];
-  o.edges.forEach((e, i) => { if (e.to === center && e.from !== center) gathers.push(i); });
+  const gathers: number[] = [],
+    answers: number[] = [];
+  o.edges.forEach((e, i) => {
+    if (e.to === center && e.from !== center) gathers.push(i);
+  });
   const legOf = new Map<number, number>();
   gathers.forEach((g, idx) => legOf.set(o.edges[g].from, idx));
-  o.edges.forEach((e, i) => { if (e.from === center && legOf.has(e.to)) answers.push(i); });
+  o.edges.forEach((e, i) => {
+    if (e.from === center && legOf.has(e.to)) answers.push(i);
+  });
   const order = [...gathers, ...answers];
-  const pick = <T extends Int32Array | Float64Array>(a: T): T => (a instanceof Int32Array ? Int32Array.from(order, (i) => a[i]) : Float64Array.from(order, (i) => a[i])) as T;
+  const pick = <T extends Int32Array | Float64Array>(a: T): T =>
+    (a instanceof Int32Array ? Int32Array.from(order, (i) => a[i]) : Float64Array.from(order, (i) => a[i])) as T;
   const answersOf = new Int32Array(order.length).fill(-1);
-  answers.forEach((a, idx) => { answersOf[gathers.length + idx] = legOf.get(o.edges[a].to)!; });
+  answers.forEach((a, idx) => {
+    answersOf[gathers.length + idx] = legOf.get(o.edges[a].to)!;
+  });
   return {
     sync: 'round-trip',
     from: pick(all.from),
@@ -353,7 +373,12 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
   const partsOf = roundParts(spec.period, (k) => {
     const g = spec.round(k);
     const weights = g.weights ? { edges: g.pairs, weights: g.weights.weights, selfWeights: g.weights.selfWeights } : undefined;
-    return { strong: g.pairs, isolated: isolatedSilos(n, g.pairs), ...(weights ? { weights } : {}), exchanges: pairExchanges(ctx.cg, g.pairs, 'async') };
+    return {
+      strong: g.pairs,
+      isolated: isolatedSilos(n, g.pairs),
+      ...(weights ? { weights } : {}),
+      exchanges: pairExchanges(ctx.cg, g.pairs, 'async'),
+    };
   });
   const stateOf = (k: number): RoundState => ({ round: k, state: spec.period ? k % spec.period : k, weak: [], ...partsOf(k) });
   if (spec.period === 1) {
@@ -364,7 +389,12 @@ export function timeVaryingPlan(ctx: TopologyContext, topology: string, spec: Ti
   const K = ctx.rounds;
   const drawnRounds = spec.period ?? Math.min(spec.drawnStates ?? 4, K);
   const drawn = Array.from({ length: drawnRounds }, (_, k) => stateOf(k));
-  const overlay = overlayFromPairs(topology, ctx.cg, drawn.flatMap((s) => s.strong), false);
+  const overlay = overlayFromPairs(
+    topology,
+    ctx.cg,
+    drawn.flatMap((s) => s.strong),
+    false,
+  );
   const plan: TopologyPlan = {
     topology,
     n,
@@ -420,7 +450,12 @@ function roundParts(period: number | undefined, build: (k: number) => RoundParts
  * The plan of a weighted graph sequence already on silos (see `relabel`): each round's
  * edges are its strong edges and its weights the explicit mixing (see {@link timeVaryingPlan}).
  */
-export function sequencePlan(ctx: TopologyContext, topology: string, seq: MixingSequence, opts: { details?: Record<string, unknown> } = {}): TopologyPlan {
+export function sequencePlan(
+  ctx: TopologyContext,
+  topology: string,
+  seq: MixingSequence,
+  opts: { details?: Record<string, unknown> } = {},
+): TopologyPlan {
   if (seq.n !== ctx.cg.n) throw new DflsimInputError('topology', `${topology}: the sequence has ${seq.n} silos, the network ${ctx.cg.n}`);
   return timeVaryingPlan(ctx, topology, {
     round: (k) => {
@@ -442,7 +477,16 @@ export function localBaselinePlan(topology: string, n: number, ctxOrComputeMs: T
   const k = typeof ctxOrComputeMs === 'number' ? undefined : ctxOrComputeMs.k;
   const computeMs = k ? maxComputeMs(k) : (ctxOrComputeMs as number);
   // no transfers: only the compute times matter
-  const times: SiloTimes = k && k.n === n ? k : { n, computeMs: new Float64Array(n).fill(computeMs), uploadMs: new Float64Array(n), downloadMs: new Float64Array(n), modelSizeBits: 0 };
+  const times: SiloTimes =
+    k && k.n === n
+      ? k
+      : {
+          n,
+          computeMs: new Float64Array(n).fill(computeMs),
+          uploadMs: new Float64Array(n),
+          downloadMs: new Float64Array(n),
+          modelSizeBits: 0,
+        };
   const none = noExchanges();
   return {
     topology,

@@ -20,10 +20,14 @@ function cycleTimeSummary(res: ExperimentResult): string {
   const reports = res.comparisons;
   const swept = res.sweepPoints > 1;
   const topologies = [...new Set(reports.flatMap((r) => r.report.results.map((x) => x.topology)))];
-  const text = textTable(['network', ...(swept ? ['sweep'] : []), ...topologies], reports.map(({ label, report }) => [
-    report.network, ...(swept ? [label] : []),
-    ...topologies.map((t) => fmt(report.results.find((x) => x.topology === t)?.cycleTimeMs, 1)),
-  ]));
+  const text = textTable(
+    ['network', ...(swept ? ['sweep'] : []), ...topologies],
+    reports.map(({ label, report }) => [
+      report.network,
+      ...(swept ? [label] : []),
+      ...topologies.map((t) => fmt(report.results.find((x) => x.topology === t)?.cycleTimeMs, 1)),
+    ]),
+  );
   const side = publishedSideBySide(reports);
   const sideText = side ? `\n${side.title}\n${textTable(side.headers, side.rows)}` : '';
   return `cycle time (ms per round)\n${text}${sideText}results in ${res.outDir}\n`;
@@ -35,22 +39,47 @@ function trainingSummary(res: ExperimentResult): string {
   const classification = runs.some((r) => r.task === 'classification');
   const text = classification
     ? textTable(
-      ['run', 'topology', 'rounds', 'simulatedS', 'cycleTimeMs', 'testAccuracy', 'isolatedPerRound', 'wallS'],
-      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 3), fmt(r.cycleTimeMs ?? null, 2), fmt(r.testAccuracy ?? null, 4), fmt(r.meanIsolated ?? null, 2), fmt(r.wallMs / 1000, 1)]),
-    )
+        ['run', 'topology', 'rounds', 'simulatedS', 'cycleTimeMs', 'testAccuracy', 'isolatedPerRound', 'wallS'],
+        runs.map((r) => [
+          r.name,
+          r.topology,
+          r.rounds,
+          fmt(r.simulatedMs / 1000, 3),
+          fmt(r.cycleTimeMs ?? null, 2),
+          fmt(r.testAccuracy ?? null, 4),
+          fmt(r.meanIsolated ?? null, 2),
+          fmt(r.wallMs / 1000, 1),
+        ]),
+      )
     : textTable(
-      ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
-      runs.map((r) => [r.name, r.topology, r.rounds, fmt(r.simulatedMs / 1000, 3), fmt(r.final?.testRmse ?? null, 4), r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`, fmt(r.wallMs / 1000, 1)]),
-    );
+        ['run', 'topology', 'rounds', 'simulatedS', 'testRmse', 'vsConstant', 'wallS'],
+        runs.map((r) => [
+          r.name,
+          r.topology,
+          r.rounds,
+          fmt(r.simulatedMs / 1000, 3),
+          fmt(r.final?.testRmse ?? null, 4),
+          r.rmseRatioToConstant === null ? '' : `${r.rmseRatioToConstant.toFixed(2)}x`,
+          fmt(r.wallMs / 1000, 1),
+        ]),
+      );
   // each seed draws its own data, so its own baseline
   const baselines = [...new Set(runs.map((r) => fmt((classification ? r.majorityClassAccuracy : r.constantPredictorRmse) ?? null, 4)))];
   const baseline = `${classification ? 'majority-class accuracy' : 'constant-predictor RMSE'} ${baselines.join(' / ')}${baselines.length > 1 ? ' (per seed)' : ''}`;
   const tables = res.comparisons.map(({ label, report }) => {
     const ring = referenceCycleTime(report.results)?.cycleTimeMs;
     const head = `cycle time per round on ${report.network} (${report.silos} silos${label === 'run' ? '' : `, ${label}`}; model ${report.workload.modelSizeBits.toLocaleString('en-US')} bits, ${report.workload.computeMs} ms per local step)`;
-    return `${head}\n${textTable(['topology', 'cycleTimeMs', ...(ring ? ['vsRing'] : [])], report.results.slice().sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ...(ring ? [`${(r.cycleTimeMs / ring).toFixed(2)}x`] : [])]))}`;
+    return `${head}\n${textTable(
+      ['topology', 'cycleTimeMs', ...(ring ? ['vsRing'] : [])],
+      report.results
+        .slice()
+        .sort((a, b) => a.cycleTimeMs - b.cycleTimeMs)
+        .map((r) => [r.topology, fmt(r.cycleTimeMs, 2), ...(ring ? [`${(r.cycleTimeMs / ring).toFixed(2)}x`] : [])]),
+    )}`;
   });
   const sim = runs[0]?.simulated;
-  const simulatedLine = sim ? `simulated: clock ${sim.clock}; model ${sim.modelSizeBits.toLocaleString('en-US')} bits (${sim.modelSizeSource}); ${sim.computeMs} ms per local step (${sim.computeMsSource.split(':')[0]})\n` : '';
+  const simulatedLine = sim
+    ? `simulated: clock ${sim.clock}; model ${sim.modelSizeBits.toLocaleString('en-US')} bits (${sim.modelSizeSource}); ${sim.computeMs} ms per local step (${sim.computeMsSource.split(':')[0]})\n`
+    : '';
   return `${tables.join('\n')}${tables.length ? '\n' : ''}${simulatedLine}training\n${text}${baseline}; results in ${res.outDir}\n`;
 }

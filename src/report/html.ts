@@ -4,7 +4,22 @@
  * `<figure>` with a caption.
  */
 import he from 'he';
-import { aggregateTable, configSummary, cycleTimeNote, profileTables, cycleTimeSweepTables, publishedSideBySide, cycleTimeTables, isolationSentences, ISOLATION_DEFINITIONS, reportVerdict, trainingNote, trainingTable, type ReportData, type ReportTable } from './markdown.js';
+import {
+  aggregateTable,
+  configSummary,
+  cycleTimeNote,
+  profileTables,
+  cycleTimeSweepTables,
+  publishedSideBySide,
+  cycleTimeTables,
+  isolationSentences,
+  ISOLATION_DEFINITIONS,
+  reportVerdict,
+  trainingNote,
+  trainingTable,
+  type ReportData,
+  type ReportTable,
+} from './markdown.js';
 import type { Plot } from './plots.js';
 
 function esc(s: string): string {
@@ -19,9 +34,12 @@ export function prefixSvgIds(svg: string, prefix: string): string {
   const ids = new Set<string>();
   for (const m of svg.matchAll(/\sid="([^"]+)"/g)) ids.add(m[1]);
   if (!ids.size) return svg;
-  return svg.replace(/\sid="([^"]+)"/g, (_, id: string) => ` id="${prefix}-${id}"`)
+  return svg
+    .replace(/\sid="([^"]+)"/g, (_, id: string) => ` id="${prefix}-${id}"`)
     .replace(/url\(#([^)]+)\)/g, (all, id: string) => (ids.has(id) ? `url(#${prefix}-${id})` : all))
-    .replace(/(xlink:)?href="#([^"]+)"/g, (all, x: string | undefined, id: string) => (ids.has(id) ? `${x ?? ''}href="#${prefix}-${id}"` : all));
+    .replace(/(xlink:)?href="#([^"]+)"/g, (all, x: string | undefined, id: string) =>
+      ids.has(id) ? `${x ?? ''}href="#${prefix}-${id}"` : all,
+    );
 }
 
 /** Strip the XML prolog (if any) so the SVG can be inlined, and tag it for styling. */
@@ -90,9 +108,15 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
   const profilePlots = plots.filter((p) => p.id.startsWith('profile-'));
   const body: string[] = [];
   body.push(`<h1>${esc(data.name)}: results</h1>`);
-  body.push(`<p class="lead">${data.kind === 'train' ? `Training experiment with ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}` : 'Cycle-time experiment'}, dflsim ${esc(data.version)}.</p>`);
+  body.push(
+    `<p class="lead">${data.kind === 'train' ? `Training experiment with ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}` : 'Cycle-time experiment'}, dflsim ${esc(data.version)}.</p>`,
+  );
   body.push('<h2>Configuration</h2>');
-  body.push(`<dl class="config">${configSummary(data).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`);
+  body.push(
+    `<dl class="config">${configSummary(data)
+      .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
+      .join('')}</dl>`,
+  );
   const t = trainingTable(data);
   if (t) {
     body.push('<h2>Training</h2>');
@@ -116,26 +140,39 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
   body.push('<h2>Cycle time</h2>');
   const side = publishedSideBySide(data.cycleTimes);
   if (side) {
-    body.push('<p>Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).</p>');
+    body.push(
+      '<p>Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).</p>',
+    );
     body.push(`<div class="tables">${htmlTable(side)}</div>`);
   }
   body.push(`<p>${esc(cycleTimeNote(data))}</p>`);
   body.push(...cycle.map(fig));
   const sweepTables = cycleTimeSweepTables(data);
   if (sweepTables.length) body.push(`<div class="tables">${sweepTables.map((x) => htmlTable(x)).join('\n')}</div>`);
-  body.push(`<div class="tables">${cycleTimeTables(data).map((x) => htmlTable(x)).join('\n')}</div>`);
+  body.push(
+    `<div class="tables">${cycleTimeTables(data)
+      .map((x) => htmlTable(x))
+      .join('\n')}</div>`,
+  );
   const notes = isolationSentences(data);
   if (drawings.length || notes.length) {
     body.push('<h2>Topologies</h2>');
     if (notes.length) {
-      body.push(`<p>A silo is isolated in a graph state of the multigraph when all its edges are weak: it aggregates without waiting for its neighbours that round. ${esc(ISOLATION_DEFINITIONS)}</p>`);
+      body.push(
+        `<p>A silo is isolated in a graph state of the multigraph when all its edges are weak: it aggregates without waiting for its neighbours that round. ${esc(ISOLATION_DEFINITIONS)}</p>`,
+      );
       body.push(`<ul class="notes">${notes.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`);
     }
     const networks = [...new Set(drawings.map((p) => p.network ?? ''))];
     for (const network of networks) {
       const mine = drawings.filter((p) => (p.network ?? '') === network);
       if (networks.length > 1 && network) body.push(`<h3>${esc(network)}</h3>`);
-      body.push(`<div class="figures">${mine.filter((p) => p.id.startsWith('topology-')).map(fig).join('\n')}</div>`);
+      body.push(
+        `<div class="figures">${mine
+          .filter((p) => p.id.startsWith('topology-'))
+          .map(fig)
+          .join('\n')}</div>`,
+      );
       body.push(...mine.filter((p) => p.id.startsWith('states-')).map(fig));
       body.push(...mine.filter((p) => p.id.startsWith('timeline-')).map(fig));
     }

@@ -79,12 +79,26 @@ export function cycleTimeTables(data: ReportData): ReportTable[] {
     const sorted = [...report.results].sort((a, b) => a.cycleTimeMs - b.cycleTimeMs);
     // on the event clock, each cycle time says how it was obtained (exact periodic regime or an estimate)
     const how = report.clock !== undefined;
-    const headers = ['rank', 'topology', 'cycle time (ms)', ...(how ? ['how (event clock)'] : []), ...(ring ? ['vs RING'] : []), 'overlay edges'];
+    const headers = [
+      'rank',
+      'topology',
+      'cycle time (ms)',
+      ...(how ? ['how (event clock)'] : []),
+      ...(ring ? ['vs RING'] : []),
+      'overlay edges',
+    ];
     return {
       title: `${report.network} (${report.silos} silos, ${report.workload.name})${label === 'run' ? '' : `, ${label}`}${how ? `, clock: ${report.clock}` : ''}`,
       headers,
       numeric: [true, false, true, ...(how ? [false] : []), ...(ring ? [true] : []), true],
-      rows: sorted.map((r, i) => [String(i + 1), r.topology, num(r.cycleTimeMs, 1), ...(how ? [typeof r.details?.cycleTime === 'string' ? r.details.cycleTime : ''] : []), ...(ring ? [ratio(r.cycleTimeMs / ring)] : []), String(r.overlayEdges)]),
+      rows: sorted.map((r, i) => [
+        String(i + 1),
+        r.topology,
+        num(r.cycleTimeMs, 1),
+        ...(how ? [typeof r.details?.cycleTime === 'string' ? r.details.cycleTime : ''] : []),
+        ...(ring ? [ratio(r.cycleTimeMs / ring)] : []),
+        String(r.overlayEdges),
+      ]),
     };
   });
 }
@@ -107,7 +121,8 @@ export function publishedSideBySide(reports: readonly ReportCycleTimes[]): Repor
     const value = (t: string): string => num(r.report.results.find((x) => x.topology === t)?.cycleTimeMs, 2);
     const lead = [r.report.network, ...(sweep ? [r.label] : [])];
     rows.push([...lead, 'published', ...cols.map((t) => num(r.published!.cycleTimeMs[t], r.published!.digits))]);
-    if (r.overlayFile) rows.push([...lead, `dflsim, tour of ${r.overlayFile.split(/[\\/]/).pop()}`, ...cols.map((t) => value(TOUR_TOPOLOGIES[t] ?? t))]);
+    if (r.overlayFile)
+      rows.push([...lead, `dflsim, tour of ${r.overlayFile.split(/[\\/]/).pop()}`, ...cols.map((t) => value(TOUR_TOPOLOGIES[t] ?? t))]);
     rows.push([...lead, 'dflsim, own RING tour', ...cols.map((t) => value(t))]);
   }
   return {
@@ -129,7 +144,10 @@ export function cycleTimeSweepTables(data: ReportData): ReportTable[] {
       title: `${network}: cycle time (ms) against ${data.sweepAxes.join(', ')}`,
       headers: [data.sweepAxes.join(', '), ...topologies],
       numeric: [false, ...topologies.map(() => true)],
-      rows: points.map((p) => [sweepValue(p.label), ...topologies.map((t) => num(p.report.results.find((r) => r.topology === t)?.cycleTimeMs, 1))]),
+      rows: points.map((p) => [
+        sweepValue(p.label),
+        ...topologies.map((t) => num(p.report.results.find((r) => r.topology === t)?.cycleTimeMs, 1)),
+      ]),
     };
   });
 }
@@ -180,8 +198,32 @@ export function accuracyTable(data: ReportData): ReportTable | null {
   const seeds = hasSeeds(data);
   return {
     title: 'training runs (classification)',
-    headers: [...(byTopology ? [] : ['run']), 'topology', ...(seeds ? ['seed'] : []), 'rounds', 'simulated time (s)', 'cycle time (ms)', 'isolated silos per round', 'kept own model per round', 'test accuracy', ...(silos ? ['silo models\' mean accuracy'] : []), 'wall time (s)'],
-    numeric: [...(byTopology ? [] : [false]), false, ...(seeds ? [true] : []), true, true, true, true, true, true, ...(silos ? [true] : []), true],
+    headers: [
+      ...(byTopology ? [] : ['run']),
+      'topology',
+      ...(seeds ? ['seed'] : []),
+      'rounds',
+      'simulated time (s)',
+      'cycle time (ms)',
+      'isolated silos per round',
+      'kept own model per round',
+      'test accuracy',
+      ...(silos ? ["silo models' mean accuracy"] : []),
+      'wall time (s)',
+    ],
+    numeric: [
+      ...(byTopology ? [] : [false]),
+      false,
+      ...(seeds ? [true] : []),
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      ...(silos ? [true] : []),
+      true,
+    ],
     rows: data.runs.map((r) => {
       const s = r.summary;
       return [
@@ -209,7 +251,16 @@ export function trainingTable(data: ReportData): ReportTable | null {
   const seeds = hasSeeds(data);
   return {
     title: 'training runs',
-    headers: [...(byTopology ? [] : ['run']), 'topology', ...(seeds ? ['seed'] : []), 'rounds', 'simulated time (s)', 'final test RMSE', 'vs constant predictor', 'wall time (s)'],
+    headers: [
+      ...(byTopology ? [] : ['run']),
+      'topology',
+      ...(seeds ? ['seed'] : []),
+      'rounds',
+      'simulated time (s)',
+      'final test RMSE',
+      'vs constant predictor',
+      'wall time (s)',
+    ],
     numeric: [...(byTopology ? [] : [false]), false, ...(seeds ? [true] : []), true, true, true, true, true],
     rows: data.runs.map(({ condition, seed, summary: s }) => [
       ...(byTopology ? [] : [condition]),
@@ -275,16 +326,38 @@ export function aggregateTable(data: ReportData, verdict: Verdict | null = repor
   const classification = verdict.task === 'classification';
   const level = Math.round(verdict.rules.confidence * 100);
   const target = verdict.target;
-  const targetText = target === null ? '' : verdict.metric.includes('relative') ? ` ${target.toFixed(3)}x` : classification ? ` ${percent(target)}` : ` ${target.toFixed(4)}`;
+  const targetText =
+    target === null
+      ? ''
+      : verdict.metric.includes('relative')
+        ? ` ${target.toFixed(3)}x`
+        : classification
+          ? ` ${percent(target)}`
+          : ` ${target.toFixed(4)}`;
   return {
     title: `over seeds: mean ± ${level}% interval (Student t)`,
-    headers: [conditionNoun(data), 'seeds', classification ? 'final test accuracy (%)' : verdict.metric.includes('relative') ? 'final test RMSE / constant predictor\'s' : 'final test RMSE', ...(target !== null ? [`reached${targetText}`, `time to${targetText} (s)`, `rounds to${targetText}`] : [])],
+    headers: [
+      conditionNoun(data),
+      'seeds',
+      classification
+        ? 'final test accuracy (%)'
+        : verdict.metric.includes('relative')
+          ? "final test RMSE / constant predictor's"
+          : 'final test RMSE',
+      ...(target !== null ? [`reached${targetText}`, `time to${targetText} (s)`, `rounds to${targetText}`] : []),
+    ],
     numeric: [false, true, true, ...(target !== null ? [true, true, true] : [])],
     rows: verdict.conditions.map((c) => [
       c.condition,
       String(c.seeds.length),
       classification ? meanPm(c.final, 1, 100) : meanPm(c.final, verdict.metric.includes('relative') ? 3 : 4),
-      ...(target !== null ? [`${c.reached} of ${c.seeds.length}`, c.timeToTargetMs ? meanPm(c.timeToTargetMs, 3, 1 / 1000) : '', c.roundsToTarget ? meanPm(c.roundsToTarget, 1) : ''] : []),
+      ...(target !== null
+        ? [
+            `${c.reached} of ${c.seeds.length}`,
+            c.timeToTargetMs ? meanPm(c.timeToTargetMs, 3, 1 / 1000) : '',
+            c.roundsToTarget ? meanPm(c.roundsToTarget, 1) : '',
+          ]
+        : []),
     ]),
   };
 }
@@ -294,7 +367,10 @@ export function describeWorkload(w: unknown): string {
   if (typeof w === 'string') return w;
   if (!w || typeof w !== 'object') return '';
   const o = w as { name?: string; modelSizeBits?: number; computeMs?: number };
-  const parts = [o.modelSizeBits !== undefined ? `${o.modelSizeBits.toLocaleString('en-US')} bits` : '', o.computeMs !== undefined ? `${o.computeMs} ms per local step` : ''].filter(Boolean);
+  const parts = [
+    o.modelSizeBits !== undefined ? `${o.modelSizeBits.toLocaleString('en-US')} bits` : '',
+    o.computeMs !== undefined ? `${o.computeMs} ms per local step` : '',
+  ].filter(Boolean);
   return `${o.name ?? 'custom'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
@@ -310,14 +386,30 @@ export function configSummary(data: ReportData): [string, string][] {
     ['network', networkNames.length ? networkNames.join(', ') : networks.join(', ')],
     ['workload', describeWorkload(c.workload)],
   ];
-  if (data.sweepAxes.length) out.push(['sweep', data.sweepAxes.map((a) => `${a}: ${str((c.sweep as Record<string, unknown> | undefined)?.[a] ?? [...new Set(data.runs.map((r) => str(r.config?.[a])))].join(', '))}`).join('; ')]);
+  if (data.sweepAxes.length)
+    out.push([
+      'sweep',
+      data.sweepAxes
+        .map(
+          (a) =>
+            `${a}: ${str((c.sweep as Record<string, unknown> | undefined)?.[a] ?? [...new Set(data.runs.map((r) => str(r.config?.[a])))].join(', '))}`,
+        )
+        .join('; '),
+    ]);
   if (data.kind === 'train') {
     const first = data.runs[0];
     const model = first?.summary.model;
     if (model) out.push(['model', `${model.name} (${model.params} parameters)`]);
     if (c.dataset) out.push(['dataset', str((c.dataset as { kind?: unknown }).kind ?? c.dataset)]);
     out.push(['silos', String(first?.summary.silos ?? '')]);
-    const backends = [...new Set(data.runs.map((r) => `${r.summary.backend.backend}, ${r.summary.backend.threads} thread${r.summary.backend.threads === 1 ? '' : 's'}${r.summary.backend.kernels ? `, ${r.summary.backend.kernels} kernels` : ''}`))];
+    const backends = [
+      ...new Set(
+        data.runs.map(
+          (r) =>
+            `${r.summary.backend.backend}, ${r.summary.backend.threads} thread${r.summary.backend.threads === 1 ? '' : 's'}${r.summary.backend.kernels ? `, ${r.summary.backend.kernels} kernels` : ''}`,
+        ),
+      ),
+    ];
     out.push(['backend', backends.join('; ')]);
   }
   const seeds = [...new Set(data.runs.length ? data.runs.map((r) => String(r.summary.seed)) : [str(c.seed)])];
@@ -327,7 +419,10 @@ export function configSummary(data: ReportData): [string, string][] {
   if (c.tMax !== undefined && !data.sweepAxes.includes('tMax')) out.push(['multigraph t', str(c.tMax)]);
   if (data.kind === 'train' && data.runs.length > 1) {
     const r = verdictRules(data);
-    out.push(['verdict rules', `target ${r.target !== undefined ? String(r.target) : 'the best level every run reached'}; learned = ${Math.round(r.margin * 1000) / 10}% better than the baseline; clear at p < ${+(1 - r.confidence).toFixed(4)} over seeds`]);
+    out.push([
+      'verdict rules',
+      `target ${r.target !== undefined ? String(r.target) : 'the best level every run reached'}; learned = ${Math.round(r.margin * 1000) / 10}% better than the baseline; clear at p < ${+(1 - r.confidence).toFixed(4)} over seeds`,
+    ]);
   }
   out.push(['dflsim version', data.version]);
   return out.filter(([, v]) => v !== '');
@@ -346,24 +441,29 @@ export function describeStragglers(x: unknown): string {
 /** Failures of a config in words. */
 export function describeFailures(x: unknown): string {
   if (!x || typeof x !== 'object') return 'none';
-  const f = x as { silos?: { silo: string; fromRound: number; toRound: number }[]; links?: { between: [string, string]; fromRound: number; toRound: number }[]; rate?: { perRound: number; meanDownRounds: number } };
+  const f = x as {
+    silos?: { silo: string; fromRound: number; toRound: number }[];
+    links?: { between: [string, string]; fromRound: number; toRound: number }[];
+    rate?: { perRound: number; meanDownRounds: number };
+  };
   const parts: string[] = [];
   for (const d of f.silos ?? []) parts.push(`${d.silo} down in rounds ${d.fromRound + 1}-${d.toRound + 1}`);
   for (const d of f.links ?? []) parts.push(`link ${d.between[0]}-${d.between[1]} down in rounds ${d.fromRound + 1}-${d.toRound + 1}`);
-  if (f.rate) parts.push(`every silo goes down with probability ${f.rate.perRound} per round, for ${f.rate.meanDownRounds} rounds on average`);
+  if (f.rate)
+    parts.push(`every silo goes down with probability ${f.rate.perRound} per round, for ${f.rate.meanDownRounds} rounds on average`);
   return parts.length ? parts.join('; ') : 'none';
 }
 
 /** The silo profile of a config in words. */
 export function describeProfile(x: unknown): string {
-  if (x === undefined || x === null) return 'none: every silo has the workload\'s compute time and the access-link capacities';
+  if (x === undefined || x === null) return "none: every silo has the workload's compute time and the access-link capacities";
   if (typeof x === 'string') return `file ${x.split(/[\\/]/).pop()}`;
   return `generated (seeded): ${JSON.stringify(x)}`;
 }
 
 /** The clock of a config in words (`max-plus (exact)`, `event-driven, fair sharing`). */
 export function describeConfigClock(c: Record<string, unknown>): string {
-  if (c.clock !== 'events') return 'max-plus (exact; the papers\' model)';
+  if (c.clock !== 'events') return "max-plus (exact; the papers' model)";
   return `event-driven, ${c.sharing === 'fair' ? 'fair (max-min) sharing of the access links' : 'fixed sharing (access links divided by degree)'}`;
 }
 
@@ -380,25 +480,33 @@ export function simulationRows(data: ReportData): [string, string][] {
     rows.push(['failures', describeFailures(c.failures)]);
   }
   rows.push(['silo profile', describeProfile(c.siloProfile)]);
-  rows.push(['link capacities', c.linkCapacities === 'gml' ? 'from the GML (each path\'s bottleneck link)' : 'ignored (the papers\' model)']);
+  rows.push(['link capacities', c.linkCapacities === 'gml' ? "from the GML (each path's bottleneck link)" : "ignored (the papers' model)"]);
   if (data.kind === 'train') {
     const sims = data.runs.map((r) => r.summary.simulated).filter((x): x is NonNullable<typeof x> => !!x);
-    const uniq = <T,>(xs: T[]): T[] => [...new Set(xs)];
+    const uniq = <T>(xs: T[]): T[] => [...new Set(xs)];
     if (sims.length) {
-      rows.push(['model size on the links', uniq(sims.map((x) => `${x.modelSizeBits.toLocaleString('en-US')} bits (${x.modelSizeSource})`)).join('; ')]);
+      rows.push([
+        'model size on the links',
+        uniq(sims.map((x) => `${x.modelSizeBits.toLocaleString('en-US')} bits (${x.modelSizeSource})`)).join('; '),
+      ]);
       rows.push(['compute per local step', uniq(sims.map((x) => `${x.computeMs} ms (${x.computeMsSource})`)).join('; ')]);
       const every = uniq(sims.map((x) => x.evalEvery)).sort((a, b) => a - b);
       const auto = data.config.evalEvery === undefined ? ' (the default: about 20 evaluations per run)' : '';
-      rows.push(['evaluation', `every ${every.join(' or ')} round${every.length === 1 && every[0] === 1 ? '' : 's'}${every.length > 1 ? ' by run' : ''}, and the last${auto}`]);
+      rows.push([
+        'evaluation',
+        `every ${every.join(' or ')} round${every.length === 1 && every[0] === 1 ? '' : 's'}${every.length > 1 ? ' by run' : ''}, and the last${auto}`,
+      ]);
     }
     const budget = budgetOf(data);
-    if (budget !== undefined) rows.push(['simulated-time budget', `${num(budget / 1000, 3)} s: each run trains the rounds that end within it`]);
+    if (budget !== undefined)
+      rows.push(['simulated-time budget', `${num(budget / 1000, 3)} s: each run trains the rounds that end within it`]);
   }
   return rows;
 }
 
 /** The two per-round counts of silos that do not mix with fresh models, defined once for reports and docs. */
-export const ISOLATION_DEFINITIONS = 'Isolated silos per round: silos with no strong edge in either direction (all their edges are weak: the multigraph paper\'s count). Kept own model per round: silos with no strong in-edge, whose model that round mixes with nobody\'s (on a directed overlay a silo can send strongly and still keep its own model); this is the count that matters for mixing.';
+export const ISOLATION_DEFINITIONS =
+  "Isolated silos per round: silos with no strong edge in either direction (all their edges are weak: the multigraph paper's count). Kept own model per round: silos with no strong in-edge, whose model that round mixes with nobody's (on a directed overlay a silo can send strongly and still keep its own model); this is the count that matters for mixing.";
 
 /** Isolated silos of one multigraph drawing: how many states isolate each silo. */
 export interface IsolationNote {
@@ -423,7 +531,9 @@ export function isolationNotes(data: ReportData): IsolationNote[] {
         topology: d.topology,
         states: d.states.length,
         statesWithIsolated: d.states.filter((s) => s.isolated.length > 0).length,
-        silos: [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i, n]) => ({ name: d.silos[i]?.name ?? String(i), states: n })),
+        silos: [...counts.entries()]
+          .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+          .map(([i, n]) => ({ name: d.silos[i]?.name ?? String(i), states: n })),
       });
     }
   }
@@ -435,7 +545,10 @@ export function isolationSentences(data: ReportData): string[] {
   const lines = isolationNotes(data).map((n) => {
     const head = `${n.topology} on ${n.network}: ${n.states} graph state${n.states === 1 ? '' : 's'}, ${n.statesWithIsolated} with isolated silos`;
     if (!n.silos.length) return `${head}; no silo is ever isolated.`;
-    const shown = n.silos.slice(0, 10).map((s) => `${s.name} (${s.states}/${n.states})`).join(', ');
+    const shown = n.silos
+      .slice(0, 10)
+      .map((s) => `${s.name} (${s.states}/${n.states})`)
+      .join(', ');
     return `${head}; isolated: ${shown}${n.silos.length > 10 ? `, and ${n.silos.length - 10} more` : ''}.`;
   });
   // one sentence per condition and outcome (seeds with the same counts are one sentence)
@@ -445,7 +558,9 @@ export function isolationSentences(data: ReportData): string[] {
     if (!rows.length || !rows.some((m) => m.isolated > 0 || (m.keptOwn ?? 0) > 0)) continue;
     const rounds = rows.filter((m) => m.isolated > 0).length;
     const mean = rows.reduce((s, m) => s + m.isolated, 0) / rows.length;
-    const kept = rows.some((m) => m.keptOwn != null) ? `; ${(rows.reduce((s, m) => s + (m.keptOwn ?? 0), 0) / rows.length).toFixed(2)} silos per round kept their own model` : '';
+    const kept = rows.some((m) => m.keptOwn != null)
+      ? `; ${(rows.reduce((s, m) => s + (m.keptOwn ?? 0), 0) / rows.length).toFixed(2)} silos per round kept their own model`
+      : '';
     const text = `silos were isolated in ${rounds} of ${rows.length} rounds (${mean.toFixed(2)} silos per round on average)${kept}.`;
     const key = `${r.condition}\u0000${text}`;
     said.set(key, [...(said.get(key) ?? []), r.seed]);
@@ -453,7 +568,9 @@ export function isolationSentences(data: ReportData): string[] {
   const seeded = hasSeeds(data);
   for (const [key, seeds] of said) {
     const [condition, text] = key.split('\u0000');
-    lines.push(`training run${seeds.length > 1 ? 's' : ''} ${condition}${seeded ? ` (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})` : ''}: ${text}`);
+    lines.push(
+      `training run${seeds.length > 1 ? 's' : ''} ${condition}${seeded ? ` (seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')})` : ''}: ${text}`,
+    );
   }
   return lines;
 }
@@ -466,7 +583,10 @@ function mdCell(s: string): string {
 export function profileTables(data: ReportData): ReportTable[] {
   const out: ReportTable[] = [];
   const seen = new Set<string>();
-  const groups = [...data.drawings, ...data.runs.filter((r) => r.drawing).map((r) => ({ network: r.drawing!.network, drawings: [r.drawing!] }))];
+  const groups = [
+    ...data.drawings,
+    ...data.runs.filter((r) => r.drawing).map((r) => ({ network: r.drawing!.network, drawings: [r.drawing!] })),
+  ];
   for (const g of groups) {
     const d = g.drawings.find((x) => x.profile);
     if (!d || seen.has(g.network)) continue;
@@ -493,10 +613,22 @@ export function markdownTable(t: Pick<ReportTable, 'headers' | 'rows' | 'numeric
 export function trainingNote(data: ReportData): string {
   const clock = `Simulated time on the ${describeConfigClock(data.config)} clock.`;
   if (isClassification(data)) return `${classificationNote(data)} ${clock}`;
-  const cs = [...new Set(data.runs.map((r) => r.summary.constantPredictorRmse).filter((c): c is number => c !== null && c !== undefined && Number.isFinite(c)))];
-  const base = cs.length === 1 ? `Constant-predictor test RMSE (predicting the training mean): ${num(cs[0], 4)}.` : cs.length ? `Constant-predictor test RMSE (predicting the training mean; each seed draws its own data): ${cs.map((c) => num(c, 4)).join(', ')}.` : '';
+  const cs = [
+    ...new Set(
+      data.runs.map((r) => r.summary.constantPredictorRmse).filter((c): c is number => c !== null && c !== undefined && Number.isFinite(c)),
+    ),
+  ];
+  const base =
+    cs.length === 1
+      ? `Constant-predictor test RMSE (predicting the training mean): ${num(cs[0], 4)}.`
+      : cs.length
+        ? `Constant-predictor test RMSE (predicting the training mean; each seed draws its own data): ${cs.map((c) => num(c, 4)).join(', ')}.`
+        : '';
   const budget = budgetOf(data);
-  const equal = budget !== undefined ? ` Equal simulated time: every run trained the rounds that end within ${num(budget / 1000, 3)} s, so faster topologies trained more rounds.` : '';
+  const equal =
+    budget !== undefined
+      ? ` Equal simulated time: every run trained the rounds that end within ${num(budget / 1000, 3)} s, so faster topologies trained more rounds.`
+      : '';
   return `${base} "vs constant predictor" is the final test RMSE over it (below 1x beats it). ${clock}${equal}`;
 }
 
@@ -504,19 +636,29 @@ export function trainingNote(data: ReportData): string {
 export function classificationNote(data: ReportData): string {
   const maj = data.runs.find((r) => r.summary.majorityClassAccuracy != null)?.summary.majorityClassAccuracy;
   const budget = budgetOf(data);
-  const equal = budget !== undefined ? ` Equal simulated time: every run trained the rounds that end within the budget of ${num(budget / 1000, 3)} s and was evaluated at its last, so faster topologies trained more rounds.` : data.runs.length > 1 ? ' Equal rounds: every run trained the same number of rounds.' : '';
+  const equal =
+    budget !== undefined
+      ? ` Equal simulated time: every run trained the rounds that end within the budget of ${num(budget / 1000, 3)} s and was evaluated at its last, so faster topologies trained more rounds.`
+      : data.runs.length > 1
+        ? ' Equal rounds: every run trained the same number of rounds.'
+        : '';
   return `Test accuracy of the averaged model on the held-out images of every writer${maj != null ? `; always answering the most frequent training class scores ${percent(maj)}, chance is 1/62 = 1.6%` : ''}. Cycle time: the topology's on the run's network and workload, over the run's rounds. ${ISOLATION_DEFINITIONS}${equal}`;
 }
 
 /** What the cycle-time tables show: which topologies, on which clock and workload. */
 export function cycleTimeNote(data: ReportData): string {
-  const which = data.kind === 'train' ? 'The topologies trained here (baselines without a cycle time left out), timed on the runs\' network, workload and clock' : 'Every topology of the config';
+  const which =
+    data.kind === 'train'
+      ? "The topologies trained here (baselines without a cycle time left out), timed on the runs' network, workload and clock"
+      : 'Every topology of the config';
   const ring = data.cycleTimes.some((c) => referenceCycleTime(c.report.results)) ? '; "vs RING" is the cycle time over RING\'s' : '';
   const clocks = [...new Set(data.cycleTimes.map((c) => c.report.clock).filter((x): x is string => !!x))];
-  const each = data.cycleTimes.flatMap((c) => c.report.results.map((r) => r.details?.cycleTime).filter((x): x is string => typeof x === 'string'));
+  const each = data.cycleTimes.flatMap((c) =>
+    c.report.results.map((r) => r.details?.cycleTime).filter((x): x is string => typeof x === 'string'),
+  );
   // the forms of estimate once each; the intervals themselves are in the tables, per topology
   const how = [...new Set(each.map((h) => h.replace(/, 95% CI ±[0-9.eE+-]+ ms/, ', with a 95% interval')))];
-  const intervals = each.some((h) => /95% CI ±/.test(h)) ? '; each topology\'s interval is in the table' : '';
+  const intervals = each.some((h) => /95% CI ±/.test(h)) ? "; each topology's interval is in the table" : '';
   return `${which}: milliseconds per round, best first${ring}. Clock: ${clocks.length ? clocks.join('; ') : describeConfigClock(data.config)}${how.length ? ` (cycle time: ${how.join('; ')}${intervals})` : ''}.`;
 }
 
@@ -545,7 +687,9 @@ export function renderMarkdown(data: ReportData): string {
   const side = publishedSideBySide(data.cycleTimes);
   if (side) {
     parts.push(`### ${side.title}\n`);
-    parts.push('Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).\n');
+    parts.push(
+      'Rows per network: the published figures; dflsim on the overlay file given for the network (RING and the multigraph on that tour; STAR, MATCHA, MATCHA(+), MST and δ-MBST do not depend on the tour); dflsim on its own RING tour (Christofides, 2-opt, Or-opt).\n',
+    );
     parts.push(markdownTable(side));
   }
   parts.push(`${cycleTimeNote(data)}\n`);
@@ -554,7 +698,9 @@ export function renderMarkdown(data: ReportData): string {
   const notes = isolationSentences(data);
   if (notes.length) {
     parts.push('## Isolated silos (multigraph)\n');
-    parts.push(`A silo is isolated in a graph state when all its edges are weak: it aggregates without waiting for its neighbours that round. ${ISOLATION_DEFINITIONS}\n`);
+    parts.push(
+      `A silo is isolated in a graph state when all its edges are weak: it aggregates without waiting for its neighbours that round. ${ISOLATION_DEFINITIONS}\n`,
+    );
     parts.push(notes.map((n) => `- ${n}`).join('\n') + '\n');
   }
   parts.push('Plots are in report.html beside this file.\n');

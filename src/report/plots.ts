@@ -38,7 +38,23 @@ export const MAX_DRAWN_STATES = 12;
  * too dark and too light for lines on white), then Paul Tol's "muted" scheme; beyond 15
  * categories the colours repeat.
  */
-export const CATEGORY_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#332288', '#117733', '#882255', '#999933', '#44AA99', '#AA4499', '#DDCC77', '#88CCEE', '#CC6677'];
+export const CATEGORY_COLOURS = [
+  '#0072B2',
+  '#E69F00',
+  '#009E73',
+  '#CC79A7',
+  '#D55E00',
+  '#56B4E9',
+  '#332288',
+  '#117733',
+  '#882255',
+  '#999933',
+  '#44AA99',
+  '#AA4499',
+  '#DDCC77',
+  '#88CCEE',
+  '#CC6677',
+];
 
 /**
  * A colour scale over `labels`: a label that names a topology with its own colour
@@ -62,11 +78,21 @@ const BASE_CONFIG = {
 
 /** Vega-Lite's compiler warnings go nowhere (a report is not the place); errors throw. */
 const QUIET: vega.LoggerInterface = {
-  level(): vega.LoggerInterface { return QUIET; },
-  error(...args: readonly unknown[]): vega.LoggerInterface { throw new Error(`vega-lite: ${args.map(String).join(' ')}`); },
-  warn(): vega.LoggerInterface { return QUIET; },
-  info(): vega.LoggerInterface { return QUIET; },
-  debug(): vega.LoggerInterface { return QUIET; },
+  level(): vega.LoggerInterface {
+    return QUIET;
+  },
+  error(...args: readonly unknown[]): vega.LoggerInterface {
+    throw new Error(`vega-lite: ${args.map(String).join(' ')}`);
+  },
+  warn(): vega.LoggerInterface {
+    return QUIET;
+  },
+  info(): vega.LoggerInterface {
+    return QUIET;
+  },
+  debug(): vega.LoggerInterface {
+    return QUIET;
+  },
 } as vega.LoggerInterface;
 
 /**
@@ -74,7 +100,13 @@ const QUIET: vega.LoggerInterface = {
  * @param spec a Vega-Lite specification with inline data only
  */
 export async function renderSvg(spec: VlSpec): Promise<string> {
-  const full = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white', padding: 8, ...spec, config: { ...BASE_CONFIG, ...(spec.config as object | undefined) } };
+  const full = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    background: 'white',
+    padding: 8,
+    ...spec,
+    config: { ...BASE_CONFIG, ...(spec.config as object | undefined) },
+  };
   const compiled = compile(full as unknown as TopLevelSpec, { logger: QUIET }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {
@@ -90,10 +122,20 @@ export async function renderSvg(spec: VlSpec): Promise<string> {
 export type CurveMetric = 'testLoss' | 'testRmse' | 'testAccuracy';
 
 /** Points of the training curves: one per evaluated round and run. */
-export function curvePoints(runs: readonly ReportRun[], metric: CurveMetric): { run: string; round: number; simulatedS: number; value: number }[] {
-  return runs.flatMap((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)).map((m) => ({
-    run: r.label, round: m.round + 1, simulatedS: m.simulatedMs / 1000, value: m[metric] as number,
-  })));
+export function curvePoints(
+  runs: readonly ReportRun[],
+  metric: CurveMetric,
+): { run: string; round: number; simulatedS: number; value: number }[] {
+  return runs.flatMap((r) =>
+    r.metrics
+      .filter((m) => m[metric] != null && Number.isFinite(m[metric] as number))
+      .map((m) => ({
+        run: r.label,
+        round: m.round + 1,
+        simulatedS: m.simulatedMs / 1000,
+        value: m[metric] as number,
+      })),
+  );
 }
 
 function useLog(values: number[]): boolean {
@@ -111,47 +153,91 @@ function useLog(values: number[]): boolean {
  */
 export function trainingCurvesSpec(runs: readonly ReportRun[], metric: CurveMetric, level = 0.95): VlSpec {
   const seeded = new Set(runs.map((r) => r.condition)).size < runs.length;
-  const baselineValues = runs.map((r) => (metric === 'testRmse' ? r.summary.constantPredictorRmse : metric === 'testAccuracy' ? r.summary.majorityClassAccuracy : undefined)).filter((b): b is number => b !== undefined && b !== null && Number.isFinite(b));
+  const baselineValues = runs
+    .map((r) =>
+      metric === 'testRmse' ? r.summary.constantPredictorRmse : metric === 'testAccuracy' ? r.summary.majorityClassAccuracy : undefined,
+    )
+    .filter((b): b is number => b !== undefined && b !== null && Number.isFinite(b));
   const sameBaseline = baselineValues.every((b) => b === baselineValues[0]);
   // seeds that drew their own data have their own constant predictors: RMSE is shown relative to each run's own
   const relative = metric === 'testRmse' && !sameBaseline && baselineValues.length === runs.length;
   if (relative) {
-    runs = runs.map((r) => ({ ...r, metrics: r.metrics.map((m) => ({ ...m, testRmse: m.testRmse == null ? m.testRmse : m.testRmse / r.summary.constantPredictorRmse })) }));
+    runs = runs.map((r) => ({
+      ...r,
+      metrics: r.metrics.map((m) => ({ ...m, testRmse: m.testRmse == null ? m.testRmse : m.testRmse / r.summary.constantPredictorRmse })),
+    }));
   }
   // one dashed rule when every run has the same baseline; the mean (labelled so) otherwise
   const constant = relative ? 1 : baselineValues.length ? baselineValues.reduce((a, b) => a + b, 0) / baselineValues.length : undefined;
   const baselineName = `${metric === 'testAccuracy' ? 'majority class' : 'constant predictor'}${sameBaseline || relative ? '' : ' (mean over seeds)'}`;
   const labels = seeded ? [...new Set(runs.map((r) => r.condition))] : runs.map((r) => r.label);
-  const yTitle = metric === 'testRmse' ? (relative ? 'test RMSE / its constant predictor\'s' : 'test RMSE') : metric === 'testAccuracy' ? 'test accuracy' : 'test loss';
+  const yTitle =
+    metric === 'testRmse'
+      ? relative
+        ? "test RMSE / its constant predictor's"
+        : 'test RMSE'
+      : metric === 'testAccuracy'
+        ? 'test accuracy'
+        : 'test loss';
   const colour = { field: 'run', type: 'nominal', title: seeded ? 'mean over seeds' : 'run', scale: colourScale(labels), sort: labels };
   const width = 340;
-  const panelData = (x: 'round' | 'simulatedS'): { run: string; x: number; value: number; low?: number; high?: number }[] => (seeded
-    ? meanCurves(runs, metric, x, level).map((p) => ({ run: p.condition, x: p.x, value: p.mean, low: p.low, high: p.high }))
-    : curvePoints(runs, metric).map((p) => ({ run: p.run, x: x === 'round' ? p.round : p.simulatedS, value: p.value })));
+  const panelData = (x: 'round' | 'simulatedS'): { run: string; x: number; value: number; low?: number; high?: number }[] =>
+    seeded
+      ? meanCurves(runs, metric, x, level).map((p) => ({ run: p.condition, x: p.x, value: p.mean, low: p.low, high: p.high }))
+      : curvePoints(runs, metric).map((p) => ({ run: p.run, x: x === 'round' ? p.round : p.simulatedS, value: p.value }));
   const all = [...panelData('round'), ...panelData('simulatedS')];
-  const log = metric !== 'testAccuracy' && useLog([...all.flatMap((p) => [p.value, ...(p.low !== undefined ? [p.low, p.high!] : [])]), ...(constant !== undefined ? [constant] : [])]);
+  const log =
+    metric !== 'testAccuracy' &&
+    useLog([
+      ...all.flatMap((p) => [p.value, ...(p.low !== undefined ? [p.low, p.high!] : [])]),
+      ...(constant !== undefined ? [constant] : []),
+    ]);
   const perRun = Math.max(0, ...labels.map((l) => all.filter((p) => p.run === l).length / 2));
-  const y = { field: 'value', type: 'quantitative', title: yTitle + (log ? ' (log scale)' : ''), scale: log ? { type: 'log' } : { zero: false } };
+  const y = {
+    field: 'value',
+    type: 'quantitative',
+    title: yTitle + (log ? ' (log scale)' : ''),
+    scale: log ? { type: 'log' } : { zero: false },
+  };
   const panel = (x: 'round' | 'simulatedS', xTitle: string): VlSpec => {
     const points = panelData(x);
     return {
       width,
       height: 240,
       layer: [
-        ...(seeded ? [{
-          data: { values: points.filter((p) => p.low !== undefined && p.low > (log ? 0 : -Infinity)) },
-          mark: { type: 'area', opacity: 0.18 },
-          encoding: { x: { field: 'x', type: 'quantitative', title: xTitle }, y: { field: 'low', type: 'quantitative', scale: y.scale, title: y.title }, y2: { field: 'high' }, color: colour },
-        }] : []),
+        ...(seeded
+          ? [
+              {
+                data: { values: points.filter((p) => p.low !== undefined && p.low > (log ? 0 : -Infinity)) },
+                mark: { type: 'area', opacity: 0.18 },
+                encoding: {
+                  x: { field: 'x', type: 'quantitative', title: xTitle },
+                  y: { field: 'low', type: 'quantitative', scale: y.scale, title: y.title },
+                  y2: { field: 'high' },
+                  color: colour,
+                },
+              },
+            ]
+          : []),
         {
           data: { values: points },
           mark: { type: 'line', point: perRun <= 40, strokeWidth: 2 },
           encoding: { x: { field: 'x', type: 'quantitative', title: xTitle }, y, color: colour },
         },
-        ...(constant !== undefined ? [
-          { data: { values: [{ constant, label: baselineName }] }, mark: { type: 'rule', strokeDash: [6, 4], color: '#333', strokeWidth: 1.5 }, encoding: { y: { field: 'constant', type: 'quantitative' } } },
-          { data: { values: [{ constant, label: `${baselineName} ${constant.toPrecision(3)}` }] }, mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: '#333', fontSize: 11 }, encoding: { y: { field: 'constant', type: 'quantitative' }, x: { value: width - 4 }, text: { field: 'label' } } },
-        ] : []),
+        ...(constant !== undefined
+          ? [
+              {
+                data: { values: [{ constant, label: baselineName }] },
+                mark: { type: 'rule', strokeDash: [6, 4], color: '#333', strokeWidth: 1.5 },
+                encoding: { y: { field: 'constant', type: 'quantitative' } },
+              },
+              {
+                data: { values: [{ constant, label: `${baselineName} ${constant.toPrecision(3)}` }] },
+                mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, color: '#333', fontSize: 11 },
+                encoding: { y: { field: 'constant', type: 'quantitative' }, x: { value: width - 4 }, text: { field: 'label' } },
+              },
+            ]
+          : []),
       ],
     };
   };
@@ -173,9 +259,15 @@ export function parseSweepLabel(label: string): string | number {
  * per network).
  */
 export function cycleTimeSpec(cycleTimes: readonly ReportCycleTimes[], sweepAxes: readonly string[] = []): VlSpec {
-  const rows = cycleTimes.flatMap(({ label, report }) => report.results.map((r) => ({
-    network: report.network, sweep: parseSweepLabel(label), topology: r.topology, cycleTimeMs: r.cycleTimeMs, label: r.cycleTimeMs.toFixed(1),
-  })));
+  const rows = cycleTimes.flatMap(({ label, report }) =>
+    report.results.map((r) => ({
+      network: report.network,
+      sweep: parseSweepLabel(label),
+      topology: r.topology,
+      cycleTimeMs: r.cycleTimeMs,
+      label: r.cycleTimeMs.toFixed(1),
+    })),
+  );
   const networks = [...new Set(rows.map((r) => r.network))];
   const topologies = [...new Set(rows.map((r) => r.topology))];
   const colour = { field: 'topology', type: 'nominal', title: 'topology', scale: colourScale(topologies), sort: topologies };
@@ -187,13 +279,24 @@ export function cycleTimeSpec(cycleTimes: readonly ReportCycleTimes[], sweepAxes
       height: 220,
       mark: { type: 'line', point: true, strokeWidth: 2 },
       encoding: {
-        x: { field: 'sweep', type: numeric ? 'quantitative' : 'ordinal', title: sweepAxes.join(', '), ...(numeric ? { axis: { tickMinStep: 1 } } : { sort: null }) },
+        x: {
+          field: 'sweep',
+          type: numeric ? 'quantitative' : 'ordinal',
+          title: sweepAxes.join(', '),
+          ...(numeric ? { axis: { tickMinStep: 1 } } : { sort: null }),
+        },
         y: { field: 'cycleTimeMs', type: 'quantitative', title: 'cycle time (ms)' },
         color: colour,
       },
     };
     if (networks.length === 1) return { data: { values: rows }, ...inner, title: networks[0] };
-    return { data: { values: rows }, facet: { field: 'network', type: 'nominal', title: null, sort: networks }, columns: 3, spec: inner, resolve: { scale: { y: 'independent' } } };
+    return {
+      data: { values: rows },
+      facet: { field: 'network', type: 'nominal', title: null, sort: networks },
+      columns: 3,
+      spec: inner,
+      resolve: { scale: { y: 'independent' } },
+    };
   }
   if (networks.length > 1) {
     return {
@@ -214,7 +317,12 @@ export function cycleTimeSpec(cycleTimes: readonly ReportCycleTimes[], sweepAxes
     width: 420,
     height: { step: 22 },
     encoding: {
-      y: { field: 'topology', type: 'nominal', title: null, sort: [...rows].sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => r.topology) },
+      y: {
+        field: 'topology',
+        type: 'nominal',
+        title: null,
+        sort: [...rows].sort((a, b) => a.cycleTimeMs - b.cycleTimeMs).map((r) => r.topology),
+      },
       x: { field: 'cycleTimeMs', type: 'quantitative', title: 'cycle time (ms per round)' },
     },
     layer: [
@@ -244,7 +352,12 @@ export function ringOrder(drawings: readonly TopologyDrawing[], n: number): numb
   const ring = tours.find((d) => findTopology(d.topology)?.family !== 'multigraph') ?? tours[0];
   if (!ring || ring.edges.length < n) return Array.from({ length: n }, (_, i) => i);
   const adj: number[][] = Array.from({ length: n }, () => []);
-  for (const [a, b] of ring.edges) { if (a < n && b < n) { adj[a].push(b); adj[b].push(a); } }
+  for (const [a, b] of ring.edges) {
+    if (a < n && b < n) {
+      adj[a].push(b);
+      adj[b].push(a);
+    }
+  }
   const order = [0];
   const seen = new Set([0]);
   for (let cur = 0; order.length < n;) {
@@ -265,7 +378,10 @@ export function ringOrder(drawings: readonly TopologyDrawing[], n: number): numb
  */
 export function siloLayout(drawing: TopologyDrawing, drawings: readonly TopologyDrawing[] = [drawing]): SiloLayout {
   const n = drawing.silos.length;
-  if (n > 0 && drawing.silos.every((s) => s.latitude !== null && s.longitude !== null && Number.isFinite(s.latitude) && Number.isFinite(s.longitude))) {
+  if (
+    n > 0 &&
+    drawing.silos.every((s) => s.latitude !== null && s.longitude !== null && Number.isFinite(s.latitude) && Number.isFinite(s.longitude))
+  ) {
     return { kind: 'geo', x: drawing.silos.map((s) => s.longitude as number), y: drawing.silos.map((s) => s.latitude as number) };
   }
   const order = ringOrder(drawings, n);
@@ -283,35 +399,55 @@ export function siloLayout(drawing: TopologyDrawing, drawings: readonly Topology
 function undirected(edges: readonly [number, number][], weight: (i: number) => number = () => 1): { a: number; b: number; w: number }[] {
   const m = new Map<string, { a: number; b: number; w: number }>();
   edges.forEach(([p, q], i) => {
-    const a = Math.min(p, q), b = Math.max(p, q);
+    const a = Math.min(p, q),
+      b = Math.max(p, q);
     const k = `${a}-${b}`;
     const e = m.get(k);
-    if (e) e.w = Math.max(e.w, weight(i)); else m.set(k, { a, b, w: weight(i) });
+    if (e) e.w = Math.max(e.w, weight(i));
+    else m.set(k, { a, b, w: weight(i) });
   });
   return [...m.values()];
 }
 
-interface Frame { x: VlSpec; y: VlSpec; width: number; height: number }
+interface Frame {
+  x: VlSpec;
+  y: VlSpec;
+  width: number;
+  height: number;
+}
 
 /** Scales and size giving a geographic layout roughly equal-area proportions. */
 function frame(layout: SiloLayout, width: number): Frame {
   if (layout.kind === 'circle') {
     const d = [-1.35, 1.35];
-    return { width, height: width, x: { scale: { domain: d, nice: false, zero: false }, axis: null }, y: { scale: { domain: d, nice: false, zero: false }, axis: null } };
+    return {
+      width,
+      height: width,
+      x: { scale: { domain: d, nice: false, zero: false }, axis: null },
+      y: { scale: { domain: d, nice: false, zero: false }, axis: null },
+    };
   }
-  const pad = (lo: number, hi: number): [number, number] => { const p = Math.max(1, (hi - lo) * 0.08); return [lo - p, hi + p]; };
+  const pad = (lo: number, hi: number): [number, number] => {
+    const p = Math.max(1, (hi - lo) * 0.08);
+    return [lo - p, hi + p];
+  };
   const [x0, x1] = pad(Math.min(...layout.x), Math.max(...layout.x));
   const [y0, y1] = pad(Math.min(...layout.y), Math.max(...layout.y));
   const k = Math.cos(((y0 + y1) / 2) * (Math.PI / 180));
   const height = Math.round(Math.min(width * 1.1, Math.max(width * 0.45, (width * (y1 - y0)) / ((x1 - x0) * Math.max(0.2, k)))));
   return {
-    width, height,
+    width,
+    height,
     x: { scale: { domain: [x0, x1], nice: false, zero: false }, axis: { title: 'longitude', grid: false, tickCount: 5 } },
     y: { scale: { domain: [y0, y1], nice: false, zero: false }, axis: { title: 'latitude', grid: false, tickCount: 5 } },
   };
 }
 
-function siloPoints(d: TopologyDrawing, layout: SiloLayout, isolated: ReadonlySet<number> = new Set()): { silo: string; x: number; y: number; status: string }[] {
+function siloPoints(
+  d: TopologyDrawing,
+  layout: SiloLayout,
+  isolated: ReadonlySet<number> = new Set(),
+): { silo: string; x: number; y: number; status: string }[] {
   return d.silos.map((s, i) => ({ silo: s.name, x: layout.x[i], y: layout.y[i], status: isolated.has(i) ? 'isolated' : 'active' }));
 }
 
@@ -340,7 +476,11 @@ function labelLayer(points: { silo: string }[], fontSize: number): VlSpec {
 export function topologySpec(drawing: TopologyDrawing, layout: SiloLayout, width = 360): VlSpec {
   const f = frame(layout, width);
   const mult = drawing.multiplicity;
-  const edges = edgeRows(undirected(drawing.edges, (i) => mult?.[i] ?? 1), layout, 'overlay');
+  const edges = edgeRows(
+    undirected(drawing.edges, (i) => mult?.[i] ?? 1),
+    layout,
+    'overlay',
+  );
   const points = siloPoints(drawing, layout);
   const multi = !!mult && edges.some((e) => e.w !== 1);
   const xy = { x: { field: 'x', type: 'quantitative', ...f.x }, y: { field: 'y', type: 'quantitative', ...f.y } };
@@ -352,9 +492,20 @@ export function topologySpec(drawing: TopologyDrawing, layout: SiloLayout, width
       {
         data: { values: edges },
         mark: { type: 'rule', color: '#4c78a8', opacity: 0.75, ...(multi ? {} : { strokeWidth: 1.5 }) },
-        encoding: { ...xy, x2: { field: 'x2' }, y2: { field: 'y2' }, ...(multi ? { strokeWidth: { field: 'w', type: 'ordinal', title: 'edge multiplicity', scale: { range: [1.2, 3, 4.8, 6.6, 8.4, 10.2] } } } : {}) },
+        encoding: {
+          ...xy,
+          x2: { field: 'x2' },
+          y2: { field: 'y2' },
+          ...(multi
+            ? { strokeWidth: { field: 'w', type: 'ordinal', title: 'edge multiplicity', scale: { range: [1.2, 3, 4.8, 6.6, 8.4, 10.2] } } }
+            : {}),
+        },
       },
-      { data: { values: points }, mark: { type: 'point', filled: true, size: points.length > 40 ? 25 : 50, color: '#222', opacity: 1 }, encoding: xy },
+      {
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: points.length > 40 ? 25 : 50, color: '#222', opacity: 1 },
+        encoding: xy,
+      },
       ...(points.length <= 40 ? [labelLayer(points, points.length > 20 ? 9 : 10)] : []),
     ],
   };
@@ -365,7 +516,11 @@ export function topologySpec(drawing: TopologyDrawing, layout: SiloLayout, width
  * edges solid, weak edges faint and dashed, isolated silos in red.
  * @returns the spec and how many states were left out
  */
-export function multigraphStatesSpec(drawing: TopologyDrawing, layout: SiloLayout, maxStates = MAX_DRAWN_STATES): { spec: VlSpec; omitted: number } {
+export function multigraphStatesSpec(
+  drawing: TopologyDrawing,
+  layout: SiloLayout,
+  maxStates = MAX_DRAWN_STATES,
+): { spec: VlSpec; omitted: number } {
   const states = drawing.states ?? [];
   const shown = states.slice(0, maxStates);
   const panelWidth = drawing.silos.length > 30 ? 220 : 180;
@@ -384,11 +539,29 @@ export function multigraphStatesSpec(drawing: TopologyDrawing, layout: SiloLayou
       height: f.height,
       layer: [
         {
-          data: { values: [...edgeRows(strong, layout, 'strong').map((e) => ({ ...e, opacity: 0.9, width: 2 })), ...edgeRows(weak, layout, 'weak').map((e) => ({ ...e, opacity: 0.4, width: 1 }))] },
+          data: {
+            values: [
+              ...edgeRows(strong, layout, 'strong').map((e) => ({ ...e, opacity: 0.9, width: 2 })),
+              ...edgeRows(weak, layout, 'weak').map((e) => ({ ...e, opacity: 0.4, width: 1 })),
+            ],
+          },
           mark: { type: 'rule' },
           encoding: {
-            ...xy, x2: { field: 'x2' }, y2: { field: 'y2' },
-            strokeDash: { field: 'edge', type: 'nominal', title: 'edge', scale: { domain: ['strong', 'weak'], range: [[1, 0], [4, 3]] } },
+            ...xy,
+            x2: { field: 'x2' },
+            y2: { field: 'y2' },
+            strokeDash: {
+              field: 'edge',
+              type: 'nominal',
+              title: 'edge',
+              scale: {
+                domain: ['strong', 'weak'],
+                range: [
+                  [1, 0],
+                  [4, 3],
+                ],
+              },
+            },
             // opacity and width as raw values: a legend:null channel on the same field would hide the dash legend
             opacity: { field: 'opacity', type: 'quantitative', scale: null, legend: null },
             strokeWidth: { field: 'width', type: 'quantitative', scale: null, legend: null },
@@ -400,11 +573,23 @@ export function multigraphStatesSpec(drawing: TopologyDrawing, layout: SiloLayou
           mark: { type: 'point', filled: true, opacity: 1 },
           encoding: {
             ...xy,
-            color: { field: 'status', type: 'nominal', title: 'silo', scale: { domain: ['active', 'isolated'], range: ['#4c78a8', '#e45756'] } },
+            color: {
+              field: 'status',
+              type: 'nominal',
+              title: 'silo',
+              scale: { domain: ['active', 'isolated'], range: ['#4c78a8', '#e45756'] },
+            },
             size: { field: 'size', type: 'quantitative', scale: null, legend: null },
           },
         },
-        ...(points.length <= 40 && isolated.size ? [labelLayer(points.filter((p) => p.status === 'isolated'), 9)] : []),
+        ...(points.length <= 40 && isolated.size
+          ? [
+              labelLayer(
+                points.filter((p) => p.status === 'isolated'),
+                9,
+              ),
+            ]
+          : []),
       ],
     };
   });
@@ -421,7 +606,10 @@ export const MAX_TIMELINE_SILOS = 40;
  * steps), `send` (from its compute end until its uploads of the round are done, within its
  * round) and `wait` (the rest of its round: waiting for its neighbours' models).
  */
-export function timelineRows(d: TopologyDrawing, maxSilos = MAX_TIMELINE_SILOS): { silo: string; round: number; phase: string; startMs: number; endMs: number }[] {
+export function timelineRows(
+  d: TopologyDrawing,
+  maxSilos = MAX_TIMELINE_SILOS,
+): { silo: string; round: number; phase: string; startMs: number; endMs: number }[] {
   const tl = d.timeline;
   if (!tl) return [];
   const order = tl.silos.map((_, i) => i);
@@ -438,7 +626,11 @@ export function timelineRows(d: TopologyDrawing, maxSilos = MAX_TIMELINE_SILOS):
     const name = shortName(d.silos[i]?.name ?? String(i));
     for (let k = 0; k < s.startMs.length; k++) {
       const sendEnd = Math.min(Math.max(s.sendEndMs[k], s.computeEndMs[k]), s.endMs[k]);
-      const phases: [string, number, number][] = [['compute', s.startMs[k], s.computeEndMs[k]], ['send', s.computeEndMs[k], sendEnd], ['wait', sendEnd, s.endMs[k]]];
+      const phases: [string, number, number][] = [
+        ['compute', s.startMs[k], s.computeEndMs[k]],
+        ['send', s.computeEndMs[k], sendEnd],
+        ['wait', sendEnd, s.endMs[k]],
+      ];
       for (const [phase, a, b] of phases) if (b > a) rows.push({ silo: name, round: k, phase, startMs: a, endMs: b });
     }
   }
@@ -458,7 +650,12 @@ export function timelineSpec(d: TopologyDrawing, maxSilos = MAX_TIMELINE_SILOS):
       y: { field: 'silo', type: 'nominal', title: null, sort: silos, axis: { labelFontSize: silos.length > 25 ? 8 : 10 } },
       x: { field: 'startMs', type: 'quantitative', title: 'simulated time (ms)' },
       x2: { field: 'endMs' },
-      color: { field: 'phase', type: 'nominal', title: 'phase', scale: { domain: ['compute', 'send', 'wait'], range: ['#4c78a8', '#f58518', '#d8d8d8'] } },
+      color: {
+        field: 'phase',
+        type: 'nominal',
+        title: 'phase',
+        scale: { domain: ['compute', 'send', 'wait'], range: ['#4c78a8', '#f58518', '#d8d8d8'] },
+      },
       opacity: { field: 'round', type: 'ordinal', legend: null, scale: { range: [1, 0.8] } },
     },
   };
@@ -469,7 +666,15 @@ export function profileMapSpec(d: TopologyDrawing, layout: SiloLayout, width = 4
   const p = d.profile!;
   const f = frame(layout, width);
   const xy = { x: { field: 'x', type: 'quantitative', ...f.x }, y: { field: 'y', type: 'quantitative', ...f.y } };
-  const points = d.silos.map((s, i) => ({ silo: s.name, short: shortName(s.name), x: layout.x[i], y: layout.y[i], computeMs: p.computeMs[i], uploadGbps: p.uploadGbps[i], downloadGbps: p.downloadGbps[i] }));
+  const points = d.silos.map((s, i) => ({
+    silo: s.name,
+    short: shortName(s.name),
+    x: layout.x[i],
+    y: layout.y[i],
+    computeMs: p.computeMs[i],
+    uploadGbps: p.uploadGbps[i],
+    downloadGbps: p.downloadGbps[i],
+  }));
   return {
     width: f.width,
     height: f.height,
@@ -485,10 +690,30 @@ export function profileMapSpec(d: TopologyDrawing, layout: SiloLayout, width = 4
         },
       },
       // labels beside the largest circle's radius, on a white halo, so no circle hides them
-      ...(points.length <= 40 ? [
-        { data: { values: points }, mark: { type: 'text', align: 'left', baseline: 'middle', dx: 15, fontSize: 10, stroke: 'white', strokeWidth: 3, strokeOpacity: 0.9, color: 'white' }, encoding: { ...xy, text: { field: 'short' } } },
-        { data: { values: points }, mark: { type: 'text', align: 'left', baseline: 'middle', dx: 15, fontSize: 10, color: '#222' }, encoding: { ...xy, text: { field: 'short' } } },
-      ] : []),
+      ...(points.length <= 40
+        ? [
+            {
+              data: { values: points },
+              mark: {
+                type: 'text',
+                align: 'left',
+                baseline: 'middle',
+                dx: 15,
+                fontSize: 10,
+                stroke: 'white',
+                strokeWidth: 3,
+                strokeOpacity: 0.9,
+                color: 'white',
+              },
+              encoding: { ...xy, text: { field: 'short' } },
+            },
+            {
+              data: { values: points },
+              mark: { type: 'text', align: 'left', baseline: 'middle', dx: 15, fontSize: 10, color: '#222' },
+              encoding: { ...xy, text: { field: 'short' } },
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -496,7 +721,10 @@ export function profileMapSpec(d: TopologyDrawing, layout: SiloLayout, width = 4
 // ---------------------------------------------------------------- all plots of a report
 
 function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
+  return s
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 }
 
 /** The drawings to show: the results' `topologies.json`, plus run topologies it does not cover. */
@@ -507,7 +735,10 @@ export function drawingsToShow(data: ReportData): { network: string; drawings: T
     // topologies not worth drawing (sampled rounds: MATCHA) stay out
     if (!d || d.edges.length === 0 || findTopology(d.topology)?.supports.drawing === false) continue;
     let g = out.find((x) => x.network === d.network);
-    if (!g) { g = { network: d.network, drawings: [] }; out.push(g); }
+    if (!g) {
+      g = { network: d.network, drawings: [] };
+      out.push(g);
+    }
     if (!g.drawings.some((x) => x.topology === d.topology)) g.drawings.push(d);
   }
   return out;
@@ -518,30 +749,54 @@ export async function reportPlots(data: ReportData): Promise<Plot[]> {
   const plots: Plot[] = [];
   const evaluated = data.runs.filter((r) => r.metrics.some((m) => m.testRmse !== null));
   const classified = data.runs.filter((r) => r.metrics.some((m) => m.testAccuracy != null));
-  const level = typeof (data.config.verdict as { confidence?: unknown } | undefined)?.confidence === 'number' ? (data.config.verdict as { confidence: number }).confidence : 0.95;
+  const level =
+    typeof (data.config.verdict as { confidence?: unknown } | undefined)?.confidence === 'number'
+      ? (data.config.verdict as { confidence: number }).confidence
+      : 0.95;
   const lines = (runs: readonly ReportRun[]): string => {
     const conditions = new Set(runs.map((r) => r.condition)).size;
     if (conditions === runs.length) return 'one line per run';
     const seeds = Math.round(runs.length / conditions);
     return `the mean over ${seeds} seeds per ${data.sweepAxes.every((a) => a === 'topology') ? 'topology' : 'sweep point'}, the band its ${Math.round(level * 100)}% interval (Student t)`;
   };
-  const clock = data.config.clock === 'events' ? `the event clock (${data.config.sharing === 'fair' ? 'fair' : 'fixed'} sharing${data.config.stragglers ? ', stragglers' : ''}${data.config.failures ? ', failures' : ''})` : 'the max-plus clock';
+  const clock =
+    data.config.clock === 'events'
+      ? `the event clock (${data.config.sharing === 'fair' ? 'fair' : 'fixed'} sharing${data.config.stragglers ? ', stragglers' : ''}${data.config.failures ? ', failures' : ''})`
+      : 'the max-plus clock';
   if (classified.length) {
-    plots.push({ id: 'training-test-accuracy', caption: `Test accuracy of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(classified)}; dashed: always answering the most frequent training class.`, svg: await renderSvg(trainingCurvesSpec(classified, 'testAccuracy', level)) });
-    plots.push({ id: 'training-test-loss', caption: `Test loss (cross-entropy) of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(classified)}.`, svg: await renderSvg(trainingCurvesSpec(classified, 'testLoss', level)) });
+    plots.push({
+      id: 'training-test-accuracy',
+      caption: `Test accuracy of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(classified)}; dashed: always answering the most frequent training class.`,
+      svg: await renderSvg(trainingCurvesSpec(classified, 'testAccuracy', level)),
+    });
+    plots.push({
+      id: 'training-test-loss',
+      caption: `Test loss (cross-entropy) of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(classified)}.`,
+      svg: await renderSvg(trainingCurvesSpec(classified, 'testLoss', level)),
+    });
   }
   if (evaluated.length) {
     const baselines = new Set(evaluated.map((r) => r.summary.constantPredictorRmse));
-    const rel = baselines.size > 1 ? ' over each run\'s own constant predictor\'s (its seed drew its own data)' : '';
-    plots.push({ id: 'training-test-rmse', caption: `Test RMSE of the averaged model${rel} against rounds (left) and simulated time on ${clock} (right), ${lines(evaluated)}; dashed: the constant predictor (predicting the training mean).`, svg: await renderSvg(trainingCurvesSpec(evaluated, 'testRmse', level)) });
-    plots.push({ id: 'training-test-loss', caption: `Test loss of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(evaluated)}.`, svg: await renderSvg(trainingCurvesSpec(evaluated, 'testLoss', level)) });
+    const rel = baselines.size > 1 ? " over each run's own constant predictor's (its seed drew its own data)" : '';
+    plots.push({
+      id: 'training-test-rmse',
+      caption: `Test RMSE of the averaged model${rel} against rounds (left) and simulated time on ${clock} (right), ${lines(evaluated)}; dashed: the constant predictor (predicting the training mean).`,
+      svg: await renderSvg(trainingCurvesSpec(evaluated, 'testRmse', level)),
+    });
+    plots.push({
+      id: 'training-test-loss',
+      caption: `Test loss of the averaged model against rounds (left) and simulated time on ${clock} (right), ${lines(evaluated)}.`,
+      svg: await renderSvg(trainingCurvesSpec(evaluated, 'testLoss', level)),
+    });
   }
   if (data.cycleTimes.length) {
     const networks = new Set(data.cycleTimes.map((c) => c.report.network)).size;
     const sweep = data.kind === 'cycle-times' && data.sweepAxes.length > 0 && new Set(data.cycleTimes.map((c) => c.label)).size > 1;
     const caption = sweep
       ? `Cycle time (ms per round) against ${data.sweepAxes.join(', ')}, one line per topology${networks > 1 ? ', one panel per network' : ''}.`
-      : networks > 1 ? 'Cycle time (ms per round) of each topology, grouped by network.' : `Cycle time (ms per round) of each topology on ${data.cycleTimes[0].report.network}, best first.`;
+      : networks > 1
+        ? 'Cycle time (ms per round) of each topology, grouped by network.'
+        : `Cycle time (ms per round) of each topology on ${data.cycleTimes[0].report.network}, best first.`;
     plots.push({ id: 'cycle-times', caption, svg: await renderSvg(cycleTimeSpec(data.cycleTimes, data.sweepAxes)) });
   }
   for (const { network, drawings } of drawingsToShow(data)) {
@@ -557,9 +812,14 @@ export async function reportPlots(data: ReportData): Promise<Plot[]> {
     }
     for (const d of drawings) {
       const layout = siloLayout(d, drawings);
-      const where = layout.kind === 'geo' ? 'silos at their coordinates (longitude, latitude)' : 'the network has no coordinates: silos on a circle in RING order';
+      const where =
+        layout.kind === 'geo'
+          ? 'silos at their coordinates (longitude, latitude)'
+          : 'the network has no coordinates: silos on a circle in RING order';
       const links = undirected(d.edges).length;
-      const ct = d.cycleTimeMs ?? data.cycleTimes.find((c) => c.report.network === network)?.report.results.find((r) => r.topology === d.topology)?.cycleTimeMs;
+      const ct =
+        d.cycleTimeMs ??
+        data.cycleTimes.find((c) => c.report.network === network)?.report.results.find((r) => r.topology === d.topology)?.cycleTimeMs;
       plots.push({
         network,
         id: `topology-${slug(network)}-${slug(d.topology)}`,

@@ -52,7 +52,11 @@ export function parseMetricsCsv(text: string, file: string): MetricRow[] {
   // RFC 4180 (csv-parse): quoted fields may hold commas and newlines; each record knows its line
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text.replace(/^\uFEFF/, ''), { info: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof records;
+    records = parse(text.replace(/^\uFEFF/, ''), {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as typeof records;
   } catch (e) {
     const err = e as { message?: string; lines?: number };
     throw new DflsimInputError(file, `line ${err.lines ?? 1}: not valid CSV: ${err.message ?? String(e)}`);
@@ -66,15 +70,27 @@ export function parseMetricsCsv(text: string, file: string): MetricRow[] {
     const row: Record<string, number | null> = {};
     header.forEach((h, i) => {
       const v = (f[i] ?? '').trim();
-      if (v === '') { row[h] = null; return; }
+      if (v === '') {
+        row[h] = null;
+        return;
+      }
       const x = Number(v);
       if (!Number.isFinite(x)) throw new DflsimInputError(file, `line ${info.lines}: column "${h}" is not a number: "${v}"`);
       row[h] = x;
     });
     return {
-      round: row.round ?? k, simulatedMs: row.simulatedMs ?? 0, wallMs: row.wallMs ?? 0, trainLoss: row.trainLoss ?? NaN,
-      testLoss: row.testLoss ?? null, testRmse: row.testRmse ?? null, consensus: row.consensus ?? null, siloTestRmse: row.siloTestRmse ?? null, isolated: row.isolated ?? 0, down: row.down ?? 0,
-      testAccuracy: row.testAccuracy ?? null, siloTestAccuracy: row.siloTestAccuracy ?? null,
+      round: row.round ?? k,
+      simulatedMs: row.simulatedMs ?? 0,
+      wallMs: row.wallMs ?? 0,
+      trainLoss: row.trainLoss ?? NaN,
+      testLoss: row.testLoss ?? null,
+      testRmse: row.testRmse ?? null,
+      consensus: row.consensus ?? null,
+      siloTestRmse: row.siloTestRmse ?? null,
+      isolated: row.isolated ?? 0,
+      down: row.down ?? 0,
+      testAccuracy: row.testAccuracy ?? null,
+      siloTestAccuracy: row.siloTestAccuracy ?? null,
       ...(row.keptOwn != null ? { keptOwn: row.keptOwn } : {}),
     };
   });
@@ -100,7 +116,11 @@ export function runCondition(s: Pick<RunSummary, 'name' | 'topology'>, experimen
 
 function readRun(dir: string, summary: RunSummary, experiment: string): ReportRun {
   const metricsFile = path.join(dir, 'metrics.csv');
-  const metrics = existsSync(metricsFile) ? parseMetricsCsv(readFileSync(metricsFile, 'utf8'), metricsFile) : (summary.final ? [summary.final] : []);
+  const metrics = existsSync(metricsFile)
+    ? parseMetricsCsv(readFileSync(metricsFile, 'utf8'), metricsFile)
+    : summary.final
+      ? [summary.final]
+      : [];
   const condition = runCondition(summary, experiment);
   const seeded = /(^|,)seed=/.test(summary.name.slice(experiment.length + 1));
   return {
@@ -128,10 +148,11 @@ function runDir(dir: string, s: RunSummary): string {
 
 function sweepAxesOf(labels: string[]): string[] {
   const axes: string[] = [];
-  for (const l of labels) for (const part of l.split(',')) {
-    const k = part.split('=')[0];
-    if (part.includes('=') && !axes.includes(k)) axes.push(k);
-  }
+  for (const l of labels)
+    for (const part of l.split(',')) {
+      const k = part.split('=')[0];
+      if (part.includes('=') && !axes.includes(k)) axes.push(k);
+    }
   return axes;
 }
 
@@ -141,24 +162,28 @@ function sweepAxesOf(labels: string[]): string[] {
  */
 export function readResults(resultsDir: string): ReportData {
   if (!existsSync(resultsDir)) throw new DflsimInputError(resultsDir, 'results directory not found');
-  if (!statSync(resultsDir).isDirectory()) throw new DflsimInputError(resultsDir, 'not a directory (give the results directory written by "dflsim run")');
+  if (!statSync(resultsDir).isDirectory())
+    throw new DflsimInputError(resultsDir, 'not a directory (give the results directory written by "dflsim run")');
   const summaryFile = path.join(resultsDir, 'summary.json');
   if (!existsSync(summaryFile)) throw new DflsimInputError(resultsDir, NOT_RESULTS);
   const summary = readJson<Record<string, unknown>>(summaryFile);
   const config = readJsonIfExists<Record<string, unknown>>(path.join(resultsDir, 'config.resolved.json'));
   const drawings = readJsonIfExists<{ network: string; drawings: TopologyDrawing[] }[]>(path.join(resultsDir, 'topologies.json')) ?? [];
-  if (!Array.isArray(drawings)) throw new DflsimInputError(path.join(resultsDir, 'topologies.json'), 'expected a list of networks with drawings');
+  if (!Array.isArray(drawings))
+    throw new DflsimInputError(path.join(resultsDir, 'topologies.json'), 'expected a list of networks with drawings');
 
   if (summary.kind === 'cycle-times') {
     const reports = summary.reports as ReportCycleTimes[] | undefined;
-    if (!Array.isArray(reports) || reports.some((r) => !r?.report || !Array.isArray(r.report.results))) throw new DflsimInputError(summaryFile, 'field "reports": expected a list of {label, report}');
+    if (!Array.isArray(reports) || reports.some((r) => !r?.report || !Array.isArray(r.report.results)))
+      throw new DflsimInputError(summaryFile, 'field "reports": expected a list of {label, report}');
     const labels = [...new Set(reports.map((r) => r.label))];
     return {
       kind: 'cycle-times',
       name: String(summary.name ?? config?.name ?? path.basename(resultsDir)),
       version: String(summary.version ?? config?.version ?? ''),
       config: config ?? {},
-      sweepAxes: config?.sweep && typeof config.sweep === 'object' ? Object.keys(config.sweep) : labels.length > 1 ? sweepAxesOf(labels) : [],
+      sweepAxes:
+        config?.sweep && typeof config.sweep === 'object' ? Object.keys(config.sweep) : labels.length > 1 ? sweepAxesOf(labels) : [],
       cycleTimes: reports,
       runs: [],
       drawings,
@@ -168,7 +193,8 @@ export function readResults(resultsDir: string): ReportData {
   let runs: ReportRun[];
   let name: string;
   if (summary.kind === 'train') {
-    if (!Array.isArray(summary.runs) || !summary.runs.every(isRunSummary)) throw new DflsimInputError(summaryFile, 'field "runs": expected a list of run summaries');
+    if (!Array.isArray(summary.runs) || !summary.runs.every(isRunSummary))
+      throw new DflsimInputError(summaryFile, 'field "runs": expected a list of run summaries');
     name = String(summary.name ?? path.basename(resultsDir));
     const experiment = name;
     runs = (summary.runs as RunSummary[]).map((s) => readRun(runDir(resultsDir, s), s, experiment));
@@ -181,8 +207,13 @@ export function readResults(resultsDir: string): ReportData {
   const ctFile = path.join(resultsDir, 'cycle-times.json');
   // a list of {label, report} (one per timing point of the sweep), or one report (older results)
   const ct = readJsonIfExists<CycleTimeReport | { label: string; report: CycleTimeReport }[]>(ctFile);
-  const cycleTimes: ReportCycleTimes[] = !ct ? [] : Array.isArray(ct) ? ct.map((c) => ({ label: String(c?.label ?? 'run'), report: c?.report })) : [{ label: 'run', report: ct }];
-  if (cycleTimes.some((c) => !c.report || !Array.isArray(c.report.results))) throw new DflsimInputError(ctFile, 'field "results": expected a list');
+  const cycleTimes: ReportCycleTimes[] = !ct
+    ? []
+    : Array.isArray(ct)
+      ? ct.map((c) => ({ label: String(c?.label ?? 'run'), report: c?.report }))
+      : [{ label: 'run', report: ct }];
+  if (cycleTimes.some((c) => !c.report || !Array.isArray(c.report.results)))
+    throw new DflsimInputError(ctFile, 'field "results": expected a list');
   const labels = runs.map((r) => (r.summary.name.startsWith(`${name}/`) ? r.summary.name.slice(name.length + 1) : ''));
   return {
     kind: 'train',
@@ -207,7 +238,9 @@ export async function writeReport(resultsDir: string): Promise<ReportPaths> {
   const data = readResults(resultsDir);
   const markdown = renderMarkdown(data);
   const plots = await reportPlots(data);
-  const html = renderHtml(data, plots, { footer: `Generated by dflsim ${data.version} from the results in ${path.basename(path.resolve(resultsDir))}/ (report.md has the same tables).` });
+  const html = renderHtml(data, plots, {
+    footer: `Generated by dflsim ${data.version} from the results in ${path.basename(path.resolve(resultsDir))}/ (report.md has the same tables).`,
+  });
   const markdownPath = path.join(resultsDir, 'report.md');
   const htmlPath = path.join(resultsDir, 'report.html');
   writeFileAtomic(markdownPath, markdown);

@@ -63,11 +63,26 @@ export const DEFAULT_WARMUP_FRACTION = 0.1;
 /** How a cycle time was obtained from a clock's rounds. */
 export type CycleTimeEstimate =
   /** The periodic regime was found: the rate is the clock's exact asymptotic rate. */
-  | { method: 'periodic'; cycleTimeMs: number; transientRounds: number; cyclicity: number; roundsSimulated: number; sharing: 'fixed' | 'fair' }
+  | {
+      method: 'periodic';
+      cycleTimeMs: number;
+      transientRounds: number;
+      cyclicity: number;
+      roundsSimulated: number;
+      sharing: 'fixed' | 'fair';
+    }
   /** Deterministic, but no periodic regime within the bound: the mean round over the last whole periods. */
   | { method: 'tail-mean'; cycleTimeMs: number; fromRound: number; toRound: number; roundsSimulated: number; period: number }
   /** Random: the mean round after a warm-up, with a 95% confidence interval by batch means. */
-  | { method: 'batch-means'; cycleTimeMs: number; halfWidthMs: number; fromRound: number; toRound: number; batches: number; batchRounds: number }
+  | {
+      method: 'batch-means';
+      cycleTimeMs: number;
+      halfWidthMs: number;
+      fromRound: number;
+      toRound: number;
+      batches: number;
+      batchRounds: number;
+    }
   /** The mean round over rounds 0..toRound (end of round K / K), when no rate is sought (scheduled failures, or too few rounds). */
   | { method: 'mean'; cycleTimeMs: number; fromRound: 0; toRound: number; reason: string };
 
@@ -122,7 +137,9 @@ export interface PeriodicRegime {
  * @param clock a per-silo clock (rounds are simulated as they are asked for)
  */
 export function periodicRegime(clock: Pick<RoundClock, 'silos'>, opts: PeriodicSearchOptions): PeriodicRegime | undefined {
-  const P = opts.period, L = opts.lagRounds ?? 0, maxRounds = opts.maxRounds ?? DEFAULT_PERIODIC_SEARCH_ROUNDS;
+  const P = opts.period,
+    L = opts.lagRounds ?? 0,
+    maxRounds = opts.maxRounds ?? DEFAULT_PERIODIC_SEARCH_ROUNDS;
   if (!Number.isInteger(P) || P < 1) throw new RangeError(`periodicRegime: period must be a positive integer, got ${P}`);
   if (!Number.isInteger(L) || L < 0) throw new RangeError(`periodicRegime: lagRounds must be a non-negative integer, got ${L}`);
   // the recursion is regular (every transfer launched L rounds back at most) from round L + 1 on
@@ -152,7 +169,8 @@ export function periodicRegime(clock: Pick<RoundClock, 'silos'>, opts: PeriodicS
 /** Whether t(m−q) − t(m−c−q) = shift (to tol) for q = 0..L and every silo. */
 function repeats(t: readonly Float64Array[], m: number, c: number, L: number, shift: number, tol: number): boolean {
   for (let q = 0; q <= L; q++) {
-    const a = t[m - q], b = t[m - c - q];
+    const a = t[m - q],
+      b = t[m - c - q];
     for (let j = 0; j < a.length; j++) if (Math.abs(a[j] - b[j] - shift) > tol) return false;
   }
   return true;
@@ -166,9 +184,9 @@ function max(a: ArrayLike<number>): number {
 
 /** Two-sided 95% quantiles of Student's t with ν = 1..29 degrees of freedom. */
 const T975 = [
-  12.7062047, 4.30265273, 3.18244631, 2.77644511, 2.57058184, 2.44691185, 2.36462425, 2.30600414, 2.26215716, 2.22813885,
-  2.20098516, 2.17881283, 2.16036866, 2.14478669, 2.13144955, 2.11990530, 2.10981558, 2.10092204, 2.09302405, 2.08596345,
-  2.07961384, 2.07387307, 2.06865761, 2.06389856, 2.05953855, 2.05552944, 2.05183052, 2.04840714, 2.04522964,
+  12.7062047, 4.30265273, 3.18244631, 2.77644511, 2.57058184, 2.44691185, 2.36462425, 2.30600414, 2.26215716, 2.22813885, 2.20098516,
+  2.17881283, 2.16036866, 2.14478669, 2.13144955, 2.1199053, 2.10981558, 2.10092204, 2.09302405, 2.08596345, 2.07961384, 2.07387307,
+  2.06865761, 2.06389856, 2.05953855, 2.05552944, 2.05183052, 2.04840714, 2.04522964,
 ];
 
 /** Options of {@link batchMeans}. */
@@ -190,7 +208,10 @@ export interface BatchMeansOptions {
  * deviation. Undefined when fewer than 2 rounds follow the warm-up.
  * @param roundEndMs the end of round k (ms), k >= 0
  */
-export function batchMeans(roundEndMs: (round: number) => number, opts: BatchMeansOptions): Extract<CycleTimeEstimate, { method: 'batch-means' }> | undefined {
+export function batchMeans(
+  roundEndMs: (round: number) => number,
+  opts: BatchMeansOptions,
+): Extract<CycleTimeEstimate, { method: 'batch-means' }> | undefined {
   const K = opts.rounds;
   const warm = opts.warmupRounds ?? Math.max(1, Math.round(K * DEFAULT_WARMUP_FRACTION));
   const left = K - warm;
@@ -198,7 +219,8 @@ export function batchMeans(roundEndMs: (round: number) => number, opts: BatchMea
   const B = Math.min(opts.batches ?? DEFAULT_BATCHES, left, T975.length + 1);
   if (B < 2) throw new RangeError(`batchMeans: need at least 2 batches, got ${B}`);
   const m = Math.floor(left / B);
-  const a = warm, b = warm + B * m - 1;
+  const a = warm,
+    b = warm + B * m - 1;
   const endBefore = (k: number): number => (k > 0 ? roundEndMs(k - 1) : 0);
   const means: number[] = [];
   for (let i = 0; i < B; i++) means.push((endBefore(a + (i + 1) * m) - endBefore(a + i * m)) / m);
@@ -206,7 +228,15 @@ export function batchMeans(roundEndMs: (round: number) => number, opts: BatchMea
   let ss = 0;
   for (const y of means) ss += (y - mean) ** 2;
   const s = Math.sqrt(ss / (B - 1));
-  return { method: 'batch-means', cycleTimeMs: mean, halfWidthMs: T975[B - 2] * s / Math.sqrt(B), fromRound: a, toRound: b, batches: B, batchRounds: m };
+  return {
+    method: 'batch-means',
+    cycleTimeMs: mean,
+    halfWidthMs: (T975[B - 2] * s) / Math.sqrt(B),
+    fromRound: a,
+    toRound: b,
+    batches: B,
+    batchRounds: m,
+  };
 }
 
 /**
@@ -229,15 +259,26 @@ export function batchMeans(roundEndMs: (round: number) => number, opts: BatchMea
  * @param lagRounds L, the largest launch lag (default 0)
  */
 export function exchangeCycleMean(s: SiloTimes, exchanges: (round: number) => RoundExchanges, period: number, lagRounds = 0): number {
-  const n = s.n, P = period;
+  const n = s.n,
+    P = period;
   if (!Number.isInteger(P) || P < 1) throw new RangeError(`exchangeCycleMean: period must be a positive integer, got ${P}`);
-  const from: number[] = [], to: number[] = [], w: number[] = [];
+  const from: number[] = [],
+    to: number[] = [],
+    w: number[] = [];
   let nodes = P * n;
   const node = (r: number, j: number): number => (((r % P) + P) % P) * n + j;
   const edge = (a: number, b: number, weight: number, span: number): void => {
     let prev = a;
-    for (let q = 1; q < span; q++) { const x = nodes++; from.push(prev); to.push(x); w.push(q === 1 ? weight : 0); prev = x; }
-    from.push(prev); to.push(b); w.push(span === 1 ? weight : 0);
+    for (let q = 1; q < span; q++) {
+      const x = nodes++;
+      from.push(prev);
+      to.push(x);
+      w.push(q === 1 ? weight : 0);
+      prev = x;
+    }
+    from.push(prev);
+    to.push(b);
+    w.push(span === 1 ? weight : 0);
   };
   const k0 = P * (lagRounds + 1);
   for (let k = k0; k < k0 + P; k++) {
@@ -246,7 +287,8 @@ export function exchangeCycleMean(s: SiloTimes, exchanges: (round: number) => Ro
       for (let j = 0; j < n; j++) edge(node(k, j), node(k + 1, j), s.computeMs[j], 1);
       for (let e = 0; e < r.from.length; e++) {
         const L = r.launchRound ? r.launchRound[e] : k;
-        if (L > k || k - L > lagRounds) throw new RangeError(`exchangeCycleMean: round ${k} transfer launched in round ${L}, beyond the lag ${lagRounds}`);
+        if (L > k || k - L > lagRounds)
+          throw new RangeError(`exchangeCycleMean: round ${k} transfer launched in round ${L}, beyond the lag ${lagRounds}`);
         edge(node(L, r.from[e]), node(k + 1, r.to[e]), s.computeMs[r.from[e]] + fixedTransferMs(s, r, e), k + 1 - L);
       }
     } else {

@@ -81,7 +81,8 @@ function nonNegInt(x: unknown): x is number {
 export function validateAvailability(spec: AvailabilitySpec, n: number, where = 'availability'): void {
   if (typeof spec !== 'object' || spec === null) throw new DflsimInputError(where, 'must be an object');
   const siloIndex = (x: unknown, at: string): void => {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= n) throw new DflsimInputError(at, `must be a silo index in [0, ${n - 1}], got ${String(x)}`);
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= n)
+      throw new DflsimInputError(at, `must be a silo index in [0, ${n - 1}], got ${String(x)}`);
   };
   if (spec.intervals !== undefined) {
     if (!Array.isArray(spec.intervals)) throw new DflsimInputError(`${where}.intervals`, 'must be an array');
@@ -92,12 +93,14 @@ export function validateAvailability(spec: AvailabilitySpec, n: number, where = 
       if ((o.silo === undefined) === (o.link === undefined)) throw new DflsimInputError(at, 'needs exactly one of "silo" and "link"');
       if (o.silo !== undefined) siloIndex(o.silo, `${at}.silo`);
       else {
-        if (!Array.isArray(o.link) || o.link.length !== 2) throw new DflsimInputError(`${at}.link`, 'must be a pair [a, b] of silo indices');
+        if (!Array.isArray(o.link) || o.link.length !== 2)
+          throw new DflsimInputError(`${at}.link`, 'must be a pair [a, b] of silo indices');
         siloIndex(o.link[0], `${at}.link[0]`);
         siloIndex(o.link[1], `${at}.link[1]`);
         if (o.link[0] === o.link[1]) throw new DflsimInputError(`${at}.link`, `joins silo ${o.link[0]} to itself`);
       }
-      if (!nonNegInt(o.fromRound)) throw new DflsimInputError(`${at}.fromRound`, `must be a non-negative integer, got ${String(o.fromRound)}`);
+      if (!nonNegInt(o.fromRound))
+        throw new DflsimInputError(`${at}.fromRound`, `must be a non-negative integer, got ${String(o.fromRound)}`);
       if (!nonNegInt(o.toRound)) throw new DflsimInputError(`${at}.toRound`, `must be a non-negative integer, got ${String(o.toRound)}`);
       if (o.toRound < o.fromRound) throw new DflsimInputError(`${at}.toRound`, `${o.toRound} is before fromRound ${o.fromRound}`);
     });
@@ -105,7 +108,8 @@ export function validateAvailability(spec: AvailabilitySpec, n: number, where = 
   if (spec.random !== undefined) {
     const r = spec.random as { rate?: unknown; meanDownRounds?: unknown };
     if (typeof r !== 'object' || r === null) throw new DflsimInputError(`${where}.random`, 'must be an object');
-    if (typeof r.rate !== 'number' || !(r.rate >= 0 && r.rate <= 1)) throw new DflsimInputError(`${where}.random.rate`, `must be a probability in [0, 1], got ${String(r.rate)}`);
+    if (typeof r.rate !== 'number' || !(r.rate >= 0 && r.rate <= 1))
+      throw new DflsimInputError(`${where}.random.rate`, `must be a probability in [0, 1], got ${String(r.rate)}`);
     if (typeof r.meanDownRounds !== 'number' || !Number.isFinite(r.meanDownRounds) || r.meanDownRounds < 1) {
       throw new DflsimInputError(`${where}.random.meanDownRounds`, `must be a finite number >= 1, got ${String(r.meanDownRounds)}`);
     }
@@ -149,7 +153,10 @@ export function availability(spec: AvailabilitySpec, n: number, seed: number): (
       const up = geometric(1 - rng.next(), rate);
       const down = geometric(1 - rng.next(), 1 / meanDownRounds);
       const from = generatedTo[j] + up;
-      if (!Number.isFinite(from)) { generatedTo[j] = Infinity; break; }
+      if (!Number.isFinite(from)) {
+        generatedTo[j] = Infinity;
+        break;
+      }
       periods[j].push(from, from + down - 1);
       generatedTo[j] = from + down;
     }
@@ -158,10 +165,15 @@ export function availability(spec: AvailabilitySpec, n: number, seed: number): (
     extend(j, round);
     const p = periods[j];
     // binary search the last period starting at or before round
-    let lo = 0, hi = p.length / 2 - 1, found = -1;
+    let lo = 0,
+      hi = p.length / 2 - 1,
+      found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (p[2 * mid] <= round) { found = mid; lo = mid + 1; } else hi = mid - 1;
+      if (p[2 * mid] <= round) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
     return found >= 0 && round <= p[2 * found + 1];
   };
@@ -171,7 +183,10 @@ export function availability(spec: AvailabilitySpec, n: number, seed: number): (
     const links = new Set<number>();
     for (const iv of siloIntervals) if (iv.fromRound <= round && round <= iv.toRound) silos[iv.silo] = 1;
     for (const iv of linkIntervals) {
-      if (iv.fromRound <= round && round <= iv.toRound) { links.add(iv.link[0] * n + iv.link[1]); links.add(iv.link[1] * n + iv.link[0]); }
+      if (iv.fromRound <= round && round <= iv.toRound) {
+        links.add(iv.link[0] * n + iv.link[1]);
+        links.add(iv.link[1] * n + iv.link[0]);
+      }
     }
     if (random) for (let j = 0; j < n; j++) if (!silos[j] && randomDown(j, round)) silos[j] = 1;
     return { silos, links };
@@ -180,7 +195,8 @@ export function availability(spec: AvailabilitySpec, n: number, seed: number): (
 
 /** True when the transfer e of r must be dropped given what is down. */
 function dropped(r: RoundExchanges, e: number, n: number, down: RoundAvailability): boolean {
-  const i = r.from[e], j = r.to[e];
+  const i = r.from[e],
+    j = r.to[e];
   return down.silos[i] === 1 || down.silos[j] === 1 || (down.links.size > 0 && down.links.has(i * n + j));
 }
 
@@ -194,20 +210,34 @@ function dropped(r: RoundExchanges, e: number, n: number, down: RoundAvailabilit
  * @param downAt what is down in an earlier round (for transfers whose `launchRound` is earlier; `async` rounds only)
  * @param round this round's index (needed with `downAt`)
  */
-export function applyAvailability(r: RoundExchanges, down: RoundAvailability, downAt?: (round: number) => RoundAvailability, round?: number): RoundExchanges {
+export function applyAvailability(
+  r: RoundExchanges,
+  down: RoundAvailability,
+  downAt?: (round: number) => RoundAvailability,
+  round?: number,
+): RoundExchanges {
   const n = down.silos.length;
   const E = r.from.length;
   const drop = new Uint8Array(E);
   let nDropped = 0;
   for (let e = 0; e < E; e++) {
     let d = dropped(r, e, n, down);
-    if (!d && downAt && r.launchRound && r.sync === 'async' && round !== undefined && r.launchRound[e] < round) d = dropped(r, e, n, downAt(r.launchRound[e]));
+    if (!d && downAt && r.launchRound && r.sync === 'async' && round !== undefined && r.launchRound[e] < round)
+      d = dropped(r, e, n, downAt(r.launchRound[e]));
     if (!d && r.answers && r.answers[e] >= 0 && drop[r.answers[e]]) d = true;
-    if (d) { drop[e] = 1; nDropped++; }
+    if (d) {
+      drop[e] = 1;
+      nDropped++;
+    }
   }
   if (nDropped === 0) return r;
-  const lessUp = new Int32Array(n), lessDown = new Int32Array(n);
-  for (let e = 0; e < E; e++) if (drop[e]) { lessUp[r.from[e]]++; lessDown[r.to[e]]++; }
+  const lessUp = new Int32Array(n),
+    lessDown = new Int32Array(n);
+  for (let e = 0; e < E; e++)
+    if (drop[e]) {
+      lessUp[r.from[e]]++;
+      lessDown[r.to[e]]++;
+    }
   const m = E - nDropped;
   const newIndex = new Int32Array(E).fill(-1);
   const out: RoundExchanges = {
@@ -232,7 +262,10 @@ export function applyAvailability(r: RoundExchanges, down: RoundAvailability, do
     out.upShare[f] = Math.max(1, r.upShare[e] - lessUp[r.from[e]]);
     out.downShare[f] = Math.max(1, r.downShare[e] - lessDown[r.to[e]]);
     if (out.launchRound) out.launchRound[f] = r.launchRound![e];
-    if (out.answers) { const a = r.answers![e]; out.answers[f] = a >= 0 ? newIndex[a] : -1; }
+    if (out.answers) {
+      const a = r.answers![e];
+      out.answers[f] = a >= 0 ? newIndex[a] : -1;
+    }
     f++;
   }
   return out;

@@ -30,7 +30,13 @@
  * quantity max-plus reports for a static overlay (Karp's maximum cycle mean), never the end
  * of round K over K (which includes the first rounds' transient); see {@link eventCycleTime}.
  */
-import { batchMeans, DEFAULT_PERIODIC_SEARCH_ROUNDS, describeCycleTimeEstimate, periodicRegime, type CycleTimeEstimate } from './asymptotic-rate.js';
+import {
+  batchMeans,
+  DEFAULT_PERIODIC_SEARCH_ROUNDS,
+  describeCycleTimeEstimate,
+  periodicRegime,
+  type CycleTimeEstimate,
+} from './asymptotic-rate.js';
 import { availability as availabilityOf, type AvailabilitySpec, type RoundAvailability } from './availability.js';
 import type { SiloTimes } from './delay-model.js';
 import { eventClock, type EventClock, type Sharing } from './event-clock.js';
@@ -58,7 +64,12 @@ export const MAX_PLUS: ClockChoice = { clock: 'max-plus', seed: 0 };
 export function describeClock(c: ClockChoice): string {
   if (c.clock === 'max-plus') return 'max-plus';
   const parts = [`events, ${c.sharing ?? 'fixed'} sharing`];
-  if (c.stragglers) parts.push(c.stragglers.model === 'lognormal' ? `lognormal stragglers (sigma ${c.stragglers.sigma})` : `stragglers (p ${c.stragglers.p}, x${c.stragglers.slowdown})`);
+  if (c.stragglers)
+    parts.push(
+      c.stragglers.model === 'lognormal'
+        ? `lognormal stragglers (sigma ${c.stragglers.sigma})`
+        : `stragglers (p ${c.stragglers.p}, x${c.stragglers.slowdown})`,
+    );
   if (c.availability) parts.push('failures');
   return parts.join(', ');
 }
@@ -167,27 +178,55 @@ export interface EventCycleTimeOptions {
  *   K / K), since an asymptotic rate would leave the failures out.
  * @param rounds K, the context's rounds (random and scheduled cases)
  */
-export function eventCycleTime(p: TimedRounds, c: Omit<ClockChoice, 'clock'>, clock: EventClock, rounds: number, opts: EventCycleTimeOptions = {}): CycleTimeEstimate {
+export function eventCycleTime(
+  p: TimedRounds,
+  c: Omit<ClockChoice, 'clock'>,
+  clock: EventClock,
+  rounds: number,
+  opts: EventCycleTimeOptions = {},
+): CycleTimeEstimate {
   const K = Math.max(1, rounds);
   const period = p.period ?? (p.static ? 1 : undefined);
   const random = c.stragglers !== undefined || c.availability?.random !== undefined || period === undefined;
   const scheduled = (c.availability?.intervals?.length ?? 0) > 0;
-  const meanOverK = (reason: string): CycleTimeEstimate => ({ method: 'mean', cycleTimeMs: clock.roundEndMs(K - 1) / K, fromRound: 0, toRound: K - 1, reason });
+  const meanOverK = (reason: string): CycleTimeEstimate => ({
+    method: 'mean',
+    cycleTimeMs: clock.roundEndMs(K - 1) / K,
+    fromRound: 0,
+    toRound: K - 1,
+    reason,
+  });
   if (random) {
     return batchMeans((k) => clock.roundEndMs(k), { rounds: K }) ?? meanOverK('too few rounds for batch means');
   }
   if (scheduled) return meanOverK('failures scheduled in intervals: no periodic regime sought');
   const maxRounds = opts.maxRounds ?? DEFAULT_PERIODIC_SEARCH_ROUNDS;
-  if (!Number.isInteger(maxRounds) || maxRounds < 1) throw new RangeError(`eventCycleTime: maxRounds must be a positive integer, got ${maxRounds}`);
+  if (!Number.isInteger(maxRounds) || maxRounds < 1)
+    throw new RangeError(`eventCycleTime: maxRounds must be a positive integer, got ${maxRounds}`);
   const regime = periodicRegime(clock, { period: period!, lagRounds: p.launchLagRounds ?? 0, maxRounds });
   if (regime) {
-    return { method: 'periodic', cycleTimeMs: regime.rateMs, transientRounds: regime.transientRounds, cyclicity: regime.cyclicity, roundsSimulated: regime.roundsSimulated, sharing: c.sharing ?? 'fixed' };
+    return {
+      method: 'periodic',
+      cycleTimeMs: regime.rateMs,
+      transientRounds: regime.transientRounds,
+      cyclicity: regime.cyclicity,
+      roundsSimulated: regime.roundsSimulated,
+      sharing: c.sharing ?? 'fixed',
+    };
   }
   // no regime within the bound: the last whole periods of the second half
   const count = Math.max(1, Math.floor(maxRounds / 2 / period!)) * period!;
-  const toRound = maxRounds - 1, fromRound = Math.max(0, toRound - count + 1);
+  const toRound = maxRounds - 1,
+    fromRound = Math.max(0, toRound - count + 1);
   const before = fromRound > 0 ? clock.roundEndMs(fromRound - 1) : 0;
-  return { method: 'tail-mean', cycleTimeMs: (clock.roundEndMs(toRound) - before) / (toRound - fromRound + 1), fromRound, toRound, roundsSimulated: maxRounds, period: period! };
+  return {
+    method: 'tail-mean',
+    cycleTimeMs: (clock.roundEndMs(toRound) - before) / (toRound - fromRound + 1),
+    fromRound,
+    toRound,
+    roundsSimulated: maxRounds,
+    period: period!,
+  };
 }
 
 /** A plan's rounds on a clock: their ends, and on the event clock its cycle time and failures. */

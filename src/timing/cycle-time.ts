@@ -47,7 +47,8 @@ export function staticCycleTime(k: SiloTimes, silos: readonly string[], r: Round
   }
   let worst = res.circuitEdges[0];
   for (const e of res.circuitEdges) if (d[e] > d[worst]) worst = e;
-  const i = r.from[worst], j = r.to[worst];
+  const i = r.from[worst],
+    j = r.to[worst];
   const terms = delayTerms(k, i, j, r.latencyMs[worst], r.pathBitsPerMs[worst], r.upShare[worst], r.downShare[worst]);
   return {
     cycleTimeMs: res.value,

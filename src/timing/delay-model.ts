@@ -72,7 +72,15 @@ export function transmissionMs(s: SiloTimes, i: number, j: number, bandwidthBits
  * @param outDegree number of models the sender sends this round
  * @param inDegree number of models the receiver receives this round
  */
-export function exchangeDelayMs(s: SiloTimes, i: number, j: number, latencyMs: number, bandwidthBitsPerMs: number, outDegree: number, inDegree: number): number {
+export function exchangeDelayMs(
+  s: SiloTimes,
+  i: number,
+  j: number,
+  latencyMs: number,
+  bandwidthBitsPerMs: number,
+  outDegree: number,
+  inDegree: number,
+): number {
   return s.computeMs[i] + latencyMs + transmissionMs(s, i, j, bandwidthBitsPerMs, outDegree, inDegree);
 }
 
@@ -131,7 +139,15 @@ export interface DelayTerms {
 }
 
 /** The terms of the delay of exchange i -> j (see {@link exchangeDelayMs}). */
-export function delayTerms(k: SiloTimes, i: number, j: number, latencyMs: number, bandwidthBitsPerMs: number, outDegree: number, inDegree: number): DelayTerms {
+export function delayTerms(
+  k: SiloTimes,
+  i: number,
+  j: number,
+  latencyMs: number,
+  bandwidthBitsPerMs: number,
+  outDegree: number,
+  inDegree: number,
+): DelayTerms {
   return {
     computeMs: k.computeMs[i],
     latencyMs,
@@ -151,12 +167,17 @@ export function delayTerms(k: SiloTimes, i: number, j: number, latencyMs: number
 export function describeDelay(names: readonly string[], i: number, j: number, t: DelayTerms): string {
   const fmt = (x: number): string => (Math.round(x * 1000) / 1000).toString();
   const tx = Math.max(t.uploadMs, t.downloadMs, t.pathMs);
-  const txName = tx === t.uploadMs
-    ? `upload of ${names[i]} (${t.outDegree} ${t.outDegree === 1 ? 'copy' : 'copies'})`
-    : tx === t.downloadMs
-      ? `download at ${names[j]} (${t.inDegree} ${t.inDegree === 1 ? 'copy' : 'copies'})`
-      : `path ${names[i]}-${names[j]} bandwidth`;
-  const parts: [string, number][] = [[txName, tx], ['latency', t.latencyMs], [`compute at ${names[i]}`, t.computeMs]];
+  const txName =
+    tx === t.uploadMs
+      ? `upload of ${names[i]} (${t.outDegree} ${t.outDegree === 1 ? 'copy' : 'copies'})`
+      : tx === t.downloadMs
+        ? `download at ${names[j]} (${t.inDegree} ${t.inDegree === 1 ? 'copy' : 'copies'})`
+        : `path ${names[i]}-${names[j]} bandwidth`;
+  const parts: [string, number][] = [
+    [txName, tx],
+    ['latency', t.latencyMs],
+    [`compute at ${names[i]}`, t.computeMs],
+  ];
   parts.sort((a, b) => b[1] - a[1]);
   return `${names[i]}->${names[j]} ${fmt(t.computeMs + t.latencyMs + tx)} ms: ${parts.map(([w, v]) => `${w} ${fmt(v)}`).join(' + ')}`;
 }

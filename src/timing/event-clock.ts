@@ -123,7 +123,9 @@ export interface EventClock extends RoundClock {
   readonly eventCount: number;
 }
 
-const COMPUTE_END = 0, START = 1, ARRIVE = 3;
+const COMPUTE_END = 0,
+  START = 1,
+  ARRIVE = 3;
 
 /** What the event clock keeps: its inputs, its per-round records and its per-round scratch. */
 interface ClockState {
@@ -164,11 +166,19 @@ function grow(st: ClockState, E: number): void {
   const cap = Math.max(E, 2 * st.cap, 16);
   st.cap = cap;
   Object.assign(st.f, {
-    launchRound: new Int32Array(cap), launchNext: new Int32Array(cap),
-    answerHead: new Int32Array(cap), answerNext: new Int32Array(cap),
-    resNextUp: new Int32Array(cap), resNextDown: new Int32Array(cap),
-    active: new Uint8Array(cap), version: new Int32Array(cap), flowStamp: new Int32Array(cap),
-    remBits: new Float64Array(cap), rate: new Float64Array(cap), newRate: new Float64Array(cap), lastMs: new Float64Array(cap),
+    launchRound: new Int32Array(cap),
+    launchNext: new Int32Array(cap),
+    answerHead: new Int32Array(cap),
+    answerNext: new Int32Array(cap),
+    resNextUp: new Int32Array(cap),
+    resNextDown: new Int32Array(cap),
+    active: new Uint8Array(cap),
+    version: new Int32Array(cap),
+    flowStamp: new Int32Array(cap),
+    remBits: new Float64Array(cap),
+    rate: new Float64Array(cap),
+    newRate: new Float64Array(cap),
+    lastMs: new Float64Array(cap),
     compFlows: new Int32Array(cap),
   });
 }
@@ -186,7 +196,8 @@ function computeEndOf(st: ClockState, L: number, i: number): number {
  */
 function setUpRound(st: ClockState, k: number, r: RoundExchanges, down: RoundAvailability | null): { async: boolean; hasAnswers: boolean } {
   const { n, s, strag, fair, heap, launchHead, pending, computeDone, idleEnd } = st;
-  const C = s.computeMs, M = s.modelSizeBits;
+  const C = s.computeMs,
+    M = s.modelSizeBits;
   const E = r.from.length;
   grow(st, E);
   const { launchRound, launchNext, answerHead, answerNext, resNextUp, resNextDown, active, version, rate, remBits, flowStamp } = st.f;
@@ -203,37 +214,56 @@ function setUpRound(st: ClockState, k: number, r: RoundExchanges, down: RoundAva
   }
   st.cMs.push(cm);
   let cs: Float64Array | null = null;
-  if (!async) { cs = new Float64Array(n).fill(T); }
+  if (!async) {
+    cs = new Float64Array(n).fill(T);
+  }
   st.cStart.push(cs);
   st.sendEnd.push(new Float64Array(n).fill(-Infinity));
   // lists
   launchHead.fill(-1);
   pending.fill(0);
   computeDone.fill(0);
-  if (fair) { fair.resHeadUp.fill(-1); fair.resHeadDown.fill(-1); }
+  if (fair) {
+    fair.resHeadUp.fill(-1);
+    fair.resHeadDown.fill(-1);
+  }
   const hasAnswers = !async && r.sync === 'round-trip' && r.answers !== undefined;
   heap.clear();
   if (hasAnswers) answerHead.fill(-1, 0, E);
   for (let e = E - 1; e >= 0; e--) {
-    const i = r.from[e], j = r.to[e];
+    const i = r.from[e],
+      j = r.to[e];
     pending[j]++;
     let L = k;
     if (async && r.launchRound) {
       L = r.launchRound[e];
       if (L > k || L < 0) throw new RangeError(`event clock: round ${k} transfer ${i} -> ${j} launched in round ${L}`);
     }
-    if (L <= st.finalized) throw new RangeError(`event clock: round ${k} transfer ${i} -> ${j} launched in round ${L}, whose breakdown was already reported (raise launchLagRounds above ${st.lag})`);
+    if (L <= st.finalized)
+      throw new RangeError(
+        `event clock: round ${k} transfer ${i} -> ${j} launched in round ${L}, whose breakdown was already reported (raise launchLagRounds above ${st.lag})`,
+      );
     launchRound[e] = L;
     if (fair) {
-      resNextUp[e] = fair.resHeadUp[i]; fair.resHeadUp[i] = e;
-      resNextDown[e] = fair.resHeadDown[j]; fair.resHeadDown[j] = e;
-      active[e] = 0; version[e] = 0; rate[e] = 0; remBits[e] = M; flowStamp[e] = 0;
+      resNextUp[e] = fair.resHeadUp[i];
+      fair.resHeadUp[i] = e;
+      resNextDown[e] = fair.resHeadDown[j];
+      fair.resHeadDown[j] = e;
+      active[e] = 0;
+      version[e] = 0;
+      rate[e] = 0;
+      remBits[e] = M;
+      flowStamp[e] = 0;
     }
     const a = hasAnswers ? r.answers![e] : -1;
     if (a >= e) throw new RangeError(`event clock: round ${k} transfer ${e} answers a later transfer ${a}`);
-    if (a >= 0) { answerNext[e] = answerHead[a]; answerHead[a] = e; }
-    else if (L === k) { launchNext[e] = launchHead[i]; launchHead[i] = e; }
-    else heap.push(computeEndOf(st, L, i), e * 4 + START, 0);
+    if (a >= 0) {
+      answerNext[e] = answerHead[a];
+      answerHead[a] = e;
+    } else if (L === k) {
+      launchNext[e] = launchHead[i];
+      launchHead[i] = e;
+    } else heap.push(computeEndOf(st, L, i), e * 4 + START, 0);
   }
   for (let j = 0; j < n; j++) {
     const c0 = cs ? cs[j] : start[j];
@@ -263,7 +293,10 @@ function simulateRound(st: ClockState, k: number): void {
   const next = new Float64Array(n);
   const startTransfer = (e: number, now: number): void => {
     if (fair) {
-      active[e] = 1; lastMs[e] = now; rate[e] = 0; remBits[e] = M;
+      active[e] = 1;
+      lastMs[e] = now;
+      rate[e] = 0;
+      remBits[e] = M;
       fair.markDirty(r.from[e], n + r.to[e]);
     } else {
       const txEnd = now + fixedTransmissionMs(s, r, e);
@@ -274,7 +307,9 @@ function simulateRound(st: ClockState, k: number): void {
   };
   while (heap.pop()) {
     st.events++;
-    const now = heap.topTimeMs, kind = heap.topA & 3, x = heap.topA >> 2;
+    const now = heap.topTimeMs,
+      kind = heap.topA & 3,
+      x = heap.topA >> 2;
     if (kind === COMPUTE_END) {
       computeDone[x] = 1;
       for (let e = launchHead[x]; e >= 0; e = launchNext[e]) startTransfer(e, now);
@@ -284,7 +319,8 @@ function simulateRound(st: ClockState, k: number): void {
     } else if (kind === TX_END && heap.topB !== version[x]) {
       st.events--; // superseded by a rate change
     } else if (kind === TX_END) {
-      active[x] = 0; remBits[x] = 0;
+      active[x] = 0;
+      remBits[x] = 0;
       const se0 = sendEnd[launchRound[x]];
       if (now > se0[r.from[x]]) se0[r.from[x]] = now;
       heap.push(now + r.latencyMs[x], x * 4 + ARRIVE, 0);
@@ -314,7 +350,11 @@ function roundEnd(next: Float64Array, pending: Int32Array, async: boolean, down:
     for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
   } else {
     let any = false;
-    for (let j = 0; j < n; j++) if (!(down && down.silos[j])) { any = true; if (next[j] > mx) mx = next[j]; }
+    for (let j = 0; j < n; j++)
+      if (!(down && down.silos[j])) {
+        any = true;
+        if (next[j] > mx) mx = next[j];
+      }
     if (!any) for (let j = 0; j < n; j++) if (next[j] > mx) mx = next[j];
     if (down) for (let j = 0; j < n; j++) if (down.silos[j]) next[j] = mx;
   }
@@ -324,10 +364,13 @@ function roundEnd(next: Float64Array, pending: Int32Array, async: boolean, down:
 /** Silo j's compute, send and wait in a simulated round k. */
 function breakdownOf(st: ClockState, k: number): SiloRoundBreakdown {
   const n = st.n;
-  const startMs = st.t[k], endMs = st.t[k + 1];
+  const startMs = st.t[k],
+    endMs = st.t[k + 1];
   const computeStartMs = st.cStart[k] ?? startMs;
   const computeMs = st.cMs[k] ?? st.s.computeMs;
-  const sendEndMs = new Float64Array(n), sendMs = new Float64Array(n), waitMs = new Float64Array(n);
+  const sendEndMs = new Float64Array(n),
+    sendMs = new Float64Array(n),
+    waitMs = new Float64Array(n);
   const down = new Uint8Array(n);
   const d = st.downs[k];
   for (let j = 0; j < n; j++) {
@@ -350,7 +393,8 @@ function breakdownOf(st: ClockState, k: number): SiloRoundBreakdown {
 export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExchanges, options: EventClockOptions = {}): EventClock {
   const n = s.n;
   const sharing = options.sharing ?? DEFAULT_EVENT_CLOCK_OPTIONS.sharing;
-  if (sharing !== 'fixed' && sharing !== 'fair') throw new DflsimInputError('sharing', `must be "fixed" or "fair", got ${JSON.stringify(sharing)}`);
+  if (sharing !== 'fixed' && sharing !== 'fair')
+    throw new DflsimInputError('sharing', `must be "fixed" or "fair", got ${JSON.stringify(sharing)}`);
   const seed = options.seed ?? DEFAULT_EVENT_CLOCK_OPTIONS.seed;
   const lag = options.launchLagRounds ?? DEFAULT_EVENT_CLOCK_OPTIONS.launchLagRounds;
   if (!Number.isInteger(lag) || lag < 0) throw new DflsimInputError('launchLagRounds', `must be a non-negative integer, got ${lag}`);
@@ -361,16 +405,46 @@ export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExch
     capacity[j] = s.uploadMs[j] > 0 ? M / s.uploadMs[j] : Infinity;
     capacity[n + j] = s.downloadMs[j] > 0 ? M / s.downloadMs[j] : Infinity;
   }
-  const empty = { launchRound: new Int32Array(0), launchNext: new Int32Array(0), answerHead: new Int32Array(0), answerNext: new Int32Array(0), resNextUp: new Int32Array(0), resNextDown: new Int32Array(0), active: new Uint8Array(0), version: new Int32Array(0), flowStamp: new Int32Array(0), remBits: new Float64Array(0), rate: new Float64Array(0), newRate: new Float64Array(0), lastMs: new Float64Array(0), compFlows: new Int32Array(0) };
+  const empty = {
+    launchRound: new Int32Array(0),
+    launchNext: new Int32Array(0),
+    answerHead: new Int32Array(0),
+    answerNext: new Int32Array(0),
+    resNextUp: new Int32Array(0),
+    resNextDown: new Int32Array(0),
+    active: new Uint8Array(0),
+    version: new Int32Array(0),
+    flowStamp: new Int32Array(0),
+    remBits: new Float64Array(0),
+    rate: new Float64Array(0),
+    newRate: new Float64Array(0),
+    lastMs: new Float64Array(0),
+    compFlows: new Int32Array(0),
+  };
   const heap = new EventHeap(1024);
   const st: ClockState = {
-    n, s, exchanges, lag,
+    n,
+    s,
+    exchanges,
+    lag,
     fair: null,
     strag: options.stragglers ? stragglersOf(options.stragglers, n, seed) : undefined,
     availFn: options.availability ? availabilityOf(options.availability, n, seed) : undefined,
-    t: [new Float64Array(n)], cStart: [], cMs: [], sendEnd: [], downs: [], ends: [], finalized: -1, events: 0,
-    heap, f: empty, cap: 0,
-    launchHead: new Int32Array(n), pending: new Int32Array(n), computeDone: new Uint8Array(n), idleEnd: new Float64Array(n),
+    t: [new Float64Array(n)],
+    cStart: [],
+    cMs: [],
+    sendEnd: [],
+    downs: [],
+    ends: [],
+    finalized: -1,
+    events: 0,
+    heap,
+    f: empty,
+    cap: 0,
+    launchHead: new Int32Array(n),
+    pending: new Int32Array(n),
+    computeDone: new Uint8Array(n),
+    idleEnd: new Float64Array(n),
   };
   if (sharing === 'fair') st.fair = createFairSharing(n, capacity, st.f, heap);
 
@@ -386,21 +460,42 @@ export function eventClock(s: SiloTimes, exchanges: (round: number) => RoundExch
   };
 
   return {
-    roundEndMs(round) { check(round); return st.ends[round]; },
-    silos(round) { check(round); return { startMs: st.t[round], endMs: st.t[round + 1] }; },
+    roundEndMs(round) {
+      check(round);
+      return st.ends[round];
+    },
+    silos(round) {
+      check(round);
+      return { startMs: st.t[round], endMs: st.t[round + 1] };
+    },
     breakdown(round) {
       finalize(round);
       return breakdownOf(st, round);
     },
     totals(round) {
       finalize(round);
-      if (round < totalsUpTo) { totalsUpTo = -1; sums.computeMs.fill(0); sums.sendMs.fill(0); sums.waitMs.fill(0); }
+      if (round < totalsUpTo) {
+        totalsUpTo = -1;
+        sums.computeMs.fill(0);
+        sums.sendMs.fill(0);
+        sums.waitMs.fill(0);
+      }
       while (totalsUpTo < round) {
         const b = breakdownOf(st, ++totalsUpTo);
-        for (let j = 0; j < n; j++) { sums.computeMs[j] += b.computeMs[j]; sums.sendMs[j] += b.sendMs[j]; sums.waitMs[j] += b.waitMs[j]; }
+        for (let j = 0; j < n; j++) {
+          sums.computeMs[j] += b.computeMs[j];
+          sums.sendMs[j] += b.sendMs[j];
+          sums.waitMs[j] += b.waitMs[j];
+        }
       }
-      return { computeMs: Float64Array.from(sums.computeMs), sendMs: Float64Array.from(sums.sendMs), waitMs: Float64Array.from(sums.waitMs) };
+      return {
+        computeMs: Float64Array.from(sums.computeMs),
+        sendMs: Float64Array.from(sums.sendMs),
+        waitMs: Float64Array.from(sums.waitMs),
+      };
     },
-    get eventCount() { return st.events; },
+    get eventCount() {
+      return st.events;
+    },
   };
 }

@@ -52,14 +52,23 @@ export class EventHeap {
     const s = this.nextSeq++;
     // sift up
     let i = this.count++;
-    const T = this.timeMs, S = this.seq, A = this.a, B = this.b;
+    const T = this.timeMs,
+      S = this.seq,
+      A = this.a,
+      B = this.b;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (T[p] < timeMs || (T[p] === timeMs && S[p] < s)) break;
-      T[i] = T[p]; S[i] = S[p]; A[i] = A[p]; B[i] = B[p];
+      T[i] = T[p];
+      S[i] = S[p];
+      A[i] = A[p];
+      B[i] = B[p];
       i = p;
     }
-    T[i] = timeMs; S[i] = s; A[i] = a; B[i] = b;
+    T[i] = timeMs;
+    S[i] = s;
+    A[i] = a;
+    B[i] = b;
   }
 
   /** Time of the earliest event (ms); Infinity when empty. */
@@ -84,11 +93,19 @@ export class EventHeap {
    */
   pop(): boolean {
     if (this.count === 0) return false;
-    const T = this.timeMs, S = this.seq, A = this.a, B = this.b;
-    this.topTimeMs = T[0]; this.topA = A[0]; this.topB = B[0];
+    const T = this.timeMs,
+      S = this.seq,
+      A = this.a,
+      B = this.b;
+    this.topTimeMs = T[0];
+    this.topA = A[0];
+    this.topB = B[0];
     const n = --this.count;
     if (n === 0) return true;
-    const t = T[n], s = S[n], a = A[n], b = B[n];
+    const t = T[n],
+      s = S[n],
+      a = A[n],
+      b = B[n];
     // sift down the last element from the root
     let i = 0;
     for (;;) {
@@ -98,18 +115,32 @@ export class EventHeap {
       let c = l;
       if (r < n && (T[r] < T[l] || (T[r] === T[l] && S[r] < S[l]))) c = r;
       if (t < T[c] || (t === T[c] && s < S[c])) break;
-      T[i] = T[c]; S[i] = S[c]; A[i] = A[c]; B[i] = B[c];
+      T[i] = T[c];
+      S[i] = S[c];
+      A[i] = A[c];
+      B[i] = B[c];
       i = c;
     }
-    T[i] = t; S[i] = s; A[i] = a; B[i] = b;
+    T[i] = t;
+    S[i] = s;
+    A[i] = a;
+    B[i] = b;
     return true;
   }
 
   private grow(): void {
     const c = this.timeMs.length * 2;
-    const t = new Float64Array(c); t.set(this.timeMs); this.timeMs = t;
-    const s = new Float64Array(c); s.set(this.seq); this.seq = s;
-    const a = new Int32Array(c); a.set(this.a); this.a = a;
-    const b = new Int32Array(c); b.set(this.b); this.b = b;
+    const t = new Float64Array(c);
+    t.set(this.timeMs);
+    this.timeMs = t;
+    const s = new Float64Array(c);
+    s.set(this.seq);
+    this.seq = s;
+    const a = new Int32Array(c);
+    a.set(this.a);
+    this.a = a;
+    const b = new Int32Array(c);
+    b.set(this.b);
+    this.b = b;
   }
 }

@@ -18,7 +18,6 @@
  */
 import { exchangeDelayMs, transmissionMs, type SiloTimes } from './delay-model.js';
 
-
 /**
  * How a round's silos start it:
  * - `async`: every silo on its own clock, `t_j(k+1) = max(t_j(k) + C_j, arrivals at j)`
@@ -65,7 +64,8 @@ export function fixedTransferMs(s: SiloTimes, r: RoundExchanges, e: number): num
 /** The delays `d(i,j) = C_i + x(i,j)` of a round's transfers at their shares (ms), in transfer order (the delay model's formula). */
 export function exchangeDelaysMs(s: SiloTimes, r: RoundExchanges): Float64Array {
   const d = new Float64Array(r.from.length);
-  for (let e = 0; e < d.length; e++) d[e] = exchangeDelayMs(s, r.from[e], r.to[e], r.latencyMs[e], r.pathBitsPerMs[e], r.upShare[e], r.downShare[e]);
+  for (let e = 0; e < d.length; e++)
+    d[e] = exchangeDelayMs(s, r.from[e], r.to[e], r.latencyMs[e], r.pathBitsPerMs[e], r.upShare[e], r.downShare[e]);
   return d;
 }
 

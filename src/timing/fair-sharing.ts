@@ -57,7 +57,8 @@ export interface FairSharing {
  * @param heap the clock's event heap, where transmission ends are (re)scheduled
  */
 export function createFairSharing(n: number, capacity: Float64Array, f: TransferTable, heap: EventHeap): FairSharing {
-  const resHeadUp = new Int32Array(n), resHeadDown = new Int32Array(n);
+  const resHeadUp = new Int32Array(n),
+    resHeadDown = new Int32Array(n);
   const resStamp = new Int32Array(2 * n);
   const remCap = new Float64Array(2 * n);
   const resVersion = new Int32Array(2 * n);
@@ -78,10 +79,15 @@ export function createFairSharing(n: number, capacity: Float64Array, f: Transfer
   const freeze = (r: RoundExchanges, e: number, level: number): void => {
     f.newRate[e] = level;
     left--;
-    const u = r.from[e], d = n + r.to[e];
-    cnt[u]--; remCap[u] = Math.max(0, remCap[u] - level); resVersion[u]++;
+    const u = r.from[e],
+      d = n + r.to[e];
+    cnt[u]--;
+    remCap[u] = Math.max(0, remCap[u] - level);
+    resVersion[u]++;
     if (cnt[u] > 0) shares.push(remCap[u] / cnt[u], u, resVersion[u]);
-    cnt[d]--; remCap[d] = Math.max(0, remCap[d] - level); resVersion[d]++;
+    cnt[d]--;
+    remCap[d] = Math.max(0, remCap[d] - level);
+    resVersion[d]++;
     if (cnt[d] > 0) shares.push(remCap[d] / cnt[d], d, resVersion[d]);
   };
   /** Apply the new rates of the first nF component transfers; reschedule the transmission ends that change. */
@@ -100,11 +106,18 @@ export function createFairSharing(n: number, capacity: Float64Array, f: Transfer
   const component = (r: RoundExchanges): { nR: number; nF: number } => {
     const { active, flowStamp, compFlows, resNextUp, resNextDown } = f;
     stamp++;
-    let nR = 0, nF = 0, qh = 0, qt = 0;
+    let nR = 0,
+      nF = 0,
+      qh = 0,
+      qt = 0;
     for (let q = 0; q < dirtyCount; q++) {
       const d = dirty[q];
       dirtyMark[d] = 0;
-      if (resStamp[d] !== stamp) { resStamp[d] = stamp; queue[qt++] = d; compRes[nR++] = d; }
+      if (resStamp[d] !== stamp) {
+        resStamp[d] = stamp;
+        queue[qt++] = d;
+        compRes[nR++] = d;
+      }
     }
     dirtyCount = 0;
     while (qh < qt) {
@@ -115,7 +128,11 @@ export function createFairSharing(n: number, capacity: Float64Array, f: Transfer
         flowStamp[e] = stamp;
         compFlows[nF++] = e;
         const other = up ? n + r.to[e] : r.from[e];
-        if (resStamp[other] !== stamp) { resStamp[other] = stamp; queue[qt++] = other; compRes[nR++] = other; }
+        if (resStamp[other] !== stamp) {
+          resStamp[other] = stamp;
+          queue[qt++] = other;
+          compRes[nR++] = other;
+        }
       }
     }
     return { nR, nF };
@@ -124,10 +141,18 @@ export function createFairSharing(n: number, capacity: Float64Array, f: Transfer
   return {
     resHeadUp,
     resHeadDown,
-    get dirtyCount() { return dirtyCount; },
+    get dirtyCount() {
+      return dirtyCount;
+    },
     markDirty(r1, r2) {
-      if (!dirtyMark[r1]) { dirtyMark[r1] = 1; dirty[dirtyCount++] = r1; }
-      if (!dirtyMark[r2]) { dirtyMark[r2] = 1; dirty[dirtyCount++] = r2; }
+      if (!dirtyMark[r1]) {
+        dirtyMark[r1] = 1;
+        dirty[dirtyCount++] = r1;
+      }
+      if (!dirtyMark[r2]) {
+        dirtyMark[r2] = 1;
+        dirty[dirtyCount++] = r2;
+      }
     },
     refair(r, now) {
       const { nR, nF } = component(r);
@@ -136,7 +161,10 @@ export function createFairSharing(n: number, capacity: Float64Array, f: Transfer
       if (nF === 1) {
         // alone on both its links: the smallest of its path and its two links
         const e = compFlows[0];
-        if (now > lastMs[e]) { remBits[e] -= rate[e] * (now - lastMs[e]); lastMs[e] = now; }
+        if (now > lastMs[e]) {
+          remBits[e] -= rate[e] * (now - lastMs[e]);
+          lastMs[e] = now;
+        }
         newRate[e] = Math.min(r.pathBitsPerMs[e], capacity[r.from[e]], capacity[n + r.to[e]]);
         reschedule(1, now);
         return;
@@ -144,19 +172,32 @@ export function createFairSharing(n: number, capacity: Float64Array, f: Transfer
       // Progressive filling: one priority queue holds each link's current fair share (rem /
       // unfrozen count, stale entries skipped by version) and each transfer's cap (payload -1 - e).
       shares.clear();
-      for (let q = 0; q < nR; q++) { const res = compRes[q]; remCap[res] = capacity[res]; cnt[res] = 0; resVersion[res]++; }
+      for (let q = 0; q < nR; q++) {
+        const res = compRes[q];
+        remCap[res] = capacity[res];
+        cnt[res] = 0;
+        resVersion[res]++;
+      }
       for (let q = 0; q < nF; q++) {
         const e = compFlows[q];
-        if (now > lastMs[e]) { remBits[e] -= rate[e] * (now - lastMs[e]); lastMs[e] = now; }
+        if (now > lastMs[e]) {
+          remBits[e] -= rate[e] * (now - lastMs[e]);
+          lastMs[e] = now;
+        }
         newRate[e] = -1; // unfrozen
-        cnt[r.from[e]]++; cnt[n + r.to[e]]++;
+        cnt[r.from[e]]++;
+        cnt[n + r.to[e]]++;
         shares.push(r.pathBitsPerMs[e], -1 - e, 0);
       }
-      for (let q = 0; q < nR; q++) { const res = compRes[q]; if (cnt[res] > 0) shares.push(remCap[res] / cnt[res], res, resVersion[res]); }
+      for (let q = 0; q < nR; q++) {
+        const res = compRes[q];
+        if (cnt[res] > 0) shares.push(remCap[res] / cnt[res], res, resVersion[res]);
+      }
       left = nF;
       while (left > 0) {
         if (!shares.pop()) throw new Error('event clock: fair sharing ran out of links'); // unreachable: every unfrozen transfer has a cap entry
-        const level = shares.topTimeMs, a = shares.topA;
+        const level = shares.topTimeMs,
+          a = shares.topA;
         if (a < 0) {
           const e = -1 - a;
           if (newRate[e] < 0) freeze(r, e, level);

@@ -79,19 +79,25 @@ function karpSolver(n: number, from: ArrayLike<number>, to: ArrayLike<number>): 
     D.fill(-Infinity, n);
     D.fill(0, 0, n);
     for (let k = 1; k <= n; k++) {
-      const prev = (k - 1) * n, cur = k * n;
+      const prev = (k - 1) * n,
+        cur = k * n;
       for (let v = 0; v < n; v++) {
-        let best = -Infinity, bestE = -1;
+        let best = -Infinity,
+          bestE = -1;
         for (let i = start[v]; i < start[v + 1]; i++) {
           const e = inEdges[i];
           const cand = D[prev + from[e]] + w[e];
-          if (cand > best) { best = cand; bestE = e; }
+          if (cand > best) {
+            best = cand;
+            bestE = e;
+          }
         }
         D[cur + v] = best;
         P[cur + v] = bestE;
       }
     }
-    let lambda = -Infinity, vStar = -1;
+    let lambda = -Infinity,
+      vStar = -1;
     const last = n * n;
     for (let v = 0; v < n; v++) {
       const dn = D[last + v];
@@ -103,7 +109,10 @@ function karpSolver(n: number, from: ArrayLike<number>, to: ArrayLike<number>): 
         const val = (dn - dk) / (n - k);
         if (val < mv) mv = val;
       }
-      if (mv > lambda) { lambda = mv; vStar = v; }
+      if (mv > lambda) {
+        lambda = mv;
+        vStar = v;
+      }
     }
     if (vStar < 0) return { value: -Infinity, circuit: [], circuitEdges: [] };
     // Walk back n steps from vStar; the walk contains a critical cycle.
@@ -148,7 +157,12 @@ function functionalGraphSolver(n: number, from: ArrayLike<number>, to: ArrayLike
     if (state[s]) continue;
     const path: number[] = [];
     let v = s;
-    while (state[v] === 0) { state[v] = 1; pos[v] = path.length; path.push(v); v = to[succEdge[v]]; }
+    while (state[v] === 0) {
+      state[v] = 1;
+      pos[v] = path.length;
+      path.push(v);
+      v = to[succEdge[v]];
+    }
     if (state[v] === 1) cycles.push(path.slice(pos[v]).map((x) => succEdge[x]));
     for (const x of path) state[x] = 2;
   }
@@ -237,17 +251,26 @@ export function howardSolver(n: number, from: ArrayLike<number>, to: ArrayLike<n
         if (mark[s] !== -1) continue;
         let len = 0;
         let v = s;
-        while (mark[v] === -1) { mark[v] = s; order[len++] = v; v = from[policy[v]]; }
+        while (mark[v] === -1) {
+          mark[v] = s;
+          order[len++] = v;
+          v = from[policy[v]];
+        }
         let base: number;
         if (mark[v] === s) {
           // a new cycle through v: its mean, and biases around it from v (x[v] = 0)
           const cyc: number[] = [];
           let u = v;
           let sum = 0;
-          do { cyc.push(u); sum += w[policy[u]]; u = from[policy[u]]; } while (u !== v);
+          do {
+            cyc.push(u);
+            sum += w[policy[u]];
+            u = from[policy[u]];
+          } while (u !== v);
           const mean = sum / cyc.length;
           // biases: x[j] = w(π(j)) - η + x[source]; go backwards around the cycle from v
-          eta[v] = mean; x[v] = 0;
+          eta[v] = mean;
+          x[v] = 0;
           for (let i = cyc.length - 1; i >= 1; i--) {
             const j = cyc[i];
             eta[j] = mean;
@@ -278,9 +301,15 @@ export function howardSolver(n: number, from: ArrayLike<number>, to: ArrayLike<n
         let bestEta = eta[from[bestE]];
         for (let i = start[j]; i < start[j + 1]; i++) {
           const e = inEdges[i];
-          if (eta[from[e]] > bestEta + 1e-12 * Math.max(1, Math.abs(bestEta))) { bestEta = eta[from[e]]; bestE = e; }
+          if (eta[from[e]] > bestEta + 1e-12 * Math.max(1, Math.abs(bestEta))) {
+            bestEta = eta[from[e]];
+            bestE = e;
+          }
         }
-        if (bestE !== policy[j]) { policy[j] = bestE; changed = true; }
+        if (bestE !== policy[j]) {
+          policy[j] = bestE;
+          changed = true;
+        }
       }
       if (!changed) {
         for (let j = 0; j < n; j++) {
@@ -291,9 +320,15 @@ export function howardSolver(n: number, from: ArrayLike<number>, to: ArrayLike<n
             const e = inEdges[i];
             if (eta[from[e]] !== eta[j]) continue;
             const val = w[e] - eta[j] + x[from[e]];
-            if (val > bestVal + 1e-12 * Math.max(1, Math.abs(bestVal))) { bestVal = val; bestE = e; }
+            if (val > bestVal + 1e-12 * Math.max(1, Math.abs(bestVal))) {
+              bestVal = val;
+              bestE = e;
+            }
           }
-          if (bestE !== cur) { policy[j] = bestE; changed = true; }
+          if (bestE !== cur) {
+            policy[j] = bestE;
+            changed = true;
+          }
         }
       }
       if (!changed) return best;

@@ -41,13 +41,17 @@ export interface MaxPlusClockOptions {
  * @param exchanges the transfers of round k (called once per round, in order)
  */
 export function maxPlusClock(s: SiloTimes, exchanges: (round: number) => RoundExchanges, options: MaxPlusClockOptions = {}): RoundClock {
-  const n = s.n, C = s.computeMs;
+  const n = s.n,
+    C = s.computeMs;
   const keep = options.keepRounds ?? Infinity;
   if (!(keep >= 1)) throw new RangeError(`max-plus clock: keepRounds must be at least 1, got ${keep}`);
   const delays = new WeakMap<RoundExchanges, Float64Array>();
   const delaysOf = (r: RoundExchanges): Float64Array => {
     let d = delays.get(r);
-    if (!d) { d = exchangeDelaysMs(s, r); delays.set(r, d); }
+    if (!d) {
+      d = exchangeDelaysMs(s, r);
+      delays.set(r, d);
+    }
     return d;
   };
   /** t[k][j] = t_j(k): start of round k at silo j (t[0] = 0); rounds before k - keep are released. */
@@ -55,7 +59,10 @@ export function maxPlusClock(s: SiloTimes, exchanges: (round: number) => RoundEx
   const ends: number[] = [];
   const startOf = (L: number, k: number, i: number, j: number): Float64Array => {
     const a = L >= 0 && L <= k ? t[L] : undefined;
-    if (!a) throw new RangeError(`max-plus clock: round ${k} transfer ${i} -> ${j} launched in round ${L}${L >= 0 && L <= k ? `, more than the ${keep} rounds kept` : ''}`);
+    if (!a)
+      throw new RangeError(
+        `max-plus clock: round ${k} transfer ${i} -> ${j} launched in round ${L}${L >= 0 && L <= k ? `, more than the ${keep} rounds kept` : ''}`,
+      );
     return a;
   };
   const extend = (): void => {
@@ -67,7 +74,8 @@ export function maxPlusClock(s: SiloTimes, exchanges: (round: number) => RoundEx
     if (r.sync === 'async') {
       for (let j = 0; j < n; j++) next[j] = start[j] + C[j];
       for (let e = 0; e < r.from.length; e++) {
-        const i = r.from[e], j = r.to[e];
+        const i = r.from[e],
+          j = r.to[e];
         const from = r.launchRound ? startOf(r.launchRound[e], k, i, j) : start;
         const c = from[i] + d[e];
         if (c > next[j]) next[j] = c;
@@ -94,11 +102,16 @@ export function maxPlusClock(s: SiloTimes, exchanges: (round: number) => RoundEx
     while (ends.length <= round) extend();
   };
   return {
-    roundEndMs(round) { check(round); return ends[round]; },
+    roundEndMs(round) {
+      check(round);
+      return ends[round];
+    },
     silos(round) {
       check(round);
-      const startMs = t[round], endMs = t[round + 1];
-      if (!startMs || !endMs) throw new RangeError(`max-plus clock: the per-silo times of round ${round} were released (it keeps the last ${keep} rounds)`);
+      const startMs = t[round],
+        endMs = t[round + 1];
+      if (!startMs || !endMs)
+        throw new RangeError(`max-plus clock: the per-silo times of round ${round} were released (it keeps the last ${keep} rounds)`);
       return { startMs, endMs };
     },
   };

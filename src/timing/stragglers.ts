@@ -18,8 +18,17 @@ import { hashString } from '../random.js';
 
 /** A straggler model (see the file comment). */
 export type StragglerSpec =
-  | { model: 'lognormal'; /** Standard deviation of log(m) (>= 0). */ sigma: number; /** Silo indices that straggle (default: all). */ silos?: readonly number[] }
-  | { model: 'two-point'; /** Probability of a slow round (0..1). */ p: number; /** Compute multiplier of a slow round (>= 1). */ slowdown: number; /** Silo indices that straggle (default: all). */ silos?: readonly number[] };
+  | {
+      model: 'lognormal';
+      /** Standard deviation of log(m) (>= 0). */ sigma: number;
+      /** Silo indices that straggle (default: all). */ silos?: readonly number[];
+    }
+  | {
+      model: 'two-point';
+      /** Probability of a slow round (0..1). */ p: number;
+      /** Compute multiplier of a slow round (>= 1). */ slowdown: number;
+      /** Silo indices that straggle (default: all). */ silos?: readonly number[];
+    };
 
 /** Per-round compute multipliers: `multiplier(silo, round)`, and `fill(round, out)` for every silo. */
 export interface Stragglers {
@@ -47,7 +56,8 @@ function hash4(key: number, silo: number, round: number, stream: number): number
 
 /** A uniform number in (0, 1) from (keyA, keyB, silo, round, stream): 53 bits of two hashes, never 0. */
 function uniformAt(keyA: number, keyB: number, silo: number, round: number, stream: number): number {
-  const hi = hash4(keyA, silo, round, stream) >>> 5, lo = hash4(keyB, silo, round, stream) >>> 6;
+  const hi = hash4(keyA, silo, round, stream) >>> 5,
+    lo = hash4(keyB, silo, round, stream) >>> 6;
   return (hi * 67108864 + lo + 0.5) / 9007199254740992;
 }
 
@@ -64,10 +74,12 @@ export function validateStragglers(spec: StragglerSpec, n: number, where = 'stra
   if (typeof spec !== 'object' || spec === null) throw new DflsimInputError(where, 'must be an object');
   const s = spec as { model?: unknown; sigma?: unknown; p?: unknown; slowdown?: unknown; silos?: unknown };
   if (s.model === 'lognormal') {
-    if (!finite(s.sigma) || s.sigma < 0) throw new DflsimInputError(`${where}.sigma`, `must be a finite number >= 0, got ${String(s.sigma)}`);
+    if (!finite(s.sigma) || s.sigma < 0)
+      throw new DflsimInputError(`${where}.sigma`, `must be a finite number >= 0, got ${String(s.sigma)}`);
   } else if (s.model === 'two-point') {
     if (!finite(s.p) || s.p < 0 || s.p > 1) throw new DflsimInputError(`${where}.p`, `must be a probability in [0, 1], got ${String(s.p)}`);
-    if (!finite(s.slowdown) || s.slowdown < 1) throw new DflsimInputError(`${where}.slowdown`, `must be a finite number >= 1, got ${String(s.slowdown)}`);
+    if (!finite(s.slowdown) || s.slowdown < 1)
+      throw new DflsimInputError(`${where}.slowdown`, `must be a finite number >= 1, got ${String(s.slowdown)}`);
   } else {
     throw new DflsimInputError(`${where}.model`, `must be "lognormal" or "two-point", got ${JSON.stringify(s.model)}`);
   }
@@ -75,7 +87,8 @@ export function validateStragglers(spec: StragglerSpec, n: number, where = 'stra
     if (!Array.isArray(s.silos)) throw new DflsimInputError(`${where}.silos`, 'must be an array of silo indices');
     const seen = new Set<number>();
     s.silos.forEach((j: unknown, i: number) => {
-      if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= n) throw new DflsimInputError(`${where}.silos[${i}]`, `must be a silo index in [0, ${n - 1}], got ${String(j)}`);
+      if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= n)
+        throw new DflsimInputError(`${where}.silos[${i}]`, `must be a silo index in [0, ${n - 1}], got ${String(j)}`);
       if (seen.has(j)) throw new DflsimInputError(`${where}.silos[${i}]`, `silo ${j} is listed twice`);
       seen.add(j);
     });
@@ -89,8 +102,8 @@ export function validateStragglers(spec: StragglerSpec, n: number, where = 'stra
  */
 export function stragglers(spec: StragglerSpec, n: number, seed: number): Stragglers {
   validateStragglers(spec, n);
-  const keyA = hashString('stragglers:a', seed >>> 0 ^ Math.floor(seed / 4294967296));
-  const keyB = hashString('stragglers:b', seed >>> 0 ^ Math.floor(seed / 4294967296));
+  const keyA = hashString('stragglers:a', (seed >>> 0) ^ Math.floor(seed / 4294967296));
+  const keyB = hashString('stragglers:b', (seed >>> 0) ^ Math.floor(seed / 4294967296));
   const active = new Uint8Array(n);
   if (spec.silos) for (const j of spec.silos) active[j] = 1;
   else active.fill(1);
@@ -98,10 +111,11 @@ export function stragglers(spec: StragglerSpec, n: number, seed: number): Stragg
   let mean: number;
   if (spec.model === 'lognormal') {
     const sigma = spec.sigma;
-    mean = Math.exp(sigma * sigma / 2);
+    mean = Math.exp((sigma * sigma) / 2);
     draw = (j, k) => {
       // Box-Muller from two uniforms of the (silo, round) key
-      const u = uniformAt(keyA, keyB, j, k, 0), v = uniformAt(keyA, keyB, j, k, 1);
+      const u = uniformAt(keyA, keyB, j, k, 0),
+        v = uniformAt(keyA, keyB, j, k, 1);
       return Math.exp(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v));
     };
   } else {

@@ -39,7 +39,10 @@ export function getWorkload(name: string, custom?: Partial<Workload>): Workload 
   if (!preset && name !== 'custom') {
     throw new DflsimInputError('--workload', `unknown workload "${name}"; expected one of ${WORKLOAD_NAMES.join(', ')} or custom`);
   }
-  const w: Workload = { ...(preset ?? { name: 'custom', modelSizeBits: NaN, computeMs: NaN, rounds: 6400 }), ...stripUndefined(custom ?? {}) };
+  const w: Workload = {
+    ...(preset ?? { name: 'custom', modelSizeBits: NaN, computeMs: NaN, rounds: 6400 }),
+    ...stripUndefined(custom ?? {}),
+  };
   if (!(w.modelSizeBits > 0) || !Number.isFinite(w.modelSizeBits)) {
     throw new DflsimInputError('--model-size-bits', `model size must be a positive number of bits, got ${w.modelSizeBits}`);
   }
@@ -71,7 +74,10 @@ export interface TimingParams {
 export const DEFAULT_ACCESS_BITS_PER_SEC = gbpsToBitsPerSec(10);
 
 /** Build timing parameters, validating capacities and local updates. */
-export function timingParams(workload: Workload, opts: { localUpdates?: number; accessGbps?: number; uploadGbps?: number; downloadGbps?: number } = {}): TimingParams {
+export function timingParams(
+  workload: Workload,
+  opts: { localUpdates?: number; accessGbps?: number; uploadGbps?: number; downloadGbps?: number } = {},
+): TimingParams {
   const localUpdates = opts.localUpdates ?? 1;
   if (!Number.isInteger(localUpdates) || localUpdates < 1) {
     throw new DflsimInputError('--local-updates', `local updates must be a positive integer, got ${localUpdates}`);
@@ -79,7 +85,11 @@ export function timingParams(workload: Workload, opts: { localUpdates?: number; 
   const access = opts.accessGbps ?? 10;
   const up = opts.uploadGbps ?? access;
   const down = opts.downloadGbps ?? access;
-  for (const [field, v] of [['--access-gbps', access], ['--upload-gbps', up], ['--download-gbps', down]] as const) {
+  for (const [field, v] of [
+    ['--access-gbps', access],
+    ['--upload-gbps', up],
+    ['--download-gbps', down],
+  ] as const) {
     if (!(v > 0) || !Number.isFinite(v)) throw new DflsimInputError(field, `capacity must be a positive number of Gbit/s, got ${v}`);
   }
   return { workload, localUpdates, uploadBitsPerSec: gbpsToBitsPerSec(up), downloadBitsPerSec: gbpsToBitsPerSec(down) };
@@ -110,7 +120,8 @@ export function roundComputeMs(p: TimingParams): number {
 export function siloTimes(p: TimingParams, n: number, silos?: SiloCapacities): SiloTimes {
   const M = p.workload.modelSizeBits;
   if (silos) {
-    if (silos.computeStepMs.length !== n) throw new RangeError(`siloTimes: a profile of ${silos.computeStepMs.length} silos for ${n} silos`);
+    if (silos.computeStepMs.length !== n)
+      throw new RangeError(`siloTimes: a profile of ${silos.computeStepMs.length} silos for ${n} silos`);
     return {
       n,
       computeMs: silos.computeStepMs.map((c) => p.localUpdates * c),

@@ -3,7 +3,11 @@ import { decideVerdict, learnedLevel, type SeedRun } from '../../src/analysis/ve
 
 /** A run whose test RMSE falls linearly from `from` to `to` over `evals` evaluations, one every `stepMs`. */
 function run(condition: string, seed: number, from: number, to: number, stepMs: number, evals = 10): SeedRun {
-  const rows = Array.from({ length: evals }, (_, i) => ({ round: (i + 1) * 5 - 1, simulatedMs: (i + 1) * stepMs, value: from + ((to - from) * (i + 1)) / evals }));
+  const rows = Array.from({ length: evals }, (_, i) => ({
+    round: (i + 1) * 5 - 1,
+    simulatedMs: (i + 1) * stepMs,
+    value: from + ((to - from) * (i + 1)) / evals,
+  }));
   return { condition, seed, evals: rows, rounds: evals * 5, endMs: evals * stepMs };
 }
 
@@ -13,9 +17,11 @@ describe('verdicts', () => {
     expect(learnedLevel('classification', 0.1, 0.05)).toBeCloseTo(1 - 0.95 * 0.9, 15);
   });
 
-  it('nothing learned: every run at the constant predictor names no winner (the user\'s case: 1.00-1.01x)', () => {
+  it("nothing learned: every run at the constant predictor names no winner (the user's case: 1.00-1.01x)", () => {
     const baseline = 0.2599;
-    const runs = ['ring', 'multigraph-ring', 'exponential'].flatMap((c, k) => [1, 2, 3].map((s) => run(c, s, baseline * 1.01, baseline * (1.0 - 0.001 * k), 10 + k)));
+    const runs = ['ring', 'multigraph-ring', 'exponential'].flatMap((c, k) =>
+      [1, 2, 3].map((s) => run(c, s, baseline * 1.01, baseline * (1.0 - 0.001 * k), 10 + k)),
+    );
     const v = decideVerdict({ task: 'regression', baseline, runs });
     expect(v.outcome).toBe('nothing-learned');
     expect(v.winner).toBeUndefined();
@@ -67,7 +73,10 @@ describe('verdicts', () => {
 
   it('classification: the target is an accuracy, higher is better, baseline the majority class', () => {
     const acc = (condition: string, seed: number, stepMs: number): SeedRun => ({
-      condition, seed, rounds: 50, endMs: 10 * stepMs,
+      condition,
+      seed,
+      rounds: 50,
+      endMs: 10 * stepMs,
       evals: Array.from({ length: 10 }, (_, i) => ({ round: 5 * i + 4, simulatedMs: (i + 1) * stepMs, value: 0.05 + 0.06 * (i + 1) })),
     });
     const runs = [1, 2, 3].flatMap((s) => [acc('star', s, 300 + 7 * s), acc('ring', s, 100 + 2 * s)]);
@@ -94,7 +103,9 @@ describe('verdicts', () => {
     expect(v2.outcome).toBe('no-clear-difference');
     // fast still reached it in 2 of 3 seeds, slow in none: fast leads, and the sentence says why no time is compared
     expect(v2.comparisons[0].faster).toBe('fast');
-    expect(v2.sentence).toMatch(/no topology reached .* in every seed \(fast 2 of 3, slow 0 of 3\), so the times to reach it cannot be compared/);
+    expect(v2.sentence).toMatch(
+      /no topology reached .* in every seed \(fast 2 of 3, slow 0 of 3\), so the times to reach it cannot be compared/,
+    );
   });
 
   it('ranking puts the topology that reached the target in more seeds first, even when its runs were slower', () => {

@@ -10,7 +10,19 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { networkFile, ROOT } from '../helpers.js';
 
 const GAIA = networkFile('gaia');
-const GAIA_SILOS = ['Virginia', 'California', 'Oregon', 'Dublin', 'Frankfurt', 'Tokyo', 'Seoul', 'Singapore', 'Sydney', 'Mumbai', 'Sao Paulo'];
+const GAIA_SILOS = [
+  'Virginia',
+  'California',
+  'Oregon',
+  'Dublin',
+  'Frankfurt',
+  'Tokyo',
+  'Seoul',
+  'Singapore',
+  'Sydney',
+  'Mumbai',
+  'Sao Paulo',
+];
 let dir: string;
 
 function dflsim(args: string[], cwd = ROOT) {
@@ -64,15 +76,24 @@ describe('a directory where a file is expected', () => {
 describe('GML content', () => {
   it('100,000 nested "[" are refused at the first list nested too deep, naming its line; an unclosed list names its line', () => {
     const f = file('deep.gml', `graph [\n${'a [\n'.repeat(100_000)}`);
-    expectBad(dflsim(['cycle-time', '-n', f]), `dflsim: ${f}: line 33: lists nested deeper than 32 levels (a network file nests 3 or 4: graph, node, graphics)\n`);
+    expectBad(
+      dflsim(['cycle-time', '-n', f]),
+      `dflsim: ${f}: line 33: lists nested deeper than 32 levels (a network file nests 3 or 4: graph, node, graphics)\n`,
+    );
     const open = file('open.gml', `graph [\n${'a [\n'.repeat(10)}`);
     expectBad(dflsim(['cycle-time', '-n', open]), `dflsim: ${open}: line 11: unbalanced "[": the list opened here is never closed\n`);
   });
 
   it('a latitude or longitude out of range names the file and line', () => {
-    const lat = file('lat.gml', 'graph [\n  node [ id 0 label "A" Latitude 12 Longitude 3 ]\n  node [ id 1 label "B" Latitude -91 Longitude 3 ]\n  edge [ source 0 target 1 ]\n]\n');
+    const lat = file(
+      'lat.gml',
+      'graph [\n  node [ id 0 label "A" Latitude 12 Longitude 3 ]\n  node [ id 1 label "B" Latitude -91 Longitude 3 ]\n  edge [ source 0 target 1 ]\n]\n',
+    );
     expectBad(dflsim(['cycle-time', '-n', lat]), `dflsim: ${lat}: line 3: node 1 has Latitude -91, outside [-90, 90] degrees\n`);
-    const lon = file('lon.gml', 'graph [\n  node [ id 0 label "A" Latitude 12\n    Longitude 200 ]\n  node [ id 1 label "B" Latitude 1 Longitude 3 ]\n  edge [ source 0 target 1 ]\n]\n');
+    const lon = file(
+      'lon.gml',
+      'graph [\n  node [ id 0 label "A" Latitude 12\n    Longitude 200 ]\n  node [ id 1 label "B" Latitude 1 Longitude 3 ]\n  edge [ source 0 target 1 ]\n]\n',
+    );
     expectBad(dflsim(['cycle-time', '-n', lon]), `dflsim: ${lon}: line 3: node 0 has Longitude 200, outside [-180, 180] degrees\n`);
   });
 
@@ -89,7 +110,12 @@ describe('flags given twice', () => {
     expect(twice.err).toBe('');
     expect(twice.code).toBe(0);
     expect(twice.out).toBe(once.out);
-    expect(twice.out.trim().split('\n').map((l) => l.split(',')[0])).toEqual(['topology', 'ring', 'star']);
+    expect(
+      twice.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['topology', 'ring', 'star']);
   });
 
   it('--sweep-t twice joins the values', () => {
@@ -101,16 +127,26 @@ describe('flags given twice', () => {
   it.each([
     [['cycle-time', '-n', GAIA, '--seed', '1', '--seed', '2'], 'dflsim: --seed: given twice (1, 2); give it once\n'],
     [['cycle-time', '-n', GAIA, '-n', GAIA], '--network: given twice'],
-    [['cycle-time', '-n', GAIA, '--model-size-bits', '5', '--model-size-bits', '6', '--workload', 'custom', '--compute-ms', '1'], 'dflsim: --model-size-bits: given twice (5, 6); give it once\n'],
-    [['cycle-time', '-n', GAIA, '-w', 'femnist', '--workload', 'sent140', '--workload', 'synthetic'], '--workload: given 3 times ("femnist", "sent140", "synthetic")'],
+    [
+      ['cycle-time', '-n', GAIA, '--model-size-bits', '5', '--model-size-bits', '6', '--workload', 'custom', '--compute-ms', '1'],
+      'dflsim: --model-size-bits: given twice (5, 6); give it once\n',
+    ],
+    [
+      ['cycle-time', '-n', GAIA, '-w', 'femnist', '--workload', 'sent140', '--workload', 'synthetic'],
+      '--workload: given 3 times ("femnist", "sent140", "synthetic")',
+    ],
     [['multigraph', '-n', GAIA, '--overlay-of', 'ring', '--overlay-of', 'mst'], '--overlay-of: given twice'],
   ])('a scalar flag twice is an error naming it: %j', (args, message) => {
     expectBad(dflsim(args as string[]), message as string);
   });
 
   it('--out twice on run: an error, nothing written', () => {
-    const a = path.join(dir, 'out-a'), b = path.join(dir, 'out-b');
-    expectBad(dflsim(['run', path.join(ROOT, 'experiments/quick-demo.json'), '--out', a, '--out', b]), `dflsim: --out: given twice ("${a}", "${b}"); give it once\n`);
+    const a = path.join(dir, 'out-a'),
+      b = path.join(dir, 'out-b');
+    expectBad(
+      dflsim(['run', path.join(ROOT, 'experiments/quick-demo.json'), '--out', a, '--out', b]),
+      `dflsim: --out: given twice ("${a}", "${b}"); give it once\n`,
+    );
     expect(existsSync(a) || existsSync(b)).toBe(false);
   });
 });
@@ -118,10 +154,16 @@ describe('flags given twice', () => {
 describe('--out and --seed', () => {
   it('--out naming an existing file', () => {
     const f = file('results.txt', 'keep me\n');
-    expectBad(dflsim(['run', path.join(ROOT, 'experiments/quick-demo.json'), '--out', f]), `dflsim: --out: ${f} is a file, not a directory (give a results directory)\n`);
+    expectBad(
+      dflsim(['run', path.join(ROOT, 'experiments/quick-demo.json'), '--out', f]),
+      `dflsim: --out: ${f} is a file, not a directory (give a results directory)\n`,
+    );
     expect(readFileSync(f, 'utf8')).toBe('keep me\n');
     const sub = path.join(f, 'run1');
-    expectBad(dflsim(['run', path.join(ROOT, 'experiments/quick-demo.json'), '--out', sub]), `dflsim: --out: ${sub} cannot be created: ${f} is a file`);
+    expectBad(
+      dflsim(['run', path.join(ROOT, 'experiments/quick-demo.json'), '--out', sub]),
+      `dflsim: --out: ${sub} cannot be created: ${f} is a file`,
+    );
   });
 
   it.each([['-1'], ['1.5'], ['abc']])('--seed %s is refused: a non-negative integer', (seed) => {
@@ -134,7 +176,10 @@ describe('overlay files', () => {
 
   it('not strongly connected', () => {
     const f = file('path.json', JSON.stringify({ silos: GAIA_SILOS, directed: true, edges: ring.slice(0, -1) }));
-    expectBad(dflsim(['cycle-time', '-n', GAIA, '-t', 'ring', '--overlay', f]), `dflsim: ${f}: the overlay is not strongly connected: the model of "California" never reaches "Virginia"`);
+    expectBad(
+      dflsim(['cycle-time', '-n', GAIA, '-t', 'ring', '--overlay', f]),
+      `dflsim: ${f}: the overlay is not strongly connected: the model of "California" never reaches "Virginia"`,
+    );
   });
 
   it('no edges', () => {
@@ -144,13 +189,19 @@ describe('overlay files', () => {
 
   it('a duplicate edge, with its index', () => {
     const f = file('dup.json', JSON.stringify({ silos: GAIA_SILOS, edges: [...ring, ['Tokyo', 'Seoul']] }));
-    expectBad(dflsim(['cycle-time', '-n', GAIA, '--overlay', f]), `dflsim: ${f}: edges[11]: duplicate edge ["Tokyo", "Seoul"] (already given as edges[5])\n`);
+    expectBad(
+      dflsim(['cycle-time', '-n', GAIA, '--overlay', f]),
+      `dflsim: ${f}: edges[11]: duplicate edge ["Tokyo", "Seoul"] (already given as edges[5])\n`,
+    );
   });
 
   it('a JSON syntax error gives line and column', () => {
     const f = file('syntax.json', '{\n  "silos": ["Virginia"],\n  "edges": [["Virginia", "Oregon"],]\n}\n');
     // line 3 is `  "edges": [["Virginia", "Oregon"],]`: the last "]" is column 36
-    expectBad(dflsim(['cycle-time', '-n', GAIA, '--overlay', f]), `dflsim: ${f}: line 3, column 36: cannot parse JSON: expected a value, found "]" (a trailing comma?)\n`);
+    expectBad(
+      dflsim(['cycle-time', '-n', GAIA, '--overlay', f]),
+      `dflsim: ${f}: line 3, column 36: cannot parse JSON: expected a value, found "]" (a trailing comma?)\n`,
+    );
   });
 });
 
@@ -158,7 +209,10 @@ describe('experiment configs', () => {
   it('a JSON syntax error gives line and column', () => {
     const f = file('cfg/syntax.json', '{\n  "kind": "cycle-times",\n  "networks" ["gaia"]\n}\n');
     const out = path.join(dir, 'out-syntax');
-    expectBad(dflsim(['run', f, '--out', out]), `dflsim: ${f}: line 3, column 14: cannot parse JSON: expected ":" after the property name, found "["\n`);
+    expectBad(
+      dflsim(['run', f, '--out', out]),
+      `dflsim: ${f}: line 3, column 14: cannot parse JSON: expected ":" after the property name, found "["\n`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -192,13 +246,23 @@ describe('experiment configs', () => {
   });
 
   it('a training sweep [ring, mst, overlay] without an overlay file fails before the first run trains', () => {
-    const f = file('cfg/sweep.json', JSON.stringify({
-      kind: 'train', network: GAIA, rounds: 2, model: { name: 'linear', inputSize: 8 },
-      dataset: { kind: 'synthetic-driving', sequences: 30, framesPerSequence: 2 }, sweep: { topology: ['ring', 'mst', 'overlay'] },
-    }));
+    const f = file(
+      'cfg/sweep.json',
+      JSON.stringify({
+        kind: 'train',
+        network: GAIA,
+        rounds: 2,
+        model: { name: 'linear', inputSize: 8 },
+        dataset: { kind: 'synthetic-driving', sequences: 30, framesPerSequence: 2 },
+        sweep: { topology: ['ring', 'mst', 'overlay'] },
+      }),
+    );
     const out = path.join(dir, 'out-sweep');
     const r = dflsim(['run', f, '--out', out]);
-    expectBad(r, `dflsim: ${f}: overlay: topology "overlay" (sweep.topology[2]) needs an overlay file: set "overlay": "<file.json>" (sweep point 3 of 3: topology=overlay)\n`);
+    expectBad(
+      r,
+      `dflsim: ${f}: overlay: topology "overlay" (sweep.topology[2]) needs an overlay file: set "overlay": "<file.json>" (sweep point 3 of 3: topology=overlay)\n`,
+    );
     expect(r.err).not.toMatch(/--topologies|--overlay/);
     expect(existsSync(out)).toBe(false);
   });
@@ -206,19 +270,39 @@ describe('experiment configs', () => {
   it('a training sweep whose overlay file is bad fails before training, naming the overlay file', () => {
     const ring = GAIA_SILOS.map((s, i) => [s, GAIA_SILOS[(i + 1) % GAIA_SILOS.length]]);
     const ov = file('cfg/ring-dup.json', JSON.stringify({ silos: GAIA_SILOS, edges: [...ring, ring[0]] }));
-    const f = file('cfg/sweep-bad-overlay.json', JSON.stringify({
-      kind: 'train', network: GAIA, rounds: 2, overlay: 'ring-dup.json', model: { name: 'linear', inputSize: 8 },
-      dataset: { kind: 'synthetic-driving', sequences: 30, framesPerSequence: 2 }, sweep: { topology: ['ring', 'overlay'] },
-    }));
+    const f = file(
+      'cfg/sweep-bad-overlay.json',
+      JSON.stringify({
+        kind: 'train',
+        network: GAIA,
+        rounds: 2,
+        overlay: 'ring-dup.json',
+        model: { name: 'linear', inputSize: 8 },
+        dataset: { kind: 'synthetic-driving', sequences: 30, framesPerSequence: 2 },
+        sweep: { topology: ['ring', 'overlay'] },
+      }),
+    );
     const out = path.join(dir, 'out-sweep-bad-overlay');
-    expectBad(dflsim(['run', f, '--out', out]), `dflsim: ${ov}: edges[11]: duplicate edge ["Virginia", "California"] (already given as edges[0]) (sweep point 1 of 2: topology=ring)\n`);
+    expectBad(
+      dflsim(['run', f, '--out', out]),
+      `dflsim: ${ov}: edges[11]: duplicate edge ["Virginia", "California"] (already given as edges[0]) (sweep point 1 of 2: topology=ring)\n`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('a DroNet sequence folder without images/ is named', () => {
     const root = path.join(dir, 'cfg/dronet');
     mkdirSync(path.join(root, 'seq1'), { recursive: true });
-    const f = file('cfg/dronet.json', JSON.stringify({ kind: 'train', network: GAIA, rounds: 1, model: { name: 'linear', inputSize: 8 }, dataset: { kind: 'dronet', root: 'dronet' } }));
+    const f = file(
+      'cfg/dronet.json',
+      JSON.stringify({
+        kind: 'train',
+        network: GAIA,
+        rounds: 1,
+        model: { name: 'linear', inputSize: 8 },
+        dataset: { kind: 'dronet', root: 'dronet' },
+      }),
+    );
     const out = path.join(dir, 'out-dronet');
     expectBad(dflsim(['run', f, '--out', out]), `dflsim: ${path.join(root, 'seq1')}: is not a sequence folder: it has no images/ folder`);
     expect(existsSync(out)).toBe(false);
@@ -233,11 +317,17 @@ describe('absurd values, binary junk, fields named as written', () => {
     const j = text.indexOf('\n', i);
     const f = file('huge.gml', `${text.slice(0, i)}distance 1e308${text.slice(j)}`);
     const line = text.slice(0, i).split('\n').length;
-    expectBad(dflsim(['cycle-time', '-n', f]), new RegExp(`${esc(f)}: line ${line}: edge 0-1 has distance 1e\\+308 km, more than 100,000 km`));
+    expectBad(
+      dflsim(['cycle-time', '-n', f]),
+      new RegExp(`${esc(f)}: line ${line}: edge 0-1 has distance 1e\\+308 km, more than 100,000 km`),
+    );
   });
 
   it('times so long that a cycle time would overflow are refused', () => {
-    expectBad(dflsim(['cycle-time', '-n', GAIA, '--model-size-bits', '1e308', '-t', 'ring']), /workload: the upload of one model takes [\d.e+]+ ms, more than 1000000000000000 ms/);
+    expectBad(
+      dflsim(['cycle-time', '-n', GAIA, '--model-size-bits', '1e308', '-t', 'ring']),
+      /workload: the upload of one model takes [\d.e+]+ ms, more than 1000000000000000 ms/,
+    );
   });
 
   it('binary junk in a GML is shown escaped, never raw on the terminal', () => {
@@ -252,25 +342,57 @@ describe('absurd values, binary junk, fields named as written', () => {
   it('a model that cannot be built names model.inputSize, not a dataset field, and writes nothing', () => {
     const cfg = file('small-input.json', JSON.stringify({ network: 'gaia-cities', model: { name: 'fadnet', inputSize: 8 }, rounds: 2 }));
     const out = path.join(dir, 'out-small-input');
-    expectBad(dflsim(['run', cfg, '--out', out]), `dflsim: ${cfg}: model.inputSize: fadnet: model.inputSize must be an integer >= 16 pixels, got 8\n`);
+    expectBad(
+      dflsim(['run', cfg, '--out', out]),
+      `dflsim: ${cfg}: model.inputSize: fadnet: model.inputSize must be an integer >= 16 pixels, got 8\n`,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('fewer sequences than silos names the config file and dataset.sequences, and says how many went to the test set', () => {
-    const cfg = file('few.json', JSON.stringify({ network: 'gaia-cities', model: { name: 'linear', inputSize: 16 }, dataset: { kind: 'synthetic-driving', sequences: 5 }, rounds: 2, computeMs: 1 }));
+    const cfg = file(
+      'few.json',
+      JSON.stringify({
+        network: 'gaia-cities',
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 5 },
+        rounds: 2,
+        computeMs: 1,
+      }),
+    );
     const out = path.join(dir, 'out-few');
-    expectBad(dflsim(['run', cfg, '--out', out]), new RegExp(`^dflsim: ${esc(cfg)}: dataset\\.sequences: 5 sequences: 1 went to the test set \\(testFraction 0\\.2\\) and 4 are left for 11 silos`));
+    expectBad(
+      dflsim(['run', cfg, '--out', out]),
+      new RegExp(
+        `^dflsim: ${esc(cfg)}: dataset\\.sequences: 5 sequences: 1 went to the test set \\(testFraction 0\\.2\\) and 4 are left for 11 silos`,
+      ),
+    );
     expect(existsSync(out)).toBe(false);
   });
 
   it('config messages teach: what a workload accepts, a list of topologies points at sweep, misspellings get suggestions', () => {
     const run = (name: string, cfg: object) => dflsim(['run', file(name, JSON.stringify(cfg)), '--out', path.join(dir, `out-${name}`)]);
-    expectBad(run('w.json', { network: 'gaia-cities', workload: 'femnsit' }), /workload: expected a preset name \("femnist", .*\) or an object \{"name"\?, "modelSizeBits", "computeMs", "rounds"\?\} \(bits, ms per local update\), got "femnsit" \(did you mean "femnist"\?\)/);
-    expectBad(run('w2.json', { network: 'gaia-cities', workload: { modelSizeBits: -3, computeMs: 2 } }), /workload\.modelSizeBits: Too small/);
-    expectBad(run('t.json', { network: 'gaia-cities', topology: ['ring', 'mst'] }), /topology: takes one topology name; to train several, list them in "sweep": \{"topology": \[\.\.\.\]\}/);
-    expectBad(run('t2.json', { network: 'gaia-cities', topology: 'multigraph-rng' }), /unknown topology "multigraph-rng" \(did you mean "multigraph-ring"/);
+    expectBad(
+      run('w.json', { network: 'gaia-cities', workload: 'femnsit' }),
+      /workload: expected a preset name \("femnist", .*\) or an object \{"name"\?, "modelSizeBits", "computeMs", "rounds"\?\} \(bits, ms per local update\), got "femnsit" \(did you mean "femnist"\?\)/,
+    );
+    expectBad(
+      run('w2.json', { network: 'gaia-cities', workload: { modelSizeBits: -3, computeMs: 2 } }),
+      /workload\.modelSizeBits: Too small/,
+    );
+    expectBad(
+      run('t.json', { network: 'gaia-cities', topology: ['ring', 'mst'] }),
+      /topology: takes one topology name; to train several, list them in "sweep": \{"topology": \[\.\.\.\]\}/,
+    );
+    expectBad(
+      run('t2.json', { network: 'gaia-cities', topology: 'multigraph-rng' }),
+      /unknown topology "multigraph-rng" \(did you mean "multigraph-ring"/,
+    );
     expectBad(run('f.json', { network: 'gaia-cities', rouns: 3 }), /unknown field "rouns" \(did you mean "rounds"\?\)/);
-    expectBad(run('d.json', { network: 'gaia-cities', dataset: { kind: 'synthetic-driving', sequence: 3 } }), /dataset: unknown field "sequence" \(did you mean "sequences"\?\)/);
+    expectBad(
+      run('d.json', { network: 'gaia-cities', dataset: { kind: 'synthetic-driving', sequence: 3 } }),
+      /dataset: unknown field "sequence" \(did you mean "sequences"\?\)/,
+    );
     expectBad(run('n.json', { network: 'gaia-citys' }), /unknown network "gaia-citys" \(did you mean "gaia-cities"\?\)/);
   });
 });

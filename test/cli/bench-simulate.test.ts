@@ -16,13 +16,24 @@ const BIN = path.join(ROOT, 'bin/dflsim.js');
 const runGuarded = (args: string[]) => guarded(args, { DFLSIM_WORKERS: '', DFLSIM_THREADS: '' });
 
 interface SimulateJson {
-  silos: number; size: number; batch: number; rounds: number; localSteps: number; workers: number; threads: number; backend: string; params: number;
-  roundsPerSec: number; siloStepsPerSec: number; samplesPerSec: number; msPerRound: number; peakRssMiB: number;
+  silos: number;
+  size: number;
+  batch: number;
+  rounds: number;
+  localSteps: number;
+  workers: number;
+  threads: number;
+  backend: string;
+  params: number;
+  roundsPerSec: number;
+  siloStepsPerSec: number;
+  samplesPerSec: number;
+  msPerRound: number;
+  peakRssMiB: number;
   torch?: { status: string; reason?: string };
 }
 
 const TINY = ['bench', 'simulate', '--silos', '3', '--size', '32', '--batch', '2', '--rounds', '1'];
-
 
 describe('dflsim bench simulate', () => {
   for (const workers of [2, 1]) {
@@ -46,7 +57,23 @@ describe('dflsim bench simulate', () => {
   }
 
   it('--torch auto at a size the PyTorch yardstick cannot build: skipped, with the reason, before any Python runs', async () => {
-    const r = await runGuarded([BIN, 'bench', 'simulate', '--silos', '1', '--size', '32', '--batch', '1', '--rounds', '1', '--workers', '1', '--format', 'json']);
+    const r = await runGuarded([
+      BIN,
+      'bench',
+      'simulate',
+      '--silos',
+      '1',
+      '--size',
+      '32',
+      '--batch',
+      '1',
+      '--rounds',
+      '1',
+      '--workers',
+      '1',
+      '--format',
+      'json',
+    ]);
     expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as SimulateJson;
@@ -65,7 +92,11 @@ describe('dflsim bench simulate', () => {
   }, 90_000);
 
   it('bad options exit 2 naming the option', async () => {
-    for (const [args, where] of [[['--size', '8', '--rounds', '1'], '--size'], [['--size', '32', '--rounds', '1', '--workers', '0'], '--workers'], [['--size', '32', '--rounds', '1.5'], '--rounds']] as const) {
+    for (const [args, where] of [
+      [['--size', '8', '--rounds', '1'], '--size'],
+      [['--size', '32', '--rounds', '1', '--workers', '0'], '--workers'],
+      [['--size', '32', '--rounds', '1.5'], '--rounds'],
+    ] as const) {
       const r = await runGuarded([BIN, 'bench', 'simulate', '--silos', '2', '--batch', '1', ...args, '--torch', 'skip']);
       expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`^dflsim: ${where}: `));

@@ -13,7 +13,19 @@ function dflsim(...args: string[]) {
 
 describe('dflsim cycle-time', () => {
   it('prints one JSON object with the four classic topologies and the user overlay', () => {
-    const r = dflsim('cycle-time', '--network', networkFile('gaia'), '--workload', 'femnist', '--topologies', 'star,mst,delta-mbst,ring', '--overlay', ringOverlayFile('gaia'), '--format', 'json');
+    const r = dflsim(
+      'cycle-time',
+      '--network',
+      networkFile('gaia'),
+      '--workload',
+      'femnist',
+      '--topologies',
+      'star,mst,delta-mbst,ring',
+      '--overlay',
+      ringOverlayFile('gaia'),
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.network).toBe('gaia');
@@ -41,7 +53,10 @@ describe('dflsim cycle-time', () => {
     [['cycle-time', '-n', 'gaia-cities', '-t', 'ring,hypercube'], /unknown topology "hypercube"/],
     [['cycle-time', '-n', 'gaia-cities', '--workload', 'imagenet'], /unknown workload "imagenet"/],
     [['cycle-time', '-n', 'gaia-cities', '--access-gbps', '0'], /--access-gbps: capacity must be a positive number/],
-    [['cycle-time', '-n', 'gaia-cities', '--workload', 'custom', '--model-size-bits', '-5', '--compute-ms', '1'], /model size must be a positive number/],
+    [
+      ['cycle-time', '-n', 'gaia-cities', '--workload', 'custom', '--model-size-bits', '-5', '--compute-ms', '1'],
+      /model size must be a positive number/,
+    ],
     [['cycle-time', '-n', 'nowhere.gml'], /nowhere\.gml: network file not found/],
     [['cycle-time', '-n', 'gaia-cities', '--overlay', ringOverlayFile('ebone')], /unknown silo/],
   ])('rejects bad input %j with exit 2 and no result', (args, message) => {
@@ -73,7 +88,19 @@ describe('dflsim cycle-time', () => {
 
 describe('dflsim multigraph and compare', () => {
   it('multigraph --format json on the reference ring reproduces the reference cycle time and sweeps t', () => {
-    const r = dflsim('multigraph', '-n', networkFile('gaia'), '--overlay', ringOverlayFile('gaia'), '--overlay-of', 'overlay', '--sweep-t', '1..3', '--format', 'json');
+    const r = dflsim(
+      'multigraph',
+      '-n',
+      networkFile('gaia'),
+      '--overlay',
+      ringOverlayFile('gaia'),
+      '--overlay-of',
+      'overlay',
+      '--sweep-t',
+      '1..3',
+      '--format',
+      'json',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     const ref = reference('gaia');

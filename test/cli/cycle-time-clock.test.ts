@@ -16,7 +16,15 @@ function dflsim(...args: string[]) {
 type Result = { topology: string; cycleTimeMs: number; details?: { cycleTime?: string; cycleTimeEstimate?: { method: string } } };
 
 describe('dflsim cycle-time --clock events', () => {
-  const args = ['cycle-time', '-n', networkFile('geantdistance'), '--silo-profile', 'experiments/geant-slow-silos.csv', '-t', 'star,mst,ring,matcha'];
+  const args = [
+    'cycle-time',
+    '-n',
+    networkFile('geantdistance'),
+    '--silo-profile',
+    'experiments/geant-slow-silos.csv',
+    '-t',
+    'star,mst,ring,matcha',
+  ];
 
   it('JSON: static overlays equal max-plus to 1e-9, exact; MATCHA is a batch-means estimate', () => {
     const mp = dflsim(...args, '--format', 'json');
@@ -33,7 +41,9 @@ describe('dflsim cycle-time --clock events', () => {
       expect(r.details?.cycleTimeEstimate?.method).toBe('periodic');
     }
     const matcha = got.results.find((x) => x.topology === 'matcha')!;
-    expect(matcha.details?.cycleTime).toMatch(/^estimate: mean round over rounds 640\.\.6399, 95% CI ±[0-9.]+ ms \(batch means, 20 batches of 288 rounds\)$/);
+    expect(matcha.details?.cycleTime).toMatch(
+      /^estimate: mean round over rounds 640\.\.6399, 95% CI ±[0-9.]+ ms \(batch means, 20 batches of 288 rounds\)$/,
+    );
   });
 
   it('table and CSV: a cycleTimeEstimate column, and the summary says what the cycle time is', () => {

@@ -30,31 +30,62 @@ const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
 function config(dir: string, name: string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    kind: 'train', name: 'same', network: networkFile('gaia'), topology: 'ring', model: { name: 'linear', inputSize: 16 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 24, batchSize: 4, localSteps: 30, evalEvery: 1,
-    checkpointEvery: 4, seed: 5, workers: 1, backend: 'wasm', ...extra,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      kind: 'train',
+      name: 'same',
+      network: networkFile('gaia'),
+      topology: 'ring',
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+      rounds: 24,
+      batchSize: 4,
+      localSteps: 30,
+      evalEvery: 1,
+      checkpointEvery: 4,
+      seed: 5,
+      workers: 1,
+      backend: 'wasm',
+      ...extra,
+    }),
+  );
   return file;
 }
 
-const resolved = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'configFile' || k === 'distributeSilos' || k === 'siloGroups' ? undefined : v));
+const resolved = (file: string): unknown =>
+  JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'configFile' || k === 'distributeSilos' || k === 'siloGroups' ? undefined : v));
 
 function expectSameResults(local: string, other: string): void {
   expect(files(other)).toEqual(files(local));
   expect(metricsWithoutWall(path.join(other, 'metrics.csv'))).toBe(metricsWithoutWall(path.join(local, 'metrics.csv')));
-  expect(summaryWithoutWall(path.join(other, 'summary.json'))).toMatchObject(summaryWithoutWall(path.join(local, 'summary.json')) as object);
+  expect(summaryWithoutWall(path.join(other, 'summary.json'))).toMatchObject(
+    summaryWithoutWall(path.join(local, 'summary.json')) as object,
+  );
   expect(resolved(path.join(other, 'config.resolved.json'))).toEqual(resolved(path.join(local, 'config.resolved.json')));
 }
 
 describe('silo groups: the blob and the split', () => {
   it('a group blob round-trips its jobs; groups are contiguous and cover every silo once', () => {
-    const jobs = [0, 1, 2].map((i) => ({ weights: Float32Array.from([i, 0.5]), optState: { m: Float32Array.from([i]), v: Float32Array.from([2 * i]), step: i }, batches: [{ x: Float32Array.from([1, 2, 3]), y: Float32Array.from([i]), size: 1 }], lr: 0.01, seed: 7 + i }));
+    const jobs = [0, 1, 2].map((i) => ({
+      weights: Float32Array.from([i, 0.5]),
+      optState: { m: Float32Array.from([i]), v: Float32Array.from([2 * i]), step: i },
+      batches: [{ x: Float32Array.from([1, 2, 3]), y: Float32Array.from([i]), size: 1 }],
+      lr: 0.01,
+      seed: 7 + i,
+    }));
     const back = unpackSiloJobs(packSiloJobs(jobs), 'blob');
     expect(back).toEqual(jobs);
     expect(() => unpackSiloJobs(packSiloJobs(jobs).subarray(0, 40), 'blob')).toThrow(/refused job: blob/);
-    expect(splitGroups(11, 3)).toEqual([[0, 3], [3, 7], [7, 11]]);
-    expect(splitGroups(2, 5)).toEqual([[0, 1], [1, 2]]);
+    expect(splitGroups(11, 3)).toEqual([
+      [0, 3],
+      [3, 7],
+      [7, 11],
+    ]);
+    expect(splitGroups(2, 5)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
   });
 });
 
@@ -64,7 +95,10 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
   let local: string;
 
   beforeAll(async () => {
-    if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
+    if (!HAVE_REDIS)
+      throw new Error(
+        `redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`,
+      );
     redis = await startRedis();
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-distribute-'));
     local = path.join(work, 'local');
@@ -74,23 +108,37 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
 
   afterEach(killAll);
 
-  afterAll(async () => { await redis?.stop(); });
+  afterAll(async () => {
+    await redis?.stop();
+  });
 
   it('11 silos in 3 groups; the worker SIGKILLed mid-round, another started: its group is retried, the local results', async () => {
     const events = new QueueEvents(SILOS[0], { connection: { url: redis.url, maxRetriesPerRequest: null }, ...SILOS[1] });
     let stalled = 0;
-    events.on('stalled', () => { stalled++; });
+    events.on('stalled', () => {
+      stalled++;
+    });
     await events.waitUntilReady();
     try {
       // one worker first, so that a group is on it whenever a round trains
       const w1 = dflsim(['worker', '--queue', redis.url]);
       await until('a worker', () => /on the queue/.test(w1.err()));
-      const run = dflsim(['run', config(work, 'dist', { distributeSilos: true, siloGroups: 3 }), '--out', path.join(work, 'dist'), '--queue', redis.url]);
+      const run = dflsim([
+        'run',
+        config(work, 'dist', { distributeSilos: true, siloGroups: 3 }),
+        '--out',
+        path.join(work, 'dist'),
+        '--queue',
+        redis.url,
+      ]);
       // a group on the worker, a few rounds in: kill it there
       const silos = new Queue(SILOS[0], { connection: { url: redis.url, maxRetriesPerRequest: null }, ...SILOS[1] });
       let rounds = 0;
-      events.on('completed', () => { rounds++; });
-      for (let i = 0; i < 20_000 && !(rounds >= 6 && (await silos.getActiveCount()) > 0) && run.child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 2));
+      events.on('completed', () => {
+        rounds++;
+      });
+      for (let i = 0; i < 20_000 && !(rounds >= 6 && (await silos.getActiveCount()) > 0) && run.child.exitCode === null; i++)
+        await new Promise((r) => setTimeout(r, 2));
       await silos.close();
       expect(run.child.exitCode, 'the run ended before the kill').toBe(null);
       w1.child.kill('SIGKILL');
@@ -110,13 +158,33 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
     const client = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = new Queue(SILOS[0], { connection: { url: redis.url, maxRetriesPerRequest: null }, ...SILOS[1] });
     try {
-      const blob = packSiloJobs([{ weights: new Float32Array(3), optState: { m: new Float32Array(3), v: new Float32Array(3), step: 0 }, batches: [], lr: 0.1, seed: 1 }]);
+      const blob = packSiloJobs([
+        {
+          weights: new Float32Array(3),
+          optState: { m: new Float32Array(3), v: new Float32Array(3), step: 0 },
+          batches: [],
+          lr: 0.1,
+          seed: 1,
+        },
+      ]);
       // each forged job under its own id, its blob where that id says
       const job = (extra: Record<string, unknown>, put = true): [string, Record<string, unknown>] => {
         const id = `silos-${randomUUID()}-0-0`;
         const keys = siloBlobKeys('dflsim', id);
         if (put) void client.set(keys.inKey, blob);
-        return [id, { build: buildId(), kind: 'train-silos', prefix: 'dflsim', model: { name: 'linear', inputSize: 16 }, characters: false, ...keys, inSha256: sha256Hex(blob), ...extra }];
+        return [
+          id,
+          {
+            build: buildId(),
+            kind: 'train-silos',
+            prefix: 'dflsim',
+            model: { name: 'linear', inputSize: 16 },
+            characters: false,
+            ...keys,
+            inSha256: sha256Hex(blob),
+            ...extra,
+          },
+        ];
       };
       const forged: [string, Record<string, unknown>, RegExp][] = [
         [...job({ build: '9.9.9+000000000000' }), /queued by dflsim build 9\.9\.9\+000000000000, this worker is build/],
@@ -133,7 +201,10 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
       const w = dflsim(['worker', '--queue', redis.url]);
       for (const [id, , reason] of forged) {
         let state = await queue.getJobState(id);
-        while (state !== 'failed' && state !== 'completed') { await new Promise((r) => setTimeout(r, 50)); state = await queue.getJobState(id); }
+        while (state !== 'failed' && state !== 'completed') {
+          await new Promise((r) => setTimeout(r, 50));
+          state = await queue.getJobState(id);
+        }
         const j = await queue.getJob(id);
         expect(state, id).toBe('failed');
         expect(j!.failedReason, id).toMatch(reason);
@@ -150,7 +221,10 @@ describe.skipIf(SKIP)('distributeSilos over a real Redis', () => {
 
   it('distributeSilos without a queue: exit 2 naming the field, nothing written', () => {
     const out = path.join(work, 'noqueue');
-    const r = spawnSync(process.execPath, [BIN, 'run', config(work, 'noqueue', { distributeSilos: true }), '--out', out], { encoding: 'utf8', env: { ...process.env, DFLSIM_QUEUE: '' } });
+    const r = spawnSync(process.execPath, [BIN, 'run', config(work, 'noqueue', { distributeSilos: true }), '--out', out], {
+      encoding: 'utf8',
+      env: { ...process.env, DFLSIM_QUEUE: '' },
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/noqueue\.json: distributeSilos: needs a queue/);
     expect(r.stderr).not.toMatch(/\n\s+at /);

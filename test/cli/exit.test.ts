@@ -14,7 +14,23 @@ const BIN = path.join(ROOT, 'bin/dflsim.js');
 
 describe('commands exit by themselves', () => {
   it('bench train --threads 2', async () => {
-    const r = await runGuarded([BIN, 'bench', 'train', '--threads', '2', '--backend', 'wasm', '--size', '32', '--batch', '4', '--steps', '1', '--format', 'json']);
+    const r = await runGuarded([
+      BIN,
+      'bench',
+      'train',
+      '--threads',
+      '2',
+      '--backend',
+      'wasm',
+      '--size',
+      '32',
+      '--batch',
+      '4',
+      '--steps',
+      '1',
+      '--format',
+      'json',
+    ]);
     expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { backend: string; threads: number; samplesPerSec: number };
@@ -24,7 +40,21 @@ describe('commands exit by themselves', () => {
   }, 60_000);
 
   it('bench profile --threads 2', async () => {
-    const r = await runGuarded([BIN, 'bench', 'profile', '--threads', '2', '--size', '32', '--batch', '4', '--steps', '1', '--format', 'json']);
+    const r = await runGuarded([
+      BIN,
+      'bench',
+      'profile',
+      '--threads',
+      '2',
+      '--size',
+      '32',
+      '--batch',
+      '4',
+      '--steps',
+      '1',
+      '--format',
+      'json',
+    ]);
     expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { threads: number; path: string; kernels: { name: string; calls: number }[]; forwardConvMs: number };
@@ -36,7 +66,22 @@ describe('commands exit by themselves', () => {
   }, 60_000);
 
   it('bench profile --layers --threads 2 (the tf.layers step)', async () => {
-    const r = await runGuarded([BIN, 'bench', 'profile', '--layers', '--threads', '2', '--size', '32', '--batch', '4', '--steps', '1', '--format', 'json']);
+    const r = await runGuarded([
+      BIN,
+      'bench',
+      'profile',
+      '--layers',
+      '--threads',
+      '2',
+      '--size',
+      '32',
+      '--batch',
+      '4',
+      '--steps',
+      '1',
+      '--format',
+      'json',
+    ]);
     expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { path: string; kernels: { name: string; calls: number }[]; forwardConvMs: number };
@@ -48,11 +93,22 @@ describe('commands exit by themselves', () => {
   it('dflsim run of a tiny config with DFLSIM_THREADS=2', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-exit-'));
     const cfg = path.join(dir, 'tiny.json');
-    writeFileSync(cfg, JSON.stringify({
-      kind: 'train', name: 'tiny', network: networkFile('gaia'), topology: 'ring',
-      model: { name: 'linear', inputSize: 16 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
-      rounds: 3, batchSize: 4, lr: 0.01, evalEvery: 1, backend: 'wasm',
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        kind: 'train',
+        name: 'tiny',
+        network: networkFile('gaia'),
+        topology: 'ring',
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+        rounds: 3,
+        batchSize: 4,
+        lr: 0.01,
+        evalEvery: 1,
+        backend: 'wasm',
+      }),
+    );
     const out = path.join(dir, 'out');
     const r = await runGuarded([BIN, 'run', cfg, '--out', out], { DFLSIM_THREADS: '2' });
     expect(r.hung, `still alive ${QUIET_MS} ms after its last output: ${r.stdout}${r.stderr}`).toBe(false);

@@ -13,10 +13,18 @@ import { ROOT } from '../helpers.js';
 async function examplesOf(argv: string[]): Promise<{ examples: [string, string][]; help: string }> {
   const examples: [string, string][] = [];
   let help = '';
-  const y = buildCli({ out: () => {}, err: () => {} }) as unknown as { example: (cmd: string, desc: string) => unknown; parseAsync: (argv: string[]) => Promise<unknown> };
+  const y = buildCli({ out: () => {}, err: () => {} }) as unknown as {
+    example: (cmd: string, desc: string) => unknown;
+    parseAsync: (argv: string[]) => Promise<unknown>;
+  };
   const example = y.example.bind(y);
-  y.example = (cmd: string, desc: string) => { examples.push([cmd, desc]); return example(cmd, desc); };
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { help += a.join(' ') + '\n'; });
+  y.example = (cmd: string, desc: string) => {
+    examples.push([cmd, desc]);
+    return example(cmd, desc);
+  };
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    help += a.join(' ') + '\n';
+  });
   const error = vi.spyOn(console, 'error').mockImplementation(() => {});
   try {
     await y.parseAsync([...argv, '--help']);
@@ -43,7 +51,9 @@ function commandsIn(help: string, prefix: string[]): string[][] {
   return out;
 }
 
-const builtins = readdirSync(path.join(ROOT, 'topologies')).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(path.join(ROOT, 'topologies', f), 'utf8')) as { name: string }).name);
+const builtins = readdirSync(path.join(ROOT, 'topologies'))
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => (JSON.parse(readFileSync(path.join(ROOT, 'topologies', f), 'utf8')) as { name: string }).name);
 
 /** The inputs an example names: [what, value] pairs to check. */
 function inputsOf(example: string): [string, string][] {
@@ -65,7 +75,9 @@ describe('--help examples', () => {
   beforeAll(async () => {
     const top = await examplesOf([]);
     const queue = commandsIn(top.help, []);
-    expect(queue.map((c) => c[0])).toEqual(expect.arrayContaining(['cycle-time', 'compare', 'multigraph', 'run', 'report', 'bench', 'config-schema']));
+    expect(queue.map((c) => c[0])).toEqual(
+      expect.arrayContaining(['cycle-time', 'compare', 'multigraph', 'run', 'report', 'bench', 'config-schema']),
+    );
     while (queue.length) {
       const cmd = queue.shift()!;
       const { examples, help } = await examplesOf(cmd);
@@ -74,11 +86,14 @@ describe('--help examples', () => {
     }
   });
 
-  afterAll(() => { all = []; });
+  afterAll(() => {
+    all = [];
+  });
 
   it('every command and subcommand has examples', () => {
     const commands = new Set(all.map((x) => x.command));
-    for (const c of ['cycle-time', 'compare', 'multigraph', 'run', 'report', 'config-schema', 'bench train', 'bench cycle-times']) expect(commands.has(c), c).toBe(true);
+    for (const c of ['cycle-time', 'compare', 'multigraph', 'run', 'report', 'config-schema', 'bench train', 'bench cycle-times'])
+      expect(commands.has(c), c).toBe(true);
   });
 
   it('name experiment configs, networks and overlay files that exist', () => {

@@ -25,16 +25,33 @@ const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: '4000' });
 
 function sweep(dir: string, name: string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    kind: 'train', name, network: networkFile('gaia'), model: { name: 'linear', inputSize: 16 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 4, batchSize: 2, evalEvery: 1,
-    checkpointEvery: 2, seed: 3, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'] }, ...extra,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      kind: 'train',
+      name,
+      network: networkFile('gaia'),
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+      rounds: 4,
+      batchSize: 2,
+      evalEvery: 1,
+      checkpointEvery: 2,
+      seed: 3,
+      workers: 1,
+      backend: 'wasm',
+      sweep: { topology: ['ring', 'mst'] },
+      ...extra,
+    }),
+  );
   return file;
 }
 
 async function stopWorker(w: Proc): Promise<void> {
-  if (w.child.exitCode === null && w.child.signalCode === null) { w.child.kill('SIGTERM'); await w.exited; }
+  if (w.child.exitCode === null && w.child.signalCode === null) {
+    w.child.kill('SIGTERM');
+    await w.exited;
+  }
 }
 
 /** The same results as a local run: the same files, metrics but for wall time, summaries but for wall time and directory. */
@@ -42,7 +59,8 @@ function expectSame(local: string, other: string): void {
   expect(files(other)).toEqual(files(local));
   for (const f of files(local)) {
     if (f.endsWith('metrics.csv')) expect(metricsWithoutWall(path.join(other, f)), f).toBe(metricsWithoutWall(path.join(local, f)));
-    else if (f.endsWith('summary.json')) expect(summaryWithoutWall(path.join(other, f)), f).toEqual(summaryWithoutWall(path.join(local, f)));
+    else if (f.endsWith('summary.json'))
+      expect(summaryWithoutWall(path.join(other, f)), f).toEqual(summaryWithoutWall(path.join(local, f)));
   }
 }
 
@@ -58,14 +76,19 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
   let work: string;
 
   beforeAll(async () => {
-    if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
+    if (!HAVE_REDIS)
+      throw new Error(
+        `redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`,
+      );
     redis = await startRedis();
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-queue-admin-'));
   });
 
   afterEach(killAll);
 
-  afterAll(async () => { await redis?.stop(); });
+  afterAll(async () => {
+    await redis?.stop();
+  });
 
   it('two run --queue of one config to two --out directories, at once and later with no worker: each ends with complete results, those of a local run', async () => {
     const cfg = sweep(work, 'twice');
@@ -74,7 +97,9 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
     const w = dflsim(['worker', '--queue', redis.url]);
     await until('the worker', () => /on the queue/.test(w.err()));
     // the second keeps its finished runs' checkpoints, the first (like the local run) keeps none
-    const [a, b] = ['twice-a', 'twice-b'].map((d) => dflsim(['run', cfg, '--out', path.join(work, d), '--queue', redis.url, ...(d === 'twice-b' ? ['--keep-checkpoints'] : [])]));
+    const [a, b] = ['twice-a', 'twice-b'].map((d) =>
+      dflsim(['run', cfg, '--out', path.join(work, d), '--queue', redis.url, ...(d === 'twice-b' ? ['--keep-checkpoints'] : [])]),
+    );
     expect(await a.exited, a.err()).toBe(0);
     expect(await b.exited, b.err()).toBe(0);
     await stopWorker(w);
@@ -87,22 +112,43 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
     for (const t of ['ring', 'mst']) rmSync(path.join(work, 'twice-b', `topology=${t}`, 'checkpoint.bin'));
     expectSame(local, path.join(work, 'twice-b'));
     // later, no worker running: the results kept in Redis (the same build's) complete a third directory
-    const c = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(work, 'twice-c'), '--queue', redis.url], { encoding: 'utf8' });
+    const c = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(work, 'twice-c'), '--queue', redis.url], {
+      encoding: 'utf8',
+    });
     expect(c.status, c.stderr).toBe(0);
     expect(c.stderr).toContain('queued 0 runs');
     expect(c.stderr).toContain('2 taken from results kept in Redis');
     expectSame(local, path.join(work, 'twice-c'));
   }, 180_000);
 
-  it('the README\'s ACL (one user per prefix, no dangerous commands) runs a sweep, a distributed run, status and clean; another prefix is refused as such; the secret from a file', async () => {
+  it("the README's ACL (one user per prefix, no dangerous commands) runs a sweep, a distributed run, status and clean; another prefix is refused as such; the secret from a file", async () => {
     const password = 'alice-pw-0123456789';
-    const acl = spawnSync('redis-cli', ['-p', String(redis.port), 'ACL', 'SETUSER', 'alice', 'on', `>${password}`, 'resetkeys', '~alice:*', 'resetchannels', '+@all', '-@dangerous', '+info'], { encoding: 'utf8' });
+    const acl = spawnSync(
+      'redis-cli',
+      [
+        '-p',
+        String(redis.port),
+        'ACL',
+        'SETUSER',
+        'alice',
+        'on',
+        `>${password}`,
+        'resetkeys',
+        '~alice:*',
+        'resetchannels',
+        '+@all',
+        '-@dangerous',
+        '+info',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(acl.stdout.trim(), acl.stderr).toBe('OK');
     const secretFile = path.join(work, 'secret');
     writeFileSync(secretFile, 'alice-shared-queue-secret-0123456789\n');
     chmodSync(secretFile, 0o644);
     const env = { DFLSIM_QUEUE: `redis://alice:${password}@127.0.0.1:${redis.port}` };
-    const as = (args: string[]): { status: number | null; stdout: string; stderr: string } => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+    const as = (args: string[]): { status: number | null; stdout: string; stderr: string } =>
+      spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
     const w = dflsim(['worker', '--queue-secret-file', secretFile], { ...env, DFLSIM_QUEUE_PREFIX: 'alice' });
     try {
       await until('the worker', () => /on the queue/.test(w.err()));
@@ -113,14 +159,21 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).not.toMatch(/warning/);
       const one = path.join(work, 'acl-dist.json');
-      writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), sweep: undefined, topology: 'ring', rounds: 2, distributeSilos: true }));
+      writeFileSync(
+        one,
+        JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), sweep: undefined, topology: 'ring', rounds: 2, distributeSilos: true }),
+      );
       const d = as(['run', one, '--out', path.join(work, 'acl-dist'), '--queue-prefix', 'alice', '--queue-secret-file', secretFile]);
       expect(d.status, d.stderr).toBe(0);
-      expect(d.stderr).toContain('the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group');
+      expect(d.stderr).toContain(
+        'the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group',
+      );
       // another user's prefix: refused as such, not an unexpected error
       const bob = as(['run', cfg, '--out', path.join(work, 'acl-bob'), '--queue-prefix', 'bob']);
       expect(bob.status, bob.stderr).toBe(2);
-      expect(bob.stderr).toMatch(/^dflsim: DFLSIM_QUEUE: the Redis user of redis:\/\/\*\*\*@127\.0\.0\.1:\d+ may not run a command the queue needs \(NOPERM/m);
+      expect(bob.stderr).toMatch(
+        /^dflsim: DFLSIM_QUEUE: the Redis user of redis:\/\/\*\*\*@127\.0\.0\.1:\d+ may not run a command the queue needs \(NOPERM/m,
+      );
       expect(bob.stderr).not.toMatch(/\n\s+at /);
       const status = as(['queue', 'status', '--queue-prefix', 'alice']);
       expect(status.status, status.stderr).toBe(0);
@@ -134,7 +187,7 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
     }
   }, 180_000);
 
-  it('queue status counts a prefix\'s jobs and keys; queue clean leaves no key of it (redis-cli --scan), another prefix\'s untouched', async () => {
+  it("queue status counts a prefix's jobs and keys; queue clean leaves no key of it (redis-cli --scan), another prefix's untouched", async () => {
     const prefix = 'sweep';
     const connection = { url: redis.url, maxRetriesPerRequest: null };
     const runs = new Queue('runs', { connection, prefix });
@@ -145,7 +198,11 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
       await until('the worker', () => /on the queue/.test(w.err()));
       const out = path.join(work, 'swept');
       // the prefix from the config this time (never written to results)
-      const r = spawnSync(process.execPath, [BIN, 'run', sweep(work, 'swept', { seed: 8, queuePrefix: prefix }), '--out', out, '--queue', redis.url], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [BIN, 'run', sweep(work, 'swept', { seed: 8, queuePrefix: prefix }), '--out', out, '--queue', redis.url],
+        { encoding: 'utf8' },
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toContain('(prefix "sweep")');
       expect(readFileSync(path.join(out, 'topology=ring', 'config.resolved.json'), 'utf8')).not.toContain('queuePrefix');
@@ -155,25 +212,51 @@ describe.skipIf(SKIP)('what the queue leaves in Redis', () => {
       await client.set(`${prefix}:checkpoint:run-${'0'.repeat(32)}`, 'x');
       await others.add('train-run', { anything: 1 }, { jobId: 'theirs' });
       await stopWorker(w);
-      const status = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', redis.url, '--queue-prefix', prefix, '--format', 'json'], { encoding: 'utf8' });
+      const status = spawnSync(
+        process.execPath,
+        [BIN, 'queue', 'status', '--queue', redis.url, '--queue-prefix', prefix, '--format', 'json'],
+        { encoding: 'utf8' },
+      );
       expect(status.status, status.stderr).toBe(0);
-      const s = JSON.parse(status.stdout) as { runs: Record<string, number>; checkpoints: number; results: number; otherPrefixes: string[] };
+      const s = JSON.parse(status.stdout) as {
+        runs: Record<string, number>;
+        checkpoints: number;
+        results: number;
+        otherPrefixes: string[];
+      };
       // the two collected runs: no job left, their results and final checkpoints kept; the failed job; the orphan
       expect(s.runs).toEqual({ waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 1 });
       expect(s.checkpoints).toBe(3);
       expect(s.results).toBe(2);
       // the first test's default prefix, and "other"
       expect(s.otherPrefixes).toEqual(['dflsim', 'other']);
-      const text = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', redis.url, '--queue-prefix', prefix], { encoding: 'utf8' });
+      const text = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', redis.url, '--queue-prefix', prefix], {
+        encoding: 'utf8',
+      });
       expect(text.stdout).toMatch(/runs +waiting 0, active 0, delayed 0, prioritized 0, completed 0, failed 1/);
       expect(scan(redis.port, `${prefix}:*`).length).toBeGreaterThan(0);
-      const clean = spawnSync(process.execPath, [BIN, 'queue', 'clean', '--queue', redis.url, '--queue-prefix', prefix, '--format', 'json'], { encoding: 'utf8' });
+      const clean = spawnSync(
+        process.execPath,
+        [BIN, 'queue', 'clean', '--queue', redis.url, '--queue-prefix', prefix, '--format', 'json'],
+        { encoding: 'utf8' },
+      );
       expect(clean.status, clean.stderr).toBe(0);
-      expect(JSON.parse(clean.stdout)).toEqual({ completed: 0, failed: 1, waiting: 0, checkpoints: 3, results: 2, blobs: 0, active: 0, removed: true });
+      expect(JSON.parse(clean.stdout)).toEqual({
+        completed: 0,
+        failed: 1,
+        waiting: 0,
+        checkpoints: 3,
+        results: 2,
+        blobs: 0,
+        active: 0,
+        removed: true,
+      });
       expect(scan(redis.port, `${prefix}:*`)).toEqual([]);
       // the other prefix's job is still there; clean --all empties that queue too
       expect(await others.getJobState('theirs')).toBe('waiting');
-      const all = spawnSync(process.execPath, [BIN, 'queue', 'clean', '--all', '--queue', redis.url, '--queue-prefix', 'other'], { encoding: 'utf8' });
+      const all = spawnSync(process.execPath, [BIN, 'queue', 'clean', '--all', '--queue', redis.url, '--queue-prefix', 'other'], {
+        encoding: 'utf8',
+      });
       expect(all.status, all.stderr).toBe(0);
       expect(all.stdout).toMatch(/removed 0 finished and 0 failed jobs, 1 waiting/);
       expect(scan(redis.port, 'other:*')).toEqual([]);

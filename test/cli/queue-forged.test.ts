@@ -34,11 +34,25 @@ const OTHER_SECRET = 'another-secret-of-someone-else-98765';
 /** A one-run training config (3 rounds of a linear model on Gaia). */
 function oneRun(dir: string, name: string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    kind: 'train', name, network: networkFile('gaia'), topology: 'ring', model: { name: 'linear', inputSize: 16 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 3, batchSize: 2, evalEvery: 1,
-    checkpointEvery: 1, seed: 3, workers: 1, backend: 'wasm', ...extra,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      kind: 'train',
+      name,
+      network: networkFile('gaia'),
+      topology: 'ring',
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+      rounds: 3,
+      batchSize: 2,
+      evalEvery: 1,
+      checkpointEvery: 1,
+      seed: 3,
+      workers: 1,
+      backend: 'wasm',
+      ...extra,
+    }),
+  );
   return file;
 }
 
@@ -63,14 +77,19 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
   let work: string;
 
   beforeAll(async () => {
-    if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
+    if (!HAVE_REDIS)
+      throw new Error(
+        `redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`,
+      );
     redis = await startRedis();
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-forged-'));
   });
 
   afterEach(killAll);
 
-  afterAll(async () => { await redis?.stop(); });
+  afterAll(async () => {
+    await redis?.stop();
+  });
 
   it('a job id that climbs out of the work dir (../victim, ..) is refused: nothing deleted or written beside it; the next valid job runs', async () => {
     const base = path.join(work, 'ids');
@@ -81,7 +100,13 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
     writeFileSync(path.join(workDir, 'notes.txt'), 'x\n');
     // a well-formed job (a real run's data) under forged ids
     const cfgFile = oneRun(work, 'victim');
-    const built = buildRunJob(loadConfig(cfgFile) as TrainConfig, cfgFile, { experiment: 'victim', label: 'run', runDir: '.', build: buildId(), prefix: 'dflsim' });
+    const built = buildRunJob(loadConfig(cfgFile) as TrainConfig, cfgFile, {
+      experiment: 'victim',
+      label: 'run',
+      runDir: '.',
+      build: buildId(),
+      prefix: 'dflsim',
+    });
     const queue = new Queue('runs', { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix: 'dflsim' });
     const w = dflsim(['worker', '--queue', redis.url, '--work-dir', workDir]);
     try {
@@ -159,7 +184,15 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
       const blob = Buffer.alloc(64);
       const siloJob = (signed: boolean): [string, object] => {
         const id = `silos-${randomUUID()}-0-0`;
-        const data: Record<string, unknown> = { build: buildId(), kind: 'train-silos', prefix, model: { name: 'linear', inputSize: 1e8 }, characters: false, ...siloBlobKeys(prefix, id), inSha256: sha256Hex(blob) };
+        const data: Record<string, unknown> = {
+          build: buildId(),
+          kind: 'train-silos',
+          prefix,
+          model: { name: 'linear', inputSize: 1e8 },
+          characters: false,
+          ...siloBlobKeys(prefix, id),
+          inSha256: sha256Hex(blob),
+        };
         if (signed) data.sig = signJob(secret, prefix, id, data);
         return [id, data];
       };
@@ -171,7 +204,10 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
       // a job of another prefix, valid there: this worker never takes it
       const theirs = buildRunJob({ ...cfg, name: 'theirs' }, cfgFile, { ...meta, prefix: 'other' });
       await others.add('train-run', theirs.data, { jobId: theirs.id });
-      for (const [q, list] of [[runs, runJobs], [silos, siloJobs]] as const) {
+      for (const [q, list] of [
+        [runs, runJobs],
+        [silos, siloJobs],
+      ] as const) {
         for (const [id, , reason] of list) {
           const f = await finished(q, id);
           expect(f.state, id).toBe('failed');
@@ -183,13 +219,21 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
       const lines = w.err().split('\n');
       for (const [id, , reason] of [...runJobs, ...siloJobs]) {
         const head = `${id.startsWith('silos') ? 'silo job' : 'job'} ${id.startsWith('run-') ? id : JSON.stringify(id)}: `;
-        expect(lines.some((l) => l.startsWith(head) && reason.test(l)), `${head} in\n${w.err()}`).toBe(true);
+        expect(
+          lines.some((l) => l.startsWith(head) && reason.test(l)),
+          `${head} in\n${w.err()}`,
+        ).toBe(true);
       }
       // nothing written outside the worker's directory, nothing run, no silo answer
       expect(readdirSync(base).sort()).toEqual(['victim', 'work']);
       expect(readdirSync(path.join(base, 'victim'))).toEqual(['keep.txt']);
       // none ran but the deep network's, refused as it was read
-      expect(w.err().split('\n').filter((l) => l.includes('(attempt'))).toEqual([`job ${deepId}: deep (attempt 1)`]);
+      expect(
+        w
+          .err()
+          .split('\n')
+          .filter((l) => l.includes('(attempt')),
+      ).toEqual([`job ${deepId}: deep (attempt 1)`]);
       for (const [id] of siloJobs) expect(await client.exists(siloBlobKeys(prefix, id).outKey)).toBe(0);
       // the next valid job runs: a coordinator with the same prefix and secret
       const out = path.join(work, 'forged-out');
@@ -215,7 +259,11 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
     const connection = { url: redis.url, maxRetriesPerRequest: null };
     const client = new Redis(redis.url);
     const runs = new Queue('runs', { connection, prefix });
-    const forged = { files: { 'metrics.csv': 'cm91bmQK', 'summary.json': 'e30=', 'config.resolved.json': 'e30=', 'topology.json': 'e30=' }, checkpointSha256: '0'.repeat(64), build: buildId() };
+    const forged = {
+      files: { 'metrics.csv': 'cm91bmQK', 'summary.json': 'e30=', 'config.resolved.json': 'e30=', 'topology.json': 'e30=' },
+      checkpointSha256: '0'.repeat(64),
+      build: buildId(),
+    };
     /** A coordinator against a rogue worker (anyone who can write to Redis can take jobs) answering `answer`. */
     const against = async (answer: (id: string) => object, out: string): Promise<ReturnType<typeof spawnSync>> => {
       const rogue = new Worker('runs', async (job) => answer(job.id!), { connection, prefix });
@@ -231,8 +279,19 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
     try {
       const cases: [string, (id: string) => object, RegExp][] = [
         ['unsigned', () => forged, /the result is not signed, and this queue has a secret: refused/],
-        ['other secret', (id) => ({ ...forged, sig: signResult(Buffer.from(OTHER_SECRET), prefix, id, forged) }), /the result's signature does not match this queue's secret: refused/],
-        ['a file outside', (id) => { const r = { ...forged, files: { ...forged.files, '../../../pwned.txt': 'cHduZWQK' } }; return { ...r, sig: signResult(Buffer.from(SECRET), prefix, id, r) }; }, /the worker returned a file outside the run's directory: "\.\.\/\.\.\/\.\.\/pwned\.txt"/],
+        [
+          'other secret',
+          (id) => ({ ...forged, sig: signResult(Buffer.from(OTHER_SECRET), prefix, id, forged) }),
+          /the result's signature does not match this queue's secret: refused/,
+        ],
+        [
+          'a file outside',
+          (id) => {
+            const r = { ...forged, files: { ...forged.files, '../../../pwned.txt': 'cHduZWQK' } };
+            return { ...r, sig: signResult(Buffer.from(SECRET), prefix, id, r) };
+          },
+          /the worker returned a file outside the run's directory: "\.\.\/\.\.\/\.\.\/pwned\.txt"/,
+        ],
       ];
       for (const [what, answer, reason] of cases) {
         const out = path.join(work, `planted-${what.replace(/ /g, '-')}`);
@@ -254,14 +313,20 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
       expect(id).toMatch(/^run-[0-9a-f]{32}$/);
       await runs.remove(id);
       await client.set(`${prefix}:result:${id}`, JSON.stringify(forged));
-      const kept = spawnSync(process.execPath, [BIN, 'run', cfgFile, '--out', out, '--queue', redis.url, '--queue-prefix', prefix], { encoding: 'utf8', env: { ...process.env, ...env } });
+      const kept = spawnSync(process.execPath, [BIN, 'run', cfgFile, '--out', out, '--queue', redis.url, '--queue-prefix', prefix], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
       expect(kept.status, kept.stderr).toBe(2);
       expect(kept.stderr).toMatch(/the result is not signed, and this queue has a secret: refused/);
       expect(await client.exists(`${prefix}:result:${id}`)).toBe(0);
       // with a real worker, the same command trains the run: the local results
       const w = dflsim(['worker', '--queue', redis.url, '--queue-prefix', prefix], env);
       try {
-        const again = spawnSync(process.execPath, [BIN, 'run', cfgFile, '--out', out, '--queue', redis.url, '--queue-prefix', prefix], { encoding: 'utf8', env: { ...process.env, ...env } });
+        const again = spawnSync(process.execPath, [BIN, 'run', cfgFile, '--out', out, '--queue', redis.url, '--queue-prefix', prefix], {
+          encoding: 'utf8',
+          env: { ...process.env, ...env },
+        });
         expect(again.status, again.stderr).toBe(0);
         const local = path.join(work, 'planted-local');
         expect(spawnSync(process.execPath, [BIN, 'run', cfgFile, '--out', local], { encoding: 'utf8' }).status).toBe(0);
@@ -276,7 +341,7 @@ describe.skipIf(SKIP)('forged jobs against a real worker', () => {
     }
   }, 180_000);
 
-  it('a worker stopped with SIGTERM removes only its own subdirectory: a user\'s file in --work-dir stays', async () => {
+  it("a worker stopped with SIGTERM removes only its own subdirectory: a user's file in --work-dir stays", async () => {
     const d = path.join(work, 'd');
     mkdirSync(d);
     writeFileSync(path.join(d, 'notes.txt'), 'x\n');

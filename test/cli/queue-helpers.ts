@@ -11,24 +11,44 @@ import { ROOT } from '../helpers.js';
 export const BIN = path.join(ROOT, 'bin/dflsim.js');
 
 /** A child `dflsim` with its output so far. */
-export interface Proc { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+export interface Proc {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+}
 
 /** Start `dflsim` children with `env` added; `killAll` SIGKILLs those still alive (call it after each test). */
-export function spawner(env: NodeJS.ProcessEnv): { dflsim: (args: string[], more?: NodeJS.ProcessEnv) => Proc; killAll: () => Promise<void> } {
+export function spawner(env: NodeJS.ProcessEnv): {
+  dflsim: (args: string[], more?: NodeJS.ProcessEnv) => Proc;
+  killAll: () => Promise<void>;
+} {
   const started: Proc[] = [];
   return {
     dflsim(args, more = {}) {
-      const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, ...more }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '', err = '';
-      child.stdout!.on('data', (d) => { out += String(d); });
-      child.stderr!.on('data', (d) => { err += String(d); });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: { ...process.env, ...env, ...more },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '',
+        err = '';
+      child.stdout!.on('data', (d) => {
+        out += String(d);
+      });
+      child.stderr!.on('data', (d) => {
+        err += String(d);
+      });
       const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
       const p = { child, out: () => out, err: () => err, exited };
       started.push(p);
       return p;
     },
     async killAll() {
-      for (const p of started.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) { p.child.kill('SIGKILL'); await p.exited; }
+      for (const p of started.splice(0))
+        if (p.child.exitCode === null && p.child.signalCode === null) {
+          p.child.kill('SIGKILL');
+          await p.exited;
+        }
     },
   };
 }
@@ -44,12 +64,17 @@ export async function until(what: string, cond: () => boolean, ms = 60_000): Pro
 
 /** Every file below `dir`, sorted (a results directory's lock file left out). */
 export function files(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(path.join(dir, f)).isFile() && !f.endsWith('.lock')).sort();
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(path.join(dir, f)).isFile() && !f.endsWith('.lock'))
+    .sort();
 }
 
 /** metrics.csv without its wallMs column. */
 export function metricsWithoutWall(file: string): string {
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+  const rows = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const w = rows[0].indexOf('wallMs');
   return rows.map((r) => r.filter((_, i) => i !== w).join(',')).join('\n');
 }

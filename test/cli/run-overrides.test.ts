@@ -15,14 +15,21 @@ function dflsim(cwd: string, ...args: string[]) {
 }
 
 function ringCycleMs(out: string): number {
-  const rows = readFileSync(path.join(out, 'cycle-times.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const rows = readFileSync(path.join(out, 'cycle-times.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   return Number(rows.find((r) => r[2] === 'ring')![3]);
 }
 
 describe('dflsim run --clock / --sharing / --silo-profile / --link-capacities', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-overrides-'));
   const cfg = path.join(dir, 'gaia-ring.json');
-  writeFileSync(cfg, JSON.stringify({ kind: 'cycle-times', name: 'gaia-ring', networks: [networkFile('gaia')], workload: 'femnist', topologies: ['ring'] }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({ kind: 'cycle-times', name: 'gaia-ring', networks: [networkFile('gaia')], workload: 'femnist', topologies: ['ring'] }),
+  );
   // Virginia computes a local step in 100 ms instead of 4.6: its self-loop (one local step per
   // round) is a circuit of mean 100 ms, so the ring's cycle time (the max cycle mean) is >= 100 ms.
   const profile = path.join(dir, 'slow.csv');
@@ -47,9 +54,14 @@ describe('dflsim run --clock / --sharing / --silo-profile / --link-capacities', 
     expect(dflsim(dir, 'run', cfg, '--out', 'fair', '--clock', 'events', '--sharing', 'fair', '--silo-profile', 'slow.csv').code).toBe(0);
     const slow = ringCycleMs(path.join(dir, 'slow'));
     expect(Math.abs(ringCycleMs(path.join(dir, 'events')) - slow) / slow).toBeLessThan(1e-9);
-    expect(readFileSync(path.join(dir, 'events', 'cycle-times.csv'), 'utf8')).toMatch(/"exact: periodic regime after \d+ rounds?, cyclicity \d+"/);
+    expect(readFileSync(path.join(dir, 'events', 'cycle-times.csv'), 'utf8')).toMatch(
+      /"exact: periodic regime after \d+ rounds?, cyclicity \d+"/,
+    );
     expect(ringCycleMs(path.join(dir, 'fair'))).toBeLessThanOrEqual(ringCycleMs(path.join(dir, 'events')) * (1 + 1e-9));
-    expect(JSON.parse(readFileSync(path.join(dir, 'fair', 'config.resolved.json'), 'utf8'))).toMatchObject({ clock: 'events', sharing: 'fair' });
+    expect(JSON.parse(readFileSync(path.join(dir, 'fair', 'config.resolved.json'), 'utf8'))).toMatchObject({
+      clock: 'events',
+      sharing: 'fair',
+    });
   });
 
   it.each([

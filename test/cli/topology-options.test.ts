@@ -12,7 +12,7 @@ function dflsim(...args: string[]) {
 }
 
 describe('dflsim cycle-time --base-graph / --equidyn-eta', () => {
-  it('--base-graph reference times the authors\' construction (gaia, base-2: 85.89 ms against 79.08 ms)', () => {
+  it("--base-graph reference times the authors' construction (gaia, base-2: 85.89 ms against 79.08 ms)", () => {
     const args = ['cycle-time', '-n', networkFile('gaia'), '-t', 'base-2', '--format', 'json'];
     const own = JSON.parse(dflsim(...args).out).results[0];
     const ref = JSON.parse(dflsim(...args, '--base-graph', 'reference').out).results[0];

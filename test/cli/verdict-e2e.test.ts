@@ -39,21 +39,24 @@ function setUp(lr: number, rounds: number, sequences = 30, frames = 6): { dir: s
   const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-verdict-'));
   writeFileSync(path.join(dir, 'sites.gml'), GML);
   const cfg = path.join(dir, 'study.yaml');
-  writeFileSync(cfg, [
-    'kind: train',
-    'name: study',
-    'network: sites.gml',
-    'model: {name: linear, inputSize: 16}',
-    `dataset: {kind: synthetic-driving, sequences: ${sequences}, framesPerSequence: ${frames}}`,
-    `rounds: ${rounds}`,
-    'batchSize: 4',
-    `lr: ${lr}`,
-    'evalEvery: 1',
-    'workers: 1',
-    'seeds: [1, 2, 3]',
-    'sweep: {topology: [ring, multigraph-ring, exponential]}',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      'kind: train',
+      'name: study',
+      'network: sites.gml',
+      'model: {name: linear, inputSize: 16}',
+      `dataset: {kind: synthetic-driving, sequences: ${sequences}, framesPerSequence: ${frames}}`,
+      `rounds: ${rounds}`,
+      'batchSize: 4',
+      `lr: ${lr}`,
+      'evalEvery: 1',
+      'workers: 1',
+      'seeds: [1, 2, 3]',
+      'sweep: {topology: [ring, multigraph-ring, exponential]}',
+      '',
+    ].join('\n'),
+  );
   return { dir, cfg };
 }
 
@@ -63,13 +66,14 @@ function run(cfg: string, out: string): { code: number | null; out: string; err:
 }
 
 describe('verdicts end to end', () => {
-  it('nothing learned (a learning rate of 1e-7): no topology is named, the report says so, and lists exactly the trained topologies\' cycle times', async () => {
+  it("nothing learned (a learning rate of 1e-7): no topology is named, the report says so, and lists exactly the trained topologies' cycle times", async () => {
     const { dir, cfg } = setUp(1e-7, 12);
     const out = path.join(dir, 'out');
     const r = run(cfg, out);
     expect(r.code, r.err).toBe(0);
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
-    const sentence = /No run beat the constant predictor by 5%: .* The data do not say which topology is faster: train longer, or check the learning rate\./;
+    const sentence =
+      /No run beat the constant predictor by 5%: .* The data do not say which topology is faster: train longer, or check the learning rate\./;
     expect(r.out).toMatch(sentence);
     expect(md).toMatch(sentence);
     expect(md).not.toMatch(/sooner than/);
@@ -97,7 +101,9 @@ describe('verdicts end to end', () => {
     expect(vsRing.ratio).toBeGreaterThan(1);
     expect(vsRing.p).toBeGreaterThan(0.05);
     expect(vsRing.ratioLow).toBeLessThan(1);
-    expect(v.sentence).toMatch(/^No clear winner over 3 seeds in the time to reach a test RMSE .* multigraph-ring and ring do not differ clearly/);
+    expect(v.sentence).toMatch(
+      /^No clear winner over 3 seeds in the time to reach a test RMSE .* multigraph-ring and ring do not differ clearly/,
+    );
     // the printed sentence is the report's, and the rule is stated
     expect(r.out).toContain(v.sentence);
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');

@@ -29,16 +29,33 @@ const PREFIX = 'dflsim';
 const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
 async function stopWorker(w: Proc): Promise<void> {
-  if (w.child.exitCode === null && w.child.signalCode === null) { w.child.kill('SIGTERM'); await w.exited; }
+  if (w.child.exitCode === null && w.child.signalCode === null) {
+    w.child.kill('SIGTERM');
+    await w.exited;
+  }
 }
 
 function sweepConfig(dir: string, name: string, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.json`);
-  writeFileSync(file, JSON.stringify({
-    kind: 'train', name, network: networkFile('gaia'), model: { name: 'linear', inputSize: 16 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 30, batchSize: 2, evalEvery: 1,
-    checkpointEvery: 2, seed: 3, workers: 1, backend: 'wasm', sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100] }, ...extra,
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      kind: 'train',
+      name,
+      network: networkFile('gaia'),
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+      rounds: 30,
+      batchSize: 2,
+      evalEvery: 1,
+      checkpointEvery: 2,
+      seed: 3,
+      workers: 1,
+      backend: 'wasm',
+      sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100] },
+      ...extra,
+    }),
+  );
   return file;
 }
 
@@ -46,10 +63,12 @@ function sweepConfig(dir: string, name: string, extra: Record<string, unknown> =
 function expectSameResults(local: string, queued: string): void {
   expect(files(queued)).toEqual(files(local));
   for (const f of files(local)) {
-    const a = path.join(local, f), b = path.join(queued, f);
+    const a = path.join(local, f),
+      b = path.join(queued, f);
     if (f.endsWith('metrics.csv')) expect(metricsWithoutWall(b), f).toBe(metricsWithoutWall(a));
     else if (f.endsWith('summary.json')) expect(summaryWithoutWall(b), f).toEqual(summaryWithoutWall(a));
-    else if (f.endsWith('config.resolved.json') || f.endsWith('topology.json') || f.endsWith('cycle-times.csv')) expect(readFileSync(b, 'utf8'), f).toBe(readFileSync(a, 'utf8'));
+    else if (f.endsWith('config.resolved.json') || f.endsWith('topology.json') || f.endsWith('cycle-times.csv'))
+      expect(readFileSync(b, 'utf8'), f).toBe(readFileSync(a, 'utf8'));
   }
 }
 
@@ -62,7 +81,10 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
   let cfg: string;
 
   beforeAll(async () => {
-    if (!HAVE_REDIS) throw new Error(`redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`);
+    if (!HAVE_REDIS)
+      throw new Error(
+        `redis-server not found at ${REDIS_SERVER} (CI=${process.env.CI}: a missing server fails under CI); ${REDIS_INSTALL}`,
+      );
     redis = await startRedis();
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-queue-'));
     queue = new Queue(QUEUE, { connection: { url: redis.url, maxRetriesPerRequest: null }, prefix: PREFIX });
@@ -99,7 +121,12 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       const run = dflsim(['run', cfg, '--out', out, '--queue', redis.url]);
       // kill the first worker once it has checkpointed a job (round 2 or later)
       let ck = false;
-      await until('a checkpoint on worker 1', () => { void checkpointed(w1.err()).then((x) => { ck = x; }); return ck; });
+      await until('a checkpoint on worker 1', () => {
+        void checkpointed(w1.err()).then((x) => {
+          ck = x;
+        });
+        return ck;
+      });
       w1.child.kill('SIGKILL');
       await w1.exited;
       w3 = dflsim(['worker', '--queue', redis.url]);
@@ -128,7 +155,11 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
   it('an unreachable URL is an error within seconds (exit 2), its password never printed', async () => {
     const port = await freePort();
     const start = Date.now();
-    const r = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', path.join(work, 'unreachable'), '--queue', `redis://:hunter2secret@127.0.0.1:${port}`], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [BIN, 'run', cfg, '--out', path.join(work, 'unreachable'), '--queue', `redis://:hunter2secret@127.0.0.1:${port}`],
+      { encoding: 'utf8' },
+    );
     expect(Date.now() - start).toBeLessThan(15_000);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--queue: cannot reach Redis at redis:\/\/\*\*\*@127\.0\.0\.1/);
@@ -140,15 +171,30 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
   }, 60_000);
 
   it('a job of another build in the queue is refused by the worker, naming both builds; it blocks no coordinator', async () => {
-    const good = JSON.parse(readFileSync(path.join(local, 'topology=ring,accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<string, unknown>;
-    const foreign = { build: '0.0.1+0123456789ab', kind: 'train-run', prefix: PREFIX, experiment: 'x', label: 'run', runDir: '.', configName: 'other.json', config: good, files: {} };
+    const good = JSON.parse(readFileSync(path.join(local, 'topology=ring,accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const foreign = {
+      build: '0.0.1+0123456789ab',
+      kind: 'train-run',
+      prefix: PREFIX,
+      experiment: 'x',
+      label: 'run',
+      runDir: '.',
+      configName: 'other.json',
+      config: good,
+      files: {},
+    };
     const foreignId = jobId(foreign as never);
     await queue.add('train-run', foreign, { jobId: foreignId });
     const w = dflsim(['worker', '--queue', redis.url]);
     try {
       const one = cfg.replace(/sw\.json$/, 'build.json');
       writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'build', sweep: undefined, rounds: 2 }));
-      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', path.join(work, 'foreign'), '--queue', redis.url], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', path.join(work, 'foreign'), '--queue', redis.url], {
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
       const job = await queue.getJob(foreignId);
       expect(await job!.getState()).toBe('failed');
@@ -161,19 +207,49 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
   }, 60_000);
 
   it('forged jobs (bad config, a path out of the work dir, an unknown kind, another build or prefix, an id not its hash) are refused and reported, not run', async () => {
-    const good = JSON.parse(readFileSync(path.join(local, 'topology=ring,accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<string, unknown>;
+    const good = JSON.parse(readFileSync(path.join(local, 'topology=ring,accessGbps=1', 'config.resolved.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     for (const k of ['configFile', 'configHash', 'version', 'backend', 'resolved']) delete good[k];
     const gml = readFileSync(networkFile('gaia')).toString('base64');
-    const base = { build: buildId(), kind: 'train-run', prefix: PREFIX, experiment: 'x', label: 'run', runDir: '.', configName: 'forged.json', files: { 'network/gaia.gml': gml } as Record<string, string> };
+    const base = {
+      build: buildId(),
+      kind: 'train-run',
+      prefix: PREFIX,
+      experiment: 'x',
+      label: 'run',
+      runDir: '.',
+      configName: 'forged.json',
+      files: { 'network/gaia.gml': gml } as Record<string, string>,
+    };
     const forged: Record<string, [unknown, RegExp]> = {
       'forged-config': [{ ...base, config: { ...good, network: 'network/gaia.gml', rounds: -1 } }, /forged\.json: rounds: Too small/],
-      'forged-path': [{ ...base, config: { ...good, network: '../../../etc/passwd.gml' } }, /network "\.\.\/\.\.\/\.\.\/etc\/passwd\.gml" is not a file the job carries/],
-      'forged-file': [{ ...base, files: { '../escape/gaia.gml': gml }, config: { ...good, network: 'network/gaia.gml' } }, /outside the worker's working directory/],
-      'forged-rundir': [{ ...base, runDir: '../..', config: { ...good, network: 'network/gaia.gml' } }, /run directory "\.\.\/\.\." is outside/],
+      'forged-path': [
+        { ...base, config: { ...good, network: '../../../etc/passwd.gml' } },
+        /network "\.\.\/\.\.\/\.\.\/etc\/passwd\.gml" is not a file the job carries/,
+      ],
+      'forged-file': [
+        { ...base, files: { '../escape/gaia.gml': gml }, config: { ...good, network: 'network/gaia.gml' } },
+        /outside the worker's working directory/,
+      ],
+      'forged-rundir': [
+        { ...base, runDir: '../..', config: { ...good, network: 'network/gaia.gml' } },
+        /run directory "\.\.\/\.\." is outside/,
+      ],
       'forged-kind': [{ ...base, kind: 'shell', config: { ...good, name: 'kind' } }, /unknown kind of work "shell"/],
-      'forged-build': [{ ...base, build: '9.9.9+000000000000', config: good }, /queued by dflsim build 9\.9\.9\+000000000000, this worker is build/],
-      'forged-prefix': [{ ...base, prefix: 'someone-else', config: { ...good, name: 'prefix' } }, /queued under prefix "someone-else", this worker serves prefix "dflsim"/],
-      'forged-id': [{ ...base, runDir: 'x', config: { ...good, network: 'network/gaia.gml' } }, /its id is not the hash of its config and files/],
+      'forged-build': [
+        { ...base, build: '9.9.9+000000000000', config: good },
+        /queued by dflsim build 9\.9\.9\+000000000000, this worker is build/,
+      ],
+      'forged-prefix': [
+        { ...base, prefix: 'someone-else', config: { ...good, name: 'prefix' } },
+        /queued under prefix "someone-else", this worker serves prefix "dflsim"/,
+      ],
+      'forged-id': [
+        { ...base, runDir: 'x', config: { ...good, network: 'network/gaia.gml' } },
+        /its id is not the hash of its config and files/,
+      ],
     };
     // ids of dflsim's shape, each the hash of its job (another id is refused before the rest is looked at)
     const idOf = (name: string): string => {
@@ -186,7 +262,10 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       for (const [name, [, reason]] of Object.entries(forged)) {
         const id = idOf(name);
         let job = await queue.getJob(id);
-        for (let i = 0; i < 600 && (await job!.getState()) !== 'failed'; i++) { await new Promise((r) => setTimeout(r, 50)); job = await queue.getJob(id); }
+        for (let i = 0; i < 600 && (await job!.getState()) !== 'failed'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          job = await queue.getJob(id);
+        }
         // fetched again: the job's fields as of its failure
         job = await queue.getJob(id);
         expect(await job!.getState(), id).toBe('failed');
@@ -217,7 +296,12 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       const out = path.join(work, 'restarted');
       const run = dflsim(['run', seeded, '--out', out, '--queue', redis.url]);
       let ck = false;
-      await until('a run under way', () => { void checkpointed(w.err()).then((x) => { ck = x; }); return ck; });
+      await until('a run under way', () => {
+        void checkpointed(w.err()).then((x) => {
+          ck = x;
+        });
+        return ck;
+      });
       await redis.restart();
       const code = await run.exited;
       expect(code, run.err()).toBe(0);
@@ -243,7 +327,12 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       const run = dflsim(['run', seeded, '--out', out, '--queue', volatile.url]);
       // a job under way (its checkpoint in Redis), then everything lost
       let ck = false;
-      await until('a run under way', () => { void probe.keys(`${PREFIX}:checkpoint:*`).then((k) => { ck = k.length > 0; }); return ck; });
+      await until('a run under way', () => {
+        void probe.keys(`${PREFIX}:checkpoint:*`).then((k) => {
+          ck = k.length > 0;
+        });
+        return ck;
+      });
       await volatile.restart();
       const code = await run.exited;
       expect(code, run.err()).toBe(0);
@@ -256,7 +345,7 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     }
   }, 180_000);
 
-  it('two runs on the same --out: the second refuses; a dead run\'s lock is taken over', async () => {
+  it("two runs on the same --out: the second refuses; a dead run's lock is taken over", async () => {
     const out = path.join(work, 'locked');
     const one = cfg.replace(/sw\.json$/, 'one.json');
     writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'one', sweep: undefined, rounds: 3 }));
@@ -284,14 +373,43 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
     try {
       const one = cfg.replace(/sw\.json$/, 'auth.json');
       writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'auth', sweep: undefined, rounds: 2 }));
-      const attempt = (args: string[], url: string, viaEnv: boolean): { status: number | null; stderr: string } => spawnSync(process.execPath, [BIN, ...args, ...(viaEnv ? [] : ['--queue', url])], { encoding: 'utf8', env: { ...process.env, DFLSIM_QUEUE: viaEnv ? url : '' } });
+      const attempt = (args: string[], url: string, viaEnv: boolean): { status: number | null; stderr: string } =>
+        spawnSync(process.execPath, [BIN, ...args, ...(viaEnv ? [] : ['--queue', url])], {
+          encoding: 'utf8',
+          env: { ...process.env, DFLSIM_QUEUE: viaEnv ? url : '' },
+        });
       const port = locked.port;
       const cases: [string[], string, boolean, RegExp][] = [
-        [['worker'], `redis://:wrong-pw-456@127.0.0.1:${port}`, true, /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m],
-        [['run', one, '--out', path.join(work, 'auth')], `redis://:wrong-pw-456@127.0.0.1:${port}`, false, /^dflsim: --queue: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m],
-        [['worker'], `redis://127.0.0.1:${port}`, false, /^dflsim: --queue: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(NOAUTH/m],
-        [['run', one, '--out', path.join(work, 'auth')], `redis://:right-pw-123@127.0.0.1:${port}/99`, true, /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+\/99 has no database 99/m],
-        [['queue', 'status'], `redis://127.0.0.1:${port}/x`, true, /^dflsim: DFLSIM_QUEUE: the database in redis:\/\/127\.0\.0\.1:\d+\/x is not a number/m],
+        [
+          ['worker'],
+          `redis://:wrong-pw-456@127.0.0.1:${port}`,
+          true,
+          /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m,
+        ],
+        [
+          ['run', one, '--out', path.join(work, 'auth')],
+          `redis://:wrong-pw-456@127.0.0.1:${port}`,
+          false,
+          /^dflsim: --queue: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+ refused the user name or password \(WRONGPASS/m,
+        ],
+        [
+          ['worker'],
+          `redis://127.0.0.1:${port}`,
+          false,
+          /^dflsim: --queue: Redis at redis:\/\/127\.0\.0\.1:\d+ needs a password \(NOAUTH/m,
+        ],
+        [
+          ['run', one, '--out', path.join(work, 'auth')],
+          `redis://:right-pw-123@127.0.0.1:${port}/99`,
+          true,
+          /^dflsim: DFLSIM_QUEUE: Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+\/99 has no database 99/m,
+        ],
+        [
+          ['queue', 'status'],
+          `redis://127.0.0.1:${port}/x`,
+          true,
+          /^dflsim: DFLSIM_QUEUE: the database in redis:\/\/127\.0\.0\.1:\d+\/x is not a number/m,
+        ],
       ];
       for (const [args, url, viaEnv, reason] of cases) {
         const r = attempt(args, url, viaEnv);
@@ -319,7 +437,9 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout + r.stderr + w.err()).not.toContain(secret);
       expect(r.stderr + w.err()).not.toMatch(/carries a password/);
-      const both = spawnSync(process.execPath, [BIN, 'worker', '--queue-file', urlFile, '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
+      const both = spawnSync(process.execPath, [BIN, 'worker', '--queue-file', urlFile, '--queue', 'redis://127.0.0.1:1'], {
+        encoding: 'utf8',
+      });
       expect(both.status).toBe(2);
       expect(both.stderr).toMatch(/--queue-file: give the Redis URL once: --queue or --queue-file, not both/);
       const missing = spawnSync(process.execPath, [BIN, 'worker', '--queue-file', path.join(work, 'nope.txt')], { encoding: 'utf8' });
@@ -327,7 +447,9 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       expect(missing.stderr).toMatch(/--queue-file: queue URL file not found/);
       const shown = spawnSync(process.execPath, [BIN, 'queue', 'status', '--queue', locked.url], { encoding: 'utf8' });
       expect(shown.status, shown.stderr).toBe(0);
-      expect(shown.stderr).toMatch(/warning: --queue carries a password, which other users of this machine can read in ps: give the URL in DFLSIM_QUEUE or --queue-file instead/);
+      expect(shown.stderr).toMatch(
+        /warning: --queue carries a password, which other users of this machine can read in ps: give the URL in DFLSIM_QUEUE or --queue-file instead/,
+      );
       expect(shown.stdout + shown.stderr).not.toContain(secret);
     } finally {
       await stopWorker(w);
@@ -343,7 +465,10 @@ describe.skipIf(SKIP)('dflsim worker over a real Redis', () => {
       const out = path.join(work, 'password');
       const one = cfg.replace(/sw\.json$/, 'pw.json');
       writeFileSync(one, JSON.stringify({ ...JSON.parse(readFileSync(cfg, 'utf8')), name: 'pw', sweep: undefined, rounds: 2 }));
-      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', out], { encoding: 'utf8', env: { ...process.env, DFLSIM_QUEUE: locked.url } });
+      const r = spawnSync(process.execPath, [BIN, 'run', one, '--out', out], {
+        encoding: 'utf8',
+        env: { ...process.env, DFLSIM_QUEUE: locked.url },
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toContain('on redis://***@127.0.0.1');
       expect(r.stdout + r.stderr + w.err()).not.toContain(secret);

@@ -17,13 +17,22 @@ import { expectSameWriters, leafText } from './leaf-fixture.js';
 const ds = generateSyntheticCharacters({ writers: 7, seed: 4, meanSamplesPerWriter: 20, stdSamplesPerWriter: 6 });
 
 function errorOf(f: () => unknown): DflsimInputError {
-  try { f(); } catch (e) { if (e instanceof DflsimInputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DflsimInputError) return e;
+    throw e;
+  }
   throw new Error('expected a DflsimInputError');
 }
 
 /** Each image as a string key (its label and pixels), to compare multisets of images. */
 function imageKeys(ws: readonly CharacterWriter[]): string[] {
-  return ws.flatMap((w) => Array.from({ length: w.count }, (_, i) => `${w.id}:${w.y[i]}:${Array.from(w.x.subarray(i * 784, (i + 1) * 784)).join(',')}`)).sort();
+  return ws
+    .flatMap((w) =>
+      Array.from({ length: w.count }, (_, i) => `${w.id}:${w.y[i]}:${Array.from(w.x.subarray(i * 784, (i + 1) * 784)).join(',')}`),
+    )
+    .sort();
 }
 
 /** LEAF stores dark ink on white: 1 − ink. */
@@ -49,10 +58,13 @@ describe('per-writer train/test split (LEAF)', () => {
   });
 
   it('keeps at least one image on each side, and a single image for training', () => {
-    const tiny = { ...ds, writers: [
-      { id: 'one', x: ds.writers[0].x.slice(0, 784), y: ds.writers[0].y.slice(0, 1), count: 1 },
-      { id: 'two', x: ds.writers[1].x.slice(0, 2 * 784), y: ds.writers[1].y.slice(0, 2), count: 2 },
-    ] };
+    const tiny = {
+      ...ds,
+      writers: [
+        { id: 'one', x: ds.writers[0].x.slice(0, 784), y: ds.writers[0].y.slice(0, 1), count: 1 },
+        { id: 'two', x: ds.writers[1].x.slice(0, 2 * 784), y: ds.writers[1].y.slice(0, 2), count: 2 },
+      ],
+    };
     // f = 0.9 of 2 images rounds to 2, capped to 1; of 1 image: none held out
     const { train, test } = splitWritersSamples(tiny, { testFraction: 0.9 }, createRng(0));
     expect(train.writers.map((w) => w.count)).toEqual([1, 1]);
@@ -112,7 +124,10 @@ describe('LEAF FEMNIST files on disk', () => {
   it('reads a list of files (and a folder) through the registry', () => {
     const one = loadCharacterDataset({ kind: 'leaf-femnist', files: ['femnist/all_data_1.json'] }, { baseDir: dir });
     expect(one.writers.map((w) => w.id)).toEqual(ds.writers.slice(3).map((w) => w.id));
-    expect(leafFemnistFiles([folder, path.join(folder, 'all_data_0.json')], dir, 'f')).toEqual([path.join(folder, 'all_data_0.json'), path.join(folder, 'all_data_1.json')]);
+    expect(leafFemnistFiles([folder, path.join(folder, 'all_data_0.json')], dir, 'f')).toEqual([
+      path.join(folder, 'all_data_0.json'),
+      path.join(folder, 'all_data_1.json'),
+    ]);
   });
 
   it('names the field and the path: a missing file, a folder without JSON, a directory where a file is expected', () => {

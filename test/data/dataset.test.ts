@@ -18,11 +18,17 @@ function tiny(): DrivingDataset {
   const seq = (id: string, condition: string, start: number, frames: number) => {
     const x = new Float32Array(frames * 4);
     const y = new Float32Array(frames);
-    for (let f = 0; f < frames; f++) { x.fill(start + f, f * 4, (f + 1) * 4); y[f] = (start + f) / 10; }
+    for (let f = 0; f < frames; f++) {
+      x.fill(start + f, f * 4, (f + 1) * 4);
+      y[f] = (start + f) / 10;
+    }
     return { id, condition, x, y, frames };
   };
   return {
-    name: 'tiny', height: 2, width: 2, channels: 1,
+    name: 'tiny',
+    height: 2,
+    width: 2,
+    channels: 1,
     sequences: [seq('a', 'sun', 0, 3), seq('b', 'rain', 3, 2), seq('c', 'sun', 5, 4), seq('d', 'rain', 9, 1)],
   };
 }
@@ -63,7 +69,11 @@ describe('dataset helpers', () => {
     expect(a.train.sequences.map((s) => s.condition).sort()).toEqual(['rain', 'sun']);
     const seen = new Set<string>();
     for (let seed = 0; seed < 20; seed++) {
-      seen.add(splitBySequence(ds, { testFraction: 0.5 }, createRng(seed)).test.sequences.map((s) => s.id).join());
+      seen.add(
+        splitBySequence(ds, { testFraction: 0.5 }, createRng(seed))
+          .test.sequences.map((s) => s.id)
+          .join(),
+      );
     }
     expect(seen.size).toBeGreaterThan(1);
     expect(() => splitBySequence(ds, { testFraction: 1 }, createRng(1))).toThrow(/split\.testFraction/);

@@ -34,8 +34,13 @@ async function writeSequence(root: string, name: string, seq: number, opts: { st
 
 function errorOf(p: Promise<unknown>): Promise<DflsimInputError> {
   return p.then(
-    () => { throw new Error('expected an input error'); },
-    (e: unknown) => { if (e instanceof DflsimInputError) return e; throw e; },
+    () => {
+      throw new Error('expected an input error');
+    },
+    (e: unknown) => {
+      if (e instanceof DflsimInputError) return e;
+      throw e;
+    },
   );
 }
 
@@ -46,21 +51,32 @@ beforeAll(async () => {
   mkdirSync(path.join(tmp, 'good', '.notes')); // hidden: not a sequence, ignored
 });
 
-afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('DroNet-layout reader', () => {
   it('reads sequences (sorted), frames by frame number, grayscale size x size, steering from the first column', async () => {
     const ds = await readDronetDataset(path.join(tmp, 'good'), { size: SIZE });
     expect(ds).toMatchObject({ name: 'good', height: SIZE, width: SIZE, channels: 1 });
-    expect(ds.sequences.map((s) => [s.id, s.condition, s.frames])).toEqual([['seq_a', 'seq_a', 3], ['seq_b', 'seq_b', 3]]);
+    expect(ds.sequences.map((s) => [s.id, s.condition, s.frames])).toEqual([
+      ['seq_a', 'seq_a', 3],
+      ['seq_b', 'seq_b', 3],
+    ]);
     for (let k = 0; k < 2; k++) {
-      const got = ds.sequences[k], want = source.sequences[k];
+      const got = ds.sequences[k],
+        want = source.sequences[k];
       expect(Array.from(got.y)).toEqual(Array.from(want.y));
       for (let f = 0; f < 3; f++) {
         // resized 32 -> 48x40 -> cover 32x32: close to the original, pixel values in [0, 255]
-        const a = frameOf(ds, got, f), b = frameOf(source, want, f);
+        const a = frameOf(ds, got, f),
+          b = frameOf(source, want, f);
         let err = 0;
-        for (let i = 0; i < a.length; i++) { err += Math.abs(a[i] - b[i]); expect(a[i]).toBeGreaterThanOrEqual(0); expect(a[i]).toBeLessThanOrEqual(255); }
+        for (let i = 0; i < a.length; i++) {
+          err += Math.abs(a[i] - b[i]);
+          expect(a[i]).toBeGreaterThanOrEqual(0);
+          expect(a[i]).toBeLessThanOrEqual(255);
+        }
         expect(err / a.length).toBeLessThan(25);
       }
     }
@@ -76,10 +92,14 @@ describe('DroNet-layout reader', () => {
     // 60x30 RGB: left third black, middle third white, right third black -> centre crop 30x30 is mostly white
     const rgb = Buffer.alloc(60 * 30 * 3);
     for (let r = 0; r < 30; r++) for (let c = 20; c < 40; c++) rgb.fill(255, (r * 60 + c) * 3, (r * 60 + c) * 3 + 3);
-    await sharp(rgb, { raw: { width: 60, height: 30, channels: 3 } }).jpeg({ quality: 95 }).toFile(path.join(dir, '001.jpg'));
+    await sharp(rgb, { raw: { width: 60, height: 30, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toFile(path.join(dir, '001.jpg'));
     const rgba = Buffer.alloc(20 * 20 * 4, 200); // opaque light gray
     for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255;
-    await sharp(rgba, { raw: { width: 20, height: 20, channels: 4 } }).png().toFile(path.join(dir, '002.png'));
+    await sharp(rgba, { raw: { width: 20, height: 20, channels: 4 } })
+      .png()
+      .toFile(path.join(dir, '002.png'));
     writeFileSync(path.join(root, 'seq', 'sync_steering.txt'), 'steering\n0.1\n-0.2\n');
     const ds = await readDronetDataset(root, { size: 8 });
     const [a, b] = [frameOf(ds, ds.sequences[0], 0), frameOf(ds, ds.sequences[0], 1)];
@@ -91,7 +111,11 @@ describe('DroNet-layout reader', () => {
   });
 
   it('orders frame files by their number and parses steering files', () => {
-    expect(['frame_10.png', 'frame_9.png', 'frame_08.png'].sort(compareFrameNames)).toEqual(['frame_08.png', 'frame_9.png', 'frame_10.png']);
+    expect(['frame_10.png', 'frame_9.png', 'frame_08.png'].sort(compareFrameNames)).toEqual([
+      'frame_08.png',
+      'frame_9.png',
+      'frame_10.png',
+    ]);
     expect(['1479425441182877835.jpg', '1479425441132877835.jpg'].sort(compareFrameNames)[0]).toBe('1479425441132877835.jpg');
     expect(Array.from(parseSteering('header\n0.5, 1\n-0.25 2\n\n', 'f.txt'))).toEqual([0.5, -0.25]);
   });
@@ -136,7 +160,14 @@ describe('DroNet-layout reader', () => {
     expect(ds.sequences[0].x.every((v) => v === 7)).toBe(true);
     const e = await errorOf(readDronetDataset(root, { size: 4, decode: async () => new Uint8Array(3) }));
     expect(e.message).toMatch(/decoder returned 3 pixels, expected 4x4 = 16/);
-    const d = await errorOf(readDronetDataset(root, { size: 4, decode: async () => { throw new Error('boom'); } }));
+    const d = await errorOf(
+      readDronetDataset(root, {
+        size: 4,
+        decode: async () => {
+          throw new Error('boom');
+        },
+      }),
+    );
     expect(d.message).toMatch(/frame_8\.png: cannot decode image: boom/);
   });
 
@@ -169,7 +200,9 @@ describe('dataset registry', () => {
     const missing = await errorOf(loadDataset({ kind: 'dronet', root: 'nope', size: 16 }, { baseDir: tmp }));
     expect(missing.where).toBe('dataset.root');
     expect(missing.message).toMatch(/dataset folder not found: .*nope/);
-    const bad = await errorOf(loadDataset({ kind: 'synthetic-driving', size: 4, sequences: 3, framesPerSequence: 2, seed: 1 }, { where: 'exp.json: dataset' }));
+    const bad = await errorOf(
+      loadDataset({ kind: 'synthetic-driving', size: 4, sequences: 3, framesPerSequence: 2, seed: 1 }, { where: 'exp.json: dataset' }),
+    );
     expect(bad.where).toBe('exp.json: dataset.size');
     const kind = await errorOf(loadDataset({ kind: 'udacity' } as never));
     expect(kind.message).toMatch(/unknown dataset kind "udacity"/);

@@ -8,10 +8,15 @@ export function leafText(writers: readonly CharacterWriter[], invert = true): st
   return JSON.stringify({
     users: writers.map((w) => w.id),
     num_samples: writers.map((w) => w.count),
-    user_data: Object.fromEntries(writers.map((w) => [w.id, {
-      x: Array.from({ length: w.count }, (_, i) => Array.from(w.x.subarray(i * 784, (i + 1) * 784), (v) => round(invert ? 1 - v : v))),
-      y: Array.from(w.y),
-    }])),
+    user_data: Object.fromEntries(
+      writers.map((w) => [
+        w.id,
+        {
+          x: Array.from({ length: w.count }, (_, i) => Array.from(w.x.subarray(i * 784, (i + 1) * 784), (v) => round(invert ? 1 - v : v))),
+          y: Array.from(w.y),
+        },
+      ]),
+    ),
   });
 }
 

@@ -79,12 +79,16 @@ describe('partitioners', () => {
       const sizes = p.map((s) => s.size);
       expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
     }
-    const sSkew = steeringSkew(skewed), sFlat = steeringSkew(flat);
+    const sSkew = steeringSkew(skewed),
+      sFlat = steeringSkew(flat);
     expect(sSkew).toBeGreaterThan(0.3);
     expect(sFlat).toBeLessThan(0.15);
     expect(sSkew).toBeGreaterThan(sFlat + 0.2);
     // the skew shows in the silos' mean steering
-    const spread = (p: Shard[]) => { const m = describeShards(p).map((d) => d.meanSteering); return Math.max(...m) - Math.min(...m); };
+    const spread = (p: Shard[]) => {
+      const m = describeShards(p).map((d) => d.meanSteering);
+      return Math.max(...m) - Math.min(...m);
+    };
     expect(spread(skewed)).toBeGreaterThan(spread(flat));
     expect(() => partitionDirichlet(ds, 6, { alpha: 0 }, createRng(1))).toThrow(/partition\.alpha/);
   });
@@ -108,9 +112,15 @@ describe('partitioners', () => {
     const rng = createRng(8);
     for (const shape of [0.3, 1, 4.5]) {
       const n = 20000;
-      let s = 0, q = 0;
-      for (let i = 0; i < n; i++) { const g = sampleGamma(shape, rng); s += g; q += g * g; }
-      const mean = s / n, variance = q / n - mean * mean;
+      let s = 0,
+        q = 0;
+      for (let i = 0; i < n; i++) {
+        const g = sampleGamma(shape, rng);
+        s += g;
+        q += g * g;
+      }
+      const mean = s / n,
+        variance = q / n - mean * mean;
       expect(mean).toBeCloseTo(shape, 1);
       expect(Math.abs(variance - shape) / shape).toBeLessThan(0.1);
     }

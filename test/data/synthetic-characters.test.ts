@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHARACTER_CLASSES, GLYPHS } from '../../src/data/character-glyphs.js';
-import { FEMNIST_MEAN_SAMPLES, FEMNIST_STD_SAMPLES, generateSyntheticCharacters, writerSampleCount } from '../../src/data/synthetic-characters.js';
+import {
+  FEMNIST_MEAN_SAMPLES,
+  FEMNIST_STD_SAMPLES,
+  generateSyntheticCharacters,
+  writerSampleCount,
+} from '../../src/data/synthetic-characters.js';
 import { createRng } from '../../src/random.js';
 
 describe('synthetic characters', () => {
@@ -37,13 +42,18 @@ describe('synthetic characters', () => {
   });
 
   it('draws each digit 3x as often as each letter: digits are 30/82 = 36.6% of images (within 2 points over ~6,800 images)', () => {
-    let digits = 0, all = 0;
-    for (const w of ds.writers) for (const y of w.y) { all++; if (y < 10) digits++; }
+    let digits = 0,
+      all = 0;
+    for (const w of ds.writers)
+      for (const y of w.y) {
+        all++;
+        if (y < 10) digits++;
+      }
     expect(all).toBeGreaterThan(4000);
     expect(Math.abs(digits / all - 30 / 82)).toBeLessThan(0.02);
   });
 
-  it('samples per writer: FEMNIST\'s mean 226.8 and standard deviation 88.9 (5,000 draws, within 3%, 8%)', () => {
+  it("samples per writer: FEMNIST's mean 226.8 and standard deviation 88.9 (5,000 draws, within 3%, 8%)", () => {
     const rng = createRng(1);
     const xs = Array.from({ length: 5000 }, () => writerSampleCount(rng, FEMNIST_MEAN_SAMPLES, FEMNIST_STD_SAMPLES));
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -66,14 +76,16 @@ describe('synthetic characters', () => {
     });
     const groups = stats.filter((g) => g.length >= 5);
     const grand = groups.flat().reduce((a, b) => a + b, 0) / groups.flat().length;
-    let between = 0, within = 0, nAll = 0;
+    let between = 0,
+      within = 0,
+      nAll = 0;
     for (const g of groups) {
       const m = g.reduce((a, b) => a + b, 0) / g.length;
       between += g.length * (m - grand) ** 2;
       for (const x of g) within += (x - m) ** 2;
       nAll += g.length;
     }
-    const F = (between / (groups.length - 1)) / (within / (nAll - groups.length));
+    const F = between / (groups.length - 1) / (within / (nAll - groups.length));
     // measured: F = 102 on this seed; a style-free generator would give about 1 (stroke width and scale are per writer)
     expect(F).toBeGreaterThan(10);
   });

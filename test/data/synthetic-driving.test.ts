@@ -14,22 +14,39 @@ import { ROOT } from '../helpers.js';
 
 /** Horizontal centroid (pixels from the centre) of the brightest pixels per row in the band below the horizon. */
 function laneCentroid(f: Float32Array, S: number): number {
-  let sw = 0, sx = 0;
+  let sw = 0,
+    sx = 0;
   for (let r = Math.floor(0.38 * S); r < Math.floor(0.6 * S); r++) {
-    let mean = 0, mx = 0;
-    for (let c = 0; c < S; c++) { const v = f[r * S + c]; mean += v; if (v > mx) mx = v; }
+    let mean = 0,
+      mx = 0;
+    for (let c = 0; c < S; c++) {
+      const v = f[r * S + c];
+      mean += v;
+      if (v > mx) mx = v;
+    }
     mean /= S;
     const thr = mean + 0.5 * (mx - mean);
-    for (let c = 0; c < S; c++) { const w = Math.max(0, f[r * S + c] - thr); sw += w; sx += w * (c + 0.5 - S / 2); }
+    for (let c = 0; c < S; c++) {
+      const w = Math.max(0, f[r * S + c] - thr);
+      sw += w;
+      sx += w * (c + 0.5 - S / 2);
+    }
   }
   return sw > 0 ? sx / sw : 0;
 }
 
 function pearson(a: number[], b: number[]): number {
   const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n, mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+  const ma = a.reduce((s, v) => s + v, 0) / n,
+    mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
   return sab / Math.sqrt(saa * sbb);
 }
 
@@ -60,8 +77,12 @@ describe('synthetic driving dataset', () => {
     for (const s of ds.sequences) {
       expect(s.x.length).toBe(12 * 32 * 32);
       expect(s.y.length).toBe(12);
-      let lo = Infinity, hi = -Infinity;
-      for (const v of s.x) { if (v < lo) lo = v; if (v > hi) hi = v; }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const v of s.x) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
       expect(lo).toBeGreaterThanOrEqual(0);
       expect(hi).toBeLessThanOrEqual(255);
       expect(hi - lo).toBeGreaterThan(100); // not a flat image
@@ -74,10 +95,15 @@ describe('synthetic driving dataset', () => {
 
   it('steering varies smoothly within a sequence (a random walk) and spans left and right turns', () => {
     const ds = generateSyntheticDriving({ size: 16, sequences: 16, framesPerSequence: 60, seed: 5 });
-    let maxStep = 0, min = Infinity, max = -Infinity;
+    let maxStep = 0,
+      min = Infinity,
+      max = -Infinity;
     for (const s of ds.sequences) {
       for (let i = 1; i < s.frames; i++) maxStep = Math.max(maxStep, Math.abs(s.y[i] - s.y[i - 1]));
-      for (const v of s.y) { min = Math.min(min, v); max = Math.max(max, v); }
+      for (const v of s.y) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
     }
     expect(maxStep).toBeLessThan(0.35);
     expect(min).toBeLessThan(-0.4);
@@ -87,9 +113,13 @@ describe('synthetic driving dataset', () => {
   it('makes the steering visible in the image: the lane centroid below the horizon tracks the curvature (64x64 and 32x32)', () => {
     for (const size of [64, 32]) {
       const ds = generateSyntheticDriving({ size, sequences: 16, framesPerSequence: 20, seed: 7 });
-      const feature: number[] = [], steering: number[] = [];
+      const feature: number[] = [],
+        steering: number[] = [];
       for (const s of ds.sequences) {
-        for (let i = 0; i < s.frames; i++) { feature.push(laneCentroid(frameOf(ds, s, i), size)); steering.push(s.y[i]); }
+        for (let i = 0; i < s.frames; i++) {
+          feature.push(laneCentroid(frameOf(ds, s, i), size));
+          steering.push(s.y[i]);
+        }
       }
       expect(feature.length).toBe(320);
       expect(pearson(feature, steering)).toBeGreaterThan(0.6);
@@ -127,7 +157,12 @@ describe('synthetic driving dataset', () => {
     expect(pgm.length).toBe(13 + 64 * 64);
     const outDir = path.join(ROOT, '.dflsim-tmp', 'test-output', 'data');
     mkdirSync(outDir, { recursive: true });
-    const sheet = tileFrames(ds.sequences.map((s) => frameOf(ds, s, 0)), 64, 64, 4);
+    const sheet = tileFrames(
+      ds.sequences.map((s) => frameOf(ds, s, 0)),
+      64,
+      64,
+      4,
+    );
     writeFileSync(path.join(outDir, 'synthetic-driving-conditions.pgm'), renderExamplePgm(sheet.pixels, sheet.width, sheet.height));
     for (const s of ds.sequences.slice(0, 3)) {
       writeFileSync(path.join(outDir, `${s.id}-${s.condition}.pgm`), renderExamplePgm(frameOf(ds, s, 0), 64));

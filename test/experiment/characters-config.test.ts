@@ -16,11 +16,17 @@ import { fakeTrainer } from '../learning/fake-trainer.js';
 import { networkFile, ROOT } from '../helpers.js';
 
 function errorOf(f: () => unknown): DflsimInputError {
-  try { f(); } catch (e) { if (e instanceof DflsimInputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DflsimInputError) return e;
+    throw e;
+  }
   throw new Error('expected a DflsimInputError');
 }
 
-const train = (extra: Record<string, unknown>): TrainConfig => validateConfig({ kind: 'train', network: 'gaia', ...extra }, 'x.json') as TrainConfig;
+const train = (extra: Record<string, unknown>): TrainConfig =>
+  validateConfig({ kind: 'train', network: 'gaia', ...extra }, 'x.json') as TrainConfig;
 
 describe('character dataset configs', () => {
   it('fills the defaults: 110 writers, 20% of each writer held out, by-writer, 28x28', () => {
@@ -28,7 +34,11 @@ describe('character dataset configs', () => {
     expect(cfg.dataset).toEqual({ kind: 'synthetic-characters', writers: 110, testFraction: 0.2 });
     expect(cfg.partition).toBe('by-writer');
     expect(cfg.model).toEqual({ name: 'femnist-cnn', inputSize: 28 });
-    const leaf = train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'leaf-femnist', files: ['a.json', 'b.json'] }, partition: 'by-writer' });
+    const leaf = train({
+      model: { name: 'femnist-cnn' },
+      dataset: { kind: 'leaf-femnist', files: ['a.json', 'b.json'] },
+      partition: 'by-writer',
+    });
     expect(leaf.dataset).toEqual({ kind: 'leaf-femnist', files: ['a.json', 'b.json'], invert: 'auto', testFraction: 0.2 });
     // driving configs keep theirs
     const driving = train({});
@@ -57,18 +67,34 @@ describe('character dataset configs', () => {
   });
 
   it('refuses another image size, bad fields and unknown fields', () => {
-    expect(errorOf(() => train({ model: { name: 'femnist-cnn', inputSize: 64 }, dataset: { kind: 'synthetic-characters' } })).where).toBe('x.json: model.inputSize');
+    expect(errorOf(() => train({ model: { name: 'femnist-cnn', inputSize: 64 }, dataset: { kind: 'synthetic-characters' } })).where).toBe(
+      'x.json: model.inputSize',
+    );
     expect(train({ model: { name: 'femnist-cnn', inputSize: 28 }, dataset: { kind: 'synthetic-characters' } }).model.inputSize).toBe(28);
-    expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', testFraction: 1 } })).message).toMatch(/dataset\.testFraction/);
-    expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', meanSamplesPerWriter: 5 } })).message).toMatch(/dataset\.meanSamplesPerWriter/);
-    expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', sequences: 3 } })).message).toMatch(/dataset: unknown field "sequences"/);
+    expect(
+      errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', testFraction: 1 } })).message,
+    ).toMatch(/dataset\.testFraction/);
+    expect(
+      errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', meanSamplesPerWriter: 5 } })).message,
+    ).toMatch(/dataset\.meanSamplesPerWriter/);
+    expect(
+      errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'synthetic-characters', sequences: 3 } })).message,
+    ).toMatch(/dataset: unknown field "sequences"/);
     expect(errorOf(() => train({ model: { name: 'femnist-cnn' }, dataset: { kind: 'leaf-femnist' } })).message).toMatch(/dataset\.files/);
   });
 
   it('loadConfig checks that LEAF files exist, relative to the config file', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-leafcfg-'));
     const f = path.join(dir, 'c.json');
-    writeFileSync(f, JSON.stringify({ kind: 'train', network: 'gaia', model: { name: 'femnist-cnn' }, dataset: { kind: 'leaf-femnist', files: ['data/x.json'] } }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        kind: 'train',
+        network: 'gaia',
+        model: { name: 'femnist-cnn' },
+        dataset: { kind: 'leaf-femnist', files: ['data/x.json'] },
+      }),
+    );
     const e = errorOf(() => loadConfig(f));
     expect(e.where).toBe(`${f}: dataset.files[0]`);
     expect(e.message).toMatch(/not found: .*data\/x\.json/);
@@ -88,9 +114,19 @@ describe('character dataset configs', () => {
 describe('a classification run end to end', () => {
   it('writes testAccuracy and siloTestAccuracy to metrics.csv, the summary and the report', async () => {
     const cfg = train({
-      name: 'chars', network: networkFile('gaia'), topology: 'ring', model: { name: 'linear' },
+      name: 'chars',
+      network: networkFile('gaia'),
+      topology: 'ring',
+      model: { name: 'linear' },
       dataset: { kind: 'synthetic-characters', writers: 22, meanSamplesPerWriter: 30 },
-      rounds: 20, batchSize: 16, lr: 0.01, evalEvery: 10, evalSilos: true, seed: 3, backend: 'wasm', workers: 1,
+      rounds: 20,
+      batchSize: 16,
+      lr: 0.01,
+      evalEvery: 10,
+      evalSilos: true,
+      seed: 3,
+      backend: 'wasm',
+      workers: 1,
     });
     const out = mkdtempSync(path.join(tmpdir(), 'dflsim-chars-'));
     const s = await runTraining(cfg, 'chars.json', { outDir: out });
@@ -104,7 +140,9 @@ describe('a classification run end to end', () => {
     expect(s.siloTestAccuracy).toHaveLength(11);
     expect(s.cycleTimeMs).toBeGreaterThan(0);
     const csv = readFileSync(path.join(out, 'metrics.csv'), 'utf8');
-    expect(csv.split('\n')[0]).toBe('round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated,down,testAccuracy,siloTestAccuracy,keptOwn');
+    expect(csv.split('\n')[0]).toBe(
+      'round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated,down,testAccuracy,siloTestAccuracy,keptOwn',
+    );
     const rows = parseMetricsCsv(csv, 'metrics.csv');
     const evals = rows.filter((r) => r.testLoss !== null);
     expect(evals.map((r) => r.round)).toEqual([9, 19]);
@@ -122,7 +160,9 @@ describe('a classification run end to end', () => {
     expect(s.testAccuracy!).toBeGreaterThan(s.majorityClassAccuracy!);
     await writeReport(out);
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/\| topology \| rounds \| simulated time \(s\) \| cycle time \(ms\) \| isolated silos per round \| kept own model per round \| test accuracy \| silo models' mean accuracy \| wall time \(s\) \|/);
+    expect(md).toMatch(
+      /\| topology \| rounds \| simulated time \(s\) \| cycle time \(ms\) \| isolated silos per round \| kept own model per round \| test accuracy \| silo models' mean accuracy \| wall time \(s\) \|/,
+    );
     expect(md).toContain(`| ring | 20 | `);
     expect(md).toContain(`${(100 * s.testAccuracy!).toFixed(1)}%`);
     expect(md).toMatch(/always answering the most frequent training class scores \d+\.\d%/);
@@ -132,8 +172,16 @@ describe('a classification run end to end', () => {
 
   it('a regression run keeps its columns, with empty accuracy cells', async () => {
     const cfg = train({
-      name: 'drive', network: networkFile('gaia'), topology: 'ring', model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 4, batchSize: 2, lr: 1e-4, evalEvery: 2, seed: 1,
+      name: 'drive',
+      network: networkFile('gaia'),
+      topology: 'ring',
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+      rounds: 4,
+      batchSize: 2,
+      lr: 1e-4,
+      evalEvery: 2,
+      seed: 1,
     });
     const out = mkdtempSync(path.join(tmpdir(), 'dflsim-drive-'));
     const s = await runTraining(cfg, 'drive.json', { outDir: out, trainer: fakeTrainer(16 * 16) });

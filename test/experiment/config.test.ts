@@ -25,7 +25,19 @@ describe('experiment configs', () => {
     const committed = readFileSync(path.join(ROOT, 'docs', 'config-reference.md'), 'utf8');
     const generated = configReferenceMarkdown();
     expect(committed).toBe(generated);
-    for (const field of ['seeds', 'repeats', 'evalEvery', 'verdict.margin', 'verdict.confidence', 'verdict.target', 'computeMs', 'modelSizeBits', 'simulatedBudgetMs', 'dataset.sequences', 'sweep.seed']) {
+    for (const field of [
+      'seeds',
+      'repeats',
+      'evalEvery',
+      'verdict.margin',
+      'verdict.confidence',
+      'verdict.target',
+      'computeMs',
+      'modelSizeBits',
+      'simulatedBudgetMs',
+      'dataset.sequences',
+      'sweep.seed',
+    ]) {
       expect(generated, field).toMatch(new RegExp(`\\| \`${field.replace('.', '\\.')}\` \\|`));
     }
     // every row has a meaning
@@ -60,11 +72,19 @@ describe('experiment configs', () => {
     ['negative rounds', { kind: 'train', network: 'gaia', rounds: -5 }, /rounds: Too small/i],
     ['unknown field', { kind: 'train', network: 'gaia', epochs: 3 }, /unknown field "epochs"/],
     ['nested bad value', { kind: 'train', network: 'gaia', model: { name: 'fadnet', inputSize: 0 } }, /model\.inputSize: Too small/],
-    ['model too large', { kind: 'train', network: 'gaia', model: { name: 'linear', inputSize: 1e8 } }, /model\.inputSize: Too big: expected number to be <=1024/],
+    [
+      'model too large',
+      { kind: 'train', network: 'gaia', model: { name: 'linear', inputSize: 1e8 } },
+      /model\.inputSize: Too big: expected number to be <=1024/,
+    ],
     ['bad queue prefix', { kind: 'train', network: 'gaia', queuePrefix: 'a:b' }, /queuePrefix: /],
     ['bad sweep value', { kind: 'train', network: 'gaia', sweep: { tMax: [2, 0] } }, /sweep\.tMax\[1\]: Too small/],
     ['missing network file', { kind: 'train', network: 'networks/missing.gml' }, /network: file not found: .*missing\.gml/],
-    ['missing network in a list', { kind: 'cycle-times', networks: ['gaia', '../shared/networks/nope.gml'] }, /networks\[1\]: file not found/],
+    [
+      'missing network in a list',
+      { kind: 'cycle-times', networks: ['gaia', '../shared/networks/nope.gml'] },
+      /networks\[1\]: file not found/,
+    ],
     ['unknown kind', { kind: 'benchmark', network: 'gaia' }, /kind/],
   ];
 

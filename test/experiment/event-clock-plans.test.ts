@@ -21,11 +21,19 @@ const ROUNDS = 200;
 /** Relative tolerance of the issue (measured: the two clocks agree to about 1e-15). */
 const REL = 1e-9;
 const TOPOLOGIES = ['ring', 'mst', 'delta-mbst', 'star', 'multigraph-ring', 'matcha'];
-const PROFILE = { computeMs: { lognormal: { median: 5, sigma: 0.6 } }, uploadGbps: { uniform: { min: 1, max: 10 } }, downloadGbps: { choice: { values: [1, 10], weights: [1, 3] } } };
+const PROFILE = {
+  computeMs: { lognormal: { median: 5, sigma: 0.6 } },
+  uploadGbps: { uniform: { min: 1, max: 10 } },
+  downloadGbps: { choice: { values: [1, 10], weights: [1, 3] } },
+};
 
 const cases: { name: string; underlay: Underlay; profile?: object }[] = [
   ...NETWORKS.map((name) => ({ name, underlay: underlayFromGml(readFileSync(networkFile(name), 'utf8'), networkFile(name)) })),
-  ...NETWORKS.slice(0, 2).map((name) => ({ name: `${name} + random profile`, underlay: underlayFromGml(readFileSync(networkFile(name), 'utf8'), networkFile(name)), profile: PROFILE })),
+  ...NETWORKS.slice(0, 2).map((name) => ({
+    name: `${name} + random profile`,
+    underlay: underlayFromGml(readFileSync(networkFile(name), 'utf8'), networkFile(name)),
+    profile: PROFILE,
+  })),
   { name: 'generated-200 seed 3 + random profile', underlay: generateNetwork({ n: 200, seed: 3 }), profile: PROFILE },
   { name: 'generated-200 seed 4 + random profile', underlay: generateNetwork({ n: 200, seed: 4 }), profile: { ...PROFILE, seed: 11 } },
 ];
@@ -44,7 +52,8 @@ describe.each(cases)('event clock on $name', ({ underlay, profile }) => {
       const got = fixed.roundEndMs(k);
       worst = Math.max(worst, Math.abs(got - want) / want);
       // every silo of every round: fair sharing never finishes later than fixed
-      const a = fair.silos(k).endMs, b = fixedClock.silos(k).endMs;
+      const a = fair.silos(k).endMs,
+        b = fixedClock.silos(k).endMs;
       for (let j = 0; j < plan.n; j++) expect(a[j]).toBeLessThanOrEqual(b[j] * (1 + REL));
     }
     expect(worst).toBeLessThan(REL);
@@ -66,15 +75,27 @@ describe('a training context on the event clock', () => {
     expect(plan.details!.cycleTime).toMatch(/^periodic regime after \d+ rounds?, cyclicity \d+ \(fair sharing/);
     const endBefore = (m: number): number => (m > 0 ? plan.roundEndMs(m - 1) : 0);
     expect(plan.cycleTimeMs).toBeCloseTo((endBefore(e.transientRounds + e.cyclicity) - endBefore(e.transientRounds)) / e.cyclicity, 9);
-    const fixed = buildOnClock(findTopology('ring')!, prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 50, clock: 'events' }));
+    const fixed = buildOnClock(
+      findTopology('ring')!,
+      prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 50, clock: 'events' }),
+    );
     expect(plan.cycleTimeMs).toBeLessThanOrEqual(fixed.cycleTimeMs * (1 + 1e-12));
     // fixed sharing: max-plus's Karp cycle time (no transient in it, unlike the end of round K / K)
     expect(Math.abs(fixed.cycleTimeMs / (fixed.details!.maxPlusCycleTimeMs as number) - 1)).toBeLessThan(1e-9);
   });
 
   it('refuses stragglers, failures or fair sharing on the max-plus clock, and unknown silos, naming the field', () => {
-    expect(() => prepareContext({ network: 'gaia-cities', workload: 'femnist', stragglers: { model: 'lognormal', sigma: 0.3 } })).toThrow(/stragglers.*event clock/);
+    expect(() => prepareContext({ network: 'gaia-cities', workload: 'femnist', stragglers: { model: 'lognormal', sigma: 0.3 } })).toThrow(
+      /stragglers.*event clock/,
+    );
     expect(() => prepareContext({ network: 'gaia-cities', workload: 'femnist', sharing: 'fair' })).toThrow(/sharing.*event clock/);
-    expect(() => prepareContext({ network: 'gaia-cities', workload: 'femnist', clock: 'events', failures: { silos: [{ silo: 'Atlantis', fromRound: 1, toRound: 2 }] } })).toThrow(/failures\.silos\[0\]\.silo: unknown silo "Atlantis"/);
+    expect(() =>
+      prepareContext({
+        network: 'gaia-cities',
+        workload: 'femnist',
+        clock: 'events',
+        failures: { silos: [{ silo: 'Atlantis', fromRound: 1, toRound: 2 }] },
+      }),
+    ).toThrow(/failures\.silos\[0\]\.silo: unknown silo "Atlantis"/);
   });
 });

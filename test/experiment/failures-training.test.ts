@@ -25,8 +25,17 @@ const failures = { silos: [{ silo: DOWN, fromRound: 10, toRound: 20 }] };
 function data(n: number, dim: number): EngineData {
   const rng = createRng(4);
   const make = (size: number) => {
-    const x = new Float32Array(size * dim), y = new Float32Array(size);
-    for (let s = 0; s < size; s++) { let t = 0; for (let d = 0; d < dim; d++) { const v = rng.normal(); x[s * dim + d] = v; t += v * (d % 3); } y[s] = t; }
+    const x = new Float32Array(size * dim),
+      y = new Float32Array(size);
+    for (let s = 0; s < size; s++) {
+      let t = 0;
+      for (let d = 0; d < dim; d++) {
+        const v = rng.normal();
+        x[s * dim + d] = v;
+        t += v * (d % 3);
+      }
+      y[s] = t;
+    }
     return { x, y, size };
   };
   return { shards: Array.from({ length: n }, () => make(40)), test: make(100) };
@@ -36,7 +45,14 @@ function data(n: number, dim: number): EngineData {
 function counting(dim: number): LocalTrainer & { perCall: Float32Array[] } {
   const t = fakeTrainer(dim);
   const perCall: Float32Array[] = [];
-  return { ...t, perCall, train(w, o, b, lr, seed) { perCall.push(w); return t.train(w, o, b, lr, seed); } };
+  return {
+    ...t,
+    perCall,
+    train(w, o, b, lr, seed) {
+      perCall.push(w);
+      return t.train(w, o, b, lr, seed);
+    },
+  };
 }
 
 describe('a silo down for rounds 10-20 on the event clock', () => {
@@ -82,15 +98,24 @@ describe('a silo down for rounds 10-20 on the event clock', () => {
   });
 
   it('its neighbours do not wait for it: the outage rounds end no later than with it up', () => {
-    const up = buildOnClock(findTopology('ring')!, prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 40, clock: 'events' }));
+    const up = buildOnClock(
+      findTopology('ring')!,
+      prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 40, clock: 'events' }),
+    );
     for (let k = 10; k <= 20; k++) expect(plan.roundEndMs(k)).toBeLessThanOrEqual(up.roundEndMs(k) * (1 + 1e-12));
   });
 
   it('stopped in round 15 and resumed from the checkpoint, ends bit-identical', () => {
     const full = runRounds(initEngineState(fakeTrainer(5), n, 2), fakeTrainer(5), schedule, d, opts);
-    const half = runRounds(initEngineState(fakeTrainer(5), n, 2), fakeTrainer(5), schedule, d, { ...opts, afterRound: (st) => st.round === 15 });
+    const half = runRounds(initEngineState(fakeTrainer(5), n, 2), fakeTrainer(5), schedule, d, {
+      ...opts,
+      afterRound: (st) => st.round === 15,
+    });
     const restored = decodeCheckpoint(encodeCheckpoint(half, 'h'), 'ck').state;
-    const plan2 = buildOnClock(findTopology('ring')!, prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 40, clock: 'events', failures }));
+    const plan2 = buildOnClock(
+      findTopology('ring')!,
+      prepareContext({ network: 'gaia-cities', workload: 'femnist', rounds: 40, clock: 'events', failures }),
+    );
     const schedule2 = scheduleFromPlan(plan2, mixingRule(plan2, n, { shardSizes: new Array(n).fill(1), scheme: 'metropolis' }));
     const rest = runRounds(restored, fakeTrainer(5), schedule2, d, opts);
     expect(rest.weights.map((w) => Array.from(w))).toEqual(full.weights.map((w) => Array.from(w)));
@@ -100,21 +125,43 @@ describe('a silo down for rounds 10-20 on the event clock', () => {
 });
 
 describe('runTraining on the event clock with a failure', () => {
-  it('writes the down count per round and each silo\'s compute / send / wait', async () => {
+  it("writes the down count per round and each silo's compute / send / wait", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-fail-'));
     const file = path.join(dir, 'c.json');
-    const raw = { kind: 'train', name: 'f', network: 'gaia-cities', topology: 'ring', model: { name: 'linear', inputSize: 16 }, dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 30, evalEvery: 10, checkpointEvery: 10, clock: 'events', failures };
+    const raw = {
+      kind: 'train',
+      name: 'f',
+      network: 'gaia-cities',
+      topology: 'ring',
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+      rounds: 30,
+      evalEvery: 10,
+      checkpointEvery: 10,
+      clock: 'events',
+      failures,
+    };
     writeFileSync(file, JSON.stringify(raw));
     const cfg = validateConfig(raw, file) as TrainConfig;
     await runTraining(cfg, file, { outDir: path.join(dir, 'out'), trainer: fakeTrainer(256) });
-    const rows = readFileSync(path.join(dir, 'out', 'metrics.csv'), 'utf8').trim().split('\n');
+    const rows = readFileSync(path.join(dir, 'out', 'metrics.csv'), 'utf8')
+      .trim()
+      .split('\n');
     const header = rows[0].split(',');
     const down = rows.slice(1).map((r) => Number(r.split(',')[header.indexOf('down')]));
     expect(down).toEqual(Array.from({ length: 30 }, (_, k) => (k >= 10 && k <= 20 ? 1 : 0)));
-    const times = readFileSync(path.join(dir, 'out', 'silo-times.csv'), 'utf8').trim().split('\n');
+    const times = readFileSync(path.join(dir, 'out', 'silo-times.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(times[0]).toBe('silo,computeMs,sendMs,waitMs');
-    const dublin = times.find((l) => l.startsWith(`${DOWN},`))!.split(',').map(Number);
-    const virginia = times.find((l) => l.startsWith('Virginia,'))!.split(',').map(Number);
+    const dublin = times
+      .find((l) => l.startsWith(`${DOWN},`))!
+      .split(',')
+      .map(Number);
+    const virginia = times
+      .find((l) => l.startsWith('Virginia,'))!
+      .split(',')
+      .map(Number);
     // Dublin computed 30 - 11 rounds, Virginia all 30: 1.5 ms per round (no workload: the linear
     // model's documented default step time, never another model's), one local step
     expect(dublin[1]).toBeCloseTo(19 * 1.5, 9);

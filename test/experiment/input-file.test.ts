@@ -6,7 +6,12 @@ import { DflsimInputError } from '../../src/errors.js';
 import { jsonSyntaxError, lineColumn, parseJsonInput, parseYamlInput, readInputFile } from '../../src/input-file.js';
 
 function errorOf(f: () => unknown): DflsimInputError {
-  try { f(); } catch (e) { if (e instanceof DflsimInputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DflsimInputError) return e;
+    throw e;
+  }
   throw new Error('expected an input error');
 }
 
@@ -16,11 +21,17 @@ describe('input files', () => {
     const f = path.join(dir, 'a.json');
     writeFileSync(f, '{}');
     expect(readInputFile(f, 'config file')).toBe('{}');
-    expect(errorOf(() => readInputFile(path.join(dir, 'b.json'), 'config file')).message).toBe(`${path.join(dir, 'b.json')}: config file not found`);
+    expect(errorOf(() => readInputFile(path.join(dir, 'b.json'), 'config file')).message).toBe(
+      `${path.join(dir, 'b.json')}: config file not found`,
+    );
     mkdirSync(path.join(dir, 'd.gml'));
-    expect(errorOf(() => readInputFile(path.join(dir, 'd.gml'), 'network file')).message).toBe(`${path.join(dir, 'd.gml')}: is a directory, not a network file`);
+    expect(errorOf(() => readInputFile(path.join(dir, 'd.gml'), 'network file')).message).toBe(
+      `${path.join(dir, 'd.gml')}: is a directory, not a network file`,
+    );
     // a path under a file: not found (ENOTDIR), not a stack trace
-    expect(errorOf(() => readInputFile(path.join(f, 'x.gml'), 'network file')).message).toBe(`${path.join(f, 'x.gml')}: network file not found`);
+    expect(errorOf(() => readInputFile(path.join(f, 'x.gml'), 'network file')).message).toBe(
+      `${path.join(f, 'x.gml')}: network file not found`,
+    );
     // a config field as the place
     const e = errorOf(() => readInputFile(path.join(dir, 'd.gml'), 'network file', 'x.json: network'));
     expect(e.where).toBe('x.json: network');
@@ -34,7 +45,12 @@ describe('input files', () => {
   });
 
   it('finds no error in valid JSON, including 100,000 nested arrays', () => {
-    for (const t of ['{}', ' [ 1 , -2.5e-3, true, null, "a\\u00e9\\n\\"" ] ', '{"a":[1,{"b":{}}],"c":""}', `${'['.repeat(100_000)}${']'.repeat(100_000)}`]) {
+    for (const t of [
+      '{}',
+      ' [ 1 , -2.5e-3, true, null, "a\\u00e9\\n\\"" ] ',
+      '{"a":[1,{"b":{}}],"c":""}',
+      `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+    ]) {
       expect(() => JSON.parse(t)).not.toThrow();
       expect(jsonSyntaxError(t)).toBeUndefined();
     }
@@ -58,7 +74,9 @@ describe('input files', () => {
   it('JSON and YAML syntax errors name file, line and column', () => {
     const j = errorOf(() => parseJsonInput('{\n  "kind": "train",\n  "rounds": 3,\n}\n', 'config.json'));
     expect(j.where).toBe('config.json: line 4, column 1');
-    expect(j.message).toBe('config.json: line 4, column 1: cannot parse JSON: expected a property name in double quotes, found "}" (a trailing comma?)');
+    expect(j.message).toBe(
+      'config.json: line 4, column 1: cannot parse JSON: expected a property name in double quotes, found "}" (a trailing comma?)',
+    );
     const y = errorOf(() => parseYamlInput('kind: train\nrounds: 3\n  lr: 1\n', 'config.yaml'));
     expect(y.where).toMatch(/^config\.yaml: line \d+, column \d+$/);
     expect(y.message).toMatch(/cannot parse YAML: /);

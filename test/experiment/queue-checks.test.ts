@@ -11,7 +11,17 @@ import { checkRunResult } from '../../src/experiment/queue/coordinator.js';
 import { buildRunJob, checkRunJob, jobId, RefusedJobError } from '../../src/experiment/queue/job.js';
 import { jsonBytes, MAX_JOB_BYTES } from '../../src/experiment/queue/limits.js';
 import { checkQueuePrefix, insideDir, RUN_JOB_ID } from '../../src/experiment/queue/names.js';
-import { checkSecret, checkpointSigned, jobSigned, packSigned, resultSigned, signCheckpoint, signJob, signResult, unpackSigned } from '../../src/experiment/queue/sign.js';
+import {
+  checkSecret,
+  checkpointSigned,
+  jobSigned,
+  packSigned,
+  resultSigned,
+  signCheckpoint,
+  signJob,
+  signResult,
+  unpackSigned,
+} from '../../src/experiment/queue/sign.js';
 import { checkQueueUrl, urlDatabase, urlHasPassword } from '../../src/experiment/queue/url.js';
 import { ROOT } from '../helpers.js';
 
@@ -20,7 +30,12 @@ const WORK = path.join(path.sep, 'work', 'w', 'run-x');
 
 /** The message of the refusal `f` throws (a RefusedJobError, or the coordinator's BadResult). */
 function refusal(f: () => unknown): string {
-  try { f(); } catch (e) { if (e instanceof RefusedJobError || (e as Error).constructor.name === 'BadResult') return (e as Error).message; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof RefusedJobError || (e as Error).constructor.name === 'BadResult') return (e as Error).message;
+    throw e;
+  }
   throw new Error('expected a refusal');
 }
 
@@ -35,7 +50,15 @@ describe('paths and ids from a job', () => {
 
   it('a run id is run- and 32 hex digits, nothing else', () => {
     expect(RUN_JOB_ID.test(`run-${'a'.repeat(32)}`)).toBe(true);
-    for (const bad of ['../victim', '..', `run-${'a'.repeat(31)}`, `run-${'A'.repeat(32)}`, `run-${'a'.repeat(32)}/..`, `x/run-${'a'.repeat(32)}`]) expect(RUN_JOB_ID.test(bad), bad).toBe(false);
+    for (const bad of [
+      '../victim',
+      '..',
+      `run-${'a'.repeat(31)}`,
+      `run-${'A'.repeat(32)}`,
+      `run-${'a'.repeat(32)}/..`,
+      `x/run-${'a'.repeat(32)}`,
+    ])
+      expect(RUN_JOB_ID.test(bad), bad).toBe(false);
   });
 });
 
@@ -61,7 +84,9 @@ describe('a run job, built and checked', () => {
     expect(refusal(() => checkRunJob(b.data, '../victim', WORK, check))).toMatch(/refused job "\.\.\/victim": not a dflsim run id/);
     const big = { ...b.data, label: 'x'.repeat(MAX_JOB_BYTES + 1) };
     expect(refusal(() => checkRunJob(big, b.id, WORK, check))).toMatch(/more than 32 MiB, the queue's maximum for a job/);
-    expect(refusal(() => checkRunJob(b.data, `run-${'0'.repeat(32)}`, WORK, check))).toMatch(/its id is not the hash of its config and files/);
+    expect(refusal(() => checkRunJob(b.data, `run-${'0'.repeat(32)}`, WORK, check))).toMatch(
+      /its id is not the hash of its config and files/,
+    );
   });
 
   it('with a secret: an unsigned job, one signed with another secret or for another prefix or id is refused; a signed one passes', () => {
@@ -69,10 +94,14 @@ describe('a run job, built and checked', () => {
     const withSecret = { ...check, secret: SECRET };
     expect(() => checkRunJob(JSON.parse(JSON.stringify(signed.data)), signed.id, WORK, withSecret)).not.toThrow();
     const unsigned = buildRunJob(cfg, cfgFile, meta);
-    expect(refusal(() => checkRunJob(unsigned.data, unsigned.id, WORK, withSecret))).toMatch(/it is not signed, and this worker has a queue secret/);
+    expect(refusal(() => checkRunJob(unsigned.data, unsigned.id, WORK, withSecret))).toMatch(
+      /it is not signed, and this worker has a queue secret/,
+    );
     const other = buildRunJob(cfg, cfgFile, { ...meta, secret: Buffer.from('another-secret-of-someone-else-98765') });
     expect(refusal(() => checkRunJob(other.data, other.id, WORK, withSecret))).toMatch(/its signature does not match/);
-    expect(refusal(() => checkRunJob(signed.data, signed.id, WORK, { ...withSecret, prefix: 'q' }))).toMatch(/its signature does not match/);
+    expect(refusal(() => checkRunJob(signed.data, signed.id, WORK, { ...withSecret, prefix: 'q' }))).toMatch(
+      /its signature does not match/,
+    );
     expect(refusal(() => checkRunJob(signed.data, signed.id, WORK, check))).toMatch(/it is signed, and this worker has no queue secret/);
     // a changed field breaks the signature
     expect(jobSigned(SECRET, 'p', signed.id, { ...signed.data, runDir: '..' })).toBe(false);
@@ -97,20 +126,31 @@ describe('a run result, checked by the coordinator', () => {
     expect(checkRunResult(signed, id, target, buildId())).toBe(signed);
     expect(() => checkRunResult(base, id, { prefix: 'p' }, buildId())).not.toThrow();
     expect(refusal(() => checkRunResult(base, id, target, buildId()))).toMatch(/the result is not signed/);
-    expect(refusal(() => checkRunResult({ ...base, sig: signResult(SECRET, 'p', `run-${'3'.repeat(32)}`, base) }, id, target, buildId()))).toMatch(/signature does not match/);
+    expect(
+      refusal(() => checkRunResult({ ...base, sig: signResult(SECRET, 'p', `run-${'3'.repeat(32)}`, base) }, id, target, buildId())),
+    ).toMatch(/signature does not match/);
     const changed = { ...signed, files: { ...files, 'metrics.csv': 'b3RoZXIK' } };
     expect(resultSigned(SECRET, 'p', id, changed)).toBe(false);
     expect(refusal(() => checkRunResult(changed, id, target, buildId()))).toMatch(/signature does not match/);
-    expect(refusal(() => checkRunResult({ ...base, build: '0.0.0+000000000000' }, id, { prefix: 'p' }, buildId()))).toMatch(/made by dflsim build 0\.0\.0\+000000000000, this is build/);
+    expect(refusal(() => checkRunResult({ ...base, build: '0.0.0+000000000000' }, id, { prefix: 'p' }, buildId()))).toMatch(
+      /made by dflsim build 0\.0\.0\+000000000000, this is build/,
+    );
     for (const name of ['../../../pwned.txt', '/etc/x', 'a/../../b', 'a\\b', '']) {
-      expect(refusal(() => checkRunResult({ ...base, files: { ...files, [name]: 'eA==' } }, id, { prefix: 'p' }, buildId())), name).toMatch(/a file outside the run's directory/);
+      expect(
+        refusal(() => checkRunResult({ ...base, files: { ...files, [name]: 'eA==' } }, id, { prefix: 'p' }, buildId())),
+        name,
+      ).toMatch(/a file outside the run's directory/);
     }
     const { 'topology.json': _t, ...fewer } = files;
     expect(refusal(() => checkRunResult({ ...base, files: fewer }, id, { prefix: 'p' }, buildId()))).toMatch(/returned no topology\.json/);
-    expect(refusal(() => checkRunResult({ ...base, files: { ...files, 'metrics.csv': 'x'.repeat(64 * 1024 * 1024 + 1) } }, id, { prefix: 'p' }, buildId()))).toMatch(/more than 64 MiB/);
+    expect(
+      refusal(() =>
+        checkRunResult({ ...base, files: { ...files, 'metrics.csv': 'x'.repeat(64 * 1024 * 1024 + 1) } }, id, { prefix: 'p' }, buildId()),
+      ),
+    ).toMatch(/more than 64 MiB/);
   });
 
-  it('a stored checkpoint keeps its signature; another job\'s or a changed one does not verify', () => {
+  it("a stored checkpoint keeps its signature; another job's or a changed one does not verify", () => {
     const bytes = Buffer.from('checkpoint bytes');
     const sig = signCheckpoint(SECRET, 'p', id, bytes);
     const back = unpackSigned(packSigned(bytes, sig))!;
@@ -127,15 +167,16 @@ describe('a run result, checked by the coordinator', () => {
 describe('settings', () => {
   it('a prefix is letters, digits, _ . - (no colon, no glob)', () => {
     for (const ok of ['dflsim', 'alice', 'team-1.build_2']) expect(checkQueuePrefix(ok, '--queue-prefix')).toBe(ok);
-    for (const bad of ['', 'a:b', 'a*', '-x', 'x'.repeat(65), 'a b']) expect(() => checkQueuePrefix(bad, '--queue-prefix'), bad).toThrow(/--queue-prefix: queue prefix/);
+    for (const bad of ['', 'a:b', 'a*', '-x', 'x'.repeat(65), 'a b'])
+      expect(() => checkQueuePrefix(bad, '--queue-prefix'), bad).toThrow(/--queue-prefix: queue prefix/);
   });
 
-  it('a secret has at least 16 bytes (a file\'s final newline dropped)', () => {
+  it("a secret has at least 16 bytes (a file's final newline dropped)", () => {
     expect(checkSecret('0123456789abcdef\n', 'DFLSIM_QUEUE_SECRET').toString()).toBe('0123456789abcdef');
     expect(() => checkSecret('short\n', '--queue-secret-file')).toThrow(/--queue-secret-file: the queue secret has 5 bytes, fewer than 16/);
   });
 
-  it('a URL\'s database is a number; a password is seen', () => {
+  it("a URL's database is a number; a password is seen", () => {
     expect(urlDatabase('redis://h:1/7')).toBe(7);
     expect(urlDatabase('redis://h:1')).toBe(0);
     expect(() => checkQueueUrl('redis://h:1/x', 'DFLSIM_QUEUE')).toThrow(/DFLSIM_QUEUE: the database in redis:\/\/h:1\/x is not a number/);

@@ -21,14 +21,26 @@ function snapshot(dir: string): Record<string, number> {
 }
 
 describe('resuming a sweep', () => {
-  it('checks every run\'s checkpoint before the first run continues', () => {
+  it("checks every run's checkpoint before the first run continues", () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-resume-sweep-'));
     const cfg = path.join(dir, 'sweep.json');
-    writeFileSync(cfg, JSON.stringify({
-      kind: 'train', name: 'sw', network: networkFile('gaia'), model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 3, batchSize: 2, evalEvery: 1,
-      checkpointEvery: 1, seed: 1, workers: 1, sweep: { topology: ['ring', 'mst'] },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        kind: 'train',
+        name: 'sw',
+        network: networkFile('gaia'),
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+        rounds: 3,
+        batchSize: 2,
+        evalEvery: 1,
+        checkpointEvery: 1,
+        seed: 1,
+        workers: 1,
+        sweep: { topology: ['ring', 'mst'] },
+      }),
+    );
     const out = path.join(dir, 'out');
     const first = spawnSync(process.execPath, [BIN, 'run', cfg, '--out', out, '--keep-checkpoints'], { encoding: 'utf8' });
     expect(first.status, first.stderr).toBe(0);

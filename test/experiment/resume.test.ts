@@ -15,16 +15,36 @@ const BIN = path.join(ROOT, 'bin/dflsim.js');
 
 function config(dir: string): string {
   const f = path.join(dir, 'linear.json');
-  writeFileSync(f, JSON.stringify({
-    kind: 'train', name: 'resume-check', network: networkFile('gaia'), topology: 'multigraph-ring',
-    model: { name: 'linear', inputSize: 16 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 },
-    rounds: 600, batchSize: 4, lr: 1e-7, evalEvery: 25, checkpointEvery: 20, seed: 5, backend: 'wasm',
-  }));
+  writeFileSync(
+    f,
+    JSON.stringify({
+      kind: 'train',
+      name: 'resume-check',
+      network: networkFile('gaia'),
+      topology: 'multigraph-ring',
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 8 },
+      rounds: 600,
+      batchSize: 4,
+      lr: 1e-7,
+      evalEvery: 25,
+      checkpointEvery: 20,
+      seed: 5,
+      backend: 'wasm',
+    }),
+  );
   return f;
 }
 
-const stripWall = (csv: string) => csv.trim().split('\n').map((l) => { const c = l.split(','); c.splice(2, 1); return c.join(','); });
+const stripWall = (csv: string) =>
+  csv
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const c = l.split(',');
+      c.splice(2, 1);
+      return c.join(',');
+    });
 
 describe('kill and resume', () => {
   it('SIGKILL mid-run, then --resume, equals an uninterrupted run', async () => {
@@ -40,11 +60,23 @@ describe('kill and resume', () => {
     // wait for a checkpoint past the first one, then kill without warning
     await new Promise<void>((resolve, reject) => {
       // a run that ends before it is killed fails here, not by waiting
-      child.once('exit', (c, sig) => { if (sig !== 'SIGKILL') { clearInterval(poll); reject(new Error(`dflsim exited ${c} before it was killed`)); } });
+      child.once('exit', (c, sig) => {
+        if (sig !== 'SIGKILL') {
+          clearInterval(poll);
+          reject(new Error(`dflsim exited ${c} before it was killed`));
+        }
+      });
       const poll = setInterval(() => {
         const csv = existsSync(path.join(out, 'metrics.csv')) ? readFileSync(path.join(out, 'metrics.csv'), 'utf8') : '';
-        if (existsSync(ck) && csv.split('\n').length > 60) { clearInterval(poll); child.kill('SIGKILL'); resolve(); }
-        else if (Date.now() - started > 120_000) { clearInterval(poll); child.kill('SIGKILL'); reject(new Error('no checkpoint in time')); }
+        if (existsSync(ck) && csv.split('\n').length > 60) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          resolve();
+        } else if (Date.now() - started > 120_000) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          reject(new Error('no checkpoint in time'));
+        }
       }, 20);
     });
     await new Promise((r) => child.on('exit', r));
@@ -69,14 +101,28 @@ describe('kill and resume', () => {
     const out = path.join(dir, 'run');
     const child = spawn(process.execPath, [BIN, 'run', cfg, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
     const started = Date.now();
     await new Promise<void>((resolve, reject) => {
       // a run that ends before its first checkpoint fails here with its stderr, not by waiting
-      child.once('exit', (c) => { if (!existsSync(path.join(out, 'checkpoint.bin'))) { clearInterval(poll); reject(new Error(`dflsim exited ${c} before its first checkpoint:\n${stderr}`)); } });
+      child.once('exit', (c) => {
+        if (!existsSync(path.join(out, 'checkpoint.bin'))) {
+          clearInterval(poll);
+          reject(new Error(`dflsim exited ${c} before its first checkpoint:\n${stderr}`));
+        }
+      });
       const poll = setInterval(() => {
-        if (existsSync(path.join(out, 'checkpoint.bin'))) { clearInterval(poll); child.kill('SIGINT'); resolve(); }
-        else if (Date.now() - started > 120_000) { clearInterval(poll); child.kill('SIGKILL'); reject(new Error('no checkpoint in time')); }
+        if (existsSync(path.join(out, 'checkpoint.bin'))) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+          resolve();
+        } else if (Date.now() - started > 120_000) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+          reject(new Error('no checkpoint in time'));
+        }
       }, 20);
     });
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
@@ -108,11 +154,14 @@ describe('kill and resume', () => {
 
   describe('a checkpoint that cannot continue the run: exit 2 naming the checkpoint, nothing rewritten', () => {
     /** Every file of a directory with its bytes and modification time. */
-    const snapshot = (d: string) => readdirSync(d).sort().map((f) => {
-      const p = path.join(d, f);
-      const st = statSync(p);
-      return { f, mtimeMs: st.mtimeMs, body: st.isDirectory() ? '<dir>' : readFileSync(p).toString('base64') };
-    });
+    const snapshot = (d: string) =>
+      readdirSync(d)
+        .sort()
+        .map((f) => {
+          const p = path.join(d, f);
+          const st = statSync(p);
+          return { f, mtimeMs: st.mtimeMs, body: st.isDirectory() ? '<dir>' : readFileSync(p).toString('base64') };
+        });
     let dir = '';
     let cfg = '';
     let out = '';
@@ -148,7 +197,7 @@ describe('kill and resume', () => {
       resumeFails(/the checkpoint has 10 silos, the run has 11/);
     }, 120_000);
 
-    it('a round beyond the run\'s end', () => {
+    it("a round beyond the run's end", () => {
       prepare();
       const { state, configHash } = original();
       expect(state.round).toBe(6);
@@ -172,25 +221,32 @@ describe('kill and resume', () => {
     }, 120_000);
   });
 
-  it.skipIf(!nativeAddon())('refuses to resume a checkpoint under other convolution kernels (native against wasm), exit 2, naming the file', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-kernels-'));
-    const f = path.join(dir, 'short.json');
-    writeFileSync(f, readFileSync(config(dir), 'utf8').replace('"rounds":600', '"rounds":40'));
-    const out = path.join(dir, 'out');
-    const first = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--keep-checkpoints'], { encoding: 'utf8' });
-    expect(first.status, first.stderr).toBe(0);
-    const ck = path.join(out, 'checkpoint.bin');
-    expect(decodeCheckpoint(readFileSync(ck), ck).kernels).toMatch(/^native-/);
-    const before = readFileSync(path.join(out, 'metrics.csv'), 'utf8');
-    const wasm = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--resume'], { encoding: 'utf8', env: { ...process.env, DFLSIM_NATIVE: '0' } });
-    expect(wasm.status).toBe(2);
-    expect(wasm.stderr).toContain(ck);
-    expect(wasm.stderr).toMatch(/trained with the native-\w+ kernels and this run has the wasm kernels/);
-    expect(wasm.stderr).not.toMatch(/\n\s+at /);
-    expect(readFileSync(path.join(out, 'metrics.csv'), 'utf8')).toBe(before);
-    // the same kernels resume
-    const again = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--resume'], { encoding: 'utf8' });
-    expect(again.status, again.stderr).toBe(0);
-    rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  it.skipIf(!nativeAddon())(
+    'refuses to resume a checkpoint under other convolution kernels (native against wasm), exit 2, naming the file',
+    () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-kernels-'));
+      const f = path.join(dir, 'short.json');
+      writeFileSync(f, readFileSync(config(dir), 'utf8').replace('"rounds":600', '"rounds":40'));
+      const out = path.join(dir, 'out');
+      const first = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--keep-checkpoints'], { encoding: 'utf8' });
+      expect(first.status, first.stderr).toBe(0);
+      const ck = path.join(out, 'checkpoint.bin');
+      expect(decodeCheckpoint(readFileSync(ck), ck).kernels).toMatch(/^native-/);
+      const before = readFileSync(path.join(out, 'metrics.csv'), 'utf8');
+      const wasm = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--resume'], {
+        encoding: 'utf8',
+        env: { ...process.env, DFLSIM_NATIVE: '0' },
+      });
+      expect(wasm.status).toBe(2);
+      expect(wasm.stderr).toContain(ck);
+      expect(wasm.stderr).toMatch(/trained with the native-\w+ kernels and this run has the wasm kernels/);
+      expect(wasm.stderr).not.toMatch(/\n\s+at /);
+      expect(readFileSync(path.join(out, 'metrics.csv'), 'utf8')).toBe(before);
+      // the same kernels resume
+      const again = spawnSync(process.execPath, [BIN, 'run', f, '--out', out, '--resume'], { encoding: 'utf8' });
+      expect(again.status, again.stderr).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    },
+    120_000,
+  );
 });

@@ -19,10 +19,18 @@ import { networkFile, ROOT } from '../helpers.js';
 const BIN = path.join(ROOT, 'bin/dflsim.js');
 
 const base = {
-  kind: 'train', network: networkFile('gaia'),
+  kind: 'train',
+  network: networkFile('gaia'),
   model: { name: 'linear', inputSize: 16 },
   dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 6 },
-  rounds: 4, batchSize: 4, lr: 0.01, evalEvery: 1, evalSilos: true, seed: 3, backend: 'wasm', threads: 1,
+  rounds: 4,
+  batchSize: 4,
+  lr: 0.01,
+  evalEvery: 1,
+  evalSilos: true,
+  seed: 3,
+  backend: 'wasm',
+  threads: 1,
 };
 /** Two RING runs that differ only in a field RING ignores, and a multigraph run. */
 const variants = [

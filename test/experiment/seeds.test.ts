@@ -17,8 +17,15 @@ import { ROOT } from '../helpers.js';
 const BIN = path.join(ROOT, 'bin/dflsim.js');
 
 const BASE = {
-  kind: 'train', name: 'seeds', network: 'gaia-cities', model: { name: 'linear', inputSize: 16 },
-  dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 }, rounds: 6, batchSize: 4, lr: 0.01, workers: 1,
+  kind: 'train',
+  name: 'seeds',
+  network: 'gaia-cities',
+  model: { name: 'linear', inputSize: 16 },
+  dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+  rounds: 6,
+  batchSize: 4,
+  lr: 0.01,
+  workers: 1,
 };
 
 function write(dir: string, name: string, cfg: object): string {
@@ -31,15 +38,35 @@ function write(dir: string, name: string, cfg: object): string {
 function metricsBits(dir: string): string {
   const lines = readFileSync(path.join(dir, 'metrics.csv'), 'utf8').trim().split('\n');
   const wall = lines[0].split(',').indexOf('wallMs');
-  return lines.map((l) => l.split(',').filter((_, i) => i !== wall).join(',')).join('\n');
+  return lines
+    .map((l) =>
+      l
+        .split(',')
+        .filter((_, i) => i !== wall)
+        .join(','),
+    )
+    .join('\n');
 }
 
 describe('seeds', () => {
   it('seeds, repeats and sweep.seed give the same seed axis, last in the labels; one way only', () => {
-    const runs = (raw: object) => expandTrainRuns(validateConfig({ ...BASE, ...raw }, 'c.json') as TrainConfig).map((r) => [r.label, r.config.seed]);
-    expect(runs({ seeds: [3, 5], sweep: { topology: ['ring', 'mst'] } })).toEqual([['topology=ring,seed=3', 3], ['topology=ring,seed=5', 5], ['topology=mst,seed=3', 3], ['topology=mst,seed=5', 5]]);
-    expect(runs({ seed: 7, repeats: 3 })).toEqual([['seed=7', 7], ['seed=8', 8], ['seed=9', 9]]);
-    expect(runs({ sweep: { seed: [1, 2] } })).toEqual([['seed=1', 1], ['seed=2', 2]]);
+    const runs = (raw: object) =>
+      expandTrainRuns(validateConfig({ ...BASE, ...raw }, 'c.json') as TrainConfig).map((r) => [r.label, r.config.seed]);
+    expect(runs({ seeds: [3, 5], sweep: { topology: ['ring', 'mst'] } })).toEqual([
+      ['topology=ring,seed=3', 3],
+      ['topology=ring,seed=5', 5],
+      ['topology=mst,seed=3', 3],
+      ['topology=mst,seed=5', 5],
+    ]);
+    expect(runs({ seed: 7, repeats: 3 })).toEqual([
+      ['seed=7', 7],
+      ['seed=8', 8],
+      ['seed=9', 9],
+    ]);
+    expect(runs({ sweep: { seed: [1, 2] } })).toEqual([
+      ['seed=1', 1],
+      ['seed=2', 2],
+    ]);
     // one seed: no axis (the run is the config's own)
     expect(runs({ seeds: [4] })).toEqual([['run', 4]]);
     expect(configSeeds(validateConfig({ ...BASE, seed: 2 }, 'c.json') as TrainConfig)).toEqual([2]);
@@ -52,9 +79,17 @@ describe('seeds', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-seeds-'));
     const sweep = write(dir, 'sweep.json', { ...BASE, seeds: [1, 2], sweep: { topology: ['ring', 'mst'] } });
     const res = await runExperiment(sweep, { outDir: path.join(dir, 'seq') });
-    expect(res.runs!.map((r) => [r.topology, r.seed])).toEqual([['ring', 1], ['ring', 2], ['mst', 1], ['mst', 2]]);
+    expect(res.runs!.map((r) => [r.topology, r.seed])).toEqual([
+      ['ring', 1],
+      ['ring', 2],
+      ['mst', 1],
+      ['mst', 2],
+    ]);
     await runExperiment(sweep, { outDir: path.join(dir, 'par'), parallelRuns: 2 });
-    for (const [topology, seed] of [['ring', 2], ['mst', 1]] as const) {
+    for (const [topology, seed] of [
+      ['ring', 2],
+      ['mst', 1],
+    ] as const) {
       const single = write(dir, `single-${topology}-${seed}.json`, { ...BASE, topology, seed });
       const out = path.join(dir, `single-${topology}-${seed}`);
       await runExperiment(single, { outDir: out });
@@ -71,7 +106,7 @@ describe('seeds', () => {
     expect(report).toMatch(/Verdict rule:/);
   }, 300_000);
 
-  it('--seeds on the command line replaces the config\'s seeds', () => {
+  it("--seeds on the command line replaces the config's seeds", () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-seeds-cli-'));
     const cfg = write(dir, 'c.json', { ...BASE, rounds: 2, repeats: 5 });
     const out = path.join(dir, 'out');
@@ -87,7 +122,7 @@ describe('seeds', () => {
 });
 
 describe('what a training run simulates', () => {
-  it('without a workload, the links carry the trained model (parameters x 32 bits) and a step takes the model\'s documented default', async () => {
+  it("without a workload, the links carry the trained model (parameters x 32 bits) and a step takes the model's documented default", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-size-'));
     const f = write(dir, 'c.json', { ...BASE, rounds: 3 });
     const logs: string[] = [];
@@ -100,13 +135,22 @@ describe('what a training run simulates', () => {
     expect(s.simulated!.computeMs).toBe(1.5);
     expect(logs.some((l) => /computeMs not set: each local step is timed as 1\.5 ms, linear's documented default/.test(l))).toBe(true);
     // the run's cycle time is RING's with that model size and step time
-    const ring = computeCycleTimes({ network: 'gaia-cities', workload: { name: 'x', modelSizeBits: 257 * 32, computeMs: 1.5, rounds: 6400 }, topologies: ['ring'] }).results[0].cycleTimeMs;
+    const ring = computeCycleTimes({
+      network: 'gaia-cities',
+      workload: { name: 'x', modelSizeBits: 257 * 32, computeMs: 1.5, rounds: 6400 },
+      topologies: ['ring'],
+    }).results[0].cycleTimeMs;
     expect(s.cycleTimeMs).toBeCloseTo(ring, 9);
     expect(experimentSummaryText(res)).toContain('model 8,224 bits (model: 257 parameters x 32 bits)');
     // a config's modelSizeBits wins, and says so
     const g = write(dir, 'g.json', { ...BASE, rounds: 3, modelSizeBits: 1e6, computeMs: 3 });
     const r2 = (await runExperiment(g, { outDir: path.join(dir, 'out2') })).runs![0];
-    expect(r2.simulated).toMatchObject({ modelSizeBits: 1e6, modelSizeSource: 'config modelSizeBits', computeMs: 3, computeMsSource: 'config computeMs' });
+    expect(r2.simulated).toMatchObject({
+      modelSizeBits: 1e6,
+      modelSizeSource: 'config modelSizeBits',
+      computeMs: 3,
+      computeMsSource: 'config computeMs',
+    });
   }, 120_000);
 
   it('evaluates about 20 times by default (every floor(rounds/20) rounds) and at the last round', async () => {
@@ -114,7 +158,11 @@ describe('what a training run simulates', () => {
     const f = write(dir, 'c.json', { ...BASE, rounds: 45 });
     const s = (await runExperiment(f, { outDir: path.join(dir, 'out') })).runs![0];
     expect(s.simulated!.evalEvery).toBe(2);
-    const rows = readFileSync(path.join(dir, 'out', 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(path.join(dir, 'out', 'metrics.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const evaluated = rows.filter((r) => r[5] !== '').map((r) => Number(r[0]) + 1);
     expect(evaluated).toEqual([...Array.from({ length: 22 }, (_, i) => 2 * (i + 1)), 45]);
   }, 120_000);
@@ -124,7 +172,9 @@ describe('what a training run simulates', () => {
     const f = write(dir, 'c.json', { ...BASE, simulatedBudgetMs: 1 });
     const r = spawnSync(process.execPath, [BIN, 'run', f, '--out', path.join(dir, 'out')], { encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/c\.json: simulatedBudgetMs: the first round of ring ends at [\d.]+ ms of simulated time, after the budget of 1 ms/);
+    expect(r.stderr).toMatch(
+      /c\.json: simulatedBudgetMs: the first round of ring ends at [\d.]+ ms of simulated time, after the budget of 1 ms/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 

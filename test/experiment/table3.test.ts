@@ -67,7 +67,9 @@ describe.skipIf(!HAVE_SHARED)('Table 3 side by side', () => {
 
   it('prints the side-by-side table and puts it in the report', async () => {
     expect(experimentSummaryText(res)).toContain('Do et al., ICCV 2023, Table 3');
-    expect(experimentSummaryText(res)).toMatch(/exodus\s+dflsim, own RING tour\s+265\.22\s+84\.69\s+211\.51\s+84\.43\s+84\.43\s+23\.93\s+12\.35/);
+    expect(experimentSummaryText(res)).toMatch(
+      /exodus\s+dflsim, own RING tour\s+265\.22\s+84\.69\s+211\.51\s+84\.43\s+84\.43\s+23\.93\s+12\.35/,
+    );
     await writeReport(path.join(dir, 'out'));
     const md = readFileSync(path.join(dir, 'out', 'report.md'), 'utf8');
     expect(md).toContain('beside dflsim (ms per round)');

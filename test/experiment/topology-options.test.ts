@@ -15,12 +15,17 @@ import { referenceBaseGraphSequence } from '../../src/overlay/base-graph-referen
 import { networkFile } from '../helpers.js';
 
 const where = (f: () => unknown): string => {
-  try { f(); } catch (e) { expect(e).toBeInstanceOf(DflsimInputError); return (e as DflsimInputError).where; }
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DflsimInputError);
+    return (e as DflsimInputError).where;
+  }
   return 'no error';
 };
 
 describe('baseGraph: dflsim (default) or reference', () => {
-  it('the plan\'s rounds are the chosen construction\'s, on the RING tour\'s positions', () => {
+  it("the plan's rounds are the chosen construction's, on the RING tour's positions", () => {
     for (const baseGraph of [undefined, 'dflsim', 'reference'] as const) {
       const ctx = prepareContext({ network: networkFile('gaia'), workload: 'femnist', rounds: 50, ...(baseGraph ? { baseGraph } : {}) });
       const plan = findTopology('base-2')!.build(ctx);
@@ -29,21 +34,39 @@ describe('baseGraph: dflsim (default) or reference', () => {
       expect(plan.details!.construction).toBe(baseGraph ?? 'dflsim');
       expect(plan.period).toBe(seq.period);
       for (let k = 0; k < seq.period!; k++) {
-        const want = seq.round(k).edges.map(([a, b]) => `${order[a]}>${order[b]}`).sort();
-        expect(plan.round(k).strong.map(([a, b]) => `${a}>${b}`).sort(), `${baseGraph} round ${k}`).toEqual(want);
+        const want = seq
+          .round(k)
+          .edges.map(([a, b]) => `${order[a]}>${order[b]}`)
+          .sort();
+        expect(
+          plan
+            .round(k)
+            .strong.map(([a, b]) => `${a}>${b}`)
+            .sort(),
+          `${baseGraph} round ${k}`,
+        ).toEqual(want);
       }
     }
   });
 
-  it('a config\'s baseGraph and equidynEta reach the context; bad values name the field', () => {
-    const cfg = validateConfig({ kind: 'train', network: networkFile('gaia'), topology: 'base-3', baseGraph: 'reference', equidynEta: 0.53 }, 'x.json');
+  it("a config's baseGraph and equidynEta reach the context; bad values name the field", () => {
+    const cfg = validateConfig(
+      { kind: 'train', network: networkFile('gaia'), topology: 'base-3', baseGraph: 'reference', equidynEta: 0.53 },
+      'x.json',
+    );
     if (cfg.kind !== 'train') throw new Error('a train config');
     const ctx = prepareContext(trainContextRequest(cfg, 'x.json', { workload: getWorkload('femnist') }));
     expect(ctx.baseGraph).toBe('reference');
     expect(ctx.equidynEta).toBe(0.53);
-    expect(() => validateConfig({ kind: 'train', network: 'gaia-cities', baseGraph: 'authors' }, 'x.json')).toThrow(/x\.json: baseGraph: Invalid option: expected one of "dflsim"\|"reference"/);
-    expect(() => validateConfig({ kind: 'cycle-times', networks: ['gaia-cities'], equidynEta: 1.5 }, 'x.json')).toThrow(/x\.json: equidynEta: /);
-    expect(where(() => prepareContext({ network: 'gaia-cities', workload: 'femnist', baseGraph: 'authors' as 'reference' }))).toBe('--base-graph');
+    expect(() => validateConfig({ kind: 'train', network: 'gaia-cities', baseGraph: 'authors' }, 'x.json')).toThrow(
+      /x\.json: baseGraph: Invalid option: expected one of "dflsim"\|"reference"/,
+    );
+    expect(() => validateConfig({ kind: 'cycle-times', networks: ['gaia-cities'], equidynEta: 1.5 }, 'x.json')).toThrow(
+      /x\.json: equidynEta: /,
+    );
+    expect(where(() => prepareContext({ network: 'gaia-cities', workload: 'femnist', baseGraph: 'authors' as 'reference' }))).toBe(
+      '--base-graph',
+    );
     expect(where(() => prepareContext({ network: 'gaia-cities', workload: 'femnist', equidynEta: 0 }))).toBe('--equidyn-eta');
   });
 });

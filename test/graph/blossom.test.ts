@@ -74,13 +74,7 @@ function checkMatching(n: number, edges: Edge[], mate: Int32Array): [number, num
  * blossoms.  Passing proves the matching optimal (heaviest of its
  * cardinality under maxCardinality) up to `tol`.
  */
-function checkCertificate(
-  n: number,
-  edges: Edge[],
-  cert: WeightedMatchingCertificate,
-  maxCardinality: boolean,
-  exact: boolean,
-): void {
+function checkCertificate(n: number, edges: Edge[], cert: WeightedMatchingCertificate, maxCardinality: boolean, exact: boolean): void {
   const { mate, vertexDual: y, blossoms } = cert;
   const maxAbs = edges.reduce((s, e) => Math.max(s, Math.abs(e[2])), 0);
   const tol = exact ? 0 : 1e-9 * (1 + maxAbs);
@@ -143,8 +137,7 @@ function bruteMax(n: number, edges: Edge[], maxCardinality: boolean): [number, n
   const size = 1 << n;
   const card = new Int32Array(size);
   const wt = new Float64Array(size);
-  const better = (c: number, x: number, c0: number, x0: number): boolean =>
-    maxCardinality ? c > c0 || (c === c0 && x > x0) : x > x0;
+  const better = (c: number, x: number, c0: number, x0: number): boolean => (maxCardinality ? c > c0 || (c === c0 && x > x0) : x > x0);
   for (let mask = 1; mask < size; mask++) {
     const i = 31 - Math.clz32(mask & -mask);
     const rest = mask & ~(1 << i);
@@ -325,9 +318,7 @@ describe('maxWeightMatching vs. exhaustive search', () => {
     for (let t = 0; t < 250; t++) {
       const n = randInt(rng, 1, 11);
       const integer = t % 2 === 0;
-      const edges = randomGraph(rng, n, 0.1 + 0.9 * rng(), () =>
-        integer ? randInt(rng, -5, 5) : (rng() - 0.5) * 20,
-      );
+      const edges = randomGraph(rng, n, 0.1 + 0.9 * rng(), () => (integer ? randInt(rng, -5, 5) : (rng() - 0.5) * 20));
       compareWithBrute(n, edges, integer);
     }
   });

@@ -15,7 +15,10 @@ function expectProper(n: number, edges: UndirectedEdge[]): number {
   const c = misraGriesEdgeColoring(n, edges);
   expect(edgeColoringConflict(n, edges, c.edgeColors)).toBeNull();
   const deg = new Int32Array(n);
-  for (const [a, b] of edges) { deg[a]++; deg[b]++; }
+  for (const [a, b] of edges) {
+    deg[a]++;
+    deg[b]++;
+  }
   const delta = Math.max(0, ...deg);
   expect(c.maxDegree).toBe(delta);
   expect(c.colors).toBeGreaterThanOrEqual(delta);
@@ -26,7 +29,10 @@ function expectProper(n: number, edges: UndirectedEdge[]): number {
     const used = new Set<number>();
     for (const e of cls) {
       expect(c.edgeColors[e]).toBe(col);
-      for (const v of edges[e]) { expect(used.has(v)).toBe(false); used.add(v); }
+      for (const v of edges[e]) {
+        expect(used.has(v)).toBe(false);
+        used.add(v);
+      }
     }
   });
   return c.colors;
@@ -41,12 +47,43 @@ function completeGraph(n: number): [number, number][] {
 describe('misraGriesEdgeColoring', () => {
   it('colours small hand-checked graphs', () => {
     expect(expectProper(2, [[0, 1]])).toBe(1);
-    expect(expectProper(4, [[0, 1], [1, 2], [2, 3], [3, 0]])).toBeLessThanOrEqual(3); // even cycle: Δ + 1 = 3 allowed
-    expect(expectProper(5, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0]])).toBe(3); // odd cycle needs 3
+    expect(
+      expectProper(4, [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 0],
+      ]),
+    ).toBeLessThanOrEqual(3); // even cycle: Δ + 1 = 3 allowed
+    expect(
+      expectProper(5, [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [4, 0],
+      ]),
+    ).toBe(3); // odd cycle needs 3
     expect(expectProper(7, completeGraph(7))).toBe(7); // K_odd needs n colours
     expect(expectProper(0, [])).toBe(0);
     // Petersen graph (class 2: needs 4 colours)
-    const petersen: [number, number][] = [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0], [0, 5], [1, 6], [2, 7], [3, 8], [4, 9], [5, 7], [7, 9], [9, 6], [6, 8], [8, 5]];
+    const petersen: [number, number][] = [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 0],
+      [0, 5],
+      [1, 6],
+      [2, 7],
+      [3, 8],
+      [4, 9],
+      [5, 7],
+      [7, 9],
+      [9, 6],
+      [6, 8],
+      [8, 5],
+    ];
     expect(expectProper(10, petersen)).toBe(4);
   });
 
@@ -55,7 +92,10 @@ describe('misraGriesEdgeColoring', () => {
       const file = networkFile(name);
       const u = underlayFromGml(readFileSync(file, 'utf8'), file);
       const cg = buildConnectivityGraph(u);
-      expectProper(cg.n, u.links.map((l) => [l.a, l.b] as [number, number]));
+      expectProper(
+        cg.n,
+        u.links.map((l) => [l.a, l.b] as [number, number]),
+      );
       expectProper(cg.n, completeGraph(cg.n));
     }
   });
@@ -80,7 +120,12 @@ describe('misraGriesEdgeColoring', () => {
 
   it('rejects self-loops, duplicates and out-of-range ends naming the edge', () => {
     expect(() => misraGriesEdgeColoring(3, [[0, 0]])).toThrow(DflsimInputError);
-    expect(() => misraGriesEdgeColoring(3, [[0, 1], [1, 0]])).toThrow(/edges\[1\].*duplicate/);
+    expect(() =>
+      misraGriesEdgeColoring(3, [
+        [0, 1],
+        [1, 0],
+      ]),
+    ).toThrow(/edges\[1\].*duplicate/);
     expect(() => misraGriesEdgeColoring(3, [[0, 3]])).toThrow(/edges\[0\]/);
   });
 });

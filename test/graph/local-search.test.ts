@@ -14,7 +14,8 @@ const EPS = 1e-9;
 function euclidean(points: [number, number][]): Float64Array {
   const n = points.length;
   const w = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[i * n + j] = Math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) w[i * n + j] = Math.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]);
   return w;
 }
 
@@ -25,7 +26,10 @@ function best2opt(t: readonly number[], w: Float64Array, n: number): number {
   for (let i = 0; i < m; i++) {
     for (let j = i + 2; j < m; j++) {
       if (i === 0 && j === m - 1) continue; // the two edges share t[0]
-      const a = t[i], b = t[i + 1], c = t[j], d = t[(j + 1) % m];
+      const a = t[i],
+        b = t[i + 1],
+        c = t[j],
+        d = t[(j + 1) % m];
       best = Math.min(best, w[a * n + c] + w[b * n + d] - w[a * n + b] - w[c * n + d]);
     }
   }
@@ -57,7 +61,10 @@ function bruteForceOptimum(w: Float64Array, n: number): number {
   let best = Infinity;
   const rest = Array.from({ length: n - 1 }, (_, i) => i + 1);
   const permute = (k: number): void => {
-    if (k === rest.length) { best = Math.min(best, tourLength([0, ...rest], w, n)); return; }
+    if (k === rest.length) {
+      best = Math.min(best, tourLength([0, ...rest], w, n));
+      return;
+    }
     for (let i = k; i < rest.length; i++) {
       [rest[k], rest[i]] = [rest[i], rest[k]];
       permute(k + 1);
@@ -94,7 +101,10 @@ describe('2-opt + Or-opt local search', () => {
 
   it('convex instances reach the hull tour: regular hexagon (perimeter 6) and octagon (16 sin(π/8)) from scrambled starts', () => {
     for (const n of [6, 8]) {
-      const pts = Array.from({ length: n }, (_, i) => [Math.cos((2 * Math.PI * i) / n), Math.sin((2 * Math.PI * i) / n)] as [number, number]);
+      const pts = Array.from(
+        { length: n },
+        (_, i) => [Math.cos((2 * Math.PI * i) / n), Math.sin((2 * Math.PI * i) / n)] as [number, number],
+      );
       const w = euclidean(pts);
       const start = n === 6 ? [0, 3, 1, 4, 2, 5] : [0, 4, 1, 5, 2, 6, 3, 7];
       const t = improveTour(start, w, n);
@@ -109,10 +119,21 @@ describe('2-opt + Or-opt local search', () => {
 
   it('hand case: a square with a crossing tour 0-2-1-3 is uncrossed to the perimeter 4', () => {
     // n = 4 is below the local search's minimum (5): the tour is returned unchanged
-    const sq = euclidean([[0, 0], [1, 0], [1, 1], [0, 1]]);
+    const sq = euclidean([
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ]);
     expect(improveTour([0, 2, 1, 3], sq, 4)).toEqual([0, 2, 1, 3]);
     // with a fifth point at the centre the optimum is 3 + √2 (visit the centre between two corners)
-    const five = euclidean([[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]]);
+    const five = euclidean([
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 1],
+      [0.5, 0.5],
+    ]);
     const t = improveTour([0, 2, 1, 3, 4], five, 5);
     expect(tourLength(t, five, 5)).toBeCloseTo(3 + Math.SQRT2, 12);
     expect(bruteForceOptimum(five, 5)).toBeCloseTo(3 + Math.SQRT2, 12);

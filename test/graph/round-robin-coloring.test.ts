@@ -40,6 +40,12 @@ describe('round-robin edge colouring of the complete graph', () => {
   it('rejects a wrong edge list', () => {
     expect(() => roundRobinEdgeColoring(1)).toThrow(DflsimInputError);
     expect(() => roundRobinEdgeColoring(4, [[0, 1]])).toThrow(/6 edges/);
-    expect(() => roundRobinEdgeColoring(3, [[0, 1], [1, 2], [1, 0]])).toThrow(/duplicate/);
+    expect(() =>
+      roundRobinEdgeColoring(3, [
+        [0, 1],
+        [1, 2],
+        [1, 0],
+      ]),
+    ).toThrow(/duplicate/);
   });
 });

@@ -17,7 +17,7 @@ describe('UnionFind', () => {
     expect(u.find(0)).toBe(u.find(2));
   });
 
-  it('union(a, b) puts a\'s root under b\'s root (the convention the three former copies used)', () => {
+  it("union(a, b) puts a's root under b's root (the convention the three former copies used)", () => {
     const u = new UnionFind(3);
     u.union(0, 1);
     expect(u.find(0)).toBe(1);

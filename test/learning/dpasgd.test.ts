@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { averageWeights, consensusDistance, initEngineState, runRounds, runRoundsAsync, sampleBatch, type EngineData } from '../../src/learning/dpasgd.js';
+import {
+  averageWeights,
+  consensusDistance,
+  initEngineState,
+  runRounds,
+  runRoundsAsync,
+  sampleBatch,
+  type EngineData,
+} from '../../src/learning/dpasgd.js';
 import { localMixing, staticMixing } from '../../src/overlay/mixing-rules.js';
 import type { TrainingSchedule } from '../../src/learning/schedule.js';
 import { createRng } from '../../src/random.js';
@@ -9,10 +17,15 @@ function linearData(n: number, perSilo: number, dim: number, seed: number): Engi
   const rng = createRng(seed);
   const wTrue = Array.from({ length: dim }, () => rng.normal());
   const make = (size: number, shift: number, offset = 0) => {
-    const x = new Float32Array(size * dim), y = new Float32Array(size);
+    const x = new Float32Array(size * dim),
+      y = new Float32Array(size);
     for (let s = 0; s < size; s++) {
       let t = 0.5;
-      for (let d = 0; d < dim; d++) { const v = rng.normal() + shift; x[s * dim + d] = v; t += wTrue[d] * v; }
+      for (let d = 0; d < dim; d++) {
+        const v = rng.normal() + shift;
+        x[s * dim + d] = v;
+        t += wTrue[d] * v;
+      }
       y[s] = t + offset + 0.01 * rng.normal();
     }
     return { x, y, size };
@@ -20,7 +33,11 @@ function linearData(n: number, perSilo: number, dim: number, seed: number): Engi
   return { shards: Array.from({ length: n }, (_, i) => make(perSilo, (i - n / 2) * 0.3, (i - (n - 1) / 2) * 0.4)), test: make(200, 0) };
 }
 
-const ringOverlay = (n: number) => ({ topology: 'ring', silos: Array.from({ length: n }, (_, i) => `s${i}`), edges: Array.from({ length: n }, (_, i) => ({ from: i, to: (i + 1) % n, latencyMs: 1, bandwidthBitsPerMs: 1 })) });
+const ringOverlay = (n: number) => ({
+  topology: 'ring',
+  silos: Array.from({ length: n }, (_, i) => `s${i}`),
+  edges: Array.from({ length: n }, (_, i) => ({ from: i, to: (i + 1) % n, latencyMs: 1, bandwidthBitsPerMs: 1 })),
+});
 
 function schedule(n: number, rows = staticMixing(ringOverlay(n), 'uniform'), per = 10): TrainingSchedule {
   return { topology: 'ring', n, plan: (k) => ({ round: k, mixing: rows, endMs: (k + 1) * per, isolated: [] }) };
@@ -57,12 +74,17 @@ describe('DPASGD engine (fake trainer)', () => {
     expect(s.done).toBe(true);
     expect(s.metrics.at(-1)!.testRmse).not.toBeNull();
     // a budget met exactly keeps its last round
-    expect(runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, { ...opts, simulatedBudgetMs: 300 }).metrics).toHaveLength(30);
+    expect(
+      runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, { ...opts, simulatedBudgetMs: 300 }).metrics,
+    ).toHaveLength(30);
   });
 
   it('stopping after any round and resuming gives identical metrics and weights', () => {
     const full = runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, opts);
-    const part = runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, { ...opts, afterRound: (st) => st.round === 47 });
+    const part = runRounds(initEngineState(fakeTrainer(3), 5, 3), fakeTrainer(3), schedule(5), data, {
+      ...opts,
+      afterRound: (st) => st.round === 47,
+    });
     expect(part.round).toBe(47);
     const rest = runRounds(part, fakeTrainer(3), schedule(5), data, opts);
     const strip = (m: typeof full.metrics) => m.map(({ wallMs: _w, ...r }) => r);
@@ -79,7 +101,9 @@ describe('DPASGD engine (fake trainer)', () => {
   });
 
   it('samples reproducible batches and measures consensus', () => {
-    const b1 = sampleBatch(data.shards[0], 8, 42), b2 = sampleBatch(data.shards[0], 8, 42), b3 = sampleBatch(data.shards[0], 8, 43);
+    const b1 = sampleBatch(data.shards[0], 8, 42),
+      b2 = sampleBatch(data.shards[0], 8, 42),
+      b3 = sampleBatch(data.shards[0], 8, 43);
     expect(Array.from(b1.x)).toEqual(Array.from(b2.x));
     expect(Array.from(b1.x)).not.toEqual(Array.from(b3.x));
     // a batch has no repeated frame, and a batch larger than the shard is the whole shard

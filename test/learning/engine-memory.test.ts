@@ -22,9 +22,15 @@ describe('engine memory', () => {
     const shards = partitionIid(ds, 4, createRng(1));
     const test = datasetToShard(ds);
     const trainer = createTrainer('linear', { inputSize: 256 });
-    const pairs: [number, number][] = [[0, 1], [1, 2], [2, 3], [3, 0]];
+    const pairs: [number, number][] = [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 0],
+    ];
     const schedule: TrainingSchedule = {
-      topology: 'multigraph-test', n: 4,
+      topology: 'multigraph-test',
+      n: 4,
       plan: (k) => {
         const strong = k % 2 === 0 ? pairs : pairs.slice(0, 2);
         const prev = k === 0 ? null : (k - 1) % 2 === 0 ? pairs : pairs.slice(0, 2);

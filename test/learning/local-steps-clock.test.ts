@@ -20,19 +20,34 @@ import { fakeTrainer } from './fake-trainer.js';
 const COMPUTE_MS = 25;
 
 async function clock(localSteps: number): Promise<number[]> {
-  const cfg = validateConfig({
-    kind: 'train', name: `steps-${localSteps}`, network: networkFile('gaia'), topology: 'ring',
-    workload: { name: 'custom', modelSizeBits: 1e7, computeMs: COMPUTE_MS },
-    model: { name: 'linear', inputSize: 16 },
-    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
-    rounds: 12, localSteps, batchSize: 2, lr: 1e-6, evalEvery: 6, seed: 2,
-  }, 'clock.json') as TrainConfig;
+  const cfg = validateConfig(
+    {
+      kind: 'train',
+      name: `steps-${localSteps}`,
+      network: networkFile('gaia'),
+      topology: 'ring',
+      workload: { name: 'custom', modelSizeBits: 1e7, computeMs: COMPUTE_MS },
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+      rounds: 12,
+      localSteps,
+      batchSize: 2,
+      lr: 1e-6,
+      evalEvery: 6,
+      seed: 2,
+    },
+    'clock.json',
+  ) as TrainConfig;
   const trainer = fakeTrainer(256);
   const s = await runTraining(cfg, 'clock.json', { outDir: mkdtempSync(path.join(tmpdir(), 'dflsim-clock-')), trainer });
   expect(s.rounds).toBe(12);
   // 11 silos, one train call each per round
   expect(trainer.calls).toBe(12 * 11);
-  return readFileSync(path.join(s.outDir, 'metrics.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+  return readFileSync(path.join(s.outDir, 'metrics.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(l.split(',')[1]));
 }
 
 describe('the simulated clock counts localSteps', () => {

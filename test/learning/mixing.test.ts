@@ -17,8 +17,12 @@ const k = siloTimes(timingParams(getWorkload('femnist')), cg.n);
 const ring = readOverlayFile(ringOverlayFile('gaia'), cg);
 const mst = buildMst(cg, k);
 
-function rowSums(a: Float64Array[]): number[] { return a.map((r) => r.reduce((s, x) => s + x, 0)); }
-function colSums(a: Float64Array[]): number[] { return a[0].map((_, j) => a.reduce((s, r) => s + r[j], 0)) as unknown as number[]; }
+function rowSums(a: Float64Array[]): number[] {
+  return a.map((r) => r.reduce((s, x) => s + x, 0));
+}
+function colSums(a: Float64Array[]): number[] {
+  return a[0].map((_, j) => a.reduce((s, r) => s + r[j], 0)) as unknown as number[];
+}
 
 describe('mixing matrices', () => {
   it('RING (A + I)/2 and Metropolis-Hastings on the MST are doubly stochastic with non-negative weights', () => {
@@ -40,7 +44,20 @@ describe('mixing matrices', () => {
   });
 
   it('MATCHA W = I - αL is symmetric and doubly stochastic', () => {
-    const a = mixingMatrix(matchaMixing(4, [[0, 1], [1, 0], [2, 3], [3, 2], [1, 2], [2, 1]], 0.3));
+    const a = mixingMatrix(
+      matchaMixing(
+        4,
+        [
+          [0, 1],
+          [1, 0],
+          [2, 3],
+          [3, 2],
+          [1, 2],
+          [2, 1],
+        ],
+        0.3,
+      ),
+    );
     for (const s of rowSums(a)) expect(s).toBeCloseTo(1, 12);
     for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(a[i][j]).toBeCloseTo(a[j][i], 12);
     expect(a[1][1]).toBeCloseTo(1 - 0.3 * 2, 12);
@@ -94,35 +111,62 @@ describe('mixing matrices', () => {
 });
 
 // the native loops where the addon is built (test/learning/native.test.ts requires it in CI), and the JS ones
-const mixVariants: [string, boolean][] = nativeAddon() ? [['native', true], ['JS', false]] : [['JS', false]];
+const mixVariants: [string, boolean][] = nativeAddon()
+  ? [
+      ['native', true],
+      ['JS', false],
+    ]
+  : [['JS', false]];
 
 describe.each(mixVariants)('applyMixing (%s loops)', (_name, native) => {
   beforeAll(() => setNativeMixing(native));
   afterAll(() => setNativeMixing(true));
 
   /** The plain definition: a float64 sum over the row's terms in order, rounded to float32 once. */
-  function reference(rows: { from: number; weight: number; stale?: boolean }[][], fresh: Float32Array[], start: Float32Array[]): Float32Array[] {
+  function reference(
+    rows: { from: number; weight: number; stale?: boolean }[][],
+    fresh: Float32Array[],
+    start: Float32Array[],
+  ): Float32Array[] {
     return rows.map((row) => {
       const acc = new Float64Array(fresh[0].length);
-      for (const t of row) { const src = t.stale ? start[t.from] : fresh[t.from]; for (let p = 0; p < acc.length; p++) acc[p] += t.weight * src[p]; }
+      for (const t of row) {
+        const src = t.stale ? start[t.from] : fresh[t.from];
+        for (let p = 0; p < acc.length; p++) acc[p] += t.weight * src[p];
+      }
       return Float32Array.from(acc);
     });
   }
 
   it('gives the same bits as the plain float64 sum on random rows (1-5 terms, stale terms, signed zeros, negative weights)', () => {
     let seed = 7;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const n = 9, len = 777;
-    const models = (): Float32Array[] => Array.from({ length: n }, () => Float32Array.from({ length: len }, () => { const r = rnd(); return r < 0.05 ? -0 : r < 0.1 ? 0 : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 8 - 4); }));
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const n = 9,
+      len = 777;
+    const models = (): Float32Array[] =>
+      Array.from({ length: n }, () =>
+        Float32Array.from({ length: len }, () => {
+          const r = rnd();
+          return r < 0.05 ? -0 : r < 0.1 ? 0 : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 8 - 4);
+        }),
+      );
     for (let trial = 0; trial < 60; trial++) {
-      const fresh = models(), start = models();
+      const fresh = models(),
+        start = models();
       // row i keeps a term from i so that the identity shortcut (one self term of weight 1) is not taken by chance
-      const rows = Array.from({ length: n }, (_, i) => Array.from({ length: 1 + Math.floor(rnd() * 5) }, (_, q) => ({ from: q === 0 ? i : Math.floor(rnd() * n), weight: rnd() < 0.1 ? -0.5 : rnd(), stale: rnd() < 0.3 })));
-      const got = applyMixing(rows, fresh, start), want = reference(rows, fresh, start);
-      for (let i = 0; i < n; i++) expect(Buffer.from(got[i].buffer).equals(Buffer.from(want[i].buffer)), `trial ${trial} row ${i}`).toBe(true);
+      const rows = Array.from({ length: n }, (_, i) =>
+        Array.from({ length: 1 + Math.floor(rnd() * 5) }, (_, q) => ({
+          from: q === 0 ? i : Math.floor(rnd() * n),
+          weight: rnd() < 0.1 ? -0.5 : rnd(),
+          stale: rnd() < 0.3,
+        })),
+      );
+      const got = applyMixing(rows, fresh, start),
+        want = reference(rows, fresh, start);
+      for (let i = 0; i < n; i++)
+        expect(Buffer.from(got[i].buffer).equals(Buffer.from(want[i].buffer)), `trial ${trial} row ${i}`).toBe(true);
     }
   });
-
 
   it('gives the bits of the plain float64 accumulation for rows of 1 to 7 terms, stale terms and signed zeros included', () => {
     const n = 8;
@@ -138,7 +182,9 @@ describe.each(mixVariants)('applyMixing (%s loops)', (_name, native) => {
     const start = Array.from({ length: n }, vec);
     // row i has i terms (row 0: the identity, returned as is); weights of mixed signs
     const rows = Array.from({ length: n }, (_, i) =>
-      i === 0 ? [{ from: 0, weight: 1, stale: false }] : Array.from({ length: i }, (_, q) => ({ from: (i + q) % n, weight: q % 2 ? -rnd() : rnd(), stale: q % 3 === 2 })),
+      i === 0
+        ? [{ from: 0, weight: 1, stale: false }]
+        : Array.from({ length: i }, (_, q) => ({ from: (i + q) % n, weight: q % 2 ? -rnd() : rnd(), stale: q % 3 === 2 })),
     );
     const out = applyMixing(rows, fresh, start);
     expect(out[0]).toBe(fresh[0]);

@@ -11,7 +11,7 @@ const ctx = prepareContext({ network: networkFile('gaia'), workload: 'femnist', 
 const sizes = Array.from({ length: 11 }, (_, i) => 10 + i);
 
 describe('training schedules', () => {
-  it('a static RING clock advances at the ring\'s cycle time (max-plus)', () => {
+  it("a static RING clock advances at the ring's cycle time (max-plus)", () => {
     const s = buildSchedule(ctx, 'ring', 400, sizes);
     const ct = getTopology('ring')(ctx).cycleTimeMs;
     // a ring of 11 silos is periodic with period 11 once past its transient
@@ -31,8 +31,15 @@ describe('training schedules', () => {
     // Max-plus from t = 0: round k ends at the heaviest walk of k + 1 edges (waiting, C = 5,
     // is lighter than any edge): 31.25, 31.25 + 27, 76.75 (all three), then + 76.75 per 3 rounds.
     const underlay = {
-      name: 'triangle', silos: ['A', 'B', 'C'], coordinates: [null, null, null], source: 'test',
-      links: [{ a: 0, b: 1, distanceKm: 1000 }, { a: 1, b: 2, distanceKm: 2000 }, { a: 0, b: 2, distanceKm: 2500 }],
+      name: 'triangle',
+      silos: ['A', 'B', 'C'],
+      coordinates: [null, null, null],
+      source: 'test',
+      links: [
+        { a: 0, b: 1, distanceKm: 1000 },
+        { a: 1, b: 2, distanceKm: 2000 },
+        { a: 0, b: 2, distanceKm: 2500 },
+      ],
     };
     const tri = prepareContext({ network: underlay, workload: { name: 'custom', modelSizeBits: 1e6, computeMs: 5, rounds: 10 } });
     const s = buildSchedule(tri, 'ring', 6, [1, 1, 1]);

@@ -16,7 +16,10 @@ import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.
 import { NETWORKS, networkFile } from '../helpers.js';
 
 const cases = [
-  ...NETWORKS.map((name) => ({ name, cg: buildConnectivityGraph(underlayFromGml(readFileSync(networkFile(name), 'utf8'), networkFile(name))) })),
+  ...NETWORKS.map((name) => ({
+    name,
+    cg: buildConnectivityGraph(underlayFromGml(readFileSync(networkFile(name), 'utf8'), networkFile(name))),
+  })),
   ...[1, 2, 3].map((seed) => ({ name: `generated-40-seed-${seed}`, cg: buildConnectivityGraph(generateNetwork({ n: 40, seed })) })),
 ];
 
@@ -31,7 +34,10 @@ describe.each(cases)('multigraph rounds on $name: the period shortcut is exact',
         const full = simulateMultigraph(mg, k, 700, { detectPeriod: false });
         expect(Array.from(fast.tauMs)).toEqual(Array.from(full.tauMs));
         // and so the round ends, their running sums on the max-plus clock
-        const ends = (r: typeof fast) => { const c = endsOfDurations((q) => r.tauMs[q]); return Array.from({ length: 700 }, (_, q) => c.roundEndMs(q)); };
+        const ends = (r: typeof fast) => {
+          const c = endsOfDurations((q) => r.tauMs[q]);
+          return Array.from({ length: 700 }, (_, q) => c.roundEndMs(q));
+        };
         expect(ends(fast)).toEqual(ends(full));
         expect(fast.cycleTimeMs).toBe(full.cycleTimeMs);
         expect(full.repeatsFromRound).toBeUndefined();

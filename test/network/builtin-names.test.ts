@@ -12,11 +12,13 @@ describe('built-in network names', () => {
   });
 
   it.each(['gaia', 'amazon_us', 'aws-na', 'GAIA'])('refuse the paper name %s with a pointer to the GML file and the built-in', (name) => {
-    expect(() => loadUnderlay(name)).toThrow(/is not a built-in network: the papers' network is the GML file (gaia|amazon_us)\.gml .* the built-in "(gaia|aws-na)-cities" is rebuilt from city coordinates/);
+    expect(() => loadUnderlay(name)).toThrow(
+      /is not a built-in network: the papers' network is the GML file (gaia|amazon_us)\.gml .* the built-in "(gaia|aws-na)-cities" is rebuilt from city coordinates/,
+    );
     expect(paperNetworkHint(name)).toBeDefined();
   });
 
-  it('gaia-cities differs from the paper\'s Gaia as documented (STAR 288.73, RING 57.59, multigraph 16.75 ms)', () => {
+  it("gaia-cities differs from the paper's Gaia as documented (STAR 288.73, RING 57.59, multigraph 16.75 ms)", () => {
     const r = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies: ['star', 'ring', 'multigraph-ring'] });
     expect(r.network).toBe('gaia-cities');
     const get = (t: string): number => r.results.find((x) => x.topology === t)!.cycleTimeMs;

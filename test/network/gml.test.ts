@@ -11,12 +11,17 @@ import { assertConnected, geodesicKm, underlayFromGml } from '../../src/network/
 import { networkFile } from '../helpers.js';
 
 function errorOf(f: () => unknown): DflsimInputError {
-  try { f(); } catch (e) { if (e instanceof DflsimInputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DflsimInputError) return e;
+    throw e;
+  }
   throw new Error('expected an input error');
 }
 
 describe('GML reader', () => {
-  it('reads the papers\' files: silos, links, HTML entities in labels', () => {
+  it("reads the papers' files: silos, links, HTML entities in labels", () => {
     const u = underlayFromGml(readFileSync(networkFile('amazon_us'), 'utf8'), 'amazon_us.gml');
     expect(u.silos).toHaveLength(22);
     expect(u.links).toHaveLength(231);
@@ -49,17 +54,29 @@ describe('GML reader', () => {
   });
 
   it('rejects malformed GML with the file and line', () => {
-    expect(errorOf(() => underlayFromGml('graph [\n node [ id 0 label "a" ]\n', 'bad.gml')).message).toMatch(/bad\.gml: line 1: unbalanced "\["/);
+    expect(errorOf(() => underlayFromGml('graph [\n node [ id 0 label "a" ]\n', 'bad.gml')).message).toMatch(
+      /bad\.gml: line 1: unbalanced "\["/,
+    );
     expect(errorOf(() => underlayFromGml('graph [ node [ id 0 ] ] ]', 'bad.gml')).message).toMatch(/line 1: unbalanced "\]"/);
-    expect(errorOf(() => underlayFromGml('graph [\n node [ id 0 ]\n node [ id 1 ]\n edge [ source 0 target 7 distance 3 ]\n]', 'e.gml')).message).toMatch(/e\.gml: line 4: edge target 7 is not a node/);
-    expect(errorOf(() => underlayFromGml('graph [\n node [ id 0 ]\n node [ id 1 ]\n edge [ source 0 target 1\n distance "far" ]\n]', 'd.gml')).message).toMatch(/d\.gml: line 5: edge 0-1 has a non-numeric distance "far"/);
-    expect(errorOf(() => underlayFromGml('graph [\n node [ id 0 ]\n node [ id 1 ]\n edge [ source 0 target 1 ]\n]', 'n.gml')).message).toMatch(/line 4: edge 0-1 has no "distance" and 0 has no Latitude\/Longitude/);
+    expect(
+      errorOf(() => underlayFromGml('graph [\n node [ id 0 ]\n node [ id 1 ]\n edge [ source 0 target 7 distance 3 ]\n]', 'e.gml')).message,
+    ).toMatch(/e\.gml: line 4: edge target 7 is not a node/);
+    expect(
+      errorOf(() => underlayFromGml('graph [\n node [ id 0 ]\n node [ id 1 ]\n edge [ source 0 target 1\n distance "far" ]\n]', 'd.gml'))
+        .message,
+    ).toMatch(/d\.gml: line 5: edge 0-1 has a non-numeric distance "far"/);
+    expect(
+      errorOf(() => underlayFromGml('graph [\n node [ id 0 ]\n node [ id 1 ]\n edge [ source 0 target 1 ]\n]', 'n.gml')).message,
+    ).toMatch(/line 4: edge 0-1 has no "distance" and 0 has no Latitude\/Longitude/);
     expect(errorOf(() => underlayFromGml('graph [ node [ id 0 ] node [ id 0 ] ]', 'dup.gml')).message).toMatch(/duplicate node id 0/);
     expect(errorOf(() => underlayFromGml('graph [ node [ id 0 label "x ] ]', 'q.gml')).message).toMatch(/unterminated string/);
   });
 
   it('names the silos of a disconnected underlay', () => {
-    const u = underlayFromGml('graph [ node [ id 0 label "A" ] node [ id 1 label "B" ] node [ id 2 label "C" ] edge [ source 0 target 1 distance 1 ] ]', 'split.gml');
+    const u = underlayFromGml(
+      'graph [ node [ id 0 label "A" ] node [ id 1 label "B" ] node [ id 2 label "C" ] edge [ source 0 target 1 distance 1 ] ]',
+      'split.gml',
+    );
     const e = errorOf(() => assertConnected(u));
     expect(e.message).toMatch(/split\.gml: the underlay "split" is disconnected \(2 components\): \{A, B\} cannot reach \{C\}/);
     expect(e.exitCode).toBe(2);
@@ -75,7 +92,8 @@ describe('GML reader', () => {
     expect(na.name).toBe('aws-na-cities');
     expect(builtinUnderlay('amazon_us')).toBeUndefined();
     // Dublin-Frankfurt is about 1,090 km
-    const i = g.silos.indexOf('Dublin'), j = g.silos.indexOf('Frankfurt');
+    const i = g.silos.indexOf('Dublin'),
+      j = g.silos.indexOf('Frankfurt');
     const cg = buildConnectivityGraph(g);
     expect(cg.distanceKm[i * cg.n + j]).toBeGreaterThan(1050);
     expect(cg.distanceKm[i * cg.n + j]).toBeLessThan(1130);
@@ -91,17 +109,26 @@ describe('GML bad input', () => {
     const root = parseGml(`graph [\n${'a [ '.repeat(n)}${' ]'.repeat(n)}\n]\n`, 'deep.gml');
     let depth = 0;
     let list = gmlGet(root, 'graph')!.value;
-    while (typeof list === 'object' && list.entries.length) { list = list.entries[0].value; depth++; }
+    while (typeof list === 'object' && list.entries.length) {
+      list = list.entries[0].value;
+      depth++;
+    }
     expect(depth).toBe(n);
-    expect(errorOf(() => underlayFromGml(`graph [\n${'a [ '.repeat(n)}${' ]'.repeat(n)}\n]\n`, 'deep.gml')).message).toBe('deep.gml: the graph has no nodes');
+    expect(errorOf(() => underlayFromGml(`graph [\n${'a [ '.repeat(n)}${' ]'.repeat(n)}\n]\n`, 'deep.gml')).message).toBe(
+      'deep.gml: the graph has no nodes',
+    );
     // 2 million levels (12 MB): refused at line 2, where the 33rd list opens, before the rest is read
     const m = 2_000_000;
     const deeper = errorOf(() => parseGml(`graph [\n${'a [ '.repeat(m)}${' ]'.repeat(m)}\n]\n`, 'deeper.gml'));
-    expect(deeper.message).toBe(`deeper.gml: line 2: lists nested deeper than ${MAX_GML_DEPTH} levels (a network file nests 3 or 4: graph, node, graphics)`);
+    expect(deeper.message).toBe(
+      `deeper.gml: line 2: lists nested deeper than ${MAX_GML_DEPTH} levels (a network file nests 3 or 4: graph, node, graphics)`,
+    );
     const open = errorOf(() => parseGml(`graph [\n${'a [\n'.repeat(10)}`, 'open.gml'));
     // the innermost unclosed list opens on line 11
     expect(open.message).toBe('open.gml: line 11: unbalanced "[": the list opened here is never closed');
-    const list2 = errorOf(() => underlayFromGml(`graph [ node [ id 0 Latitude [ ${'a [ '.repeat(10)}${' ]'.repeat(10)} ] Longitude 1 ] node [ id 1 ] ]`, 'll.gml'));
+    const list2 = errorOf(() =>
+      underlayFromGml(`graph [ node [ id 0 Latitude [ ${'a [ '.repeat(10)}${' ]'.repeat(10)} ] Longitude 1 ] node [ id 1 ] ]`, 'll.gml'),
+    );
     expect(list2.message).toBe('ll.gml: line 1: node 0 has a non-numeric Latitude list [ ... ]');
   });
 
@@ -109,14 +136,23 @@ describe('GML bad input', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-gml-'));
     const big = path.join(dir, 'big.gml');
     writeFileSync(big, Buffer.alloc(MAX_GML_BYTES + 1, 0x20));
-    expect(errorOf(() => loadUnderlay(big, 'cfg.json: network')).message).toBe(`cfg.json: network: ${big}: 16.0 MiB, above the largest network file dflsim reads (16 MiB)`);
-    expect(errorOf(() => parseGml(' '.repeat(MAX_GML_BYTES + 1), 'text.gml')).message).toBe('text.gml: 16.0 MiB of GML, above the 16 MiB dflsim reads');
+    expect(errorOf(() => loadUnderlay(big, 'cfg.json: network')).message).toBe(
+      `cfg.json: network: ${big}: 16.0 MiB, above the largest network file dflsim reads (16 MiB)`,
+    );
+    expect(errorOf(() => parseGml(' '.repeat(MAX_GML_BYTES + 1), 'text.gml')).message).toBe(
+      'text.gml: 16.0 MiB of GML, above the 16 MiB dflsim reads',
+    );
   });
 
   it('refuses latitudes outside [-90, 90] and longitudes outside [-180, 180], naming file and line', () => {
-    const gml = (lat: number, lon: number) => `graph [\n node [ id 0 label "A" Latitude 10 Longitude 10 ]\n node [ id 1 label "B"\n  Latitude ${lat}\n  Longitude ${lon} ]\n edge [ source 0 target 1 ]\n]\n`;
-    expect(errorOf(() => underlayFromGml(gml(90.5, 0), 'lat.gml')).message).toBe('lat.gml: line 4: node 1 has Latitude 90.5, outside [-90, 90] degrees');
-    expect(errorOf(() => underlayFromGml(gml(0, -180.01), 'lon.gml')).message).toBe('lon.gml: line 5: node 1 has Longitude -180.01, outside [-180, 180] degrees');
+    const gml = (lat: number, lon: number) =>
+      `graph [\n node [ id 0 label "A" Latitude 10 Longitude 10 ]\n node [ id 1 label "B"\n  Latitude ${lat}\n  Longitude ${lon} ]\n edge [ source 0 target 1 ]\n]\n`;
+    expect(errorOf(() => underlayFromGml(gml(90.5, 0), 'lat.gml')).message).toBe(
+      'lat.gml: line 4: node 1 has Latitude 90.5, outside [-90, 90] degrees',
+    );
+    expect(errorOf(() => underlayFromGml(gml(0, -180.01), 'lon.gml')).message).toBe(
+      'lon.gml: line 5: node 1 has Longitude -180.01, outside [-180, 180] degrees',
+    );
     // the limits themselves are fine: pole to equator on the same meridian
     const u = underlayFromGml(gml(-90, 180), 'edge.gml');
     expect(u.coordinates[1]).toEqual({ latitude: -90, longitude: 180 });
@@ -132,18 +168,25 @@ describe('GML bad input', () => {
   it('refuses a directory given as the network file, and names a config field when asked', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-gml-'));
     mkdirSync(path.join(dir, 'net.gml'));
-    expect(errorOf(() => loadUnderlay(path.join(dir, 'net.gml'))).message).toBe(`${path.join(dir, 'net.gml')}: is a directory, not a network file`);
+    expect(errorOf(() => loadUnderlay(path.join(dir, 'net.gml'))).message).toBe(
+      `${path.join(dir, 'net.gml')}: is a directory, not a network file`,
+    );
     expect(errorOf(() => loadUnderlay(dir)).message).toBe(`${dir}: is a directory, not a network file`);
     const cfg = errorOf(() => loadUnderlay('nosuch', 'experiments/x.json: network'));
     expect(cfg.where).toBe('experiments/x.json: network');
-    expect(cfg.message).toMatch(/^experiments\/x\.json: network: unknown network "nosuch" \(built-in|^experiments\/x\.json: network: unknown network "nosuch": give a built-in name/);
+    expect(cfg.message).toMatch(
+      /^experiments\/x\.json: network: unknown network "nosuch" \(built-in|^experiments\/x\.json: network: unknown network "nosuch": give a built-in name/,
+    );
     expect(errorOf(() => loadUnderlay('nosuch')).where).toBe('--network');
   });
 });
 
 describe('connectivity graph', () => {
   it('a hand-computed 4-silo path: latency 0.0085 km + 4, bandwidth shared by the hops', () => {
-    const u = underlayFromGml('graph [ node [ id 0 label "a" ] node [ id 1 label "b" ] node [ id 2 label "c" ] node [ id 3 label "d" ] edge [ source 0 target 1 distance 100 ] edge [ source 1 target 2 distance 200 ] edge [ source 2 target 3 distance 300 ] edge [ source 0 target 3 distance 1000 ] ]', 'p.gml');
+    const u = underlayFromGml(
+      'graph [ node [ id 0 label "a" ] node [ id 1 label "b" ] node [ id 2 label "c" ] node [ id 3 label "d" ] edge [ source 0 target 1 distance 100 ] edge [ source 1 target 2 distance 200 ] edge [ source 2 target 3 distance 300 ] edge [ source 0 target 3 distance 1000 ] ]',
+      'p.gml',
+    );
     const cg = buildConnectivityGraph(u, 1e9);
     const at = (i: number, j: number) => i * 4 + j;
     expect(cg.distanceKm[at(0, 2)]).toBe(300);

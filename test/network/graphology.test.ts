@@ -35,7 +35,7 @@ function inputError(f: () => unknown): DflsimInputError {
   throw new Error('expected a DflsimInputError');
 }
 
-describe.skipIf(!HAVE_SHARED)('the papers\' networks as graphology graphs', () => {
+describe.skipIf(!HAVE_SHARED)("the papers' networks as graphology graphs", () => {
   it.each([...NETWORKS])('%s: written and read back is the same network, and graphology counts its silos, links and degrees', (name) => {
     const u = loadUnderlay(networkFile(name));
     const g = networkToGraphology(u);
@@ -44,14 +44,17 @@ describe.skipIf(!HAVE_SHARED)('the papers\' networks as graphology graphs', () =
     expect(g.size).toBe(u.links.length);
     u.silos.forEach((s, i) => expect(g.degree(s), s).toBe(u.links.filter((l) => l.a === i || l.b === i).length));
     // the total length, summed by graphology-metrics over the edges' distance attribute
-    expect(weightedSize(g, 'distance')).toBeCloseTo(u.links.reduce((a, l) => a + l.distanceKm, 0), 6);
+    expect(weightedSize(g, 'distance')).toBeCloseTo(
+      u.links.reduce((a, l) => a + l.distanceKm, 0),
+      6,
+    );
     expect(g.getAttribute('name')).toBe(name);
     const back = networkFromGraphology(g);
     expect(content(back)).toEqual(content(u));
     expect(back.source).toBe(`graphology graph "${name}"`);
   });
 
-  it('graphology\'s Dijkstra on the graph finds the shortest underlay paths the connectivity graph uses', () => {
+  it("graphology's Dijkstra on the graph finds the shortest underlay paths the connectivity graph uses", () => {
     for (const name of ['gaia', 'geantdistance']) {
       const u = loadUnderlay(networkFile(name));
       const g = networkToGraphology(u);
@@ -75,7 +78,9 @@ describe.skipIf(!HAVE_SHARED)('the papers\' networks as graphology graphs', () =
       const topologies = ['star', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'exponential', 'base-3'];
       const fromFile = computeCycleTimes({ network: file, workload: 'femnist', topologies });
       const fromGraph = computeCycleTimes({ network: graph, workload: 'femnist', topologies });
-      expect(fromGraph.results.map((r) => [r.topology, r.cycleTimeMs, r.criticalCircuit])).toEqual(fromFile.results.map((r) => [r.topology, r.cycleTimeMs, r.criticalCircuit]));
+      expect(fromGraph.results.map((r) => [r.topology, r.cycleTimeMs, r.criticalCircuit])).toEqual(
+        fromFile.results.map((r) => [r.topology, r.cycleTimeMs, r.criticalCircuit]),
+      );
       expect(fromGraph.network).toBe(name);
     }
   });
@@ -89,7 +94,12 @@ describe('the built-in networks as graphology graphs', () => {
     expect(g.size).toBe((n * (n - 1)) / 2);
     u.silos.forEach((s, i) => {
       expect(g.degree(s)).toBe(n - 1);
-      expect(g.getNodeAttributes(s)).toMatchObject({ latitude: u.coordinates[i]!.latitude, longitude: u.coordinates[i]!.longitude, x: u.coordinates[i]!.longitude, y: u.coordinates[i]!.latitude });
+      expect(g.getNodeAttributes(s)).toMatchObject({
+        latitude: u.coordinates[i]!.latitude,
+        longitude: u.coordinates[i]!.longitude,
+        x: u.coordinates[i]!.longitude,
+        y: u.coordinates[i]!.latitude,
+      });
     });
     expect(content(networkFromGraphology(g))).toEqual(content(u));
   });
@@ -100,7 +110,13 @@ describe('a graph made by hand', () => {
   function square(): MultiGraph {
     const g = new MultiGraph();
     g.setAttribute('name', 'square');
-    for (const [k, lat, lon] of [['a', 1, 1], ['b', 1, -1], ['c', -1, -1], ['d', -1, 1]] as const) g.addNode(k, { latitude: lat, longitude: lon });
+    for (const [k, lat, lon] of [
+      ['a', 1, 1],
+      ['b', 1, -1],
+      ['c', -1, -1],
+      ['d', -1, 1],
+    ] as const)
+      g.addNode(k, { latitude: lat, longitude: lon });
     g.addUndirectedEdgeWithKey('ab', 'a', 'b');
     g.addDirectedEdgeWithKey('bc', 'b', 'c');
     g.addDirectedEdgeWithKey('cd', 'c', 'd');
@@ -114,16 +130,24 @@ describe('a graph made by hand', () => {
     const u = networkFromGraphology(g);
     expect(u.name).toBe('square');
     expect(u.silos).toEqual(['Alpha', 'b', 'c', 'd']);
-    expect(u.links.map((l) => [l.a, l.b])).toEqual([[0, 1], [1, 2], [2, 3], [3, 0]]);
+    expect(u.links.map((l) => [l.a, l.b])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 0],
+    ]);
     expect(u.links[0].distanceKm).toBe(geodesicKm({ latitude: 1, longitude: 1 }, { latitude: 1, longitude: -1 }));
-    const gml = underlayFromGml(`graph [
+    const gml = underlayFromGml(
+      `graph [
       node [ id 0 label "Alpha" Latitude 1 Longitude 1 ] node [ id 1 label "b" Latitude 1 Longitude -1 ]
       node [ id 2 label "c" Latitude -1 Longitude -1 ] node [ id 3 label "d" Latitude -1 Longitude 1 ]
-      edge [ source 0 target 1 ] edge [ source 1 target 2 ] edge [ source 2 target 3 ] edge [ source 3 target 0 ] ]`, 'square.gml');
+      edge [ source 0 target 1 ] edge [ source 1 target 2 ] edge [ source 2 target 3 ] edge [ source 3 target 0 ] ]`,
+      'square.gml',
+    );
     expect(content(u)).toEqual(content(gml));
   });
 
-  it('keeps the shortest of parallel edges (with its capacity), drops self-loops, and reads GML\'s attribute names too', () => {
+  it("keeps the shortest of parallel edges (with its capacity), drops self-loops, and reads GML's attribute names too", () => {
     const g = new MultiGraph();
     g.addNode('x', { Latitude: 48.85, Longitude: 2.35, computeMs: 3 });
     g.addNode('y', { Latitude: 52.52, Longitude: 13.4, computeMs: 5, uploadGbps: 2 });
@@ -148,7 +172,9 @@ describe('a graph made by hand', () => {
     g.addUndirectedEdge('e', 'c');
     const err = inputError(() => networkFromGraphology(g));
     expect(err.where).toBe('graphology graph "square"');
-    expect(err.message).toMatch(/edge e-a has no "distance" and e has no Latitude\/Longitude; give --missing-coordinates drop or neighbours/);
+    expect(err.message).toMatch(
+      /edge e-a has no "distance" and e has no Latitude\/Longitude; give --missing-coordinates drop or neighbours/,
+    );
     const placed = networkFromGraphology(g, { missingCoordinates: 'neighbours' });
     expect(placed.coordinates[4]).toEqual({ latitude: 0, longitude: 0 });
     const dropped = networkFromGraphology(g, { missingCoordinates: 'drop' });
@@ -159,10 +185,14 @@ describe('a graph made by hand', () => {
   it('names the node or edge of a bad attribute, and refuses what is not a connected network', () => {
     const lat = square();
     lat.setNodeAttribute('c', 'latitude', 95);
-    expect(inputError(() => networkFromGraphology(lat)).message).toBe('graphology graph "square": node "c" has latitude 95, outside [-90, 90] degrees');
+    expect(inputError(() => networkFromGraphology(lat)).message).toBe(
+      'graphology graph "square": node "c" has latitude 95, outside [-90, 90] degrees',
+    );
     const dist = square();
     dist.setEdgeAttribute('ab', 'distance', '12');
-    expect(inputError(() => networkFromGraphology(dist)).message).toBe('graphology graph "square": edge a-b has a non-numeric distance "12"');
+    expect(inputError(() => networkFromGraphology(dist)).message).toBe(
+      'graphology graph "square": edge a-b has a non-numeric distance "12"',
+    );
     const slow = square();
     slow.setNodeAttribute('b', 'computeMs', -1);
     expect(inputError(() => networkFromGraphology(slow)).message).toMatch(/node "b" has computeMs -1: it must be a positive number/);
@@ -190,7 +220,9 @@ describe('a graph made by hand', () => {
     const same = computeCycleTimes({ network: networkFromGraphology(g), workload: 'femnist', topologies: ['ring', 'star'] });
     expect(r.results.map((x) => x.cycleTimeMs)).toEqual(same.results.map((x) => x.cycleTimeMs));
     g.setNodeAttribute('a', 'longitude', 200);
-    expect(inputError(() => computeCycleTimes({ network: g, workload: 'femnist', topologies: ['ring'] })).message).toMatch(/node "a" has longitude 200, outside \[-180, 180\] degrees/);
+    expect(inputError(() => computeCycleTimes({ network: g, workload: 'femnist', topologies: ['ring'] })).message).toMatch(
+      /node "a" has longitude 200, outside \[-180, 180\] degrees/,
+    );
   });
 
   it('tells a graphology graph from other values by its shape', () => {

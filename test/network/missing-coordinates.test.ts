@@ -18,7 +18,12 @@ import { fakeTrainer } from '../learning/fake-trainer.js';
 import { ROOT } from '../helpers.js';
 
 function errorOf(f: () => unknown): DflsimInputError {
-  try { f(); } catch (e) { if (e instanceof DflsimInputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DflsimInputError) return e;
+    throw e;
+  }
   throw new Error('expected an input error');
 }
 
@@ -43,7 +48,9 @@ describe('--missing-coordinates', () => {
     const e = errorOf(() => underlayFromGml(ZOO, 'zoo.gml'));
     expect(e.where).toBe('zoo.gml: line 9');
     expect(e.message).toMatch(/edge 1-2 has no "distance" and C has no Latitude\/Longitude; give --missing-coordinates drop or neighbours/);
-    expect(errorOf(() => underlayFromGml(ZOO, 'zoo.gml', undefined, { missingCoordinates: 'error' })).message).toMatch(/--missing-coordinates/);
+    expect(errorOf(() => underlayFromGml(ZOO, 'zoo.gml', undefined, { missingCoordinates: 'error' })).message).toMatch(
+      /--missing-coordinates/,
+    );
   });
 
   it('a link with a distance needs no coordinates, whatever the mode', () => {
@@ -78,8 +85,15 @@ describe('--missing-coordinates', () => {
   it('drop removes the nodes without coordinates and their links, renumbering the rest', () => {
     const u = underlayFromGml(ZOO, 'zoo.gml', undefined, { missingCoordinates: 'drop' });
     expect(u.silos).toEqual(['A', 'B', 'D']);
-    expect(u.coordinates).toEqual([{ latitude: 0, longitude: 0 }, { latitude: 0, longitude: 2 }, { latitude: 2, longitude: 2 }]);
-    expect(u.links.map((l) => [l.a, l.b])).toEqual([[0, 1], [0, 2]]);
+    expect(u.coordinates).toEqual([
+      { latitude: 0, longitude: 0 },
+      { latitude: 0, longitude: 2 },
+      { latitude: 2, longitude: 2 },
+    ]);
+    expect(u.links.map((l) => [l.a, l.b])).toEqual([
+      [0, 1],
+      [0, 2],
+    ]);
   });
 
   it('drop then checks connectivity: a network cut in two by the dropped node is refused', () => {
@@ -89,7 +103,9 @@ describe('--missing-coordinates', () => {
     expect(e.where).toBe('cut.gml');
     expect(e.message).toMatch(/disconnected \(2 components\)/);
     const one = 'graph [ node [ id 0 Latitude 0 Longitude 0 ] node [ id 1 ] edge [ source 0 target 1 ] ]';
-    expect(errorOf(() => underlayFromGml(one, 'one.gml', undefined, { missingCoordinates: 'drop' })).message).toMatch(/leaves 1 node with coordinates/);
+    expect(errorOf(() => underlayFromGml(one, 'one.gml', undefined, { missingCoordinates: 'drop' })).message).toMatch(
+      /leaves 1 node with coordinates/,
+    );
   });
 
   it('loadUnderlay threads the option; a config takes "missingCoordinates"', () => {
@@ -113,10 +129,15 @@ describe('--missing-coordinates', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-missing-cli-'));
     const f = path.join(dir, 'zoo.gml');
     writeFileSync(f, ZOO);
-    const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/dflsim.js'), 'cycle-time', '-n', f, '-t', 'mst', '--format', 'json', ...args], { encoding: 'utf8' });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin/dflsim.js'), 'cycle-time', '-n', f, '-t', 'mst', '--format', 'json', ...args], {
+        encoding: 'utf8',
+      });
     const bad = run();
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toBe(`dflsim: ${f}: line 9: edge 1-2 has no "distance" and C has no Latitude/Longitude; give --missing-coordinates drop or neighbours (config field "missingCoordinates")\n`);
+    expect(bad.stderr).toBe(
+      `dflsim: ${f}: line 9: edge 1-2 has no "distance" and C has no Latitude/Longitude; give --missing-coordinates drop or neighbours (config field "missingCoordinates")\n`,
+    );
     expect(bad.stdout).toBe('');
     const dropped = run('--missing-coordinates', 'drop');
     expect(dropped.status).toBe(0);
@@ -129,13 +150,23 @@ describe('--missing-coordinates', () => {
     expect(wrong.stderr).toMatch(/missing-coordinates/);
   });
 
-  it('a training config\'s missingCoordinates reaches the run (validation and training load the network alike)', async () => {
+  it("a training config's missingCoordinates reaches the run (validation and training load the network alike)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-missing-train-'));
     const gml = path.join(dir, 'zoo.gml');
     writeFileSync(gml, ZOO);
     const file = path.join(dir, 'train.json');
-    const raw = { kind: 'train', network: gml, missingCoordinates: 'neighbours', topology: 'ring', model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 12, framesPerSequence: 4 }, rounds: 2, batchSize: 2, evalEvery: 1, workers: 1 };
+    const raw = {
+      kind: 'train',
+      network: gml,
+      missingCoordinates: 'neighbours',
+      topology: 'ring',
+      model: { name: 'linear', inputSize: 16 },
+      dataset: { kind: 'synthetic-driving', sequences: 12, framesPerSequence: 4 },
+      rounds: 2,
+      batchSize: 2,
+      evalEvery: 1,
+      workers: 1,
+    };
     writeFileSync(file, JSON.stringify(raw));
     const cfg = validateConfig(raw, file) as TrainConfig;
     const s = await runTraining(cfg, file, { outDir: path.join(dir, 'out'), trainer: fakeTrainer(16 * 16) });

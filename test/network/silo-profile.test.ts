@@ -5,13 +5,24 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DflsimInputError } from '../../src/errors.js';
 import { prepareContext } from '../../src/experiment/cycle-times.js';
-import { generateSiloProfile, parseSiloProfileCsv, profileFromUnderlay, profileSummary, resolveSiloTimes } from '../../src/network/silo-profile.js';
+import {
+  generateSiloProfile,
+  parseSiloProfileCsv,
+  profileFromUnderlay,
+  profileSummary,
+  resolveSiloTimes,
+} from '../../src/network/silo-profile.js';
 import { underlayFromGml } from '../../src/network/underlay.js';
 
 const SILOS = ['Vienna', 'Paris, FR', 'Rome'];
 
 function errorOf(f: () => unknown): DflsimInputError {
-  try { f(); } catch (e) { if (e instanceof DflsimInputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DflsimInputError) return e;
+    throw e;
+  }
   throw new Error('expected an input error');
 }
 
@@ -58,9 +69,14 @@ describe('CSV silo profiles', () => {
 
 describe('generated silo profiles', () => {
   const names = Array.from({ length: 2000 }, (_, i) => `silo-${i}`);
-  const spec = { computeMs: { lognormal: { median: 25, sigma: 0.5 } }, uploadGbps: { uniform: { min: 1, max: 10 } }, downloadGbps: 10, seed: 3 };
+  const spec = {
+    computeMs: { lognormal: { median: 25, sigma: 0.5 } },
+    uploadGbps: { uniform: { min: 1, max: 10 } },
+    downloadGbps: 10,
+    seed: 3,
+  };
 
-  it('is deterministic by seed and independent of the silos\' order and of the other silos', () => {
+  it("is deterministic by seed and independent of the silos' order and of the other silos", () => {
     const a = generateSiloProfile(spec, names, 0);
     const b = generateSiloProfile(spec, names.slice().reverse(), 0);
     const c = generateSiloProfile(spec, names.slice(0, 10), 0);
@@ -161,7 +177,7 @@ describe('GML node attributes', () => {
     expect(e.message).toContain(message);
   });
 
-  it('a network without node attributes has no profile (the papers\' model)', () => {
+  it("a network without node attributes has no profile (the papers' model)", () => {
     const u = underlayFromGml('graph [ node [ id 0 label "A" ] node [ id 1 label "B" ] edge [ source 0 target 1 distance 5 ] ]', 'two.gml');
     expect(u.siloAttributes).toBeUndefined();
     expect(prepareContext({ network: u, workload: 'femnist' }).k.profile).toBeUndefined();

@@ -18,7 +18,10 @@ function expectMatrices(got: number[][][], want: number[][][]): void {
 /** Distinct neighbours (in and out) of each silo in round k. */
 function peerCounts(seq: MixingSequence, k: number): number[] {
   const peers = Array.from({ length: seq.n }, () => new Set<number>());
-  for (const [a, b] of seq.round(k).edges) { peers[a].add(b); peers[b].add(a); }
+  for (const [a, b] of seq.round(k).edges) {
+    peers[a].add(b);
+    peers[b].add(a);
+  }
   return peers.map((s) => s.size);
 }
 
@@ -48,10 +51,12 @@ describe('Base-(k+1) graph: exact finite-time consensus', () => {
           expect(Math.max(...peerCounts(seq, r)), `n = ${n}, k = ${k}, round ${r}`).toBeLessThanOrEqual(k);
           const w = mixingMatrix(seq.round(r), n);
           for (let i = 0; i < n; i++) {
-            let row = 0, col = 0;
+            let row = 0,
+              col = 0;
             for (let j = 0; j < n; j++) {
               if (w[i][j] < 0 || w[i][j] !== w[j][i]) problems.push(`n = ${n}, k = ${k}, round ${r}: W[${i}][${j}] = ${w[i][j]}`);
-              row += w[i][j]; col += w[j][i];
+              row += w[i][j];
+              col += w[j][i];
             }
             worstSum = Math.max(worstSum, Math.abs(row - 1), Math.abs(col - 1));
           }
@@ -74,28 +79,60 @@ describe('Base-(k+1) graph: exact finite-time consensus', () => {
 });
 
 describe('Base-(k+1) graph: hand cases', () => {
-  const h = 0.5, t = 1 / 3, tt = 2 / 3;
+  const h = 0.5,
+    t = 1 / 3,
+    tt = 2 / 3;
 
   it('n = 3, k = 1 (3 = 2 + 1): pair, pull with weight 2/3, pair', () => {
     expectMatrices(matrices(baseGraphSequence(3, 1)), [
-      [[h, h, 0], [h, h, 0], [0, 0, 1]],
-      [[1, 0, 0], [0, t, tt], [0, tt, t]],
-      [[h, h, 0], [h, h, 0], [0, 0, 1]],
+      [
+        [h, h, 0],
+        [h, h, 0],
+        [0, 0, 1],
+      ],
+      [
+        [1, 0, 0],
+        [0, t, tt],
+        [0, tt, t],
+      ],
+      [
+        [h, h, 0],
+        [h, h, 0],
+        [0, 0, 1],
+      ],
     ]);
   });
 
   it('n = 4, k = 1: the hypercube {0,1},{2,3} then {0,2},{1,3}', () => {
     expectMatrices(matrices(baseGraphSequence(4, 1)), [
-      [[h, h, 0, 0], [h, h, 0, 0], [0, 0, h, h], [0, 0, h, h]],
-      [[h, 0, h, 0], [0, h, 0, h], [h, 0, h, 0], [0, h, 0, h]],
+      [
+        [h, h, 0, 0],
+        [h, h, 0, 0],
+        [0, 0, h, h],
+        [0, 0, h, h],
+      ],
+      [
+        [h, 0, h, 0],
+        [0, h, 0, h],
+        [h, 0, h, 0],
+        [0, h, 0, h],
+      ],
     ]);
   });
 
   it('n = 6, k = 1: Base-2 on the blocks {0,1,2}, {3,4,5}, then pairs {j, j+3}', () => {
     const z = [0, 0, 0];
     const block3 = (m: number[][]): number[][] => [...m.map((r) => [...r, ...z]), ...m.map((r) => [...z, ...r])];
-    const pair01 = [[h, h, 0], [h, h, 0], [0, 0, 1]];
-    const pull = [[1, 0, 0], [0, t, tt], [0, tt, t]];
+    const pair01 = [
+      [h, h, 0],
+      [h, h, 0],
+      [0, 0, 1],
+    ];
+    const pull = [
+      [1, 0, 0],
+      [0, t, tt],
+      [0, tt, t],
+    ];
     const across = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => (i % 3 === j % 3 ? h : 0)));
     expectMatrices(matrices(baseGraphSequence(6, 1)), [block3(pair01), block3(pull), block3(pair01), across]);
     // the simple Base-2 graph on 6 = 4 + 2 is one round longer
@@ -104,11 +141,31 @@ describe('Base-(k+1) graph: hand cases', () => {
 
   it('n = 5, k = 2 (5 = 3 + 2 in base 3): clique of 3 and pair, pull, clique of 3', () => {
     // V1 = {0,1,2} (one subgroup), V2 = {3,4}; pull weight 3/5; silos 3, 4 pair with 2, 1.
-    const c = 1 / 3, p = 3 / 5, q = 2 / 5;
+    const c = 1 / 3,
+      p = 3 / 5,
+      q = 2 / 5;
     expectMatrices(matrices(baseGraphSequence(5, 2)), [
-      [[c, c, c, 0, 0], [c, c, c, 0, 0], [c, c, c, 0, 0], [0, 0, 0, h, h], [0, 0, 0, h, h]],
-      [[1, 0, 0, 0, 0], [0, q, 0, 0, p], [0, 0, q, p, 0], [0, 0, p, q, 0], [0, p, 0, 0, q]],
-      [[c, c, c, 0, 0], [c, c, c, 0, 0], [c, c, c, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]],
+      [
+        [c, c, c, 0, 0],
+        [c, c, c, 0, 0],
+        [c, c, c, 0, 0],
+        [0, 0, 0, h, h],
+        [0, 0, 0, h, h],
+      ],
+      [
+        [1, 0, 0, 0, 0],
+        [0, q, 0, 0, p],
+        [0, 0, q, p, 0],
+        [0, 0, p, q, 0],
+        [0, p, 0, 0, q],
+      ],
+      [
+        [c, c, c, 0, 0],
+        [c, c, c, 0, 0],
+        [c, c, c, 0, 0],
+        [0, 0, 0, 1, 0],
+        [0, 0, 0, 0, 1],
+      ],
     ]);
   });
 
@@ -123,7 +180,10 @@ describe('Base-(k+1) graph: hand cases', () => {
 
 describe('Base-(k+1) graph: input errors', () => {
   it('rejects n < 1, k < 1 and non-integers, naming the argument', () => {
-    try { baseGraphSequence(5, 0); expect.unreachable(); } catch (e) {
+    try {
+      baseGraphSequence(5, 0);
+      expect.unreachable();
+    } catch (e) {
       expect(e).toBeInstanceOf(DflsimInputError);
       expect((e as DflsimInputError).where).toBe('baseGraphSequence.k');
     }

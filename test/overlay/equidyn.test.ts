@@ -10,14 +10,34 @@ import { createRng } from '../../src/random.js';
 
 describe('OU-EquiDyn matching', () => {
   it('pairs i with i + u in scan order from s when both are free (hand cases)', () => {
-    expect(equidynMatching(4, 1, 0)).toEqual([[0, 1], [2, 3]]);
-    expect(equidynMatching(4, 1, 1)).toEqual([[1, 2], [3, 0]]);
-    expect(equidynMatching(6, 3, 4)).toEqual([[4, 1], [5, 2], [0, 3]]);
+    expect(equidynMatching(4, 1, 0)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+    expect(equidynMatching(4, 1, 1)).toEqual([
+      [1, 2],
+      [3, 0],
+    ]);
+    expect(equidynMatching(6, 3, 4)).toEqual([
+      [4, 1],
+      [5, 2],
+      [0, 3],
+    ]);
     // odd n: one silo idle (4)
-    expect(equidynMatching(5, 2, 0)).toEqual([[0, 2], [1, 3]]);
+    expect(equidynMatching(5, 2, 0)).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
     // the greedy scan can leave more idle: n = 6, u = 2 (cycles of length 3) and even n = 8, u = 3
-    expect(equidynMatching(6, 2, 0)).toEqual([[0, 2], [1, 3]]);
-    expect(equidynMatching(8, 3, 0)).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(equidynMatching(6, 2, 0)).toEqual([
+      [0, 2],
+      [1, 3],
+    ]);
+    expect(equidynMatching(8, 3, 0)).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
   });
 });
 
@@ -41,7 +61,10 @@ describe('OU-EquiDyn rounds', () => {
     expect(r.selfWeights).toEqual([0.625, 0.625, 0.625, 0.625]);
     // eta = 1: 1/n self, (n-1)/n from the peer; n = 2 is then exact averaging in one round
     const two = equidynSequence(2, 9, { eta: 1 }).round(5);
-    expect(mixingMatrix(two, 2).map((row) => Array.from(row))).toEqual([[0.5, 0.5], [0.5, 0.5]]);
+    expect(mixingMatrix(two, 2).map((row) => Array.from(row))).toEqual([
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ]);
   });
 
   it('symmetric, doubly stochastic and one-peer every round, 200 rounds, n = 2..30', () => {
@@ -54,15 +77,20 @@ describe('OU-EquiDyn rounds', () => {
         const r = seq.round(k);
         const w = mixingMatrix(r, n);
         const degree = new Array<number>(n).fill(0);
-        for (const [a, b] of r.edges) { degree[a]++; degree[b]++; }
+        for (const [a, b] of r.edges) {
+          degree[a]++;
+          degree[b]++;
+        }
         // each matched pair lists i->j and j->i: 2 incidences per direction, one peer
         if (degree.some((d) => d !== 0 && d !== 2)) problems.push(`n = ${n}, round ${k}: not a matching`);
         if (n % 2 === 1 && !degree.includes(0)) problems.push(`n = ${n}, round ${k}: no idle silo`);
         for (let i = 0; i < n; i++) {
-          let row = 0, col = 0;
+          let row = 0,
+            col = 0;
           for (let j = 0; j < n; j++) {
             if (w[i][j] < 0 || w[i][j] !== w[j][i]) problems.push(`n = ${n}, round ${k}: W[${i}][${j}] = ${w[i][j]}`);
-            row += w[i][j]; col += w[j][i];
+            row += w[i][j];
+            col += w[j][i];
           }
           worstSum = Math.max(worstSum, Math.abs(row - 1), Math.abs(col - 1));
         }
@@ -107,12 +135,17 @@ describe('OU-EquiDyn rounds', () => {
     expect(distanceFromAverage(sequenceProduct(equidynSequence(16, 1, { eta: 1 }), 0, 50))).toBeGreaterThan(0.04);
   });
 
-  it('the default eta minimises every round\'s consensus error: |Wy|^2 = |y|^2 - (1/2) sum over pairs (y_i - y_j)^2', () => {
+  it("the default eta minimises every round's consensus error: |Wy|^2 = |y|^2 - (1/2) sum over pairs (y_i - y_j)^2", () => {
     // same seed, same matchings whatever eta; y a zero-mean vector, so (W - J)x = W y
     const rng = createRng(9);
     let worst = 0;
     for (const n of [5, 11, 16]) {
-      const seqs = [equidynSequence(n, 4), equidynSequence(n, 4, { eta: 0.5 }), equidynSequence(n, 4, { eta: 1 }), equidynSequence(n, 4, { eta: 0.9 * defaultEquidynEta(n) })];
+      const seqs = [
+        equidynSequence(n, 4),
+        equidynSequence(n, 4, { eta: 0.5 }),
+        equidynSequence(n, 4, { eta: 1 }),
+        equidynSequence(n, 4, { eta: 0.9 * defaultEquidynEta(n) }),
+      ];
       for (let k = 0; k < 50; k++) {
         const x = Array.from({ length: n }, () => rng.normal());
         const mean = x.reduce((a, b) => a + b, 0) / n;
@@ -124,7 +157,10 @@ describe('OU-EquiDyn rounds', () => {
         const r = seqs[0].round(k);
         expect(seqs.every((q) => JSON.stringify(q.round(k).edges) === JSON.stringify(r.edges))).toBe(true);
         let drop = 0;
-        for (let e = 0; e < r.edges.length; e += 2) { const [i, j] = r.edges[e]; drop += (y[i] - y[j]) ** 2; }
+        for (let e = 0; e < r.edges.length; e += 2) {
+          const [i, j] = r.edges[e];
+          drop += (y[i] - y[j]) ** 2;
+        }
         const want = y.reduce((a, v) => a + v * v, 0) - drop / 2;
         worst = Math.max(worst, Math.abs(err[0] - want));
         for (const other of err.slice(1)) expect(err[0]).toBeLessThanOrEqual(other + 1e-12);
@@ -136,7 +172,12 @@ describe('OU-EquiDyn rounds', () => {
   it('n = 1 is idle every round; bad options are DflsimInputErrors naming the field', () => {
     expect(equidynSequence(1, 0).round(7)).toEqual({ edges: [], weights: [], selfWeights: [1] });
     const where = (f: () => unknown): string => {
-      try { f(); } catch (e) { expect(e).toBeInstanceOf(DflsimInputError); return (e as DflsimInputError).where; }
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(DflsimInputError);
+        return (e as DflsimInputError).where;
+      }
       return 'no error';
     };
     expect(where(() => equidynSequence(8, 1, { eta: 0 }))).toBe('equidynSequence.eta');

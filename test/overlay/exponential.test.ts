@@ -15,7 +15,8 @@ const powersOfTwo = Array.from({ length: 10 }, (_, i) => 2 ** (i + 1)); // 2 .. 
 /** |λ_j| of the exponential graph's circulant: |1 + Σ_m ω^(j 2^m)| / (τ+1). */
 function circulantModulus(n: number, j: number): number {
   const tau = ceilLog2(n);
-  let re = 1, im = 0;
+  let re = 1,
+    im = 0;
   for (let m = 0; m < tau; m++) {
     const angle = (2 * Math.PI * ((j * 2 ** m) % n)) / n;
     re += Math.cos(angle);
@@ -37,7 +38,14 @@ describe('static exponential graph', () => {
     expect(exponentialPeers(1)).toEqual([[]]);
     expect(exponentialPeers(2)).toEqual([[1], [0]]);
     // n = 6: tau = 3, hops 1, 2, 4
-    expect(exponentialPeers(6)).toEqual([[1, 2, 4], [2, 3, 5], [3, 4, 0], [4, 5, 1], [5, 0, 2], [0, 1, 3]]);
+    expect(exponentialPeers(6)).toEqual([
+      [1, 2, 4],
+      [2, 3, 5],
+      [3, 4, 0],
+      [4, 5, 1],
+      [5, 0, 2],
+      [0, 1, 3],
+    ]);
     expect(exponentialPeers(8)[5]).toEqual([6, 7, 1]);
   });
 
@@ -59,8 +67,14 @@ describe('static exponential graph', () => {
       const tau = ceilLog2(n);
       const w = mixingMatrix(exponentialSequence(n).round(0), n);
       for (let i = 0; i < n; i++) {
-        let row = 0, col = 0, rowNonZero = 0;
-        for (let j = 0; j < n; j++) { row += w[i][j]; col += w[j][i]; if (w[i][j] > 0) rowNonZero++; }
+        let row = 0,
+          col = 0,
+          rowNonZero = 0;
+        for (let j = 0; j < n; j++) {
+          row += w[i][j];
+          col += w[j][i];
+          if (w[i][j] > 0) rowNonZero++;
+        }
         expect(Math.abs(row - 1)).toBeLessThan(1e-15); // measured: 2.2e-16 at worst
         expect(Math.abs(col - 1)).toBeLessThan(1e-15);
         expect(rowNonZero).toBe(tau + 1); // no two hops coincide mod n
@@ -86,13 +100,24 @@ describe('static exponential graph', () => {
       // W v_j = λ_j v_j with v_j[l] = ω^(j l), λ_j = (1 + Σ_m ω^(-j 2^m))/(τ+1) for W[to][from], to = from + 2^m.
       const tau = ceilLog2(n);
       for (let j = 0; j < n; j++) {
-        let lre = 1, lim = 0;
-        for (let m = 0; m < tau; m++) { const a = (-2 * Math.PI * ((j * 2 ** m) % n)) / n; lre += Math.cos(a); lim += Math.sin(a); }
-        lre /= tau + 1; lim /= tau + 1;
+        let lre = 1,
+          lim = 0;
+        for (let m = 0; m < tau; m++) {
+          const a = (-2 * Math.PI * ((j * 2 ** m) % n)) / n;
+          lre += Math.cos(a);
+          lim += Math.sin(a);
+        }
+        lre /= tau + 1;
+        lim /= tau + 1;
         expect(Math.abs(Math.hypot(lre, lim) - circulantModulus(n, j))).toBeLessThan(1e-14);
         for (let i = 0; i < n; i++) {
-          let re = 0, im = 0;
-          for (let l = 0; l < n; l++) { const a = (2 * Math.PI * ((j * l) % n)) / n; re += w[i][l] * Math.cos(a); im += w[i][l] * Math.sin(a); }
+          let re = 0,
+            im = 0;
+          for (let l = 0; l < n; l++) {
+            const a = (2 * Math.PI * ((j * l) % n)) / n;
+            re += w[i][l] * Math.cos(a);
+            im += w[i][l] * Math.sin(a);
+          }
           const a = (2 * Math.PI * ((j * i) % n)) / n;
           expect(Math.abs(re - (lre * Math.cos(a) - lim * Math.sin(a)))).toBeLessThan(1e-12);
           expect(Math.abs(im - (lre * Math.sin(a) + lim * Math.cos(a)))).toBeLessThan(1e-12);
@@ -102,7 +127,12 @@ describe('static exponential graph', () => {
       const d = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) d[i * n + j] = w[i][j] - 1 / n;
       const g = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) { let s = 0; for (let l = 0; l < n; l++) s += d[l * n + i] * d[l * n + j]; g[i * n + j] = s; }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let l = 0; l < n; l++) s += d[l * n + i] * d[l * n + j];
+          g[i * n + j] = s;
+        }
       expect(Math.abs(Math.sqrt(Math.max(0, largestEigenvalue(g, n))) - secondModulus(n))).toBeLessThan(1e-12); // measured: 2.1e-14 at worst
     }
   });
@@ -118,7 +148,16 @@ describe('one-peer exponential graph', () => {
     const seq = onePeerExponentialSequence(8);
     expect(seq.period).toBe(3);
     const r = seq.round(5); // 5 mod 3 = 2: hop 4
-    expect(r.edges).toEqual([[0, 4], [1, 5], [2, 6], [3, 7], [4, 0], [5, 1], [6, 2], [7, 3]]);
+    expect(r.edges).toEqual([
+      [0, 4],
+      [1, 5],
+      [2, 6],
+      [3, 7],
+      [4, 0],
+      [5, 1],
+      [6, 2],
+      [7, 3],
+    ]);
     expect(r.weights).toEqual(new Array(8).fill(0.5));
     expect(r.selfWeights).toEqual(new Array(8).fill(0.5));
     expect(seq.round(1).edges[7]).toEqual([7, 1]);

@@ -19,23 +19,39 @@ const n = ctx.cg.n;
 const plan = (name: string) => findTopology(name)!.build(ctx);
 
 describe('overlays as graphology graphs', () => {
-  it('RING: one directed cycle through every silo, with the overlay\'s latencies and bandwidths', () => {
+  it("RING: one directed cycle through every silo, with the overlay's latencies and bandwidths", () => {
     const ring = plan('ring').overlay!;
     const g = toGraphology(ring, { coordinates: ctx.underlay.coordinates });
     expect(g.type).toBe('directed');
     expect(g.getAttribute('topology')).toBe('ring');
     expect(g.order).toBe(n);
     expect(g.size).toBe(n);
-    g.forEachNode((s) => { expect(g.outDegree(s)).toBe(1); expect(g.inDegree(s)).toBe(1); });
+    g.forEachNode((s) => {
+      expect(g.outDegree(s)).toBe(1);
+      expect(g.inDegree(s)).toBe(1);
+    });
     // a directed cycle of n nodes: n-1 hops to the farthest silo, n of the n(n-1) possible arcs
     expect(diameter(g)).toBe(n - 1);
     expect(density(g)).toBeCloseTo(1 / (n - 1), 12);
-    expect(weightedSize(g, 'latencyMs')).toBeCloseTo(ring.edges.reduce((a, e) => a + e.latencyMs, 0), 9);
+    expect(weightedSize(g, 'latencyMs')).toBeCloseTo(
+      ring.edges.reduce((a, e) => a + e.latencyMs, 0),
+      9,
+    );
     for (const e of ring.edges) {
-      expect(g.getDirectedEdgeAttributes(ring.silos[e.from], ring.silos[e.to])).toEqual({ latencyMs: e.latencyMs, bandwidthBitsPerMs: e.bandwidthBitsPerMs });
+      expect(g.getDirectedEdgeAttributes(ring.silos[e.from], ring.silos[e.to])).toEqual({
+        latencyMs: e.latencyMs,
+        bandwidthBitsPerMs: e.bandwidthBitsPerMs,
+      });
     }
     const first = ctx.underlay.coordinates[0]!;
-    expect(g.getNodeAttributes(ring.silos[0])).toEqual({ label: ring.silos[0], index: 0, latitude: first.latitude, longitude: first.longitude, x: first.longitude, y: first.latitude });
+    expect(g.getNodeAttributes(ring.silos[0])).toEqual({
+      label: ring.silos[0],
+      index: 0,
+      latitude: first.latitude,
+      longitude: first.longitude,
+      x: first.longitude,
+      y: first.latitude,
+    });
   });
 
   it('MST: a spanning tree whose every link runs both ways', () => {
@@ -55,14 +71,15 @@ describe('overlays as graphology graphs', () => {
 });
 
 describe('round states as graphology graphs', () => {
-  it('multigraph-ring: each state\'s strong and weak edges make the base overlay, isolated silos have no strong edge', () => {
+  it("multigraph-ring: each state's strong and weak edges make the base overlay, isolated silos have no strong edge", () => {
     const p = plan('multigraph-ring');
     const silos = p.overlay!.silos;
     for (let k = 0; k < Math.min(p.period!, ctx.rounds); k++) {
       const s = p.round(k);
       const clock = maxPlusRoundEnds(p);
       const g = toGraphology(s, { silos, clock });
-      const endMs = clock.roundEndMs(k), durationMs = endMs - (k > 0 ? clock.roundEndMs(k - 1) : 0);
+      const endMs = clock.roundEndMs(k),
+        durationMs = endMs - (k > 0 ? clock.roundEndMs(k - 1) : 0);
       expect(g.getAttributes()).toEqual({ round: k, state: s.state, durationMs, endMs });
       expect(toGraphology(s, { silos }).getAttributes()).toEqual({ round: k, state: s.state });
       expect(g.size).toBe(p.overlay!.edges.length);
@@ -73,7 +90,7 @@ describe('round states as graphology graphs', () => {
     }
   });
 
-  it('topologies with mixing weights: each silo\'s self-weight and in-weights sum to 1', () => {
+  it("topologies with mixing weights: each silo's self-weight and in-weights sum to 1", () => {
     for (const name of ['exponential', 'base-3', 'equidyn']) {
       const p = plan(name);
       for (const k of [0, 1, 2, 7]) {

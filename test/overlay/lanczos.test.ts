@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/random.js';
 import { misraGriesEdgeColoring } from '../../src/graph/edge-coloring.js';
 import { mixingQuadratic, optimalMixingAlpha, rho } from '../../src/overlay/matcha-mixing.js';
-import { DENSE_EIGEN_MAX_SILOS, optimizeActivationProbabilities, SparseMatchingLaplacian, weightedLaplacian, type Matching } from '../../src/overlay/matcha-probabilities.js';
+import {
+  DENSE_EIGEN_MAX_SILOS,
+  optimizeActivationProbabilities,
+  SparseMatchingLaplacian,
+  weightedLaplacian,
+  type Matching,
+} from '../../src/overlay/matcha-probabilities.js';
 import { fiedler, lanczosExtreme, sparseFiedler, sparseMultiply, symmetricEigenvalues } from '../../src/graph/symmetric-eigen.js';
 import { generateNetwork } from '../../src/network/generate.js';
 

@@ -15,7 +15,10 @@ const FAR = 1000;
 function cgOf(n: number, pairs: [number, number, number][], silos?: string[]): ConnectivityGraph {
   const latencyMs = new Float64Array(n * n).fill(FAR);
   for (let i = 0; i < n; i++) latencyMs[i * n + i] = 0;
-  for (const [a, b, w] of pairs) { latencyMs[a * n + b] = w; latencyMs[b * n + a] = w; }
+  for (const [a, b, w] of pairs) {
+    latencyMs[a * n + b] = w;
+    latencyMs[b * n + a] = w;
+  }
   const adjacencyOrder = Array.from({ length: n }, (_, i) => Int32Array.from({ length: n - 1 }, (_, k) => (k < i ? k : k + 1)));
   return { n, silos: silos ?? Array.from({ length: n }, (_, i) => `s${i}`), latencyMs, adjacencyOrder } as unknown as ConnectivityGraph;
 }
@@ -24,7 +27,9 @@ function cgOf(n: number, pairs: [number, number, number][], silos?: string[]): C
 function referenceLoad(cg: ConnectivityGraph): Float64Array {
   const n = cg.n;
   const total = new Float64Array(n);
-  const adj = Array.from({ length: n }, (_, i) => Array.from(cg.adjacencyOrder[i], (j) => [j, cg.latencyMs[i * n + j]] as [number, number]));
+  const adj = Array.from({ length: n }, (_, i) =>
+    Array.from(cg.adjacencyOrder[i], (j) => [j, cg.latencyMs[i * n + j]] as [number, number]),
+  );
   for (let s = 0; s < n; s++) {
     const dist = dijkstra(n, adj, s).dist;
     const preds: number[][] = Array.from({ length: n }, () => []);
@@ -43,26 +48,48 @@ function referenceLoad(cg: ConnectivityGraph): Float64Array {
     }
     for (let v = 0; v < n; v++) if (dist[v] < Infinity) total[v] += between[v] - 1;
   }
-  if (n > 2) { const scale = 1 / ((n - 1) * (n - 2)); for (let v = 0; v < n; v++) total[v] *= scale; }
+  if (n > 2) {
+    const scale = 1 / ((n - 1) * (n - 2));
+    for (let v = 0; v < n; v++) total[v] *= scale;
+  }
   return total;
 }
 
 describe('loadCentrality', () => {
   it('path 0-1-2-3 (unit links): each middle silo forwards 4 of the 12 ordered flows, 4/6 = 2/3 normalised', () => {
     // silo 1 forwards 0->2, 0->3, 2->0, 3->0
-    const l = loadCentrality(cgOf(4, [[0, 1, 1], [1, 2, 1], [2, 3, 1]]));
+    const l = loadCentrality(
+      cgOf(4, [
+        [0, 1, 1],
+        [1, 2, 1],
+        [2, 3, 1],
+      ]),
+    );
     expect(Array.from(l)).toEqual([0, 4 / 6, 4 / 6, 0]);
   });
 
   it('4-cycle: the opposite corner gets half through each side, every silo 1/6', () => {
     // silo 1 carries half of 0->2 and half of 2->0
-    const l = loadCentrality(cgOf(4, [[0, 1, 1], [1, 2, 1], [2, 3, 1], [3, 0, 1]]));
+    const l = loadCentrality(
+      cgOf(4, [
+        [0, 1, 1],
+        [1, 2, 1],
+        [2, 3, 1],
+        [3, 0, 1],
+      ]),
+    );
     expect(Array.from(l)).toEqual([1 / 6, 1 / 6, 1 / 6, 1 / 6]);
   });
 
   it('load splits per step, unlike betweenness: a 4-cycle 0-1-3-2 with a leaf 4 on silo 2', () => {
     // links 0-1, 0-2, 1-3, 2-3 (unit), 4-2 (1): from 4, silo 0 is reached only via 2, silo 3 via 2
-    const cg = cgOf(5, [[0, 1, 1], [0, 2, 1], [1, 3, 1], [2, 3, 1], [4, 2, 1]]);
+    const cg = cgOf(5, [
+      [0, 1, 1],
+      [0, 2, 1],
+      [1, 3, 1],
+      [2, 3, 1],
+      [4, 2, 1],
+    ]);
     const l = loadCentrality(cg);
     expect(Array.from(l)).toEqual(Array.from(referenceLoad(cg)));
     // by hand, ordered flows forwarded (before dividing by (n-1)(n-2) = 12):
@@ -85,7 +112,11 @@ describe('loadCentrality', () => {
       const n = 3 + rng.int(14);
       const pairs: [number, number, number][] = [];
       for (let v = 1; v < n; v++) pairs.push([rng.int(v), v, 1 + rng.int(3)]);
-      for (let e = 0; e < n; e++) { const a = rng.int(n), b = rng.int(n); if (a !== b) pairs.push([a, b, 1 + rng.int(3)]); }
+      for (let e = 0; e < n; e++) {
+        const a = rng.int(n),
+          b = rng.int(n);
+        if (a !== b) pairs.push([a, b, 1 + rng.int(3)]);
+      }
       const names = Array.from({ length: n }, () => `x${rng.int(5)}`).map((s, i) => `${s}-${n - i}`);
       const cg = cgOf(n, pairs, names);
       expect(Array.from(loadCentrality(cg))).toEqual(Array.from(referenceLoad(cg)));

@@ -9,7 +9,12 @@ import { fiedler, largestEigenvalue, symmetricEigenpair, symmetricEigenvalues } 
 function randomSymmetric(n: number, seed: number): Float64Array {
   const rng = createRng(seed);
   const a = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) { const x = rng.normal(); a[i * n + j] = x; a[j * n + i] = x; }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      const x = rng.normal();
+      a[i * n + j] = x;
+      a[j * n + i] = x;
+    }
   return a;
 }
 
@@ -20,7 +25,10 @@ function randomLaplacian(n: number, density: number, seed: number): Float64Array
     for (let j = 0; j < i; j++) {
       if (rng.next() >= density) continue;
       const w = rng.next();
-      l[i * n + j] -= w; l[j * n + i] -= w; l[i * n + i] += w; l[j * n + j] += w;
+      l[i * n + j] -= w;
+      l[j * n + i] -= w;
+      l[i * n + i] += w;
+      l[j * n + j] += w;
     }
   }
   return l;
@@ -63,7 +71,11 @@ describe('symmetric eigen-solver', () => {
     }
   });
 
-  it.each([[6, 0.6], [40, 0.1], [87, 0.04]])('λ2 and Fiedler vector of a random %i-silo Laplacian match mathjs', (n, density) => {
+  it.each([
+    [6, 0.6],
+    [40, 0.1],
+    [87, 0.04],
+  ])('λ2 and Fiedler vector of a random %i-silo Laplacian match mathjs', (n, density) => {
     const l = randomLaplacian(n, density, 31 * n);
     const { lambda2, vector } = fiedler(l, n);
     const ref = mathjsValues(l, n);
@@ -83,13 +95,25 @@ describe('symmetric eigen-solver', () => {
     expect(residual(k, n, kf.lambda2, kf.vector)).toBeLessThan(1e-9);
     // two disjoint triangles: λ2 = 0, the Fiedler vector separates them
     const t = new Float64Array(36);
-    for (const [a, b] of [[0, 1], [1, 2], [0, 2], [3, 4], [4, 5], [3, 5]]) { t[a * 6 + b] = -1; t[b * 6 + a] = -1; t[a * 6 + a]++; t[b * 6 + b]++; }
+    for (const [a, b] of [
+      [0, 1],
+      [1, 2],
+      [0, 2],
+      [3, 4],
+      [4, 5],
+      [3, 5],
+    ]) {
+      t[a * 6 + b] = -1;
+      t[b * 6 + a] = -1;
+      t[a * 6 + a]++;
+      t[b * 6 + b]++;
+    }
     const tf = fiedler(t, 6);
     expect(Math.abs(tf.lambda2)).toBeLessThan(1e-12);
     expect(residual(t, 6, 0, tf.vector)).toBeLessThan(1e-9);
   });
 
-  it('at 87 silos gives mathjs\'s λ2 (times printed, not asserted)', () => {
+  it("at 87 silos gives mathjs's λ2 (times printed, not asserted)", () => {
     const n = 87;
     const l = randomLaplacian(n, 0.04, 5);
     let t0 = performance.now();

@@ -45,12 +45,88 @@ function gridMax(n: number, ms: Matching[], cap: number, step: number): number {
 }
 
 const SMALL_GRAPHS: [string, number, UndirectedEdge[]][] = [
-  ['5-cycle', 5, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0]]],
-  ['K4', 4, [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]],
-  ['path of 6 with a chord', 6, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [1, 4]]],
-  ['paw plus tail', 6, [[0, 1], [1, 2], [2, 0], [2, 3], [3, 4], [4, 5], [0, 5]]],
-  ['Petersen', 10, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0], [0, 5], [1, 6], [2, 7], [3, 8], [4, 9], [5, 7], [7, 9], [9, 6], [6, 8], [8, 5]]],
-  ['weighted-looking tree-ish', 7, [[0, 1], [0, 2], [0, 3], [3, 4], [4, 5], [5, 6], [2, 6]]],
+  [
+    '5-cycle',
+    5,
+    [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 0],
+    ],
+  ],
+  [
+    'K4',
+    4,
+    [
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 3],
+    ],
+  ],
+  [
+    'path of 6 with a chord',
+    6,
+    [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [1, 4],
+    ],
+  ],
+  [
+    'paw plus tail',
+    6,
+    [
+      [0, 1],
+      [1, 2],
+      [2, 0],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+      [0, 5],
+    ],
+  ],
+  [
+    'Petersen',
+    10,
+    [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 0],
+      [0, 5],
+      [1, 6],
+      [2, 7],
+      [3, 8],
+      [4, 9],
+      [5, 7],
+      [7, 9],
+      [9, 6],
+      [6, 8],
+      [8, 5],
+    ],
+  ],
+  [
+    'weighted-looking tree-ish',
+    7,
+    [
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [3, 4],
+      [4, 5],
+      [5, 6],
+      [2, 6],
+    ],
+  ],
 ];
 
 describe('projectCappedSimplex', () => {
@@ -63,10 +139,16 @@ describe('projectCappedSimplex', () => {
       const p = projectCappedSimplex(y, cap);
       const sum = p.reduce((s, x) => s + x, 0);
       expect(sum).toBeLessThanOrEqual(cap + 1e-9);
-      for (const x of p) { expect(x).toBeGreaterThanOrEqual(0); expect(x).toBeLessThanOrEqual(1); }
+      for (const x of p) {
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(1);
+      }
       const dist = (q: ArrayLike<number>): number => y.reduce((s, v, i) => s + (v - q[i]) ** 2, 0);
       for (let r = 0; r < 30; r++) {
-        const q = projectCappedSimplex(Array.from({ length: m }, () => rng.next() * 1.2 - 0.1), cap);
+        const q = projectCappedSimplex(
+          Array.from({ length: m }, () => rng.next() * 1.2 - 0.1),
+          cap,
+        );
         expect(dist(p)).toBeLessThanOrEqual(dist(q) + 1e-9);
       }
     }
@@ -82,11 +164,16 @@ describe('optimizeActivationProbabilities', () => {
       const r = optimizeActivationProbabilities(n, ms, budget);
       const sum = r.probabilities.reduce((s, x) => s + x, 0);
       expect(sum).toBeLessThanOrEqual(budget * ms.length + 1e-9);
-      for (const x of r.probabilities) { expect(x).toBeGreaterThanOrEqual(0); expect(x).toBeLessThanOrEqual(1); }
+      for (const x of r.probabilities) {
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(1);
+      }
       expect(r.lambda2).toBeCloseTo(expectedAlgebraicConnectivity(n, ms, r.probabilities), 10);
       expect(r.lambda2).toBeGreaterThanOrEqual(r.uniformLambda2 * (1 - 1e-12));
       const grid = gridMax(n, ms, budget * ms.length, 0.02);
-      console.log(`${name}, M = ${ms.length}, B = ${budget}: λ2 ${r.lambda2.toFixed(6)} (uniform ${r.uniformLambda2.toFixed(6)}), grid max ${grid.toFixed(6)}, ratio ${(r.lambda2 / grid).toFixed(5)}, ${r.iterations} steps`);
+      console.log(
+        `${name}, M = ${ms.length}, B = ${budget}: λ2 ${r.lambda2.toFixed(6)} (uniform ${r.uniformLambda2.toFixed(6)}), grid max ${grid.toFixed(6)}, ratio ${(r.lambda2 / grid).toFixed(5)}, ${r.iterations} steps`,
+      );
       expect(r.lambda2).toBeGreaterThanOrEqual(0.99 * grid);
     }
   });
@@ -98,7 +185,8 @@ describe('optimizeActivationProbabilities', () => {
       const edges: [number, number][] = [];
       for (let i = 1; i < n; i++) edges.push([rng.int(i), i]); // a random tree keeps it connected
       for (let e = 0; e < n / 2; e++) {
-        const a = rng.int(n), b = rng.int(n);
+        const a = rng.int(n),
+          b = rng.int(n);
         if (a !== b && !edges.some(([x, y]) => (x === a && y === b) || (x === b && y === a))) edges.push([a, b]);
       }
       const ms = matchingsOf(n, edges);
@@ -108,17 +196,42 @@ describe('optimizeActivationProbabilities', () => {
   });
 
   it('uses every matching fully when the budget is 1, and rejects bad budgets', () => {
-    const ms = matchingsOf(5, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 0]]);
+    const ms = matchingsOf(5, [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 0],
+    ]);
     expect(Array.from(optimizeActivationProbabilities(5, ms, 1).probabilities)).toEqual([1, 1, 1]);
     expect(() => optimizeActivationProbabilities(5, ms, 0)).toThrow(/budget/);
     expect(() => optimizeActivationProbabilities(5, ms, 1.5)).toThrow(/budget/);
-    expect(() => optimizeActivationProbabilities(5, [[[0, 1], [1, 2]]], 0.5)).toThrow(/matchings\[0\].*not a matching/);
+    expect(() =>
+      optimizeActivationProbabilities(
+        5,
+        [
+          [
+            [0, 1],
+            [1, 2],
+          ],
+        ],
+        0.5,
+      ),
+    ).toThrow(/matchings\[0\].*not a matching/);
   });
 });
 
 describe('optimalMixingAlpha', () => {
   const n = 6;
-  const ms = matchingsOf(n, [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [1, 4], [0, 5]]);
+  const ms = matchingsOf(n, [
+    [0, 1],
+    [1, 2],
+    [2, 3],
+    [3, 4],
+    [4, 5],
+    [1, 4],
+    [0, 5],
+  ]);
   const p = [0.7, 0.4, 0.35, 0.2].slice(0, ms.length);
 
   it('the closed form of E[WᵀW] matches the exact expectation over all activation patterns', () => {
@@ -127,15 +240,20 @@ describe('optimalMixingAlpha', () => {
       const exp = new Float64Array(n * n);
       for (let mask = 0; mask < 1 << ms.length; mask++) {
         let prob = 1;
-        const on = ms.map((_, m) => { const b = (mask >> m) & 1; prob *= b ? p[m] : 1 - p[m]; return b; });
+        const on = ms.map((_, m) => {
+          const b = (mask >> m) & 1;
+          prob *= b ? p[m] : 1 - p[m];
+          return b;
+        });
         const L = weightedLaplacian(n, ms, on);
         const W = new Float64Array(n * n);
         for (let i = 0; i < n * n; i++) W[i] = (i % (n + 1) === 0 ? 1 : 0) - alpha * L[i];
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-          let s = 0;
-          for (let k = 0; k < n; k++) s += W[k * n + i] * W[k * n + j];
-          exp[i * n + j] += prob * s;
-        }
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let k = 0; k < n; k++) s += W[k * n + i] * W[k * n + j];
+            exp[i * n + j] += prob * s;
+          }
       }
       for (let i = 0; i < n * n; i++) exp[i] -= 1 / n;
       const direct = new Float64Array(n * n);
@@ -149,12 +267,16 @@ describe('optimalMixingAlpha', () => {
     const r = optimalMixingAlpha(n, ms, p);
     const q = mixingQuadratic(n, ms, p);
     const lmax = largestEigenvalue(q.b, n);
-    let best = Infinity, bestAlpha = 0;
+    let best = Infinity,
+      bestAlpha = 0;
     const steps = 20000;
     for (let i = 0; i <= steps; i++) {
       const a = (i / steps) * (2 / lmax);
       const v = rho(q, a);
-      if (v < best) { best = v; bestAlpha = a; }
+      if (v < best) {
+        best = v;
+        bestAlpha = a;
+      }
     }
     expect(r.rho).toBeLessThanOrEqual(best + 1e-9);
     expect(r.rho).toBeLessThan(1);
@@ -168,7 +290,11 @@ describe('optimalMixingAlpha', () => {
     const edges: [number, number][] = [];
     for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) edges.push([i, j]);
     const km = matchingsOf(size, edges);
-    const r = optimalMixingAlpha(size, km, km.map(() => 0.5));
+    const r = optimalMixingAlpha(
+      size,
+      km,
+      km.map(() => 0.5),
+    );
     expect(r.alpha).toBeCloseTo(2 / (size + 2), 8);
     expect(r.rho).toBeCloseTo(2 / (size + 2), 8);
   });

@@ -13,7 +13,12 @@ import { buildConnectivityGraph } from '../../src/network/connectivity.js';
 import { generateNetwork } from '../../src/network/generate.js';
 import { mixingQuadratic, optimalMixingAlpha, rho } from '../../src/overlay/matcha-mixing.js';
 import { matchaRoundOverlay, matchaRoundTimes, planMatcha, roundTimeMs, sampleActiveMatchings } from '../../src/overlay/matcha.js';
-import { optimizeActivationProbabilities, SparseMatchingLaplacian, weightedLaplacian, type Matching } from '../../src/overlay/matcha-probabilities.js';
+import {
+  optimizeActivationProbabilities,
+  SparseMatchingLaplacian,
+  weightedLaplacian,
+  type Matching,
+} from '../../src/overlay/matcha-probabilities.js';
 import { getWorkload, siloTimes, timingParams } from '../../src/timing/workload.js';
 
 const params = timingParams(getWorkload('femnist'));
@@ -54,7 +59,11 @@ describe('shift-invert Fiedler solver', () => {
       expect(Math.abs(si.lambda2 - dense.lambda2)).toBeLessThan(1e-8 * Math.max(1, maxDegree(L, n)));
       expect(Math.abs(si.vector.reduce((s, x) => s + x, 0))).toBeLessThan(1e-10);
       // warm-started from a perturbed vector: the same λ2
-      const again = shiftInvertFiedler(sp.fill(w), chol, dense.vector.map((x, i) => x + 1e-3 * Math.sin(i)));
+      const again = shiftInvertFiedler(
+        sp.fill(w),
+        chol,
+        dense.vector.map((x, i) => x + 1e-3 * Math.sin(i)),
+      );
       expect(Math.abs(again.lambda2 - dense.lambda2)).toBeLessThan(1e-8 * Math.max(1, maxDegree(L, n)));
     }
   });
@@ -75,7 +84,17 @@ describe('shift-invert Fiedler solver', () => {
 
   it('falls back to plain Lanczos when the weighted graph is disconnected (λ2 = 0)', () => {
     // a path 0-1-2-3-4-5 as two matchings; weight 0 on the one with edge 2-3 cuts it
-    const ms: Matching[] = [[[0, 1], [2, 3], [4, 5]], [[1, 2], [3, 4]]];
+    const ms: Matching[] = [
+      [
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ],
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ];
     const n = 6;
     const sp = new SparseMatchingLaplacian(n, ms);
     const chol = new GroundedCholesky(sp.matrix);
@@ -87,7 +106,11 @@ describe('shift-invert Fiedler solver', () => {
 });
 
 describe('MATCHA round times above 128 silos', () => {
-  it.each([[132, 'connectivity'], [131, 'connectivity'], [300, 'underlay']] as const)('at %i silos (%s) equal the round overlay\'s largest delay, bit for bit', (n, base) => {
+  it.each([
+    [132, 'connectivity'],
+    [131, 'connectivity'],
+    [300, 'underlay'],
+  ] as const)("at %i silos (%s) equal the round overlay's largest delay, bit for bit", (n, base) => {
     const u = generateNetwork({ n, seed: 2 });
     const cg = buildConnectivityGraph(u);
     const k = siloTimes(params, cg.n);

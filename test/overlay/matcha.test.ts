@@ -32,7 +32,7 @@ describe('MATCHA sampling', () => {
       const expected = p / (1 - none);
       const sigma = Math.sqrt((expected * (1 - expected)) / N);
       expect(Math.abs(counts[m] / N - expected)).toBeLessThanOrEqual(4.5 * sigma + 1e-12);
-      expect(Math.abs(counts[m] / N - p)).toBeLessThanOrEqual(4.5 * sigma + p * none / (1 - none) + 1e-12);
+      expect(Math.abs(counts[m] / N - p)).toBeLessThanOrEqual(4.5 * sigma + (p * none) / (1 - none) + 1e-12);
     });
   });
 
@@ -56,7 +56,8 @@ describe('buildMatcha', () => {
 
   it('emits RoundStates: both directions of the active matchings, isolated silos, round times, clock', () => {
     expect(r.rounds.length).toBe(1200);
-    let clock = 0, sum1000 = 0;
+    let clock = 0,
+      sum1000 = 0;
     r.rounds.forEach((s, i) => {
       expect(s.round).toBe(i);
       expect(s.weak).toEqual([]);
@@ -104,7 +105,8 @@ describe('registry', () => {
     expect(a.cycleTimeMs).toBe(direct.cycleTimeMs);
     expect(a.overlayEdges).toBe(2 * underlay.links.length);
     expect(b.overlayEdges).toBe(cg.n * (cg.n - 1));
-    for (const key of ['probabilities', 'lambda2', 'alpha', 'rho', 'matchings', 'cycleTimeMs', 'budget', 'seed']) expect(a.details).toHaveProperty(key);
+    for (const key of ['probabilities', 'lambda2', 'alpha', 'rho', 'matchings', 'cycleTimeMs', 'budget', 'seed'])
+      expect(a.details).toHaveProperty(key);
     expect(a.details!.matchings).toBe(direct.matchings.length);
   });
 });

@@ -28,7 +28,16 @@ const SKIP = !FOUND && !IN_CI;
 const INSTALL = 'install with `apt-get install -y chromium` or set DFLSIM_CHROMIUM, and run again';
 if (SKIP) console.warn(`skipped: report.html in headless Chromium — Chromium not found at ${CHROMIUM}; ${INSTALL}`);
 const OUTPUT = path.join(ROOT, '.dflsim-tmp', 'test-output', 'report');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function dflsim(...args: string[]): void {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/dflsim.js'), ...args], { encoding: 'utf8', cwd: ROOT });
@@ -53,7 +62,12 @@ describe.skipIf(SKIP)('report.html in headless Chromium', () => {
     work = mkdtempSync(path.join(tmpdir(), 'dflsim-report-e2e-'));
     userDataDir = mkdtempSync(path.join(tmpdir(), 'dflsim-chromium-profile-'));
     mkdirSync(OUTPUT, { recursive: true });
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
   });
 
   afterAll(async () => {
@@ -66,17 +80,29 @@ describe.skipIf(SKIP)('report.html in headless Chromium', () => {
     const consoleErrors: string[] = [];
     const badRequests: string[] = [];
     const self = pathToFileURL(path.resolve(htmlPath)).href;
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
     page.on('pageerror', (e) => consoleErrors.push(String(e)));
     page.on('requestfailed', (r) => badRequests.push(`failed: ${r.url()} (${r.failure()?.errorText})`));
-    page.on('request', (r) => { if (r.url() !== self) badRequests.push(`unexpected request: ${r.url()}`); });
+    page.on('request', (r) => {
+      if (r.url() !== self) badRequests.push(`unexpected request: ${r.url()}`);
+    });
     const res = await page.goto(self, { waitUntil: 'load' });
     expect(res?.ok() ?? true).toBe(true);
-    const figures = await page.$$eval('figure', (els) => els.map((f) => {
-      const svg = f.querySelector('svg');
-      const box = svg?.getBoundingClientRect();
-      return { id: f.id, svgs: f.querySelectorAll('svg').length, width: box?.width ?? 0, height: box?.height ?? 0, caption: f.querySelector('figcaption')?.textContent ?? '' };
-    }));
+    const figures = await page.$$eval('figure', (els) =>
+      els.map((f) => {
+        const svg = f.querySelector('svg');
+        const box = svg?.getBoundingClientRect();
+        return {
+          id: f.id,
+          svgs: f.querySelectorAll('svg').length,
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+          caption: f.querySelector('figcaption')?.textContent ?? '',
+        };
+      }),
+    );
     const screenshot = path.join(OUTPUT, `${name}.png`);
     await page.screenshot({ path: screenshot, fullPage: true });
     await page.close();
@@ -97,11 +123,23 @@ describe.skipIf(SKIP)('report.html in headless Chromium', () => {
 
   it('a training sweep over topologies on gaia-cities', async () => {
     const cfg = path.join(work, 'train.json');
-    writeFileSync(cfg, JSON.stringify({
-      kind: 'train', name: 'report-e2e-train', network: 'gaia-cities', model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 6 }, rounds: 12, batchSize: 8, lr: 0.001, evalEvery: 3, checkpointEvery: 100, seed: 5,
-      sweep: { topology: ['ring', 'multigraph-ring', 'star'] },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        kind: 'train',
+        name: 'report-e2e-train',
+        network: 'gaia-cities',
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 6 },
+        rounds: 12,
+        batchSize: 8,
+        lr: 0.001,
+        evalEvery: 3,
+        checkpointEvery: 100,
+        seed: 5,
+        sweep: { topology: ['ring', 'multigraph-ring', 'star'] },
+      }),
+    );
     const out = path.join(work, 'train');
     dflsim('run', cfg, '--out', out);
     const { markdownPath, htmlPath } = await writeReport(out);
@@ -111,12 +149,30 @@ describe.skipIf(SKIP)('report.html in headless Chromium', () => {
     const check = await openReport(htmlPath, 'train-sweep');
     expectRendered(check);
     const ids = check.figures.map((f) => f.id);
-    expect(ids).toEqual(expect.arrayContaining(['training-test-rmse', 'training-test-loss', 'cycle-times', 'topology-gaia-cities-ring', 'states-gaia-cities-multigraph-ring']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'training-test-rmse',
+        'training-test-loss',
+        'cycle-times',
+        'topology-gaia-cities-ring',
+        'states-gaia-cities-multigraph-ring',
+      ]),
+    );
   });
 
   it('a cycle-time sweep over t on gaia-cities', async () => {
     const cfg = path.join(work, 'ct.json');
-    writeFileSync(cfg, JSON.stringify({ kind: 'cycle-times', name: 'report-e2e-cycle-times', networks: ['gaia-cities'], workload: 'femnist', topologies: ['star', 'mst', 'ring', 'multigraph-ring'], sweep: { tMax: [1, 3, 5] } }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        kind: 'cycle-times',
+        name: 'report-e2e-cycle-times',
+        networks: ['gaia-cities'],
+        workload: 'femnist',
+        topologies: ['star', 'mst', 'ring', 'multigraph-ring'],
+        sweep: { tMax: [1, 3, 5] },
+      }),
+    );
     const out = path.join(work, 'ct');
     dflsim('run', cfg, '--out', out);
     const { htmlPath } = await writeReport(out);

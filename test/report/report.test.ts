@@ -9,9 +9,24 @@ import type { RunSummary } from '../../src/experiment/runner.js';
 import type { TopologyDrawing } from '../../src/experiment/topology-file.js';
 import type { MetricRow } from '../../src/learning/dpasgd.js';
 import { prefixSvgIds, renderHtml } from '../../src/report/html.js';
-import { cycleTimeNote, cycleTimeTables, markdownTable, renderMarkdown, trainingTable, type ReportData, type ReportRun } from '../../src/report/markdown.js';
 import {
-  cycleTimeSpec, multigraphStatesSpec, parseSweepLabel, renderSvg, ringOrder, siloLayout, topologySpec, trainingCurvesSpec,
+  cycleTimeNote,
+  cycleTimeTables,
+  markdownTable,
+  renderMarkdown,
+  trainingTable,
+  type ReportData,
+  type ReportRun,
+} from '../../src/report/markdown.js';
+import {
+  cycleTimeSpec,
+  multigraphStatesSpec,
+  parseSweepLabel,
+  renderSvg,
+  ringOrder,
+  siloLayout,
+  topologySpec,
+  trainingCurvesSpec,
 } from '../../src/report/plots.js';
 import { readResults, writeReport } from '../../src/report/write.js';
 
@@ -31,7 +46,16 @@ function report(network: string, times: Record<string, number>): CycleTimeReport
   return {
     network,
     silos: 4,
-    workload: { name: 'femnist', modelSizeBits: 4843243, computeMs: 4.6, rounds: 6400, localUpdates: 1, uploadGbps: 10, downloadGbps: 10, coreGbps: 1 },
+    workload: {
+      name: 'femnist',
+      modelSizeBits: 4843243,
+      computeMs: 4.6,
+      rounds: 6400,
+      localUpdates: 1,
+      uploadGbps: 10,
+      downloadGbps: 10,
+      coreGbps: 1,
+    },
     results: Object.entries(times).map(([topology, cycleTimeMs]) => ({ topology, cycleTimeMs, criticalCircuit: [], overlayEdges: 4 })),
   };
 }
@@ -39,41 +63,108 @@ function report(network: string, times: Record<string, number>): CycleTimeReport
 const SILOS = ['Paris', 'Berlin', 'Rome', 'Madrid'];
 /** A 4-silo ring with a multigraph of 3 states; silo 3 isolated in state 1. */
 const RING: TopologyDrawing = {
-  network: 'toy', topology: 'ring', silos: SILOS.map((name) => ({ name, latitude: null, longitude: null })),
-  edges: [[0, 2], [2, 1], [1, 3], [3, 0]],
+  network: 'toy',
+  topology: 'ring',
+  silos: SILOS.map((name) => ({ name, latitude: null, longitude: null })),
+  edges: [
+    [0, 2],
+    [2, 1],
+    [1, 3],
+    [3, 0],
+  ],
 };
 const MULTIGRAPH: TopologyDrawing = {
-  ...RING, topology: 'multigraph-ring', multiplicity: [2, 1, 1, 2], cycleTimeMs: 10,
+  ...RING,
+  topology: 'multigraph-ring',
+  multiplicity: [2, 1, 1, 2],
+  cycleTimeMs: 10,
   states: [
-    { state: 0, strong: [[0, 2], [2, 1], [1, 3], [3, 0]], isolated: [] },
-    { state: 1, strong: [[0, 2], [2, 1]], isolated: [3] },
-    { state: 2, strong: [[0, 2], [3, 0]], isolated: [] },
+    {
+      state: 0,
+      strong: [
+        [0, 2],
+        [2, 1],
+        [1, 3],
+        [3, 0],
+      ],
+      isolated: [],
+    },
+    {
+      state: 1,
+      strong: [
+        [0, 2],
+        [2, 1],
+      ],
+      isolated: [3],
+    },
+    {
+      state: 2,
+      strong: [
+        [0, 2],
+        [3, 0],
+      ],
+      isolated: [],
+    },
   ],
 };
 
 function metrics(rounds: number, rmse: (r: number) => number): MetricRow[] {
   return Array.from({ length: rounds }, (_, r) => ({
-    round: r, simulatedMs: 50 * (r + 1), wallMs: 3 * r, trainLoss: 1, testLoss: r % 2 ? rmse(r) ** 2 : null, testRmse: r % 2 ? rmse(r) : null, consensus: null, siloTestRmse: null, isolated: 0,
+    round: r,
+    simulatedMs: 50 * (r + 1),
+    wallMs: 3 * r,
+    trainLoss: 1,
+    testLoss: r % 2 ? rmse(r) ** 2 : null,
+    testRmse: r % 2 ? rmse(r) : null,
+    consensus: null,
+    siloTestRmse: null,
+    isolated: 0,
   }));
 }
 
 function runSummary(name: string, topology: string, rows: MetricRow[], outDir: string): RunSummary {
   const final = [...rows].reverse().find((m) => m.testRmse !== null) ?? null;
   return {
-    name, topology, network: 'toy', silos: 4, rounds: rows.length, completed: true, interrupted: false, final,
-    constantPredictorRmse: 0.5, rmseRatioToConstant: final?.testRmse ? final.testRmse / 0.5 : null,
-    simulatedMs: rows.at(-1)?.simulatedMs ?? 0, wallMs: 1234, shards: [], model: { name: 'linear', inputSize: 16, params: 17 },
-    backend: { backend: 'cpu', threads: 1 }, seed: 7, version: '9.9.9', outDir,
+    name,
+    topology,
+    network: 'toy',
+    silos: 4,
+    rounds: rows.length,
+    completed: true,
+    interrupted: false,
+    final,
+    constantPredictorRmse: 0.5,
+    rmseRatioToConstant: final?.testRmse ? final.testRmse / 0.5 : null,
+    simulatedMs: rows.at(-1)?.simulatedMs ?? 0,
+    wallMs: 1234,
+    shards: [],
+    model: { name: 'linear', inputSize: 16, params: 17 },
+    backend: { backend: 'cpu', threads: 1 },
+    seed: 7,
+    version: '9.9.9',
+    outDir,
   };
 }
 
 function run(label: string, topology: string, rmse: (r: number) => number): ReportRun {
   const m = metrics(8, rmse);
-  return { label, condition: label, seed: 7, summary: runSummary(`exp/topology=${topology}`, topology, m, `/elsewhere/topology=${topology}`), metrics: m, config: null, drawing: null };
+  return {
+    label,
+    condition: label,
+    seed: 7,
+    summary: runSummary(`exp/topology=${topology}`, topology, m, `/elsewhere/topology=${topology}`),
+    metrics: m,
+    config: null,
+    drawing: null,
+  };
 }
 
 const TRAIN: ReportData = {
-  kind: 'train', name: 'exp', version: '9.9.9', config: { network: 'toy', workload: 'femnist', seed: 7, accessGbps: 10 }, sweepAxes: ['topology'],
+  kind: 'train',
+  name: 'exp',
+  version: '9.9.9',
+  config: { network: 'toy', workload: 'femnist', seed: 7, accessGbps: 10 },
+  sweepAxes: ['topology'],
   cycleTimes: [{ label: 'run', report: report('toy', { star: 40, ring: 20, 'multigraph-ring': 10, mst: 25 }) }],
   runs: [run('ring', 'ring', (r) => 1 / (r + 1)), run('multigraph-ring', 'multigraph-ring', (r) => 0.8 / (r + 1))],
   drawings: [{ network: 'toy', drawings: [RING, MULTIGRAPH] }],
@@ -103,13 +194,20 @@ describe('plots (Vega-Lite rendered to SVG)', () => {
   it('cycle time of one network: one bar per topology, best first', async () => {
     const svg = await renderSvg(cycleTimeSpec(TRAIN.cycleTimes));
     // bars in drawing order, top to bottom by their y
-    const bars = [...svg.matchAll(/aria-label="[^"]*?; topology: ([^"]+)" role="graphics-symbol" aria-roledescription="bar" d="M[\d.-]+,([\d.-]+)/g)];
+    const bars = [
+      ...svg.matchAll(/aria-label="[^"]*?; topology: ([^"]+)" role="graphics-symbol" aria-roledescription="bar" d="M[\d.-]+,([\d.-]+)/g),
+    ];
     expect(bars).toHaveLength(4);
     expect(bars.sort((a, b) => Number(a[2]) - Number(b[2])).map((b) => b[1])).toEqual(['multigraph-ring', 'ring', 'mst', 'star']);
   });
 
   it('cycle time of several networks: bars grouped by network', async () => {
-    const svg = await renderSvg(cycleTimeSpec([{ label: 'run', report: report('a', { ring: 20, star: 40 }) }, { label: 'run', report: report('b', { ring: 30, star: 50 }) }]));
+    const svg = await renderSvg(
+      cycleTimeSpec([
+        { label: 'run', report: report('a', { ring: 20, star: 40 }) },
+        { label: 'run', report: report('b', { ring: 30, star: 50 }) },
+      ]),
+    );
     expect(roles(svg).bar).toBe(4);
     expect(svg).toMatch(/network: a/);
   });
@@ -141,7 +239,15 @@ describe('plots (Vega-Lite rendered to SVG)', () => {
   });
 
   it('an overlay with coordinates is drawn on longitude/latitude', async () => {
-    const geo: TopologyDrawing = { ...RING, silos: [[48.9, 2.4], [52.5, 13.4], [41.9, 12.5], [40.4, -3.7]].map(([lat, lon], i) => ({ name: SILOS[i], latitude: lat, longitude: lon })) };
+    const geo: TopologyDrawing = {
+      ...RING,
+      silos: [
+        [48.9, 2.4],
+        [52.5, 13.4],
+        [41.9, 12.5],
+        [40.4, -3.7],
+      ].map(([lat, lon], i) => ({ name: SILOS[i], latitude: lat, longitude: lon })),
+    };
     const layout = siloLayout(geo);
     expect(layout).toMatchObject({ kind: 'geo', x: [2.4, 13.4, 12.5, -3.7] });
     const svg = await renderSvg(topologySpec(geo, layout));
@@ -166,7 +272,10 @@ describe('plots (Vega-Lite rendered to SVG)', () => {
   });
 
   it('caps the states drawn and counts the rest', () => {
-    const many: TopologyDrawing = { ...MULTIGRAPH, states: Array.from({ length: 30 }, (_, i) => ({ state: i, strong: [[0, 2]], isolated: [] })) };
+    const many: TopologyDrawing = {
+      ...MULTIGRAPH,
+      states: Array.from({ length: 30 }, (_, i) => ({ state: i, strong: [[0, 2]], isolated: [] })),
+    };
     const { spec, omitted } = multigraphStatesSpec(many, siloLayout(many));
     expect((spec.concat as unknown[]).length).toBe(12);
     expect(omitted).toBe(18);
@@ -177,25 +286,39 @@ describe('markdown', () => {
   it('cycle-time table: best first with the ratio to RING', () => {
     const [t] = cycleTimeTables(TRAIN);
     expect(t.headers).toEqual(['rank', 'topology', 'cycle time (ms)', 'vs RING', 'overlay edges']);
-    expect(t.rows.map((r) => [r[1], r[2], r[3]])).toEqual([['multigraph-ring', '10.0', '0.50x'], ['ring', '20.0', '1.00x'], ['mst', '25.0', '1.25x'], ['star', '40.0', '2.00x']]);
+    expect(t.rows.map((r) => [r[1], r[2], r[3]])).toEqual([
+      ['multigraph-ring', '10.0', '0.50x'],
+      ['ring', '20.0', '1.00x'],
+      ['mst', '25.0', '1.25x'],
+      ['star', '40.0', '2.00x'],
+    ]);
   });
 
   it('cycle-time table on the event clock: the clock in the title, and how each cycle time was obtained', () => {
     const r = report('toy', { ring: 20, matcha: 30 });
     r.clock = 'events, fixed sharing';
     r.results[0].details = { cycleTime: 'exact: periodic regime after 3 rounds, cyclicity 4' };
-    r.results[1].details = { cycleTime: 'estimate: mean round over rounds 640..6399, 95% CI ±0.2 ms (batch means, 20 batches of 288 rounds)' };
+    r.results[1].details = {
+      cycleTime: 'estimate: mean round over rounds 640..6399, 95% CI ±0.2 ms (batch means, 20 batches of 288 rounds)',
+    };
     const [t] = cycleTimeTables({ ...TRAIN, cycleTimes: [{ label: 'run', report: r }] });
     expect(t.title).toBe('toy (4 silos, femnist), clock: events, fixed sharing');
     expect(t.headers).toEqual(['rank', 'topology', 'cycle time (ms)', 'how (event clock)', 'vs RING', 'overlay edges']);
-    expect(t.rows.map((x) => x[3])).toEqual(['exact: periodic regime after 3 rounds, cyclicity 4', 'estimate: mean round over rounds 640..6399, 95% CI ±0.2 ms (batch means, 20 batches of 288 rounds)']);
+    expect(t.rows.map((x) => x[3])).toEqual([
+      'exact: periodic regime after 3 rounds, cyclicity 4',
+      'estimate: mean round over rounds 640..6399, 95% CI ±0.2 ms (batch means, 20 batches of 288 rounds)',
+    ]);
     expect(t.numeric).toEqual([true, false, true, false, true, true]);
     // the note under the tables names each form of estimate once; the intervals stay in the table
     const two = report('toy', { ring: 20, matcha: 30, star: 40 });
     two.clock = 'events, fair sharing, stragglers (p 0.1, x4)';
-    two.results.forEach((x, i) => { x.details = { cycleTime: `estimate: mean round over rounds 100..999, 95% CI ±${i + 1}.25 ms (batch means, 20 batches of 45 rounds)` }; });
+    two.results.forEach((x, i) => {
+      x.details = { cycleTime: `estimate: mean round over rounds 100..999, 95% CI ±${i + 1}.25 ms (batch means, 20 batches of 45 rounds)` };
+    });
     const note = cycleTimeNote({ ...TRAIN, kind: 'cycle-times', cycleTimes: [{ label: 'run', report: two }] });
-    expect(note).toContain('(cycle time: estimate: mean round over rounds 100..999, with a 95% interval (batch means, 20 batches of 45 rounds); each topology\'s interval is in the table)');
+    expect(note).toContain(
+      "(cycle time: estimate: mean round over rounds 100..999, with a 95% interval (batch means, 20 batches of 45 rounds); each topology's interval is in the table)",
+    );
     expect(note.match(/estimate:/g)).toHaveLength(1);
   });
 
@@ -207,7 +330,9 @@ describe('markdown', () => {
   });
 
   it('renders GitHub tables with right-aligned numbers', () => {
-    expect(markdownTable({ headers: ['a', 'n'], numeric: [false, true], rows: [['x|y', '1']] })).toBe('| a | n |\n| --- | ---: |\n| x\\|y | 1 |\n');
+    expect(markdownTable({ headers: ['a', 'n'], numeric: [false, true], rows: [['x|y', '1']] })).toBe(
+      '| a | n |\n| --- | ---: |\n| x\\|y | 1 |\n',
+    );
   });
 
   it('report.md has the configuration, both tables and the isolated silos', () => {
@@ -225,7 +350,10 @@ describe('markdown', () => {
 describe('html', () => {
   it('is self-contained: inline CSS and SVG, every plot in a figure with a caption, unique ids', async () => {
     const svg = await renderSvg(trainingCurvesSpec(TRAIN.runs, 'testRmse'));
-    const html = renderHtml(TRAIN, [{ id: 'training-test-rmse', caption: 'RMSE & co', svg }, { id: 'topology-toy-ring', caption: 'ring', svg, network: 'toy' }]);
+    const html = renderHtml(TRAIN, [
+      { id: 'training-test-rmse', caption: 'RMSE & co', svg },
+      { id: 'topology-toy-ring', caption: 'ring', svg, network: 'toy' },
+    ]);
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).toContain('<style>');
     expect(html).not.toMatch(/<script|<link|@import|src=|url\((?!#)/i);
@@ -238,8 +366,9 @@ describe('html', () => {
   });
 
   it('prefixes SVG ids and their references', () => {
-    expect(prefixSvgIds('<svg><clipPath id="c1"/><g clip-path="url(#c1)"/><g clip-path="url(#other)"/></svg>', 'f2'))
-      .toBe('<svg><clipPath id="f2-c1"/><g clip-path="url(#f2-c1)"/><g clip-path="url(#other)"/></svg>');
+    expect(prefixSvgIds('<svg><clipPath id="c1"/><g clip-path="url(#c1)"/><g clip-path="url(#other)"/></svg>', 'f2')).toBe(
+      '<svg><clipPath id="f2-c1"/><g clip-path="url(#f2-c1)"/><g clip-path="url(#other)"/></svg>',
+    );
   });
 });
 
@@ -283,7 +412,10 @@ describe('reading a results directory', () => {
     expect(() => readResults(dir)).toThrow(`${path.join(dir, 'metrics.csv')}: line 3: column "note" is not a number: "a, b\nc"`);
     writeFileSync(path.join(dir, 'metrics.csv'), 'round,simulatedMs,testRmse\r\n0,"1.5",0.25\r\n1,3,0.125\r\n');
     const runs = readResults(dir).runs;
-    expect(runs[0].metrics.map((r) => [r.round, r.simulatedMs, r.testRmse])).toEqual([[0, 1.5, 0.25], [1, 3, 0.125]]);
+    expect(runs[0].metrics.map((r) => [r.round, r.simulatedMs, r.testRmse])).toEqual([
+      [0, 1.5, 0.25],
+      [1, 3, 0.125],
+    ]);
   });
 
   it('writes report.md and report.html for a training sweep moved away from where it ran', async () => {
@@ -296,9 +428,18 @@ describe('reading a results directory', () => {
       const sub = path.join(dir, `topology=${r.summary.topology}`);
       mkdirSync(sub);
       writeFileSync(path.join(sub, 'summary.json'), JSON.stringify(r.summary));
-      writeFileSync(path.join(sub, 'config.resolved.json'), JSON.stringify({ kind: 'train', network: 'toy', workload: 'femnist', seed: 7, topology: r.summary.topology }));
-      writeFileSync(path.join(sub, 'metrics.csv'), 'round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated\n'
-        + r.metrics.map((m) => [m.round, m.simulatedMs, m.wallMs, m.trainLoss, m.testLoss ?? '', m.testRmse ?? '', '', '', m.isolated].join(',')).join('\n') + '\n');
+      writeFileSync(
+        path.join(sub, 'config.resolved.json'),
+        JSON.stringify({ kind: 'train', network: 'toy', workload: 'femnist', seed: 7, topology: r.summary.topology }),
+      );
+      writeFileSync(
+        path.join(sub, 'metrics.csv'),
+        'round,simulatedMs,wallMs,trainLoss,testLoss,testRmse,consensus,siloTestRmse,isolated\n' +
+          r.metrics
+            .map((m) => [m.round, m.simulatedMs, m.wallMs, m.trainLoss, m.testLoss ?? '', m.testRmse ?? '', '', '', m.isolated].join(','))
+            .join('\n') +
+          '\n',
+      );
     }
     const data = readResults(dir);
     expect(data.runs.map((r) => r.label)).toEqual(['ring', 'multigraph-ring']);
@@ -319,7 +460,10 @@ describe('reading a results directory', () => {
     const dir = tmp();
     const reports = [1, 2].map((t) => ({ label: `tMax=${t}`, report: report('toy', { ring: 20, 'multigraph-ring': 20 / t }) }));
     writeFileSync(path.join(dir, 'summary.json'), JSON.stringify({ kind: 'cycle-times', name: 'sw', version: '1', reports }));
-    writeFileSync(path.join(dir, 'config.resolved.json'), JSON.stringify({ kind: 'cycle-times', name: 'sw', networks: ['toy'], workload: 'femnist', sweep: { tMax: [1, 2] } }));
+    writeFileSync(
+      path.join(dir, 'config.resolved.json'),
+      JSON.stringify({ kind: 'cycle-times', name: 'sw', networks: ['toy'], workload: 'femnist', sweep: { tMax: [1, 2] } }),
+    );
     const data = readResults(dir);
     expect(data).toMatchObject({ kind: 'cycle-times', name: 'sw', sweepAxes: ['tMax'] });
     const md = renderMarkdown(data);

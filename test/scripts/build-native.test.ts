@@ -6,13 +6,25 @@
  * not touched. (test/learning/tf/native.test.ts checks the real build under CI.)
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers.js';
 
-const LINE = /^dflsim: native kernels not built \((.+)\); training uses the wasm kernels, about 2\.6x slower, and its results differ from a native build's in the last bits$/;
+const LINE =
+  /^dflsim: native kernels not built \((.+)\); training uses the wasm kernels, about 2\.6x slower, and its results differ from a native build's in the last bits$/;
 
 let dir: string;
 let bin: string;
@@ -21,7 +33,11 @@ let bin: string;
 function build(env: Record<string, string | undefined>, ...args: string[]): { status: number | null; lines: string[]; addon: boolean } {
   const merged: Record<string, string | undefined> = { ...process.env, DFLSIM_NATIVE: undefined, ...env };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
-  const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'build-native.mjs'), ...args], { cwd: dir, env: merged as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'build-native.mjs'), ...args], {
+    cwd: dir,
+    env: merged as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+  });
   return {
     status: r.status,
     lines: r.stderr.split('\n').filter(Boolean),
@@ -39,7 +55,8 @@ function staleAddon(): void {
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'dflsim-build-native-'));
-  for (const f of ['package.json', 'binding.gyp', 'scripts/build-native.mjs', 'native/src']) cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
+  for (const f of ['package.json', 'binding.gyp', 'scripts/build-native.mjs', 'native/src'])
+    cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
   // a PATH with node and nothing else, and a compiler that always fails
   bin = path.join(dir, 'bin');
   mkdirSync(bin);

@@ -5,7 +5,17 @@ import type { RoundExchanges } from '../../src/timing/exchanges.js';
 
 describe('availability', () => {
   it('intervals: silos and links (both directions) down over inclusive rounds', () => {
-    const av = availability({ intervals: [{ silo: 2, fromRound: 3, toRound: 5 }, { link: [0, 4], fromRound: 5, toRound: 5 }, { silo: 2, fromRound: 8, toRound: 8 }] }, 5, 0);
+    const av = availability(
+      {
+        intervals: [
+          { silo: 2, fromRound: 3, toRound: 5 },
+          { link: [0, 4], fromRound: 5, toRound: 5 },
+          { silo: 2, fromRound: 8, toRound: 8 },
+        ],
+      },
+      5,
+      0,
+    );
     const downRounds = [];
     for (let k = 0; k < 10; k++) if (av(k).silos[2]) downRounds.push(k);
     expect(downRounds).toEqual([3, 4, 5, 8]);
@@ -16,8 +26,11 @@ describe('availability', () => {
 
   it('seeded rate: deterministic by seed and independent of the order of rounds; the down fraction is p·m / (1 + p·m)', () => {
     const spec: AvailabilitySpec = { random: { rate: 0.02, meanDownRounds: 5 } };
-    const n = 40, K = 5000;
-    const a = availability(spec, n, 3), b = availability(spec, n, 3), c = availability(spec, n, 4);
+    const n = 40,
+      K = 5000;
+    const a = availability(spec, n, 3),
+      b = availability(spec, n, 3),
+      c = availability(spec, n, 4);
     const forward: number[] = [];
     for (let k = 0; k < K; k++) forward.push(...a(k).silos);
     const backward: number[][] = [];
@@ -32,12 +45,14 @@ describe('availability', () => {
     expect(Math.abs(fraction / (0.1 / 1.1) - 1)).toBeLessThan(0.05);
     // round 0 is up everywhere; down periods have a mean length near 5 (measured 5.005; tolerance 10%)
     expect(forward.slice(0, n).every((x) => x === 0)).toBe(true);
-    let periods = 0, downRounds = 0;
-    for (let j = 0; j < n; j++) for (let k = 0; k < K; k++) {
-      const d = forward[k * n + j];
-      downRounds += d;
-      if (d && (k === 0 || !forward[(k - 1) * n + j])) periods++;
-    }
+    let periods = 0,
+      downRounds = 0;
+    for (let j = 0; j < n; j++)
+      for (let k = 0; k < K; k++) {
+        const d = forward[k * n + j];
+        downRounds += d;
+        if (d && (k === 0 || !forward[(k - 1) * n + j])) periods++;
+      }
     expect(Math.abs(downRounds / periods / 5 - 1)).toBeLessThan(0.1);
   });
 
@@ -45,12 +60,16 @@ describe('availability', () => {
     // a round trip around silo 0: legs 1->0, 2->0, 3->0 (e = 0..2), answers 0->1, 0->2, 0->3 (e = 3..5)
     const r: RoundExchanges = {
       sync: 'round-trip',
-      from: Int32Array.of(1, 2, 3, 0, 0, 0), to: Int32Array.of(0, 0, 0, 1, 2, 3),
-      latencyMs: Float64Array.of(1, 2, 3, 4, 5, 6), pathBitsPerMs: Float64Array.of(10, 20, 30, 40, 50, 60),
-      upShare: Int32Array.of(1, 1, 1, 3, 3, 3), downShare: Int32Array.of(3, 3, 3, 1, 1, 1),
+      from: Int32Array.of(1, 2, 3, 0, 0, 0),
+      to: Int32Array.of(0, 0, 0, 1, 2, 3),
+      latencyMs: Float64Array.of(1, 2, 3, 4, 5, 6),
+      pathBitsPerMs: Float64Array.of(10, 20, 30, 40, 50, 60),
+      upShare: Int32Array.of(1, 1, 1, 3, 3, 3),
+      downShare: Int32Array.of(3, 3, 3, 1, 1, 1),
       answers: Int32Array.of(-1, -1, -1, 0, 1, 2),
     };
-    const silos = new Uint8Array(4); silos[2] = 1;
+    const silos = new Uint8Array(4);
+    silos[2] = 1;
     // silo 2 down, link 0-3 down in the direction 3 -> 0 stored both ways
     const out = applyAvailability(r, { silos, links: new Set([3 * 4 + 0, 0 * 4 + 3]) });
     // kept: 1->0 and its answer 0->1; both shares drop by 2 (two copies dropped at silo 0 each way)
@@ -65,8 +84,14 @@ describe('availability', () => {
     expect(applyAvailability(r, { silos: new Uint8Array(4), links: new Set() })).toBe(r);
     // a multigraph transfer launched in round 3 is dropped when its sender was down then
     const m: RoundExchanges = {
-      sync: 'async', from: Int32Array.of(0, 1), to: Int32Array.of(1, 2), latencyMs: Float64Array.of(1, 1), pathBitsPerMs: Float64Array.of(1, 1),
-      upShare: Int32Array.of(1, 1), downShare: Int32Array.of(1, 1), launchRound: Int32Array.of(3, 5),
+      sync: 'async',
+      from: Int32Array.of(0, 1),
+      to: Int32Array.of(1, 2),
+      latencyMs: Float64Array.of(1, 1),
+      pathBitsPerMs: Float64Array.of(1, 1),
+      upShare: Int32Array.of(1, 1),
+      downShare: Int32Array.of(1, 1),
+      launchRound: Int32Array.of(3, 5),
     };
     const at = (k: number) => ({ silos: Uint8Array.of(k === 3 ? 1 : 0, 0, 0), links: new Set<number>() });
     const mo = applyAvailability(m, at(5), at, 5);
@@ -77,7 +102,15 @@ describe('availability', () => {
   it('rejects bad specs with the field path', () => {
     const bad: [unknown, string][] = [
       [{ intervals: [{ silo: 9, fromRound: 0, toRound: 1 }] }, 'availability.intervals[0].silo'],
-      [{ intervals: [{ silo: 1, fromRound: 0, toRound: 1 }, { silo: 1, fromRound: 3, toRound: 2 }] }, 'availability.intervals[1].toRound'],
+      [
+        {
+          intervals: [
+            { silo: 1, fromRound: 0, toRound: 1 },
+            { silo: 1, fromRound: 3, toRound: 2 },
+          ],
+        },
+        'availability.intervals[1].toRound',
+      ],
       [{ intervals: [{ silo: 1, fromRound: -1, toRound: 2 }] }, 'availability.intervals[0].fromRound'],
       [{ intervals: [{ link: [1, 1], fromRound: 0, toRound: 2 }] }, 'availability.intervals[0].link'],
       [{ intervals: [{ link: [1, 7], fromRound: 0, toRound: 2 }] }, 'availability.intervals[0].link[1]'],
@@ -87,7 +120,11 @@ describe('availability', () => {
     ];
     for (const [spec, where] of bad) {
       let err: unknown;
-      try { validateAvailability(spec as AvailabilitySpec, 4); } catch (e) { err = e; }
+      try {
+        validateAvailability(spec as AvailabilitySpec, 4);
+      } catch (e) {
+        err = e;
+      }
       expect(err, where).toBeInstanceOf(DflsimInputError);
       expect((err as DflsimInputError).where).toBe(where);
     }

@@ -20,7 +20,7 @@ import { networkFile } from '../helpers.js';
 const gaia = underlayFromGml(readFileSync(networkFile('gaia'), 'utf8'), networkFile('gaia'));
 const PROFILE = { computeMs: { lognormal: { median: 6, sigma: 0.6 } }, uploadGbps: { uniform: { min: 1, max: 10 } }, seed: 4 };
 
-describe('each plan\'s max-plus rule', () => {
+describe("each plan's max-plus rule", () => {
   const ctx = prepareContext({ network: gaia, workload: 'femnist', rounds: 300 });
 
   it('STAR: every round lasts its published cycle time, round k ends at (k + 1) · cycle time', () => {
@@ -48,22 +48,28 @@ describe('each plan\'s max-plus rule', () => {
     expect(plan.launchLagRounds).toBe(Math.max(...plan.drawing!.multiplicity!) - 1);
   });
 
-  it.each([false, true])('MATCHA (profile %s): the per-silo clock over its barrier rounds is MATCHA\'s running sum of round times, bit for bit', (profile) => {
-    const c = prepareContext({ network: gaia, workload: 'femnist', rounds: 300, seed: 3, ...(profile ? { siloProfile: PROFILE } : {}) });
-    const plan = c.catalogue.find('matcha')!.build(c);
-    expect(plan.maxPlus).toEqual({ kind: 'per-silo' });
-    const r = buildMatcha('underlay', c.underlay, c.cg, c.k, { budget: c.budget, seed: c.seed, rounds: 0 });
-    const own = [...matchaRoundTimes(r, c.cg, c.k, createRng(c.seed).fork('matcha-rounds'), 200)];
-    const ends = maxPlusRoundEnds(plan);
-    own.forEach((rt, k) => {
-      expect(plan.round(k).extra?.activeMatchings).toEqual(rt.active);
-      expect(ends.roundEndMs(k), `round ${k}`).toBe(rt.endMs);
-    });
-  });
+  it.each([false, true])(
+    "MATCHA (profile %s): the per-silo clock over its barrier rounds is MATCHA's running sum of round times, bit for bit",
+    (profile) => {
+      const c = prepareContext({ network: gaia, workload: 'femnist', rounds: 300, seed: 3, ...(profile ? { siloProfile: PROFILE } : {}) });
+      const plan = c.catalogue.find('matcha')!.build(c);
+      expect(plan.maxPlus).toEqual({ kind: 'per-silo' });
+      const r = buildMatcha('underlay', c.underlay, c.cg, c.k, { budget: c.budget, seed: c.seed, rounds: 0 });
+      const own = [...matchaRoundTimes(r, c.cg, c.k, createRng(c.seed).fork('matcha-rounds'), 200)];
+      const ends = maxPlusRoundEnds(plan);
+      own.forEach((rt, k) => {
+        expect(plan.round(k).extra?.activeMatchings).toEqual(rt.active);
+        expect(ends.roundEndMs(k), `round ${k}`).toBe(rt.endMs);
+      });
+    },
+  );
 
   it('the running sum adds the durations in order, each asked once', () => {
     const asked: number[] = [];
-    const ends = endsOfDurations((k) => { asked.push(k); return 0.1 * (k + 1); });
+    const ends = endsOfDurations((k) => {
+      asked.push(k);
+      return 0.1 * (k + 1);
+    });
     expect(ends.roundEndMs(2)).toBe(0.1 + 0.2 + 0.30000000000000004);
     expect(ends.roundEndMs(1)).toBe(0.1 + 0.2);
     expect(ends.roundEndMs(3)).toBe(0.1 + 0.2 + 0.30000000000000004 + 0.4);
@@ -71,7 +77,7 @@ describe('each plan\'s max-plus rule', () => {
     expect(() => ends.roundEndMs(-1)).toThrow(/non-negative integer/);
   });
 
-  it('max-plus has no estimate of its own: the plan\'s cycle time holds', () => {
+  it("max-plus has no estimate of its own: the plan's cycle time holds", () => {
     const plan = ctx.catalogue.find('ring')!.build(ctx);
     const c = planClock(plan, MAX_PLUS, 300);
     expect(c.estimate).toBeUndefined();
@@ -82,7 +88,7 @@ describe('each plan\'s max-plus rule', () => {
   });
 });
 
-describe('a sequence\'s rounds: one description, built once', () => {
+describe("a sequence's rounds: one description, built once", () => {
   const ctx = prepareContext({ network: gaia, workload: 'femnist', rounds: 100 });
   const n = ctx.cg.n;
   /** Round k: silo k mod n sends to its successor (both ways), counting the calls per round. */
@@ -93,8 +99,14 @@ describe('a sequence\'s rounds: one description, built once', () => {
       mixing: UNIFORM_MIXING,
       round: (k): RoundGraph => {
         calls.set(k, (calls.get(k) ?? 0) + 1);
-        const a = k % n, b = (k + 1) % n;
-        return { pairs: [[a, b], [b, a]] };
+        const a = k % n,
+          b = (k + 1) % n;
+        return {
+          pairs: [
+            [a, b],
+            [b, a],
+          ],
+        };
       },
     });
     return { plan, calls };
@@ -103,12 +115,18 @@ describe('a sequence\'s rounds: one description, built once', () => {
   it('periodic: once per state of the period, whatever the clock and the engine ask', () => {
     const { plan, calls } = counting(5);
     const on = clockedPlan(plan, MAX_PLUS, 100);
-    for (let k = 0; k < 100; k++) { on.roundEndMs(k); on.round(k); }
+    for (let k = 0; k < 100; k++) {
+      on.roundEndMs(k);
+      on.round(k);
+    }
     expect([...calls.keys()].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4]);
     expect([...calls.values()]).toEqual([1, 1, 1, 1, 1]);
     // a state's graph and transfers are one: the transfers are the strong edges at their degrees
     const s = on.round(7);
-    expect(s.strong).toEqual([[2, 3], [3, 2]]);
+    expect(s.strong).toEqual([
+      [2, 3],
+      [3, 2],
+    ]);
     expect(Array.from(s.exchanges.from)).toEqual([2, 3]);
     expect(Array.from(s.exchanges.to)).toEqual([3, 2]);
     expect(Array.from(s.exchanges.upShare)).toEqual([1, 1]);
@@ -121,7 +139,10 @@ describe('a sequence\'s rounds: one description, built once', () => {
     expect([...calls.values()].every((c) => c === 1)).toBe(true);
     calls.clear();
     const on = clockedPlan(plan, MAX_PLUS, 100);
-    const more = (k: number): void => { on.roundEndMs(k); on.round(k); };
+    const more = (k: number): void => {
+      on.roundEndMs(k);
+      on.round(k);
+    };
     for (let k = 100; k < 140; k++) more(k);
     expect([...calls.values()].every((c) => c === 1)).toBe(true);
     expect(calls.size).toBe(40);

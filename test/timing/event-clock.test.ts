@@ -11,11 +11,20 @@ import { stragglers } from '../../src/timing/stragglers.js';
 
 /** Round exchanges from plain lists; shares default to the listed degrees. */
 function exchangesOf(
-  sync: RoundSync, n: number, from: number[], to: number[], latencyMs: number[], pathBitsPerMs: number[],
+  sync: RoundSync,
+  n: number,
+  from: number[],
+  to: number[],
+  latencyMs: number[],
+  pathBitsPerMs: number[],
   extra: { upShare?: number[]; downShare?: number[]; launchRound?: number[]; answers?: number[] } = {},
 ): RoundExchanges {
-  const out = new Int32Array(n), inn = new Int32Array(n);
-  from.forEach((i, e) => { out[i]++; inn[to[e]]++; });
+  const out = new Int32Array(n),
+    inn = new Int32Array(n);
+  from.forEach((i, e) => {
+    out[i]++;
+    inn[to[e]]++;
+  });
   return {
     sync,
     from: Int32Array.from(from),
@@ -47,7 +56,10 @@ const KINDS: Kind[] = ['async-static', 'async-varying', 'multigraph', 'barrier',
 function randomEdges(rng: Rng, n: number, maxOut: number): [number, number][] {
   const edges: [number, number][] = [];
   for (let i = 0; i < n; i++) {
-    const others = shuffled(Array.from({ length: n - 1 }, (_, t) => (t < i ? t : t + 1)), rng);
+    const others = shuffled(
+      Array.from({ length: n - 1 }, (_, t) => (t < i ? t : t + 1)),
+      rng,
+    );
     const d = 1 + rng.int(Math.min(maxOut, n - 1));
     for (let t = 0; t < d; t++) edges.push([i, others[t]]);
   }
@@ -68,20 +80,38 @@ function randomCase(seed: number, kind: Kind, n: number): { s: SiloTimes; ex: (k
   const cache: RoundExchanges[] = [];
   const base = randomEdges(rng, n, 3);
   const mult = base.map(() => 1 + rng.int(5));
-  const baseOut = new Int32Array(n), baseIn = new Int32Array(n);
-  for (const [a, b] of base) { baseOut[a]++; baseIn[b]++; }
+  const baseOut = new Int32Array(n),
+    baseIn = new Int32Array(n);
+  for (const [a, b] of base) {
+    baseOut[a]++;
+    baseIn[b]++;
+  }
   const build = (k: number): RoundExchanges => {
     const rr = createRng(seed * 7919 + k);
-    const listOf = (edges: [number, number][]) => ({ from: edges.map((e) => e[0]), to: edges.map((e) => e[1]), lat: edges.map(([a, b]) => lat[a * n + b]), bw: edges.map(([a, b]) => bw[a * n + b]) });
-    if (kind === 'async-static') { const l = listOf(base); return exchangesOf('async', n, l.from, l.to, l.lat, l.bw); }
+    const listOf = (edges: [number, number][]) => ({
+      from: edges.map((e) => e[0]),
+      to: edges.map((e) => e[1]),
+      lat: edges.map(([a, b]) => lat[a * n + b]),
+      bw: edges.map(([a, b]) => bw[a * n + b]),
+    });
+    if (kind === 'async-static') {
+      const l = listOf(base);
+      return exchangesOf('async', n, l.from, l.to, l.lat, l.bw);
+    }
     if (kind === 'async-varying' || kind === 'barrier') {
       const edges = randomEdges(rr, n, 4).filter(() => rr.next() < 0.8);
       const l = listOf(edges);
-      const out = new Int32Array(n), inn = new Int32Array(n);
-      for (const [a, b] of edges) { out[a]++; inn[b]++; }
-      const slackUp = Int32Array.from({ length: n }, () => rr.int(2)), slackDown = Int32Array.from({ length: n }, () => rr.int(2));
+      const out = new Int32Array(n),
+        inn = new Int32Array(n);
+      for (const [a, b] of edges) {
+        out[a]++;
+        inn[b]++;
+      }
+      const slackUp = Int32Array.from({ length: n }, () => rr.int(2)),
+        slackDown = Int32Array.from({ length: n }, () => rr.int(2));
       return exchangesOf(kind === 'barrier' ? 'barrier' : 'async', n, l.from, l.to, l.lat, l.bw, {
-        upShare: l.from.map((i) => out[i] + slackUp[i]), downShare: l.to.map((j) => inn[j] + slackDown[j]),
+        upShare: l.from.map((i) => out[i] + slackUp[i]),
+        downShare: l.to.map((j) => inn[j] + slackDown[j]),
       });
     }
     if (kind === 'multigraph') {
@@ -89,19 +119,41 @@ function randomCase(seed: number, kind: Kind, n: number): { s: SiloTimes; ex: (k
       const idx = base.map((_, e) => e).filter((e) => k % mult[e] === 0);
       const l = listOf(idx.map((e) => base[e]));
       return exchangesOf('async', n, l.from, l.to, l.lat, l.bw, {
-        upShare: l.from.map((i) => baseOut[i]), downShare: l.to.map((j) => baseIn[j]),
+        upShare: l.from.map((i) => baseOut[i]),
+        downShare: l.to.map((j) => baseIn[j]),
         launchRound: idx.map((e) => (k === 0 ? 0 : k - mult[e] + 1)),
       });
     }
     // round-trip: a random tree, first legs child -> parent (toward the root), then answers parent -> child
-    const order = shuffled(Array.from({ length: n }, (_, j) => j), rr);
+    const order = shuffled(
+      Array.from({ length: n }, (_, j) => j),
+      rr,
+    );
     const parent = new Int32Array(n).fill(-1);
     for (let t = 1; t < n; t++) parent[order[t]] = order[rr.int(t)];
-    const from: number[] = [], to: number[] = [], answers: number[] = [];
-    for (let t = 1; t < n; t++) { from.push(order[t]); to.push(parent[order[t]]); answers.push(-1); }
+    const from: number[] = [],
+      to: number[] = [],
+      answers: number[] = [];
+    for (let t = 1; t < n; t++) {
+      from.push(order[t]);
+      to.push(parent[order[t]]);
+      answers.push(-1);
+    }
     const legs = from.length;
-    for (let e = 0; e < legs; e++) { from.push(to[e]); to.push(from[e]); answers.push(e); }
-    return exchangesOf('round-trip', n, from, to, from.map((a, e) => lat[a * n + to[e]]), from.map((a, e) => bw[a * n + to[e]]), { answers });
+    for (let e = 0; e < legs; e++) {
+      from.push(to[e]);
+      to.push(from[e]);
+      answers.push(e);
+    }
+    return exchangesOf(
+      'round-trip',
+      n,
+      from,
+      to,
+      from.map((a, e) => lat[a * n + to[e]]),
+      from.map((a, e) => bw[a * n + to[e]]),
+      { answers },
+    );
   };
   return { s, ex: (k) => (cache[k] ??= build(k)) };
 }
@@ -110,17 +162,26 @@ function randomCase(seed: number, kind: Kind, n: number): { s: SiloTimes; ex: (k
 function maxRelativeDifference(a: RoundClock, b: RoundClock, K: number): number {
   let worst = 0;
   for (let k = 0; k < K; k++) {
-    const x = a.roundEndMs(k), y = b.roundEndMs(k);
+    const x = a.roundEndMs(k),
+      y = b.roundEndMs(k);
     worst = Math.max(worst, Math.abs(x - y) / Math.max(1, Math.abs(y)));
-    const sa = a.silos(k), sb = b.silos(k);
-    for (let j = 0; j < sa.endMs.length; j++) worst = Math.max(worst, Math.abs(sa.endMs[j] - sb.endMs[j]) / Math.max(1, Math.abs(sb.endMs[j])));
+    const sa = a.silos(k),
+      sb = b.silos(k);
+    for (let j = 0; j < sa.endMs.length; j++)
+      worst = Math.max(worst, Math.abs(sa.endMs[j] - sb.endMs[j]) / Math.max(1, Math.abs(sb.endMs[j])));
   }
   return worst;
 }
 
 /** The 3-silo case of the hand computation below. */
 function threeSilos(sync: RoundSync): { s: SiloTimes; r: RoundExchanges } {
-  const s: SiloTimes = { n: 3, computeMs: Float64Array.of(10, 20, 5), uploadMs: Float64Array.of(2, 3, 1), downloadMs: Float64Array.of(1, 4, 2), modelSizeBits: 1000 };
+  const s: SiloTimes = {
+    n: 3,
+    computeMs: Float64Array.of(10, 20, 5),
+    uploadMs: Float64Array.of(2, 3, 1),
+    downloadMs: Float64Array.of(1, 4, 2),
+    modelSizeBits: 1000,
+  };
   // 0->1, 1->2, 2->0, 0->2: latencies 5, 3, 4, 8 ms; path bandwidths 100, 500, 1000, 250 bit/ms
   const r = exchangesOf(sync, 3, [0, 1, 2, 0], [1, 2, 0, 2], [5, 3, 4, 8], [100, 500, 1000, 250]);
   return { s, r };
@@ -148,7 +209,12 @@ describe('event clock, fixed sharing: hand-computed 3-silo case', () => {
     const { s, r } = threeSilos('async');
     const mp = maxPlusClock(s, () => r);
     const ev = eventClock(s, () => r);
-    const want = [[10, 25, 27], [37, 45, 52], [62, 65, 72], [82, 87, 92]];
+    const want = [
+      [10, 25, 27],
+      [37, 45, 52],
+      [62, 65, 72],
+      [82, 87, 92],
+    ];
     for (const c of [mp, ev]) {
       expect([0, 1, 2, 3].map((k) => c.roundEndMs(k))).toEqual([27, 52, 72, 92]);
       want.forEach((w, k) => expect(Array.from(c.silos(k).endMs)).toEqual(w));
@@ -209,7 +275,13 @@ describe('event clock, fair sharing: two transfers by hand', () => {
      * cap, although the uplink is now free): ends 1000/30 = 100/3, arrives 100/3 + 2.
      * Fixed (upShare 2): a = 2 + max(20, 1, 33.33) = 35.33 (path-bound: the same), b = 2 + 20 = 22.
      */
-    const s: SiloTimes = { n: 3, computeMs: Float64Array.of(0, 1, 1), uploadMs: Float64Array.of(10, 1, 1), downloadMs: Float64Array.of(1, 1, 1), modelSizeBits: 1000 };
+    const s: SiloTimes = {
+      n: 3,
+      computeMs: Float64Array.of(0, 1, 1),
+      uploadMs: Float64Array.of(10, 1, 1),
+      downloadMs: Float64Array.of(1, 1, 1),
+      modelSizeBits: 1000,
+    };
     const r = exchangesOf('async', 3, [0, 0], [1, 2], [2, 2], [30, 1000]);
     const fair = eventClock(s, () => r, { sharing: 'fair' }).silos(0).endMs;
     const fixed = eventClock(s, () => r).silos(0).endMs;
@@ -228,7 +300,13 @@ describe('event clock, fair sharing: two transfers by hand', () => {
      * arrives 27. t_2(1) = 27. Fixed (downShare 2: 20 ms each): a arrives 2 + 20 + 5 = 27,
      * b 6 + 20 + 5 = 31.
      */
-    const s: SiloTimes = { n: 3, computeMs: Float64Array.of(2, 6, 1), uploadMs: Float64Array.of(1, 1, 1), downloadMs: Float64Array.of(1, 1, 10), modelSizeBits: 1000 };
+    const s: SiloTimes = {
+      n: 3,
+      computeMs: Float64Array.of(2, 6, 1),
+      uploadMs: Float64Array.of(1, 1, 1),
+      downloadMs: Float64Array.of(1, 1, 10),
+      modelSizeBits: 1000,
+    };
     const r = exchangesOf('async', 3, [0, 1], [2, 2], [5, 5], [1000, 1000]);
     const fairClock = eventClock(s, () => r, { sharing: 'fair' });
     expect(fairClock.silos(0).endMs[2]).toBeCloseTo(27, 12);
@@ -246,7 +324,9 @@ describe('event clock against the exact max-plus clock (seeded random cases)', (
   // relative (rounding of the rates), and is faster in 296,627 of the ~315,000 silo-rounds. Tolerances: 1e-9 relative, as the issue states.
   it('fixed == maxPlusClock and fair <= fixed, 300 cases: n = 2..40, all sync kinds, multigraph launch rounds, 50 rounds', () => {
     const rng = createRng(2026);
-    let worstFixed = 0, worstFair = 0, fairFaster = 0;
+    let worstFixed = 0,
+      worstFair = 0,
+      fairFaster = 0;
     const seen = new Set<Kind>();
     for (let c = 0; c < 300; c++) {
       const kind = KINDS[c % KINDS.length];
@@ -258,7 +338,8 @@ describe('event clock against the exact max-plus clock (seeded random cases)', (
       const fair = eventClock(s, ex, { sharing: 'fair' });
       worstFixed = Math.max(worstFixed, maxRelativeDifference(fixed, mp, 50));
       for (let k = 0; k < 50; k++) {
-        const a = fair.silos(k).endMs, b = fixed.silos(k).endMs;
+        const a = fair.silos(k).endMs,
+          b = fixed.silos(k).endMs;
         for (let j = 0; j < n; j++) {
           worstFair = Math.max(worstFair, (a[j] - b[j]) / b[j]);
           if (a[j] < b[j] * (1 - 1e-9)) fairFaster++;
@@ -277,41 +358,81 @@ describe('event clock against the exact max-plus clock (seeded random cases)', (
       const rng = createRng(seed);
       const s = randomSiloTimes(rng, 200);
       const n = 200;
-      const order = shuffled(Array.from({ length: n }, (_, j) => j), rng);
-      const ringFrom = order, ringTo = order.map((_, t) => order[(t + 1) % n]);
-      const pair = (a: number, b: number): [number, number] => [cg.latencyMs[a * n + b], cg.bandwidthBitsPerMs[a * n + b] * (0.5 + rng.next())];
+      const order = shuffled(
+        Array.from({ length: n }, (_, j) => j),
+        rng,
+      );
+      const ringFrom = order,
+        ringTo = order.map((_, t) => order[(t + 1) % n]);
+      const pair = (a: number, b: number): [number, number] => [
+        cg.latencyMs[a * n + b],
+        cg.bandwidthBitsPerMs[a * n + b] * (0.5 + rng.next()),
+      ];
       const ring = ringFrom.map((a, t) => pair(a, ringTo[t]));
       const mult = ringFrom.map(() => 1 + rng.int(5));
       const chords = randomEdges(rng, n, 2).map(([a, b]) => [a, b, ...pair(a, b)] as const);
       const cases: ((k: number) => RoundExchanges)[] = [
         // a ring in both directions (async, static)
-        () => exchangesOf('async', n, [...ringFrom, ...ringTo], [...ringTo, ...ringFrom], [...ring.map((p) => p[0]), ...ring.map((p) => p[0])], [...ring.map((p) => p[1]), ...ring.map((p) => p[1])]),
+        () =>
+          exchangesOf(
+            'async',
+            n,
+            [...ringFrom, ...ringTo],
+            [...ringTo, ...ringFrom],
+            [...ring.map((p) => p[0]), ...ring.map((p) => p[0])],
+            [...ring.map((p) => p[1]), ...ring.map((p) => p[1])],
+          ),
         // a multigraph on the directed ring
         (k) => {
           const idx = ringFrom.map((_, e) => e).filter((e) => k % mult[e] === 0);
-          return exchangesOf('async', n, idx.map((e) => ringFrom[e]), idx.map((e) => ringTo[e]), idx.map((e) => ring[e][0]), idx.map((e) => ring[e][1]), {
-            upShare: idx.map(() => 1), downShare: idx.map(() => 1), launchRound: idx.map((e) => (k === 0 ? 0 : k - mult[e] + 1)),
-          });
+          return exchangesOf(
+            'async',
+            n,
+            idx.map((e) => ringFrom[e]),
+            idx.map((e) => ringTo[e]),
+            idx.map((e) => ring[e][0]),
+            idx.map((e) => ring[e][1]),
+            {
+              upShare: idx.map(() => 1),
+              downShare: idx.map(() => 1),
+              launchRound: idx.map((e) => (k === 0 ? 0 : k - mult[e] + 1)),
+            },
+          );
         },
         // random chords, barrier rounds (MATCHA-like)
         (k) => {
           const on = chords.filter((_, e) => (e * 31 + k * 17) % 3 !== 0);
-          return exchangesOf('barrier', n, on.map((c) => c[0]), on.map((c) => c[1]), on.map((c) => c[2]), on.map((c) => c[3]));
+          return exchangesOf(
+            'barrier',
+            n,
+            on.map((c) => c[0]),
+            on.map((c) => c[1]),
+            on.map((c) => c[2]),
+            on.map((c) => c[3]),
+          );
         },
         // a star round trip around silo order[0]
         () => {
-          const c0 = order[0], leaves = order.slice(1);
+          const c0 = order[0],
+            leaves = order.slice(1);
           const legs = leaves.map((j) => pair(j, c0));
-          return exchangesOf('round-trip', n, [...leaves, ...leaves.map(() => c0)], [...leaves.map(() => c0), ...leaves],
-            [...legs.map((p) => p[0]), ...legs.map((p) => p[0])], [...legs.map((p) => p[1]), ...legs.map((p) => p[1])],
-            { answers: [...leaves.map(() => -1), ...leaves.map((_, t) => t)] });
+          return exchangesOf(
+            'round-trip',
+            n,
+            [...leaves, ...leaves.map(() => c0)],
+            [...leaves.map(() => c0), ...leaves],
+            [...legs.map((p) => p[0]), ...legs.map((p) => p[0])],
+            [...legs.map((p) => p[1]), ...legs.map((p) => p[1])],
+            { answers: [...leaves.map(() => -1), ...leaves.map((_, t) => t)] },
+          );
         },
       ];
       for (const [c, f] of cases.entries()) {
         const cache: RoundExchanges[] = [];
         const ex = (k: number) => (cache[k] ??= f(k));
         expect(maxRelativeDifference(eventClock(s, ex), maxPlusClock(s, ex), 200)).toBeLessThanOrEqual(1e-9);
-        const fair = eventClock(s, ex, { sharing: 'fair' }), fixed = eventClock(s, ex);
+        const fair = eventClock(s, ex, { sharing: 'fair' }),
+          fixed = eventClock(s, ex);
         // fair sharing on the 200-silo star is O(n) per event: 30 rounds of it
         const fairRounds = c === 3 ? 30 : 200;
         for (let k = 0; k < fairRounds; k++) expect(fair.roundEndMs(k)).toBeLessThanOrEqual(fixed.roundEndMs(k) * (1 + 1e-9));
@@ -325,18 +446,28 @@ describe('event clock with failures', () => {
   function ringCase(n: number) {
     const rng = createRng(77);
     const s = randomSiloTimes(rng, n);
-    const from = Array.from({ length: n }, (_, j) => j), to = from.map((j) => (j + 1) % n);
-    const lat = from.map(() => 1 + rng.next() * 30), bw = from.map(() => s.modelSizeBits / (0.5 + rng.next() * 20));
+    const from = Array.from({ length: n }, (_, j) => j),
+      to = from.map((j) => (j + 1) % n);
+    const lat = from.map(() => 1 + rng.next() * 30),
+      bw = from.map(() => s.modelSizeBits / (0.5 + rng.next() * 20));
     return { s, from, to, lat, bw };
   }
 
   it('a silo down for rounds 10-20 in a ring: it idles (C_j per round) and its neighbours do not wait for it', () => {
-    const n = 6, d = 3;
+    const n = 6,
+      d = 3;
     const { s, from, to, lat, bw } = ringCase(n);
     const full = exchangesOf('async', n, from, to, lat, bw);
     // the ring without silo 3's transfers (2->3 and 3->4) in rounds 10..20, written out by hand
     const keep = from.map((_, e) => e).filter((e) => from[e] !== d && to[e] !== d);
-    const without = exchangesOf('async', n, keep.map((e) => from[e]), keep.map((e) => to[e]), keep.map((e) => lat[e]), keep.map((e) => bw[e]));
+    const without = exchangesOf(
+      'async',
+      n,
+      keep.map((e) => from[e]),
+      keep.map((e) => to[e]),
+      keep.map((e) => lat[e]),
+      keep.map((e) => bw[e]),
+    );
     const dropped = (k: number) => (k >= 10 && k <= 20 ? without : full);
     const ev = eventClock(s, () => full, { availability: { intervals: [{ silo: d, fromRound: 10, toRound: 20 }] } });
     // the same rounds with those transfers left out, on the same clock without failures: the same bits;
@@ -362,11 +493,32 @@ describe('event clock with failures', () => {
 
   it('barrier rounds: a down silo ends at the barrier and nobody waits for it; a down link drops both directions', () => {
     const n = 4;
-    const s: SiloTimes = { n, computeMs: Float64Array.of(1, 2, 3, 100), uploadMs: new Float64Array(n).fill(1), downloadMs: new Float64Array(n).fill(1), modelSizeBits: 1000 };
+    const s: SiloTimes = {
+      n,
+      computeMs: Float64Array.of(1, 2, 3, 100),
+      uploadMs: new Float64Array(n).fill(1),
+      downloadMs: new Float64Array(n).fill(1),
+      modelSizeBits: 1000,
+    };
     // a bidirectional ring 0-1-2-3-0, latency 10, path 1000 bit/ms: x = 10 + max(2, 2, 1) = 12
-    const from = [0, 1, 2, 3, 1, 2, 3, 0], to = [1, 2, 3, 0, 0, 1, 2, 3];
-    const r = exchangesOf('barrier', n, from, to, from.map(() => 10), from.map(() => 1000));
-    const ev = eventClock(s, () => r, { availability: { intervals: [{ silo: 3, fromRound: 1, toRound: 1 }, { link: [1, 2], fromRound: 2, toRound: 2 }] } });
+    const from = [0, 1, 2, 3, 1, 2, 3, 0],
+      to = [1, 2, 3, 0, 0, 1, 2, 3];
+    const r = exchangesOf(
+      'barrier',
+      n,
+      from,
+      to,
+      from.map(() => 10),
+      from.map(() => 1000),
+    );
+    const ev = eventClock(s, () => r, {
+      availability: {
+        intervals: [
+          { silo: 3, fromRound: 1, toRound: 1 },
+          { link: [1, 2], fromRound: 2, toRound: 2 },
+        ],
+      },
+    });
     /*
      * x(i,j) = 10 + max(upShare · 1, downShare · 1, 1000 / 1000).
      * Round 0 (T = 0, every share 2, x = 12): the slowest copy is silo 3's, 100 + 12 = 112.
@@ -385,7 +537,16 @@ describe('event clock with failures', () => {
     expect(ev.breakdown(1).down[3]).toBe(1);
     // max-plus over the same exchanges with the failures applied differs only by waiting for the
     // down silo's idle compute (112 + 100 = 212 in round 1, then 212 + 112)
-    const av = availability({ intervals: [{ silo: 3, fromRound: 1, toRound: 1 }, { link: [1, 2], fromRound: 2, toRound: 2 }] }, n, 0);
+    const av = availability(
+      {
+        intervals: [
+          { silo: 3, fromRound: 1, toRound: 1 },
+          { link: [1, 2], fromRound: 2, toRound: 2 },
+        ],
+      },
+      n,
+      0,
+    );
     const mp = maxPlusClock(s, (k) => applyAvailability(r, av(k)));
     expect([0, 1, 2].map((k) => mp.roundEndMs(k))).toEqual([112, 212, 324]);
   });
@@ -421,10 +582,19 @@ describe('event clock with stragglers: a 2-silo ring against the analytic mean',
    * 0.21% (two-point), seed 11.
    */
   const K = 20_000;
-  const s: SiloTimes = { n: 2, computeMs: Float64Array.of(3, 5), uploadMs: Float64Array.of(1, 1), downloadMs: Float64Array.of(1, 1), modelSizeBits: 1e6 };
+  const s: SiloTimes = {
+    n: 2,
+    computeMs: Float64Array.of(3, 5),
+    uploadMs: Float64Array.of(1, 1),
+    downloadMs: Float64Array.of(1, 1),
+    modelSizeBits: 1e6,
+  };
   const r = exchangesOf('async', 2, [0, 1], [1, 0], [99_000, 99_000], [1000, 1000]);
   const x = 99_000 + 1000; // latency + max(1, 1, 1e6 / 1000)
-  for (const spec of [{ model: 'lognormal' as const, sigma: 0.5 }, { model: 'two-point' as const, p: 0.1, slowdown: 5 }]) {
+  for (const spec of [
+    { model: 'lognormal' as const, sigma: 0.5 },
+    { model: 'two-point' as const, p: 0.1, slowdown: 5 },
+  ]) {
     it(`${spec.model}: mean round = x + (E[c0] + E[c1]) / 2 within 1% of the compute part`, () => {
       const seed = 11;
       const ev = eventClock(s, () => r, { stragglers: spec, seed });
@@ -453,20 +623,32 @@ describe('event clock breakdown over multigraph launch rounds', () => {
    * t_1(3) = max(12, t_0(1) + 1 + 7 = 9) = 12.
    * Round 1's breakdown at silo 0: compute [1, 2], upload of the round-2 copy 2 -> 5: sendMs 3.
    */
-  const s: SiloTimes = { n: 2, computeMs: Float64Array.of(1, 2), uploadMs: Float64Array.of(3, 3), downloadMs: Float64Array.of(3, 3), modelSizeBits: 1000 };
+  const s: SiloTimes = {
+    n: 2,
+    computeMs: Float64Array.of(1, 2),
+    uploadMs: Float64Array.of(3, 3),
+    downloadMs: Float64Array.of(3, 3),
+    modelSizeBits: 1000,
+  };
   const strong = (L: number) => exchangesOf('async', 2, [0], [1], [4], [1000], { launchRound: [L] });
   const none = exchangesOf('async', 2, [], [], [], []);
   const ex = (k: number) => (k === 0 ? strong(0) : k % 2 === 0 ? strong(k - 1) : none);
 
   it('a copy launched in round 1 for round 2 counts in round 1 sending; totals are the sums of the breakdowns', () => {
     const c = eventClock(s, ex, { launchLagRounds: 1 });
-    expect([0, 1, 2].map((k) => Array.from(c.silos(k).endMs))).toEqual([[1, 8], [2, 10], [3, 12]]);
+    expect([0, 1, 2].map((k) => Array.from(c.silos(k).endMs))).toEqual([
+      [1, 8],
+      [2, 10],
+      [3, 12],
+    ]);
     const b1 = c.breakdown(1);
     expect(b1.sendEndMs[0]).toBe(5);
     expect(b1.sendMs[0]).toBe(3);
     expect(b1.sendMs[1]).toBe(0);
     const tot = c.totals(3);
-    const sum = [0, 1, 2, 3].map((k) => c.breakdown(k)).reduce((acc, b) => acc.map((x, j) => x + b.sendMs[j] + 10 * b.computeMs[j] + 100 * b.waitMs[j]), [0, 0]);
+    const sum = [0, 1, 2, 3]
+      .map((k) => c.breakdown(k))
+      .reduce((acc, b) => acc.map((x, j) => x + b.sendMs[j] + 10 * b.computeMs[j] + 100 * b.waitMs[j]), [0, 0]);
     expect(Array.from(tot.sendMs, (x, j) => x + 10 * tot.computeMs[j] + 100 * tot.waitMs[j])).toEqual(sum);
     // compute + wait = each silo's elapsed time
     expect(tot.computeMs[1] + tot.waitMs[1]).toBeCloseTo(c.silos(3).endMs[1], 12);

@@ -9,11 +9,14 @@ describe('event heap', () => {
     // reference: a list sorted by (time, sequence)
     const ref: { time: number; seq: number; a: number; b: number }[] = [];
     let seq = 0;
-    const got: number[] = [], want: number[] = [];
+    const got: number[] = [],
+      want: number[] = [];
     for (let step = 0; step < 10_000; step++) {
       if (ref.length === 0 || rng.next() < 0.55) {
         // few distinct times so that ties are frequent
-        const time = rng.int(50), a = rng.int(1000) - 500, b = seq;
+        const time = rng.int(50),
+          a = rng.int(1000) - 500,
+          b = seq;
         h.push(time, a, b);
         ref.push({ time, seq: seq++, a, b });
       } else {
@@ -35,10 +38,14 @@ describe('event heap', () => {
     expect(h.peekTimeMs()).toBe(3);
     expect(h.pop()).toBe(true);
     expect(h.topA).toBe(1000);
-    for (let i = 0; i < 100; i++) { expect(h.pop()).toBe(true); expect([h.topTimeMs, h.topA, h.topB]).toEqual([7, i, 1000 - i]); }
+    for (let i = 0; i < 100; i++) {
+      expect(h.pop()).toBe(true);
+      expect([h.topTimeMs, h.topA, h.topB]).toEqual([7, i, 1000 - i]);
+    }
     expect(h.pop()).toBe(false);
     expect(h.peekTimeMs()).toBe(Infinity);
-    h.push(1, 1, 1); h.push(2, 2, 2);
+    h.push(1, 1, 1);
+    h.push(2, 2, 2);
     h.clear();
     expect(h.size).toBe(0);
     expect(h.pop()).toBe(false);

@@ -45,9 +45,16 @@ function userFiles(u: Underlay): { overlayFile: string; scheduleFile: string } {
   const ring = s.map((a, i) => [a, s[(i + 1) % s.length]]);
   const overlayFile = path.join(dir, 'overlay.json');
   writeFileSync(overlayFile, JSON.stringify({ silos: s, directed: false, edges: ring }));
-  const even = ring.filter((_, i) => i % 2 === 0), odd = ring.filter((_, i) => i % 2 === 1);
+  const even = ring.filter((_, i) => i % 2 === 0),
+    odd = ring.filter((_, i) => i % 2 === 1);
   const scheduleFile = path.join(dir, 'schedule.json');
-  writeFileSync(scheduleFile, JSON.stringify([{ silos: s, directed: false, edges: even }, { silos: s, directed: false, edges: odd }]));
+  writeFileSync(
+    scheduleFile,
+    JSON.stringify([
+      { silos: s, directed: false, edges: even },
+      { silos: s, directed: false, edges: odd },
+    ]),
+  );
   return { overlayFile, scheduleFile };
 }
 
@@ -64,7 +71,7 @@ function context(u: Underlay, profile: boolean): TopologyContext {
 
 const timed = topologyNames((t) => t.supports.cycleTime);
 
-describe.each(networks)('%s: the plans\' exchanges through the per-silo max-plus clock', (_name, u) => {
+describe.each(networks)("%s: the plans' exchanges through the per-silo max-plus clock", (_name, u) => {
   for (const profile of [false, true]) {
     const ctx = context(u, profile);
     for (const name of timed.filter((t) => !t.startsWith('multigraph-'))) {
@@ -89,15 +96,17 @@ describe.each(networks)('%s: the plans\' exchanges through the per-silo max-plus
   }
 });
 
-describe('the multigraph\'s per-silo clock vs the paper\'s cycle time', () => {
-  it.each(['gaia', 'geantdistance'])('%s: end(K)/K of the physical clock is within a quarter of the paper\'s mean of τk', (name) => {
+describe("the multigraph's per-silo clock vs the paper's cycle time", () => {
+  it.each(['gaia', 'geantdistance'])("%s: end(K)/K of the physical clock is within a quarter of the paper's mean of τk", (name) => {
     const u = underlayFromGml(readFileSync(networkFile(name), 'utf8'), networkFile(name));
     const K = 2000;
     const ctx = prepareContext({ network: u, workload: 'femnist', rounds: K });
     const plan = ctx.catalogue.find('multigraph-ring')!.build(ctx);
     const clock = maxPlusClock(plan.siloTimes, (k) => plan.round(k).exchanges);
     const physical = clock.roundEndMs(K - 1) / K;
-    console.log(`${name}: per-silo multigraph-ring clock ${physical.toFixed(2)} ms/round vs the paper's ${plan.cycleTimeMs.toFixed(2)} ms (${((physical / plan.cycleTimeMs - 1) * 100).toFixed(1)}%)`);
+    console.log(
+      `${name}: per-silo multigraph-ring clock ${physical.toFixed(2)} ms/round vs the paper's ${plan.cycleTimeMs.toFixed(2)} ms (${((physical / plan.cycleTimeMs - 1) * 100).toFixed(1)}%)`,
+    );
     // measured +7.7% (gaia) and +6.0% (geant); the bound only guards against a broken clock
     expect(physical / plan.cycleTimeMs).toBeGreaterThan(0.75);
     expect(physical / plan.cycleTimeMs).toBeLessThan(1.25);

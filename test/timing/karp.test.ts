@@ -12,7 +12,11 @@ function bruteForce(n: number, from: number[], to: number[], w: number[]): numbe
     const dfs = (v: number, sum: number, len: number): void => {
       for (const [u, e] of out[v]) {
         if (u === s) best = Math.max(best, (sum + w[e]) / (len + 1));
-        else if (u > s && !onPath[u]) { onPath[u] = 1; dfs(u, sum + w[e], len + 1); onPath[u] = 0; }
+        else if (u > s && !onPath[u]) {
+          onPath[u] = 1;
+          dfs(u, sum + w[e], len + 1);
+          onPath[u] = 0;
+        }
       }
     };
     onPath[s] = 1;
@@ -22,10 +26,17 @@ function bruteForce(n: number, from: number[], to: number[], w: number[]): numbe
 }
 
 function randomDigraph(rng: ReturnType<typeof createRng>, n: number, p: number) {
-  const from: number[] = [], to: number[] = [], w: number[] = [];
-  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-    if (a !== b && rng.next() < p) { from.push(a); to.push(b); w.push(rng.next() * 100 - 20); }
-  }
+  const from: number[] = [],
+    to: number[] = [],
+    w: number[] = [];
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) {
+      if (a !== b && rng.next() < p) {
+        from.push(a);
+        to.push(b);
+        w.push(rng.next() * 100 - 20);
+      }
+    }
   return { from, to, w };
 }
 
@@ -38,7 +49,10 @@ describe('Karp maximum cycle mean', () => {
       const { from, to, w } = randomDigraph(rng, n, 0.2 + rng.next() * 0.6);
       const bf = bruteForce(n, from, to, w);
       const r = karpMaxCycleMean(n, from, to, w);
-      if (bf === -Infinity) { expect(r.value).toBe(-Infinity); continue; }
+      if (bf === -Infinity) {
+        expect(r.value).toBe(-Infinity);
+        continue;
+      }
       cyclic++;
       expect(r.value).toBeCloseTo(bf, 9);
       // the circuit is a closed walk of real edges whose mean equals the value
@@ -67,14 +81,24 @@ describe('Karp maximum cycle mean', () => {
       const n = 3 + rng.int(20);
       // a random permutation as a functional graph (several cycles)
       const perm = [...Array(n).keys()];
-      for (let i = n - 1; i > 0; i--) { const j = rng.int(i + 1); [perm[i], perm[j]] = [perm[j], perm[i]]; }
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [perm[i], perm[j]] = [perm[j], perm[i]];
+      }
       const from = [...Array(n).keys()].filter((i) => perm[i] !== i);
       const to = from.map((i) => perm[i]);
       const w = from.map(() => rng.next() * 50);
       if (from.length) expect(maxCycleMean(n, from, to, w).value).toBeCloseTo(karpMaxCycleMean(n, from, to, w).value, 9);
       // a random tree used both ways
-      const tf: number[] = [], tt: number[] = [], tw: number[] = [];
-      for (let v = 1; v < n; v++) { const p = rng.int(v); tf.push(p, v); tt.push(v, p); tw.push(rng.next() * 30, rng.next() * 30); }
+      const tf: number[] = [],
+        tt: number[] = [],
+        tw: number[] = [];
+      for (let v = 1; v < n; v++) {
+        const p = rng.int(v);
+        tf.push(p, v);
+        tt.push(v, p);
+        tw.push(rng.next() * 30, rng.next() * 30);
+      }
       expect(maxCycleMean(n, tf, tt, tw).value).toBeCloseTo(karpMaxCycleMean(n, tf, tt, tw).value, 9);
     }
   });
@@ -90,7 +114,10 @@ describe('Karp maximum cycle mean', () => {
       const n = 2 + rng.int(7);
       const g = randomDigraph(rng, n, 0.2 + rng.next() * 0.6);
       const solve = howardSolver(n, g.from, g.to);
-      if (!solve) { expect(new Set(g.to).size).toBeLessThan(n); continue; }
+      if (!solve) {
+        expect(new Set(g.to).size).toBeLessThan(n);
+        continue;
+      }
       // the same solver (its policy kept) over a sequence of weights, as the multigraph's rounds
       for (let round = 0; round < 5; round++) {
         const w = round === 0 ? g.w : g.w.map((x, e) => (e % (round + 1) === 0 ? 0 : x + rng.next() * 10));

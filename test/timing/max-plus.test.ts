@@ -10,7 +10,14 @@ import { exchangeDelaysMs, type RoundExchanges, type RoundSync } from '../../src
 import { maxPlusClock } from '../../src/timing/max-plus.js';
 
 /** Transfers with their shares (default 1). */
-function transfers(sync: RoundSync, from: number[], to: number[], latencyMs: number[], pathBitsPerMs: number[], extra: { launchRound?: number[]; answers?: number[] } = {}): RoundExchanges {
+function transfers(
+  sync: RoundSync,
+  from: number[],
+  to: number[],
+  latencyMs: number[],
+  pathBitsPerMs: number[],
+  extra: { launchRound?: number[]; answers?: number[] } = {},
+): RoundExchanges {
   return {
     sync,
     from: Int32Array.from(from),
@@ -39,7 +46,11 @@ describe('per-silo max-plus clock by hand', () => {
     // t(1) = (4, 10), t(2) = (14, 14), t(3) = (18, 24)
     const c = maxPlusClock(s, () => r);
     expect([0, 1, 2].map((k) => c.roundEndMs(k))).toEqual([10, 14, 24]);
-    expect([0, 1, 2].map((k) => Array.from(c.silos(k).endMs))).toEqual([[4, 10], [14, 14], [18, 24]]);
+    expect([0, 1, 2].map((k) => Array.from(c.silos(k).endMs))).toEqual([
+      [4, 10],
+      [14, 14],
+      [18, 24],
+    ]);
   });
 
   it('a round trip around silo 0: each first leg answered when it arrives', () => {
@@ -56,14 +67,19 @@ describe('per-silo max-plus clock by hand', () => {
     expect(Array.from(c.silos(1).endMs)).toEqual([49, 64, 39]);
   });
 
-  it('a transfer launched in an earlier round leaves at the sender\'s compute end of that round', () => {
+  it("a transfer launched in an earlier round leaves at the sender's compute end of that round", () => {
     // silo 0 alone: t_0(k) = k (C = 1); 0 -> 1 with d = 1 + 4 + 1 = 6, listed in round 2, launched in round 1:
     // t_1(3) = max(t_1(2) + C_1, t_0(1) + 6) = max(2 + 1, 1 + 6) = 7
     const s = times([1, 1]);
     const none = transfers('async', [], [], [], []);
     const late = transfers('async', [0], [1], [4], [1], { launchRound: [1] });
     const c = maxPlusClock(s, (k) => (k === 2 ? late : none));
-    expect([0, 1, 2, 3].map((k) => Array.from(c.silos(k).endMs))).toEqual([[1, 1], [2, 2], [3, 7], [4, 8]]);
+    expect([0, 1, 2, 3].map((k) => Array.from(c.silos(k).endMs))).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 7],
+      [4, 8],
+    ]);
   });
 
   it('keeps only the rounds asked for, and says so when a transfer or a question needs an older one', () => {
@@ -75,7 +91,9 @@ describe('per-silo max-plus clock by hand', () => {
     expect(() => ok.silos(1)).toThrow(/round 1 were released/);
     const old = maxPlusClock(s, (k) => (k === 3 ? transfers('async', [0], [1], [4], [1], { launchRound: [1] }) : none), { keepRounds: 2 });
     expect(() => old.roundEndMs(3)).toThrow(/launched in round 1, more than the 2 rounds kept/);
-    expect(() => maxPlusClock(s, () => transfers('async', [0], [1], [4], [1], { launchRound: [1] })).roundEndMs(0)).toThrow(/round 0 transfer 0 -> 1 launched in round 1/);
+    expect(() => maxPlusClock(s, () => transfers('async', [0], [1], [4], [1], { launchRound: [1] })).roundEndMs(0)).toThrow(
+      /round 0 transfer 0 -> 1 launched in round 1/,
+    );
     expect(() => ok.roundEndMs(-1)).toThrow(/non-negative integer/);
   });
 });

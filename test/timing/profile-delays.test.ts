@@ -56,10 +56,24 @@ describe('a hand-computed 3-silo case', () => {
     //   d(B,C) = C_B +  9.1 + max(1·4, 1·5, 1)    =  2 +  9.1 + 5 = 16.1
     //   d(C,A) = C_C + 10.8 + max(1·0.1, 1·2, 1)  =  5 + 10.8 + 2 = 17.8
     // one circuit: (23.5 + 16.1 + 17.8) / 3 = 57.4 / 3 = 19.1333... > max C_j = 10
-    const o = overlayFromPairs('ring', ctx.cg, [[0, 1], [1, 2], [2, 0]], false);
+    const o = overlayFromPairs(
+      'ring',
+      ctx.cg,
+      [
+        [0, 1],
+        [1, 2],
+        [2, 0],
+      ],
+      false,
+    );
     const ct = overlayCycleTime(o, ctx.k);
     expect(ct.cycleTimeMs).toBeCloseTo(57.4 / 3, 12);
-    expect(ct.criticalDelaysMs.slice().sort((a, b) => a - b).map((x) => +x.toFixed(9))).toEqual([16.1, 17.8, 23.5]);
+    expect(
+      ct.criticalDelaysMs
+        .slice()
+        .sort((a, b) => a - b)
+        .map((x) => +x.toFixed(9)),
+    ).toEqual([16.1, 17.8, 23.5]);
     expect(ct.bottleneck).toBe('A->B 23.5 ms: latency 12.5 + compute at A 10 + upload of A (1 copy) 1');
     expect(clockRate(ctx, o, 3)).toBeCloseTo(57.4 / 3, 9);
   });
@@ -71,7 +85,16 @@ describe('a hand-computed 3-silo case', () => {
     //   d(C,A) =  5 + 10.8 + max(0.2, 4, 1) = 19.8     d(A,C) = 10 + 10.8 + max(2, 10, 1) = 30.8
     // circuits: A-B-A 23.5, B-C-B 18.1, A-C-A (30.8 + 19.8) / 2 = 25.3,
     //           A>B>C>A 65.4 / 3 = 21.8, A>C>B>A 68.4 / 3 = 22.8: the maximum is 25.3
-    const o = overlayFromPairs('ring', ctx.cg, [[0, 1], [1, 2], [2, 0]], true);
+    const o = overlayFromPairs(
+      'ring',
+      ctx.cg,
+      [
+        [0, 1],
+        [1, 2],
+        [2, 0],
+      ],
+      true,
+    );
     const ct = overlayCycleTime(o, ctx.k);
     expect(ct.cycleTimeMs).toBeCloseTo(25.3, 12);
     expect(new Set(ct.criticalCircuit)).toEqual(new Set(['A', 'C']));
@@ -85,7 +108,16 @@ describe('a hand-computed 3-silo case', () => {
     const csv = path.join(dir, 'slow.csv');
     writeFileSync(csv, CSV.replace('A,10,', 'A,100,'));
     const slow = threeSilos(csv);
-    const o = overlayFromPairs('ring', slow.cg, [[0, 1], [1, 2], [2, 0]], false);
+    const o = overlayFromPairs(
+      'ring',
+      slow.cg,
+      [
+        [0, 1],
+        [1, 2],
+        [2, 0],
+      ],
+      false,
+    );
     const ct = overlayCycleTime(o, slow.k);
     expect(ct.cycleTimeMs).toBe(100);
     expect(ct.criticalCircuit).toEqual(['A']);
@@ -101,8 +133,12 @@ describe('a hand-computed 3-silo case', () => {
     const o = s.overlay;
     const C = [10, 2, 5];
     const deg = { out: [0, 0, 0], in: [0, 0, 0] };
-    for (const e of o.edges) { deg.out[e.from]++; deg.in[e.to]++; }
-    const up = [1, 4, 0.1], down = [2, 0.1, 5];
+    for (const e of o.edges) {
+      deg.out[e.from]++;
+      deg.in[e.to]++;
+    }
+    const up = [1, 4, 0.1],
+      down = [2, 0.1, 5];
     const x = (i: number, j: number): number => {
       const e = o.edges.find((f) => f.from === i && f.to === j)!;
       return e.latencyMs + Math.max(deg.out[i] * up[i], deg.in[j] * down[j], 1e6 / e.bandwidthBitsPerMs);
@@ -117,11 +153,11 @@ describe('a hand-computed 3-silo case', () => {
 const UNIFORM = { computeMs: 4.6, uploadGbps: 10, downloadGbps: 10 };
 const TOPOLOGIES = ['star', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'matcha', 'matcha+'];
 
-describe.each(NETWORKS)('%s: no profile = the papers\' model', (name) => {
+describe.each(NETWORKS)("%s: no profile = the papers' model", (name) => {
   const underlay = underlayFromGml(readFileSync(networkFile(name), 'utf8'), networkFile(name));
   const plain = prepareContext({ network: underlay, workload: 'femnist', rounds: 1000 });
   const uniform = prepareContext({ network: underlay, workload: 'femnist', rounds: 1000, siloProfile: UNIFORM });
-  it.each(TOPOLOGIES)('%s: the uniform profile\'s cycle time and first round ends equal the no-profile ones to 1e-9', (t) => {
+  it.each(TOPOLOGIES)("%s: the uniform profile's cycle time and first round ends equal the no-profile ones to 1e-9", (t) => {
     expect(plain.k.profile).toBeUndefined();
     expect(uniform.k.profile).toBe(true);
     const a = plain.catalogue.find(t)!.build(plain);
@@ -129,7 +165,8 @@ describe.each(NETWORKS)('%s: no profile = the papers\' model', (name) => {
     // the profile path of every builder and clock (STAR's round trip, MATCHA's direct round
     // times, the per-silo C arrays) against the papers' code path: measured equal to the last bit or 1e-15
     expect(Math.abs(b.cycleTimeMs / a.cycleTimeMs - 1)).toBeLessThan(1e-9);
-    const ea = maxPlusRoundEnds(a), eb = maxPlusRoundEnds(b);
+    const ea = maxPlusRoundEnds(a),
+      eb = maxPlusRoundEnds(b);
     for (let k = 0; k < 100; k++) expect(Math.abs(eb.roundEndMs(k) / ea.roundEndMs(k) - 1)).toBeLessThan(1e-9);
   });
   it('STAR: the round-trip formula equals 2 (λ - C) + C to 1e-12', () => {
@@ -145,31 +182,36 @@ describe('link capacities from the GML (opt-in)', () => {
   const ignore = buildConnectivityGraph(underlay);
   const gml = buildConnectivityGraph(underlay, 1e9, { linkCapacities: 'gml' });
 
-  it('Virginia-Dublin (a direct 100 Mbit/s link): bandwidth 1e8 bit/s = 1e5 bit/ms instead of the core\'s 1e6', () => {
-    const v = underlay.silos.indexOf('Virginia'), d = underlay.silos.indexOf('Dublin');
+  it("Virginia-Dublin (a direct 100 Mbit/s link): bandwidth 1e8 bit/s = 1e5 bit/ms instead of the core's 1e6", () => {
+    const v = underlay.silos.indexOf('Virginia'),
+      d = underlay.silos.indexOf('Dublin');
     const key = v * ignore.n + d;
     expect(ignore.hops[key]).toBe(1);
     expect(ignore.bandwidthBitsPerMs[key]).toBe(1e6);
     expect(gml.bandwidthBitsPerMs[key]).toBe(1e5);
   });
 
-  it('changes bandwidth only where the path\'s bottleneck capacity differs from the core, and nothing else', () => {
+  it("changes bandwidth only where the path's bottleneck capacity differs from the core, and nothing else", () => {
     const n = ignore.n;
     const cap = new Map<string, number>();
-    for (const l of underlay.links) { cap.set(`${l.a},${l.b}`, l.capacityBitsPerSec ?? 1e9); cap.set(`${l.b},${l.a}`, l.capacityBitsPerSec ?? 1e9); }
-    let changed = 0;
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      if (i === j) continue;
-      const key = i * n + j;
-      expect(gml.latencyMs[key]).toBe(ignore.latencyMs[key]);
-      expect(gml.hops[key]).toBe(ignore.hops[key]);
-      const p = ignore.path(i, j);
-      let bottleneck = Infinity;
-      for (let h = 0; h + 1 < p.length; h++) bottleneck = Math.min(bottleneck, cap.get(`${p[h]},${p[h + 1]}`)!);
-      expect(gml.bandwidthBitsPerMs[key]).toBeCloseTo((bottleneck * 1e-3) / ignore.hops[key], 6);
-      if (bottleneck === 1e9) expect(gml.bandwidthBitsPerMs[key]).toBe(ignore.bandwidthBitsPerMs[key]);
-      else changed++;
+    for (const l of underlay.links) {
+      cap.set(`${l.a},${l.b}`, l.capacityBitsPerSec ?? 1e9);
+      cap.set(`${l.b},${l.a}`, l.capacityBitsPerSec ?? 1e9);
     }
+    let changed = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (i === j) continue;
+        const key = i * n + j;
+        expect(gml.latencyMs[key]).toBe(ignore.latencyMs[key]);
+        expect(gml.hops[key]).toBe(ignore.hops[key]);
+        const p = ignore.path(i, j);
+        let bottleneck = Infinity;
+        for (let h = 0; h + 1 < p.length; h++) bottleneck = Math.min(bottleneck, cap.get(`${p[h]},${p[h + 1]}`)!);
+        expect(gml.bandwidthBitsPerMs[key]).toBeCloseTo((bottleneck * 1e-3) / ignore.hops[key], 6);
+        if (bottleneck === 1e9) expect(gml.bandwidthBitsPerMs[key]).toBe(ignore.bandwidthBitsPerMs[key]);
+        else changed++;
+      }
     expect(changed).toBeGreaterThan(0);
   });
 
@@ -188,9 +230,30 @@ describe('dflsim cycle-time --silo-profile --link-capacities', () => {
     const csv = path.join(dir, 'gaia.csv');
     writeFileSync(csv, 'silo,computeMs,uploadGbps\nTokyo,60,0.5\nVirginia,,1\n');
     let out = '';
-    const cli = buildCli({ out: (s: string) => { out += s; }, err: () => {} });
-    await cli.parseAsync(['cycle-time', '-n', networkFile('gaia'), '-t', 'ring,star,mst', '--silo-profile', csv, '--link-capacities', 'gml', '--format', 'json']);
-    const r = JSON.parse(out) as { workload: { linkCapacities?: string }; profile: { source: string; slowestCompute: { silo: string; computeMs: number }[]; computeMs: { max: number } }; results: { topology: string; cycleTimeMs: number; bottleneck?: string }[] };
+    const cli = buildCli({
+      out: (s: string) => {
+        out += s;
+      },
+      err: () => {},
+    });
+    await cli.parseAsync([
+      'cycle-time',
+      '-n',
+      networkFile('gaia'),
+      '-t',
+      'ring,star,mst',
+      '--silo-profile',
+      csv,
+      '--link-capacities',
+      'gml',
+      '--format',
+      'json',
+    ]);
+    const r = JSON.parse(out) as {
+      workload: { linkCapacities?: string };
+      profile: { source: string; slowestCompute: { silo: string; computeMs: number }[]; computeMs: { max: number } };
+      results: { topology: string; cycleTimeMs: number; bottleneck?: string }[];
+    };
     expect(r.workload.linkCapacities).toBe('gml');
     expect(r.profile.source).toBe(csv);
     expect(r.profile.slowestCompute[0]).toEqual({ silo: 'Tokyo', computeMs: 60 });
@@ -206,7 +269,13 @@ describe('random profiles on generated networks (properties)', () => {
     const { generateNetwork } = await import('../../src/network/generate.js');
     const { ringOverlay } = await import('../../src/overlay/ring.js');
     const u = generateNetwork({ n: 25, seed });
-    const ctx = prepareContext({ network: u, workload: 'femnist', rounds: 300, seed, siloProfile: { computeMs: { lognormal: { median: 6, sigma: 1 } }, uploadGbps: { uniform: { min: 0.2, max: 10 } } } });
+    const ctx = prepareContext({
+      network: u,
+      workload: 'femnist',
+      rounds: 300,
+      seed,
+      siloProfile: { computeMs: { lognormal: { median: 6, sigma: 1 } }, uploadGbps: { uniform: { min: 0.2, max: 10 } } },
+    });
     let slowest = 0;
     for (const c of ctx.k.computeMs) slowest = Math.max(slowest, c);
     for (const t of ['star', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'matcha', 'matcha+', 'exponential', 'base-2']) {

@@ -18,7 +18,11 @@ function fixed2<T>(v: T): T | string {
 }
 
 /** The lines of a PyTorch comparison: skipped, or each run (`label` names its setting), the fastest and the ratio. */
-function torchLines<R extends { samplesPerSec: number }>(t: TorchComparison<R>, label: (r: R) => string, figures: (r: R) => string): string {
+function torchLines<R extends { samplesPerSec: number }>(
+  t: TorchComparison<R>,
+  label: (r: R) => string,
+  figures: (r: R) => string,
+): string {
   if (t.status === 'skipped') return `PyTorch: skipped (${t.reason})\n`;
   if (t.status === 'failed') return `PyTorch: failed (${t.reason})\n`;
   const runs = t.runs.map((r) => `PyTorch ${label(r)}: ${figures(r)}\n`).join('');
@@ -32,138 +36,263 @@ function checkPositive(opts: [string, number][]): void {
 
 /** Register the bench command and its subcommands. */
 export function benchCommand(y: Argv, out: (s: string) => void): Argv {
-  return y.command('bench', 'benchmarks (figures only, never pass/fail)', (b) =>
-    b
-      .command(
-        'train',
-        'training throughput of a model (samples/s)',
-        (c) =>
-          c
-            .option('model', { type: 'string', default: 'fadnet', choices: ['fadnet', 'cnn', 'linear'] })
-            .option('size', { type: 'number', default: 200, describe: 'input side (pixels)' })
-            .option('batch', { type: 'number', default: 32 })
-            .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'default: DFLSIM_BACKEND or auto' })
-            .option('threads', { type: 'number', describe: 'wasm threads (default: DFLSIM_THREADS or 1)' })
-            .option('steps', { type: 'number', default: 3, describe: 'timed steps after one warm-up step' })
-            .option('torch', { type: 'string', choices: ['auto', 'skip'], default: 'auto', describe: 'FADNet only: also run ../shared/bench/fadnet_torch.py (200x200; other sizes: dpasgd_torch.py with one silo) at the same threads where python3-torch is installed' })
-            .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
-            .example('$0 bench train --model fadnet --size 200 --batch 32 --threads 2 --format json', 'FADNet at the paper\'s size'),
-        async (a) => {
-          const args = a as unknown as { model: string; size: number; batch: number; backend?: 'auto' | 'node' | 'wasm' | 'cpu'; threads?: number; steps: number; torch: string; format: string };
-          checkPositive([['--size', args.size], ['--batch', args.batch], ['--steps', args.steps], ['--threads', args.threads ?? 1]]);
-          const { benchTrain } = await import('../../learning/tf/bench.js');
-          const r = await benchTrain({ model: args.model, size: args.size, batch: args.batch, backend: args.backend, threads: args.threads, steps: args.steps });
-          const { bytesPerSilo: _b, ...rest } = r;
-          // the yardstick is FADNet's, run after dflsim's steps (so they do not share the cores)
-          let torch: TorchComparison<{ threads: number; samplesPerSec: number; msPerStep: number; script?: string }> | undefined;
-          if (args.torch !== 'skip') {
-            if (args.model !== 'fadnet') torch = { status: 'skipped', reason: `the yardstick is FADNet's, not ${args.model}'s` };
-            else torch = (await import('../../learning/tf/torch-yardstick.js')).torchTrain({ size: args.size, batch: args.batch, steps: args.steps, threads: r.threads }, r.samplesPerSec);
-          }
-          // dflsim's figures stand; the exit code says the comparison asked for did not happen
-          if (torch?.status === 'failed') process.exitCode = 1;
-          if (args.format === 'json') out(JSON.stringify(torch ? { ...rest, torch } : rest) + '\n');
-          else {
-            out(textTable(Object.keys(r), [Object.values(r).map(fixed2)]));
-            if (torch) out(torchLines(torch, (t) => `threads=${t.threads}${t.script && t.script !== 'fadnet_torch.py' ? ` (${t.script})` : ''}`, (t) => `${t.samplesPerSec.toFixed(1)} samples/s (${t.msPerStep.toFixed(0)} ms/step)`));
-          }
-        },
-      )
-      .command(
-        'simulate',
-        'throughput of a whole simulation: FADNet silos on a RING (rounds/s, samples/s, peak RSS)',
-        (c) =>
-          c
-            .option('silos', { type: 'number', default: 11, describe: 'silos (Gaia has 11)' })
-            .option('size', { type: 'number', default: 64, describe: 'FADNet input side (pixels)' })
-            .option('batch', { type: 'number', default: 16 })
-            .option('rounds', { type: 'number', default: 10, describe: 'timed rounds after one warm-up round' })
-            .option('local-steps', { type: 'number', default: 1, describe: 'local steps per silo and round' })
-            .option('workers', { type: 'number', describe: 'worker threads (default: DFLSIM_WORKERS or the machine\'s cores, at most the silos); 1 trains in-process' })
-            .option('threads', { type: 'number', describe: 'wasm threads per worker (default: DFLSIM_THREADS or 1)' })
-            .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'default: DFLSIM_BACKEND or auto' })
-            .option('torch', { type: 'string', choices: ['auto', 'skip'], default: 'auto', describe: 'also run ../shared/bench/dpasgd_torch.py at the same cores where python3-torch is installed' })
-            .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
-            .example('$0 bench simulate', 'the yardstick: 11 silos, FADNet 64x64, batch 16, 10 rounds, against PyTorch')
-            .example('$0 bench simulate --silos 100 --rounds 2 --torch skip', 'peak memory of 100 silos'),
-        async (a) => {
-          const args = a as unknown as { silos: number; size: number; batch: number; rounds: number; 'local-steps': number; workers?: number; threads?: number; backend?: 'auto' | 'node' | 'wasm' | 'cpu'; torch: string; format: string };
-          checkPositive([['--silos', args.silos], ['--size', args.size], ['--batch', args.batch], ['--rounds', args.rounds], ['--local-steps', args['local-steps']], ['--threads', args.threads ?? 1]]);
-          const { fadnetGeometry } = await import('../../learning/tf/models/fadnet.js');
-          try {
-            fadnetGeometry(args.size);
-          } catch (e) {
-            throw new DflsimInputError('--size', (e as Error).message.replace(/^dflsim fadnet: /, ''));
-          }
-          const { resolveWorkers } = await import('../../experiment/runner.js');
-          const workers = resolveWorkers(args.workers, args.silos, '--workers');
-          const { benchSimulate } = await import('../../learning/tf/simulate-bench.js');
-          const o = { silos: args.silos, size: args.size, batch: args.batch, rounds: args.rounds, localSteps: args['local-steps'] };
-          // the pool is closed when benchSimulate resolves: PyTorch then has the cores to itself
-          const r = await benchSimulate({ ...o, workers, threads: args.threads, backend: args.backend });
-          const torch = args.torch === 'skip' ? undefined : (await import('../../learning/tf/torch-yardstick.js')).torchSimulate(o, r.workers, r.samplesPerSec);
-          if (torch?.status === 'failed') process.exitCode = 1;
-          if (args.format === 'json') {
-            out(JSON.stringify(torch ? { ...r, torch } : r) + '\n');
-            return;
-          }
-          out(`${r.silos} silos, FADNet ${r.size}x${r.size} (${r.params} parameters), batch ${r.batch}, RING, ${r.localSteps} local step${r.localSteps > 1 ? 's' : ''} per round; ${r.rounds} timed round${r.rounds > 1 ? 's' : ''} after 1 warm-up\n`);
-          out(textTable(['run', 'backend', 'workers', 'threads', 'rounds/s', 'silo steps/s', 'samples/s', 'peak RSS MiB'], [
-            ['dflsim', r.backend, r.workers, r.threads, fixed2(r.roundsPerSec), fixed2(r.siloStepsPerSec), fixed2(r.samplesPerSec), r.peakRssMiB.toFixed(0)],
-          ]));
-          out('(peak RSS is the whole process\'s: the worker threads share it)\n');
-          if (torch) out(torchLines(torch, (t) => `threads=${t.threads} procs=${t.procs}`, (t) => `${t.roundsPerSec.toFixed(2)} rounds/s, ${t.siloStepsPerSec.toFixed(2)} silo steps/s, ${t.samplesPerSec.toFixed(1)} samples/s`));
-        },
-      )
-      .command(
-        'profile',
-        'per-kernel time of a FADNet training step (wasm backend)',
-        (c) =>
-          c
-            .option('size', { type: 'number', default: 200, describe: 'input side (pixels)' })
-            .option('batch', { type: 'number', default: 32 })
-            .option('steps', { type: 'number', default: 3, describe: 'profiled steps after one warm-up step' })
-            .option('threads', { type: 'number', describe: 'wasm threads (default: DFLSIM_THREADS or 1)' })
-            .option('by-shape', { type: 'boolean', default: false, describe: 'split convolutions, pools, sums and matmuls by input shapes (tf.layers step)' })
-            .option('layers', { type: 'boolean', default: false, describe: 'profile the tf.layers step even where the native step is used' })
-            .option('top', { type: 'number', default: 40, describe: 'kernels listed (slowest first)' })
-            .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
-            .example('$0 bench profile --size 200 --batch 32 --threads 2', 'FADNet at the paper\'s size on two threads'),
-        async (a) => {
-          const args = a as unknown as { size: number; batch: number; steps: number; threads?: number; 'by-shape': boolean; layers: boolean; top: number; format: string };
-          checkPositive([['--size', args.size], ['--batch', args.batch], ['--steps', args.steps], ['--threads', args.threads ?? 1], ['--top', args.top]]);
-          if (args.size < 16) throw new DflsimInputError('--size', `FADNet needs at least 16 pixels, got ${args.size}`);
-          const { formatProfile, profileTrain } = await import('../../learning/tf/bench.js');
-          const r = await profileTrain({ size: args.size, batch: args.batch, steps: args.steps, threads: args.threads, byShape: args['by-shape'], layers: args.layers || args['by-shape'] });
-          out(args.format === 'json' ? JSON.stringify(r) + '\n' : formatProfile(r, args.top));
-        },
-      )
-      .command(
-        'cycle-times',
-        'time the cycle-time computation of every topology on a network',
-        (c) =>
-          c
-            .option('network', { alias: 'n', type: 'string', demandOption: true })
-            .option('workload', { alias: 'w', type: 'string', default: 'femnist' })
-            .option('repeat', { type: 'number', default: 5 })
-            .example('$0 bench cycle-times -n ../shared/networks/ebone.gml', 'Ebone'),
-        (a) => {
-          const args = a as unknown as { network: string; workload: string; repeat: number };
-          const rows: (string | number)[][] = [];
-          for (const t of defaultTopologies()) {
-            computeCycleTimes({ network: args.network, workload: args.workload, topologies: [t] });
-            const ms: number[] = [];
-            for (let i = 0; i < args.repeat; i++) {
-              const t0 = performance.now();
-              computeCycleTimes({ network: args.network, workload: args.workload, topologies: [t] });
-              ms.push(performance.now() - t0);
+  return y.command(
+    'bench',
+    'benchmarks (figures only, never pass/fail)',
+    (b) =>
+      b
+        .command(
+          'train',
+          'training throughput of a model (samples/s)',
+          (c) =>
+            c
+              .option('model', { type: 'string', default: 'fadnet', choices: ['fadnet', 'cnn', 'linear'] })
+              .option('size', { type: 'number', default: 200, describe: 'input side (pixels)' })
+              .option('batch', { type: 'number', default: 32 })
+              .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'default: DFLSIM_BACKEND or auto' })
+              .option('threads', { type: 'number', describe: 'wasm threads (default: DFLSIM_THREADS or 1)' })
+              .option('steps', { type: 'number', default: 3, describe: 'timed steps after one warm-up step' })
+              .option('torch', {
+                type: 'string',
+                choices: ['auto', 'skip'],
+                default: 'auto',
+                describe:
+                  'FADNet only: also run ../shared/bench/fadnet_torch.py (200x200; other sizes: dpasgd_torch.py with one silo) at the same threads where python3-torch is installed',
+              })
+              .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
+              .example('$0 bench train --model fadnet --size 200 --batch 32 --threads 2 --format json', "FADNet at the paper's size"),
+          async (a) => {
+            const args = a as unknown as {
+              model: string;
+              size: number;
+              batch: number;
+              backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+              threads?: number;
+              steps: number;
+              torch: string;
+              format: string;
+            };
+            checkPositive([
+              ['--size', args.size],
+              ['--batch', args.batch],
+              ['--steps', args.steps],
+              ['--threads', args.threads ?? 1],
+            ]);
+            const { benchTrain } = await import('../../learning/tf/bench.js');
+            const r = await benchTrain({
+              model: args.model,
+              size: args.size,
+              batch: args.batch,
+              backend: args.backend,
+              threads: args.threads,
+              steps: args.steps,
+            });
+            const { bytesPerSilo: _b, ...rest } = r;
+            // the yardstick is FADNet's, run after dflsim's steps (so they do not share the cores)
+            let torch: TorchComparison<{ threads: number; samplesPerSec: number; msPerStep: number; script?: string }> | undefined;
+            if (args.torch !== 'skip') {
+              if (args.model !== 'fadnet') torch = { status: 'skipped', reason: `the yardstick is FADNet's, not ${args.model}'s` };
+              else
+                torch = (await import('../../learning/tf/torch-yardstick.js')).torchTrain(
+                  { size: args.size, batch: args.batch, steps: args.steps, threads: r.threads },
+                  r.samplesPerSec,
+                );
             }
-            ms.sort((p, q) => p - q);
-            rows.push([t, ms[Math.floor(ms.length / 2)].toFixed(1), ms[0].toFixed(1)]);
-          }
-          out(textTable(['topology', 'medianMs', 'bestMs'], rows));
-        },
-      )
-      .demandCommand(1, 'give a benchmark: train, simulate, profile or cycle-times'),
-  () => {});
+            // dflsim's figures stand; the exit code says the comparison asked for did not happen
+            if (torch?.status === 'failed') process.exitCode = 1;
+            if (args.format === 'json') out(JSON.stringify(torch ? { ...rest, torch } : rest) + '\n');
+            else {
+              out(textTable(Object.keys(r), [Object.values(r).map(fixed2)]));
+              if (torch)
+                out(
+                  torchLines(
+                    torch,
+                    (t) => `threads=${t.threads}${t.script && t.script !== 'fadnet_torch.py' ? ` (${t.script})` : ''}`,
+                    (t) => `${t.samplesPerSec.toFixed(1)} samples/s (${t.msPerStep.toFixed(0)} ms/step)`,
+                  ),
+                );
+            }
+          },
+        )
+        .command(
+          'simulate',
+          'throughput of a whole simulation: FADNet silos on a RING (rounds/s, samples/s, peak RSS)',
+          (c) =>
+            c
+              .option('silos', { type: 'number', default: 11, describe: 'silos (Gaia has 11)' })
+              .option('size', { type: 'number', default: 64, describe: 'FADNet input side (pixels)' })
+              .option('batch', { type: 'number', default: 16 })
+              .option('rounds', { type: 'number', default: 10, describe: 'timed rounds after one warm-up round' })
+              .option('local-steps', { type: 'number', default: 1, describe: 'local steps per silo and round' })
+              .option('workers', {
+                type: 'number',
+                describe: "worker threads (default: DFLSIM_WORKERS or the machine's cores, at most the silos); 1 trains in-process",
+              })
+              .option('threads', { type: 'number', describe: 'wasm threads per worker (default: DFLSIM_THREADS or 1)' })
+              .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'default: DFLSIM_BACKEND or auto' })
+              .option('torch', {
+                type: 'string',
+                choices: ['auto', 'skip'],
+                default: 'auto',
+                describe: 'also run ../shared/bench/dpasgd_torch.py at the same cores where python3-torch is installed',
+              })
+              .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
+              .example('$0 bench simulate', 'the yardstick: 11 silos, FADNet 64x64, batch 16, 10 rounds, against PyTorch')
+              .example('$0 bench simulate --silos 100 --rounds 2 --torch skip', 'peak memory of 100 silos'),
+          async (a) => {
+            const args = a as unknown as {
+              silos: number;
+              size: number;
+              batch: number;
+              rounds: number;
+              'local-steps': number;
+              workers?: number;
+              threads?: number;
+              backend?: 'auto' | 'node' | 'wasm' | 'cpu';
+              torch: string;
+              format: string;
+            };
+            checkPositive([
+              ['--silos', args.silos],
+              ['--size', args.size],
+              ['--batch', args.batch],
+              ['--rounds', args.rounds],
+              ['--local-steps', args['local-steps']],
+              ['--threads', args.threads ?? 1],
+            ]);
+            const { fadnetGeometry } = await import('../../learning/tf/models/fadnet.js');
+            try {
+              fadnetGeometry(args.size);
+            } catch (e) {
+              throw new DflsimInputError('--size', (e as Error).message.replace(/^dflsim fadnet: /, ''));
+            }
+            const { resolveWorkers } = await import('../../experiment/runner.js');
+            const workers = resolveWorkers(args.workers, args.silos, '--workers');
+            const { benchSimulate } = await import('../../learning/tf/simulate-bench.js');
+            const o = { silos: args.silos, size: args.size, batch: args.batch, rounds: args.rounds, localSteps: args['local-steps'] };
+            // the pool is closed when benchSimulate resolves: PyTorch then has the cores to itself
+            const r = await benchSimulate({ ...o, workers, threads: args.threads, backend: args.backend });
+            const torch =
+              args.torch === 'skip'
+                ? undefined
+                : (await import('../../learning/tf/torch-yardstick.js')).torchSimulate(o, r.workers, r.samplesPerSec);
+            if (torch?.status === 'failed') process.exitCode = 1;
+            if (args.format === 'json') {
+              out(JSON.stringify(torch ? { ...r, torch } : r) + '\n');
+              return;
+            }
+            out(
+              `${r.silos} silos, FADNet ${r.size}x${r.size} (${r.params} parameters), batch ${r.batch}, RING, ${r.localSteps} local step${r.localSteps > 1 ? 's' : ''} per round; ${r.rounds} timed round${r.rounds > 1 ? 's' : ''} after 1 warm-up\n`,
+            );
+            out(
+              textTable(
+                ['run', 'backend', 'workers', 'threads', 'rounds/s', 'silo steps/s', 'samples/s', 'peak RSS MiB'],
+                [
+                  [
+                    'dflsim',
+                    r.backend,
+                    r.workers,
+                    r.threads,
+                    fixed2(r.roundsPerSec),
+                    fixed2(r.siloStepsPerSec),
+                    fixed2(r.samplesPerSec),
+                    r.peakRssMiB.toFixed(0),
+                  ],
+                ],
+              ),
+            );
+            out("(peak RSS is the whole process's: the worker threads share it)\n");
+            if (torch)
+              out(
+                torchLines(
+                  torch,
+                  (t) => `threads=${t.threads} procs=${t.procs}`,
+                  (t) =>
+                    `${t.roundsPerSec.toFixed(2)} rounds/s, ${t.siloStepsPerSec.toFixed(2)} silo steps/s, ${t.samplesPerSec.toFixed(1)} samples/s`,
+                ),
+              );
+          },
+        )
+        .command(
+          'profile',
+          'per-kernel time of a FADNet training step (wasm backend)',
+          (c) =>
+            c
+              .option('size', { type: 'number', default: 200, describe: 'input side (pixels)' })
+              .option('batch', { type: 'number', default: 32 })
+              .option('steps', { type: 'number', default: 3, describe: 'profiled steps after one warm-up step' })
+              .option('threads', { type: 'number', describe: 'wasm threads (default: DFLSIM_THREADS or 1)' })
+              .option('by-shape', {
+                type: 'boolean',
+                default: false,
+                describe: 'split convolutions, pools, sums and matmuls by input shapes (tf.layers step)',
+              })
+              .option('layers', {
+                type: 'boolean',
+                default: false,
+                describe: 'profile the tf.layers step even where the native step is used',
+              })
+              .option('top', { type: 'number', default: 40, describe: 'kernels listed (slowest first)' })
+              .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
+              .example('$0 bench profile --size 200 --batch 32 --threads 2', "FADNet at the paper's size on two threads"),
+          async (a) => {
+            const args = a as unknown as {
+              size: number;
+              batch: number;
+              steps: number;
+              threads?: number;
+              'by-shape': boolean;
+              layers: boolean;
+              top: number;
+              format: string;
+            };
+            checkPositive([
+              ['--size', args.size],
+              ['--batch', args.batch],
+              ['--steps', args.steps],
+              ['--threads', args.threads ?? 1],
+              ['--top', args.top],
+            ]);
+            if (args.size < 16) throw new DflsimInputError('--size', `FADNet needs at least 16 pixels, got ${args.size}`);
+            const { formatProfile, profileTrain } = await import('../../learning/tf/bench.js');
+            const r = await profileTrain({
+              size: args.size,
+              batch: args.batch,
+              steps: args.steps,
+              threads: args.threads,
+              byShape: args['by-shape'],
+              layers: args.layers || args['by-shape'],
+            });
+            out(args.format === 'json' ? JSON.stringify(r) + '\n' : formatProfile(r, args.top));
+          },
+        )
+        .command(
+          'cycle-times',
+          'time the cycle-time computation of every topology on a network',
+          (c) =>
+            c
+              .option('network', { alias: 'n', type: 'string', demandOption: true })
+              .option('workload', { alias: 'w', type: 'string', default: 'femnist' })
+              .option('repeat', { type: 'number', default: 5 })
+              .example('$0 bench cycle-times -n ../shared/networks/ebone.gml', 'Ebone'),
+          (a) => {
+            const args = a as unknown as { network: string; workload: string; repeat: number };
+            const rows: (string | number)[][] = [];
+            for (const t of defaultTopologies()) {
+              computeCycleTimes({ network: args.network, workload: args.workload, topologies: [t] });
+              const ms: number[] = [];
+              for (let i = 0; i < args.repeat; i++) {
+                const t0 = performance.now();
+                computeCycleTimes({ network: args.network, workload: args.workload, topologies: [t] });
+                ms.push(performance.now() - t0);
+              }
+              ms.sort((p, q) => p - q);
+              rows.push([t, ms[Math.floor(ms.length / 2)].toFixed(1), ms[0].toFixed(1)]);
+            }
+            out(textTable(['topology', 'medianMs', 'bestMs'], rows));
+          },
+        )
+        .demandCommand(1, 'give a benchmark: train, simulate, profile or cycle-times'),
+    () => {},
+  );
 }

@@ -14,7 +14,8 @@ function summaryLine(r: CycleTimeReport): string {
   const w = r.workload;
   let line = `network ${r.network} (${r.silos} silos), workload ${w.name}: model ${w.modelSizeBits} bits, compute ${w.computeMs} ms x ${w.localUpdates} local update(s), access ${w.uploadGbps}/${w.downloadGbps} Gbit/s up/down\n`;
   if (w.linkCapacities === 'gml') line += 'link capacities: from the GML (bandwidth = bottleneck link / hops)\n';
-  if (r.clock) line += `clock: ${r.clock} (cycle time: the clock's own rate per round, exact in its periodic regime, else estimated as cycleTimeEstimate says; no critical circuit on the event clock)\n`;
+  if (r.clock)
+    line += `clock: ${r.clock} (cycle time: the clock's own rate per round, exact in its periodic regime, else estimated as cycleTimeEstimate says; no critical circuit on the event clock)\n`;
   const p = r.profile;
   if (p) {
     const col = (c: { min: number; median: number; max: number }): string => `${fmt(c.min, 2)}/${fmt(c.median, 2)}/${fmt(c.max, 2)}`;
@@ -31,7 +32,15 @@ export function renderCycleTimes(r: CycleTimeReport, format: string, opts: { rat
   const heterogeneous = r.profile !== undefined || r.workload.linkCapacities === 'gml';
   // the event clock says how it obtained each cycle time (exact periodic regime, or an estimate)
   const estimated = r.clock !== undefined;
-  const headers = ['topology', 'cycleTimeMs', ...(estimated ? ['cycleTimeEstimate'] : []), 'overlayEdges', ...(opts.ratioToRing ? ['vsRing'] : []), 'criticalCircuit', ...(heterogeneous ? ['bottleneck'] : [])];
+  const headers = [
+    'topology',
+    'cycleTimeMs',
+    ...(estimated ? ['cycleTimeEstimate'] : []),
+    'overlayEdges',
+    ...(opts.ratioToRing ? ['vsRing'] : []),
+    'criticalCircuit',
+    ...(heterogeneous ? ['bottleneck'] : []),
+  ];
   const rows = results.map((x) => [
     x.topology,
     format === 'csv' ? x.cycleTimeMs : fmt(x.cycleTimeMs, 2),
@@ -54,20 +63,70 @@ export function cycleTimeCommand(y: Argv, out: Out): Argv {
     'cycle time of each topology on a network (exact, max-plus / Karp)',
     (c) =>
       formatOption(networkOptions(c))
-        .option('topologies', { alias: 't', type: 'string', describe: `comma-separated topologies: ${topologyNames((t) => t.supports.cycleTime).join(', ')}, ${topologyPatternNames().join(', ')} (default: ${defaultTopologies().join(',')})` })
-        .option('silo-profile', { type: 'string', describe: 'CSV of per-silo compute and access links: header silo,computeMs,uploadGbps,downloadGbps (any subset of the value columns; computeMs per local step); missing values take the workload\'s, and it overrides GML node attributes' })
-        .option('link-capacities', { type: 'string', choices: LINK_CAPACITIES_MODES as unknown as string[], default: 'ignore', describe: 'ignore: core / hops (the papers\'); gml: each pair\'s bandwidth is its path\'s bottleneck GML link capacity (capacity bit/s or capacityGbps; core for links without) / hops' })
-        .example('$0 cycle-time -n ../shared/networks/gaia.gml -t star,matcha,matcha+,mst,delta-mbst,ring,multigraph-ring', 'Table 3 (Do et al.) for Gaia, on the paper\'s file; RING and the multigraph on dflsim\'s own tour')
-        .example('$0 cycle-time -n ../shared/networks/gaia.gml --overlay ../shared/reference/femnist/gaia.ring-overlay.json -t overlay,multigraph-overlay', 'Table 3\'s RING and multigraph columns: on the reference implementation\'s tour')
+        .option('topologies', {
+          alias: 't',
+          type: 'string',
+          describe: `comma-separated topologies: ${topologyNames((t) => t.supports.cycleTime).join(', ')}, ${topologyPatternNames().join(', ')} (default: ${defaultTopologies().join(',')})`,
+        })
+        .option('silo-profile', {
+          type: 'string',
+          describe:
+            "CSV of per-silo compute and access links: header silo,computeMs,uploadGbps,downloadGbps (any subset of the value columns; computeMs per local step); missing values take the workload's, and it overrides GML node attributes",
+        })
+        .option('link-capacities', {
+          type: 'string',
+          choices: LINK_CAPACITIES_MODES as unknown as string[],
+          default: 'ignore',
+          describe:
+            "ignore: core / hops (the papers'); gml: each pair's bandwidth is its path's bottleneck GML link capacity (capacity bit/s or capacityGbps; core for links without) / hops",
+        })
+        .example(
+          '$0 cycle-time -n ../shared/networks/gaia.gml -t star,matcha,matcha+,mst,delta-mbst,ring,multigraph-ring',
+          "Table 3 (Do et al.) for Gaia, on the paper's file; RING and the multigraph on dflsim's own tour",
+        )
+        .example(
+          '$0 cycle-time -n ../shared/networks/gaia.gml --overlay ../shared/reference/femnist/gaia.ring-overlay.json -t overlay,multigraph-overlay',
+          "Table 3's RING and multigraph columns: on the reference implementation's tour",
+        )
         .example('$0 cycle-time -n ../shared/networks/ebone.gml -t ring,multigraph-ring --format json', 'two topologies as JSON')
-        .example('$0 cycle-time -n gaia-cities --workload femnist', 'the built-in Gaia rebuilt from city coordinates (not the paper\'s figures)')
-        .option('clock', { type: 'string', choices: ['max-plus', 'events'], default: 'max-plus', describe: 'max-plus: exact, the papers\' model; events: the event-driven clock, whose cycle time is its own rate per round, exact once its rounds repeat (fixed sharing on a static overlay equals max-plus), else a mean with a 95% confidence interval, as the cycleTimeEstimate column says (stragglers and failures come from a config file: dflsim run)' })
-        .option('sharing', { type: 'string', choices: ['fixed', 'fair'], default: 'fixed', describe: 'event clock: access links divided by degree (fixed) or shared max-min fairly by concurrent transfers (fair)' })
-        .example('$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile experiments/geant-slow-silos.csv', 'three slow silos on Géant (IS, CY, MT: 23 ms per step, 1 Gbit/s links); the table names each topology\'s bottleneck')
-        .example('$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile experiments/geant-slow-silos.csv --clock events --sharing fair', 'the same on the event clock, transfers sharing access links max-min fairly')
-        .example('$0 cycle-time -n ../shared/networks/gaia.gml --link-capacities gml', 'the GML link capacities (a pair\'s bandwidth: its path\'s bottleneck link / hops)'),
+        .example(
+          '$0 cycle-time -n gaia-cities --workload femnist',
+          "the built-in Gaia rebuilt from city coordinates (not the paper's figures)",
+        )
+        .option('clock', {
+          type: 'string',
+          choices: ['max-plus', 'events'],
+          default: 'max-plus',
+          describe:
+            "max-plus: exact, the papers' model; events: the event-driven clock, whose cycle time is its own rate per round, exact once its rounds repeat (fixed sharing on a static overlay equals max-plus), else a mean with a 95% confidence interval, as the cycleTimeEstimate column says (stragglers and failures come from a config file: dflsim run)",
+        })
+        .option('sharing', {
+          type: 'string',
+          choices: ['fixed', 'fair'],
+          default: 'fixed',
+          describe: 'event clock: access links divided by degree (fixed) or shared max-min fairly by concurrent transfers (fair)',
+        })
+        .example(
+          '$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile experiments/geant-slow-silos.csv',
+          "three slow silos on Géant (IS, CY, MT: 23 ms per step, 1 Gbit/s links); the table names each topology's bottleneck",
+        )
+        .example(
+          '$0 cycle-time -n ../shared/networks/geantdistance.gml --silo-profile experiments/geant-slow-silos.csv --clock events --sharing fair',
+          'the same on the event clock, transfers sharing access links max-min fairly',
+        )
+        .example(
+          '$0 cycle-time -n ../shared/networks/gaia.gml --link-capacities gml',
+          "the GML link capacities (a pair's bandwidth: its path's bottleneck link / hops)",
+        ),
     (a) => {
-      const args = a as unknown as NetworkArgs & { topologies?: string; format: string; 'silo-profile'?: string; 'link-capacities'?: string; clock: 'max-plus' | 'events'; sharing: 'fixed' | 'fair' };
+      const args = a as unknown as NetworkArgs & {
+        topologies?: string;
+        format: string;
+        'silo-profile'?: string;
+        'link-capacities'?: string;
+        clock: 'max-plus' | 'events';
+        sharing: 'fixed' | 'fair';
+      };
       const report = computeCycleTimes({
         ...requestFromArgs(args, listFlag(args.topologies, '--topologies')),
         ...(args['silo-profile'] !== undefined ? { siloProfile: args['silo-profile'], siloProfileField: '--silo-profile' } : {}),

@@ -12,8 +12,14 @@ export function reportCommand(y: Argv, out: (s: string) => void, _err: (s: strin
     (c) =>
       c
         .positional('results-dir', { type: 'string', demandOption: true, describe: 'results directory written by "dflsim run"' })
-        .example('$0 report results/quick-demo', 'after "npm start" (the quick demo, into results/quick-demo): rewrite its report.md and report.html')
-        .example('$0 run experiments/table3-femnist.json --out results/t3 && $0 report results/t3', 'cycle times of Table 3, then their report'),
+        .example(
+          '$0 report results/quick-demo',
+          'after "npm start" (the quick demo, into results/quick-demo): rewrite its report.md and report.html',
+        )
+        .example(
+          '$0 run experiments/table3-femnist.json --out results/t3 && $0 report results/t3',
+          'cycle times of Table 3, then their report',
+        ),
     async (a) => {
       const dir = (a as unknown as { resultsDir: string }).resultsDir;
       const { markdownPath, htmlPath } = await (await import('../../report/write.js')).writeReport(dir);

@@ -13,10 +13,14 @@ import { Progress } from '../progress.js';
 
 /** `--seeds 1,2,3`: distinct non-negative integers. */
 export function parseSeeds(text: string): number[] {
-  const parts = String(text).split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = String(text)
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const seeds = parts.map(Number);
   const bad = parts.find((p, i) => !/^\d+$/.test(p) || !Number.isSafeInteger(seeds[i]));
-  if (!parts.length || bad !== undefined) throw new DflsimInputError('--seeds', `expected comma-separated non-negative integers such as 1,2,3, got "${text}"`);
+  if (!parts.length || bad !== undefined)
+    throw new DflsimInputError('--seeds', `expected comma-separated non-negative integers such as 1,2,3, got "${text}"`);
   const dup = seeds.find((x, i) => seeds.indexOf(x) !== i);
   if (dup !== undefined) throw new DflsimInputError('--seeds', `seed ${dup} is listed twice`);
   return seeds;
@@ -28,39 +32,100 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
     'run <config>',
     'run an experiment config (JSON or YAML) into a results directory',
     (c) =>
-      queueOptions(c, 'of a queue to run the sweep\'s runs over (start workers with dflsim worker)')
+      queueOptions(c, "of a queue to run the sweep's runs over (start workers with dflsim worker)")
         .positional('config', { type: 'string', demandOption: true, describe: 'experiment config file' })
         .option('out', { alias: 'o', type: 'string', describe: 'results directory (default: results/<config name>)' })
         .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out' })
         .option('force', { type: 'boolean', default: false, describe: 'start over in a non-empty --out' })
-        .option('workers', { type: 'number', describe: 'worker threads training silos in parallel (default: the config\'s workers, DFLSIM_WORKERS, or the machine\'s cores); results do not depend on it' })
-        .option('parallel-runs', { type: 'number', describe: 'run a sweep\'s runs in N processes on this machine (no queue); same results as one by one' })
-        .option('clock', { type: 'string', choices: ['max-plus', 'events'], describe: 'override the config\'s clock: max-plus (exact, the papers\') or events (the event-driven clock: fair sharing, stragglers, failures)' })
-        .option('sharing', { type: 'string', choices: ['fixed', 'fair'], describe: 'override the config\'s sharing (event clock): access links divided by degree (fixed) or shared max-min fairly (fair)' })
-        .option('silo-profile', { type: 'string', describe: 'override the config\'s siloProfile with a CSV (silo,computeMs,uploadGbps,downloadGbps; relative to the working directory)' })
-        .option('link-capacities', { type: 'string', choices: ['ignore', 'gml'], describe: 'override the config\'s linkCapacities: ignore (the papers\') or gml (each path\'s bottleneck GML link capacity)' })
-        .option('seeds', { type: 'string', describe: 'run every sweep point once per seed (comma-separated, e.g. 1,2,3; replaces the config\'s seeds); the report gives means and 95% intervals' })
-        .option('keep-checkpoints', { type: 'boolean', default: false, describe: 'keep finished runs\' checkpoint.bin (default: a finished run keeps its summary, metrics and config, all a report and a re-run need)' })
+        .option('workers', {
+          type: 'number',
+          describe:
+            "worker threads training silos in parallel (default: the config's workers, DFLSIM_WORKERS, or the machine's cores); results do not depend on it",
+        })
+        .option('parallel-runs', {
+          type: 'number',
+          describe: "run a sweep's runs in N processes on this machine (no queue); same results as one by one",
+        })
+        .option('clock', {
+          type: 'string',
+          choices: ['max-plus', 'events'],
+          describe:
+            "override the config's clock: max-plus (exact, the papers') or events (the event-driven clock: fair sharing, stragglers, failures)",
+        })
+        .option('sharing', {
+          type: 'string',
+          choices: ['fixed', 'fair'],
+          describe: "override the config's sharing (event clock): access links divided by degree (fixed) or shared max-min fairly (fair)",
+        })
+        .option('silo-profile', {
+          type: 'string',
+          describe:
+            "override the config's siloProfile with a CSV (silo,computeMs,uploadGbps,downloadGbps; relative to the working directory)",
+        })
+        .option('link-capacities', {
+          type: 'string',
+          choices: ['ignore', 'gml'],
+          describe: "override the config's linkCapacities: ignore (the papers') or gml (each path's bottleneck GML link capacity)",
+        })
+        .option('seeds', {
+          type: 'string',
+          describe:
+            "run every sweep point once per seed (comma-separated, e.g. 1,2,3; replaces the config's seeds); the report gives means and 95% intervals",
+        })
+        .option('keep-checkpoints', {
+          type: 'boolean',
+          default: false,
+          describe:
+            "keep finished runs' checkpoint.bin (default: a finished run keeps its summary, metrics and config, all a report and a re-run need)",
+        })
         .example('$0 run experiments/quick-demo.json', 'the quick demo')
-        .example('$0 run experiments/geant-slow-silos.json --clock events --sharing fair', 'the Géant slow-silos example on the event clock, transfers sharing access links max-min fairly')
+        .example(
+          '$0 run experiments/geant-slow-silos.json --clock events --sharing fair',
+          'the Géant slow-silos example on the event clock, transfers sharing access links max-min fairly',
+        )
         .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run')
         .example('$0 run experiments/quick-demo.json --seeds 1,2,3,4,5', 'the quick demo over five seeds')
-        .example('$0 run experiments/fadnet-gaia-topologies.json --queue redis://10.0.0.5:6379', 'the sweep\'s runs on the workers of a Redis queue'),
+        .example(
+          '$0 run experiments/fadnet-gaia-topologies.json --queue redis://10.0.0.5:6379',
+          "the sweep's runs on the workers of a Redis queue",
+        ),
     async (a) => {
-      const args = a as unknown as QueueArgs & { config: string; out?: string; resume: boolean; force: boolean; workers?: number; 'parallel-runs'?: number; clock?: string; sharing?: string; 'silo-profile'?: string; 'link-capacities'?: string; seeds?: string; 'keep-checkpoints': boolean };
+      const args = a as unknown as QueueArgs & {
+        config: string;
+        out?: string;
+        resume: boolean;
+        force: boolean;
+        workers?: number;
+        'parallel-runs'?: number;
+        clock?: string;
+        sharing?: string;
+        'silo-profile'?: string;
+        'link-capacities'?: string;
+        seeds?: string;
+        'keep-checkpoints': boolean;
+      };
       const overrides: ConfigOverride[] = [
         ...(args.clock !== undefined ? [{ field: 'clock' as const, flag: '--clock', value: args.clock }] : []),
         ...(args.sharing !== undefined ? [{ field: 'sharing' as const, flag: '--sharing', value: args.sharing }] : []),
-        ...(args['silo-profile'] !== undefined ? [{ field: 'siloProfile' as const, flag: '--silo-profile', value: args['silo-profile'], isPath: true }] : []),
-        ...(args['link-capacities'] !== undefined ? [{ field: 'linkCapacities' as const, flag: '--link-capacities', value: args['link-capacities'] }] : []),
+        ...(args['silo-profile'] !== undefined
+          ? [{ field: 'siloProfile' as const, flag: '--silo-profile', value: args['silo-profile'], isPath: true }]
+          : []),
+        ...(args['link-capacities'] !== undefined
+          ? [{ field: 'linkCapacities' as const, flag: '--link-capacities', value: args['link-capacities'] }]
+          : []),
         ...(args.seeds !== undefined ? [{ field: 'seeds' as const, flag: '--seeds', value: parseSeeds(args.seeds) }] : []),
       ];
       const q = queueSettings(args, (l) => err(l + '\n'));
       const queue = q.url;
       const queueWhere = q.where;
       const parallelRuns = args['parallel-runs'];
-      if (parallelRuns !== undefined && (!Number.isInteger(parallelRuns) || parallelRuns < 1)) throw new DflsimInputError('--parallel-runs', `expected a positive integer, got ${parallelRuns}`);
-      if (parallelRuns !== undefined && parallelRuns > 1 && queue !== undefined) throw new DflsimInputError('--parallel-runs', `runs over the queue are parallel across workers: give --parallel-runs or ${queueWhere}, not both`);
+      if (parallelRuns !== undefined && (!Number.isInteger(parallelRuns) || parallelRuns < 1))
+        throw new DflsimInputError('--parallel-runs', `expected a positive integer, got ${parallelRuns}`);
+      if (parallelRuns !== undefined && parallelRuns > 1 && queue !== undefined)
+        throw new DflsimInputError(
+          '--parallel-runs',
+          `runs over the queue are parallel across workers: give --parallel-runs or ${queueWhere}, not both`,
+        );
       let stop = false;
       const onSigint = (): void => {
         if (stop) process.exit(130);
@@ -86,7 +151,10 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           overrides,
           keepCheckpoints: args['keep-checkpoints'],
           shouldStop: () => stop,
-          log: (l) => { progress.clear(); err(l + '\n'); },
+          log: (l) => {
+            progress.clear();
+            err(l + '\n');
+          },
           onProgress: (label, done, total, detail) => progress.update(label, done, total, detail),
         });
         progress.clear();

@@ -21,22 +21,36 @@ export function workerCommand(y: Argv, _out: (s: string) => void, err: (s: strin
     (c) =>
       queueOptions(c, 'of the queue to take runs from')
         .option('concurrency', { type: 'number', default: 1, describe: 'runs trained at once by this worker' })
-        .option('workers', { type: 'number', describe: 'worker threads training one run\'s silos in parallel (as dflsim run --workers); results do not depend on it' })
-        .option('work-dir', { type: 'string', describe: 'directory in which the worker makes its own subdirectory dflsim-worker-<pid>-<random> to unpack and train jobs (default: the system tmp); only that subdirectory is removed when it stops' })
+        .option('workers', {
+          type: 'number',
+          describe: "worker threads training one run's silos in parallel (as dflsim run --workers); results do not depend on it",
+        })
+        .option('work-dir', {
+          type: 'string',
+          describe:
+            'directory in which the worker makes its own subdirectory dflsim-worker-<pid>-<random> to unpack and train jobs (default: the system tmp); only that subdirectory is removed when it stops',
+        })
         .example('$0 worker --queue redis://10.0.0.5:6379 --concurrency 2', 'train queued runs, two at a time')
-        .example('DFLSIM_QUEUE=rediss://:pw@redis:6380 DFLSIM_QUEUE_SECRET=... $0 worker --queue-prefix alice', 'a worker for user alice\'s queue over TLS, results signed'),
+        .example(
+          'DFLSIM_QUEUE=rediss://:pw@redis:6380 DFLSIM_QUEUE_SECRET=... $0 worker --queue-prefix alice',
+          "a worker for user alice's queue over TLS, results signed",
+        ),
     async (a) => {
       const args = a as unknown as QueueArgs & { concurrency: number; workers?: number; 'work-dir'?: string };
       const q = queueSettings(args, (l) => err(l + '\n'));
-      if (q.url === undefined) throw new DflsimInputError('--queue', 'give the Redis URL of the queue (or set DFLSIM_QUEUE, or give --queue-file)');
+      if (q.url === undefined)
+        throw new DflsimInputError('--queue', 'give the Redis URL of the queue (or set DFLSIM_QUEUE, or give --queue-file)');
       const concurrency = positiveInt(args.concurrency, '--concurrency');
       const workers = positiveInt(args.workers, '--workers');
       const lockEnv = process.env.DFLSIM_QUEUE_LOCK_MS;
       const lockMs = lockEnv ? Number(lockEnv) : undefined;
-      if (lockMs !== undefined && (!Number.isInteger(lockMs) || lockMs < 1000)) throw new DflsimInputError('DFLSIM_QUEUE_LOCK_MS', `expected an integer of at least 1000 (ms), got "${lockEnv}"`);
+      if (lockMs !== undefined && (!Number.isInteger(lockMs) || lockMs < 1000))
+        throw new DflsimInputError('DFLSIM_QUEUE_LOCK_MS', `expected an integer of at least 1000 (ms), got "${lockEnv}"`);
       const { startWorker } = await import('../../experiment/queue/worker.js');
       let wake: () => void = () => {};
-      const stopped = new Promise<void>((resolve) => { wake = resolve; });
+      const stopped = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
       let signals = 0;
       const onSignal = (): void => {
         if (++signals > 1) process.exit(130);

@@ -71,9 +71,12 @@ async function counts(q: Queue): Promise<JobCounts> {
 async function withQueues<T>(target: QueueTarget, fn: (runs: Queue, silos: Queue, redis: Redis) => Promise<T>): Promise<T> {
   await probeRedis(target.url, target.where);
   const redis = openConnection(target.url);
-  redis.on('error', () => { /* reconnects */ });
+  redis.on('error', () => {
+    /* reconnects */
+  });
   const opts = { connection: redis, prefix: target.prefix, skipMetasUpdate: true };
-  const runs = new Queue(RUNS_QUEUE, opts), silos = new Queue(SILOS_QUEUE, opts);
+  const runs = new Queue(RUNS_QUEUE, opts),
+    silos = new Queue(SILOS_QUEUE, opts);
   for (const q of [runs, silos]) q.on('error', () => {});
   try {
     return await fn(runs, silos, redis);
@@ -94,8 +97,12 @@ export async function queueStatus(target: QueueTarget): Promise<QueueStatus> {
   return withQueues(target, async (runs, silos, redis) => {
     const keys = queueKeys(target.prefix);
     let workers: number | undefined;
-    try { workers = (await runs.getWorkers()).length; } catch { workers = undefined; }
-    const metas = [...await scanKeys(redis, `*:${RUNS_QUEUE}:meta`), ...await scanKeys(redis, `*:${SILOS_QUEUE}:meta`)];
+    try {
+      workers = (await runs.getWorkers()).length;
+    } catch {
+      workers = undefined;
+    }
+    const metas = [...(await scanKeys(redis, `*:${RUNS_QUEUE}:meta`)), ...(await scanKeys(redis, `*:${SILOS_QUEUE}:meta`))];
     const others = new Set(metas.map((k) => k.replace(/:(runs|silos):meta$/, '')).filter((p) => p !== target.prefix));
     return {
       prefix: target.prefix,
@@ -125,20 +132,27 @@ export async function cleanQueue(target: QueueTarget, opts: { all?: boolean } = 
       report.failed += (await q.clean(0, 0, 'failed')).length;
       if (opts.all) for (const s of ['wait', 'delayed', 'prioritized'] as const) report.waiting += (await q.clean(0, 0, s)).length;
     }
-    const live = new Set([...await runs.getRanges([...LIVE_STATES], 0, -1), ...await silos.getRanges([...LIVE_STATES], 0, -1)]);
+    const live = new Set([...(await runs.getRanges([...LIVE_STATES], 0, -1)), ...(await silos.getRanges([...LIVE_STATES], 0, -1))]);
     const drop = async (list: string[]): Promise<number> => {
       for (let i = 0; i < list.length; i += 500) await redis.del(...list.slice(i, i + 500));
       return list.length;
     };
     // a checkpoint is needed while its job is live; kept results only by coordinators that can train again
     const ckPrefix = keys.checkpoint('');
-    report.checkpoints = await drop((await scanKeys(redis, `${ckPrefix}*`)).filter((k) => { const id = k.slice(ckPrefix.length); return !(RUN_JOB_ID.test(id) && live.has(id)); }));
+    report.checkpoints = await drop(
+      (await scanKeys(redis, `${ckPrefix}*`)).filter((k) => {
+        const id = k.slice(ckPrefix.length);
+        return !(RUN_JOB_ID.test(id) && live.has(id));
+      }),
+    );
     report.results = await drop(await scanKeys(redis, keys.result('*')));
-    report.blobs = await drop((await scanKeys(redis, `${keys.blobPrefix}*`)).filter((k) => {
-      const m = /^(.+):(\d+):(\d+):(in|out)$/.exec(k.slice(keys.blobPrefix.length));
-      const id = m ? `silos-${m[1]}-${m[2]}-${m[3]}` : '';
-      return !(SILO_JOB_ID.test(id) && live.has(id));
-    }));
+    report.blobs = await drop(
+      (await scanKeys(redis, `${keys.blobPrefix}*`)).filter((k) => {
+        const m = /^(.+):(\d+):(\d+):(in|out)$/.exec(k.slice(keys.blobPrefix.length));
+        const id = m ? `silos-${m[1]}-${m[2]}-${m[3]}` : '';
+        return !(SILO_JOB_ID.test(id) && live.has(id));
+      }),
+    );
     const left = await Promise.all([runs, silos].map((q) => q.getJobCountByTypes(...LIVE_STATES, 'completed', 'failed')));
     report.active = (await runs.getActiveCount()) + (await silos.getActiveCount());
     if (left.every((n) => n === 0)) {

@@ -30,7 +30,10 @@ export function buildId(): string {
   const root = projectRoot();
   const h = createHash('sha256');
   const add = (base: string, keep: (name: string) => boolean): void => {
-    for (const f of codeFiles(path.join(root, base), keep)) h.update(`${base}/${f}\0`).update(readFileSync(path.join(root, base, f))).update('\0');
+    for (const f of codeFiles(path.join(root, base), keep))
+      h.update(`${base}/${f}\0`)
+        .update(readFileSync(path.join(root, base, f)))
+        .update('\0');
   };
   const dist = path.join(root, 'dist', 'src');
   if (existsSync(dist)) add('dist/src', (f) => f.endsWith('.js'));

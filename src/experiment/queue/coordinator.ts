@@ -59,7 +59,11 @@ export interface QueuedOptions {
   outageMs?: number;
 }
 
-interface Progress { round?: number; total?: number; detail?: string }
+interface Progress {
+  round?: number;
+  total?: number;
+  detail?: string;
+}
 
 /** A result that is not what a worker of this queue and build returns: refused as bad data. */
 class BadResult extends Error {}
@@ -76,19 +80,24 @@ const RESULT_NAME = /^[A-Za-z0-9_.=+,-]+(\/[A-Za-z0-9_.=+,-]+)*$/;
 export function checkRunResult(raw: unknown, jobId: string, target: Pick<QueueTarget, 'prefix' | 'secret'>, build: string): RunJobResult {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new BadResult('the result is not an object');
   const bytes = jsonBytes(raw, MAX_RESULT_BYTES);
-  if (bytes > MAX_RESULT_BYTES) throw new BadResult(`the result holds more than ${mib(MAX_RESULT_BYTES)}, the queue's maximum for a result`);
+  if (bytes > MAX_RESULT_BYTES)
+    throw new BadResult(`the result holds more than ${mib(MAX_RESULT_BYTES)}, the queue's maximum for a result`);
   const r = raw as Partial<RunJobResult>;
   if (!r.files || typeof r.files !== 'object' || Array.isArray(r.files)) throw new BadResult('the result has no files');
   for (const [name, content] of Object.entries(r.files)) {
-    if (!RESULT_NAME.test(name) || name.split('/').some((p) => p === '.' || p === '..')) throw new BadResult(`the worker returned a file outside the run's directory: ${JSON.stringify(name).slice(0, 120)}`);
+    if (!RESULT_NAME.test(name) || name.split('/').some((p) => p === '.' || p === '..'))
+      throw new BadResult(`the worker returned a file outside the run's directory: ${JSON.stringify(name).slice(0, 120)}`);
     if (typeof content !== 'string') throw new BadResult(`the worker returned file ${name} without base64 content`);
   }
   for (const f of RESULT_FILES) if (!(f in r.files)) throw new BadResult(`the worker returned no ${f}`);
-  if (typeof r.checkpointSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.checkpointSha256)) throw new BadResult('the result names no checkpoint hash');
+  if (typeof r.checkpointSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.checkpointSha256))
+    throw new BadResult('the result names no checkpoint hash');
   if (target.secret && !resultSigned(target.secret, target.prefix, jobId, r as RunJobResult)) {
-    throw new BadResult(r.sig === undefined
-      ? 'the result is not signed, and this queue has a secret: refused (a planted result, or a worker without DFLSIM_QUEUE_SECRET)'
-      : 'the result\'s signature does not match this queue\'s secret: refused (a planted result, or a worker with another secret)');
+    throw new BadResult(
+      r.sig === undefined
+        ? 'the result is not signed, and this queue has a secret: refused (a planted result, or a worker without DFLSIM_QUEUE_SECRET)'
+        : "the result's signature does not match this queue's secret: refused (a planted result, or a worker with another secret)",
+    );
   }
   if (r.build !== build) throw new BadResult(`the result was made by dflsim build ${String(r.build).slice(0, 40)}, this is build ${build}`);
   return r as RunJobResult;
@@ -100,7 +109,14 @@ export function checkRunResult(raw: unknown, jobId: string, target: Pick<QueueTa
  * checkpoint carries the coordinator's config hash. Every name and the checkpoint are
  * checked before the first file is written.
  */
-export function writeRunResults(run: QueuedRun, configFile: string, built: BuiltJob, result: RunJobResult, checkpoint: Buffer, keepCheckpoint = false): RunSummary {
+export function writeRunResults(
+  run: QueuedRun,
+  configFile: string,
+  built: BuiltJob,
+  result: RunJobResult,
+  checkpoint: Buffer,
+  keepCheckpoint = false,
+): RunSummary {
   const file = (name: string): Buffer => Buffer.from(result.files[name], 'base64');
   const hash = configHash(run.runCfg);
   const targets = new Map<string, string>();
@@ -120,9 +136,11 @@ export function writeRunResults(run: QueuedRun, configFile: string, built: Built
   } catch (e) {
     throw new BadResult(`the worker's results do not read: ${(e as Error).message}`);
   }
-  if (!resolved || typeof resolved !== 'object' || !summary || typeof summary !== 'object') throw new BadResult('the worker\'s config.resolved.json or summary.json is not an object');
+  if (!resolved || typeof resolved !== 'object' || !summary || typeof summary !== 'object')
+    throw new BadResult("the worker's config.resolved.json or summary.json is not an object");
   mkdirSync(run.dir, { recursive: true });
-  for (const [k, v] of Object.entries(built.data.config)) if (typeof v === 'string' && v in built.originals) resolved[k] = (run.runCfg as Record<string, unknown>)[k];
+  for (const [k, v] of Object.entries(built.data.config))
+    if (typeof v === 'string' && v in built.originals) resolved[k] = (run.runCfg as Record<string, unknown>)[k];
   resolved.configFile = path.resolve(configFile);
   resolved.configHash = hash;
   writeFileAtomic(path.join(run.dir, 'config.resolved.json'), JSON.stringify(resolved, null, 2) + '\n');
@@ -146,7 +164,6 @@ function translate(message: string, built: BuiltJob, configFile: string): string
   if (m.startsWith(`${built.data.configName}:`)) m = configFile + m.slice(built.data.configName.length);
   return m;
 }
-
 
 /** The coordinator of one sweep on the queue: its jobs, what it collected, and the connections it reads them with. */
 class RunCoordinator {
@@ -178,12 +195,21 @@ class RunCoordinator {
     const b = this.built[i];
     const existing = await answered(this.queue.getJob(b.id));
     if (existing && (await answered(existing.getState())) === 'failed') await answered(existing.remove());
-    await answered(this.queue.add(TRAIN_RUN, b.data, { jobId: b.id, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: KEEP_UNCOLLECTED_S }, removeOnFail: { age: KEEP_UNCOLLECTED_S } }));
+    await answered(
+      this.queue.add(TRAIN_RUN, b.data, {
+        jobId: b.id,
+        attempts: 3,
+        backoff: { type: 'fixed', delay: 1000 },
+        removeOnComplete: { age: KEEP_UNCOLLECTED_S },
+        removeOnFail: { age: KEEP_UNCOLLECTED_S },
+      }),
+    );
   }
 
   /** Queue a run again (its job vanished, or its final checkpoint did), at most {@link MAX_REQUEUES} times. */
   async requeue(i: number): Promise<void> {
-    if (++this.requeued[i] > MAX_REQUEUES) throw new Error(`job ${this.built[i].id} (run ${this.name(i)}) had to be queued again ${MAX_REQUEUES} times`);
+    if (++this.requeued[i] > MAX_REQUEUES)
+      throw new Error(`job ${this.built[i].id} (run ${this.name(i)}) had to be queued again ${MAX_REQUEUES} times`);
     await this.enqueue(i);
   }
 
@@ -192,7 +218,10 @@ class RunCoordinator {
     const id = this.built[i].id;
     await answered(this.queue.remove(id)).catch(() => {});
     await answered(this.redis.del(this.keys.result(id))).catch(() => {});
-    throw new DflsimInputError(this.opts.target.where, `run ${this.name(i)} (job ${id}): ${why}; it was removed from the queue: run the same command again to train the run anew`);
+    throw new DflsimInputError(
+      this.opts.target.where,
+      `run ${this.name(i)} (job ${id}): ${why}; it was removed from the queue: run the same command again to train the run anew`,
+    );
   }
 
   /** Forget a finished job whose final checkpoint is gone or not its result's: the run is trained again. */
@@ -212,7 +241,12 @@ class RunCoordinator {
     const { target } = this.opts;
     const id = this.built[i].id;
     let result: RunJobResult;
-    try { result = checkRunResult(raw, id, target, this.build); } catch (e) { if (e instanceof BadResult) return this.refuseResult(i, e.message); throw e; }
+    try {
+      result = checkRunResult(raw, id, target, this.build);
+    } catch (e) {
+      if (e instanceof BadResult) return this.refuseResult(i, e.message);
+      throw e;
+    }
     const ckKey = this.keys.checkpoint(id);
     const size = await answered(this.redis.strlen(ckKey));
     if (size > MAX_BLOB_BYTES) return this.refuseResult(i, `its checkpoint in Redis holds ${mib(size)}, above ${mib(MAX_BLOB_BYTES)}`);
@@ -220,10 +254,16 @@ class RunCoordinator {
     if (!stored) return this.retrain(i, job, 'its final checkpoint is no longer in Redis: training it again');
     const ck = unpackSigned(stored);
     if (!ck) return this.refuseResult(i, 'its checkpoint in Redis is not one a worker stored');
-    if (target.secret && !(ck.sig && checkpointSigned(target.secret, target.prefix, id, ck.bytes, ck.sig))) return this.refuseResult(i, 'its checkpoint in Redis is not signed with this queue\'s secret');
+    if (target.secret && !(ck.sig && checkpointSigned(target.secret, target.prefix, id, ck.bytes, ck.sig)))
+      return this.refuseResult(i, "its checkpoint in Redis is not signed with this queue's secret");
     // a worker's checkpoint, but not the result's: another worker of the job (one that lost
     // its lock when Redis restarted) wrote since; the run goes on from there
-    if (sha256Hex(ck.bytes) !== result.checkpointSha256) return this.retrain(i, job, 'its checkpoint in Redis is not the one its result names (another worker of the job wrote since): training it again from there');
+    if (sha256Hex(ck.bytes) !== result.checkpointSha256)
+      return this.retrain(
+        i,
+        job,
+        'its checkpoint in Redis is not the one its result names (another worker of the job wrote since): training it again from there',
+      );
     try {
       this.summaries[i] = writeRunResults(this.runs[i], this.configFile, this.built[i], result, ck.bytes, this.opts.keepCheckpoints);
     } catch (e) {
@@ -233,7 +273,10 @@ class RunCoordinator {
     // kept for other coordinators of the same run (another --out), then expired; the job goes
     await answered(this.redis.set(this.keys.result(id), JSON.stringify(result), 'EX', KEEP_COLLECTED_S, 'NX'));
     await answered(this.redis.expire(ckKey, KEEP_COLLECTED_S));
-    if (job) await answered(job.remove()).catch(() => { /* another coordinator removed it */ });
+    if (job)
+      await answered(job.remove()).catch(() => {
+        /* another coordinator removed it */
+      });
     const s = this.summaries[i]!;
     this.opts.onProgress?.(this.name(i), s.rounds, s.rounds, 'done');
     return true;
@@ -248,7 +291,11 @@ class RunCoordinator {
     const text = await answered(this.redis.get(key));
     if (text === null) return false;
     let raw: unknown;
-    try { raw = JSON.parse(text); } catch { return this.refuseResult(i, 'the result kept in Redis is not JSON'); }
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return this.refuseResult(i, 'the result kept in Redis is not JSON');
+    }
     return this.collect(i, raw, undefined);
   }
 
@@ -272,14 +319,22 @@ class RunCoordinator {
         return false;
       }
       const reason = redactIn(job.failedReason ?? 'failed', target.url);
-      if (reason.startsWith(INPUT_PREFIX)) throw new DflsimInputError('', `${translate(reason.slice(INPUT_PREFIX.length), this.built[i], this.configFile)} (run ${this.name(i)})`);
-      throw new Error(`run ${this.name(i)} failed on the workers after ${job.attemptsMade} attempts: ${translate(reason, this.built[i], this.configFile)}`);
+      if (reason.startsWith(INPUT_PREFIX))
+        throw new DflsimInputError(
+          '',
+          `${translate(reason.slice(INPUT_PREFIX.length), this.built[i], this.configFile)} (run ${this.name(i)})`,
+        );
+      throw new Error(
+        `run ${this.name(i)} failed on the workers after ${job.attemptsMade} attempts: ${translate(reason, this.built[i], this.configFile)}`,
+      );
     }
     if (state === 'unknown') {
       // collected (and removed) by another coordinator of the same run?
       if (await this.collectKept(i)) return true;
       // vanished: Redis restarted without persistence, or someone removed it
-      this.log(`job ${id} (run ${this.name(i)}) is no longer in Redis (restarted without persistence, or removed): queued again; it resumes from its checkpoint if Redis kept one`);
+      this.log(
+        `job ${id} (run ${this.name(i)}) is no longer in Redis (restarted without persistence, or removed): queued again; it resumes from its checkpoint if Redis kept one`,
+      );
       await this.requeue(i);
       return false;
     }
@@ -298,19 +353,36 @@ class RunCoordinator {
  * Run the sweep's runs over the queue; each finished run's files are written as it arrives.
  * @returns the summaries in the order of `runs`, and whether the coordinator was stopped
  */
-export async function runQueued(runs: QueuedRun[], configFile: string, opts: QueuedOptions): Promise<{ summaries: RunSummary[]; interrupted: boolean }> {
+export async function runQueued(
+  runs: QueuedRun[],
+  configFile: string,
+  opts: QueuedOptions,
+): Promise<{ summaries: RunSummary[]; interrupted: boolean }> {
   const { target } = opts;
   const build = buildId();
   const log = opts.log ?? (() => {});
   const outageMs = opts.outageMs ?? OUTAGE_MS;
   // build every job first: a bad run (an unreadable file, a dronet folder, a job too large) fails before any is queued
-  const built = runs.map((r) => buildRunJob(r.runCfg, configFile, { experiment: opts.experiment, label: r.label, runDir: r.runDir, build, prefix: target.prefix, secret: target.secret }));
+  const built = runs.map((r) =>
+    buildRunJob(r.runCfg, configFile, {
+      experiment: opts.experiment,
+      label: r.label,
+      runDir: r.runDir,
+      build,
+      prefix: target.prefix,
+      secret: target.secret,
+    }),
+  );
   await probeRedis(target.url, target.where);
   if (!target.secret) log(NO_SECRET_WARNING);
   const redis = openConnection(target.url);
-  redis.on('error', () => { /* reconnects */ });
+  redis.on('error', () => {
+    /* reconnects */
+  });
   const queue = new Queue(RUNS_QUEUE, { connection: redis, prefix: target.prefix });
-  queue.on('error', () => { /* reconnects */ });
+  queue.on('error', () => {
+    /* reconnects */
+  });
   const c = new RunCoordinator(runs, built, configFile, opts, build, redis, queue, log);
   try {
     let queued = 0;
@@ -321,11 +393,17 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
         queued++;
       }
     } catch (e) {
-      if (e instanceof Silent) throw new DflsimInputError(target.where, `Redis at ${redactUrl(target.url)} stopped answering while the runs were being queued: run the same command again once it answers`);
+      if (e instanceof Silent)
+        throw new DflsimInputError(
+          target.where,
+          `Redis at ${redactUrl(target.url)} stopped answering while the runs were being queued: run the same command again once it answers`,
+        );
       throw e;
     }
     const kept = built.length - queued;
-    log(`queued ${queued} run${queued === 1 ? '' : 's'} on ${redactUrl(target.url)} (prefix "${target.prefix}")${kept ? `; ${kept} taken from results kept in Redis` : ''}`);
+    log(
+      `queued ${queued} run${queued === 1 ? '' : 's'} on ${redactUrl(target.url)} (prefix "${target.prefix}")${kept ? `; ${kept} taken from results kept in Redis` : ''}`,
+    );
     const pending = new Set(built.map((_, i) => i).filter((i) => !c.summaries[i]));
     let silentSince: number | undefined;
     while (pending.size) {
@@ -341,7 +419,10 @@ export async function runQueued(runs: QueuedRun[], configFile: string, opts: Que
           silentSince = Date.now();
           log(`Redis at ${redactUrl(target.url)} does not answer: waiting up to ${Math.round(outageMs / 1000)} s for it`);
         } else if (Date.now() - silentSince > outageMs) {
-          throw new DflsimInputError(target.where, `Redis at ${redactUrl(target.url)} has not answered for ${Math.round(outageMs / 1000)} s: stopped waiting; the runs finished so far are in the results directory, and the same command continues the others`);
+          throw new DflsimInputError(
+            target.where,
+            `Redis at ${redactUrl(target.url)} has not answered for ${Math.round(outageMs / 1000)} s: stopped waiting; the runs finished so far are in the results directory, and the same command continues the others`,
+          );
         }
       }
       if (pending.size) await new Promise((r) => setTimeout(r, opts.pollMs ?? 300));

@@ -79,9 +79,16 @@ function pathValue(cfg: TrainConfig, field: PathField): string | undefined {
  * A `dronet` dataset (a folder of images) is refused, naming `dataset.root`.
  * @param configFile the coordinator's config path (relative paths resolve against it)
  */
-export function buildRunJob(runCfg: TrainConfig, configFile: string, meta: { experiment: string; label: string; runDir: string; build: string; prefix: string; secret?: Buffer }): BuiltJob {
+export function buildRunJob(
+  runCfg: TrainConfig,
+  configFile: string,
+  meta: { experiment: string; label: string; runDir: string; build: string; prefix: string; secret?: Buffer },
+): BuiltJob {
   if (runCfg.dataset.kind === 'dronet') {
-    throw new DflsimInputError(`${configFile}: dataset.root`, 'a dronet dataset folder cannot be sent over the queue (a job carries files by content, not folders): run it locally, or use a synthetic-driving dataset');
+    throw new DflsimInputError(
+      `${configFile}: dataset.root`,
+      'a dronet dataset folder cannot be sent over the queue (a job carries files by content, not folders): run it locally, or use a synthetic-driving dataset',
+    );
   }
   const config = structuredClone(runCfg) as TrainConfig & Record<string, unknown>;
   const files: Record<string, string> = {};
@@ -93,17 +100,34 @@ export function buildRunJob(runCfg: TrainConfig, configFile: string, meta: { exp
     if (resolved === v && !/[\\/]/.test(v)) continue; // a built-in name
     const logical = `${field}/${safeBase(resolved)}`;
     let content: Buffer;
-    try { content = readFileSync(resolved); } catch (e) { throw new DflsimInputError(`${configFile}: ${field}`, `cannot read ${resolved}: ${(e as Error).message}`); }
+    try {
+      content = readFileSync(resolved);
+    } catch (e) {
+      throw new DflsimInputError(`${configFile}: ${field}`, `cannot read ${resolved}: ${(e as Error).message}`);
+    }
     files[logical] = content.toString('base64');
     originals[logical] = resolved;
     config[field] = logical;
   }
-  const data: RunJob = { build: meta.build, kind: TRAIN_RUN, prefix: meta.prefix, experiment: meta.experiment, label: meta.label, runDir: meta.runDir, configName: safeBase(configFile), config, files };
+  const data: RunJob = {
+    build: meta.build,
+    kind: TRAIN_RUN,
+    prefix: meta.prefix,
+    experiment: meta.experiment,
+    label: meta.label,
+    runDir: meta.runDir,
+    configName: safeBase(configFile),
+    config,
+    files,
+  };
   const bytes = jsonBytes(data, MAX_JOB_BYTES);
   if (bytes > MAX_JOB_BYTES) {
     const largest = Object.entries(files).sort((a, b) => b[1].length - a[1].length)[0];
     const field = largest ? largest[0].split('/')[0] : 'config';
-    throw new DflsimInputError(`${configFile}: ${field}`, `the job of run ${meta.label} is ${mib(bytes)} (config and files, base64), above the queue's maximum of ${mib(MAX_JOB_BYTES)}${largest ? `; its largest file is ${originals[largest[0]]} (${mib(largest[1].length)} as base64)` : ''}: run it locally`);
+    throw new DflsimInputError(
+      `${configFile}: ${field}`,
+      `the job of run ${meta.label} is ${mib(bytes)} (config and files, base64), above the queue's maximum of ${mib(MAX_JOB_BYTES)}${largest ? `; its largest file is ${originals[largest[0]]} (${mib(largest[1].length)} as base64)` : ''}: run it locally`,
+    );
   }
   const id = jobId(data);
   if (meta.secret) data.sig = signJob(meta.secret, meta.prefix, id, data);
@@ -116,8 +140,16 @@ export function buildRunJob(runCfg: TrainConfig, configFile: string, meta: { exp
  * file content is another job.
  */
 export function jobId(data: Pick<RunJob, 'build' | 'config' | 'files'>): string {
-  const files = Object.keys(data.files).sort().map((k) => [k, data.files[k]]);
-  return 'run-' + createHash('sha256').update(JSON.stringify([data.build, data.config, files])).digest('hex').slice(0, 32);
+  const files = Object.keys(data.files)
+    .sort()
+    .map((k) => [k, data.files[k]]);
+  return (
+    'run-' +
+    createHash('sha256')
+      .update(JSON.stringify([data.build, data.config, files]))
+      .digest('hex')
+      .slice(0, 32)
+  );
 }
 
 /** A job a worker refuses (not run, not retried). */
@@ -157,33 +189,51 @@ export function checkRunJob(raw: unknown, id: string, workDir: string, check: Jo
   if (!RUN_JOB_ID.test(id)) throw new RefusedJobError(`refused job ${showId(id)}: not a dflsim run id (run- and 32 hex digits)`);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RefusedJobError('refused job: not an object');
   const bytes = jsonBytes(raw, MAX_JOB_BYTES);
-  if (bytes > MAX_JOB_BYTES) throw new RefusedJobError(`refused job: it holds more than ${mib(MAX_JOB_BYTES)}, the queue's maximum for a job (MAX_JOB_BYTES)`);
+  if (bytes > MAX_JOB_BYTES)
+    throw new RefusedJobError(`refused job: it holds more than ${mib(MAX_JOB_BYTES)}, the queue's maximum for a job (MAX_JOB_BYTES)`);
   const job = raw as Partial<RunJob>;
   if (check.secret && !jobSigned(check.secret, check.prefix, id, job)) {
-    throw new RefusedJobError(job.sig === undefined
-      ? 'refused job: it is not signed, and this worker has a queue secret (give the coordinator the same DFLSIM_QUEUE_SECRET or --queue-secret-file)'
-      : 'refused job: its signature does not match this worker\'s queue secret (a forged job, or another secret)');
+    throw new RefusedJobError(
+      job.sig === undefined
+        ? 'refused job: it is not signed, and this worker has a queue secret (give the coordinator the same DFLSIM_QUEUE_SECRET or --queue-secret-file)'
+        : "refused job: its signature does not match this worker's queue secret (a forged job, or another secret)",
+    );
   }
-  if (!check.secret && job.sig !== undefined) throw new RefusedJobError('refused job: it is signed, and this worker has no queue secret: give it the coordinator\'s (DFLSIM_QUEUE_SECRET or --queue-secret-file)');
-  if (job.build !== check.build) throw new RefusedJobError(`refused job: it was queued by dflsim build ${String(job.build)}, this worker is build ${check.build} (run the same build on every machine, or give each build its own --queue-prefix)`);
-  if (job.prefix !== check.prefix) throw new RefusedJobError(`refused job: it was queued under prefix ${showId(job.prefix)}, this worker serves prefix "${check.prefix}"`);
-  if (job.kind !== TRAIN_RUN) throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(job.kind)} (this worker runs "${TRAIN_RUN}")`);
-  if (!job.files || typeof job.files !== 'object' || Array.isArray(job.files)) throw new RefusedJobError('refused job: "files" is not an object');
-  if (jobId({ build: job.build, config: job.config as TrainConfig, files: job.files }) !== id) throw new RefusedJobError(`refused job ${showId(id)}: its id is not the hash of its config and files`);
+  if (!check.secret && job.sig !== undefined)
+    throw new RefusedJobError(
+      "refused job: it is signed, and this worker has no queue secret: give it the coordinator's (DFLSIM_QUEUE_SECRET or --queue-secret-file)",
+    );
+  if (job.build !== check.build)
+    throw new RefusedJobError(
+      `refused job: it was queued by dflsim build ${String(job.build)}, this worker is build ${check.build} (run the same build on every machine, or give each build its own --queue-prefix)`,
+    );
+  if (job.prefix !== check.prefix)
+    throw new RefusedJobError(`refused job: it was queued under prefix ${showId(job.prefix)}, this worker serves prefix "${check.prefix}"`);
+  if (job.kind !== TRAIN_RUN)
+    throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(job.kind)} (this worker runs "${TRAIN_RUN}")`);
+  if (!job.files || typeof job.files !== 'object' || Array.isArray(job.files))
+    throw new RefusedJobError('refused job: "files" is not an object');
+  if (jobId({ build: job.build, config: job.config as TrainConfig, files: job.files }) !== id)
+    throw new RefusedJobError(`refused job ${showId(id)}: its id is not the hash of its config and files`);
   const base = path.resolve(workDir);
   const inside = (p: string): boolean => path.resolve(p) === base || insideDir(base, p) !== undefined;
-  const configName = typeof job.configName === 'string' && SAFE_NAME.test(job.configName) && job.configName !== '..' && job.configName !== '.' ? job.configName : 'config.json';
+  const configName =
+    typeof job.configName === 'string' && SAFE_NAME.test(job.configName) && job.configName !== '..' && job.configName !== '.'
+      ? job.configName
+      : 'config.json';
   const configFile = path.join(base, configName);
   const writes: CheckedJob['writes'] = [];
   for (const [name, content] of Object.entries(job.files)) {
     const parts = name.split('/');
     const file = path.resolve(base, name);
-    if (parts.length !== 2 || !parts.every((p) => SAFE_NAME.test(p) && p !== '.' && p !== '..') || !inside(file)) throw new RefusedJobError(`refused job: file ${JSON.stringify(name)} is outside the worker's working directory`);
+    if (parts.length !== 2 || !parts.every((p) => SAFE_NAME.test(p) && p !== '.' && p !== '..') || !inside(file))
+      throw new RefusedJobError(`refused job: file ${JSON.stringify(name)} is outside the worker's working directory`);
     if (typeof content !== 'string') throw new RefusedJobError(`refused job: file ${JSON.stringify(name)} has no base64 content`);
     writes.push({ file, content: Buffer.from(content, 'base64') });
   }
   const runDir = typeof job.runDir === 'string' ? job.runDir : '';
-  if (!SAFE_NAME.test(runDir) || runDir === '..' || !inside(path.resolve(base, 'out', runDir))) throw new RefusedJobError(`refused job: run directory ${JSON.stringify(job.runDir)} is outside the worker's working directory`);
+  if (!SAFE_NAME.test(runDir) || runDir === '..' || !inside(path.resolve(base, 'out', runDir)))
+    throw new RefusedJobError(`refused job: run directory ${JSON.stringify(job.runDir)} is outside the worker's working directory`);
   // the same schema as a config file (the config is checked as if read from configName)
   const cfg = validateConfig(job.config, configName);
   if (cfg.kind !== 'train') throw new RefusedJobError(`refused job: a "${cfg.kind}" config is not a training run`);
@@ -194,7 +244,10 @@ export function checkRunJob(raw: unknown, id: string, workDir: string, check: Jo
     if (v === undefined) continue;
     const resolved = resolveConfigPath(v, configFile);
     if (resolved === v && !/[\\/]/.test(v)) continue;
-    if (!inside(resolved) || !(v in job.files)) throw new RefusedJobError(`refused job: ${field} ${JSON.stringify(v)} is not a file the job carries (a path outside the worker's working directory)`);
+    if (!inside(resolved) || !(v in job.files))
+      throw new RefusedJobError(
+        `refused job: ${field} ${JSON.stringify(v)} is not a file the job carries (a path outside the worker's working directory)`,
+      );
   }
   return { config: cfg, configFile, writes, outDir: path.join(base, 'out', runDir) };
 }

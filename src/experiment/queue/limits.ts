@@ -47,8 +47,14 @@ export function jsonBytes(value: unknown, limit: number): number {
     const v = stack.pop();
     if (typeof v === 'string') total += v.length + 2;
     else if (v === null || typeof v !== 'object') total += 8;
-    else if (Array.isArray(v)) { total += 2 + v.length; for (const x of v) stack.push(x); }
-    else for (const [k, x] of Object.entries(v)) { total += k.length + 4; stack.push(x); }
+    else if (Array.isArray(v)) {
+      total += 2 + v.length;
+      for (const x of v) stack.push(x);
+    } else
+      for (const [k, x] of Object.entries(v)) {
+        total += k.length + 4;
+        stack.push(x);
+      }
     if (total > limit) return total;
   }
   return total;

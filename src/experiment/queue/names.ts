@@ -41,7 +41,11 @@ export const QUEUE_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  * @param where where it came from (`--queue-prefix`, `DFLSIM_QUEUE_PREFIX`, `config.json: queuePrefix`)
  */
 export function checkQueuePrefix(prefix: string, where: string): string {
-  if (!QUEUE_PREFIX_PATTERN.test(prefix)) throw new DflsimInputError(where, `queue prefix ${showId(prefix)} is not 1-64 letters, digits, "_", "." or "-" starting with a letter or digit`);
+  if (!QUEUE_PREFIX_PATTERN.test(prefix))
+    throw new DflsimInputError(
+      where,
+      `queue prefix ${showId(prefix)} is not 1-64 letters, digits, "_", "." or "-" starting with a letter or digit`,
+    );
   return prefix;
 }
 

@@ -10,7 +10,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DflsimInputError } from '../../errors.js';
 
 /** Said once by a worker or coordinator without a queue secret. */
-export const NO_SECRET_WARNING = 'warning: no queue secret: jobs and results are not authenticated, so anyone who can write to this Redis can plant them; give the coordinator and every worker the same DFLSIM_QUEUE_SECRET (or --queue-secret-file)';
+export const NO_SECRET_WARNING =
+  'warning: no queue secret: jobs and results are not authenticated, so anyone who can write to this Redis can plant them; give the coordinator and every worker the same DFLSIM_QUEUE_SECRET (or --queue-secret-file)';
 
 /** A secret shorter than this (bytes) is refused. */
 export const MIN_SECRET_BYTES = 16;
@@ -21,7 +22,11 @@ export const MIN_SECRET_BYTES = 16;
  */
 export function checkSecret(text: string, where: string): Buffer {
   const secret = Buffer.from(text.trim(), 'utf8');
-  if (secret.length < MIN_SECRET_BYTES) throw new DflsimInputError(where, `the queue secret has ${secret.length} bytes, fewer than ${MIN_SECRET_BYTES}: use a long random string (e.g. openssl rand -hex 32)`);
+  if (secret.length < MIN_SECRET_BYTES)
+    throw new DflsimInputError(
+      where,
+      `the queue secret has ${secret.length} bytes, fewer than ${MIN_SECRET_BYTES}: use a long random string (e.g. openssl rand -hex 32)`,
+    );
   return secret;
 }
 

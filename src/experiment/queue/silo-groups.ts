@@ -99,13 +99,25 @@ function packBlob(header: BlobHeader, arrays: Float32Array[]): Buffer {
 }
 
 function unpackBlob(buf: Buffer, where: string): { header: BlobHeader; arrays: Float32Array[] } {
-  const bad = (why: string): never => { throw new RefusedJobError(`refused job: ${where}: ${why}`); };
+  const bad = (why: string): never => {
+    throw new RefusedJobError(`refused job: ${where}: ${why}`);
+  };
   if (buf.length < 4) bad('blob too short');
   const headLen = buf.readUInt32LE(0);
   if (4 + headLen > buf.length) bad('header longer than the blob');
   let header: BlobHeader;
-  try { header = JSON.parse(buf.subarray(4, 4 + headLen).toString('utf8')) as BlobHeader; } catch { return bad('header is not JSON'); }
-  if (!header || !Array.isArray(header.lengths) || !Array.isArray(header.silos) || !header.lengths.every((n) => Number.isInteger(n) && n >= 0)) bad('header has no array lengths');
+  try {
+    header = JSON.parse(buf.subarray(4, 4 + headLen).toString('utf8')) as BlobHeader;
+  } catch {
+    return bad('header is not JSON');
+  }
+  if (
+    !header ||
+    !Array.isArray(header.lengths) ||
+    !Array.isArray(header.silos) ||
+    !header.lengths.every((n) => Number.isInteger(n) && n >= 0)
+  )
+    bad('header has no array lengths');
   const body = 4 + headLen;
   const total = header.lengths.reduce((s, n) => s + n * 4, 0);
   if (body + total !== buf.length) bad(`blob holds ${buf.length - body} bytes of arrays, the header says ${total}`);
@@ -114,7 +126,10 @@ function unpackBlob(buf: Buffer, where: string): { header: BlobHeader; arrays: F
   new Uint8Array(floats.buffer).set(buf.subarray(body));
   const arrays: Float32Array[] = [];
   let off = 0;
-  for (const n of header.lengths) { arrays.push(floats.subarray(off, off + n)); off += n; }
+  for (const n of header.lengths) {
+    arrays.push(floats.subarray(off, off + n));
+    off += n;
+  }
   return { header, arrays };
 }
 
@@ -133,10 +148,23 @@ export function packSiloJobs(jobs: readonly SiloJob[]): Buffer {
 export function unpackSiloJobs(buf: Buffer, where: string): SiloJob[] {
   const { header, arrays } = unpackBlob(buf, where);
   let k = 0;
-  const next = (): Float32Array => arrays[k++] ?? (() => { throw new RefusedJobError(`refused job: ${where}: fewer arrays than silos need`); })();
+  const next = (): Float32Array =>
+    arrays[k++] ??
+    (() => {
+      throw new RefusedJobError(`refused job: ${where}: fewer arrays than silos need`);
+    })();
   const jobs = header.silos.map((s) => {
-    if (!Number.isInteger(s.step) || typeof s.lr !== 'number' || !Number.isFinite(s.lr) || typeof s.seed !== 'number' || !Array.isArray(s.batchSizes)) throw new RefusedJobError(`refused job: ${where}: a silo without step, lr, seed and batches`);
-    const weights = next(), m = next(), v = next();
+    if (
+      !Number.isInteger(s.step) ||
+      typeof s.lr !== 'number' ||
+      !Number.isFinite(s.lr) ||
+      typeof s.seed !== 'number' ||
+      !Array.isArray(s.batchSizes)
+    )
+      throw new RefusedJobError(`refused job: ${where}: a silo without step, lr, seed and batches`);
+    const weights = next(),
+      m = next(),
+      v = next();
     const batches: Batch[] = s.batchSizes.map((size) => ({ x: next(), y: next(), size }));
     return { weights, optState: { m, v, step: s.step }, batches, lr: s.lr, seed: s.seed };
   });
@@ -154,7 +182,11 @@ export function packSiloResults(results: readonly LocalTrainResult[]): Buffer {
 export function unpackSiloResults(buf: Buffer, where: string): LocalTrainResult[] {
   const { header, arrays } = unpackBlob(buf, where);
   if (arrays.length !== 3 * header.silos.length) throw new Error(`${where}: ${arrays.length} arrays for ${header.silos.length} silos`);
-  return header.silos.map((s, i) => ({ weights: arrays[3 * i], optState: { m: arrays[3 * i + 1], v: arrays[3 * i + 2], step: s.step }, loss: s.loss ?? NaN }));
+  return header.silos.map((s, i) => ({
+    weights: arrays[3 * i],
+    optState: { m: arrays[3 * i + 1], v: arrays[3 * i + 2], step: s.step },
+    loss: s.loss ?? NaN,
+  }));
 }
 
 /** Contiguous groups of `n` items, as even as can be: `groups` of them (fewer if n is smaller). */
@@ -169,33 +201,62 @@ export function splitGroups(n: number, groups: number): [number, number][] {
  * @throws RefusedJobError
  */
 export function checkSiloGroupJob(raw: unknown, id: string, check: JobCheck): SiloGroupJob {
-  if (!SILO_JOB_ID.test(id)) throw new RefusedJobError(`refused job ${showId(id)}: not a dflsim silo group id (silos-<uuid>-<round>-<group>)`);
+  if (!SILO_JOB_ID.test(id))
+    throw new RefusedJobError(`refused job ${showId(id)}: not a dflsim silo group id (silos-<uuid>-<round>-<group>)`);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RefusedJobError('refused job: not an object');
-  if (jsonBytes(raw, MAX_SILO_JOB_BYTES) > MAX_SILO_JOB_BYTES) throw new RefusedJobError(`refused job: it holds more than ${MAX_SILO_JOB_BYTES / 1024} KiB, the queue's maximum for a silo group job (its arrays travel in the blob)`);
+  if (jsonBytes(raw, MAX_SILO_JOB_BYTES) > MAX_SILO_JOB_BYTES)
+    throw new RefusedJobError(
+      `refused job: it holds more than ${MAX_SILO_JOB_BYTES / 1024} KiB, the queue's maximum for a silo group job (its arrays travel in the blob)`,
+    );
   const j = raw as Partial<SiloGroupJob>;
   if (check.secret && !jobSigned(check.secret, check.prefix, id, j)) {
-    throw new RefusedJobError(j.sig === undefined
-      ? 'refused job: it is not signed, and this worker has a queue secret (give the coordinator the same DFLSIM_QUEUE_SECRET or --queue-secret-file)'
-      : 'refused job: its signature does not match this worker\'s queue secret (a forged job, or another secret)');
+    throw new RefusedJobError(
+      j.sig === undefined
+        ? 'refused job: it is not signed, and this worker has a queue secret (give the coordinator the same DFLSIM_QUEUE_SECRET or --queue-secret-file)'
+        : "refused job: its signature does not match this worker's queue secret (a forged job, or another secret)",
+    );
   }
-  if (!check.secret && j.sig !== undefined) throw new RefusedJobError('refused job: it is signed, and this worker has no queue secret: give it the coordinator\'s (DFLSIM_QUEUE_SECRET or --queue-secret-file)');
-  if (j.build !== check.build) throw new RefusedJobError(`refused job: it was queued by dflsim build ${String(j.build)}, this worker is build ${check.build} (run the same build on every machine, or give each build its own --queue-prefix)`);
-  if (j.prefix !== check.prefix) throw new RefusedJobError(`refused job: it was queued under prefix ${showId(j.prefix)}, this worker serves prefix "${check.prefix}"`);
-  if (j.kind !== TRAIN_SILOS) throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(j.kind)} (this queue runs "${TRAIN_SILOS}")`);
+  if (!check.secret && j.sig !== undefined)
+    throw new RefusedJobError(
+      "refused job: it is signed, and this worker has no queue secret: give it the coordinator's (DFLSIM_QUEUE_SECRET or --queue-secret-file)",
+    );
+  if (j.build !== check.build)
+    throw new RefusedJobError(
+      `refused job: it was queued by dflsim build ${String(j.build)}, this worker is build ${check.build} (run the same build on every machine, or give each build its own --queue-prefix)`,
+    );
+  if (j.prefix !== check.prefix)
+    throw new RefusedJobError(`refused job: it was queued under prefix ${showId(j.prefix)}, this worker serves prefix "${check.prefix}"`);
+  if (j.kind !== TRAIN_SILOS)
+    throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(j.kind)} (this queue runs "${TRAIN_SILOS}")`);
   if (typeof j.characters !== 'boolean') throw new RefusedJobError('refused job: "characters" is not true or false');
   // the model as a run config holds it, checked by the config schema (names, sizes, and the
   // model-dataset rules): a model too large to build is refused, not built
   try {
-    const cfg = validateConfig({ kind: 'train', network: 'silo-job', model: j.model, dataset: { kind: j.characters ? 'synthetic-characters' : 'synthetic-driving' } }, 'silo job');
-    if (cfg.kind !== 'train' || JSON.stringify(cfg.model) !== JSON.stringify({ name: (j.model as SiloModel).name, inputSize: (j.model as SiloModel).inputSize })) throw new DflsimInputError('silo job: model', 'not a name and inputSize');
+    const cfg = validateConfig(
+      {
+        kind: 'train',
+        network: 'silo-job',
+        model: j.model,
+        dataset: { kind: j.characters ? 'synthetic-characters' : 'synthetic-driving' },
+      },
+      'silo job',
+    );
+    if (
+      cfg.kind !== 'train' ||
+      JSON.stringify(cfg.model) !== JSON.stringify({ name: (j.model as SiloModel).name, inputSize: (j.model as SiloModel).inputSize })
+    )
+      throw new DflsimInputError('silo job: model', 'not a name and inputSize');
   } catch (e) {
     if (e instanceof DflsimInputError) throw new RefusedJobError(`refused job: ${e.message.replace(/\n\s*/g, ' ')}`);
     throw e;
   }
-  if (j.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(j.backend)) throw new RefusedJobError(`refused job: unknown backend ${JSON.stringify(j.backend)}`);
+  if (j.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(j.backend))
+    throw new RefusedJobError(`refused job: unknown backend ${JSON.stringify(j.backend)}`);
   const keys = siloBlobKeys(check.prefix, id);
-  if (j.inKey !== keys.inKey || j.outKey !== keys.outKey) throw new RefusedJobError(`refused job: its blob keys are not ${keys.inKey} and ${keys.outKey} (the ones its id names)`);
-  if (typeof j.inSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(j.inSha256)) throw new RefusedJobError('refused job: "inSha256" is not a SHA-256 in hex');
+  if (j.inKey !== keys.inKey || j.outKey !== keys.outKey)
+    throw new RefusedJobError(`refused job: its blob keys are not ${keys.inKey} and ${keys.outKey} (the ones its id names)`);
+  if (typeof j.inSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(j.inSha256))
+    throw new RefusedJobError('refused job: "inSha256" is not a SHA-256 in hex');
   return j as SiloGroupJob;
 }
 
@@ -210,16 +271,30 @@ export function siloTrainerKey(job: Pick<SiloGroupJob, 'model' | 'characters' | 
  * against the model's sizes, train silo after silo, write the answer and return its hash,
  * signed with the queue's secret.
  */
-export async function trainSiloGroup(job: SiloGroupJob, jobId: string, redis: Redis, trainer: LocalTrainer, target: Pick<QueueTarget, 'prefix' | 'secret'>): Promise<SiloGroupAnswer> {
+export async function trainSiloGroup(
+  job: SiloGroupJob,
+  jobId: string,
+  redis: Redis,
+  trainer: LocalTrainer,
+  target: Pick<QueueTarget, 'prefix' | 'secret'>,
+): Promise<SiloGroupAnswer> {
   const size = await redis.strlen(job.inKey);
-  if (size > MAX_BLOB_BYTES) throw new RefusedJobError(`refused job: its blob ${job.inKey} holds ${mib(size)}, above the queue's maximum of ${mib(MAX_BLOB_BYTES)}`);
+  if (size > MAX_BLOB_BYTES)
+    throw new RefusedJobError(`refused job: its blob ${job.inKey} holds ${mib(size)}, above the queue's maximum of ${mib(MAX_BLOB_BYTES)}`);
   const buf = await redis.getBuffer(job.inKey);
   if (!buf) throw new Error(`the group's blob ${job.inKey} is gone (its coordinator stopped?)`);
-  if (sha256Hex(buf) !== job.inSha256) throw new RefusedJobError(`refused job: the blob ${job.inKey} is not the one the job names (its SHA-256 differs)`);
+  if (sha256Hex(buf) !== job.inSha256)
+    throw new RefusedJobError(`refused job: the blob ${job.inKey} is not the one the job names (its SHA-256 differs)`);
   const jobs = unpackSiloJobs(buf, job.inKey);
   for (const s of jobs) {
-    if (s.weights.length !== trainer.weightCount || s.optState.m.length !== trainer.paramCount || s.optState.v.length !== trainer.paramCount) {
-      throw new RefusedJobError(`refused job: ${job.inKey}: arrays of ${s.weights.length}/${s.optState.m.length} values, the model ${job.model.name} has ${trainer.weightCount} weights and ${trainer.paramCount} parameters`);
+    if (
+      s.weights.length !== trainer.weightCount ||
+      s.optState.m.length !== trainer.paramCount ||
+      s.optState.v.length !== trainer.paramCount
+    ) {
+      throw new RefusedJobError(
+        `refused job: ${job.inKey}: arrays of ${s.weights.length}/${s.optState.m.length} values, the model ${job.model.name} has ${trainer.weightCount} weights and ${trainer.paramCount} parameters`,
+      );
     }
   }
   // the unpacked arrays are this worker's own: train in place
@@ -227,7 +302,11 @@ export async function trainSiloGroup(job: SiloGroupJob, jobId: string, redis: Re
   const out = packSiloResults(results);
   await redis.set(job.outKey, out, 'PX', BLOB_TTL_MS);
   const outSha256 = sha256Hex(out);
-  return { silos: jobs.length, outSha256, ...(target.secret ? { sig: signSiloAnswer(target.secret, target.prefix, jobId, job.outKey, outSha256) } : {}) };
+  return {
+    silos: jobs.length,
+    outSha256,
+    ...(target.secret ? { sig: signSiloAnswer(target.secret, target.prefix, jobId, job.outKey, outSha256) } : {}),
+  };
 }
 
 /** Options of {@link createRemoteTrainMany}. */
@@ -263,7 +342,9 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
   const queue = new Queue(SILOS_QUEUE, bullOptions(target));
   const events = new QueueEvents(SILOS_QUEUE, bullOptions(target));
   const redis = openConnection(target.url);
-  redis.on('error', () => { /* reconnects */ });
+  redis.on('error', () => {
+    /* reconnects */
+  });
   queue.on('error', () => {});
   events.on('error', () => {});
   const noPerm = (e: unknown): never => {
@@ -279,7 +360,9 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
     } catch (e) {
       if (!(e instanceof Error && /^NOPERM/.test(e.message))) throw e;
       groups = 1;
-      opts.log?.('the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group; set "siloGroups" in the config');
+      opts.log?.(
+        'the Redis user may not list clients (CLIENT LIST), so the workers cannot be counted: the silos go in 1 group; set "siloGroups" in the config',
+      );
     }
   }
   if (!target.secret) opts.log?.(NO_SECRET_WARNING);
@@ -291,15 +374,24 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
   /** Put a group's blob and job in Redis (again, after a restart lost them). */
   const put = async (id: string, blob: Buffer, data: SiloGroupJob): Promise<Job> => {
     await redis.set(data.inKey, blob, 'PX', BLOB_TTL_MS);
-    return queue.add(TRAIN_SILOS, data, { jobId: id, attempts: 5, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600, count: 1000 } });
+    return queue.add(TRAIN_SILOS, data, {
+      jobId: id,
+      attempts: 5,
+      backoff: { type: 'fixed', delay: 500 },
+      removeOnComplete: { age: 3600, count: 1000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+    });
   };
 
   /** Wait for a group job, putting it back when it vanished; its answer, checked. */
   const finish = async (id: string, blob: Buffer, data: SiloGroupJob, where: string): Promise<SiloGroupAnswer> => {
     let job = await put(id, blob, data);
     const done = job.waitUntilFinished(events) as Promise<SiloGroupAnswer>;
-    done.catch(() => { /* read below */ });
-    let requeues = 0, silentSince: number | undefined;
+    done.catch(() => {
+      /* read below */
+    });
+    let requeues = 0,
+      silentSince: number | undefined;
     for (;;) {
       const tick = new Promise<'tick'>((r) => setTimeout(() => r('tick'), 2000));
       let answer: SiloGroupAnswer | 'tick';
@@ -328,7 +420,11 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
       } catch (e) {
         if (!(e instanceof Silent)) throw e;
         silentSince ??= Date.now();
-        if (Date.now() - silentSince > outageMs) throw new DflsimInputError(target.where, `Redis at ${redactUrl(target.url)} has not answered for ${Math.round(outageMs / 1000)} s: stopped waiting for ${where} (the run's checkpoint in --out keeps its finished rounds: resume with --resume)`);
+        if (Date.now() - silentSince > outageMs)
+          throw new DflsimInputError(
+            target.where,
+            `Redis at ${redactUrl(target.url)} has not answered for ${Math.round(outageMs / 1000)} s: stopped waiting for ${where} (the run's checkpoint in --out keeps its finished rounds: resume with --resume)`,
+          );
       }
     }
   };
@@ -347,26 +443,47 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
   async function trainRound(jobs: SiloJob[]): Promise<LocalTrainResult[]> {
     const r = round++;
     const parts = splitGroups(jobs.length, groupCount);
-    const answers = await Promise.all(parts.map(async ([a, b], g) => {
-      const id = `silos-${run}-${r}-${g}`;
-      const where = `silo group ${g} of round ${r + 1}`;
-      const { inKey, outKey } = siloBlobKeys(target.prefix, id);
-      const blob = packSiloJobs(jobs.slice(a, b));
-      const data: SiloGroupJob = { build, kind: TRAIN_SILOS, prefix: target.prefix, model: { name: opts.model.name, inputSize: opts.model.inputSize }, characters: opts.characters, ...(opts.backend ? { backend: opts.backend } : {}), inKey, outKey, inSha256: sha256Hex(blob) };
-      if (target.secret) data.sig = signJob(target.secret, target.prefix, id, data);
-      const answer = await finish(id, blob, data, where);
-      const out = await redis.getBuffer(outKey);
-      await redis.del(inKey, outKey);
-      await queue.remove(id).catch(() => { /* kept until BullMQ trims it */ });
-      if (!out) throw new Error(`${where}: the worker's answer is missing`);
-      // an answer that is not what a worker of this queue wrote is refused
-      const sha = sha256Hex(out);
-      if (!answer || answer.outSha256 !== sha) throw new DflsimInputError(target.where, `${where}: the answer in ${outKey} is not the one the worker reported (its SHA-256 differs): refused`);
-      if (target.secret && !siloAnswerSigned(target.secret, target.prefix, id, outKey, sha, answer.sig)) {
-        throw new DflsimInputError(target.where, `${where}: the worker's answer is ${answer.sig === undefined ? 'not signed' : 'signed with another secret'}: refused (give every worker this queue's DFLSIM_QUEUE_SECRET or --queue-secret-file)`);
-      }
-      return unpackSiloResults(out, outKey);
-    }));
+    const answers = await Promise.all(
+      parts.map(async ([a, b], g) => {
+        const id = `silos-${run}-${r}-${g}`;
+        const where = `silo group ${g} of round ${r + 1}`;
+        const { inKey, outKey } = siloBlobKeys(target.prefix, id);
+        const blob = packSiloJobs(jobs.slice(a, b));
+        const data: SiloGroupJob = {
+          build,
+          kind: TRAIN_SILOS,
+          prefix: target.prefix,
+          model: { name: opts.model.name, inputSize: opts.model.inputSize },
+          characters: opts.characters,
+          ...(opts.backend ? { backend: opts.backend } : {}),
+          inKey,
+          outKey,
+          inSha256: sha256Hex(blob),
+        };
+        if (target.secret) data.sig = signJob(target.secret, target.prefix, id, data);
+        const answer = await finish(id, blob, data, where);
+        const out = await redis.getBuffer(outKey);
+        await redis.del(inKey, outKey);
+        await queue.remove(id).catch(() => {
+          /* kept until BullMQ trims it */
+        });
+        if (!out) throw new Error(`${where}: the worker's answer is missing`);
+        // an answer that is not what a worker of this queue wrote is refused
+        const sha = sha256Hex(out);
+        if (!answer || answer.outSha256 !== sha)
+          throw new DflsimInputError(
+            target.where,
+            `${where}: the answer in ${outKey} is not the one the worker reported (its SHA-256 differs): refused`,
+          );
+        if (target.secret && !siloAnswerSigned(target.secret, target.prefix, id, outKey, sha, answer.sig)) {
+          throw new DflsimInputError(
+            target.where,
+            `${where}: the worker's answer is ${answer.sig === undefined ? 'not signed' : 'signed with another secret'}: refused (give every worker this queue's DFLSIM_QUEUE_SECRET or --queue-secret-file)`,
+          );
+        }
+        return unpackSiloResults(out, outKey);
+      }),
+    );
     return answers.flat();
   }
 }

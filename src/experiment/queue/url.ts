@@ -11,7 +11,10 @@ import { DflsimInputError } from '../../errors.js';
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.username || u.password) { u.username = '***'; u.password = ''; }
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+    }
     return u.toString().replace(/\/$/, '');
   } catch {
     return '<redis url>';
@@ -24,7 +27,9 @@ export function redactIn(text: string, url: string): string {
   try {
     const u = new URL(url);
     for (const secret of [u.password, decodeURIComponent(u.password)]) if (secret) out = out.split(secret).join('***');
-  } catch { /* not a URL: nothing more to hide */ }
+  } catch {
+    /* not a URL: nothing more to hide */
+  }
   return out;
 }
 
@@ -34,10 +39,16 @@ export function redactIn(text: string, url: string): string {
  */
 export function checkQueueUrl(url: string, where: string): string {
   let u: URL;
-  try { u = new URL(url); } catch { throw new DflsimInputError(where, `not a Redis URL: expected redis://host:port or rediss://host:port, got "${redactUrl(url)}"`); }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new DflsimInputError(where, `expected a redis:// or rediss:// URL, got ${u.protocol}// (${redactUrl(url)})`);
+  try {
+    u = new URL(url);
+  } catch {
+    throw new DflsimInputError(where, `not a Redis URL: expected redis://host:port or rediss://host:port, got "${redactUrl(url)}"`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new DflsimInputError(where, `expected a redis:// or rediss:// URL, got ${u.protocol}// (${redactUrl(url)})`);
   if (!u.hostname) throw new DflsimInputError(where, `no host in ${redactUrl(url)}`);
-  if (!/^\/?(\d{1,5})?$/.test(u.pathname)) throw new DflsimInputError(where, `the database in ${redactUrl(url)} is not a number: expected redis://host:port/<database number>`);
+  if (!/^\/?(\d{1,5})?$/.test(u.pathname))
+    throw new DflsimInputError(where, `the database in ${redactUrl(url)} is not a number: expected redis://host:port/<database number>`);
   return url;
 }
 
@@ -53,6 +64,9 @@ export function urlDatabase(url: string): number {
 
 /** Whether a queue URL carries a password (which a command line shows to every user, in ps). */
 export function urlHasPassword(url: string): boolean {
-  try { return new URL(url).password !== ''; } catch { return false; }
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
 }
-

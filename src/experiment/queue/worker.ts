@@ -66,7 +66,13 @@ export interface RunningWorker {
  * in order (flush awaits them). A checkpoint this queue's workers did not write is ignored:
  * the run starts over.
  */
-function redisStore(redis: Redis, target: QueueTarget, jobId: string, log: (line: string) => void, lost: () => boolean): CheckpointStore & { flush(): Promise<void>; latest(): Uint8Array | undefined } {
+function redisStore(
+  redis: Redis,
+  target: QueueTarget,
+  jobId: string,
+  log: (line: string) => void,
+  lost: () => boolean,
+): CheckpointStore & { flush(): Promise<void>; latest(): Uint8Array | undefined } {
   const key = queueKeys(target.prefix).checkpoint(jobId);
   let last: Promise<unknown> = Promise.resolve();
   let latest: Uint8Array | undefined;
@@ -75,10 +81,16 @@ function redisStore(redis: Redis, target: QueueTarget, jobId: string, log: (line
     read: async () => {
       const size = await redis.strlen(key);
       if (size === 0) return undefined;
-      if (size > MAX_BLOB_BYTES) { log(`job ${jobId}: its checkpoint in Redis holds ${mib(size)}, above ${mib(MAX_BLOB_BYTES)}: ignored, starting over`); return undefined; }
+      if (size > MAX_BLOB_BYTES) {
+        log(`job ${jobId}: its checkpoint in Redis holds ${mib(size)}, above ${mib(MAX_BLOB_BYTES)}: ignored, starting over`);
+        return undefined;
+      }
       const buf = await redis.getBuffer(key);
       const stored = buf ? unpackSigned(buf) : undefined;
-      if (!stored) { if (buf) log(`job ${jobId}: the checkpoint in Redis is not one a worker stored: ignored, starting over`); return undefined; }
+      if (!stored) {
+        if (buf) log(`job ${jobId}: the checkpoint in Redis is not one a worker stored: ignored, starting over`);
+        return undefined;
+      }
       if (target.secret && !(stored.sig && checkpointSigned(target.secret, target.prefix, jobId, stored.bytes, stored.sig))) {
         log(`job ${jobId}: the checkpoint in Redis is not signed with this queue's secret: ignored, starting over`);
         return undefined;
@@ -93,7 +105,9 @@ function redisStore(redis: Redis, target: QueueTarget, jobId: string, log: (line
       const sig = target.secret ? signCheckpoint(target.secret, target.prefix, jobId, bytes) : undefined;
       last = redis.set(key, packSigned(bytes, sig), 'EX', KEEP_UNCOLLECTED_S).catch(() => {});
     },
-    flush: async () => { await last; },
+    flush: async () => {
+      await last;
+    },
     latest: () => latest,
   };
 }
@@ -121,7 +135,11 @@ function trainerCache(size: number): { get(job: SiloGroupJob): Promise<LocalTrai
     async get(job) {
       const key = siloTrainerKey(job);
       let trainer = trainers.get(key);
-      if (trainer) { trainers.delete(key); trainers.set(key, trainer); return trainer; }
+      if (trainer) {
+        trainers.delete(key);
+        trainers.set(key, trainer);
+        return trainer;
+      }
       const { initBackend } = await import('../../learning/tf/backend.js');
       await initBackend({ backend: job.backend });
       const { createTrainer } = await import('../../learning/tf/silo-trainer.js');
@@ -155,10 +173,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const removeOwn = (): void => {
     // only what this worker made: its own subdirectory (and the --work-dir it created, if left empty)
     rmSync(workDir, { recursive: true, force: true });
-    if (createdBase) { try { rmdirSync(baseDir); } catch { /* not empty: someone else's files */ } }
+    if (createdBase) {
+      try {
+        rmdirSync(baseDir);
+      } catch {
+        /* not empty: someone else's files */
+      }
+    }
   };
   const redis = openConnection(target.url);
-  redis.on('error', () => { /* reconnects; BullMQ reports */ });
+  redis.on('error', () => {
+    /* reconnects; BullMQ reports */
+  });
   let stopping = false;
   const lockMs = opts.lockMs ?? 30_000;
   /** Jobs whose lock this worker could not renew: another worker may have them now. */
@@ -173,8 +199,17 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     // the id comes from whoever wrote to Redis: checked before any path is built from it
     const id = job.id ?? '';
     const jobDir = RUN_JOB_ID.test(id) ? insideDir(workDir, id) : undefined;
-    if (!jobDir) return refuse(`job ${showId(id)}`, `refused job ${showId(id)}: not a dflsim run id (run- and 32 hex digits); nothing was written`);
-    const clean = (s: string): string => redactIn(s.split(jobDir + path.sep).join('').split(jobDir).join('.'), target.url);
+    if (!jobDir)
+      return refuse(`job ${showId(id)}`, `refused job ${showId(id)}: not a dflsim run id (run- and 32 hex digits); nothing was written`);
+    const clean = (s: string): string =>
+      redactIn(
+        s
+          .split(jobDir + path.sep)
+          .join('')
+          .split(jobDir)
+          .join('.'),
+        target.url,
+      );
     let checked;
     try {
       checked = checkRunJob(job.data, id, jobDir, check);
@@ -183,7 +218,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       throw e;
     }
     rmSync(jobDir, { recursive: true, force: true });
-    for (const w of checked.writes) { mkdirSync(path.dirname(w.file), { recursive: true }); writeFileSync(w.file, w.content); }
+    for (const w of checked.writes) {
+      mkdirSync(path.dirname(w.file), { recursive: true });
+      writeFileSync(w.file, w.content);
+    }
     const store = redisStore(redis, target, id, log, () => lostLocks.has(id));
     log(`job ${id}: ${checked.config.name} (attempt ${job.attemptsMade + 1})`);
     try {
@@ -195,10 +233,22 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         checkpointStore: store,
         log: (l) => log(`job ${id}: ${clean(l)}`),
         shouldStop: () => stopping || lostLocks.has(id),
-        onRound: (row, total) => { void job.updateProgress({ round: row.round + 1, total, simulatedMs: row.simulatedMs, detail: row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}` }).catch(() => {}); },
+        onRound: (row, total) => {
+          void job
+            .updateProgress({
+              round: row.round + 1,
+              total,
+              simulatedMs: row.simulatedMs,
+              detail: row.testRmse !== null ? `test RMSE ${row.testRmse.toFixed(4)}` : `loss ${row.trainLoss.toFixed(4)}`,
+            })
+            .catch(() => {});
+        },
       });
       await store.flush();
-      if (summary.interrupted && lostLocks.has(id)) throw new Error('this worker lost the job\'s lock (Redis restarted, or did not answer for the lock\'s duration): left to the worker that has it now');
+      if (summary.interrupted && lostLocks.has(id))
+        throw new Error(
+          "this worker lost the job's lock (Redis restarted, or did not answer for the lock's duration): left to the worker that has it now",
+        );
       if (summary.interrupted) {
         // stopped: the checkpoint is in Redis; the job goes back to the queue for another worker
         log(`job ${id}: stopped at round ${summary.rounds}, back to the queue`);
@@ -218,7 +268,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       if (!final) throw new Error('the run left no checkpoint in Redis');
       const result: RunJobResult = { files, checkpointSha256: sha256Hex(final), build: check.build };
       const bytes = jsonBytes(result, MAX_RESULT_BYTES);
-      if (bytes > MAX_RESULT_BYTES) return refuse(`job ${id}`, `the run's results are above ${mib(MAX_RESULT_BYTES)}, the queue's maximum for a result (MAX_RESULT_BYTES): run it locally`);
+      if (bytes > MAX_RESULT_BYTES)
+        return refuse(
+          `job ${id}`,
+          `the run's results are above ${mib(MAX_RESULT_BYTES)}, the queue's maximum for a result (MAX_RESULT_BYTES): run it locally`,
+        );
       if (target.secret) result.sig = signResult(target.secret, target.prefix, id, result);
       return result;
     } catch (e) {
@@ -245,11 +299,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
 
   let worker: Worker | undefined, siloWorker: Worker | undefined;
   try {
-    const common = { ...bullOptions(target), lockDuration: lockMs, stalledInterval: Math.max(1000, Math.floor(lockMs / 2)), maxStalledCount: 10, autorun: true };
+    const common = {
+      ...bullOptions(target),
+      lockDuration: lockMs,
+      stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
+      maxStalledCount: 10,
+      autorun: true,
+    };
     worker = new Worker(RUNS_QUEUE, processor, { ...common, concurrency: opts.concurrency ?? 1 });
     siloWorker = new Worker(SILOS_QUEUE, siloProcessor, { ...common, concurrency: 1 });
     // while Redis is down every retry reports the same error: each said once per 10 s
-    let lastError = '', lastErrorAt = 0;
+    let lastError = '',
+      lastErrorAt = 0;
     const onError = (e: Error): void => {
       const m = redactIn(e.message, target.url);
       if (m === lastError && Date.now() - lastErrorAt < 10_000) return;
@@ -258,11 +319,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       log(`worker: ${m}`);
     };
     for (const w of [worker, siloWorker]) w.on('error', onError);
-    worker.on('lockRenewalFailed', (ids) => { for (const id of ids) lostLocks.add(id); });
+    worker.on('lockRenewalFailed', (ids) => {
+      for (const id of ids) lostLocks.add(id);
+    });
     // logged once BullMQ has recorded the result (a worker that lost its lock cannot complete the job)
-    worker.on('completed', (job) => { log(`job ${job.id}: done`); });
-    worker.on('failed', (job, e) => { if (job && !e.message.startsWith(INPUT_PREFIX)) log(`job ${showId(job.id)}: failed: ${redactIn(e.message, target.url)}`); });
-    siloWorker.on('failed', (job, e) => { if (job && !e.message.startsWith(INPUT_PREFIX)) log(`silo job ${showId(job.id)}: failed: ${redactIn(e.message, target.url)}`); });
+    worker.on('completed', (job) => {
+      log(`job ${job.id}: done`);
+    });
+    worker.on('failed', (job, e) => {
+      if (job && !e.message.startsWith(INPUT_PREFIX)) log(`job ${showId(job.id)}: failed: ${redactIn(e.message, target.url)}`);
+    });
+    siloWorker.on('failed', (job, e) => {
+      if (job && !e.message.startsWith(INPUT_PREFIX)) log(`silo job ${showId(job.id)}: failed: ${redactIn(e.message, target.url)}`);
+    });
     await Promise.all([worker.waitUntilReady(), siloWorker.waitUntilReady()]);
   } catch (e) {
     await Promise.allSettled([worker?.close(true), siloWorker?.close(true)]);
@@ -270,9 +339,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     removeOwn();
     throw e;
   }
-  log(`dflsim ${check.build} worker ${process.pid} on the queue at ${redactUrl(target.url)}, prefix "${target.prefix}" (concurrency ${opts.concurrency ?? 1}), working in ${workDir}`);
+  log(
+    `dflsim ${check.build} worker ${process.pid} on the queue at ${redactUrl(target.url)}, prefix "${target.prefix}" (concurrency ${opts.concurrency ?? 1}), working in ${workDir}`,
+  );
   if (!target.secret) log(NO_SECRET_WARNING);
-  const runs = worker, silos = siloWorker;
+  const runs = worker,
+    silos = siloWorker;
   return {
     workDir,
     stop: async () => {
@@ -280,8 +352,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       // a job checkpoints and goes back within a round; with Redis unreachable, close waits for a
       // reconnect that may never come: after 15 s give up and close at once
       let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 15_000); });
-      if ((await Promise.race([Promise.all([runs.close(), silos.close()]), late])) === 'late') { log('Redis does not answer: closing without it'); await Promise.all([runs.close(true), silos.close(true)]).catch(() => {}); }
+      const late = new Promise<'late'>((r) => {
+        timer = setTimeout(() => r('late'), 15_000);
+      });
+      if ((await Promise.race([Promise.all([runs.close(), silos.close()]), late])) === 'late') {
+        log('Redis does not answer: closing without it');
+        await Promise.all([runs.close(true), silos.close(true)]).catch(() => {});
+      }
       trainers.clear();
       clearTimeout(timer);
       redis.disconnect();

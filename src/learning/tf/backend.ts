@@ -82,8 +82,7 @@ function parseThreads(v: unknown, where: string): number | undefined {
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
   const choice = opts.backend ?? parseChoice(process.env.DFLSIM_BACKEND, 'DFLSIM_BACKEND') ?? 'auto';
   parseChoice(choice, 'backend');
-  const threads =
-    parseThreads(opts.threads, 'threads') ?? parseThreads(process.env.DFLSIM_THREADS, 'DFLSIM_THREADS') ?? 1;
+  const threads = parseThreads(opts.threads, 'threads') ?? parseThreads(process.env.DFLSIM_THREADS, 'DFLSIM_THREADS') ?? 1;
   const key = `${choice}/${threads}`;
   if (pending) await pending.catch(() => undefined);
   if (current && key === currentKey && tf.getBackend() === engineName(current.backend)) return current;
@@ -179,12 +178,8 @@ async function loadThreadedModule(threads: number): Promise<unknown> {
   const binary = fs.readFileSync(wasmFile);
   const mod = await factory({
     mainScriptUrlOrBlob: factoryPath,
-    locateFile: (p: string, prefix: string) =>
-      p.endsWith('.worker.js') ? workerFile : p.endsWith('.wasm') ? wasmFile : prefix + p,
-    instantiateWasm: (
-      info: { env: Record<string, unknown> },
-      receive: (instance: unknown, module: unknown) => void,
-    ) => {
+    locateFile: (p: string, prefix: string) => (p.endsWith('.worker.js') ? workerFile : p.endsWith('.wasm') ? wasmFile : prefix + p),
+    instantiateWasm: (info: { env: Record<string, unknown> }, receive: (instance: unknown, module: unknown) => void) => {
       // The compiled pool size is capped at half the reported cores.
       info.env.emscripten_num_logical_cores = () => Math.max(2 * threads, os.cpus().length);
       const wa = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;

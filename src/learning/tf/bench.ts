@@ -51,7 +51,12 @@ export interface BenchTrainResult {
 }
 
 /** A trainer and one Adam step on a fixed synthetic batch (pixels in [0, 255], seeded). */
-export function syntheticSteps(model: string, size: number, batch: number, seed: number): { trainer: ReturnType<typeof createTrainer>; step: () => void } {
+export function syntheticSteps(
+  model: string,
+  size: number,
+  batch: number,
+  seed: number,
+): { trainer: ReturnType<typeof createTrainer>; step: () => void } {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`dflsim bench: batch must be a positive integer, got ${batch}`);
   const trainer = createTrainer(model, model === 'linear' ? { inputSize: size } : { inputSize: size, numClasses: 10 });
   const rng = createRng(seed);
@@ -168,7 +173,24 @@ export async function profileTrain(opts: ProfileTrainOptions = {}): Promise<Prof
   }
 }
 
-const NATIVE_OPS = ['gemm', 'conv2d', 'maxPool', 'maxPoolGrad', 'bnForward', 'bnBackward', 'relu', 'reluGrad', 'add', 'colSums', 'affine', 'pairMean', 'swapLast2', 'biasAdd', 'fadnetHead', 'adam'] as const;
+const NATIVE_OPS = [
+  'gemm',
+  'conv2d',
+  'maxPool',
+  'maxPoolGrad',
+  'bnForward',
+  'bnBackward',
+  'relu',
+  'reluGrad',
+  'add',
+  'colSums',
+  'affine',
+  'pairMean',
+  'swapLast2',
+  'biasAdd',
+  'fadnetHead',
+  'adam',
+] as const;
 const CONV_OPS = ['conv forward', 'conv input gradient', 'conv weight gradient'];
 
 /** The native step (models/fadnet-step.ts) plus Adam, each addon call timed. */
@@ -195,7 +217,7 @@ function profileNativeStep(addon: NativeAddon, threads: number, size: number, ba
   const h = createModel('fadnet', { inputSize: size });
   try {
     const stepper = createFadnetStepper(timed, size, trainableSlots(h.model), h.paramCount);
-    if (!stepper) throw new Error('dflsim bench profile: the model is not FADNet\'s layout');
+    if (!stepper) throw new Error("dflsim bench profile: the model is not FADNet's layout");
     const rng = createRng(0);
     const x = new Float32Array(batch * size * size).map(() => Math.floor(rng.next() * 256));
     const y = new Float32Array(batch).map(() => rng.normal());
@@ -249,7 +271,11 @@ async function profileLayersStep(threads: number, size: number, batch: number, s
         const dt = performance.now() - t0;
         let key = depth > 0 ? `> ${name}` : name;
         if (opts.byShape && /Conv|MaxPool|Sum|BatchMatMul/.test(name)) {
-          key += ' ' + Object.values(args.inputs).map((i) => `[${i?.shape.join('x')}]`).join(' ');
+          key +=
+            ' ' +
+            Object.values(args.inputs)
+              .map((i) => `[${i?.shape.join('x')}]`)
+              .join(' ');
         }
         const e = totals.get(key) ?? { calls: 0, ms: 0 };
         e.calls++;
@@ -298,9 +324,13 @@ export function formatProfile(r: ProfileResult, top = 40): string {
       rest += k.ms;
       return;
     }
-    lines.push(`${k.name.slice(0, 70).padEnd(70)} ${k.calls.toFixed(0).padStart(5)} ${k.ms.toFixed(1).padStart(7)} ${rel(k.ms).padStart(6)}`);
+    lines.push(
+      `${k.name.slice(0, 70).padEnd(70)} ${k.calls.toFixed(0).padStart(5)} ${k.ms.toFixed(1).padStart(7)} ${rel(k.ms).padStart(6)}`,
+    );
   });
   const total = r.kernels.reduce((a, k) => a + (k.name.startsWith('>') ? 0 : k.ms), 0);
-  lines.push(`(others ${rest.toFixed(1)} ms)  ${r.path === 'native' ? 'native calls' : 'kernels'} total ${total.toFixed(1)} ms = ${rel(total)} F; outside ${r.path === 'native' ? 'them (JS)' : 'kernels'} ${(r.msPerStep - total).toFixed(1)} ms`);
+  lines.push(
+    `(others ${rest.toFixed(1)} ms)  ${r.path === 'native' ? 'native calls' : 'kernels'} total ${total.toFixed(1)} ms = ${rel(total)} F; outside ${r.path === 'native' ? 'them (JS)' : 'kernels'} ${(r.msPerStep - total).toFixed(1)} ms`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -20,8 +20,12 @@ const testY = init.testY ? new Float32Array(init.testY) : undefined;
 /** A transferable result: the new state's buffers move back to the main thread. */
 function transferable(r: PoolTrainResult): unknown {
   return move({
-    get [transferableSymbol]() { return [r.weights.buffer, r.m.buffer, r.v.buffer]; },
-    get [valueSymbol]() { return r; },
+    get [transferableSymbol]() {
+      return [r.weights.buffer, r.m.buffer, r.v.buffer];
+    },
+    get [valueSymbol]() {
+      return r;
+    },
   });
 }
 
@@ -31,13 +35,26 @@ export default function task(t: PoolTask): unknown {
     const initWeights = trainer.initWeights(t.seed);
     // label values per sample: an evaluation of no samples says the task and output size
     const probe = trainer.evaluateSums(initWeights, new Float32Array(0), new Float32Array(0));
-    return { backend: info.backend, threads: info.threads, kernels: info.kernels, paramCount: trainer.paramCount, weightCount: trainer.weightCount, yPerSample: probe.regression ? probe.outputSize : 1, initWeights };
+    return {
+      backend: info.backend,
+      threads: info.threads,
+      kernels: info.kernels,
+      paramCount: trainer.paramCount,
+      weightCount: trainer.weightCount,
+      yPerSample: probe.regression ? probe.outputSize : 1,
+      initWeights,
+    };
   }
   if (t.kind === 'evaluate') {
     if (!testX || !testY) throw new Error('dflsim pool: no test set');
     // one chunk of the test set, at batch boundaries: the main thread adds the sums in order
-    const sample = testX.length / testY.length * t.yPerSample;
-    return trainer.evaluateSums(t.weights, testX.subarray(t.start * sample, (t.start + t.count) * sample), testY.subarray(t.start * t.yPerSample, (t.start + t.count) * t.yPerSample), EVAL_BATCH);
+    const sample = (testX.length / testY.length) * t.yPerSample;
+    return trainer.evaluateSums(
+      t.weights,
+      testX.subarray(t.start * sample, (t.start + t.count) * sample),
+      testY.subarray(t.start * t.yPerSample, (t.start + t.count) * t.yPerSample),
+      EVAL_BATCH,
+    );
   }
   // the task's buffers were transferred here: train in place, send the same buffers back
   const r = trainer.train(t.weights, { m: t.m, v: t.v, step: t.step }, t.batches, t.lr, t.seed, true);

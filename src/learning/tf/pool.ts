@@ -16,7 +16,16 @@ import { Piscina } from 'piscina';
 import { projectRoot } from '../../project-root.js';
 import type { BackendChoice } from './backend.js';
 import type { TrainerOptions } from './silo-trainer.js';
-import { addEvaluationSums, finishEvaluation, type Batch, type Evaluation, type EvaluationSums, type LocalTrainer, type LocalTrainResult, type SiloJob } from '../trainer.js';
+import {
+  addEvaluationSums,
+  finishEvaluation,
+  type Batch,
+  type Evaluation,
+  type EvaluationSums,
+  type LocalTrainer,
+  type LocalTrainResult,
+  type SiloJob,
+} from '../trainer.js';
 
 /** What every worker is started with (`workerData`). */
 export interface PoolWorkerInit {
@@ -50,7 +59,6 @@ export interface PoolTrainResult {
   step: number;
   loss: number;
 }
-
 
 /** Options of {@link createSiloPool}. */
 export interface SiloPoolOptions {
@@ -125,9 +133,23 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
     threadsPerWorker: opts.threadsPerWorker,
     ...(opts.test ? { testX: shared(opts.test.x), testY: shared(opts.test.y) } : {}),
   };
-  const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: Infinity, workerData: init, recordTiming: false });
+  const pool = new Piscina({
+    filename: workerFile(),
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: Infinity,
+    workerData: init,
+    recordTiming: false,
+  });
   // one info task per worker: each loads its model before the first round
-  const infos = await Promise.all(Array.from({ length: workers }, () => pool.run({ kind: 'info', seed: 0 } satisfies PoolTask))) as { backend: string; threads: number; kernels?: string; paramCount: number; weightCount: number; yPerSample: number }[];
+  const infos = (await Promise.all(Array.from({ length: workers }, () => pool.run({ kind: 'info', seed: 0 } satisfies PoolTask)))) as {
+    backend: string;
+    threads: number;
+    kernels?: string;
+    paramCount: number;
+    weightCount: number;
+    yPerSample: number;
+  }[];
   const first = infos[0];
   // test samples and label values per sample (1 for a class label, the outputs for regression)
   const yPerSample = opts.test ? first.yPerSample : 1;
@@ -138,20 +160,40 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
     weightCount: first.weightCount,
     backend: { backend: first.backend, threads: first.threads, ...(first.kernels ? { kernels: first.kernels } : {}) },
     async initWeights(seed) {
-      const r = await pool.run({ kind: 'info', seed } satisfies PoolTask) as { initWeights: Float32Array };
+      const r = (await pool.run({ kind: 'info', seed } satisfies PoolTask)) as { initWeights: Float32Array };
       return r.initWeights;
     },
     async train(jobs, onResult) {
-      const toResult = (r: PoolTrainResult): LocalTrainResult => ({ weights: r.weights, optState: { m: r.m, v: r.v, step: r.step }, loss: r.loss });
-      const results = await Promise.all(jobs.map((j, index) => {
-        const task: PoolTask = { kind: 'train', weights: own(j.weights), m: own(j.optState.m), v: own(j.optState.v), step: j.optState.step, batches: j.batches.map((b) => ({ x: own(b.x), y: own(b.y), size: b.size })), lr: j.lr, seed: j.seed };
-        const transferList = [task.weights.buffer, task.m.buffer, task.v.buffer, ...task.batches.flatMap((b) => [b.x.buffer, b.y.buffer])] as ArrayBuffer[];
-        return (pool.run(task, { transferList: [...new Set(transferList)] as never }) as Promise<PoolTrainResult>).then((r) => {
-          const res = toResult(r);
-          onResult?.(index, res);
-          return res;
-        });
-      }));
+      const toResult = (r: PoolTrainResult): LocalTrainResult => ({
+        weights: r.weights,
+        optState: { m: r.m, v: r.v, step: r.step },
+        loss: r.loss,
+      });
+      const results = await Promise.all(
+        jobs.map((j, index) => {
+          const task: PoolTask = {
+            kind: 'train',
+            weights: own(j.weights),
+            m: own(j.optState.m),
+            v: own(j.optState.v),
+            step: j.optState.step,
+            batches: j.batches.map((b) => ({ x: own(b.x), y: own(b.y), size: b.size })),
+            lr: j.lr,
+            seed: j.seed,
+          };
+          const transferList = [
+            task.weights.buffer,
+            task.m.buffer,
+            task.v.buffer,
+            ...task.batches.flatMap((b) => [b.x.buffer, b.y.buffer]),
+          ] as ArrayBuffer[];
+          return (pool.run(task, { transferList: [...new Set(transferList)] as never }) as Promise<PoolTrainResult>).then((r) => {
+            const res = toResult(r);
+            onResult?.(index, res);
+            return res;
+          });
+        }),
+      );
       return results;
     },
     async evaluate(ws) {
@@ -160,7 +202,20 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
       // sums are added in batch order, so the result is the same bits as one evaluation
       const chunk = EVAL_BATCH * CHUNK_BATCHES;
       const starts = Array.from({ length: Math.ceil(testSamples / chunk) }, (_, i) => i * chunk);
-      const parts = await Promise.all(ws.flatMap((w) => starts.map((start) => pool.run({ kind: 'evaluate', weights: w, start, count: Math.min(chunk, testSamples - start), yPerSample } satisfies PoolTask) as Promise<EvaluationSums>)));
+      const parts = await Promise.all(
+        ws.flatMap((w) =>
+          starts.map(
+            (start) =>
+              pool.run({
+                kind: 'evaluate',
+                weights: w,
+                start,
+                count: Math.min(chunk, testSamples - start),
+                yPerSample,
+              } satisfies PoolTask) as Promise<EvaluationSums>,
+          ),
+        ),
+      );
       return ws.map((_, i) => finishEvaluation(addEvaluationSums(parts.slice(i * starts.length, (i + 1) * starts.length))));
     },
     async close() {
@@ -178,7 +233,9 @@ export async function createPoolTrainer(opts: SiloPoolOptions & { seed: number }
   const pool = await createSiloPool(opts);
   try {
     const w0 = await pool.initWeights(opts.seed);
-    const inProcessOnly = (what: string): never => { throw new Error(`dflsim pool trainer: ${what} runs in the pool (use trainMany / evaluateTestMany)`); };
+    const inProcessOnly = (what: string): never => {
+      throw new Error(`dflsim pool trainer: ${what} runs in the pool (use trainMany / evaluateTestMany)`);
+    };
     const trainer: LocalTrainer = {
       paramCount: pool.paramCount,
       weightCount: pool.weightCount,

@@ -116,7 +116,7 @@ function bindModel(h: ModelHandle, adamOpts: Partial<AdamOptions> | undefined): 
     lossOf: (out, y) =>
       h.task === 'regression'
         ? tf.mean(tf.squaredDifference(out, y))
-        : tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), out as tf.Tensor2D) as tf.Scalar,
+        : (tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), out as tf.Tensor2D) as tf.Scalar),
     yTensor: (y, n) => (h.task === 'regression' ? tf.tensor(y, [n, h.outputSize], 'float32') : tf.tensor(y, [n], 'float32')),
     checkBatch(x, y, n, where) {
       if (x.length !== n * sampleSize) throw new Error(`dflsim trainer: ${where}.x: expected ${n * sampleSize} values, got ${x.length}`);
@@ -127,7 +127,12 @@ function bindModel(h: ModelHandle, adamOpts: Partial<AdamOptions> | undefined): 
 }
 
 /** Flat Adam state being updated (in place or on copies) through a run of local steps. */
-interface StepState { w: Float32Array; m: Float32Array; v: Float32Array; step: number }
+interface StepState {
+  w: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  step: number;
+}
 
 /**
  * The local steps of a model with a native training step (FADNet: dflsim's kernels over one
@@ -135,7 +140,14 @@ interface StepState { w: Float32Array; m: Float32Array; v: Float32Array; step: n
  * and the batch-norm moving statistics updated in the state part of w as FusedBatchNorm does.
  * @returns the mean loss over the batches
  */
-function nativeSteps(b: BoundModel, fast: FadnetStepper, st: StepState, batches: readonly Batch[], lr: number, extras: { offsets: Map<string, number>; momentum: Map<string, number>; featureLength: number }): number {
+function nativeSteps(
+  b: BoundModel,
+  fast: FadnetStepper,
+  st: StepState,
+  batches: readonly Batch[],
+  lr: number,
+  extras: { offsets: Map<string, number>; momentum: Map<string, number>; featureLength: number },
+): number {
   let lossSum = 0;
   batches.forEach((batch, bi) => {
     b.checkBatch(batch.x, batch.y, batch.size, `batches[${bi}]`);
@@ -146,7 +158,10 @@ function nativeSteps(b: BoundModel, fast: FadnetStepper, st: StepState, batches:
     lossSum += r.loss;
     adamUpdateFlat(r.grads, st.m, st.v, st.w, lrT, b.adam);
     for (const s of r.bnStats) {
-      for (const [key, stat] of [['moving_mean', s.mean], ['moving_variance', s.variance]] as const) {
+      for (const [key, stat] of [
+        ['moving_mean', s.mean],
+        ['moving_variance', s.variance],
+      ] as const) {
         const o = extras.offsets.get(`${s.name}/${key}`)!;
         updateMovingAverage(st.w.subarray(o, o + stat.length), stat, extras.momentum.get(s.name)!);
       }
@@ -172,12 +187,16 @@ function layerSteps(b: BoundModel, st: StepState, batches: readonly Batch[], lr:
     const lossVal = tf.tidy(() => {
       const xs = b.xTensor(batch.x, batch.size);
       const ys = b.yTensor(batch.y, batch.size);
-      const { value, grads: g } = tf.variableGrads(
-        () => b.lossOf(b.h.model.apply(xs, { training: true }) as tf.Tensor, ys),
-        b.variables,
-      );
+      const { value, grads: g } = tf.variableGrads(() => b.lossOf(b.h.model.apply(xs, { training: true }) as tf.Tensor, ys), b.variables);
       const loss = value.dataSync()[0]!;
-      adamUpdate(b.variables.map((vv) => g[vv.name]!), st.m, st.v, st.w, lrT, b.adam);
+      adamUpdate(
+        b.variables.map((vv) => g[vv.name]!),
+        st.m,
+        st.v,
+        st.w,
+        lrT,
+        b.adam,
+      );
       return loss;
     });
     lossSum += lossVal;
@@ -250,10 +269,14 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
   };
   const nativeExtras = h.nativeStep
     ? {
-      offsets: weightOffsets(h.model),
-      momentum: new Map((h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[]).map((l) => [l.name, l.momentum])),
-      featureLength: (h.model.getLayer('width_dense').outputShape as number[])[1]!,
-    }
+        offsets: weightOffsets(h.model),
+        momentum: new Map(
+          (
+            h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[]
+          ).map((l) => [l.name, l.momentum]),
+        ),
+        featureLength: (h.model.getLayer('width_dense').outputShape as number[])[1]!,
+      }
     : undefined;
 
   return {

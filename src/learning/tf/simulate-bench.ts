@@ -83,10 +83,23 @@ export function randomShards(n: number, size: number, batch: number, seed: numbe
 }
 
 /** The trainer a run uses (as the runner makes it): the pool when workers > 1, else in-process. */
-async function benchTrainer(o: { size: number; workers: number; threads?: number; backend?: BackendChoice; seed: number }): Promise<{ trainer: LocalTrainer; backend: string; threads: number; close: () => Promise<void> | void }> {
+async function benchTrainer(o: {
+  size: number;
+  workers: number;
+  threads?: number;
+  backend?: BackendChoice;
+  seed: number;
+}): Promise<{ trainer: LocalTrainer; backend: string; threads: number; close: () => Promise<void> | void }> {
   const trainerOptions = { inputSize: o.size, seed: o.seed };
   if (o.workers > 1) {
-    const { trainer, pool } = await createPoolTrainer({ model: 'fadnet', trainerOptions, workers: o.workers, threadsPerWorker: o.threads, backend: o.backend, seed: o.seed });
+    const { trainer, pool } = await createPoolTrainer({
+      model: 'fadnet',
+      trainerOptions,
+      workers: o.workers,
+      threadsPerWorker: o.threads,
+      backend: o.backend,
+      seed: o.seed,
+    });
     return { trainer, backend: pool.backend.backend, threads: pool.backend.threads, close: () => pool.close() };
   }
   const { initBackend } = await import('./backend.js');
@@ -111,7 +124,12 @@ export async function benchSimulate(opts: BenchSimulateOptions = {}): Promise<Be
   try {
     // the round count is never reached and no round evaluates: afterRound stops the run
     const run = (until: number): EngineOptions => ({
-      rounds: Number.MAX_SAFE_INTEGER, localSteps, batchSize: batch, lr: 1e-3, seed, evalEvery: Number.MAX_SAFE_INTEGER,
+      rounds: Number.MAX_SAFE_INTEGER,
+      localSteps,
+      batchSize: batch,
+      lr: 1e-3,
+      seed,
+      evalEvery: Number.MAX_SAFE_INTEGER,
       afterRound: (s) => s.round >= until,
     });
     let state = initEngineState(t.trainer, silos, seed);
@@ -122,7 +140,12 @@ export async function benchSimulate(opts: BenchSimulateOptions = {}): Promise<Be
     if (state.round !== 1 + rounds) throw new Error(`dflsim bench simulate: ran ${state.round - 1} timed rounds, expected ${rounds}`);
     const steps = rounds * silos * localSteps;
     return {
-      silos, size, batch, rounds, localSteps, workers,
+      silos,
+      size,
+      batch,
+      rounds,
+      localSteps,
+      workers,
       threads: t.threads,
       backend: t.backend,
       params: t.trainer.paramCount,

@@ -62,7 +62,9 @@ export function runYardstick<T>(script: string, args: string[]): YardstickOutcom
     out = execFileSync(python, [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 2 ** 20 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`PyTorch yardstick ${path.basename(script)} ${args.join(' ')} failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `PyTorch yardstick ${path.basename(script)} ${args.join(' ')} failed: ${(err.stderr || err.message).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   const last = out.trim().split('\n').pop() ?? '';
   try {
@@ -97,7 +99,9 @@ export function torchFadnetSides(size: number): [number, number, number, number]
 export function fadnetTorchSizeProblem(size: number): string | null {
   const [x1, x2, x3, x4] = torchFadnetSides(size);
   const ok = x4 === 7 && Math.ceil(x1 / 7) === 7 && Math.ceil(x2 / 4) === 7 && Math.ceil(x3 / 2) === 7;
-  return ok ? null : `fadnet_torch.py builds FADNet's 200x200 geometry only (feature maps 49, 25, 13, 7); size ${size} gives ${x1}, ${x2}, ${x3}, ${x4}`;
+  return ok
+    ? null
+    : `fadnet_torch.py builds FADNet's 200x200 geometry only (feature maps 49, 25, 13, 7); size ${size} gives ${x1}, ${x2}, ${x3}, ${x4}`;
 }
 
 /** Why dpasgd_torch.py cannot run at `size` (its BatchNorm needs a last feature map larger than 1x1), or null. */
@@ -133,20 +137,50 @@ export interface TorchSimulateRun {
  * batch, rounds and local steps, at `cores` cores in both of its settings: one process of
  * `cores` threads, and `cores` processes of one thread (one setting when cores = 1).
  */
-export function torchSimulate(o: { silos: number; size: number; batch: number; rounds: number; localSteps: number }, cores: number, dflsimSamplesPerSec: number): TorchComparison<TorchSimulateRun> {
+export function torchSimulate(
+  o: { silos: number; size: number; batch: number; rounds: number; localSteps: number },
+  cores: number,
+  dflsimSamplesPerSec: number,
+): TorchComparison<TorchSimulateRun> {
   const script = yardstickScript('dpasgd_torch.py');
   const why = dpasgdTorchSizeProblem(o.size) ?? yardstickUnavailable(script);
   if (why) return { status: 'skipped', reason: why };
-  const settings = cores === 1 ? [{ threads: 1, procs: 1 }] : [{ threads: cores, procs: 1 }, { threads: 1, procs: cores }];
+  const settings =
+    cores === 1
+      ? [{ threads: 1, procs: 1 }]
+      : [
+          { threads: cores, procs: 1 },
+          { threads: 1, procs: cores },
+        ];
   let python = '';
   const runs: TorchSimulateRun[] = [];
   try {
     for (const s of settings) {
-      const args = ['--silos', o.silos, '--size', o.size, '--batch', o.batch, '--rounds', o.rounds, '--local-steps', o.localSteps, '--threads', s.threads, '--procs', s.procs].map(String);
+      const args = [
+        '--silos',
+        o.silos,
+        '--size',
+        o.size,
+        '--batch',
+        o.batch,
+        '--rounds',
+        o.rounds,
+        '--local-steps',
+        o.localSteps,
+        '--threads',
+        s.threads,
+        '--procs',
+        s.procs,
+      ].map(String);
       const r = runYardstick<{ rounds_per_sec: number; silo_steps_per_sec: number; samples_per_sec: number }>(script, args);
       if (!r.ran) return { status: 'skipped', reason: r.reason };
       python = r.python;
-      runs.push({ ...s, roundsPerSec: r.result.rounds_per_sec, siloStepsPerSec: r.result.silo_steps_per_sec, samplesPerSec: r.result.samples_per_sec });
+      runs.push({
+        ...s,
+        roundsPerSec: r.result.rounds_per_sec,
+        siloStepsPerSec: r.result.silo_steps_per_sec,
+        samplesPerSec: r.result.samples_per_sec,
+      });
     }
   } catch (e) {
     return failed(e);
@@ -169,7 +203,10 @@ export interface TorchTrainRun {
  * shared/bench/dpasgd_torch.py with one silo, whose round is one step plus loading that
  * silo's weights and Adam state (as dflsim's step loads the silo's flat state).
  */
-export function torchTrain(o: { size: number; batch: number; steps: number; threads: number }, dflsimSamplesPerSec: number): TorchComparison<TorchTrainRun> {
+export function torchTrain(
+  o: { size: number; batch: number; steps: number; threads: number },
+  dflsimSamplesPerSec: number,
+): TorchComparison<TorchTrainRun> {
   const oneSilo = fadnetTorchSizeProblem(o.size) !== null;
   const script = yardstickScript(oneSilo ? 'dpasgd_torch.py' : 'fadnet_torch.py');
   const why = (oneSilo ? dpasgdTorchSizeProblem(o.size) : null) ?? yardstickUnavailable(script);
@@ -185,5 +222,16 @@ export function torchTrain(o: { size: number; batch: number; steps: number; thre
   }
   if (!r.ran) return { status: 'skipped', reason: r.reason };
   const msPerStep = oneSilo ? 1000 / r.result.silo_steps_per_sec! : r.result.ms_per_step!;
-  return compare(r.python, [{ threads: o.threads, samplesPerSec: r.result.samples_per_sec, msPerStep, script: oneSilo ? 'dpasgd_torch.py --silos 1' : 'fadnet_torch.py' }], dflsimSamplesPerSec);
+  return compare(
+    r.python,
+    [
+      {
+        threads: o.threads,
+        samplesPerSec: r.result.samples_per_sec,
+        msPerStep,
+        script: oneSilo ? 'dpasgd_torch.py --silos 1' : 'fadnet_torch.py',
+      },
+    ],
+    dflsimSamplesPerSec,
+  );
 }

@@ -30,7 +30,9 @@ export function baseGraphTopology(k: number): Topology {
       const order = ringTourOrder(ctx);
       const build = variant === 'reference' ? referenceBaseGraphSequence : baseGraphSequence;
       const seq = cached(ctx, `${name}:${variant}:${ctx.ring.localSearch}`, () => relabel(build(ctx.cg.n, k), order));
-      return sequencePlan(ctx, name, seq, { details: { maxPeers: k, construction: variant, siloOrder: 'ring tour', order: order.map((i) => ctx.cg.silos[i]) } });
+      return sequencePlan(ctx, name, seq, {
+        details: { maxPeers: k, construction: variant, siloOrder: 'ring tour', order: order.map((i) => ctx.cg.silos[i]) },
+      });
     },
   };
 }

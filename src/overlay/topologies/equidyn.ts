@@ -18,6 +18,8 @@ export const equidynTopology: Topology = {
   needs: {},
   build: (ctx) => {
     const eta = ctx.equidynEta ?? defaultEquidynEta(ctx.cg.n);
-    return sequencePlan(ctx, 'equidyn', equidynSequence(ctx.cg.n, ctx.seed, { eta }), { details: { seed: ctx.seed, eta, siloOrder: 'silo index' } });
+    return sequencePlan(ctx, 'equidyn', equidynSequence(ctx.cg.n, ctx.seed, { eta }), {
+      details: { seed: ctx.seed, eta, siloOrder: 'silo index' },
+    });
   },
 };

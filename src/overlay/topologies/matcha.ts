@@ -40,7 +40,15 @@ function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
       const rt = timeOf(k);
       const strong: SiloPair[] = [];
       for (const m of rt.active) for (const [a, b] of plan.matchings[m]) strong.push([a, b], [b, a]);
-      return { round: k, state: k, strong, weak: [], isolated: isolatedSilos(ctx.cg.n, strong), extra: { activeMatchings: rt.active, alpha: plan.alpha }, exchanges: pairExchanges(ctx.cg, strong, 'barrier') };
+      return {
+        round: k,
+        state: k,
+        strong,
+        weak: [],
+        isolated: isolatedSilos(ctx.cg.n, strong),
+        extra: { activeMatchings: rt.active, alpha: plan.alpha },
+        exchanges: pairExchanges(ctx.cg, strong, 'barrier'),
+      };
     },
     siloTimes: ctx.k,
     maxPlus: { kind: 'per-silo' },
@@ -71,7 +79,7 @@ function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
 export const matchaTopology: Topology = {
   name: 'matcha',
   family: 'sampled',
-  description: 'MATCHA: random matchings of the underlay\'s links (budget, seed)',
+  description: "MATCHA: random matchings of the underlay's links (budget, seed)",
   supports: { cycleTime: true, training: true, drawing: false, multigraphBase: false },
   needs: {},
   lists: { defaultComparison: true },

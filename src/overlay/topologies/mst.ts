@@ -11,5 +11,11 @@ export const mstTopology: Topology = {
   supports: { cycleTime: true, training: true, drawing: true, multigraphBase: true },
   needs: {},
   lists: { defaultComparison: true, reportDrawing: true },
-  build: (ctx) => staticPlan(ctx, 'mst', cached(ctx, 'mst', () => buildMst(ctx.cg, ctx.k)), { mixing: SCHEME_MIXING }),
+  build: (ctx) =>
+    staticPlan(
+      ctx,
+      'mst',
+      cached(ctx, 'mst', () => buildMst(ctx.cg, ctx.k)),
+      { mixing: SCHEME_MIXING },
+    ),
 };

@@ -24,7 +24,8 @@ export function multigraphBaseNames(ctx: Pick<TopologyContext, 'catalogue'>): st
 /** The overlay of a base topology of the context, by name (a static topology of the catalogue). */
 export function baseOverlay(ctx: TopologyContext, base: string): Overlay {
   const t = ctx.catalogue.find(base);
-  if (!t || !t.supports.multigraphBase) throw new DflsimInputError('--overlay-of', `unknown base overlay "${base}"; expected one of ${multigraphBaseNames(ctx).join(', ')}`);
+  if (!t || !t.supports.multigraphBase)
+    throw new DflsimInputError('--overlay-of', `unknown base overlay "${base}"; expected one of ${multigraphBaseNames(ctx).join(', ')}`);
   if (t.needs.overlayFile && !ctx.userOverlay) throw new DflsimInputError('--topologies', `multigraph-${base} needs --overlay <file.json>`);
   const o = t.build(ctx).overlay;
   if (!o) throw new DflsimInputError('--overlay-of', `topology "${base}" has no overlay to build a multigraph on`);
@@ -56,13 +57,27 @@ export function multigraphExchanges(mg: Multigraph<Overlay>): (k: number) => Rou
     const idx = Int32Array.from(mg.states[s].strongEdges);
     const pickI = (a: Int32Array): Int32Array => Int32Array.from(idx, (e) => a[e]);
     const pickF = (a: Float64Array): Float64Array => Float64Array.from(idx, (e) => a[e]);
-    const v = { idx, ex: { sync: 'async' as const, from: pickI(all.from), to: pickI(all.to), latencyMs: pickF(all.latencyMs), pathBitsPerMs: pickF(all.pathBitsPerMs), upShare: pickI(all.upShare), downShare: pickI(all.downShare) } };
+    const v = {
+      idx,
+      ex: {
+        sync: 'async' as const,
+        from: pickI(all.from),
+        to: pickI(all.to),
+        latencyMs: pickF(all.latencyMs),
+        pathBitsPerMs: pickF(all.pathBitsPerMs),
+        upShare: pickI(all.upShare),
+        downShare: pickI(all.downShare),
+      },
+    };
     memo.set(s, v);
     return v;
   };
   return (k) => {
     const { idx, ex } = stateOf(k % S);
-    const launchRound = Int32Array.from(idx, (e) => { const m = mg.multiplicity[e]; return k >= m ? k - m + 1 : 0; });
+    const launchRound = Int32Array.from(idx, (e) => {
+      const m = mg.multiplicity[e];
+      return k >= m ? k - m + 1 : 0;
+    });
     return { ...ex, launchRound };
   };
 }
@@ -115,7 +130,8 @@ function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {
     maxPlus: {
       kind: 'durations',
       roundMs: (k) => {
-        if (k >= sim.tauMs.length) throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.tauMs.length} rounds simulated (the context's rounds)`);
+        if (k >= sim.tauMs.length)
+          throw new RangeError(`multigraph-${base}: round ${k} is past the ${sim.tauMs.length} rounds simulated (the context's rounds)`);
         return sim.tauMs[k];
       },
     },

@@ -18,6 +18,8 @@ export const onePeerExponentialTopology: Topology = {
   build(ctx) {
     const order = ringTourOrder(ctx);
     const seq = cached(ctx, `one-peer-exponential:${ctx.ring.localSearch}`, () => relabel(onePeerExponentialSequence(ctx.cg.n), order));
-    return sequencePlan(ctx, 'one-peer-exponential', seq, { details: { siloOrder: 'ring tour', order: order.map((i) => ctx.cg.silos[i]) } });
+    return sequencePlan(ctx, 'one-peer-exponential', seq, {
+      details: { siloOrder: 'ring tour', order: order.map((i) => ctx.cg.silos[i]) },
+    });
   },
 };

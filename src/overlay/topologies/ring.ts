@@ -17,6 +17,9 @@ export const ringTopology: Topology = {
   lists: { defaultComparison: true, reportDrawing: true, multigraph: { defaultComparison: true, reportDrawing: true } },
   build(ctx) {
     const r = ringOf(ctx);
-    return staticPlan(ctx, 'ring', r.overlay, { mixing: UNIFORM_MIXING, details: { tour: r.tour.map((i) => ctx.cg.silos[i]), localSearch: ctx.ring.localSearch } });
+    return staticPlan(ctx, 'ring', r.overlay, {
+      mixing: UNIFORM_MIXING,
+      details: { tour: r.tour.map((i) => ctx.cg.silos[i]), localSearch: ctx.ring.localSearch },
+    });
   },
 };

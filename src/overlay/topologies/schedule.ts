@@ -20,6 +20,11 @@ export const userScheduleTopology: Topology = {
     const rounds = ctx.userSchedule;
     if (!rounds) throw new DflsimInputError('--topologies', 'topology "schedule" needs --schedule <file.json>');
     const pairs = rounds.map((o) => o.edges.map((e) => [e.from, e.to] as SiloPair));
-    return timeVaryingPlan(ctx, 'schedule', { round: (k) => ({ pairs: pairs[k % pairs.length] }), period: pairs.length, mixing: SCHEME_MIXING, details: { period: pairs.length } });
+    return timeVaryingPlan(ctx, 'schedule', {
+      round: (k) => ({ pairs: pairs[k % pairs.length] }),
+      period: pairs.length,
+      mixing: SCHEME_MIXING,
+      details: { period: pairs.length },
+    });
   },
 };

@@ -58,7 +58,10 @@ describe('adamUpdate', () => {
       for (let i = 0; i < 3; i++) expect(bits(native[i]!)).toEqual(bits(cpu[i]!));
     }
     // and it moved the state (not a comparison of untouched arrays)
-    const w0 = randn(SIZES.reduce((s, x) => s + x, 0), 13);
+    const w0 = randn(
+      SIZES.reduce((s, x) => s + x, 0),
+      13,
+    );
     expect(simd[2]!.filter((x, i) => x !== w0[i]).length).toBeGreaterThan(w0.length * 0.99);
   });
 

@@ -44,13 +44,22 @@ function setup(size: number, batch: number, seed: number) {
 }
 
 describe.skipIf(!addon)('native FADNet step', () => {
-  for (const [size, batch] of [[64, 4], [32, 3]] as const) {
+  for (const [size, batch] of [
+    [64, 4],
+    [32, 3],
+  ] as const) {
     it(`gives the layers model's loss and gradients (FADNet ${size}x${size}, batch ${batch})`, () => {
       const { h, slots, w, x, y, drop, F } = setup(size, batch, 3);
       drop.reseed(77);
       const vars = h.model.trainableWeights.map((v) => v.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(
-        () => tf.mean(tf.squaredDifference(h.model.apply(tf.tensor(x, [batch, size, size, 1]), { training: true }) as tf.Tensor, tf.tensor(y, [batch, 1]))) as tf.Scalar,
+        () =>
+          tf.mean(
+            tf.squaredDifference(
+              h.model.apply(tf.tensor(x, [batch, size, size, 1]), { training: true }) as tf.Tensor,
+              tf.tensor(y, [batch, 1]),
+            ),
+          ) as tf.Scalar,
         vars,
       );
       const lossTf = value.dataSync()[0]!;
@@ -116,7 +125,8 @@ describe.skipIf(!addon)('native FADNet step', () => {
     const native = run(false);
     expect(Math.abs(native.loss - layers.loss) / layers.loss).toBeLessThan(1e-6);
     let worst = 0;
-    for (let i = 0; i < native.state.length; i++) worst = Math.max(worst, Math.abs(native.state[i]! - layers.state[i]!) / Math.max(1e-3, Math.abs(layers.state[i]!)));
+    for (let i = 0; i < native.state.length; i++)
+      worst = Math.max(worst, Math.abs(native.state[i]! - layers.state[i]!) / Math.max(1e-3, Math.abs(layers.state[i]!)));
     // moving means and variances after one step: measured 4.1e-5 relative (floor 1e-3)
     expect(worst).toBeLessThan(1e-4);
     // and the two paths are not the same code: the native one differs somewhere in the last bits

@@ -8,7 +8,14 @@ import { nativeAddon, setNativeKernelsEnabled } from '../../../src/learning/tf/k
 const TOL = 1e-5;
 
 interface ConvCase {
-  b: number; h: number; w: number; ci: number; co: number; k: number; s: number; pad: 'same' | 'valid';
+  b: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  s: number;
+  pad: 'same' | 'valid';
 }
 
 const convCases: ConvCase[] = [];
@@ -36,7 +43,12 @@ beforeAll(async () => {
 });
 
 // with dflsim's native convolutions where the addon is built, and with the wasm kernels they wrap
-const variants: [string, boolean][] = nativeAddon() ? [['native', true], ['wasm', false]] : [['wasm', false]];
+const variants: [string, boolean][] = nativeAddon()
+  ? [
+      ['native', true],
+      ['wasm', false],
+    ]
+  : [['wasm', false]];
 
 describe.each(variants)('wasm kernels (%s convolutions) match the cpu backend', (_name, native) => {
   beforeAll(() => setNativeKernelsEnabled(native));
@@ -60,22 +72,23 @@ describe.each(variants)('wasm kernels (%s convolutions) match the cpu backend', 
   ];
   // the wasm kernel's own path choice (the native kernel has one path: nothing to force)
   const forcedCases = native ? [] : [...convCases, ...singleChannel];
-  if (forcedCases.length) it.each(forcedCases)('Conv2DBackpropFilter, patches + MatMul path forced %o', async (c) => {
-    const oh = outSize(c.h, c.k, c.s, c.pad);
-    const ow = outSize(c.w, c.k, c.s, c.pad);
-    const x = { data: randn(c.b * c.h * c.w * c.ci, 11), shape: [c.b, c.h, c.w, c.ci] };
-    const dy = { data: randn(c.b * oh * ow * c.co, 12), shape: [c.b, oh, ow, c.co] };
-    const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.ci, c.co] };
-    const ref = await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
-    filterGradMode.force = 'im2col';
-    try {
-      const got = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
-      expect(got.shape).toEqual(ref.shape);
-      expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
-    } finally {
-      filterGradMode.force = null;
-    }
-  });
+  if (forcedCases.length)
+    it.each(forcedCases)('Conv2DBackpropFilter, patches + MatMul path forced %o', async (c) => {
+      const oh = outSize(c.h, c.k, c.s, c.pad);
+      const ow = outSize(c.w, c.k, c.s, c.pad);
+      const x = { data: randn(c.b * c.h * c.w * c.ci, 11), shape: [c.b, c.h, c.w, c.ci] };
+      const dy = { data: randn(c.b * oh * ow * c.co, 12), shape: [c.b, oh, ow, c.co] };
+      const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.ci, c.co] };
+      const ref = await runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, attrs);
+      filterGradMode.force = 'im2col';
+      try {
+        const got = await runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
+        expect(got.shape).toEqual(ref.shape);
+        expect(relErr(got.data, ref.data)).toBeLessThan(TOL);
+      } finally {
+        filterGradMode.force = null;
+      }
+    });
 
   it.each(convCases)('Conv2DBackpropInput %o', async (c) => {
     const oh = outSize(c.h, c.k, c.s, c.pad);
@@ -112,7 +125,9 @@ describe.each(variants)('wasm kernels (%s convolutions) match the cpu backend', 
     const x = { data: xd, shape: [c.b, c.h, c.w, c.c] };
     const dyd = { data: randn(c.b * oh * ow * c.c, 6), shape: [c.b, oh, ow, c.c] };
     await tf.setBackend('cpu');
-    const y = tf.tidy(() => tf.maxPool(tf.tensor4d(x.data, x.shape as [number, number, number, number]), c.k, c.s, c.pad).dataSync() as Float32Array);
+    const y = tf.tidy(
+      () => tf.maxPool(tf.tensor4d(x.data, x.shape as [number, number, number, number]), c.k, c.s, c.pad).dataSync() as Float32Array,
+    );
     const output = { data: y, shape: dyd.shape };
     const attrs = { filterSize: [c.k, c.k], strides: [c.s, c.s], pad: c.pad };
     const ref = await runOn('cpu', 'MaxPoolGrad', { dy: dyd, input: x, output }, attrs);
@@ -127,7 +142,9 @@ describe.each(variants)('wasm kernels (%s convolutions) match the cpu backend', 
     xd[100] = NaN;
     const x = { data: xd, shape };
     await tf.setBackend('cpu');
-    const y = tf.tidy(() => tf.maxPool(tf.tensor4d(xd, shape as [number, number, number, number]), 3, 2, 'valid').dataSync() as Float32Array);
+    const y = tf.tidy(
+      () => tf.maxPool(tf.tensor4d(xd, shape as [number, number, number, number]), 3, 2, 'valid').dataSync() as Float32Array,
+    );
     // a forward pass that propagated the NaN (the cpu backend's skips it): window 0,
     // channel 3 has no tap equal to its output, so the SIMD path must fall back
     y[3] = NaN;
@@ -157,7 +174,13 @@ describe('reductions and tile match the cpu backend', () => {
   ];
   for (const k of ['Sum', 'Mean']) {
     it.each(sumCases)(`${k} %o`, async (c) => {
-      const x = { data: randn(c.shape.reduce((a, b) => a * b, 1), 7), shape: c.shape };
+      const x = {
+        data: randn(
+          c.shape.reduce((a, b) => a * b, 1),
+          7,
+        ),
+        shape: c.shape,
+      };
       const attrs = { axis: c.axis, keepDims: c.keepDims };
       const ref = await runOn('cpu', k, { x }, attrs);
       const got = await runOn('wasm', k, { x }, attrs);
@@ -171,7 +194,13 @@ describe('reductions and tile match the cpu backend', () => {
     { shape: [2, 3], reps: [2, 2] }, // falls back
   ];
   it.each(tileCases)('Tile %o', async (c) => {
-    const x = { data: randn(c.shape.reduce((a, b) => a * b, 1), 8), shape: c.shape };
+    const x = {
+      data: randn(
+        c.shape.reduce((a, b) => a * b, 1),
+        8,
+      ),
+      shape: c.shape,
+    };
     const ref = await runOn('cpu', 'Tile', { x }, { reps: c.reps });
     const got = await runOn('wasm', 'Tile', { x }, { reps: c.reps });
     expect(got.shape).toEqual(ref.shape);

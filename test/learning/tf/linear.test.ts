@@ -13,12 +13,23 @@ import { networkFile } from '../../helpers.js';
 
 describe('linear model on synthetic driving frames', () => {
   it('at lr 0.01 ends below the constant predictor', async () => {
-    const cfg = validateConfig({
-      kind: 'train', name: 'linear-lr', network: networkFile('gaia'), topology: 'ring',
-      model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 20 },
-      rounds: 100, batchSize: 8, lr: 0.01, evalEvery: 10, seed: 1, backend: 'wasm',
-    }, 'linear.json') as TrainConfig;
+    const cfg = validateConfig(
+      {
+        kind: 'train',
+        name: 'linear-lr',
+        network: networkFile('gaia'),
+        topology: 'ring',
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 20 },
+        rounds: 100,
+        batchSize: 8,
+        lr: 0.01,
+        evalEvery: 10,
+        seed: 1,
+        backend: 'wasm',
+      },
+      'linear.json',
+    ) as TrainConfig;
     const s = await runTraining(cfg, 'linear.json', { outDir: mkdtempSync(path.join(tmpdir(), 'dflsim-linear-')) });
     expect(s.completed).toBe(true);
     expect(s.constantPredictorRmse).toBeCloseTo(0.3675, 3);

@@ -25,7 +25,14 @@ describe.skipIf(!addon)('native GEMM', () => {
   afterAll(() => addon?.kernel('auto'));
 
   /** The definition: c = start; c = f32(c + f32(a * b)) for k in order. */
-  function reference(M: number, N: number, K: number, a: (i: number, k: number) => number, b: (k: number, j: number) => number, start: Float32Array | null): Float32Array {
+  function reference(
+    M: number,
+    N: number,
+    K: number,
+    a: (i: number, k: number) => number,
+    b: (k: number, j: number) => number,
+    start: Float32Array | null,
+  ): Float32Array {
     const c = new Float32Array(M * N);
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
@@ -38,7 +45,13 @@ describe.skipIf(!addon)('native GEMM', () => {
   }
 
   const cases: [number, number, number][] = [
-    [1, 1, 1], [7, 17, 5], [13, 33, 300], [100, 40, 513], [6, 16, 256], [50, 3, 1000], [3, 50, 7],
+    [1, 1, 1],
+    [7, 17, 5],
+    [13, 33, 300],
+    [100, 40, 513],
+    [6, 16, 256],
+    [50, 3, 1000],
+    [3, 50, 7],
     [300, 64, 1000], // large enough to be split across threads
   ];
   for (const [M, N, K] of cases) {
@@ -58,14 +71,24 @@ describe.skipIf(!addon)('native GEMM', () => {
           heap.set(b, 1 + a.length);
           const cOff = 2 + a.length + b.length;
           for (const acc of [0, 1]) {
-            const want = reference(M, N, K, (i, k) => a[i * rsa + k * csa]!, (k, j) => b[k * rsb + j * csb]!, acc ? start : null);
+            const want = reference(
+              M,
+              N,
+              K,
+              (i, k) => a[i * rsa + k * csa]!,
+              (k, j) => b[k * rsb + j * csb]!,
+              acc ? start : null,
+            );
             for (const kernel of ['avx2', 'portable'] as const) {
               addon!.kernel(kernel);
               for (const threads of [1, 2, 3]) {
                 heap.set(start, cOff);
                 addon!.gemm(heap, M, N, K, 1, rsa, csa, 1 + a.length, rsb, csb, cOff, N, acc, threads);
                 const got = heap.subarray(cOff, cOff + M * N);
-                expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer)), `${addon!.kernel()} threads ${threads} acc ${acc}`).toBe(true);
+                expect(
+                  Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer)),
+                  `${addon!.kernel()} threads ${threads} acc ${acc}`,
+                ).toBe(true);
               }
             }
           }
@@ -99,7 +122,14 @@ describe.skipIf(!addon)('native convolutions and products match the cpu backend'
         const x = { data: randn(c.b * c.h * c.w * c.ci, 1), shape: [c.b, c.h, c.w, c.ci] };
         const filter = { data: randn(c.k * c.k * c.ci * c.co, 2), shape: [c.k, c.k, c.ci, c.co] };
         const bias = { data: randn(c.co, 3), shape: [c.co] };
-        const attrs = { strides: [c.s, c.s], pad: c.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: act ?? undefined, leakyreluAlpha: 0.3 };
+        const attrs = {
+          strides: [c.s, c.s],
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          dilations: [1, 1],
+          activation: act ?? undefined,
+          leakyreluAlpha: 0.3,
+        };
         const name = act ? 'FusedConv2D' : 'Conv2D';
         const inputs: Record<string, { data: Float32Array; shape: number[] }> = act ? { x, filter, bias } : { x, filter };
         const ref = await runOn('cpu', name, inputs, attrs);
@@ -121,8 +151,20 @@ describe.skipIf(!addon)('native convolutions and products match the cpu backend'
     for (const act of [null, 'linear', 'relu', 'leakyrelu'] as const) {
       it(`${act ? `_FusedMatMul ${act} + bias` : 'BatchMatMul'} ${JSON.stringify(m)}`, async () => {
         const n = m.tb ? m.b[m.b.length - 2]! : m.b[m.b.length - 1]!;
-        const a = { data: randn(m.a.reduce((p, d) => p * d, 1), 4), shape: m.a };
-        const b = { data: randn(m.b.reduce((p, d) => p * d, 1), 5), shape: m.b };
+        const a = {
+          data: randn(
+            m.a.reduce((p, d) => p * d, 1),
+            4,
+          ),
+          shape: m.a,
+        };
+        const b = {
+          data: randn(
+            m.b.reduce((p, d) => p * d, 1),
+            5,
+          ),
+          shape: m.b,
+        };
         const bias = { data: randn(n, 6), shape: [n] };
         const attrs = { transposeA: m.ta, transposeB: m.tb, activation: act ?? undefined, leakyreluAlpha: 0.3 };
         const name = act ? '_FusedMatMul' : 'BatchMatMul';

@@ -16,20 +16,37 @@ const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-pool-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = path.join(dir, 'pool.json');
 const raw = {
-  kind: 'train', name: 'pool', network: networkFile('gaia'), topology: 'multigraph-ring',
+  kind: 'train',
+  name: 'pool',
+  network: networkFile('gaia'),
+  topology: 'multigraph-ring',
   workload: { name: 'f', modelSizeBits: 10943360, computeMs: 25 },
   model: { name: 'fadnet', inputSize: 32 },
   // a test set of more than one evaluation batch (64): the pool splits evaluations at batch boundaries
   dataset: { kind: 'synthetic-driving', sequences: 44, framesPerSequence: 9 },
-  rounds: 4, batchSize: 4, localSteps: 2, evalEvery: 2, evalSilos: true, checkpointEvery: 2, seed: 5, backend: 'wasm',
+  rounds: 4,
+  batchSize: 4,
+  localSteps: 2,
+  evalEvery: 2,
+  evalSilos: true,
+  checkpointEvery: 2,
+  seed: 5,
+  backend: 'wasm',
 };
 writeFileSync(file, JSON.stringify(raw));
 const cfg = validateConfig(raw, file) as TrainConfig;
 
 /** metrics.csv without the wall-clock column. */
 function metrics(out: string): string {
-  return readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n')
-    .map((l) => { const c = l.split(','); c.splice(2, 1); return c.join(','); }).join('\n');
+  return readFileSync(path.join(out, 'metrics.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const c = l.split(',');
+      c.splice(2, 1);
+      return c.join(',');
+    })
+    .join('\n');
 }
 
 describe('silo pool', () => {
@@ -53,7 +70,14 @@ describe('silo pool', () => {
   it('resumes a checkpoint written with 2 workers in a run with 1, to the same end', async () => {
     const out = path.join(dir, 'resume');
     let rounds = 0;
-    const first = await runTraining(cfg, file, { outDir: out, workers: 2, onRound: () => { rounds++; }, shouldStop: () => rounds >= 2 });
+    const first = await runTraining(cfg, file, {
+      outDir: out,
+      workers: 2,
+      onRound: () => {
+        rounds++;
+      },
+      shouldStop: () => rounds >= 2,
+    });
     expect(first.interrupted).toBe(true);
     expect(first.rounds).toBe(2);
     const second = await runTraining(cfg, file, { outDir: out, workers: 1, resume: true });
@@ -62,8 +86,14 @@ describe('silo pool', () => {
   });
 
   it('with failures (down silos on the event clock, ring mixing rows mixed as results arrive): 2 workers equal 1', async () => {
-    const raw2 = { ...raw, name: 'pool-down', topology: 'ring', clock: 'events', evalSilos: false,
-      failures: { silos: [{ silo: 'Dublin', fromRound: 1, toRound: 2 }], rate: { perRound: 0.2, meanDownRounds: 1 } } };
+    const raw2 = {
+      ...raw,
+      name: 'pool-down',
+      topology: 'ring',
+      clock: 'events',
+      evalSilos: false,
+      failures: { silos: [{ silo: 'Dublin', fromRound: 1, toRound: 2 }], rate: { perRound: 0.2, meanDownRounds: 1 } },
+    };
     const f2 = path.join(dir, 'pool-down.json');
     writeFileSync(f2, JSON.stringify(raw2));
     const cfg2 = validateConfig(raw2, f2) as TrainConfig;
@@ -77,7 +107,12 @@ describe('silo pool', () => {
     const header = got[0]!.split('\n')[0]!.split(',');
     const downCol = header.indexOf('down');
     expect(downCol).toBeGreaterThan(0);
-    expect(got[0]!.split('\n').slice(1).some((l) => Number(l.split(',')[downCol]) > 0)).toBe(true);
+    expect(
+      got[0]!
+        .split('\n')
+        .slice(1)
+        .some((l) => Number(l.split(',')[downCol]) > 0),
+    ).toBe(true);
     expect(got[1]).toBe(got[0]);
   });
 });

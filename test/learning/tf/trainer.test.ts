@@ -22,7 +22,7 @@ function brightnessBatch(seed: number, n: number, size: number): Batch {
       x[b * size * size + i] = v;
       s += v;
     }
-    y[b] = (s / (size * size)) / 127.5 - 1;
+    y[b] = s / (size * size) / 127.5 - 1;
   }
   return { x, y, size: n };
 }
@@ -62,11 +62,12 @@ describe('silo trainer', () => {
     tr.dispose();
   });
 
-  it('in place (the engine\'s own arrays): the same bits as a copying call, in the arrays it was given', () => {
+  it("in place (the engine's own arrays): the same bits as a copying call, in the arrays it was given", () => {
     const tr = createTrainer('fadnet', { inputSize: 32, seed: 1 });
     const b = [brightnessBatch(3, 4, 32), brightnessBatch(4, 4, 32)];
     const copying = tr.train(tr.initWeights(5), tr.newOptimizerState(), b, 1e-3, 9);
-    const w = tr.initWeights(5), st = tr.newOptimizerState();
+    const w = tr.initWeights(5),
+      st = tr.newOptimizerState();
     const r = tr.train(w, st, b, 1e-3, 9, true);
     expect(r.weights).toBe(w);
     expect(r.optState.m).toBe(st.m);

@@ -19,7 +19,11 @@ export function setNativeAdam(on: boolean): void {
 import { free, heapF32, type WasmBackendLike } from './util.js';
 
 /** Adam's constants. */
-export interface AdamConstants { beta1: number; beta2: number; epsilon: number }
+export interface AdamConstants {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
 
 function scalarAdam(g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array, off: number, lrT: number, a: AdamConstants): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = a;
@@ -102,7 +106,15 @@ export function adamUpdate(grads: tf.Tensor[], m: Float32Array, v: Float32Array,
  * formula: the native loop where the addon is built (pass a timed one to profile it), else
  * the scalar JS loop.
  */
-export function adamUpdateFlat(g: Float32Array, m: Float32Array, v: Float32Array, w: Float32Array, lrT: number, a: AdamConstants, native: NativeAddon | null = nativeAddon()): void {
+export function adamUpdateFlat(
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  w: Float32Array,
+  lrT: number,
+  a: AdamConstants,
+  native: NativeAddon | null = nativeAddon(),
+): void {
   if (native) native.adam(g, 0, g.length, m, v, w, 0, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, lrT, a.epsilon);
   else scalarAdam(g, m, v, w, 0, lrT, a);
 }

@@ -119,9 +119,7 @@ function bnTrainGrad(args: {
   const sb = offsetF32(backend, scratch) * 4;
   const cb = 4 * C;
   const sdy = blockedColumnSums(backend, rows, C, sb, (r0, r1) => L.colsum(dyb + r0 * cb, dyb + r1 * cb, cb, sb));
-  const sdx = blockedColumnSums(backend, rows, C, sb, (r0, r1) =>
-    L.colprodDev(dyb + r0 * cb, xb + r0 * cb, dyb + r1 * cb, cb, mb, sb),
-  );
+  const sdx = blockedColumnSums(backend, rows, C, sb, (r0, r1) => L.colprodDev(dyb + r0 * cb, xb + r0 * cb, dyb + r1 * cb, cb, mb, sb));
   // sum (x - m) with m the float32 mean: not exactly zero; k below absorbs it so that dx
   // sums to zero over each channel as in exact arithmetic (a conv bias before a batch
   // norm then gets a gradient at float noise, like the composed ops give)

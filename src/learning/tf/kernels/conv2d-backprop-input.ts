@@ -152,7 +152,18 @@ function conv2DBackpropInput(args: {
 }
 
 /** True when some phase of dx receives no gradient (a tap-less phase) and must be zeroed. */
-function needsZero(sh: number, sw: number, kh: number, kw: number, h: number, w: number, pt: number, pl: number, oh: number, ow: number): boolean {
+function needsZero(
+  sh: number,
+  sw: number,
+  kh: number,
+  kw: number,
+  h: number,
+  w: number,
+  pt: number,
+  pl: number,
+  oh: number,
+  ow: number,
+): boolean {
   for (let r = 0; r < sh; r++) {
     const p = phase(r, sh, kh, h, pt, oh);
     if (p.nq > 0 && p.m === 0) return true;

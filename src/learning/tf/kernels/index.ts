@@ -43,7 +43,8 @@ export function registerDflsimWasmKernels(): void {
     identityConfig,
     batchNormTrainConfig,
     batchNormTrainGradConfig,
-  ]) overrideWasmKernel(cfg);
+  ])
+    overrideWasmKernel(cfg);
   // the native convolutions and products wrap the kernels above (their fallbacks)
   if (nativeAddon()) for (const cfg of nativeKernelConfigs()) overrideWasmKernel(cfg);
   registered = true;

@@ -81,8 +81,27 @@ function maxPoolGrad(args: {
   const native = nativeKernelAddon();
   if (native && input.dtype === 'float32') {
     // the same rule and order in C (NaN windows included)
-    native.maxPoolGrad(heapF32(backend), B, H, W, C, OH, OW, fh, fw, sh, sw, dilH, dilW, pt, pl,
-      offsetF32(backend, input), offsetF32(backend, output), offsetF32(backend, dy), offsetF32(backend, dx));
+    native.maxPoolGrad(
+      heapF32(backend),
+      B,
+      H,
+      W,
+      C,
+      OH,
+      OW,
+      fh,
+      fw,
+      sh,
+      sw,
+      dilH,
+      dilW,
+      pt,
+      pl,
+      offsetF32(backend, input),
+      offsetF32(backend, output),
+      offsetF32(backend, dy),
+      offsetF32(backend, dx),
+    );
     return dx;
   }
   const heap = heapF32(backend);
@@ -124,7 +143,12 @@ function maxPoolGrad(args: {
     const heapI = new Int32Array(heapF32(backend).buffer, tb, taps.length);
     for (let i = 0; i < taps.length; i++) heapI[i] = taps[i]! * 4;
     // offsets after the allocation (the heap may have grown; offsets stay)
-    const [xb, yb, gb, db] = [input, output, dy, dx].map((t) => backend.dataIdMap.get(t.dataId).memoryOffset) as [number, number, number, number];
+    const [xb, yb, gb, db] = [input, output, dy, dx].map((t) => backend.dataIdMap.get(t.dataId).memoryOffset) as [
+      number,
+      number,
+      number,
+      number,
+    ];
     const cb = C * 4;
     let ok = 1;
     for (let b = 0; b < B && ok; b++) {

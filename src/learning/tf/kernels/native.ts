@@ -62,8 +62,7 @@ interface ConvAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-const dilated = (d: number | [number, number] | undefined) =>
-  d !== undefined && (Array.isArray(d) ? d[0] !== 1 || d[1] !== 1 : d !== 1);
+const dilated = (d: number | [number, number] | undefined) => d !== undefined && (Array.isArray(d) ? d[0] !== 1 || d[1] !== 1 : d !== 1);
 const nchw = (f: ConvAttrs['dataFormat']) => f === 'NCHW' || f === 'channelsFirst';
 
 type KernelArgs = { inputs: Record<string, Info | undefined>; attrs: Record<string, unknown>; backend: WasmBackendLike };
@@ -84,10 +83,26 @@ function convCall(
   a.conv2d(
     heap,
     op,
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.filterHeight, info.filterWidth, info.outChannels,
-    info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, info.outHeight, info.outWidth,
-    offsetF32(backend, x), offsetF32(backend, f), offsetF32(backend, out), bias ? offsetF32(backend, bias) : -1, act, alpha, threads,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    info.outHeight,
+    info.outWidth,
+    offsetF32(backend, x),
+    offsetF32(backend, f),
+    offsetF32(backend, out),
+    bias ? offsetF32(backend, bias) : -1,
+    act,
+    alpha,
+    threads,
   );
 }
 
@@ -101,14 +116,26 @@ function forwardConv(prev: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     const attrs = args.attrs as unknown as ConvAttrs & { activation?: string; leakyreluAlpha?: number };
     const act = fused ? ACT[attrs.activation ?? 'linear'] : 0;
     if (
-      !a || !x || !filter || nchw(attrs.dataFormat) || dilated(attrs.dilations) || act === undefined || preluActivationWeights ||
-      x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 ||
+      !a ||
+      !x ||
+      !filter ||
+      nchw(attrs.dataFormat) ||
+      dilated(attrs.dilations) ||
+      act === undefined ||
+      preluActivationWeights ||
+      x.dtype !== 'float32' ||
+      filter.dtype !== 'float32' ||
+      x.shape.length !== 4 ||
       (bias && (bias.dtype !== 'float32' || bias.shape.reduce((p, d) => p * d, 1) !== filter.shape[3]))
-    ) return prev(args as never);
+    )
+      return prev(args as never);
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
       filter.shape as [number, number, number, number],
-      attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
     );
     const out = args.backend.makeOutput(info.outShape as number[], 'float32');
     if (info.outHeight * info.outWidth * info.batchSize === 0) return out;
@@ -124,7 +151,12 @@ function backpropInput(prev: tf.KernelFunc): tf.KernelFunc {
     const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
     if (!a || !dy || !filter || nchw(attrs.dataFormat) || dy.dtype !== 'float32' || filter.dtype !== 'float32') return prev(args as never);
     const info = tf.backend_util.computeConv2DInfo(
-      attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+      attrs.inputShape,
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
     );
     const out = args.backend.makeOutput([...attrs.inputShape], 'float32');
     if (attrs.inputShape.reduce((p, d) => p * d, 1) === 0) return out;
@@ -141,7 +173,12 @@ function backpropFilter(prev: tf.KernelFunc): tf.KernelFunc {
     const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
     if (!a || !x || !dy || nchw(attrs.dataFormat) || x.dtype !== 'float32' || dy.dtype !== 'float32') return prev(args as never);
     const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode,
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
     );
     const out = args.backend.makeOutput([...attrs.filterShape], 'float32');
     convCall(a, args.backend, 2, info, x, dy, out, null, 0, 0);
@@ -156,8 +193,18 @@ function matMul(prev: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     const { a, b, bias, preluActivationWeights } = args.inputs;
     const attrs = args.attrs as { transposeA?: boolean; transposeB?: boolean; activation?: string; leakyreluAlpha?: number };
     const act = fused ? ACT[attrs.activation ?? 'linear'] : 0;
-    if (!an || !a || !b || act === undefined || preluActivationWeights || a.dtype !== 'float32' || b.dtype !== 'float32' ||
-        a.shape.length < 2 || b.shape.length < 2) return prev(args as never);
+    if (
+      !an ||
+      !a ||
+      !b ||
+      act === undefined ||
+      preluActivationWeights ||
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32' ||
+      a.shape.length < 2 ||
+      b.shape.length < 2
+    )
+      return prev(args as never);
     const ra = a.shape.length;
     const rb = b.shape.length;
     const M = attrs.transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
@@ -179,7 +226,22 @@ function matMul(prev: tf.KernelFunc, fused: boolean): tf.KernelFunc {
     const [rsa, csa] = attrs.transposeA ? [1, M] : [K, 1];
     const [rsb, csb] = attrs.transposeB ? [1, K] : [N, 1];
     for (let i = 0; i < nb; i++) {
-      an.gemm(heap, M, N, K, ao + (ba === 1 ? 0 : i * M * K), rsa, csa, bo + (bb === 1 ? 0 : i * K * N), rsb, csb, co + i * M * N, N, 0, threads);
+      an.gemm(
+        heap,
+        M,
+        N,
+        K,
+        ao + (ba === 1 ? 0 : i * M * K),
+        rsa,
+        csa,
+        bo + (bb === 1 ? 0 : i * K * N),
+        rsb,
+        csb,
+        co + i * M * N,
+        N,
+        0,
+        threads,
+      );
     }
     if (bias || act !== 0) {
       const y = heap.subarray(co, co + nb * M * N);

@@ -68,14 +68,16 @@ function fallback(name: string, args: unknown): Info {
 export const sumConfig: tf.KernelConfig = {
   kernelName: 'Sum',
   backendName: 'wasm',
-  kernelFunc: ((a: Args<{ axis: number | number[]; keepDims: boolean }>) => reduceLeading(a, false) ?? fallback('Sum', a)) as unknown as tf.KernelFunc,
+  kernelFunc: ((a: Args<{ axis: number | number[]; keepDims: boolean }>) =>
+    reduceLeading(a, false) ?? fallback('Sum', a)) as unknown as tf.KernelFunc,
 };
 
 /** Kernel config: `Mean` on 'wasm' (leading axes fast). */
 export const meanConfig: tf.KernelConfig = {
   kernelName: 'Mean',
   backendName: 'wasm',
-  kernelFunc: ((a: Args<{ axis: number | number[]; keepDims: boolean }>) => reduceLeading(a, true) ?? fallback('Mean', a)) as unknown as tf.KernelFunc,
+  kernelFunc: ((a: Args<{ axis: number | number[]; keepDims: boolean }>) =>
+    reduceLeading(a, true) ?? fallback('Mean', a)) as unknown as tf.KernelFunc,
 };
 
 function tile(args: Args<{ reps: number[] }>): Info {
@@ -92,7 +94,10 @@ function tile(args: Args<{ reps: number[] }>): Info {
   for (const d of x.shape) size *= d;
   let times = 1;
   for (const r of reps) times *= r;
-  const out = backend.makeOutput(x.shape.map((d, i) => d * reps[i]!), 'float32');
+  const out = backend.makeOutput(
+    x.shape.map((d, i) => d * reps[i]!),
+    'float32',
+  );
   const heap = heapF32(backend);
   const xo = offsetF32(backend, x);
   const oo = offsetF32(backend, out);

@@ -113,12 +113,25 @@ function loopFn(nParams: number, x: number, end: number, cb: number, advance: nu
   const code = [
     ...[0x02, 0x40], // block
     ...[0x03, 0x40], // loop
-    ...GET(x), ...GET(end), ...GE_U, 0x0d, 0x01, // br_if 1 when x >= end
+    ...GET(x),
+    ...GET(end),
+    ...GE_U,
+    0x0d,
+    0x01, // br_if 1 when x >= end
     ...body,
     ...advance.flatMap((p) => [...GET(p), ...I32(step), ...ADD, ...SET(p)]),
-    ...GET(j), ...I32(jStep), ...ADD, ...TEE(j), ...GET(cb), ...EQ,
-    ...[0x04, 0x40], ...I32(0), ...SET(j), 0x0b, // if j == cb: j = 0
-    0x0c, 0x00, // br 0
+    ...GET(j),
+    ...I32(jStep),
+    ...ADD,
+    ...TEE(j),
+    ...GET(cb),
+    ...EQ,
+    ...[0x04, 0x40],
+    ...I32(0),
+    ...SET(j),
+    0x0b, // if j == cb: j = 0
+    0x0c,
+    0x00, // br 0
     0x0b, // end loop
     0x0b, // end block
     0x0b, // end function
@@ -138,31 +151,88 @@ function poolGradWindowFn(): number[] {
   const [j, t, off, ok, addr] = [7, 8, 9, 10, 11];
   const [found, m] = [12, 13];
   const code = [
-    ...I32(1), ...SET(ok),
-    ...I32(0), ...SET(j),
-    ...[0x02, 0x40], ...[0x03, 0x40], // block loop (channel vectors)
-    ...GET(j), ...GET(cb), ...GE_U, 0x0d, 0x01,
-    ...V128_ZERO, ...SET(found),
-    ...GET(taps), ...SET(t),
-    ...[0x02, 0x40], ...[0x03, 0x40], // block loop (taps)
-    ...GET(t), ...GET(tend), ...GE_U, 0x0d, 0x01,
-    ...GET(t), ...I32_LOAD, ...GET(j), ...ADD, ...SET(off),
-    ...GET(x), ...GET(off), ...ADD, ...LOAD, ...LD(y, j), ...FEQ, ...GET(found), ...ANDNOT, ...SET(m),
-    ...GET(dx), ...GET(off), ...ADD, ...SET(addr),
+    ...I32(1),
+    ...SET(ok),
+    ...I32(0),
+    ...SET(j),
+    ...[0x02, 0x40],
+    ...[0x03, 0x40], // block loop (channel vectors)
+    ...GET(j),
+    ...GET(cb),
+    ...GE_U,
+    0x0d,
+    0x01,
+    ...V128_ZERO,
+    ...SET(found),
+    ...GET(taps),
+    ...SET(t),
+    ...[0x02, 0x40],
+    ...[0x03, 0x40], // block loop (taps)
+    ...GET(t),
+    ...GET(tend),
+    ...GE_U,
+    0x0d,
+    0x01,
+    ...GET(t),
+    ...I32_LOAD,
+    ...GET(j),
+    ...ADD,
+    ...SET(off),
+    ...GET(x),
+    ...GET(off),
+    ...ADD,
+    ...LOAD,
+    ...LD(y, j),
+    ...FEQ,
+    ...GET(found),
+    ...ANDNOT,
+    ...SET(m),
+    ...GET(dx),
+    ...GET(off),
+    ...ADD,
+    ...SET(addr),
     ...GET(addr),
-    ...GET(addr), ...LOAD, ...LD(g, j), ...FADD,
-    ...GET(addr), ...LOAD,
-    ...GET(m), ...BITSELECT, ...STORE,
-    ...GET(found), ...GET(m), ...OR, ...SET(found),
-    ...GET(t), ...I32(4), ...ADD, ...SET(t),
-    0x0c, 0x00, 0x0b, 0x0b, // br loop; end loop; end block
-    ...GET(ok), ...GET(found), ...ALL_TRUE, ...I32_AND, ...SET(ok),
-    ...GET(j), ...I32(16), ...ADD, ...SET(j),
-    0x0c, 0x00, 0x0b, 0x0b,
+    ...GET(addr),
+    ...LOAD,
+    ...LD(g, j),
+    ...FADD,
+    ...GET(addr),
+    ...LOAD,
+    ...GET(m),
+    ...BITSELECT,
+    ...STORE,
+    ...GET(found),
+    ...GET(m),
+    ...OR,
+    ...SET(found),
+    ...GET(t),
+    ...I32(4),
+    ...ADD,
+    ...SET(t),
+    0x0c,
+    0x00,
+    0x0b,
+    0x0b, // br loop; end loop; end block
+    ...GET(ok),
+    ...GET(found),
+    ...ALL_TRUE,
+    ...I32_AND,
+    ...SET(ok),
+    ...GET(j),
+    ...I32(16),
+    ...ADD,
+    ...SET(j),
+    0x0c,
+    0x00,
+    0x0b,
+    0x0b,
     ...GET(ok),
     0x0b, // end function
   ];
-  const locals = vec([[0x05, 0x7f], [0x02, 0x7b]]); // 5 x i32, 2 x v128
+  const locals = vec([
+    [0x05, 0x7f],
+    [0x02, 0x7b],
+  ]); // 5 x i32, 2 x v128
   const fn = [...locals, ...code];
   return [...uleb(fn.length), ...fn];
 }
@@ -174,18 +244,59 @@ function adamFn(): number[] {
   const K = (i: number) => [...GET(k), ...LOAD_AT(16 * i)];
   const P = (p: number) => [...GET(p), ...LOAD64Z, ...PROMOTE];
   const code = [
-    ...[0x02, 0x40], ...[0x03, 0x40],
-    ...GET(g), ...GET(end), ...GE_U, 0x0d, 0x01,
-    ...P(g), ...SET(gi),
-    ...K(0), ...P(m), ...DMUL, ...K(1), ...GET(gi), ...DMUL, ...DADD, ...SET(mi),
-    ...K(2), ...P(v), ...DMUL, ...K(3), ...GET(gi), ...DMUL, ...GET(gi), ...DMUL, ...DADD, ...SET(vi),
-    ...GET(m), ...GET(mi), ...DEMOTE, ...STORE64L0,
-    ...GET(v), ...GET(vi), ...DEMOTE, ...STORE64L0,
+    ...[0x02, 0x40],
+    ...[0x03, 0x40],
+    ...GET(g),
+    ...GET(end),
+    ...GE_U,
+    0x0d,
+    0x01,
+    ...P(g),
+    ...SET(gi),
+    ...K(0),
+    ...P(m),
+    ...DMUL,
+    ...K(1),
+    ...GET(gi),
+    ...DMUL,
+    ...DADD,
+    ...SET(mi),
+    ...K(2),
+    ...P(v),
+    ...DMUL,
+    ...K(3),
+    ...GET(gi),
+    ...DMUL,
+    ...GET(gi),
+    ...DMUL,
+    ...DADD,
+    ...SET(vi),
+    ...GET(m),
+    ...GET(mi),
+    ...DEMOTE,
+    ...STORE64L0,
+    ...GET(v),
+    ...GET(vi),
+    ...DEMOTE,
+    ...STORE64L0,
     ...GET(w),
-    ...P(w), ...K(4), ...GET(mi), ...DMUL, ...GET(vi), ...DSQRT, ...K(5), ...DADD, ...DDIV, ...DSUB,
-    ...DEMOTE, ...STORE64L0,
+    ...P(w),
+    ...K(4),
+    ...GET(mi),
+    ...DMUL,
+    ...GET(vi),
+    ...DSQRT,
+    ...K(5),
+    ...DADD,
+    ...DDIV,
+    ...DSUB,
+    ...DEMOTE,
+    ...STORE64L0,
     ...[g, m, v, w].flatMap((q) => [...GET(q), ...I32(8), ...ADD, ...SET(q)]),
-    0x0c, 0x00, 0x0b, 0x0b,
+    0x0c,
+    0x00,
+    0x0b,
+    0x0b,
     0x0b,
   ];
   const locals = vec([[0x03, 0x7b]]);
@@ -197,12 +308,33 @@ function adamFn(): number[] {
 function stridedFn(): number[] {
   const [dst, src, end, sb] = [0, 1, 2, 3];
   const code = [
-    ...[0x02, 0x40], ...[0x03, 0x40],
-    ...GET(dst), ...GET(end), ...GE_U, 0x0d, 0x01,
-    ...GET(dst), ...GET(src), 0x2a, 0x02, 0x00, 0x38, 0x02, 0x00, // f32.store(dst, f32.load(src))
-    ...GET(dst), ...I32(4), ...ADD, ...SET(dst),
-    ...GET(src), ...GET(sb), ...ADD, ...SET(src),
-    0x0c, 0x00, 0x0b, 0x0b,
+    ...[0x02, 0x40],
+    ...[0x03, 0x40],
+    ...GET(dst),
+    ...GET(end),
+    ...GE_U,
+    0x0d,
+    0x01,
+    ...GET(dst),
+    ...GET(src),
+    0x2a,
+    0x02,
+    0x00,
+    0x38,
+    0x02,
+    0x00, // f32.store(dst, f32.load(src))
+    ...GET(dst),
+    ...I32(4),
+    ...ADD,
+    ...SET(dst),
+    ...GET(src),
+    ...GET(sb),
+    ...ADD,
+    ...SET(src),
+    0x0c,
+    0x00,
+    0x0b,
+    0x0b,
     0x0b,
   ];
   const fn = [...vec([]), ...code];
@@ -217,19 +349,37 @@ function buildModule(shared: boolean): Uint8Array {
   {
     const d = [...GET(0), ...LOAD, ...LD(3, 5), ...FSUB];
     // out += d*d: compute d twice (cheap) to avoid v128 locals
-    fns.push({ name: 'colsqdev', params: 5, code: loopFn(5, 0, 1, 2, [0], [...AT(4, 5), ...LD(4, 5), ...d, ...d, ...FMUL, ...FADD, ...STORE]) });
+    fns.push({
+      name: 'colsqdev',
+      params: 5,
+      code: loopFn(5, 0, 1, 2, [0], [...AT(4, 5), ...LD(4, 5), ...d, ...d, ...FMUL, ...FADD, ...STORE]),
+    });
   }
   // colprodDev(dy, x, end, cb, m, out)
   fns.push({
     name: 'colprodDev',
     params: 6,
-    code: loopFn(6, 0, 2, 3, [0, 1], [...AT(5, 6), ...LD(5, 6), ...GET(0), ...LOAD, ...GET(1), ...LOAD, ...LD(4, 6), ...FSUB, ...FMUL, ...FADD, ...STORE]),
+    code: loopFn(
+      6,
+      0,
+      2,
+      3,
+      [0, 1],
+      [...AT(5, 6), ...LD(5, 6), ...GET(0), ...LOAD, ...GET(1), ...LOAD, ...LD(4, 6), ...FSUB, ...FMUL, ...FADD, ...STORE],
+    ),
   });
   // affine(x, end, cb, m, a, k, y): y = (x - m) * a + k
   fns.push({
     name: 'affine',
     params: 7,
-    code: loopFn(7, 0, 1, 2, [0, 6], [...GET(6), ...GET(0), ...LOAD, ...LD(3, 7), ...FSUB, ...LD(4, 7), ...FMUL, ...LD(5, 7), ...FADD, ...STORE]),
+    code: loopFn(
+      7,
+      0,
+      1,
+      2,
+      [0, 6],
+      [...GET(6), ...GET(0), ...LOAD, ...LD(3, 7), ...FSUB, ...LD(4, 7), ...FMUL, ...LD(5, 7), ...FADD, ...STORE],
+    ),
   });
   // affine2(dy, x, end, cb2, m, a, b, k, d, out): out = (dy - d) * a + (x - m) * b + k, two
   // floats at a time in float64 (one rounding per element); m, a, b, k, d are float64
@@ -237,12 +387,37 @@ function buildModule(shared: boolean): Uint8Array {
   fns.push({
     name: 'affine2',
     params: 10,
-    code: loopFn(10, 0, 2, 3, [0, 1, 9], [
-      ...GET(9),
-      ...GET(0), ...LOAD64Z, ...PROMOTE, ...LD(8, 10), ...DSUB, ...LD(5, 10), ...DMUL,
-      ...GET(1), ...LOAD64Z, ...PROMOTE, ...LD(4, 10), ...DSUB, ...LD(6, 10), ...DMUL, ...DADD,
-      ...LD(7, 10), ...DADD, ...DEMOTE, ...STORE64L0,
-    ], 8, 16),
+    code: loopFn(
+      10,
+      0,
+      2,
+      3,
+      [0, 1, 9],
+      [
+        ...GET(9),
+        ...GET(0),
+        ...LOAD64Z,
+        ...PROMOTE,
+        ...LD(8, 10),
+        ...DSUB,
+        ...LD(5, 10),
+        ...DMUL,
+        ...GET(1),
+        ...LOAD64Z,
+        ...PROMOTE,
+        ...LD(4, 10),
+        ...DSUB,
+        ...LD(6, 10),
+        ...DMUL,
+        ...DADD,
+        ...LD(7, 10),
+        ...DADD,
+        ...DEMOTE,
+        ...STORE64L0,
+      ],
+      8,
+      16,
+    ),
   });
   fns.push({ name: 'poolGradWindow', params: 7, results: 1, code: poolGradWindowFn() });
   fns.push({ name: 'adam', params: 6, code: adamFn() });
@@ -255,7 +430,14 @@ function buildModule(shared: boolean): Uint8Array {
   });
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(types)),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...limits]])),
     ...section(3, vec(fns.map((f) => uleb(sigs.indexOf(sig(f)))))),

@@ -38,12 +38,7 @@ export function offsetF32(backend: WasmBackendLike, info: Info): number {
 }
 
 /** Run another kernel registered for 'wasm' (no engine bookkeeping, no tape). */
-export function runWasm(
-  name: string,
-  inputs: Record<string, Info>,
-  attrs: Record<string, unknown>,
-  backend: WasmBackendLike,
-): Info {
+export function runWasm(name: string, inputs: Record<string, Info>, attrs: Record<string, unknown>, backend: WasmBackendLike): Info {
   const k = original(name) ?? tf.getKernel(name, 'wasm');
   if (!k) throw new Error(`dflsim/learning/tf/kernels: wasm kernel ${name} is not registered`);
   return k.kernelFunc({ inputs, attrs, backend: backend as unknown as tf.KernelBackend } as never) as Info;

@@ -14,9 +14,7 @@ import { BN_TRAIN, BN_TRAIN_GRAD, fusedBatchNormAvailable } from '../kernels/bat
 type BatchNormArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
 type Kwargs = Record<string, unknown>;
 
-const KerasBatchNorm = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as new (
-  args: BatchNormArgs,
-) => tf.layers.Layer;
+const KerasBatchNorm = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as new (args: BatchNormArgs) => tf.layers.Layer;
 
 interface BnInternals {
   gamma: tf.LayerVariable;
@@ -78,11 +76,9 @@ export class FusedBatchNorm extends KerasBatchNorm {
           value: y!,
           gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
             const [sx, sg, sm, sv] = saved;
-            return tf.engine().runKernel(
-              BN_TRAIN_GRAD,
-              { dy, x: sx!, gamma: sg!, mean: sm!, variance: sv! },
-              { epsilon: eps },
-            ) as tf.Tensor[];
+            return tf
+              .engine()
+              .runKernel(BN_TRAIN_GRAD, { dy, x: sx!, gamma: sg!, mean: sm!, variance: sv! }, { epsilon: eps }) as tf.Tensor[];
           },
         };
       }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -88,9 +88,24 @@ function arenaPlan(inputSize: number, paramCount: number, g: ReturnType<typeof f
   const pool = tf.backend_util.computePool2DInfo(stem.info.outShape as [number, number, number, number], 3, 2, 1, 'valid');
   const x1 = alloc(count(pool.outShape));
   const blocks: {
-    name: string; inShape: [number, number, number, number]; xin: number;
-    n1: number; m1: number; v1: number; r1: number; c1: Conv; o1: number;
-    n2: number; m2: number; v2: number; r2: number; c2: Conv; o2: number; sc: Conv; osc: number; out: number;
+    name: string;
+    inShape: [number, number, number, number];
+    xin: number;
+    n1: number;
+    m1: number;
+    v1: number;
+    r1: number;
+    c1: Conv;
+    o1: number;
+    n2: number;
+    m2: number;
+    v2: number;
+    r2: number;
+    c2: Conv;
+    o2: number;
+    sc: Conv;
+    osc: number;
+    out: number;
   }[] = [];
   let inShape = pool.outShape as [number, number, number, number];
   let xin = x1;
@@ -100,10 +115,18 @@ function arenaPlan(inputSize: number, paramCount: number, g: ReturnType<typeof f
     const c1 = convGeom(inShape, 3, F, 2);
     const c2 = convGeom(c1.info.outShape as [number, number, number, number], 3, F, 1);
     const sc = convGeom(inShape, 1, F, 2);
-    const n1 = alloc(n), m1 = alloc(inShape[3]), v1 = alloc(inShape[3]), r1 = alloc(n);
+    const n1 = alloc(n),
+      m1 = alloc(inShape[3]),
+      v1 = alloc(inShape[3]),
+      r1 = alloc(n);
     const o1 = alloc(count(c1.info.outShape));
-    const n2 = alloc(count(c1.info.outShape)), m2 = alloc(F), v2 = alloc(F), r2 = alloc(count(c1.info.outShape));
-    const o2 = alloc(count(c2.info.outShape)), osc = alloc(count(sc.info.outShape)), out = alloc(count(c2.info.outShape));
+    const n2 = alloc(count(c1.info.outShape)),
+      m2 = alloc(F),
+      v2 = alloc(F),
+      r2 = alloc(count(c1.info.outShape));
+    const o2 = alloc(count(c2.info.outShape)),
+      osc = alloc(count(sc.info.outShape)),
+      out = alloc(count(c2.info.outShape));
     blocks.push({ name, inShape, xin, n1, m1, v1, r1, c1, o1, n2, m2, v2, r2, c2, o2, sc, osc, out });
     inShape = c2.info.outShape as [number, number, number, number];
     xin = out;
@@ -116,21 +139,59 @@ function arenaPlan(inputSize: number, paramCount: number, g: ReturnType<typeof f
   const F = g.featureLength;
   const supports = [1, 2, 3].map((i) => {
     const src = i === 1 ? x1 : blocks[i - 2]!.out;
-    const shape = i === 1 ? (pool.outShape as [number, number, number, number]) : blocks[i - 2]!.c2.info.outShape as [number, number, number, number];
+    const shape =
+      i === 1 ? (pool.outShape as [number, number, number, number]) : (blocks[i - 2]!.c2.info.outShape as [number, number, number, number]);
     const conv = convGeom(shape, 1, 256, g.supportStrides[i - 1]!);
     return { i, src, shape, conv, p: alloc(count(conv.info.outShape)), f: alloc(B * F), dp: alloc(count(conv.info.outShape)) };
   });
-  const fs = alloc(B * F), fc = alloc(B * F), maskOff = alloc(B * F), yOff = alloc(B);
+  const fs = alloc(B * F),
+    fc = alloc(B * F),
+    maskOff = alloc(B * F),
+    yOff = alloc(B);
   // gradients of activations
-  const dfs = alloc(B * F), dz = alloc(rowsWD * w4), dt = alloc(rowsWD * w4);
-  const dx = [x1, ...blocks.map((b) => b.out)].map((_, i) => alloc(i === 0 ? count(pool.outShape) : count(blocks[i - 1]!.c2.info.outShape)));
+  const dfs = alloc(B * F),
+    dz = alloc(rowsWD * w4),
+    dt = alloc(rowsWD * w4);
+  const dx = [x1, ...blocks.map((b) => b.out)].map((_, i) =>
+    alloc(i === 0 ? count(pool.outShape) : count(blocks[i - 1]!.c2.info.outShape)),
+  );
   const tmp = alloc(Math.max(...blocks.map((b) => count(b.inShape))));
   const blockGrads = blocks.map((b) => ({
-    dr2: alloc(count(b.c1.info.outShape)), dn2: alloc(count(b.c1.info.outShape)),
-    dr1: alloc(count(b.inShape)), dn1: alloc(count(b.inShape)),
+    dr2: alloc(count(b.c1.info.outShape)),
+    dn2: alloc(count(b.c1.info.outShape)),
+    dr1: alloc(count(b.inShape)),
+    dn1: alloc(count(b.inShape)),
   }));
   const ds1 = alloc(count(stem.info.outShape));
-  return { heap: new Float32Array(top), B, F, wOff, gOff, x0, stem, s1, pool, x1, blocks, x4Shape, rowsWD, t, z, supports, fs, fc, maskOff, yOff, dfs, dz, dt, dx, tmp, blockGrads, ds1 };
+  return {
+    heap: new Float32Array(top),
+    B,
+    F,
+    wOff,
+    gOff,
+    x0,
+    stem,
+    s1,
+    pool,
+    x1,
+    blocks,
+    x4Shape,
+    rowsWD,
+    t,
+    z,
+    supports,
+    fs,
+    fc,
+    maskOff,
+    yOff,
+    dfs,
+    dz,
+    dt,
+    dx,
+    tmp,
+    blockGrads,
+    ds1,
+  };
 }
 
 type Arena = ReturnType<typeof arenaPlan>;
@@ -152,8 +213,23 @@ function forwardTrunk(c: StepContext): void {
   const F = p.F;
   c.conv(0, p.stem, p.x0, w('stem/kernel'), p.s1, w('stem/bias'));
   const pi = p.pool;
-  addon.maxPool(h, B, pi.inHeight, pi.inWidth, pi.inChannels, pi.outHeight, pi.outWidth, pi.filterHeight, pi.filterWidth,
-    pi.strideHeight, pi.strideWidth, pi.padInfo.top, pi.padInfo.left, p.s1, p.x1);
+  addon.maxPool(
+    h,
+    B,
+    pi.inHeight,
+    pi.inWidth,
+    pi.inChannels,
+    pi.outHeight,
+    pi.outWidth,
+    pi.filterHeight,
+    pi.filterWidth,
+    pi.strideHeight,
+    pi.strideWidth,
+    pi.padInfo.top,
+    pi.padInfo.left,
+    p.s1,
+    p.x1,
+  );
   for (const b of p.blocks) {
     const n = count(b.inShape);
     const C = b.inShape[3];
@@ -216,14 +292,40 @@ function backwardTrunk(c: StepContext): void {
     addon.colSums(h, no / F2, F2, dOut, gr(`${b.name}_conv2/bias`));
     c.conv(1, b.c2, dOut, w(`${b.name}_conv2/kernel`), bg.dr2, -1);
     addon.reluGrad(h, n2, b.r2, bg.dr2, bg.dn2);
-    addon.bnBackward(h, n2 / F2, F2, bg.dn2, b.o1, w(`${b.name}_bn2/gamma`), b.m2, b.v2, bg.dn2, gr(`${b.name}_bn2/gamma`), gr(`${b.name}_bn2/beta`), BN_EPS);
+    addon.bnBackward(
+      h,
+      n2 / F2,
+      F2,
+      bg.dn2,
+      b.o1,
+      w(`${b.name}_bn2/gamma`),
+      b.m2,
+      b.v2,
+      bg.dn2,
+      gr(`${b.name}_bn2/gamma`),
+      gr(`${b.name}_bn2/beta`),
+      BN_EPS,
+    );
     c.conv(2, b.c1, b.r1, bg.dn2, gr(`${b.name}_conv1/kernel`), -1);
     addon.colSums(h, n2 / F2, F2, bg.dn2, gr(`${b.name}_conv1/bias`));
     const n = count(b.inShape);
     const C = b.inShape[3];
     c.conv(1, b.c1, bg.dn2, w(`${b.name}_conv1/kernel`), bg.dr1, -1);
     addon.reluGrad(h, n, b.r1, bg.dr1, bg.dn1);
-    addon.bnBackward(h, n / C, C, bg.dn1, b.xin, w(`${b.name}_bn1/gamma`), b.m1, b.v1, dIn, gr(`${b.name}_bn1/gamma`), gr(`${b.name}_bn1/beta`), BN_EPS);
+    addon.bnBackward(
+      h,
+      n / C,
+      C,
+      bg.dn1,
+      b.xin,
+      w(`${b.name}_bn1/gamma`),
+      b.m1,
+      b.v1,
+      dIn,
+      gr(`${b.name}_bn1/gamma`),
+      gr(`${b.name}_bn1/beta`),
+      BN_EPS,
+    );
     c.conv(2, b.sc, b.xin, dOut, gr(`${b.name}_short/kernel`), -1);
     addon.colSums(h, no / F2, F2, dOut, gr(`${b.name}_short/bias`));
     c.conv(1, b.sc, dOut, w(`${b.name}_short/kernel`), p.tmp, -1);
@@ -231,8 +333,27 @@ function backwardTrunk(c: StepContext): void {
     supportInto(p.supports[bi]!, dIn);
   }
   // pool and stem (the stem's input needs no gradient)
-  addon.maxPoolGrad(h, B, pi.inHeight, pi.inWidth, pi.inChannels, pi.outHeight, pi.outWidth, pi.effectiveFilterHeight, pi.effectiveFilterWidth,
-    pi.strideHeight, pi.strideWidth, pi.dilationHeight, pi.dilationWidth, pi.padInfo.top, pi.padInfo.left, p.s1, p.x1, p.dx[0]!, p.ds1);
+  addon.maxPoolGrad(
+    h,
+    B,
+    pi.inHeight,
+    pi.inWidth,
+    pi.inChannels,
+    pi.outHeight,
+    pi.outWidth,
+    pi.effectiveFilterHeight,
+    pi.effectiveFilterWidth,
+    pi.strideHeight,
+    pi.strideWidth,
+    pi.dilationHeight,
+    pi.dilationWidth,
+    pi.padInfo.top,
+    pi.padInfo.left,
+    p.s1,
+    p.x1,
+    p.dx[0]!,
+    p.ds1,
+  );
   c.conv(2, p.stem, p.x0, p.ds1, gr('stem/kernel'), -1);
   addon.colSums(h, count(p.stem.info.outShape) / 32, 32, p.ds1, gr('stem/bias'));
 }
@@ -241,11 +362,29 @@ function backwardTrunk(c: StepContext): void {
  * Build a stepper for FADNet at `inputSize`, whose trainable weights lie as in `slots`.
  * Returns null when `slots` is not FADNet's layout.
  */
-export function createFadnetStepper(addon: NativeAddon, inputSize: number, slots: readonly WeightSlot[], paramCount: number): FadnetStepper | null {
+export function createFadnetStepper(
+  addon: NativeAddon,
+  inputSize: number,
+  slots: readonly WeightSlot[],
+  paramCount: number,
+): FadnetStepper | null {
   const g = fadnetGeometry(inputSize);
   const slot = new Map(slots.map((s) => [s.name, s]));
   const need = ['stem/kernel', 'stem/bias', 'width_dense/kernel', 'width_dense/bias', 'accumulation/kernel', 'accumulation/bias'];
-  for (const b of BLOCKS) for (const n of ['bn1/gamma', 'bn1/beta', 'conv1/kernel', 'conv1/bias', 'bn2/gamma', 'bn2/beta', 'conv2/kernel', 'conv2/bias', 'short/kernel', 'short/bias']) need.push(`${b}_${n}`);
+  for (const b of BLOCKS)
+    for (const n of [
+      'bn1/gamma',
+      'bn1/beta',
+      'conv1/kernel',
+      'conv1/bias',
+      'bn2/gamma',
+      'bn2/beta',
+      'conv2/kernel',
+      'conv2/bias',
+      'short/kernel',
+      'short/bias',
+    ])
+      need.push(`${b}_${n}`);
   for (const i of [1, 2, 3]) need.push(`support${i}/kernel`, `support${i}/bias`);
   if (need.some((n) => !slot.has(n)) || slots.length !== need.length) return null;
   const W = (n: string) => slot.get(n)!.offset;
@@ -253,8 +392,30 @@ export function createFadnetStepper(addon: NativeAddon, inputSize: number, slots
 
   const conv = (p: Arena, op: number, c: Conv, x: number, f: number, out: number, bias: number) => {
     const i = c.info;
-    addon.conv2d(p.heap, op, i.batchSize, i.inHeight, i.inWidth, i.inChannels, i.filterHeight, i.filterWidth, i.outChannels,
-      i.strideHeight, i.strideWidth, i.padInfo.top, i.padInfo.left, i.outHeight, i.outWidth, x, f, out, bias, 0, 0, nativeThreads());
+    addon.conv2d(
+      p.heap,
+      op,
+      i.batchSize,
+      i.inHeight,
+      i.inWidth,
+      i.inChannels,
+      i.filterHeight,
+      i.filterWidth,
+      i.outChannels,
+      i.strideHeight,
+      i.strideWidth,
+      i.padInfo.top,
+      i.padInfo.left,
+      i.outHeight,
+      i.outWidth,
+      x,
+      f,
+      out,
+      bias,
+      0,
+      0,
+      nativeThreads(),
+    );
   };
 
   return {
@@ -281,8 +442,27 @@ export function createFadnetStepper(addon: NativeAddon, inputSize: number, slots
       h.set(mask.subarray(0, B * F), p.maskOff);
       h.set(y.subarray(0, B), p.yOff);
       const [s1, s2, s3] = p.supports as [(typeof p.supports)[number], (typeof p.supports)[number], (typeof p.supports)[number]];
-      const loss = addon.fadnetHead(h, B, F, p.z, p.maskOff, s1.f, s2.f, s3.f, w('accumulation/kernel'), w('accumulation/bias'), p.yOff,
-        p.fs, p.fc, p.dfs, s1.dp, s2.dp, s3.dp, gr('accumulation/kernel'), gr('accumulation/bias'));
+      const loss = addon.fadnetHead(
+        h,
+        B,
+        F,
+        p.z,
+        p.maskOff,
+        s1.f,
+        s2.f,
+        s3.f,
+        w('accumulation/kernel'),
+        w('accumulation/bias'),
+        p.yOff,
+        p.fs,
+        p.fc,
+        p.dfs,
+        s1.dp,
+        s2.dp,
+        s3.dp,
+        gr('accumulation/kernel'),
+        gr('accumulation/bias'),
+      );
       backwardTrunk(ctx);
       const bnStats = p.blocks.flatMap((b) => {
         const C1 = b.inShape[3];

@@ -53,14 +53,24 @@ export const FEMNIST_CNN_INPUT_SIZE = 28;
 export function buildFemnistCnn(o: FemnistCnnOptions): tf.LayersModel {
   const channels = o.channels ?? 1;
   const numClasses = o.numClasses ?? 62;
-  if (!Number.isInteger(channels) || channels < 1) throw new Error(`dflsim femnist-cnn: channels must be a positive integer, got ${channels}`);
-  if (!Number.isInteger(numClasses) || numClasses < 2) throw new Error(`dflsim femnist-cnn: numClasses must be an integer >= 2, got ${numClasses}`);
+  if (!Number.isInteger(channels) || channels < 1)
+    throw new Error(`dflsim femnist-cnn: channels must be a positive integer, got ${channels}`);
+  if (!Number.isInteger(numClasses) || numClasses < 2)
+    throw new Error(`dflsim femnist-cnn: numClasses must be an integer >= 2, got ${numClasses}`);
   const z = 'zeros';
   const S = FEMNIST_CNN_INPUT_SIZE;
   return tf.sequential({
     name: 'femnist_cnn',
     layers: [
-      tf.layers.conv2d({ inputShape: [S, S, channels], filters: 32, kernelSize: 3, padding: 'valid', activation: 'relu', kernelInitializer: z, name: 'conv1' }),
+      tf.layers.conv2d({
+        inputShape: [S, S, channels],
+        filters: 32,
+        kernelSize: 3,
+        padding: 'valid',
+        activation: 'relu',
+        kernelInitializer: z,
+        name: 'conv1',
+      }),
       tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'valid', activation: 'relu', kernelInitializer: z, name: 'conv2' }),
       tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool' }),
       new SeededDropout({ rate: 0.25, seed: o.seed, name: 'dropout1' }),

@@ -59,7 +59,7 @@ export class SupportBranch extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = one(inputs) as tf.Tensor4D;
-      const y = tf.add(tf.conv2d(x, this.kernel!.read() as tf.Tensor4D, this.stride, "same"), this.bias!.read()) as tf.Tensor4D;
+      const y = tf.add(tf.conv2d(x, this.kernel!.read() as tf.Tensor4D, this.stride, 'same'), this.bias!.read()) as tf.Tensor4D;
       const n = y.shape[1] * y.shape[2] * y.shape[3];
       return tf.mean(tf.reshape(y, [y.shape[0], n / 2, 2]), 2);
     });
@@ -110,7 +110,10 @@ export class PlainConv2D extends tf.layers.Layer {
   }
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() =>
-      tf.add(tf.conv2d(one(inputs) as tf.Tensor4D, this.kernel!.read() as tf.Tensor4D, this.args.strides, this.args.padding), this.bias!.read()),
+      tf.add(
+        tf.conv2d(one(inputs) as tf.Tensor4D, this.kernel!.read() as tf.Tensor4D, this.args.strides, this.args.padding),
+        this.bias!.read(),
+      ),
     );
   }
   override computeOutputShape(s: Shape | Shape[]): Shape {

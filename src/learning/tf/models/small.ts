@@ -19,7 +19,14 @@ export function buildSmallCnn(o: SmallCnnOptions): tf.LayersModel {
   return tf.sequential({
     name: 'cnn',
     layers: [
-      tf.layers.conv2d({ inputShape: [o.inputSize, o.inputSize, o.channels], filters: 32, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: z }),
+      tf.layers.conv2d({
+        inputShape: [o.inputSize, o.inputSize, o.channels],
+        filters: 32,
+        kernelSize: 5,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: z,
+      }),
       tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
       tf.layers.conv2d({ filters: 64, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: z }),
       tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
