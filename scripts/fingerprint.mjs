@@ -8,7 +8,7 @@
  *   diff before.json after.json                  # empty: the same bits
  *
  * Items: the cycle time of every catalogue topology (JSON, all digits) on the papers' five
- * networks (../shared/networks) and the built-in ones, on the max-plus and the event clock,
+ * networks (../shared/networks), the built-in ones and a generated 300-silo network, on the max-plus and the event clock,
  * with and without a silo profile; the multigraph's states; and four short trainings (FADNet on
  * the native kernels, FADNet on plain wasm, the FEMNIST CNN under FedAvg, a linear model over
  * MATCHA and the multigraph), each run's metrics.csv (every figure at full precision) without
@@ -91,6 +91,18 @@ try {
         ]),
       ),
     );
+  }
+  // scale: a generated 300-silo network, static topologies and the multigraph, through the library
+  {
+    // module paths, not the public index: the same script fingerprints older trees too
+    const { generateNetwork } = await import(path.join(ROOT, 'dist', 'src', 'network', 'generate.js'));
+    const { computeCycleTimes } = await import(path.join(ROOT, 'dist', 'src', 'experiment', 'cycle-times.js'));
+    const report = computeCycleTimes({
+      network: generateNetwork({ n: 300, seed: 7 }),
+      workload: 'femnist',
+      topologies: ['star', 'mst', 'delta-mbst', 'ring', 'multigraph-ring', 'exponential'],
+    });
+    out['cycle-time generated 300'] = sha(stable(JSON.stringify(report)));
   }
   for (const n of ['gaia', 'exodus'])
     out[`multigraph ${n}`] = sha(
