@@ -34,7 +34,7 @@ import { planResult, type TopologyResult } from '../overlay/registry.js';
 import { readScheduleFile } from '../overlay/schedule-file.js';
 import { clockedPlan, type ClockedPlan } from '../overlay/clocked-plan.js';
 import { describeClock, MAX_PLUS, type ClockChoice } from '../timing/clock.js';
-import type { BaseGraphVariant, Topology, TopologyContext, TopologyPlan } from '../overlay/topology.js';
+import type { BaseGraphVariant, Topology, TopologyContext } from '../overlay/topology.js';
 import { BASE_GRAPH_VARIANTS } from '../overlay/topologies/base-graph.js';
 import { checkEquidynEta } from '../overlay/equidyn.js';
 import { validateAvailability, type AvailabilitySpec } from '../timing/availability.js';
@@ -196,7 +196,7 @@ export function resolveClockChoice(
 
 /** The clock a context's topologies are timed on (max-plus unless the request chose another). */
 export function contextClock(ctx: TopologyContext): ClockChoice {
-  return (ctx.cache.get(CLOCK_KEY) as ClockChoice | undefined) ?? { ...MAX_PLUS, seed: ctx.seed };
+  return ctx.clock ?? { ...MAX_PLUS, seed: ctx.seed };
 }
 
 /**
@@ -212,8 +212,6 @@ export function buildOnClock(t: Topology, ctx: TopologyContext): ClockedPlan {
   }
   return plan;
 }
-
-const CLOCK_KEY = 'clock';
 
 /** The comparison's JSON shape. */
 export interface CycleTimeReport {
@@ -237,9 +235,6 @@ export interface CycleTimeReport {
   profile?: ProfileSummary & { source: string };
   results: Omit<TopologyResult, 'overlay'>[];
 }
-
-/** The context's resolved silo profile and where it came from (cached in the context). */
-const PROFILE_KEY = 'silo-profile';
 
 /**
  * Resolve a request's silo profile on a network: the GML node attributes, overridden by
@@ -390,8 +385,8 @@ export function prepareContext(req: CycleTimeRequest): TopologyContext {
     cache: new Map(),
     catalogue,
   };
-  if (resolved) ctx.cache.set(PROFILE_KEY, resolved);
-  ctx.cache.set(CLOCK_KEY, resolveClockChoice(req, cg.silos, seed));
+  if (resolved) ctx.siloProfile = resolved;
+  ctx.clock = resolveClockChoice(req, cg.silos, seed);
   if (req.overlayFile) ctx.userOverlay = readOverlayFile(req.overlayFile, cg);
   if (req.scheduleFile) ctx.userSchedule = readScheduleFile(req.scheduleFile, cg);
   return ctx;
@@ -465,11 +460,11 @@ export function timeTopologies(ctx: TopologyContext, topologies: readonly string
 
 /** The context's resolved silo profile (per-silo arrays), if any. */
 export function contextProfile(ctx: TopologyContext): ResolvedSiloProfile | undefined {
-  return (ctx.cache.get(PROFILE_KEY) as { profile: ResolvedSiloProfile } | undefined)?.profile;
+  return ctx.siloProfile?.profile;
 }
 
 function profileOf(ctx: TopologyContext): { profile?: ProfileSummary & { source: string } } {
-  const r = ctx.cache.get(PROFILE_KEY) as { profile: ResolvedSiloProfile; source: string } | undefined;
+  const r = ctx.siloProfile;
   return r ? { profile: { source: r.source, ...profileSummary(ctx.cg.silos, r.profile) } } : {};
 }
 

@@ -18,7 +18,8 @@ import type { CycleTimeResult } from '../timing/cycle-time.js';
 import { maxComputeMs, type SiloTimes } from '../timing/delay-model.js';
 import { overlayCycleTime, overlayExchanges, overlayFromPairs, type Overlay } from './overlay.js';
 import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
-import { maxPlusRoundEnds, type MaxPlusRounds } from '../timing/clock.js';
+import { maxPlusRoundEnds, type ClockChoice, type MaxPlusRounds } from '../timing/clock.js';
+import type { ResolvedSiloProfile } from '../network/silo-profile.js';
 import type { RoundExchanges, RoundSync } from '../timing/exchanges.js';
 import type { TimingParams } from '../timing/workload.js';
 import { EXPLICIT_MIXING, LOCAL_MIXING, type PlanMixing } from './mixing-rules.js';
@@ -79,6 +80,10 @@ export interface TopologyContext {
   seed: number;
   /** Memo shared by builders (e.g. the RING tour reused by multigraph-ring). */
   cache: Map<string, unknown>;
+  /** The clock the context's topologies are timed on (default: max-plus with the context's seed). */
+  clock?: ClockChoice;
+  /** The silo profile in use, resolved on the network, and where it came from (absent: the papers' uniform silos). */
+  siloProfile?: { profile: ResolvedSiloProfile; source: string };
   /** The topologies a build may refer to (the multigraph's base, ...). */
   catalogue: TopologyCatalogue;
 }
