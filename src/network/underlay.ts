@@ -135,24 +135,70 @@ export function linkDistance(src: AttributeSource, what: string): number | undef
   return distanceKm;
 }
 
-/** A link's capacity (bit/s) from `capacity` (bit/s) or `capacityGbps`, validated positive. */
+/** Multipliers of the Internet Topology Zoo's `LinkSpeedUnits` (to bit/s). */
+const LINK_SPEED_UNITS: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+
+/** A number given as a number or as a numeric string (the Topology Zoo writes `LinkSpeed "10"`), or undefined when absent. */
+function numericAttribute(src: AttributeSource, key: string, what: string): number | undefined {
+  const v = src.get(key);
+  if (v === undefined) return undefined;
+  const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof x !== 'number' || !Number.isFinite(x))
+    throw new DflsimInputError(src.where(key), `${what} has a non-numeric ${key} ${shown(v)}`);
+  return x;
+}
+
+/**
+ * A link's capacity (bit/s), validated positive, from any of: `capacity` (bit/s) or
+ * `capacityGbps`; the Internet Topology Zoo's `LinkSpeedRaw` (bit/s), or `LinkSpeed` with
+ * `LinkSpeedUnits` (K, M, G or T). Values given more than once must agree (to 1e-9).
+ */
 export function linkCapacity(src: AttributeSource, what: string): number | undefined {
+  const given: [string, number][] = [];
   const bits = numberAttribute(src, 'capacity', what);
   const gbps = numberAttribute(src, 'capacityGbps', what);
-  for (const [key, v] of [
-    ['capacity', bits],
-    ['capacityGbps', gbps],
-  ] as const) {
-    if (v !== undefined && !(v > 0))
-      throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}: a link capacity must be positive`);
+  const raw = numericAttribute(src, 'LinkSpeedRaw', what);
+  const speed = numericAttribute(src, 'LinkSpeed', what);
+  if (bits !== undefined) given.push(['capacity', bits]);
+  if (gbps !== undefined) given.push(['capacityGbps', gbps]);
+  if (raw !== undefined) given.push(['LinkSpeedRaw', raw]);
+  if (speed !== undefined) {
+    const u = src.get('LinkSpeedUnits');
+    const unit = typeof u === 'string' ? u.trim().toUpperCase() : u;
+    if (u === undefined)
+      throw new DflsimInputError(src.where('LinkSpeed'), `${what} has LinkSpeed ${speed} without LinkSpeedUnits (K, M, G or T)`);
+    if (typeof unit !== 'string' || !(unit in LINK_SPEED_UNITS))
+      throw new DflsimInputError(src.where('LinkSpeedUnits'), `${what} has LinkSpeedUnits ${shown(u)}: expected K, M, G or T`);
+    given.push(['LinkSpeed', speed]);
   }
-  if (bits !== undefined && gbps !== undefined && bits !== gbpsToBitsPerSec(gbps)) {
-    throw new DflsimInputError(
-      src.where('capacityGbps'),
-      `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`,
-    );
+  for (const [key, v] of given) {
+    if (!(v > 0)) throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}: a link capacity must be positive`);
   }
-  return bits ?? (gbps !== undefined ? gbpsToBitsPerSec(gbps) : undefined);
+  const inBits = (key: string, v: number): number =>
+    key === 'capacityGbps'
+      ? gbpsToBitsPerSec(v)
+      : key === 'LinkSpeed'
+        ? v * LINK_SPEED_UNITS[String(src.get('LinkSpeedUnits')).trim().toUpperCase()]
+        : v;
+  if (given.length === 0) return undefined;
+  const [k0, v0] = given[0];
+  const first = inBits(k0, v0);
+  for (const [key, v] of given.slice(1)) {
+    const b = inBits(key, v);
+    if (Math.abs(b - first) > 1e-9 * Math.max(Math.abs(b), Math.abs(first))) {
+      if (k0 === 'capacity' && key === 'capacityGbps') {
+        throw new DflsimInputError(
+          src.where('capacityGbps'),
+          `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`,
+        );
+      }
+      throw new DflsimInputError(
+        src.where(key),
+        `${what} has ${k0} ${v0} (${first} bit/s) and ${key} ${v} (${b} bit/s), which disagree; give one`,
+      );
+    }
+  }
+  return first;
 }
 
 /** What to do with GML nodes that have no `Latitude`/`Longitude`. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DflsimInputError } from '../../src/errors.js';
-import { prepareContext } from '../../src/experiment/cycle-times.js';
+import { computeCycleTimes, prepareContext } from '../../src/experiment/cycle-times.js';
 import {
   generateSiloProfile,
   parseSiloProfileCsv,
@@ -174,6 +174,51 @@ describe('GML node attributes', () => {
     const text = `graph [\n${lines}\nnode [ id 1 label "B" ]\n]`;
     const e = errorOf(() => underlayFromGml(text, 'bad.gml'));
     expect(e.where).toBe(`bad.gml: line ${line}`);
+    expect(e.message).toContain(message);
+  });
+
+  it("reads the Internet Topology Zoo's link speeds: LinkSpeedRaw (bit/s), or LinkSpeed with LinkSpeedUnits, given as numbers or strings", () => {
+    const zoo = `graph [
+  node [ id 0 label "A" Latitude 59.3 Longitude 18.1 ]
+  node [ id 1 label "B" Latitude 60.2 Longitude 24.9 ]
+  node [ id 2 label "C" Latitude 55.7 Longitude 12.6 ]
+  node [ id 3 label "D" Latitude 59.9 Longitude 10.7 ]
+  edge [ source 0 target 1 LinkLabel "10 Gbps" LinkSpeed "10" LinkSpeedUnits "G" LinkSpeedRaw 10000000000.0 ]
+  edge [ source 0 target 2 LinkSpeed "2.5" LinkSpeedUnits "G" ]
+  edge [ source 0 target 3 LinkSpeed 155 LinkSpeedUnits "m" ]
+  edge [ source 2 target 3 LinkSpeedRaw 1000000000 ]
+  edge [ source 1 target 3 ]
+]`;
+    const u = underlayFromGml(zoo, 'zoo.gml');
+    expect(u.links.map((l) => l.capacityBitsPerSec)).toEqual([1e10, 2.5e9, 155e6, 1e9, undefined]);
+    // the same network with capacityGbps gives the same cycle times with capacities read
+    const same = zoo
+      .replace('LinkLabel "10 Gbps" LinkSpeed "10" LinkSpeedUnits "G" LinkSpeedRaw 10000000000.0', 'capacityGbps 10')
+      .replace('LinkSpeed "2.5" LinkSpeedUnits "G"', 'capacityGbps 2.5')
+      .replace('LinkSpeed 155 LinkSpeedUnits "m"', 'capacity 155e6')
+      .replace('LinkSpeedRaw 1000000000', 'capacityGbps 1');
+    const times = (text: string, linkCapacities: 'gml' | 'ignore') =>
+      computeCycleTimes({
+        network: underlayFromGml(text, 'zoo.gml'),
+        workload: 'femnist',
+        topologies: ['ring', 'mst'],
+        linkCapacities,
+      }).results.map((r) => r.cycleTimeMs);
+    expect(times(zoo, 'gml')).toEqual(times(same, 'gml'));
+    // read, not ignored: the capacities change the cycle times (the papers' model uses 1 Gbit/s core links)
+    expect(times(zoo, 'gml')).not.toEqual(times(zoo, 'ignore'));
+  });
+
+  it.each([
+    ['edge [ source 0 target 1 distance 1 LinkSpeed "10" ]', 'without LinkSpeedUnits'],
+    ['edge [ source 0 target 1 distance 1 LinkSpeed "10" LinkSpeedUnits "Gbps" ]', 'LinkSpeedUnits "Gbps"'],
+    ['edge [ source 0 target 1 distance 1 LinkSpeed "fast" LinkSpeedUnits "G" ]', 'non-numeric LinkSpeed'],
+    ['edge [ source 0 target 1 distance 1 LinkSpeedRaw 0 ]', 'LinkSpeedRaw 0'],
+    ['edge [ source 0 target 1 distance 1 LinkSpeed "10" LinkSpeedUnits "G" LinkSpeedRaw 1000000000 ]', 'disagree'],
+  ])('refuses a bad Zoo link speed, naming file and line (%s)', (edge, message) => {
+    const text = `graph [\nnode [ id 0 label "A" ]\nnode [ id 1 label "B" ]\n${edge}\n]`;
+    const e = errorOf(() => underlayFromGml(text, 'zoo.gml'));
+    expect(e.where).toBe('zoo.gml: line 4');
     expect(e.message).toContain(message);
   });
 
