@@ -136,7 +136,7 @@ export function linkDistance(src: AttributeSource, what: string): number | undef
 }
 
 /** Multipliers of the Internet Topology Zoo's `LinkSpeedUnits` (to bit/s). */
-const LINK_SPEED_UNITS: Readonly<Record<string, number>> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+const LINK_SPEED_UNITS: Readonly<Record<string, number>> = { K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
 
 /** A number given as a number or as a numeric string (the Topology Zoo writes `LinkSpeed "10"`), or undefined when absent. */
 function numericAttribute(src: AttributeSource, key: string, what: string): number | undefined {
@@ -154,51 +154,36 @@ function numericAttribute(src: AttributeSource, key: string, what: string): numb
  * `LinkSpeedUnits` (K, M, G or T). Values given more than once must agree (to 1e-9).
  */
 export function linkCapacity(src: AttributeSource, what: string): number | undefined {
-  const given: [string, number][] = [];
-  const bits = numberAttribute(src, 'capacity', what);
-  const gbps = numberAttribute(src, 'capacityGbps', what);
-  const raw = numericAttribute(src, 'LinkSpeedRaw', what);
+  // each way the link's speed is given, in bit/s
+  const given: { key: string; value: number; bits: number }[] = [];
+  const add = (key: string, value: number | undefined, toBits = 1): void => {
+    if (value === undefined) return;
+    if (!(value > 0)) throw new DflsimInputError(src.where(key), `${what} has ${key} ${value}: a link capacity must be positive`);
+    given.push({ key, value, bits: key === 'capacityGbps' ? gbpsToBitsPerSec(value) : value * toBits });
+  };
+  add('capacity', numberAttribute(src, 'capacity', what));
+  add('capacityGbps', numberAttribute(src, 'capacityGbps', what));
+  add('LinkSpeedRaw', numericAttribute(src, 'LinkSpeedRaw', what));
   const speed = numericAttribute(src, 'LinkSpeed', what);
-  if (bits !== undefined) given.push(['capacity', bits]);
-  if (gbps !== undefined) given.push(['capacityGbps', gbps]);
-  if (raw !== undefined) given.push(['LinkSpeedRaw', raw]);
   if (speed !== undefined) {
     const u = src.get('LinkSpeedUnits');
-    const unit = typeof u === 'string' ? u.trim().toUpperCase() : u;
     if (u === undefined)
       throw new DflsimInputError(src.where('LinkSpeed'), `${what} has LinkSpeed ${speed} without LinkSpeedUnits (K, M, G or T)`);
-    if (typeof unit !== 'string' || !(unit in LINK_SPEED_UNITS))
+    const unit = typeof u === 'string' ? LINK_SPEED_UNITS[u.trim().toUpperCase()] : undefined;
+    if (unit === undefined)
       throw new DflsimInputError(src.where('LinkSpeedUnits'), `${what} has LinkSpeedUnits ${shown(u)}: expected K, M, G or T`);
-    given.push(['LinkSpeed', speed]);
+    add('LinkSpeed', speed, unit);
   }
-  for (const [key, v] of given) {
-    if (!(v > 0)) throw new DflsimInputError(src.where(key), `${what} has ${key} ${v}: a link capacity must be positive`);
-  }
-  const inBits = (key: string, v: number): number =>
-    key === 'capacityGbps'
-      ? gbpsToBitsPerSec(v)
-      : key === 'LinkSpeed'
-        ? v * LINK_SPEED_UNITS[String(src.get('LinkSpeedUnits')).trim().toUpperCase()]
-        : v;
-  if (given.length === 0) return undefined;
-  const [k0, v0] = given[0];
-  const first = inBits(k0, v0);
-  for (const [key, v] of given.slice(1)) {
-    const b = inBits(key, v);
-    if (Math.abs(b - first) > 1e-9 * Math.max(Math.abs(b), Math.abs(first))) {
-      if (k0 === 'capacity' && key === 'capacityGbps') {
-        throw new DflsimInputError(
-          src.where('capacityGbps'),
-          `${what} has both capacity ${bits} bit/s and capacityGbps ${gbps}, which disagree; give one`,
-        );
-      }
+  const [first, ...rest] = given;
+  for (const g of rest) {
+    if (Math.abs(g.bits - first.bits) > 1e-9 * Math.max(g.bits, first.bits)) {
       throw new DflsimInputError(
-        src.where(key),
-        `${what} has ${k0} ${v0} (${first} bit/s) and ${key} ${v} (${b} bit/s), which disagree; give one`,
+        src.where(g.key),
+        `${what} has both ${first.key} ${first.value}${first.key === 'capacity' ? ' bit/s' : ''} and ${g.key} ${g.value}, which disagree; give one`,
       );
     }
   }
-  return first;
+  return first?.bits;
 }
 
 /** What to do with GML nodes that have no `Latitude`/`Longitude`. */

@@ -177,21 +177,15 @@ export interface JobCheck {
 }
 
 /**
- * Check a job before anything runs: its size, that its id is dflsim's and matches its
- * content, its signature (with a secret), build, prefix and kind, the config schema, and
- * that every path (carried files, the config's path fields, the run directory) stays
- * inside `workDir`.
- * @param id the job's id (from Redis)
- * @param workDir the job's own directory (nothing is written here by this check)
- * @throws RefusedJobError (a forged or foreign job) or DflsimInputError (a bad config)
+ * What every queued job carries and a worker checks first, whatever its kind: the
+ * signature (with this worker's secret, or none on both sides), the build and the prefix.
+ * @throws RefusedJobError naming what does not match
  */
-export function checkRunJob(raw: unknown, id: string, workDir: string, check: JobCheck): CheckedJob {
-  if (!RUN_JOB_ID.test(id)) throw new RefusedJobError(`refused job ${showId(id)}: not a dflsim run id (run- and 32 hex digits)`);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RefusedJobError('refused job: not an object');
-  const bytes = jsonBytes(raw, MAX_JOB_BYTES);
-  if (bytes > MAX_JOB_BYTES)
-    throw new RefusedJobError(`refused job: it holds more than ${mib(MAX_JOB_BYTES)}, the queue's maximum for a job (MAX_JOB_BYTES)`);
-  const job = raw as Partial<RunJob>;
+export function checkEnvelope<T extends { sig?: unknown; build?: unknown; prefix?: unknown }>(
+  job: T,
+  id: string,
+  check: JobCheck,
+): asserts job is T & { build: string; prefix: string } {
   if (check.secret && !jobSigned(check.secret, check.prefix, id, job)) {
     throw new RefusedJobError(
       job.sig === undefined
@@ -209,6 +203,25 @@ export function checkRunJob(raw: unknown, id: string, workDir: string, check: Jo
     );
   if (job.prefix !== check.prefix)
     throw new RefusedJobError(`refused job: it was queued under prefix ${showId(job.prefix)}, this worker serves prefix "${check.prefix}"`);
+}
+
+/**
+ * Check a job before anything runs: its size, that its id is dflsim's and matches its
+ * content, its signature (with a secret), build, prefix and kind, the config schema, and
+ * that every path (carried files, the config's path fields, the run directory) stays
+ * inside `workDir`.
+ * @param id the job's id (from Redis)
+ * @param workDir the job's own directory (nothing is written here by this check)
+ * @throws RefusedJobError (a forged or foreign job) or DflsimInputError (a bad config)
+ */
+export function checkRunJob(raw: unknown, id: string, workDir: string, check: JobCheck): CheckedJob {
+  if (!RUN_JOB_ID.test(id)) throw new RefusedJobError(`refused job ${showId(id)}: not a dflsim run id (run- and 32 hex digits)`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new RefusedJobError('refused job: not an object');
+  const bytes = jsonBytes(raw, MAX_JOB_BYTES);
+  if (bytes > MAX_JOB_BYTES)
+    throw new RefusedJobError(`refused job: it holds more than ${mib(MAX_JOB_BYTES)}, the queue's maximum for a job (MAX_JOB_BYTES)`);
+  const job = raw as Partial<RunJob>;
+  checkEnvelope(job, id, check);
   if (job.kind !== TRAIN_RUN)
     throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(job.kind)} (this worker runs "${TRAIN_RUN}")`);
   if (!job.files || typeof job.files !== 'object' || Array.isArray(job.files))

@@ -22,10 +22,10 @@ import type { Batch, LocalTrainer, LocalTrainResult, SiloJob } from '../../learn
 import { validateConfig } from '../config.js';
 import { buildId } from './build.js';
 import { answered, bullOptions, describeRedisError, openConnection, Silent } from './connection.js';
-import { RefusedJobError, type JobCheck } from './job.js';
+import { checkEnvelope, RefusedJobError, type JobCheck } from './job.js';
 import { BLOB_TTL_MS, jsonBytes, MAX_BLOB_BYTES, MAX_SILO_JOB_BYTES, mib } from './limits.js';
 import { queueKeys, showId, SILO_JOB_ID, SILOS_QUEUE, type QueueTarget } from './names.js';
-import { jobSigned, NO_SECRET_WARNING, sha256Hex, signJob, signSiloAnswer, siloAnswerSigned } from './sign.js';
+import { NO_SECRET_WARNING, sha256Hex, signJob, signSiloAnswer, siloAnswerSigned } from './sign.js';
 import { redactUrl } from './url.js';
 
 /** The kind of work of a group job. */
@@ -209,23 +209,7 @@ export function checkSiloGroupJob(raw: unknown, id: string, check: JobCheck): Si
       `refused job: it holds more than ${MAX_SILO_JOB_BYTES / 1024} KiB, the queue's maximum for a silo group job (its arrays travel in the blob)`,
     );
   const j = raw as Partial<SiloGroupJob>;
-  if (check.secret && !jobSigned(check.secret, check.prefix, id, j)) {
-    throw new RefusedJobError(
-      j.sig === undefined
-        ? 'refused job: it is not signed, and this worker has a queue secret (give the coordinator the same DFLSIM_QUEUE_SECRET or --queue-secret-file)'
-        : "refused job: its signature does not match this worker's queue secret (a forged job, or another secret)",
-    );
-  }
-  if (!check.secret && j.sig !== undefined)
-    throw new RefusedJobError(
-      "refused job: it is signed, and this worker has no queue secret: give it the coordinator's (DFLSIM_QUEUE_SECRET or --queue-secret-file)",
-    );
-  if (j.build !== check.build)
-    throw new RefusedJobError(
-      `refused job: it was queued by dflsim build ${String(j.build)}, this worker is build ${check.build} (run the same build on every machine, or give each build its own --queue-prefix)`,
-    );
-  if (j.prefix !== check.prefix)
-    throw new RefusedJobError(`refused job: it was queued under prefix ${showId(j.prefix)}, this worker serves prefix "${check.prefix}"`);
+  checkEnvelope(j, id, check);
   if (j.kind !== TRAIN_SILOS)
     throw new RefusedJobError(`refused job: unknown kind of work ${JSON.stringify(j.kind)} (this queue runs "${TRAIN_SILOS}")`);
   if (typeof j.characters !== 'boolean') throw new RefusedJobError('refused job: "characters" is not true or false');
