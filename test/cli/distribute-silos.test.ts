@@ -6,7 +6,7 @@
  * Needs redis-server (see test/redis-server.ts): skipped with a notice without it, required under CI.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -16,8 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { buildId } from '../../src/experiment/queue/build.js';
 import { sha256Hex } from '../../src/experiment/queue/sign.js';
 import { packSiloJobs, siloBlobKeys, splitGroups, unpackSiloJobs } from '../../src/experiment/queue/silo-groups.js';
-import { networkFile } from '../helpers.js';
-import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until } from './queue-helpers.js';
+import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, writeLinearConfig } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, type RedisServer } from '../redis-server.js';
 
 const SKIP = !HAVE_REDIS && !IN_CI;
@@ -29,28 +28,16 @@ const SILOS = ['silos', { prefix: 'dflsim' }] as const;
 const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: LOCK_MS });
 
 function config(dir: string, name: string, extra: Record<string, unknown> = {}): string {
-  const file = path.join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      kind: 'train',
-      name: 'same',
-      network: networkFile('gaia'),
-      topology: 'ring',
-      model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
-      rounds: 24,
-      batchSize: 4,
-      localSteps: 30,
-      evalEvery: 1,
-      checkpointEvery: 4,
-      seed: 5,
-      workers: 1,
-      backend: 'wasm',
-      ...extra,
-    }),
-  );
-  return file;
+  return writeLinearConfig(dir, name, {
+    name: 'same',
+    topology: 'ring',
+    rounds: 24,
+    batchSize: 4,
+    localSteps: 30,
+    checkpointEvery: 4,
+    seed: 5,
+    ...extra,
+  });
 }
 
 const resolved = (file: string): unknown =>

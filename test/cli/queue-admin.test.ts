@@ -14,8 +14,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { networkFile } from '../helpers.js';
-import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, type Proc } from './queue-helpers.js';
+import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, type Proc, writeLinearConfig } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, type RedisServer } from '../redis-server.js';
 
 const SKIP = !HAVE_REDIS && !IN_CI;
@@ -24,27 +23,14 @@ if (SKIP) console.warn(`skipped: queue status and clean — redis-server not fou
 const { dflsim, killAll } = spawner({ DFLSIM_QUEUE_LOCK_MS: '4000' });
 
 function sweep(dir: string, name: string, extra: Record<string, unknown> = {}): string {
-  const file = path.join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      kind: 'train',
-      name,
-      network: networkFile('gaia'),
-      model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
-      rounds: 4,
-      batchSize: 2,
-      evalEvery: 1,
-      checkpointEvery: 2,
-      seed: 3,
-      workers: 1,
-      backend: 'wasm',
-      sweep: { topology: ['ring', 'mst'] },
-      ...extra,
-    }),
-  );
-  return file;
+  return writeLinearConfig(dir, name, {
+    rounds: 4,
+    batchSize: 2,
+    checkpointEvery: 2,
+    seed: 3,
+    sweep: { topology: ['ring', 'mst'] },
+    ...extra,
+  });
 }
 
 async function stopWorker(w: Proc): Promise<void> {

@@ -18,8 +18,7 @@ import { buildId } from '../../src/experiment/queue/build.js';
 import { sha256Hex, signJob, signResult } from '../../src/experiment/queue/sign.js';
 import { siloBlobKeys } from '../../src/experiment/queue/silo-groups.js';
 import { loadConfig, type TrainConfig } from '../../src/experiment/config.js';
-import { networkFile } from '../helpers.js';
-import { BIN, files, metricsWithoutWall, spawner, until, type Proc } from './queue-helpers.js';
+import { BIN, files, metricsWithoutWall, spawner, until, type Proc, writeLinearConfig } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, type RedisServer } from '../redis-server.js';
 
 const SKIP = !HAVE_REDIS && !IN_CI;
@@ -33,27 +32,7 @@ const OTHER_SECRET = 'another-secret-of-someone-else-98765';
 
 /** A one-run training config (3 rounds of a linear model on Gaia). */
 function oneRun(dir: string, name: string, extra: Record<string, unknown> = {}): string {
-  const file = path.join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      kind: 'train',
-      name,
-      network: networkFile('gaia'),
-      topology: 'ring',
-      model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
-      rounds: 3,
-      batchSize: 2,
-      evalEvery: 1,
-      checkpointEvery: 1,
-      seed: 3,
-      workers: 1,
-      backend: 'wasm',
-      ...extra,
-    }),
-  );
-  return file;
+  return writeLinearConfig(dir, name, { topology: 'ring', rounds: 3, batchSize: 2, checkpointEvery: 1, seed: 3, ...extra });
 }
 
 async function stopWorker(w: Proc): Promise<number | null> {

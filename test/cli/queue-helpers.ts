@@ -3,9 +3,9 @@
  * are all killed after each test, polling, and results compared without wall-clock columns.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../helpers.js';
+import { networkFile, ROOT } from '../helpers.js';
 
 /** The built CLI. */
 export const BIN = path.join(ROOT, 'bin/dflsim.js');
@@ -82,4 +82,24 @@ export function metricsWithoutWall(file: string): string {
 /** summary.json without wall time and output directory. */
 export function summaryWithoutWall(file: string): unknown {
   return JSON.parse(readFileSync(file, 'utf8'), (k, v) => (k === 'wallMs' || k === 'outDir' ? undefined : v));
+}
+
+/**
+ * Write a small linear-model training config on Gaia (22 sequences of 4 frames, wasm, one
+ * worker thread) as `<dir>/<name>.json`, with `fields` on top; the queue tests' common run.
+ */
+export function writeLinearConfig(dir: string, name: string, fields: Record<string, unknown>): string {
+  const file = path.join(dir, `${name}.json`);
+  const base = {
+    kind: 'train',
+    name,
+    network: networkFile('gaia'),
+    model: { name: 'linear', inputSize: 16 },
+    dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+    evalEvery: 1,
+    workers: 1,
+    backend: 'wasm',
+  };
+  writeFileSync(file, JSON.stringify({ ...base, ...fields }));
+  return file;
 }

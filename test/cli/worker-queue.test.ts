@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildId } from '../../src/experiment/queue/build.js';
 import { jobId } from '../../src/experiment/queue/job.js';
 import { networkFile } from '../helpers.js';
-import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, type Proc } from './queue-helpers.js';
+import { BIN, files, metricsWithoutWall, spawner, summaryWithoutWall, until, type Proc, writeLinearConfig } from './queue-helpers.js';
 import { HAVE_REDIS, IN_CI, REDIS_INSTALL, REDIS_SERVER, startRedis, freePort, type RedisServer } from '../redis-server.js';
 
 const SKIP = !HAVE_REDIS && !IN_CI;
@@ -36,27 +36,14 @@ async function stopWorker(w: Proc): Promise<void> {
 }
 
 function sweepConfig(dir: string, name: string, extra: Record<string, unknown> = {}): string {
-  const file = path.join(dir, `${name}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      kind: 'train',
-      name,
-      network: networkFile('gaia'),
-      model: { name: 'linear', inputSize: 16 },
-      dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
-      rounds: 30,
-      batchSize: 2,
-      evalEvery: 1,
-      checkpointEvery: 2,
-      seed: 3,
-      workers: 1,
-      backend: 'wasm',
-      sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100] },
-      ...extra,
-    }),
-  );
-  return file;
+  return writeLinearConfig(dir, name, {
+    rounds: 30,
+    batchSize: 2,
+    checkpointEvery: 2,
+    seed: 3,
+    sweep: { topology: ['ring', 'mst'], accessGbps: [1, 10, 100] },
+    ...extra,
+  });
 }
 
 /** The results of a queued run equal a local run's: every file there, the same metrics but for wall time. */
