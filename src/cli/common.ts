@@ -10,6 +10,7 @@ import { getWorkload, WORKLOAD_NAMES } from '../timing/workload.js';
 import { DEFAULT_T_MAX } from '../multigraph/multigraph.js';
 import { DEFAULT_MATCHA_OPTIONS } from '../overlay/matcha.js';
 import { DEFAULT_RING_OPTIONS } from '../overlay/ring.js';
+import { LINK_CAPACITIES_MODES, type LinkCapacities } from '../network/connectivity.js';
 
 /**
  * Flags describing the network and workload.
@@ -72,7 +73,87 @@ export function networkOptions<T>(y: Argv<T>, opts: { matcha?: boolean } = {}) {
       default: 'error',
       describe:
         'GML nodes without Latitude/Longitude: refuse, drop them with their links, or place them at the mean position of their neighbours',
+    })
+    .options(siloSelectionFlags());
+}
+
+/**
+ * The flags choosing a network's silos and component (`--silos`, `--largest-component`):
+ * on `cycle-time`, `compare` and `multigraph` they set the request, on `run` they override
+ * the config's `silos` and `component`.
+ * @param overrides true: describe them as overriding a config's fields
+ */
+export function siloSelectionFlags(overrides = false) {
+  const config = (field: string): string => (overrides ? ` (overrides the config's "${field}")` : ` (config field "${field}")`);
+  return {
+    silos: {
+      type: 'string',
+      describe: `the nodes that hold silos, comma-separated GML labels (raw, as in the file, or as shown); every other node is a router: it carries traffic and counts in shortest paths but holds no model${config('silos')}. Without it, nodes with "silo 0" or "router 1" are the routers`,
+    },
+    'largest-component': {
+      type: 'boolean',
+      describe: `a disconnected network: keep its largest connected component (the one with the most silos) and say what was dropped, rather than refuse it${config('component": "largest')}`,
+    },
+  } as const;
+}
+
+/**
+ * The flags of the clock and the silos' times, shared by `cycle-time` and `compare`:
+ * `--silo-profile`, `--link-capacities`, `--clock`, `--sharing`, and `--out` (a results directory with the report).
+ */
+export function clockOptions<T>(y: Argv<T>) {
+  return y
+    .option('silo-profile', {
+      type: 'string',
+      describe:
+        "CSV of per-silo compute and access links: header silo,computeMs,uploadGbps,downloadGbps (any subset of the value columns; computeMs per local step); missing values take the workload's, and it overrides GML node attributes",
+    })
+    .option('link-capacities', {
+      type: 'string',
+      choices: LINK_CAPACITIES_MODES as unknown as string[],
+      default: 'ignore',
+      describe:
+        "ignore: core / hops (the papers'); gml: each pair's bandwidth is its path's bottleneck GML link capacity (capacity bit/s, capacityGbps, or the Topology Zoo's LinkSpeedRaw / LinkSpeed + LinkSpeedUnits; --core-gbps for links without, with a warning counting them) / hops",
+    })
+    .option('clock', {
+      type: 'string',
+      choices: ['max-plus', 'events'],
+      default: 'max-plus',
+      describe:
+        "max-plus: exact, the papers' model; events: the event-driven clock, whose cycle time is its own rate per round, exact once its rounds repeat (fixed sharing on a static overlay equals max-plus), else a mean with a 95% confidence interval, as the cycleTimeEstimate column says (stragglers and failures come from a config file: dflsim run)",
+    })
+    .option('sharing', {
+      type: 'string',
+      choices: ['fixed', 'fair'],
+      default: 'fixed',
+      describe: 'event clock: access links divided by degree (fixed) or shared max-min fairly by concurrent transfers (fair)',
+    })
+    .option('out', {
+      alias: 'o',
+      type: 'string',
+      describe:
+        'also write the comparison as a results directory (summary.json, cycle-times.csv, topologies.json) with its report (report.html, report.md), as dflsim run does',
     });
+}
+
+/** Parsed {@link clockOptions} flags. */
+export interface ClockArgs {
+  'silo-profile'?: string;
+  'link-capacities'?: string;
+  clock: 'max-plus' | 'events';
+  sharing: 'fixed' | 'fair';
+  out?: string;
+}
+
+/** The request fields of {@link clockOptions} flags. */
+export function clockRequestFromArgs(a: ClockArgs): Partial<CycleTimeRequest> {
+  return {
+    ...(a['silo-profile'] !== undefined ? { siloProfile: a['silo-profile'], siloProfileField: '--silo-profile' } : {}),
+    ...(a['link-capacities'] !== undefined ? { linkCapacities: a['link-capacities'] as LinkCapacities } : {}),
+    clock: a.clock,
+    sharing: a.sharing,
+    clockField: '--',
+  };
 }
 
 /** Output format flag. */
@@ -102,10 +183,12 @@ export interface NetworkArgs {
   overlay?: string;
   schedule?: string;
   'missing-coordinates'?: MissingCoordinates;
+  silos?: string;
+  'largest-component'?: boolean;
 }
 
 /** Flags that take a comma-separated list: given twice, their lists are joined. */
-export const LIST_FLAGS: readonly string[] = ['topologies', 'sweep-t'];
+export const LIST_FLAGS: readonly string[] = ['topologies', 'sweep-t', 'silos'];
 
 /**
  * yargs middleware: a list flag given more than once becomes one comma-separated list
@@ -163,6 +246,8 @@ export function requestFromArgs(a: NetworkArgs, topologies?: string[]): CycleTim
     ...(a['base-graph'] !== undefined ? { baseGraph: a['base-graph'] } : {}),
     ...(a['equidyn-eta'] !== undefined ? { equidynEta: a['equidyn-eta'] } : {}),
     missingCoordinates: a['missing-coordinates'],
+    ...(a.silos !== undefined ? { silos: listFlag(a.silos, '--silos'), silosField: '--silos' } : {}),
+    ...(a['largest-component'] ? { component: 'largest' as const, componentField: '--largest-component' } : {}),
   };
 }
 

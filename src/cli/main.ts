@@ -49,8 +49,8 @@ export function buildCli(io: CliIo = defaultIo): Argv {
     .version()
     // a flag given twice: lists joined, anything else a clear error (before yargs' checks)
     .middleware(rejectRepeatedFlags as never, true);
-  y = cycleTimeCommand(y, io.out);
-  y = compareCommand(y, io.out);
+  y = cycleTimeCommand(y, io.out, io.err);
+  y = compareCommand(y, io.out, io.err);
   y = multigraphCommand(y, io.out);
   y = runCommand(y, io.out, io.err);
   y = schemaCommand(y, io.out);

@@ -153,6 +153,19 @@ const failureSchema = z
 
 const timingFields = {
   network: z.string().min(1).describe('built-in network (gaia-cities, aws-na-cities) or a GML file path, relative to the config file'),
+  silos: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      'the nodes that hold silos (GML labels, raw or as displayed); every other node is a router: it carries traffic and counts in shortest paths but holds no model (default: every node but those with "silo 0" or "router 1")',
+    ),
+  component: z
+    .enum(['all', 'largest'])
+    .default('all')
+    .describe(
+      'which connected component of the network is used: all (a disconnected network is an error) or largest (the rest dropped, with a warning naming what)',
+    ),
   workload: workloadSchema.default('femnist'),
   modelSizeBits: positive.optional().describe("overrides the workload's model size (bits)"),
   computeMs: z.number().nonnegative().optional().describe("overrides the workload's compute time per local update (ms)"),
@@ -758,9 +771,9 @@ export function resolveConfigPath(p: string, configFile: string): string {
  * the working directory, not to the config file.
  */
 export interface ConfigOverride {
-  field: 'clock' | 'sharing' | 'siloProfile' | 'linkCapacities' | 'seeds';
+  field: 'clock' | 'sharing' | 'siloProfile' | 'linkCapacities' | 'seeds' | 'silos' | 'component';
   flag: string;
-  value: string | number[];
+  value: string | number[] | string[];
   isPath?: boolean;
 }
 

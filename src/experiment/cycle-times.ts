@@ -25,6 +25,8 @@ import {
 } from '../network/silo-profile.js';
 import { readInputFile } from '../input-file.js';
 import type { MissingCoordinates, Underlay } from '../network/underlay.js';
+import { shapeNetwork, type ComponentChoice, type NetworkShapeOptions } from '../network/silos.js';
+import { findLabel } from '../network/labels.js';
 import { catalogue, getTopologyValue, topologyNames } from '../overlay/catalogue.js';
 import { DEFAULT_T_MAX } from '../multigraph/multigraph.js';
 import { DEFAULT_MATCHA_OPTIONS } from '../overlay/matcha.js';
@@ -88,6 +90,14 @@ export interface CycleTimeRequest {
   ringLocalSearch?: boolean;
   /** GML nodes without coordinates: `error` (default), `drop` or `neighbours` (see {@link underlayFromGml}). */
   missingCoordinates?: MissingCoordinates;
+  /** The nodes that hold silos (raw or displayed labels); every other node is a router (see `network/silos.ts`). */
+  silos?: string[];
+  /** Where `silos` comes from, for errors (default `--silos`). */
+  silosField?: string;
+  /** `largest`: keep the network's largest connected component (default `all`: a disconnected network is an error). */
+  component?: ComponentChoice;
+  /** Where `component` comes from, for errors (default `--largest-component`). */
+  componentField?: string;
   /**
    * A silo profile: a CSV file path (`silo,computeMs,uploadGbps,downloadGbps`, any subset
    * of the value columns) or a seeded generator spec (see `network/silo-profile.ts`). It
@@ -149,7 +159,7 @@ export function resolveClockChoice(
   }
   const index = new Map(silos.map((s, i) => [s, i]));
   const silo = (name: string, field: string): number => {
-    const i = index.get(name);
+    const i = index.get(name) ?? (findLabel(silos, name) >= 0 ? findLabel(silos, name) : undefined);
     if (i === undefined)
       throw new DflsimInputError(
         at(field),
@@ -233,7 +243,36 @@ export interface CycleTimeReport {
   clock?: string;
   /** The silo profile in use (GML attributes, a CSV file or a generator), summarised; absent without one. */
   profile?: ProfileSummary & { source: string };
+  /** Routers of the network (nodes that carry traffic but hold no silo), when it has any: how many. */
+  routers?: number;
+  /** What a user should know about how the network was read (a component dropped, links without a capacity); absent when nothing. */
+  warnings?: string[];
   results: Omit<TopologyResult, 'overlay'>[];
+}
+
+/**
+ * What a user should hear about a network as it is timed: its reading notes (a component
+ * dropped) and, with `linkCapacities: 'gml'`, how many of its links give no capacity (timed
+ * at the core capacity): `12 of 39 links in geant.gml give no capacity: timed at the default 1 Gbit/s`.
+ */
+export function networkWarnings(underlay: Underlay, cg: Pick<ConnectivityGraph, 'capacityCoverage'>, coreGbps: number): string[] {
+  const out = [...(underlay.notes ?? [])];
+  const c = cg.capacityCoverage;
+  if (c && c.withoutCapacity > 0) {
+    const file = underlay.source.replace(/^.*[\\/]/, '');
+    out.push(
+      `${c.withoutCapacity} of ${c.links} link${c.links === 1 ? '' : 's'} in ${file} give${c.withoutCapacity === 1 ? 's' : ''} no capacity: timed at the default ${coreGbps} Gbit/s`,
+    );
+  }
+  return out;
+}
+
+/** The network-shaping fields of a request ({@link shapeNetwork}'s options), with their error names. */
+function shapeOptions(req: CycleTimeRequest): NetworkShapeOptions {
+  return {
+    ...(req.silos !== undefined ? { silos: req.silos, silosField: req.silosField ?? '--silos' } : {}),
+    ...(req.component !== undefined ? { component: req.component, componentField: req.componentField ?? '--largest-component' } : {}),
+  };
 }
 
 /**
@@ -337,12 +376,16 @@ function checkDelays(k: SiloTimes, params: TimingParams, coreGbps: number): void
 /** Build the shared context of a comparison (network, connectivity graph, timing). */
 export function prepareContext(req: CycleTimeRequest): TopologyContext {
   checkRequest(req);
-  const underlay =
+  const shape = shapeOptions(req);
+  const given =
     typeof req.network === 'string'
-      ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates })
+      ? loadUnderlay(req.network, '--network', { missingCoordinates: req.missingCoordinates, ...shape })
       : isGraphologyGraph(req.network)
         ? networkFromGraphology(req.network, { missingCoordinates: req.missingCoordinates })
         : req.network;
+  // a network given as a value is shaped here (a file is shaped as it loads)
+  const underlay =
+    typeof req.network !== 'string' && (shape.silos !== undefined || shape.component !== undefined) ? shapeNetwork(given, shape) : given;
   const workload = typeof req.workload === 'string' ? getWorkload(req.workload) : getWorkload('custom', req.workload);
   const params = timingParams(workload, {
     localUpdates: req.localUpdates,
@@ -427,6 +470,7 @@ export function timedTopology(name: string, field = '--topologies'): Topology {
  * the same overlays without building them again).
  */
 export function timeTopologies(ctx: TopologyContext, topologies: readonly string[]): CycleTimeReport {
+  const warnings = networkWarnings(ctx.underlay, ctx.cg, ctx.coreGbps);
   const values = topologies.map((t) => timedTopology(t));
   const results = values.map((t) => {
     const { overlay: _overlay, ...rest } = planResult(buildOnClock(t, ctx));
@@ -454,6 +498,8 @@ export function timeTopologies(ctx: TopologyContext, topologies: readonly string
     },
     ...profileOf(ctx),
     ...(contextClock(ctx).clock !== 'max-plus' ? { clock: describeClock(contextClock(ctx)) } : {}),
+    ...(ctx.underlay.routers?.length ? { routers: ctx.underlay.routers.length } : {}),
+    ...(warnings.length ? { warnings } : {}),
     results,
   };
 }

@@ -30,6 +30,7 @@ import {
   prepareContext,
   requestedTopologies,
   timeTopologies,
+  networkWarnings,
   type CycleTimeReport,
   type CycleTimeRequest,
 } from './cycle-times.js';
@@ -46,7 +47,8 @@ import {
   type RunSummary,
 } from './runner.js';
 import { loadUnderlay } from '../network/load.js';
-import type { MissingCoordinates, Underlay } from '../network/underlay.js';
+import type { Underlay } from '../network/underlay.js';
+import { linkCapacityCoverage } from '../network/connectivity.js';
 import { getTopologyValue } from '../overlay/catalogue.js';
 
 /** Options of {@link runExperiment}. */
@@ -175,15 +177,36 @@ function configUnderlays(
   networks: readonly string[],
   file: string,
   field: (i: number) => string,
-  missingCoordinates?: MissingCoordinates,
+  cfg: Pick<TrainConfig, 'missingCoordinates' | 'silos' | 'component'>,
 ): Underlay[] {
-  return networks.map((n, i) => loadUnderlay(resolveConfigPath(n, file), `${file}: ${field(i)}`, { missingCoordinates }));
+  return networks.map((n, i) =>
+    loadUnderlay(resolveConfigPath(n, file), `${file}: ${field(i)}`, {
+      missingCoordinates: cfg.missingCoordinates,
+      ...(cfg.silos !== undefined ? { silos: cfg.silos, silosField: `${file}: silos` } : {}),
+      component: cfg.component,
+      componentField: `${file}: component`,
+    }),
+  );
+}
+
+/** Log each network's warnings once (a component dropped; links without a capacity when capacities are read). */
+function logNetworkWarnings(
+  underlays: readonly Underlay[],
+  cfg: Pick<TrainConfig, 'linkCapacities' | 'coreGbps'>,
+  log: ((line: string) => void) | undefined,
+): void {
+  if (!log) return;
+  for (const u of underlays) {
+    const cg = cfg.linkCapacities === 'gml' ? { capacityCoverage: linkCapacityCoverage(u) } : {};
+    for (const w of networkWarnings(u, cg, cfg.coreGbps)) log(`warning: ${w}`);
+  }
 }
 
 async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
   checkOutDir(opts.outDir);
   const combos = expandSweep(cfg);
-  const underlays = configUnderlays(cfg.networks, file, (i) => `networks[${i}]`, cfg.missingCoordinates);
+  const underlays = configUnderlays(cfg.networks, file, (i) => `networks[${i}]`, cfg);
+  logNetworkWarnings(underlays, cfg, opts.log);
   const reports: ReportCycleTimes[] = [];
   const total = combos.length * cfg.networks.length;
   const published = cfg.published ? PUBLISHED[cfg.published] : undefined;
@@ -252,20 +275,7 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
       opts.onProgress?.('cycle times', ++done, total, net);
     }
   }
-  mkdirSync(opts.outDir, { recursive: true });
-  writeFileAtomic(
-    path.join(opts.outDir, 'config.resolved.json'),
-    JSON.stringify({ ...cfg, configFile: path.resolve(file), version: packageVersion() }, null, 2) + '\n',
-  );
-  writeFileAtomic(
-    path.join(opts.outDir, 'cycle-times.csv'),
-    stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }),
-  );
-  writeFileAtomic(
-    path.join(opts.outDir, 'summary.json'),
-    JSON.stringify({ kind: 'cycle-times', name: cfg.name, version: packageVersion(), reports }, null, 2) + '\n',
-  );
-  writeFileAtomic(path.join(opts.outDir, 'topologies.json'), JSON.stringify(drawings) + '\n');
+  writeCycleTimeResults(opts.outDir, { ...cfg, configFile: path.resolve(file) }, reports, drawings);
   return {
     kind: 'cycle-times',
     outDir: opts.outDir,
@@ -274,6 +284,45 @@ async function runCycleTimes(cfg: CycleTimeConfig, file: string, opts: Experimen
     comparisons: reports,
     cycleTimes: reports.map((r) => r.report),
   };
+}
+
+/**
+ * Write cycle-time comparisons as a results directory (what `dflsim report` reads):
+ * `config.resolved.json` (the config given, with the package version), `cycle-times.csv`,
+ * `summary.json` and `topologies.json`. Each file is written atomically.
+ */
+function writeCycleTimeResults(
+  outDir: string,
+  config: { name: string } & Record<string, unknown>,
+  reports: ReportCycleTimes[],
+  drawings: readonly NetworkDrawings[],
+): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileAtomic(path.join(outDir, 'config.resolved.json'), JSON.stringify({ ...config, version: packageVersion() }, null, 2) + '\n');
+  writeFileAtomic(path.join(outDir, 'cycle-times.csv'), stringify(cycleTimeRows(reports), { header: true, columns: CYCLE_TIME_COLUMNS }));
+  writeFileAtomic(
+    path.join(outDir, 'summary.json'),
+    JSON.stringify({ kind: 'cycle-times', name: config.name, version: packageVersion(), reports }, null, 2) + '\n',
+  );
+  writeFileAtomic(path.join(outDir, 'topologies.json'), JSON.stringify(drawings) + '\n');
+}
+
+/**
+ * Time a request's topologies on one network and write the comparison as a results
+ * directory (as `dflsim run` does for a cycle-times config: `dflsim report` renders it), with
+ * the drawings of its overlays. Everything is computed before anything is written.
+ * @param outDir the results directory (created; its files replaced)
+ * @param config what produced it, recorded in `config.resolved.json` (its `name` titles the report)
+ */
+export function writeCycleTimeComparison(
+  req: CycleTimeRequest,
+  outDir: string,
+  config: { name: string } & Record<string, unknown>,
+): CycleTimeReport {
+  checkOutDir(outDir, '--out');
+  const r = compareWithDrawings(req, true);
+  writeCycleTimeResults(outDir, config, [{ label: 'run', report: r.report }], r.drawings ? [r.drawings] : []);
+  return r.report;
 }
 
 /** Drawings of one network's overlays (the `topologies.json` entries). */
@@ -347,7 +396,8 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
   // the clock's workload of every run (its model's own size unless the config sets one)
   const timings = await Promise.all(combos.map(({ config }) => resolveTrainTiming(config, file)));
   // every run of the sweep is checked before the first one trains
-  validateTrainingRuns(cfg, combos, file, timings);
+  const underlay = validateTrainingRuns(cfg, combos, file, timings);
+  logNetworkWarnings([underlay], cfg, opts.log);
   if (opts.resume) checkSweepCheckpoints(cfg, combos, file, opts.outDir);
   // defaults the config relied on, said once when training starts (each run also records them in its summary)
   let notices = [...new Set(timings.flatMap((t) => (t.notice ? [t.notice] : [])))];
@@ -515,7 +565,7 @@ function checkSweepCheckpoints(
   file: string,
   outDir: string,
 ): void {
-  const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg.missingCoordinates);
+  const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg);
   for (const { label, config } of combos) {
     const dir = combos.length === 1 ? outDir : path.join(outDir, safeLabel(label));
     const runCfg = { ...(config as TrainConfig), name: combos.length === 1 ? cfg.name : `${cfg.name}/${label}` };
@@ -547,8 +597,8 @@ export function validateTrainingRuns(
   combos: { label: string; config: Omit<TrainConfig, 'sweep'> }[],
   file: string,
   timings: readonly Pick<TrainTiming, 'workload'>[],
-): void {
-  const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg.missingCoordinates);
+): Underlay {
+  const [underlay] = configUnderlays([cfg.network], file, () => 'network', cfg);
   combos.forEach(({ label, config: c }, i) => {
     const point = combos.length > 1 ? ` (sweep point ${i + 1} of ${combos.length}: ${label})` : '';
     const sweptTopology = cfg.sweep?.topology ? `sweep.topology[${cfg.sweep.topology.indexOf(c.topology)}]` : 'topology';
@@ -577,6 +627,7 @@ export function validateTrainingRuns(
       throw new DflsimInputError(namesFile ? e.where : `${file}: ${sweptTopology}`, `${what}${point}`);
     }
   });
+  return underlay;
 }
 
 /**

@@ -99,6 +99,9 @@ export function trainContextRequest(
   return {
     network,
     missingCoordinates: cfg.missingCoordinates,
+    ...(cfg.silos !== undefined ? { silos: cfg.silos, silosField: `${configFile}: silos` } : {}),
+    component: cfg.component,
+    componentField: `${configFile}: component`,
     ...clockAndProfile(cfg, configFile),
     workload: timing.workload,
     accessGbps: cfg.accessGbps,

@@ -4,6 +4,7 @@
  * and isolated silos.
  */
 import { topologyNames, getTopologyValue } from '../overlay/catalogue.js';
+import { displayLabel } from '../network/labels.js';
 import { describeClock, planEventClock, type ClockChoice } from '../timing/clock.js';
 import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
 import { buildOnClock, contextClock, contextProfile } from './cycle-times.js';
@@ -40,7 +41,8 @@ export function planTimeline(plan: TopologyPlan, clock: ClockChoice, rounds = TI
 export interface TopologyDrawing {
   network: string;
   topology: string;
-  silos: { name: string; latitude: number | null; longitude: number | null }[];
+  /** Each silo: its name (the raw label, its id), how it is shown when that differs (`label`, e.g. `New York, NY` for `New+York,+NY`), and its position. */
+  silos: { name: string; label?: string; latitude: number | null; longitude: number | null }[];
   /** Directed overlay edges by silo index. */
   edges: [number, number][];
   /** Graph states (strong edges and isolated silos by index) of a round-varying topology (multigraph: all S; sequences: the first rounds). */
@@ -79,6 +81,7 @@ export interface DrawingProfile {
 export function describeTopology(ctx: TopologyContext, topology: string): TopologyDrawing {
   const silos = ctx.underlay.silos.map((name, i) => ({
     name,
+    ...(displayLabel(name) !== name ? { label: displayLabel(name) } : {}),
     latitude: ctx.underlay.coordinates[i]?.latitude ?? null,
     longitude: ctx.underlay.coordinates[i]?.longitude ?? null,
   }));

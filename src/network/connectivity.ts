@@ -9,6 +9,9 @@
  * capacity / hops`, i.e. the papers' `core / hops` with the core capacity replaced by
  * the path's bottleneck link (a link without a capacity counts as a core link).
  *
+ * Routers (nodes that hold no silo, see `silos.ts`) are intermediate nodes only: paths run
+ * through them and their links count as hops, but the graph's vertices are the silos.
+ *
  * Shortest paths are tie-broken exactly as the reference implementation's library does
  * (a binary heap keyed by distance then insertion count; a path is replaced only by a
  * strictly shorter one), and the pair's data is that of the later silo's search, so that
@@ -16,7 +19,7 @@
  */
 import { DflsimInputError } from '../errors.js';
 import { bitsPerSecToBitsPerMs, latencyMsFromKm } from '../units.js';
-import type { Underlay } from './underlay.js';
+import { nodeCount, type Underlay } from './underlay.js';
 import { dijkstra } from '../graph/dijkstra.js';
 
 /** Default core link capacity (bit/s). */
@@ -48,16 +51,25 @@ export interface ConnectivityGraph {
   bandwidthBitsPerMs: Float64Array;
   /** Whether link capacities entered `bandwidthBitsPerMs`. */
   linkCapacities: LinkCapacities;
-  /** Hops of the pair's path, n x n. */
+  /** Hops of the pair's path, n x n (links through routers count). */
   hops: Int32Array;
+  /** With `linkCapacities: 'gml'`: the underlay's links and how many of them give no capacity (timed at the core capacity). */
+  capacityCoverage?: { links: number; withoutCapacity: number };
   /**
    * Neighbour order of each silo as the reference graph library stores it (earlier silos
    * first, then later ones in the order the silo's own search reached them). Algorithms
    * whose result depends on tie order (Kruskal, Dijkstra on this graph) follow it.
    */
   adjacencyOrder: Int32Array[];
-  /** Underlay path of a pair (silo indices), from the lower index to the higher. */
+  /** Underlay path of a pair (node indices: silos, then routers), from the lower silo index to the higher. */
   path(i: number, j: number): number[];
+}
+
+/** An underlay's links and how many of them give no capacity (they are timed at the core capacity with `linkCapacities: 'gml'`). */
+export function linkCapacityCoverage(underlay: Underlay): { links: number; withoutCapacity: number } {
+  let withoutCapacity = 0;
+  for (const l of underlay.links) if (l.capacityBitsPerSec === undefined) withoutCapacity++;
+  return { links: underlay.links.length, withoutCapacity };
 }
 
 /**
@@ -80,17 +92,19 @@ export function buildConnectivityGraph(
   }
   const useCapacities = linkCapacities === 'gml';
   const n = underlay.silos.length;
-  const adj: [number, number][][] = Array.from({ length: n }, () => []);
+  // every node (silos, then routers) is a vertex of the searches; only silos are paired
+  const total = nodeCount(underlay);
+  const adj: [number, number][][] = Array.from({ length: total }, () => []);
   const linkKm = new Map<number, number>();
   const linkBitsPerSec = new Map<number, number>();
   for (const l of underlay.links) {
     adj[l.a].push([l.b, l.distanceKm]);
     adj[l.b].push([l.a, l.distanceKm]);
-    linkKm.set(l.a * n + l.b, l.distanceKm);
-    linkKm.set(l.b * n + l.a, l.distanceKm);
+    linkKm.set(l.a * total + l.b, l.distanceKm);
+    linkKm.set(l.b * total + l.a, l.distanceKm);
     if (useCapacities && l.capacityBitsPerSec !== undefined) {
-      linkBitsPerSec.set(l.a * n + l.b, l.capacityBitsPerSec);
-      linkBitsPerSec.set(l.b * n + l.a, l.capacityBitsPerSec);
+      linkBitsPerSec.set(l.a * total + l.b, l.capacityBitsPerSec);
+      linkBitsPerSec.set(l.b * total + l.a, l.capacityBitsPerSec);
     }
   }
   const coreBitsPerMs = bitsPerSecToBitsPerMs(coreCapacityBitsPerSec);
@@ -101,11 +115,11 @@ export function buildConnectivityGraph(
   const preds: Int32Array[] = [];
   const adjacencyOrder: Int32Array[] = [];
   for (let s = 0; s < n; s++) {
-    const sp = dijkstra(n, adj, s);
+    const sp = dijkstra(total, adj, s);
     preds.push(sp.pred);
     const order: number[] = [];
     for (let k = 0; k < s; k++) order.push(k);
-    for (const k of sp.discovery) if (k > s) order.push(k);
+    for (const k of sp.discovery) if (k > s && k < n) order.push(k);
     adjacencyOrder.push(Int32Array.from(order));
     // The pair's data comes from the later silo's search (it overwrites the earlier one).
     for (let t = 0; t < s; t++) {
@@ -116,9 +130,9 @@ export function buildConnectivityGraph(
       let km = 0;
       let bottleneckBitsPerSec = Infinity;
       for (let i = 0; i + 1 < p.length; i++) {
-        km += linkKm.get(p[i] * n + p[i + 1])!;
+        km += linkKm.get(p[i] * total + p[i + 1])!;
         if (useCapacities)
-          bottleneckBitsPerSec = Math.min(bottleneckBitsPerSec, linkBitsPerSec.get(p[i] * n + p[i + 1]) ?? coreCapacityBitsPerSec);
+          bottleneckBitsPerSec = Math.min(bottleneckBitsPerSec, linkBitsPerSec.get(p[i] * total + p[i + 1]) ?? coreCapacityBitsPerSec);
       }
       const h = p.length - 1;
       const lat = latencyMsFromKm(km);
@@ -142,6 +156,7 @@ export function buildConnectivityGraph(
     bandwidthBitsPerMs,
     linkCapacities,
     hops,
+    ...(useCapacities ? { capacityCoverage: linkCapacityCoverage(underlay) } : {}),
     adjacencyOrder,
     path(i: number, j: number): number[] {
       const [lo, hi] = i < j ? [i, j] : [j, i];

@@ -1,8 +1,8 @@
 /**
  * graphology graphs as networks, both ways (graphology: https://graphology.github.io).
  *
- * A graph is read as a GML file is ({@link underlayFromParts}): each node is a silo, named
- * by its `label` (else its key), placed by `latitude`/`longitude` in degrees (or GML's
+ * A graph is read as a GML file is ({@link underlayFromParts}): each node is a silo (or a
+ * router, with `silo: 0` or `router: 1`), named by its `label` (else its key), placed by `latitude`/`longitude` in degrees (or GML's
  * `Latitude`/`Longitude`), with the optional silo attributes `computeMs`, `uploadGbps` and
  * `downloadGbps`; each edge, directed or not, is a link with `distance` in km (else the
  * geodesic between its ends) and an optional `capacity` in bit/s (or `capacityGbps`).
@@ -16,6 +16,8 @@ import type { AbstractGraph, Attributes } from 'graphology-types';
 import { DflsimInputError } from '../errors.js';
 import {
   assertConnected,
+  isRouterNode,
+  nodeNames,
   checkSiloCount,
   coordinateAttribute,
   linkCapacity,
@@ -43,6 +45,8 @@ export interface NetworkNodeAttributes extends Attributes, SiloAttributes {
   x?: number;
   /** Where to draw the silo: its latitude. */
   y?: number;
+  /** 0: the node is a router (carries traffic, holds no silo). */
+  silo?: 0 | 1;
 }
 
 /** A link of a network graph. */
@@ -103,6 +107,7 @@ export function networkFromGraphology(graph: AbstractGraph, options: GraphologyN
   const silos: string[] = [];
   const coordinates: (Coordinate | null)[] = [];
   const attributes: SiloAttributes[] = [];
+  const routers: boolean[] = [];
   const seenLabels = new Set<string>();
   graph.forEachNode((key, attrs) => {
     const what = `node "${key}"`;
@@ -114,6 +119,7 @@ export function networkFromGraphology(graph: AbstractGraph, options: GraphologyN
     const lat = coordinateAttribute(node, attrs.latitude != null ? 'latitude' : 'Latitude', what);
     const lon = coordinateAttribute(node, attrs.longitude != null ? 'longitude' : 'Longitude', what);
     attributes.push(siloAttributesOf(node, what));
+    routers.push(isRouterNode(node, what));
     index.set(key, silos.length);
     silos.push(unique);
     coordinates.push(lat !== undefined && lon !== undefined ? { latitude: lat, longitude: lon } : null);
@@ -126,7 +132,7 @@ export function networkFromGraphology(graph: AbstractGraph, options: GraphologyN
     const distanceKm = linkDistance(edge, what);
     links.push({ a: index.get(s)!, b: index.get(t)!, distanceKm, capacityBitsPerSec: linkCapacity(edge, what), where: source, what });
   });
-  const u = underlayFromParts({ name, source, silos, coordinates, attributes, siloWhere: silos.map(() => source), links }, mode);
+  const u = underlayFromParts({ name, source, silos, coordinates, attributes, siloWhere: silos.map(() => source), links, routers }, mode);
   assertConnected(u);
   return u;
 }
@@ -140,18 +146,20 @@ export function networkFromGraphology(graph: AbstractGraph, options: GraphologyN
 export function networkToGraphology(u: Underlay): UndirectedGraph<NetworkNodeAttributes, NetworkEdgeAttributes, NetworkGraphAttributes> {
   const g = new UndirectedGraph<NetworkNodeAttributes, NetworkEdgeAttributes, NetworkGraphAttributes>();
   g.replaceAttributes({ name: u.name });
-  u.silos.forEach((silo, i) => {
+  const names = nodeNames(u);
+  names.forEach((silo, i) => {
     if (g.hasNode(silo)) throw new DflsimInputError(u.source, `silo name "${silo}" appears twice: a graph keys its nodes by silo name`);
     const c = u.coordinates[i];
     g.addNode(silo, {
       label: silo,
       ...(c ? { latitude: c.latitude, longitude: c.longitude, x: c.longitude, y: c.latitude } : {}),
       ...(u.siloAttributes?.[i] ?? {}),
+      ...(i >= u.silos.length ? { silo: 0 } : {}),
     });
   });
   for (const l of u.links) {
-    const a = u.silos[l.a],
-      b = u.silos[l.b];
+    const a = names[l.a],
+      b = names[l.b];
     if (l.a === l.b) continue;
     const attrs: NetworkEdgeAttributes = {
       distance: l.distanceKm,

@@ -6,16 +6,22 @@ import { DflsimInputError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { builtinNetworkNames, builtinUnderlay, paperNetworkHint } from './builtin.js';
 import { didYouMean } from '../suggest.js';
-import { assertConnected, underlayFromGml, type GmlUnderlayOptions, type Underlay } from './underlay.js';
+import { underlayFromGml, type GmlUnderlayOptions, type Underlay } from './underlay.js';
+import { shapeNetwork, type NetworkShapeOptions } from './silos.js';
 import { MAX_GML_BYTES } from './gml.js';
 
+/** Options of {@link loadUnderlay}: how GML is read, which nodes hold silos, which component is kept. */
+export type LoadUnderlayOptions = GmlUnderlayOptions & NetworkShapeOptions;
+
 /**
- * Load an underlay by built-in name or from a GML file, and check it is connected.
+ * Load an underlay by built-in name or from a GML file, choose its silos (the others are
+ * routers) and component ({@link shapeNetwork}), and check its silos are connected.
  * @param spec `gaia-cities`, `aws-na-cities`, or a path such as `../shared/networks/ebone.gml`
  * @param where what to name when `spec` is neither (default `--network`; a config passes `file: network`)
- * @param options GML reading options (nodes without coordinates: `error`, `drop` or `neighbours`)
+ * @param options GML reading options (nodes without coordinates: `error`, `drop` or `neighbours`),
+ *   the nodes that hold silos (`silos`) and the component kept (`component: 'largest'`)
  */
-export function loadUnderlay(spec: string, where = '--network', options: GmlUnderlayOptions = {}): Underlay {
+export function loadUnderlay(spec: string, where = '--network', options: LoadUnderlayOptions = {}): Underlay {
   const builtin = builtinUnderlay(spec);
   let u: Underlay;
   if (builtin) {
@@ -31,6 +37,5 @@ export function loadUnderlay(spec: string, where = '--network', options: GmlUnde
         `unknown network "${spec}"${didYouMean(spec, builtinNetworkNames())}: give a built-in name (${builtinNetworkNames().join(', ')}) or a .gml file`,
     );
   }
-  assertConnected(u);
-  return u;
+  return shapeNetwork(u, options);
 }

@@ -12,6 +12,7 @@
  * The CSV file and the generator are alternatives (one `siloProfile`); either overrides GML.
  */
 import { parse } from 'csv-parse/sync';
+import { findLabel } from './labels.js';
 import { DflsimInputError } from '../errors.js';
 import { didYouMean } from '../suggest.js';
 import { createRng } from '../random.js';
@@ -93,7 +94,10 @@ export function parseSiloProfileCsv(text: string, file: string, silos: readonly 
         `expected ${columns.length} fields (${columns.join(',')}), found ${record.length}`,
       );
     }
-    const silo = record[siloCol];
+    // a silo by its raw label or as it is shown (`New York, NY` for `New+York,+NY`)
+    const written = record[siloCol];
+    const shownAs = known.has(written) ? -1 : findLabel(silos, written);
+    const silo = shownAs >= 0 ? silos[shownAs] : written;
     if (!known.has(silo)) {
       const hint = silos.slice(0, 5).join(', ') + (silos.length > 5 ? ', ...' : '');
       throw new DflsimInputError(

@@ -11,6 +11,7 @@ import { DflsimInputError } from '../errors.js';
 import { UnionFind } from '../graph/union-find.js';
 import { gbpsToBitsPerSec } from '../units.js';
 import { gmlGet, parseGml, type GmlList } from './gml.js';
+import { someLabels } from './labels.js';
 
 /** A geographic coordinate in degrees. */
 export interface Coordinate {
@@ -46,20 +47,40 @@ export interface SiloAttributes {
 /** The GML node attributes read as a silo profile. */
 export const SILO_ATTRIBUTE_KEYS = ['computeMs', 'uploadGbps', 'downloadGbps'] as const;
 
-/** An undirected underlay network. */
+/**
+ * An undirected underlay network. Its nodes are the silos (indices `0 .. silos.length-1`, in
+ * file order) followed by the routers, if any (indices from `silos.length` on, in file order):
+ * `links` and `coordinates` index that list ({@link nodeNames}). A router carries traffic and
+ * counts in shortest paths but holds no model: overlays, cycle times and training see the
+ * silos only.
+ */
 export interface Underlay {
   /** Short name, e.g. `gaia`. */
   name: string;
-  /** Silo names in file order (the order every index refers to). */
+  /** Silo names (the raw labels: the ids users write) in file order; every silo index refers to this order. */
   silos: string[];
-  /** Coordinates of each silo where known. */
+  /** Names of the nodes that hold no silo (routers), in file order; absent when every node is a silo. */
+  routers?: string[];
+  /** Coordinates of each node (silos, then routers) where known. */
   coordinates: (Coordinate | null)[];
-  /** Links, without self-loops; parallel links merged keeping the shortest. */
+  /** Links between nodes (silos, then routers), without self-loops; parallel links merged keeping the shortest. */
   links: UnderlayLink[];
   /** Where the network came from (file path or built-in provenance). */
   source: string;
-  /** Per-silo attributes from the GML nodes (`computeMs`, `uploadGbps`, `downloadGbps`), when any node has one. */
+  /** Per-node attributes from the GML nodes (`computeMs`, `uploadGbps`, `downloadGbps`; silos, then routers), when any node has one. */
   siloAttributes?: SiloAttributes[];
+  /** What reading the network changed that a user should hear of (e.g. a component dropped); shown as warnings. */
+  notes?: string[];
+}
+
+/** The names of an underlay's nodes: its silos, then its routers (the order `links` and `coordinates` index). */
+export function nodeNames(u: Underlay): string[] {
+  return u.routers?.length ? [...u.silos, ...u.routers] : u.silos;
+}
+
+/** The number of an underlay's nodes (silos and routers). */
+export function nodeCount(u: Underlay): number {
+  return u.silos.length + (u.routers?.length ?? 0);
 }
 
 /** Geodesic distance in km between two coordinates on the WGS84 ellipsoid. */
@@ -247,6 +268,8 @@ export interface NetworkParts {
   /** Where each silo is defined, for errors. */
   siloWhere: string[];
   links: RawLink[];
+  /** Which nodes are routers (hold no silo; absent: none). */
+  routers?: boolean[];
 }
 
 /** A network needs at least 2 silos. */
@@ -279,6 +302,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
   const coordinates: (Coordinate | null)[] = [];
   const siloWhere: string[] = [];
   const attributes: SiloAttributes[] = [];
+  const routers: boolean[] = [];
   const seenLabels = new Map<string, number>();
   for (const e of graph.entries) {
     if (e.key !== 'node') continue;
@@ -295,6 +319,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     const lat = coordinateAttribute(node, 'Latitude', `node ${idE.value}`);
     const lon = coordinateAttribute(node, 'Longitude', `node ${idE.value}`);
     attributes.push(siloAttributesOf(node, `node ${idE.value}`));
+    routers.push(isRouterNode(node, `node ${idE.value}`));
     idToIndex.set(idE.value, silos.length);
     silos.push(label);
     siloWhere.push(`${file}: line ${e.line}`);
@@ -321,7 +346,28 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
     links.push({ a, b, distanceKm, capacityBitsPerSec: linkCapacity(edge, what), where: `${file}: line ${e.line}`, what });
   }
   const base = name ?? file.replace(/^.*[\\/]/, '').replace(/\.gml$/i, '');
-  return underlayFromParts({ name: base, source: file, silos, coordinates, attributes, siloWhere, links }, mode);
+  return underlayFromParts({ name: base, source: file, silos, coordinates, attributes, siloWhere, links, routers }, mode);
+}
+
+/**
+ * Whether a node is a router (holds no silo): it has `silo 0` or `router 1`; `silo 1`,
+ * `router 0` or neither make it a silo. Any other value is an error naming `what`.
+ */
+export function isRouterNode(src: AttributeSource, what: string): boolean {
+  const flag = (key: string): boolean | undefined => {
+    const v = src.get(key);
+    if (v === undefined) return undefined;
+    if (v === 0 || v === 1 || v === '0' || v === '1' || typeof v === 'boolean') return v === 1 || v === '1' || v === true;
+    throw new DflsimInputError(src.where(key), `${what} has ${key} ${shown(v)}: expected 0 or 1`);
+  };
+  const silo = flag('silo');
+  const router = flag('router');
+  if (silo !== undefined && router !== undefined && silo === router)
+    throw new DflsimInputError(
+      src.where('router'),
+      `${what} has both silo ${silo ? 1 : 0} and router ${router ? 1 : 0}, which disagree; give one`,
+    );
+  return silo === false || router === true;
 }
 
 /**
@@ -333,6 +379,7 @@ export function underlayFromGml(text: string, file: string, name?: string, optio
 export function underlayFromParts(parts: NetworkParts, mode: MissingCoordinates): Underlay {
   const file = parts.source;
   let { silos, coordinates, attributes, siloWhere, links: raw } = parts;
+  const coordinates0 = coordinates;
   const missing = coordinates.flatMap((c, i) => (c ? [] : [i]));
   if (missing.length > 0 && mode === 'neighbours') {
     coordinates = placeByNeighbours(coordinates, raw, silos, siloWhere);
@@ -389,10 +436,68 @@ export function underlayFromParts(parts: NetworkParts, mode: MissingCoordinates)
     linkIndex.set(key, links.length);
     links.push({ a, b, distanceKm, ...(r.capacityBitsPerSec !== undefined ? { capacityBitsPerSec: r.capacityBitsPerSec } : {}) });
   }
-  const u: Underlay = { name: parts.name, silos, coordinates, links, source: file };
+  let u: Underlay = { name: parts.name, silos, coordinates, links, source: file };
   if (attributes.some((a) => Object.keys(a).length > 0)) u.siloAttributes = attributes;
+  const routers = parts.routers && missing.length > 0 && mode === 'drop' ? parts.routers.filter((_, i) => coordinates0[i]) : parts.routers;
+  if (routers?.some((r) => r))
+    u = withSilos(
+      u,
+      routers.map((r) => !r),
+    );
   if (missing.length > 0 && mode === 'drop') assertConnected(u);
   return u;
+}
+
+/**
+ * The underlay with the nodes marked in `isSilo` (by node index: silos, then routers) as its
+ * silos and every other node a router, nodes reordered silos first (each group in node
+ * order); links, coordinates and attributes follow. The same underlay when nothing changes.
+ */
+export function withSilos(u: Underlay, isSilo: readonly boolean[]): Underlay {
+  const names = nodeNames(u);
+  const total = names.length;
+  const order: number[] = [];
+  for (let i = 0; i < total; i++) if (isSilo[i]) order.push(i);
+  const siloCount = order.length;
+  for (let i = 0; i < total; i++) if (!isSilo[i]) order.push(i);
+  if (siloCount === u.silos.length && order.every((v, i) => v === i)) return u;
+  const pos = new Int32Array(total);
+  order.forEach((v, i) => (pos[v] = i));
+  const out: Underlay = {
+    name: u.name,
+    source: u.source,
+    silos: order.slice(0, siloCount).map((i) => names[i]),
+    coordinates: order.map((i) => u.coordinates[i] ?? null),
+    links: u.links.map((l) => ({ ...l, a: pos[l.a], b: pos[l.b] })),
+  };
+  if (siloCount < total) out.routers = order.slice(siloCount).map((i) => names[i]);
+  if (u.siloAttributes) out.siloAttributes = order.map((i) => u.siloAttributes![i] ?? {});
+  if (u.notes) out.notes = u.notes.slice();
+  return out;
+}
+
+/**
+ * The underlay restricted to the nodes marked in `keep` (by node index), links between kept
+ * nodes only; silos stay silos and routers routers.
+ */
+export function keepNodes(u: Underlay, keep: readonly boolean[]): Underlay {
+  const n = u.silos.length;
+  const total = nodeCount(u);
+  const pos = new Int32Array(total).fill(-1);
+  let next = 0;
+  for (let i = 0; i < total; i++) if (keep[i]) pos[i] = next++;
+  const routers = (u.routers ?? []).filter((_, r) => keep[n + r]);
+  const out: Underlay = {
+    name: u.name,
+    source: u.source,
+    silos: u.silos.filter((_, i) => keep[i]),
+    coordinates: u.coordinates.filter((_, i) => keep[i]),
+    links: u.links.filter((l) => keep[l.a] && keep[l.b]).map((l) => ({ ...l, a: pos[l.a], b: pos[l.b] })),
+  };
+  if (routers.length) out.routers = routers;
+  if (u.siloAttributes) out.siloAttributes = u.siloAttributes.filter((_, i) => keep[i]);
+  if (u.notes) out.notes = u.notes.slice();
+  return out;
 }
 
 /**
@@ -454,10 +559,10 @@ function placeByNeighbours(
 }
 
 /**
- * Connected components of the underlay, as lists of silo indices.
+ * Connected components of the underlay, as lists of node indices (silos, then routers).
  */
 export function components(u: Underlay): number[][] {
-  const n = u.silos.length;
+  const n = nodeCount(u);
   const sets = new UnionFind(n);
   for (const l of u.links) sets.union(l.a, l.b);
   const groups = new Map<number, number[]>();
@@ -469,22 +574,33 @@ export function components(u: Underlay): number[][] {
   return [...groups.values()];
 }
 
-/** Throw a clear error naming the silos that cannot reach each other if `u` is disconnected. */
+/** How errors name the option that keeps the largest component (the CLI flag and the config field). */
+export const LARGEST_COMPONENT_HINT =
+  'give --largest-component (config field "component": "largest") to keep the largest and drop the rest';
+
+/**
+ * Throw a clear error naming the silos that cannot reach each other if the silos of `u` are
+ * not all in one connected component (components of routers alone carry no traffic between
+ * silos and are let be).
+ */
 export function assertConnected(u: Underlay): void {
-  const comps = components(u);
+  const n = u.silos.length;
+  const comps = components(u)
+    .map((c) => c.filter((i) => i < n))
+    .filter((c) => c.length > 0);
   if (comps.length <= 1) return;
   const describe = (c: number[]): string => {
-    const names = c
-      .slice(0, 5)
-      .map((i) => u.silos[i])
-      .join(', ');
-    return c.length > 5 ? `${names}, ... (${c.length} silos)` : names;
+    const names = someLabels(
+      c.map((i) => u.silos[i]),
+      5,
+    );
+    return c.length > 5 ? `${names} (${c.length} silos)` : names;
   };
   comps.sort((x, y) => y.length - x.length);
   throw new DflsimInputError(
     u.source,
     `the underlay "${u.name}" is disconnected (${comps.length} components): ` +
       comps.map((c) => `{${describe(c)}}`).join(' cannot reach ') +
-      '; every silo must reach every other',
+      `; every silo must reach every other: ${LARGEST_COMPONENT_HINT}`,
   );
 }

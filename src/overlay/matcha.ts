@@ -108,12 +108,17 @@ export interface MatchaResult extends MatchaPlan {
   cycleTimeRounds: number;
 }
 
-/** The base graph's undirected edges: the underlay's links, or every pair of silos. */
+/**
+ * The base graph's undirected edges: the underlay's links, or every pair of silos. With
+ * routers, the underlay's base joins two silos when a link or a path through routers only
+ * joins them (each pair once, in the order the silos' searches find them).
+ */
 export function matchaBaseEdges(base: MatchaBase, underlay: Underlay, cg: ConnectivityGraph): [number, number][] {
   if (base === 'underlay') {
     if (underlay.silos.length !== cg.n)
       throw new DflsimInputError('underlay', `has ${underlay.silos.length} silos but the connectivity graph has ${cg.n}`);
-    return underlay.links.map((l) => (l.a < l.b ? [l.a, l.b] : [l.b, l.a]));
+    if (!underlay.routers?.length) return underlay.links.map((l) => (l.a < l.b ? [l.a, l.b] : [l.b, l.a]));
+    return siloLinksThroughRouters(underlay);
   }
   if (base !== 'connectivity') throw new DflsimInputError('base', `expected "underlay" or "connectivity", got ${JSON.stringify(base)}`);
   const out: [number, number][] = [];
@@ -437,4 +442,32 @@ export function buildMatcha(
     meanActiveMatchings: active / opt.cycleTimeRounds,
     cycleTimeRounds: opt.cycleTimeRounds,
   };
+}
+
+/** Pairs of silos joined by a link or by a path whose inner nodes are all routers (each pair once, lower index first). */
+function siloLinksThroughRouters(u: Underlay): [number, number][] {
+  const n = u.silos.length;
+  const total = n + (u.routers?.length ?? 0);
+  const nbrs: number[][] = Array.from({ length: total }, () => []);
+  for (const l of u.links) {
+    nbrs[l.a].push(l.b);
+    nbrs[l.b].push(l.a);
+  }
+  const out: [number, number][] = [];
+  for (let s = 0; s < n; s++) {
+    // search from silo s through routers; every silo reached is a neighbour
+    const seen = new Uint8Array(total);
+    seen[s] = 1;
+    const queue = [s];
+    for (let q = 0; q < queue.length; q++) {
+      for (const v of nbrs[queue[q]]) {
+        if (seen[v]) continue;
+        seen[v] = 1;
+        if (v < n) {
+          if (v > s) out.push([s, v]);
+        } else queue.push(v);
+      }
+    }
+  }
+  return out;
 }

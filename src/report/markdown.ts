@@ -533,7 +533,7 @@ export function isolationNotes(data: ReportData): IsolationNote[] {
         statesWithIsolated: d.states.filter((s) => s.isolated.length > 0).length,
         silos: [...counts.entries()]
           .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-          .map(([i, n]) => ({ name: d.silos[i]?.name ?? String(i), states: n })),
+          .map(([i, n]) => ({ name: d.silos[i]?.label ?? d.silos[i]?.name ?? String(i), states: n })),
       });
     }
   }
@@ -597,7 +597,12 @@ export function profileTables(data: ReportData): ReportTable[] {
       title: `Silo profile on ${g.network} (slowest first)`,
       headers: ['silo', 'compute per step (ms)', 'upload (Gbit/s)', 'download (Gbit/s)'],
       numeric: [false, true, true, true],
-      rows: order.map((i) => [d.silos[i].name, num(p.computeMs[i], 2), num(p.uploadGbps[i], 2), num(p.downloadGbps[i], 2)]),
+      rows: order.map((i) => [
+        d.silos[i].label ?? d.silos[i].name,
+        num(p.computeMs[i], 2),
+        num(p.uploadGbps[i], 2),
+        num(p.downloadGbps[i], 2),
+      ]),
     });
   }
   return out;

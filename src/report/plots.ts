@@ -448,7 +448,12 @@ function siloPoints(
   layout: SiloLayout,
   isolated: ReadonlySet<number> = new Set(),
 ): { silo: string; x: number; y: number; status: string }[] {
-  return d.silos.map((s, i) => ({ silo: s.name, x: layout.x[i], y: layout.y[i], status: isolated.has(i) ? 'isolated' : 'active' }));
+  return d.silos.map((s, i) => ({
+    silo: s.label ?? s.name,
+    x: layout.x[i],
+    y: layout.y[i],
+    status: isolated.has(i) ? 'isolated' : 'active',
+  }));
 }
 
 function edgeRows(es: { a: number; b: number; w: number }[], layout: SiloLayout, kind: string): Record<string, number | string>[] {
@@ -623,7 +628,7 @@ export function timelineRows(
   const rows: { silo: string; round: number; phase: string; startMs: number; endMs: number }[] = [];
   for (const i of order) {
     const s = tl.silos[i];
-    const name = shortName(d.silos[i]?.name ?? String(i));
+    const name = shortName(d.silos[i]?.label ?? d.silos[i]?.name ?? String(i));
     for (let k = 0; k < s.startMs.length; k++) {
       const sendEnd = Math.min(Math.max(s.sendEndMs[k], s.computeEndMs[k]), s.endMs[k]);
       const phases: [string, number, number][] = [
@@ -667,8 +672,8 @@ export function profileMapSpec(d: TopologyDrawing, layout: SiloLayout, width = 4
   const f = frame(layout, width);
   const xy = { x: { field: 'x', type: 'quantitative', ...f.x }, y: { field: 'y', type: 'quantitative', ...f.y } };
   const points = d.silos.map((s, i) => ({
-    silo: s.name,
-    short: shortName(s.name),
+    silo: s.label ?? s.name,
+    short: shortName(s.label ?? s.name),
     x: layout.x[i],
     y: layout.y[i],
     computeMs: p.computeMs[i],

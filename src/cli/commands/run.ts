@@ -10,6 +10,7 @@ import type { ConfigOverride } from '../../experiment/config.js';
 import { experimentSummaryText } from '../../report/console-summary.js';
 import { queueOptions, queueSettings, type QueueArgs } from '../queue-options.js';
 import { Progress } from '../progress.js';
+import { listFlag, siloSelectionFlags } from '../common.js';
 
 /** `--seeds 1,2,3`: distinct non-negative integers. */
 export function parseSeeds(text: string): number[] {
@@ -67,6 +68,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           choices: ['ignore', 'gml'],
           describe: "override the config's linkCapacities: ignore (the papers') or gml (each path's bottleneck GML link capacity)",
         })
+        .options(siloSelectionFlags(true))
         .option('seeds', {
           type: 'string',
           describe:
@@ -102,6 +104,8 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         'silo-profile'?: string;
         'link-capacities'?: string;
         seeds?: string;
+        silos?: string;
+        'largest-component'?: boolean;
         'keep-checkpoints': boolean;
       };
       const overrides: ConfigOverride[] = [
@@ -114,6 +118,10 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           ? [{ field: 'linkCapacities' as const, flag: '--link-capacities', value: args['link-capacities'] }]
           : []),
         ...(args.seeds !== undefined ? [{ field: 'seeds' as const, flag: '--seeds', value: parseSeeds(args.seeds) }] : []),
+        ...(args.silos !== undefined ? [{ field: 'silos' as const, flag: '--silos', value: listFlag(args.silos, '--silos')! }] : []),
+        ...(args['largest-component'] !== undefined
+          ? [{ field: 'component' as const, flag: '--largest-component', value: args['largest-component'] ? 'largest' : 'all' }]
+          : []),
       ];
       const q = queueSettings(args, (l) => err(l + '\n'));
       const queue = q.url;
