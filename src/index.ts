@@ -9,11 +9,20 @@
 export { DflsimInputError, isInputError } from './errors.js';
 
 // Networks: built-in ones, GML files, graphology graphs, generated ones; the connectivity graph.
-export { loadUnderlay } from './network/load.js';
+export { loadUnderlay, type LoadUnderlayOptions } from './network/load.js';
+export {
+  shapeNetwork,
+  selectSilos,
+  keepLargestComponent,
+  displayLabel,
+  type NetworkShapeOptions,
+  type ComponentChoice,
+} from './network/silos.js';
 export { builtinNetworkNames } from './network/builtin.js';
 export {
   underlayFromGml,
   geodesicKm,
+  nodeNames,
   type Underlay,
   type UnderlayLink,
   type Coordinate,

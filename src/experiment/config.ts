@@ -162,9 +162,9 @@ const timingFields = {
     ),
   component: z
     .enum(['all', 'largest'])
-    .default('all')
+    .optional()
     .describe(
-      'which connected component of the network is used: all (a disconnected network is an error) or largest (the rest dropped, with a warning naming what)',
+      'which connected component of the network is used: all (default: a disconnected network is an error) or largest (the rest dropped, with a warning naming what)',
     ),
   workload: workloadSchema.default('femnist'),
   modelSizeBits: positive.optional().describe("overrides the workload's model size (bits)"),
