@@ -14,10 +14,10 @@ export {
   shapeNetwork,
   selectSilos,
   keepLargestComponent,
-  displayLabel,
   type NetworkShapeOptions,
   type ComponentChoice,
 } from './network/silos.js';
+export { displayLabel } from './network/labels.js';
 export { builtinNetworkNames } from './network/builtin.js';
 export {
   underlayFromGml,
