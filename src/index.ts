@@ -10,13 +10,7 @@ export { DflsimInputError, isInputError } from './errors.js';
 
 // Networks: built-in ones, GML files, graphology graphs, generated ones; the connectivity graph.
 export { loadUnderlay, type LoadUnderlayOptions } from './network/load.js';
-export {
-  shapeNetwork,
-  selectSilos,
-  keepLargestComponent,
-  type NetworkShapeOptions,
-  type ComponentChoice,
-} from './network/silos.js';
+export { shapeNetwork, selectSilos, keepLargestComponent, type NetworkShapeOptions, type ComponentChoice } from './network/silos.js';
 export { displayLabel } from './network/labels.js';
 export { builtinNetworkNames } from './network/builtin.js';
 export {
