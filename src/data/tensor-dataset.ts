@@ -311,7 +311,7 @@ export function datasetSummary(ds: TensorDataset): DatasetSummary {
   const groups = ds.groups ? new Set(ds.groups).size : undefined;
   const groupText = groups !== undefined ? `; ${groups} group${groups === 1 ? '' : 's'} (${ds.groupField ?? 'groups'})` : '';
   if (ds.labelKind === 'class') {
-    const k = ds.classes?.length ?? Math.max(0, ...Array.from(ds.y, (v) => v + 1));
+    const k = ds.classes?.length ?? classCount(ds);
     const counts = new Array<number>(k).fill(0);
     for (let i = 0; i < ds.count; i++) counts[ds.y[i]]++;
     const classCounts = counts.map((count, c) => ({ name: ds.classes?.[c] ?? String(c), count }));
@@ -333,6 +333,17 @@ export function datasetSummary(ds: TensorDataset): DatasetSummary {
   const out: DatasetSummary = { name: ds.name, count: ds.count, sampleShape: [...ds.sampleShape], labelKind: 'value', targetStats, text };
   if (groups !== undefined) out.groups = groups;
   return out;
+}
+
+/**
+ * The number of classes of a class-labelled dataset: `classes.length`, or one more than the
+ * largest label when `classes` is missing.
+ */
+export function classCount(ds: TensorDataset): number {
+  if (ds.classes) return ds.classes.length;
+  let k = 0;
+  for (let i = 0; i < ds.count; i++) if (ds.y[i] + 1 > k) k = ds.y[i] + 1;
+  return k;
 }
 
 function fmt(v: number): string {

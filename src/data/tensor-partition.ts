@@ -20,7 +20,7 @@
 import { DflsimInputError } from '../errors.js';
 import { shuffled, type Rng } from '../random.js';
 import { binSteering, dirichletAssignment, sampleDirichlet } from './partition.js';
-import { sampleSize, shardOf, subsetTensor, type TensorDataset, type TensorShard } from './tensor-dataset.js';
+import { classCount, sampleSize, shardOf, subsetTensor, type TensorDataset, type TensorShard } from './tensor-dataset.js';
 
 /** How {@link partitionTensor} deals samples to silos. */
 export type TensorPartitionSpec =
@@ -81,7 +81,7 @@ export function partitionTensor(ds: TensorDataset, silos: number, spec: TensorPa
     let bin: ArrayLike<number>;
     let bins: number;
     if (ds.labelKind === 'class') {
-      bins = ds.classes?.length ?? Math.max(1, ...Array.from(ds.y, (v) => v + 1));
+      bins = Math.max(1, classCount(ds));
       bin = ds.y;
     } else {
       bins = spec.bins ?? DEFAULT_TENSOR_DIRICHLET_BINS;
