@@ -106,6 +106,30 @@ export { WORKLOAD_PRESETS, getWorkload, type Workload } from './timing/workload.
 export { gbpsToBitsPerSec, latencyMsFromKm, transferMs } from './units.js';
 export { createRng, type Rng } from './random.js';
 
+// Users' own data: NumPy (.npy, .npz), CSV tables and image folders read into one in-memory
+// format, dealt to silos (IID, Dirichlet label skew, natural groups or files) and split.
+export {
+  checkTensorDataset,
+  datasetSummary,
+  alignTestDataset,
+  type TensorDataset,
+  type TensorShard,
+  type DatasetSummary,
+} from './data/tensor-dataset.js';
+export { readNpzDataset, readNpyDataset, readNpy, type NpzDatasetOptions, type NpyArray, type NpyParseOptions } from './data/numpy.js';
+export { readCsvDataset, type CsvDatasetOptions } from './data/csv-table.js';
+export { readImageFolder, type ImageFolderOptions, type ImageDecoder } from './data/image-folder.js';
+export {
+  partitionTensor,
+  splitTensor,
+  splitShards,
+  concatShards,
+  type TensorPartitionSpec,
+  type TensorSplitOptions,
+  type TensorSplit,
+  type ShardSplit,
+} from './data/tensor-partition.js';
+
 // Experiments: a config file run whole (sweeps, seeds, parallel or queued runs), or one training run.
 export { runExperiment, type ExperimentOptions, type ExperimentResult, type ReportCycleTimes } from './experiment/experiment.js';
 export {

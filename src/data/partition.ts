@@ -131,6 +131,25 @@ export function partitionDirichlet(ds: DrivingDataset, n: number, options: Diric
   if (total < n) throw new DflsimInputError(`${ds.name}`, `has ${total} frames, fewer than the ${n} silos`);
   const y = allTargets(ds);
   const { bin } = binSteering(y, bins, options.binning ?? DEFAULT_DIRICHLET_OPTIONS.binning);
+  const assigned = dirichletAssignment(bin, bins, n, alpha, rng);
+  return assigned.map((frames, s) => shardFromFrames(ds, frames, s));
+}
+
+/**
+ * The slot-filling of {@link partitionDirichlet} on any binned items: draw each silo's bin
+ * proportions `q_s ~ Dirichlet(alpha)`, then fill `n` shards whose sizes differ by at most
+ * one, silos taking turns, each slot drawing a bin from `q_s` renormalised over the bins
+ * that still have items, then a random item of that bin. Every item is assigned exactly
+ * once.
+ * @param bin each item's bin, in [0, bins)
+ * @param bins number of bins
+ * @param n number of silos
+ * @param alpha concentration (> 0)
+ * @param rng seeded source (forks `dirichlet:frames`, `dirichlet:proportions`, `dirichlet:slots`)
+ * @returns the item indices of each silo, in the order they were dealt
+ */
+export function dirichletAssignment(bin: ArrayLike<number>, bins: number, n: number, alpha: number, rng: Rng): number[][] {
+  const total = bin.length;
   // Frames of each bin, shuffled; taken from the end.
   const pools: number[][] = Array.from({ length: bins }, () => []);
   for (let g = 0; g < total; g++) pools[bin[g]].push(g);
@@ -164,7 +183,7 @@ export function partitionDirichlet(ds: DrivingDataset, n: number, options: Diric
       left--;
     }
   }
-  return assigned.map((frames, s) => shardFromFrames(ds, frames, s));
+  return assigned;
 }
 
 /**
