@@ -16,6 +16,7 @@ import { CHARACTER_DATASET_KINDS } from '../data/registry.js';
 import { closestNames, didYouMean } from '../suggest.js';
 import { DEFAULT_T_MAX } from '../multigraph/multigraph.js';
 import { DEFAULT_MATCHA_OPTIONS } from '../overlay/matcha.js';
+import { USER_DATA_KINDS } from '../data/user-data.js';
 import { QUEUE_PREFIX_PATTERN } from './queue/names.js';
 
 const positiveInt = z.number().int().positive();
@@ -329,22 +330,119 @@ const datasetSchema = z.discriminatedUnion('kind', [
     })
     .strict()
     .describe("FEMNIST in LEAF's JSON layout (users, num_samples, user_data)"),
+  ...userDataSchemas(),
 ]);
+
+/** Files of a user's dataset: one path, or a list (one per natural silo). */
+const dataFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(10_000)]);
+const labelTask = z
+  .enum(['class', 'value'])
+  .optional()
+  .describe('class (classification) or value (regression); default: integer and text labels are classes, other numbers regression targets');
+const testFraction = z
+  .number()
+  .gt(0)
+  .lt(1)
+  .default(0.2)
+  .describe("share of EACH silo's samples held out for the common test set (ignored with test)");
+
+/** The dataset kinds of users' own data (src/data/user-data.ts). */
+function userDataSchemas() {
+  return [
+    z
+      .object({
+        kind: z.literal('npz'),
+        files: dataFiles.describe('a .npz file (numpy.savez), or one per natural silo (partition by-file), relative to the config'),
+        x: z.string().min(1).optional().describe("the samples' array: [samples, ...shape] (default x)"),
+        y: z.string().min(1).optional().describe("the labels' or targets' array: [samples] or [samples, targets] (default y)"),
+        group: z.string().min(1).optional().describe('an array with a natural silo per sample (partition by-group)'),
+        task: labelTask,
+        test: dataFiles.optional().describe('held-out test file(s) with the same arrays, instead of a split'),
+        testFraction,
+      })
+      .strict()
+      .describe('numpy arrays in .npz files (float32/64, (u)int8-64, bool; text labels and groups)'),
+    z
+      .object({
+        kind: z.literal('npy'),
+        x: z.string().min(1).describe("the samples' .npy file: [samples, ...shape]"),
+        y: z.string().min(1).describe("the labels' or targets' .npy file"),
+        task: labelTask,
+        test: z
+          .object({ x: z.string().min(1), y: z.string().min(1) })
+          .strict()
+          .optional()
+          .describe('held-out test .npy files'),
+        testFraction,
+      })
+      .strict()
+      .describe('two numpy .npy files: samples and labels'),
+    z
+      .object({
+        kind: z.literal('csv'),
+        file: z.string().min(1).describe('the CSV table (a header row, one sample per row), relative to the config'),
+        label: z
+          .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4096)])
+          .describe('the label column, or several target columns (regression)'),
+        columns: z.array(z.string().min(1)).min(1).optional().describe('feature columns (default: every other column)'),
+        group: z.string().min(1).optional().describe("a column with each row's natural silo (partition by-group)"),
+        task: labelTask,
+        test: z.string().min(1).optional().describe('a held-out test CSV with the same columns'),
+        testFraction,
+      })
+      .strict()
+      .describe('a CSV table: numeric feature columns and a label column'),
+    z
+      .object({
+        kind: z.literal('image-folder'),
+        root: z.string().min(1).describe('a folder with one subfolder per class, or images and a labels CSV'),
+        size: positiveInt.max(MAX_INPUT_SIZE).optional().describe("square side the images are resized to (default: the model's input)"),
+        height: positiveInt.max(MAX_INPUT_SIZE).optional().describe('image height (with width, instead of size)'),
+        width: positiveInt.max(MAX_INPUT_SIZE).optional().describe('image width (with height, instead of size)'),
+        channels: z
+          .union([z.literal(1), z.literal(3)])
+          .default(1)
+          .describe('1 (grayscale) or 3 (RGB)'),
+        labels: z.string().min(1).optional().describe('a CSV inside the folder with file and label columns (numbers: regression)'),
+        group: z.string().min(1).optional().describe("the labels CSV's column with a natural silo per image (partition by-group)"),
+        task: labelTask,
+        test: z.string().min(1).optional().describe('a held-out test folder of the same layout'),
+        testFraction,
+      })
+      .strict()
+      .describe('PNG/JPEG images (resized to cover, centre-cropped; pixels in [0, 1])'),
+    z
+      .object({
+        kind: z.literal('registered'),
+        name: z.string().min(1).describe('a name a library user registered with registerDataset'),
+        options: z.record(z.string(), z.unknown()).optional().describe("passed to the dataset's load as given"),
+        testFraction,
+      })
+      .strict()
+      .describe('a dataset registered in this process (registerDataset)'),
+  ] as const;
+}
 
 const partitionSchema = z
   .union([
-    z.enum(['by-sequence', 'iid', 'by-writer']),
+    z.enum(['by-sequence', 'iid', 'by-writer', 'by-group', 'by-file']),
     z
       .object({
         kind: z.literal('dirichlet'),
-        alpha: positive.describe('concentration: small gives each silo few steering bins, large is near IID'),
-        bins: positiveInt.default(5).describe('steering-angle bins the label skew is drawn over'),
+        alpha: positive.describe('concentration: small gives each silo few classes (or steering / target bins), large is near IID'),
+        bins: positiveInt.default(5).describe('steering-angle (or regression target) bins the label skew is drawn over'),
+        sizes: z
+          .enum(['free', 'equal'])
+          .optional()
+          .describe(
+            "users' data only: free (default: each class split over the silos by Dirichlet proportions, sizes vary) or equal (equal shards, each silo's class mix drawn)",
+          ),
       })
       .strict(),
   ])
   .default('by-sequence')
   .describe(
-    'how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets)',
+    "how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets); users' data (npz, npy, csv, image-folder, registered): iid (the default), dirichlet, by-group (whole groups: the dataset's group column or array; the default when it has one) or by-file (one file per silo; the default with several files)",
   );
 
 /** Largest `model.inputSize` (pixels a side): bounds the memory a model takes, also for a job from the queue. */
@@ -713,6 +811,10 @@ export function checkDataFields(
 ): void {
   const given = (raw && typeof raw === 'object' ? raw : {}) as { partition?: unknown; model?: { inputSize?: unknown } };
   const characters = (CHARACTER_DATASET_KINDS as readonly string[]).includes(cfg.dataset.kind);
+  if ((USER_DATA_KINDS as readonly string[]).includes(cfg.dataset.kind)) {
+    checkUserDataFields(cfg, given.partition !== undefined, source);
+    return;
+  }
   if (characters) {
     if (cfg.model.name === 'fadnet')
       throw new DflsimInputError(
@@ -745,7 +847,40 @@ export function checkDataFields(
         `${source}: partition`,
         `"by-writer" splits character datasets by writer; dataset "${cfg.dataset.kind}" has sequences: use "by-sequence", "iid" or a dirichlet partition`,
       );
+    if (cfg.partition === 'by-group' || cfg.partition === 'by-file')
+      throw new DflsimInputError(
+        `${source}: partition`,
+        `"${cfg.partition}" splits users' own data (npz, npy, csv, image-folder); dataset "${cfg.dataset.kind}" has sequences: use "by-sequence", "iid" or a dirichlet partition`,
+      );
   }
+}
+
+/**
+ * Users' own data: the partition defaults to by-file (several files), by-group (a group
+ * column or array) or iid; the driving and character partitions do not apply; FADNet's
+ * input scaling and steering head are for driving frames.
+ */
+function checkUserDataFields(
+  cfg: { model: { name?: string }; dataset: { kind: string } & Record<string, unknown>; partition: unknown },
+  partitionGiven: boolean,
+  source: string,
+): void {
+  const d = cfg.dataset;
+  if (cfg.model.name === 'fadnet')
+    throw new DflsimInputError(
+      `${source}: model.name`,
+      `"fadnet" regresses steering angles from driving frames (pixels in [0, 255]); for a "${d.kind}" dataset use "linear", "femnist-cnn" (28x28x1 images), or your own model ("path" to a model.json, or "module")`,
+    );
+  if (!partitionGiven) {
+    const files = d.kind === 'npz' && Array.isArray(d.files) && d.files.length > 1;
+    cfg.partition = files ? 'by-file' : typeof d.group === 'string' ? 'by-group' : 'iid';
+    return;
+  }
+  if (cfg.partition === 'by-sequence' || cfg.partition === 'by-writer')
+    throw new DflsimInputError(
+      `${source}: partition`,
+      `"${cfg.partition}" splits the built-in ${cfg.partition === 'by-writer' ? 'character' : 'driving'} data; a "${d.kind}" dataset is split "iid", by "dirichlet", "by-group" or "by-file"`,
+    );
 }
 
 /** Stragglers, failures and fair sharing run only on the event clock. */

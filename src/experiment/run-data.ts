@@ -5,12 +5,23 @@
  */
 import path from 'node:path';
 import { DflsimInputError } from '../errors.js';
-import { constantPredictorRmse, datasetToShard, poolShards, splitBySequence, type DrivingDataset, type Shard } from '../data/dataset.js';
+import {
+  constantPredictorRmse,
+  countFrames,
+  datasetToShard,
+  poolShards,
+  splitBySequence,
+  type DrivingDataset,
+  type Shard,
+} from '../data/dataset.js';
 import { partitionBySequence, partitionDirichlet, partitionIid } from '../data/partition.js';
 import { CHARACTER_DATASET_KINDS, loadCharacterDataset, loadDataset } from '../data/registry.js';
 import { majorityClassAccuracy, partitionByWriter, splitWritersSamples, writersToShard, type CharacterShard } from '../data/characters.js';
 import { CHARACTER_CLASSES } from '../data/character-glyphs.js';
 import type { CharacterDataset } from '../data/synthetic-characters.js';
+import { loadUserData, USER_DATA_KINDS, type UserDataSpec } from '../data/user-data.js';
+import { concatShards, partitionTensor, splitShards, type TensorPartitionSpec } from '../data/tensor-partition.js';
+import { shardOf, type TensorDataset, type TensorShard } from '../data/tensor-dataset.js';
 import { createRng } from '../random.js';
 import { resolveConfigPath, type TrainConfig } from './config.js';
 import { getTopologyValue, topologyNames } from '../overlay/catalogue.js';
@@ -21,10 +32,10 @@ export function partition(cfg: TrainConfig, train: DrivingDataset, n: number, co
   const rng = createRng(cfg.seed).fork('partition');
   if (cfg.partition === 'by-sequence') return partitionBySequence(train, n);
   if (cfg.partition === 'iid') return partitionIid(train, n, rng);
-  if (cfg.partition === 'by-writer')
+  if (typeof cfg.partition === 'string')
     throw new DflsimInputError(
       `${configFile}: partition`,
-      `"by-writer" needs a character dataset; dataset "${cfg.dataset.kind}" has sequences`,
+      `"${cfg.partition}" needs ${cfg.partition === 'by-writer' ? 'a character dataset' : "a user's own dataset"}; dataset "${cfg.dataset.kind}" has sequences`,
     );
   return partitionDirichlet(train, n, { alpha: cfg.partition.alpha, bins: cfg.partition.bins }, rng);
 }
@@ -36,8 +47,92 @@ export function isCharacterConfig(cfg: Pick<TrainConfig, 'dataset'>): boolean {
 
 /** The data of a run: silo shards, the common test set and the dataset, by task. */
 export type PreparedData =
-  | { task: 'regression'; shards: Shard[]; test: Shard; dataset: DrivingDataset }
-  | { task: 'classification'; shards: CharacterShard[]; test: CharacterShard; dataset: CharacterDataset };
+  | { source: 'driving'; task: 'regression'; shards: Shard[]; test: Shard; dataset: DrivingDataset; heldOut: HeldOut }
+  | {
+      source: 'characters';
+      task: 'classification';
+      shards: CharacterShard[];
+      test: CharacterShard;
+      dataset: CharacterDataset;
+      heldOut: HeldOut;
+    }
+  | {
+      source: 'user';
+      task: 'regression' | 'classification';
+      shards: TensorShard[];
+      test: TensorShard;
+      dataset: TensorDataset;
+      heldOut: HeldOut;
+    };
+
+/** What went to the test set, for the log: nothing of a user's data moves silently. */
+export interface HeldOut {
+  /** One line: "13 of 66 sequences went to the test set (testFraction 0.2 of each condition)". */
+  text: string;
+}
+
+/** Whether a config trains on a user's own data (npz, npy, csv, image-folder, registered). */
+export function isUserDataConfig(cfg: Pick<TrainConfig, 'dataset'>): boolean {
+  return (USER_DATA_KINDS as readonly string[]).includes(cfg.dataset.kind);
+}
+
+/**
+ * A user's data: read (with its held-out test set, if the config names one), partitioned
+ * over the silos by the config's partition, and, without a test file, each silo's shard
+ * split into train and test (`testFraction` of each silo: the test set is the silos' held-out
+ * parts together, so every silo's data is represented in it). Pooled topologies train on the
+ * silos' training parts together.
+ * @param imageSize the model's input side, for an image folder without `size`
+ */
+export async function prepareUserData(cfg: TrainConfig, configFile: string, silos: number, imageSize?: number): Promise<PreparedData> {
+  const where = `${configFile}: dataset`;
+  const d = cfg.dataset as UserDataSpec & { testFraction: number };
+  const loaded = await loadUserData(d, {
+    baseDir: path.dirname(path.resolve(configFile)),
+    where,
+    seed: cfg.seed,
+    ...(imageSize !== undefined ? { imageSize } : {}),
+  });
+  const ds = loaded.train;
+  const spec = (typeof cfg.partition === 'object' ? cfg.partition : cfg.partition) as TensorPartitionSpec;
+  const partitionRng = createRng(cfg.seed).fork('partition');
+  const shards = partitionTensor(ds, silos, spec, partitionRng, `${configFile}: partition`);
+  let train: TensorShard[];
+  let test: TensorShard;
+  let heldOut: HeldOut;
+  if (loaded.test) {
+    train = shards;
+    test = shardOf(
+      loaded.test,
+      Array.from({ length: loaded.test.count }, (_, i) => i),
+      -1,
+    );
+    heldOut = { text: `test set: ${loaded.test.count} samples of ${loaded.test.name} (dataset.test); all ${ds.count} of ${ds.name} train` };
+  } else {
+    const split = splitShards(shards, { testFraction: d.testFraction, where: `${where}.testFraction` }, createRng(cfg.seed).fork('split'));
+    train = split.train;
+    test = concatShards(split.test);
+    heldOut = {
+      text: `${split.testCount} of ${split.total} samples went to the test set (testFraction ${d.testFraction} of each silo's shard; give dataset.test for a held-out file)`,
+    };
+  }
+  const empty = train.findIndex((s) => s.size === 0);
+  if (empty >= 0)
+    throw new DflsimInputError(
+      `${configFile}: partition`,
+      `silo ${empty} gets no training data (${ds.count} samples for ${silos} silos): use more data, fewer silos or another partition`,
+    );
+  if (test.size === 0) throw new DflsimInputError(`${where}.testFraction`, 'leaves no test samples: raise it or give dataset.test');
+  const pooled = trainedTopology(cfg.topology).needs.pooledData;
+  return {
+    source: 'user',
+    task: ds.labelKind === 'class' ? 'classification' : 'regression',
+    shards: pooled ? [concatShards(train, -1)] : train,
+    test,
+    dataset: ds,
+    heldOut,
+  };
+}
 
 /**
  * Characters: the dataset generated or read, each writer's images split into train and
@@ -75,7 +170,11 @@ export function prepareCharacters(cfg: TrainConfig, configFile: string, silos: n
   const testShard = writersToShard(test.writers, -1);
   if (testShard.size === 0)
     throw new DflsimInputError(`${where}.testFraction`, 'leaves no test images (writers with a single image keep it for training)');
-  return { task: 'classification', shards, test: testShard, dataset: ds };
+  const images = (w: readonly { count: number }[]) => w.reduce((a, x) => a + x.count, 0);
+  const heldOut = {
+    text: `${images(test.writers)} of ${images(ds.writers)} images went to the test set (testFraction ${d.testFraction} of each writer's, as LEAF)`,
+  };
+  return { source: 'characters', task: 'classification', shards, test: testShard, dataset: ds, heldOut };
 }
 
 /**
@@ -85,6 +184,7 @@ export function prepareCharacters(cfg: TrainConfig, configFile: string, silos: n
  */
 export async function prepareData(cfg: TrainConfig, configFile: string, silos: number): Promise<PreparedData> {
   if (isCharacterConfig(cfg)) return prepareCharacters(cfg, configFile, silos);
+  if (isUserDataConfig(cfg)) return prepareUserData(cfg, configFile, silos);
   const size = cfg.model.inputSize;
   const d = cfg.dataset;
   const ds =
@@ -116,11 +216,15 @@ export async function prepareData(cfg: TrainConfig, configFile: string, silos: n
       `${configFile}: dataset`,
       `silo ${empty} gets no data: ${ds.sequences.length} sequences for ${silos} silos (add sequences or use partition "iid")`,
     );
-  return { task: 'regression', shards, test: poolShards([datasetToShard(test)]), dataset: ds };
+  const heldOut = {
+    text: `${test.sequences.length} of ${ds.sequences.length} sequences (${countFrames(test)} of ${countFrames(ds)} frames) went to the test set (testFraction ${d.testFraction} of each condition's sequences)`,
+  };
+  return { source: 'driving', task: 'regression', shards, test: poolShards([datasetToShard(test)]), dataset: ds, heldOut };
 }
 
 /** The baseline a run has to beat: the constant predictor's RMSE (regression) or the majority class's accuracy (classification). */
 export function baselineOf(data: PreparedData): { constantPredictorRmse: number; majorityClassAccuracy: number | null } {
+  if (data.source === 'user') return userBaseline(data.shards, data.test, data.task);
   if (data.task === 'regression')
     return { constantPredictorRmse: constantPredictorRmse(poolShards(data.shards).y, data.test.y), majorityClassAccuracy: null };
   let trainY: Float32Array;
@@ -134,6 +238,38 @@ export function baselineOf(data: PreparedData): { constantPredictorRmse: number;
     }
   }
   return { constantPredictorRmse: NaN, majorityClassAccuracy: majorityClassAccuracy(trainY, data.test.y, CHARACTER_CLASSES.length) };
+}
+
+/**
+ * The baselines on a user's data: the constant predictor (the training targets' mean per
+ * target, RMSE over every test target) or the majority class of the training labels.
+ */
+function userBaseline(
+  shards: readonly TensorShard[],
+  test: TensorShard,
+  task: 'regression' | 'classification',
+): { constantPredictorRmse: number; majorityClassAccuracy: number | null } {
+  const t = test.targets;
+  if (task === 'regression') {
+    const mean = new Float64Array(t);
+    let n = 0;
+    for (const s of shards) {
+      for (let i = 0; i < s.size * t; i++) mean[i % t] += s.y[i];
+      n += s.size;
+    }
+    for (let j = 0; j < t; j++) mean[j] /= n;
+    let sq = 0;
+    for (let i = 0; i < test.size * t; i++) sq += (test.y[i] - mean[i % t]) ** 2;
+    return { constantPredictorRmse: Math.sqrt(sq / (test.size * t)), majorityClassAccuracy: null };
+  }
+  const counts = new Map<number, number>();
+  for (const s of shards) for (let i = 0; i < s.size; i++) counts.set(s.y[i], (counts.get(s.y[i]) ?? 0) + 1);
+  let best = -1,
+    bestCount = -1;
+  for (const [c, k] of [...counts].sort((a, b) => a[0] - b[0])) if (k > bestCount) [best, bestCount] = [c, k];
+  let hits = 0;
+  for (let i = 0; i < test.size; i++) if (test.y[i] === best) hits++;
+  return { constantPredictorRmse: NaN, majorityClassAccuracy: hits / test.size };
 }
 
 /**

@@ -78,7 +78,15 @@ export interface RunSummary {
   /** What the run simulated: clock, model size and compute time with their sources, profile, evaluation period (absent in older summaries). */
   simulated?: SimulationRecord;
   /** Per silo: images or frames; driving data: mean steering and conditions; characters: writers and classes present. */
-  shards: { silo: number; size: number; meanSteering?: number; conditions?: Record<string, number>; writers?: number; classes?: number }[];
+  shards: {
+    silo: number;
+    size: number;
+    meanSteering?: number;
+    conditions?: Record<string, number>;
+    writers?: number;
+    classes?: number;
+    groups?: number;
+  }[];
   model: { name: string; inputSize: number; params: number };
   /**
    * Backend, compute threads per model, worker threads training silos in parallel, and on

@@ -25,6 +25,7 @@ import { describeTopology } from './topology-file.js';
 
 import type { RunOptions, RunSummary, CheckpointStore, SimulationRecord } from './run-types.js';
 import { configHash, siloTimesCsv, metricsCsv, resultsConfigHash, finishedRunSummary } from './run-files.js';
+import { datasetSummary } from '../data/tensor-dataset.js';
 import { type PreparedData, prepareData, baselineOf, trainedTopology } from './run-data.js';
 import { resolveWorkers, distributed, defaultTrainer } from './run-trainer.js';
 import { resolveTrainTiming, resolveEvalEvery, trainContextRequest } from './run-timing.js';
@@ -169,14 +170,23 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
   writeFileAtomic(path.join(out, 'topology.json'), JSON.stringify(drawing) + '\n');
   const base = baselineOf(data);
   const shardInfo: RunSummary['shards'] =
-    data.task === 'regression'
+    data.source === 'driving'
       ? describeShards(data.shards).map((d) => ({ silo: d.silo, size: d.size, meanSteering: d.meanSteering, conditions: d.conditions }))
-      : data.shards.map((s) => ({
-          silo: s.silo,
-          size: s.size,
-          writers: s.writers.length,
-          classes: classCounts(s.y, CHARACTER_CLASSES.length).filter((c) => c > 0).length,
-        }));
+      : data.source === 'characters'
+        ? data.shards.map((s) => ({
+            silo: s.silo,
+            size: s.size,
+            writers: s.writers.length,
+            classes: classCounts(s.y, CHARACTER_CLASSES.length).filter((c) => c > 0).length,
+          }))
+        : data.shards.map((s) => ({
+            silo: s.silo,
+            size: s.size,
+            ...(s.groups ? { groups: s.groups.length } : {}),
+            ...(data.task === 'classification' ? { classes: new Set(s.y).size } : {}),
+          }));
+  if (data.source === 'user') log(datasetSummary(data.dataset).text);
+  log(data.heldOut.text);
   log(
     `${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`,
   );

@@ -5,6 +5,7 @@
  * prefix, kind, config schema, every path inside its working directory) before it runs
  * anything.
  */
+import { USER_DATA_KINDS } from '../../data/user-data.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,6 +89,12 @@ export function buildRunJob(
     throw new DflsimInputError(
       `${configFile}: dataset.root`,
       'a dronet dataset folder cannot be sent over the queue (a job carries files by content, not folders): run it locally, or use a synthetic-driving dataset',
+    );
+  }
+  if ((USER_DATA_KINDS as readonly string[]).includes(runCfg.dataset.kind)) {
+    throw new DflsimInputError(
+      `${configFile}: dataset.kind`,
+      `a "${runCfg.dataset.kind}" dataset (the user's own files or a dataset registered in this process) is not sent over the queue: run it locally (--parallel-runs and workers use this machine's cores)`,
     );
   }
   const config = structuredClone(runCfg) as TrainConfig & Record<string, unknown>;
@@ -252,6 +259,8 @@ export function checkRunJob(raw: unknown, id: string, workDir: string, check: Jo
   if (cfg.kind !== 'train') throw new RefusedJobError(`refused job: a "${cfg.kind}" config is not a training run`);
   if (cfg.sweep) throw new RefusedJobError('refused job: a run config has no sweep');
   if (cfg.dataset.kind === 'dronet') throw new RefusedJobError('refused job: dataset.root names a folder the job does not carry');
+  if ((USER_DATA_KINDS as readonly string[]).includes(cfg.dataset.kind))
+    throw new RefusedJobError(`refused job: a "${cfg.dataset.kind}" dataset names files or code the job does not carry`);
   for (const field of PATH_FIELDS) {
     const v = pathValue(cfg, field);
     if (v === undefined) continue;
