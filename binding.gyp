@@ -1,9 +1,12 @@
 # dflsim's native kernels, built by node-gyp into build/Release/dflsim_native.node
 # (scripts/build-native.mjs runs it at install, against the installed Node headers).
 #
-# The flags keep every result a function of the config and seed: no fused multiply-add
-# (-ffp-contract=off, and no -mfma or -march: the AVX2 code paths are chosen at load by
-# the sources themselves, with the same bits as the portable ones), no fast math.
+# The flags keep every result a function of the config and seed: the compiler never fuses
+# or reorders arithmetic (-ffp-contract=off, no fast math, no -mfma or -march). The
+# products' fused multiply-adds are written out (fmaf, _mm256_fmadd_ps, _mm512_fmadd_ps;
+# one rounding per term, terms in a fixed order: see native/src/gemm.h), and the AVX-512
+# and AVX2 + FMA code paths are chosen at load by the sources themselves, with the same
+# bits as the portable one.
 {
   'targets': [
     {

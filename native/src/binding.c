@@ -404,7 +404,8 @@ static napi_value js_max_pool(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* forceKernel("portable" | "avx2" | "auto"): for tests; returns the kernel in use */
+/* kernel("portable" | "avx2" | "avx512" | "auto"): for tests, the code path (the widest the CPU has at
+ * or below the one asked for; the same bits whichever); returns the one in use */
 static napi_value js_kernel(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -413,7 +414,7 @@ static napi_value js_kernel(napi_env env, napi_callback_info info) {
     char want[16] = {0};
     size_t n;
     CHECK(napi_get_value_string_utf8(env, argv[0], want, sizeof want, &n));
-    gemm_select_kernel(strcmp(want, "portable") != 0);
+    gemm_select_kernel(want);
   }
   napi_value out;
   CHECK(napi_create_string_utf8(env, gemm_kernel_name(), NAPI_AUTO_LENGTH, &out));
@@ -442,6 +443,11 @@ NAPI_MODULE_INIT() {
       {"biasAdd", NULL, js_bias_add, NULL, NULL, NULL, napi_default, NULL},
       {"fadnetHead", NULL, js_fadnet_head, NULL, NULL, NULL, napi_default, NULL},
   };
+  /* the kernel family runs record: results are the same bits on every code path */
+  napi_value family;
+  if (napi_create_string_utf8(env, GEMM_FAMILY, NAPI_AUTO_LENGTH, &family) != napi_ok ||
+      napi_set_named_property(env, exports, "family", family) != napi_ok)
+    return NULL;
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;
 }

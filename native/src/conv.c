@@ -1,8 +1,17 @@
 /*
  * dflsim's convolutions on its GEMM: patches (im2col) in chunks that stay in L2, one
- * product per chunk, and the scatter back for the input gradient (col2im). Work is split
- * across threads by chunks of rows (forward), images (input gradient) or output rows
- * (filter gradient), so no sum is split.
+ * product per chunk (the filter packed once per call), and the scatter back for the input
+ * gradient (col2im). Work is split across threads by chunks of rows (forward), images
+ * (input gradient) or output rows (filter gradient), so no sum is split.
+ *
+ * The order of every sum, fixed whatever the code path (portable fmaf, AVX2 + FMA,
+ * AVX-512), the blocking and the thread count; fma(a, b, s) is a * b + s rounded once:
+ *   forward     y[m, co] = fma chain over k = (kh, kw, c) in that order, from 0 (taps
+ *               outside the image are zeros and take part), then f32(y + bias), then the
+ *               activation;
+ *   input grad  G[m, k] = fma chain over co in order, from 0; then dx[b, ih, iw, c] =
+ *               f32 sum of its G terms in m order, then (kh, kw) order, from 0;
+ *   filter grad dw[k, co] = fma chain over m = (b, oh, ow) in order, from 0.
  */
 #include "conv.h"
 
@@ -70,6 +79,14 @@ static void col2im(const conv_geom *q, const float *gcols, long m0, int rows, fl
   }
 }
 
+/* B = the filter (or its transpose) packed once per call on the calling thread's buffer, or NULL when out of memory */
+static __thread growbuf filter_buf;
+static const float *packed_filter(const gemm_args *b) {
+  float *d = grow(&filter_buf, gemm_packed_b_size(b->K, b->N));
+  if (d) gemm_pack_b(b, d);
+  return d;
+}
+
 static int chunk_rows(int K) {
   long r = (1L << 17) / (K > 0 ? K : 1); /* about 512 KiB of patches: they stay in L2 for the product */
   if (r < 96) r = 96;
@@ -79,7 +96,7 @@ static int chunk_rows(int K) {
 /* rows [lo, hi) of y = conv(x, f), in chunks of R rows, on one thread's scratch */
 typedef struct {
   const conv_geom *q;
-  const float *x, *f;
+  const float *x, *f, *fpk;
   float *y;
   long M;
   int R, K, direct, T;
@@ -94,7 +111,7 @@ static void fwd_rows(fwd_ctx *c, long lo, long hi, scratch3 *s, int t, int threa
     const int rows = hi - m0 < c->R ? (int)(hi - m0) : c->R;
     const float *a = c->direct ? c->x + m0 * c->q->C : p;
     if (!c->direct) im2col(c->q, c->x, m0, rows, p);
-    gemm_args g = {rows, c->q->CO, c->K, a, c->K, 1, c->f, c->q->CO, 1, c->y + m0 * c->q->CO, c->q->CO, 0};
+    gemm_args g = {rows, c->q->CO, c->K, a, c->K, 1, c->f, c->q->CO, 1, c->y + m0 * c->q->CO, c->q->CO, 0, c->fpk};
     c->ok[t] = threads > 1 ? gemm_run(&g, threads) : gemm_local(&g, s);
   }
 }
@@ -110,8 +127,11 @@ int conv_forward(const conv_geom *q, const float *x, const float *f, const float
   const int K = q->KH * q->KW * q->C;
   const long M = (long)q->B * q->OH * q->OW;
   const int direct = q->KH == 1 && q->KW == 1 && q->SH == 1 && q->SW == 1 && q->PT == 0 && q->PL == 0;
-  fwd_ctx c = {q, x, f, y, M, chunk_rows(K), K, direct, 1, {0}};
+  fwd_ctx c = {q, x, f, NULL, y, M, chunk_rows(K), K, direct, 1, {0}};
   const long chunks = (M + c.R - 1) / c.R;
+  /* the filter packed once for all chunks (and threads) */
+  const gemm_args fb = {0, q->CO, K, NULL, 0, 0, f, q->CO, 1, NULL, 0, 0, NULL};
+  if (M > 0 && !(c.fpk = packed_filter(&fb))) return 0;
   int ok = 1;
   if (threads > 1 && chunks >= 2 && (double)M * K * q->CO >= 2e6) {
     c.T = pool_threads(threads < chunks ? threads : (int)chunks);
@@ -142,7 +162,7 @@ int conv_forward(const conv_geom *q, const float *x, const float *f, const float
 /* dx for the images [b0, b1): G = dy f^T in chunks, scattered back in m order (images are disjoint in dx) */
 typedef struct {
   const conv_geom *q;
-  const float *dy, *f;
+  const float *dy, *f, *fpk;
   float *dx;
   int R, K, T;
   int ok[MAX_THREADS];
@@ -156,7 +176,7 @@ static void bpi_images(bpi_ctx *c, int b0, int b1, scratch3 *s, int t, int threa
   c->ok[t] = gcols != NULL;
   for (long m0 = b0 * per; m0 < b1 * per && c->ok[t]; m0 += c->R) {
     const int rows = b1 * per - m0 < c->R ? (int)(b1 * per - m0) : c->R;
-    gemm_args g = {rows, c->K, q->CO, c->dy + m0 * q->CO, q->CO, 1, c->f, 1, q->CO, gcols, c->K, 0};
+    gemm_args g = {rows, c->K, q->CO, c->dy + m0 * q->CO, q->CO, 1, c->f, 1, q->CO, gcols, c->K, 0, c->fpk};
     c->ok[t] = threads > 1 ? gemm_run(&g, threads) : gemm_local(&g, s);
     if (c->ok[t]) col2im(q, gcols, m0, rows, c->dx);
   }
@@ -178,7 +198,10 @@ int conv_backprop_input(const conv_geom *q, const float *dy, const float *f, flo
     return gemm_run(&g, threads);
   }
   memset(dx, 0, sizeof(float) * (size_t)q->B * q->H * q->W * q->C);
-  bpi_ctx c = {q, dy, f, dx, chunk_rows(K), K, 1, {0}};
+  bpi_ctx c = {q, dy, f, NULL, dx, chunk_rows(K), K, 1, {0}};
+  /* f^T packed once for all chunks (and threads) */
+  const gemm_args fb = {0, K, q->CO, NULL, 0, 0, f, 1, q->CO, NULL, 0, 0, NULL};
+  if (M > 0 && !(c.fpk = packed_filter(&fb))) return 0;
   int ok = 1;
   if (threads > 1 && q->B >= 2 && (double)M * K * q->CO >= 2e6) {
     c.T = pool_threads(threads < q->B ? threads : q->B);
@@ -209,7 +232,7 @@ static void bpf_task(void *v, int t, scratch3 *s) {
     c->ok[t] = 1;
     return;
   }
-  const int M = c->transposed ? q->CO : c->K;
+  const int M = c->transposed ? q->CO : c->K, MR = gemm_mr();
   const int units = (M + MR - 1) / MR;
   const int i0 = (int)((long)units * t / c->T) * MR, i1t = (int)((long)units * (t + 1) / c->T) * MR, i1 = i1t < M ? i1t : M;
   if (i1 <= i0) {
@@ -234,6 +257,7 @@ static void bpf_task(void *v, int t, scratch3 *s) {
 int conv_backprop_filter(const conv_geom *q, const float *x, const float *dy, float *dw, int threads) {
   const int K = q->KH * q->KW * q->C;
   const long M = (long)q->B * q->OH * q->OW;
+  const int MR = gemm_mr(), NR = gemm_nr();
   const long padded_direct = (long)((K + MR - 1) / MR * MR) * ((q->CO + NR - 1) / NR * NR);
   const long padded_transposed = (long)((q->CO + MR - 1) / MR * MR) * ((K + NR - 1) / NR * NR);
   const int transposed = padded_transposed < padded_direct;

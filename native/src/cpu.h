@@ -2,8 +2,9 @@
  * What the compiler and the CPU offer dflsim's kernels: x86 intrinsics, and a second copy
  * of the element-wise loops compiled for AVX2, picked at load.
  *
- * Nothing here changes a result: the build never enables fused multiply-add (no -mfma,
- * -ffp-contract=off), and the AVX2 copies only widen loops whose lanes never mix.
+ * Nothing here changes a result: the build never lets the compiler contract a multiply and
+ * an add (-ffp-contract=off, no -mfma); the products' fused multiply-adds are explicit
+ * (fmaf and intrinsics, see gemm.h), and the AVX2 copies only widen loops whose lanes never mix.
  */
 #ifndef DFLSIM_CPU_H
 #define DFLSIM_CPU_H

@@ -1,10 +1,16 @@
 /*
- * dflsim's GEMM: packed panels, an MR x NR micro-kernel (AVX2, or a portable loop with the
- * same bits) and the split of one product across threads. See gemm.h for the order of
- * every sum.
+ * dflsim's GEMM: packed panels, an MR x NR micro-kernel (AVX-512, AVX2 + FMA, or a portable
+ * loop of fmaf with the same bits), and the split of one product across threads.
+ *
+ * The order of every sum (see gemm.h): each element of C is one chain of fused multiply-adds,
+ * c = fma(a_k, b_k, c) for k = 0 .. K-1 in order, starting from 0 (or C's old value). The
+ * micro-kernels keep each element's chain in one lane of one register, the reduction blocks
+ * (KC) hand the partial sum on through C, and tiles and threads split outputs, never a sum.
  */
 #include "gemm.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -12,81 +18,109 @@
 
 /* ---------------------------------------------------------------- micro-kernels */
 
-/* c[MR x NR] (row stride ldc) = (acc ? c : 0) + sum_p A(i, p) * bp[p*NR + j], in p order, where
- * A(i, p) = ap[i*ars + p*aps] (a packed panel: ars = 1, aps = MR; rows read in place: aps = 1) */
-static void kernel_portable(int kc, const float *ap, long ars, long aps, const float *bp, float *c, int ldc, int acc) {
-  float t[MR][NR];
-  for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) t[i][j] = acc ? c[i * ldc + j] : 0.0f;
+/* c[mr x nr] (row stride ldc) = (acc ? c : 0) + sum_p A(i, p) * bp[p*nr + j], one fma per p in p order,
+ * where A(i, p) = ap[i*ars + p*aps] (a packed panel: ars = 1, aps = mr; rows read in place: aps = 1) */
+typedef void (*kernel_fn)(int kc, const float *ap, long ars, long aps, const float *bp, float *c, long ldc, int acc);
+
+#define PMR 6
+#define PNR 16
+static void kernel_portable(int kc, const float *ap, long ars, long aps, const float *bp, float *c, long ldc, int acc) {
+  float t[PMR][PNR];
+  for (int i = 0; i < PMR; i++)
+    for (int j = 0; j < PNR; j++) t[i][j] = acc ? c[i * ldc + j] : 0.0f;
   for (int p = 0; p < kc; p++) {
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < PMR; i++) {
       const float a = ap[i * ars + p * aps];
-      for (int j = 0; j < NR; j++) {
-        const float prod = a * bp[p * NR + j];
-        t[i][j] = t[i][j] + prod;
-      }
+      for (int j = 0; j < PNR; j++) t[i][j] = fmaf(a, bp[p * PNR + j], t[i][j]);
     }
   }
-  for (int i = 0; i < MR; i++)
-    for (int j = 0; j < NR; j++) c[i * ldc + j] = t[i][j];
+  for (int i = 0; i < PMR; i++)
+    for (int j = 0; j < PNR; j++) c[i * ldc + j] = t[i][j];
 }
 
 #ifdef DFLSIM_X86
-__attribute__((target("avx2"))) static void kernel_avx2(int kc, const float *ap, long ars, long aps, const float *bp, float *c, int ldc,
-                                                         int acc) {
-  const float *a0 = ap, *a1 = ap + ars, *a2 = ap + 2 * ars, *a3 = ap + 3 * ars, *a4 = ap + 4 * ars, *a5 = ap + 5 * ars;
-  __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-  if (acc) {
-    c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
-    c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
-    c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
-    c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
-    c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
-    c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
-  } else {
-    c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+/* 6 x 16: twelve 8-lane accumulators */
+#define AMR 6
+#define ANR 16
+__attribute__((target("avx2,fma"))) static void kernel_avx2(int kc, const float *ap, long ars, long aps, const float *bp, float *c, long ldc,
+                                                             int acc) {
+  __m256 c0[AMR], c1[AMR];
+#pragma GCC unroll 16
+  for (int i = 0; i < AMR; i++) {
+    c0[i] = acc ? _mm256_loadu_ps(c + i * ldc) : _mm256_setzero_ps();
+    c1[i] = acc ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_setzero_ps();
   }
   for (int p = 0; p < kc; p++) {
     const __m256 b0 = _mm256_loadu_ps(bp);
     const __m256 b1 = _mm256_loadu_ps(bp + 8);
-    __m256 a;
-    a = _mm256_broadcast_ss(a0);
-    c00 = _mm256_add_ps(c00, _mm256_mul_ps(a, b0));
-    c01 = _mm256_add_ps(c01, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(a1);
-    c10 = _mm256_add_ps(c10, _mm256_mul_ps(a, b0));
-    c11 = _mm256_add_ps(c11, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(a2);
-    c20 = _mm256_add_ps(c20, _mm256_mul_ps(a, b0));
-    c21 = _mm256_add_ps(c21, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(a3);
-    c30 = _mm256_add_ps(c30, _mm256_mul_ps(a, b0));
-    c31 = _mm256_add_ps(c31, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(a4);
-    c40 = _mm256_add_ps(c40, _mm256_mul_ps(a, b0));
-    c41 = _mm256_add_ps(c41, _mm256_mul_ps(a, b1));
-    a = _mm256_broadcast_ss(a5);
-    c50 = _mm256_add_ps(c50, _mm256_mul_ps(a, b0));
-    c51 = _mm256_add_ps(c51, _mm256_mul_ps(a, b1));
-    a0 += aps; a1 += aps; a2 += aps; a3 += aps; a4 += aps; a5 += aps;
-    bp += NR;
+#pragma GCC unroll 16
+    for (int i = 0; i < AMR; i++) {
+      const __m256 a = _mm256_broadcast_ss(ap + i * ars);
+      c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
+      c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
+    }
+    ap += aps;
+    bp += ANR;
   }
-  _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
-  _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
-  _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
-  _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
-  _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
-  _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+#pragma GCC unroll 16
+  for (int i = 0; i < AMR; i++) {
+    _mm256_storeu_ps(c + i * ldc, c0[i]);
+    _mm256_storeu_ps(c + i * ldc + 8, c1[i]);
+  }
+}
+
+/* 12 x 32: twenty-four 16-lane accumulators */
+#define XMR 12
+#define XNR 32
+__attribute__((target("avx512f"))) static void kernel_avx512(int kc, const float *ap, long ars, long aps, const float *bp, float *c, long ldc,
+                                                              int acc) {
+  __m512 c0[XMR], c1[XMR];
+#pragma GCC unroll 16
+  for (int i = 0; i < XMR; i++) {
+    c0[i] = acc ? _mm512_loadu_ps(c + i * ldc) : _mm512_setzero_ps();
+    c1[i] = acc ? _mm512_loadu_ps(c + i * ldc + 16) : _mm512_setzero_ps();
+  }
+  for (int p = 0; p < kc; p++) {
+    const __m512 b0 = _mm512_loadu_ps(bp);
+    const __m512 b1 = _mm512_loadu_ps(bp + 16);
+#pragma GCC unroll 16
+    for (int i = 0; i < XMR; i++) {
+      const __m512 a = _mm512_set1_ps(ap[i * ars]);
+      c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
+      c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
+    }
+    ap += aps;
+    bp += XNR;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < XMR; i++) {
+    _mm512_storeu_ps(c + i * ldc, c0[i]);
+    _mm512_storeu_ps(c + i * ldc + 16, c1[i]);
+  }
 }
 #endif
 
-typedef void (*kernel_fn)(int, const float *, long, long, const float *, float *, int, int);
-static kernel_fn kernel = kernel_portable;
-static const char *kernel_name = "portable";
+/* a code path: its micro-kernel, tile and reduction block (a kc x nr panel of B is 16 KiB: it stays in L1) */
+typedef struct {
+  const char *name;
+  kernel_fn kernel;
+  int mr, nr, kc;
+} path_t;
+
+static const path_t PORTABLE = {"portable", kernel_portable, PMR, PNR, 256};
+#ifdef DFLSIM_X86
+static const path_t AVX2 = {"avx2", kernel_avx2, AMR, ANR, 256};
+static const path_t AVX512 = {"avx512", kernel_avx512, XMR, XNR, 128};
+#endif
+static const path_t *path = &PORTABLE;
+
+int gemm_mr(void) { return path->mr; }
+int gemm_nr(void) { return path->nr; }
 
 /* ---------------------------------------------------------------- GEMM */
 
-static void pack_a(const gemm_args *g, int i0, int mc, int p0, int kc, float *dst) {
+static void pack_a(const gemm_args *g, const path_t *P, int i0, int mc, int p0, int kc, float *dst) {
+  const int MR = P->mr;
   for (int ir = 0; ir < mc; ir += MR) {
     const int mr = mc - ir < MR ? mc - ir : MR;
     if (g->csa == 1) {
@@ -110,7 +144,9 @@ static void pack_a(const gemm_args *g, int i0, int mc, int p0, int kc, float *ds
   }
 }
 
-static void pack_b(const gemm_args *g, int j0, int nc, int p0, int kc, float *dst) {
+/* columns [j0, j0 + nc) of rows [p0, p0 + kc) of B as panels of NR columns, each kc x NR (zeros past N) */
+static void pack_b(const gemm_args *g, const path_t *P, int j0, int nc, int p0, int kc, float *dst) {
+  const int NR = P->nr;
   for (int jr = 0; jr < nc; jr += NR) {
     const int nr = nc - jr < NR ? nc - jr : NR;
     float *d0 = dst + (long)jr * kc;
@@ -128,9 +164,25 @@ static void pack_b(const gemm_args *g, int j0, int nc, int p0, int kc, float *ds
   }
 }
 
+static long round_up(long n, long m) { return (n + m - 1) / m * m; }
+
+/* all of B: the block of rows [p0, p0 + kc) at p0 * Npad, its panel of columns j at + j * kc */
+size_t gemm_packed_b_size(int K, int N) { return (size_t)(K > 0 ? K : 1) * (size_t)round_up(N > 0 ? N : 1, path->nr); }
+
+void gemm_pack_b(const gemm_args *g, float *dst) {
+  const path_t *P = path;
+  const long npad = round_up(g->N, P->nr);
+  for (int p0 = 0; p0 < g->K; p0 += P->kc) {
+    const int kc = g->K - p0 < P->kc ? g->K - p0 : P->kc;
+    pack_b(g, P, 0, g->N, p0, kc, dst + (long)p0 * npad);
+  }
+}
+
 /* Columns [jlo, jhi) of C. Scratch: packed A (MC x KC) and B (KC x NC). */
-static void gemm_cols(const gemm_args *g, int jlo, int jhi, float *pa, float *pb) {
-  float tile[MR * NR];
+static void gemm_cols(const gemm_args *g, const path_t *P, int jlo, int jhi, float *pa, float *pb) {
+  const int MR = P->mr, NR = P->nr, KC = P->kc;
+  const long npad = round_up(g->N, NR);
+  float tile[MR_MAX * NR_MAX];
   for (int j0 = jlo; j0 < jhi; j0 += NC) {
     const int nc = jhi - j0 < NC ? jhi - j0 : NC;
     for (int p0 = 0; p0 < g->K || (p0 == 0 && g->K == 0); p0 += KC) {
@@ -142,29 +194,31 @@ static void gemm_cols(const gemm_args *g, int jlo, int jhi, float *pa, float *pb
           for (int i = 0; i < g->M; i++) memset(g->c + i * g->ldc + j0, 0, sizeof(float) * nc);
         break;
       }
-      pack_b(g, j0, nc, p0, kc, pb);
+      const float *bblock = pb;
+      if (g->bpk) bblock = g->bpk + (long)p0 * npad + (long)j0 * kc;
+      else pack_b(g, P, j0, nc, p0, kc, pb);
       for (int i0 = 0; i0 < g->M; i0 += MC) {
         const int mc = g->M - i0 < MC ? g->M - i0 : MC;
-        /* rows of A contiguous: full panels are read in place, only a ragged last one is packed */
-        const int direct = g->csa == 1;
+        /* rows or columns of A contiguous: full panels are read in place, only a ragged last one is packed */
+        const int direct = g->csa == 1 || g->rsa == 1;
         const int full = direct ? mc / MR * MR : 0;
-        if (!direct) pack_a(g, i0, mc, p0, kc, pa);
-        else if (full < mc) pack_a(g, i0 + full, mc - full, p0, kc, pa + (long)full * kc);
+        if (!direct) pack_a(g, P, i0, mc, p0, kc, pa);
+        else if (full < mc) pack_a(g, P, i0 + full, mc - full, p0, kc, pa + (long)full * kc);
         for (int jr = 0; jr < nc; jr += NR) {
           const int nr = nc - jr < NR ? nc - jr : NR;
+          const float *bp = bblock + (long)jr * kc;
           for (int ir = 0; ir < mc; ir += MR) {
             const int mr = mc - ir < MR ? mc - ir : MR;
             float *c = g->c + (long)(i0 + ir) * g->ldc + (j0 + jr);
             const int inplace = ir < full;
-            const float *ap = inplace ? g->a + (long)(i0 + ir) * g->rsa + p0 : pa + (long)ir * kc;
-            const long ars = inplace ? g->rsa : 1, aps = inplace ? 1 : MR;
-            const float *bp = pb + (long)jr * kc;
+            const float *ap = inplace ? g->a + (long)(i0 + ir) * g->rsa + (long)p0 * g->csa : pa + (long)ir * kc;
+            const long ars = inplace ? g->rsa : 1, aps = inplace ? g->csa : MR;
             if (mr == MR && nr == NR) {
-              kernel(kc, ap, ars, aps, bp, c, (int)g->ldc, acc);
+              P->kernel(kc, ap, ars, aps, bp, c, g->ldc, acc);
             } else {
               for (int i = 0; i < MR; i++)
                 for (int j = 0; j < NR; j++) tile[i * NR + j] = (acc && i < mr && j < nr) ? c[i * g->ldc + j] : 0.0f;
-              kernel(kc, ap, ars, aps, bp, tile, NR, acc);
+              P->kernel(kc, ap, ars, aps, bp, tile, NR, acc);
               for (int i = 0; i < mr; i++)
                 for (int j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
             }
@@ -182,14 +236,15 @@ typedef struct {
 } gemm_job;
 
 static void run_job(gemm_job *job, growbuf *pa, growbuf *pb) {
+  const path_t *P = path;
   const gemm_args *g = &job->g;
-  const long kc = g->K < KC ? (g->K > 0 ? g->K : 1) : KC;
+  const long kc = g->K < P->kc ? (g->K > 0 ? g->K : 1) : P->kc;
   const int ncols = job->jhi - job->jlo;
-  const long nc = ((ncols < NC ? ncols : NC) + NR - 1) / NR * NR;
-  const long mc = ((g->M < MC ? g->M : MC) + MR - 1) / MR * MR;
-  float *a = grow(pa, (size_t)(mc * kc)), *b = grow(pb, (size_t)(kc * nc));
-  job->ok = a && b;
-  if (job->ok) gemm_cols(g, job->jlo, job->jhi, a, b);
+  const long nc = round_up(ncols < NC ? ncols : NC, P->nr);
+  const long mc = round_up(g->M < MC ? g->M : MC, P->mr);
+  float *a = grow(pa, (size_t)(mc * kc)), *b = g->bpk ? NULL : grow(pb, (size_t)(kc * nc));
+  job->ok = a && (b || g->bpk);
+  if (job->ok) gemm_cols(g, P, job->jlo, job->jhi, a, b);
 }
 
 static void gemm_task(void *ctx, int t, scratch3 *s) { run_job(&((gemm_job *)ctx)[t], &s->pa, &s->pb); }
@@ -205,6 +260,7 @@ int gemm_local(const gemm_args *g, scratch3 *s) {
  * else column ranges (NR multiples); either way each element is one thread's. */
 int gemm_run(const gemm_args *g, int threads) {
   if (g->M <= 0 || g->N <= 0) return 1;
+  const int MR = path->mr, NR = path->nr;
   const int rows = g->M >= g->N;
   const int units = rows ? (g->M + MR - 1) / MR : (g->N + NR - 1) / NR;
   if (threads > units) threads = units;
@@ -234,23 +290,36 @@ int gemm_run(const gemm_args *g, int threads) {
   return ok;
 }
 
+/* ---------------------------------------------------------------- the code path */
+
+static int rank_of(const char *name) {
+  if (!name) return 2;
+  if (strcmp(name, "portable") == 0) return 0;
+  if (strcmp(name, "avx2") == 0) return 1;
+  return 2; /* "avx512", "auto" */
+}
+
+static int cap = 2; /* DFLSIM_NATIVE_ISA, read at load */
+
+const char *gemm_select_kernel(const char *want) {
+  int r = rank_of(want);
+  if (r > cap) r = cap;
+  path = &PORTABLE;
+#ifdef DFLSIM_X86
+  /* AVX-512 kernels need the OS to save the zmm registers: __builtin_cpu_supports checks XGETBV */
+  if (r >= 2 && __builtin_cpu_supports("avx512f")) path = &AVX512;
+  else if (r >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) path = &AVX2;
+#endif
+  return path->name;
+}
+
 void gemm_init(void) {
 #ifdef DFLSIM_X86
   __builtin_cpu_init();
 #endif
-  gemm_select_kernel(1);
+  const char *env = getenv("DFLSIM_NATIVE_ISA");
+  cap = env && *env ? rank_of(env) : 2;
+  gemm_select_kernel("auto");
 }
 
-const char *gemm_select_kernel(int allow_avx2) {
-  kernel = kernel_portable;
-  kernel_name = "portable";
-#ifdef DFLSIM_X86
-  if (allow_avx2 && __builtin_cpu_supports("avx2")) {
-    kernel = kernel_avx2;
-    kernel_name = "avx2";
-  }
-#endif
-  return kernel_name;
-}
-
-const char *gemm_kernel_name(void) { return kernel_name; }
+const char *gemm_kernel_name(void) { return path->name; }

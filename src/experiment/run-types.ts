@@ -90,8 +90,8 @@ export interface RunSummary {
   model: { name: string; inputSize: number; params: number };
   /**
    * Backend, compute threads per model, worker threads training silos in parallel, and on
-   * wasm the convolution kernels ('native-avx2' and 'native-portable' give the same bits;
-   * 'wasm', XNNPACK where the addon is not built, other bits).
+   * wasm the convolution kernels ('native-fma', the same bits on every code path; 'wasm',
+   * XNNPACK where the addon is not built, other bits).
    */
   backend: { backend: string; threads: number; workers?: number; kernels?: string };
   seed: number;

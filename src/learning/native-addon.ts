@@ -57,7 +57,14 @@ export interface NativeAddon {
     alpha: number,
     threads: number,
   ): void;
-  kernel(force?: 'portable' | 'avx2' | 'auto'): string;
+  /**
+   * The code path of the products: 'avx512', 'avx2' (with FMA) or 'portable' (the same bits);
+   * with an argument, use that one or the widest below it the CPU has ('auto': the widest).
+   * The environment variable DFLSIM_NATIVE_ISA caps the choice at load.
+   */
+  kernel(force?: 'portable' | 'avx2' | 'avx512' | 'auto'): string;
+  /** The kernel family ('native-fma'); absent in addons built without fused multiply-add. */
+  readonly family?: string;
   /** out[p] = f32(((0 + w0*s0[p]) + w1*s1[p]) + ...) in float64, terms in order */
   mix(out: Float32Array, sources: Float32Array[], weights: Float64Array): void;
   /** One Adam step of n elements, the gradient at gOff on the heap, m/v/w from index off (adam.ts's formula) */

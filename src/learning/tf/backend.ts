@@ -43,8 +43,8 @@ export interface BackendInfo {
   /** Compute threads in use (the wasm thread pool size; 0 when unknown, e.g. tfjs-node). */
   threads: number;
   /**
-   * wasm only: the convolution and matrix-product kernels, 'native-avx2' or
-   * 'native-portable' (dflsim's addon, the same bits) or 'wasm' (XNNPACK, other bits).
+   * wasm only: the convolution and matrix-product kernels, 'native-fma' (dflsim's addon,
+   * the same bits on every code path) or 'wasm' (XNNPACK, other bits).
    */
   kernels?: string;
 }

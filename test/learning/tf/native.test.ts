@@ -1,15 +1,16 @@
 /**
- * dflsim's native addon: the GEMM gives the bits of its definition (one float32 sum per
- * element, products rounded, in reduction order) with the AVX2 and the portable kernel and
- * on any thread count; the convolutions and products built on it match the cpu backend;
- * a FADNet training step gives the same bits whatever the kernel and thread count.
+ * dflsim's native addon: the GEMM gives the bits of its definition (one chain of fused
+ * multiply-adds per element, one rounding per term, in reduction order) with the AVX-512,
+ * the AVX2 + FMA and the portable code path and on any thread count; the convolutions and
+ * products built on it match the cpu backend; a FADNet training step gives the same bits
+ * whatever the code path and thread count.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learning/tf/backend.js';
 import { nativeAddon, nativeLoadError, setNativeThreads } from '../../../src/learning/tf/kernels/native.js';
 import { syntheticSteps } from '../../../src/learning/tf/bench.js';
-import { randn, relErr, runOn } from './helpers.js';
+import { fmaf, randn, relErr, runOn } from './helpers.js';
 
 const addon = nativeAddon();
 const TOL = 1e-5; // as the other kernel tests: float32 sums in another order than the cpu backend's
@@ -24,7 +25,7 @@ describe('native addon', () => {
 describe.skipIf(!addon)('native GEMM', () => {
   afterAll(() => addon?.kernel('auto'));
 
-  /** The definition: c = start; c = f32(c + f32(a * b)) for k in order. */
+  /** The definition: c = start; c = fma(a, b, c) (a * b + c rounded once to float32) for k in order. */
   function reference(
     M: number,
     N: number,
@@ -37,7 +38,7 @@ describe.skipIf(!addon)('native GEMM', () => {
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < N; j++) {
         let s = start ? start[i * N + j]! : 0;
-        for (let k = 0; k < K; k++) s = Math.fround(s + Math.fround(a(i, k) * b(k, j)));
+        for (let k = 0; k < K; k++) s = fmaf(a(i, k), b(k, j), s);
         c[i * N + j] = s;
       }
     }
@@ -57,7 +58,7 @@ describe.skipIf(!addon)('native GEMM', () => {
   for (const [M, N, K] of cases) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
-        it(`${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}: the bits of the definition, both kernels, 1-3 threads, fresh and accumulating`, () => {
+        it(`${M}x${N}x${K}${transA ? ' A^T' : ''}${transB ? ' B^T' : ''}: the bits of the definition, every code path, 1-3 threads, fresh and accumulating`, () => {
           const a = randn(M * K, M + 7 * K);
           const b = randn(K * N, N + 3 * K);
           // signed zeros and powers apart, so that order and rounding matter
@@ -79,7 +80,8 @@ describe.skipIf(!addon)('native GEMM', () => {
               (k, j) => b[k * rsb + j * csb]!,
               acc ? start : null,
             );
-            for (const kernel of ['avx2', 'portable'] as const) {
+            for (const kernel of ['avx512', 'avx2', 'portable'] as const) {
+              // (a path the CPU lacks runs the widest one below it)
               addon!.kernel(kernel);
               for (const threads of [1, 2, 3]) {
                 heap.set(start, cOff);
@@ -187,7 +189,7 @@ describe.skipIf(!addon)('a FADNet training step on the native kernels', () => {
     setNativeThreads(1);
   });
 
-  function trainedBits(kernel: 'avx2' | 'portable', threads: number): Buffer {
+  function trainedBits(kernel: 'avx512' | 'avx2' | 'portable', threads: number): Buffer {
     addon!.kernel(kernel);
     setNativeThreads(threads);
     const { trainer, step } = syntheticSteps('fadnet', 64, 16, 3);
@@ -208,10 +210,11 @@ describe.skipIf(!addon)('a FADNet training step on the native kernels', () => {
     }
   }
 
-  it('gives the same bits with the AVX2 and the portable kernel, on 1, 2 and 3 threads', () => {
-    const ref = trainedBits('avx2', 1);
+  it('gives the same bits with the AVX-512, AVX2 + FMA and portable code paths, on 1, 2 and 3 threads', () => {
+    const ref = trainedBits('avx512', 1);
+    expect(trainedBits('avx512', 3).equals(ref), 'avx512, 3 threads').toBe(true);
+    expect(trainedBits('avx2', 1).equals(ref), 'avx2, 1 thread').toBe(true);
     expect(trainedBits('avx2', 2).equals(ref), 'avx2, 2 threads').toBe(true);
-    expect(trainedBits('avx2', 3).equals(ref), 'avx2, 3 threads').toBe(true);
     expect(trainedBits('portable', 1).equals(ref), 'portable, 1 thread').toBe(true);
   });
 });

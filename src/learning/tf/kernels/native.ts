@@ -1,11 +1,13 @@
 /**
  * The wasm backend's convolutions and matrix products computed by dflsim's native addon
  * (`native/src/`, built by `scripts/build-native.mjs` at install), in place on
- * the wasm heap: one GEMM with AVX2 (or a portable loop with the same bits) instead of
- * XNNPACK in WebAssembly, which runs at 5-7.5 GMAC/s on 128-bit SIMD.
+ * the wasm heap: one GEMM of fused multiply-adds with AVX-512 or AVX2 + FMA (or a portable
+ * loop of fmaf with the same bits) instead of XNNPACK in WebAssembly, which runs at
+ * 5-7.5 GMAC/s on 128-bit SIMD.
  *
- * Every output element has one summation order (see native/src/gemm.h), so results depend on the
- * resolved config and seed only, whatever the machine's vector width or the thread count.
+ * Every output element has one summation order, one rounding per term (see native/src/gemm.h),
+ * so results depend on the resolved config and seed only, whatever the machine's vector width
+ * or the thread count.
  * They differ in the last bits from the XNNPACK kernels used when the addon is missing
  * (or `DFLSIM_NATIVE=0`): {@link nativeKernels} says which set a run used, and runs
  * record it.
@@ -37,10 +39,15 @@ export function nativeKernelAddon(): NativeAddon | null {
   return addonIfOn();
 }
 
-/** The kernel set in use: 'native-avx2', 'native-portable' or 'wasm' (XNNPACK). */
+/**
+ * The kernel family in use: 'native-fma' (the addon's products with fused multiply-adds;
+ * its AVX-512, AVX2 + FMA and portable code paths give the same bits, so the path is not
+ * part of the name) or 'wasm' (XNNPACK). An addon built from older sources, without fused
+ * multiply-add, says 'native-avx2' or 'native-portable'.
+ */
 export function nativeKernels(): string {
   const a = addonIfOn();
-  return a ? `native-${a.kernel()}` : 'wasm';
+  return a ? (a.family ?? `native-${a.kernel()}`) : 'wasm';
 }
 
 /** Threads each native kernel call uses (the run's compute threads; default 1). */
