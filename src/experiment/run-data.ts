@@ -15,6 +15,10 @@ import { createRng } from '../random.js';
 import { resolveConfigPath, type TrainConfig } from './config.js';
 import { getTopologyValue, topologyNames } from '../overlay/catalogue.js';
 import type { Topology } from '../overlay/topology.js';
+import { isBuiltinModel, type LossName } from '../learning/model-registry.js';
+import type { DataShape } from '../learning/model-data.js';
+import type { CreateModelOptions } from '../learning/tf/models/registry.js';
+import type { ModelSpec } from '../learning/tf/models/build.js';
 
 /** The training shards of a driving dataset over `n` silos, by the config's partition. */
 export function partition(cfg: TrainConfig, train: DrivingDataset, n: number, configFile: string): Shard[] {
@@ -151,7 +155,7 @@ export function trainedTopology(name: string, field = 'topology'): Topology {
 }
 
 /** The trainer options of a config's model. */
-export function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
+export function trainerOptionsOf(cfg: TrainConfig): CreateModelOptions {
   return siloTrainerOptions(cfg.model, isCharacterConfig(cfg), cfg.seed);
 }
 
@@ -160,16 +164,54 @@ export function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: n
  * @param seed the model's own seed (dropout; a trainer given a seed per call reseeds)
  */
 export function siloTrainerOptions(
-  model: { name: string; inputSize: number },
+  model: { name?: string; inputSize: number; loss?: LossName },
   characters: boolean,
   seed: number,
-): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
+): CreateModelOptions {
+  const loss = model.loss !== undefined ? { loss: model.loss } : {};
+  if (model.name === undefined || !isBuiltinModel(model.name)) {
+    // a registered model, a model file or a module: the data's sample shape, classes or targets
+    const data = dataShapeOf(model, characters);
+    return {
+      inputSize: model.inputSize,
+      inputShape: data.sampleShape,
+      seed,
+      ...(data.classes !== undefined ? { numClasses: data.classes } : { targets: data.targets }),
+      ...loss,
+    };
+  }
   // the linear model reads the frame's pixels as features, scaled as FADNet scales its input;
   // on characters (pixels already in [0, 1]) it is a 62-class softmax regression
   const features = model.inputSize * model.inputSize;
   return model.name === 'linear'
     ? characters
-      ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed }
-      : { inputSize: features, pixelInput: true, seed }
-    : { inputSize: model.inputSize, seed };
+      ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed, ...loss }
+      : { inputSize: features, pixelInput: true, seed, ...loss }
+    : { inputSize: model.inputSize, seed, ...loss };
+}
+
+/**
+ * What a config's data gives a model: characters are 28x28x1 images with one of 62 class
+ * labels; driving frames are inputSize x inputSize x 1 with one steering angle.
+ */
+export function dataShapeOf(model: { inputSize: number }, characters: boolean): DataShape {
+  return characters
+    ? { sampleShape: [28, 28, 1], labelKind: 'class', classes: CHARACTER_CLASSES.length, targets: 1 }
+    : { sampleShape: [model.inputSize, model.inputSize, 1], labelKind: 'values', targets: 1 };
+}
+
+/**
+ * The model of a config as a spec: its name, or its file or module resolved against the
+ * config file, with `init` and `loss`.
+ */
+export function modelSpecOf(model: TrainConfig['model'], configFile: string): ModelSpec {
+  const dir = path.dirname(path.resolve(configFile));
+  return {
+    ...(model.path !== undefined
+      ? { path: path.resolve(dir, model.path), ...(model.init ? { init: model.init } : {}) }
+      : model.module !== undefined
+        ? { module: path.resolve(dir, model.module) }
+        : { name: model.name ?? 'fadnet' }),
+    ...(model.loss !== undefined ? { loss: model.loss } : {}),
+  };
 }
