@@ -73,6 +73,11 @@ const VALUES = [
   'runRoundsAsync',
   'buildSchedule',
   'scheduleFromPlan',
+  // your own model
+  'registerModel',
+  'modelNames',
+  'LOSS_NAMES',
+  'checkModelData',
   // analysis
   'meanInterval',
   'pairedTTest',
@@ -177,6 +182,13 @@ const TYPES = [
   'Evaluation',
   'OptimizerState',
   'SiloJob',
+  // your own model
+  'ModelDefinition',
+  'ModelBuildOptions',
+  'LossName',
+  'StepTimeDefault',
+  'DataShape',
+  'ModelShape',
   // analysis
   'Interval',
   'TTest',

@@ -75,7 +75,7 @@ export async function buildModel(spec: ModelSpec, opts: CreateModelOptions = {},
       return handleOf(model, {
         name: baseName(spec.path),
         origin,
-        loss: loss ?? lossOfLastLayer(model),
+        loss: loss ?? lossOfLastLayer(model, opts.numClasses),
         extendedInit: true,
         ...(init ? { init } : {}),
       });
@@ -117,7 +117,7 @@ export async function buildModel(spec: ModelSpec, opts: CreateModelOptions = {},
       return handleOf(model, {
         name: baseName(spec.module),
         origin,
-        loss: loss ?? modLoss ?? lossOfLastLayer(model),
+        loss: loss ?? modLoss ?? lossOfLastLayer(model, opts.numClasses),
         extendedInit: true,
       });
     } catch (e) {

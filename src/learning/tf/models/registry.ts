@@ -193,10 +193,15 @@ export function lossFromLogits(model: tf.LayersModel, loss: LossName): boolean {
   );
 }
 
-/** The default loss of a model read from its last layer: softmax: categorical, sigmoid: binary, else mse. */
-export function lossOfLastLayer(model: tf.LayersModel): LossName {
+/**
+ * The default loss of a model read from its last layer: softmax: categorical, sigmoid:
+ * binary; linear (logits or values): categorical on class labels (`classes` given), else mse.
+ */
+export function lossOfLastLayer(model: tf.LayersModel, classes?: number): LossName {
   const act = lastActivation(model);
-  return act === 'softmax' ? 'categorical-crossentropy' : act === 'sigmoid' ? 'binary-crossentropy' : 'mse';
+  if (act === 'softmax') return 'categorical-crossentropy';
+  if (act === 'sigmoid') return 'binary-crossentropy';
+  return classes !== undefined ? 'categorical-crossentropy' : 'mse';
 }
 
 /**
