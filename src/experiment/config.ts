@@ -379,7 +379,7 @@ const modelSchema = z
       .enum(LOSS_NAMES)
       .optional()
       .describe(
-        "the loss (Keras semantics): mse, categorical-crossentropy (class labels; from logits when the last layer is linear, from probabilities when it is a softmax) or binary-crossentropy (0/1 labels; logits or sigmoid). Default: the model's own (fadnet mse, femnist-cnn categorical; a file or module: softmax: categorical, sigmoid: binary, else mse)",
+        "the loss (Keras semantics): mse, categorical-crossentropy (class labels; from logits when the last layer is linear, from probabilities when it is a softmax) or binary-crossentropy (0/1 labels; logits or sigmoid). Default: the model's own (fadnet mse, femnist-cnn categorical; a file or module by its last layer: softmax categorical, sigmoid binary, linear categorical on class labels and mse on values). See docs/models.md",
       ),
   })
   .strict()

@@ -54,7 +54,7 @@ describe('dflsim run with a model file (model.path)', () => {
     const r = dflsim(['run', cfgFile, '--out', out], dir);
     expect(r.stderr + r.stdout).not.toMatch(/Error/);
     expect(r.status).toBe(0);
-    const rows = parseMetricsCsv(readFileSync(path.join(out, 'metrics.csv'), 'utf8'));
+    const rows = parseMetricsCsv(readFileSync(path.join(out, 'metrics.csv'), 'utf8'), 'metrics.csv');
     const trainLoss = Number(rows[0]!.trainLoss);
     const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
     // 3·3·1·4 + 4 = 40 and 13·13·4·62 + 62 = 41,974 parameters, x 32 bits on the links
@@ -98,7 +98,7 @@ describe('dflsim run with a model file (model.path)', () => {
     // 784·8 + 8 and 8·62 + 62
     expect(summary.model.params).toBe(784 * 8 + 8 + 8 * 62 + 62);
     expect(summary.simulated.computeMs).toBe(2);
-    const rows = parseMetricsCsv(readFileSync(path.join(out, 'metrics.csv'), 'utf8'));
+    const rows = parseMetricsCsv(readFileSync(path.join(out, 'metrics.csv'), 'utf8'), 'metrics.csv');
     expect(rows).toHaveLength(3);
     // logits through softmax cross-entropy: the loss falls from about ln 62
     expect(Number(rows[2]!.trainLoss)).toBeLessThan(Number(rows[0]!.trainLoss));
