@@ -158,6 +158,18 @@ export {
 export { buildSchedule, scheduleFromPlan, type TrainingSchedule, type RoundPlan } from './learning/schedule.js';
 export type { LocalTrainer, LocalTrainResult, Batch, Evaluation, OptimizerState, SiloJob } from './learning/trainer.js';
 
+// Your own model: register one by name (a config's model.name), and check a model against the data.
+export {
+  registerModel,
+  modelNames,
+  LOSS_NAMES,
+  type ModelDefinition,
+  type ModelBuildOptions,
+  type LossName,
+  type StepTimeDefault,
+} from './learning/model-registry.js';
+export { checkModelData, type DataShape, type ModelShape } from './learning/model-data.js';
+
 // Analysis: intervals, tests and the verdict rules, pure functions of the runs.
 export { meanInterval, pairedTTest, welchTTest, type Interval, type TTest } from './analysis/stats.js';
 export {

@@ -91,6 +91,11 @@ const VALUES = [
   'runRoundsAsync',
   'buildSchedule',
   'scheduleFromPlan',
+  // your own model
+  'registerModel',
+  'modelNames',
+  'LOSS_NAMES',
+  'checkModelData',
   // analysis
   'meanInterval',
   'pairedTTest',
@@ -212,6 +217,13 @@ const TYPES = [
   'Evaluation',
   'OptimizerState',
   'SiloJob',
+  // your own model
+  'ModelDefinition',
+  'ModelBuildOptions',
+  'LossName',
+  'StepTimeDefault',
+  'DataShape',
+  'ModelShape',
   // analysis
   'Interval',
   'TTest',

@@ -18,6 +18,7 @@ import { DEFAULT_T_MAX } from '../multigraph/multigraph.js';
 import { DEFAULT_MATCHA_OPTIONS } from '../overlay/matcha.js';
 import { USER_DATA_KINDS } from '../data/user-data.js';
 import { QUEUE_PREFIX_PATTERN } from './queue/names.js';
+import { LOSS_NAMES, modelNames } from '../learning/model-registry.js';
 
 const positiveInt = z.number().int().positive();
 const positive = z.number().positive();
@@ -451,17 +452,64 @@ export const MAX_INPUT_SIZE = 1024;
 const modelSchema = z
   .object({
     name: z
-      .enum(['fadnet', 'linear', 'femnist-cnn'])
-      .default('fadnet')
+      .string()
+      .refine((n) => modelNames().includes(n), {
+        error: (iss) =>
+          `unknown model ${JSON.stringify(iss.input)}${didYouMean(String(iss.input), modelNames())}; expected one of ${modelNames().join(', ')} (or give "path" or "module")`,
+      })
+      .optional()
+      .meta({ anyOf: [{ enum: ['fadnet', 'femnist-cnn', 'linear'] }, { type: 'string' }] })
       .describe(
-        "fadnet (steering regression, Nguyen et al. 2022), femnist-cnn (62-class character classification, Marfoq et al. 2020's FEMNIST CNN; character datasets only) or a linear model on the pixels",
+        "a registered model (default fadnet when neither path nor module is given): fadnet (steering regression, Nguyen et al. 2022), femnist-cnn (62-class character classification, Marfoq et al. 2020's FEMNIST CNN; character datasets only), linear (a linear model on the pixels), or a name a library user registered (registerModel)",
+      ),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "a TensorFlow.js LayersModel's model.json (with its weight shards beside it), relative to the config file: what tf.io's model.save() and tensorflowjs_converter write. Its weights start every silo (see init); its input shape must fit the data",
+      ),
+    module: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "an ES module, relative to the config file, exporting createModel(inputShape, options) that returns a tf.LayersModel built with options.tf (dflsim's TensorFlow.js), seeded by options.seed; never sent over the queue",
+      ),
+    init: z
+      .enum(['file', 'seeded'])
+      .optional()
+      .describe(
+        "with path: every silo starts from the file's weights (file, the default) or from weights drawn from the seed as the built-ins' (seeded)",
       ),
     inputSize: positiveInt
       .max(MAX_INPUT_SIZE)
       .default(64)
       .describe(`frame height and width (pixels, at most ${MAX_INPUT_SIZE}); character datasets are 28x28 (femnist-cnn's fixed input)`),
+    loss: z
+      .enum(LOSS_NAMES)
+      .optional()
+      .describe(
+        "the loss (Keras semantics): mse, categorical-crossentropy (class labels; from logits when the last layer is linear, from probabilities when it is a softmax) or binary-crossentropy (0/1 labels; logits or sigmoid). Default: the model's own (fadnet mse, femnist-cnn categorical; a file or module by its last layer: softmax categorical, sigmoid binary, linear categorical on class labels and mse on values). See docs/models.md",
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const given = (['name', 'path', 'module'] as const).filter((k) => m[k] !== undefined);
+    if (given.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [given[1]],
+        message: `give one of "name", "path" and "module", not ${given.map((g) => `"${g}"`).join(' and ')}`,
+      });
+    if (m.init !== undefined && m.path === undefined)
+      ctx.addIssue({ code: 'custom', path: ['init'], message: 'only a model file ("path") has weights to start from' });
+  });
+
+/** A config's model in one word: its name, or its file's base name. */
+export function modelLabel(m: { name?: string; path?: string; module?: string }): string {
+  return m.name ?? path.basename(m.path ?? m.module ?? 'fadnet');
+}
 
 const seedValue = z.number().int().nonnegative();
 
@@ -523,7 +571,7 @@ export const trainConfigSchema = z
       .nonnegative()
       .optional()
       .describe(
-        "compute time of one local step (ms); default: the workload's, else the model's documented default (fadnet 25, femnist-cnn 4.6, linear 1.5), with a notice",
+        "compute time of one local step (ms); default: the workload's, else the model's documented default (fadnet 25, femnist-cnn 4.6, linear 1.5; any other model: its multiply-adds per sample x batchSize at the FEMNIST CNN's rate of 4.6 ms per 11,999,104 x 32 multiply-adds), with a notice",
       ),
     // one setting, one meaning: a training round's compute is localSteps x computeMs
     localUpdates: z
@@ -768,6 +816,8 @@ export function validateConfig(raw: unknown, source: string): ExperimentConfig {
   }
   checkClockFields(r.data, source);
   if (r.data.kind === 'train') {
+    const m = r.data.model;
+    if (m.name === undefined && m.path === undefined && m.module === undefined) m.name = 'fadnet';
     checkDataFields(r.data, raw, source);
     checkSeedFields(r.data, source);
   }
@@ -805,7 +855,7 @@ export function configSeeds(c: Pick<TrainConfig, 'seed' | 'seeds' | 'repeats' | 
  * @param raw the config as given (to tell a default from a choice)
  */
 export function checkDataFields(
-  cfg: { model: { name: string; inputSize: number }; dataset: { kind: string }; partition: unknown },
+  cfg: { model: { name?: string; inputSize: number }; dataset: { kind: string }; partition: unknown },
   raw: unknown,
   source: string,
 ): void {
@@ -965,6 +1015,13 @@ export function loadConfig(file: string, overrides: ConfigOverride[] = []): Expe
         if (!existsSync(p)) throw new DflsimInputError(`${file}: dataset.files${one ? '' : `[${i}]`}`, `not found: ${p}`);
       });
     }
+    for (const field of ['path', 'module'] as const) {
+      const v = cfg.model[field];
+      if (v === undefined) continue;
+      const p = path.resolve(path.dirname(file), v);
+      if (!existsSync(p)) throw new DflsimInputError(`${file}: model.${field}`, `file not found: ${p}`);
+      if (statSync(p).isDirectory()) throw new DflsimInputError(`${file}: model.${field}`, `${p} is a directory, not a file`);
+    }
     if (cfg.dataset.kind === 'dronet' && !existsSync(resolveConfigPath(cfg.dataset.root + '/', file)))
       throw new DflsimInputError(`${file}: dataset.root`, `folder not found: ${resolveConfigPath(cfg.dataset.root + '/', file)}`);
   } else {
@@ -1059,11 +1116,16 @@ export function trainTiming(
       ? 'config computeMs'
       : preset
         ? `workload ${preset.name}`
-        : `default for ${c.model.name}: ${model.stepTime.source}`;
+        : `default for ${modelLabel(c.model)}: ${model.stepTime.source}`;
   const notice =
     c.computeMs === undefined && !preset
-      ? `computeMs not set: each local step is timed as ${model.stepTime.computeMs} ms, ${c.model.name}'s documented default; set "computeMs" to your silos' step time (ms)`
+      ? `computeMs not set: each local step is timed as ${model.stepTime.computeMs} ms, ${modelLabel(c.model)}'s default (${model.stepTime.source}); set "computeMs" to your silos' step time (ms)`
       : undefined;
-  const workload = getWorkload('custom', { name: preset?.name ?? c.model.name, rounds: preset?.rounds ?? 6400, modelSizeBits, computeMs });
+  const workload = getWorkload('custom', {
+    name: preset?.name ?? modelLabel(c.model),
+    rounds: preset?.rounds ?? 6400,
+    modelSizeBits,
+    computeMs,
+  });
   return { workload, modelSizeSource, computeMsSource, ...(notice ? { notice } : {}) };
 }

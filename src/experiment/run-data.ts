@@ -19,13 +19,17 @@ import { CHARACTER_DATASET_KINDS, loadCharacterDataset, loadDataset } from '../d
 import { majorityClassAccuracy, partitionByWriter, splitWritersSamples, writersToShard, type CharacterShard } from '../data/characters.js';
 import { CHARACTER_CLASSES } from '../data/character-glyphs.js';
 import type { CharacterDataset } from '../data/synthetic-characters.js';
-import { loadUserData, USER_DATA_KINDS, type UserDataSpec } from '../data/user-data.js';
+import { loadUserData, USER_DATA_KINDS, type LoadedUserData, type UserDataSpec } from '../data/user-data.js';
 import { concatShards, partitionTensor, splitShards, type TensorPartitionSpec } from '../data/tensor-partition.js';
-import { shardOf, type TensorDataset, type TensorShard } from '../data/tensor-dataset.js';
+import { classCount, shardOf, type TensorDataset, type TensorShard } from '../data/tensor-dataset.js';
 import { createRng } from '../random.js';
 import { resolveConfigPath, type TrainConfig } from './config.js';
 import { getTopologyValue, topologyNames } from '../overlay/catalogue.js';
 import type { Topology } from '../overlay/topology.js';
+import { isBuiltinModel, type LossName } from '../learning/model-registry.js';
+import type { DataShape } from '../learning/model-data.js';
+import type { CreateModelOptions } from '../learning/tf/models/registry.js';
+import type { ModelSpec } from '../learning/tf/models/build.js';
 
 /** The training shards of a driving dataset over `n` silos, by the config's partition. */
 export function partition(cfg: TrainConfig, train: DrivingDataset, n: number, configFile: string): Shard[] {
@@ -87,12 +91,7 @@ export function isUserDataConfig(cfg: Pick<TrainConfig, 'dataset'>): boolean {
 export async function prepareUserData(cfg: TrainConfig, configFile: string, silos: number, imageSize?: number): Promise<PreparedData> {
   const where = `${configFile}: dataset`;
   const d = cfg.dataset as UserDataSpec & { testFraction: number };
-  const loaded = await loadUserData(d, {
-    baseDir: path.dirname(path.resolve(configFile)),
-    where,
-    seed: cfg.seed,
-    ...(imageSize !== undefined ? { imageSize } : {}),
-  });
+  const loaded = await loadConfigUserData(cfg, configFile, imageSize ?? (await imageSideOf(cfg, configFile)));
   const ds = loaded.train;
   const spec = (typeof cfg.partition === 'object' ? cfg.partition : cfg.partition) as TensorPartitionSpec;
   const partitionRng = createRng(cfg.seed).fork('partition');
@@ -286,26 +285,154 @@ export function trainedTopology(name: string, field = 'topology'): Topology {
   return t;
 }
 
-/** The trainer options of a config's model. */
-export function trainerOptionsOf(cfg: TrainConfig): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
-  return siloTrainerOptions(cfg.model, isCharacterConfig(cfg), cfg.seed);
+/**
+ * The trainer options of a config's model on its data.
+ * @param shape the data's shape ({@link configDataShape})
+ */
+export function trainerOptionsOf(cfg: TrainConfig, shape: DataShape, configFile = 'config'): CreateModelOptions {
+  return siloTrainerOptions(cfg.model, shape, cfg.seed, {
+    pixelInput: !isCharacterConfig(cfg) && !isUserDataConfig(cfg),
+    where: configFile,
+  });
 }
 
 /**
- * The trainer options of a model (a config's `model`) on characters or driving frames.
+ * The trainer options of a model (a config's `model`) on data of a shape.
  * @param seed the model's own seed (dropout; a trainer given a seed per call reseeds)
+ * @param opts pixelInput: the samples are driving frames in [0, 255] (the linear model scales them as FADNet does)
  */
 export function siloTrainerOptions(
-  model: { name: string; inputSize: number },
-  characters: boolean,
+  model: { name?: string; inputSize: number; loss?: LossName },
+  data: DataShape,
   seed: number,
-): { inputSize: number; seed: number; numClasses?: number; pixelInput?: boolean } {
-  // the linear model reads the frame's pixels as features, scaled as FADNet scales its input;
-  // on characters (pixels already in [0, 1]) it is a 62-class softmax regression
-  const features = model.inputSize * model.inputSize;
-  return model.name === 'linear'
-    ? characters
-      ? { inputSize: features, numClasses: CHARACTER_CLASSES.length, seed }
-      : { inputSize: features, pixelInput: true, seed }
-    : { inputSize: model.inputSize, seed };
+  opts: { pixelInput?: boolean; where?: string } = {},
+): CreateModelOptions {
+  const loss = model.loss !== undefined ? { loss: model.loss } : {};
+  const labels = data.labelKind === 'class' ? { numClasses: data.classes! } : {};
+  if (model.name === undefined || !isBuiltinModel(model.name)) {
+    // a registered model, a model file or a module: the data's sample shape, classes or targets
+    return {
+      inputSize: model.inputSize,
+      inputShape: data.sampleShape,
+      seed,
+      ...(data.classes !== undefined ? { numClasses: data.classes } : { targets: data.targets }),
+      ...loss,
+    };
+  }
+  if (model.name === 'linear') {
+    // the linear model reads a sample's values as features; driving frames' pixels are
+    // scaled as FADNet scales its input; class labels make it a softmax regression
+    if (data.labelKind !== 'class' && data.targets !== 1)
+      throw new DflsimInputError(
+        `${opts.where ?? 'config'}: model.name`,
+        `"linear" regresses one target; the dataset has ${data.targets} per sample: use your own model ("path" or "module")`,
+      );
+    const features = data.sampleShape.reduce((a, b) => a * b, 1);
+    return { inputSize: features, seed, ...labels, ...(opts.pixelInput ? { pixelInput: true } : {}), ...loss };
+  }
+  if (model.name === 'femnist-cnn' || model.name === 'cnn')
+    return { inputSize: data.sampleShape[0], channels: data.sampleShape[2] ?? 1, seed, ...labels, ...loss };
+  return { inputSize: model.inputSize, seed, ...loss };
+}
+
+/**
+ * What a config's built-in data gives a model: characters are 28x28x1 images with one of 62
+ * class labels; driving frames are inputSize x inputSize x 1 with one steering angle.
+ */
+export function dataShapeOf(model: { inputSize: number }, characters: boolean): DataShape {
+  return characters
+    ? { sampleShape: [28, 28, 1], labelKind: 'class', classes: CHARACTER_CLASSES.length, targets: 1 }
+    : { sampleShape: [model.inputSize, model.inputSize, 1], labelKind: 'values', targets: 1 };
+}
+
+/** A user's dataset read once per process and specification (a sweep's runs share it). */
+const userDataCache = new Map<string, Promise<LoadedUserData>>();
+
+/**
+ * A config's user data, read once (by specification, config folder and image size).
+ * @param imageSize the model's input side, for an image folder without `size`
+ */
+export function loadConfigUserData(
+  cfg: Pick<TrainConfig, 'dataset' | 'seed'>,
+  configFile: string,
+  imageSize?: number,
+): Promise<LoadedUserData> {
+  const baseDir = path.dirname(path.resolve(configFile));
+  const d = cfg.dataset as UserDataSpec;
+  const key = JSON.stringify([d, baseDir, imageSize ?? null, d.kind === 'registered' ? cfg.seed : null]);
+  let p = userDataCache.get(key);
+  if (!p) {
+    p = loadUserData(d, { baseDir, where: `${configFile}: dataset`, seed: cfg.seed, ...(imageSize !== undefined ? { imageSize } : {}) });
+    userDataCache.set(key, p);
+    p.catch(() => userDataCache.delete(key));
+  }
+  return p;
+}
+
+/** Forget the user data read so far (tests; a long-lived process that reruns changed files). */
+export function clearUserDataCache(): void {
+  userDataCache.clear();
+}
+
+/**
+ * The side an image folder without `size` is resized to: the model's input (a model file's
+ * own, femnist-cnn's 28), else an error asking for it.
+ */
+async function imageSideOf(cfg: TrainConfig, configFile: string): Promise<number | undefined> {
+  const d = cfg.dataset as UserDataSpec;
+  if (d.kind !== 'image-folder' || d.size !== undefined || (d.height !== undefined && d.width !== undefined)) return undefined;
+  if (cfg.model.name === 'femnist-cnn') return 28;
+  if (cfg.model.path !== undefined) {
+    const { describeModel } = await import('../learning/tf/models/build.js');
+    const m = await describeModel(modelSpecOf(cfg.model, configFile), {}, configFile);
+    if (m.inputShape.length === 3 && m.inputShape[0] === m.inputShape[1]) return m.inputShape[0];
+    throw new DflsimInputError(
+      `${configFile}: dataset.size`,
+      `the model takes [${m.inputShape.join(', ')}]: give the image size (size, or height and width) the images are resized to`,
+    );
+  }
+  throw new DflsimInputError(`${configFile}: dataset.size`, 'give the side (pixels) the images are resized to, e.g. "size": 28');
+}
+
+/**
+ * The shape of a config's data: its built-in dataset's, or a user's dataset read (once) and
+ * described: sample shape, class labels (and their count) or targets; labels in {0, 1} are
+ * 0/1 labels when the loss is binary cross-entropy.
+ */
+export async function configDataShape(cfg: TrainConfig, configFile: string): Promise<DataShape> {
+  if (!isUserDataConfig(cfg)) return dataShapeOf(cfg.model, isCharacterConfig(cfg));
+  const { train } = await loadConfigUserData(cfg, configFile, await imageSideOf(cfg, configFile));
+  return tensorDataShape(train, cfg.model.loss, configFile);
+}
+
+/** The {@link DataShape} of a tensor dataset under a loss. */
+export function tensorDataShape(ds: TensorDataset, loss: LossName | undefined, configFile = 'config'): DataShape {
+  if (loss === 'binary-crossentropy') {
+    const binary = ds.labelKind === 'class' ? classCount(ds) <= 2 : ds.y.every((v) => v === 0 || v === 1);
+    if (!binary)
+      throw new DflsimInputError(
+        `${configFile}: model.loss`,
+        `"binary-crossentropy" needs labels in {0, 1}; ${ds.name} has ${ds.labelKind === 'class' ? `${classCount(ds)} classes` : 'other values'}`,
+      );
+    return { sampleShape: [...ds.sampleShape], labelKind: 'binary', targets: ds.labelKind === 'class' ? 1 : ds.targets };
+  }
+  return ds.labelKind === 'class'
+    ? { sampleShape: [...ds.sampleShape], labelKind: 'class', classes: classCount(ds), targets: 1 }
+    : { sampleShape: [...ds.sampleShape], labelKind: 'values', targets: ds.targets };
+}
+
+/**
+ * The model of a config as a spec: its name, or its file or module resolved against the
+ * config file, with `init` and `loss`.
+ */
+export function modelSpecOf(model: TrainConfig['model'], configFile: string): ModelSpec {
+  const dir = path.dirname(path.resolve(configFile));
+  return {
+    ...(model.path !== undefined
+      ? { path: path.resolve(dir, model.path), ...(model.init ? { init: model.init } : {}) }
+      : model.module !== undefined
+        ? { module: path.resolve(dir, model.module) }
+        : { name: model.name ?? 'fadnet' }),
+    ...(model.loss !== undefined ? { loss: model.loss } : {}),
+  };
 }

@@ -8,11 +8,12 @@ import { mixingRule, scheduleFromPlan, type TrainingSchedule } from '../learning
 import { clockedPlan } from '../overlay/clocked-plan.js';
 import type { TopologyContext } from '../overlay/topology.js';
 import { MAX_PLUS } from '../timing/clock.js';
-import { resolveConfigPath, trainTiming, type TrainConfig, type TrainTiming } from './config.js';
+import { modelLabel, resolveConfigPath, trainTiming, type TrainConfig, type TrainTiming } from './config.js';
+import { checkModelData } from '../learning/model-data.js';
 import { BITS_PER_PARAMETER, defaultStepTime } from '../learning/model-defaults.js';
 import type { CycleTimeRequest } from './cycle-times.js';
 import type { Underlay } from '../network/underlay.js';
-import { trainedTopology, trainerOptionsOf } from './run-data.js';
+import { configDataShape, modelSpecOf, trainedTopology, trainerOptionsOf } from './run-data.js';
 
 /**
  * The training schedule of a config's topology on a context: the topology's plan on the
@@ -35,21 +36,29 @@ export function trainingSchedule(
  */
 export async function resolveTrainTiming(cfg: Omit<TrainConfig, 'sweep'>, configFile = 'config'): Promise<TrainTiming> {
   // the model is built (once per shape) whatever the config sets: a model that cannot be
-  // built is a config error before anything runs
-  const { modelParameterCount } = await import('../learning/tf/models/registry.js');
-  const { seed: _s, ...shape } = trainerOptionsOf(cfg as TrainConfig);
-  let paramCount: number;
+  // built, or does not fit the data, is a config error before anything runs
+  const { describeModel } = await import('../learning/tf/models/build.js');
+  const data = await configDataShape(cfg as TrainConfig, configFile);
+  const { seed: _s, ...shape } = trainerOptionsOf(cfg as TrainConfig, data, configFile);
+  let model: Awaited<ReturnType<typeof describeModel>>;
   try {
-    paramCount = await modelParameterCount(cfg.model.name, shape);
+    model = await describeModel(modelSpecOf(cfg.model, configFile), shape, configFile);
   } catch (e) {
+    if (e instanceof DflsimInputError) throw e;
+    const name = modelLabel(cfg.model);
     const why = (e as Error).message.replace(/^dflsim (createModel: )?[\w-]+: /, '');
-    const field = /inputSize/.test(why) ? 'model.inputSize' : 'model';
+    const field = /inputSize/.test(why) ? 'model.inputSize' : /loss/.test(why) && cfg.model.loss ? 'model.loss' : 'model';
     throw new DflsimInputError(
       `${configFile}: ${field}`,
-      `${cfg.model.name}: ${why.replace(/^inputSize (\(feature count\) )?/, 'model.inputSize ')}`,
+      `${name}: ${why.replace(/^inputSize (\(feature count\) )?/, 'model.inputSize ')}`,
     );
   }
-  return trainTiming(cfg, { paramCount, bitsPerParameter: BITS_PER_PARAMETER, stepTime: defaultStepTime(cfg.model.name) });
+  checkModelData(model, data, configFile);
+  return trainTiming(cfg, {
+    paramCount: model.paramCount,
+    bitsPerParameter: BITS_PER_PARAMETER,
+    stepTime: defaultStepTime(model, cfg.batchSize),
+  });
 }
 
 /**

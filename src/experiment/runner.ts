@@ -19,7 +19,7 @@ import type { LocalTrainer } from '../learning/trainer.js';
 import { writeFileAtomic } from '../io/files.js';
 import { packageVersion } from '../project-root.js';
 import { checkKernels, checkResumable, decodeCheckpoint, encodeCheckpoint, readCheckpoint } from './checkpoint.js';
-import { type TrainConfig, type TrainTiming } from './config.js';
+import { modelLabel, type TrainConfig, type TrainTiming } from './config.js';
 import { buildOnClock, contextClock, prepareContext } from './cycle-times.js';
 import { describeTopology } from './topology-file.js';
 
@@ -27,7 +27,7 @@ import type { RunOptions, RunSummary, CheckpointStore, SimulationRecord } from '
 import { configHash, siloTimesCsv, metricsCsv, resultsConfigHash, finishedRunSummary } from './run-files.js';
 import { datasetSummary } from '../data/tensor-dataset.js';
 import { type PreparedData, prepareData, baselineOf, trainedTopology } from './run-data.js';
-import { resolveWorkers, distributed, defaultTrainer } from './run-trainer.js';
+import { resolveWorkers, distributed, defaultTrainer, inProcessOnlyModel } from './run-trainer.js';
 import { resolveTrainTiming, resolveEvalEvery, trainContextRequest } from './run-timing.js';
 
 export * from './run-types.js';
@@ -89,11 +89,16 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
       `the first round of ${cfg.topology} ends at ${plan.roundEndMs(0).toFixed(3)} ms of simulated time, after the budget of ${cfg.simulatedBudgetMs} ms: raise the budget`,
     );
   const evalEvery = resolveEvalEvery(cfg.evalEvery, roundsRun);
-  const workers = resolveWorkers(opts.workers ?? cfg.workers, n, opts.workers !== undefined ? '--workers' : `${configFile}: workers`);
+  // a model registered in this process without a module trains in this thread unless told otherwise (then refused)
+  const workers = resolveWorkers(
+    opts.workers ?? cfg.workers ?? (inProcessOnlyModel(cfg.model) ? 1 : undefined),
+    n,
+    opts.workers !== undefined ? '--workers' : `${configFile}: workers`,
+  );
   const { trainer, backend, dispose } = await distributed(
     opts.trainer
       ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} }
-      : await defaultTrainer(cfg, workers, test),
+      : await defaultTrainer(cfg, workers, test, configFile),
     cfg,
     opts,
     log,
@@ -188,7 +193,7 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
   if (data.source === 'user') log(datasetSummary(data.dataset).text);
   log(data.heldOut.text);
   log(
-    `${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${cfg.model.name} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`,
+    `${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${modelLabel(cfg.model)} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`,
   );
 
   let state: EngineState = previous ?? initEngineState(trainer, n, cfg.seed);
@@ -254,7 +259,7 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
     simulatedMs: state.simulatedMs,
     wallMs: state.wallMs,
     shards: shardInfo,
-    model: { name: cfg.model.name, inputSize: cfg.model.inputSize, params: trainer.paramCount },
+    model: { name: modelLabel(cfg.model), inputSize: cfg.model.inputSize, params: trainer.paramCount },
     simulated,
     backend,
     seed: cfg.seed,

@@ -5,13 +5,8 @@
  * ever timed with another model's figures.
  */
 
-/** The documented default compute time of one local step, per model, with where it comes from. */
-export interface StepTimeDefault {
-  /** Compute time of one local step (ms). */
-  computeMs: number;
-  /** Where the figure comes from (shown with the notice and in the config reference). */
-  source: string;
-}
+import type { StepTimeDefault } from './model-registry.js';
+export type { StepTimeDefault } from './model-registry.js';
 
 /**
  * Default compute time of one local step per model (ms), used when a training config sets
@@ -30,9 +25,37 @@ export const DEFAULT_STEP_TIME: Readonly<Record<string, StepTimeDefault>> = Obje
 /** Bits per parameter on the links (float32). */
 export const BITS_PER_PARAMETER = 32;
 
-/** The default step time of a model (an unknown model is an error of the caller: every model has one). */
-export function defaultStepTime(model: string): StepTimeDefault {
-  const d = DEFAULT_STEP_TIME[model];
-  if (!d) throw new Error(`dflsim: no default step time for model "${model}" (add it to DEFAULT_STEP_TIME)`);
-  return d;
+/**
+ * Multiply-adds of one FEMNIST CNN sample's forward pass (1 channel, 62 classes):
+ * conv1 26·26·(3·3·1·32) = 194,688; conv2 24·24·(3·3·32·64) = 10,616,832;
+ * fc1 9,216·128 = 1,179,648; fc2 128·62 = 7,936.
+ */
+export const FEMNIST_CNN_MACS_PER_SAMPLE = 11_999_104;
+
+/** The batch the FEMNIST CNN's 4.6 ms step is taken to be of (dflsim's default `batchSize`). */
+export const REFERENCE_BATCH = 32;
+
+/**
+ * The default step time of a model without a documented one (a model file, a module, a
+ * registration without `stepTime`): its multiply-adds per sample x the batch size, at the rate
+ * that makes the FEMNIST CNN's documented 4.6 ms per step of batch 32
+ * (4.6 ms / (11,999,104 x 32) multiply-adds), rounded to 4 significant digits. A function of
+ * the model and the config only: never a measurement of this machine.
+ */
+export function derivedStepTime(macsPerSample: number, batchSize: number): StepTimeDefault {
+  const ref = DEFAULT_STEP_TIME['femnist-cnn']!.computeMs;
+  const ms = (macsPerSample * batchSize * ref) / (FEMNIST_CNN_MACS_PER_SAMPLE * REFERENCE_BATCH);
+  const computeMs = ms > 0 ? Number(ms.toPrecision(4)) : 0;
+  return {
+    computeMs,
+    source: `${macsPerSample.toLocaleString('en-US')} multiply-adds per sample x batch ${batchSize}, at the rate of the FEMNIST CNN's ${ref} ms per step of batch ${REFERENCE_BATCH} (${FEMNIST_CNN_MACS_PER_SAMPLE.toLocaleString('en-US')} multiply-adds per sample)`,
+  };
+}
+
+/**
+ * The default step time of a model: its own documented figure when it has one, else
+ * {@link derivedStepTime} of its multiply-adds.
+ */
+export function defaultStepTime(model: { stepTime?: StepTimeDefault; macsPerSample: number }, batchSize: number): StepTimeDefault {
+  return model.stepTime ?? derivedStepTime(model.macsPerSample, batchSize);
 }

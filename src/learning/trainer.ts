@@ -45,6 +45,8 @@ export interface EvaluationSums {
   correct: number;
   regression: boolean;
   outputSize: number;
+  /** 'binary': `correct` counts outputs (each sample has `outputSize` 0/1 labels); absent: by `regression`. */
+  kind?: 'binary';
 }
 
 /** Add evaluation sums in order (the first's counts and kind). */
@@ -59,8 +61,14 @@ export function addEvaluationSums(parts: readonly EvaluationSums[]): EvaluationS
   return out;
 }
 
-/** Loss and RMSE (regression) or accuracy (classification) from evaluation sums. */
+/** Label values per sample of an evaluation's kind: one class index, or one per output. */
+export function labelsPerSample(e: Pick<EvaluationSums, 'regression' | 'outputSize' | 'kind'>): number {
+  return e.regression || e.kind === 'binary' ? e.outputSize : 1;
+}
+
+/** Loss and RMSE (regression) or accuracy (classification: argmax; binary: every output at 0.5) from evaluation sums. */
 export function finishEvaluation(e: EvaluationSums): Evaluation {
+  if (e.kind === 'binary') return { loss: e.lossSum / e.n, accuracy: e.correct / (e.n * e.outputSize) };
   return e.regression
     ? { loss: e.lossSum / e.n, rmse: Math.sqrt(e.sq / (e.n * e.outputSize)) }
     : { loss: e.lossSum / e.n, accuracy: e.correct / e.n };

@@ -41,7 +41,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         .option('workers', {
           type: 'number',
           describe:
-            "worker threads training silos in parallel (default: the config's workers, DFLSIM_WORKERS, or the machine's cores); results do not depend on it",
+            "worker threads training silos in parallel (default: the config's workers, DFLSIM_WORKERS, or the machine's cores; 1 for a model registered in-process without a module); results do not depend on it",
         })
         .option('parallel-runs', {
           type: 'number',

@@ -17,7 +17,7 @@ function positiveInt(v: number | undefined, flag: string): number | undefined {
 export function workerCommand(y: Argv, _out: (s: string) => void, err: (s: string) => void): Argv {
   return y.command(
     'worker',
-    'run queued training runs (from dflsim run --queue), and silo groups of runs with distributeSilos, until stopped',
+    'run queued training runs (from dflsim run --queue), and silo groups of runs with distributeSilos, until stopped; builds the built-in models and model files a job carries (model.path), never a module',
     (c) =>
       queueOptions(c, 'of the queue to take runs from')
         .option('concurrency', { type: 'number', default: 1, describe: 'runs trained at once by this worker' })

@@ -14,6 +14,7 @@ import { resolveConfigPath, validateConfig, type TrainConfig } from '../config.j
 import { jsonBytes, MAX_JOB_BYTES, mib } from './limits.js';
 import { insideDir, RUN_JOB_ID, showId } from './names.js';
 import { jobSigned, signJob } from './sign.js';
+import { BUILTIN_MODEL_NAMES, isBuiltinModel } from '../../learning/model-registry.js';
 
 /** Prefix of a worker's failure message for a job refused or failed on bad input (not retried). */
 export const INPUT_PREFIX = '[input] ';
@@ -97,9 +98,20 @@ export function buildRunJob(
       `a "${runCfg.dataset.kind}" dataset (the user's own files or a dataset registered in this process) is not sent over the queue: run it locally (--parallel-runs and workers use this machine's cores)`,
     );
   }
+  if (runCfg.model.module !== undefined)
+    throw new DflsimInputError(
+      `${configFile}: model.module`,
+      'a queued run never makes a worker import a module (a job is input from a stranger): run it locally, or save the model as a model.json (model.path)',
+    );
+  if (runCfg.model.name !== undefined && !isBuiltinModel(runCfg.model.name))
+    throw new DflsimInputError(
+      `${configFile}: model.name`,
+      `model "${runCfg.model.name}" is registered in this process; the queue's workers build only the built-in models (${BUILTIN_MODEL_NAMES.join(', ')}) and model files (model.path): run it locally`,
+    );
   const config = structuredClone(runCfg) as TrainConfig & Record<string, unknown>;
   const files: Record<string, string> = {};
   const originals: Record<string, string> = {};
+  if (runCfg.model.path !== undefined) carryModelFiles(runCfg.model.path, configFile, config, files, originals);
   for (const field of PATH_FIELDS) {
     const v = pathValue(runCfg, field);
     if (v === undefined) continue;
@@ -139,6 +151,57 @@ export function buildRunJob(
   const id = jobId(data);
   if (meta.secret) data.sig = signJob(meta.secret, meta.prefix, id, data);
   return { id, data, originals };
+}
+
+/**
+ * Carry a model file and its shards in a job, as `model/<base name>` each: the job's
+ * `model.path` names the carried model.json; its shards must be files beside it (plain names,
+ * as tf.io and tensorflowjs_converter write them).
+ */
+function carryModelFiles(
+  modelPath: string,
+  configFile: string,
+  config: TrainConfig,
+  files: Record<string, string>,
+  originals: Record<string, string>,
+): void {
+  const where = `${configFile}: model.path`;
+  const file = path.resolve(path.dirname(configFile), modelPath);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DflsimInputError(where, `cannot read ${file}: ${(e as Error).message}`);
+  }
+  let manifest: unknown;
+  try {
+    manifest = (JSON.parse(text) as { weightsManifest?: unknown }).weightsManifest;
+  } catch (e) {
+    throw new DflsimInputError(where, `${file}: is not JSON (${(e as Error).message})`);
+  }
+  const shards = Array.isArray(manifest)
+    ? manifest.flatMap((g) =>
+        g && typeof g === 'object' && Array.isArray((g as { paths?: unknown }).paths) ? (g as { paths: unknown[] }).paths : [],
+      )
+    : [];
+  const json = `model/${safeBase(file)}`;
+  files[json] = Buffer.from(text, 'utf8').toString('base64');
+  originals[json] = file;
+  for (const p of shards) {
+    if (typeof p !== 'string' || !SAFE_NAME.test(p) || p === '.' || p === '..' || `model/${p}` === json)
+      throw new DflsimInputError(
+        where,
+        `${file}: shard ${JSON.stringify(p)} is not a plain file name beside model.json: a queued job carries the model's shards beside it (run it locally, or save the shards in the model's folder)`,
+      );
+    const shard = path.join(path.dirname(file), p);
+    try {
+      files[`model/${p}`] = readFileSync(shard).toString('base64');
+    } catch (e) {
+      throw new DflsimInputError(where, `${file}: cannot read shard ${shard}: ${(e as Error).message}`);
+    }
+    originals[`model/${p}`] = shard;
+  }
+  config.model = { ...config.model, path: json };
 }
 
 /**
@@ -261,6 +324,15 @@ export function checkRunJob(raw: unknown, id: string, workDir: string, check: Jo
   if (cfg.dataset.kind === 'dronet') throw new RefusedJobError('refused job: dataset.root names a folder the job does not carry');
   if ((USER_DATA_KINDS as readonly string[]).includes(cfg.dataset.kind))
     throw new RefusedJobError(`refused job: a "${cfg.dataset.kind}" dataset names files or code the job does not carry`);
+  if (cfg.model.module !== undefined)
+    throw new RefusedJobError('refused job: model.module: a queued job never makes a worker import a module');
+  if (cfg.model.path !== undefined) {
+    const v = cfg.model.path;
+    if (!v.startsWith('model/') || !inside(path.resolve(base, v)) || !(v in job.files))
+      throw new RefusedJobError(
+        `refused job: model.path ${JSON.stringify(v)} is not a model file the job carries (a path outside the worker's working directory)`,
+      );
+  }
   for (const field of PATH_FIELDS) {
     const v = pathValue(cfg, field);
     if (v === undefined) continue;

@@ -20,6 +20,7 @@ import { DflsimInputError } from '../../errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../../learning/tf/backend.js';
 import type { Batch, LocalTrainer, LocalTrainResult, SiloJob } from '../../learning/trainer.js';
 import { validateConfig } from '../config.js';
+import { isBuiltinModel, type LossName } from '../../learning/model-registry.js';
 import { buildId } from './build.js';
 import { answered, bullOptions, describeRedisError, openConnection, Silent } from './connection.js';
 import { checkEnvelope, RefusedJobError, type JobCheck } from './job.js';
@@ -33,9 +34,12 @@ export const TRAIN_SILOS = 'train-silos';
 
 /** A silo group's model, as the run's config gives it (checked with the config schema). */
 export interface SiloModel {
+  /** A built-in model (silo workers build no other). */
   name: string;
   /** Pixels a side. */
   inputSize: number;
+  /** The config's `model.loss`, when it sets one. */
+  loss?: LossName;
 }
 
 /** What a group job carries (its arrays are in the blob at `inKey`). */
@@ -225,11 +229,14 @@ export function checkSiloGroupJob(raw: unknown, id: string, check: JobCheck): Si
       },
       'silo job',
     );
+    const given = j.model as SiloModel;
     if (
       cfg.kind !== 'train' ||
-      JSON.stringify(cfg.model) !== JSON.stringify({ name: (j.model as SiloModel).name, inputSize: (j.model as SiloModel).inputSize })
+      JSON.stringify(cfg.model) !==
+        JSON.stringify({ name: given.name, inputSize: given.inputSize, ...(given.loss !== undefined ? { loss: given.loss } : {}) })
     )
-      throw new DflsimInputError('silo job: model', 'not a name and inputSize');
+      throw new DflsimInputError('silo job: model', 'not a name, inputSize and loss');
+    if (!isBuiltinModel(given.name)) throw new DflsimInputError('silo job: model.name', `"${given.name}" is not a built-in model`);
   } catch (e) {
     if (e instanceof DflsimInputError) throw new RefusedJobError(`refused job: ${e.message.replace(/\n\s*/g, ' ')}`);
     throw e;
@@ -246,7 +253,7 @@ export function checkSiloGroupJob(raw: unknown, id: string, check: JobCheck): Si
 
 /** Whether a silo job's model and data give `trainer`'s sizes (its cache key: the seed does not matter, each silo reseeds). */
 export function siloTrainerKey(job: Pick<SiloGroupJob, 'model' | 'characters' | 'backend'>): string {
-  return JSON.stringify([job.model.name, job.model.inputSize, job.characters, job.backend ?? 'auto']);
+  return JSON.stringify([job.model.name, job.model.inputSize, job.model.loss ?? null, job.characters, job.backend ?? 'auto']);
 }
 
 /**
@@ -437,7 +444,7 @@ export async function createRemoteTrainMany(opts: RemoteSilosOptions): Promise<R
           build,
           kind: TRAIN_SILOS,
           prefix: target.prefix,
-          model: { name: opts.model.name, inputSize: opts.model.inputSize },
+          model: { name: opts.model.name, inputSize: opts.model.inputSize, ...(opts.model.loss ? { loss: opts.model.loss } : {}) },
           characters: opts.characters,
           ...(opts.backend ? { backend: opts.backend } : {}),
           inKey,

@@ -17,6 +17,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DflsimInputError } from '../../errors.js';
 import { runTraining, siloTrainerOptions, type CheckpointStore } from '../runner.js';
+import { dataShapeOf } from '../run-data.js';
 import type { LocalTrainer } from '../../learning/trainer.js';
 import { buildId } from './build.js';
 import { bullOptions, openConnection, probeRedis } from './connection.js';
@@ -143,7 +144,10 @@ function trainerCache(size: number): { get(job: SiloGroupJob): Promise<LocalTrai
       const { initBackend } = await import('../../learning/tf/backend.js');
       await initBackend({ backend: job.backend });
       const { createTrainer } = await import('../../learning/tf/silo-trainer.js');
-      trainer = createTrainer(job.model.name, siloTrainerOptions(job.model, job.characters, 0));
+      trainer = createTrainer(
+        job.model.name,
+        siloTrainerOptions(job.model, dataShapeOf(job.model, job.characters), 0, { pixelInput: !job.characters }),
+      );
       trainers.set(key, trainer);
       for (const [k, t] of trainers) {
         if (trainers.size <= size) break;

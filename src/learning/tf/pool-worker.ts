@@ -6,14 +6,19 @@
  * batches, learning rate, dropout seed), so which worker runs it does not change a bit.
  */
 import { workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { EVAL_BATCH, type PoolTask, type PoolWorkerInit, type PoolTrainResult } from './pool.js';
 import { initBackend } from './backend.js';
 import { createTrainer } from './silo-trainer.js';
+import { labelsPerSample } from '../trainer.js';
+import { buildModel } from './models/build.js';
 
 const init = workerData as PoolWorkerInit;
 const info = await initBackend({ backend: init.backend, threads: init.threadsPerWorker });
-const trainer = createTrainer(init.model, init.trainerOptions);
+// a registered model's module registers it in this thread too
+if (init.modelModule) await import(/^file:/.test(init.modelModule) ? init.modelModule : pathToFileURL(init.modelModule).href);
+const trainer = createTrainer(await buildModel(init.model, init.trainerOptions, init.where), init.trainerOptions);
 const testX = init.testX ? new Float32Array(init.testX) : undefined;
 const testY = init.testY ? new Float32Array(init.testY) : undefined;
 
@@ -41,7 +46,7 @@ export default function task(t: PoolTask): unknown {
       kernels: info.kernels,
       paramCount: trainer.paramCount,
       weightCount: trainer.weightCount,
-      yPerSample: probe.regression ? probe.outputSize : 1,
+      yPerSample: labelsPerSample(probe),
       initWeights,
     };
   }

@@ -16,6 +16,7 @@ import { Piscina } from 'piscina';
 import { projectRoot } from '../../project-root.js';
 import type { BackendChoice } from './backend.js';
 import type { TrainerOptions } from './silo-trainer.js';
+import type { ModelSpec } from './models/build.js';
 import {
   addEvaluationSums,
   finishEvaluation,
@@ -29,7 +30,12 @@ import {
 
 /** What every worker is started with (`workerData`). */
 export interface PoolWorkerInit {
-  model: string;
+  /** The model every worker builds (absolute paths). */
+  model: ModelSpec;
+  /** A registered model's module (imported first: it registers the model in the worker). */
+  modelModule?: string;
+  /** The config file, for messages. */
+  where?: string;
   trainerOptions: TrainerOptions;
   backend?: BackendChoice;
   /** wasm threads per worker; undefined: DFLSIM_THREADS or 1. */
@@ -62,8 +68,12 @@ export interface PoolTrainResult {
 
 /** Options of {@link createSiloPool}. */
 export interface SiloPoolOptions {
-  /** Registry model name. */
-  model: string;
+  /** A registered model's name, or the spec of a model file or module (absolute paths). */
+  model: string | ModelSpec;
+  /** A registered model's module (see `ModelDefinition.module`). */
+  modelModule?: string;
+  /** The config file, for messages. */
+  where?: string;
   trainerOptions: TrainerOptions;
   /** Worker threads (default: the machine's cores). */
   workers?: number;
@@ -127,7 +137,9 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
   const workers = opts.workers ?? defaultWorkerCount();
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`dflsim pool: workers must be a positive integer, got ${workers}`);
   const init: PoolWorkerInit = {
-    model: opts.model,
+    model: typeof opts.model === 'string' ? { name: opts.model } : opts.model,
+    ...(opts.modelModule ? { modelModule: opts.modelModule } : {}),
+    ...(opts.where ? { where: opts.where } : {}),
     trainerOptions: opts.trainerOptions,
     backend: opts.backend,
     threadsPerWorker: opts.threadsPerWorker,

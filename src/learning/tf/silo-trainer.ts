@@ -68,6 +68,34 @@ interface BoundModel {
   checkBatch(x: Float32Array, y: Float32Array, n: number, where: string): void;
 }
 
+/** Keras's epsilon: probabilities are clipped to [EPSILON, 1 - EPSILON] before their logarithm. */
+export const LOSS_EPSILON = 1e-7;
+
+/**
+ * The loss of a model's outputs against labels, as Keras computes it: mse; categorical
+ * cross-entropy from logits (softmax cross-entropy, labels one-hot from class indices) or
+ * from probabilities (normalised, clipped by {@link LOSS_EPSILON}); binary cross-entropy
+ * from logits (sigmoid cross-entropy) or from probabilities (clipped), averaged over
+ * every output.
+ */
+function lossFunction(h: ModelHandle): (out: tf.Tensor, y: tf.Tensor) => tf.Scalar {
+  const eps = LOSS_EPSILON;
+  if (h.loss === 'mse') return (out, y) => tf.mean(tf.squaredDifference(out, y));
+  if (h.loss === 'categorical-crossentropy') {
+    if (h.fromLogits)
+      return (out, y) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), out as tf.Tensor2D) as tf.Scalar;
+    return (out, y) => {
+      const p = tf.clipByValue(tf.div(out, tf.sum(out, -1, true)), eps, 1 - eps);
+      return tf.mean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), tf.log(p)), -1)));
+    };
+  }
+  if (h.fromLogits) return (out, y) => tf.losses.sigmoidCrossEntropy(y, out) as tf.Scalar;
+  return (out, y) => {
+    const p = tf.clipByValue(out, eps, 1 - eps);
+    return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))))));
+  };
+}
+
 function bindModel(h: ModelHandle, adamOpts: Partial<AdamOptions> | undefined): BoundModel {
   const tvars = h.model.trainableWeights;
   const svars = h.model.nonTrainableWeights;
@@ -113,14 +141,11 @@ function bindModel(h: ModelHandle, adamOpts: Partial<AdamOptions> | undefined): 
       }
     },
     xTensor: (x, n) => tf.tensor(x, [n, ...h.inputShape], 'float32'),
-    lossOf: (out, y) =>
-      h.task === 'regression'
-        ? tf.mean(tf.squaredDifference(out, y))
-        : (tf.losses.softmaxCrossEntropy(tf.oneHot(tf.cast(y, 'int32'), h.outputSize), out as tf.Tensor2D) as tf.Scalar),
-    yTensor: (y, n) => (h.task === 'regression' ? tf.tensor(y, [n, h.outputSize], 'float32') : tf.tensor(y, [n], 'float32')),
+    lossOf: lossFunction(h),
+    yTensor: (y, n) => (h.task === 'classification' ? tf.tensor(y, [n], 'float32') : tf.tensor(y, [n, h.outputSize], 'float32')),
     checkBatch(x, y, n, where) {
       if (x.length !== n * sampleSize) throw new Error(`dflsim trainer: ${where}.x: expected ${n * sampleSize} values, got ${x.length}`);
-      const ny = h.task === 'regression' ? n * h.outputSize : n;
+      const ny = h.task === 'classification' ? n : n * h.outputSize;
       if (y.length !== ny) throw new Error(`dflsim trainer: ${where}.y: expected ${ny} values, got ${y.length}`);
     },
   };
@@ -220,15 +245,26 @@ function evaluateModel(b: BoundModel, weights: Float32Array, x: Float32Array, y:
     const k = Math.min(batchSize, n - s);
     tf.tidy(() => {
       const xs = b.xTensor(x.subarray(s * sampleSize, (s + k) * sampleSize), k);
-      const yo = h.task === 'regression' ? h.outputSize : 1;
+      const yo = h.task === 'classification' ? 1 : h.outputSize;
       const ys = b.yTensor(y.subarray(s * yo, (s + k) * yo), k);
       const out = h.model.apply(xs, { training: false }) as tf.Tensor;
       lossSum += b.lossOf(out, ys).dataSync()[0]! * k;
       if (h.task === 'regression') sq += tf.sum(tf.squaredDifference(out, ys)).dataSync()[0]!;
-      else correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.cast(ys, 'int32')), 'float32')).dataSync()[0]!;
+      else if (h.task === 'classification')
+        correct += tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), tf.cast(ys, 'int32')), 'float32')).dataSync()[0]!;
+      // binary: an output above 0.5 (a logit above 0) says 1
+      else correct += tf.sum(tf.cast(tf.equal(tf.cast(tf.greater(out, h.fromLogits ? 0 : 0.5), 'float32'), ys), 'float32')).dataSync()[0]!;
     });
   }
-  return { n, lossSum, sq, correct, regression: h.task === 'regression', outputSize: h.outputSize };
+  return {
+    n,
+    lossSum,
+    sq,
+    correct,
+    regression: h.task === 'regression',
+    outputSize: h.outputSize,
+    ...(h.task === 'binary' ? { kind: 'binary' as const } : {}),
+  };
 }
 
 /** Model outputs `[n, outputSize]` for `x` (inference mode), in batches. */
@@ -251,7 +287,7 @@ function predictModel(b: BoundModel, weights: Float32Array, x: Float32Array, bat
 
 /**
  * A {@link LocalTrainer} over one shared model built by the registry.
- * @param model a registry name ('fadnet', 'cnn', 'linear') or a built {@link ModelHandle}
+ * @param model a registered model's name ('fadnet', 'cnn', 'linear', ...) or a built {@link ModelHandle} (a model file's, a module's: see `models/build.ts`)
  */
 export function createTrainer(model: string | ModelHandle, opts: TrainerOptions = {}): LocalTrainer {
   const h = typeof model === 'string' ? createModel(model, opts) : model;
