@@ -210,7 +210,7 @@ static napi_value js_pool_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---------------------------------------------------------------- the other layers (layers.h, fadnet-step.ts)
+/* ---------------------------------------------------------------- the other layers (layers.h, native-step/)
  * Each takes the heap, then its sizes and operands' offsets, then its float arguments. */
 
 typedef struct {
@@ -315,33 +315,6 @@ static napi_value js_bias_add(napi_env env, napi_callback_info info) {
   const float *b = a.heap + a.v[3];
   layer_bias_add(R, C, x, b);
   return NULL;
-}
-
-/* fadnetHead(heap, B, F, z, mask, f1, f2, f3, k, kb, y, fs, fc, dfs, dp1, dp2, dp3, gk, gkb) -> loss:
- * FADNet's dropout, Accumulation, Aggregation and MSE loss, and their gradients:
- *   fs = z mask; fc = f32(f32(f32(f1 k0 + f2 k1) + f3 k2) + kb) (each product and sum in float32);
- *   out_b = f32(sum_j fs fc / F) (float64 sum); loss = mean_b (out_b - y_b)^2 (float64);
- *   with s_b = 2 (out_b - y_b) / (B F): dfs = s fc mask (the gradient before dropout), dfc = s fs;
- *   dp_i[2j] = dp_i[2j+1] = f32(f32(dfc_j k_i) / 2); gk_i = sum dfc f_i, gkb = sum dfc (float64) */
-static napi_value js_fadnet_head(napi_env env, napi_callback_info info) {
-  args_t a;
-  napi_value out;
-  if (!read_args(env, info, 18, 0, &a, "dflsim native fadnetHead: bad arguments")) return NULL;
-  const int64_t B = a.v[0], F = a.v[1], n = B * F;
-  if (B < 1 || F < 1) return fail(env, "dflsim native fadnetHead: bad sizes");
-  const int big[] = {2, 3, 4, 5, 6, 10, 11, 12}; /* z, mask, f1, f2, f3, fs, fc, dfs: B x F */
-  for (int i = 0; i < 8; i++)
-    if (!SPAN(&a, big[i], n)) return fail(env, "dflsim native fadnetHead: operand outside the heap");
-  if (!SPAN(&a, 7, 3) || !SPAN(&a, 8, 1) || !SPAN(&a, 9, B) || !SPAN(&a, 13, 2 * n) || !SPAN(&a, 14, 2 * n) || !SPAN(&a, 15, 2 * n) ||
-      !SPAN(&a, 16, 3) || !SPAN(&a, 17, 1))
-    return fail(env, "dflsim native fadnetHead: operand outside the heap");
-  float *h = a.heap;
-  const fadnet_head_io io = {h + a.v[2],  h + a.v[3],  h + a.v[4],  h + a.v[5],  h + a.v[6],
-                             h + a.v[7],  h + a.v[8],  h + a.v[9],  h + a.v[10], h + a.v[11],
-                             h + a.v[12], {h + a.v[13], h + a.v[14], h + a.v[15]}, h + a.v[16], h + a.v[17]};
-  const double loss = fadnet_head(B, F, &io);
-  CHECK(napi_create_double(env, loss, &out));
-  return out;
 }
 
 /* relu(heap, n, x, y): y = max(x, 0); reluGrad(heap, n, y, dy, dx): dx = y > 0 ? dy : 0 (dx may be dy) */
@@ -619,7 +592,6 @@ NAPI_MODULE_INIT() {
       {"pairMean", NULL, js_pair_mean, NULL, NULL, NULL, napi_default, NULL},
       {"swapLast2", NULL, js_swap_last2, NULL, NULL, NULL, napi_default, NULL},
       {"biasAdd", NULL, js_bias_add, NULL, NULL, NULL, napi_default, NULL},
-      {"fadnetHead", NULL, js_fadnet_head, NULL, NULL, NULL, napi_default, NULL},
       {"mul", NULL, js_mul, NULL, NULL, NULL, napi_default, NULL},
       {"act", NULL, js_act, NULL, NULL, NULL, napi_default, NULL},
       {"actGrad", NULL, js_act_grad, NULL, NULL, NULL, napi_default, NULL},

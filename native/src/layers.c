@@ -214,52 +214,6 @@ int layer_max_pool_grad(const pool_geom *g, const float *x, const float *y, cons
   return 1;
 }
 
-/* ---------------------------------------------------------------- FADNet's head */
-
-double fadnet_head(int64_t B, int64_t F, const fadnet_head_io *io) {
-  const float *z = io->z, *mask = io->mask, *f1 = io->f1, *f2 = io->f2, *f3 = io->f3, *y = io->y;
-  const float k0 = io->k[0], k1 = io->k[1], k2 = io->k[2], kb = io->kb[0];
-  float *fs = io->fs, *fc = io->fc, *dfs = io->dfs, *dp[3] = {io->dp[0], io->dp[1], io->dp[2]};
-  float *gk = io->gk, *gkb = io->gkb;
-  double loss = 0, g0 = 0, g1 = 0, g2 = 0, gb = 0;
-  for (int64_t b = 0; b < B; b++) {
-    double sum = 0;
-    for (int64_t j = 0; j < F; j++) {
-      const int64_t i = b * F + j;
-      fs[i] = z[i] * mask[i];
-      const float p0 = f1[i] * k0, p1 = f2[i] * k1, p2 = f3[i] * k2;
-      const float t0 = p0 + p1, t1 = t0 + p2;
-      fc[i] = t1 + kb;
-      sum += (double)fs[i] * (double)fc[i];
-    }
-    const float o = (float)(sum / (double)F);
-    const double d = (double)o - (double)y[b];
-    loss += d * d;
-    const double sb = (2.0 * d / (double)B) / (double)F;
-    for (int64_t j = 0; j < F; j++) {
-      const int64_t i = b * F + j;
-      dfs[i] = (float)(sb * fc[i] * mask[i]);
-      const float dc = (float)(sb * fs[i]);
-      g0 += (double)dc * f1[i];
-      g1 += (double)dc * f2[i];
-      g2 += (double)dc * f3[i];
-      gb += dc;
-      const float kk[3] = {k0, k1, k2};
-      for (int q = 0; q < 3; q++) {
-        const float t = dc * kk[q];
-        const float hlf = t / 2.0f;
-        dp[q][2 * i] = hlf;
-        dp[q][2 * i + 1] = hlf;
-      }
-    }
-  }
-  gk[0] = (float)g0;
-  gk[1] = (float)g1;
-  gk[2] = (float)g2;
-  gkb[0] = (float)gb;
-  return loss / (double)B;
-}
-
 /* ---------------------------------------------------------------- the general native step */
 
 CLONES static void mul_loop(int64_t n, const float *x, const float *m, float *y) {

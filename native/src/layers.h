@@ -1,7 +1,7 @@
 /*
  * The layers of a training step other than the convolutions and products: batch norm,
- * ReLU, addition, column sums, affine maps, max pooling and its gradient, and FADNet's
- * support-branch and head operations (fadnet-step.ts, max-pool-grad.ts). Per-channel sums
+ * ReLU, addition, column sums, affine maps, max pooling and its gradient, and the
+ * general native step's (src/learning/tf/native-step/, max-pool-grad.ts). Per-channel sums
  * are float64 over rows in order; everything else is element-wise, each in the order of
  * the code it replaces.
  *
@@ -59,25 +59,6 @@ void layer_max_pool(const pool_geom *q, const float *x, float *y);
  * the window) whose x equals the window's maximum y; where none does (NaN), to the first tap of
  * the largest x by `>` (none: nowhere), as max-pool-grad.ts's JS loop; 0 when out of memory */
 int layer_max_pool_grad(const pool_geom *q, const float *x, const float *y, const float *dy, float *dx);
-
-/* FADNet's head: its operands, B x F unless said */
-typedef struct {
-  const float *z, *mask, *f1, *f2, *f3;
-  const float *k;  /* the Accumulation's 3 weights */
-  const float *kb; /* its bias (1) */
-  const float *y;  /* the targets (B) */
-  float *fs, *fc, *dfs;
-  float *dp[3]; /* B x 2F each */
-  float *gk;    /* 3 */
-  float *gkb;   /* 1 */
-} fadnet_head_io;
-
-/* FADNet's dropout, Accumulation, Aggregation and MSE loss, and their gradients; returns the loss:
- *   fs = z mask; fc = f32(f32(f32(f1 k0 + f2 k1) + f3 k2) + kb) (each product and sum in float32);
- *   out_b = f32(sum_j fs fc / F) (float64 sum); loss = mean_b (out_b - y_b)^2 (float64);
- *   with s_b = 2 (out_b - y_b) / (B F): dfs = s fc mask (the gradient before dropout), dfc = s fs;
- *   dp_i[2j] = dp_i[2j+1] = f32(f32(dfc_j k_i) / 2); gk_i = sum dfc f_i, gkb = sum dfc (float64) */
-double fadnet_head(int64_t B, int64_t F, const fadnet_head_io *io);
 
 /* ---------------------------------------------------------------- the general native step (native-step/)
  * Element-wise loops in index order; per-row and per-channel sums in float64, in index order. */

@@ -176,21 +176,39 @@ export function checkResumable(state: EngineState, file: string, run: ResumeTarg
   }
 }
 
-/** 'native' for both native kernel builds (the same bits), else the name itself. */
-const kernelFamily = (k: string) => (k.startsWith('native-') ? 'native' : k);
+/**
+ * The family of a kernels label: 'native' for both native kernel builds (the same bits),
+ * 'native-step' when the local steps also ran the general native step (its own order of
+ * operations: labels ending in '+native-step'), else the label itself.
+ */
+const kernelFamily = (k: string) => (k.startsWith('native-') ? (k.endsWith('+native-step') ? 'native-step' : 'native') : k);
 
 /**
  * Refuse to resume under convolution kernels whose sums run in another order than the
- * checkpoint's (the native addon against XNNPACK): the resumed run would be neither run.
- * Checkpoints that do not say (older ones, other backends) are not checked.
+ * checkpoint's (the native addon against XNNPACK, or the native training step against
+ * tf.layers): the resumed run would be neither run. Checkpoints that do not say (older
+ * ones, other backends) are not checked. Checkpoints written before the native step
+ * covered every model say 'native-…' without '+native-step' and are refused by it (FADNet's
+ * included, whose step had the same bits: the label cannot tell which model it was).
  */
 export function checkKernels(written: string | undefined, current: string | undefined, file: string): void {
   if (!written || !current || kernelFamily(written) === kernelFamily(current)) return;
+  const w = kernelFamily(written);
+  const c = kernelFamily(current);
+  const advice =
+    w === 'native-step' || c === 'native-step'
+      ? w === 'native'
+        ? "the checkpoint's local steps ran through tf.layers (or before dflsim's native training step covered every model); resume it with the dflsim that wrote it, or use --force to start over"
+        : c === 'native'
+          ? "the checkpoint's local steps ran through dflsim's native training step; resume where it is built and covers the model, or use --force to start over"
+          : w === 'native-step'
+            ? 'build the native kernels here (npm install with a C compiler; see scripts/build-native.mjs), or use --force to start over'
+            : 'resume with DFLSIM_NATIVE=0, or use --force to start over'
+      : w === 'native'
+        ? 'build the native kernels here (npm install with a C compiler; see scripts/build-native.mjs), or use --force to start over'
+        : 'resume with DFLSIM_NATIVE=0, or use --force to start over';
   throw new DflsimInputError(
     file,
-    `the checkpoint was trained with the ${written} kernels and this run has the ${current} kernels, whose sums differ in the last bits: ` +
-      (kernelFamily(written) === 'native'
-        ? 'build the native kernels here (npm install with a C compiler; see scripts/build-native.mjs), or use --force to start over'
-        : 'resume with DFLSIM_NATIVE=0, or use --force to start over'),
+    `the checkpoint was trained with the ${written} kernels and this run has the ${current} kernels, whose sums differ in the last bits: ${advice}`,
   );
 }

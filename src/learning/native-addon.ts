@@ -111,28 +111,6 @@ export interface NativeAddon {
   swapLast2(heap: Float32Array, N: number, A: number, B: number, src: number, dst: number): void;
   /** x[r, c] += bias[c] */
   biasAdd(heap: Float32Array, rows: number, C: number, x: number, bias: number): void;
-  /** FADNet's dropout, Accumulation, Aggregation, MSE loss and their gradients (see native/src/layers.h); returns the loss */
-  fadnetHead(
-    heap: Float32Array,
-    B: number,
-    F: number,
-    z: number,
-    mask: number,
-    f1: number,
-    f2: number,
-    f3: number,
-    k: number,
-    kb: number,
-    y: number,
-    fs: number,
-    fc: number,
-    dfs: number,
-    dp1: number,
-    dp2: number,
-    dp3: number,
-    gk: number,
-    gkb: number,
-  ): number;
   /** y = f32(f32(x * a) + b), a and b rounded to float32 */
   affine(heap: Float32Array, n: number, x: number, y: number, a: number, b: number): void;
   /** dx = y > 0 ? dy : 0 */

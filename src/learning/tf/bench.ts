@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../random.js';
 import { initBackend, type BackendChoice, type BackendName } from './backend.js';
 import { createTrainer, setLayersStep } from './silo-trainer.js';
-import { nativeKernelAddon } from './kernels/native.js';
-import { createFadnetStepper, trainableSlots } from './models/fadnet-step.js';
+import { nativeKernelAddon, nativeThreads } from './kernels/native.js';
+import { compileNativeStep } from './native-step/index.js';
 import { adamUpdateFlat } from './kernels/adam.js';
 import { createModel } from './models/registry.js';
 import type { NativeAddon } from '../native-addon.js';
@@ -188,12 +188,26 @@ const NATIVE_OPS = [
   'pairMean',
   'swapLast2',
   'biasAdd',
-  'fadnetHead',
+  'mul',
+  'act',
+  'actGrad',
+  'softmax',
+  'softmaxGrad',
+  'avgPool',
+  'avgPoolGrad',
+  'spatialMean',
+  'spatialMeanGrad',
+  'copyCols',
+  'loss',
+  'pairMeanGrad',
+  'accumulate',
+  'accumulateGrad',
+  'aggregationMse',
   'adam',
 ] as const;
 const CONV_OPS = ['conv forward', 'conv input gradient', 'conv weight gradient'];
 
-/** The native step (models/fadnet-step.ts) plus Adam, each addon call timed. */
+/** FADNet's native step (native-step/) plus Adam, each addon call timed. */
 function profileNativeStep(addon: NativeAddon, threads: number, size: number, batch: number, steps: number): ProfileResult {
   const totals = new Map<string, { calls: number; ms: number }>();
   let on = false;
@@ -216,18 +230,17 @@ function profileNativeStep(addon: NativeAddon, threads: number, size: number, ba
   }
   const h = createModel('fadnet', { inputSize: size });
   try {
-    const stepper = createFadnetStepper(timed, size, trainableSlots(h.model), h.paramCount);
-    if (!stepper) throw new Error("dflsim bench profile: the model is not FADNet's layout");
+    const compiled = compileNativeStep(timed, h.model, { loss: 'mse', threads: nativeThreads });
+    if (!('program' in compiled)) throw new Error(`dflsim bench profile: ${compiled.fallback}`);
+    const stepper = compiled.program;
     const rng = createRng(0);
     const x = new Float32Array(batch * size * size).map(() => Math.floor(rng.next() * 256));
     const y = new Float32Array(batch).map(() => rng.normal());
-    const F = (h.model.getLayer('width_dense').outputShape as number[])[1]!;
-    const mask = new Float32Array(batch * F).map((_, i) => (i % 2) * 2);
     const w = h.initWeights(0);
     const m = new Float32Array(h.paramCount);
     const v = new Float32Array(h.paramCount);
     const one = () => {
-      const r = stepper.step(w, x, y, batch, mask);
+      const r = stepper.step(w, x, y, batch);
       adamUpdateFlat(r.grads, m, v, w, 1e-3, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, timed);
     };
     one();

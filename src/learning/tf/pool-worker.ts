@@ -9,7 +9,7 @@ import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { EVAL_BATCH, type PoolTask, type PoolWorkerInit, type PoolTrainResult } from './pool.js';
 import { initBackend } from './backend.js';
-import { createTrainer } from './silo-trainer.js';
+import { createTrainer, recordedKernels } from './silo-trainer.js';
 
 const init = workerData as PoolWorkerInit;
 const info = await initBackend({ backend: init.backend, threads: init.threadsPerWorker });
@@ -38,7 +38,8 @@ export default function task(t: PoolTask): unknown {
     return {
       backend: info.backend,
       threads: info.threads,
-      kernels: info.kernels,
+      kernels: recordedKernels(info.kernels, trainer),
+      notice: ((p) => (p.native ? '' : p.notice))(trainer.trainingPath()),
       paramCount: trainer.paramCount,
       weightCount: trainer.weightCount,
       yPerSample: probe.regression ? probe.outputSize : 1,

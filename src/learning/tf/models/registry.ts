@@ -45,8 +45,6 @@ export interface ModelHandle {
   weightCount: number;
   /** Seeded initial flat weight vector (Glorot-uniform kernels, zero biases, unit BN scales and variances). */
   initWeights(seed: number): Float32Array;
-  /** The model has a native training step (dflsim's kernels over one arena: `fadnet-step.ts`), used on wasm where the addon is built. */
-  nativeStep: boolean;
 }
 
 /**
@@ -59,7 +57,6 @@ export function createModel(name: string, opts: CreateModelOptions = {}): ModelH
   let model: tf.LayersModel;
   let task: ModelHandle['task'];
   let outputSize: number;
-  let nativeStep = false;
   switch (name) {
     case 'fadnet': {
       const size = opts.inputSize ?? 200;
@@ -67,7 +64,6 @@ export function createModel(name: string, opts: CreateModelOptions = {}): ModelH
       model = buildFadnet({ inputSize: size, seed });
       task = 'regression';
       outputSize = 1;
-      nativeStep = true;
       break;
     }
     case 'femnist-cnn': {
@@ -114,7 +110,6 @@ export function createModel(name: string, opts: CreateModelOptions = {}): ModelH
     paramCount,
     weightCount,
     initWeights: (s: number) => initFlat([...trainable, ...state], weightCount, s),
-    nativeStep,
   };
 }
 

@@ -118,6 +118,30 @@ export function nativeOpClasses(): string[] {
   return [...registry.keys()].sort();
 }
 
+/** Where a trainable weight lies in the flat vector. */
+export interface WeightSlot {
+  name: string;
+  shape: number[];
+  offset: number;
+}
+
+/** Offsets of a model's weights in its flat vector: trainable ones first, then the state (the trainer's layout), by original name. */
+export function weightOffsets(model: tf.LayersModel): Map<string, number> {
+  const offsets = new Map<string, number>();
+  let off = 0;
+  for (const v of [...model.trainableWeights, ...model.nonTrainableWeights]) {
+    offsets.set(v.originalName, off);
+    off += count(v.shape as number[]);
+  }
+  return offsets;
+}
+
+/** The trainable weights' slots in the flat vector. */
+export function trainableSlots(model: tf.LayersModel): WeightSlot[] {
+  const offsets = weightOffsets(model);
+  return model.trainableWeights.map((v) => ({ name: v.originalName, shape: v.shape as number[], offset: offsets.get(v.originalName)! }));
+}
+
 /** The result of one step. */
 export interface NativeStepResult {
   /** The batch's loss (float64). */
