@@ -198,7 +198,11 @@ function batchNormOp(c: OpContext): NativeOp | string {
 registerNativeOp('BatchNormalization', batchNormOp);
 registerNativeOp('DflsimFusedBatchNorm', batchNormOp);
 
-/** Max or average pooling (NHWC). */
+/**
+ * Max or average pooling (NHWC). An average is over the taps inside the image and its
+ * gradient spreads each window's over those taps (tfjs' AvgPoolGrad divides by the whole
+ * window at the borders of 'same' padding, which is not the gradient of its forward).
+ */
 function poolOp(c: OpContext, kind: 'max' | 'avg'): NativeOp | string {
   const cfg = c.config;
   if (!channelsLast(cfg)) return 'is channels-first';
