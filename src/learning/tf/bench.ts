@@ -29,6 +29,8 @@ export interface BenchTrainOptions {
   steps?: number;
   /** Seed of the synthetic data and weights (default 0). */
   seed?: number;
+  /** Time the tf.layers step even where the native step is used (default false). */
+  layers?: boolean;
 }
 
 /** Result of {@link benchTrain}. */
@@ -48,6 +50,8 @@ export interface BenchTrainResult {
   msPerStep: number;
   /** Bytes of one silo's state (weights + Adam m, v). */
   bytesPerSilo: number;
+  /** 'native': the native step (native-step/); 'layers': the tf.layers step. */
+  path: 'native' | 'layers';
 }
 
 /** A trainer and one Adam step on a fixed synthetic batch (pixels in [0, 255], seeded). */
@@ -64,7 +68,8 @@ export function syntheticSteps(
   const x = new Float32Array(batch * perSample);
   for (let i = 0; i < x.length; i++) x[i] = Math.floor(rng.next() * 256);
   const y = new Float32Array(batch);
-  for (let i = 0; i < batch; i++) y[i] = model === 'cnn' ? rng.int(10) : rng.normal();
+  const classes = model === 'cnn' || model === 'femnist-cnn';
+  for (let i = 0; i < batch; i++) y[i] = classes ? rng.int(10) : rng.normal();
   let weights = trainer.initWeights(seed);
   let optState = trainer.newOptimizerState();
   const step = () => {
@@ -87,6 +92,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   const steps = opts.steps ?? 3;
   checkSteps(steps);
   const info = await initBackend({ backend: opts.backend, threads: opts.threads });
+  if (opts.layers) setLayersStep(true);
   const { trainer, step } = syntheticSteps(model, size, batch, opts.seed ?? 0);
   try {
     step();
@@ -103,8 +109,10 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
       samplesPerSec: (batch * 1000) / msPerStep,
       msPerStep,
       bytesPerSilo: trainer.bytesPerSilo(),
+      path: trainer.trainingPath().native ? 'native' : 'layers',
     };
   } finally {
+    setLayersStep(false);
     trainer.dispose();
     tf.disposeVariables();
   }
