@@ -1,6 +1,6 @@
 /**
  * FADNet's training step through the general native step (native-step/, FADNet's layers
- * as custom ops in models/fadnet-ops.ts) against the tf.layers model it replaces in
+ * as custom ops in native-step/fadnet-ops.ts) against the tf.layers model it replaces in
  * training: the same loss and gradients (`tf.variableGrads` on the layers model, same
  * weights, batch and dropout mask), the same moving statistics, the trainer using it where
  * the addon is built, and the same bits as FADNet's former hand-written step

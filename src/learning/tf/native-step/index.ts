@@ -1,9 +1,9 @@
 /**
  * The native training step of tf.layers models (plan.ts) with the ops of the common
- * layers (ops.ts) and of dflsim's own layers (models/fadnet-ops.ts) registered.
+ * layers (ops.ts) and of dflsim's own layers (fadnet-ops.ts) registered.
  */
 import './ops.js';
-import '../models/fadnet-ops.js';
+import './fadnet-ops.js';
 
 export {
   compileNativeStep,

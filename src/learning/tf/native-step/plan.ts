@@ -8,8 +8,8 @@
  * (tests compare loss and gradients with `tf.variableGrads` on it) and serves evaluation.
  *
  * Layers are compiled by ops registered per layer class ({@link registerNativeOp}): the
- * common ones in `ops.ts`, a model's own layers beside the model (FADNet's in
- * `models/fadnet-ops.ts`). A layer without an op, or outside its op's cover, makes the
+ * common ones in `ops.ts`, dflsim's own layers in `fadnet-ops.ts` (FADNet's), a user's
+ * wherever the layer is defined. A layer without an op, or outside its op's cover, makes the
  * model train through tf.layers; {@link compileNativeStep} says which layer and why.
  *
  * Order of operations, so that a step is a function of the weights, the batch and the

@@ -1,14 +1,14 @@
 /**
  * FADNet's layers (models/layers.ts) as custom ops of the native training step
- * (native-step/plan.ts): pixel normalisation, the plain convolution, the support branches,
+ * (plan.ts): pixel normalisation, the plain convolution, the support branches,
  * the width-axis dense, Accumulation, and Aggregation, which as the model's output under
  * the MSE loss computes the loss and its gradient in one pass (the loss's gradient kept in
  * float64, as FADNet's hand-written step did: the same bits). Batch norm, ReLU, max
  * pooling, Add and the seeded dropout are the general path's own ops.
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeOp, type ArenaTensor } from '../native-step/plan.js';
-import { ACTS, convOp } from '../native-step/ops.js';
+import { registerNativeOp, type ArenaTensor } from './plan.js';
+import { ACTS, convOp } from './ops.js';
 
 /** `x / 127.5 - 1` in float32 (x * (1 / 127.5), then - 1); its gradient dy * (1 / 127.5). */
 registerNativeOp('DflsimPixelNormalization', (c) => {
