@@ -210,7 +210,7 @@ static napi_value js_pool_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---------------------------------------------------------------- the other layers (layers.h, fadnet-step.ts)
+/* ---------------------------------------------------------------- the other layers (layers.h, native-step/)
  * Each takes the heap, then its sizes and operands' offsets, then its float arguments. */
 
 typedef struct {
@@ -317,33 +317,6 @@ static napi_value js_bias_add(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* fadnetHead(heap, B, F, z, mask, f1, f2, f3, k, kb, y, fs, fc, dfs, dp1, dp2, dp3, gk, gkb) -> loss:
- * FADNet's dropout, Accumulation, Aggregation and MSE loss, and their gradients:
- *   fs = z mask; fc = f32(f32(f32(f1 k0 + f2 k1) + f3 k2) + kb) (each product and sum in float32);
- *   out_b = f32(sum_j fs fc / F) (float64 sum); loss = mean_b (out_b - y_b)^2 (float64);
- *   with s_b = 2 (out_b - y_b) / (B F): dfs = s fc mask (the gradient before dropout), dfc = s fs;
- *   dp_i[2j] = dp_i[2j+1] = f32(f32(dfc_j k_i) / 2); gk_i = sum dfc f_i, gkb = sum dfc (float64) */
-static napi_value js_fadnet_head(napi_env env, napi_callback_info info) {
-  args_t a;
-  napi_value out;
-  if (!read_args(env, info, 18, 0, &a, "dflsim native fadnetHead: bad arguments")) return NULL;
-  const int64_t B = a.v[0], F = a.v[1], n = B * F;
-  if (B < 1 || F < 1) return fail(env, "dflsim native fadnetHead: bad sizes");
-  const int big[] = {2, 3, 4, 5, 6, 10, 11, 12}; /* z, mask, f1, f2, f3, fs, fc, dfs: B x F */
-  for (int i = 0; i < 8; i++)
-    if (!SPAN(&a, big[i], n)) return fail(env, "dflsim native fadnetHead: operand outside the heap");
-  if (!SPAN(&a, 7, 3) || !SPAN(&a, 8, 1) || !SPAN(&a, 9, B) || !SPAN(&a, 13, 2 * n) || !SPAN(&a, 14, 2 * n) || !SPAN(&a, 15, 2 * n) ||
-      !SPAN(&a, 16, 3) || !SPAN(&a, 17, 1))
-    return fail(env, "dflsim native fadnetHead: operand outside the heap");
-  float *h = a.heap;
-  const fadnet_head_io io = {h + a.v[2],  h + a.v[3],  h + a.v[4],  h + a.v[5],  h + a.v[6],
-                             h + a.v[7],  h + a.v[8],  h + a.v[9],  h + a.v[10], h + a.v[11],
-                             h + a.v[12], {h + a.v[13], h + a.v[14], h + a.v[15]}, h + a.v[16], h + a.v[17]};
-  const double loss = fadnet_head(B, F, &io);
-  CHECK(napi_create_double(env, loss, &out));
-  return out;
-}
-
 /* relu(heap, n, x, y): y = max(x, 0); reluGrad(heap, n, y, dy, dx): dx = y > 0 ? dy : 0 (dx may be dy) */
 static napi_value js_relu(napi_env env, napi_callback_info info) {
   args_t a;
@@ -404,6 +377,185 @@ static napi_value js_max_pool(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------- the general native step (native-step/, layers.h) */
+
+/* mul(heap, n, x, m, y): y = x m */
+static napi_value js_mul(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 4, 0, &a, "dflsim native mul: bad arguments")) return NULL;
+  const int64_t n = a.v[0];
+  if (n < 0 || !SPAN(&a, 1, n) || !SPAN(&a, 2, n) || !SPAN(&a, 3, n)) return fail(env, "dflsim native mul: operand outside the heap");
+  layer_mul(n, a.heap + a.v[1], a.heap + a.v[2], a.heap + a.v[3]);
+  return NULL;
+}
+
+/* act(heap, kind, n, x, y, alpha) and actGrad(heap, kind, n, y, dy, dx, alpha) (layers.h's kinds) */
+static napi_value js_act(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 4, 1, &a, "dflsim native act: bad arguments")) return NULL;
+  const int64_t n = a.v[1];
+  if (a.v[0] < 0 || a.v[0] > 4 || n < 0 || !SPAN(&a, 2, n) || !SPAN(&a, 3, n)) return fail(env, "dflsim native act: operand outside the heap");
+  layer_act_forward((int)a.v[0], n, a.heap + a.v[2], a.heap + a.v[3], (float)a.d[0]);
+  return NULL;
+}
+static napi_value js_act_grad(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 5, 1, &a, "dflsim native actGrad: bad arguments")) return NULL;
+  const int64_t n = a.v[1];
+  if (a.v[0] < 0 || a.v[0] > 4 || n < 0 || !SPAN(&a, 2, n) || !SPAN(&a, 3, n) || !SPAN(&a, 4, n))
+    return fail(env, "dflsim native actGrad: operand outside the heap");
+  layer_act_backward((int)a.v[0], n, a.heap + a.v[2], a.heap + a.v[3], a.heap + a.v[4], (float)a.d[0]);
+  return NULL;
+}
+
+/* softmax(heap, rows, C, x, y) and softmaxGrad(heap, rows, C, y, dy, dx) */
+static napi_value js_softmax(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 4, 0, &a, "dflsim native softmax: bad arguments")) return NULL;
+  const int64_t R = a.v[0], C = a.v[1];
+  if (R < 0 || C < 1 || !SPAN(&a, 2, R * C) || !SPAN(&a, 3, R * C)) return fail(env, "dflsim native softmax: operand outside the heap");
+  layer_softmax(R, C, a.heap + a.v[2], a.heap + a.v[3]);
+  return NULL;
+}
+static napi_value js_softmax_grad(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 5, 0, &a, "dflsim native softmaxGrad: bad arguments")) return NULL;
+  const int64_t R = a.v[0], C = a.v[1];
+  if (R < 0 || C < 1 || !SPAN(&a, 2, R * C) || !SPAN(&a, 3, R * C) || !SPAN(&a, 4, R * C))
+    return fail(env, "dflsim native softmaxGrad: operand outside the heap");
+  layer_softmax_backward(R, C, a.heap + a.v[2], a.heap + a.v[3], a.heap + a.v[4]);
+  return NULL;
+}
+
+/* avgPool(heap, B, H, W, C, OH, OW, FH, FW, SH, SW, PT, PL, x, y) and avgPoolGrad(same, dy, dx) */
+static napi_value avg_pool(napi_env env, napi_callback_info info, int grad) {
+  args_t a;
+  const char *name = grad ? "dflsim native avgPoolGrad: bad arguments" : "dflsim native avgPool: bad arguments";
+  if (!read_args(env, info, 14, 0, &a, name)) return NULL;
+  const int64_t B = a.v[0], H = a.v[1], W = a.v[2], C = a.v[3], OH = a.v[4], OW = a.v[5], FH = a.v[6], FW = a.v[7], SH = a.v[8],
+                SW = a.v[9], PT = a.v[10], PL = a.v[11];
+  if (B < 0 || H < 1 || W < 1 || C < 1 || OH < 0 || OW < 0 || FH < 1 || FW < 1 || SH < 1 || SW < 1 || PT < 0 || PL < 0 ||
+      FH * FW > (1 << 20) || !SPAN(&a, 12, grad ? B * OH * OW * C : B * H * W * C) || !SPAN(&a, 13, grad ? B * H * W * C : B * OH * OW * C))
+    return fail(env, "dflsim native avgPool: operand outside the heap");
+  const pool_geom q = {B, H, W, C, OH, OW, FH, FW, SH, SW, 1, 1, PT, PL};
+  if (grad)
+    layer_avg_pool_grad(&q, a.heap + a.v[12], a.heap + a.v[13]);
+  else
+    layer_avg_pool(&q, a.heap + a.v[12], a.heap + a.v[13]);
+  return NULL;
+}
+static napi_value js_avg_pool(napi_env env, napi_callback_info info) { return avg_pool(env, info, 0); }
+static napi_value js_avg_pool_grad(napi_env env, napi_callback_info info) { return avg_pool(env, info, 1); }
+
+/* spatialMean(heap, B, S, C, x, y) and spatialMeanGrad(heap, B, S, C, dy, dx) */
+static napi_value spatial_mean(napi_env env, napi_callback_info info, int grad) {
+  args_t a;
+  if (!read_args(env, info, 5, 0, &a, "dflsim native spatialMean: bad arguments")) return NULL;
+  const int64_t B = a.v[0], S = a.v[1], C = a.v[2];
+  if (B < 0 || S < 1 || C < 1 || !SPAN(&a, 3, grad ? B * C : B * S * C) || !SPAN(&a, 4, grad ? B * S * C : B * C))
+    return fail(env, "dflsim native spatialMean: operand outside the heap");
+  if (grad)
+    layer_spatial_mean_grad(B, S, C, a.heap + a.v[3], a.heap + a.v[4]);
+  else if (!layer_spatial_mean(B, S, C, a.heap + a.v[3], a.heap + a.v[4]))
+    return fail(env, "dflsim native spatialMean: out of memory");
+  return NULL;
+}
+static napi_value js_spatial_mean(napi_env env, napi_callback_info info) { return spatial_mean(env, info, 0); }
+static napi_value js_spatial_mean_grad(napi_env env, napi_callback_info info) { return spatial_mean(env, info, 1); }
+
+/* copyCols(heap, rows, C, src, sstride, dst, dstride) */
+static napi_value js_copy_cols(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 6, 0, &a, "dflsim native copyCols: bad arguments")) return NULL;
+  const int64_t R = a.v[0], C = a.v[1], ss = a.v[3], ds = a.v[5];
+  if (R < 0 || C < 0 || ss < C || ds < C) return fail(env, "dflsim native copyCols: bad sizes");
+  if (R > 0 && C > 0 && (!SPAN(&a, 2, (R - 1) * ss + C) || !SPAN(&a, 4, (R - 1) * ds + C)))
+    return fail(env, "dflsim native copyCols: operand outside the heap");
+  if (R > 0 && C > 0) layer_copy_cols(R, C, a.heap + a.v[2], ss, a.heap + a.v[4], ds);
+  return NULL;
+}
+
+/* loss(heap, kind, B, K, out, y, dout) -> loss: kind 0 MSE, 1 softmax cross-entropy from logits,
+ * 2 categorical cross-entropy on probabilities, 3 binary cross-entropy on probabilities (layers.h);
+ * the class-index losses (1, 2) read B labels, the others B K targets */
+static napi_value js_loss(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value out;
+  if (!read_args(env, info, 6, 0, &a, "dflsim native loss: bad arguments")) return NULL;
+  const int64_t kind = a.v[0], B = a.v[1], K = a.v[2], n = B * K;
+  if (kind < 0 || kind > 3 || B < 1 || K < 1 || !SPAN(&a, 3, n) || !SPAN(&a, 4, kind == 1 || kind == 2 ? B : n) || !SPAN(&a, 5, n))
+    return fail(env, "dflsim native loss: operand outside the heap");
+  const float *o = a.heap + a.v[3], *y = a.heap + a.v[4];
+  float *d = a.heap + a.v[5];
+  const double eps = 1e-7; /* Keras' epsilon() */
+  const double loss = kind == 0   ? loss_mse(n, o, y, d)
+                      : kind == 1 ? loss_softmax_xent(B, K, o, y, d)
+                      : kind == 2 ? loss_categorical_xent(B, K, o, y, d, eps)
+                                  : loss_binary_xent(n, o, y, d, eps);
+  CHECK(napi_create_double(env, loss, &out));
+  return out;
+}
+
+/* pairMeanGrad(heap, n, df, dp): dp[2i] = dp[2i+1] = f32(df[i] / 2) */
+static napi_value js_pair_mean_grad(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 3, 0, &a, "dflsim native pairMeanGrad: bad arguments")) return NULL;
+  const int64_t n = a.v[0];
+  if (n < 0 || !SPAN(&a, 1, n) || !SPAN(&a, 2, 2 * n)) return fail(env, "dflsim native pairMeanGrad: operand outside the heap");
+  layer_pair_mean_grad(n, a.heap + a.v[1], a.heap + a.v[2]);
+  return NULL;
+}
+
+#define ACC_MAX 8
+/* accumulate(heap, n, Q, f0..f7, k, kb, out): FADNet's Accumulation of Q <= 8 inputs (unused offsets ignored) */
+static napi_value js_accumulate(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 13, 0, &a, "dflsim native accumulate: bad arguments")) return NULL;
+  const int64_t n = a.v[0], Q = a.v[1];
+  if (n < 0 || Q < 1 || Q > ACC_MAX || !SPAN(&a, 10, Q) || !SPAN(&a, 11, 1) || !SPAN(&a, 12, n))
+    return fail(env, "dflsim native accumulate: operand outside the heap");
+  const float *f[ACC_MAX];
+  for (int q = 0; q < Q; q++) {
+    if (!SPAN(&a, 2 + q, n)) return fail(env, "dflsim native accumulate: operand outside the heap");
+    f[q] = a.heap + a.v[2 + q];
+  }
+  layer_accumulate(n, (int)Q, f, a.heap + a.v[10], a.heap + a.v[11], a.heap + a.v[12]);
+  return NULL;
+}
+
+/* accumulateGrad(heap, n, Q, dc, f0..f7, k, df0..df7 (-1: not wanted), gk, gkb) */
+static napi_value js_accumulate_grad(napi_env env, napi_callback_info info) {
+  args_t a;
+  if (!read_args(env, info, 22, 0, &a, "dflsim native accumulateGrad: bad arguments")) return NULL;
+  const int64_t n = a.v[0], Q = a.v[1];
+  if (n < 0 || Q < 1 || Q > ACC_MAX || !SPAN(&a, 2, n) || !SPAN(&a, 11, Q) || !SPAN(&a, 20, Q) || !SPAN(&a, 21, 1))
+    return fail(env, "dflsim native accumulateGrad: operand outside the heap");
+  const float *f[ACC_MAX];
+  float *df[ACC_MAX];
+  for (int q = 0; q < Q; q++) {
+    if (!SPAN(&a, 3 + q, n) || (a.v[12 + q] >= 0 && !SPAN(&a, 12 + q, n)))
+      return fail(env, "dflsim native accumulateGrad: operand outside the heap");
+    f[q] = a.heap + a.v[3 + q];
+    df[q] = a.v[12 + q] >= 0 ? a.heap + a.v[12 + q] : NULL;
+  }
+  layer_accumulate_grad(n, (int)Q, a.heap + a.v[2], f, a.heap + a.v[11], df, a.heap + a.v[20], a.heap + a.v[21]);
+  return NULL;
+}
+
+/* aggregationMse(heap, B, F, fs, fc, y, out, dfs, dfc) -> loss: FADNet's Aggregation with the MSE loss (layers.h) */
+static napi_value js_aggregation_mse(napi_env env, napi_callback_info info) {
+  args_t a;
+  napi_value out;
+  if (!read_args(env, info, 8, 0, &a, "dflsim native aggregationMse: bad arguments")) return NULL;
+  const int64_t B = a.v[0], F = a.v[1], n = B * F;
+  if (B < 1 || F < 1 || !SPAN(&a, 2, n) || !SPAN(&a, 3, n) || !SPAN(&a, 4, B) || !SPAN(&a, 5, B) || !SPAN(&a, 6, n) || !SPAN(&a, 7, n))
+    return fail(env, "dflsim native aggregationMse: operand outside the heap");
+  float *h = a.heap;
+  const double loss = layer_aggregation_mse(B, F, h + a.v[2], h + a.v[3], h + a.v[4], h + a.v[5], h + a.v[6], h + a.v[7]);
+  CHECK(napi_create_double(env, loss, &out));
+  return out;
+}
+
 /* kernel("portable" | "avx2" | "avx512" | "auto"): for tests, the code path (the widest the CPU has at
  * or below the one asked for; the same bits whichever); returns the one in use */
 static napi_value js_kernel(napi_env env, napi_callback_info info) {
@@ -441,7 +593,21 @@ NAPI_MODULE_INIT() {
       {"pairMean", NULL, js_pair_mean, NULL, NULL, NULL, napi_default, NULL},
       {"swapLast2", NULL, js_swap_last2, NULL, NULL, NULL, napi_default, NULL},
       {"biasAdd", NULL, js_bias_add, NULL, NULL, NULL, napi_default, NULL},
-      {"fadnetHead", NULL, js_fadnet_head, NULL, NULL, NULL, napi_default, NULL},
+      {"mul", NULL, js_mul, NULL, NULL, NULL, napi_default, NULL},
+      {"act", NULL, js_act, NULL, NULL, NULL, napi_default, NULL},
+      {"actGrad", NULL, js_act_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"softmax", NULL, js_softmax, NULL, NULL, NULL, napi_default, NULL},
+      {"softmaxGrad", NULL, js_softmax_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"avgPool", NULL, js_avg_pool, NULL, NULL, NULL, napi_default, NULL},
+      {"avgPoolGrad", NULL, js_avg_pool_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"spatialMean", NULL, js_spatial_mean, NULL, NULL, NULL, napi_default, NULL},
+      {"spatialMeanGrad", NULL, js_spatial_mean_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"copyCols", NULL, js_copy_cols, NULL, NULL, NULL, napi_default, NULL},
+      {"loss", NULL, js_loss, NULL, NULL, NULL, napi_default, NULL},
+      {"pairMeanGrad", NULL, js_pair_mean_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"accumulate", NULL, js_accumulate, NULL, NULL, NULL, napi_default, NULL},
+      {"accumulateGrad", NULL, js_accumulate_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"aggregationMse", NULL, js_aggregation_mse, NULL, NULL, NULL, napi_default, NULL},
   };
   /* the kernel family runs record: results are the same bits on every code path */
   napi_value family;

@@ -214,48 +214,268 @@ int layer_max_pool_grad(const pool_geom *g, const float *x, const float *y, cons
   return 1;
 }
 
-/* ---------------------------------------------------------------- FADNet's head */
+/* ---------------------------------------------------------------- the general native step */
 
-double fadnet_head(int64_t B, int64_t F, const fadnet_head_io *io) {
-  const float *z = io->z, *mask = io->mask, *f1 = io->f1, *f2 = io->f2, *f3 = io->f3, *y = io->y;
-  const float k0 = io->k[0], k1 = io->k[1], k2 = io->k[2], kb = io->kb[0];
-  float *fs = io->fs, *fc = io->fc, *dfs = io->dfs, *dp[3] = {io->dp[0], io->dp[1], io->dp[2]};
-  float *gk = io->gk, *gkb = io->gkb;
-  double loss = 0, g0 = 0, g1 = 0, g2 = 0, gb = 0;
+CLONES static void mul_loop(int64_t n, const float *x, const float *m, float *y) {
+  for (int64_t i = 0; i < n; i++) y[i] = x[i] * m[i];
+}
+
+void layer_mul(int64_t n, const float *x, const float *m, float *y) { mul_loop(n, x, m, y); }
+
+void layer_act_forward(int kind, int64_t n, const float *x, float *y, float alpha) {
+  switch (kind) {
+    case LAYER_ACT_RELU:
+      relu_loop(n, x, y);
+      break;
+    case LAYER_ACT_RELU6:
+      for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? (x[i] < 6.0f ? x[i] : 6.0f) : 0.0f;
+      break;
+    case LAYER_ACT_LEAKY:
+      for (int64_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? alpha * x[i] : x[i];
+      break;
+    case LAYER_ACT_SIGMOID:
+      for (int64_t i = 0; i < n; i++) y[i] = (float)(1.0 / (1.0 + exp(-(double)x[i])));
+      break;
+    default:
+      if (x != y) memcpy(y, x, sizeof(float) * (size_t)n);
+  }
+}
+
+void layer_act_backward(int kind, int64_t n, const float *y, const float *dy, float *dx, float alpha) {
+  switch (kind) {
+    case LAYER_ACT_RELU:
+      relu_grad_loop(n, y, dy, dx);
+      break;
+    case LAYER_ACT_RELU6:
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f && y[i] < 6.0f ? dy[i] : 0.0f;
+      break;
+    case LAYER_ACT_LEAKY:
+      for (int64_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : alpha * dy[i];
+      break;
+    case LAYER_ACT_SIGMOID:
+      for (int64_t i = 0; i < n; i++) dx[i] = (float)((double)dy[i] * (double)y[i] * (1.0 - (double)y[i]));
+      break;
+    default:
+      if (dx != dy) memcpy(dx, dy, sizeof(float) * (size_t)n);
+  }
+}
+
+void layer_softmax(int64_t R, int64_t C, const float *x, float *y) {
+  for (int64_t r = 0; r < R; r++) {
+    const float *xr = x + r * C;
+    float *yr = y + r * C;
+    float m = -INFINITY;
+    for (int64_t c = 0; c < C; c++) m = xr[c] > m ? xr[c] : m;
+    double s = 0;
+    for (int64_t c = 0; c < C; c++) s += exp((double)xr[c] - (double)m);
+    for (int64_t c = 0; c < C; c++) yr[c] = (float)(exp((double)xr[c] - (double)m) / s);
+  }
+}
+
+void layer_softmax_backward(int64_t R, int64_t C, const float *y, const float *dy, float *dx) {
+  for (int64_t r = 0; r < R; r++) {
+    const float *yr = y + r * C, *dr = dy + r * C;
+    float *xr = dx + r * C;
+    double s = 0;
+    for (int64_t c = 0; c < C; c++) s += (double)dr[c] * (double)yr[c];
+    for (int64_t c = 0; c < C; c++) xr[c] = (float)((double)yr[c] * ((double)dr[c] - s));
+  }
+}
+
+/* the taps of window (r, q) inside the image, as offsets of (row, column) pixels; returns their count */
+static int64_t window_taps(const pool_geom *g, int64_t r, int64_t q, int64_t *taps) {
+  int64_t nt = 0;
+  for (int64_t kh = 0; kh < g->FH; kh++) {
+    const int64_t hh = r * g->SH - g->PT + kh;
+    if (hh < 0 || hh >= g->H) continue;
+    for (int64_t kw = 0; kw < g->FW; kw++) {
+      const int64_t ww = q * g->SW - g->PL + kw;
+      if (ww < 0 || ww >= g->W) continue;
+      taps[nt++] = (hh * g->W + ww) * g->C;
+    }
+  }
+  return nt;
+}
+
+void layer_avg_pool(const pool_geom *g, const float *x, float *y) {
+  const int64_t B = g->B, H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW;
+  int64_t *taps = (int64_t *)malloc(sizeof(int64_t) * (size_t)(g->FH * g->FW > 0 ? g->FH * g->FW : 1));
+  if (!taps) return;
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t r = 0; r < OH; r++)
+      for (int64_t q = 0; q < OW; q++) {
+        const int64_t nt = window_taps(g, r, q, taps);
+        const float *xi = x + b * H * W * C;
+        float *o = y + ((b * OH + r) * OW + q) * C;
+        for (int64_t c = 0; c < C; c++) {
+          double s = 0;
+          for (int64_t t = 0; t < nt; t++) s += xi[taps[t] + c];
+          o[c] = nt ? (float)(s / (double)nt) : 0.0f;
+        }
+      }
+  free(taps);
+}
+
+void layer_avg_pool_grad(const pool_geom *g, const float *dy, float *dx) {
+  const int64_t B = g->B, H = g->H, W = g->W, C = g->C, OH = g->OH, OW = g->OW;
+  memset(dx, 0, sizeof(float) * (size_t)(B * H * W * C));
+  int64_t *taps = (int64_t *)malloc(sizeof(int64_t) * (size_t)(g->FH * g->FW > 0 ? g->FH * g->FW : 1));
+  if (!taps) return;
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t r = 0; r < OH; r++)
+      for (int64_t q = 0; q < OW; q++) {
+        const int64_t nt = window_taps(g, r, q, taps);
+        if (!nt) continue;
+        float *dxi = dx + b * H * W * C;
+        const float *d = dy + ((b * OH + r) * OW + q) * C;
+        for (int64_t t = 0; t < nt; t++)
+          for (int64_t c = 0; c < C; c++) {
+            const float v = d[c] / (float)nt;
+            dxi[taps[t] + c] = dxi[taps[t] + c] + v;
+          }
+      }
+  free(taps);
+}
+
+int layer_spatial_mean(int64_t B, int64_t S, int64_t C, const float *x, float *y) {
+  double *acc = (double *)malloc(sizeof(double) * (size_t)C);
+  if (!acc) return 0;
+  for (int64_t b = 0; b < B; b++) {
+    for (int64_t c = 0; c < C; c++) acc[c] = 0;
+    col_sums_loop(S, C, x + b * S * C, acc);
+    for (int64_t c = 0; c < C; c++) y[b * C + c] = (float)(acc[c] / (double)S);
+  }
+  free(acc);
+  return 1;
+}
+
+void layer_spatial_mean_grad(int64_t B, int64_t S, int64_t C, const float *dy, float *dx) {
+  const float inv = (float)S;
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t s = 0; s < S; s++)
+      for (int64_t c = 0; c < C; c++) dx[(b * S + s) * C + c] = dy[b * C + c] / inv;
+}
+
+void layer_copy_cols(int64_t R, int64_t C, const float *src, int64_t sstride, float *dst, int64_t dstride) {
+  for (int64_t r = 0; r < R; r++) memcpy(dst + r * dstride, src + r * sstride, sizeof(float) * (size_t)C);
+}
+
+double loss_mse(int64_t N, const float *o, const float *y, float *d) {
+  double loss = 0;
+  for (int64_t i = 0; i < N; i++) {
+    const double e = (double)o[i] - (double)y[i];
+    loss += e * e;
+    d[i] = (float)(2.0 * e / (double)N);
+  }
+  return N ? loss / (double)N : 0;
+}
+
+/* a class index read from a float label, or -1 outside [0, K) */
+static int64_t label_index(float v, int64_t K) {
+  if (!(v >= 0.0f) || v >= (float)K) return -1;
+  return (int64_t)v;
+}
+
+double loss_softmax_xent(int64_t B, int64_t K, const float *z, const float *labels, float *dz) {
+  double loss = 0;
+  for (int64_t b = 0; b < B; b++) {
+    const float *zr = z + b * K;
+    float *dr = dz + b * K;
+    const int64_t t = label_index(labels[b], K);
+    float m = -INFINITY;
+    for (int64_t j = 0; j < K; j++) m = zr[j] > m ? zr[j] : m;
+    double s = 0;
+    for (int64_t j = 0; j < K; j++) s += exp((double)zr[j] - (double)m);
+    const double lse = (double)m + log(s);
+    loss += t >= 0 ? lse - (double)zr[t] : lse;
+    for (int64_t j = 0; j < K; j++) {
+      const double p = exp((double)zr[j] - (double)m) / s;
+      dr[j] = (float)((p - (j == t ? 1.0 : 0.0)) / (double)B);
+    }
+  }
+  return B ? loss / (double)B : 0;
+}
+
+double loss_categorical_xent(int64_t B, int64_t K, const float *p, const float *labels, float *dp, double eps) {
+  double loss = 0;
+  for (int64_t b = 0; b < B; b++) {
+    const float *pr = p + b * K;
+    float *dr = dp + b * K;
+    const int64_t t = label_index(labels[b], K);
+    double S = 0;
+    for (int64_t j = 0; j < K; j++) S += pr[j];
+    double q = t >= 0 ? (double)pr[t] / S : 0;
+    const int clipped = !(q > eps && q < 1.0 - eps);
+    q = q < eps ? eps : (q > 1.0 - eps ? 1.0 - eps : q);
+    if (t >= 0) loss -= log(q);
+    for (int64_t j = 0; j < K; j++) {
+      double g = t >= 0 && !clipped ? 1.0 / S : 0;
+      if (j == t && !clipped) g -= 1.0 / (double)pr[t];
+      dr[j] = (float)(g / (double)B);
+    }
+  }
+  return B ? loss / (double)B : 0;
+}
+
+double loss_binary_xent(int64_t N, const float *p, const float *y, float *dp, double eps) {
+  double loss = 0;
+  for (int64_t i = 0; i < N; i++) {
+    double q = p[i];
+    const int clipped = !(q > eps && q < 1.0 - eps);
+    q = q < eps ? eps : (q > 1.0 - eps ? 1.0 - eps : q);
+    const double t = y[i];
+    loss -= t * log(q) + (1.0 - t) * log(1.0 - q);
+    dp[i] = clipped ? 0.0f : (float)((q - t) / (q * (1.0 - q)) / (double)N);
+  }
+  return N ? loss / (double)N : 0;
+}
+
+void layer_pair_mean_grad(int64_t n, const float *df, float *dp) {
+  for (int64_t i = 0; i < n; i++) {
+    const float h = df[i] / 2.0f;
+    dp[2 * i] = h;
+    dp[2 * i + 1] = h;
+  }
+}
+
+void layer_accumulate(int64_t n, int Q, const float *const *f, const float *k, const float *kb, float *out) {
+  for (int64_t i = 0; i < n; i++) {
+    float acc = f[0][i] * k[0];
+    for (int q = 1; q < Q; q++) {
+      const float p = f[q][i] * k[q];
+      acc = acc + p;
+    }
+    out[i] = acc + kb[0];
+  }
+}
+
+void layer_accumulate_grad(int64_t n, int Q, const float *dc, const float *const *f, const float *k, float *const *df, float *gk, float *gkb) {
+  double g[8] = {0}, gb = 0;
+  for (int64_t i = 0; i < n; i++) {
+    for (int q = 0; q < Q; q++) g[q] += (double)dc[i] * f[q][i];
+    gb += dc[i];
+    for (int q = 0; q < Q; q++)
+      if (df[q]) df[q][i] = dc[i] * k[q];
+  }
+  for (int q = 0; q < Q; q++) gk[q] = (float)g[q];
+  gkb[0] = (float)gb;
+}
+
+double layer_aggregation_mse(int64_t B, int64_t F, const float *fs, const float *fc, const float *y, float *out, float *dfs, float *dfc) {
+  double loss = 0;
   for (int64_t b = 0; b < B; b++) {
     double sum = 0;
-    for (int64_t j = 0; j < F; j++) {
-      const int64_t i = b * F + j;
-      fs[i] = z[i] * mask[i];
-      const float p0 = f1[i] * k0, p1 = f2[i] * k1, p2 = f3[i] * k2;
-      const float t0 = p0 + p1, t1 = t0 + p2;
-      fc[i] = t1 + kb;
-      sum += (double)fs[i] * (double)fc[i];
-    }
+    for (int64_t j = 0; j < F; j++) sum += (double)fs[b * F + j] * (double)fc[b * F + j];
     const float o = (float)(sum / (double)F);
+    out[b] = o;
     const double d = (double)o - (double)y[b];
     loss += d * d;
     const double sb = (2.0 * d / (double)B) / (double)F;
     for (int64_t j = 0; j < F; j++) {
       const int64_t i = b * F + j;
-      dfs[i] = (float)(sb * fc[i] * mask[i]);
-      const float dc = (float)(sb * fs[i]);
-      g0 += (double)dc * f1[i];
-      g1 += (double)dc * f2[i];
-      g2 += (double)dc * f3[i];
-      gb += dc;
-      const float kk[3] = {k0, k1, k2};
-      for (int q = 0; q < 3; q++) {
-        const float t = dc * kk[q];
-        const float hlf = t / 2.0f;
-        dp[q][2 * i] = hlf;
-        dp[q][2 * i + 1] = hlf;
-      }
+      dfs[i] = (float)(sb * fc[i]);
+      dfc[i] = (float)(sb * fs[i]);
     }
   }
-  gk[0] = (float)g0;
-  gk[1] = (float)g1;
-  gk[2] = (float)g2;
-  gkb[0] = (float)gb;
   return loss / (double)B;
 }

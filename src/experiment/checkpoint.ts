@@ -179,29 +179,37 @@ export function checkResumable(state: EngineState, file: string, run: ResumeTarg
 /** The kernels of dflsim's native addon before its products used fused multiply-adds (one family). */
 const NATIVE_NO_FMA = new Set(['native-avx2', 'native-portable']);
 
+/** The suffix of a kernels label whose local steps ran dflsim's general native training step. */
+const NATIVE_STEP = '+native-step';
+
 /**
  * The family of a kernels string: runs under kernels of one family give the same bits.
  * 'native-fma' (the native addon's products with fused multiply-adds, whatever the code
- * path: AVX-512, AVX2 + FMA or portable C); 'native' for the older addon's
- * 'native-avx2' and 'native-portable' (no fused multiply-add); else the name itself
- * ('wasm': XNNPACK).
+ * path: AVX-512, AVX2 + FMA or portable C), with '+native-step' when the local steps ran
+ * dflsim's general native training step (its own order of operations) rather than
+ * tf.layers; 'native' for the older addon's 'native-avx2' and 'native-portable' (no fused
+ * multiply-add); else the name itself ('wasm': XNNPACK).
  */
 export function kernelFamily(kernels: string): string {
   return NATIVE_NO_FMA.has(kernels) ? 'native' : kernels;
 }
 
 /**
- * Refuse to resume under convolution kernels whose sums run in another order than the
- * checkpoint's (the native addon against XNNPACK, or the native kernels with fused
- * multiply-adds against the older ones without): the resumed run would be neither run.
- * Checkpoints that do not say (older ones, other backends) are not checked.
+ * Refuse to resume under kernels whose sums run in another order than the checkpoint's (the
+ * native addon against XNNPACK, the native kernels with fused multiply-adds against the older
+ * ones without, or the native training step against tf.layers): the resumed run would be
+ * neither run. Checkpoints that do not say (older ones, other backends) are not checked.
  */
 export function checkKernels(written: string | undefined, current: string | undefined, file: string): void {
   if (!written || !current || kernelFamily(written) === kernelFamily(current)) return;
   const w = kernelFamily(written);
   const c = kernelFamily(current);
   const what = (k: string) =>
-    kernelFamily(k) === 'native' ? `${k} kernels (an older dflsim's native kernels, without fused multiply-add)` : `${k} kernels`;
+    kernelFamily(k) === 'native'
+      ? `${k} kernels (an older dflsim's native kernels, without fused multiply-add)`
+      : k.endsWith(NATIVE_STEP)
+        ? `${k.slice(0, -NATIVE_STEP.length)} kernels with dflsim's native training step`
+        : `${k} kernels`;
   const advice =
     c === 'wasm'
       ? 'build the native kernels here (npm install with a C compiler; see scripts/build-native.mjs), or use --force to start over'
@@ -209,7 +217,11 @@ export function checkKernels(written: string | undefined, current: string | unde
         ? 'resume with DFLSIM_NATIVE=0, or use --force to start over'
         : w === 'native'
           ? 'resume with the dflsim version that wrote it, or use --force to start over'
-          : 'rebuild the native kernels (npm run build), or use --force to start over';
+          : w.endsWith(NATIVE_STEP) && !c.endsWith(NATIVE_STEP)
+            ? "the checkpoint's local steps ran through dflsim's native training step; resume where it is built and covers the model, or use --force to start over"
+            : c.endsWith(NATIVE_STEP) && !w.endsWith(NATIVE_STEP)
+              ? "the checkpoint's local steps ran through tf.layers (a model the native step did not cover, or an older dflsim); resume it with the dflsim that wrote it, or use --force to start over"
+              : 'rebuild the native kernels (npm run build), or use --force to start over';
   throw new DflsimInputError(
     file,
     `the checkpoint was trained with the ${what(written)} and this run has the ${what(current)}, whose sums differ in the last bits: ${advice}`,

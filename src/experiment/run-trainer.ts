@@ -101,6 +101,8 @@ export async function defaultTrainer(
   trainer: LocalTrainer;
   backend: { backend: string; threads: number; workers: number; kernels?: string };
   dispose: () => Promise<void> | void;
+  /** Why the model trains through tf.layers although the native step is there (one line), if it does. */
+  notice?: string;
 }> {
   const spec = modelSpecOf(cfg.model, configFile);
   const trainerOptions = trainerOptionsOf(cfg, await configDataShape(cfg, configFile), configFile);
@@ -120,16 +122,19 @@ export async function defaultTrainer(
       test: { x: test.x, y: test.y },
       seed: cfg.seed,
     });
-    return { trainer, backend: { ...pool.backend, workers }, dispose: () => pool.close() };
+    return { trainer, backend: { ...pool.backend, workers }, dispose: () => pool.close(), ...(pool.notice ? { notice: pool.notice } : {}) };
   }
   const { initBackend } = await import('../learning/tf/backend.js');
   const info = await initBackend({ backend: cfg.backend, threads: cfg.threads });
-  const { createTrainer } = await import('../learning/tf/silo-trainer.js');
+  const { createTrainer, recordedKernels } = await import('../learning/tf/silo-trainer.js');
   const { buildModel } = await import('../learning/tf/models/build.js');
   const trainer = createTrainer(await buildModel(spec, trainerOptions, configFile), trainerOptions);
+  const kernels = recordedKernels(info.kernels, trainer);
+  const path = trainer.trainingPath();
   return {
     trainer,
-    backend: { backend: info.backend, threads: info.threads, workers: 1, ...(info.kernels ? { kernels: info.kernels } : {}) },
+    backend: { backend: info.backend, threads: info.threads, workers: 1, ...(kernels ? { kernels } : {}) },
     dispose: () => trainer.dispose(),
+    ...(!path.native && path.notice ? { notice: path.notice } : {}),
   };
 }

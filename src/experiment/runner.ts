@@ -95,7 +95,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
     n,
     opts.workers !== undefined ? '--workers' : `${configFile}: workers`,
   );
-  const { trainer, backend, dispose } = await distributed(
+  const { trainer, backend, dispose, notice } = await distributed(
     opts.trainer
       ? { trainer: opts.trainer, backend: { backend: 'injected', threads: 1, workers: 1 }, dispose: () => {} }
       : await defaultTrainer(cfg, workers, test, configFile),
@@ -103,6 +103,7 @@ export async function runTraining(cfg: TrainConfig, configFile: string, opts: Ru
     opts,
     log,
   );
+  if (notice) log(notice);
   // each run builds (and frees) its own model: nothing of one run's TensorFlow.js state is left for the next
   try {
     if (previous) {

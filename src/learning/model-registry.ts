@@ -65,8 +65,6 @@ export interface ModelDefinition {
   module?: string;
   /** One line for listings. */
   description?: string;
-  /** Built-in: the model has dflsim's native training step (FADNet). */
-  nativeStep?: boolean;
 }
 
 const definitions = new Map<string, ModelDefinition>();

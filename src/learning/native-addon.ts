@@ -118,28 +118,6 @@ export interface NativeAddon {
   swapLast2(heap: Float32Array, N: number, A: number, B: number, src: number, dst: number): void;
   /** x[r, c] += bias[c] */
   biasAdd(heap: Float32Array, rows: number, C: number, x: number, bias: number): void;
-  /** FADNet's dropout, Accumulation, Aggregation, MSE loss and their gradients (see native/src/layers.h); returns the loss */
-  fadnetHead(
-    heap: Float32Array,
-    B: number,
-    F: number,
-    z: number,
-    mask: number,
-    f1: number,
-    f2: number,
-    f3: number,
-    k: number,
-    kb: number,
-    y: number,
-    fs: number,
-    fc: number,
-    dfs: number,
-    dp1: number,
-    dp2: number,
-    dp3: number,
-    gk: number,
-    gkb: number,
-  ): number;
   /** y = f32(f32(x * a) + b), a and b rounded to float32 */
   affine(heap: Float32Array, n: number, x: number, y: number, a: number, b: number): void;
   /** dx = y > 0 ? dy : 0 */
@@ -148,6 +126,93 @@ export interface NativeAddon {
   add(heap: Float32Array, n: number, a: number, b: number, out: number, acc: number): void;
   /** out[c] = sum over rows of x[r, c] (float64) */
   colSums(heap: Float32Array, rows: number, C: number, x: number, out: number): void;
+  /** y = x m (dropout with its scaled mask, and its gradient) */
+  mul(heap: Float32Array, n: number, x: number, m: number, y: number): void;
+  /** y = act(x): kind 1 ReLU, 2 ReLU6, 3 leaky ReLU (slope alpha), 4 sigmoid (see native/src/layers.h) */
+  act(heap: Float32Array, kind: number, n: number, x: number, y: number, alpha: number): void;
+  /** the activation's gradient from its output y */
+  actGrad(heap: Float32Array, kind: number, n: number, y: number, dy: number, dx: number, alpha: number): void;
+  /** row-wise softmax */
+  softmax(heap: Float32Array, rows: number, C: number, x: number, y: number): void;
+  /** its gradient from the output y */
+  softmaxGrad(heap: Float32Array, rows: number, C: number, y: number, dy: number, dx: number): void;
+  /** average pooling (taps inside the image; float64 sums) */
+  avgPool(
+    heap: Float32Array,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    PT: number,
+    PL: number,
+    x: number,
+    y: number,
+  ): void;
+  /** its gradient (dx overwritten) */
+  avgPoolGrad(
+    heap: Float32Array,
+    B: number,
+    H: number,
+    W: number,
+    C: number,
+    OH: number,
+    OW: number,
+    FH: number,
+    FW: number,
+    SH: number,
+    SW: number,
+    PT: number,
+    PL: number,
+    dy: number,
+    dx: number,
+  ): void;
+  /** y[b, c] = mean over the S positions of x[b, s, c] (float64) */
+  spatialMean(heap: Float32Array, B: number, S: number, C: number, x: number, y: number): void;
+  /** its gradient: dx[b, s, c] = dy[b, c] / S */
+  spatialMeanGrad(heap: Float32Array, B: number, S: number, C: number, dy: number, dx: number): void;
+  /** dst[r * dstride + c] = src[r * sstride + c] for c < C */
+  copyCols(heap: Float32Array, rows: number, C: number, src: number, sstride: number, dst: number, dstride: number): void;
+  /** a loss (kind 0 MSE, 1 softmax cross-entropy from logits, 2 categorical and 3 binary cross-entropy on probabilities) and its gradient; returns the loss */
+  loss(heap: Float32Array, kind: number, B: number, K: number, out: number, y: number, dout: number): number;
+  /** dp[2i] = dp[2i+1] = f32(df[i] / 2) */
+  pairMeanGrad(heap: Float32Array, n: number, df: number, dp: number): void;
+  /** FADNet's Accumulation of Q <= 8 inputs (offsets f0..f7, unused ones ignored) */
+  accumulate(
+    heap: Float32Array,
+    n: number,
+    Q: number,
+    f0: number,
+    f1: number,
+    f2: number,
+    f3: number,
+    f4: number,
+    f5: number,
+    f6: number,
+    f7: number,
+    k: number,
+    kb: number,
+    out: number,
+  ): void;
+  /** its gradient (df offsets -1 where not wanted) */
+  accumulateGrad(heap: Float32Array, n: number, Q: number, dc: number, ...offsets: number[]): void;
+  /** FADNet's Aggregation with the MSE loss, forward and backward in one pass; returns the loss */
+  aggregationMse(
+    heap: Float32Array,
+    B: number,
+    F: number,
+    fs: number,
+    fc: number,
+    y: number,
+    out: number,
+    dfs: number,
+    dfc: number,
+  ): number;
   maxPool(
     heap: Float32Array,
     B: number,

@@ -46,8 +46,13 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
           'training throughput of a model (samples/s)',
           (c) =>
             c
-              .option('model', { type: 'string', default: 'fadnet', choices: ['fadnet', 'cnn', 'linear'] })
-              .option('size', { type: 'number', default: 200, describe: 'input side (pixels)' })
+              .option('model', { type: 'string', default: 'fadnet', choices: ['fadnet', 'femnist-cnn', 'cnn', 'linear'] })
+              .option('size', { type: 'number', describe: 'input side (pixels; default 200, femnist-cnn 28)' })
+              .option('layers', {
+                type: 'boolean',
+                default: false,
+                describe: 'time the tf.layers step even where the native step is used',
+              })
               .option('batch', { type: 'number', default: 32 })
               .option('backend', { type: 'string', choices: ['auto', 'node', 'wasm', 'cpu'], describe: 'default: DFLSIM_BACKEND or auto' })
               .option('threads', { type: 'number', describe: 'wasm threads (default: DFLSIM_THREADS or 1)' })
@@ -60,7 +65,11 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
                   'FADNet only: also run ../shared/bench/fadnet_torch.py (200x200; other sizes: dpasgd_torch.py with one silo) at the same threads where python3-torch is installed',
               })
               .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
-              .example('$0 bench train --model fadnet --size 200 --batch 32 --threads 2 --format json', "FADNet at the paper's size"),
+              .example('$0 bench train --model fadnet --size 200 --batch 32 --threads 2 --format json', "FADNet at the paper's size")
+              .example(
+                '$0 bench train --model femnist-cnn --batch 32 --layers',
+                'the FEMNIST CNN through tf.layers (without --layers: the native step)',
+              ),
           async (a) => {
             const args = a as unknown as {
               model: string;
@@ -71,7 +80,9 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
               steps: number;
               torch: string;
               format: string;
+              layers: boolean;
             };
+            args.size ??= args.model === 'femnist-cnn' ? 28 : 200;
             checkPositive([
               ['--size', args.size],
               ['--batch', args.batch],
@@ -86,6 +97,7 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
               backend: args.backend,
               threads: args.threads,
               steps: args.steps,
+              layers: args.layers,
             });
             const { bytesPerSilo: _b, ...rest } = r;
             // the yardstick is FADNet's, run after dflsim's steps (so they do not share the cores)

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../random.js';
 import { initBackend, type BackendChoice, type BackendName } from './backend.js';
 import { createTrainer, setLayersStep } from './silo-trainer.js';
-import { nativeKernelAddon } from './kernels/native.js';
-import { createFadnetStepper, trainableSlots } from './models/fadnet-step.js';
+import { nativeKernelAddon, nativeThreads } from './kernels/native.js';
+import { compileNativeStep } from './native-step/index.js';
 import { adamUpdateFlat } from './kernels/adam.js';
 import { createModel } from './models/registry.js';
 import type { NativeAddon } from '../native-addon.js';
@@ -29,6 +29,8 @@ export interface BenchTrainOptions {
   steps?: number;
   /** Seed of the synthetic data and weights (default 0). */
   seed?: number;
+  /** Time the tf.layers step even where the native step is used (default false). */
+  layers?: boolean;
 }
 
 /** Result of {@link benchTrain}. */
@@ -48,6 +50,8 @@ export interface BenchTrainResult {
   msPerStep: number;
   /** Bytes of one silo's state (weights + Adam m, v). */
   bytesPerSilo: number;
+  /** 'native': the native step (native-step/); 'layers': the tf.layers step. */
+  path: 'native' | 'layers';
 }
 
 /** A trainer and one Adam step on a fixed synthetic batch (pixels in [0, 255], seeded). */
@@ -64,7 +68,8 @@ export function syntheticSteps(
   const x = new Float32Array(batch * perSample);
   for (let i = 0; i < x.length; i++) x[i] = Math.floor(rng.next() * 256);
   const y = new Float32Array(batch);
-  for (let i = 0; i < batch; i++) y[i] = model === 'cnn' ? rng.int(10) : rng.normal();
+  const classes = model === 'cnn' || model === 'femnist-cnn';
+  for (let i = 0; i < batch; i++) y[i] = classes ? rng.int(10) : rng.normal();
   let weights = trainer.initWeights(seed);
   let optState = trainer.newOptimizerState();
   const step = () => {
@@ -87,6 +92,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   const steps = opts.steps ?? 3;
   checkSteps(steps);
   const info = await initBackend({ backend: opts.backend, threads: opts.threads });
+  if (opts.layers) setLayersStep(true);
   const { trainer, step } = syntheticSteps(model, size, batch, opts.seed ?? 0);
   try {
     step();
@@ -103,8 +109,10 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
       samplesPerSec: (batch * 1000) / msPerStep,
       msPerStep,
       bytesPerSilo: trainer.bytesPerSilo(),
+      path: trainer.trainingPath().native ? 'native' : 'layers',
     };
   } finally {
+    setLayersStep(false);
     trainer.dispose();
     tf.disposeVariables();
   }
@@ -188,12 +196,26 @@ const NATIVE_OPS = [
   'pairMean',
   'swapLast2',
   'biasAdd',
-  'fadnetHead',
+  'mul',
+  'act',
+  'actGrad',
+  'softmax',
+  'softmaxGrad',
+  'avgPool',
+  'avgPoolGrad',
+  'spatialMean',
+  'spatialMeanGrad',
+  'copyCols',
+  'loss',
+  'pairMeanGrad',
+  'accumulate',
+  'accumulateGrad',
+  'aggregationMse',
   'adam',
 ] as const;
 const CONV_OPS = ['conv forward', 'conv input gradient', 'conv weight gradient'];
 
-/** The native step (models/fadnet-step.ts) plus Adam, each addon call timed. */
+/** FADNet's native step (native-step/) plus Adam, each addon call timed. */
 function profileNativeStep(addon: NativeAddon, threads: number, size: number, batch: number, steps: number): ProfileResult {
   const totals = new Map<string, { calls: number; ms: number }>();
   let on = false;
@@ -216,18 +238,17 @@ function profileNativeStep(addon: NativeAddon, threads: number, size: number, ba
   }
   const h = createModel('fadnet', { inputSize: size });
   try {
-    const stepper = createFadnetStepper(timed, size, trainableSlots(h.model), h.paramCount);
-    if (!stepper) throw new Error("dflsim bench profile: the model is not FADNet's layout");
+    const compiled = compileNativeStep(timed, h.model, { loss: 'mse', threads: nativeThreads });
+    if (!('program' in compiled)) throw new Error(`dflsim bench profile: ${compiled.fallback}`);
+    const stepper = compiled.program;
     const rng = createRng(0);
     const x = new Float32Array(batch * size * size).map(() => Math.floor(rng.next() * 256));
     const y = new Float32Array(batch).map(() => rng.normal());
-    const F = (h.model.getLayer('width_dense').outputShape as number[])[1]!;
-    const mask = new Float32Array(batch * F).map((_, i) => (i % 2) * 2);
     const w = h.initWeights(0);
     const m = new Float32Array(h.paramCount);
     const v = new Float32Array(h.paramCount);
     const one = () => {
-      const r = stepper.step(w, x, y, batch, mask);
+      const r = stepper.step(w, x, y, batch);
       adamUpdateFlat(r.grads, m, v, w, 1e-3, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, timed);
     };
     one();

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { EVAL_BATCH, type PoolTask, type PoolWorkerInit, type PoolTrainResult } from './pool.js';
 import { initBackend } from './backend.js';
-import { createTrainer } from './silo-trainer.js';
+import { createTrainer, recordedKernels } from './silo-trainer.js';
 import { labelsPerSample } from '../trainer.js';
 import { buildModel } from './models/build.js';
 
@@ -43,7 +43,8 @@ export default function task(t: PoolTask): unknown {
     return {
       backend: info.backend,
       threads: info.threads,
-      kernels: info.kernels,
+      kernels: recordedKernels(info.kernels, trainer),
+      notice: ((p) => (p.native ? '' : p.notice))(trainer.trainingPath()),
       paramCount: trainer.paramCount,
       weightCount: trainer.weightCount,
       yPerSample: labelsPerSample(probe),

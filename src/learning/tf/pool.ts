@@ -91,6 +91,8 @@ export interface SiloPool {
   readonly weightCount: number;
   /** Backend and threads the workers use. */
   readonly backend: { backend: string; threads: number; kernels?: string };
+  /** Why the model trains through tf.layers although the native step is there (one line), if it does. */
+  readonly notice?: string;
   /** Seeded initial weights (the same in every worker). */
   initWeights(seed: number): Promise<Float32Array>;
   /**
@@ -158,6 +160,7 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
     backend: string;
     threads: number;
     kernels?: string;
+    notice: string;
     paramCount: number;
     weightCount: number;
     yPerSample: number;
@@ -171,6 +174,7 @@ export async function createSiloPool(opts: SiloPoolOptions): Promise<SiloPool> {
     paramCount: first.paramCount,
     weightCount: first.weightCount,
     backend: { backend: first.backend, threads: first.threads, ...(first.kernels ? { kernels: first.kernels } : {}) },
+    ...(first.notice ? { notice: first.notice } : {}),
     async initWeights(seed) {
       const r = (await pool.run({ kind: 'info', seed } satisfies PoolTask)) as { initWeights: Float32Array };
       return r.initWeights;

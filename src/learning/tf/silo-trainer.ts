@@ -9,9 +9,9 @@ import { createModel, type CreateModelOptions, type ModelHandle } from './models
 import { SeededDropout } from './models/layers.js';
 import { finishEvaluation, type Batch, type EvaluationSums, type LocalTrainer as BaseLocalTrainer } from '../trainer.js';
 import { adamUpdate, adamUpdateFlat } from './kernels/adam.js';
-import { nativeKernelAddon } from './kernels/native.js';
-import { createFadnetStepper, trainableSlots, weightOffsets, type FadnetStepper } from './models/fadnet-step.js';
+import { nativeKernelAddon, nativeThreads } from './kernels/native.js';
 import { updateMovingAverage } from './models/batch-norm.js';
+import { compileNativeStep, weightOffsets, type NativeLoss, type NativeStepProgram } from './native-step/index.js';
 
 /** Adam hyper-parameters besides the learning rate. */
 export interface AdamOptions {
@@ -33,11 +33,32 @@ export interface LocalTrainer extends BaseLocalTrainer {
   bytesPerSilo(): number;
   /** Free the shared model. */
   dispose(): void;
+  /**
+   * How the local steps train: through the native step (dflsim's kernels over one arena,
+   * `native-step/`), or through tf.layers with the one-line reason when the addon is in
+   * use but the model is outside the native step's cover ('' otherwise).
+   */
+  trainingPath(): { native: true } | { native: false; notice: string };
+}
+
+/** What a run records after its kernels when its local steps ran the native step (other sums than tf.layers'). */
+export const NATIVE_STEP_LABEL = '+native-step';
+
+/** The kernels label a run records: the backend's, marked when the trainer's local steps run the native step. */
+export function recordedKernels(backendKernels: string | undefined, trainer: Pick<LocalTrainer, 'trainingPath'>): string | undefined {
+  return backendKernels && trainer.trainingPath().native ? `${backendKernels}${NATIVE_STEP_LABEL}` : backendKernels;
+}
+
+/** The loss the native step computes for a task (the one {@link createTrainer}'s tf.layers path uses). */
+export function nativeLossOf(h: Pick<ModelHandle, 'loss' | 'fromLogits'>): NativeLoss | undefined {
+  if (h.loss === 'mse') return 'mse';
+  if (h.loss === 'categorical-crossentropy') return h.fromLogits ? 'softmax-cross-entropy' : 'categorical-cross-entropy';
+  return h.fromLogits ? undefined : 'binary-cross-entropy';
 }
 
 let useLayersStep = false;
 
-/** Train FADNet through the tf.layers model even where the native step is available (tests compare the two). */
+/** Train through the tf.layers model even where the native step is available (tests and benchmarks compare the two). */
 export function setLayersStep(on: boolean): void {
   useLayersStep = on;
 }
@@ -160,26 +181,25 @@ interface StepState {
 }
 
 /**
- * The local steps of a model with a native training step (FADNet: dflsim's kernels over one
- * arena, `models/fadnet-step.ts`): gradients from the stepper, Adam on the flat vectors,
- * and the batch-norm moving statistics updated in the state part of w as FusedBatchNorm does.
+ * The local steps through the native step (`native-step/`): gradients from the plan, Adam
+ * on the flat vectors, and the batch-norm moving statistics updated in the state part of w
+ * from the batch statistics as the layers do (`updateMovingAverage`).
  * @returns the mean loss over the batches
  */
 function nativeSteps(
   b: BoundModel,
-  fast: FadnetStepper,
+  program: NativeStepProgram,
   st: StepState,
   batches: readonly Batch[],
   lr: number,
-  extras: { offsets: Map<string, number>; momentum: Map<string, number>; featureLength: number },
+  offsets: Map<string, number>,
 ): number {
   let lossSum = 0;
   batches.forEach((batch, bi) => {
     b.checkBatch(batch.x, batch.y, batch.size, `batches[${bi}]`);
     st.step += 1;
     const lrT = (lr * Math.sqrt(1 - b.adam.beta2 ** st.step)) / (1 - b.adam.beta1 ** st.step);
-    const mask = b.dropouts[0]!.nextMask([batch.size, extras.featureLength]);
-    const r = fast.step(st.w, batch.x, batch.y, batch.size, mask);
+    const r = program.step(st.w, batch.x, batch.y, batch.size);
     lossSum += r.loss;
     adamUpdateFlat(r.grads, st.m, st.v, st.w, lrT, b.adam);
     for (const s of r.bnStats) {
@@ -187,8 +207,8 @@ function nativeSteps(
         ['moving_mean', s.mean],
         ['moving_variance', s.variance],
       ] as const) {
-        const o = extras.offsets.get(`${s.name}/${key}`)!;
-        updateMovingAverage(st.w.subarray(o, o + stat.length), stat, extras.momentum.get(s.name)!);
+        const o = offsets.get(`${s.name}/${key}`)!;
+        updateMovingAverage(st.w.subarray(o, o + stat.length), stat, s.momentum);
       }
     }
   });
@@ -292,28 +312,21 @@ function predictModel(b: BoundModel, weights: Float32Array, x: Float32Array, bat
 export function createTrainer(model: string | ModelHandle, opts: TrainerOptions = {}): LocalTrainer {
   const h = typeof model === 'string' ? createModel(model, opts) : model;
   const b = bindModel(h, opts.adam);
-  // a model with a native training step (h.nativeStep) takes it where the addon is built and
-  // the backend is wasm; the layers model otherwise (and always for evaluation). Both compute
-  // the same function; their sums run in other orders.
-  let stepper: FadnetStepper | null | undefined;
-  const fastStepper = (): FadnetStepper | null => {
-    if (!h.nativeStep || tf.getBackend() !== 'wasm' || useLayersStep) return null;
+  // on wasm with the addon built, every model whose layers the native step covers trains
+  // through it (compiled on first use); the layers model otherwise, and always for evaluation.
+  // Both compute the same function; their sums run in other orders.
+  let compiled: { program: NativeStepProgram } | { fallback: string } | undefined;
+  const nativeProgram = (): { program: NativeStepProgram } | { fallback: string } => {
+    if (tf.getBackend() !== 'wasm' || useLayersStep) return { fallback: '' };
     const addon = nativeKernelAddon();
-    if (!addon) return null;
-    if (stepper === undefined) stepper = createFadnetStepper(addon, h.inputShape[0]!, trainableSlots(h.model), h.paramCount);
-    return stepper;
+    if (!addon) return { fallback: '' };
+    const loss = nativeLossOf(h);
+    compiled ??= loss
+      ? compileNativeStep(addon, h.model, { loss, threads: nativeThreads })
+      : { fallback: `loss ${h.loss} from logits has no native op: training through tf.layers` };
+    return compiled;
   };
-  const nativeExtras = h.nativeStep
-    ? {
-        offsets: weightOffsets(h.model),
-        momentum: new Map(
-          (
-            h.model.layers.filter((l) => l.getClassName() === 'DflsimFusedBatchNorm') as unknown as { name: string; momentum: number }[]
-          ).map((l) => [l.name, l.momentum]),
-        ),
-        featureLength: (h.model.getLayer('width_dense').outputShape as number[])[1]!,
-      }
-    : undefined;
+  let offsets: Map<string, number> | undefined;
 
   return {
     paramCount: h.paramCount,
@@ -334,8 +347,11 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
         step: optState.step,
       };
       if (seed !== undefined) for (const d of b.dropouts) d.reseed(seed);
-      const fast = fastStepper();
-      const loss = fast ? nativeSteps(b, fast, st, batches, lr, nativeExtras!) : layerSteps(b, st, batches, lr);
+      const native = nativeProgram();
+      const loss =
+        'program' in native
+          ? nativeSteps(b, native.program, st, batches, lr, (offsets ??= weightOffsets(h.model)))
+          : layerSteps(b, st, batches, lr);
       return { weights: st.w, optState: { m: st.m, v: st.v, step: st.step }, loss };
     },
     evaluate(weights, x, y, batchSize = 64) {
@@ -345,5 +361,9 @@ export function createTrainer(model: string | ModelHandle, opts: TrainerOptions 
     predict: (weights, x, batchSize = 64) => predictModel(b, weights, x, batchSize),
     bytesPerSilo: () => 4 * (h.weightCount + 2 * h.paramCount),
     dispose: () => h.model.dispose(),
+    trainingPath() {
+      const native = nativeProgram();
+      return 'program' in native ? { native: true } : { native: false, notice: native.fallback };
+    },
   };
 }

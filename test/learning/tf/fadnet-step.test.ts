@@ -1,21 +1,31 @@
 /**
- * The native FADNet training step (models/fadnet-step.ts) against the tf.layers model it
- * replaces in training: the same loss and gradients (`tf.variableGrads` on the layers
- * model, same weights, batch and dropout mask), the same moving statistics, and the
- * trainer using it where the addon is built.
+ * FADNet's training step through the general native step (native-step/, FADNet's layers
+ * as custom ops in native-step/fadnet-ops.ts) against the tf.layers model it replaces in
+ * training: the same loss and gradients (`tf.variableGrads` on the layers model, same
+ * weights, batch and dropout mask), the same moving statistics, the trainer using it where
+ * the addon is built, and the same bits as FADNet's former hand-written step
+ * (native-step/fadnet-reference.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/learning/tf/backend.js';
 import { nativeAddon } from '../../../src/learning/native-addon.js';
 import { setNativeThreads } from '../../../src/learning/tf/kernels/native.js';
-import { createFadnetStepper, trainableSlots } from '../../../src/learning/tf/models/fadnet-step.js';
+import { compileNativeStep, trainableSlots, type NativeStepProgram } from '../../../src/learning/tf/native-step/index.js';
+import { createFadnetStepper } from './native-step/fadnet-reference.js';
 import { createModel } from '../../../src/learning/tf/models/registry.js';
 import { SeededDropout } from '../../../src/learning/tf/models/layers.js';
 import { createTrainer, setLayersStep } from '../../../src/learning/tf/silo-trainer.js';
 import { createRng } from '../../../src/random.js';
 
 const addon = nativeAddon();
+
+function program(model: tf.LayersModel): NativeStepProgram {
+  const c = compileNativeStep(addon!, model, { loss: 'mse' });
+  if (!('program' in c)) throw new Error(c.fallback);
+  return c.program;
+}
+const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 beforeAll(async () => {
   await initBackend({ backend: 'wasm', threads: 1 });
@@ -43,7 +53,7 @@ function setup(size: number, batch: number, seed: number) {
   return { h, slots, w, x, y, drop, F };
 }
 
-describe.skipIf(!addon)('native FADNet step', () => {
+describe.skipIf(!addon)('FADNet through the native step', () => {
   for (const [size, batch] of [
     [64, 4],
     [32, 3],
@@ -64,9 +74,7 @@ describe.skipIf(!addon)('native FADNet step', () => {
       );
       const lossTf = value.dataSync()[0]!;
       drop.reseed(77);
-      const stepper = createFadnetStepper(addon!, size, slots, h.paramCount)!;
-      expect(stepper).not.toBeNull();
-      const r = stepper.step(w, x, y, batch, drop.nextMask([batch, F]));
+      const r = program(h.model).step(w, x, y, batch);
       // float32 sums in other orders: measured 4e-9 relative
       expect(Math.abs(r.loss - lossTf) / lossTf).toBeLessThan(1e-6);
       const kernelScale = new Map<string, number>();
@@ -94,17 +102,42 @@ describe.skipIf(!addon)('native FADNet step', () => {
     });
   }
 
+  for (const [size, batch] of [
+    [64, 4],
+    [32, 3],
+  ] as const) {
+    it(`gives the bits of FADNet's former hand-written step: loss, gradients, batch statistics (${size}x${size}, batch ${batch})`, () => {
+      const { h, slots, w, x, y, drop, F } = setup(size, batch, 4);
+      drop.reseed(78);
+      const a = createFadnetStepper(addon!, size, slots, h.paramCount)!.step(w, x, y, batch, drop.nextMask([batch, F]));
+      const aGrads = a.grads.slice();
+      drop.reseed(78);
+      const b = program(h.model).step(w, x, y, batch);
+      expect(b.loss).toBe(a.loss);
+      expect(bits(b.grads).equals(bits(aGrads))).toBe(true);
+      expect(b.bnStats.map((s) => s.name)).toEqual(a.bnStats.map((s) => s.name));
+      for (const [i, s] of b.bnStats.entries()) {
+        expect(bits(s.mean).equals(bits(a.bnStats[i]!.mean)), s.name).toBe(true);
+        expect(bits(s.variance).equals(bits(a.bnStats[i]!.variance)), s.name).toBe(true);
+      }
+      h.model.dispose();
+    });
+  }
+
   it('gives the same bits on 1 and 3 threads', () => {
     // batch 16: the 3x3 convolutions' products are large enough to be split across threads
-    const { h, slots, w, x, y, F } = setup(64, 16, 5);
-    const mask = new Float32Array(16 * F).map((_, i) => (i % 3 ? 2 : 0));
-    const stepper = createFadnetStepper(addon!, 64, slots, h.paramCount)!;
+    const { h, w, x, y, drop } = setup(64, 16, 5);
+    const stepper = program(h.model);
     setNativeThreads(1);
-    const a = stepper.step(w, x, y, 16, mask).grads.slice();
+    drop.reseed(5);
+    const a = stepper.step(w, x, y, 16);
+    const aGrads = a.grads.slice();
     setNativeThreads(3);
-    const b = stepper.step(w, x, y, 16, mask).grads.slice();
+    drop.reseed(5);
+    const b = stepper.step(w, x, y, 16);
     setNativeThreads(1);
-    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    expect(b.loss).toBe(a.loss);
+    expect(bits(b.grads).equals(bits(aGrads))).toBe(true);
     h.model.dispose();
   });
 

@@ -82,8 +82,6 @@ export interface ModelHandle {
   stepTime?: StepTimeDefault;
   /** Initial flat weight vector: seeded (Glorot-uniform kernels, zero biases, unit BN scales and variances), or a model file's own. */
   initWeights(seed: number): Float32Array;
-  /** The model has a native training step (dflsim's kernels over one arena: `fadnet-step.ts`), used on wasm where the addon is built. */
-  nativeStep: boolean;
 }
 
 /** The task of a loss. */
@@ -101,7 +99,6 @@ const BUILTINS: Record<ModelName, ModelDefinition> = {
     },
     loss: 'mse',
     stepTime: DEFAULT_STEP_TIME.fadnet,
-    nativeStep: true,
   },
   'femnist-cnn': {
     description: 'the FEMNIST CNN of Marfoq et al. 2020 (62 classes, logits)',
@@ -162,7 +159,6 @@ export function createModel(name: string, opts: CreateModelOptions = {}): ModelH
     name,
     origin: { field: 'model.name', value: name },
     loss,
-    nativeStep: def.nativeStep === true,
     ...(def.stepTime ? { stepTime: def.stepTime } : {}),
     // the built-ins keep their initialisation bit for bit; other models also draw
     // depthwise, pointwise, recurrent and embedding kernels
@@ -235,7 +231,6 @@ export function handleOf(
     name: string;
     origin: ModelOrigin;
     loss: LossName;
-    nativeStep?: boolean;
     stepTime?: StepTimeDefault;
     extendedInit?: boolean;
     init?: Float32Array;
@@ -275,7 +270,6 @@ export function handleOf(
     macsPerSample: macsPerSample(model),
     ...(o.stepTime ? { stepTime: o.stepTime } : {}),
     initWeights: init ? () => init.slice() : (s: number) => initFlat([...trainable, ...state], weightCount, s, o.extendedInit === true),
-    nativeStep: o.nativeStep === true,
   };
 }
 

@@ -1,42 +1,69 @@
 /**
- * FADNet's training step (forward, loss, backward) as a fixed sequence of native kernels
- * over one preallocated arena: no TensorFlow.js engine, tape or layer objects per step.
- * It computes what `buildFadnet`'s layers compute in training mode (shared/spec/fadnet.md),
- * with the gradients written straight into a flat vector in the trainable weights' order,
- * and returns the batch-norm batch statistics for the moving averages. The tf.layers model
- * stays the reference (tests compare loss and gradients with `tf.variableGrads` on it)
- * and still serves evaluation and every backend without the addon.
- *
- * Every kernel has one fixed order of operations (see native/src/), so a step
- * is a function of the weights, batch and dropout mask only.
+ * FADNet's hand-written training step (forward, loss, backward), kept as the reference the
+ * general native step (src/learning/tf/native-step/, FADNet's layers as custom ops) must
+ * match bit for bit. It was the trainer's FADNet step before the general one: a fixed
+ * sequence of native kernels over one arena, with the head (dropout, Accumulation,
+ * Aggregation, MSE loss and their gradients) in {@link fadnetHead}, the same float32 and
+ * float64 operations as the native kernel it used.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from '../../native-addon.js';
-import { fadnetGeometry } from './fadnet.js';
-import { nativeThreads } from '../kernels/native.js';
+import type { NativeAddon } from '../../../../src/learning/native-addon.js';
+import { fadnetGeometry } from '../../../../src/learning/tf/models/fadnet.js';
+import { nativeThreads } from '../../../../src/learning/tf/kernels/native.js';
+import type { WeightSlot } from '../../../../src/learning/tf/native-step/index.js';
 
-/** Where a trainable weight lies in the flat vector. */
-export interface WeightSlot {
-  name: string;
-  shape: number[];
-  offset: number;
-}
+const f32 = Math.fround;
 
-/** Offsets of a model's weights in its flat vector: trainable ones first, then the state (the trainer's layout). */
-export function weightOffsets(model: tf.LayersModel): Map<string, number> {
-  const offsets = new Map<string, number>();
-  let off = 0;
-  for (const v of [...model.trainableWeights, ...model.nonTrainableWeights]) {
-    offsets.set(v.originalName, off);
-    off += (v.shape as number[]).reduce((a, b) => a * b, 1);
+/**
+ * FADNet's head on the heap (offsets as the old native kernel's): fs = z mask;
+ * fc = f32(f32(f32(f1 k0) + f32(f2 k1)) + f32(f3 k2)) + kb; out_b = f32(sum fs fc / F) (float64);
+ * loss = mean (out - y)^2; s_b = 2 (out_b - y_b) / B / F; dfs = f32(s fc mask); dc = f32(s fs);
+ * dp_q[2j] = dp_q[2j+1] = f32(f32(dc k_q) / 2); gk_q = sum dc f_q; gkb = sum dc (float64).
+ */
+function fadnetHead(h: Float32Array, B: number, F: number, o: Record<string, number>): number {
+  const [k0, k1, k2] = [h[o.k!]!, h[o.k! + 1]!, h[o.k! + 2]!];
+  const kb = h[o.kb!]!;
+  const kk = [k0, k1, k2];
+  const dps = [o.dp1!, o.dp2!, o.dp3!];
+  let loss = 0;
+  let g0 = 0;
+  let g1 = 0;
+  let g2 = 0;
+  let gb = 0;
+  for (let b = 0; b < B; b++) {
+    let sum = 0;
+    for (let j = 0; j < F; j++) {
+      const i = b * F + j;
+      h[o.fs! + i] = f32(h[o.z! + i]! * h[o.mask! + i]!);
+      const t0 = f32(f32(h[o.f1! + i]! * k0) + f32(h[o.f2! + i]! * k1));
+      const t1 = f32(t0 + f32(h[o.f3! + i]! * k2));
+      h[o.fc! + i] = f32(t1 + kb);
+      sum += h[o.fs! + i]! * h[o.fc! + i]!;
+    }
+    const out = f32(sum / F);
+    const d = out - h[o.y! + b]!;
+    loss += d * d;
+    const sb = (2 * d) / B / F;
+    for (let j = 0; j < F; j++) {
+      const i = b * F + j;
+      h[o.dfs! + i] = f32(sb * h[o.fc! + i]! * h[o.mask! + i]!);
+      const dc = f32(sb * h[o.fs! + i]!);
+      g0 += dc * h[o.f1! + i]!;
+      g1 += dc * h[o.f2! + i]!;
+      g2 += dc * h[o.f3! + i]!;
+      gb += dc;
+      for (let q = 0; q < 3; q++) {
+        const half = f32(f32(dc * kk[q]!) / 2);
+        h[dps[q]! + 2 * i] = half;
+        h[dps[q]! + 2 * i + 1] = half;
+      }
+    }
   }
-  return offsets;
-}
-
-/** The trainable weights' slots in the flat vector, for {@link createFadnetStepper}. */
-export function trainableSlots(model: tf.LayersModel): WeightSlot[] {
-  const offsets = weightOffsets(model);
-  return model.trainableWeights.map((v) => ({ name: v.originalName, shape: v.shape as number[], offset: offsets.get(v.originalName)! }));
+  h[o.gk!] = f32(g0);
+  h[o.gk! + 1] = f32(g1);
+  h[o.gk! + 2] = f32(g2);
+  h[o.gkb!] = f32(gb);
+  return loss / B;
 }
 
 /** The result of one step. */
@@ -359,7 +386,7 @@ function backwardTrunk(c: StepContext): void {
 }
 
 /**
- * Build a stepper for FADNet at `inputSize`, whose trainable weights lie as in `slots`.
+ * Build the reference stepper for FADNet at `inputSize`, whose trainable weights lie as in `slots`.
  * Returns null when `slots` is not FADNet's layout.
  */
 export function createFadnetStepper(
@@ -442,27 +469,24 @@ export function createFadnetStepper(
       h.set(mask.subarray(0, B * F), p.maskOff);
       h.set(y.subarray(0, B), p.yOff);
       const [s1, s2, s3] = p.supports as [(typeof p.supports)[number], (typeof p.supports)[number], (typeof p.supports)[number]];
-      const loss = addon.fadnetHead(
-        h,
-        B,
-        F,
-        p.z,
-        p.maskOff,
-        s1.f,
-        s2.f,
-        s3.f,
-        w('accumulation/kernel'),
-        w('accumulation/bias'),
-        p.yOff,
-        p.fs,
-        p.fc,
-        p.dfs,
-        s1.dp,
-        s2.dp,
-        s3.dp,
-        gr('accumulation/kernel'),
-        gr('accumulation/bias'),
-      );
+      const loss = fadnetHead(h, B, F, {
+        z: p.z,
+        mask: p.maskOff,
+        f1: s1.f,
+        f2: s2.f,
+        f3: s3.f,
+        k: w('accumulation/kernel'),
+        kb: w('accumulation/bias'),
+        y: p.yOff,
+        fs: p.fs,
+        fc: p.fc,
+        dfs: p.dfs,
+        dp1: s1.dp,
+        dp2: s2.dp,
+        dp3: s3.dp,
+        gk: gr('accumulation/kernel'),
+        gkb: gr('accumulation/bias'),
+      });
       backwardTrunk(ctx);
       const bnStats = p.blocks.flatMap((b) => {
         const C1 = b.inShape[3];
