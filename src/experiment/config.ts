@@ -260,6 +260,22 @@ const cycleTopology = topologyField((t) => t.supports.cycleTime);
 /** The `topology` field of a train config: one name (an array points at `sweep`). */
 const oneTrainTopology = topologyField((t) => t.supports.training, true);
 
+/** Largest `model.inputSize` (pixels a side): bounds the memory a model takes, also for a job from the queue. */
+export const MAX_INPUT_SIZE = 1024;
+
+/** Files of a user's dataset: one path, or a list (one per natural silo). */
+const dataFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(10_000)]);
+const labelTask = z
+  .enum(['class', 'value'])
+  .optional()
+  .describe('class (classification) or value (regression); default: integer and text labels are classes, other numbers regression targets');
+const testFraction = z
+  .number()
+  .gt(0)
+  .lt(1)
+  .default(0.2)
+  .describe("share of EACH silo's samples held out for the common test set (ignored with test)");
+
 const datasetSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -333,19 +349,6 @@ const datasetSchema = z.discriminatedUnion('kind', [
     .describe("FEMNIST in LEAF's JSON layout (users, num_samples, user_data)"),
   ...userDataSchemas(),
 ]);
-
-/** Files of a user's dataset: one path, or a list (one per natural silo). */
-const dataFiles = z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(10_000)]);
-const labelTask = z
-  .enum(['class', 'value'])
-  .optional()
-  .describe('class (classification) or value (regression); default: integer and text labels are classes, other numbers regression targets');
-const testFraction = z
-  .number()
-  .gt(0)
-  .lt(1)
-  .default(0.2)
-  .describe("share of EACH silo's samples held out for the common test set (ignored with test)");
 
 /** The dataset kinds of users' own data (src/data/user-data.ts). */
 function userDataSchemas() {
@@ -445,9 +448,6 @@ const partitionSchema = z
   .describe(
     "how the training data is split over silos: by-sequence (default for driving data), iid, dirichlet; by-writer (whole writers per silo: the default, and the only choice, for character datasets); users' data (npz, npy, csv, image-folder, registered): iid (the default), dirichlet, by-group (whole groups: the dataset's group column or array; the default when it has one) or by-file (one file per silo; the default with several files)",
   );
-
-/** Largest `model.inputSize` (pixels a side): bounds the memory a model takes, also for a job from the queue. */
-export const MAX_INPUT_SIZE = 1024;
 
 const modelSchema = z
   .object({
