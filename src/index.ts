@@ -129,6 +129,17 @@ export {
   type TensorSplit,
   type ShardSplit,
 } from './data/tensor-partition.js';
+export { encodeNpy, encodeNpz, writeNpz, type NpyArrayInput, type NpyDtype } from './data/numpy-write.js';
+export {
+  registerDataset,
+  registeredDatasetNames,
+  loadUserData,
+  USER_DATA_KINDS,
+  type DatasetDefinition,
+  type DatasetLoadContext,
+  type UserDataSpec,
+  type LoadedUserData,
+} from './data/user-data.js';
 
 // Experiments: a config file run whole (sweeps, seeds, parallel or queued runs), or one training run.
 export { runExperiment, type ExperimentOptions, type ExperimentResult, type ReportCycleTimes } from './experiment/experiment.js';

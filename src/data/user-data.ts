@@ -14,6 +14,14 @@ import { readImageFolder, type ImageDecoder } from './image-folder.js';
 import { readNpyDataset, readNpzDataset } from './numpy.js';
 import { alignTestDataset, checkTensorDataset, type TensorDataset } from './tensor-dataset.js';
 
+/**
+ * How features are scaled before training: `none` (as given), `standard` (each feature minus
+ * the training samples' mean, over their standard deviation) or `minmax` (each feature to
+ * [0, 1] by the training samples' minimum and maximum). The test set is scaled with the
+ * training samples' figures.
+ */
+export type FeatureScaling = 'none' | 'standard' | 'minmax';
+
 /** The label kind a user may force: `class` (classification) or `value` (regression). */
 export type LabelTask = 'class' | 'value';
 
@@ -31,6 +39,7 @@ export interface NpzDataSpec {
   task?: LabelTask;
   /** A held-out test file (or files) instead of a split. */
   test?: string | readonly string[];
+  normalize?: FeatureScaling;
 }
 
 /** Two `.npy` files: samples and labels. */
@@ -43,6 +52,7 @@ export interface NpyDataSpec {
   task?: LabelTask;
   /** A held-out test set: `{x, y}` `.npy` files. */
   test?: { x: string; y: string };
+  normalize?: FeatureScaling;
 }
 
 /** A CSV table: feature columns and a label column. */
@@ -58,6 +68,7 @@ export interface CsvDataSpec {
   task?: LabelTask;
   /** A held-out test CSV with the same columns. */
   test?: string;
+  normalize?: FeatureScaling;
 }
 
 /** A folder of images: one subfolder per class, or a CSV of `file,label`. */
@@ -248,4 +259,48 @@ export async function loadUserData(spec: UserDataSpec, opts: LoadUserDataOptions
       );
   }
   return test ? { train, test: alignTestDataset(train, test) } : { train };
+}
+
+/**
+ * Scale features in place by the training shards' per-feature figures ({@link FeatureScaling}).
+ * Sums run in float64 over the shards in order, samples in order; a feature with no spread is
+ * only shifted.
+ * @returns one line for the log, or undefined for `none`
+ */
+export function scaleFeatures(
+  scaling: FeatureScaling,
+  train: readonly { x: Float32Array; size: number }[],
+  others: readonly { x: Float32Array; size: number }[],
+  features: number,
+): string | undefined {
+  if (scaling === 'none') return undefined;
+  const a = new Float64Array(features);
+  const b = new Float64Array(features);
+  let n = 0;
+  if (scaling === 'standard') {
+    for (const s of train) for (let i = 0; i < s.size * features; i++) a[i % features] += s.x[i];
+    for (const s of train) n += s.size;
+    for (let j = 0; j < features; j++) a[j] /= n;
+    for (const s of train) for (let i = 0; i < s.size * features; i++) b[i % features] += (s.x[i] - a[i % features]) ** 2;
+    for (let j = 0; j < features; j++) b[j] = Math.sqrt(b[j] / n) || 1;
+  } else {
+    a.fill(Infinity);
+    b.fill(-Infinity);
+    for (const s of train)
+      for (let i = 0; i < s.size * features; i++) {
+        const j = i % features;
+        if (s.x[i] < a[j]) a[j] = s.x[i];
+        if (s.x[i] > b[j]) b[j] = s.x[i];
+      }
+    for (let j = 0; j < features; j++) b[j] = b[j] - a[j] || 1;
+  }
+  const seen = new Set<Float32Array>();
+  for (const s of [...train, ...others]) {
+    if (seen.has(s.x)) continue;
+    seen.add(s.x);
+    for (let i = 0; i < s.size * features; i++) s.x[i] = (s.x[i] - a[i % features]) / b[i % features];
+  }
+  return scaling === 'standard'
+    ? `features standardised by the training samples' mean and standard deviation (${features} features)`
+    : `features scaled to [0, 1] by the training samples' minimum and maximum (${features} features)`;
 }

@@ -269,6 +269,12 @@ const labelTask = z
   .enum(['class', 'value'])
   .optional()
   .describe('class (classification) or value (regression); default: integer and text labels are classes, other numbers regression targets');
+const normalize = z
+  .enum(['none', 'standard', 'minmax'])
+  .default('none')
+  .describe(
+    "feature scaling: none (as given), standard (each feature minus the training samples' mean, over their standard deviation) or minmax (to [0, 1] by their minimum and maximum); the test set is scaled with the training figures",
+  );
 const testFraction = z
   .number()
   .gt(0)
@@ -362,6 +368,7 @@ function userDataSchemas() {
         group: z.string().min(1).optional().describe('an array with a natural silo per sample (partition by-group)'),
         task: labelTask,
         test: dataFiles.optional().describe('held-out test file(s) with the same arrays, instead of a split'),
+        normalize,
         testFraction,
       })
       .strict()
@@ -373,10 +380,14 @@ function userDataSchemas() {
         y: z.string().min(1).describe("the labels' or targets' .npy file"),
         task: labelTask,
         test: z
-          .object({ x: z.string().min(1), y: z.string().min(1) })
+          .object({
+            x: z.string().min(1).describe("the test samples' .npy file"),
+            y: z.string().min(1).describe("the test labels' .npy file"),
+          })
           .strict()
           .optional()
           .describe('held-out test .npy files'),
+        normalize,
         testFraction,
       })
       .strict()
@@ -392,6 +403,7 @@ function userDataSchemas() {
         group: z.string().min(1).optional().describe("a column with each row's natural silo (partition by-group)"),
         task: labelTask,
         test: z.string().min(1).optional().describe('a held-out test CSV with the same columns'),
+        normalize,
         testFraction,
       })
       .strict()

@@ -19,9 +19,9 @@ import { CHARACTER_DATASET_KINDS, loadCharacterDataset, loadDataset } from '../d
 import { majorityClassAccuracy, partitionByWriter, splitWritersSamples, writersToShard, type CharacterShard } from '../data/characters.js';
 import { CHARACTER_CLASSES } from '../data/character-glyphs.js';
 import type { CharacterDataset } from '../data/synthetic-characters.js';
-import { loadUserData, USER_DATA_KINDS, type LoadedUserData, type UserDataSpec } from '../data/user-data.js';
+import { loadUserData, scaleFeatures, USER_DATA_KINDS, type LoadedUserData, type UserDataSpec } from '../data/user-data.js';
 import { concatShards, partitionTensor, splitShards, type TensorPartitionSpec } from '../data/tensor-partition.js';
-import { classCount, shardOf, type TensorDataset, type TensorShard } from '../data/tensor-dataset.js';
+import { classCount, sampleSize, shardOf, type TensorDataset, type TensorShard } from '../data/tensor-dataset.js';
 import { createRng } from '../random.js';
 import { resolveConfigPath, type TrainConfig } from './config.js';
 import { getTopologyValue, topologyNames } from '../overlay/catalogue.js';
@@ -122,6 +122,8 @@ export async function prepareUserData(cfg: TrainConfig, configFile: string, silo
       `silo ${empty} gets no training data (${ds.count} samples for ${silos} silos): use more data, fewer silos or another partition`,
     );
   if (test.size === 0) throw new DflsimInputError(`${where}.testFraction`, 'leaves no test samples: raise it or give dataset.test');
+  const scaled = scaleFeatures(('normalize' in d && d.normalize) || 'none', train, [test], sampleSize(ds.sampleShape));
+  if (scaled) heldOut = { text: `${heldOut.text}; ${scaled}` };
   const pooled = trainedTopology(cfg.topology).needs.pooledData;
   return {
     source: 'user',

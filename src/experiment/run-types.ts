@@ -87,7 +87,8 @@ export interface RunSummary {
     classes?: number;
     groups?: number;
   }[];
-  model: { name: string; inputSize: number; params: number };
+  /** The trained model: its name (or file), input side, trainable parameters; on users' data the samples' shape. */
+  model: { name: string; inputSize: number; params: number; inputShape?: number[] };
   /**
    * Backend, compute threads per model, worker threads training silos in parallel, and on
    * wasm the convolution kernels ('native-fma', the same bits on every code path; 'wasm',

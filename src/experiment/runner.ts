@@ -194,7 +194,7 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
   if (data.source === 'user') log(datasetSummary(data.dataset).text);
   log(data.heldOut.text);
   log(
-    `${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${modelLabel(cfg.model)} ${cfg.model.inputSize}x${cfg.model.inputSize} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`,
+    `${cfg.name}: ${cfg.topology} on ${ctx.underlay.name} (${n} silo${n > 1 ? 's' : ''}), ${modelLabel(cfg.model)} ${data.source === 'user' ? `on [${data.dataset.sampleShape.join(', ')}]` : `${cfg.model.inputSize}x${cfg.model.inputSize}`} (${trainer.paramCount} parameters), backend ${backend.backend} x${backend.threads}${'kernels' in backend && backend.kernels ? ` (${backend.kernels} kernels)` : ''}; shards ${shards.map((s) => s.size).join('/')}, test ${test.size}; clock ${simulated.clock}, model ${timing.workload.modelSizeBits.toLocaleString('en-US')} bits (${timing.modelSizeSource}), ${timing.workload.computeMs} ms per local step`,
   );
 
   let state: EngineState = previous ?? initEngineState(trainer, n, cfg.seed);
@@ -260,7 +260,12 @@ async function train(cfg: TrainConfig, configFile: string, opts: RunOptions, p: 
     simulatedMs: state.simulatedMs,
     wallMs: state.wallMs,
     shards: shardInfo,
-    model: { name: modelLabel(cfg.model), inputSize: cfg.model.inputSize, params: trainer.paramCount },
+    model: {
+      name: modelLabel(cfg.model),
+      inputSize: data.source === 'user' ? data.dataset.sampleShape[0]! : cfg.model.inputSize,
+      params: trainer.paramCount,
+      ...(data.source === 'user' ? { inputShape: [...data.dataset.sampleShape] } : {}),
+    },
     simulated,
     backend,
     seed: cfg.seed,

@@ -133,7 +133,7 @@ describe('what a training run simulates', () => {
     expect(s.simulated!.modelSizeBits).toBe(257 * 32);
     expect(s.simulated!.modelSizeSource).toBe('model: 257 parameters x 32 bits');
     expect(s.simulated!.computeMs).toBe(1.5);
-    expect(logs.some((l) => /computeMs not set: each local step is timed as 1\.5 ms, linear's documented default/.test(l))).toBe(true);
+    expect(logs.some((l) => /computeMs not set: each local step is timed as 1\.5 ms, linear's default/.test(l))).toBe(true);
     // the run's cycle time is RING's with that model size and step time
     const ring = computeCycleTimes({
       network: 'gaia-cities',
