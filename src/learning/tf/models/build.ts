@@ -3,6 +3,7 @@
  * (`model.path`), or one built by the user's module (`model.module`), as one
  * {@link ModelHandle}. Worker threads rebuild it from the same {@link ModelSpec}.
  */
+import { SeededDropout } from './layers.js';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { DflsimInputError } from '../../../errors.js';
@@ -42,6 +43,36 @@ export interface ModuleModelOptions {
   targets?: number;
 }
 
+/** A layer entry of a LayersModel's JSON topology (Sequential or functional). */
+interface LayerJson {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+/**
+ * The model with every Keras `Dropout` layer replaced by dflsim's seeded dropout (the same
+ * function: keep with probability 1 - rate, scaled by 1 / (1 - rate)), whose masks are drawn
+ * from the silo's seed: TensorFlow.js's own Dropout draws unseeded masks, and a run must be a
+ * function of its config and seed. Weights are kept; a model without Dropout is returned as is.
+ * @throws Error for a Dropout with a noise shape (not supported)
+ */
+export async function withSeededDropout(model: tf.LayersModel, seed: number): Promise<tf.LayersModel> {
+  if (!model.layers.some((l) => l.getClassName() === 'Dropout')) return model;
+  const json = model.toJSON(undefined, false) as unknown as { class_name: string; config: { layers: LayerJson[] } };
+  for (const layer of json.config.layers) {
+    if (layer.class_name !== 'Dropout') continue;
+    const c = layer.config;
+    if (c.noise_shape != null)
+      throw new Error(`dflsim model: layer "${String(c.name)}" (Dropout) has a noise_shape, which is not supported`);
+    layer.class_name = SeededDropout.className;
+    layer.config = { name: c.name, rate: c.rate, seed };
+  }
+  const rebuilt = await tf.models.modelFromJSON({ modelTopology: json as unknown as tf.io.ModelJSON['modelTopology'] });
+  rebuilt.setWeights(model.getWeights());
+  model.dispose();
+  return rebuilt;
+}
+
 /** Base name of a file path (for a handle's name). */
 function baseName(p: string): string {
   return p.replace(/\\/g, '/').split('/').pop() ?? p;
@@ -64,8 +95,9 @@ export async function buildModel(spec: ModelSpec, opts: CreateModelOptions = {},
     throw new DflsimInputError(/loss/.test(m) && loss !== undefined ? `${where}: model.loss` : field, m);
   };
   if (spec.path !== undefined) {
-    const model = await loadModelFile(spec.path, field);
+    let model = await loadModelFile(spec.path, field);
     try {
+      model = await withSeededDropout(model, opts.seed ?? 0);
       const init =
         spec.init === 'seeded'
           ? undefined
@@ -100,17 +132,24 @@ export async function buildModel(spec: ModelSpec, opts: CreateModelOptions = {},
       ...(opts.numClasses !== undefined ? { classes: opts.numClasses } : {}),
       ...(opts.targets !== undefined ? { targets: opts.targets } : {}),
     };
-    let model: unknown;
+    let made: unknown;
     try {
-      model = await (mod.createModel as (s: number[], o: ModuleModelOptions) => unknown)(inputShape, moduleOpts);
+      made = await (mod.createModel as (s: number[], o: ModuleModelOptions) => unknown)(inputShape, moduleOpts);
     } catch (e) {
       throw new DflsimInputError(field, `${spec.module}: createModel failed: ${(e as Error).message}`);
     }
-    if (!(model instanceof tf.LayersModel))
+    if (!(made instanceof tf.LayersModel))
       throw new DflsimInputError(
         field,
         `${spec.module}: createModel did not return a tf.LayersModel of dflsim's TensorFlow.js: build the layers with options.tf (a module that imports its own @tensorflow/tfjs makes them in another engine)`,
       );
+    let model: tf.LayersModel;
+    try {
+      model = await withSeededDropout(made, opts.seed ?? 0);
+    } catch (e) {
+      made.dispose();
+      return wrap(e);
+    }
     const modLoss =
       typeof mod.loss === 'string' && (LOSS_NAMES as readonly string[]).includes(mod.loss) ? (mod.loss as LossName) : undefined;
     try {
