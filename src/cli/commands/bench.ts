@@ -1,16 +1,23 @@
 /**
  * `dflsim bench`: benchmarks that print figures. `bench train` times training steps of a
- * model (FADNet by default) and, where PyTorch is installed, FADNet's PyTorch yardstick at
- * the same threads; `bench simulate` times whole simulation rounds (FADNet silos on a
- * RING) against the PyTorch simulation yardstick at the same cores; `bench profile`
+ * model (FADNet by default) and, where PyTorch is installed, its PyTorch yardstick (FADNet's
+ * or the FEMNIST CNN's) at the same threads; `bench simulate` times whole simulation rounds
+ * (silos of FADNet, the FEMNIST CNN or a model.json on a RING) against the PyTorch
+ * simulation yardstick at the same cores (for FADNet and the FEMNIST CNN's architecture); `bench profile`
  * splits a FADNet training step into its kernels' times; `bench cycle-times` times the
  * cycle-time table of a network.
  */
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Argv } from 'yargs';
-import { DflsimInputError } from '../../errors.js';
+import { DflsimInputError, printable } from '../../errors.js';
 import { computeCycleTimes, defaultTopologies } from '../../experiment/cycle-times.js';
 import { textTable } from '../../report/table.js';
-import type { TorchComparison } from '../../learning/tf/torch-yardstick.js';
+import type { TorchComparison, TorchSimulateRun } from '../../learning/tf/torch-yardstick.js';
+import type { BenchSimulateResult } from '../../learning/tf/simulate-bench.js';
+import type { ModelSpec } from '../../learning/tf/models/build.js';
+import type { TrainerOptions } from '../../learning/tf/silo-trainer.js';
+import type { DataShape } from '../../learning/model-data.js';
 
 /** Figures with two decimals (integers as they are). */
 function fixed2<T>(v: T): T | string {
@@ -28,6 +35,59 @@ function torchLines<R extends { samplesPerSec: number }>(
   const runs = t.runs.map((r) => `PyTorch ${label(r)}: ${figures(r)}\n`).join('');
   const fastest = t.runs.length > 1 ? `fastest PyTorch: ${label(t.fastest)}\n` : '';
   return `${runs}${fastest}ratio dflsim/${t.runs.length > 1 ? 'fastest ' : ''}PyTorch (samples/s): ${t.ratio.toFixed(2)}\n`;
+}
+
+/** The model of `bench simulate --model`: FADNet at `--size`, the FEMNIST CNN, or a model.json, with the trainer options a run gives it. */
+async function simulateModel(
+  model: string,
+  size: number | undefined,
+): Promise<{ model: string | ModelSpec; size?: number; trainerOptions?: TrainerOptions }> {
+  const seed = 0;
+  if (model === 'fadnet') {
+    const side = size ?? 64;
+    const { fadnetGeometry } = await import('../../learning/tf/models/fadnet.js');
+    try {
+      fadnetGeometry(side);
+    } catch (e) {
+      throw new DflsimInputError('--size', (e as Error).message.replace(/^dflsim fadnet: /, ''));
+    }
+    return { model, size: side };
+  }
+  if (size !== undefined)
+    throw new DflsimInputError('--size', `is FADNet's input side (--model fadnet); ${printable(model)} has its own input shape`);
+  const { dataShapeOf, siloTrainerOptions } = await import('../../experiment/run-data.js');
+  if (model === 'femnist-cnn') {
+    // as a run on synthetic characters gives them: 28x28x1, 62 classes
+    return { model, trainerOptions: siloTrainerOptions({ name: model, inputSize: 28 }, dataShapeOf({ inputSize: 28 }, true), seed) };
+  }
+  const file = path.resolve(model);
+  if (!existsSync(file))
+    throw new DflsimInputError(
+      '--model',
+      `expected fadnet, femnist-cnn or the path of a model.json, got "${printable(model)}" (no such file)`,
+    );
+  if (statSync(file).isDirectory())
+    throw new DflsimInputError('--model', `${printable(model)} is a directory: give the path of its model.json`);
+  const spec: ModelSpec = { path: file };
+  const { describeModel } = await import('../../learning/tf/models/build.js');
+  const d = await describeModel(spec, { seed }, '--model');
+  // the data a run on users' data of the model's shape would hold: class labels for a softmax
+  // (or logits of 2 or more outputs), 0/1 per output for a sigmoid, else values
+  const shape: DataShape =
+    d.loss === 'binary-crossentropy'
+      ? { sampleShape: d.inputShape, labelKind: 'binary', targets: d.outputSize }
+      : d.loss === 'categorical-crossentropy' || d.outputSize >= 2
+        ? { sampleShape: d.inputShape, labelKind: 'class', classes: d.outputSize, targets: 1 }
+        : { sampleShape: d.inputShape, labelKind: 'values', targets: d.outputSize };
+  return { model: spec, trainerOptions: siloTrainerOptions({ inputSize: d.inputShape[0]! }, shape, seed) };
+}
+
+/** A simulation benchmark's model in words: FADNet and its side, the FEMNIST CNN, or a model file; its parameters and shapes. */
+function modelLine(r: BenchSimulateResult): string {
+  if (r.size !== undefined && r.model === 'fadnet') return `FADNet ${r.size}x${r.size} (${r.params} parameters)`;
+  const what = r.modelOrigin.field === 'model.name' ? (r.model === 'femnist-cnn' ? 'the FEMNIST CNN' : r.model) : r.modelOrigin.value;
+  const labels = r.classes !== undefined ? `, ${r.classes} classes` : '';
+  return `${what} (${r.params} parameters, input ${r.inputShape.join('x')}${labels})`;
 }
 
 function checkPositive(opts: [string, number][]): void {
@@ -62,7 +122,7 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
                 choices: ['auto', 'skip'],
                 default: 'auto',
                 describe:
-                  'FADNet only: also run ../shared/bench/fadnet_torch.py (200x200; other sizes: dpasgd_torch.py with one silo) at the same threads where python3-torch is installed',
+                  'FADNet and femnist-cnn: also run ../shared/bench/fadnet_torch.py (FADNet 200x200; other sizes and the FEMNIST CNN: dpasgd_torch.py with one silo) at the same threads where python3-torch is installed',
               })
               .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
               .example('$0 bench train --model fadnet --size 200 --batch 32 --threads 2 --format json', "FADNet at the paper's size")
@@ -100,13 +160,14 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
               layers: args.layers,
             });
             const { bytesPerSilo: _b, ...rest } = r;
-            // the yardstick is FADNet's, run after dflsim's steps (so they do not share the cores)
+            // the yardstick (FADNet's or the FEMNIST CNN's) runs after dflsim's steps (so they do not share the cores)
             let torch: TorchComparison<{ threads: number; samplesPerSec: number; msPerStep: number; script?: string }> | undefined;
             if (args.torch !== 'skip') {
-              if (args.model !== 'fadnet') torch = { status: 'skipped', reason: `the yardstick is FADNet's, not ${args.model}'s` };
+              if (args.model !== 'fadnet' && args.model !== 'femnist-cnn')
+                torch = { status: 'skipped', reason: `the yardsticks build FADNet and the FEMNIST CNN, not ${args.model}` };
               else
                 torch = (await import('../../learning/tf/torch-yardstick.js')).torchTrain(
-                  { size: args.size, batch: args.batch, steps: args.steps, threads: r.threads },
+                  { model: args.model, size: args.size, batch: args.batch, steps: args.steps, threads: r.threads },
                   r.samplesPerSec,
                 );
             }
@@ -128,11 +189,17 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
         )
         .command(
           'simulate',
-          'throughput of a whole simulation: FADNet silos on a RING (rounds/s, samples/s, peak RSS)',
+          'throughput of a whole simulation: silos of a model (FADNet, the FEMNIST CNN or a model.json) on a RING (rounds/s, samples/s, peak RSS)',
           (c) =>
             c
+              .option('model', {
+                type: 'string',
+                default: 'fadnet',
+                describe:
+                  'fadnet, femnist-cnn, or the path of a model.json (a Keras / TensorFlow.js layers model: random inputs of its shape in [0, 1], random labels of its outputs)',
+              })
               .option('silos', { type: 'number', default: 11, describe: 'silos (Gaia has 11)' })
-              .option('size', { type: 'number', default: 64, describe: 'FADNet input side (pixels)' })
+              .option('size', { type: 'number', describe: 'FADNet input side (pixels; default 64); FADNet only' })
               .option('batch', { type: 'number', default: 16 })
               .option('rounds', { type: 'number', default: 10, describe: 'timed rounds after one warm-up round' })
               .option('local-steps', { type: 'number', default: 1, describe: 'local steps per silo and round' })
@@ -146,15 +213,22 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
                 type: 'string',
                 choices: ['auto', 'skip'],
                 default: 'auto',
-                describe: 'also run ../shared/bench/dpasgd_torch.py at the same cores where python3-torch is installed',
+                describe:
+                  'also run ../shared/bench/dpasgd_torch.py (FADNet, or the FEMNIST CNN for femnist-cnn and a model file of its architecture) at the same cores where python3-torch is installed',
               })
               .option('format', { type: 'string', choices: ['table', 'json'], default: 'table' })
               .example('$0 bench simulate', 'the yardstick: 11 silos, FADNet 64x64, batch 16, 10 rounds, against PyTorch')
+              .example('$0 bench simulate --model femnist-cnn --workers 2', 'the FEMNIST CNN on 2 cores, against PyTorch on 2 cores')
+              .example(
+                '$0 bench simulate --model examples/keras-cnn/model.json --torch skip',
+                'your own model (a Keras-style CNN as model.json)',
+              )
               .example('$0 bench simulate --silos 100 --rounds 2 --torch skip', 'peak memory of 100 silos'),
           async (a) => {
             const args = a as unknown as {
+              model: string;
               silos: number;
-              size: number;
+              size?: number;
               batch: number;
               rounds: number;
               'local-steps': number;
@@ -166,45 +240,60 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
             };
             checkPositive([
               ['--silos', args.silos],
-              ['--size', args.size],
+              ['--size', args.size ?? 1],
               ['--batch', args.batch],
               ['--rounds', args.rounds],
               ['--local-steps', args['local-steps']],
               ['--threads', args.threads ?? 1],
             ]);
-            const { fadnetGeometry } = await import('../../learning/tf/models/fadnet.js');
-            try {
-              fadnetGeometry(args.size);
-            } catch (e) {
-              throw new DflsimInputError('--size', (e as Error).message.replace(/^dflsim fadnet: /, ''));
-            }
+            const m = await simulateModel(args.model, args.size);
             const { resolveWorkers } = await import('../../experiment/runner.js');
             const workers = resolveWorkers(args.workers, args.silos, '--workers');
             const { benchSimulate } = await import('../../learning/tf/simulate-bench.js');
-            const o = { silos: args.silos, size: args.size, batch: args.batch, rounds: args.rounds, localSteps: args['local-steps'] };
+            const o = { silos: args.silos, batch: args.batch, rounds: args.rounds, localSteps: args['local-steps'] };
             // the pool is closed when benchSimulate resolves: PyTorch then has the cores to itself
-            const r = await benchSimulate({ ...o, workers, threads: args.threads, backend: args.backend });
-            const torch =
-              args.torch === 'skip'
-                ? undefined
-                : (await import('../../learning/tf/torch-yardstick.js')).torchSimulate(o, r.workers, r.samplesPerSec);
+            const r = await benchSimulate({
+              ...o,
+              model: m.model,
+              ...(m.size !== undefined ? { size: m.size } : {}),
+              ...(m.trainerOptions ? { trainerOptions: m.trainerOptions } : {}),
+              workers,
+              threads: args.threads,
+              backend: args.backend,
+              where: '--model',
+            });
+            let torch: TorchComparison<TorchSimulateRun> | undefined;
+            if (args.torch !== 'skip') {
+              if (r.yardstick)
+                torch = (await import('../../learning/tf/torch-yardstick.js')).torchSimulate(
+                  { ...o, model: r.yardstick, ...(r.size !== undefined ? { size: r.size } : {}) },
+                  r.workers,
+                  r.samplesPerSec,
+                );
+              else
+                torch = {
+                  status: 'skipped',
+                  reason: `dpasgd_torch.py builds FADNet and the FEMNIST CNN only; ${r.model} is neither: ${r.yardstickMismatch}`,
+                };
+            }
             if (torch?.status === 'failed') process.exitCode = 1;
             if (args.format === 'json') {
               out(JSON.stringify(torch ? { ...r, torch } : r) + '\n');
               return;
             }
             out(
-              `${r.silos} silos, FADNet ${r.size}x${r.size} (${r.params} parameters), batch ${r.batch}, RING, ${r.localSteps} local step${r.localSteps > 1 ? 's' : ''} per round; ${r.rounds} timed round${r.rounds > 1 ? 's' : ''} after 1 warm-up\n`,
+              `${r.silos} silos, ${modelLine(r)}, batch ${r.batch}, RING, ${r.localSteps} local step${r.localSteps > 1 ? 's' : ''} per round; ${r.rounds} timed round${r.rounds > 1 ? 's' : ''} after 1 warm-up\n`,
             );
             out(
               textTable(
-                ['run', 'backend', 'workers', 'threads', 'rounds/s', 'silo steps/s', 'samples/s', 'peak RSS MiB'],
+                ['run', 'backend', 'workers', 'threads', 'step', 'rounds/s', 'silo steps/s', 'samples/s', 'peak RSS MiB'],
                 [
                   [
                     'dflsim',
                     r.backend,
                     r.workers,
                     r.threads,
+                    r.path === 'native' ? 'native step' : 'tf.layers',
                     fixed2(r.roundsPerSec),
                     fixed2(r.siloStepsPerSec),
                     fixed2(r.samplesPerSec),
@@ -213,8 +302,11 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
                 ],
               ),
             );
+            if (r.pathNotice) out(`(tf.layers step: ${r.pathNotice})\n`);
             out("(peak RSS is the whole process's: the worker threads share it)\n");
-            if (torch)
+            if (torch) {
+              if (torch.status === 'ran' && r.yardstick === 'femnist-cnn')
+                out(`PyTorch: the FEMNIST CNN (dpasgd_torch.py --model femnist-cnn: 28x28x1, 62 classes)\n`);
               out(
                 torchLines(
                   torch,
@@ -223,6 +315,7 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
                     `${t.roundsPerSec.toFixed(2)} rounds/s, ${t.siloStepsPerSec.toFixed(2)} silo steps/s, ${t.samplesPerSec.toFixed(1)} samples/s`,
                 ),
               );
+            }
           },
         )
         .command(

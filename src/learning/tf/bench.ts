@@ -54,7 +54,7 @@ export interface BenchTrainResult {
   path: 'native' | 'layers';
 }
 
-/** A trainer and one Adam step on a fixed synthetic batch (pixels in [0, 255], seeded). */
+/** A trainer and one Adam step on a fixed synthetic batch (pixels in [0, 255], seeded; the FEMNIST CNN with 62 classes, the small CNN with 10). */
 export function syntheticSteps(
   model: string,
   size: number,
@@ -62,14 +62,16 @@ export function syntheticSteps(
   seed: number,
 ): { trainer: ReturnType<typeof createTrainer>; step: () => void } {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`dflsim bench: batch must be a positive integer, got ${batch}`);
-  const trainer = createTrainer(model, model === 'linear' ? { inputSize: size } : { inputSize: size, numClasses: 10 });
+  // the FEMNIST CNN with FEMNIST's 62 classes, as its PyTorch yardstick (dpasgd_torch.py --model femnist-cnn) has it
+  const classCount = model === 'femnist-cnn' ? 62 : 10;
+  const trainer = createTrainer(model, model === 'linear' ? { inputSize: size } : { inputSize: size, numClasses: classCount });
   const rng = createRng(seed);
   const perSample = model === 'linear' ? size : size * size;
   const x = new Float32Array(batch * perSample);
   for (let i = 0; i < x.length; i++) x[i] = Math.floor(rng.next() * 256);
   const y = new Float32Array(batch);
   const classes = model === 'cnn' || model === 'femnist-cnn';
-  for (let i = 0; i < batch; i++) y[i] = classes ? rng.int(10) : rng.normal();
+  for (let i = 0; i < batch; i++) y[i] = classes ? rng.int(classCount) : rng.normal();
   let weights = trainer.initWeights(seed);
   let optState = trainer.newOptimizerState();
   const step = () => {

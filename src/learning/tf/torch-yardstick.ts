@@ -123,8 +123,13 @@ function compare<R extends { samplesPerSec: number }>(python: string, runs: R[],
   return { status: 'ran', python, runs, fastest, ratio: dflsimSamplesPerSec / fastest.samplesPerSec };
 }
 
+/** The models shared/bench/dpasgd_torch.py builds (its `--model`). */
+export type YardstickModel = 'fadnet' | 'femnist-cnn';
+
 /** One run of shared/bench/dpasgd_torch.py. */
 export interface TorchSimulateRun {
+  /** Its `--model`. */
+  model: YardstickModel;
   threads: number;
   procs: number;
   roundsPerSec: number;
@@ -133,17 +138,20 @@ export interface TorchSimulateRun {
 }
 
 /**
- * The whole-simulation yardstick (shared/bench/dpasgd_torch.py) with the same silos, size,
+ * The whole-simulation yardstick (shared/bench/dpasgd_torch.py) with the same model (FADNet,
+ * default, at `size`; or the FEMNIST CNN on 28x28x1 characters of 62 classes), silos,
  * batch, rounds and local steps, at `cores` cores in both of its settings: one process of
  * `cores` threads, and `cores` processes of one thread (one setting when cores = 1).
  */
 export function torchSimulate(
-  o: { silos: number; size: number; batch: number; rounds: number; localSteps: number },
+  o: { model?: YardstickModel; silos: number; size?: number; batch: number; rounds: number; localSteps: number },
   cores: number,
   dflsimSamplesPerSec: number,
 ): TorchComparison<TorchSimulateRun> {
+  const model = o.model ?? 'fadnet';
+  if (model === 'fadnet' && o.size === undefined) throw new Error('dflsim torchSimulate: FADNet needs its size');
   const script = yardstickScript('dpasgd_torch.py');
-  const why = dpasgdTorchSizeProblem(o.size) ?? yardstickUnavailable(script);
+  const why = (model === 'fadnet' ? dpasgdTorchSizeProblem(o.size!) : null) ?? yardstickUnavailable(script);
   if (why) return { status: 'skipped', reason: why };
   const settings =
     cores === 1
@@ -157,10 +165,11 @@ export function torchSimulate(
   try {
     for (const s of settings) {
       const args = [
+        '--model',
+        model,
         '--silos',
         o.silos,
-        '--size',
-        o.size,
+        ...(model === 'fadnet' ? ['--size', o.size!] : []),
         '--batch',
         o.batch,
         '--rounds',
@@ -176,6 +185,7 @@ export function torchSimulate(
       if (!r.ran) return { status: 'skipped', reason: r.reason };
       python = r.python;
       runs.push({
+        model,
         ...s,
         roundsPerSec: r.result.rounds_per_sec,
         siloStepsPerSec: r.result.silo_steps_per_sec,
@@ -193,27 +203,33 @@ export interface TorchTrainRun {
   threads: number;
   samplesPerSec: number;
   msPerStep: number;
-  /** The script that ran: `fadnet_torch.py`, or `dpasgd_torch.py --silos 1` at other sizes. */
+  /** The script that ran: `fadnet_torch.py`, `dpasgd_torch.py --silos 1` (FADNet at other sizes) or `dpasgd_torch.py --model femnist-cnn --silos 1`. */
   script?: string;
 }
 
 /**
- * The training-step yardstick at the same size, batch, steps and threads:
+ * The training-step yardstick at the same size, batch, steps and threads. FADNet (default):
  * shared/bench/fadnet_torch.py at its 200x200 geometry; at other sizes (e.g. 64x64)
  * shared/bench/dpasgd_torch.py with one silo, whose round is one step plus loading that
- * silo's weights and Adam state (as dflsim's step loads the silo's flat state).
+ * silo's weights and Adam state (as dflsim's step loads the silo's flat state). The FEMNIST
+ * CNN (28x28x1, 62 classes; `size` is not read): dpasgd_torch.py `--model femnist-cnn` with
+ * one silo, the same way.
  */
 export function torchTrain(
-  o: { size: number; batch: number; steps: number; threads: number },
+  o: { model?: YardstickModel; size: number; batch: number; steps: number; threads: number },
   dflsimSamplesPerSec: number,
 ): TorchComparison<TorchTrainRun> {
-  const oneSilo = fadnetTorchSizeProblem(o.size) !== null;
+  const femnist = o.model === 'femnist-cnn';
+  const oneSilo = femnist || fadnetTorchSizeProblem(o.size) !== null;
   const script = yardstickScript(oneSilo ? 'dpasgd_torch.py' : 'fadnet_torch.py');
-  const why = (oneSilo ? dpasgdTorchSizeProblem(o.size) : null) ?? yardstickUnavailable(script);
+  const why = (oneSilo && !femnist ? dpasgdTorchSizeProblem(o.size) : null) ?? yardstickUnavailable(script);
   if (why) return { status: 'skipped', reason: why };
-  const args = oneSilo
-    ? ['--silos', 1, '--size', o.size, '--batch', o.batch, '--rounds', Math.max(o.steps, 10), '--threads', o.threads, '--procs', 1]
-    : ['--batch', o.batch, '--size', o.size, '--steps', o.steps, '--threads', o.threads];
+  const rounds = Math.max(o.steps, 10);
+  const args = femnist
+    ? ['--model', 'femnist-cnn', '--silos', 1, '--batch', o.batch, '--rounds', rounds, '--threads', o.threads, '--procs', 1]
+    : oneSilo
+      ? ['--silos', 1, '--size', o.size, '--batch', o.batch, '--rounds', rounds, '--threads', o.threads, '--procs', 1]
+      : ['--batch', o.batch, '--size', o.size, '--steps', o.steps, '--threads', o.threads];
   let r: YardstickOutcome<{ samples_per_sec: number; ms_per_step?: number; silo_steps_per_sec?: number }>;
   try {
     r = runYardstick(script, args.map(String));
@@ -229,7 +245,7 @@ export function torchTrain(
         threads: o.threads,
         samplesPerSec: r.result.samples_per_sec,
         msPerStep,
-        script: oneSilo ? 'dpasgd_torch.py --silos 1' : 'fadnet_torch.py',
+        script: femnist ? 'dpasgd_torch.py --model femnist-cnn --silos 1' : oneSilo ? 'dpasgd_torch.py --silos 1' : 'fadnet_torch.py',
       },
     ],
     dflsimSamplesPerSec,
