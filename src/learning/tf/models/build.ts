@@ -73,6 +73,18 @@ export async function withSeededDropout(model: tf.LayersModel, seed: number): Pr
   return rebuilt;
 }
 
+/** The values of `vars` one after another in one Float32Array (no intermediate arrays). */
+function flatWeights(vars: readonly tf.LayerVariable[]): Float32Array {
+  const parts = vars.map((v) => v.read().dataSync() as Float32Array);
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** Base name of a file path (for a handle's name). */
 function baseName(p: string): string {
   return p.replace(/\\/g, '/').split('/').pop() ?? p;
@@ -98,12 +110,7 @@ export async function buildModel(spec: ModelSpec, opts: CreateModelOptions = {},
     let model = await loadModelFile(spec.path, field);
     try {
       model = await withSeededDropout(model, opts.seed ?? 0);
-      const init =
-        spec.init === 'seeded'
-          ? undefined
-          : Float32Array.from(
-              [...model.trainableWeights, ...model.nonTrainableWeights].flatMap((v) => Array.from(v.read().dataSync() as Float32Array)),
-            );
+      const init = spec.init === 'seeded' ? undefined : flatWeights([...model.trainableWeights, ...model.nonTrainableWeights]);
       return handleOf(model, {
         name: baseName(spec.path),
         origin,
