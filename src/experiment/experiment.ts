@@ -53,13 +53,19 @@ import { getTopologyValue } from '../overlay/catalogue.js';
 
 /** Options of {@link runExperiment}. */
 export interface ExperimentOptions {
+  /** The results directory (created if missing; refused when not empty, unless `resume` or `force`). */
   outDir: string;
+  /** Continue the runs' checkpoints in `outDir` (as `dflsim run --resume`). */
   resume?: boolean;
+  /** Replace results already in `outDir` (as `dflsim run --force`). */
   force?: boolean;
+  /** Asked after every round: `true` checkpoints the running run and stops (what Ctrl-C does in the CLI). */
   shouldStop?: () => boolean;
   /** Worker threads training silos in parallel (overrides the config's `workers`). */
   workers?: number;
+  /** Receives notices (one line each: defaults applied, runs skipped, warnings). */
   log?: (line: string) => void;
+  /** Progress: a label (what is running), done of total, and a detail (the run or network). */
   onProgress?: (label: string, done: number, total: number, detail: string) => void;
   /** Run a training sweep's runs over the Redis queue at this URL (`redis://` or `rediss://`). */
   queue?: string;
