@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, expectObject, expectString } from '../errors.js';
 import { PUBLISHED, TOUR_TOPOLOGIES } from './published.js';
 import { writeFileAtomic } from '../io/files.js';
 import { packageVersion } from '../project-root.js';
@@ -641,6 +641,9 @@ export function validateTrainingRuns(
  * @param file config path (JSON or YAML)
  */
 export async function runExperiment(file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  expectString(file, 'runExperiment: file', 'a config file path (JSON or YAML)');
+  expectObject(opts, 'runExperiment: opts', 'options {outDir, ...}');
+  expectString(opts.outDir, 'runExperiment: opts.outDir', 'a results directory path');
   const cfg = loadConfig(file, opts.overrides);
   return cfg.kind === 'cycle-times' ? runCycleTimes(cfg, file, opts) : runTrainingExperiment(cfg, file, opts);
 }
