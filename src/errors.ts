@@ -44,3 +44,29 @@ export function printable(text: string): string {
   }
   return out;
 }
+
+/** A value as a message shows it: `null`, `undefined`, `a number (42)`, `an array`, `a function`, `an object`, `a string ("x")`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value)})`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `a ${typeof value} (${String(value)})`;
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/**
+ * Checks a library argument is a non-empty string, or throws a {@link DflsimInputError}
+ * naming it (`where`, e.g. `loadConfig: file`): a caller's mistake is said as such, never a
+ * TypeError from deep inside.
+ */
+export function expectString(value: unknown, where: string, what = 'a string'): asserts value is string {
+  if (typeof value !== 'string' || value === '') throw new DflsimInputError(where, `expected ${what}, got ${describeValue(value)}`);
+}
+
+/** Checks a library argument is a plain object (not null, not an array), or throws a {@link DflsimInputError} naming it. */
+export function expectObject(value: unknown, where: string, what = 'an object'): asserts value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new DflsimInputError(where, `expected ${what}, got ${describeValue(value)}`);
+}

@@ -99,6 +99,15 @@ export {
 export type { TopologyResult } from './overlay/registry.js';
 export { clockedPlan, type ClockedPlan } from './overlay/clocked-plan.js';
 export type { ClockChoice, MaxPlusRounds } from './timing/clock.js';
+export type { EventCycleTimeOptions } from './timing/clock.js';
+export type { SiloTimes } from './timing/delay-model.js';
+export type { RoundExchanges, RoundEnds } from './timing/exchanges.js';
+export type { StragglerSpec } from './timing/stragglers.js';
+export type { AvailabilitySpec, SiloDownInterval, LinkDownInterval } from './timing/availability.js';
+export type { TimingParams } from './timing/workload.js';
+export type { ProfileSummary } from './network/silo-profile.js';
+export type { BaseGraphVariant } from './overlay/topology.js';
+export type { MultigraphStats } from './multigraph/rounds.js';
 export type { Sharing } from './timing/event-clock.js';
 export type { CycleTimeResult } from './timing/cycle-time.js';
 export { maxCycleMean, type CycleMean } from './timing/karp.js';
@@ -139,6 +148,14 @@ export {
   type DatasetLoadContext,
   type UserDataSpec,
   type LoadedUserData,
+  type LoadUserDataOptions,
+  type FeatureScaling,
+  type LabelTask,
+  type NpzDataSpec,
+  type NpyDataSpec,
+  type CsvDataSpec,
+  type ImageFolderDataSpec,
+  type RegisteredDataSpec,
 } from './data/user-data.js';
 
 // Experiments: a config file run whole (sweeps, seeds, parallel or queued runs), or one training run.
@@ -153,7 +170,7 @@ export {
   type ConfigOverride,
 } from './experiment/config.js';
 export { runTraining } from './experiment/runner.js';
-export type { RunOptions, RunSummary } from './experiment/run-types.js';
+export type { RunOptions, RunSummary, SimulationRecord } from './experiment/run-types.js';
 
 // Training with your own trainer: the DPASGD engine, a topology's schedule, the trainer seam.
 export {
@@ -193,6 +210,7 @@ export {
   type SeedRun,
   type Comparison,
   type ConditionResult,
+  type Task,
 } from './analysis/verdict.js';
 export { trainingVerdict, meanCurves, type AnalysedRun, type BandPoint } from './analysis/training.js';
 

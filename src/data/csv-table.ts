@@ -14,7 +14,7 @@ import { DflsimInputError } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { checkTensorDataset, resolveLabels, type RawLabels, type TensorDataset } from './tensor-dataset.js';
 
-/** Options of {@link readCsvDataset} and {@link parseCsvDataset}. */
+/** Options of {@link readCsvDataset} (and of `parseCsvDataset`, its parser of a CSV text). */
 export interface CsvDatasetOptions {
   /** The label column, or several target columns (regression). */
   label: string | readonly string[];
@@ -47,7 +47,7 @@ const INTEGER = /^[+-]?\d+$/;
  * Read a CSV table into a dataset.
  * @param file the CSV path
  * @param options label, features, group, task
- * @throws DflsimInputError as {@link parseCsvDataset}, and for a missing or oversized file
+ * @throws DflsimInputError as `parseCsvDataset` (bad cells, columns or labels, with the line), and for a missing or oversized file
  */
 export function readCsvDataset(file: string, options: CsvDatasetOptions): TensorDataset {
   const text = readInputFile(file, 'CSV file', file, options.maxBytes ?? DEFAULT_MAX_CSV_BYTES);

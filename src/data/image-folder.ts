@@ -57,7 +57,7 @@ export interface ImageFolderOptions {
   maxImages?: number;
   /** Refuse a dataset whose pixels take more bytes as `Float32` (default 2 GiB). */
   maxBytes?: number;
-  /** Image decoder (default {@link sharpImageDecoder}). */
+  /** Image decoder (default `sharpImageDecoder`: sharp, PNG and JPEG). */
   decode?: ImageDecoder;
   /** Images decoded at once (default 8). */
   concurrency?: number;

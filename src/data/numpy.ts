@@ -50,7 +50,7 @@ export interface NpyArray extends NpyHeader {
   values: Float32Array | Float64Array | string[];
 }
 
-/** Options of {@link parseNpy}. */
+/** Options of `parseNpy` (the parser behind {@link readNpy}). */
 export interface NpyParseOptions {
   /** Element type of numeric results (default 32: `Float32Array`; 64 for labels and group ids). */
   precision?: 32 | 64;

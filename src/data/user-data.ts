@@ -119,6 +119,10 @@ export interface DatasetLoadContext {
 export interface DatasetDefinition {
   /** One line for `--help`-like listings. */
   description?: string;
+  /**
+   * Returns the samples (split by the config's `testFraction`), or `{train, test}` with a
+   * held-out test set; may be async. `options` is the config's `dataset.options` as given.
+   */
   load(
     options: Record<string, unknown>,
     ctx: DatasetLoadContext,

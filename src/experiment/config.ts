@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, describeValue, expectString } from '../errors.js';
 import { parseJsonInput, parseYamlInput, readInputFile } from '../input-file.js';
 import { expectedTopologies, findTopology, topologyNames, topologySchemaPatterns } from '../overlay/catalogue.js';
 import type { Topology } from '../overlay/topology.js';
@@ -816,6 +816,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
  * @param source file name for messages
  */
 export function validateConfig(raw: unknown, source: string): ExperimentConfig {
+  expectString(source, 'validateConfig: source', "a name for messages (the config's file path)");
   if (raw && typeof raw === 'object' && !Array.isArray(raw) && !('kind' in raw)) raw = { kind: 'train', ...(raw as object) };
   const r = configSchema.safeParse(raw);
   if (!r.success) {
@@ -976,6 +977,9 @@ export interface ConfigOverride {
 
 /** Read, parse (JSON or YAML by extension) and validate a config file; check that referenced files exist. */
 export function loadConfig(file: string, overrides: ConfigOverride[] = []): ExperimentConfig {
+  expectString(file, 'loadConfig: file', 'a config file path (JSON or YAML)');
+  if (!Array.isArray(overrides))
+    throw new DflsimInputError('loadConfig: overrides', `expected an array of {field, value}, got ${describeValue(overrides)}`);
   const text = readInputFile(file, 'config file');
   const raw = /\.ya?ml$/i.test(file) ? parseYamlInput(text, file) : parseJsonInput(text, file);
   if (overrides.length && (raw === null || typeof raw !== 'object' || Array.isArray(raw)))

@@ -60,7 +60,7 @@ export interface CycleTimeRequest {
   network: string | Underlay | AbstractGraph;
   /** Preset name or a workload. */
   workload: string | Workload;
-  /** Topologies to time (default {@link DEFAULT_TOPOLOGIES}). */
+  /** Topologies to time (default {@link defaultTopologies}: the catalogue's default comparison). */
   topologies?: string[];
   /** A user's overlay file; adds the `overlay` topology. */
   overlayFile?: string;

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, expectObject, expectString } from '../errors.js';
 import { PUBLISHED, TOUR_TOPOLOGIES } from './published.js';
 import { writeFileAtomic } from '../io/files.js';
 import { packageVersion } from '../project-root.js';
@@ -53,13 +53,19 @@ import { getTopologyValue } from '../overlay/catalogue.js';
 
 /** Options of {@link runExperiment}. */
 export interface ExperimentOptions {
+  /** The results directory (created if missing; refused when not empty, unless `resume` or `force`). */
   outDir: string;
+  /** Continue the runs' checkpoints in `outDir` (as `dflsim run --resume`). */
   resume?: boolean;
+  /** Replace results already in `outDir` (as `dflsim run --force`). */
   force?: boolean;
+  /** Asked after every round: `true` checkpoints the running run and stops (what Ctrl-C does in the CLI). */
   shouldStop?: () => boolean;
   /** Worker threads training silos in parallel (overrides the config's `workers`). */
   workers?: number;
+  /** Receives notices (one line each: defaults applied, runs skipped, warnings). */
   log?: (line: string) => void;
+  /** Progress: a label (what is running), done of total, and a detail (the run or network). */
   onProgress?: (label: string, done: number, total: number, detail: string) => void;
   /** Run a training sweep's runs over the Redis queue at this URL (`redis://` or `rediss://`). */
   queue?: string;
@@ -635,6 +641,9 @@ export function validateTrainingRuns(
  * @param file config path (JSON or YAML)
  */
 export async function runExperiment(file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
+  expectString(file, 'runExperiment: file', 'a config file path (JSON or YAML)');
+  expectObject(opts, 'runExperiment: opts', 'options {outDir, ...}');
+  expectString(opts.outDir, 'runExperiment: opts.outDir', 'a results directory path');
   const cfg = loadConfig(file, opts.overrides);
   return cfg.kind === 'cycle-times' ? runCycleTimes(cfg, file, opts) : runTrainingExperiment(cfg, file, opts);
 }

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, expectObject, expectString } from '../errors.js';
 import { describeShards } from '../data/partition.js';
 import { classCounts } from '../data/characters.js';
 import { CHARACTER_CLASSES } from '../data/character-glyphs.js';
@@ -41,6 +41,11 @@ export * from './run-timing.js';
  * @param configFile the config's path (for relative paths and messages)
  */
 export async function runTraining(cfg: TrainConfig, configFile: string, opts: RunOptions): Promise<RunSummary> {
+  expectObject(cfg, 'runTraining: cfg', 'a training config (from loadConfig or validateConfig)');
+  if (cfg.kind !== 'train') throw new DflsimInputError('runTraining: cfg.kind', `expected "train", got ${JSON.stringify(cfg.kind)}`);
+  expectString(configFile, 'runTraining: configFile', "the config's file path (relative paths in it resolve from there)");
+  expectObject(opts, 'runTraining: opts', 'options {outDir, ...}');
+  expectString(opts.outDir, 'runTraining: opts.outDir', 'a results directory path');
   const log = opts.log ?? (() => {});
   const out = opts.outDir;
   const store = opts.checkpointStore;

@@ -9,6 +9,7 @@
  * training adapter (`learning/tf/models/registry.ts`), whose import registers them.
  */
 import type * as tfTypes from '@tensorflow/tfjs';
+import { DflsimInputError } from '../errors.js';
 
 /** Losses a model trains with (Keras semantics; see `docs/models.md`). */
 export const LOSS_NAMES = ['mse', 'categorical-crossentropy', 'binary-crossentropy'] as const;
@@ -76,20 +77,23 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /**
  * Register a model under `name`, so that a config's `model: {"name": ...}` trains it.
  * The built-ins' names cannot be taken; registering a name again replaces the definition.
- * @throws Error on a bad name or definition
+ * @throws DflsimInputError on a bad name or definition, naming `registerModel: name` or `registerModel: definition`
  */
 export function registerModel(name: string, definition: ModelDefinition): void {
   if (typeof name !== 'string' || !MODEL_NAME.test(name))
-    throw new Error(`dflsim registerModel: name ${JSON.stringify(name)} is not 1-64 letters, digits, "_", "." or "-"`);
-  if (builtins.has(name)) throw new Error(`dflsim registerModel: "${name}" is a built-in model`);
+    throw new DflsimInputError('registerModel: name', `${JSON.stringify(name)} is not 1-64 letters, digits, "_", "." or "-"`);
+  if (builtins.has(name)) throw new DflsimInputError('registerModel: name', `"${name}" is a built-in model`);
   if (!definition || typeof definition.build !== 'function')
-    throw new Error(`dflsim registerModel: ${name}: the definition has no build(options) function`);
+    throw new DflsimInputError('registerModel: definition', `${name}: the definition has no build(options) function`);
   if (typeof definition.loss !== 'function' && !(LOSS_NAMES as readonly string[]).includes(definition.loss))
-    throw new Error(`dflsim registerModel: ${name}: loss must be one of ${LOSS_NAMES.join(', ')}, got ${JSON.stringify(definition.loss)}`);
+    throw new DflsimInputError(
+      'registerModel: definition',
+      `${name}: loss must be one of ${LOSS_NAMES.join(', ')}, got ${JSON.stringify(definition.loss)}`,
+    );
   if (definition.stepTime && !(definition.stepTime.computeMs >= 0))
-    throw new Error(`dflsim registerModel: ${name}: stepTime.computeMs must be a number >= 0`);
+    throw new DflsimInputError('registerModel: definition', `${name}: stepTime.computeMs must be a number >= 0`);
   if (definition.module !== undefined && (typeof definition.module !== 'string' || definition.module === ''))
-    throw new Error(`dflsim registerModel: ${name}: module must be a path or file: URL`);
+    throw new DflsimInputError('registerModel: definition', `${name}: module must be a path or file: URL`);
   definitions.set(name, definition);
 }
 

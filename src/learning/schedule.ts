@@ -4,7 +4,7 @@
  * from the timing core). Generic over topologies: a schedule is a plan on a clock
  * ({@link ClockedPlan}) plus a mixing rule; nothing here knows a topology by name.
  */
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, describeValue, expectObject, expectString } from '../errors.js';
 import { clockedPlan, type ClockedPlan } from '../overlay/clocked-plan.js';
 import type { MixingInputs, MixingRows, MixingRule, StaticScheme } from '../overlay/mixing-rules.js';
 import type { TopologyContext, TopologyPlan } from '../overlay/topology.js';
@@ -122,6 +122,20 @@ export function buildSchedule(
   shardSizes: readonly number[],
   scheme: StaticScheme = 'metropolis',
 ): TrainingSchedule {
+  expectObject(ctx, 'buildSchedule: ctx', 'a topology context (from prepareContext)');
+  if (!ctx.catalogue || typeof ctx.catalogue.find !== 'function')
+    throw new DflsimInputError(
+      'buildSchedule: ctx',
+      'expected a topology context (from prepareContext), got an object without a catalogue',
+    );
+  expectString(topology, 'buildSchedule: topology', 'a topology name such as "ring"');
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new DflsimInputError('buildSchedule: rounds', `expected an integer >= 1, got ${describeValue(rounds)}`);
+  if (!Array.isArray(shardSizes) || shardSizes.some((n) => typeof n !== 'number' || !(n >= 0)))
+    throw new DflsimInputError(
+      'buildSchedule: shardSizes',
+      `expected an array of sample counts (numbers >= 0), got ${describeValue(shardSizes)}`,
+    );
   const t = ctx.catalogue.find(topology);
   if (!t || !t.supports.training) {
     throw new DflsimInputError(

@@ -2,7 +2,7 @@
  * Resolve a `--network` argument: a built-in name or a GML file path.
  */
 import { existsSync } from 'node:fs';
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, expectString } from '../errors.js';
 import { readInputFile } from '../input-file.js';
 import { builtinNetworkNames, builtinUnderlay, paperNetworkHint } from './builtin.js';
 import { didYouMean } from '../suggest.js';
@@ -22,6 +22,7 @@ export type LoadUnderlayOptions = GmlUnderlayOptions & NetworkShapeOptions;
  *   the nodes that hold silos (`silos`) and the component kept (`component: 'largest'`)
  */
 export function loadUnderlay(spec: string, where = '--network', options: LoadUnderlayOptions = {}): Underlay {
+  expectString(spec, 'loadUnderlay: spec', 'a built-in network name or a GML file path');
   const builtin = builtinUnderlay(spec);
   let u: Underlay;
   if (builtin) {

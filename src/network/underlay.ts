@@ -7,7 +7,7 @@
  * `geographiclib-geodesic`).
  */
 import geodesicLib from 'geographiclib-geodesic';
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, expectString } from '../errors.js';
 import { UnionFind } from '../graph/union-find.js';
 import { gbpsToBitsPerSec } from '../units.js';
 import { gmlGet, parseGml, type GmlList } from './gml.js';
@@ -286,6 +286,8 @@ export function checkSiloCount(silos: readonly string[], source: string): void {
  * @param options what to do with nodes without coordinates (default: `error`)
  */
 export function underlayFromGml(text: string, file: string, name?: string, options: GmlUnderlayOptions = {}): Underlay {
+  if (typeof text !== 'string') expectString(text, 'underlayFromGml: text', 'the GML text (a string)');
+  expectString(file, 'underlayFromGml: file', 'the file name for messages');
   const mode = missingCoordinatesMode(options);
   const root = parseGml(text, file);
   const graphEntry = gmlGet(root, 'graph');

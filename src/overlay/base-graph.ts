@@ -53,7 +53,7 @@
  *    global average after its last pull, idles.
  * Also, the reference takes the hyper-hypercube's factors greedily from k+1 down, which
  * can need one more round than the fewest factors used here (first at n = 216, k = 7).
- * The extra exchanges cost time: on Gaia (11 silos, FEMNIST; the README has the
+ * The extra exchanges cost time: on Gaia (11 silos, FEMNIST; docs/reproduction.md has the
  * commands) the reference's cycle time is 8.6% (base-2) to 29.5% (base-5) longer.
  *
  * Everything is defined on positions 0..n−1 (see `relabel` in ./mixing-sequence.ts).

@@ -5,7 +5,7 @@
  * drawings and the multigraph's bases all come from here. A new topology is one module
  * exporting one value, listed here or added with {@link registerTopology}.
  */
-import { DflsimInputError } from '../errors.js';
+import { DflsimInputError, describeValue, expectObject } from '../errors.js';
 import { multigraphPattern } from './topologies/multigraph.js';
 import type { Topology, TopologyCatalogue, TopologyPattern } from './topology.js';
 import { baseGraphPattern } from './topologies/base-graph.js';
@@ -51,6 +51,12 @@ function isPattern(x: Topology | TopologyPattern): x is TopologyPattern {
  * name is replaced.
  */
 export function registerTopology(t: Topology | TopologyPattern): void {
+  expectObject(t, 'registerTopology: topology', 'a Topology value {name, build, ...} or a pattern {pattern, ...}');
+  if (!isPattern(t) && (typeof t.name !== 'string' || t.name === '' || typeof t.build !== 'function'))
+    throw new DflsimInputError(
+      'registerTopology: topology',
+      `expected a Topology value with a name and a build(context) function, got name ${describeValue(t.name)}`,
+    );
   if (isPattern(t)) {
     patterns.push(t);
     return;

@@ -28,7 +28,7 @@
  *
  * **Events.** The event clock's cycle time is its own asymptotic rate (ms per round), the
  * quantity max-plus reports for a static overlay (Karp's maximum cycle mean), never the end
- * of round K over K (which includes the first rounds' transient); see {@link eventCycleTime}.
+ * of round K over K (which includes the first rounds' transient); see `eventCycleTime` in `timing/asymptotic-rate.ts`.
  */
 import {
   batchMeans,
@@ -79,9 +79,17 @@ export type MaxPlusRounds =
   /** The per-silo max-plus recursion over each round's exchanges. */
   | { kind: 'per-silo' }
   /** Every round lasts `roundMs`: round k ends at (k + 1) · roundMs. */
-  | { kind: 'steady'; roundMs: number }
+  | {
+      kind: 'steady';
+      /** The duration of every round (ms). */
+      roundMs: number;
+    }
   /** Round k lasts `roundMs(k)`: round k ends at the running sum. */
-  | { kind: 'durations'; roundMs: (round: number) => number };
+  | {
+      kind: 'durations';
+      /** The duration of round `round` (ms; rounds from 0). */
+      roundMs: (round: number) => number;
+    };
 
 /** What the clocks read of a plan (a topology plan is one): each round's exchanges and how to time them. */
 export interface TimedRounds {
@@ -155,9 +163,9 @@ export function planEventClock(p: TimedRounds, c: Omit<ClockChoice, 'clock'>): E
   });
 }
 
-/** Options of {@link eventCycleTime} and {@link planClock}. */
+/** Options of the event clock (`eventCycleTime` and `planClock`; reached through {@link clockedPlan}). */
 export interface EventCycleTimeOptions {
-  /** Rounds the periodic-regime search simulates at most (default {@link DEFAULT_PERIODIC_SEARCH_ROUNDS}, 10,000). */
+  /** Rounds the periodic-regime search simulates at most (default 10,000). */
   maxRounds?: number;
 }
 
@@ -244,7 +252,7 @@ export interface PlanClock {
 /**
  * A plan on a clock. `max-plus`: the plan's own rule ({@link maxPlusRoundEnds}). `events`:
  * the event clock over the plan's exchanges (round k ends when its last silo does), its
- * cycle time its own rate ({@link eventCycleTime}), and the failures it simulates.
+ * cycle time its own rate (`eventCycleTime`), and the failures it simulates.
  * @param rounds K, the context's rounds (a random clock's cycle time is its mean round over them)
  */
 export function planClock(p: TimedRounds, c: ClockChoice, rounds: number, opts: EventCycleTimeOptions = {}): PlanClock {

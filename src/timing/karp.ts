@@ -49,7 +49,7 @@ export function prepareMaxCycleMean(n: number, from: ArrayLike<number>, to: Arra
   return karpSolver(n, from, to);
 }
 
-/** Maximum cycle mean of a digraph (Karp). See {@link prepareMaxCycleMean}. */
+/** Maximum cycle mean of a digraph (Karp). See `prepareMaxCycleMean` (the same solve, reusable across weight changes). */
 export function maxCycleMean(n: number, from: ArrayLike<number>, to: ArrayLike<number>, weights: ArrayLike<number>): CycleMean {
   return prepareMaxCycleMean(n, from, to)(weights);
 }

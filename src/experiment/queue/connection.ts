@@ -53,7 +53,7 @@ export function describeRedisError(e: Error & { code?: string }, url: string): s
   if (/^NOAUTH/i.test(msg))
     return `Redis at ${at} needs a password (${msg.split(' ').slice(0, 2).join(' ')} ...): give it in the URL, redis://:password@host:port (or user:password@ with an ACL user)`;
   if (/^NOPERM/i.test(msg))
-    return `the Redis user of ${at} may not run a command the queue needs (${msg}): give it the ACL in the README's scale-out section`;
+    return `the Redis user of ${at} may not run a command the queue needs (${msg}): give it the ACL in docs/scale-out.md`;
   if ((e.code && UNTRUSTED.has(e.code)) || /certificate/i.test(msg))
     return `the TLS certificate of Redis at ${at} is not trusted here (${msg}): give its CA with NODE_EXTRA_CA_CERTS=ca.pem, or check the host name`;
   if (/wrong version number|packet length too long|EPROTO/i.test(msg))
