@@ -11,7 +11,7 @@ import { mixingRule } from '../learning/schedule.js';
 import { planRounds, type PlanRound } from '../learning/plan-rounds.js';
 import { mixingName, type MixingInputs, type StaticScheme } from '../overlay/mixing-rules.js';
 import type { ClockedPlan } from '../overlay/clocked-plan.js';
-import type { TopologyContext } from '../overlay/topology.js';
+import type { Topology, TopologyContext } from '../overlay/topology.js';
 import { describeClock } from '../timing/clock.js';
 import { buildOnClock, contextClock, prepareContext, timedTopology, type CycleTimeRequest } from './cycle-times.js';
 
@@ -90,15 +90,28 @@ export function preparePlanExport(req: PlanExportRequest): PlanExport {
   if (typeof req.topology !== 'string' || !req.topology) throw new DflsimInputError(field, 'missing: give a topology name');
   const topology = timedTopology(req.topology, field);
   const ctx = prepareContext(req);
+  return planExportOnContext(ctx, topology, { rounds: req.rounds, scheme: req.scheme, shardSizes: req.shardSizes });
+}
+
+/**
+ * {@link preparePlanExport} on a context already prepared (a training run's: `dflsim
+ * export-run`), for a topology of the catalogue.
+ * @param opts.rounds the rounds to export (default: one period, else the context's rounds)
+ */
+export function planExportOnContext(
+  ctx: TopologyContext,
+  topology: Topology,
+  opts: { rounds?: number; scheme?: StaticScheme; shardSizes?: readonly number[] } = {},
+): PlanExport {
   const plan = buildOnClock(topology, ctx);
   const n = plan.n;
-  const shardSizes = req.shardSizes ?? new Array<number>(n).fill(1);
+  const shardSizes = opts.shardSizes ?? new Array<number>(n).fill(1);
   if (shardSizes.length !== n || shardSizes.some((s) => !(s > 0)))
     throw new DflsimInputError('shardSizes', `expected ${n} positive sizes, got ${shardSizes.length}`);
-  const inputs: MixingInputs = { shardSizes, scheme: req.scheme ?? 'metropolis' };
+  const inputs: MixingInputs = { shardSizes, scheme: opts.scheme ?? 'metropolis' };
   const rule = mixingRule(plan, n, inputs);
   const period = plan.period ?? (plan.static ? 1 : undefined);
-  const rounds = req.rounds ?? period ?? ctx.rounds;
+  const rounds = opts.rounds ?? period ?? ctx.rounds;
   const w = ctx.params.workload;
   const header: PlanHeader = {
     schema: PLAN_SCHEMA,

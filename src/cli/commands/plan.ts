@@ -154,3 +154,32 @@ export function planCommand(y: Argv, out: Out, err: Out = () => {}): Argv {
     },
   );
 }
+
+/** Register the export-run command. */
+export function exportRunCommand(y: Argv, out: Out, err: Out = () => {}): Argv {
+  return y.command(
+    'export-run <config>',
+    'export what a PyTorch loop needs to replay a run of the linear model: its plan, shards, test set, initial weights and batches',
+    (c) =>
+      c
+        .positional('config', {
+          type: 'string',
+          demandOption: true,
+          describe: 'a train config (model "linear", a driving dataset, one run)',
+        })
+        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the directory to write (absent or empty)' })
+        .example(
+          '$0 export-run experiments/plan-linear.json -o results/plan-linear-export',
+          'then: python3 examples/python/dpasgd_plan.py results/plan-linear-export (PyTorch)',
+        ),
+    async (a) => {
+      const args = a as unknown as { config: string; out: string };
+      const { exportRun } = await import('../../experiment/export-run.js');
+      const run = await exportRun(args.config, args.out);
+      err(
+        `${args.out}: ${run.topology} on ${run.network} (${run.silos.length} silos), ${run.rounds} rounds x ${run.localSteps} local step(s) of ${run.batchSize}; replay with: python3 examples/python/dpasgd_plan.py ${args.out}\n`,
+      );
+      out('');
+    },
+  );
+}
