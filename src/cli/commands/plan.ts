@@ -90,7 +90,8 @@ export function planCommand(y: Argv, out: Out, err: Out = () => {}): Argv {
           describe:
             "rounds to export (and to time round-varying topologies over); default one period of a periodic topology (one round of a static one), else the workload's K",
         })
-        .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'the file to write (written whole or not at all)' })
+        // clockOptions' --out (-o), described as this command writes it
+        .option('out', { type: 'string', demandOption: true, describe: 'the file to write (written whole or not at all)' })
         .option('format', {
           alias: 'f',
           type: 'string',
