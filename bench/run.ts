@@ -19,6 +19,7 @@ export const BENCHMARKS = [
   'simulate',
   'queue',
   'distribute',
+  'plan',
 ] as const;
 
 const USAGE = `usage: node dist/bench/run.js [${BENCHMARKS.join('] [')}]  (default: all, in this order)`;

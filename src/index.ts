@@ -97,6 +97,23 @@ export {
   type NamedFailures,
 } from './experiment/cycle-times.js';
 export type { TopologyResult } from './overlay/registry.js';
+
+// Plans for your own trainer: a topology's rounds (edges, mixing rows, per-silo round times on
+// the clock) one at a time, written as JSON Lines or NumPy (docs/plan.md), and a run exported
+// for replay in PyTorch (examples/python/dpasgd_plan.py).
+export { planRounds, type PlanRound, type PlanMixTerm } from './learning/plan-rounds.js';
+export {
+  preparePlanExport,
+  planExportOnContext,
+  writePlanJsonl,
+  writePlanNpz,
+  planNpzArrays,
+  PLAN_SCHEMA,
+  type PlanExport,
+  type PlanExportRequest,
+  type PlanHeader,
+} from './experiment/plan-export.js';
+export { exportRun, type ExportedRun } from './experiment/export-run.js';
 export { clockedPlan, type ClockedPlan } from './overlay/clocked-plan.js';
 export type { ClockChoice, MaxPlusRounds } from './timing/clock.js';
 export type { EventCycleTimeOptions } from './timing/clock.js';
@@ -138,7 +155,15 @@ export {
   type TensorSplit,
   type ShardSplit,
 } from './data/tensor-partition.js';
-export { encodeNpy, encodeNpz, writeNpz, type NpyArrayInput, type NpyDtype } from './data/numpy-write.js';
+export {
+  encodeNpy,
+  encodeNpz,
+  writeNpz,
+  type NpyArrayInput,
+  type NpyDtype,
+  type NpyNumericInput,
+  type NpyStringInput,
+} from './data/numpy-write.js';
 export {
   registerDataset,
   registeredDatasetNames,
@@ -183,7 +208,7 @@ export {
   type MetricRow,
   type SiloShard,
 } from './learning/dpasgd.js';
-export { buildSchedule, scheduleFromPlan, type TrainingSchedule, type RoundPlan } from './learning/schedule.js';
+export { buildSchedule, scheduleFromPlan, mixingRule, type TrainingSchedule, type RoundPlan } from './learning/schedule.js';
 export type { LocalTrainer, LocalTrainResult, Batch, Evaluation, OptimizerState, SiloJob } from './learning/trainer.js';
 
 // Your own model: register one by name (a config's model.name), and check a model against the data.

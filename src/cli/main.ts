@@ -5,6 +5,7 @@ import yargs, { type Argv } from 'yargs';
 import { isInputError, printable } from '../errors.js';
 import { compareCommand, cycleTimeCommand } from './commands/cycle-time.js';
 import { multigraphCommand } from './commands/multigraph.js';
+import { exportRunCommand, planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { benchCommand } from './commands/bench.js';
@@ -52,6 +53,8 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = cycleTimeCommand(y, io.out, io.err);
   y = compareCommand(y, io.out, io.err);
   y = multigraphCommand(y, io.out);
+  y = planCommand(y, io.out, io.err);
+  y = exportRunCommand(y, io.out, io.err);
   y = runCommand(y, io.out, io.err);
   y = schemaCommand(y, io.out);
   y = benchCommand(y, io.out);

@@ -98,7 +98,7 @@ const siloProfileSchema = z
   .describe("per-silo compute and access capacities; absent: every silo uses the workload's compute time and accessGbps");
 
 const siloNames = z.array(z.string().min(1)).min(1);
-const stragglerSchema = z
+export const stragglerSchema = z
   .discriminatedUnion('model', [
     z
       .object({
@@ -122,7 +122,7 @@ const roundInterval = {
   fromRound: z.number().int().nonnegative().describe('first round down (0-based)'),
   toRound: z.number().int().nonnegative().describe('last round down (inclusive)'),
 };
-const failureSchema = z
+export const failureSchema = z
   .object({
     silos: z
       .array(z.object({ silo: z.string().min(1).describe("the silo's name in the network"), ...roundInterval }).strict())

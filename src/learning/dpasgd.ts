@@ -102,26 +102,39 @@ export function roundSeed(seed: number, purpose: string, round: number, silo: nu
   return hashString(`${purpose}:${round}:${silo}`, seed >>> 0);
 }
 
-/** A seeded mini-batch (sampling with replacement across steps, without within a batch when possible). */
-export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): Batch {
+/**
+ * The sample indices of a seeded mini-batch of a shard of `shardSize` samples: a partial
+ * Fisher-Yates shuffle of 0..shardSize-1 by `createRng(seed)`, its first min(batchSize,
+ * shardSize) entries (without replacement within a batch; batches of different steps and
+ * rounds are drawn independently). What {@link sampleBatch} takes, exported for replays.
+ */
+export function batchIndices(shardSize: number, batchSize: number, seed: number): Int32Array {
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new DflsimInputError('batchSize', `must be a positive integer, got ${batchSize}`);
-  if (shard.size === 0) throw new DflsimInputError('shard', 'is empty: cannot sample a batch');
+  if (shardSize === 0) throw new DflsimInputError('shard', 'is empty: cannot sample a batch');
   const rng = createRng(seed);
-  const size = Math.min(batchSize, shard.size);
+  const size = Math.min(batchSize, shardSize);
+  const idx = new Int32Array(shardSize);
+  for (let i = 0; i < shardSize; i++) idx[i] = i;
+  for (let b = 0; b < size; b++) {
+    const j = b + rng.int(shardSize - b);
+    const t = idx[b];
+    idx[b] = idx[j];
+    idx[j] = t;
+  }
+  return idx.slice(0, size);
+}
+
+/** A seeded mini-batch (sampling with replacement across steps, without within a batch when possible): {@link batchIndices}' samples. */
+export function sampleBatch(shard: SiloShard, batchSize: number, seed: number): Batch {
+  const picked = batchIndices(shard.size, batchSize, seed);
+  const size = picked.length;
   const dx = shard.x.length / shard.size;
   const dy = shard.y.length / shard.size;
   const x = new Float32Array(size * dx);
   const y = new Float32Array(size * dy);
-  // partial Fisher-Yates over indices
-  const idx = new Int32Array(shard.size);
-  for (let i = 0; i < shard.size; i++) idx[i] = i;
   for (let b = 0; b < size; b++) {
-    const j = b + rng.int(shard.size - b);
-    const t = idx[b];
-    idx[b] = idx[j];
-    idx[j] = t;
-    const s = idx[b];
+    const s = picked[b];
     x.set(shard.x.subarray(s * dx, (s + 1) * dx), b * dx);
     y.set(shard.y.subarray(s * dy, (s + 1) * dy), b * dy);
   }

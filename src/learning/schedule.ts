@@ -22,6 +22,8 @@ export interface RoundPlan {
   isolated: number[];
   /** Silos down this round: they do not train or mix (their mixing row is the identity). */
   down?: number[];
+  /** The round's graph state the rows were computed from (on the plan's clock: without what is down). */
+  state?: RoundState;
 }
 
 /** A topology's schedule over rounds. */
@@ -102,8 +104,9 @@ export function scheduleFromPlan(plan: ClockedPlan, rule: MixingRule): TrainingS
           endMs,
           isolated: state.isolated,
           down: state.down,
+          state,
         };
-      return { round: k, mixing, endMs, isolated: state.isolated };
+      return { round: k, mixing, endMs, isolated: state.isolated, state };
     },
   };
 }

@@ -9,7 +9,8 @@
  * model); the engine neither trains nor mixes a down silo that round. The round's
  * `exchanges` stay as planned: the event clock drops the transfers itself.
  */
-import { planClock, type ClockChoice, type EventCycleTimeOptions } from '../timing/clock.js';
+import { planClock, roundSiloTimes, type ClockChoice, type EventCycleTimeOptions } from '../timing/clock.js';
+import type { SiloRoundTimes } from '../timing/exchanges.js';
 import { isolatedSilos, type RoundState, type SiloPair } from './round-state.js';
 import type { TopologyPlan } from './topology.js';
 
@@ -17,6 +18,12 @@ import type { TopologyPlan } from './topology.js';
 export interface ClockedPlan extends TopologyPlan {
   /** The end of round k on the plan's clock (ms since the start). */
   roundEndMs(round: number): number;
+  /**
+   * Each silo's start and end of round k on the plan's clock (ms since the start; see
+   * `roundSiloTimes` in `../timing/clock.ts`). Ask in round order: on max-plus only the
+   * latest rounds' per-silo times are kept.
+   */
+  roundSilosMs(round: number): SiloRoundTimes;
 }
 
 /** A round's state without down silos and links. */
@@ -53,7 +60,8 @@ function withoutDown(s: RoundState, n: number, downSilos: Uint8Array, downLinks:
 export function clockedPlan(plan: TopologyPlan, c: ClockChoice, rounds: number, opts: EventCycleTimeOptions = {}): ClockedPlan {
   const clock = planClock(plan, c, rounds, opts);
   const ends = clock.ends;
-  if (!clock.estimate) return { ...plan, roundEndMs: (k) => ends.roundEndMs(k) };
+  const roundSilosMs = roundSiloTimes(plan, c, ends);
+  if (!clock.estimate) return { ...plan, roundEndMs: (k) => ends.roundEndMs(k), roundSilosMs };
   const n = plan.n;
   const down = clock.down;
   return {
@@ -67,6 +75,7 @@ export function clockedPlan(plan: TopologyPlan, c: ClockChoice, rounds: number, 
       return withoutDown(base, n, a.silos, a.links);
     },
     roundEndMs: (k) => ends.roundEndMs(k),
+    roundSilosMs,
     cycleTimeMs: clock.estimate.cycleTimeMs,
     criticalCircuit: [],
     details: { ...plan.details, ...clock.details, maxPlusCycleTimeMs: plan.cycleTimeMs },

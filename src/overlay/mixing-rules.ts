@@ -179,13 +179,34 @@ export interface PlanMixing {
    * row's own model.
    */
   downSilos?: 'renormalise';
+  /** The rule's name for exports and records (`uniform`, `metropolis`, `explicit`, `fedavg`, ...), given the run's inputs. */
+  name?(inputs: MixingInputs): string;
+  /**
+   * True when the rule promises doubly stochastic rows (every column also sums to 1) for the
+   * run's inputs, whatever the round: tests check the promise on every round they export.
+   */
+  doublyStochastic?(inputs: MixingInputs): boolean;
+}
+
+/** A plan mixing's name for a run (`custom` when the rule gives none). */
+export function mixingName(m: PlanMixing, inputs: MixingInputs): string {
+  return m.name?.(inputs) ?? 'custom';
 }
 
 /** Equal weights over a silo and its strong in-neighbours, whatever the run's scheme (RING's `(A + I) / 2`). */
-export const UNIFORM_MIXING: PlanMixing = { rule: (n) => (s) => pairsMixing(n, s.strong, 'uniform') };
+export const UNIFORM_MIXING: PlanMixing = { rule: (n) => (s) => pairsMixing(n, s.strong, 'uniform'), name: () => 'uniform' };
 
 /** The run's scheme (Metropolis-Hastings by default, or uniform) over each round's strong in-edges. */
-export const SCHEME_MIXING: PlanMixing = { rule: (n, inputs) => (s) => pairsMixing(n, s.strong, inputs.scheme) };
+export const SCHEME_MIXING: PlanMixing = {
+  rule: (n, inputs) => (s) => pairsMixing(n, s.strong, inputs.scheme),
+  name: (inputs) => inputs.scheme,
+};
+
+/**
+ * {@link SCHEME_MIXING} on undirected overlays (MST, δ-MBST): Metropolis-Hastings weights are
+ * symmetric there, so the rows are doubly stochastic (Xiao & Boyd 2004).
+ */
+export const UNDIRECTED_SCHEME_MIXING: PlanMixing = { ...SCHEME_MIXING, doublyStochastic: (inputs) => inputs.scheme === 'metropolis' };
 
 /** Each round's own weights (`RoundState.weights`): topologies whose weights are part of the topology. */
 export const EXPLICIT_MIXING: PlanMixing = {
@@ -193,6 +214,7 @@ export const EXPLICIT_MIXING: PlanMixing = {
     if (!s.weights) throw new Error(`mixing: round ${s.round} carries no explicit weights`);
     return explicitMixing(n, s.weights);
   },
+  name: () => 'explicit',
 };
 
 /** No communication: every silo keeps its model (local training, the pooled-data silo). */
@@ -201,4 +223,6 @@ export const LOCAL_MIXING: PlanMixing = {
     const rows = localMixing(n);
     return () => rows;
   },
+  name: () => 'local',
+  doublyStochastic: () => true,
 };

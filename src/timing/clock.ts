@@ -40,7 +40,7 @@ import {
 import { availability as availabilityOf, type AvailabilitySpec, type RoundAvailability } from './availability.js';
 import type { SiloTimes } from './delay-model.js';
 import { eventClock, type EventClock, type Sharing } from './event-clock.js';
-import type { RoundEnds, RoundExchanges } from './exchanges.js';
+import type { RoundClock, RoundEnds, RoundExchanges, SiloRoundTimes } from './exchanges.js';
 import { maxPlusClock } from './max-plus.js';
 import type { StragglerSpec } from './stragglers.js';
 
@@ -131,6 +131,40 @@ export function maxPlusRoundEnds(p: TimedRounds): RoundEnds {
   }
   maxPlusMemo.set(p, ends);
   return ends;
+}
+
+/**
+ * Each silo's start and end of round k on a plan's clock (ms since the start):
+ * - max-plus `per-silo`: the per-silo recursion's `t_j(k)` and `t_j(k+1)`, from a clock of
+ *   its own that keeps the last rounds only (asked in round order it holds O(n·L) numbers,
+ *   L the launch lag; asked for an earlier round it starts again from round 0). Its values
+ *   are the plan's clock's: the same recursion in the same order;
+ * - the event clock: its own per-silo times;
+ * - a clock that times rounds, not silos (max-plus `steady` and `durations`: STAR, the
+ *   baselines, the multigraph's τk): every silo starts round k at the end of round k − 1
+ *   and ends it at the round's end.
+ * @param ends the plan's round ends on its clock ({@link PlanClock.ends})
+ */
+export function roundSiloTimes(p: TimedRounds, c: ClockChoice, ends: RoundEnds): (round: number) => SiloRoundTimes {
+  if (c.clock === 'max-plus' && p.maxPlus.kind === 'per-silo') {
+    const keepRounds = (p.launchLagRounds ?? 0) + 2;
+    const fresh = (): { clock: RoundClock; asked: number } => ({
+      clock: maxPlusClock(p.siloTimes, (k) => p.round(k).exchanges, { keepRounds }),
+      asked: -1,
+    });
+    let own = fresh();
+    return (k) => {
+      if (k < own.asked - 1) own = fresh();
+      own.asked = Math.max(own.asked, k);
+      return own.clock.silos(k);
+    };
+  }
+  const perSilo = (ends as Partial<RoundClock>).silos;
+  if (c.clock === 'events' && typeof perSilo === 'function') return (k) => perSilo.call(ends, k);
+  return (k) => ({
+    startMs: new Float64Array(p.n).fill(k > 0 ? ends.roundEndMs(k - 1) : 0),
+    endMs: new Float64Array(p.n).fill(ends.roundEndMs(k)),
+  });
 }
 
 /**

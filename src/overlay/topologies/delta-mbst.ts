@@ -1,7 +1,7 @@
 /** `delta-mbst`: the δ-minimum bottleneck spanning tree overlay (Marfoq et al. 2020). */
 import { buildDeltaMbst } from '../delta-mbst.js';
 import { cached, staticPlan, type Topology } from '../topology.js';
-import { SCHEME_MIXING } from '../mixing-rules.js';
+import { UNDIRECTED_SCHEME_MIXING } from '../mixing-rules.js';
 
 /** The δ-MBST topology. */
 export const deltaMbstTopology: Topology = {
@@ -13,6 +13,9 @@ export const deltaMbstTopology: Topology = {
   lists: { defaultComparison: true, reportDrawing: true },
   build(ctx) {
     const r = cached(ctx, 'delta-mbst', () => buildDeltaMbst(ctx.cg, ctx.k));
-    return staticPlan(ctx, 'delta-mbst', r.overlay, { mixing: SCHEME_MIXING, details: { bestDelta: r.bestDelta, fromCube: r.fromCube } });
+    return staticPlan(ctx, 'delta-mbst', r.overlay, {
+      mixing: UNDIRECTED_SCHEME_MIXING,
+      details: { bestDelta: r.bestDelta, fromCube: r.fromCube },
+    });
   },
 };

@@ -35,7 +35,7 @@ function matchaPlan(base: MatchaBase, ctx: TopologyContext): TopologyPlan {
     n: ctx.cg.n,
     static: false,
     // W = I − αL over the round's active edges, α the plan's own (optimised with its matchings)
-    mixing: { rule: (n) => (s) => matchaMixing(n, s.strong, plan.alpha) },
+    mixing: { rule: (n) => (s) => matchaMixing(n, s.strong, plan.alpha), name: () => 'matcha', doublyStochastic: () => true },
     round(k): RoundState {
       const rt = timeOf(k);
       const strong: SiloPair[] = [];

@@ -1,7 +1,7 @@
 /** `mst`: the minimum spanning tree overlay (Marfoq et al. 2020), both directions. */
 import { buildMst } from '../mst.js';
 import { cached, staticPlan, type Topology } from '../topology.js';
-import { SCHEME_MIXING } from '../mixing-rules.js';
+import { UNDIRECTED_SCHEME_MIXING } from '../mixing-rules.js';
 
 /** The MST topology. */
 export const mstTopology: Topology = {
@@ -16,6 +16,6 @@ export const mstTopology: Topology = {
       ctx,
       'mst',
       cached(ctx, 'mst', () => buildMst(ctx.cg, ctx.k)),
-      { mixing: SCHEME_MIXING },
+      { mixing: UNDIRECTED_SCHEME_MIXING },
     ),
 };

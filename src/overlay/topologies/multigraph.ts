@@ -110,6 +110,7 @@ export const MULTIGRAPH_SELF_WEIGHT = 0.7;
  */
 export const MULTIGRAPH_MIXING: PlanMixing = {
   rule: (n) => (s, prev) => multigraphMixing(n, s.strong, prev ? prev.strong : null, MULTIGRAPH_SELF_WEIGHT),
+  name: () => 'multigraph',
 };
 
 function multigraphPlan(ctx: TopologyContext, base: string): TopologyPlan {

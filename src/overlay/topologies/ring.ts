@@ -18,7 +18,8 @@ export const ringTopology: Topology = {
   build(ctx) {
     const r = ringOf(ctx);
     return staticPlan(ctx, 'ring', r.overlay, {
-      mixing: UNIFORM_MIXING,
+      // (A + I) / 2 on a directed cycle: each silo's column holds its own 1/2 and its successor's 1/2
+      mixing: { ...UNIFORM_MIXING, doublyStochastic: () => true },
       details: { tour: r.tour.map((i) => ctx.cg.silos[i]), localSearch: ctx.ring.localSearch },
     });
   },

@@ -20,6 +20,7 @@ export const FEDAVG_MIXING: PlanMixing = {
     return () => rows;
   },
   downSilos: 'renormalise',
+  name: () => 'fedavg',
 };
 
 /** The STAR topology. */
