@@ -109,6 +109,8 @@ export {
   writePlanNpz,
   planNpzArrays,
   PLAN_SCHEMA,
+  PLAN_CYCLE_TIME_DEFINITION,
+  MAX_PLAN_NPZ_BYTES,
   type PlanExport,
   type PlanExportRequest,
   type PlanHeader,
@@ -118,6 +120,7 @@ export { clockedPlan, type ClockedPlan } from './overlay/clocked-plan.js';
 export type { ClockChoice, MaxPlusRounds } from './timing/clock.js';
 export type { EventCycleTimeOptions } from './timing/clock.js';
 export type { SiloTimes } from './timing/delay-model.js';
+export type { SiloRoundTimes } from './timing/exchanges.js';
 export type { RoundExchanges, RoundEnds } from './timing/exchanges.js';
 export type { StragglerSpec } from './timing/stragglers.js';
 export type { AvailabilitySpec, SiloDownInterval, LinkDownInterval } from './timing/availability.js';

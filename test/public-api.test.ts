@@ -66,6 +66,8 @@ const VALUES = [
   'writePlanNpz',
   'planNpzArrays',
   'PLAN_SCHEMA',
+  'PLAN_CYCLE_TIME_DEFINITION',
+  'MAX_PLAN_NPZ_BYTES',
   'exportRun',
   'mixingRule',
   'overlayCycleTime',
@@ -274,6 +276,7 @@ const TYPES = [
   // referenced by the public signatures above (documented with them)
   'EventCycleTimeOptions',
   'SiloTimes',
+  'SiloRoundTimes',
   'RoundExchanges',
   'RoundEnds',
   'StragglerSpec',
