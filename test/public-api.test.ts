@@ -429,7 +429,7 @@ describe("the README's library examples", () => {
 
   it('run as written and print what the README says', () => {
     const blocks = examples();
-    expect(blocks).toHaveLength(3);
+    expect(blocks).toHaveLength(4);
     // a user's project: dflsim and graphology installed beside the example, results in its own directory
     const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-readme-'));
     try {
@@ -450,7 +450,14 @@ describe("the README's library examples", () => {
       };
       expect(run(0)).toBe('star: 288.73 ms\nring: 57.59 ms\nmultigraph-ring: 16.75 ms\n');
       expect(run(1)).toBe('ring: 24.21 ms per round\n4 silos, 4 directed edges, diameter 3\n');
-      const third = run(2);
+      const plan = run(2).split('\n');
+      expect(plan.slice(0, 3)).toEqual([
+        '11 silos, 12 rounds (period 12)',
+        'round 0: 11 strong edges, isolated [], ends 57.59 ms; silo 0 <- 0.70 x silo 0 + 0.30 x silo 10',
+        'round 1: 3 strong edges, isolated [0,7,8,9,10], ends 63.73 ms; silo 0 <- 1.00 x silo 0',
+      ]);
+      expect(plan).toHaveLength(14); // the header, 12 rounds and the final newline
+      const third = run(3);
       expect(third).toMatch(/^cycle time \(ms per round\)\n/);
       expect(third).toMatch(/gaia-cities\s+tMax=5\s+57\.6\s+16\.7\s+/);
       expect(third).toContain('report: results/multigraph-t-sweep/report.html\n');
