@@ -243,9 +243,18 @@ function whatIfConfig() {
   };
 }
 
+let pending = 0;
+
+/** Re-time the table and the rounds; `body[data-busy]` is 1 while any request is out (tests wait on it). */
 async function refresh() {
   updateShare();
-  await Promise.all([refreshTable(), refreshRounds()]);
+  pending++;
+  document.body.dataset.busy = '1';
+  try {
+    await Promise.all([refreshTable(), refreshRounds()]);
+  } finally {
+    if (--pending === 0) document.body.dataset.busy = '0';
+  }
 }
 
 async function loadNetwork(ref) {
