@@ -232,14 +232,22 @@ function updateShare() {
   history.replaceState(null, '', `?${shareQuery()}`);
 }
 
+/** The what-if as a `dflsim run` cycle-times config (silo compute times, which a config gives as a silo-profile CSV, are listed in its description). */
 function whatIfConfig() {
+  const overrides = Object.entries(state.computeMs);
+  const notes = [];
+  if (overrides.length)
+    notes.push(
+      `silo compute times (ms per step), as a silo-profile CSV: silo,computeMs; ${overrides.map(([k, v]) => `${k},${v}`).join('; ')}`,
+    );
+  if (state.network.startsWith('upload:')) notes.push('the network was an uploaded GML: put its path in "networks"');
   return {
     kind: 'cycle-times',
-    name: 'explorer what-if',
-    network: state.network,
+    name: 'explorer-what-if',
+    ...(notes.length ? { description: notes.join('. ') } : {}),
+    networks: [state.network],
     topologies: selectedTopologies(),
     tMax: state.tMax,
-    ...(Object.keys(state.computeMs).length ? { computeMs: state.computeMs } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/experiment/config.js';
 import { preparePlanExport } from '../../src/experiment/plan-export.js';
 import { generateNetwork } from '../../src/network/generate.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
@@ -205,6 +206,13 @@ describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
     const want = ((await res.json()) as { results: { topology: string; cycleTimeMs: number }[] }).results;
     const shown = await tableOf(page);
     for (const r of want) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+    // the downloaded config is one `dflsim run` accepts
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-config')]);
+    const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, unknown>;
+    const cfg = validateConfig(saved, 'what-if.json');
+    expect(cfg.kind).toBe('cycle-times');
+    expect(saved).toMatchObject({ networks: ['gaia-cities'], topologies: ['star', 'ring'], tMax: 3 });
+    expect(String(saved.description)).toContain('Tokyo,40');
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
