@@ -12,6 +12,7 @@ import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { workerCommand } from './commands/worker.js';
 import { queueCommand } from './commands/queue.js';
+import { serveCommand } from './commands/serve.js';
 import { rejectRepeatedFlags } from './common.js';
 
 /** Where the CLI writes. */
@@ -61,6 +62,7 @@ export function buildCli(io: CliIo = defaultIo): Argv {
   y = reportCommand(y, io.out, io.err);
   y = workerCommand(y, io.out, io.err);
   y = queueCommand(y, io.out, io.err);
+  y = serveCommand(y, io.out);
   return y;
 }
 

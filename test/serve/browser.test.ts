@@ -1,0 +1,241 @@
+/// <reference lib="dom" />
+/**
+ * The explorer in headless Chromium: upload Gaia's GML, select topologies and read the
+ * cycle times from the page (equal to `dflsim cycle-time` on the same file, to the digits
+ * shown); step the multigraph's rounds (the isolated silos shown are the plan's); start and
+ * stop a short training run and see its curve; time an edit of one silo's compute time on
+ * a generated 100-silo network (printed, not asserted). Screenshots go to
+ * `.dflsim-tmp/test-output/serve/` (git-ignored); with DFLSIM_UPDATE_SCREENSHOT=1 the
+ * README's `docs/serve.png` is rewritten.
+ *
+ * Needs Chromium at /usr/bin/chromium (or $DFLSIM_CHROMIUM) and `npm run build` (the CLI and
+ * the compute thread run dist/). Without Chromium the file is skipped with a notice, except
+ * under CI (`CI` set), where a missing browser fails it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/experiment/config.js';
+import { preparePlanExport } from '../../src/experiment/plan-export.js';
+import { generateNetwork } from '../../src/network/generate.js';
+import { startServer, type RunningServer } from '../../src/serve/server.js';
+import { networkFile, ROOT } from '../helpers.js';
+
+const CHROMIUM = process.env.DFLSIM_CHROMIUM || '/usr/bin/chromium';
+/** Under CI a missing browser is a failure, not a skip. */
+const IN_CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+const FOUND = existsSync(CHROMIUM);
+const SKIP = !FOUND && !IN_CI;
+const INSTALL = 'install with `apt-get install -y chromium` or set DFLSIM_CHROMIUM, and run again';
+if (SKIP) console.warn(`skipped: dflsim serve in headless Chromium — Chromium not found at ${CHROMIUM}; ${INSTALL}`);
+const OUTPUT = path.join(ROOT, '.dflsim-tmp', 'test-output', 'serve');
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const TOPOLOGIES = ['ring', 'multigraph-ring', 'star', 'mst', 'matcha'];
+
+/** `dflsim cycle-time` on a file, as JSON. */
+function cliCycleTimes(file: string, topologies: string[]): { topology: string; cycleTimeMs: number }[] {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'bin/dflsim.js'), 'cycle-time', '-n', file, '-t', topologies.join(','), '--format', 'json'],
+    {
+      encoding: 'utf8',
+      cwd: ROOT,
+    },
+  );
+  if (r.status !== 0) throw new Error(`dflsim cycle-time exited ${r.status}:\n${r.stderr}`);
+  return (JSON.parse(r.stdout) as { results: { topology: string; cycleTimeMs: number }[] }).results;
+}
+
+/** A generated network written as GML (coordinates only: link lengths are geodesic). */
+function generatedGml(n: number): string {
+  const u = generateNetwork({ n, seed: 7 });
+  const nodes = u.silos.map(
+    (s, i) => `  node [ id ${i} label "${s}" Latitude ${u.coordinates[i]!.latitude} Longitude ${u.coordinates[i]!.longitude} ]`,
+  );
+  const edges = u.links.map((l) => `  edge [ source ${l.a} target ${l.b} ]`);
+  return `graph [\n${nodes.join('\n')}\n${edges.join('\n')}\n]\n`;
+}
+
+/** Wait until no request of the page is out. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.body.dataset.ready === '1' && document.body.dataset.busy === '0');
+}
+
+async function tableOf(page: Page): Promise<Record<string, string>> {
+  return page.$$eval('#cycle-times tbody tr', (rows) =>
+    Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.topology!, r.querySelector('td.ms')!.textContent!])),
+  );
+}
+
+describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
+  let context: BrowserContext | undefined;
+  let server: RunningServer;
+  let userDataDir: string;
+  let work: string;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!FOUND) throw new Error(`Chromium not found at ${CHROMIUM} (CI=${process.env.CI}: a missing browser fails under CI); ${INSTALL}`);
+    work = mkdtempSync(path.join(tmpdir(), 'dflsim-serve-e2e-'));
+    userDataDir = mkdtempSync(path.join(tmpdir(), 'dflsim-chromium-profile-'));
+    mkdirSync(OUTPUT, { recursive: true });
+    server = await startServer({ port: 0, workDir: work });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  async function open(query = ''): Promise<Page> {
+    const page = await context!.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !r.url().startsWith('blob:')) consoleErrors.push(`request beyond the server: ${r.url()}`);
+    });
+    await page.goto(`${server.url}/${query}`);
+    await settled(page);
+    return page;
+  }
+
+  it('uploads a GML, times the selected topologies as `dflsim cycle-time` does, steps the rounds, trains and stops', async () => {
+    const page = await open();
+    // upload Gaia's GML
+    const file = networkFile('gaia');
+    await page.setInputFiles('#gml-file', { name: 'gaia.gml', mimeType: 'text/plain', buffer: readFileSync(file) });
+    await page.waitForFunction(() => /uploaded/.test(document.getElementById('network-info')!.textContent ?? ''));
+    await settled(page);
+    // select exactly TOPOLOGIES
+    for (const cb of await page.$$('#topologies input[type=checkbox]')) {
+      const want = TOPOLOGIES.includes(await cb.getAttribute('value')!.then(String));
+      if ((await cb.isChecked()) !== want) await cb.click();
+    }
+    await settled(page);
+    const shown = await tableOf(page);
+    const cli = cliCycleTimes(file, TOPOLOGIES);
+    expect(Object.keys(shown).sort()).toEqual([...TOPOLOGIES].sort());
+    for (const r of cli) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+
+    // the multigraph's rounds: the isolated silos shown are the plan's
+    await page.selectOption('#round-topology', 'multigraph-ring');
+    await settled(page);
+    const plan = [...preparePlanExport({ network: file, workload: 'femnist', topology: 'multigraph-ring', rounds: 20 }).rounds()];
+    let sawIsolated = false;
+    for (const k of [0, 1, 2, 3, 5, 8, 13, 19]) {
+      await page.$eval(
+        '#round-slider',
+        (s, v) => {
+          (s as HTMLInputElement).value = String(v);
+          s.dispatchEvent(new Event('input'));
+        },
+        k,
+      );
+      const iso = await page.$eval('#isolated', (e) => ({
+        round: (e as HTMLElement).dataset.round,
+        isolated: (e as HTMLElement).dataset.isolated,
+      }));
+      expect(iso.round).toBe(String(k));
+      expect(JSON.parse(iso.isolated!)).toEqual(plan[k].isolated);
+      const drawn = await page.$$eval('#map circle.silo.isolated', (cs) => cs.length);
+      expect(drawn).toBe(plan[k].isolated.length);
+      if (plan[k].isolated.length) sawIsolated = true;
+    }
+    expect(sawIsolated).toBe(true); // the rounds checked include some with isolated silos
+    await page.screenshot({ path: path.join(OUTPUT, 'rounds.png') });
+
+    // a short training run: its curve appears, then it stops
+    await page.click('#train-start');
+    await page.waitForFunction(() => Number(document.querySelector('#train-curve polyline')?.getAttribute('data-points') ?? 0) >= 3);
+    await page.click('#train-stop');
+    await page.waitForFunction(() => document.getElementById('train-status')!.dataset.done !== undefined);
+    expect(await page.$eval('#train-status', (e) => (e as HTMLElement).dataset.done)).toBe('stopped');
+    const points = Number(await page.$eval('#train-curve polyline', (e) => e.getAttribute('data-points')));
+    expect(points).toBeGreaterThanOrEqual(3);
+    await page.screenshot({ path: path.join(OUTPUT, 'explorer.png') });
+    if (process.env.DFLSIM_UPDATE_SCREENSHOT === '1') {
+      // the README's picture: a palette PNG at a small size (under ~100 KB)
+      await page.setViewportSize({ width: 1100, height: 800 });
+      const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 1100, height: 800 } });
+      const { default: sharp } = await import('sharp');
+      await sharp(shot)
+        .resize({ width: 880 })
+        .png({ palette: true, colours: 32, compressionLevel: 9 })
+        .toFile(path.join(ROOT, 'docs', 'serve.png'));
+    }
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('restores a what-if from its share link', async () => {
+    const page = await open('?network=gaia-cities&topologies=ring,star&t=3&computeMs=%7B%22Tokyo%22%3A40%7D');
+    expect(Object.keys(await tableOf(page)).sort()).toEqual(['ring', 'star']);
+    const href = await page.$eval('#share-link', (a) => (a as HTMLAnchorElement).href);
+    const q = new URL(href).searchParams;
+    expect([q.get('network'), q.get('topologies'), q.get('t'), q.get('computeMs')]).toEqual([
+      'gaia-cities',
+      'star,ring',
+      '3',
+      '{"Tokyo":40}',
+    ]);
+    const res = await fetch(`${server.url}/api/cycle-times`, {
+      method: 'POST',
+      body: JSON.stringify({ network: 'gaia-cities', topologies: ['ring', 'star'], tMax: 3, computeMs: { Tokyo: 40 } }),
+    });
+    const want = ((await res.json()) as { results: { topology: string; cycleTimeMs: number }[] }).results;
+    const shown = await tableOf(page);
+    for (const r of want) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+    // the downloaded config is one `dflsim run` accepts
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-config')]);
+    const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, unknown>;
+    const cfg = validateConfig(saved, 'what-if.json');
+    expect(cfg.kind).toBe('cycle-times');
+    expect(saved).toMatchObject({ networks: ['gaia-cities'], topologies: ['star', 'ring'], tMax: 3 });
+    expect(String(saved.description)).toContain('Tokyo,40');
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('re-times a 100-silo network after one silo edit (time printed, not asserted)', async () => {
+    const page = await open('?network=gaia-cities&topologies=ring,multigraph-ring,star,mst&t=5');
+    await page.setInputFiles('#gml-file', { name: 'generated-100.gml', mimeType: 'text/plain', buffer: Buffer.from(generatedGml(100)) });
+    await page.waitForFunction(() => /100 silos/.test(document.getElementById('network-info')!.textContent ?? ''));
+    await settled(page);
+    await page.click('#map circle.silo >> nth=17');
+    const before = await tableOf(page);
+    const seq = await page.evaluate(() => document.body.dataset.tableSeq);
+    await page.fill('#silo-compute', '60');
+    const t0 = Date.now();
+    await page.click('#silo-apply');
+    await page.waitForFunction((s) => document.body.dataset.tableSeq !== s, seq);
+    const ms = Date.now() - t0;
+    const after = await tableOf(page);
+    console.log(
+      `serve: one silo's compute time edited on a 100-silo network: table updated in ${ms} ms (page's own count: ${await page.evaluate(() => document.body.dataset.lastUpdateMs)} ms)`,
+    );
+    expect(after.ring).not.toBe(before.ring); // a 60 ms step on one silo slows RING
+    await page.screenshot({ path: path.join(OUTPUT, 'generated-100.png') });
+    await page.close();
+  });
+});
