@@ -19,7 +19,18 @@ describe('npm run bench', () => {
     const r = spawnSync(process.execPath, [RUN, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     const names = /\[(.+)\]\s+\(default/.exec(r.stdout)?.[1]?.split('] [') ?? [];
-    expect(names).toEqual(['cycle-times', 'matcha', 'topologies', 'event-clock', 'train', 'kernels', 'simulate', 'queue', 'distribute', 'plan']);
+    expect(names).toEqual([
+      'cycle-times',
+      'matcha',
+      'topologies',
+      'event-clock',
+      'train',
+      'kernels',
+      'simulate',
+      'queue',
+      'distribute',
+      'plan',
+    ]);
     for (const n of names) {
       expect(existsSync(path.join(ROOT, 'bench', `${n}.ts`)), `bench/${n}.ts`).toBe(true);
       expect(existsSync(path.join(ROOT, 'dist/bench', `${n}.js`)), `dist/bench/${n}.js`).toBe(true);
