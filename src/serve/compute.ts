@@ -44,6 +44,10 @@ export interface RoundView {
   weak: [number, number][];
   isolated: number[];
   down: number[];
+  /** When each silo started this round (ms since the start of training; the plan's `startMs`). */
+  startMs: number[];
+  /** When each silo finished this round (ms; the plan's `endMs`). */
+  endMs: number[];
   roundEndMs: number;
 }
 
@@ -52,6 +56,8 @@ export interface RoundsView {
   topology: string;
   silos: string[];
   cycleTimeMs: number;
+  /** The clock in words (the plan header's). */
+  clock: string;
   rounds: RoundView[];
 }
 
@@ -85,10 +91,12 @@ export function roundsOf(job: Extract<ComputeJob, { kind: 'rounds' }>): RoundsVi
       weak: r.weak.map(([a, b]) => [a, b]),
       isolated: [...r.isolated],
       down: [...r.down],
+      startMs: Array.from(r.startMs),
+      endMs: Array.from(r.endMs),
       roundEndMs: r.roundEndMs,
     });
   }
-  return { topology: job.topology, silos: p.header.silos, cycleTimeMs: p.header.cycleTimeMs, rounds };
+  return { topology: job.topology, silos: p.header.silos, cycleTimeMs: p.header.cycleTimeMs, clock: p.header.clock, rounds };
 }
 
 /** Run a job: its answer, or `{error}` with the field and message of an input error. */

@@ -13,9 +13,10 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { DflsimInputError } from '../errors.js';
-import { validateConfig, type TrainConfig } from '../experiment/config.js';
+import { failureSchema, stragglerSchema, validateConfig, type TrainConfig } from '../experiment/config.js';
 import { builtinNetworkNames, builtinUnderlay } from '../network/builtin.js';
 import { displayLabel } from '../network/labels.js';
+import { parseSiloProfileCsv, SILO_PROFILE_FIELDS, type SiloProfile } from '../network/silo-profile.js';
 import { underlayFromGml, type Underlay } from '../network/underlay.js';
 import { findTopology, topologyNames } from '../overlay/catalogue.js';
 import { projectRoot } from '../project-root.js';
@@ -180,10 +181,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const workDir = path.resolve(opts.workDir);
   const netDir = path.join(workDir, 'networks');
   const runsDir = path.join(workDir, 'runs');
+  const profileDir = path.join(workDir, 'profiles');
   mkdirSync(netDir, { recursive: true });
+  mkdirSync(profileDir, { recursive: true });
   mkdirSync(runsDir, { recursive: true });
   const maxBody = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const uploads = new Map<string, Underlay>();
+  /** Uploaded silo profiles, each read against the network it was uploaded for. */
+  const profiles = new Map<string, { network: string; profile: SiloProfile }>();
   const compute = new ComputeThread();
   const training = new TrainingRuns(runsDir);
   const web = webDir();
@@ -228,12 +233,55 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return { ...u, siloAttributes: [...attrs, ...routers] };
   }
 
+  /**
+   * An uploaded silo profile (`siloProfile: "<id>"`) laid over the network's own node
+   * attributes, column by column, as the library lays a profile CSV over GML attributes.
+   */
+  function withSiloProfile(u: Underlay, networkRef: string, raw: unknown): Underlay {
+    if (raw === undefined) return u;
+    const p = typeof raw === 'string' && ID_PATTERN.test(raw) ? profiles.get(raw) : undefined;
+    if (!p)
+      throw new DflsimInputError('siloProfile', `no uploaded silo profile ${JSON.stringify(raw)} (upload it with POST /api/silo-profile)`);
+    if (p.network !== networkRef)
+      throw new DflsimInputError(
+        'siloProfile',
+        `the profile was uploaded for network ${JSON.stringify(p.network)}, not ${JSON.stringify(networkRef)}`,
+      );
+    const attrs = u.silos.map((s, i) => {
+      const a = { ...(u.siloAttributes?.[i] ?? {}) };
+      const e = Object.prototype.hasOwnProperty.call(p.profile, s) ? p.profile[s] : undefined;
+      if (e) for (const k of SILO_PROFILE_FIELDS) if (e[k] !== undefined) a[k] = e[k];
+      return a;
+    });
+    const routers = (u.routers ?? []).map((_, j) => ({ ...(u.siloAttributes?.[u.silos.length + j] ?? {}) }));
+    return { ...u, siloAttributes: [...attrs, ...routers] };
+  }
+
+  /** A request's network with its uploaded silo profile, then its compute-time edits, applied. */
+  function requestNetwork(body: Record<string, unknown>): Underlay {
+    const { underlay } = resolveNetwork(body.network);
+    return withComputeMs(withSiloProfile(underlay, body.network as string, body.siloProfile), body.computeMs);
+  }
+
   function timingOf(body: Record<string, unknown>, allowed: readonly string[]): TimingFields {
     for (const k of Object.keys(body))
       if (!allowed.includes(k) && !(TIMING_FIELDS as readonly string[]).includes(k))
         throw new DflsimInputError(k, `unknown field; expected ${[...allowed, ...TIMING_FIELDS].join(', ')}`);
     const t: Record<string, unknown> = {};
     for (const k of TIMING_FIELDS) if (field(body, k) !== undefined) t[k] = body[k];
+    // stragglers and failures: the config's own schemas, as `dflsim plan` reads its flags
+    for (const [k, schema] of [
+      ['stragglers', stragglerSchema],
+      ['failures', failureSchema],
+    ] as const) {
+      if (t[k] === undefined) continue;
+      const r = schema.safeParse(t[k]);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        throw new DflsimInputError(`${k}${issue.path.length ? `.${issue.path.join('.')}` : ''}`, issue.message);
+      }
+      t[k] = r.data;
+    }
     return t as TimingFields;
   }
 
@@ -362,17 +410,30 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       uploads.set(id, underlay);
       return send(res, 200, networkView(`upload:${id}`, underlay));
     }
+    if (route === 'POST silo-profile' && seg.length === 2) {
+      const text = (await readBody(req)).toString('utf8');
+      if (!text.trim())
+        throw new DflsimInputError('body', 'empty: send a silo-profile CSV (silo,computeMs,uploadGbps,downloadGbps) as the request body');
+      const url = new URL(req.url ?? '/', 'http://x');
+      const networkRef = url.searchParams.get('network') ?? '';
+      const { underlay } = resolveNetwork(networkRef, 'network');
+      const profile = parseSiloProfileCsv(text, 'profile.csv', underlay.silos);
+      const id = randomBytes(8).toString('hex');
+      writeFileSync(path.join(profileDir, `${id}.csv`), text);
+      profiles.set(id, { network: networkRef, profile });
+      return send(res, 200, { id, network: networkRef, silos: Object.keys(profile).length, profile });
+    }
     if (route === 'POST cycle-times' && seg.length === 2) {
       const body = await readJson(req);
-      const timing = timingOf(body, ['network', 'topologies', 'computeMs']);
-      const { underlay } = resolveNetwork(body.network);
+      const timing = timingOf(body, ['network', 'topologies', 'computeMs', 'siloProfile']);
+      const underlay = requestNetwork(body);
       const topologies = body.topologies;
       if (!Array.isArray(topologies) || topologies.length === 0)
         throw new DflsimInputError('topologies', 'expected a non-empty list of topology names');
       topologies.forEach((t, i) => checkTopology(t, `topologies[${i}]`));
       const report = await compute.run({
         kind: 'cycle-times',
-        underlay: withComputeMs(underlay, body.computeMs),
+        underlay,
         topologies: topologies as string[],
         timing,
       });
@@ -380,13 +441,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (route === 'POST rounds' && seg.length === 2) {
       const body = await readJson(req);
-      const timing = timingOf(body, ['network', 'topology', 'rounds', 'computeMs']);
-      const { underlay } = resolveNetwork(body.network);
+      const timing = timingOf(body, ['network', 'topology', 'rounds', 'computeMs', 'siloProfile']);
+      const underlay = requestNetwork(body);
       const topology = checkTopology(body.topology, 'topology');
       const rounds = body.rounds ?? 20;
       const view = await compute.run({
         kind: 'rounds',
-        underlay: withComputeMs(underlay, body.computeMs),
+        underlay,
         topology,
         rounds: rounds as number,
         timing,

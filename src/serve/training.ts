@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DflsimInputError } from '../errors.js';
 import type { TrainConfig } from '../experiment/config.js';
 import type { MetricRow } from '../learning/dpasgd.js';
+import { writeReport } from '../report/write.js';
 
 /** A run's event as the page receives it. */
 export type TrainEvent =
@@ -24,7 +25,14 @@ export type TrainEvent =
       testRmse: number | null;
       testAccuracy: number | null;
     }
-  | { type: 'done'; completed: boolean; stopped: boolean; error?: string };
+  | {
+      type: 'done';
+      completed: boolean;
+      stopped: boolean;
+      error?: string;
+      /** The run's report, relative to its files (`/api/train/<id>/files/<report>`), when it was written. */
+      report?: string;
+    };
 
 /** One run. */
 export interface TrainRun {
@@ -35,6 +43,8 @@ export interface TrainRun {
   listeners: Set<(e: TrainEvent) => void>;
   child?: ChildProcess;
   stopRequested: boolean;
+  /** The child is done and the report is being written. */
+  reporting?: boolean;
 }
 
 /** The compiled run-child script (under vitest the sources are .ts: use dist/'s copy). */
@@ -95,7 +105,19 @@ export class TrainingRuns {
             testAccuracy: r.testAccuracy ?? null,
           });
         } else if (m.type === 'done') {
-          this.finish(run, { type: 'done', completed: m.summary?.completed ?? false, stopped: run.stopRequested });
+          run.reporting = true;
+          const completed = m.summary?.completed ?? false;
+          // the run's report (the library's writeReport) beside its results, then the end of the stream
+          void writeReport(path.join(dir, 'results')).then(
+            () => this.finish(run, { type: 'done', completed, stopped: run.stopRequested, report: 'report.html' }),
+            (e: unknown) =>
+              this.finish(run, {
+                type: 'done',
+                completed,
+                stopped: run.stopRequested,
+                error: `the report could not be written: ${(e as Error)?.message ?? String(e)}`,
+              }),
+          );
         } else if (m.type === 'error') {
           // an input error's message names its field; anything else is reported without its stack
           this.finish(run, {
@@ -108,7 +130,7 @@ export class TrainingRuns {
       },
     );
     child.on('exit', (code) => {
-      if (!run.finished)
+      if (!run.finished && !run.reporting)
         this.finish(run, {
           type: 'done',
           completed: false,

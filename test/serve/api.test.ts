@@ -5,12 +5,13 @@
  * The compute thread runs dist/'s compiled copy: `npm run build` first.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeCycleTimes } from '../../src/experiment/cycle-times.js';
+import { preparePlanExport } from '../../src/experiment/plan-export.js';
 import { underlayFromGml } from '../../src/network/underlay.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { networkFile, ROOT } from '../helpers.js';
@@ -100,6 +101,59 @@ describe('dflsim serve API', () => {
     expect(rounds.some((x) => x.weak.length > 0)).toBe(true);
   });
 
+  it('applies an uploaded silo-profile CSV exactly as the library applies the file', async () => {
+    const csv = 'silo,computeMs,uploadGbps\nTokyo,40,\n"Sao Paulo",,2\n';
+    const up = await post('/api/silo-profile?network=gaia-cities', csv, true);
+    expect(up.status).toBe(200);
+    expect(up.json.silos).toBe(2);
+    const file = path.join(work, 'profile-copy.csv');
+    writeFileSync(file, csv);
+    const topologies = ['ring', 'star', 'multigraph-ring'];
+    const lib = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies, siloProfile: file });
+    const plain = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies });
+    const r = await post('/api/cycle-times', { network: 'gaia-cities', topologies, siloProfile: up.json.id });
+    expect(r.status).toBe(200);
+    const ms = (r.json.results as { cycleTimeMs: number }[]).map((x) => x.cycleTimeMs);
+    expect(ms).toEqual(lib.results.map((x) => x.cycleTimeMs));
+    expect(ms[0]).toBeGreaterThan(plain.results[0].cycleTimeMs); // a 40 ms step at Tokyo slows RING
+    // a click's compute-time edit wins over the profile's value for that silo
+    const edited = await post('/api/cycle-times', {
+      network: 'gaia-cities',
+      topologies: ['ring'],
+      siloProfile: up.json.id,
+      computeMs: { Tokyo: 4.6 },
+    });
+    const editedFile = path.join(work, 'profile-edited.csv');
+    writeFileSync(editedFile, csv.replace('Tokyo,40', 'Tokyo,4.6'));
+    const libEdited = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies: ['ring'], siloProfile: editedFile });
+    expect((edited.json.results as { cycleTimeMs: number }[])[0].cycleTimeMs).toBe(libEdited.results[0].cycleTimeMs);
+    // a profile is bound to the network it was read against
+    const other = await post('/api/cycle-times', { network: 'aws-na-cities', topologies: ['ring'], siloProfile: up.json.id });
+    expect(other.status).toBe(400);
+    expect(String(other.json.error)).toMatch(/^siloProfile: the profile was uploaded for network "gaia-cities"/);
+  });
+
+  it("returns each round's per-silo start and end times, the plan's on the events clock with a failure", async () => {
+    const failures = { silos: [{ silo: 'Tokyo', fromRound: 2, toRound: 4 }] };
+    const r = await post('/api/rounds', { network: 'gaia-cities', topology: 'ring', rounds: 6, clock: 'events', failures });
+    expect(r.status).toBe(200);
+    const plan = [
+      ...preparePlanExport({
+        network: 'gaia-cities',
+        workload: 'femnist',
+        topology: 'ring',
+        rounds: 6,
+        clock: 'events',
+        failures,
+      }).rounds(),
+    ];
+    const rounds = r.json.rounds as { startMs: number[]; endMs: number[]; down: number[]; roundEndMs: number }[];
+    expect(rounds.map((x) => x.roundEndMs)).toEqual(plan.map((x) => x.roundEndMs));
+    expect(rounds.map((x) => x.startMs)).toEqual(plan.map((x) => Array.from(x.startMs)));
+    expect(rounds.map((x) => x.endMs)).toEqual(plan.map((x) => Array.from(x.endMs)));
+    expect(rounds.map((x) => x.down.length)).toEqual([0, 0, 1, 1, 1, 0]);
+  });
+
   it.each([
     ['malformed GML upload', '/api/network', 'graph [ node [ id 0 label "A" ', true, /^gml: /],
     ['empty upload', '/api/network', '   ', true, /^body: empty/],
@@ -155,6 +209,49 @@ describe('dflsim serve API', () => {
       { config: { ...trainConfig(), overlay: '%2e%2e/%2e%2e/secret.json' } },
       false,
       /^config\.overlay: path .* is outside/,
+    ],
+    [
+      'a malformed silo-profile CSV (line and column named)',
+      '/api/silo-profile?network=gaia-cities',
+      'silo,computeMs\nTokyo,40\nSeoul,fast\n',
+      true,
+      /^profile\.csv:3:2: computeMs of silo "Seoul" is not a number/,
+    ],
+    [
+      'a silo-profile CSV naming an unknown silo',
+      '/api/silo-profile?network=gaia-cities',
+      'silo,computeMs\nAtlantis,40\n',
+      true,
+      /^profile\.csv:2:1: unknown silo "Atlantis"/,
+    ],
+    ['a silo profile for an unknown network', '/api/silo-profile?network=nowhere', 'silo,computeMs\n', true, /^network: unknown network/],
+    [
+      'an unknown silo profile id',
+      '/api/cycle-times',
+      { network: 'gaia-cities', topologies: ['ring'], siloProfile: '../x.csv' },
+      false,
+      /^siloProfile: no uploaded silo profile/,
+    ],
+    [
+      'bad stragglers',
+      '/api/cycle-times',
+      { network: 'gaia-cities', topologies: ['ring'], clock: 'events', stragglers: { model: 'lognormal', sigma: -1 } },
+      false,
+      /^stragglers\.sigma: /,
+    ],
+    [
+      'bad failures',
+      '/api/rounds',
+      { network: 'gaia-cities', topology: 'ring', clock: 'events', failures: { silos: [{ silo: 'Tokyo', fromRound: 'two', toRound: 4 }] } },
+      false,
+      /^failures\.silos\.0\.fromRound: /,
+    ],
+    [
+      'failures on an unknown silo',
+      '/api/rounds',
+      { network: 'gaia-cities', topology: 'ring', clock: 'events', failures: { silos: [{ silo: 'Atlantis', fromRound: 2, toRound: 4 }] } },
+      false,
+      /^failures\.silos\[0\]\.silo: .*Atlantis/,
     ],
     ['a bad training config', '/api/train', { config: { ...trainConfig(), rounds: -1 } }, false, /^config\.rounds: /],
   ])('%s: 400 with a message', async (_what, route, body, raw, message) => {
@@ -217,6 +314,12 @@ describe('dflsim serve API', () => {
     expect(own.status).toBe(200);
     const out = await rawGet(`/api/train/${id}/files/..%2fconfig.json`);
     expect(out.status).toBe(400);
+    // its report, written by writeReport into the run's results and served from there
+    expect(done.data.report).toBe('report.html');
+    const report = await rawGet(`/api/train/${id}/files/report.html`);
+    expect(report.status).toBe(200);
+    expect(report.body).toContain('<html');
+    expect(report.body).toContain('api-test');
   });
 
   it('exits cleanly on SIGINT and SIGTERM', async () => {
