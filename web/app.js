@@ -15,7 +15,16 @@ const state = {
   rounds: null,
   round: 0,
   seq: 0,
+  roundsSeq: 0,
   run: null,
+  /** The last cycle-time report (its critical circuits are drawn on the map). */
+  report: null,
+  /** The uploaded silo profile's id (for state.network), or null. */
+  siloProfile: null,
+  /** The clock: `max-plus`, or `events` with sharing, stragglers and failures (the config fields' JSON). */
+  clock: { clock: 'max-plus', sharing: 'fixed', stragglers: null, failures: null },
+  /** The training config the textarea was last filled with (refilled while the user has not edited it). */
+  trainDefault: '',
 };
 
 function status(text, error = false) {
@@ -71,6 +80,32 @@ function drawMap() {
     for (const [a, b] of r.weak) el('line', { class: 'weak', x1: pos[a].x, y1: pos[a].y, x2: pos[b].x, y2: pos[b].y }, g);
     for (const [a, b] of r.strong) el('line', { class: 'strong', x1: pos[a].x, y1: pos[a].y, x2: pos[b].x, y2: pos[b].y }, g);
   }
+  // the chosen topology's critical circuit: thick coloured edges (the circuit closes on its first silo)
+  const circuit = criticalCircuitIndices();
+  if (circuit.length) {
+    const g = el('g', { class: 'critical-circuit' }, svg);
+    const seen = new Set();
+    circuit.forEach((a, j) => {
+      const b = circuit[(j + 1) % circuit.length];
+      const key = a < b ? `${a}-${b}` : `${b}-${a}`;
+      if (a === b || seen.has(key)) return;
+      seen.add(key);
+      el(
+        'line',
+        {
+          class: 'critical',
+          x1: pos[a].x,
+          y1: pos[a].y,
+          x2: pos[b].x,
+          y2: pos[b].y,
+          'data-from': view.silos[a].name,
+          'data-to': view.silos[b].name,
+        },
+        g,
+      );
+    });
+    if (circuit.length === 1) el('circle', { class: 'critical', cx: pos[circuit[0]].x, cy: pos[circuit[0]].y, r: 11 }, g);
+  }
   view.routers.forEach((_, j) => {
     const p = pos[view.silos.length + j];
     el('circle', { class: 'router', cx: p.x, cy: p.y, r: 2.5 }, svg);
@@ -87,6 +122,37 @@ function drawMap() {
       label.textContent = s.label;
     }
   });
+}
+
+/** A silo's index in the view by its name or its displayed label (-1 if none). */
+function siloIndex(name) {
+  const i = state.view.silos.findIndex((s) => s.name === name);
+  return i >= 0 ? i : state.view.silos.findIndex((s) => s.label === name);
+}
+
+/** The chosen topology's row of the last cycle-time report. */
+function chosenResult() {
+  const t = $('round-topology').value;
+  return state.report?.results.find((r) => r.topology === t);
+}
+
+/** The chosen topology's critical circuit as silo indices (empty when it has none, e.g. a multigraph's mean). */
+function criticalCircuitIndices() {
+  const r = chosenResult();
+  if (!r || !state.view) return [];
+  const idx = r.criticalCircuit.map(siloIndex);
+  return idx.some((i) => i < 0) ? [] : idx;
+}
+
+function showCriticalInfo() {
+  const r = chosenResult();
+  const info = $('critical-info');
+  info.dataset.circuit = JSON.stringify(r ? r.criticalCircuit : []);
+  info.textContent = r
+    ? r.criticalCircuit.length
+      ? `critical circuit of ${r.topology} (thick red): ${r.criticalCircuit.join(' > ')}${r.bottleneck ? `; bottleneck ${r.bottleneck}` : ''}`
+      : `${r.topology}: no single critical circuit (its cycle time is a mean over its rounds or on the event clock)`
+    : '';
 }
 
 function selectSilo(name) {
@@ -117,10 +183,69 @@ function renderTopologyChoices(names) {
   }
 }
 
+/** The clock's request fields (none for max-plus, the default). */
+function clockFields() {
+  const c = state.clock;
+  if (c.clock !== 'events') return {};
+  return {
+    clock: 'events',
+    ...(c.sharing !== 'fixed' ? { sharing: c.sharing } : {}),
+    ...(c.stragglers ? { stragglers: c.stragglers } : {}),
+    ...(c.failures ? { failures: c.failures } : {}),
+  };
+}
+
 function timingBody() {
-  const body = { network: state.network, tMax: state.tMax };
+  const body = { network: state.network, tMax: state.tMax, ...clockFields() };
   if (Object.keys(state.computeMs).length) body.computeMs = state.computeMs;
+  if (state.siloProfile) body.siloProfile = state.siloProfile;
   return body;
+}
+
+/** Failures from the textarea: `silo: from-to` a line, as the config's `failures.silos`. */
+function parseFailures(text) {
+  const silos = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const m = /^(.+):\s*(\d+)\s*-\s*(\d+)\s*$/.exec(line.trim());
+    if (!m) throw new Error(`failures line ${i + 1}: expected "silo: from-to", e.g. "Tokyo: 2-4"`);
+    const j = siloIndex(m[1].trim());
+    silos.push({ silo: j >= 0 ? state.view.silos[j].name : m[1].trim(), fromRound: Number(m[2]), toRound: Number(m[3]) });
+  });
+  return silos.length ? { silos } : null;
+}
+
+/** Read the clock panel into state.clock (throws on a malformed failures line). */
+function readClock() {
+  const model = $('straggler-model').value;
+  state.clock = {
+    clock: $('clock').value,
+    sharing: $('sharing').value,
+    stragglers:
+      model === 'lognormal'
+        ? { model, sigma: Number($('straggler-sigma').value) }
+        : model === 'two-point'
+          ? { model, p: Number($('straggler-p').value), slowdown: Number($('straggler-slowdown').value) }
+          : null,
+    failures: parseFailures($('failures').value),
+  };
+}
+
+/** Show the clock panel's inputs for state.clock. */
+function showClock() {
+  const c = state.clock;
+  $('clock').value = c.clock;
+  $('event-options').hidden = c.clock !== 'events';
+  $('sharing').value = c.sharing;
+  $('straggler-model').value = c.stragglers?.model ?? '';
+  if (c.stragglers?.model === 'lognormal') $('straggler-sigma').value = String(c.stragglers.sigma);
+  if (c.stragglers?.model === 'two-point') {
+    $('straggler-p').value = String(c.stragglers.p);
+    $('straggler-slowdown').value = String(c.stragglers.slowdown);
+  }
+  for (const e of document.querySelectorAll('#event-options .lognormal')) e.hidden = c.stragglers?.model !== 'lognormal';
+  for (const e of document.querySelectorAll('#event-options .two-point')) e.hidden = c.stragglers?.model !== 'two-point';
+  $('failures').value = (c.failures?.silos ?? []).map((f) => `${f.silo}: ${f.fromRound}-${f.toRound}`).join('\n');
 }
 
 function selectedTopologies() {
@@ -140,11 +265,18 @@ async function refreshTable() {
   try {
     const report = await api('POST', '/api/cycle-times', { ...timingBody(), topologies });
     if (seq !== state.seq) return; // a newer request is on its way
+    state.report = report;
     const ring = report.results.find((r) => r.topology === 'ring')?.cycleTimeMs;
     tbody.replaceChildren();
     for (const r of report.results) {
       const tr = document.createElement('tr');
       tr.dataset.topology = r.topology;
+      if (r.topology === $('round-topology').value) tr.classList.add('chosen');
+      tr.title = 'click: draw its overlay and critical circuit on the map';
+      tr.addEventListener('click', () => {
+        $('round-topology').value = r.topology;
+        void busy(refreshRounds);
+      });
       const cells = [
         r.topology,
         r.cycleTimeMs.toFixed(2),
@@ -164,6 +296,8 @@ async function refreshTable() {
     const ms = performance.now() - started;
     document.body.dataset.lastUpdateMs = ms.toFixed(0);
     document.body.dataset.tableSeq = String(seq);
+    showCriticalInfo();
+    drawMap();
     status(`timed ${report.results.length} topologies on ${report.network} (${report.silos} silos) in ${ms.toFixed(0)} ms`);
   } catch (e) {
     if (seq === state.seq) status(e.message, true);
@@ -173,33 +307,41 @@ async function refreshTable() {
 function renderRoundChoices() {
   const sel = $('round-topology');
   const prev = sel.value;
-  const multi = selectedTopologies().filter((t) => t.startsWith('multigraph-'));
+  const all = selectedTopologies();
   sel.replaceChildren();
-  for (const t of multi) {
+  for (const t of all) {
     const o = document.createElement('option');
     o.value = o.textContent = t;
     sel.appendChild(o);
   }
-  if (multi.includes(prev)) sel.value = prev;
+  if (all.includes(prev)) sel.value = prev;
 }
 
 async function refreshRounds() {
   renderRoundChoices();
   const topology = $('round-topology').value;
+  for (const tr of document.querySelectorAll('#cycle-times tbody tr')) tr.classList.toggle('chosen', tr.dataset.topology === topology);
+  showCriticalInfo();
+  drawMap();
   if (!topology) {
     state.rounds = null;
     $('isolated').textContent = '';
     $('round-label').textContent = '';
     drawMap();
+    drawGantt();
     return;
   }
+  const seq = ++state.roundsSeq;
   try {
-    state.rounds = await api('POST', '/api/rounds', { ...timingBody(), topology, rounds: 20 });
+    const rounds = await api('POST', '/api/rounds', { ...timingBody(), topology, rounds: 20 });
+    if (seq !== state.roundsSeq) return; // a newer request is on its way
+    state.rounds = rounds;
     const slider = $('round-slider');
     slider.max = String(state.rounds.rounds.length - 1);
     state.round = Math.min(state.round, state.rounds.rounds.length - 1);
     slider.value = String(state.round);
     showRound();
+    drawGantt();
   } catch (e) {
     status(e.message, true);
   }
@@ -217,12 +359,68 @@ function showRound() {
   drawMap();
 }
 
+/** Gantt bars of the first rounds per silo: each silo's [startMs, endMs] of each round; down silos grey. */
+function drawGantt() {
+  const svg = $('gantt');
+  svg.replaceChildren();
+  const p = state.rounds;
+  if (!p || !state.view) return;
+  const R = Math.min(6, p.rounds.length);
+  const n = p.silos.length;
+  const rowH = Math.max(3, Math.min(14, 420 / n));
+  const top = 8;
+  const H = top + n * rowH + 24;
+  svg.setAttribute('viewBox', `0 0 800 ${H}`);
+  const left = 120;
+  const W = 800 - left - 20;
+  const endMs = p.rounds[R - 1].roundEndMs;
+  const x = (t) => left + (t / endMs) * W;
+  const labels = rowH >= 9;
+  p.silos.forEach((name, i) => {
+    if (!labels) return;
+    const t = el('text', { class: 'gantt-silo', x: left - 6, y: top + i * rowH + rowH * 0.75 }, svg);
+    t.textContent = state.view.silos[i]?.label ?? name;
+  });
+  for (let k = 0; k < R; k++) {
+    const r = p.rounds[k];
+    const down = new Set(r.down);
+    for (let i = 0; i < n; i++) {
+      const x0 = x(r.startMs[i]);
+      const bar = el(
+        'rect',
+        {
+          class: `bar r${k % 2}${down.has(i) ? ' down' : ''}`,
+          x: x0,
+          y: top + i * rowH + 1,
+          width: Math.max(0.5, x(r.endMs[i]) - x0),
+          height: Math.max(1, rowH - 2),
+          'data-silo': i,
+          'data-round': r.round,
+        },
+        svg,
+      );
+      const tip = el('title', {}, bar);
+      tip.textContent = `${p.silos[i]}, round ${r.round}: ${down.has(i) ? 'down' : `${r.startMs[i].toFixed(1)} to ${r.endMs[i].toFixed(1)} ms`}`;
+    }
+    const xe = x(r.roundEndMs);
+    el('line', { class: 'round-end', x1: xe, y1: top, x2: xe, y2: top + n * rowH }, svg);
+    const t = el('text', { class: 'round-end-label', x: xe, y: top + n * rowH + 14, 'data-round': r.round }, svg);
+    t.textContent = r.roundEndMs.toFixed(1);
+  }
+  svg.dataset.clock = p.clock;
+}
+
 function shareQuery() {
   const q = new URLSearchParams();
   q.set('network', state.network);
   q.set('topologies', selectedTopologies().join(','));
   q.set('t', String(state.tMax));
   if (Object.keys(state.computeMs).length) q.set('computeMs', JSON.stringify(state.computeMs));
+  const c = clockFields();
+  if (c.clock) q.set('clock', c.clock);
+  if (c.sharing) q.set('sharing', c.sharing);
+  if (c.stragglers) q.set('stragglers', JSON.stringify(c.stragglers));
+  if (c.failures) q.set('failures', JSON.stringify(c.failures));
   return q.toString();
 }
 
@@ -241,6 +439,7 @@ function whatIfConfig() {
       `silo compute times (ms per step), as a silo-profile CSV: silo,computeMs; ${overrides.map(([k, v]) => `${k},${v}`).join('; ')}`,
     );
   if (state.network.startsWith('upload:')) notes.push('the network was an uploaded GML: put its path in "networks"');
+  if (state.siloProfile) notes.push('a silo-profile CSV was uploaded: put its path in "siloProfile"');
   return {
     kind: 'cycle-times',
     name: 'explorer-what-if',
@@ -248,21 +447,39 @@ function whatIfConfig() {
     networks: [state.network],
     topologies: selectedTopologies(),
     tMax: state.tMax,
+    ...clockFields(),
   };
 }
 
 let pending = 0;
 
-/** Re-time the table and the rounds; `body[data-busy]` is 1 while any request is out (tests wait on it). */
-async function refresh() {
-  updateShare();
+/** Run `work` with `body[data-busy]` at 1 while any request is out (tests wait on it). */
+async function busy(work) {
   pending++;
   document.body.dataset.busy = '1';
   try {
-    await Promise.all([refreshTable(), refreshRounds()]);
+    await work();
   } finally {
     if (--pending === 0) document.body.dataset.busy = '0';
   }
+}
+
+/** Re-time the table and the rounds. */
+async function refresh() {
+  updateShare();
+  fillTrainConfig();
+  await busy(() => Promise.all([refreshTable(), refreshRounds()]));
+}
+
+/** Read the clock panel and re-time (a malformed failures line is reported, nothing sent). */
+async function applyClock() {
+  try {
+    readClock();
+  } catch (e) {
+    status(e.message, true);
+    return;
+  }
+  await refresh();
 }
 
 async function loadNetwork(ref) {
@@ -276,6 +493,9 @@ async function upload(file) {
   try {
     state.view = await api('POST', `/api/network?name=${encodeURIComponent(file.name.replace(/\.gml$/i, ''))}`, text, true);
     state.network = state.view.id;
+    state.siloProfile = null;
+    $('profile-info').textContent = '';
+    fillTrainConfig();
     state.computeMs = {};
     state.selected = null;
     $('network-info').textContent = `${state.view.name} (uploaded): ${state.view.silos.length} silos, ${state.view.links.length} links`;
@@ -299,9 +519,10 @@ function drawCurve(points) {
   el('polyline', { points: pts.join(' '), 'data-points': points.length }, svg);
 }
 
-async function startTraining() {
+/** A small training run on the current network and first topology: a starting point to edit. */
+function defaultTrainConfig() {
   const topology = selectedTopologies()[0] ?? 'ring';
-  const config = {
+  return {
     name: 'explorer',
     network: state.network,
     topology,
@@ -316,6 +537,26 @@ async function startTraining() {
     evalEvery: 2,
     workers: 1,
   };
+}
+
+/** Refill the config textarea unless the user has edited it. */
+function fillTrainConfig() {
+  const box = $('train-config');
+  if (box.value && box.value !== state.trainDefault) return;
+  state.trainDefault = JSON.stringify(defaultTrainConfig(), null, 2);
+  box.value = state.trainDefault;
+}
+
+async function startTraining() {
+  let config;
+  try {
+    config = JSON.parse($('train-config').value);
+  } catch (e) {
+    $('train-status').textContent = `train config: not valid JSON (${e.message})`;
+    return;
+  }
+  $('train-report').hidden = true;
+  delete $('train-status').dataset.done;
   try {
     const { id } = await api('POST', '/api/train', { config });
     state.run = id;
@@ -337,6 +578,10 @@ async function startTraining() {
       $('train-start').disabled = false;
       $('train-status').textContent = e.error ? e.error : e.stopped ? `stopped after ${points.length} evaluations` : 'finished';
       $('train-status').dataset.done = e.stopped ? 'stopped' : e.error ? 'error' : 'finished';
+      if (e.report) {
+        $('train-report').href = `/api/train/${id}/files/${e.report}`;
+        $('train-report').hidden = false;
+      }
     });
   } catch (e) {
     $('train-status').textContent = e.message;
@@ -352,6 +597,17 @@ async function main() {
     if (q.get('computeMs')) state.computeMs = JSON.parse(q.get('computeMs'));
   } catch {
     state.computeMs = {};
+  }
+  try {
+    const clock = q.get('clock') === 'events' ? 'events' : 'max-plus';
+    state.clock = {
+      clock,
+      sharing: q.get('sharing') === 'fair' ? 'fair' : 'fixed',
+      stragglers: q.get('stragglers') ? JSON.parse(q.get('stragglers')) : null,
+      failures: q.get('failures') ? JSON.parse(q.get('failures')) : null,
+    };
+  } catch {
+    status("the link's clock settings are not valid JSON: ignored", true);
   }
   $('tmax').value = String(state.tMax);
   const [{ networks }, { topologies }] = await Promise.all([api('GET', '/api/networks'), api('GET', '/api/topologies')]);
@@ -370,11 +626,44 @@ async function main() {
     await loadNetwork(state.network);
   }
   if (networks.includes(state.network)) sel.value = state.network;
+  showClock();
+  fillTrainConfig();
   sel.addEventListener('change', async () => {
     state.computeMs = {};
     state.selected = null;
+    state.siloProfile = null;
+    $('profile-info').textContent = '';
     await loadNetwork(sel.value);
+    fillTrainConfig();
     await refresh();
+  });
+  $('profile-file').addEventListener('change', async (e) => {
+    const f = e.target.files[0];
+    if (!f) return;
+    try {
+      const r = await api('POST', `/api/silo-profile?network=${encodeURIComponent(state.network)}`, await f.text(), true);
+      state.siloProfile = r.id;
+      $('profile-info').textContent = `${f.name}: ${r.silos} silos profiled`;
+      await refresh();
+    } catch (err) {
+      $('profile-info').textContent = err.message;
+      status(err.message, true);
+    }
+  });
+  $('clock').addEventListener('change', () => {
+    state.clock.clock = $('clock').value;
+    showClock();
+    void applyClock();
+  });
+  $('straggler-model').addEventListener('change', () => {
+    const model = $('straggler-model').value;
+    for (const e of document.querySelectorAll('#event-options .lognormal')) e.hidden = model !== 'lognormal';
+    for (const e of document.querySelectorAll('#event-options .two-point')) e.hidden = model !== 'two-point';
+  });
+  $('clock-apply').addEventListener('click', () => void applyClock());
+  $('train-config-file').addEventListener('change', async (e) => {
+    const f = e.target.files[0];
+    if (f) $('train-config').value = await f.text();
   });
   $('gml-file').addEventListener('change', (e) => {
     const f = e.target.files[0];
@@ -384,7 +673,7 @@ async function main() {
     state.tMax = Number($('tmax').value) || 5;
     void refresh();
   });
-  $('round-topology').addEventListener('change', () => void refreshRounds());
+  $('round-topology').addEventListener('change', () => void busy(refreshRounds));
   $('round-slider').addEventListener('input', () => {
     state.round = Number($('round-slider').value);
     showRound();

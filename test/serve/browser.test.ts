@@ -19,6 +19,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/experiment/config.js';
+import { computeCycleTimes } from '../../src/experiment/cycle-times.js';
 import { preparePlanExport } from '../../src/experiment/plan-export.js';
 import { generateNetwork } from '../../src/network/generate.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
@@ -45,7 +46,7 @@ const ARGS = [
 const TOPOLOGIES = ['ring', 'multigraph-ring', 'star', 'mst', 'matcha'];
 
 /** `dflsim cycle-time` on a file, as JSON. */
-function cliCycleTimes(file: string, topologies: string[]): { topology: string; cycleTimeMs: number }[] {
+function cliCycleTimes(file: string, topologies: string[]): { topology: string; cycleTimeMs: number; criticalCircuit: string[] }[] {
   const r = spawnSync(
     process.execPath,
     [path.join(ROOT, 'bin/dflsim.js'), 'cycle-time', '-n', file, '-t', topologies.join(','), '--format', 'json'],
@@ -55,7 +56,7 @@ function cliCycleTimes(file: string, topologies: string[]): { topology: string; 
     },
   );
   if (r.status !== 0) throw new Error(`dflsim cycle-time exited ${r.status}:\n${r.stderr}`);
-  return (JSON.parse(r.stdout) as { results: { topology: string; cycleTimeMs: number }[] }).results;
+  return (JSON.parse(r.stdout) as { results: { topology: string; cycleTimeMs: number; criticalCircuit: string[] }[] }).results;
 }
 
 /** A generated network written as GML (coordinates only: link lengths are geodesic). */
@@ -138,6 +139,30 @@ describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
     expect(Object.keys(shown).sort()).toEqual([...TOPOLOGIES].sort());
     for (const r of cli) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
 
+    // choosing RING in the table draws its overlay and its critical circuit, the one `dflsim cycle-time` reports
+    await page.click('#cycle-times tbody tr[data-topology="ring"]');
+    await settled(page);
+    const ringPlan = [...preparePlanExport({ network: file, workload: 'femnist', topology: 'ring', rounds: 1 }).rounds()][0];
+    expect(await page.$$eval('#map line.strong', (ls) => ls.length)).toBe(ringPlan.strong.length);
+    const circuit = cli.find((r) => r.topology === 'ring')!.criticalCircuit;
+    expect(circuit.length).toBeGreaterThan(2);
+    const undirected = (a: string, b: string): string => [a, b].sort().join(' | ');
+    const want = circuit.map((a, j) => undirected(a, circuit[(j + 1) % circuit.length])).sort();
+    const drawnCircuit = await page.$$eval('#map line.critical', (ls) =>
+      ls.map((l) => [l.getAttribute('data-from')!, l.getAttribute('data-to')!]),
+    );
+    expect(drawnCircuit.map(([a, b]) => undirected(a, b)).sort()).toEqual(want);
+    expect(JSON.parse((await page.$eval('#critical-info', (e) => (e as HTMLElement).dataset.circuit))!)).toEqual(circuit);
+    // MST's circuit is one edge, there and back
+    await page.click('#cycle-times tbody tr[data-topology="mst"]');
+    await settled(page);
+    const mstCircuit = cli.find((r) => r.topology === 'mst')!.criticalCircuit;
+    const mstDrawn = await page.$$eval('#map line.critical', (ls) =>
+      ls.map((l) => [l.getAttribute('data-from')!, l.getAttribute('data-to')!]),
+    );
+    expect(mstDrawn.map(([a, b]) => undirected(a, b))).toEqual([undirected(mstCircuit[0], mstCircuit[1])]);
+    await page.screenshot({ path: path.join(OUTPUT, 'critical-circuit.png') });
+
     // the multigraph's rounds: the isolated silos shown are the plan's
     await page.selectOption('#round-topology', 'multigraph-ring');
     await settled(page);
@@ -173,6 +198,12 @@ describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
     expect(await page.$eval('#train-status', (e) => (e as HTMLElement).dataset.done)).toBe('stopped');
     const points = Number(await page.$eval('#train-curve polyline', (e) => e.getAttribute('data-points')));
     expect(points).toBeGreaterThanOrEqual(3);
+    // the stopped run's report, served from its directory
+    const reportHref = await page.$eval('#train-report', (a) => (a as HTMLAnchorElement).href);
+    expect(await page.$eval('#train-report', (a) => (a as HTMLElement).hidden)).toBe(false);
+    const report = await fetch(reportHref);
+    expect(report.status).toBe(200);
+    expect(await report.text()).toContain('<html');
     await page.screenshot({ path: path.join(OUTPUT, 'explorer.png') });
     if (process.env.DFLSIM_UPDATE_SCREENSHOT === '1') {
       // the README's picture: a palette PNG at a small size (under ~100 KB)
@@ -213,6 +244,70 @@ describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
     expect(cfg.kind).toBe('cycle-times');
     expect(saved).toMatchObject({ networks: ['gaia-cities'], topologies: ['star', 'ring'], tMax: 3 });
     expect(String(saved.description)).toContain('Tokyo,40');
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("times the events clock with a failure: the Gantt greys the down silo and shows the plan's round ends", async () => {
+    const page = await open('?network=gaia-cities&topologies=ring,star&t=5');
+    await page.selectOption('#clock', 'events');
+    await settled(page);
+    await page.fill('#failures', 'Tokyo: 2-4');
+    await page.click('#clock-apply');
+    await settled(page);
+    await page.click('#cycle-times tbody tr[data-topology="ring"]');
+    await settled(page);
+    expect(await page.$eval('#round-topology', (s) => (s as HTMLSelectElement).value)).toBe('ring');
+    const failures = { silos: [{ silo: 'Tokyo', fromRound: 2, toRound: 4 }] };
+    const req = { network: 'gaia-cities', workload: 'femnist', clock: 'events' as const, failures };
+    const plan = [...preparePlanExport({ ...req, topology: 'ring', rounds: 20 }).rounds()];
+    const tokyo = preparePlanExport({ ...req, topology: 'ring', rounds: 1 }).header.silos.indexOf('Tokyo');
+    // every bar of the first six rounds: grey exactly when the plan has the silo down
+    const bars = await page.$$eval('#gantt rect.bar', (rs) =>
+      rs.map((r) => ({
+        silo: Number(r.getAttribute('data-silo')),
+        round: Number(r.getAttribute('data-round')),
+        down: r.classList.contains('down'),
+      })),
+    );
+    expect(bars).toHaveLength(6 * plan[0].startMs.length);
+    for (const b of bars) expect(b.down).toBe(plan[b.round].down.includes(b.silo));
+    expect(bars.filter((b) => b.down).map((b) => [b.silo, b.round])).toEqual([
+      [tokyo, 2],
+      [tokyo, 3],
+      [tokyo, 4],
+    ]);
+    const ends = await page.$$eval('#gantt text.round-end-label', (ts) => ts.map((t) => t.textContent));
+    expect(ends).toEqual(plan.slice(0, 6).map((r) => r.roundEndMs.toFixed(1)));
+    // the table is timed on the same clock
+    const lib = computeCycleTimes({ ...req, topologies: ['ring', 'star'] });
+    const shown = await tableOf(page);
+    for (const r of lib.results) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+    // and the share link carries the clock
+    const q = new URL(await page.$eval('#share-link', (a) => (a as HTMLAnchorElement).href)).searchParams;
+    expect([q.get('clock'), JSON.parse(q.get('failures')!)]).toEqual(['events', failures]);
+    await page.screenshot({ path: path.join(OUTPUT, 'gantt-failure.png') });
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('trains a config pasted in the textarea and links its report; a bad config gets its field named', async () => {
+    const page = await open('?network=gaia-cities&topologies=ring');
+    const config = JSON.parse(await page.$eval('#train-config', (t) => (t as HTMLTextAreaElement).value)) as Record<string, unknown>;
+    expect(config).toMatchObject({ network: 'gaia-cities', topology: 'ring' });
+    await page.fill('#train-config', JSON.stringify({ ...config, name: 'pasted', rounds: -1 }));
+    await page.click('#train-start');
+    await page.waitForFunction(() => /config\.rounds/.test(document.getElementById('train-status')!.textContent ?? ''));
+    // the refused request is the page's one console error (the browser logs the 400); nothing else
+    expect(consoleErrors.splice(0)).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    await page.fill('#train-config', JSON.stringify({ ...config, name: 'pasted', topology: 'star', rounds: 6, evalEvery: 2 }));
+    await page.click('#train-start');
+    await page.waitForFunction(() => document.getElementById('train-status')!.dataset.done !== undefined);
+    expect(await page.$eval('#train-status', (e) => (e as HTMLElement).dataset.done)).toBe('finished');
+    const href = await page.$eval('#train-report', (a) => (a as HTMLAnchorElement).href);
+    const report = await fetch(href);
+    expect(report.status).toBe(200);
+    expect(await report.text()).toContain('pasted');
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
