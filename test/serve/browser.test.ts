@@ -206,13 +206,16 @@ describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
     expect(await report.text()).toContain('<html');
     await page.screenshot({ path: path.join(OUTPUT, 'explorer.png') });
     if (process.env.DFLSIM_UPDATE_SCREENSHOT === '1') {
-      // the README's picture: a palette PNG at a small size (under ~100 KB)
-      await page.setViewportSize({ width: 1100, height: 800 });
-      const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 1100, height: 800 } });
+      // the README's picture: MST's critical circuit and its timeline, a palette PNG at a small size (under ~100 KB)
+      await page.click('#cycle-times tbody tr[data-topology="mst"]');
+      await settled(page);
+      await page.setViewportSize({ width: 1100, height: 1000 });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 1100, height: 1000 } });
       const { default: sharp } = await import('sharp');
       await sharp(shot)
-        .resize({ width: 880 })
-        .png({ palette: true, colours: 32, compressionLevel: 9 })
+        .resize({ width: 800 })
+        .png({ palette: true, colours: 24, compressionLevel: 9, dither: 0 })
         .toFile(path.join(ROOT, 'docs', 'serve.png'));
     }
     expect(consoleErrors).toEqual([]);
