@@ -13,7 +13,7 @@
  * under CI (`CI` set), where a missing browser fails it.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -290,7 +290,41 @@ describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
     const q = new URL(await page.$eval('#share-link', (a) => (a as HTMLAnchorElement).href)).searchParams;
     expect([q.get('clock'), JSON.parse(q.get('failures')!)]).toEqual(['events', failures]);
     await page.screenshot({ path: path.join(OUTPUT, 'gantt-failure.png') });
+    // the link restores the clock panel and the same timeline
+    const again = await open(`?${q.toString()}`);
+    expect(await again.$eval('#clock', (e) => (e as HTMLSelectElement).value)).toBe('events');
+    expect(await again.$eval('#failures', (e) => (e as HTMLTextAreaElement).value)).toBe('Tokyo: 2-4');
+    await again.selectOption('#round-topology', 'ring');
+    await settled(again);
+    expect(await again.$$eval('#gantt text.round-end-label', (ts) => ts.map((t) => t.textContent))).toEqual(ends);
+    await again.close();
     expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('applies an uploaded silo-profile CSV to the table', async () => {
+    const page = await open('?network=gaia-cities&topologies=ring,star&t=5');
+    const before = await tableOf(page);
+    const csv = 'silo,computeMs\nTokyo,40\n';
+    const seq = await page.evaluate(() => document.body.dataset.tableSeq);
+    await page.setInputFiles('#profile-file', { name: 'slow-tokyo.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction((s) => document.body.dataset.tableSeq !== s, seq);
+    await settled(page);
+    expect(await page.$eval('#profile-info', (e) => e.textContent)).toBe('slow-tokyo.csv: 1 silos profiled');
+    const file = path.join(work, 'slow-tokyo.csv');
+    writeFileSync(file, csv);
+    const lib = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies: ['ring', 'star'], siloProfile: file });
+    const shown = await tableOf(page);
+    for (const r of lib.results) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+    expect(shown.ring).not.toBe(before.ring);
+    // a malformed one is refused with its line and column, and the table keeps the last good profile
+    await page.setInputFiles('#profile-file', {
+      name: 'bad.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('silo,computeMs\nTokyo,slow\n'),
+    });
+    await page.waitForFunction(() => /profile\.csv:2:2/.test(document.getElementById('profile-info')!.textContent ?? ''));
+    expect(consoleErrors.splice(0)).toEqual(['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     await page.close();
   });
 
