@@ -22,6 +22,10 @@ export const TIMING_FIELDS = [
   'localUpdates',
   'tMax',
   'budget',
+  'baseGraph',
+  'equidynEta',
+  'ringLocalSearch',
+  'linkCapacities',
   'seed',
   'clock',
   'sharing',
@@ -109,7 +113,7 @@ export function runJob(job: ComputeJob): { ok: true; value: unknown } | { ok: fa
   }
 }
 
-/** An input error as the API says it: `field: message`, a CLI flag's dashes dropped (`--t-max` is the request's field). */
+/** An input error as the API says it: `field: message`, a CLI flag named as the request's field (`--t-max` is `tMax`). */
 export function apiMessage(e: DflsimInputError): string {
-  return e.message.replace(/^--/, '');
+  return e.message.replace(/^--([a-z0-9-]+)(?=: )/, (_, flag: string) => flag.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase()));
 }

@@ -20,6 +20,7 @@ import { parseSiloProfileCsv, SILO_PROFILE_FIELDS, type SiloProfile } from '../n
 import { underlayFromGml, type Underlay } from '../network/underlay.js';
 import { findTopology, topologyNames } from '../overlay/catalogue.js';
 import { projectRoot } from '../project-root.js';
+import { gbpsToBitsPerSec } from '../units.js';
 import { apiMessage, TIMING_FIELDS, type ComputeJob, type TimingFields } from './compute.js';
 import { ID_PATTERN, insideDir } from './paths.js';
 import { TrainingRuns } from './training.js';
@@ -135,6 +136,8 @@ export interface NetworkView {
   silos: { name: string; label: string; x: number; y: number; computeMs?: number }[];
   routers: { name: string; x: number; y: number }[];
   links: [number, number][];
+  /** Per link (as `links`): its length (km) and its capacity (Gbit/s) when the network gives one. */
+  linkInfo: { distanceKm: number; capacityGbps?: number }[];
 }
 
 /** A network as the page draws it. */
@@ -159,6 +162,10 @@ export function networkView(id: string, u: Underlay): NetworkView {
     })),
     routers: (u.routers ?? []).map((r, j) => ({ name: r, ...pos[u.silos.length + j] })),
     links: u.links.map((l) => [l.a, l.b]),
+    linkInfo: u.links.map((l) => ({
+      distanceKm: l.distanceKm,
+      ...(l.capacityBitsPerSec !== undefined ? { capacityGbps: l.capacityBitsPerSec / 1e9 } : {}),
+    })),
   };
 }
 
@@ -257,10 +264,43 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     return { ...u, siloAttributes: [...attrs, ...routers] };
   }
 
-  /** A request's network with its uploaded silo profile, then its compute-time edits, applied. */
+  /** A request's network with its uploaded silo profile, then its compute-time and link-capacity edits, applied. */
   function requestNetwork(body: Record<string, unknown>): Underlay {
     const { underlay } = resolveNetwork(body.network);
-    return withComputeMs(withSiloProfile(underlay, body.network as string, body.siloProfile), body.computeMs);
+    const u = withComputeMs(withSiloProfile(underlay, body.network as string, body.siloProfile), body.computeMs);
+    return withLinkCapacities(u, body.linkCapacityGbps);
+  }
+
+  /**
+   * Link-capacity overrides (Gbit/s) by link, `"A|B"` with the two ends' node names (either
+   * order), applied to the network's links as a GML `capacityGbps` would be.
+   */
+  function withLinkCapacities(u: Underlay, raw: unknown): Underlay {
+    if (raw === undefined) return u;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new DflsimInputError('linkCapacityGbps', 'expected an object {"A|B": Gbit/s} keyed by a link\'s two node names');
+    const names = [...u.silos, ...(u.routers ?? [])];
+    const links = u.links.map((l) => ({ ...l }));
+    for (const [key, gbps] of Object.entries(raw as Record<string, unknown>)) {
+      const where = `linkCapacityGbps.${key}`;
+      const ends = key.split('|');
+      const [a, b] = ends.map((n) => names.indexOf(n));
+      const l = ends.length === 2 ? links.find((x) => (x.a === a && x.b === b) || (x.a === b && x.b === a)) : undefined;
+      if (!l)
+        throw new DflsimInputError(where, 'unknown link; expected "A|B" with the names of the two ends of one of the network\'s links');
+      if (typeof gbps !== 'number' || !Number.isFinite(gbps) || !(gbps > 0) || gbps > 1e6)
+        throw new DflsimInputError(where, `expected a positive number of Gbit/s (at most 1e6), got ${JSON.stringify(gbps)}`);
+      l.capacityBitsPerSec = gbpsToBitsPerSec(gbps);
+    }
+    return { ...u, links };
+  }
+
+  /** With link-capacity edits the capacities are used (`linkCapacities: 'gml'`), unless the request says otherwise. */
+  function capacityTiming(body: Record<string, unknown>, timing: TimingFields): TimingFields {
+    if (body.linkCapacityGbps === undefined) return timing;
+    if (timing.linkCapacities !== undefined && timing.linkCapacities !== 'gml')
+      throw new DflsimInputError('linkCapacities', 'link-capacity edits (linkCapacityGbps) need linkCapacities "gml"');
+    return { ...timing, linkCapacities: 'gml' };
   }
 
   function timingOf(body: Record<string, unknown>, allowed: readonly string[]): TimingFields {
@@ -425,7 +465,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (route === 'POST cycle-times' && seg.length === 2) {
       const body = await readJson(req);
-      const timing = timingOf(body, ['network', 'topologies', 'computeMs', 'siloProfile']);
+      const timing = capacityTiming(body, timingOf(body, ['network', 'topologies', 'computeMs', 'siloProfile', 'linkCapacityGbps']));
       const underlay = requestNetwork(body);
       const topologies = body.topologies;
       if (!Array.isArray(topologies) || topologies.length === 0)
@@ -441,7 +481,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     if (route === 'POST rounds' && seg.length === 2) {
       const body = await readJson(req);
-      const timing = timingOf(body, ['network', 'topology', 'rounds', 'computeMs', 'siloProfile']);
+      const timing = capacityTiming(
+        body,
+        timingOf(body, ['network', 'topology', 'rounds', 'computeMs', 'siloProfile', 'linkCapacityGbps']),
+      );
       const underlay = requestNetwork(body);
       const topology = checkTopology(body.topology, 'topology');
       const rounds = body.rounds ?? 20;

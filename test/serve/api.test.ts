@@ -91,6 +91,86 @@ describe('dflsim serve API', () => {
     expect((r.json.results as { cycleTimeMs: number }[]).map((x) => x.cycleTimeMs)).toEqual(lib.results.map((x) => x.cycleTimeMs));
   });
 
+  it('times a link-capacity edit exactly as a GML with that capacity and linkCapacities gml', async () => {
+    const text = readFileSync(networkFile('gaia'), 'utf8');
+    const up = await post('/api/network?name=gaia', text, true);
+    const view = up.json as { id: string; silos: { name: string }[]; links: [number, number][]; linkInfo: { capacityGbps?: number }[] };
+    // the first link is the GML's first edge (source 0, target 1, capacity 1e9 bit/s)
+    expect(view.linkInfo[0].capacityGbps).toBe(1);
+    const key = `${view.silos[view.links[0][0]].name}|${view.silos[view.links[0][1]].name}`;
+    const topologies = ['ring', 'mst', 'multigraph-ring'];
+    const r = await post('/api/cycle-times', { network: view.id, topologies, linkCapacityGbps: { [key]: 0.155 } });
+    expect(r.status).toBe(200);
+    const edited = path.join(work, 'gaia-edited.gml');
+    writeFileSync(edited, text.replace('capacity 1000000000.0', 'capacityGbps 0.155'));
+    const lib = computeCycleTimes({ network: edited, workload: 'femnist', topologies, linkCapacities: 'gml' });
+    const got = (r.json.results as { cycleTimeMs: number }[]).map((x) => x.cycleTimeMs);
+    expect(got).toEqual(lib.results.map((x) => x.cycleTimeMs));
+    // the edit matters: without it (capacities still used) some cycle time differs
+    const plain = computeCycleTimes({ network: networkFile('gaia'), workload: 'femnist', topologies, linkCapacities: 'gml' });
+    expect(got).not.toEqual(plain.results.map((x) => x.cycleTimeMs));
+    // the ends may be given in either order
+    const rev = await post('/api/cycle-times', {
+      network: view.id,
+      topologies,
+      linkCapacityGbps: { [key.split('|').reverse().join('|')]: 0.155 },
+    });
+    expect((rev.json.results as { cycleTimeMs: number }[]).map((x) => x.cycleTimeMs)).toEqual(got);
+  });
+
+  it('refuses a bad link-capacity edit, naming the field', async () => {
+    const view = (await (await fetch(`${server.url}/api/network/gaia-cities`)).json()) as {
+      silos: { name: string }[];
+      links: [number, number][];
+    };
+    const key = `${view.silos[view.links[0][0]].name}|${view.silos[view.links[0][1]].name}`;
+    for (const [edits, field] of [
+      [{ 'nowhere|elsewhere': 1 }, 'linkCapacityGbps.nowhere|elsewhere'],
+      [{ [key]: -1 }, `linkCapacityGbps.${key}`],
+      [{ [key]: 0 }, `linkCapacityGbps.${key}`],
+      [{ [key]: 'fast' }, `linkCapacityGbps.${key}`],
+      [[1], 'linkCapacityGbps'],
+    ] as const) {
+      const r = await post('/api/cycle-times', { network: 'gaia-cities', topologies: ['ring'], linkCapacityGbps: edits });
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatch(new RegExp(`^${field.replace(/[|.]/g, '\\$&')}: `));
+    }
+    const both = await post('/api/cycle-times', {
+      network: 'gaia-cities',
+      topologies: ['ring'],
+      linkCapacities: 'ignore',
+      linkCapacityGbps: { [key]: 1 },
+    });
+    expect(both.status).toBe(400);
+    expect(both.json.error).toMatch(/^linkCapacities: /);
+  });
+
+  it("passes MATCHA's budget and the Base-(k+1) construction to the library, validated as the CLI does", async () => {
+    const topologies = ['matcha', 'base-3', 'base-6'];
+    const r = await post('/api/cycle-times', { network: 'gaia-cities', topologies, budget: 0.3, baseGraph: 'reference', seed: 2 });
+    expect(r.status).toBe(200);
+    const lib = computeCycleTimes({
+      network: 'gaia-cities',
+      workload: 'femnist',
+      topologies,
+      budget: 0.3,
+      baseGraph: 'reference',
+      seed: 2,
+    });
+    expect((r.json.results as { cycleTimeMs: number }[]).map((x) => x.cycleTimeMs)).toEqual(lib.results.map((x) => x.cycleTimeMs));
+    for (const budget of [0, 1.5, -0.2]) {
+      const bad = await post('/api/cycle-times', { network: 'gaia-cities', topologies: ['matcha'], budget });
+      expect(bad.status).toBe(400);
+      expect(bad.json.error).toMatch(/^budget: /);
+    }
+    const badVariant = await post('/api/cycle-times', { network: 'gaia-cities', topologies: ['base-3'], baseGraph: 'mine' });
+    expect(badVariant.status).toBe(400);
+    expect(badVariant.json.error).toMatch(/^baseGraph: /);
+    const badK = await post('/api/cycle-times', { network: 'gaia-cities', topologies: ['base-1'] });
+    expect(badK.status).toBe(400);
+    expect(badK.json.error).toMatch(/^topologies\[0\]: /);
+  });
+
   it('returns rounds with strong, weak and isolated silos', async () => {
     const r = await post('/api/rounds', { network: 'gaia-cities', topology: 'multigraph-ring', rounds: 6 });
     expect(r.status).toBe(200);
@@ -173,7 +253,7 @@ describe('dflsim serve API', () => {
       false,
       /^overlayFile: unknown field/,
     ],
-    ['bad t', '/api/cycle-times', { network: 'gaia-cities', topologies: ['ring'], tMax: 0 }, false, /^t-max: t must be a positive integer/],
+    ['bad t', '/api/cycle-times', { network: 'gaia-cities', topologies: ['ring'], tMax: 0 }, false, /^tMax: t must be a positive integer/],
     [
       'unknown silo',
       '/api/cycle-times',
