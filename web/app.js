@@ -11,6 +11,14 @@ const state = {
   topologies: new Set(DEFAULT_TOPOLOGIES),
   tMax: 5,
   computeMs: {},
+  /** Link capacity edits (Gbit/s) by link key `A|B` (the ends' node names). */
+  linkCapacityGbps: {},
+  /** The selected link's index in the view's links, or null. */
+  selectedLink: null,
+  /** Topology options: MATCHA's budget, the Base-(k+1) construction, EquiDyn's eta (null: the library's default). */
+  budget: 0.5,
+  baseGraph: 'dflsim',
+  equidynEta: null,
   selected: null,
   rounds: null,
   round: 0,
@@ -72,7 +80,17 @@ function drawMap() {
   if (!view) return;
   const pos = positions(view);
   const links = el('g', { class: 'links' }, svg);
-  for (const [a, b] of view.links) el('line', { class: 'link', x1: pos[a].x, y1: pos[a].y, x2: pos[b].x, y2: pos[b].y }, links);
+  const nodeNames = [...view.silos.map((s) => s.name), ...view.routers.map((r) => r.name)];
+  view.links.forEach(([a, b], i) => {
+    const key = `${nodeNames[a]}|${nodeNames[b]}`;
+    const cls = ['link', state.linkCapacityGbps[key] !== undefined ? 'edited' : '', state.selectedLink === i ? 'selected-link' : '']
+      .filter(Boolean)
+      .join(' ');
+    el('line', { class: cls, x1: pos[a].x, y1: pos[a].y, x2: pos[b].x, y2: pos[b].y, 'data-link': key }, links);
+    // a wide transparent stroke to click
+    const hit = el('line', { class: 'link-hit', x1: pos[a].x, y1: pos[a].y, x2: pos[b].x, y2: pos[b].y, 'data-link-hit': key }, links);
+    hit.addEventListener('click', () => selectLink(i));
+  });
   const r = state.rounds?.rounds[state.round];
   const isolated = new Set(r ? r.isolated : []);
   if (r) {
@@ -164,6 +182,30 @@ function selectSilo(name) {
   drawMap();
 }
 
+/** A link's key `A|B` (its ends' node names, as the API takes them). */
+function linkKey(i) {
+  const view = state.view;
+  const names = [...view.silos.map((s) => s.name), ...view.routers.map((r) => r.name)];
+  const [a, b] = view.links[i];
+  return `${names[a]}|${names[b]}`;
+}
+
+function selectLink(i) {
+  state.selectedLink = i;
+  const key = linkKey(i);
+  const info = state.view.linkInfo?.[i] ?? {};
+  $('link-editor').hidden = false;
+  $('link-name').textContent = key.split('|').join(' – ');
+  const cap =
+    info.capacityGbps !== undefined
+      ? `${info.capacityGbps} Gbit/s in the network`
+      : 'no capacity in the network (timed at the core capacity)';
+  const edited = state.linkCapacityGbps[key] !== undefined ? `; edited: ${state.linkCapacityGbps[key]} Gbit/s` : '';
+  $('link-info').textContent = `${(info.distanceKm ?? 0).toFixed(0)} km, latency ${(info.latencyMs ?? 0).toFixed(2)} ms; ${cap}${edited}`;
+  $('link-capacity').value = state.linkCapacityGbps[key] ?? info.capacityGbps ?? '';
+  drawMap();
+}
+
 function renderTopologyChoices(names) {
   const box = $('topologies');
   box.replaceChildren();
@@ -195,9 +237,19 @@ function clockFields() {
   };
 }
 
+/** The topology options' request fields (those left at the library's default are omitted). */
+function topologyOptionFields() {
+  return {
+    ...(state.budget !== 0.5 ? { budget: state.budget } : {}),
+    ...(state.baseGraph !== 'dflsim' ? { baseGraph: state.baseGraph } : {}),
+    ...(state.equidynEta !== null ? { equidynEta: state.equidynEta } : {}),
+  };
+}
+
 function timingBody() {
-  const body = { network: state.network, tMax: state.tMax, ...clockFields() };
+  const body = { network: state.network, tMax: state.tMax, ...topologyOptionFields(), ...clockFields() };
   if (Object.keys(state.computeMs).length) body.computeMs = state.computeMs;
+  if (Object.keys(state.linkCapacityGbps).length) body.linkCapacityGbps = state.linkCapacityGbps;
   if (state.siloProfile) body.siloProfile = state.siloProfile;
   return body;
 }
@@ -416,6 +468,11 @@ function shareQuery() {
   q.set('topologies', selectedTopologies().join(','));
   q.set('t', String(state.tMax));
   if (Object.keys(state.computeMs).length) q.set('computeMs', JSON.stringify(state.computeMs));
+  if (Object.keys(state.linkCapacityGbps).length) q.set('linkCapacityGbps', JSON.stringify(state.linkCapacityGbps));
+  const o = topologyOptionFields();
+  if (o.budget !== undefined) q.set('budget', String(o.budget));
+  if (o.baseGraph) q.set('baseGraph', o.baseGraph);
+  if (o.equidynEta !== undefined) q.set('equidynEta', String(o.equidynEta));
   const c = clockFields();
   if (c.clock) q.set('clock', c.clock);
   if (c.sharing) q.set('sharing', c.sharing);
@@ -438,6 +495,11 @@ function whatIfConfig() {
     notes.push(
       `silo compute times (ms per step), as a silo-profile CSV: silo,computeMs; ${overrides.map(([k, v]) => `${k},${v}`).join('; ')}`,
     );
+  const links = Object.entries(state.linkCapacityGbps);
+  if (links.length)
+    notes.push(
+      `link capacities (Gbit/s), which a config cannot give per link: set capacityGbps on these GML edges: ${links.map(([k, v]) => `${k.replace('|', ' - ')}: ${v}`).join('; ')}`,
+    );
   if (state.network.startsWith('upload:')) notes.push('the network was an uploaded GML: put its path in "networks"');
   if (state.siloProfile) notes.push('a silo-profile CSV was uploaded: put its path in "siloProfile"');
   return {
@@ -447,6 +509,8 @@ function whatIfConfig() {
     networks: [state.network],
     topologies: selectedTopologies(),
     tMax: state.tMax,
+    ...topologyOptionFields(),
+    ...(links.length ? { linkCapacities: 'gml' } : {}),
     ...clockFields(),
   };
 }
@@ -497,6 +561,9 @@ async function upload(file) {
     $('profile-info').textContent = '';
     fillTrainConfig();
     state.computeMs = {};
+    state.linkCapacityGbps = {};
+    state.selectedLink = null;
+    $('link-editor').hidden = true;
     state.selected = null;
     $('network-info').textContent = `${state.view.name} (uploaded): ${state.view.silos.length} silos, ${state.view.links.length} links`;
     await refresh();
@@ -593,6 +660,14 @@ async function main() {
   if (q.get('network')) state.network = q.get('network');
   if (q.get('topologies')) state.topologies = new Set(q.get('topologies').split(',').filter(Boolean));
   if (q.get('t')) state.tMax = Number(q.get('t')) || 5;
+  if (q.get('budget')) state.budget = Number(q.get('budget'));
+  if (q.get('baseGraph')) state.baseGraph = q.get('baseGraph');
+  if (q.get('equidynEta')) state.equidynEta = Number(q.get('equidynEta'));
+  try {
+    if (q.get('linkCapacityGbps')) state.linkCapacityGbps = JSON.parse(q.get('linkCapacityGbps'));
+  } catch {
+    state.linkCapacityGbps = {};
+  }
   try {
     if (q.get('computeMs')) state.computeMs = JSON.parse(q.get('computeMs'));
   } catch {
@@ -610,7 +685,12 @@ async function main() {
     status("the link's clock settings are not valid JSON: ignored", true);
   }
   $('tmax').value = String(state.tMax);
+  $('budget').value = String(state.budget);
+  $('base-graph').value = state.baseGraph;
+  if (state.equidynEta !== null) $('equidyn-eta').value = String(state.equidynEta);
   const [{ networks }, { topologies }] = await Promise.all([api('GET', '/api/networks'), api('GET', '/api/topologies')]);
+  // a Base-(k+1) the share link names beyond the offered ones gets its own box
+  for (const t of state.topologies) if (/^base-\d+$/.test(t) && !topologies.includes(t)) topologies.push(t);
   const sel = $('network-select');
   for (const n of networks) {
     const o = document.createElement('option');
@@ -630,6 +710,9 @@ async function main() {
   fillTrainConfig();
   sel.addEventListener('change', async () => {
     state.computeMs = {};
+    state.linkCapacityGbps = {};
+    state.selectedLink = null;
+    $('link-editor').hidden = true;
     state.selected = null;
     state.siloProfile = null;
     $('profile-info').textContent = '';
@@ -671,6 +754,49 @@ async function main() {
   });
   $('tmax').addEventListener('change', () => {
     state.tMax = Number($('tmax').value) || 5;
+    void refresh();
+  });
+  $('budget').addEventListener('change', () => {
+    state.budget = Number($('budget').value);
+    void refresh();
+  });
+  $('base-graph').addEventListener('change', () => {
+    state.baseGraph = $('base-graph').value;
+    void refresh();
+  });
+  $('equidyn-eta').addEventListener('change', () => {
+    const v = $('equidyn-eta').value;
+    state.equidynEta = v === '' ? null : Number(v);
+    void refresh();
+  });
+  $('base-k').addEventListener('change', () => {
+    const k = Number($('base-k').value);
+    if (!Number.isInteger(k) || k < 1) {
+      status(`Base-(k+1): k must be a positive integer, got ${$('base-k').value}`, true);
+      return;
+    }
+    const name = `base-${k + 1}`;
+    state.topologies.add(name);
+    const names = [...document.querySelectorAll('#topologies input')].map((c) => c.value);
+    if (!names.includes(name)) renderTopologyChoices([...names, name]);
+    else document.querySelector(`#topologies input[value="${name}"]`).checked = true;
+    void refresh();
+  });
+  $('link-apply').addEventListener('click', () => {
+    const v = Number($('link-capacity').value);
+    if (state.selectedLink === null) return;
+    if (!(v > 0) || !Number.isFinite(v)) {
+      status(`link capacity: expected a positive number of Gbit/s, got ${$('link-capacity').value}`, true);
+      return;
+    }
+    state.linkCapacityGbps[linkKey(state.selectedLink)] = v;
+    selectLink(state.selectedLink);
+    void refresh();
+  });
+  $('link-reset').addEventListener('click', () => {
+    if (state.selectedLink === null) return;
+    delete state.linkCapacityGbps[linkKey(state.selectedLink)];
+    selectLink(state.selectedLink);
     void refresh();
   });
   $('round-topology').addEventListener('change', () => void busy(refreshRounds));

@@ -20,7 +20,7 @@ import { parseSiloProfileCsv, SILO_PROFILE_FIELDS, type SiloProfile } from '../n
 import { underlayFromGml, type Underlay } from '../network/underlay.js';
 import { findTopology, topologyNames } from '../overlay/catalogue.js';
 import { projectRoot } from '../project-root.js';
-import { gbpsToBitsPerSec } from '../units.js';
+import { gbpsToBitsPerSec, latencyMsFromKm } from '../units.js';
 import { apiMessage, TIMING_FIELDS, type ComputeJob, type TimingFields } from './compute.js';
 import { ID_PATTERN, insideDir } from './paths.js';
 import { TrainingRuns } from './training.js';
@@ -136,8 +136,8 @@ export interface NetworkView {
   silos: { name: string; label: string; x: number; y: number; computeMs?: number }[];
   routers: { name: string; x: number; y: number }[];
   links: [number, number][];
-  /** Per link (as `links`): its length (km) and its capacity (Gbit/s) when the network gives one. */
-  linkInfo: { distanceKm: number; capacityGbps?: number }[];
+  /** Per link (as `links`): its length (km), its latency in the papers' model (ms) and its capacity (Gbit/s) when the network gives one. */
+  linkInfo: { distanceKm: number; latencyMs: number; capacityGbps?: number }[];
 }
 
 /** A network as the page draws it. */
@@ -164,6 +164,7 @@ export function networkView(id: string, u: Underlay): NetworkView {
     links: u.links.map((l) => [l.a, l.b]),
     linkInfo: u.links.map((l) => ({
       distanceKm: l.distanceKm,
+      latencyMs: latencyMsFromKm(l.distanceKm),
       ...(l.capacityBitsPerSec !== undefined ? { capacityGbps: l.capacityBitsPerSec / 1e9 } : {}),
     })),
   };

@@ -21,8 +21,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/experiment/config.js';
 import { computeCycleTimes } from '../../src/experiment/cycle-times.js';
 import { preparePlanExport } from '../../src/experiment/plan-export.js';
+import { builtinUnderlay } from '../../src/network/builtin.js';
 import { generateNetwork } from '../../src/network/generate.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
+import { gbpsToBitsPerSec, latencyMsFromKm } from '../../src/units.js';
 import { networkFile, ROOT } from '../helpers.js';
 
 const CHROMIUM = process.env.DFLSIM_CHROMIUM || '/usr/bin/chromium';
@@ -345,6 +347,90 @@ describe.skipIf(SKIP)('dflsim serve in headless Chromium', () => {
     const report = await fetch(href);
     expect(report.status).toBe(200);
     expect(await report.text()).toContain('pasted');
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a clicked link's length, latency and capacity; a capacity edit re-times the table as the library does", async () => {
+    const page = await open('?network=gaia-cities&topologies=ring,mst,star&t=5');
+    const u = builtinUnderlay('gaia-cities')!;
+    const names = [...u.silos, ...(u.routers ?? [])];
+    const topologies = ['ring', 'mst', 'star'];
+    const plain = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies });
+    const edited = (j: number) =>
+      computeCycleTimes({
+        network: { ...u, links: u.links.map((l, m) => (m === j ? { ...l, capacityBitsPerSec: gbpsToBitsPerSec(0.0155) } : l)) },
+        workload: 'femnist',
+        topologies,
+        linkCapacities: 'gml',
+      });
+    const moved = (j: number) => edited(j).results.some((r, m) => r.cycleTimeMs.toFixed(2) !== plain.results[m].cycleTimeMs.toFixed(2));
+    // the longest link whose edit moves a figure and whose midpoint no other link crosses
+    const keyOf = (j: number) => `${names[u.links[j].a]}|${names[u.links[j].b]}`;
+    const midOf = (k: string) =>
+      page.$eval(`[data-link-hit="${k}"]`, (e) => {
+        const r = e.getBoundingClientRect();
+        const x = r.x + r.width / 2;
+        const y = r.y + r.height / 2;
+        return { x, y, top: (document.elementFromPoint(x, y) as HTMLElement | null)?.dataset.linkHit };
+      });
+    let i = -1;
+    for (const j of u.links.map((_, m) => m).sort((p, q) => u.links[q].distanceKm - u.links[p].distanceKm)) {
+      if ((await midOf(keyOf(j))).top === keyOf(j) && moved(j)) {
+        i = j;
+        break;
+      }
+    }
+    expect(i).toBeGreaterThanOrEqual(0);
+    const key = keyOf(i);
+    // a real click at the link's midpoint
+    const mid = await midOf(key);
+    await page.mouse.click(mid.x, mid.y);
+    expect(await page.textContent('#link-name')).toBe(key.replace('|', ' – '));
+    const info = (await page.textContent('#link-info'))!;
+    expect(info).toContain(`${u.links[i].distanceKm.toFixed(0)} km, latency ${latencyMsFromKm(u.links[i].distanceKm).toFixed(2)} ms`);
+    await page.fill('#link-capacity', '0.0155');
+    await page.click('#link-apply');
+    await settled(page);
+    const lib = edited(i);
+    const shown = await tableOf(page);
+    for (const r of lib.results) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+    expect(await page.getAttribute(`[data-link="${key}"]`, 'class')).toContain('edited');
+    // the share link and the downloaded config carry the edit (the config in its description)
+    const q = new URL(await page.$eval('#share-link', (a) => (a as HTMLAnchorElement).href)).searchParams;
+    expect(JSON.parse(q.get('linkCapacityGbps')!)).toEqual({ [key]: 0.0155 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-config')]);
+    const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, unknown>;
+    expect(validateConfig(saved, 'what-if.json').kind).toBe('cycle-times');
+    expect(saved.linkCapacities).toBe('gml');
+    expect(String(saved.description)).toContain(`${key.replace('|', ' - ')}: 0.0155`);
+    // the share link restores the edit
+    const again = await open(`?${q.toString()}`);
+    const restored = await tableOf(again);
+    for (const r of lib.results) expect(restored[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+    expect(consoleErrors).toEqual([]);
+    await again.close();
+    await page.close();
+  });
+
+  it("changing MATCHA's budget and adding a Base-(k+1) re-time the table as the library does", async () => {
+    const page = await open('?network=gaia-cities&topologies=matcha,ring&t=5');
+    await page.fill('#budget', '0.2');
+    await page.dispatchEvent('#budget', 'change');
+    await settled(page);
+    await page.fill('#base-k', '6');
+    await page.dispatchEvent('#base-k', 'change');
+    await settled(page);
+    const topologies = ['matcha', 'ring', 'base-7'];
+    const lib = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies, budget: 0.2 });
+    const before = computeCycleTimes({ network: 'gaia-cities', workload: 'femnist', topologies: ['matcha'] });
+    const shown = await tableOf(page);
+    expect(Object.keys(shown).sort()).toEqual([...topologies].sort());
+    for (const r of lib.results) expect(shown[r.topology]).toBe(r.cycleTimeMs.toFixed(2));
+    expect(shown.matcha).not.toBe(before.results[0].cycleTimeMs.toFixed(2));
+    const q = new URL(await page.$eval('#share-link', (a) => (a as HTMLAnchorElement).href)).searchParams;
+    expect(q.get('budget')).toBe('0.2');
+    expect(q.get('topologies')!.split(',')).toContain('base-7');
     expect(consoleErrors).toEqual([]);
     await page.close();
   });
