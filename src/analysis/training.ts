@@ -4,7 +4,7 @@
  * report renders the results.
  */
 import type { MetricRow } from '../learning/dpasgd.js';
-import { meanInterval } from './stats.js';
+import { meanInterval, type Interval } from './stats.js';
 import { decideVerdict, type SeedRun, type Verdict, type VerdictRules } from './verdict.js';
 
 /** What the analysis reads of a run. */
@@ -114,4 +114,69 @@ export function meanCurves(
     }
   }
   return out;
+}
+
+/** One condition's metric at the equal budgets of {@link equalBudgets}, over its seeds. */
+export interface EqualBudgetRow {
+  condition: string;
+  seeds: number;
+  /** The metric after the common rounds. */
+  atRounds: Interval;
+  /** The metric at the common simulated time, over the seeds evaluated by then. */
+  atTime: Interval;
+  /** Seeds with an evaluation at or before the common time (a slow topology's first may come later). */
+  evaluatedByTime: number;
+}
+
+/** The runs compared at equal rounds and at equal simulated time (the papers' two views). */
+export interface EqualBudgets {
+  metric: 'testRmse' | 'testAccuracy';
+  /** The common round index: the last evaluated round every run reached (0-based, as metrics.csv). */
+  round: number;
+  /** The common simulated time: the last evaluation time every run reached (ms). */
+  simulatedMs: number;
+  rows: EqualBudgetRow[];
+}
+
+/**
+ * Every condition's metric at the budget every run reached, in rounds and in simulated time:
+ * a run's value at round R is its last evaluation at a round <= R, where R is the smallest of
+ * the runs' last evaluated rounds; likewise at time T, the smallest of their last evaluation
+ * times (a run first evaluated after T has no value there, and is left out of that mean). Mean
+ * and 95% interval over each condition's seeds, conditions in first-seen order.
+ * Null without runs, or when a run has no evaluation.
+ */
+export function equalBudgets(runs: readonly AnalysedRun[]): EqualBudgets | null {
+  if (!runs.length) return null;
+  const metric = taskMetric(runsTask(runs));
+  const evals = runs.map((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)));
+  if (evals.some((e) => e.length === 0)) return null;
+  const round = Math.min(...evals.map((e) => Math.max(...e.map((m) => m.round))));
+  const simulatedMs = Math.min(...evals.map((e) => Math.max(...e.map((m) => m.simulatedMs))));
+  const lastBy = (e: readonly MetricRow[], ok: (m: MetricRow) => boolean): number => {
+    let best: MetricRow | undefined;
+    for (const m of e) if (ok(m) && (!best || m.round > best.round)) best = m;
+    return best ? (best[metric] as number) : NaN;
+  };
+  const order: string[] = [];
+  const by = new Map<string, { r: number[]; t: number[] }>();
+  runs.forEach((run, i) => {
+    let g = by.get(run.condition);
+    if (!g) {
+      by.set(run.condition, (g = { r: [], t: [] }));
+      order.push(run.condition);
+    }
+    g.r.push(lastBy(evals[i], (m) => m.round <= round));
+    g.t.push(lastBy(evals[i], (m) => m.simulatedMs <= simulatedMs));
+  });
+  return {
+    metric,
+    round,
+    simulatedMs,
+    rows: order.map((c) => {
+      const g = by.get(c)!;
+      const t = g.t.filter((v) => Number.isFinite(v));
+      return { condition: c, seeds: g.r.length, atRounds: meanInterval(g.r), atTime: meanInterval(t), evaluatedByTime: t.length };
+    }),
+  };
 }

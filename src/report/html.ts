@@ -6,6 +6,7 @@
 import he from 'he';
 import {
   aggregateTable,
+  equalBudgetTable,
   configSummary,
   cycleTimeNote,
   profileTables,
@@ -126,7 +127,10 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
       body.push(`<p class="rule">${esc(verdict.rule)}</p>`);
     }
     const agg = aggregateTable(data, verdict);
-    if (agg) body.push(`<h3>Runs ${esc(agg.title)}</h3>`, htmlTable(agg, false), '<h3>Every run</h3>');
+    if (agg) body.push(`<h3>Runs ${esc(agg.title)}</h3>`, htmlTable(agg, false));
+    const equal = equalBudgetTable(data);
+    if (equal) body.push(`<h3>Runs ${esc(equal.title)}</h3>`, htmlTable(equal, false));
+    if (agg || equal) body.push('<h3>Every run</h3>');
     body.push(htmlTable(t, false));
     body.push(`<p>${esc(trainingNote(data))}</p>`);
     body.push(...training.map(fig));

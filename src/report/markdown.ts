@@ -10,7 +10,7 @@ import { referenceCycleTime } from '../overlay/catalogue.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
-import { trainingVerdict } from '../analysis/training.js';
+import { equalBudgets, trainingVerdict } from '../analysis/training.js';
 import type { Interval } from '../analysis/stats.js';
 import { DEFAULT_VERDICT_RULES, type Verdict, type VerdictRules } from '../analysis/verdict.js';
 
@@ -362,6 +362,37 @@ export function aggregateTable(data: ReportData, verdict: Verdict | null = repor
   };
 }
 
+/**
+ * The conditions at equal rounds and at equal simulated time ({@link equalBudgets}): mean ±
+ * the half-width of the 95% interval over seeds. Null with one run or without evaluations.
+ */
+export function equalBudgetTable(data: ReportData): ReportTable | null {
+  if (data.runs.length < 2) return null;
+  const e = equalBudgets(data.runs);
+  if (!e) return null;
+  const classification = e.metric === 'testAccuracy';
+  const what = classification ? 'test accuracy (%)' : 'test RMSE';
+  const cell = (i: Interval) => (classification ? meanPm(i, 1, 100) : meanPm(i, 4));
+  return {
+    title: `at equal rounds and at equal simulated time: mean ± 95% interval over seeds (each run's last evaluation within the budget every run reached)`,
+    headers: [
+      conditionNoun(data),
+      'seeds',
+      `${what} after ${e.round + 1} rounds`,
+      `${what} at ${(e.simulatedMs / 1000).toFixed(3)} s simulated`,
+    ],
+    numeric: [false, true, true, true],
+    rows: e.rows.map((r) => [
+      r.condition,
+      String(r.seeds),
+      cell(r.atRounds),
+      r.evaluatedByTime === 0
+        ? 'not evaluated by then'
+        : `${cell(r.atTime)}${r.evaluatedByTime < r.seeds ? ` (${r.evaluatedByTime} of ${r.seeds} seeds evaluated by then)` : ''}`,
+    ]),
+  };
+}
+
 /** A workload as `name (M bits, T ms per local step)`, or the preset's name. */
 export function describeWorkload(w: unknown): string {
   if (typeof w === 'string') return w;
@@ -679,7 +710,9 @@ export function renderMarkdown(data: ReportData): string {
     if (verdict && data.runs.length > 1) parts.push(`**${verdict.sentence}**\n`, `${verdict.rule}\n`);
     const agg = aggregateTable(data, verdict);
     if (agg) parts.push(`### Runs ${agg.title}\n`, markdownTable(agg));
-    if (agg) parts.push('### Every run\n');
+    const equal = equalBudgetTable(data);
+    if (equal) parts.push(`### Runs ${equal.title}\n`, markdownTable(equal));
+    if (agg || equal) parts.push('### Every run\n');
     parts.push(markdownTable(training));
     parts.push(trainingNote(data) + '\n');
   }

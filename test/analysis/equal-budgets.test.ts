@@ -1,0 +1,83 @@
+/**
+ * Runs compared at equal rounds and at equal simulated time: hand-computed values on a small
+ * case where the two budgets pick different evaluations.
+ */
+import { describe, expect, it } from 'vitest';
+import { equalBudgets, type AnalysedRun } from '../../src/analysis/training.js';
+import type { MetricRow } from '../../src/learning/dpasgd.js';
+
+function run(condition: string, seed: number, evals: [number, number, number][]): AnalysedRun {
+  // [round, simulatedMs, accuracy]; rows without evaluation in between are skipped by the analysis
+  const metrics = evals.map(([round, simulatedMs, acc]) => ({ round, simulatedMs, testAccuracy: acc }) as unknown as MetricRow);
+  return {
+    condition,
+    seed,
+    metrics,
+    summary: { task: 'classification', constantPredictorRmse: null, majorityClassAccuracy: 0.1, rounds: 0, simulatedMs: 0 },
+  };
+}
+
+describe('equalBudgets', () => {
+  it('takes each run at the rounds and the time every run reached', () => {
+    // ring: slow rounds (100 ms); multigraph: fast rounds (25 ms), evaluated every 10 rounds
+    const runs = [
+      run('ring', 1, [
+        [9, 1000, 0.5],
+        [19, 2000, 0.7],
+      ]),
+      run('ring', 2, [
+        [9, 1000, 0.3],
+        [19, 2000, 0.5],
+      ]),
+      run('multigraph', 1, [
+        [9, 250, 0.2],
+        [19, 500, 0.4],
+        [29, 750, 0.6],
+        [39, 1000, 0.8],
+      ]),
+      run('multigraph', 2, [
+        [9, 250, 0.2],
+        [19, 500, 0.3],
+        [29, 750, 0.4],
+        [39, 1000, 0.6],
+      ]),
+    ];
+    const e = equalBudgets(runs)!;
+    // every run reached round 19 (ring's last) and 1000 ms (ring's first... and multigraph's last)
+    expect(e.round).toBe(19);
+    expect(e.simulatedMs).toBe(1000);
+    expect(e.metric).toBe('testAccuracy');
+    expect(e.rows.map((r) => r.condition)).toEqual(['ring', 'multigraph']);
+    const [ring, mg] = e.rows;
+    // at equal rounds: ring (0.7 + 0.5) / 2, multigraph (0.4 + 0.3) / 2
+    expect(ring!.atRounds.mean).toBeCloseTo(0.6, 12);
+    expect(mg!.atRounds.mean).toBeCloseTo(0.35, 12);
+    // at equal time: ring's evaluation at 1000 ms (0.5, 0.3), multigraph's at 1000 ms (0.8, 0.6)
+    expect(ring!.atTime.mean).toBeCloseTo(0.4, 12);
+    expect(mg!.atTime.mean).toBeCloseTo(0.7, 12);
+    // two seeds: t(0.975, 1) = 12.706 times the standard error (sd 0.1414 / sqrt 2 = 0.1)
+    expect(ring!.atTime.halfWidth).toBeCloseTo(12.7062 * 0.1, 3);
+    expect(ring!.seeds).toBe(2);
+  });
+
+  it('leaves out a run not yet evaluated at the common time', () => {
+    const e = equalBudgets([
+      run('star', 1, [[9, 3000, 0.4]]),
+      run('ring', 1, [
+        [9, 1000, 0.5],
+        [19, 2000, 0.7],
+      ]),
+    ])!;
+    expect(e.simulatedMs).toBe(2000);
+    expect(e.rows[0]!.evaluatedByTime).toBe(0);
+    expect(Number.isNaN(e.rows[0]!.atTime.mean)).toBe(true);
+    expect(e.rows[1]!.atTime.mean).toBe(0.7);
+    expect(e.round).toBe(9);
+    expect(e.rows[1]!.atRounds.mean).toBe(0.5);
+  });
+
+  it('is null when a run has no evaluation', () => {
+    expect(equalBudgets([run('ring', 1, [])])).toBeNull();
+    expect(equalBudgets([])).toBeNull();
+  });
+});
