@@ -26,6 +26,9 @@ import { ID_PATTERN, insideDir } from './paths.js';
 import { TrainingRuns } from './training.js';
 
 /** Largest request body (bytes): a GML upload or a JSON request. */
+
+/** Host names of the loopback interface. */
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '::1']);
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /** Options of {@link startServer}. */
@@ -358,6 +361,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) check(x, `${at}.${k}`);
     };
     check(raw, 'config');
+    // a request never makes the server import code (as a queued job never does)
+    const model = raw.model as Record<string, unknown> | undefined;
+    if (model && typeof model === 'object' && model.module !== undefined)
+      throw new DflsimInputError('config.model.module', 'the explorer never imports a module sent to it: use a built-in model');
     let cfg;
     try {
       cfg = validateConfig(raw, 'config');
@@ -535,9 +542,27 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new HttpError(404, `no API route ${method} /${seg.join('/')}`);
   }
 
+  /**
+   * Only the page the server itself serves may call it: a request carrying another site's
+   * Origin (a page elsewhere posting to this port) is refused, and on a loopback address a Host
+   * other than a loopback name (a DNS name rebound to 127.0.0.1) is refused too.
+   */
+  function checkCaller(req: http.IncomingMessage): void {
+    const hostHeader = req.headers.host ?? '';
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${hostHeader}`)
+      throw new HttpError(403, `origin ${JSON.stringify(origin)}: only the explorer's own page may call this server`);
+    if (loopback) {
+      const name = hostHeader.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (!LOOPBACK_NAMES.has(name))
+        throw new HttpError(403, `host ${JSON.stringify(hostHeader)}: this server answers on loopback names only`);
+    }
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const rawPath = (req.url ?? '/').split('?')[0];
     try {
+      checkCaller(req);
       const seg = segments(rawPath);
       if (seg[0] === 'api') return await api(req, res, seg);
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method}: the page's files are read-only`);
@@ -556,6 +581,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
   }
 
+  const loopback = LOOPBACK_NAMES.has(opts.host ?? '127.0.0.1');
   const server = http.createServer((req, res) => {
     void handle(req, res);
   });

@@ -402,6 +402,38 @@ describe('dflsim serve API', () => {
     expect(report.body).toContain('api-test');
   });
 
+  it("answers only its own page: another site's Origin and a non-loopback Host get 403; a module in a config 400", async () => {
+    const foreign = await fetch(`${server.url}/api/networks`, { headers: { origin: 'http://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as { error: string }).error).toMatch(/origin "http:\/\/evil\.example"/);
+    // a browser's POST from another site carries its Origin even as a "simple" text/plain request
+    const train = await fetch(`${server.url}/api/train`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'http://evil.example' },
+      body: JSON.stringify({ config: trainConfig() }),
+    });
+    expect(train.status).toBe(403);
+    // the page's own Origin is served
+    expect((await fetch(`${server.url}/api/networks`, { headers: { origin: server.url } })).status).toBe(200);
+    // a DNS name rebound to 127.0.0.1: its Host is not a loopback name
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const u = new URL(server.url);
+      const req = http.request(
+        { host: u.hostname, port: u.port, path: '/api/networks', headers: { host: `evil.example:${u.port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(403);
+    const mod = await post('/api/train', { config: { ...trainConfig(), model: { module: 'm.mjs' } } });
+    expect(mod.status).toBe(400);
+    expect(mod.json.error).toMatch(/config\.model\.module: the explorer never imports a module/);
+  });
+
   it('exits cleanly on SIGINT and SIGTERM', async () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const child = spawn(
