@@ -10,8 +10,9 @@
 //   shapes/       32x32 grayscale PNGs of circles, squares and triangles, one folder per class
 //
 // Usage: npm run build && node scripts/write-examples.mjs [out-dir (default examples)]
+// It writes (and overwrites) only the files named above; nothing else in out-dir is touched.
 // test/examples.test.ts runs it into a temporary folder and compares with the committed files.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -47,7 +48,6 @@ async function writeKerasCnn(dir) {
       tf.layers.dense({ units: 10, activation: 'softmax', name: 'dense2', kernelInitializer: init(4) }),
     ],
   });
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -128,7 +128,6 @@ function writeClinics(file) {
 async function writeShapes(dir) {
   const side = 32;
   const rng = createRng(5).fork('shapes');
-  rmSync(dir, { recursive: true, force: true });
   const classes = ['circle', 'square', 'triangle'];
   let count = 0;
   for (const [k, cls] of classes.entries()) {

@@ -17,6 +17,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { decodeImage, forEachLimited } from './image-decode.js';
 import { DflsimInputError } from '../errors.js';
 import type { DrivingDataset, Sequence } from './dataset.js';
 
@@ -147,36 +148,14 @@ export function parseSteering(text: string, file: string): Float32Array {
   return Float32Array.from(values);
 }
 
-let sharpModule: Promise<unknown> | undefined;
-
 /**
  * The default {@link FrameDecoder}, with `sharp` (libvips): flatten any alpha on black,
  * grayscale, resize to cover `size x size` (shorter side = `size`), centre-crop.
  * @param file image file (JPEG or PNG)
  * @param size output side in pixels
  */
-export async function sharpDecoder(file: string, size: number): Promise<Uint8Array> {
-  sharpModule ??= import('sharp').catch((e: unknown) => {
-    sharpModule = undefined;
-    throw new DflsimInputError(
-      'sharp',
-      `the image library "sharp" is not installed (${(e as Error).message}); install it (npm install sharp) or pass a decoder to readDronetDataset`,
-    );
-  });
-  const sharp = ((await sharpModule) as typeof import('sharp')).default;
-  const { data, info } = await sharp(file, { failOn: 'error' })
-    .flatten({ background: { r: 0, g: 0, b: 0 } })
-    .grayscale()
-    .resize(size, size, { fit: 'cover', position: 'centre' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.width !== size || info.height !== size) {
-    throw new Error(`decoded to ${info.width}x${info.height}, expected ${size}x${size}`);
-  }
-  if (info.channels === 1) return new Uint8Array(data.buffer, data.byteOffset, size * size);
-  const out = new Uint8Array(size * size);
-  for (let i = 0; i < out.length; i++) out[i] = data[i * info.channels];
-  return out;
+export function sharpDecoder(file: string, size: number): Promise<Uint8Array> {
+  return decodeImage(file, size, size, 1, 'readDronetDataset');
 }
 
 /** Order frame files by the first number in their names (DroNet's order), then by name. */
@@ -214,21 +193,4 @@ async function isDirectory(p: string): Promise<boolean> {
 
 async function requireDirectory(p: string, what: string): Promise<void> {
   if (!(await isDirectory(p))) throw new DflsimInputError(p, `${what} not found (or not a folder)`);
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, f: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        await f(items[i], i);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  });
-  await Promise.all(workers);
 }

@@ -24,6 +24,7 @@
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { decodeImage, forEachLimited, MAX_INPUT_PIXELS } from './image-decode.js';
 import { DflsimInputError } from '../errors.js';
 import { DEFAULT_MAX_DATASET_BYTES, checkTensorDataset, resolveLabels, type TensorDataset } from './tensor-dataset.js';
 
@@ -76,8 +77,7 @@ export const DEFAULT_MAX_IMAGES = 1_000_000;
 /** Largest image side accepted (pixels). */
 export const MAX_IMAGE_SIDE = 4096;
 
-/** Largest input image sharp decodes (pixels), against decompression bombs. */
-export const MAX_INPUT_PIXELS = 100_000_000;
+export { MAX_INPUT_PIXELS } from './image-decode.js';
 
 const isImage = (name: string): boolean => IMAGE_FILE_EXTENSIONS.includes(path.extname(name).toLowerCase());
 
@@ -328,8 +328,6 @@ function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-let sharpModule: Promise<unknown> | undefined;
-
 /**
  * The default {@link ImageDecoder}, with `sharp` (libvips): flatten any alpha on black,
  * grayscale or sRGB, resize to cover `height x width`, centre-crop. Inputs above
@@ -339,41 +337,6 @@ let sharpModule: Promise<unknown> | undefined;
  * @param width output width in pixels
  * @param channels 1 or 3
  */
-export async function sharpImageDecoder(file: string, height: number, width: number, channels: 1 | 3): Promise<Uint8Array> {
-  sharpModule ??= import('sharp').catch((e: unknown) => {
-    sharpModule = undefined;
-    throw new DflsimInputError(
-      'sharp',
-      `the image library "sharp" is not installed (${(e as Error).message}); install it (npm install sharp) or pass a decoder to readImageFolder`,
-    );
-  });
-  const sharp = ((await sharpModule) as typeof import('sharp')).default;
-  let img = sharp(file, { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS }).flatten({ background: { r: 0, g: 0, b: 0 } });
-  img = channels === 1 ? img.grayscale() : img.toColourspace('srgb');
-  const { data, info } = await img.resize(width, height, { fit: 'cover', position: 'centre' }).raw().toBuffer({ resolveWithObject: true });
-  if (info.width !== width || info.height !== height)
-    throw new Error(`decoded to ${info.width}x${info.height}, expected ${width}x${height}`);
-  const n = height * width;
-  if (info.channels === channels) return new Uint8Array(data.buffer, data.byteOffset, n * channels);
-  const out = new Uint8Array(n * channels);
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < channels; c++) out[i * channels + c] = data[i * info.channels + Math.min(c, info.channels - 1)];
-  return out;
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, f: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        await f(items[i], i);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  });
-  await Promise.all(workers);
+export function sharpImageDecoder(file: string, height: number, width: number, channels: 1 | 3): Promise<Uint8Array> {
+  return decodeImage(file, height, width, channels, 'readImageFolder');
 }
