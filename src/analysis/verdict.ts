@@ -159,7 +159,6 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const rules: VerdictRules = { ...DEFAULT_VERDICT_RULES, ...stripUndefined(input.rules ?? {}) };
   const { task, baseline } = input;
   const noun = input.noun ?? 'topology';
-  const nouns = noun === 'topology' ? 'topologies' : `${noun}s`;
   const regression = task === 'regression';
   const relative = regression && input.relative === true;
   const metric = relative ? "test RMSE relative to the constant predictor's" : regression ? 'test RMSE' : 'test accuracy';

@@ -175,7 +175,7 @@ function dirichletPerClass(
 function largestRemainder(shares: readonly number[], total: number): number[] {
   const counts = shares.map((v) => Math.floor(v));
   let left = total - counts.reduce((a, v) => a + v, 0);
-  const order = shares.map((v, i) => i).sort((a, b) => shares[b] - Math.floor(shares[b]) - (shares[a] - Math.floor(shares[a])) || a - b);
+  const order = shares.map((_, i) => i).sort((a, b) => shares[b] - Math.floor(shares[b]) - (shares[a] - Math.floor(shares[a])) || a - b);
   for (let k = 0; left > 0; k = (k + 1) % order.length, left--) counts[order[k]]++;
   return counts;
 }
@@ -213,7 +213,7 @@ function byGroup(ds: TensorDataset, silos: number, kind: 'by-group' | 'by-file',
   else {
     const rank = new Map(shuffled(names, rng.fork(kind)).map((g, r) => [g, r]));
     const order = names
-      .map((g, k) => k)
+      .map((_, k) => k)
       .sort((a, b) => members.get(names[b])!.length - members.get(names[a])!.length || rank.get(names[a])! - rank.get(names[b])!);
     const load = new Array<number>(silos).fill(0);
     for (const k of order) {

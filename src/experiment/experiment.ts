@@ -3,7 +3,7 @@
  * subdirectory (or the results directory itself when there is one run), and a summary of
  * all runs at the top.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError, expectObject, expectString } from '../errors.js';

@@ -8,7 +8,6 @@
  */
 import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { DflsimInputError } from '../errors.js';
 import { projectRoot } from '../project-root.js';
 import { geodesicKm, type Underlay, type UnderlayLink } from './underlay.js';
 

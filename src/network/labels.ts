@@ -49,9 +49,6 @@ export function findLabel(names: readonly string[], name: string): number {
   return one((n) => bare(n) === b || bare(displayLabel(n)) === b);
 }
 
-/** The longest run of comma-joined pieces a label may have been split into by a comma-separated list. */
-const MAX_COMMA_PIECES = 6;
-
 /**
  * Labels as a message names them: the first few, shown decoded, then `...`.
  * @param quoted quote each (for lists of labels that may hold commas)

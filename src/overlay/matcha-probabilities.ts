@@ -107,10 +107,7 @@ export class SparseMatchingLaplacian {
   /** For matching m, edge e: positions of (a,a), (b,b), (a,b), (b,a) in `values`. */
   private readonly slots: Int32Array[];
 
-  constructor(
-    n: number,
-    private readonly matchings: ReadonlyArray<Matching>,
-  ) {
+  constructor(n: number, matchings: ReadonlyArray<Matching>) {
     // each row's columns: the diagonal and the row's partners, sorted, without repeats
     const count = new Int32Array(n + 1);
     for (const m of matchings)

@@ -7,7 +7,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../../project-root.js';
 
 /** How to install what the yardsticks need (printed when they are skipped). */
