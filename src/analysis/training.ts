@@ -35,6 +35,24 @@ export function runsTask(runs: readonly AnalysedRun[]): 'regression' | 'classifi
 }
 
 /**
+ * How runs' metrics compare: their task and metric, each run's baseline, and whether
+ * regression runs are compared relative to their own constant predictor (seeds that draw
+ * other data give other baselines).
+ */
+export function runScale(runs: readonly AnalysedRun[]): {
+  task: 'regression' | 'classification';
+  metric: 'testRmse' | 'testAccuracy';
+  baselines: number[];
+  relative: boolean;
+} {
+  const task = runsTask(runs);
+  const baselines = runs.map((r) => (task === 'regression' ? r.summary.constantPredictorRmse : r.summary.majorityClassAccuracy) ?? NaN);
+  const finite = baselines.filter((b) => Number.isFinite(b));
+  const same = finite.length === baselines.length && finite.every((b) => Math.abs(b - finite[0]) <= 1e-12 * Math.abs(finite[0]));
+  return { task, metric: taskMetric(task), baselines, relative: task === 'regression' && !same && finite.length === baselines.length };
+}
+
+/**
  * The verdict of a training experiment: runs grouped by condition over their seeds.
  * Regression runs whose constant predictors differ (seeds drawing other data) are compared
  * relative to their own; classification runs against the highest majority-class accuracy.
@@ -42,12 +60,8 @@ export function runsTask(runs: readonly AnalysedRun[]): 'regression' | 'classifi
  */
 export function trainingVerdict(runs: readonly AnalysedRun[], rules?: Partial<VerdictRules>, noun = 'topology'): Verdict | null {
   if (!runs.length) return null;
-  const task = runsTask(runs);
-  const metric = taskMetric(task);
-  const baselines = runs.map((r) => (task === 'regression' ? r.summary.constantPredictorRmse : r.summary.majorityClassAccuracy) ?? NaN);
+  const { task, metric, baselines, relative } = runScale(runs);
   const finite = baselines.filter((b) => Number.isFinite(b));
-  const same = finite.length === baselines.length && finite.every((b) => Math.abs(b - finite[0]) <= 1e-12 * Math.abs(finite[0]));
-  const relative = task === 'regression' && !same && finite.length === baselines.length;
   const baseline = relative ? 1 : finite.length ? (task === 'regression' ? finite[0] : Math.max(...finite)) : NaN;
   const seedRuns: SeedRun[] = runs.map((r, i) => ({
     condition: r.condition,
@@ -131,6 +145,8 @@ export interface EqualBudgetRow {
 /** The runs compared at equal rounds and at equal simulated time (the papers' two views). */
 export interface EqualBudgets {
   metric: 'testRmse' | 'testAccuracy';
+  /** Regression over seeds with other constant predictors: values are each run's RMSE over its own constant predictor's. */
+  relative: boolean;
   /** The common round index: the last evaluated round every run reached (0-based, as metrics.csv). */
   round: number;
   /** The common simulated time: the last evaluation time every run reached (ms). */
@@ -142,13 +158,14 @@ export interface EqualBudgets {
  * Every condition's metric at the budget every run reached, in rounds and in simulated time:
  * a run's value at round R is its last evaluation at a round <= R, where R is the smallest of
  * the runs' last evaluated rounds; likewise at time T, the smallest of their last evaluation
- * times (a run first evaluated after T has no value there, and is left out of that mean). Mean
+ * times (regression runs whose constant predictors differ are taken relative to their own, as
+ * the verdict takes them; a run first evaluated after T has no value there, and is left out of that mean). Mean
  * and 95% interval over each condition's seeds, conditions in first-seen order.
  * Null without runs, or when a run has no evaluation.
  */
 export function equalBudgets(runs: readonly AnalysedRun[]): EqualBudgets | null {
   if (!runs.length) return null;
-  const metric = taskMetric(runsTask(runs));
+  const { metric, baselines, relative } = runScale(runs);
   const evals = runs.map((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)));
   if (evals.some((e) => e.length === 0)) return null;
   const round = Math.min(...evals.map((e) => Math.max(...e.map((m) => m.round))));
@@ -166,11 +183,13 @@ export function equalBudgets(runs: readonly AnalysedRun[]): EqualBudgets | null 
       by.set(run.condition, (g = { r: [], t: [] }));
       order.push(run.condition);
     }
-    g.r.push(lastBy(evals[i], (m) => m.round <= round));
-    g.t.push(lastBy(evals[i], (m) => m.simulatedMs <= simulatedMs));
+    const scale = relative ? baselines[i] : 1;
+    g.r.push(lastBy(evals[i], (m) => m.round <= round) / scale);
+    g.t.push(lastBy(evals[i], (m) => m.simulatedMs <= simulatedMs) / scale);
   });
   return {
     metric,
+    relative,
     round,
     simulatedMs,
     rows: order.map((c) => {

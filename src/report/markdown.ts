@@ -371,8 +371,8 @@ export function equalBudgetTable(data: ReportData): ReportTable | null {
   const e = equalBudgets(data.runs);
   if (!e) return null;
   const classification = e.metric === 'testAccuracy';
-  const what = classification ? 'test accuracy (%)' : 'test RMSE';
-  const cell = (i: Interval) => (classification ? meanPm(i, 1, 100) : meanPm(i, 4));
+  const what = classification ? 'test accuracy (%)' : e.relative ? "test RMSE / constant predictor's" : 'test RMSE';
+  const cell = (i: Interval) => (classification ? meanPm(i, 1, 100) : meanPm(i, e.relative ? 3 : 4));
   return {
     title: `at equal rounds and at equal simulated time: mean ± 95% interval over seeds (each run's last evaluation within the budget every run reached)`,
     headers: [

@@ -76,6 +76,22 @@ describe('equalBudgets', () => {
     expect(e.rows[1]!.atRounds.mean).toBe(0.5);
   });
 
+  it('takes regression runs relative to their own constant predictor when seeds drew other data, as the verdict does', () => {
+    const reg = (seed: number, base: number, rmse: number): AnalysedRun => ({
+      condition: 'ring',
+      seed,
+      metrics: [{ round: 4, simulatedMs: 100, testRmse: rmse } as unknown as MetricRow],
+      summary: { task: 'regression', constantPredictorRmse: base, rounds: 5, simulatedMs: 100 },
+    });
+    const e = equalBudgets([reg(1, 0.5, 0.25), reg(2, 0.2, 0.1)])!;
+    expect(e.relative).toBe(true);
+    // 0.25 / 0.5 and 0.1 / 0.2: both 0.5, where absolute RMSEs (0.25, 0.1) would average 0.175
+    expect(e.rows[0]!.atRounds.mean).toBeCloseTo(0.5, 12);
+    expect(e.rows[0]!.atTime.mean).toBeCloseTo(0.5, 12);
+    // the same constant predictor in every seed: absolute values
+    expect(equalBudgets([reg(1, 0.5, 0.25), reg(2, 0.5, 0.1)])!.rows[0]!.atRounds.mean).toBeCloseTo(0.175, 12);
+  });
+
   it('is null when a run has no evaluation', () => {
     expect(equalBudgets([run('ring', 1, [])])).toBeNull();
     expect(equalBudgets([])).toBeNull();
