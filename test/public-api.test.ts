@@ -126,6 +126,8 @@ const VALUES = [
   // reports
   'experimentSummaryText',
   'readResults',
+  'publishResults',
+  'metricsDigest',
   'writeReport',
   'renderMarkdown',
 ];
@@ -271,6 +273,7 @@ const TYPES = [
   'BandPoint',
   // reports
   'ReportPaths',
+  'PublishedFiles',
   'ReportData',
   'ReportRun',
   // referenced by the public signatures above (documented with them)

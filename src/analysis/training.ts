@@ -4,7 +4,7 @@
  * report renders the results.
  */
 import type { MetricRow } from '../learning/dpasgd.js';
-import { meanInterval, type Interval } from './stats.js';
+import { meanInterval, pairedTTest, type Interval } from './stats.js';
 import { decideVerdict, type SeedRun, type Verdict, type VerdictRules } from './verdict.js';
 
 /** What the analysis reads of a run. */
@@ -164,6 +164,45 @@ export interface EqualBudgets {
  * Null without runs, or when a run has no evaluation.
  */
 export function equalBudgets(runs: readonly AnalysedRun[]): EqualBudgets | null {
+  const v = budgetValues(runs);
+  if (!v) return null;
+  const order: string[] = [];
+  const by = new Map<string, { r: number[]; t: number[] }>();
+  runs.forEach((run, i) => {
+    let g = by.get(run.condition);
+    if (!g) {
+      by.set(run.condition, (g = { r: [], t: [] }));
+      order.push(run.condition);
+    }
+    g.r.push(v.atRound[i]);
+    g.t.push(v.atTime[i]);
+  });
+  return {
+    metric: v.metric,
+    relative: v.relative,
+    round: v.round,
+    simulatedMs: v.simulatedMs,
+    rows: order.map((c) => {
+      const g = by.get(c)!;
+      const t = g.t.filter((x) => Number.isFinite(x));
+      return { condition: c, seeds: g.r.length, atRounds: meanInterval(g.r), atTime: meanInterval(t), evaluatedByTime: t.length };
+    }),
+  };
+}
+
+/**
+ * Each run's metric at the common round and the common simulated time of {@link equalBudgets}
+ * (NaN where a run was first evaluated after the common time). Null without runs, or when a
+ * run has no evaluation.
+ */
+function budgetValues(runs: readonly AnalysedRun[]): {
+  metric: 'testRmse' | 'testAccuracy';
+  relative: boolean;
+  round: number;
+  simulatedMs: number;
+  atRound: number[];
+  atTime: number[];
+} | null {
   if (!runs.length) return null;
   const { metric, baselines, relative } = runScale(runs);
   const evals = runs.map((r) => r.metrics.filter((m) => m[metric] != null && Number.isFinite(m[metric] as number)));
@@ -175,27 +214,73 @@ export function equalBudgets(runs: readonly AnalysedRun[]): EqualBudgets | null 
     for (const m of e) if (ok(m) && (!best || m.round > best.round)) best = m;
     return best ? (best[metric] as number) : NaN;
   };
-  const order: string[] = [];
-  const by = new Map<string, { r: number[]; t: number[] }>();
-  runs.forEach((run, i) => {
-    let g = by.get(run.condition);
-    if (!g) {
-      by.set(run.condition, (g = { r: [], t: [] }));
-      order.push(run.condition);
-    }
-    const scale = relative ? baselines[i] : 1;
-    g.r.push(lastBy(evals[i], (m) => m.round <= round) / scale);
-    g.t.push(lastBy(evals[i], (m) => m.simulatedMs <= simulatedMs) / scale);
-  });
+  const scale = (i: number): number => (relative ? baselines[i] : 1);
   return {
     metric,
     relative,
     round,
     simulatedMs,
-    rows: order.map((c) => {
-      const g = by.get(c)!;
-      const t = g.t.filter((v) => Number.isFinite(v));
-      return { condition: c, seeds: g.r.length, atRounds: meanInterval(g.r), atTime: meanInterval(t), evaluatedByTime: t.length };
-    }),
+    atRound: evals.map((e, i) => lastBy(e, (m) => m.round <= round) / scale(i)),
+    atTime: evals.map((e, i) => lastBy(e, (m) => m.simulatedMs <= simulatedMs) / scale(i)),
   };
+}
+
+/** One condition against the reference at a budget: the seed-paired difference (condition minus reference). */
+export interface PairedDifference {
+  /** Seeds both ran (and, at equal time, both had evaluated by then). */
+  seeds: number;
+  /** Mean difference and its confidence interval (NaN bounds below two seeds). */
+  meanDiff: number;
+  low: number;
+  high: number;
+  /** Two-sided p-value of the paired t-test (NaN below two seeds). */
+  p: number;
+}
+
+/** A condition against the reference at equal rounds and at equal simulated time. */
+export interface DifferenceRow {
+  condition: string;
+  atRounds: PairedDifference;
+  atTime: PairedDifference;
+}
+
+/** Every condition against one reference condition at the budgets of {@link equalBudgets}. */
+export interface Differences {
+  metric: 'testRmse' | 'testAccuracy';
+  relative: boolean;
+  reference: string;
+  round: number;
+  simulatedMs: number;
+  rows: DifferenceRow[];
+}
+
+/**
+ * The seed-paired differences from a reference condition (RING when it ran, else the first
+ * condition) at equal rounds and equal simulated time: for each other condition, its metric
+ * minus the reference's in the same seed, with a paired t interval over the seeds both ran.
+ * Null when no seed ran two conditions, or without evaluations.
+ */
+export function pairedDifferences(runs: readonly AnalysedRun[], reference?: string, level = 0.95): Differences | null {
+  const v = budgetValues(runs);
+  if (!v) return null;
+  const conditions = [...new Set(runs.map((r) => r.condition))];
+  const ref = reference ?? (conditions.includes('ring') ? 'ring' : conditions[0]);
+  if (!conditions.includes(ref)) return null;
+  const valueOf = (values: number[], condition: string): Map<number, number> =>
+    new Map(
+      runs.flatMap((r, i) => (r.condition === condition && Number.isFinite(values[i]) ? [[r.seed, values[i]] as [number, number]] : [])),
+    );
+  const paired = (values: number[], condition: string): PairedDifference => {
+    const a = valueOf(values, condition);
+    const b = valueOf(values, ref);
+    const diffs = [...a.keys()].filter((s) => b.has(s)).map((s) => a.get(s)! - b.get(s)!);
+    const t = pairedTTest(diffs, level);
+    return { seeds: diffs.length, meanDiff: t.meanDiff, low: t.low, high: t.high, p: t.p };
+  };
+  const rows = conditions
+    .filter((c) => c !== ref)
+    .map((c) => ({ condition: c, atRounds: paired(v.atRound, c), atTime: paired(v.atTime, c) }))
+    .filter((r) => r.atRounds.seeds > 0);
+  if (!rows.length) return null;
+  return { metric: v.metric, relative: v.relative, reference: ref, round: v.round, simulatedMs: v.simulatedMs, rows };
 }

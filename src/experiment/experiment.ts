@@ -81,6 +81,11 @@ export interface ExperimentOptions {
   overrides?: ConfigOverride[];
   /** Keep finished runs' checkpoints (default: a finished run keeps what its report and a re-run need). */
   keepCheckpoints?: boolean;
+  /**
+   * Run only the sweep points matching every `axis=value` pair (`--only topology=ring,seed=1`);
+   * the other points' finished runs in `outDir` stay in its summary.
+   */
+  only?: Record<string, string>;
 }
 
 /**
@@ -349,6 +354,42 @@ function compareWithDrawings(req: CycleTimeRequest, draw: boolean): { report: Cy
     : { report };
 }
 
+/**
+ * The sweep points `--only` selects: each `axis=value` pair must name an axis of the sweep
+ * (seed included) and match the point's value; an empty selection is an error listing the points.
+ */
+export function selectRuns<P extends { label: string }>(plan: readonly P[], only: Record<string, string> | undefined): P[] {
+  if (!only || !Object.keys(only).length) return [...plan];
+  const parts = (label: string): Map<string, string> =>
+    new Map(
+      label
+        .split(',')
+        .filter((x) => x.includes('='))
+        .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] as [string, string]),
+    );
+  const axes = new Set(plan.flatMap((p) => [...parts(p.label).keys()]));
+  for (const key of Object.keys(only))
+    if (!axes.has(key))
+      throw new DflsimInputError(
+        '--only',
+        axes.size
+          ? `"${key}" is not an axis of this sweep (its axes: ${[...axes].join(', ')})`
+          : `"${key}": this config has no sweep and one run; drop --only`,
+      );
+  const picked = plan.filter((p) => {
+    const m = parts(p.label);
+    return Object.entries(only).every(([k, v]) => m.get(k) === v);
+  });
+  if (!picked.length)
+    throw new DflsimInputError(
+      '--only',
+      `no sweep point matches ${Object.entries(only)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}; the points are: ${plan.map((p) => p.label).join('; ')}`,
+    );
+  return picked;
+}
+
 async function runTrainingExperiment(cfg: TrainConfig, file: string, opts: ExperimentOptions): Promise<ExperimentResult> {
   checkOutDir(opts.outDir);
   // a second run command on the same results directory refuses (a lock of a dead pid is taken over)
@@ -418,6 +459,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     dir: single ? opts.outDir : path.join(opts.outDir, safeLabel(label)),
     runCfg: { ...(config as TrainConfig), name: single ? cfg.name : `${cfg.name}/${label}` },
   }));
+  const todo = selectRuns(plan, opts.only);
   const progress = (
     runCfg: TrainConfig,
     row: { round: number; simulatedMs: number; testRmse: number | null; trainLoss: number },
@@ -438,12 +480,12 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     );
   };
   if (queued) {
-    const finished = plan.map((p) => (opts.force ? undefined : finishedRunSummary(p.dir, configHash(p.runCfg))));
-    const todo = plan.filter((_, i) => !finished[i]);
-    if (todo.length < plan.length) opts.log?.(`${plan.length - todo.length} of ${plan.length} runs already finished in ${opts.outDir}`);
+    const finished = todo.map((p) => (opts.force ? undefined : finishedRunSummary(p.dir, configHash(p.runCfg))));
+    const left = todo.filter((_, i) => !finished[i]);
+    if (left.length < todo.length) opts.log?.(`${todo.length - left.length} of ${todo.length} runs already finished in ${opts.outDir}`);
     const { runQueued } = await import('./queue/coordinator.js');
-    const res = todo.length
-      ? await runQueued(todo, file, {
+    const res = left.length
+      ? await runQueued(left, file, {
           target: target!,
           experiment: cfg.name,
           shouldStop: opts.shouldStop,
@@ -453,12 +495,12 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
         })
       : { summaries: [], interrupted: false };
     const byDir = new Map(res.summaries.map((s) => [s.outDir, s]));
-    runs = plan.map((p, i) => finished[i] ?? byDir.get(p.dir)).filter((s): s is RunSummary => !!s);
+    runs = todo.map((p, i) => finished[i] ?? byDir.get(p.dir)).filter((s): s is RunSummary => !!s);
     interrupted = res.interrupted;
-  } else if ((opts.parallelRuns ?? 1) > 1 && plan.length > 1) {
+  } else if ((opts.parallelRuns ?? 1) > 1 && todo.length > 1) {
     const { runParallel } = await import('./parallel.js');
     const res = await runParallel(
-      plan.map((p) => ({ runCfg: p.runCfg, outDir: p.dir })),
+      todo.map((p) => ({ runCfg: p.runCfg, outDir: p.dir })),
       file,
       {
         processes: opts.parallelRuns!,
@@ -467,7 +509,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
         keepCheckpoints: opts.keepCheckpoints,
         shouldStop: opts.shouldStop,
         log: opts.log,
-        onRound: (i, row, total) => progress(plan[i].runCfg, row, total),
+        onRound: (i, row, total) => progress(todo[i].runCfg, row, total),
       },
     );
     runs = res.summaries;
@@ -477,7 +519,7 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
       const { probeRedis } = await import('./queue/connection.js');
       await probeRedis(opts.queue!, opts.queueWhere ?? '--queue');
     }
-    for (const { dir, runCfg } of plan) {
+    for (const { dir, runCfg } of todo) {
       const summary = await runTraining(runCfg, file, {
         ...(distribute ? { siloQueue: target } : {}),
         outDir: dir,
@@ -497,6 +539,13 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     }
   }
   sayNotices();
+  if (todo.length < plan.length) {
+    // --only: the other sweep points' finished runs stay in the summary, in the sweep's order
+    const ran = new Map(runs.map((s) => [path.resolve(s.outDir), s]));
+    runs = plan
+      .map((p) => (todo.includes(p) ? ran.get(path.resolve(p.dir)) : finishedRunSummary(p.dir, configHash(p.runCfg))))
+      .filter((s): s is RunSummary => !!s);
+  }
   if (combos.length > 1)
     writeFileAtomic(
       path.join(opts.outDir, 'summary.json'),

@@ -7,6 +7,8 @@ import he from 'he';
 import {
   aggregateTable,
   equalBudgetTable,
+  differenceTable,
+  conditionNoun,
   configSummary,
   cycleTimeNote,
   profileTables,
@@ -130,6 +132,8 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
     if (agg) body.push(`<h3>Runs ${esc(agg.title)}</h3>`, htmlTable(agg, false));
     const equal = equalBudgetTable(data);
     if (equal) body.push(`<h3>Runs ${esc(equal.title)}</h3>`, htmlTable(equal, false));
+    const diff = differenceTable(data);
+    if (diff) body.push(`<h3>Each ${esc(conditionNoun(data))} ${esc(diff.title)}</h3>`, htmlTable(diff, false));
     if (agg || equal) body.push('<h3>Every run</h3>');
     body.push(htmlTable(t, false));
     body.push(`<p>${esc(trainingNote(data))}</p>`);

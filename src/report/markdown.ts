@@ -10,7 +10,7 @@ import { referenceCycleTime } from '../overlay/catalogue.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
-import { equalBudgets, trainingVerdict } from '../analysis/training.js';
+import { equalBudgets, pairedDifferences, trainingVerdict, type PairedDifference } from '../analysis/training.js';
 import type { Interval } from '../analysis/stats.js';
 import { DEFAULT_VERDICT_RULES, type Verdict, type VerdictRules } from '../analysis/verdict.js';
 
@@ -29,6 +29,8 @@ export interface ReportRun {
   config: Record<string, unknown> | null;
   /** The run's `topology.json`, if present. */
   drawing: TopologyDrawing | null;
+  /** The run's folder, when read from a results directory. */
+  dir?: string;
 }
 
 /** One cycle-time comparison of the report: a network at a sweep point, as the experiment recorded it. */
@@ -393,6 +395,35 @@ export function equalBudgetTable(data: ReportData): ReportTable | null {
   };
 }
 
+/**
+ * Every condition against a reference (RING when it ran, else the first) at equal rounds and
+ * equal simulated time, paired by seed ({@link pairedDifferences}): the mean difference, its
+ * 95% interval and the paired t-test's p. "the data do not decide" when the interval holds 0.
+ * Null below two seeds per condition.
+ */
+export function differenceTable(data: ReportData): ReportTable | null {
+  if (!hasSeeds(data)) return null;
+  const d = pairedDifferences(data.runs);
+  if (!d || d.rows.every((r) => r.atRounds.seeds < 2)) return null;
+  const classification = d.metric === 'testAccuracy';
+  const unit = classification ? 'points' : d.relative ? "x constant predictor's" : '';
+  const scale = classification ? 100 : 1;
+  const digits = classification ? 1 : d.relative ? 3 : 4;
+  const f = (x: number): string => (x * scale >= 0 ? '+' : '') + (x * scale).toFixed(digits);
+  const cell = (x: PairedDifference): string => {
+    if (x.seeds < 2) return x.seeds ? `${f(x.meanDiff)} (1 seed)` : '';
+    const decided = x.low > 0 || x.high < 0;
+    return `${f(x.meanDiff)} [${f(x.low)}, ${f(x.high)}], p = ${x.p < 0.001 ? '<0.001' : x.p.toFixed(3)}${decided ? '' : ': the data do not decide'}`;
+  };
+  const what = classification ? 'test accuracy' : d.relative ? "test RMSE / constant predictor's" : 'test RMSE';
+  return {
+    title: `minus ${d.reference}, paired by seed: mean difference [95% interval] (${what}${unit ? `, ${unit}` : ''})`,
+    headers: [conditionNoun(data), 'seeds', `after ${d.round + 1} rounds`, `at ${(d.simulatedMs / 1000).toFixed(3)} s simulated`],
+    numeric: [false, true, true, true],
+    rows: d.rows.map((r) => [r.condition, String(r.atRounds.seeds), cell(r.atRounds), cell(r.atTime)]),
+  };
+}
+
 /** A workload as `name (M bits, T ms per local step)`, or the preset's name. */
 export function describeWorkload(w: unknown): string {
   if (typeof w === 'string') return w;
@@ -712,6 +743,8 @@ export function renderMarkdown(data: ReportData): string {
     if (agg) parts.push(`### Runs ${agg.title}\n`, markdownTable(agg));
     const equal = equalBudgetTable(data);
     if (equal) parts.push(`### Runs ${equal.title}\n`, markdownTable(equal));
+    const diff = differenceTable(data);
+    if (diff) parts.push(`### Each ${conditionNoun(data)} ${diff.title}\n`, markdownTable(diff));
     if (agg || equal) parts.push('### Every run\n');
     parts.push(markdownTable(training));
     parts.push(trainingNote(data) + '\n');

@@ -131,6 +131,7 @@ function readRun(dir: string, summary: RunSummary, experiment: string): ReportRu
     metrics,
     config: readJsonIfExists<Record<string, unknown>>(path.join(dir, 'config.resolved.json')),
     drawing: readJsonIfExists<TopologyDrawing>(path.join(dir, 'topology.json')),
+    dir,
   };
 }
 

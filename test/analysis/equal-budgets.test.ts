@@ -1,9 +1,9 @@
 /**
- * Runs compared at equal rounds and at equal simulated time: hand-computed values on a small
- * case where the two budgets pick different evaluations.
+ * Runs compared at equal rounds and at equal simulated time, and against a reference paired by
+ * seed: hand-computed values on small cases where the two budgets pick different evaluations.
  */
 import { describe, expect, it } from 'vitest';
-import { equalBudgets, type AnalysedRun } from '../../src/analysis/training.js';
+import { equalBudgets, pairedDifferences, type AnalysedRun } from '../../src/analysis/training.js';
 import type { MetricRow } from '../../src/learning/dpasgd.js';
 
 function run(condition: string, seed: number, evals: [number, number, number][]): AnalysedRun {
@@ -95,5 +95,70 @@ describe('equalBudgets', () => {
   it('is null when a run has no evaluation', () => {
     expect(equalBudgets([run('ring', 1, [])])).toBeNull();
     expect(equalBudgets([])).toBeNull();
+  });
+});
+
+describe('pairedDifferences', () => {
+  it('pairs each condition with the reference seed by seed, at equal rounds and at equal time', () => {
+    const runs = [
+      run('ring', 1, [
+        [9, 1000, 0.5],
+        [19, 2000, 0.7],
+      ]),
+      run('ring', 2, [
+        [9, 1000, 0.3],
+        [19, 2000, 0.5],
+      ]),
+      run('ring', 3, [
+        [9, 1000, 0.4],
+        [19, 2000, 0.6],
+      ]),
+      run('multigraph', 1, [
+        [9, 250, 0.2],
+        [19, 500, 0.4],
+        [39, 1000, 0.8],
+      ]),
+      run('multigraph', 2, [
+        [9, 250, 0.2],
+        [19, 500, 0.3],
+        [39, 1000, 0.6],
+      ]),
+      run('multigraph', 3, [
+        [9, 250, 0.2],
+        [19, 500, 0.2],
+        [39, 1000, 0.5],
+      ]),
+    ];
+    const d = pairedDifferences(runs)!;
+    expect(d.reference).toBe('ring');
+    expect(d.rows.map((r) => r.condition)).toEqual(['multigraph']);
+    const [mg] = d.rows;
+    // round 19: 0.4 - 0.7, 0.3 - 0.5, 0.2 - 0.6 = -0.3, -0.2, -0.4: mean -0.3, sd 0.1, se 0.1/sqrt 3
+    expect(mg!.atRounds.seeds).toBe(3);
+    expect(mg!.atRounds.meanDiff).toBeCloseTo(-0.3, 12);
+    const h = 4.302653 * (0.1 / Math.sqrt(3)); // t(0.975, 2)
+    expect(mg!.atRounds.low).toBeCloseTo(-0.3 - h, 5);
+    expect(mg!.atRounds.high).toBeCloseTo(-0.3 + h, 5);
+    // t = -0.3 / 0.0577 = -5.196 on 2 df: two-sided p = 0.0351
+    expect(mg!.atRounds.p).toBeCloseTo(0.0351, 3);
+    // 1000 ms: 0.8 - 0.5, 0.6 - 0.3, 0.5 - 0.4 = 0.3, 0.3, 0.1: mean 0.2333
+    expect(mg!.atTime.meanDiff).toBeCloseTo(0.7 / 3, 12);
+    expect(mg!.atTime.low).toBeLessThan(0); // sd 0.1155: the interval holds 0
+    // another reference on request; an unknown one gives null
+    expect(pairedDifferences(runs, 'multigraph')!.rows[0]!.atRounds.meanDiff).toBeCloseTo(0.3, 12);
+    expect(pairedDifferences(runs, 'star')).toBeNull();
+  });
+
+  it('pairs only the seeds both conditions ran, and takes the first condition without RING', () => {
+    const d = pairedDifferences([
+      run('t=1', 1, [[9, 100, 0.5]]),
+      run('t=1', 2, [[9, 100, 0.6]]),
+      run('t=2', 2, [[9, 50, 0.4]]),
+      run('t=2', 3, [[9, 50, 0.9]]),
+    ])!;
+    expect(d.reference).toBe('t=1');
+    expect(d.rows[0]!.atRounds.seeds).toBe(1);
+    expect(d.rows[0]!.atRounds.meanDiff).toBeCloseTo(-0.2, 12);
+    expect(Number.isNaN(d.rows[0]!.atRounds.low)).toBe(true);
   });
 });

@@ -12,6 +12,15 @@ export function reportCommand(y: Argv, out: (s: string) => void, _err: (s: strin
     (c) =>
       c
         .positional('results-dir', { type: 'string', demandOption: true, describe: 'results directory written by "dflsim run"' })
+        .option('publish', {
+          type: 'string',
+          describe:
+            "also write the small, committable results into this folder: report.md, each plot as SVG, runs.csv (with each run's metrics digest), evaluations.csv, summary.csv and summary.json; never checkpoints",
+        })
+        .example(
+          '$0 report results/table4-long --publish docs/results/table4-long',
+          'the tables, plots and digests of a long sweep, ready to commit',
+        )
         .example(
           '$0 report results/quick-demo',
           'after "npm start" (the quick demo, into results/quick-demo): rewrite its report.md and report.html',
@@ -21,9 +30,13 @@ export function reportCommand(y: Argv, out: (s: string) => void, _err: (s: strin
           'cycle times of Table 3, then their report',
         ),
     async (a) => {
-      const dir = (a as unknown as { resultsDir: string }).resultsDir;
+      const { resultsDir: dir, publish } = a as unknown as { resultsDir: string; publish?: string };
       const { markdownPath, htmlPath } = await (await import('../../report/write.js')).writeReport(dir);
       out(`wrote ${markdownPath}\nwrote ${htmlPath}\n`);
+      if (publish !== undefined) {
+        const { files } = await (await import('../../report/publish.js')).publishResults(dir, publish);
+        out(`published ${files.length} files into ${publish}: ${files.join(', ')}\n`);
+      }
     },
   );
 }

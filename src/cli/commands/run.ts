@@ -12,6 +12,20 @@ import { queueOptions, queueSettings, type QueueArgs } from '../queue-options.js
 import { Progress } from '../progress.js';
 import { listFlag, siloSelectionFlags } from '../common.js';
 
+/** `--only topology=ring,seed=1`: axis=value pairs, each axis once. */
+export function parseOnly(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || eq === part.length - 1)
+      throw new DflsimInputError('--only', `expected axis=value pairs such as topology=ring,seed=1, got "${text}"`);
+    const key = part.slice(0, eq).trim();
+    if (key in out) throw new DflsimInputError('--only', `"${key}" is given twice`);
+    out[key] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 /** `--seeds 1,2,3`: distinct non-negative integers. */
 export function parseSeeds(text: string): number[] {
   const parts = String(text)
@@ -74,6 +88,11 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           describe:
             "run every sweep point once per seed (comma-separated, e.g. 1,2,3; replaces the config's seeds); the report gives means and 95% intervals",
         })
+        .option('only', {
+          type: 'string',
+          describe:
+            'run only the sweep points matching every axis=value pair, comma-separated (e.g. topology=ring,seed=1): re-run one run of a table, or finish a sweep in pieces; other finished runs in --out stay in its summary and report',
+        })
         .option('keep-checkpoints', {
           type: 'boolean',
           default: false,
@@ -87,6 +106,10 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         )
         .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run')
         .example('$0 run experiments/quick-demo.json --seeds 1,2,3,4,5', 'the quick demo over five seeds')
+        .example(
+          '$0 run experiments/table4-long.json --only topology=ring,seed=1 --out /tmp/ring1',
+          'one run of a sweep (its metrics.csv has the same bits as in the whole sweep)',
+        )
         .example(
           '$0 run experiments/fadnet-gaia-topologies.json --queue redis://10.0.0.5:6379',
           "the sweep's runs on the workers of a Redis queue",
@@ -107,6 +130,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         silos?: string;
         'largest-component'?: boolean;
         'keep-checkpoints': boolean;
+        only?: string;
       };
       const overrides: ConfigOverride[] = [
         ...(args.clock !== undefined ? [{ field: 'clock' as const, flag: '--clock', value: args.clock }] : []),
@@ -158,6 +182,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           parallelRuns,
           overrides,
           keepCheckpoints: args['keep-checkpoints'],
+          ...(args.only !== undefined ? { only: parseOnly(args.only) } : {}),
           shouldStop: () => stop,
           log: (l) => {
             progress.clear();

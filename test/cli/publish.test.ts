@@ -1,0 +1,143 @@
+/**
+ * `dflsim run --only` (one run of a sweep, with the bits it has in the whole sweep) and
+ * `dflsim report --publish` (the committable results: tables, SVG plots, CSVs, and each
+ * run's metrics digest, which `cut -d, -f1,2,4- metrics.csv | sha256sum` reproduces).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { metricsDigest } from '../../src/report/publish.js';
+import { selectRuns } from '../../src/experiment/experiment.js';
+import { parseOnly } from '../../src/cli/commands/run.js';
+import { networkFile, ROOT } from '../helpers.js';
+
+const BIN = path.join(ROOT, 'bin/dflsim.js');
+const dflsim = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const withoutWall = (file: string): string =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) =>
+      l
+        .split(',')
+        .filter((_, i) => i !== 2)
+        .join(','),
+    )
+    .join('\n');
+
+describe('--only', () => {
+  const plan = ['topology=ring,seed=1', 'topology=ring,seed=2', 'topology=star,seed=1'].map((label) => ({ label }));
+
+  it('selects the points matching every pair, and names what is wrong otherwise', () => {
+    expect(selectRuns(plan, parseOnly('topology=ring')).map((p) => p.label)).toEqual(['topology=ring,seed=1', 'topology=ring,seed=2']);
+    expect(selectRuns(plan, parseOnly('seed=1, topology=star')).map((p) => p.label)).toEqual(['topology=star,seed=1']);
+    expect(selectRuns(plan, undefined)).toHaveLength(3);
+    expect(() => selectRuns(plan, parseOnly('tMax=2'))).toThrow(/"tMax" is not an axis of this sweep \(its axes: topology, seed\)/);
+    expect(() => selectRuns(plan, parseOnly('topology=mst'))).toThrow(
+      /no sweep point matches topology=mst; the points are: topology=ring,seed=1;/,
+    );
+    expect(() => selectRuns([{ label: 'run' }], parseOnly('seed=1'))).toThrow(/no sweep and one run/);
+    expect(() => parseOnly('topology')).toThrow(/expected axis=value pairs/);
+    expect(() => parseOnly('seed=1,seed=2')).toThrow(/"seed" is given twice/);
+  });
+
+  it('re-runs one run of a sweep with the bits it has in the sweep, and publishes the sweep', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-only-'));
+    const cfg = path.join(dir, 'only.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        kind: 'train',
+        name: 'only',
+        network: networkFile('gaia'),
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+        rounds: 6,
+        batchSize: 2,
+        evalEvery: 2,
+        workers: 1,
+        backend: 'wasm',
+        sweep: { topology: ['ring', 'multigraph-ring'] },
+        seeds: [1, 2],
+      }),
+    );
+    const all = path.join(dir, 'all');
+    const a = dflsim('run', cfg, '--out', all);
+    expect(a.status, a.stderr).toBe(0);
+    const one = path.join(dir, 'one');
+    const b = dflsim('run', cfg, '--out', one, '--only', 'topology=multigraph-ring,seed=2');
+    expect(b.status, b.stderr).toBe(0);
+    expect(readdirSync(one).filter((f) => f.startsWith('topology='))).toEqual(['topology=multigraph-ring,seed=2']);
+    const run = 'topology=multigraph-ring,seed=2/metrics.csv';
+    expect(withoutWall(path.join(one, run))).toBe(withoutWall(path.join(all, run)));
+    expect(metricsDigest(readFileSync(path.join(one, run), 'utf8'))).toBe(metricsDigest(readFileSync(path.join(all, run), 'utf8')));
+    // the shell's digest is the same
+    const sh = spawnSync('sh', ['-c', `cut -d, -f1,2,4- "${path.join(all, run)}" | sha256sum`], { encoding: 'utf8' });
+    expect(sh.stdout.split(' ')[0]).toBe(metricsDigest(readFileSync(path.join(all, run), 'utf8')));
+
+    // finishing the rest with --only keeps the finished run in the summary, in the sweep's order
+    const c = dflsim('run', cfg, '--out', one, '--resume', '--only', 'seed=1');
+    expect(c.status, c.stderr).toBe(0);
+    const names = (JSON.parse(readFileSync(path.join(one, 'summary.json'), 'utf8')) as { runs: { name: string }[] }).runs.map(
+      (r) => r.name,
+    );
+    // ring seed 2 never ran; the others in the sweep's order (topology, then seed)
+    expect(names).toEqual(['only/topology=ring,seed=1', 'only/topology=multigraph-ring,seed=1', 'only/topology=multigraph-ring,seed=2']);
+
+    const bad = dflsim('run', cfg, '--out', path.join(dir, 'bad'), '--only', 'topology=mst');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^dflsim: --only: no sweep point matches topology=mst/m);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+
+    // publish: the tables, plots, CSVs and digests; never checkpoints
+    const pub = path.join(dir, 'pub');
+    const p = dflsim('report', all, '--publish', pub);
+    expect(p.status, p.stderr).toBe(0);
+    const files = readdirSync(pub).sort();
+    expect(files).toEqual(
+      [
+        'cycle-times.svg',
+        'evaluations.csv',
+        'report.md',
+        'runs.csv',
+        'summary.csv',
+        'summary.json',
+        'training-test-loss.svg',
+        'training-test-rmse.svg',
+      ].sort(),
+    );
+    const runs = parse(readFileSync(path.join(pub, 'runs.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(runs).toHaveLength(4);
+    for (const r of runs) {
+      const f = path.join(all, `topology=${r.topology},seed=${r.seed}`, 'metrics.csv');
+      expect(r.metricsSha256).toBe(metricsDigest(readFileSync(f, 'utf8')));
+      expect(Number(r.rounds)).toBe(6);
+    }
+    // evaluations: rounds 1, 3, 5 of each run, with metrics.csv's numbers
+    const evals = parse(readFileSync(path.join(pub, 'evaluations.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(evals.filter((e) => e.condition === 'ring' && e.seed === '1').map((e) => e.round)).toEqual(['1', '3', '5']);
+    const ringRows = readFileSync(path.join(all, 'topology=ring,seed=1/metrics.csv'), 'utf8').trim().split('\n');
+    const header = ringRows[0].split(',');
+    const row5 = ringRows[6].split(',');
+    expect(evals.find((e) => e.condition === 'ring' && e.seed === '1' && e.round === '5')!.testRmse).toBe(row5[header.indexOf('testRmse')]);
+    const summary = parse(readFileSync(path.join(pub, 'summary.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(summary.map((s) => s.condition)).toEqual(['ring', 'multigraph-ring']);
+    expect(summary[1].reference).toBe('ring');
+    expect(summary[1].equalRounds).toBe('6');
+    const md = readFileSync(path.join(pub, 'report.md'), 'utf8');
+    expect(md).toContain('![');
+    expect(md).toContain('(training-test-rmse.svg)');
+    expect(readFileSync(path.join(pub, 'training-test-rmse.svg'), 'utf8')).toMatch(/^<svg/);
+    expect(existsSync(path.join(pub, 'checkpoint.bin'))).toBe(false);
+
+    // publishing into a file, or into the results themselves, is refused
+    const f = dflsim('report', all, '--publish', path.join(pub, 'report.md'));
+    expect(f.status).toBe(2);
+    expect(f.stderr).toContain('is a file, not a directory');
+    const same = dflsim('report', all, '--publish', all);
+    expect(same.status).toBe(2);
+    expect(same.stderr).toContain('is the results directory itself');
+  }, 180_000);
+});
