@@ -7,9 +7,8 @@ import type { WriteStream } from 'node:tty';
 /** A progress display for long runs. */
 export class Progress {
   private readonly tty: boolean;
-  private start = 0;
-  private lastLabel = '';
-  private lastPlain = 0;
+  /** Per label (runs in parallel interleave): when it was first seen, at which count, and its last plain line. */
+  private readonly seen = new Map<string, { start: number; firstDone: number; lastPlain: number }>();
   private drawn = false;
 
   constructor(private readonly stream: NodeJS.WriteStream | WriteStream) {
@@ -19,14 +18,12 @@ export class Progress {
   /** Report `done` of `total` units of `label`. */
   update(label: string, done: number, total: number, detail = ''): void {
     const now = Date.now();
-    if (label !== this.lastLabel) {
-      this.start = now;
-      this.lastLabel = label;
-      this.lastPlain = 0;
-    }
-    const elapsed = (now - this.start) / 1000;
-    const rate = done > 0 ? elapsed / done : 0;
-    const eta = done > 0 ? rate * (total - done) : NaN;
+    let s = this.seen.get(label);
+    if (!s) this.seen.set(label, (s = { start: now, firstDone: done, lastPlain: -Infinity }));
+    // the rate since this label was first seen (a resumed run starts past 0)
+    const elapsed = (now - s.start) / 1000;
+    const progressed = done - s.firstDone;
+    const eta = progressed > 0 ? (elapsed / progressed) * (total - done) : NaN;
     const etaText = Number.isFinite(eta) ? formatSeconds(eta) : '?';
     if (this.tty) {
       const width = 30;
@@ -34,10 +31,11 @@ export class Progress {
       const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ETA ${etaText} ${detail}`;
       this.stream.write(`\r${line.slice(0, ((this.stream as WriteStream).columns || 120) - 1)}\x1b[K`);
       this.drawn = true;
-    } else if (done === total || now - this.lastPlain >= 5000) {
-      this.lastPlain = now;
+    } else if (done === total || now - s.lastPlain >= 5000) {
+      s.lastPlain = now;
       this.stream.write(`${label}: ${done}/${total} (ETA ${etaText}) ${detail}\n`);
     }
+    if (done === total) this.seen.delete(label);
   }
 
   /** Remove the bar before other output. */
