@@ -969,9 +969,9 @@ export function resolveConfigPath(p: string, configFile: string): string {
  * the working directory, not to the config file.
  */
 export interface ConfigOverride {
-  field: 'clock' | 'sharing' | 'siloProfile' | 'linkCapacities' | 'seeds' | 'silos' | 'component';
+  field: 'clock' | 'sharing' | 'siloProfile' | 'linkCapacities' | 'seeds' | 'silos' | 'component' | 'rounds';
   flag: string;
-  value: string | number[] | string[];
+  value: string | number | number[] | string[];
   isPath?: boolean;
 }
 

@@ -140,4 +140,35 @@ describe('--only', () => {
     expect(same.status).toBe(2);
     expect(same.stderr).toContain('is the results directory itself');
   }, 180_000);
+
+  it("--rounds overrides the config's length, and a bad value names the flag", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dflsim-rounds-'));
+    const cfg = path.join(dir, 'r.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        kind: 'train',
+        name: 'r',
+        network: networkFile('gaia'),
+        model: { name: 'linear', inputSize: 16 },
+        dataset: { kind: 'synthetic-driving', sequences: 22, framesPerSequence: 4 },
+        rounds: 6,
+        batchSize: 2,
+        workers: 1,
+        backend: 'wasm',
+        topology: 'ring',
+      }),
+    );
+    const a = dflsim('run', cfg, '--out', path.join(dir, 'three'), '--rounds', '3');
+    expect(a.status, a.stderr).toBe(0);
+    expect(
+      readFileSync(path.join(dir, 'three', 'metrics.csv'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(4);
+    expect((JSON.parse(readFileSync(path.join(dir, 'three', 'config.resolved.json'), 'utf8')) as { rounds: number }).rounds).toBe(3);
+    const bad = dflsim('run', cfg, '--out', path.join(dir, 'bad'), '--rounds', '-1');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^dflsim: --rounds: /);
+  }, 60_000);
 });

@@ -88,6 +88,11 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           describe:
             "run every sweep point once per seed (comma-separated, e.g. 1,2,3; replaces the config's seeds); the report gives means and 95% intervals",
         })
+        .option('rounds', {
+          type: 'number',
+          describe:
+            "override the config's rounds (e.g. 6400, the multigraph paper's length); a run of another length is another run, so give it its own --out",
+        })
         .option('only', {
           type: 'string',
           describe:
@@ -106,6 +111,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         )
         .example('$0 run experiments/fadnet-gaia-topologies.json --out results/fadnet --resume', 'continue an interrupted run')
         .example('$0 run experiments/quick-demo.json --seeds 1,2,3,4,5', 'the quick demo over five seeds')
+        .example('$0 run experiments/table4-long.json --rounds 6400 --out results/table4-6400', "Table 4 at the paper's 6,400 rounds")
         .example(
           '$0 run experiments/table4-long.json --only topology=ring,seed=1 --out /tmp/ring1',
           'one run of a sweep (its metrics.csv has the same bits as in the whole sweep)',
@@ -131,6 +137,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
         'largest-component'?: boolean;
         'keep-checkpoints': boolean;
         only?: string;
+        rounds?: number;
       };
       const overrides: ConfigOverride[] = [
         ...(args.clock !== undefined ? [{ field: 'clock' as const, flag: '--clock', value: args.clock }] : []),
@@ -142,6 +149,7 @@ export function runCommand(y: Argv, out: (s: string) => void, err: (s: string) =
           ? [{ field: 'linkCapacities' as const, flag: '--link-capacities', value: args['link-capacities'] }]
           : []),
         ...(args.seeds !== undefined ? [{ field: 'seeds' as const, flag: '--seeds', value: parseSeeds(args.seeds) }] : []),
+        ...(args.rounds !== undefined ? [{ field: 'rounds' as const, flag: '--rounds', value: args.rounds }] : []),
         ...(args.silos !== undefined ? [{ field: 'silos' as const, flag: '--silos', value: listFlag(args.silos, '--silos')! }] : []),
         ...(args['largest-component'] !== undefined
           ? [{ field: 'component' as const, flag: '--largest-component', value: args['largest-component'] ? 'largest' : 'all' }]
