@@ -8,6 +8,7 @@ import {
   aggregateTable,
   equalBudgetTable,
   differenceTable,
+  partialNote,
   conditionNoun,
   configSummary,
   cycleTimeNote,
@@ -114,6 +115,8 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
   body.push(
     `<p class="lead">${data.kind === 'train' ? `Training experiment with ${data.runs.length} run${data.runs.length === 1 ? '' : 's'}` : 'Cycle-time experiment'}, dflsim ${esc(data.version)}.</p>`,
   );
+  const partial = partialNote(data);
+  if (partial) body.push(`<p class="partial"><strong>${esc(partial)}</strong></p>`);
   body.push('<h2>Configuration</h2>');
   body.push(
     `<dl class="config">${configSummary(data)

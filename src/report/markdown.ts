@@ -50,6 +50,15 @@ export interface ReportData {
   runs: ReportRun[];
   /** Drawings of the classic topologies and the multigraph, per network. */
   drawings: { network: string; drawings: TopologyDrawing[] }[];
+  /** A sweep still running or stopped: only its finished runs are here; these were started but have not finished. */
+  partial?: { unfinished: string[] };
+}
+
+/** The line a report of a sweep still running or stopped opens with. */
+export function partialNote(data: Pick<ReportData, 'partial' | 'runs'>): string | null {
+  if (!data.partial) return null;
+  const u = data.partial.unfinished;
+  return `Partial results: the sweep has not finished. ${data.runs.length} finished run${data.runs.length === 1 ? ' is' : 's are'} reported${u.length ? `; started but not finished: ${u.join('; ')}` : ''}. Runs not yet started are not listed, and the cycle-time tables come when the sweep ends.`;
 }
 
 /** A table: header and rows of already formatted cells. */
@@ -732,6 +741,8 @@ export function cycleTimeNote(data: ReportData): string {
 /** Render `report.md`. */
 export function renderMarkdown(data: ReportData): string {
   const parts: string[] = [`# ${data.name}: results\n`];
+  const partial = partialNote(data);
+  if (partial) parts.push(`**${partial}**\n`);
   parts.push('## Configuration\n');
   parts.push(markdownTable({ headers: ['setting', 'value'], numeric: [false, false], rows: configSummary(data) }));
   const training = trainingTable(data);

@@ -158,6 +158,41 @@ function sweepAxesOf(labels: string[]): string[] {
 }
 
 /**
+ * A sweep still running or stopped (no `summary.json` at its top yet): its finished runs,
+ * those in subfolders whose `summary.json` is a completed run of one experiment, with the
+ * runs started but not finished named. Null when there is no finished run.
+ */
+function partialSweep(resultsDir: string): ReportData | null {
+  const finished: { dir: string; summary: RunSummary }[] = [];
+  const unfinished: string[] = [];
+  for (const e of readdirSync(resultsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!e.isDirectory()) continue;
+    const dir = path.join(resultsDir, e.name);
+    const f = path.join(dir, 'summary.json');
+    const s = existsSync(f) ? readJson<unknown>(f) : null;
+    if (isRunSummary(s) && s.completed && s.name.includes('/')) finished.push({ dir, summary: s });
+    else if (existsSync(path.join(dir, 'config.resolved.json'))) unfinished.push(e.name);
+  }
+  if (!finished.length) return null;
+  const name = finished[0].summary.name.slice(0, finished[0].summary.name.indexOf('/'));
+  const mine = finished.filter((f) => f.summary.name.startsWith(`${name}/`));
+  // the sweep's order: the runs' configs record it only as labels; keep the folders' order by condition then seed
+  const runs = mine.map((f) => readRun(f.dir, f.summary, name));
+  const labels = runs.map((r) => r.summary.name.slice(name.length + 1));
+  return {
+    kind: 'train',
+    name,
+    version: String(runs[0].summary.version ?? ''),
+    config: runs[0].config ?? {},
+    sweepAxes: sweepAxesOf(labels).filter((a) => a !== 'seed'),
+    cycleTimes: [],
+    runs,
+    drawings: [],
+    partial: { unfinished },
+  };
+}
+
+/**
  * Read and validate a results directory.
  * @throws DflsimInputError naming the directory (missing, not a directory, not results) or the bad file
  */
@@ -166,7 +201,11 @@ export function readResults(resultsDir: string): ReportData {
   if (!statSync(resultsDir).isDirectory())
     throw new DflsimInputError(resultsDir, 'not a directory (give the results directory written by "dflsim run")');
   const summaryFile = path.join(resultsDir, 'summary.json');
-  if (!existsSync(summaryFile)) throw new DflsimInputError(resultsDir, NOT_RESULTS);
+  if (!existsSync(summaryFile)) {
+    const partial = partialSweep(resultsDir);
+    if (partial) return partial;
+    throw new DflsimInputError(resultsDir, NOT_RESULTS);
+  }
   const summary = readJson<Record<string, unknown>>(summaryFile);
   const config = readJsonIfExists<Record<string, unknown>>(path.join(resultsDir, 'config.resolved.json'));
   const drawings = readJsonIfExists<{ network: string; drawings: TopologyDrawing[] }[]>(path.join(resultsDir, 'topologies.json')) ?? [];

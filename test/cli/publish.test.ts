@@ -4,7 +4,7 @@
  * run's metrics digest, which `cut -d, -f1,2,4- metrics.csv | sha256sum` reproduces).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,6 +131,23 @@ describe('--only', () => {
     expect(md).toContain('(training-test-rmse.svg)');
     expect(readFileSync(path.join(pub, 'training-test-rmse.svg'), 'utf8')).toMatch(/^<svg/);
     expect(existsSync(path.join(pub, 'checkpoint.bin'))).toBe(false);
+
+    // a sweep still running: its finished runs, and the started ones named
+    const partial = path.join(dir, 'partial');
+    for (const r of ['topology=ring,seed=1', 'topology=multigraph-ring,seed=1'])
+      cpSync(path.join(all, r), path.join(partial, r), { recursive: true });
+    mkdirSync(path.join(partial, 'topology=ring,seed=2'));
+    copyFileSync(
+      path.join(all, 'topology=ring,seed=2', 'config.resolved.json'),
+      path.join(partial, 'topology=ring,seed=2', 'config.resolved.json'),
+    );
+    const pr = dflsim('report', partial);
+    expect(pr.status, pr.stderr).toBe(0);
+    const pmd = readFileSync(path.join(partial, 'report.md'), 'utf8');
+    expect(pmd).toContain(
+      '**Partial results: the sweep has not finished. 2 finished runs are reported; started but not finished: topology=ring,seed=2.',
+    );
+    expect(pmd).toMatch(/\| multigraph-ring \| 6 \|/); // one seed per topology: no seed column
 
     // publishing into a file, or into the results themselves, is refused
     const f = dflsim('report', all, '--publish', path.join(pub, 'report.md'));
