@@ -470,9 +470,9 @@ const modelSchema = z
           `unknown model ${JSON.stringify(iss.input)}${didYouMean(String(iss.input), modelNames())}; expected one of ${modelNames().join(', ')} (or give "path" or "module")`,
       })
       .optional()
-      .meta({ anyOf: [{ enum: ['fadnet', 'femnist-cnn', 'linear'] }, { type: 'string' }] })
+      .meta({ anyOf: [{ enum: ['fadnet', 'dronet', 'femnist-cnn', 'linear'] }, { type: 'string' }] })
       .describe(
-        "a registered model (default fadnet when neither path nor module is given): fadnet (steering regression, Nguyen et al. 2022), femnist-cnn (62-class character classification, Marfoq et al. 2020's FEMNIST CNN; character datasets only), linear (a linear model on the pixels), or a name a library user registered (registerModel)",
+        "a registered model (default fadnet when neither path nor module is given): fadnet (steering regression, Nguyen et al. 2022), dronet (DroNet's steering head, Loquercio et al. 2018: the FADNet paper's baseline), femnist-cnn (62-class character classification, Marfoq et al. 2020's FEMNIST CNN; character datasets only), linear (a linear model on the pixels), or a name a library user registered (registerModel)",
       ),
     path: z
       .string()
@@ -879,10 +879,10 @@ export function checkDataFields(
     return;
   }
   if (characters) {
-    if (cfg.model.name === 'fadnet')
+    if (cfg.model.name === 'fadnet' || cfg.model.name === 'dronet')
       throw new DflsimInputError(
         `${source}: model.name`,
-        `"fadnet" regresses steering angles from driving frames; dataset "${cfg.dataset.kind}" holds characters: use "femnist-cnn" (or "linear")`,
+        `"${cfg.model.name}" regresses steering angles from driving frames; dataset "${cfg.dataset.kind}" holds characters: use "femnist-cnn" (or "linear")`,
       );
     if (given.partition === undefined) cfg.partition = 'by-writer';
     else if (cfg.partition !== 'by-writer') {
@@ -929,10 +929,10 @@ function checkUserDataFields(
   source: string,
 ): void {
   const d = cfg.dataset;
-  if (cfg.model.name === 'fadnet')
+  if (cfg.model.name === 'fadnet' || cfg.model.name === 'dronet')
     throw new DflsimInputError(
       `${source}: model.name`,
-      `"fadnet" regresses steering angles from driving frames (pixels in [0, 255]); for a "${d.kind}" dataset use "linear", "femnist-cnn" (28x28x1 images), or your own model ("path" to a model.json, or "module")`,
+      `"${cfg.model.name}" regresses steering angles from driving frames (pixels in [0, 255]); for a "${d.kind}" dataset use "linear", "femnist-cnn" (28x28x1 images), or your own model ("path" to a model.json, or "module")`,
     );
   if (!partitionGiven) {
     const files = d.kind === 'npz' && Array.isArray(d.files) && d.files.length > 1;

@@ -1,6 +1,6 @@
 /**
- * The model registry: every model a config can name (`model.name`), the four built-ins
- * (fadnet, femnist-cnn, cnn, linear) and those a library user adds with
+ * The model registry: every model a config can name (`model.name`), the five built-ins
+ * (fadnet, dronet, femnist-cnn, cnn, linear) and those a library user adds with
  * {@link registerModel}. A definition builds a TensorFlow.js `LayersModel` from the input
  * shape and options and declares its default loss and, optionally, its default step time.
  *
@@ -17,7 +17,7 @@ export const LOSS_NAMES = ['mse', 'categorical-crossentropy', 'binary-crossentro
 export type LossName = (typeof LOSS_NAMES)[number];
 
 /** Names of the built-in models (registered by the training adapter). */
-export const BUILTIN_MODEL_NAMES = ['fadnet', 'femnist-cnn', 'cnn', 'linear'] as const;
+export const BUILTIN_MODEL_NAMES = ['fadnet', 'dronet', 'femnist-cnn', 'cnn', 'linear'] as const;
 
 /** The documented default compute time of one local step, with where it comes from. */
 export interface StepTimeDefault {

@@ -53,6 +53,9 @@ describe('character dataset configs', () => {
     const b = errorOf(() => train({ model: { name: 'femnist-cnn' } }));
     expect(b.where).toBe('x.json: model.name');
     expect(b.message).toMatch(/"femnist-cnn" classifies 28x28 characters; dataset "synthetic-driving" holds driving frames/);
+    const c = errorOf(() => train({ model: { name: 'dronet' }, dataset: { kind: 'synthetic-characters' } }));
+    expect(c.where).toBe('x.json: model.name');
+    expect(c.message).toMatch(/"dronet" regresses steering angles .* use "femnist-cnn"/);
   });
 
   it('refuses driving partitions on characters and by-writer on driving data, naming partition', () => {

@@ -106,7 +106,7 @@ export function benchCommand(y: Argv, out: (s: string) => void): Argv {
           'training throughput of a model (samples/s)',
           (c) =>
             c
-              .option('model', { type: 'string', default: 'fadnet', choices: ['fadnet', 'femnist-cnn', 'cnn', 'linear'] })
+              .option('model', { type: 'string', default: 'fadnet', choices: ['fadnet', 'dronet', 'femnist-cnn', 'cnn', 'linear'] })
               .option('size', { type: 'number', describe: 'input side (pixels; default 200, femnist-cnn 28)' })
               .option('layers', {
                 type: 'boolean',

@@ -45,7 +45,11 @@ export interface FadnetOptions {
   seed: number;
 }
 
-function block(x: tf.SymbolicTensor, filters: number, name: string): tf.SymbolicTensor {
+/**
+ * A residual block of the ResNet-8 backbone FADNet shares with DroNet: BN, ReLU, conv 3x3/2,
+ * BN, ReLU, conv 3x3/1, plus a conv 1x1/2 shortcut of the input.
+ */
+export function residualBlock(x: tf.SymbolicTensor, filters: number, name: string): tf.SymbolicTensor {
   // PyTorch's BatchNorm2d defaults (its momentum 0.1 is Keras' 0.9): moving statistics that
   // follow the data within a few dozen rounds, so an averaged model evaluates sensibly early on
   const bn = (n: string) => new FusedBatchNorm({ axis: -1, momentum: 0.9, epsilon: 1e-5, name: `${name}_${n}` });
@@ -71,9 +75,9 @@ export function buildFadnet(opts: FadnetOptions): tf.LayersModel {
   let x = new PixelNormalization({ name: 'normalize' }).apply(input) as tf.SymbolicTensor;
   x = new PlainConv2D({ filters: 32, kernelSize: 5, strides: 2, padding: 'same', name: 'stem' }).apply(x) as tf.SymbolicTensor;
   const x1 = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: 'pool' }).apply(x) as tf.SymbolicTensor;
-  const x2 = block(x1, 32, 'res1');
-  const x3 = block(x2, 64, 'res2');
-  const x4 = block(x3, 128, 'res3');
+  const x2 = residualBlock(x1, 32, 'res1');
+  const x3 = residualBlock(x2, 64, 'res2');
+  const x4 = residualBlock(x3, 128, 'res3');
   const [s1, s2, s3] = g.supportStrides;
   const f1 = new SupportBranch({ filters: 256, stride: s1, name: 'support1' }).apply(x1) as tf.SymbolicTensor;
   const f2 = new SupportBranch({ filters: 256, stride: s2, name: 'support2' }).apply(x2) as tf.SymbolicTensor;

@@ -1,11 +1,12 @@
 /**
- * The model registry's TensorFlow.js side: the four built-ins registered through the same
+ * The model registry's TensorFlow.js side: the five built-ins registered through the same
  * registry library users add to ({@link registerModel}), `createModel(name, options)` for a
  * registered model, and what a trainer needs of any built model (a {@link ModelHandle}):
  * seeded weight initialisation into one flat vector, its loss, sizes and multiply-adds.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../../../random.js';
+import { buildDronet } from './dronet.js';
 import { buildFadnet, fadnetGeometry } from './fadnet.js';
 import { buildFemnistCnn, FEMNIST_CNN_INPUT_SIZE } from './femnist-cnn.js';
 import { buildLinear, buildSmallCnn } from './small.js';
@@ -99,6 +100,11 @@ const BUILTINS: Record<ModelName, ModelDefinition> = {
     },
     loss: 'mse',
     stepTime: DEFAULT_STEP_TIME.fadnet,
+  },
+  dronet: {
+    description: "DroNet's steering regression (Loquercio et al. 2018), the FADNet paper's baseline",
+    build: (o) => buildDronet({ inputSize: o.inputSize ?? 200, seed: o.seed }),
+    loss: 'mse',
   },
   'femnist-cnn': {
     description: 'the FEMNIST CNN of Marfoq et al. 2020 (62 classes, logits)',
