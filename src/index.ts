@@ -245,5 +245,13 @@ export { trainingVerdict, meanCurves, type AnalysedRun, type BandPoint } from '.
 // Reports: what `dflsim run` prints, and a results directory read back or written as report.md and report.html.
 export { experimentSummaryText } from './report/console-summary.js';
 export { readResults, writeReport, type ReportPaths } from './report/write.js';
-export { publishResults, metricsDigest, type PublishedFiles } from './report/publish.js';
+export {
+  publishResults,
+  metricsDigest,
+  readPublishedCondition,
+  comparePublished,
+  type PublishedFiles,
+  type PublishedCondition,
+  type PublishedComparison,
+} from './report/publish.js';
 export { renderMarkdown, type ReportData, type ReportRun } from './report/markdown.js';

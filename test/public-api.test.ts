@@ -128,6 +128,8 @@ const VALUES = [
   'readResults',
   'publishResults',
   'metricsDigest',
+  'readPublishedCondition',
+  'comparePublished',
   'writeReport',
   'renderMarkdown',
 ];
@@ -274,6 +276,8 @@ const TYPES = [
   // reports
   'ReportPaths',
   'PublishedFiles',
+  'PublishedCondition',
+  'PublishedComparison',
   'ReportData',
   'ReportRun',
   // referenced by the public signatures above (documented with them)

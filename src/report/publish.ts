@@ -10,11 +10,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { equalBudgets, pairedDifferences, type Differences, type EqualBudgets } from '../analysis/training.js';
-import type { Interval } from '../analysis/stats.js';
+import { pairedTTest, type Interval, type TTest } from '../analysis/stats.js';
 import type { Verdict } from '../analysis/verdict.js';
 import { configSummary, renderMarkdown, reportVerdict, type ReportData, type ReportRun } from './markdown.js';
 import { reportPlots } from './plots.js';
@@ -292,4 +293,106 @@ export async function publishResults(resultsDir: string, outDir: string): Promis
   mkdirSync(outDir, { recursive: true });
   for (const [name, text] of files) writeFileAtomic(path.join(outDir, name), text);
   return { dir: outDir, files: [...files.keys()] };
+}
+
+/** What {@link comparePublished} reads of one published condition: its runs' evaluations by seed. */
+export interface PublishedCondition {
+  /** `docs/results/<name>` and the condition (`ring`, `tMax=1`). */
+  label: string;
+  /** Per seed: the run's baseline (constant predictor's RMSE; null for classification) and its evaluations in round order. */
+  seeds: Map<number, { baseline: number | null; evals: { round: number; value: number }[] }>;
+  metric: 'testRmse' | 'testAccuracy';
+}
+
+/**
+ * One condition of a published bundle (`runs.csv` and `evaluations.csv` written by
+ * {@link publishResults}).
+ * @throws DflsimInputError naming the file, or the condition when the bundle has no run of it
+ */
+export function readPublishedCondition(dir: string, condition: string): PublishedCondition {
+  const read = (name: string): Record<string, string>[] => {
+    const f = path.join(dir, name);
+    if (!existsSync(f)) throw new DflsimInputError(f, 'not found: give a folder written by "dflsim report <results> --publish <folder>"');
+    return parse(readFileSync(f, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  };
+  const runs = read('runs.csv').filter((r) => r.condition === condition);
+  if (!runs.length) {
+    const all = [...new Set(read('runs.csv').map((r) => r.condition))];
+    throw new DflsimInputError(dir, `no run of "${condition}" (its conditions: ${all.join(', ')})`);
+  }
+  const classification = runs.every((r) => r.finalTestAccuracy !== '');
+  const metric = classification ? 'testAccuracy' : 'testRmse';
+  const evals = read('evaluations.csv').filter((e) => e.condition === condition);
+  const seeds = new Map<number, { baseline: number | null; evals: { round: number; value: number }[] }>();
+  for (const r of runs) {
+    const seed = Number(r.seed);
+    const mine = evals
+      .filter((e) => Number(e.seed) === seed && e[metric] !== '')
+      .map((e) => ({ round: Number(e.round), value: Number(e[metric]) }))
+      .sort((a, b) => a.round - b.round);
+    seeds.set(seed, { baseline: classification ? null : Number(r.constantPredictorRmse), evals: mine });
+  }
+  return { label: `${path.basename(path.resolve(dir))} ${condition}`, seeds, metric };
+}
+
+/** Two published conditions compared seed by seed (see {@link comparePublished}). */
+export interface PublishedComparison {
+  metric: 'testAccuracy' | 'testRmse relative to the constant predictor';
+  /** The last round both evaluated in every paired seed (0-based). */
+  round: number;
+  seeds: number[];
+  /** Per seed: the metric at `round`, and the mean change between successive evaluations in the second half. */
+  a: { final: number[]; roughness: number[] };
+  b: { final: number[]; roughness: number[] };
+  /** b minus a, paired by seed. */
+  finalDiff: TTest;
+  roughnessDiff: TTest;
+}
+
+/**
+ * Compare two published conditions over the seeds both ran (the same seed draws the same
+ * data when the experiments share their data fields): the metric at the last round both
+ * evaluated (regression runs relative to their own constant predictor), and the roughness of
+ * the curve, the mean absolute change between successive evaluations over the second half of
+ * those rounds (the lower, the steadier), each as b minus a with a paired t interval.
+ * @throws DflsimInputError when the two share no seed or measure different things
+ */
+export function comparePublished(a: PublishedCondition, b: PublishedCondition, level = 0.95): PublishedComparison {
+  if (a.metric !== b.metric) throw new DflsimInputError(b.label, `measures ${b.metric}, ${a.label} ${a.metric}: nothing to compare`);
+  const seeds = [...a.seeds.keys()].filter((s) => b.seeds.has(s)).sort((x, y) => x - y);
+  if (!seeds.length) throw new DflsimInputError(b.label, `shares no seed with ${a.label}`);
+  const last = (c: PublishedCondition, s: number) => c.seeds.get(s)!.evals.at(-1)?.round ?? -1;
+  const round = Math.min(...seeds.flatMap((s) => [last(a, s), last(b, s)]));
+  const side = (c: PublishedCondition) => {
+    const final: number[] = [];
+    const roughness: number[] = [];
+    for (const s of seeds) {
+      const { baseline, evals } = c.seeds.get(s)!;
+      const scale = c.metric === 'testRmse' ? baseline! : 1;
+      const within = evals.filter((e) => e.round <= round);
+      final.push(within.at(-1)!.value / scale);
+      const half = within.filter((e) => e.round >= round / 2).map((e) => e.value / scale);
+      let sum = 0;
+      for (let i = 1; i < half.length; i++) sum += Math.abs(half[i]! - half[i - 1]!);
+      roughness.push(half.length > 1 ? sum / (half.length - 1) : NaN);
+    }
+    return { final, roughness };
+  };
+  const sa = side(a);
+  const sb = side(b);
+  return {
+    metric: a.metric === 'testRmse' ? 'testRmse relative to the constant predictor' : 'testAccuracy',
+    round,
+    seeds,
+    a: sa,
+    b: sb,
+    finalDiff: pairedTTest(
+      sb.final.map((v, i) => v - sa.final[i]!),
+      level,
+    ),
+    roughnessDiff: pairedTTest(
+      sb.roughness.map((v, i) => v - sa.roughness[i]!),
+      level,
+    ),
+  };
 }
