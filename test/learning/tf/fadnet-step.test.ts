@@ -53,52 +53,63 @@ function setup(size: number, batch: number, seed: number, name: 'fadnet' | 'dron
   return { h, slots, w, x, y, drop, F };
 }
 
+/**
+ * One step through the layers model (`tf.variableGrads`) and through the native program:
+ * the loss's relative difference, and per trainable weight max |a - b| over max |b| (a bias
+ * feeding batch norm, whose gradient is 0 exactly, over its kernel's scale instead).
+ */
+function stepBothWays(s: ReturnType<typeof setup>, size: number, batch: number, dropSeed: number) {
+  const { h, slots, w, x, y, drop } = s;
+  drop.reseed(dropSeed);
+  const vars = h.model.trainableWeights.map((v) => v.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(
+    () =>
+      tf.mean(
+        tf.squaredDifference(
+          h.model.apply(tf.tensor(x, [batch, size, size, 1]), { training: true }) as tf.Tensor,
+          tf.tensor(y, [batch, 1]),
+        ),
+      ) as tf.Scalar,
+    vars,
+  );
+  const lossTf = value.dataSync()[0]!;
+  drop.reseed(dropSeed);
+  const r = program(h.model).step(w, x, y, batch);
+  const kernelScale = new Map<string, number>();
+  const rel = new Map<string, number>();
+  const zeroBias = new Map<string, number>();
+  for (const [i, sl] of slots.entries()) {
+    const want = grads[vars[i]!.name]!.dataSync() as Float32Array;
+    let num = 0;
+    let den = 0;
+    for (let k = 0; k < want.length; k++) {
+      num = Math.max(num, Math.abs(r.grads[sl.offset + k]! - want[k]!));
+      den = Math.max(den, Math.abs(want[k]!));
+    }
+    if (sl.name.endsWith('/kernel')) kernelScale.set(sl.name.split('/')[0]!, den);
+    if (/_conv1\/bias$/.test(sl.name)) zeroBias.set(sl.name, num / kernelScale.get(sl.name.split('/')[0]!)!);
+    else rel.set(sl.name, num / den);
+  }
+  tf.dispose([value, ...Object.values(grads)]);
+  return { lossRel: Math.abs(r.loss - lossTf) / lossTf, rel, zeroBias };
+}
+
 describe.skipIf(!addon)('FADNet through the native step', () => {
   for (const [size, batch] of [
     [64, 4],
     [32, 3],
   ] as const) {
     it(`gives the layers model's loss and gradients (FADNet ${size}x${size}, batch ${batch})`, () => {
-      const { h, slots, w, x, y, drop, F } = setup(size, batch, 3);
-      drop.reseed(77);
-      const vars = h.model.trainableWeights.map((v) => v.read() as tf.Variable);
-      const { value, grads } = tf.variableGrads(
-        () =>
-          tf.mean(
-            tf.squaredDifference(
-              h.model.apply(tf.tensor(x, [batch, size, size, 1]), { training: true }) as tf.Tensor,
-              tf.tensor(y, [batch, 1]),
-            ),
-          ) as tf.Scalar,
-        vars,
-      );
-      const lossTf = value.dataSync()[0]!;
-      drop.reseed(77);
-      const r = program(h.model).step(w, x, y, batch);
+      const s = setup(size, batch, 3);
+      const r = stepBothWays(s, size, batch, 77);
       // float32 sums in other orders: measured 4e-9 relative
-      expect(Math.abs(r.loss - lossTf) / lossTf).toBeLessThan(1e-6);
-      const kernelScale = new Map<string, number>();
-      for (const [i, s] of slots.entries()) {
-        const want = grads[vars[i]!.name]!.dataSync() as Float32Array;
-        let num = 0;
-        let den = 0;
-        for (let k = 0; k < want.length; k++) {
-          num = Math.max(num, Math.abs(r.grads[s.offset + k]! - want[k]!));
-          den = Math.max(den, Math.abs(want[k]!));
-        }
-        if (s.name.endsWith('/kernel')) kernelScale.set(s.name.split('/')[0]!, den);
-        if (/_conv1\/bias$/.test(s.name)) {
-          // a bias feeding batch norm has gradient 0 exactly (the normalisation removes it): both are
-          // rounding noise, measured 1e-10 against kernel gradients of 1e-4
-          const scale = kernelScale.get(s.name.split('/')[0]!)!;
-          expect(num / scale, s.name).toBeLessThan(1e-5);
-          continue;
-        }
-        // measured at most 1.7e-5 (the stem's bias, summed over 16k rows in another order)
-        expect(num / den, s.name).toBeLessThan(3e-5);
-      }
-      tf.dispose([value, ...Object.values(grads)]);
-      h.model.dispose();
+      expect(r.lossRel).toBeLessThan(1e-6);
+      // a bias feeding batch norm has gradient 0 exactly (the normalisation removes it): both are
+      // rounding noise, measured 1e-10 against kernel gradients of 1e-4
+      for (const [name, e] of r.zeroBias) expect(e, name).toBeLessThan(1e-5);
+      // measured at most 1.7e-5 (the stem's bias, summed over 16k rows in another order)
+      for (const [name, e] of r.rel) expect(e, name).toBeLessThan(3e-5);
+      s.h.model.dispose();
     });
   }
 
@@ -145,42 +156,17 @@ describe.skipIf(!addon)('FADNet through the native step', () => {
     const full = createModel('dronet', { inputSize: 200 });
     expect(full.paramCount).toBe(314_657); // the FADNet paper's count for DroNet
     full.model.dispose();
-    const batch = 4;
-    const { h, slots, w, x, y, drop } = setup(64, batch, 5, 'dronet');
-    expect(compileNativeStep(addon!, h.model, { loss: 'mse' })).toHaveProperty('program'); // no tf.layers fallback
-    drop.reseed(31);
-    const vars = h.model.trainableWeights.map((v) => v.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(
-      () =>
-        tf.mean(
-          tf.squaredDifference(h.model.apply(tf.tensor(x, [batch, 64, 64, 1]), { training: true }) as tf.Tensor, tf.tensor(y, [batch, 1])),
-        ) as tf.Scalar,
-      vars,
-    );
-    const lossTf = value.dataSync()[0]!;
-    drop.reseed(31);
-    const r = program(h.model).step(w, x, y, batch);
-    expect(Math.abs(r.loss - lossTf) / lossTf).toBeLessThan(1e-6);
-    const kernelScale = new Map<string, number>();
-    let worst = 0;
-    for (const [i, s] of slots.entries()) {
-      const want = grads[vars[i]!.name]!.dataSync() as Float32Array;
-      let num = 0;
-      let den = 0;
-      for (let k = 0; k < want.length; k++) {
-        num = Math.max(num, Math.abs(r.grads[s.offset + k]! - want[k]!));
-        den = Math.max(den, Math.abs(want[k]!));
-      }
-      if (s.name.endsWith('/kernel')) kernelScale.set(s.name.split('/')[0]!, den);
-      // a bias feeding batch norm has gradient 0 exactly: rounding noise on both sides, against the kernel's scale
-      if (/_conv1\/bias$/.test(s.name)) expect(num / kernelScale.get(s.name.split('/')[0]!)!, s.name).toBeLessThan(1e-5);
-      else worst = Math.max(worst, num / den);
-    }
-    if (process.env.DFLSIM_TEST_MEASURE) console.log(`measured: DroNet loss ${Math.abs(r.loss - lossTf) / lossTf}, gradients ${worst}`);
+    const s = setup(64, 4, 5, 'dronet');
+    expect(compileNativeStep(addon!, s.h.model, { loss: 'mse' })).toHaveProperty('program'); // no tf.layers fallback
+    const r = stepBothWays(s, 64, 4, 31);
+    expect(r.lossRel).toBeLessThan(1e-6);
+    for (const [name, e] of r.zeroBias) expect(e, name).toBeLessThan(1e-5);
+    const worst = Math.max(...r.rel.values());
+    if (process.env.DFLSIM_TEST_MEASURE) console.log(`measured: DroNet loss ${r.lossRel}, gradients ${worst}`);
     // measured 2.3e-7 on the loss and at most 2.9e-5 on a gradient (float32 sums in other orders)
     expect(worst).toBeLessThan(4e-5);
-    tf.dispose([value, ...Object.values(grads)]);
-    h.model.dispose();
+    expect(r.rel.size + r.zeroBias.size).toBe(2 + 3 * 10 + 2); // stem, 3 blocks, the steering dense
+    s.h.model.dispose();
   });
 
   it('is what the trainer uses: the same loss and moving statistics as training through the layers', () => {
