@@ -255,8 +255,8 @@ export interface Differences {
 }
 
 /**
- * The seed-paired differences from a reference condition (RING when it ran, else the first
- * condition) at equal rounds and equal simulated time: for each other condition, its metric
+ * The seed-paired differences from a reference condition (default the first; reports pass
+ * RING's when it ran) at equal rounds and equal simulated time: for each other condition, its metric
  * minus the reference's in the same seed, with a paired t interval over the seeds both ran.
  * Null when no seed ran two conditions, or without evaluations.
  */
@@ -264,7 +264,7 @@ export function pairedDifferences(runs: readonly AnalysedRun[], reference?: stri
   const v = budgetValues(runs);
   if (!v) return null;
   const conditions = [...new Set(runs.map((r) => r.condition))];
-  const ref = reference ?? (conditions.includes('ring') ? 'ring' : conditions[0]);
+  const ref = reference ?? conditions[0]!;
   if (!conditions.includes(ref)) return null;
   const valueOf = (values: number[], condition: string): Map<number, number> =>
     new Map(

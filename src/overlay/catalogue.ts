@@ -77,6 +77,11 @@ export function referenceCycleTime(
   return r ? { topology: r.topology, cycleTimeMs: r.cycleTimeMs } : undefined;
 }
 
+/** Whether a name is the reference topology (`display.reference`: RING), the one others are compared with. */
+export function isReferenceTopology(name: string): boolean {
+  return Boolean(findTopology(name)?.display?.reference);
+}
+
 /** The topology of a name, or undefined. */
 export function findTopology(name: string): Topology | undefined {
   const t = listed.find((x) => x.name === name);

@@ -6,7 +6,7 @@
  */
 import type { ReportCycleTimes } from '../experiment/experiment.js';
 import { TOUR_TOPOLOGIES } from '../experiment/published.js';
-import { referenceCycleTime } from '../overlay/catalogue.js';
+import { isReferenceTopology, referenceCycleTime } from '../overlay/catalogue.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
@@ -404,6 +404,12 @@ export function equalBudgetTable(data: ReportData): ReportTable | null {
   };
 }
 
+/** The condition others are compared with: the reference topology (RING) when it ran, else the first. */
+export function referenceCondition(data: Pick<ReportData, 'runs'>): string | undefined {
+  const conditions = [...new Set(data.runs.map((r) => r.condition))];
+  return conditions.find((c) => isReferenceTopology(c)) ?? conditions[0];
+}
+
 /**
  * Every condition against a reference (RING when it ran, else the first) at equal rounds and
  * equal simulated time, paired by seed ({@link pairedDifferences}): the mean difference, its
@@ -412,7 +418,7 @@ export function equalBudgetTable(data: ReportData): ReportTable | null {
  */
 export function differenceTable(data: ReportData): ReportTable | null {
   if (!hasSeeds(data)) return null;
-  const d = pairedDifferences(data.runs);
+  const d = pairedDifferences(data.runs, referenceCondition(data));
   if (!d || d.rows.every((r) => r.atRounds.seeds < 2)) return null;
   const classification = d.metric === 'testAccuracy';
   const unit = classification ? 'points' : d.relative ? "x constant predictor's" : '';

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../io/files.js';
 import { equalBudgets, pairedDifferences, type Differences, type EqualBudgets } from '../analysis/training.js';
 import { pairedTTest, type Interval, type TTest } from '../analysis/stats.js';
 import type { Verdict } from '../analysis/verdict.js';
-import { configSummary, renderMarkdown, reportVerdict, type ReportData, type ReportRun } from './markdown.js';
+import { configSummary, referenceCondition, renderMarkdown, reportVerdict, type ReportData, type ReportRun } from './markdown.js';
 import { reportPlots } from './plots.js';
 import { readResults } from './write.js';
 
@@ -255,7 +255,7 @@ export async function publishResults(resultsDir: string, outDir: string): Promis
   if (data.kind === 'train') {
     const verdict = reportVerdict(data);
     const budgets = data.runs.length > 1 ? equalBudgets(data.runs) : null;
-    const diffs = data.runs.length > 1 ? pairedDifferences(data.runs) : null;
+    const diffs = data.runs.length > 1 ? pairedDifferences(data.runs, referenceCondition(data)) : null;
     const conditions = conditionSummaries(data, verdict, budgets);
     const digests = data.runs.map((r) => {
       const f = r.dir ? path.join(r.dir, 'metrics.csv') : null;

@@ -149,7 +149,7 @@ describe('pairedDifferences', () => {
     expect(pairedDifferences(runs, 'star')).toBeNull();
   });
 
-  it('pairs only the seeds both conditions ran, and takes the first condition without RING', () => {
+  it('pairs only the seeds both conditions ran, and takes the first condition by default', () => {
     const d = pairedDifferences([
       run('t=1', 1, [[9, 100, 0.5]]),
       run('t=1', 2, [[9, 100, 0.6]]),

@@ -1,7 +1,8 @@
 /**
  * Two published conditions compared seed by seed (scripts/compare-published.mjs): the metric
  * at the last round both evaluated, regression relative to each run's constant predictor,
- * and the curves' roughness over the second half; hand-computed on small bundles.
+ * and the curves' roughness over the second half; hand-computed on small bundles. And the
+ * report's own comparison with RING (whichever place it has in the sweep), paired by seed.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { comparePublished, readPublishedCondition } from '../../src/report/publish.js';
+import { differenceTable, referenceCondition, type ReportData } from '../../src/report/markdown.js';
+import type { MetricRow } from '../../src/learning/dpasgd.js';
+import type { RunSummary } from '../../src/experiment/run-types.js';
 import { ROOT } from '../helpers.js';
 
 function bundle(dir: string, runs: string[], evals: string[]): string {
@@ -86,5 +90,36 @@ describe('comparePublished', () => {
     const bad = spawnSync(process.execPath, [path.join(ROOT, 'scripts/compare-published.mjs'), a, 'star', b, 'ring'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^compare-published: .*no run of "star"/);
+  });
+});
+
+describe('the report compares every topology with RING, paired by seed', () => {
+  const run = (condition: string, seed: number, acc: number) => ({
+    condition,
+    seed,
+    label: condition,
+    metrics: [{ round: 9, simulatedMs: condition === 'ring' ? 500 : 100, testAccuracy: acc } as unknown as MetricRow],
+    summary: {
+      task: 'classification',
+      constantPredictorRmse: NaN,
+      majorityClassAccuracy: 0.05,
+      rounds: 10,
+      simulatedMs: 100,
+    } as unknown as RunSummary,
+    config: null,
+    drawing: null,
+  });
+
+  it('takes RING as the reference wherever it is in the sweep, else the first condition', () => {
+    const runs = [run('star', 1, 0.5), run('star', 2, 0.7), run('ring', 1, 0.6), run('ring', 2, 0.6)];
+    const data = { runs, sweepAxes: ['topology'] } as unknown as ReportData;
+    expect(referenceCondition(data)).toBe('ring');
+    const t = differenceTable(data)!;
+    expect(t.title).toContain('minus ring');
+    // star - ring: -0.1 and +0.1 (points: -10, +10): mean 0, the interval holds 0
+    expect(t.rows).toHaveLength(1);
+    expect(t.rows[0]![0]).toBe('star');
+    expect(t.rows[0]![2]).toMatch(/^\+0\.0 \[-127\.\d, \+127\.\d\], p = 1\.000: the data do not decide$/);
+    expect(referenceCondition({ runs: runs.slice(0, 2) } as unknown as ReportData)).toBe('star');
   });
 });
