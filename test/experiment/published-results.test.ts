@@ -72,11 +72,13 @@ describe('the published long runs are reproducible', () => {
     rerun('fadnet-comparison-long', { topology: 'ring', seed: '3' }, ['trainLoss', 'testLoss', 'testRmse']);
   }, 600_000);
 
-  it('t = 4 and t = 5 build the same multigraph on Gaia: their published runs have the same metrics digests', () => {
-    const t4 = csv(path.join(ROOT, 'docs/results/table5-long/runs.csv')).filter((r) => r.tMax === '4');
-    const t5 = csv(path.join(ROOT, 'docs/results/table4-long/runs.csv')).filter((r) => r.condition === 'multigraph-ring');
-    expect(t4.map((r) => r.seed)).toEqual(['1', '2', '3']);
-    expect(t4.map((r) => r.metricsSha256)).toEqual(t5.map((r) => r.metricsSha256));
-    expect(t4[0].metricsSha256).toMatch(/^[0-9a-f]{64}$/);
+  it('MATCHA and MATCHA(+) make the same rounds on Gaia (its connectivity graph is its underlay): their published runs have the same metrics digests', () => {
+    const runs = csv(path.join(ROOT, 'docs/results/table4-long/runs.csv'));
+    const digests = (c: string) => runs.filter((r) => r.condition === c).map((r) => r.metricsSha256);
+    expect(digests('matcha')).toHaveLength(3);
+    expect(digests('matcha')[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(digests('matcha+')).toEqual(digests('matcha'));
+    // and the seeds differ from each other
+    expect(new Set(digests('matcha')).size).toBe(3);
   });
 });
