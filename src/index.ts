@@ -244,7 +244,7 @@ export { trainingVerdict, meanCurves, type AnalysedRun, type BandPoint } from '.
 
 // Reports: what `dflsim run` prints, and a results directory read back or written as report.md and report.html.
 export { experimentSummaryText } from './report/console-summary.js';
-export { readResults, writeReport, type ReportPaths } from './report/write.js';
+export { readResults, writeReport, type ReportPaths, type ReportOptions } from './report/write.js';
 export {
   publishResults,
   metricsDigest,

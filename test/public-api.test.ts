@@ -276,6 +276,7 @@ const TYPES = [
   // reports
   'ReportPaths',
   'PublishedFiles',
+  'ReportOptions',
   'PublishedCondition',
   'PublishedComparison',
   'ReportData',

@@ -19,7 +19,7 @@ import { pairedTTest, type Interval, type TTest } from '../analysis/stats.js';
 import type { Verdict } from '../analysis/verdict.js';
 import { configSummary, referenceCondition, renderMarkdown, reportVerdict, type ReportData, type ReportRun } from './markdown.js';
 import { reportPlots } from './plots.js';
-import { readResults } from './write.js';
+import { readResults, withReportOptions, type ReportOptions } from './write.js';
 
 /** What {@link publishResults} wrote. */
 export interface PublishedFiles {
@@ -238,8 +238,8 @@ function evaluationsCsv(data: ReportData): string {
  * digest), `evaluations.csv`, `summary.csv` and `summary.json`.
  * @throws DflsimInputError for a results directory that is not one, or an `outDir` that is a file
  */
-export async function publishResults(resultsDir: string, outDir: string): Promise<PublishedFiles> {
-  const data = readResults(resultsDir);
+export async function publishResults(resultsDir: string, outDir: string, options: ReportOptions = {}): Promise<PublishedFiles> {
+  const data = withReportOptions(readResults(resultsDir), options);
   if (existsSync(outDir) && !statSync(outDir).isDirectory())
     throw new DflsimInputError(outDir, 'is a file, not a directory: give a folder to publish into');
   if (path.resolve(outDir) === path.resolve(resultsDir))

@@ -192,6 +192,33 @@ function partialSweep(resultsDir: string): ReportData | null {
   };
 }
 
+/** What a report may set beside the results (`dflsim report --target`). */
+export interface ReportOptions {
+  /**
+   * The level every condition is timed to (`verdict.target`): a test accuracy in (0, 1] or a
+   * test RMSE, instead of the config's or the default (the best level every run reached).
+   */
+  target?: number;
+}
+
+/**
+ * The results with the report's options applied (the verdict's target).
+ * @throws DflsimInputError naming `--target` for a level the runs cannot be timed to
+ */
+export function withReportOptions(data: ReportData, options: ReportOptions): ReportData {
+  if (options.target === undefined) return data;
+  const t = options.target;
+  const classification = data.runs.some((r) => r.summary.task === 'classification');
+  if (!Number.isFinite(t) || t <= 0 || (classification && t > 1))
+    throw new DflsimInputError(
+      '--target',
+      `expected ${classification ? 'a test accuracy in (0, 1], e.g. 0.9' : 'a positive test RMSE'}, got ${String(t)}`,
+    );
+  if (data.kind !== 'train') throw new DflsimInputError('--target', 'a cycle-time experiment has no training to time to a target');
+  const verdict = (data.config.verdict && typeof data.config.verdict === 'object' ? data.config.verdict : {}) as Record<string, unknown>;
+  return { ...data, config: { ...data.config, verdict: { ...verdict, target: t } } };
+}
+
 /**
  * Read and validate a results directory.
  * @throws DflsimInputError naming the directory (missing, not a directory, not results) or the bad file
@@ -274,8 +301,8 @@ export function readResults(resultsDir: string): ReportData {
  * @param resultsDir a directory written by `dflsim run <config> --out <dir>`
  * @returns the paths written
  */
-export async function writeReport(resultsDir: string): Promise<ReportPaths> {
-  const data = readResults(resultsDir);
+export async function writeReport(resultsDir: string, options: ReportOptions = {}): Promise<ReportPaths> {
+  const data = withReportOptions(readResults(resultsDir), options);
   const markdown = renderMarkdown(data);
   const plots = await reportPlots(data);
   const html = renderHtml(data, plots, {

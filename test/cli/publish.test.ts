@@ -132,6 +132,18 @@ describe('--only', () => {
     expect(readFileSync(path.join(pub, 'training-test-rmse.svg'), 'utf8')).toMatch(/^<svg/);
     expect(existsSync(path.join(pub, 'checkpoint.bin'))).toBe(false);
 
+    // --target: the level every topology is timed to, said in the report and the published summary
+    const tgt = dflsim('report', all, '--target', '0.9', '--publish', path.join(dir, 'pub-target'));
+    expect(tgt.status, tgt.stderr).toBe(0);
+    expect(readFileSync(path.join(all, 'report.md'), 'utf8')).toContain('| verdict rules | target 0.9;');
+    const st = JSON.parse(readFileSync(path.join(dir, 'pub-target', 'summary.json'), 'utf8')) as { simulated: Record<string, string> };
+    expect(st.simulated['verdict rules']).toMatch(/^target 0\.9;/);
+    for (const bad of ['0', '-1', 'x']) {
+      const b = dflsim('report', all, '--target', bad);
+      expect(b.status, bad).toBe(2);
+      expect(b.stderr).toMatch(/^dflsim: --target: expected a positive test RMSE/);
+    }
+
     // a sweep still running: its finished runs, and the started ones named
     const partial = path.join(dir, 'partial');
     for (const r of ['topology=ring,seed=1', 'topology=multigraph-ring,seed=1'])
