@@ -123,11 +123,7 @@ describe('the report compares every topology with RING, paired by seed', () => {
     expect(referenceCondition({ runs: runs.slice(0, 2) } as unknown as ReportData)).toBe('star');
     // a topology with the same results as RING in every seed (MATCHA(+) and MATCHA on Gaia)
     const same = { runs: [...runs, run('matcha', 1, 0.6), run('matcha', 2, 0.6)], sweepAxes: ['topology'] } as unknown as ReportData;
-    expect(differenceTable(same)!.rows[1]).toEqual([
-      'matcha',
-      '2',
-      '0 in every seed (the same results)',
-      '0 in every seed (the same results)',
-    ]);
+    // (RING's evaluation at 500 ms comes after the common time, 100 ms: no pair there)
+    expect(differenceTable(same)!.rows[1]).toEqual(['matcha', '2', '0 in every seed (the same results)', '']);
   });
 });
