@@ -429,7 +429,7 @@ export function differenceTable(data: ReportData): ReportTable | null {
     if (x.seeds < 2) return x.seeds ? `${f(x.meanDiff)} (1 seed)` : '';
     if (x.meanDiff === 0 && x.low === 0 && x.high === 0) return '0 in every seed (the same results)';
     const decided = x.low > 0 || x.high < 0;
-    return `${f(x.meanDiff)} [${f(x.low)}, ${f(x.high)}], p = ${x.p < 0.001 ? '<0.001' : x.p.toFixed(3)}${decided ? '' : ': the data do not decide'}`;
+    return `${f(x.meanDiff)} [${f(x.low)}, ${f(x.high)}], p ${x.p < 0.001 ? '< 0.001' : `= ${x.p.toFixed(3)}`}${decided ? '' : ': the data do not decide'}`;
   };
   const what = classification ? 'test accuracy' : d.relative ? "test RMSE / constant predictor's" : 'test RMSE';
   return {
