@@ -284,3 +284,64 @@ export function pairedDifferences(runs: readonly AnalysedRun[], reference?: stri
   if (!rows.length) return null;
   return { metric: v.metric, relative: v.relative, reference: ref, round: v.round, simulatedMs: v.simulatedMs, rows };
 }
+
+/** Every condition against the reference at several rounds: does a gap close as training goes on? */
+export interface DifferencesOverRounds {
+  metric: 'testRmse' | 'testAccuracy';
+  relative: boolean;
+  reference: string;
+  /** The rounds compared (0-based, as metrics.csv): evaluated in every run. */
+  rounds: number[];
+  rows: { condition: string; at: PairedDifference[] }[];
+}
+
+/** The fractions of a run at which {@link pairedDifferencesOverRounds} compares, by default. */
+export const GAP_FRACTIONS: readonly number[] = [0.025, 0.05, 0.1, 0.2, 0.5, 1];
+
+/**
+ * The seed-paired difference from the reference condition at several rounds evaluated in
+ * every run: for each fraction of the last such round, the evaluated round nearest to it
+ * (duplicates dropped). Null with fewer than two conditions, or no round every run evaluated.
+ */
+export function pairedDifferencesOverRounds(
+  runs: readonly AnalysedRun[],
+  reference?: string,
+  fractions: readonly number[] = GAP_FRACTIONS,
+  level = 0.95,
+): DifferencesOverRounds | null {
+  if (!runs.length) return null;
+  const { metric, baselines, relative } = runScale(runs);
+  const conditions = [...new Set(runs.map((r) => r.condition))];
+  const ref = reference ?? conditions[0]!;
+  if (conditions.length < 2 || !conditions.includes(ref)) return null;
+  const values = runs.map((r, i) => {
+    const m = new Map<number, number>();
+    for (const row of r.metrics) {
+      const x = row[metric];
+      if (x != null && Number.isFinite(x)) m.set(row.round, (x as number) / (relative ? baselines[i]! : 1));
+    }
+    return m;
+  });
+  const common = [...values[0]!.keys()].filter((k) => values.every((m) => m.has(k))).sort((a, b) => a - b);
+  if (!common.length) return null;
+  const last = common[common.length - 1]!;
+  const rounds = [
+    ...new Set(
+      fractions.map((f) => common.reduce((best, k) => (Math.abs(k + 1 - f * (last + 1)) < Math.abs(best + 1 - f * (last + 1)) ? k : best))),
+    ),
+  ].sort((a, b) => a - b);
+  const at = (condition: string, round: number): PairedDifference => {
+    const bySeed = (c: string) =>
+      new Map(runs.flatMap((r, i) => (r.condition === c ? [[r.seed, values[i]!.get(round)!] as [number, number]] : [])));
+    const a = bySeed(condition);
+    const b = bySeed(ref);
+    const diffs = [...a.keys()].filter((s) => b.has(s)).map((s) => a.get(s)! - b.get(s)!);
+    const t = pairedTTest(diffs, level);
+    return { seeds: diffs.length, meanDiff: t.meanDiff, low: t.low, high: t.high, p: t.p };
+  };
+  const rows = conditions
+    .filter((c) => c !== ref)
+    .map((c) => ({ condition: c, at: rounds.map((k) => at(c, k)) }))
+    .filter((r) => r.at.some((x) => x.seeds > 0));
+  return rows.length ? { metric, relative, reference: ref, rounds, rows } : null;
+}

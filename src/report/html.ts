@@ -8,6 +8,7 @@ import {
   aggregateTable,
   equalBudgetTable,
   differenceTable,
+  gapOverRoundsTable,
   partialNote,
   conditionNoun,
   configSummary,
@@ -137,6 +138,8 @@ export function renderHtml(data: ReportData, plots: readonly Plot[], opts: HtmlO
     if (equal) body.push(`<h3>Runs ${esc(equal.title)}</h3>`, htmlTable(equal, false));
     const diff = differenceTable(data);
     if (diff) body.push(`<h3>Each ${esc(conditionNoun(data))} ${esc(diff.title)}</h3>`, htmlTable(diff, false));
+    const gap = gapOverRoundsTable(data);
+    if (gap) body.push(`<h3>Each ${esc(conditionNoun(data))} ${esc(gap.title)}</h3>`, htmlTable(gap, false));
     if (agg || equal) body.push('<h3>Every run</h3>');
     body.push(htmlTable(t, false));
     body.push(`<p>${esc(trainingNote(data))}</p>`);

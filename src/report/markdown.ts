@@ -10,7 +10,13 @@ import { isReferenceTopology, referenceCycleTime } from '../overlay/catalogue.js
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
 import type { MetricRow } from '../learning/dpasgd.js';
-import { equalBudgets, pairedDifferences, trainingVerdict, type PairedDifference } from '../analysis/training.js';
+import {
+  equalBudgets,
+  pairedDifferences,
+  pairedDifferencesOverRounds,
+  trainingVerdict,
+  type PairedDifference,
+} from '../analysis/training.js';
 import type { Interval } from '../analysis/stats.js';
 import { DEFAULT_VERDICT_RULES, type Verdict, type VerdictRules } from '../analysis/verdict.js';
 
@@ -420,23 +426,49 @@ export function differenceTable(data: ReportData): ReportTable | null {
   if (!hasSeeds(data)) return null;
   const d = pairedDifferences(data.runs, referenceCondition(data));
   if (!d || d.rows.every((r) => r.atRounds.seeds < 2)) return null;
+  const cell = differenceCell(d);
+  return {
+    title: `minus ${d.reference}, paired by seed: mean difference [95% interval] (${differenceUnit(d)})`,
+    headers: [conditionNoun(data), 'seeds', `after ${d.round + 1} rounds`, `at ${(d.simulatedMs / 1000).toFixed(3)} s simulated`],
+    numeric: [false, true, true, true],
+    rows: d.rows.map((r) => [r.condition, String(r.atRounds.seeds), cell(r.atRounds), cell(r.atTime)]),
+  };
+}
+
+/** What a difference table measures, in words (`test accuracy, points`). */
+function differenceUnit(d: { metric: 'testRmse' | 'testAccuracy'; relative: boolean }): string {
+  if (d.metric === 'testAccuracy') return 'test accuracy, points';
+  return d.relative ? "test RMSE / constant predictor's" : 'test RMSE';
+}
+
+/** A paired difference as `-0.7 [-1.3, -0.0], p = 0.048`, and whether the data decide it. */
+function differenceCell(d: { metric: 'testRmse' | 'testAccuracy'; relative: boolean }): (x: PairedDifference) => string {
   const classification = d.metric === 'testAccuracy';
-  const unit = classification ? 'points' : d.relative ? "x constant predictor's" : '';
   const scale = classification ? 100 : 1;
   const digits = classification ? 1 : d.relative ? 3 : 4;
   const f = (x: number): string => (x * scale >= 0 ? '+' : '') + (x * scale).toFixed(digits);
-  const cell = (x: PairedDifference): string => {
+  return (x) => {
     if (x.seeds < 2) return x.seeds ? `${f(x.meanDiff)} (1 seed)` : '';
     if (x.meanDiff === 0 && x.low === 0 && x.high === 0) return '0 in every seed (the same results)';
     const decided = x.low > 0 || x.high < 0;
     return `${f(x.meanDiff)} [${f(x.low)}, ${f(x.high)}], p ${x.p < 0.001 ? '< 0.001' : `= ${x.p.toFixed(3)}`}${decided ? '' : ': the data do not decide'}`;
   };
-  const what = classification ? 'test accuracy' : d.relative ? "test RMSE / constant predictor's" : 'test RMSE';
+}
+
+/**
+ * Every condition against the reference at several rounds ({@link pairedDifferencesOverRounds}):
+ * whether a gap at equal rounds closes as training goes on. Null below two seeds per condition.
+ */
+export function gapOverRoundsTable(data: ReportData): ReportTable | null {
+  if (!hasSeeds(data)) return null;
+  const d = pairedDifferencesOverRounds(data.runs, referenceCondition(data));
+  if (!d || d.rounds.length < 2 || d.rows.every((r) => r.at.every((x) => x.seeds < 2))) return null;
+  const cell = differenceCell(d);
   return {
-    title: `minus ${d.reference}, paired by seed: mean difference [95% interval] (${what}${unit ? `, ${unit}` : ''})`,
-    headers: [conditionNoun(data), 'seeds', `after ${d.round + 1} rounds`, `at ${(d.simulatedMs / 1000).toFixed(3)} s simulated`],
-    numeric: [false, true, true, true],
-    rows: d.rows.map((r) => [r.condition, String(r.atRounds.seeds), cell(r.atRounds), cell(r.atTime)]),
+    title: `minus ${d.reference} as training goes on, paired by seed: mean difference [95% interval] (${differenceUnit(d)})`,
+    headers: [conditionNoun(data), ...d.rounds.map((k) => `round ${k + 1}`)],
+    numeric: [false, ...d.rounds.map(() => true)],
+    rows: d.rows.map((r) => [r.condition, ...r.at.map(cell)]),
   };
 }
 
@@ -763,6 +795,8 @@ export function renderMarkdown(data: ReportData): string {
     if (equal) parts.push(`### Runs ${equal.title}\n`, markdownTable(equal));
     const diff = differenceTable(data);
     if (diff) parts.push(`### Each ${conditionNoun(data)} ${diff.title}\n`, markdownTable(diff));
+    const gap = gapOverRoundsTable(data);
+    if (gap) parts.push(`### Each ${conditionNoun(data)} ${gap.title}\n`, markdownTable(gap));
     if (agg || equal) parts.push('### Every run\n');
     parts.push(markdownTable(training));
     parts.push(trainingNote(data) + '\n');

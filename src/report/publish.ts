@@ -14,7 +14,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
-import { equalBudgets, pairedDifferences, type Differences, type EqualBudgets } from '../analysis/training.js';
+import { equalBudgets, pairedDifferences, pairedDifferencesOverRounds, type Differences, type EqualBudgets } from '../analysis/training.js';
 import { pairedTTest, type Interval, type TTest } from '../analysis/stats.js';
 import type { Verdict } from '../analysis/verdict.js';
 import { configSummary, referenceCondition, renderMarkdown, reportVerdict, type ReportData, type ReportRun } from './markdown.js';
@@ -282,6 +282,7 @@ export async function publishResults(resultsDir: string, outDir: string, options
             : null,
           equalBudgets: budgets,
           differences: diffs,
+          differencesOverRounds: data.runs.length > 1 ? pairedDifferencesOverRounds(data.runs, referenceCondition(data)) : null,
           conditions,
           runs: data.runs.map((r, i) => ({ condition: r.condition, seed: r.seed, rounds: r.summary.rounds, metricsSha256: digests[i] })),
         },

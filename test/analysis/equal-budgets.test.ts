@@ -3,7 +3,7 @@
  * seed: hand-computed values on small cases where the two budgets pick different evaluations.
  */
 import { describe, expect, it } from 'vitest';
-import { equalBudgets, pairedDifferences, type AnalysedRun } from '../../src/analysis/training.js';
+import { equalBudgets, pairedDifferences, pairedDifferencesOverRounds, type AnalysedRun } from '../../src/analysis/training.js';
 import type { MetricRow } from '../../src/learning/dpasgd.js';
 
 function run(condition: string, seed: number, evals: [number, number, number][]): AnalysedRun {
@@ -160,5 +160,39 @@ describe('pairedDifferences', () => {
     expect(d.rows[0]!.atRounds.seeds).toBe(1);
     expect(d.rows[0]!.atRounds.meanDiff).toBeCloseTo(-0.2, 12);
     expect(Number.isNaN(d.rows[0]!.atRounds.low)).toBe(true);
+  });
+});
+
+describe('pairedDifferencesOverRounds', () => {
+  it('pairs each condition with the reference at rounds spread over the run, evaluated in every run', () => {
+    // evaluations every 10 rounds up to round 99 (rounds 9, 19, ..., 99); the gap closes: -0.4, ..., 0
+    const evals = (gap: (k: number) => number) =>
+      Array.from({ length: 10 }, (_, i) => [10 * i + 9, 100 * i, 0.5 + gap(i)] as [number, number, number]);
+    const runs = [1, 2, 3].flatMap((seed) => [
+      run(
+        'ring',
+        seed,
+        evals(() => 0.01 * seed),
+      ),
+      run(
+        'multigraph',
+        seed,
+        evals((i) => 0.01 * seed - 0.04 * (9 - i) - (seed === 2 ? 0.01 : 0)),
+      ),
+    ]);
+    const d = pairedDifferencesOverRounds(runs, 'ring', [0.1, 0.2, 0.5, 1])!;
+    expect(d.reference).toBe('ring');
+    // 10%, 20%, 50%, 100% of 100 rounds: rounds 10, 20, 50, 100 (0-based 9, 19, 49, 99)
+    expect(d.rounds).toEqual([9, 19, 49, 99]);
+    const [mg] = d.rows;
+    expect(mg!.condition).toBe('multigraph');
+    // round 10: -0.36 in seeds 1 and 3, -0.37 in seed 2
+    expect(mg!.at[0]!.meanDiff).toBeCloseTo(-(0.36 * 2 + 0.37) / 3, 12);
+    expect(mg!.at[3]!.meanDiff).toBeCloseTo(-0.01 / 3, 12);
+    expect(mg!.at.every((x) => x.seeds === 3)).toBe(true);
+    // a round not evaluated in every run is never compared
+    const ragged = [...runs, run('star', 1, [[99, 500, 0.6]])];
+    expect(pairedDifferencesOverRounds(ragged, 'ring')!.rounds).toEqual([99]);
+    expect(pairedDifferencesOverRounds([run('ring', 1, [[9, 1, 0.5]])], 'ring')).toBeNull();
   });
 });

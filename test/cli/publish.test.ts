@@ -129,6 +129,11 @@ describe('--only', () => {
     const md = readFileSync(path.join(pub, 'report.md'), 'utf8');
     expect(md).toContain('![');
     expect(md).toContain('(training-test-rmse.svg)');
+    // the gap to RING as training goes on: of the evaluations (rounds 2, 4, 6) those nearest to
+    // 2.5%, 5%, 10%, 20%, 50% and 100% of the run (round 4 ties with round 2 for 50%: the first wins)
+    expect(md).toMatch(/### Each topology minus ring as training goes on, paired by seed[^\n]*\n\n\| topology \| round 2 \| round 6 \|/);
+    const pj = JSON.parse(readFileSync(path.join(pub, 'summary.json'), 'utf8')) as { differencesOverRounds: { rounds: number[] } };
+    expect(pj.differencesOverRounds.rounds).toEqual([1, 5]);
     expect(readFileSync(path.join(pub, 'training-test-rmse.svg'), 'utf8')).toMatch(/^<svg/);
     expect(existsSync(path.join(pub, 'checkpoint.bin'))).toBe(false);
 
