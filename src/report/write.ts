@@ -259,12 +259,16 @@ export function readResults(resultsDir: string): ReportData {
 
   let runs: ReportRun[];
   let name: string;
+  const unfinished: string[] = [];
   if (summary.kind === 'train') {
     if (!Array.isArray(summary.runs) || !summary.runs.every(isRunSummary))
       throw new DflsimInputError(summaryFile, 'field "runs": expected a list of run summaries');
     name = String(summary.name ?? path.basename(resultsDir));
     const experiment = name;
-    runs = (summary.runs as RunSummary[]).map((s) => readRun(runDir(resultsDir, s), s, experiment));
+    // a sweep stopped part-way lists its interrupted runs too: they are named, not analysed
+    const all = summary.runs as RunSummary[];
+    runs = all.filter((s) => s.completed !== false).map((s) => readRun(runDir(resultsDir, s), s, experiment));
+    for (const s of all.filter((x) => x.completed === false)) unfinished.push(s.name.slice(experiment.length + 1) || s.name);
   } else if (isRunSummary(summary)) {
     name = summary.name;
     runs = [readRun(resultsDir, summary, name)];
@@ -291,6 +295,7 @@ export function readResults(resultsDir: string): ReportData {
     cycleTimes,
     runs,
     drawings,
+    ...(unfinished.length ? { partial: { unfinished } } : {}),
   };
 }
 
