@@ -166,6 +166,18 @@ describe('--only', () => {
     );
     expect(pmd).toMatch(/\| multigraph-ring \| 6 \|/); // one seed per topology: no seed column
 
+    // a sweep stopped part-way: its summary lists the interrupted run, which is named, not analysed
+    const stopped = path.join(dir, 'stopped');
+    cpSync(all, stopped, { recursive: true });
+    const sj = JSON.parse(readFileSync(path.join(stopped, 'summary.json'), 'utf8')) as { runs: { name: string; completed: boolean }[] };
+    sj.runs.find((r) => r.name === 'only/topology=ring,seed=2')!.completed = false;
+    writeFileSync(path.join(stopped, 'summary.json'), JSON.stringify(sj));
+    const sr = dflsim('report', stopped);
+    expect(sr.status, sr.stderr).toBe(0);
+    const smd = readFileSync(path.join(stopped, 'report.md'), 'utf8');
+    expect(smd).toContain('3 finished runs are reported; started but not finished: topology=ring,seed=2.');
+    expect(smd).not.toMatch(/\| ring \| 2 \|/);
+
     // publishing into a file, or into the results themselves, is refused
     const f = dflsim('report', all, '--publish', path.join(pub, 'report.md'));
     expect(f.status).toBe(2);
