@@ -539,17 +539,22 @@ async function runTrainingLocked(withQueue: TrainConfig, file: string, opts: Exp
     }
   }
   sayNotices();
+  // --only: the sweep's points without a finished run, named in the summary (the report says the sweep is partial)
+  const notRun: string[] = [];
   if (todo.length < plan.length) {
     // --only: the other sweep points' finished runs stay in the summary, in the sweep's order
     const ran = new Map(runs.map((s) => [path.resolve(s.outDir), s]));
     runs = plan
       .map((p) => (todo.includes(p) ? ran.get(path.resolve(p.dir)) : finishedRunSummary(p.dir, configHash(p.runCfg))))
       .filter((s): s is RunSummary => !!s);
+    const done = new Set(runs.map((s) => path.resolve(s.outDir)));
+    notRun.push(...plan.filter((p) => !done.has(path.resolve(p.dir))).map((p) => p.label));
   }
   if (combos.length > 1)
     writeFileAtomic(
       path.join(opts.outDir, 'summary.json'),
-      JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs }, null, 2) + '\n',
+      JSON.stringify({ kind: 'train', name: cfg.name, version: packageVersion(), runs, ...(notRun.length ? { notRun } : {}) }, null, 2) +
+        '\n',
     );
   // the cycle times of the trained topologies beside the runs (one comparison per timing point of the sweep)
   const comparisons = trainedComparisons(

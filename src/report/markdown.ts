@@ -64,7 +64,7 @@ export interface ReportData {
 export function partialNote(data: Pick<ReportData, 'partial' | 'runs'>): string | null {
   if (!data.partial) return null;
   const u = data.partial.unfinished;
-  return `Partial results: the sweep has not finished. ${data.runs.length} finished run${data.runs.length === 1 ? ' is' : 's are'} reported${u.length ? `; started but not finished: ${u.join('; ')}` : ''}. Runs not yet started are not listed, and the cycle-time tables come when the sweep ends.`;
+  return `Partial results: the sweep has not finished. ${data.runs.length} finished run${data.runs.length === 1 ? ' is' : 's are'} reported${u.length ? `; not finished: ${u.join('; ')}` : ''}. Runs not yet started may not be listed, and the cycle-time tables may come only when the sweep ends.`;
 }
 
 /** A table: header and rows of already formatted cells. */

@@ -269,6 +269,9 @@ export function readResults(resultsDir: string): ReportData {
     const all = summary.runs as RunSummary[];
     runs = all.filter((s) => s.completed !== false).map((s) => readRun(runDir(resultsDir, s), s, experiment));
     for (const s of all.filter((x) => x.completed === false)) unfinished.push(s.name.slice(experiment.length + 1) || s.name);
+    // points a run with --only left without a finished run
+    if (Array.isArray(summary.notRun))
+      for (const l of summary.notRun) if (typeof l === 'string' && !unfinished.includes(l)) unfinished.push(l);
   } else if (isRunSummary(summary)) {
     name = summary.name;
     runs = [readRun(resultsDir, summary, name)];

@@ -83,6 +83,13 @@ describe('--only', () => {
     const names = (JSON.parse(readFileSync(path.join(one, 'summary.json'), 'utf8')) as { runs: { name: string }[] }).runs.map(
       (r) => r.name,
     );
+    // the point --only left without a run is named, and the report says the sweep is partial
+    expect((JSON.parse(readFileSync(path.join(one, 'summary.json'), 'utf8')) as { notRun: string[] }).notRun).toEqual([
+      'topology=ring,seed=2',
+    ]);
+    expect(readFileSync(path.join(one, 'report.md'), 'utf8')).toContain(
+      '3 finished runs are reported; not finished: topology=ring,seed=2.',
+    );
     // ring seed 2 never ran; the others in the sweep's order (topology, then seed)
     expect(names).toEqual(['only/topology=ring,seed=1', 'only/topology=multigraph-ring,seed=1', 'only/topology=multigraph-ring,seed=2']);
 
@@ -162,7 +169,7 @@ describe('--only', () => {
     expect(pr.status, pr.stderr).toBe(0);
     const pmd = readFileSync(path.join(partial, 'report.md'), 'utf8');
     expect(pmd).toContain(
-      '**Partial results: the sweep has not finished. 2 finished runs are reported; started but not finished: topology=ring,seed=2.',
+      '**Partial results: the sweep has not finished. 2 finished runs are reported; not finished: topology=ring,seed=2.',
     );
     expect(pmd).toMatch(/\| multigraph-ring \| 6 \|/); // one seed per topology: no seed column
 
@@ -175,7 +182,7 @@ describe('--only', () => {
     const sr = dflsim('report', stopped);
     expect(sr.status, sr.stderr).toBe(0);
     const smd = readFileSync(path.join(stopped, 'report.md'), 'utf8');
-    expect(smd).toContain('3 finished runs are reported; started but not finished: topology=ring,seed=2.');
+    expect(smd).toContain('3 finished runs are reported; not finished: topology=ring,seed=2.');
     expect(smd).not.toMatch(/\| ring \| 2 \|/);
 
     // publishing into a file, or into the results themselves, is refused
