@@ -1067,6 +1067,19 @@ export function expandTrainRuns(cfg: TrainConfig): { label: string; config: Omit
   return expandSweep(base);
 }
 
+/**
+ * A sweep point's label (`topology=ring,seed=2`, as {@link expandSweep} writes it) back
+ * into its `axis -> value` pairs, in order; `run` (no sweep) gives none.
+ */
+export function sweepLabelPairs(label: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of label.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq), part.slice(eq + 1));
+  }
+  return out;
+}
+
 /** Expand a config's sweep into one config per combination (without `sweep`). */
 export function expandSweep<T extends { sweep?: Record<string, unknown[] | undefined> }>(
   cfg: T,

@@ -17,6 +17,7 @@ import { DEFAULT_QUEUE_PREFIX, type QueueTarget } from './queue/names.js';
 import {
   configWorkload,
   expandSweep,
+  sweepLabelPairs,
   expandTrainRuns,
   loadConfig,
   type ConfigOverride,
@@ -360,14 +361,7 @@ function compareWithDrawings(req: CycleTimeRequest, draw: boolean): { report: Cy
  */
 export function selectRuns<P extends { label: string }>(plan: readonly P[], only: Record<string, string> | undefined): P[] {
   if (!only || !Object.keys(only).length) return [...plan];
-  const parts = (label: string): Map<string, string> =>
-    new Map(
-      label
-        .split(',')
-        .filter((x) => x.includes('='))
-        .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)] as [string, string]),
-    );
-  const axes = new Set(plan.flatMap((p) => [...parts(p.label).keys()]));
+  const axes = new Set(plan.flatMap((p) => [...sweepLabelPairs(p.label).keys()]));
   for (const key of Object.keys(only))
     if (!axes.has(key))
       throw new DflsimInputError(
@@ -377,7 +371,7 @@ export function selectRuns<P extends { label: string }>(plan: readonly P[], only
           : `"${key}": this config has no sweep and one run; drop --only`,
       );
   const picked = plan.filter((p) => {
-    const m = parts(p.label);
+    const m = sweepLabelPairs(p.label);
     return Object.entries(only).every(([k, v]) => m.get(k) === v);
   });
   if (!picked.length)

@@ -14,8 +14,9 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { DflsimInputError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
+import { sweepLabelPairs } from '../experiment/config.js';
 import { equalBudgets, pairedDifferences, pairedDifferencesOverRounds, type Differences, type EqualBudgets } from '../analysis/training.js';
-import { pairedTTest, type Interval, type TTest } from '../analysis/stats.js';
+import { mean, pairedTTest, type Interval, type TTest } from '../analysis/stats.js';
 import type { Verdict } from '../analysis/verdict.js';
 import { configSummary, referenceCondition, renderMarkdown, reportVerdict, type ReportData, type ReportRun } from './markdown.js';
 import { reportPlots } from './plots.js';
@@ -45,15 +46,9 @@ export function metricsDigest(text: string): string {
     .digest('hex');
 }
 
-/** A run's sweep point without the seed, as `axis=value` pairs (`topology=ring`). */
-function pointOf(run: ReportRun, experiment: string): Record<string, string> {
-  const label = run.summary.name.startsWith(`${experiment}/`) ? run.summary.name.slice(experiment.length + 1) : '';
-  const out: Record<string, string> = {};
-  for (const part of label.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq) !== 'seed') out[part.slice(0, eq)] = part.slice(eq + 1);
-  }
-  return out;
+/** A run's sweep point as `axis -> value` pairs (`topology -> ring`). */
+function pointOf(run: ReportRun, experiment: string): Map<string, string> {
+  return sweepLabelPairs(run.summary.name.startsWith(`${experiment}/`) ? run.summary.name.slice(experiment.length + 1) : '');
 }
 
 const num = (x: number | null | undefined): number | '' => (x === null || x === undefined || !Number.isFinite(x) ? '' : x);
@@ -67,8 +62,9 @@ export interface ConditionSummary {
   condition: string;
   seeds: number;
   cycleTimeMs: number | null;
-  rounds: Interval;
-  simulatedS: Interval;
+  /** Mean rounds run and simulated seconds over the seeds. */
+  roundsMean: number;
+  simulatedSMean: number;
   final: Interval | null;
   atRounds: Interval | null;
   atTime: Interval | null;
@@ -89,9 +85,9 @@ function conditionSummaries(data: ReportData, verdict: Verdict | null, budgets: 
     return {
       condition: c,
       seeds: runs.length,
-      cycleTimeMs: cts.length ? cts.reduce((a, x) => a + x, 0) / cts.length : null,
-      rounds: meanOf(runs.map((r) => r.summary.rounds)),
-      simulatedS: meanOf(runs.map((r) => r.summary.simulatedMs / 1000)),
+      cycleTimeMs: cts.length ? mean(cts) : null,
+      roundsMean: mean(runs.map((r) => r.summary.rounds)),
+      simulatedSMean: mean(runs.map((r) => r.summary.simulatedMs / 1000)),
       final: v?.final ?? null,
       atRounds: b?.atRounds ?? null,
       atTime: b && b.evaluatedByTime > 0 ? b.atTime : null,
@@ -100,12 +96,6 @@ function conditionSummaries(data: ReportData, verdict: Verdict | null, budgets: 
       roundsToTarget: v?.roundsToTarget ?? null,
     };
   });
-}
-
-function meanOf(xs: number[]): Interval {
-  const n = xs.length;
-  const m = xs.reduce((a, x) => a + x, 0) / Math.max(1, n);
-  return { n, mean: m, sd: NaN, low: NaN, high: NaN, halfWidth: NaN, level: 0.95 };
 }
 
 function summaryCsv(
@@ -159,8 +149,8 @@ function summaryCsv(
       c.condition,
       c.seeds,
       num(c.cycleTimeMs),
-      num(c.rounds.mean),
-      num(c.simulatedS.mean),
+      num(c.roundsMean),
+      num(c.simulatedSMean),
       ...intervalCells(c.final),
       budgets ? budgets.round + 1 : '',
       ...intervalCells(c.atRounds),
@@ -183,7 +173,7 @@ function runsCsv(data: ReportData, digests: (string | null)[]): string {
     const point = pointOf(r, data.name);
     return [
       r.condition,
-      ...axes.map((a) => point[a] ?? ''),
+      ...axes.map((a) => point.get(a) ?? ''),
       r.seed,
       r.summary.rounds,
       r.summary.simulatedMs,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DflsimInputError } from '../errors.js';
 import { parse } from 'csv-parse/sync';
 import { writeFileAtomic } from '../io/files.js';
+import { sweepLabelPairs } from '../experiment/config.js';
 import type { CycleTimeReport } from '../experiment/cycle-times.js';
 import type { RunSummary } from '../experiment/runner.js';
 import type { TopologyDrawing } from '../experiment/topology-file.js';
@@ -148,13 +149,7 @@ function runDir(dir: string, s: RunSummary): string {
 }
 
 function sweepAxesOf(labels: string[]): string[] {
-  const axes: string[] = [];
-  for (const l of labels)
-    for (const part of l.split(',')) {
-      const k = part.split('=')[0];
-      if (part.includes('=') && !axes.includes(k)) axes.push(k);
-    }
-  return axes;
+  return [...new Set(labels.flatMap((l) => [...sweepLabelPairs(l).keys()]))];
 }
 
 /**
@@ -176,7 +171,7 @@ function partialSweep(resultsDir: string): ReportData | null {
   if (!finished.length) return null;
   const name = finished[0].summary.name.slice(0, finished[0].summary.name.indexOf('/'));
   const mine = finished.filter((f) => f.summary.name.startsWith(`${name}/`));
-  // the sweep's order: the runs' configs record it only as labels; keep the folders' order by condition then seed
+  // the folders' order (by name): the sweep's own order is known only once its summary is written
   const runs = mine.map((f) => readRun(f.dir, f.summary, name));
   const labels = runs.map((r) => r.summary.name.slice(name.length + 1));
   return {
